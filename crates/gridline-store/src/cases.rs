@@ -1,0 +1,374 @@
+//! Cases and their events.
+
+use gridline_core::case::{Case, CaseEvent, CaseId, CaseStatus, Channel};
+use jiff::Timestamp;
+use sqlx::any::AnyArguments;
+use sqlx::{AnyConnection, Arguments, AssertSqlSafe, Row};
+use tokio::sync::oneshot;
+
+use crate::writer::Job;
+use crate::{StoreError, millis};
+
+/// The result of an intake: the case, and whether this call created it.
+#[derive(Clone, Debug)]
+pub struct Created {
+    pub case: Case,
+    pub created: bool,
+}
+
+/// Which cases a user may see.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Visibility {
+    All,
+    /// Cases currently with this unit.
+    Unit(String),
+    /// Cases inside any of these region-code prefixes, or reported by this user.
+    Regions { prefixes: Vec<String>, reporter: i64 },
+}
+
+/// Filters of the case list; every field is optional.
+#[derive(Clone, Debug)]
+pub struct CaseFilter {
+    pub visibility: Visibility,
+    pub status: Option<CaseStatus>,
+    pub channel: Option<Channel>,
+    pub category: Option<String>,
+    /// Region-code prefix: the region and everything inside it.
+    pub region_prefix: Option<String>,
+    pub unit: Option<String>,
+    /// With `now`: only cases past their deadline (true) or not (false).
+    pub overdue: Option<bool>,
+    pub now: Timestamp,
+    pub received_from: Option<Timestamp>,
+    pub received_to: Option<Timestamp>,
+    pub text: Option<String>,
+    pub reporter_phone: Option<String>,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+impl CaseFilter {
+    pub fn new(visibility: Visibility, now: Timestamp) -> Self {
+        CaseFilter {
+            visibility,
+            status: None,
+            channel: None,
+            category: None,
+            region_prefix: None,
+            unit: None,
+            overdue: None,
+            now,
+            received_from: None,
+            received_to: None,
+            text: None,
+            reporter_phone: None,
+            page: 1,
+            page_size: 20,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct CasePage {
+    pub cases: Vec<Case>,
+    pub total: i64,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+/// The filter columns of a case row, derived from its projection.
+struct Columns {
+    status: &'static str,
+    deadline: Option<i64>,
+    suspended: i64,
+    search_text: String,
+    doc: String,
+}
+
+impl Columns {
+    fn of(case: &Case) -> Result<Columns, StoreError> {
+        // Only a case waiting on its unit is running against the clock.
+        let deadline = match case.status {
+            CaseStatus::Dispatched | CaseStatus::Accepted => case.clock.as_ref().map(|c| millis(c.deadline)),
+            _ => None,
+        };
+        let intake = &case.intake;
+        let search_text = [intake.title.as_str(), intake.description.as_str(), intake.address.as_deref().unwrap_or("")]
+            .join("\n")
+            .to_lowercase();
+        Ok(Columns {
+            status: case.status.as_str(),
+            deadline,
+            suspended: i64::from(case.is_suspended()),
+            search_text,
+            doc: serde_json::to_string(case).map_err(StoreError::corrupt)?,
+        })
+    }
+}
+
+fn case_from_row(row: &sqlx::any::AnyRow) -> Result<Case, StoreError> {
+    let id: i64 = row.try_get("id")?;
+    let doc: String = row.try_get("doc")?;
+    let mut case: Case = serde_json::from_str(&doc).map_err(|e| StoreError::corrupt(format!("case {id}: {e}")))?;
+    case.id = id;
+    Ok(case)
+}
+
+async fn insert_event(conn: &mut AnyConnection, case_id: CaseId, event: &CaseEvent) -> Result<(), StoreError> {
+    let doc = serde_json::to_string(event).map_err(StoreError::corrupt)?;
+    sqlx::query("INSERT INTO case_events (case_id, seq, action, actor_id, at, doc) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(case_id)
+        .bind(i64::from(event.seq))
+        .bind(event.change.action())
+        .bind(event.actor.user_id)
+        .bind(millis(event.at))
+        .bind(doc)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Inserts a new case from its intake event, or finds the case that the same channel and
+/// external id already created.
+pub(crate) async fn insert_case(conn: &mut AnyConnection, event: &CaseEvent) -> Result<Created, StoreError> {
+    let mut case = Case::received(0, event).ok_or_else(|| StoreError::corrupt("the first event must be an intake"))?;
+    let cols = Columns::of(&case)?;
+    let intake = &case.intake;
+    let inserted = sqlx::query(
+        "INSERT INTO cases (version, channel, external_id, status, category, region, unit, deadline, suspended, \
+         reported_by, reporter_phone, received_at, updated_at, search_text, doc) \
+         VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, 0, $7, $8, $9, $9, $10, $11) \
+         ON CONFLICT (channel, external_id) DO NOTHING RETURNING id",
+    )
+    .bind(i64::from(case.version))
+    .bind(intake.channel.as_str())
+    .bind(intake.external_id.clone())
+    .bind(cols.status)
+    .bind(case.category.clone())
+    .bind(case.region.clone())
+    .bind(case.reported_by)
+    .bind(intake.reporter.as_ref().and_then(|r| r.phone.clone()))
+    .bind(millis(case.received_at))
+    .bind(cols.search_text)
+    .bind(cols.doc)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match inserted {
+        Some(row) => {
+            case.id = row.try_get("id")?;
+            insert_event(conn, case.id, event).await?;
+            Ok(Created { case, created: true })
+        }
+        None => {
+            let row = sqlx::query("SELECT id, doc FROM cases WHERE channel = $1 AND external_id = $2")
+                .bind(intake.channel.as_str())
+                .bind(intake.external_id.clone())
+                .fetch_one(&mut *conn)
+                .await?;
+            Ok(Created { case: case_from_row(&row)?, created: false })
+        }
+    }
+}
+
+/// Writes one event and the projection it produced, if nobody wrote before us.
+pub(crate) async fn append_event(conn: &mut AnyConnection, case: &Case, event: &CaseEvent) -> Result<(), StoreError> {
+    let expected = event.seq - 1;
+    let cols = Columns::of(case)?;
+    let updated = sqlx::query(
+        "UPDATE cases SET version = $1, status = $2, category = $3, region = $4, unit = $5, deadline = $6, \
+         suspended = $7, updated_at = $8, search_text = $9, doc = $10 WHERE id = $11 AND version = $12",
+    )
+    .bind(i64::from(event.seq))
+    .bind(cols.status)
+    .bind(case.category.clone())
+    .bind(case.region.clone())
+    .bind(case.unit.clone())
+    .bind(cols.deadline)
+    .bind(cols.suspended)
+    .bind(millis(event.at))
+    .bind(cols.search_text)
+    .bind(cols.doc)
+    .bind(case.id)
+    .bind(i64::from(expected))
+    .execute(&mut *conn)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Err(StoreError::VersionConflict { case_id: case.id, expected });
+    }
+    insert_event(conn, case.id, event).await
+}
+
+impl crate::Store {
+    /// Files a new case from its intake event (seq 1). Idempotent on (channel, external id).
+    pub async fn create_case(&self, event: CaseEvent) -> Result<Created, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.writer.send(Job::CreateCase { event, reply }).await.map_err(|_| StoreError::WriterStopped)?;
+        answer.await.map_err(|_| StoreError::WriterStopped)?
+    }
+
+    /// Records `event` on `case`, given the case as it is after the event. Fails with
+    /// [`StoreError::VersionConflict`] if the case moved on since it was read.
+    pub async fn append(&self, case: Case, event: CaseEvent) -> Result<Case, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job::Append { case: Box::new(case.clone()), event, reply };
+        self.writer.send(job).await.map_err(|_| StoreError::WriterStopped)?;
+        answer.await.map_err(|_| StoreError::WriterStopped)??;
+        Ok(case)
+    }
+
+    pub async fn case(&self, id: CaseId) -> Result<Option<Case>, StoreError> {
+        let row = sqlx::query("SELECT id, doc FROM cases WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(case_from_row).transpose()
+    }
+
+    pub async fn events(&self, id: CaseId) -> Result<Vec<CaseEvent>, StoreError> {
+        let rows = sqlx::query("SELECT doc FROM case_events WHERE case_id = $1 ORDER BY seq")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let doc: String = row.try_get("doc")?;
+                serde_json::from_str(&doc).map_err(|e| StoreError::corrupt(format!("event of case {id}: {e}")))
+            })
+            .collect()
+    }
+
+    /// How many cases there are in all.
+    pub async fn case_count(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM cases").fetch_one(&self.pool).await?.try_get("n")?)
+    }
+
+    pub async fn list_cases(&self, filter: &CaseFilter) -> Result<CasePage, StoreError> {
+        let (conditions, params) = where_clause(filter);
+        let total: i64 = sqlx::query_with(AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM cases WHERE {conditions}")), bind(&params))
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+        let page_size = filter.page_size.clamp(1, 200);
+        let page = filter.page.max(1);
+        let offset = i64::from(page - 1) * i64::from(page_size);
+        let rows = sqlx::query_with(
+            AssertSqlSafe(format!(
+                "SELECT id, doc FROM cases WHERE {conditions} ORDER BY id DESC LIMIT {page_size} OFFSET {offset}"
+            )),
+            bind(&params),
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let cases = rows.iter().map(case_from_row).collect::<Result<_, _>>()?;
+        Ok(CasePage { cases, total, page, page_size })
+    }
+}
+
+/// The SQL condition of a filter with its numbered parameters; values are always bound, never
+/// spliced into the text.
+fn where_clause(filter: &CaseFilter) -> (String, Vec<Param>) {
+    let mut params = Vec::new();
+    let mut param = |value: Param| -> String {
+        params.push(value);
+        format!("${}", params.len())
+    };
+    let mut conditions = vec!["1 = 1".to_owned()];
+    match &filter.visibility {
+        Visibility::All => {}
+        Visibility::Unit(unit) => conditions.push(format!("unit = {}", param(Param::Text(unit.clone())))),
+        Visibility::Regions { prefixes, reporter } => {
+            let mut any = vec![format!("reported_by = {}", param(Param::Int(*reporter)))];
+            for prefix in prefixes {
+                let (lo, hi) = prefix_range(prefix);
+                any.push(format!("(region >= {} AND region < {})", param(Param::Text(lo)), param(Param::Text(hi))));
+            }
+            conditions.push(format!("({})", any.join(" OR ")));
+        }
+    }
+    if let Some(status) = filter.status {
+        conditions.push(format!("status = {}", param(Param::Text(status.as_str().into()))));
+    }
+    if let Some(channel) = filter.channel {
+        conditions.push(format!("channel = {}", param(Param::Text(channel.as_str().into()))));
+    }
+    if let Some(category) = &filter.category {
+        conditions.push(format!("category = {}", param(Param::Text(category.clone()))));
+    }
+    if let Some(prefix) = &filter.region_prefix {
+        let (lo, hi) = prefix_range(prefix);
+        conditions.push(format!("region >= {} AND region < {}", param(Param::Text(lo)), param(Param::Text(hi))));
+    }
+    if let Some(unit) = &filter.unit {
+        conditions.push(format!("unit = {}", param(Param::Text(unit.clone()))));
+    }
+    if let Some(overdue) = filter.overdue {
+        let late = format!("deadline IS NOT NULL AND deadline < {} AND suspended = 0", param(Param::Int(millis(filter.now))));
+        conditions.push(if overdue { late } else { format!("NOT ({late})") });
+    }
+    if let Some(from) = filter.received_from {
+        conditions.push(format!("received_at >= {}", param(Param::Int(millis(from)))));
+    }
+    if let Some(to) = filter.received_to {
+        conditions.push(format!("received_at < {}", param(Param::Int(millis(to)))));
+    }
+    if let Some(text) = &filter.text {
+        let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+        conditions.push(format!("search_text LIKE {} ESCAPE '\\'", param(Param::Text(pattern))));
+    }
+    if let Some(phone) = &filter.reporter_phone {
+        conditions.push(format!("reporter_phone = {}", param(Param::Text(phone.clone()))));
+    }
+    (conditions.join(" AND "), params)
+}
+
+fn bind(params: &[Param]) -> AnyArguments {
+    let mut args = AnyArguments::default();
+    for value in params {
+        match value {
+            Param::Text(t) => args.add(t.clone()).expect("text binds"),
+            Param::Int(i) => args.add(*i).expect("integer binds"),
+        }
+    }
+    args
+}
+
+enum Param {
+    Text(String),
+    Int(i64),
+}
+
+/// The half-open range of codes that start with `prefix` (codes are ASCII digits).
+fn prefix_range(prefix: &str) -> (String, String) {
+    let mut hi = prefix.to_owned();
+    match hi.pop() {
+        Some(last) => hi.push(char::from(last as u8 + 1)),
+        None => hi.push(char::MAX),
+    }
+    (prefix.to_owned(), hi)
+}
+
+fn escape_like(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            _ => vec![c],
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_prefix_range_holds_exactly_the_codes_below_it() {
+        let (lo, hi) = prefix_range("110105");
+        assert_eq!((lo.as_str(), hi.as_str()), ("110105", "110106"));
+        assert!("110105026000" >= lo.as_str() && "110105026000" < hi.as_str());
+        assert!(!("110106001000" < hi.as_str()));
+        let (_, hi) = prefix_range("110109");
+        assert_eq!(hi, "11010:");
+    }
+
+    #[test]
+    fn like_wildcards_in_a_search_are_taken_literally() {
+        assert_eq!(escape_like("50%_off\\"), "50\\%\\_off\\\\");
+    }
+}

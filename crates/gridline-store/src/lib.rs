@@ -1,0 +1,127 @@
+//! Storage for gridline. One [`Store`] over two engines: SQLite (embedded, the default) and
+//! PostgreSQL (scale-out), chosen by the URL scheme. Both run the same SQL through sqlx's `Any`
+//! driver; each has its own migrations folder for what differs (identity columns, triggers).
+//!
+//! Case events are append-only and the source of truth; the `cases` row is their projection,
+//! written in the same transaction. All writes go through one writer task that commits whatever
+//! has queued up in a single transaction (group commit), so a durable commit (fsync) is paid once
+//! per batch rather than once per case.
+#![forbid(unsafe_code)]
+
+mod cases;
+mod error;
+mod people;
+mod writer;
+pub mod testing;
+
+use std::path::Path;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
+use tokio::sync::mpsc;
+
+pub use cases::{CaseFilter, CasePage, Created, Visibility};
+pub use error::StoreError;
+pub use people::{NewUser, UserRecord};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A handle to the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    writer: mpsc::Sender<writer::Job>,
+    backend: Backend,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// SQLite settings for every connection: WAL so readers never block the writer, FULL sync so an
+/// acknowledged commit survives a crash, and a busy timeout instead of immediate SQLITE_BUSY.
+const SQLITE_PRAGMAS: &str =
+    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
+
+impl Store {
+    /// The embedded database inside a data directory (created if absent).
+    pub async fn open_data_dir(dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Corrupt(format!("cannot create data directory {}: {e}", dir.display())))?;
+        Store::open(&format!("sqlite://{}?mode=rwc", dir.join("gridline.db").display())).await
+    }
+
+    /// Opens `sqlite://PATH` or `postgres://…` and brings the schema up to date.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_owned()));
+        };
+        let options: AnyConnectOptions = url.parse()?;
+        let options = options.disable_statement_logging();
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute(SQLITE_PRAGMAS).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options.clone())
+            .await?;
+        match backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
+        }
+        let mut writer_conn = sqlx::AnyConnection::connect_with(&options).await?;
+        if backend == Backend::Sqlite {
+            writer_conn.execute(SQLITE_PRAGMAS).await?;
+        }
+        let writer = writer::spawn(writer_conn, backend);
+        Ok(Store { pool, writer, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Waits for queued writes and closes the connections.
+    pub async fn close(self) {
+        drop(self.writer);
+        self.pool.close().await;
+    }
+}
+
+pub(crate) fn millis(at: jiff::Timestamp) -> i64 {
+    at.as_millisecond()
+}
+
+pub(crate) fn from_millis(ms: i64) -> Result<jiff::Timestamp, StoreError> {
+    jiff::Timestamp::from_millisecond(ms).map_err(StoreError::corrupt)
+}
+
+pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Database(db) => {
+            db.is_unique_violation() || db.code().is_some_and(|c| c == "23505" || c == "2067" || c == "1555")
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,279 @@
+//! The store suite: every test runs on SQLite and, when configured, on PostgreSQL.
+
+use gridline_core::actor::{Actor, Role};
+use gridline_core::calendar::WorkCalendar;
+use gridline_core::case::{Case, CaseEvent, CaseStatus, Change, Channel, Intake};
+use gridline_core::catalogue::Catalogue;
+use gridline_core::region::RegionTree;
+use gridline_core::unit::{Unit, UnitKind};
+use gridline_core::workflow::{Command, Context, decide};
+use gridline_store::testing::fresh_databases;
+use gridline_store::{CaseFilter, NewUser, Store, StoreError, Visibility};
+use jiff::Timestamp;
+
+fn now() -> Timestamp {
+    "2024-11-04T02:00:00Z".parse().unwrap()
+}
+
+fn operator() -> Actor {
+    Actor { user_id: 1, username: "op".into(), role: Role::HotlineOperator, unit: None }
+}
+
+fn dispatcher() -> Actor {
+    Actor { user_id: 2, username: "disp".into(), role: Role::Dispatcher, unit: None }
+}
+
+fn intake(external_id: Option<&str>, region: &str, text: &str) -> CaseEvent {
+    CaseEvent {
+        seq: 1,
+        at: now(),
+        actor: operator(),
+        change: Change::Receive(Intake {
+            channel: Channel::Hotline,
+            external_id: external_id.map(Into::into),
+            category: Some("0101".into()),
+            category_version: Some(1),
+            region: Some(region.into()),
+            title: text.chars().take(10).collect(),
+            description: text.into(),
+            address: None,
+            location: None,
+            reporter: Some(gridline_core::case::Reporter { name: None, phone: Some("13800001111".into()) }),
+            photos: vec![],
+        }),
+    }
+}
+
+struct World {
+    regions: RegionTree,
+    catalogue: Catalogue,
+    unit: Unit,
+}
+
+impl World {
+    fn new() -> Self {
+        World {
+            regions: gridline_geo::beijing(),
+            catalogue: Catalogue::builtin(),
+            unit: Unit {
+                code: "CY-WJ".into(),
+                name: "望京街道办事处".into(),
+                kind: UnitKind::StreetOffice,
+                regions: vec!["110105026000".into()],
+            },
+        }
+    }
+
+    /// Decides a command and appends its event, as the server does.
+    async fn act(&self, store: &Store, case: &Case, by: &Actor, command: Command) -> Result<Case, StoreError> {
+        let unit = self.unit.clone();
+        let units = move |code: &str| (code == unit.code).then(|| unit.clone());
+        let ctx = Context { calendar: WorkCalendar::china(), catalogue: &self.catalogue, regions: &self.regions, units: &units, now: now() };
+        let change = decide(case, &command, by, &ctx, None).expect("allowed");
+        let event = CaseEvent { seq: case.version + 1, at: now(), actor: by.clone(), change };
+        let mut after = case.clone();
+        after.apply(&event);
+        store.append(after, event).await
+    }
+}
+
+async fn each_store(test: impl AsyncFn(&'static str, Store)) {
+    let dir = tempfile::tempdir().unwrap();
+    for (engine, url) in fresh_databases(dir.path()).await {
+        let store = Store::open(&url).await.unwrap_or_else(|e| panic!("{engine}: {e}"));
+        test(engine, store).await;
+    }
+}
+
+const WANGJING: &str = "110105026000";
+const DONGHUAMEN: &str = "110101001000";
+
+#[tokio::test]
+async fn a_new_case_gets_an_id_and_its_intake_event() {
+    each_store(async |engine, store| {
+        let created = store.create_case(intake(Some("HL-1"), WANGJING, "望京街道阜通东大街垃圾堆积")).await.unwrap();
+        assert!(created.created, "{engine}");
+        let case = store.case(created.case.id).await.unwrap().expect("stored");
+        assert_eq!(case.status, CaseStatus::Received);
+        assert_eq!(case.id, created.case.id);
+        let events = store.events(case.id).await.unwrap();
+        assert_eq!(events.len(), 1, "{engine}");
+        assert_eq!(events[0].change.action(), "receive");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_same_channel_and_external_id_return_the_existing_case_and_create_nothing() {
+    each_store(async |engine, store| {
+        let first = store.create_case(intake(Some("HL-7"), WANGJING, "噪声扰民")).await.unwrap();
+        let again = store.create_case(intake(Some("HL-7"), WANGJING, "噪声扰民 (重复)")).await.unwrap();
+        assert!(!again.created, "{engine}");
+        assert_eq!(again.case.id, first.case.id);
+        assert_eq!(again.case.intake.description, "噪声扰民");
+        // Cases without an external id never collide.
+        let a = store.create_case(intake(None, WANGJING, "a")).await.unwrap();
+        let b = store.create_case(intake(None, WANGJING, "b")).await.unwrap();
+        assert!(a.created && b.created && a.case.id != b.case.id);
+        assert_eq!(store.case_count().await.unwrap(), 3, "{engine}");
+        assert_eq!(store.events(first.case.id).await.unwrap().len(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_intake_of_many_cases_loses_none_and_duplicates_none() {
+    each_store(async |engine, store| {
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..300 {
+            let store = store.clone();
+            // Every third submission repeats an external id.
+            let external = format!("HL-{}", i - i % 3);
+            tasks.spawn(async move { store.create_case(intake(Some(&external), WANGJING, "并发受理")).await.unwrap() });
+        }
+        let mut ids = std::collections::BTreeSet::new();
+        let mut created = 0;
+        while let Some(result) = tasks.join_next().await {
+            let result = result.unwrap();
+            created += usize::from(result.created);
+            ids.insert(result.case.id);
+        }
+        assert_eq!((created, ids.len()), (100, 100), "{engine}");
+        assert_eq!(store.case_count().await.unwrap(), 100);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_append_on_a_stale_version_is_refused_and_writes_nothing() {
+    each_store(async |engine, store| {
+        let world = World::new();
+        let case = store.create_case(intake(None, WANGJING, "井盖缺失")).await.unwrap().case;
+        let register = Command::Register { category: None, region: None, note: None };
+        let registered = world.act(&store, &case, &dispatcher(), register.clone()).await.unwrap();
+        assert_eq!(registered.version, 2);
+        // The same decision from the stale copy conflicts.
+        let err = world.act(&store, &case, &dispatcher(), register).await.unwrap_err();
+        assert!(matches!(err, StoreError::VersionConflict { expected: 1, .. }), "{engine}: {err}");
+        assert_eq!(store.events(case.id).await.unwrap().len(), 2);
+        assert_eq!(store.case(case.id).await.unwrap().unwrap().status, CaseStatus::Registered);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_stored_projection_equals_the_replay_of_the_stored_events() {
+    each_store(async |engine, store| {
+        let world = World::new();
+        let case = store.create_case(intake(None, WANGJING, "堆物堆料")).await.unwrap().case;
+        let case = world.act(&store, &case, &dispatcher(), Command::Register { category: None, region: None, note: None }).await.unwrap();
+        let case = world.act(&store, &case, &dispatcher(), Command::Dispatch { unit: "CY-WJ".into(), note: None }).await.unwrap();
+        let handler = Actor { user_id: 3, username: "wj".into(), role: Role::HandlingUnit, unit: Some("CY-WJ".into()) };
+        let case = world.act(&store, &case, &handler, Command::Accept { note: Some("收到".into()) }).await.unwrap();
+        let stored = store.case(case.id).await.unwrap().unwrap();
+        let replayed = Case::replay(case.id, &store.events(case.id).await.unwrap()).unwrap();
+        assert_eq!(stored, replayed, "{engine}");
+        assert_eq!(stored.status, CaseStatus::Accepted);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_case_list_filters_by_region_subtree_visibility_overdue_text_and_pages() {
+    each_store(async |engine, store| {
+        let world = World::new();
+        for i in 0..5 {
+            store.create_case(intake(None, WANGJING, &format!("望京 {i} 100%纯垃圾"))).await.unwrap();
+        }
+        let dhm = store.create_case(intake(None, DONGHUAMEN, "东华门 小广告")).await.unwrap().case;
+        let all = |f: &mut CaseFilter| f.clone();
+        let mut filter = CaseFilter::new(Visibility::All, now());
+        assert_eq!(store.list_cases(&all(&mut filter)).await.unwrap().total, 6, "{engine}");
+        filter.region_prefix = Some("110105".into()); // 朝阳区
+        assert_eq!(store.list_cases(&filter).await.unwrap().total, 5);
+        filter.region_prefix = Some("110101".into()); // 东城区
+        let page = store.list_cases(&filter).await.unwrap();
+        assert_eq!((page.total, page.cases[0].id), (1, dhm.id));
+
+        let mut text = CaseFilter::new(Visibility::All, now());
+        text.text = Some("100%".into());
+        assert_eq!(store.list_cases(&text).await.unwrap().total, 5);
+        text.text = Some("%".into());
+        assert_eq!(store.list_cases(&text).await.unwrap().total, 5, "a % is literal");
+
+        let mut paged = CaseFilter::new(Visibility::All, now());
+        paged.page_size = 4;
+        paged.page = 2;
+        let page = store.list_cases(&paged).await.unwrap();
+        assert_eq!((page.total, page.cases.len()), (6, 2));
+
+        let visible = CaseFilter::new(Visibility::Regions { prefixes: vec!["110101001".into()], reporter: 99 }, now());
+        assert_eq!(store.list_cases(&visible).await.unwrap().total, 1);
+        let none = CaseFilter::new(Visibility::Unit("CY-WJ".into()), now());
+        assert_eq!(store.list_cases(&none).await.unwrap().total, 0);
+
+        // Dispatch one: it is with the unit and, a week later, overdue.
+        let case = store.list_cases(&CaseFilter::new(Visibility::All, now())).await.unwrap().cases.pop().unwrap();
+        let case = world.act(&store, &case, &dispatcher(), Command::Register { category: None, region: None, note: None }).await.unwrap();
+        world.act(&store, &case, &dispatcher(), Command::Dispatch { unit: "CY-WJ".into(), note: None }).await.unwrap();
+        assert_eq!(store.list_cases(&none).await.unwrap().total, 1);
+        let mut overdue = CaseFilter::new(Visibility::All, "2024-11-11T02:00:00Z".parse().unwrap());
+        overdue.overdue = Some(true);
+        assert_eq!(store.list_cases(&overdue).await.unwrap().total, 1);
+        overdue.overdue = Some(false);
+        assert_eq!(store.list_cases(&overdue).await.unwrap().total, 5);
+        let mut on_time = CaseFilter::new(Visibility::All, now());
+        on_time.overdue = Some(true);
+        assert_eq!(store.list_cases(&on_time).await.unwrap().total, 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn users_units_and_sessions_round_trip_and_duplicates_are_refused() {
+    each_store(async |engine, store| {
+        let world = World::new();
+        store.put_unit(&world.unit, now()).await.unwrap();
+        store.put_unit(&world.unit, now()).await.unwrap(); // an update, not a duplicate
+        assert_eq!(store.units().await.unwrap(), vec![world.unit.clone()]);
+        let user = NewUser {
+            username: "wangjing".into(),
+            display_name: "望京承办".into(),
+            role: Role::HandlingUnit,
+            unit: Some("CY-WJ".into()),
+            password_hash: "x".into(),
+        };
+        let created = store.create_user(&user, now()).await.unwrap();
+        let err = store.create_user(&user, now()).await.unwrap_err();
+        assert!(matches!(err, StoreError::Duplicate(_)), "{engine}: {err}");
+        let bad_unit = NewUser { username: "ghost".into(), unit: Some("NOPE".into()), ..user.clone() };
+        assert!(store.create_user(&bad_unit, now()).await.is_err(), "{engine}: unknown unit refused");
+        store.create_session("hash", created.id, now(), "2024-11-05T02:00:00Z".parse().unwrap()).await.unwrap();
+        let (found, _) = store.session_user("hash", now()).await.unwrap().unwrap();
+        assert_eq!(found, created);
+        assert!(store.session_user("hash", "2024-11-06T00:00:00Z".parse().unwrap()).await.unwrap().is_none());
+        store.delete_session("hash").await.unwrap();
+        assert!(store.session_user("hash", now()).await.unwrap().is_none());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_reopened_store_keeps_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    for (engine, url) in fresh_databases(dir.path()).await {
+        let store = Store::open(&url).await.unwrap();
+        let id = store.create_case(intake(Some("HL-R"), WANGJING, "重启")).await.unwrap().case.id;
+        store.close().await;
+        let store = Store::open(&url).await.unwrap();
+        let again = store.create_case(intake(Some("HL-R"), WANGJING, "重启")).await.unwrap();
+        assert_eq!((again.created, again.case.id), (false, id), "{engine}");
+        assert_eq!(store.events(id).await.unwrap().len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn unsupported_database_urls_are_named() {
+    let err = Store::open("mysql://localhost/x").await.err().expect("refused");
+    assert!(err.to_string().contains("mysql://localhost/x"));
+}
