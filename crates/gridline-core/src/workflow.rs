@@ -166,6 +166,11 @@ fn permission(action: &str) -> (&'static [Role], Scope) {
     }
 }
 
+/// Whether a role may ever do an action (its unit or region may still stand in the way).
+pub fn role_may(role: Role, action: &str) -> bool {
+    permission(action).0.contains(&role)
+}
+
 /// The actions the case's state allows now, whoever asks.
 pub fn allowed_actions(case: &Case) -> Vec<&'static str> {
     if case.is_suspended() {
@@ -195,22 +200,48 @@ pub struct Context<'a> {
     pub calendar: &'a WorkCalendar,
     pub catalogue: &'a Catalogue,
     pub regions: &'a RegionTree,
-    pub units: &'a dyn Fn(&str) -> Option<Unit>,
+    pub units: &'a (dyn Fn(&str) -> Option<Unit> + Sync),
     pub now: Timestamp,
 }
 
-/// Whether the actor may see the case at all (a unit sees its own cases only).
-pub fn can_view(actor: &Actor, actor_unit: Option<&Unit>, case: &Case, regions: &RegionTree) -> bool {
-    match actor.role {
-        Role::Admin | Role::Supervisor | Role::HotlineOperator | Role::Inspector => true,
-        Role::HandlingUnit | Role::MemberUnit => actor.unit.is_some() && case.unit == actor.unit,
-        Role::Dispatcher | Role::GridWorker => {
-            case.reported_by == actor.user_id
-                || match (actor_unit, &case.region) {
-                    (None, _) => actor.role == Role::Dispatcher && actor.unit.is_none(),
-                    (Some(unit), Some(region)) => unit.covers(regions, region),
-                    (Some(_), None) => false,
-                }
+/// Which cases a user may see: a unit sees its own cases only; region-bound users see their area
+/// and what they reported themselves.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Visibility {
+    All,
+    /// Cases currently with this unit.
+    Unit(String),
+    /// Cases inside any of these region-code prefixes, or reported by this user.
+    Regions { prefixes: Vec<String>, reporter: i64 },
+}
+
+impl Visibility {
+    pub fn of(actor: &Actor, actor_unit: Option<&Unit>, regions: &RegionTree) -> Visibility {
+        match (actor.role, &actor.unit) {
+            (Role::Admin | Role::Supervisor | Role::HotlineOperator | Role::Inspector, _) => Visibility::All,
+            (Role::Dispatcher, None) => Visibility::All,
+            (Role::HandlingUnit | Role::MemberUnit, Some(unit)) => Visibility::Unit(unit.clone()),
+            // A unit role without a unit sees nothing but its own reports.
+            (Role::HandlingUnit | Role::MemberUnit, None) => Visibility::Regions { prefixes: vec![], reporter: actor.user_id },
+            (Role::Dispatcher | Role::GridWorker, _) => Visibility::Regions {
+                prefixes: actor_unit
+                    .map(|unit| {
+                        unit.regions.iter().filter_map(|code| regions.get(code)).map(|r| r.code_prefix().to_owned()).collect()
+                    })
+                    .unwrap_or_default(),
+                reporter: actor.user_id,
+            },
+        }
+    }
+
+    pub fn admits(&self, case: &Case) -> bool {
+        match self {
+            Visibility::All => true,
+            Visibility::Unit(unit) => case.unit.as_ref() == Some(unit),
+            Visibility::Regions { prefixes, reporter } => {
+                case.reported_by == *reporter
+                    || case.region.as_deref().is_some_and(|region| prefixes.iter().any(|p| region.starts_with(p.as_str())))
+            }
         }
     }
 }
@@ -590,16 +621,22 @@ mod tests {
     fn units_see_only_their_own_cases() {
         let w = World::new();
         let mut case = w.new_case();
-        let (h, other) = (handler(), other_handler());
-        let dhm = units("DC-DHM");
-        assert!(!can_view(&h, dhm.as_ref(), &case, &w.regions));
+        let sees = |who: &Actor, case: &Case| {
+            let unit = who.unit.as_deref().and_then(units);
+            Visibility::of(who, unit.as_ref(), &w.regions).admits(case)
+        };
+        assert!(!sees(&handler(), &case));
         case.unit = Some("DC-DHM".into());
-        assert!(can_view(&h, dhm.as_ref(), &case, &w.regions));
-        assert!(!can_view(&other, units("XC-CGW").as_ref(), &case, &w.regions));
-        let grid = actor(6, Role::GridWorker, Some("DC-DHM"));
-        assert!(can_view(&grid, dhm.as_ref(), &case, &w.regions));
-        let far_grid = actor(10, Role::GridWorker, Some("XC-CGW"));
-        assert!(!can_view(&far_grid, units("XC-CGW").as_ref(), &case, &w.regions));
+        assert!(sees(&handler(), &case));
+        assert!(!sees(&other_handler(), &case));
+        assert!(sees(&actor(6, Role::GridWorker, Some("DC-DHM")), &case));
+        assert!(!sees(&actor(10, Role::GridWorker, Some("XC-CGW")), &case));
+        assert!(sees(&actor(1, Role::HotlineOperator, None), &case));
+        assert!(sees(&dispatcher(), &case));
+        assert!(!sees(&actor(8, Role::Dispatcher, Some("XC-CGW")), &case));
+        // The reporter keeps sight of what they filed.
+        case.reported_by = 10;
+        assert!(sees(&actor(10, Role::GridWorker, Some("XC-CGW")), &case));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Cases and their events.
 
 use gridline_core::case::{Case, CaseEvent, CaseId, CaseStatus, Channel};
+pub use gridline_core::workflow::Visibility;
 use jiff::Timestamp;
 use sqlx::any::AnyArguments;
 use sqlx::{AnyConnection, Arguments, AssertSqlSafe, Row};
@@ -14,16 +15,6 @@ use crate::{StoreError, millis};
 pub struct Created {
     pub case: Case,
     pub created: bool,
-}
-
-/// Which cases a user may see.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Visibility {
-    All,
-    /// Cases currently with this unit.
-    Unit(String),
-    /// Cases inside any of these region-code prefixes, or reported by this user.
-    Regions { prefixes: Vec<String>, reporter: i64 },
 }
 
 /// Filters of the case list; every field is optional.

@@ -1,0 +1,166 @@
+//! Passwords, sessions and the signed-in user behind each request.
+//!
+//! A session token is 32 random bytes shown to the client once; the database keeps only its
+//! SHA-256, so a copy of the database does not hand out sessions.
+
+use std::sync::Arc;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::Argon2;
+use axum::Json;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use gridline_core::actor::{Actor, Role};
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+use crate::views::local_time;
+use crate::{ApiJson, AppState};
+
+/// How long a session lasts: a long working shift.
+const SESSION_HOURS: i64 = 12;
+
+pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
+    let salt = SaltString::generate(&mut OsRng);
+    Ok(Argon2::default().hash_password(password.as_bytes(), &salt)?.to_string())
+}
+
+fn password_matches(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// The signed-in user of a request.
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    pub actor: Actor,
+    pub display_name: String,
+    pub expires_at: Timestamp,
+    token_hash: String,
+}
+
+impl FromRequestParts<Arc<AppState>> for SignedIn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let token = bearer_token(&parts.headers)?;
+        let hash = token_hash(token);
+        let now = Timestamp::now();
+        if let Some(session) = state.sessions.read().expect("session cache").get(&hash)
+            && session.expires_at > now
+        {
+            return Ok(session.clone());
+        }
+        let (user, expires_at) = state
+            .store
+            .session_user(&hash, now)
+            .await?
+            .ok_or_else(|| ApiError::Unauthorized("the session token is unknown or has expired; sign in again".into()))?;
+        let session = SignedIn {
+            actor: Actor { user_id: user.id, username: user.username, role: user.role, unit: user.unit },
+            display_name: user.display_name,
+            expires_at,
+            token_hash: hash.clone(),
+        };
+        state.sessions.write().expect("session cache").insert(hash, session.clone());
+        Ok(session)
+    }
+}
+
+fn bearer_token(headers: &HeaderMap) -> Result<&str, ApiError> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::Unauthorized("sign in first: send Authorization: Bearer TOKEN".into()))?;
+    let value = value.to_str().map_err(|_| ApiError::Unauthorized("the Authorization header is not text".into()))?;
+    match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => Ok(token.trim()),
+        _ => Err(ApiError::Unauthorized("the Authorization header must be: Bearer TOKEN".into())),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    username: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+pub struct SessionView {
+    token: String,
+    expires_at: String,
+    user: UserView,
+}
+
+#[derive(Serialize)]
+pub struct UserView {
+    id: i64,
+    username: String,
+    display_name: String,
+    role: Role,
+    unit: Option<String>,
+}
+
+/// `POST /api/v1/session`: exchanges a username and password for a bearer token.
+pub async fn sign_in(
+    State(state): State<Arc<AppState>>,
+    ApiJson(credentials): ApiJson<Credentials>,
+) -> Result<(StatusCode, Json<SessionView>), ApiError> {
+    if credentials.username.len() > 100 || credentials.password.len() > 1000 {
+        return Err(ApiError::Unauthorized("wrong username or password".into()));
+    }
+    let user = state.store.user_by_name(&credentials.username).await?;
+    // Verify against a real hash even for an unknown user, so that timing does not reveal names.
+    let hash = user.as_ref().map_or_else(|| state.decoy_hash.clone(), |u| u.password_hash.clone());
+    let password = credentials.password;
+    let matches = tokio::task::spawn_blocking(move || password_matches(&password, &hash))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let user = match user {
+        Some(user) if matches => user,
+        _ => return Err(ApiError::Unauthorized("wrong username or password".into())),
+    };
+    let token = hex::encode(rand::random::<[u8; 32]>());
+    let now = Timestamp::now();
+    let expires_at = now + SignedDuration::from_hours(SESSION_HOURS);
+    state.store.create_session(&token_hash(&token), user.id, now, expires_at).await?;
+    tracing::info!(user = %user.username, role = user.role.as_str(), "signed in");
+    Ok((
+        StatusCode::CREATED,
+        Json(SessionView {
+            token,
+            expires_at: local_time(expires_at),
+            user: UserView {
+                id: user.id,
+                username: user.username,
+                display_name: user.display_name,
+                role: user.role,
+                unit: user.unit,
+            },
+        }),
+    ))
+}
+
+/// `DELETE /api/v1/session`: ends the session of the token sent.
+pub async fn sign_out(State(state): State<Arc<AppState>>, who: SignedIn) -> Result<StatusCode, ApiError> {
+    state.sessions.write().expect("session cache").remove(&who.token_hash);
+    state.store.delete_session(&who.token_hash).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/v1/me`: who the token belongs to.
+pub async fn me(who: SignedIn) -> Json<UserView> {
+    Json(UserView {
+        id: who.actor.user_id,
+        username: who.actor.username,
+        display_name: who.display_name,
+        role: who.actor.role,
+        unit: who.actor.unit,
+    })
+}

@@ -1,0 +1,219 @@
+//! Cases: intake, the list, one case with its history, and the workflow actions.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use gridline_core::actor::Actor;
+use gridline_core::case::{Case, CaseEvent, CaseId, CaseStatus, Change, Channel};
+use gridline_core::calendar::WorkCalendar;
+use gridline_core::intake::NewCase;
+use gridline_core::workflow::{Command, Context, Visibility, decide};
+use gridline_store::{CaseFilter, StoreError};
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth::SignedIn;
+use crate::error::ApiError;
+use crate::{ApiJson, AppState};
+
+/// How often an action is re-decided when another writer got to the case first.
+const CONFLICT_RETRIES: usize = 5;
+
+impl AppState {
+    fn visibility(&self, actor: &Actor) -> Visibility {
+        let unit = actor.unit.as_deref().and_then(|u| self.unit(u));
+        Visibility::of(actor, unit.as_ref(), &self.regions)
+    }
+
+    /// The case if it exists and `actor` may see it; 404 otherwise, so that existence of other
+    /// units' cases is not revealed.
+    async fn visible_case(&self, id: CaseId, actor: &Actor) -> Result<Case, ApiError> {
+        match self.store.case(id).await? {
+            Some(case) if self.visibility(actor).admits(&case) => Ok(case),
+            _ => Err(ApiError::NotFound(format!("case {id} not found"))),
+        }
+    }
+}
+
+fn parse_id(path: Result<Path<String>, PathRejection>) -> Result<CaseId, ApiError> {
+    let Path(id) = path?;
+    id.parse::<CaseId>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ApiError::BadRequest(format!("case id must be a positive number, not {id:?}")))
+}
+
+/// `POST /api/v1/cases`: files a case; the same channel and external id again returns the
+/// existing case with 200 instead of 201 and creates nothing.
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    who: SignedIn,
+    ApiJson(new_case): ApiJson<NewCase>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let intake = new_case.validate(&who.actor, &state.catalogue, &state.regions)?;
+    let now = Timestamp::now();
+    let event = CaseEvent { seq: 1, at: now, actor: who.actor.clone(), change: Change::Receive(intake) };
+    let created = state.store.create_case(event).await?;
+    let status = if created.created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(state.case_view(&created.case, &who.actor, None, now))))
+}
+
+/// `GET /api/v1/cases/{id}`: the case with its events.
+pub async fn show(
+    State(state): State<Arc<AppState>>,
+    who: SignedIn,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_id(path)?;
+    let case = state.visible_case(id, &who.actor).await?;
+    let events = state.store.events(id).await?;
+    Ok(Json(state.case_view(&case, &who.actor, Some(&events), Timestamp::now())))
+}
+
+/// `POST /api/v1/cases/{id}/actions`: one workflow step, e.g. `{"action": "dispatch", "unit": "…"}`.
+pub async fn act(
+    State(state): State<Arc<AppState>>,
+    who: SignedIn,
+    path: Result<Path<String>, PathRejection>,
+    ApiJson(command): ApiJson<Command>,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_id(path)?;
+    let actor = &who.actor;
+    for _ in 0..CONFLICT_RETRIES {
+        let case = state.visible_case(id, actor).await?;
+        let merge_target = match &command {
+            Command::Merge { into, .. } => state.visible_case(*into, actor).await.ok(),
+            _ => None,
+        };
+        let now = Timestamp::now();
+        let change = {
+            let units = |code: &str| state.unit(code);
+            let ctx = Context {
+                calendar: WorkCalendar::china(),
+                catalogue: &state.catalogue,
+                regions: &state.regions,
+                units: &units,
+                now,
+            };
+            decide(&case, &command, actor, &ctx, merge_target.as_ref())?
+        };
+        let event = CaseEvent { seq: case.version + 1, at: now, actor: actor.clone(), change };
+        let mut after = case;
+        after.apply(&event);
+        match state.store.append(after, event).await {
+            Ok(case) => {
+                tracing::info!(case = id, action = command.action(), user = %actor.username, "case action");
+                let events = state.store.events(id).await?;
+                return Ok(Json(state.case_view(&case, actor, Some(&events), now)));
+            }
+            Err(StoreError::VersionConflict { .. }) => continue,
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Err(ApiError::Conflict(format!("case {id} is changing too fast; try again")))
+}
+
+/// Query of `GET /api/v1/cases`. All optional; unknown names are refused.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    status: Option<String>,
+    channel: Option<String>,
+    category: Option<String>,
+    region: Option<String>,
+    unit: Option<String>,
+    overdue: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    q: Option<String>,
+    phone: Option<String>,
+    page: Option<String>,
+    page_size: Option<String>,
+}
+
+/// `GET /api/v1/cases?status=&channel=&category=&region=&unit=&overdue=&from=&to=&q=&page=&page_size=`
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    who: SignedIn,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(query) = query?;
+    let now = Timestamp::now();
+    let mut filter = CaseFilter::new(state.visibility(&who.actor), now);
+    filter.status = query
+        .status
+        .map(|s| CaseStatus::parse(&s).ok_or_else(|| unknown("status", &s, CaseStatus::ALL.map(|v| v.as_str()))))
+        .transpose()?;
+    filter.channel = query
+        .channel
+        .map(|c| Channel::parse(&c).ok_or_else(|| unknown("channel", &c, Channel::ALL.map(|v| v.as_str()))))
+        .transpose()?;
+    if let Some(category) = query.category {
+        if state.catalogue.get(&category).is_none() {
+            return Err(ApiError::invalid("category", format!("unknown category {category:?}")));
+        }
+        filter.category = Some(category);
+    }
+    if let Some(region) = query.region {
+        let found = state.regions.get(&region).ok_or_else(|| ApiError::invalid("region", format!("unknown region {region:?}")))?;
+        filter.region_prefix = Some(found.code_prefix().to_owned());
+    }
+    filter.unit = query.unit;
+    filter.overdue = query.overdue.map(|o| parse_bool("overdue", &o)).transpose()?;
+    filter.received_from = query.from.map(|f| parse_time("from", &f, false)).transpose()?;
+    filter.received_to = query.to.map(|t| parse_time("to", &t, true)).transpose()?;
+    filter.text = query.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
+    if let Some(q) = &filter.text
+        && q.chars().count() > 100
+    {
+        return Err(ApiError::invalid("q", "a search is at most 100 characters"));
+    }
+    if let Some(phone) = query.phone {
+        if !who.actor.role.sees_phone_numbers() {
+            return Err(ApiError::Forbidden(format!("role {} may not search by phone number", who.actor.role.as_str())));
+        }
+        filter.reporter_phone = Some(phone);
+    }
+    filter.page = query.page.map(|p| parse_count("page", &p, 1, 1_000_000)).transpose()?.unwrap_or(1);
+    filter.page_size = query.page_size.map(|p| parse_count("page_size", &p, 1, 200)).transpose()?.unwrap_or(20);
+    let page = state.store.list_cases(&filter).await?;
+    let items: Vec<Value> = page.cases.iter().map(|c| state.case_view(c, &who.actor, None, now)).collect();
+    Ok(Json(json!({ "items": items, "total": page.total, "page": page.page, "page_size": page.page_size })))
+}
+
+fn unknown<const N: usize>(field: &str, value: &str, known: [&str; N]) -> ApiError {
+    ApiError::invalid(field, format!("unknown {field} {value:?}; one of {}", known.join(", ")))
+}
+
+fn parse_bool(field: &str, text: &str) -> Result<bool, ApiError> {
+    match text {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => Err(ApiError::invalid(field, format!("{field} is true or false, not {text:?}"))),
+    }
+}
+
+fn parse_count(field: &str, text: &str, min: u32, max: u32) -> Result<u32, ApiError> {
+    text.parse::<u32>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+        .ok_or_else(|| ApiError::invalid(field, format!("{field} is a whole number from {min} to {max}, not {text:?}")))
+}
+
+/// A date (`2024-10-08`, Beijing time; `to` then includes that whole day) or a full timestamp.
+fn parse_time(field: &str, text: &str, end_of_day: bool) -> Result<Timestamp, ApiError> {
+    if let Ok(at) = text.parse::<Timestamp>() {
+        return Ok(at);
+    }
+    let date: jiff::civil::Date = text
+        .parse()
+        .map_err(|_| ApiError::invalid(field, format!("{field} is a date like 2024-10-08 or an RFC 3339 time, not {text:?}")))?;
+    let date = if end_of_day { date.tomorrow().map_err(|e| ApiError::invalid(field, e.to_string()))? } else { date };
+    date.to_zoned(WorkCalendar::china().time_zone().clone())
+        .map(|z| z.timestamp())
+        .map_err(|e| ApiError::invalid(field, e.to_string()))
+}
