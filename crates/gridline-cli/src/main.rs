@@ -1,1 +1,259 @@
-fn main() {}
+//! `gridline`: the one binary. Serves the platform, creates the demo city, manages users and
+//! units, and runs the benchmarks.
+
+mod bench;
+mod demo;
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use gridline_core::actor::Role;
+use gridline_core::unit::{Unit, UnitKind};
+use gridline_server::Application;
+use gridline_store::{NewUser, Store};
+
+#[derive(Parser)]
+#[command(name = "gridline", version, about = "gridline: the civilised-city case platform (创城+热线+网格)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the data lives: the embedded database in a data directory, or a database URL.
+#[derive(Args, Clone)]
+struct Database {
+    /// Directory of the embedded SQLite database.
+    #[arg(long, default_value = "gridline-data", env = "GRIDLINE_DATA_DIR")]
+    data_dir: PathBuf,
+    /// A database URL (postgres://… or sqlite://…) instead of the data directory.
+    #[arg(long, env = "GRIDLINE_DATABASE")]
+    database: Option<String>,
+}
+
+impl Database {
+    async fn open(&self) -> anyhow::Result<Store> {
+        let store = match &self.database {
+            Some(url) => Store::open(url).await.with_context(|| format!("opening {}", redact(url)))?,
+            None => Store::open_data_dir(&self.data_dir)
+                .await
+                .with_context(|| format!("opening the data directory {}", self.data_dir.display()))?,
+        };
+        Ok(store)
+    }
+}
+
+/// A URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => match url[scheme + 3..at].split_once(':') {
+            Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+            None => url.to_owned(),
+        },
+        _ => url.to_owned(),
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API.
+    Serve {
+        #[command(flatten)]
+        database: Database,
+        #[arg(long, default_value = "127.0.0.1:8080", env = "GRIDLINE_ADDR")]
+        addr: SocketAddr,
+    },
+    /// Create (if absent) and serve a demo city: Beijing's districts and streets, a few dozen
+    /// units, one user per role and a few thousand cases in every state.
+    Demo {
+        #[arg(long, default_value = "gridline-demo")]
+        data_dir: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// How many cases the demo city starts with.
+        #[arg(long, default_value_t = 3000)]
+        cases: usize,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage units (departments, street offices, member units).
+    Unit {
+        #[command(subcommand)]
+        command: UnitCommand,
+    },
+    /// Benchmarks whose figures go into BENCHMARKS.md.
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; the password is read from standard input.
+    Add {
+        username: String,
+        #[arg(long)]
+        role: String,
+        /// The unit the user works for (required for grid workers and unit staff).
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from standard input (the only way: never on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[command(flatten)]
+        database: Database,
+    },
+    /// List users.
+    List {
+        #[command(flatten)]
+        database: Database,
+    },
+}
+
+#[derive(Subcommand)]
+enum UnitCommand {
+    /// Add or update a unit.
+    Add {
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// department, street_office, member_unit or public_service.
+        #[arg(long)]
+        kind: String,
+        /// Region codes the unit covers (repeat the flag for several).
+        #[arg(long = "region", required = true)]
+        regions: Vec<String>,
+        #[command(flatten)]
+        database: Database,
+    },
+    /// List units.
+    List {
+        #[command(flatten)]
+        database: Database,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Serve { database, addr } => serve(database.open().await?, addr).await,
+        Command::Demo { data_dir, addr, cases } => {
+            let store = Store::open_data_dir(&data_dir).await?;
+            let credentials = demo::ensure(&store, &data_dir, cases).await?;
+            println!("gridline demo city in {}", data_dir.display());
+            println!("{credentials}");
+            serve(store, addr).await
+        }
+        Command::User { command: UserCommand::Add { username, role, unit, display_name, password_stdin: _, database } } => {
+            let role = Role::parse(&role).with_context(|| {
+                let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+                format!("unknown role {role:?}; one of {}", roles.join(", "))
+            })?;
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password).context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let store = database.open().await?;
+            let user = add_user(&store, &username, display_name.as_deref(), role, unit, password).await?;
+            println!("added user {} (id {}, role {})", user.username, user.id, user.role.as_str());
+            Ok(())
+        }
+        Command::User { command: UserCommand::List { database } } => {
+            for user in database.open().await?.users().await? {
+                println!("{}\t{}\t{}\t{}", user.id, user.username, user.role.as_str(), user.unit.unwrap_or_default());
+            }
+            Ok(())
+        }
+        Command::Unit { command: UnitCommand::Add { code, name, kind, regions, database } } => {
+            let kind = UnitKind::parse(&kind)
+                .with_context(|| format!("unknown unit kind {kind:?}; one of department, street_office, member_unit, public_service"))?;
+            let tree = gridline_geo::beijing();
+            for region in &regions {
+                if tree.get(region).is_none() {
+                    bail!("unknown region {region:?}");
+                }
+            }
+            if code.trim().is_empty() || name.trim().is_empty() {
+                bail!("a unit needs a code and a name");
+            }
+            let store = database.open().await?;
+            store.put_unit(&Unit { code: code.clone(), name, kind, regions }, jiff::Timestamp::now()).await?;
+            println!("saved unit {code}");
+            Ok(())
+        }
+        Command::Unit { command: UnitCommand::List { database } } => {
+            for unit in database.open().await?.units().await? {
+                println!("{}\t{}\t{}\t{}", unit.code, unit.name, unit.kind.as_str(), unit.regions.join(","));
+            }
+            Ok(())
+        }
+        Command::Bench { command } => bench::run(command).await,
+    }
+}
+
+/// Checks and adds a user; shared by `user add` and the demo.
+async fn add_user(
+    store: &Store,
+    username: &str,
+    display_name: Option<&str>,
+    role: Role,
+    unit: Option<String>,
+    password: &str,
+) -> anyhow::Result<gridline_store::UserRecord> {
+    if username.is_empty() || username.len() > 64 || !username.chars().all(|c| c.is_alphanumeric() || "._-".contains(c)) {
+        bail!("a username is 1–64 letters, digits, '.', '_' or '-'");
+    }
+    if password.chars().count() < 8 {
+        bail!("the password must be at least 8 characters");
+    }
+    if role.needs_unit() && unit.is_none() {
+        bail!("role {} works for a unit: give --unit CODE", role.as_str());
+    }
+    if let Some(code) = &unit
+        && !store.units().await?.iter().any(|u| &u.code == code)
+    {
+        bail!("unknown unit {code:?}; add it first with `gridline unit add`");
+    }
+    let user = NewUser {
+        username: username.to_owned(),
+        display_name: display_name.unwrap_or(username).to_owned(),
+        role,
+        unit,
+        password_hash: gridline_server::hash_password(password).map_err(|e| anyhow::anyhow!("hashing: {e}"))?,
+    };
+    Ok(store.create_user(&user, jiff::Timestamp::now()).await?)
+}
+
+async fn serve(store: Store, addr: SocketAddr) -> anyhow::Result<()> {
+    let app = Application::build(store, addr).await.with_context(|| format!("listening on {addr}"))?;
+    let bound = app.local_addr()?;
+    tracing::info!(%bound, "gridline is serving");
+    println!("gridline listening on http://{bound}");
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn database_passwords_are_kept_out_of_messages() {
+        assert_eq!(redact("postgres://grid:secret@db:5432/gridline"), "postgres://grid:***@db:5432/gridline");
+        assert_eq!(redact("postgres://grid@db/gridline"), "postgres://grid@db/gridline");
+        assert_eq!(redact("sqlite://data/gridline.db"), "sqlite://data/gridline.db");
+    }
+}

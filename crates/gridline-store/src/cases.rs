@@ -119,16 +119,19 @@ async fn insert_event(conn: &mut AnyConnection, case_id: CaseId, event: &CaseEve
     Ok(())
 }
 
-/// Inserts a new case from its intake event, or finds the case that the same channel and
-/// external id already created.
-pub(crate) async fn insert_case(conn: &mut AnyConnection, event: &CaseEvent) -> Result<Created, StoreError> {
-    let mut case = Case::received(0, event).ok_or_else(|| StoreError::corrupt("the first event must be an intake"))?;
+/// Inserts a new case from its history (its intake event alone, or a whole imported history),
+/// or finds the case that the same channel and external id already created.
+pub(crate) async fn insert_case(conn: &mut AnyConnection, history: &[CaseEvent]) -> Result<Created, StoreError> {
+    let mut case = Case::replay(0, history).ok_or_else(|| StoreError::corrupt("a case history starts with its intake"))?;
+    if history.iter().zip(1..).any(|(event, seq)| event.seq != seq) {
+        return Err(StoreError::corrupt("a case history is numbered 1, 2, 3, …"));
+    }
     let cols = Columns::of(&case)?;
     let intake = &case.intake;
     let inserted = sqlx::query(
         "INSERT INTO cases (version, channel, external_id, status, category, region, unit, deadline, suspended, \
          reported_by, reporter_phone, received_at, updated_at, search_text, doc) \
-         VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, 0, $7, $8, $9, $9, $10, $11) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
          ON CONFLICT (channel, external_id) DO NOTHING RETURNING id",
     )
     .bind(i64::from(case.version))
@@ -137,9 +140,13 @@ pub(crate) async fn insert_case(conn: &mut AnyConnection, event: &CaseEvent) -> 
     .bind(cols.status)
     .bind(case.category.clone())
     .bind(case.region.clone())
+    .bind(case.unit.clone())
+    .bind(cols.deadline)
+    .bind(cols.suspended)
     .bind(case.reported_by)
     .bind(intake.reporter.as_ref().and_then(|r| r.phone.clone()))
     .bind(millis(case.received_at))
+    .bind(millis(case.updated_at))
     .bind(cols.search_text)
     .bind(cols.doc)
     .fetch_optional(&mut *conn)
@@ -147,7 +154,9 @@ pub(crate) async fn insert_case(conn: &mut AnyConnection, event: &CaseEvent) -> 
     match inserted {
         Some(row) => {
             case.id = row.try_get("id")?;
-            insert_event(conn, case.id, event).await?;
+            for event in history {
+                insert_event(conn, case.id, event).await?;
+            }
             Ok(Created { case, created: true })
         }
         None => {
@@ -192,9 +201,22 @@ pub(crate) async fn append_event(conn: &mut AnyConnection, case: &Case, event: &
 impl crate::Store {
     /// Files a new case from its intake event (seq 1). Idempotent on (channel, external id).
     pub async fn create_case(&self, event: CaseEvent) -> Result<Created, StoreError> {
+        let mut created = self.import_histories(vec![vec![event]]).await?;
+        created.pop().ok_or(StoreError::WriterStopped)
+    }
+
+    /// Files whole case histories (imports, demo data) in one transaction: all or nothing. Each
+    /// history is checked by replaying it; one already filed under its external id is skipped.
+    pub async fn import_histories(&self, histories: Vec<Vec<CaseEvent>>) -> Result<Vec<Created>, StoreError> {
         let (reply, answer) = oneshot::channel();
-        self.writer.send(Job::CreateCase { event, reply }).await.map_err(|_| StoreError::WriterStopped)?;
+        self.writer.send(Job::Import { histories, reply }).await.map_err(|_| StoreError::WriterStopped)?;
         answer.await.map_err(|_| StoreError::WriterStopped)?
+    }
+
+    /// Every case id, for audits and durability checks.
+    pub async fn case_ids(&self) -> Result<Vec<CaseId>, StoreError> {
+        let rows = sqlx::query("SELECT id FROM cases ORDER BY id").fetch_all(&self.pool).await?;
+        rows.iter().map(|row| Ok(row.try_get("id")?)).collect()
     }
 
     /// Records `event` on `case`, given the case as it is after the event. Fails with

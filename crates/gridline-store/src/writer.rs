@@ -14,19 +14,25 @@ use crate::{Backend, Created, StoreError};
 const MAX_BATCH: usize = 512;
 
 pub(crate) enum Job {
-    CreateCase { event: CaseEvent, reply: oneshot::Sender<Result<Created, StoreError>> },
+    Import { histories: Vec<Vec<CaseEvent>>, reply: oneshot::Sender<Result<Vec<Created>, StoreError>> },
     Append { case: Box<Case>, event: CaseEvent, reply: oneshot::Sender<Result<(), StoreError>> },
 }
 
 enum Outcome {
-    Created(Created),
+    Imported(Vec<Created>),
     Appended,
 }
 
 impl Job {
     async fn run(&self, conn: &mut AnyConnection) -> Result<Outcome, StoreError> {
         match self {
-            Job::CreateCase { event, .. } => insert_case(conn, event).await.map(Outcome::Created),
+            Job::Import { histories, .. } => {
+                let mut created = Vec::with_capacity(histories.len());
+                for history in histories {
+                    created.push(insert_case(conn, history).await?);
+                }
+                Ok(Outcome::Imported(created))
+            }
             Job::Append { case, event, .. } => append_event(conn, case, event).await.map(|()| Outcome::Appended),
         }
     }
@@ -34,9 +40,9 @@ impl Job {
     fn reply(self, outcome: Result<Outcome, StoreError>) {
         // A caller that gave up waiting is no reason to fail the others: ignore send errors.
         match self {
-            Job::CreateCase { reply, .. } => {
+            Job::Import { reply, .. } => {
                 let _ = reply.send(outcome.and_then(|o| match o {
-                    Outcome::Created(c) => Ok(c),
+                    Outcome::Imported(c) => Ok(c),
                     Outcome::Appended => Err(StoreError::corrupt("writer outcome mismatch")),
                 }));
             }

@@ -1,0 +1,440 @@
+//! The demo city: Beijing's districts and streets (built into the binary), a few dozen units,
+//! one user per role, and a few thousand cases that went through the real workflow at plausible
+//! times over the past months, so that every state, late case and call-back is there to see.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::Context as _;
+use gridline_core::actor::{Actor, Role};
+use gridline_core::calendar::WorkCalendar;
+use gridline_core::case::{Case, CaseEvent, CaseStatus, Change, Channel, GeoPoint, Intake, Reporter, Satisfaction, SupervisionLevel};
+use gridline_core::catalogue::Catalogue;
+use gridline_core::region::{Region, RegionLevel, RegionTree};
+use gridline_core::sla::LimitUnit;
+use gridline_core::unit::{Unit, UnitKind};
+use gridline_core::workflow::{Command, Context, decide};
+use gridline_store::{Store, UserRecord};
+use jiff::{SignedDuration, Timestamp};
+use rand::rngs::StdRng;
+use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
+
+const CREDENTIALS_FILE: &str = "demo-credentials.txt";
+/// A password hash no password matches: staff accounts that exist for the history but cannot sign in.
+const LOCKED: &str = "!locked";
+/// Cases are spread over this many days before today.
+const HISTORY_DAYS: i64 = 120;
+
+/// The districts whose every street has its own street office in the demo.
+const STREET_OFFICE_DISTRICTS: [&str; 3] = ["110101000000", "110102000000", "110105000000"];
+
+/// One demo user per role: (username, display name, role, unit code).
+const ROLE_USERS: [(&str, &str, Role, Option<&str>); 8] = [
+    ("admin", "系统管理员", Role::Admin, None),
+    ("operator", "12345热线话务员", Role::HotlineOperator, None),
+    ("grid", "望京街道网格员", Role::GridWorker, Some("110105026000-JD")),
+    ("dispatcher", "市级派单员", Role::Dispatcher, None),
+    ("handler", "望京街道承办人", Role::HandlingUnit, Some("110105026000-JD")),
+    ("supervisor", "首都文明办督查", Role::Supervisor, None),
+    ("inspector", "创城测评员", Role::Inspector, None),
+    ("member", "市商务局联络员", Role::MemberUnit, Some("BJ-SWJ")),
+];
+
+/// Creates the demo city unless it exists; returns the sign-in table to print.
+pub async fn ensure(store: &Store, data_dir: &Path, cases: usize) -> anyhow::Result<String> {
+    let credentials_path = data_dir.join(CREDENTIALS_FILE);
+    if store.user_by_name("admin").await?.is_some() {
+        return std::fs::read_to_string(&credentials_path)
+            .with_context(|| format!("the demo exists but {} is missing", credentials_path.display()));
+    }
+    let regions = gridline_geo::beijing();
+    let catalogue = Catalogue::builtin();
+    let now = Timestamp::now();
+    let units = units(&regions);
+    for unit in &units {
+        store.put_unit(unit, now).await?;
+    }
+    let mut table = String::from("demo users (username / password / role):\n");
+    let mut people = People::default();
+    for (username, display, role, unit) in ROLE_USERS {
+        let password = format!("{username}-{:06}", rand::random_range(0..1_000_000));
+        let user = crate::add_user(store, username, Some(display), role, unit.map(Into::into), &password).await?;
+        writeln!(table, "  {username:<11} {password:<18} {}", role.as_str())?;
+        people.add(user);
+    }
+    for unit in &units {
+        let user = store
+            .create_user(
+                &gridline_store::NewUser {
+                    username: format!("staff-{}", unit.code),
+                    display_name: format!("{}承办人", unit.name),
+                    role: if unit.kind == UnitKind::MemberUnit { Role::MemberUnit } else { Role::HandlingUnit },
+                    unit: Some(unit.code.clone()),
+                    password_hash: LOCKED.into(),
+                },
+                now,
+            )
+            .await?;
+        people.add(user);
+    }
+    let histories = City { regions: &regions, catalogue: &catalogue, units: &units, people: &people }.histories(cases, now, 2026);
+    for chunk in histories.chunks(500) {
+        store.import_histories(chunk.to_vec()).await?;
+    }
+    std::fs::write(&credentials_path, &table)?;
+    Ok(table)
+}
+
+/// Units of the demo city: city departments, service companies, member units, each district's
+/// city-management committee, and street offices in three central districts.
+fn units(regions: &RegionTree) -> Vec<Unit> {
+    let city = || vec!["110000000000".to_owned()];
+    let mut units = vec![
+        Unit { code: "BJ-CGW".into(), name: "北京市城市管理委员会".into(), kind: UnitKind::Department, regions: city() },
+        Unit { code: "BJ-JTW".into(), name: "北京市交通委员会".into(), kind: UnitKind::Department, regions: city() },
+        Unit { code: "BJ-ZJW".into(), name: "北京市住房和城乡建设委员会".into(), kind: UnitKind::Department, regions: city() },
+        Unit { code: "BJ-YLJ".into(), name: "北京市园林绿化局".into(), kind: UnitKind::Department, regions: city() },
+        Unit { code: "BJ-ZLS".into(), name: "北京市自来水集团".into(), kind: UnitKind::PublicService, regions: city() },
+        Unit { code: "BJ-DL".into(), name: "国网北京市电力公司".into(), kind: UnitKind::PublicService, regions: city() },
+        Unit { code: "BJ-SWJ".into(), name: "北京市商务局".into(), kind: UnitKind::MemberUnit, regions: city() },
+        Unit { code: "BJ-TSW".into(), name: "共青团北京市委员会".into(), kind: UnitKind::MemberUnit, regions: city() },
+    ];
+    for district in regions.at_level(RegionLevel::District) {
+        units.push(Unit {
+            code: format!("{}-CGW", district.code),
+            name: format!("{}城市管理委员会", district.name),
+            kind: UnitKind::Department,
+            regions: vec![district.code.clone()],
+        });
+    }
+    for street in regions.at_level(RegionLevel::Street) {
+        if STREET_OFFICE_DISTRICTS.contains(&street.parent.as_deref().unwrap_or_default()) {
+            units.push(Unit {
+                code: format!("{}-JD", street.code),
+                name: street_office_name(&street.name),
+                kind: UnitKind::StreetOffice,
+                regions: vec![street.code.clone()],
+            });
+        }
+    }
+    units
+}
+
+fn street_office_name(street: &str) -> String {
+    if street.ends_with('镇') || street.ends_with('乡') {
+        format!("{street}人民政府")
+    } else {
+        format!("{street}办事处")
+    }
+}
+
+#[derive(Default)]
+struct People {
+    users: Vec<UserRecord>,
+}
+
+impl People {
+    fn add(&mut self, user: UserRecord) {
+        self.users.push(user);
+    }
+
+    fn actor(user: &UserRecord) -> Actor {
+        Actor { user_id: user.id, username: user.username.clone(), role: user.role, unit: user.unit.clone() }
+    }
+
+    fn named(&self, username: &str) -> Actor {
+        Self::actor(self.users.iter().find(|u| u.username == username).expect("demo user"))
+    }
+
+    /// Someone who works for `unit`, preferring the demo user who can sign in.
+    fn staff_of(&self, unit: &str) -> Actor {
+        let mut staff = self.users.iter().filter(|u| u.unit.as_deref() == Some(unit) && u.role != Role::GridWorker);
+        let first = staff.next().expect("every unit has staff");
+        Self::actor(first)
+    }
+}
+
+struct City<'a> {
+    regions: &'a RegionTree,
+    catalogue: &'a Catalogue,
+    units: &'a [Unit],
+    people: &'a People,
+}
+
+/// A few ways each problem is described, with `{place}` for where.
+fn complaint_texts(category: &str) -> &'static [&'static str] {
+    match category {
+        "0101" => &["{place}路边有生活垃圾无人清运,散发异味", "{place}垃圾桶满溢,垃圾散落一地", "{place}绿地里有人倾倒建筑垃圾"],
+        "0102" => &["{place}渣土堆积多日未清理,刮风扬尘", "{place}拆迁后垃圾渣土一直没人管"],
+        "0103" => &["{place}楼道和路边堆放杂物,影响通行和消防", "{place}有商户在人行道上堆放货物"],
+        "0104" => &["{place}沿街商户门前卫生差,门前三包不落实", "{place}餐馆门口油污严重无人清扫"],
+        "0105" => &["{place}路面泥土多,车辆经过尘土飞扬", "{place}人行道上油渍和污物没人清扫"],
+        "0201" => &["{place}墙上和电线杆上贴满了小广告", "{place}有人在楼道里张贴办证小广告", "{place}路面喷涂了很多小广告"],
+        "0202" => &["{place}公益广告牌破损,画面脱落", "{place}围挡上的公益广告褪色破损"],
+        "0301" => &["{place}晚上有流动摊贩占道经营,油烟大", "{place}地铁口游商聚集,影响通行"],
+        "0302" => &["{place}水果店把摊位摆到店外人行道上", "{place}饭馆在店外摆桌经营到深夜"],
+        "0303" => &["{place}共享单车乱停乱放堵住盲道", "{place}地铁口非机动车停放杂乱"],
+        "0401" => &["{place}机动车乱停在人行道上,行人只能走机动车道", "{place}消防通道被私家车长期占用"],
+        "0402" => &["{place}路口车辆不礼让行人,过马路很危险", "{place}斑马线前车辆抢行,请加强管理"],
+        "0403" => &["{place}路面有大坑,下雨积水,车辆颠簸", "{place}人行道砖松动破损,老人容易绊倒"],
+        "0501" => &["{place}井盖缺失,只用树枝挡着,非常危险", "{place}雨水井盖破损下沉"],
+        "0502" => &["{place}路灯连续几天晚上不亮", "{place}胡同里路灯坏了,晚上一片漆黑"],
+        "0601" => &["{place}绿地里杂草丛生,垃圾很多", "{place}树池里堆满烟头和塑料袋"],
+        "0701" => &["{place}工地夜间施工噪声扰民,影响休息", "{place}楼下商户音响声音太大,噪声扰民"],
+        "0702" => &["{place}小区物业不作为,楼道灯坏了很久没人修", "{place}物业乱收停车费,服务很差"],
+        "0703" => &["{place}家里暖气不热,室温只有十几度", "{place}整栋楼供暖不热,多次反映没有解决"],
+        _ => &["{place}存在问题,请尽快处理"],
+    }
+}
+
+const PLACES: [&str; 10] = ["小区南门", "地铁站B口", "菜市场旁", "胡同口", "公交站附近", "学校门口", "十字路口", "公园东门", "社区卫生站旁", "商场停车场"];
+const SURNAMES: [&str; 10] = ["张", "王", "李", "赵", "刘", "陈", "杨", "黄", "周", "吴"];
+
+impl City<'_> {
+    /// Simulates `count` cases received over the past months; each goes through the workflow as
+    /// far as `now` allows.
+    fn histories(&self, count: usize, now: Timestamp, seed: u64) -> Vec<Vec<CaseEvent>> {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let streets: Vec<&Region> = self.regions.at_level(RegionLevel::Street).collect();
+        let leaves: Vec<&str> = self.catalogue.leaves().map(|e| e.code.as_str()).collect();
+        let mut starts: Vec<Timestamp> = (0..count)
+            .map(|_| {
+                // A platform always has a fresh backlog: one case in six arrived in the last three days.
+                let horizon = if rng.random_bool(1.0 / 6.0) { 3 } else { HISTORY_DAYS };
+                now - SignedDuration::from_secs(rng.random_range(600..horizon * 86_400))
+            })
+            .collect();
+        starts.sort();
+        let mut histories: Vec<Vec<CaseEvent>> = Vec::with_capacity(count);
+        for (n, received_at) in starts.into_iter().enumerate() {
+            // Two cases in three fall in the central districts, where the street offices are.
+            let street = loop {
+                let s = *streets.choose(&mut rng).expect("streets");
+                if rng.random_bool(0.35) || STREET_OFFICE_DISTRICTS.contains(&s.parent.as_deref().unwrap_or_default()) {
+                    break s;
+                }
+            };
+            let category = *leaves.choose(&mut rng).expect("leaves");
+            let history = self.simulate(&mut rng, n, street, category, received_at, now, &histories);
+            histories.push(history);
+        }
+        histories
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn simulate(
+        &self,
+        rng: &mut StdRng,
+        n: usize,
+        street: &Region,
+        category: &str,
+        received_at: Timestamp,
+        now: Timestamp,
+        earlier: &[Vec<CaseEvent>],
+    ) -> Vec<CaseEvent> {
+        let channel = *[Channel::Hotline, Channel::Hotline, Channel::Hotline, Channel::Grid, Channel::Grid, Channel::Inspection, Channel::AlleyPatrol, Channel::Public]
+            .choose(rng)
+            .expect("channels");
+        let (reporter_actor, reporter) = match channel {
+            Channel::Hotline | Channel::Public => {
+                let name = format!("{}{}", SURNAMES.choose(rng).expect("names"), if rng.random_bool(0.5) { "先生" } else { "女士" });
+                let phone = format!("1{}{:09}", [3, 5, 8].choose(rng).expect("prefix"), rng.random_range(0..1_000_000_000u32));
+                (self.people.named("operator"), Some(Reporter { name: Some(name), phone: Some(phone) }))
+            }
+            Channel::Inspection | Channel::AlleyPatrol => (self.people.named("inspector"), None),
+            _ if street.code == "110105026000" => (self.people.named("grid"), None),
+            _ => (self.people.named("dispatcher"), None),
+        };
+        let place = format!("{}{}", street.name, PLACES.choose(rng).expect("places"));
+        let description = complaint_texts(category).choose(rng).expect("texts").replace("{place}", &place);
+        let (lat, lon) = street.label_point.unwrap_or((39.9, 116.4));
+        let intake = Intake {
+            channel,
+            external_id: (channel == Channel::Hotline).then(|| {
+                format!("12345-{}-{:05}", received_at.to_zoned(WorkCalendar::china().time_zone().clone()).strftime("%Y%m%d"), n)
+            }),
+            category: Some(category.to_owned()),
+            category_version: self.catalogue.get(category).map(|e| e.version),
+            region: Some(street.code.clone()),
+            title: description.chars().take(24).collect(),
+            description,
+            address: Some(format!("北京市{}{place}", self.regions.ancestor_at(&street.code, RegionLevel::District).map_or("", |d| d.name.as_str()))),
+            location: Some(GeoPoint { lat: lat + rng.random_range(-0.004..0.004), lon: lon + rng.random_range(-0.004..0.004) }),
+            reporter,
+            photos: if channel == Channel::Hotline { vec![] } else { vec![format!("demo/photo-{n}.jpg")] },
+        };
+        let first = CaseEvent { seq: 1, at: received_at, actor: reporter_actor, change: Change::Receive(intake) };
+        let mut sim = Simulation { city: self, case: Case::received(0, &first).expect("intake"), events: vec![first], at: received_at, now, stopped: false };
+        let dispatcher = self.people.named("dispatcher");
+        let minutes = |rng: &mut StdRng, lo: i64, hi: i64| SignedDuration::from_mins(rng.random_range(lo..hi));
+
+        // Register, reject or merge.
+        let roll = rng.random_range(0..100);
+        if roll < 4 {
+            sim.step(minutes(rng, 5, 90), &dispatcher, Command::Reject { reason: "不属于受理范围,已告知来电人向物业反映".into() });
+            return sim.events;
+        }
+        if roll < 7 {
+            // Merge into a recent live case about the same problem (ids follow the import order).
+            let master = earlier.iter().enumerate().rev().take(40).find_map(|(i, h)| {
+                let target = Case::replay(i64::try_from(i + 1).ok()?, h)?;
+                (target.category.as_deref() == Some(category)
+                    && !matches!(target.status, CaseStatus::Rejected | CaseStatus::Merged))
+                .then_some(target)
+            });
+            if let Some(master) = master {
+                let command = Command::Merge { into: master.id, note: Some("同一问题重复反映,并案处理".into()) };
+                sim.step_with(minutes(rng, 5, 60), &dispatcher, command, Some(&master));
+                return sim.events;
+            }
+        }
+        sim.step(minutes(rng, 5, 360), &dispatcher, Command::Register { category: None, region: None, note: None });
+        // Dispatch; one in twenty first goes to the wrong unit and comes back.
+        let unit = self.responsible_unit(category, &street.code);
+        let mut returned = false;
+        if rng.random_bool(0.08) {
+            // The first dispatch goes to a unit one level up, which sends it back.
+            let district_unit = format!("{}-CGW", street.parent.as_deref().unwrap_or_default());
+            let wrong_unit = if district_unit == unit { "BJ-CGW".to_owned() } else { district_unit };
+            if wrong_unit != unit {
+                sim.step(minutes(rng, 5, 120), &dispatcher, Command::Dispatch { unit: wrong_unit.clone(), note: None });
+                sim.step(minutes(rng, 30, 600), &self.people.staff_of(&wrong_unit), Command::Return { reason: "不属本单位职责,请改派属地单位".into() });
+                returned = true;
+            }
+        }
+        // Some cases wait for the dispatcher's next round (e.g. a weekend).
+        let wait = if returned { minutes(rng, 720, 4320) } else if rng.random_bool(0.15) { minutes(rng, 720, 2880) } else { minutes(rng, 5, 120) };
+        sim.step(wait, &dispatcher, Command::Dispatch { unit: unit.clone(), note: None });
+        let staff = self.people.staff_of(&unit);
+        let wait = if rng.random_bool(0.15) { minutes(rng, 600, 2880) } else { minutes(rng, 10, 240) };
+        sim.step(wait, &staff, Command::Accept { note: Some("已签收".into()) });
+        if rng.random_bool(0.08) {
+            sim.step(minutes(rng, 60, 900), &self.people.named("supervisor"), Command::Supervise {
+                level: *[SupervisionLevel::General, SupervisionLevel::General, SupervisionLevel::Key, SupervisionLevel::Urgent].choose(rng).expect("levels"),
+                note: "群众反映强烈,请加快办理并反馈".into(),
+            });
+        }
+        if rng.random_bool(0.05) {
+            sim.step(minutes(rng, 60, 600), &staff, Command::RequestExtension { amount: 3, unit: LimitUnit::WorkingDays, reason: "需协调产权单位,申请延期".into() });
+            sim.step(minutes(rng, 30, 300), &dispatcher, Command::ApproveExtension { approved: rng.random_bool(0.8), note: None });
+        }
+        if rng.random_bool(0.03) {
+            sim.step(minutes(rng, 60, 600), &dispatcher, Command::Suspend { reason: "涉及规划调整,待相关部门出具意见".into() });
+            sim.step(minutes(rng, 1440, 6 * 1440), &dispatcher, Command::Resume { note: None });
+        }
+        // Most units finish well within the limit; some are late and a few very late.
+        let limit_secs = sim.case.clock.as_ref().map_or(86_400, |c| c.budget_seconds.max(3600));
+        let share = *[0.2, 0.4, 0.6, 0.8, 0.9, 1.5, 3.0].choose(rng).expect("shares");
+        #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+        let handle_after = SignedDuration::from_secs(((limit_secs as f64) * share * 1.8) as i64);
+        let verifier = if street.code == "110105026000" { self.people.named("grid") } else { dispatcher.clone() };
+        sim.step(handle_after, &staff, Command::Handle { feedback: "已安排人员现场处置,问题已整改".into(), photos: vec![format!("demo/after-{n}.jpg")] });
+        if rng.random_bool(0.08) {
+            sim.step(minutes(rng, 60, 1440), &verifier, Command::Verify { passed: false, note: Some("现场核查仍未整改到位".into()) });
+            sim.step(minutes(rng, 120, 2880), &staff, Command::Handle { feedback: "已二次整改完毕".into(), photos: vec![] });
+        }
+        sim.step(minutes(rng, 60, 1440), &verifier, Command::Verify { passed: true, note: Some("现场核查已整改".into()) });
+        let satisfaction = match rng.random_range(0..100) {
+            0..80 => Satisfaction::Satisfied,
+            80..93 => Satisfaction::BasicallySatisfied,
+            _ => Satisfaction::Dissatisfied,
+        };
+        sim.step(minutes(rng, 240, 4320), &self.people.named("operator"), Command::Callback {
+            resolved: satisfaction != Satisfaction::Dissatisfied || rng.random_bool(0.3),
+            satisfaction,
+            note: None,
+        });
+        sim.events
+    }
+
+    /// The most local unit covering the region, of the kind the category asks for when possible.
+    fn responsible_unit(&self, category: &str, region: &str) -> String {
+        let kind = self.catalogue.get(category).and_then(|e| e.parent.as_deref()).and_then(|p| self.catalogue.get(p)).and_then(|e| e.unit_kind);
+        let depth = |u: &Unit| u.regions.iter().filter_map(|r| self.regions.get(r)).map(|r| r.level).max();
+        self.units
+            .iter()
+            .filter(|u| u.kind != UnitKind::MemberUnit && u.covers(self.regions, region))
+            .max_by_key(|u| (Some(u.kind) == kind, depth(u)))
+            .map(|u| u.code.clone())
+            .expect("the city departments cover everything")
+    }
+}
+
+/// One case going through the workflow; steps after `now` do not happen, nor any after them.
+struct Simulation<'a> {
+    city: &'a City<'a>,
+    case: Case,
+    events: Vec<CaseEvent>,
+    at: Timestamp,
+    now: Timestamp,
+    stopped: bool,
+}
+
+impl Simulation<'_> {
+    fn step(&mut self, after: SignedDuration, actor: &Actor, command: Command) {
+        self.step_with(after, actor, command, None);
+    }
+
+    fn step_with(&mut self, after: SignedDuration, actor: &Actor, command: Command, merge_target: Option<&Case>) {
+        let at = self.at + after;
+        if self.stopped || at >= self.now {
+            self.stopped = true;
+            return;
+        }
+        let units = |code: &str| self.city.units.iter().find(|u| u.code == code).cloned();
+        let ctx = Context { calendar: WorkCalendar::china(), catalogue: self.city.catalogue, regions: self.city.regions, units: &units, now: at };
+        match decide(&self.case, &command, actor, &ctx, merge_target) {
+            Ok(change) => {
+                let event = CaseEvent { seq: self.case.version + 1, at, actor: actor.clone(), change };
+                self.case.apply(&event);
+                self.events.push(event);
+                self.at = at;
+            }
+            Err(err) => panic!("the demo's own workflow is wrong: {err} ({})", command.action()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn people() -> People {
+        let mut people = People::default();
+        let regions = gridline_geo::beijing();
+        let mut id = 0;
+        let mut user = |username: String, role: Role, unit: Option<String>| {
+            id += 1;
+            UserRecord { id, username: username.clone(), display_name: username, role, unit, password_hash: LOCKED.into() }
+        };
+        for (username, _, role, unit) in ROLE_USERS {
+            people.add(user(username.into(), role, unit.map(Into::into)));
+        }
+        for unit in units(&regions) {
+            people.add(user(format!("staff-{}", unit.code), Role::HandlingUnit, Some(unit.code)));
+        }
+        people
+    }
+
+    #[test]
+    fn the_demo_city_has_cases_in_every_state_and_late_ones() {
+        let regions = gridline_geo::beijing();
+        let catalogue = Catalogue::builtin();
+        let units = units(&regions);
+        assert!((40..100).contains(&units.len()), "a few dozen units, not {}", units.len());
+        let people = people();
+        let city = City { regions: &regions, catalogue: &catalogue, units: &units, people: &people };
+        let now: Timestamp = "2026-11-20T06:00:00Z".parse().unwrap();
+        let histories = city.histories(2000, now, 7);
+        let cases: Vec<Case> = histories.iter().map(|h| Case::replay(0, h).expect("valid history")).collect();
+        for status in CaseStatus::ALL {
+            assert!(cases.iter().any(|c| c.status == status), "no case is {}", status.as_str());
+        }
+        assert!(cases.iter().any(|c| c.closed_late == Some(true)));
+        assert!(cases.iter().any(|c| c.rework_count > 0 && c.supervision_count > 0 || c.extension_count > 0));
+        assert!(histories.iter().flatten().all(|e| e.at < now));
+        // The same seed gives the same city.
+        assert_eq!(city.histories(50, now, 7), city.histories(50, now, 7));
+    }
+}
