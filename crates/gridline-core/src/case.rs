@@ -458,4 +458,13 @@ impl Case {
     pub fn is_suspended(&self) -> bool {
         self.suspension.is_some()
     }
+
+    /// The clock that matters now: a case waiting on its unit (dispatched or accepted) runs against
+    /// its deadline; once handled, the unit's part is done and verification is not its time.
+    pub fn running_clock(&self) -> Option<&SlaClock> {
+        match self.status {
+            CaseStatus::Dispatched | CaseStatus::Accepted => self.clock.as_ref(),
+            _ => None,
+        }
+    }
 }

@@ -108,6 +108,7 @@ impl SlaClock {
 
     pub fn status(&self, calendar: &WorkCalendar, now: Timestamp) -> SlaStatus {
         let left = self.remaining(calendar, now);
+        // A stopped clock is overdue only if it was already late when it stopped.
         let overdue = left < 0 || (left == 0 && self.paused_remaining_seconds.is_none() && now >= self.deadline);
         SlaStatus {
             deadline: self.deadline,

@@ -58,6 +58,14 @@ pub async fn create(
     let now = Timestamp::now();
     let event = CaseEvent { seq: 1, at: now, actor: who.actor.clone(), change: Change::Receive(intake) };
     let created = state.store.create_case(event).await?;
+    if !created.created && !state.visibility(&who.actor).admits(&created.case) {
+        // Someone else's case holds this ticket number: say so without showing it.
+        return Err(ApiError::Conflict(format!(
+            "external id {:?} of the {} channel is already used by a case you cannot see",
+            created.case.intake.external_id.as_deref().unwrap_or_default(),
+            created.case.intake.channel.as_str()
+        )));
+    }
     let status = if created.created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(state.case_view(&created.case, &who.actor, None, now))))
 }
@@ -83,6 +91,9 @@ pub async fn act(
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(path)?;
     let actor = &who.actor;
+    // One action at a time per case in this process; other processes (PostgreSQL deployments
+    // with several servers) are caught by the store's version check and retried.
+    let _turn = state.case_locks[usize::try_from(id).unwrap_or(0) % state.case_locks.len()].lock().await;
     for _ in 0..CONFLICT_RETRIES {
         let case = state.visible_case(id, actor).await?;
         let merge_target = match &command {

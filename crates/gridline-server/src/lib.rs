@@ -39,6 +39,8 @@ pub struct AppState {
     pub catalogue: Arc<Catalogue>,
     units: RwLock<HashMap<String, Unit>>,
     sessions: RwLock<HashMap<String, auth::SignedIn>>,
+    /// Striped locks that serialise actions on the same case.
+    case_locks: Vec<tokio::sync::Mutex<()>>,
     /// A password hash checked when a username is unknown, so both paths take as long.
     decoy_hash: String,
 }
@@ -53,6 +55,7 @@ impl AppState {
             catalogue,
             units: RwLock::new(units),
             sessions: RwLock::new(HashMap::new()),
+            case_locks: (0..256).map(|_| tokio::sync::Mutex::new(())).collect(),
             decoy_hash,
         })
     }
@@ -88,6 +91,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(reference::health))
         .nest("/api/v1", api)
         .fallback(reference::not_found)
+        .method_not_allowed_fallback(reference::method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .with_state(state)
 }

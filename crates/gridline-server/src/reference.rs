@@ -19,6 +19,10 @@ pub async fn health(State(state): State<Arc<AppState>>) -> Result<Json<Value>, A
     Ok(Json(json!({ "status": "ok" })))
 }
 
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed("this endpoint does not take that method".into())
+}
+
 pub async fn not_found() -> ApiError {
     ApiError::NotFound("no such endpoint; the API lives under /api/v1".into())
 }

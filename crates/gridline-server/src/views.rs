@@ -39,9 +39,7 @@ impl AppState {
     /// The case as `viewer` may see it, with its events when given.
     pub fn case_view(&self, case: &Case, viewer: &Actor, events: Option<&[CaseEvent]>, now: Timestamp) -> Value {
         let calendar = gridline_core::calendar::WorkCalendar::china();
-        let clock = case.clock.as_ref().map(|c| c.status(calendar, now));
-        // The clock matters while the case waits on its unit.
-        let running = clock.filter(|_| case.status.is_open() && case.unit.is_some());
+        let running = case.running_clock().map(|c| c.status(calendar, now));
         let intake = &case.intake;
         let mut reporter = serde_json::to_value(&intake.reporter).unwrap_or(Value::Null);
         if !viewer.role.sees_phone_numbers() {

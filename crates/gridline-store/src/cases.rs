@@ -78,11 +78,12 @@ struct Columns {
 
 impl Columns {
     fn of(case: &Case) -> Result<Columns, StoreError> {
-        // Only a case waiting on its unit is running against the clock.
-        let deadline = match case.status {
-            CaseStatus::Dispatched | CaseStatus::Accepted => case.clock.as_ref().map(|c| millis(c.deadline)),
-            _ => None,
-        };
+        // The deadline that decides "overdue": none while suspended with time left (the clock
+        // stands still), the old one if it had already passed when the case was suspended.
+        let deadline = case
+            .running_clock()
+            .filter(|c| c.paused_remaining_seconds.is_none_or(|left| left < 0))
+            .map(|c| millis(c.deadline));
         let intake = &case.intake;
         let search_text = [intake.title.as_str(), intake.description.as_str(), intake.address.as_deref().unwrap_or("")]
             .join("\n")
@@ -312,7 +313,7 @@ fn where_clause(filter: &CaseFilter) -> (String, Vec<Param>) {
         conditions.push(format!("unit = {}", param(Param::Text(unit.clone()))));
     }
     if let Some(overdue) = filter.overdue {
-        let late = format!("deadline IS NOT NULL AND deadline < {} AND suspended = 0", param(Param::Int(millis(filter.now))));
+        let late = format!("deadline IS NOT NULL AND deadline < {}", param(Param::Int(millis(filter.now))));
         conditions.push(if overdue { late } else { format!("NOT ({late})") });
     }
     if let Some(from) = filter.received_from {
