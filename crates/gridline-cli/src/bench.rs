@@ -28,7 +28,7 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         seconds: u64,
         /// Concurrent clients, each with its own keep-alive connection.
-        #[arg(long, default_value_t = 64)]
+        #[arg(long, default_value_t = 96)]
         concurrency: usize,
         /// Where the benchmark's database goes (a fresh temporary directory by default).
         #[arg(long)]
@@ -119,6 +119,12 @@ async fn sign_in(client: &reqwest::Client, addr: SocketAddr) -> anyhow::Result<S
     answer["token"].as_str().map(str::to_owned).context("no token in the sign-in answer")
 }
 
+/// The part of the intake answer the client keeps.
+#[derive(serde::Deserialize)]
+struct Acknowledged {
+    id: i64,
+}
+
 /// What one client saw: latencies inside the measured window and every acknowledged case.
 #[derive(Default)]
 struct ClientLog {
@@ -160,14 +166,12 @@ async fn intake(dir: &Path, measured: Duration, concurrency: usize) -> anyhow::R
                 if response.status().as_u16() != 201 {
                     break;
                 }
-                let Ok(case) = response.json::<Value>().await else { break };
+                let Ok(ack) = response.json::<Acknowledged>().await else { break };
                 let done = Instant::now();
                 if sent >= window.0 && done <= window.1 {
                     log.latencies.push(done - sent);
                 }
-                if let Some(id) = case["id"].as_i64() {
-                    log.acknowledged.push((body["external_id"].as_str().unwrap_or_default().to_owned(), id));
-                }
+                log.acknowledged.push((body["external_id"].as_str().unwrap_or_default().to_owned(), ack.id));
             }
             log
         });

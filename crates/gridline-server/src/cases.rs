@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use gridline_core::actor::Actor;
 use gridline_core::case::{Case, CaseEvent, CaseId, CaseStatus, Change, Channel};
 use gridline_core::calendar::WorkCalendar;
@@ -53,7 +53,7 @@ pub async fn create(
     State(state): State<Arc<AppState>>,
     who: SignedIn,
     ApiJson(new_case): ApiJson<NewCase>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, [(header::HeaderName, &'static str); 1], String), ApiError> {
     let intake = new_case.validate(&who.actor, &state.catalogue, &state.regions)?;
     let now = Timestamp::now();
     let event = CaseEvent { seq: 1, at: now, actor: who.actor.clone(), change: Change::Receive(intake) };
@@ -67,7 +67,8 @@ pub async fn create(
         )));
     }
     let status = if created.created { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, Json(state.case_view(&created.case, &who.actor, None, now))))
+    let body = state.case_json(&created.case, &who.actor, None, now);
+    Ok((status, [(header::CONTENT_TYPE, "application/json")], body))
 }
 
 /// `GET /api/v1/cases/{id}`: the case with its events.

@@ -1,5 +1,7 @@
 //! Cases and their events.
 
+use std::collections::HashMap;
+
 use gridline_core::case::{Case, CaseEvent, CaseId, CaseStatus, Channel};
 pub use gridline_core::workflow::Visibility;
 use jiff::Timestamp;
@@ -8,7 +10,7 @@ use sqlx::{AnyConnection, Arguments, AssertSqlSafe, Row};
 use tokio::sync::oneshot;
 
 use crate::writer::Job;
-use crate::{StoreError, millis};
+use crate::{Backend, StoreError, millis};
 
 /// The result of an intake: the case, and whether this call created it.
 #[derive(Clone, Debug)]
@@ -106,73 +108,223 @@ fn case_from_row(row: &sqlx::any::AnyRow) -> Result<Case, StoreError> {
     Ok(case)
 }
 
-async fn insert_event(conn: &mut AnyConnection, case_id: CaseId, event: &CaseEvent) -> Result<(), StoreError> {
-    let doc = serde_json::to_string(event).map_err(StoreError::corrupt)?;
-    sqlx::query("INSERT INTO case_events (case_id, seq, action, actor_id, at, doc) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(case_id)
-        .bind(i64::from(event.seq))
-        .bind(event.change.action())
-        .bind(event.actor.user_id)
-        .bind(millis(event.at))
-        .bind(doc)
-        .execute(&mut *conn)
-        .await?;
+/// Rows per multi-row INSERT: 15 parameters a case row keeps a chunk well inside both engines'
+/// parameter limits (SQLite 32,766; PostgreSQL 65,535).
+const ROWS_PER_INSERT: usize = 400;
+
+/// Files case histories (an intake event alone, or a whole imported history) in a handful of
+/// statements whatever their number: one look-up of the external ids already used, one id
+/// allocation, then multi-row inserts. A history whose channel and external id are taken, in
+/// the database or earlier in the same call, yields the case that holds them.
+pub(crate) async fn insert_histories(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    histories: &[&[CaseEvent]],
+) -> Result<Vec<Created>, StoreError> {
+    let mut cases = Vec::with_capacity(histories.len());
+    for history in histories {
+        if history.iter().zip(1..).any(|(event, seq)| event.seq != seq) {
+            return Err(StoreError::corrupt("a case history is numbered 1, 2, 3, …"));
+        }
+        cases.push(Case::replay(0, history).ok_or_else(|| StoreError::corrupt("a case history starts with its intake"))?);
+    }
+    let key = |case: &Case| case.intake.external_id.clone().map(|id| (case.intake.channel.as_str(), id));
+    let stored = existing_cases(conn, backend, &cases).await?;
+    // Each history is new, held by a stored case, or a repeat of an earlier one in this call.
+    enum Fate {
+        New,
+        Stored(Case),
+        RepeatOf(usize),
+    }
+    let mut first_seen: HashMap<(&'static str, String), usize> = HashMap::new();
+    let fates: Vec<Fate> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, case)| match key(case) {
+            Some(k) if stored.contains_key(&k) => Fate::Stored(stored[&k].clone()),
+            Some(k) => match first_seen.get(&k) {
+                Some(&first) => Fate::RepeatOf(first),
+                None => {
+                    first_seen.insert(k, i);
+                    Fate::New
+                }
+            },
+            None => Fate::New,
+        })
+        .collect();
+    let fresh: Vec<usize> = fates.iter().enumerate().filter(|(_, f)| matches!(f, Fate::New)).map(|(i, _)| i).collect();
+    let ids = allocate_case_ids(conn, backend, fresh.len()).await?;
+    for (&i, id) in fresh.iter().zip(ids) {
+        cases[i].id = id;
+    }
+    for chunk in fresh.chunks(ROWS_PER_INSERT) {
+        insert_case_rows(conn, backend, chunk.iter().map(|&i| &cases[i])).await?;
+    }
+    let events: Vec<(CaseId, &CaseEvent)> =
+        fresh.iter().flat_map(|&i| histories[i].iter().map(move |e| (i, e))).map(|(i, e)| (cases[i].id, e)).collect();
+    for chunk in events.chunks(ROWS_PER_INSERT) {
+        insert_event_rows(conn, backend, chunk).await?;
+    }
+    Ok(fates
+        .into_iter()
+        .enumerate()
+        .map(|(i, fate)| match fate {
+            Fate::New => Created { case: cases[i].clone(), created: true },
+            Fate::Stored(case) => Created { case, created: false },
+            Fate::RepeatOf(first) => Created { case: cases[first].clone(), created: false },
+        })
+        .collect())
+}
+
+/// The stored cases holding the (channel, external id) keys of `cases`, looked up per channel so
+/// that the unique index on (channel, external_id) serves.
+async fn existing_cases(conn: &mut AnyConnection, backend: Backend, cases: &[Case]) -> Result<HashMap<(&'static str, String), Case>, StoreError> {
+    let mut by_channel: HashMap<&'static str, Vec<&str>> = HashMap::new();
+    for case in cases {
+        if let Some(id) = case.intake.external_id.as_deref() {
+            by_channel.entry(case.intake.channel.as_str()).or_default().push(id);
+        }
+    }
+    let mut found = HashMap::new();
+    for (channel, external_ids) in by_channel {
+        for chunk in external_ids.chunks(ROWS_PER_INSERT) {
+            let placeholders = placeholders(backend, 2, chunk.len());
+            let mut args = AnyArguments::default();
+            args.add(channel).map_err(StoreError::corrupt)?;
+            for id in chunk {
+                args.add(id.to_string()).map_err(StoreError::corrupt)?;
+            }
+            let rows = sqlx::query_with(
+                AssertSqlSafe(format!(
+                    "SELECT id, doc FROM cases WHERE channel = {} AND external_id IN ({placeholders})",
+                    self::placeholders(backend, 1, 1)
+                )),
+                args,
+            )
+            .fetch_all(&mut *conn)
+            .await?;
+            for row in &rows {
+                let case = case_from_row(row)?;
+                if let Some(id) = case.intake.external_id.clone() {
+                    found.insert((channel, id), case);
+                }
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// `count` bind parameters numbered from `first`. SQLite gets anonymous `?`: it resolves each
+/// named parameter by a linear search, which makes a statement of thousands of `$N` quadratic.
+fn placeholders(backend: Backend, first: usize, count: usize) -> String {
+    let one = |n: usize| match backend {
+        Backend::Sqlite => "?".to_owned(),
+        Backend::Postgres => format!("${n}"),
+    };
+    (first..first + count).map(one).collect::<Vec<_>>().join(", ")
+}
+
+/// `n` new case ids. SQLite has one writer (this one, inside BEGIN IMMEDIATE), so the next ids
+/// follow the largest; PostgreSQL draws them from the identity sequence, safe across servers.
+async fn allocate_case_ids(conn: &mut AnyConnection, backend: Backend, n: usize) -> Result<Vec<CaseId>, StoreError> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let count = i64::try_from(n).map_err(StoreError::corrupt)?;
+    match backend {
+        Backend::Sqlite => {
+            let max: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) AS m FROM cases").fetch_one(&mut *conn).await?.try_get("m")?;
+            Ok((max + 1..=max + count).collect())
+        }
+        Backend::Postgres => {
+            let rows = sqlx::query(
+                "SELECT nextval(pg_get_serial_sequence('cases', 'id')) AS id FROM generate_series(1, $1)",
+            )
+            .bind(count)
+            .fetch_all(&mut *conn)
+            .await?;
+            let mut ids = rows.iter().map(|r| r.try_get::<i64, _>("id")).collect::<Result<Vec<_>, _>>()?;
+            ids.sort_unstable();
+            Ok(ids)
+        }
+    }
+}
+
+async fn insert_case_rows(conn: &mut AnyConnection, backend: Backend, cases: impl Iterator<Item = &Case>) -> Result<(), StoreError> {
+    let mut args = AnyArguments::default();
+    let mut rows = Vec::new();
+    for case in cases {
+        let cols = Columns::of(case)?;
+        let intake = &case.intake;
+        rows.push(format!("({})", placeholders(backend, rows.len() * 16 + 1, 16)));
+        for result in [
+            args.add(case.id),
+            args.add(i64::from(case.version)),
+            args.add(intake.channel.as_str()),
+            args.add(intake.external_id.clone()),
+            args.add(cols.status),
+            args.add(case.category.clone()),
+            args.add(case.region.clone()),
+            args.add(case.unit.clone()),
+            args.add(cols.deadline),
+            args.add(cols.suspended),
+            args.add(case.reported_by),
+            args.add(intake.reporter.as_ref().and_then(|r| r.phone.clone())),
+            args.add(millis(case.received_at)),
+            args.add(millis(case.updated_at)),
+            args.add(cols.search_text),
+            args.add(cols.doc),
+        ] {
+            result.map_err(StoreError::corrupt)?;
+        }
+    }
+    if rows.is_empty() {
+        return Ok(());
+    }
+    sqlx::query_with(
+        AssertSqlSafe(format!(
+            "INSERT INTO cases (id, version, channel, external_id, status, category, region, unit, deadline, suspended, \
+             reported_by, reporter_phone, received_at, updated_at, search_text, doc) VALUES {}",
+            rows.join(", ")
+        )),
+        args,
+    )
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
-/// Inserts a new case from its history (its intake event alone, or a whole imported history),
-/// or finds the case that the same channel and external id already created.
-pub(crate) async fn insert_case(conn: &mut AnyConnection, history: &[CaseEvent]) -> Result<Created, StoreError> {
-    let mut case = Case::replay(0, history).ok_or_else(|| StoreError::corrupt("a case history starts with its intake"))?;
-    if history.iter().zip(1..).any(|(event, seq)| event.seq != seq) {
-        return Err(StoreError::corrupt("a case history is numbered 1, 2, 3, …"));
+async fn insert_event_rows(conn: &mut AnyConnection, backend: Backend, events: &[(CaseId, &CaseEvent)]) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
     }
-    let cols = Columns::of(&case)?;
-    let intake = &case.intake;
-    let inserted = sqlx::query(
-        "INSERT INTO cases (version, channel, external_id, status, category, region, unit, deadline, suspended, \
-         reported_by, reporter_phone, received_at, updated_at, search_text, doc) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
-         ON CONFLICT (channel, external_id) DO NOTHING RETURNING id",
+    let mut args = AnyArguments::default();
+    let mut rows = Vec::with_capacity(events.len());
+    for (n, (case_id, event)) in events.iter().enumerate() {
+        rows.push(format!("({})", placeholders(backend, n * 6 + 1, 6)));
+        let doc = serde_json::to_string(event).map_err(StoreError::corrupt)?;
+        for result in [
+            args.add(*case_id),
+            args.add(i64::from(event.seq)),
+            args.add(event.change.action()),
+            args.add(event.actor.user_id),
+            args.add(millis(event.at)),
+            args.add(doc),
+        ] {
+            result.map_err(StoreError::corrupt)?;
+        }
+    }
+    sqlx::query_with(
+        AssertSqlSafe(format!("INSERT INTO case_events (case_id, seq, action, actor_id, at, doc) VALUES {}", rows.join(", "))),
+        args,
     )
-    .bind(i64::from(case.version))
-    .bind(intake.channel.as_str())
-    .bind(intake.external_id.clone())
-    .bind(cols.status)
-    .bind(case.category.clone())
-    .bind(case.region.clone())
-    .bind(case.unit.clone())
-    .bind(cols.deadline)
-    .bind(cols.suspended)
-    .bind(case.reported_by)
-    .bind(intake.reporter.as_ref().and_then(|r| r.phone.clone()))
-    .bind(millis(case.received_at))
-    .bind(millis(case.updated_at))
-    .bind(cols.search_text)
-    .bind(cols.doc)
-    .fetch_optional(&mut *conn)
+    .execute(&mut *conn)
     .await?;
-    match inserted {
-        Some(row) => {
-            case.id = row.try_get("id")?;
-            for event in history {
-                insert_event(conn, case.id, event).await?;
-            }
-            Ok(Created { case, created: true })
-        }
-        None => {
-            let row = sqlx::query("SELECT id, doc FROM cases WHERE channel = $1 AND external_id = $2")
-                .bind(intake.channel.as_str())
-                .bind(intake.external_id.clone())
-                .fetch_one(&mut *conn)
-                .await?;
-            Ok(Created { case: case_from_row(&row)?, created: false })
-        }
-    }
+    Ok(())
 }
 
 /// Writes one event and the projection it produced, if nobody wrote before us.
-pub(crate) async fn append_event(conn: &mut AnyConnection, case: &Case, event: &CaseEvent) -> Result<(), StoreError> {
+pub(crate) async fn append_event(conn: &mut AnyConnection, backend: Backend, case: &Case, event: &CaseEvent) -> Result<(), StoreError> {
     let expected = event.seq - 1;
     let cols = Columns::of(case)?;
     let updated = sqlx::query(
@@ -196,7 +348,7 @@ pub(crate) async fn append_event(conn: &mut AnyConnection, case: &Case, event: &
     if updated.rows_affected() == 0 {
         return Err(StoreError::VersionConflict { case_id: case.id, expected });
     }
-    insert_event(conn, case.id, event).await
+    insert_event_rows(conn, backend, &[(case.id, event)]).await
 }
 
 impl crate::Store {

@@ -6,7 +6,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use gridline_core::case::{Case, CaseEvent};
 
-use crate::cases::{append_event, insert_case};
+use crate::cases::{append_event, insert_histories};
 use crate::{Backend, Created, StoreError};
 
 /// Upper bound on jobs per transaction: large enough to amortise an fsync, small enough to keep
@@ -24,19 +24,6 @@ enum Outcome {
 }
 
 impl Job {
-    async fn run(&self, conn: &mut AnyConnection) -> Result<Outcome, StoreError> {
-        match self {
-            Job::Import { histories, .. } => {
-                let mut created = Vec::with_capacity(histories.len());
-                for history in histories {
-                    created.push(insert_case(conn, history).await?);
-                }
-                Ok(Outcome::Imported(created))
-            }
-            Job::Append { case, event, .. } => append_event(conn, case, event).await.map(|()| Outcome::Appended),
-        }
-    }
-
     fn reply(self, outcome: Result<Outcome, StoreError>) {
         // A caller that gave up waiting is no reason to fail the others: ignore send errors.
         match self {
@@ -85,28 +72,52 @@ async fn run(mut conn: AnyConnection, backend: Backend, mut rx: mpsc::Receiver<J
     }
 }
 
-/// Runs the jobs in one transaction. A job's own refusal (a version conflict) writes nothing and
-/// is returned as its outcome; any other error rolls the whole transaction back.
+/// Runs the jobs in one transaction: all imports together in a few multi-row statements, then
+/// the appends. A job's own refusal (a version conflict) writes nothing and is returned as its
+/// outcome; any other error rolls the whole transaction back.
 async fn run_batch(
     conn: &mut AnyConnection,
     backend: Backend,
     jobs: &[Job],
 ) -> Result<Vec<Result<Outcome, StoreError>>, StoreError> {
     conn.execute(if backend == Backend::Sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" }).await?;
-    let mut outcomes = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        match job.run(conn).await {
-            Ok(outcome) => outcomes.push(Ok(outcome)),
-            Err(refusal @ StoreError::VersionConflict { .. }) => outcomes.push(Err(refusal)),
+    match run_jobs(conn, backend, jobs).await {
+        Ok(outcomes) => match conn.execute("COMMIT").await {
+            Ok(_) => Ok(outcomes),
             Err(err) => {
                 let _ = conn.execute("ROLLBACK").await;
-                return Err(err);
+                Err(err.into())
             }
+        },
+        Err(err) => {
+            let _ = conn.execute("ROLLBACK").await;
+            Err(err)
         }
     }
-    if let Err(err) = conn.execute("COMMIT").await {
-        let _ = conn.execute("ROLLBACK").await;
-        return Err(err.into());
+}
+
+async fn run_jobs(conn: &mut AnyConnection, backend: Backend, jobs: &[Job]) -> Result<Vec<Result<Outcome, StoreError>>, StoreError> {
+    let histories: Vec<&[CaseEvent]> = jobs
+        .iter()
+        .filter_map(|job| match job {
+            Job::Import { histories, .. } => Some(histories.iter().map(Vec::as_slice)),
+            Job::Append { .. } => None,
+        })
+        .flatten()
+        .collect();
+    let mut created = insert_histories(conn, backend, &histories).await?.into_iter();
+    let mut outcomes = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        match job {
+            Job::Import { histories, .. } => {
+                outcomes.push(Ok(Outcome::Imported(created.by_ref().take(histories.len()).collect())));
+            }
+            Job::Append { case, event, .. } => match append_event(conn, backend, case, event).await {
+                Ok(()) => outcomes.push(Ok(Outcome::Appended)),
+                Err(refusal @ StoreError::VersionConflict { .. }) => outcomes.push(Err(refusal)),
+                Err(err) => return Err(err),
+            },
+        }
     }
     Ok(outcomes)
 }

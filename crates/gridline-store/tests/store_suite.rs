@@ -277,3 +277,39 @@ async fn unsupported_database_urls_are_named() {
     let err = Store::open("mysql://localhost/x").await.err().expect("refused");
     assert!(err.to_string().contains("mysql://localhost/x"));
 }
+
+#[tokio::test]
+async fn an_import_is_all_or_nothing_and_repeats_within_it_are_filed_once() {
+    each_store(async |engine, store| {
+        let world = World::new();
+        // A whole history: received, registered, dispatched.
+        let case = store.create_case(intake(Some("HL-H"), WANGJING, "历史工单")).await.unwrap().case;
+        let case = world.act(&store, &case, &dispatcher(), Command::Register { category: None, region: None, note: None }).await.unwrap();
+        world.act(&store, &case, &dispatcher(), Command::Dispatch { unit: "CY-WJ".into(), note: None }).await.unwrap();
+        let mut history = store.events(case.id).await.unwrap();
+        for event in &mut history {
+            if let Change::Receive(intake) = &mut event.change {
+                intake.external_id = Some("IMP-1".into());
+            }
+        }
+        let batch = vec![history.clone(), vec![intake(Some("IMP-2"), WANGJING, "导入")], history.clone()];
+        let created = store.import_histories(batch).await.unwrap();
+        assert_eq!(created.iter().map(|c| c.created).collect::<Vec<_>>(), vec![true, true, false], "{engine}");
+        assert_eq!(created[0].case.id, created[2].case.id);
+        assert_eq!(created[0].case.status, CaseStatus::Dispatched);
+        let stored = store.case(created[0].case.id).await.unwrap().unwrap();
+        assert_eq!(stored, created[0].case, "{engine}");
+        assert_eq!(store.events(stored.id).await.unwrap().len(), 3);
+        let before = store.case_count().await.unwrap();
+        // A broken history (numbered 1, 3) spoils its whole import, and nothing of it is written.
+        let mut broken = history.clone();
+        broken.remove(1);
+        let err = store.import_histories(vec![vec![intake(Some("IMP-3"), WANGJING, "好的")], broken]).await.unwrap_err();
+        assert!(err.to_string().contains("numbered"), "{engine}: {err}");
+        assert_eq!(store.case_count().await.unwrap(), before, "{engine}: nothing of a failed import is kept");
+        // New ids keep growing after an import.
+        let next = store.create_case(intake(None, WANGJING, "之后")).await.unwrap();
+        assert!(next.case.id > created[1].case.id);
+    })
+    .await;
+}
