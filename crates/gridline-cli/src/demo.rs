@@ -26,8 +26,12 @@ const LOCKED: &str = "!locked";
 /// Cases are spread over this many days before today.
 const HISTORY_DAYS: i64 = 120;
 
-/// The districts whose every street has its own street office in the demo.
-const STREET_OFFICE_DISTRICTS: [&str; 3] = ["110101000000", "110102000000", "110105000000"];
+/// The central districts, where two cases in three happen.
+const CENTRAL_DISTRICTS: [&str; 3] = ["110101000000", "110102000000", "110105000000"];
+/// The districts whose every street has its own street office in the demo (others are handled by
+/// the district's departments), and 望京, where the demo's grid worker and handler work.
+const STREET_OFFICE_DISTRICTS: [&str; 2] = ["110101000000", "110102000000"];
+const WANGJING: &str = "110105026000";
 
 /// One demo user per role: (username, display name, role, unit code).
 const ROLE_USERS: [(&str, &str, Role, Option<&str>); 8] = [
@@ -109,7 +113,7 @@ fn units(regions: &RegionTree) -> Vec<Unit> {
         });
     }
     for street in regions.at_level(RegionLevel::Street) {
-        if STREET_OFFICE_DISTRICTS.contains(&street.parent.as_deref().unwrap_or_default()) {
+        if street.code == WANGJING || STREET_OFFICE_DISTRICTS.contains(&street.parent.as_deref().unwrap_or_default()) {
             units.push(Unit {
                 code: format!("{}-JD", street.code),
                 name: street_office_name(&street.name),
@@ -211,7 +215,7 @@ impl City<'_> {
             // Two cases in three fall in the central districts, where the street offices are.
             let street = loop {
                 let s = *streets.choose(&mut rng).expect("streets");
-                if rng.random_bool(0.35) || STREET_OFFICE_DISTRICTS.contains(&s.parent.as_deref().unwrap_or_default()) {
+                if rng.random_bool(0.35) || CENTRAL_DISTRICTS.contains(&s.parent.as_deref().unwrap_or_default()) {
                     break s;
                 }
             };
@@ -243,7 +247,7 @@ impl City<'_> {
                 (self.people.named("operator"), Some(Reporter { name: Some(name), phone: Some(phone) }))
             }
             Channel::Inspection | Channel::AlleyPatrol => (self.people.named("inspector"), None),
-            _ if street.code == "110105026000" => (self.people.named("grid"), None),
+            _ if street.code == WANGJING => (self.people.named("grid"), None),
             _ => (self.people.named("dispatcher"), None),
         };
         let place = format!("{}{}", street.name, PLACES.choose(rng).expect("places"));
@@ -328,7 +332,7 @@ impl City<'_> {
         let share = *[0.2, 0.4, 0.6, 0.8, 0.9, 1.5, 3.0].choose(rng).expect("shares");
         #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
         let handle_after = SignedDuration::from_secs(((limit_secs as f64) * share * 1.8) as i64);
-        let verifier = if street.code == "110105026000" { self.people.named("grid") } else { dispatcher.clone() };
+        let verifier = if street.code == WANGJING { self.people.named("grid") } else { dispatcher.clone() };
         sim.step(handle_after, &staff, Command::Handle { feedback: "已安排人员现场处置,问题已整改".into(), photos: vec![format!("demo/after-{n}.jpg")] });
         if rng.random_bool(0.08) {
             sim.step(minutes(rng, 60, 1440), &verifier, Command::Verify { passed: false, note: Some("现场核查仍未整改到位".into()) });
@@ -422,7 +426,7 @@ mod tests {
         let regions = gridline_geo::beijing();
         let catalogue = Catalogue::builtin();
         let units = units(&regions);
-        assert!((40..100).contains(&units.len()), "a few dozen units, not {}", units.len());
+        assert!((40..70).contains(&units.len()), "a few dozen units, not {}", units.len());
         let people = people();
         let city = City { regions: &regions, catalogue: &catalogue, units: &units, people: &people };
         let now: Timestamp = "2026-11-20T06:00:00Z".parse().unwrap();
