@@ -47,10 +47,16 @@ const ROLE_USERS: [(&str, &str, Role, Option<&str>); 8] = [
 
 /// Creates the demo city unless it exists; returns the sign-in table to print.
 pub async fn ensure(store: &Store, data_dir: &Path, cases: usize) -> anyhow::Result<String> {
+    // The credentials file is written last: it marks a finished demo city.
     let credentials_path = data_dir.join(CREDENTIALS_FILE);
-    if store.user_by_name("admin").await?.is_some() {
-        return std::fs::read_to_string(&credentials_path)
-            .with_context(|| format!("the demo exists but {} is missing", credentials_path.display()));
+    if credentials_path.exists() {
+        return std::fs::read_to_string(&credentials_path).with_context(|| format!("reading {}", credentials_path.display()));
+    }
+    if !store.users().await?.is_empty() {
+        anyhow::bail!(
+            "{} holds data but no finished demo (an earlier run was interrupted, or it is not a demo): remove it or choose another --data-dir",
+            data_dir.display()
+        );
     }
     let regions = gridline_geo::beijing();
     let catalogue = Catalogue::builtin();
@@ -62,7 +68,7 @@ pub async fn ensure(store: &Store, data_dir: &Path, cases: usize) -> anyhow::Res
     let mut table = String::from("demo users (username / password / role):\n");
     let mut people = People::default();
     for (username, display, role, unit) in ROLE_USERS {
-        let password = format!("{username}-{:06}", rand::random_range(0..1_000_000));
+        let password = demo_password();
         let user = crate::add_user(store, username, Some(display), role, unit.map(Into::into), &password).await?;
         writeln!(table, "  {username:<11} {password:<18} {}", role.as_str())?;
         people.add(user);
@@ -86,8 +92,25 @@ pub async fn ensure(store: &Store, data_dir: &Path, cases: usize) -> anyhow::Res
     for chunk in histories.chunks(500) {
         store.import_histories(chunk.to_vec()).await?;
     }
-    std::fs::write(&credentials_path, &table)?;
+    write_private(&credentials_path, &table)?;
     Ok(table)
+}
+
+/// Twelve characters from an alphabet without look-alikes (no 0/O, 1/l/I): about 69 bits.
+fn demo_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    (0..12).map(|_| char::from(ALPHABET[rand::random_range(0..ALPHABET.len())])).collect()
+}
+
+/// Writes a file only its owner can read, whole or not at all (through a rename).
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let partial = path.with_extension("partial");
+    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&partial)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()?;
+    std::fs::rename(&partial, path)
 }
 
 /// Units of the demo city: city departments, service companies, member units, each district's

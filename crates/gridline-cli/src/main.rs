@@ -153,6 +153,7 @@ async fn main() -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     match Cli::parse().command {
         Command::Serve { database, addr } => serve(database.open().await?, addr).await,
@@ -218,7 +219,7 @@ async fn add_user(
     unit: Option<String>,
     password: &str,
 ) -> anyhow::Result<gridline_store::UserRecord> {
-    if username.is_empty() || username.len() > 64 || !username.chars().all(|c| c.is_alphanumeric() || "._-".contains(c)) {
+    if username.is_empty() || username.chars().count() > 64 || !username.chars().all(|c| c.is_alphanumeric() || "._-".contains(c)) {
         bail!("a username is 1–64 letters, digits, '.', '_' or '-'");
     }
     if password.chars().count() < 8 {

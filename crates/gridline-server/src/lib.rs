@@ -124,9 +124,15 @@ impl Application {
         axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await
     }
 
+    /// Serves until Ctrl-C or SIGTERM (what service managers send).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.run_until(async {
-            let _ = tokio::signal::ctrl_c().await;
+        let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        self.run_until(async move {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            tracing::info!("stopping: finishing the requests in flight");
         })
         .await
     }

@@ -6,7 +6,7 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://…")]
+    #[error("unsupported database URL scheme {0:?}: use sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),
     /// A unique value is taken (a username, a unit code).
     #[error("{0}")]

@@ -63,10 +63,14 @@ impl Store {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Backend::Postgres
         } else {
-            return Err(StoreError::UnsupportedUrl(url.to_owned()));
+            // Only the scheme: the rest may hold a password.
+            return Err(StoreError::UnsupportedUrl(url.split_once("://").map_or(url, |(scheme, _)| scheme).to_owned()));
         };
         let options: AnyConnectOptions = url.parse()?;
         let options = options.disable_statement_logging();
+        // The writer's own connection comes first: a server that cannot be reached is reported
+        // with its real cause, not as a pool timeout.
+        let mut writer_conn = sqlx::AnyConnection::connect_with(&options).await?;
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
             .acquire_timeout(Duration::from_secs(30))
@@ -84,7 +88,6 @@ impl Store {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        let mut writer_conn = sqlx::AnyConnection::connect_with(&options).await?;
         if backend == Backend::Sqlite {
             writer_conn.execute(SQLITE_PRAGMAS).await?;
         }

@@ -1,0 +1,547 @@
+//! The `gridline` binary as an operator uses it: units and users from the command line, the
+//! demo city, and the server. Every test runs the real binary in its own temporary data
+//! directory; servers are started on a free local port and killed when the test ends, even
+//! when an assertion fails.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const GRIDLINE: &str = env!("CARGO_BIN_EXE_gridline");
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The binary with an environment that cannot point it elsewhere (a developer's
+/// `GRIDLINE_DATABASE` would silently win over `--data-dir`), and plain, short error output.
+fn gridline() -> Command {
+    let mut command = Command::new(GRIDLINE);
+    for var in ["GRIDLINE_DATA_DIR", "GRIDLINE_DATABASE", "GRIDLINE_ADDR", "RUST_BACKTRACE", "RUST_LIB_BACKTRACE", "RUST_LOG"] {
+        command.env_remove(var);
+    }
+    command.env("NO_COLOR", "1");
+    command
+}
+
+/// Runs `gridline ARGS` to the end with `stdin` as its standard input.
+fn run(args: &[&str], stdin: &str) -> Output {
+    let mut child = gridline()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the gridline binary starts");
+    let mut input = child.stdin.take().expect("stdin");
+    // The command may refuse before reading its input; a closed pipe is then expected.
+    let _ = input.write_all(stdin.as_bytes());
+    drop(input);
+    child.wait_with_output().expect("gridline finishes")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[track_caller]
+fn assert_succeeded(output: &Output) -> String {
+    assert!(output.status.success(), "gridline failed ({}):\n{}", output.status, stderr(output));
+    stdout(output)
+}
+
+/// The command failed, said why on standard error with every `expected` fragment, and did not
+/// panic.
+#[track_caller]
+fn assert_refused(output: &Output, expected: &[&str]) -> String {
+    let message = stderr(output);
+    assert!(!output.status.success(), "gridline should have refused; it printed:\n{}{message}", stdout(output));
+    for fragment in expected {
+        assert!(message.contains(fragment), "the message should mention {fragment:?}:\n{message}");
+    }
+    assert!(!message.contains("panicked"), "a refusal is not a panic:\n{message}");
+    message
+}
+
+/// A temporary data directory and the commands run against it.
+struct DataDir(tempfile::TempDir);
+
+impl DataDir {
+    fn new() -> DataDir {
+        DataDir(tempfile::tempdir().expect("a temporary directory"))
+    }
+
+    fn path(&self) -> &Path {
+        self.0.path()
+    }
+
+    fn arg(&self) -> &str {
+        self.path().to_str().expect("a UTF-8 temporary path")
+    }
+
+    /// `gridline ARGS --data-dir DIR` with `stdin` as standard input.
+    fn run(&self, args: &[&str], stdin: &str) -> Output {
+        let mut args = args.to_vec();
+        args.extend(["--data-dir", self.arg()]);
+        run(&args, stdin)
+    }
+
+    #[track_caller]
+    fn add_unit(&self, code: &str, name: &str) {
+        let output = self.run(&["unit", "add", code, "--name", name, "--kind", "street_office", "--region", "110105026000"], "");
+        assert!(assert_succeeded(&output).contains(&format!("saved unit {code}")));
+    }
+
+    /// `gridline user add USERNAME --password-stdin EXTRA…` with `password` on standard input.
+    fn add_user(&self, username: &str, password: &str, extra: &[&str]) -> Output {
+        let mut args = vec!["user", "add", username, "--password-stdin"];
+        args.extend(extra);
+        self.run(&args, password)
+    }
+
+    /// The rows of `gridline user list`, one `Vec` of tab-separated fields per user.
+    #[track_caller]
+    fn users(&self) -> Vec<Vec<String>> {
+        rows(&assert_succeeded(&self.run(&["user", "list"], "")))
+    }
+
+    #[track_caller]
+    fn usernames(&self) -> Vec<String> {
+        self.users().into_iter().map(|row| row[1].clone()).collect()
+    }
+
+    #[track_caller]
+    fn units(&self) -> Vec<Vec<String>> {
+        rows(&assert_succeeded(&self.run(&["unit", "list"], "")))
+    }
+}
+
+fn rows(text: &str) -> Vec<Vec<String>> {
+    text.lines().filter(|l| !l.is_empty()).map(|l| l.split('\t').map(str::to_owned).collect()).collect()
+}
+
+/// A local address nobody listens on (bound, then released).
+fn free_addr() -> SocketAddr {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port")
+}
+
+/// A `gridline serve` or `gridline demo` process, killed when dropped.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    stdout: Arc<Mutex<String>>,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Server {
+    fn start(args: &[&str], addr: SocketAddr) -> Server {
+        let mut child = gridline()
+            .args(args)
+            .args(["--addr", &addr.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the gridline binary starts");
+        // Drain both pipes so that a chatty server never blocks on a full pipe.
+        let stdout = collect(child.stdout.take().expect("stdout"));
+        let stderr = collect(child.stderr.take().expect("stderr"));
+        Server { child, addr, stdout, stderr }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    fn stdout(&self) -> String {
+        self.stdout.lock().expect("stdout").clone()
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().expect("stderr").clone()
+    }
+
+    /// Waits until `GET /healthz` answers 200 and the server has announced itself on stdout.
+    async fn ready(&mut self, http: &reqwest::Client) {
+        let deadline = Instant::now() + READY_TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("the server's status") {
+                panic!("gridline exited ({status}) before serving:\n{}{}", self.stdout(), self.stderr());
+            }
+            let healthy = match http.get(self.url("/healthz")).send().await {
+                Ok(response) => response.status() == reqwest::StatusCode::OK,
+                Err(_) => false,
+            };
+            if healthy && self.stdout().contains("gridline listening on") {
+                return;
+            }
+            assert!(Instant::now() < deadline, "gridline did not serve within {READY_TIMEOUT:?}:\n{}{}", self.stdout(), self.stderr());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn collect(mut pipe: impl Read + Send + 'static) -> Arc<Mutex<String>> {
+    let text = Arc::new(Mutex::new(String::new()));
+    let sink = Arc::clone(&text);
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 4096];
+        while let Ok(n) = pipe.read(&mut buffer) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().expect("pipe text").push_str(&String::from_utf8_lossy(&buffer[..n]));
+        }
+    });
+    text
+}
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder().timeout(Duration::from_secs(20)).build().expect("an HTTP client")
+}
+
+/// Signs in and returns the bearer token.
+async fn sign_in(http: &reqwest::Client, server: &Server, username: &str, password: &str) -> String {
+    let response = http
+        .post(server.url("/api/v1/session"))
+        .json(&json!({ "username": username, "password": password }))
+        .send()
+        .await
+        .expect("POST /api/v1/session");
+    let status = response.status();
+    let body: Value = response.json().await.expect("a JSON session");
+    assert_eq!(status, reqwest::StatusCode::CREATED, "signing in as {username}: {body}");
+    body["token"].as_str().expect("a token").to_owned()
+}
+
+async fn get(http: &reqwest::Client, server: &Server, path: &str, token: &str) -> Value {
+    let response = http.get(server.url(path)).bearer_auth(token).send().await.expect("GET");
+    let status = response.status();
+    let body: Value = response.json().await.expect("a JSON body");
+    assert_eq!(status, reqwest::StatusCode::OK, "GET {path}: {body}");
+    body
+}
+
+async fn case_total(http: &reqwest::Client, server: &Server, token: &str) -> u64 {
+    get(http, server, "/api/v1/cases?page_size=1", token).await["total"].as_u64().expect("a total")
+}
+
+/// The password the demo printed for `username`, from its table
+/// `  USERNAME   PASSWORD   ROLE`.
+fn demo_password(table: &str, username: &str) -> String {
+    table
+        .lines()
+        .map(|line| line.split_whitespace().collect::<Vec<_>>())
+        .find(|fields| fields.len() == 3 && fields[0] == username)
+        .map(|fields| fields[1].to_owned())
+        .unwrap_or_else(|| panic!("the demo printed no password for {username}:\n{table}"))
+}
+
+const DEMO_USERS: [(&str, &str); 8] = [
+    ("admin", "admin"),
+    ("operator", "hotline_operator"),
+    ("grid", "grid_worker"),
+    ("dispatcher", "dispatcher"),
+    ("handler", "handling_unit"),
+    ("supervisor", "supervisor"),
+    ("inspector", "inspector"),
+    ("member", "member_unit"),
+];
+
+// ---------------------------------------------------------------------------------------------
+// Units and users
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_unit_and_a_user_of_it_are_added_and_listed() {
+    let dir = DataDir::new();
+    dir.add_unit("WJ-JD", "望京街道办事处");
+    let added = dir.add_user("wang.wei", "correct horse battery\n", &["--role", "handling_unit", "--unit", "WJ-JD"]);
+    let said = assert_succeeded(&added);
+    assert!(said.contains("added user wang.wei") && said.contains("handling_unit"), "{said}");
+
+    let units = dir.units();
+    assert_eq!(units, [["WJ-JD", "望京街道办事处", "street_office", "110105026000"]]);
+    let users = dir.users();
+    assert_eq!(users.len(), 1, "{users:?}");
+    assert_eq!(users[0][1..], ["wang.wei", "handling_unit", "WJ-JD"]);
+
+    // A role without a unit needs no --unit, and Chinese letters make a username.
+    assert_succeeded(&dir.add_user("王伟", "another password", &["--role", "dispatcher", "--display-name", "市级派单员"]));
+    assert_eq!(dir.usernames(), ["wang.wei", "王伟"]);
+}
+
+#[test]
+fn adding_a_unit_again_updates_it() {
+    let dir = DataDir::new();
+    dir.add_unit("WJ-JD", "望京街道");
+    dir.add_unit("WJ-JD", "望京街道办事处");
+    assert_eq!(dir.units(), [["WJ-JD", "望京街道办事处", "street_office", "110105026000"]]);
+}
+
+#[test]
+fn an_unknown_role_is_refused_with_the_list_of_roles() {
+    let dir = DataDir::new();
+    let output = dir.add_user("boss", "long enough password", &["--role", "boss"]);
+    assert_refused(&output, &["unknown role \"boss\"", "hotline_operator", "grid_worker", "dispatcher", "handling_unit", "supervisor", "inspector", "member_unit", "admin"]);
+    assert!(dir.users().is_empty());
+}
+
+#[test]
+fn a_unit_role_without_a_unit_is_refused() {
+    let dir = DataDir::new();
+    for role in ["handling_unit", "grid_worker", "member_unit"] {
+        let output = dir.add_user("worker", "long enough password", &["--role", role]);
+        assert_refused(&output, &[role, "--unit"]);
+    }
+    assert!(dir.users().is_empty());
+}
+
+#[test]
+fn an_unknown_unit_is_refused() {
+    let dir = DataDir::new();
+    dir.add_unit("WJ-JD", "望京街道办事处");
+    let output = dir.add_user("worker", "long enough password", &["--role", "handling_unit", "--unit", "NO-SUCH-UNIT"]);
+    assert_refused(&output, &["unknown unit \"NO-SUCH-UNIT\"", "gridline unit add"]);
+    assert!(dir.users().is_empty());
+}
+
+#[test]
+fn a_password_shorter_than_eight_characters_is_refused() {
+    let dir = DataDir::new();
+    // Seven characters, and the newline that ends the line is not one of them.
+    let output = dir.add_user("shorty", "1234567\n", &["--role", "admin"]);
+    assert_refused(&output, &["at least 8 characters"]);
+    // Eight characters counted as characters, not bytes: 7 Chinese characters are 21 bytes.
+    let output = dir.add_user("shorty", "七个汉字的密码\r\n", &["--role", "admin"]);
+    assert_refused(&output, &["at least 8 characters"]);
+    assert!(dir.users().is_empty());
+}
+
+#[test]
+fn an_empty_password_is_refused() {
+    let dir = DataDir::new();
+    for password in ["", "\n", "\r\n"] {
+        let output = dir.add_user("nobody", password, &["--role", "admin"]);
+        assert_refused(&output, &["password"]);
+    }
+    assert!(dir.users().is_empty());
+}
+
+#[test]
+fn the_password_is_never_taken_from_the_command_line() {
+    let dir = DataDir::new();
+    // Without --password-stdin the command does not run at all.
+    let output = dir.run(&["user", "add", "admin", "--role", "admin"], "long enough password");
+    assert_refused(&output, &["--password-stdin"]);
+    let output = dir.run(&["user", "add", "admin", "--role", "admin", "--password", "long enough password"], "");
+    assert_refused(&output, &["--password"]);
+    assert!(dir.users().is_empty());
+}
+
+#[test]
+fn a_duplicate_username_is_refused_and_the_first_user_is_kept() {
+    let dir = DataDir::new();
+    assert_succeeded(&dir.add_user("li.na", "first password", &["--role", "supervisor"]));
+    let before = dir.users();
+    let output = dir.add_user("li.na", "second password", &["--role", "admin"]);
+    assert_refused(&output, &["li.na", "already exists"]);
+    assert_eq!(dir.users(), before, "the first li.na is unchanged");
+}
+
+#[test]
+fn hostile_usernames_are_refused() {
+    let dir = DataDir::new();
+    let too_long = "a".repeat(65);
+    for username in ["a;DROP TABLE users", "bob smith", "o'brien", "\"quoted\"", "admin\"--", "tab\there", "new\nline", "<script>", "", too_long.as_str()] {
+        let output = dir.add_user(username, "long enough password", &["--role", "admin"]);
+        assert_refused(&output, &["a username is 1–64 letters"]);
+    }
+    assert!(dir.users().is_empty());
+    // 64 is still fine.
+    assert_succeeded(&dir.add_user(&"a".repeat(64), "long enough password", &["--role", "admin"]));
+    assert_eq!(dir.users().len(), 1);
+}
+
+#[test]
+fn an_unknown_unit_kind_is_refused_with_the_list_of_kinds() {
+    let dir = DataDir::new();
+    let output = dir.run(&["unit", "add", "X", "--name", "某单位", "--kind", "ministry", "--region", "110105026000"], "");
+    assert_refused(&output, &["unknown unit kind \"ministry\"", "department", "street_office", "member_unit", "public_service"]);
+    assert!(dir.units().is_empty());
+}
+
+#[test]
+fn an_unknown_region_is_refused_for_a_unit() {
+    let dir = DataDir::new();
+    // The second region is unknown: nothing is saved, not even with the first.
+    let output = dir.run(&["unit", "add", "X", "--name", "某单位", "--kind", "department", "--region", "110105000000", "--region", "119999999999"], "");
+    assert_refused(&output, &["unknown region \"119999999999\""]);
+    let output = dir.run(&["unit", "add", "X", "--name", "某单位", "--kind", "department"], "");
+    assert_refused(&output, &["--region"]);
+    assert!(dir.units().is_empty());
+}
+
+#[test]
+fn a_unit_without_a_name_is_refused() {
+    let dir = DataDir::new();
+    let output = dir.run(&["unit", "add", "X", "--name", "  ", "--kind", "department", "--region", "110105000000"], "");
+    assert_refused(&output, &["a unit needs a code and a name"]);
+    assert!(dir.units().is_empty());
+}
+
+#[test]
+fn an_unsupported_database_url_is_named_in_the_refusal() {
+    let dir = DataDir::new();
+    let output = run(&["user", "add", "admin", "--role", "admin", "--password-stdin", "--database", "mysql://x"], "long enough password");
+    assert_refused(&output, &["mysql://x", "unsupported database URL"]);
+    let output = run(&["user", "list", "--database", "mysql://x"], "");
+    assert_refused(&output, &["mysql://x", "unsupported database URL"]);
+    let output = run(&["unit", "list", "--database", "mysql://x"], "");
+    assert_refused(&output, &["mysql://x", "unsupported database URL"]);
+    // Nothing went to the data directory instead.
+    assert!(dir.users().is_empty());
+}
+
+#[test]
+fn a_database_password_never_appears_in_a_refusal() {
+    let output = run(&["user", "list", "--database", "mysql://grid:hunter2@db/gridline"], "");
+    let message = assert_refused(&output, &["mysql://grid:***@db/gridline"]);
+    assert!(!message.contains("hunter2"), "the password leaked:\n{message}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The demo city
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn the_demo_city_is_created_once_and_its_passwords_are_kept() {
+    let dir = DataDir::new();
+    let http = http();
+    let demo_args = ["demo", "--data-dir", dir.arg(), "--cases", "300"];
+
+    let mut demo = Server::start(&demo_args, free_addr());
+    demo.ready(&http).await;
+    let table = demo.stdout();
+    for (username, role) in DEMO_USERS {
+        let password = demo_password(&table, username);
+        assert!(password.len() >= 8, "{username}'s password {password:?} is too short");
+        assert!(table.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == [username, password.as_str(), role]), "{username} is not listed as {role}:\n{table}");
+    }
+    let password = demo_password(&table, "dispatcher");
+    let stored = std::fs::read_to_string(dir.path().join("demo-credentials.txt")).expect("demo-credentials.txt");
+    assert_eq!(demo_password(&stored, "dispatcher"), password, "the printed passwords are the stored ones");
+
+    let token = sign_in(&http, &demo, "dispatcher", &password).await;
+    assert_eq!(case_total(&http, &demo, &token).await, 300);
+    demo.kill();
+    let users = dir.users();
+    let units = dir.units();
+    assert!(users.len() > DEMO_USERS.len() && units.len() > 40, "{} users, {} units", users.len(), units.len());
+
+    // Again on the same directory: nothing new, the same passwords.
+    let mut again = Server::start(&demo_args, free_addr());
+    again.ready(&http).await;
+    let table_again = again.stdout();
+    for (username, _) in DEMO_USERS {
+        assert_eq!(demo_password(&table_again, username), demo_password(&table, username), "{username}'s password changed");
+    }
+    let token = sign_in(&http, &again, "dispatcher", &password).await;
+    assert_eq!(case_total(&http, &again, &token).await, 300, "the second start created cases");
+    again.kill();
+    assert_eq!(dir.users(), users, "the second start changed the users");
+    assert_eq!(dir.units(), units, "the second start changed the units");
+}
+
+#[test]
+fn a_data_directory_with_users_but_no_finished_demo_is_not_taken_for_one() {
+    let dir = DataDir::new();
+    // Users but no credentials file: an interrupted demo, or not a demo at all.
+    assert_succeeded(&dir.add_user("admin", "long enough password", &["--role", "admin"]));
+    let output = run(&["demo", "--data-dir", dir.arg(), "--addr", &free_addr().to_string(), "--cases", "10"], "");
+    assert_refused(&output, &["holds data but no finished demo", "remove it or choose another --data-dir"]);
+    assert_eq!(dir.usernames(), ["admin"], "nothing was created");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Serving
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn serve_answers_health_checks_and_signs_in_users_added_from_the_command_line() {
+    let dir = DataDir::new();
+    dir.add_unit("WJ-JD", "望京街道办事处");
+    assert_succeeded(&dir.add_user("wang.wei", "correct horse battery\n", &["--role", "handling_unit", "--unit", "WJ-JD"]));
+    let http = http();
+    let mut server = Server::start(&["serve", "--data-dir", dir.arg()], free_addr());
+    server.ready(&http).await;
+    assert!(server.stdout().contains(&format!("gridline listening on http://{}", server.addr)), "{}", server.stdout());
+
+    let health: Value = http.get(server.url("/healthz")).send().await.expect("GET /healthz").json().await.expect("JSON");
+    assert_eq!(health, json!({ "status": "ok" }));
+
+    // The password as typed, without the newline that ended it.
+    let token = sign_in(&http, &server, "wang.wei", "correct horse battery").await;
+    let me = get(&http, &server, "/api/v1/me", &token).await;
+    assert_eq!((me["username"].as_str(), me["role"].as_str(), me["unit"].as_str()), (Some("wang.wei"), Some("handling_unit"), Some("WJ-JD")), "{me}");
+    let refused = http
+        .post(server.url("/api/v1/session"))
+        .json(&json!({ "username": "wang.wei", "password": "correct horse battery\n" }))
+        .send()
+        .await
+        .expect("POST /api/v1/session");
+    assert_eq!(refused.status(), reqwest::StatusCode::UNAUTHORIZED);
+}
+
+#[test]
+fn serve_refuses_an_address_that_is_not_one() {
+    let dir = DataDir::new();
+    let output = dir.run(&["serve", "--addr", "not-an-address"], "");
+    assert_refused(&output, &["invalid value 'not-an-address'", "--addr"]);
+    let output = dir.run(&["demo", "--addr", "127.0.0.1:99999"], "");
+    assert_refused(&output, &["invalid value '127.0.0.1:99999'", "--addr"]);
+}
+
+#[test]
+fn serve_says_when_its_address_is_taken() {
+    let dir = DataDir::new();
+    let taken = TcpListener::bind("127.0.0.1:0").expect("a port");
+    let addr = taken.local_addr().expect("its address").to_string();
+    let output = dir.run(&["serve", "--addr", &addr], "");
+    assert_refused(&output, &[&format!("listening on {addr}")]);
+}
+
+#[tokio::test]
+async fn serve_stops_cleanly_on_sigterm() {
+    let dir = DataDir::new();
+    let mut server = Server::start(&["serve", "--data-dir", dir.arg()], free_addr());
+    server.ready(&http()).await;
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill -TERM").success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = server.child.try_wait().expect("the server's status") {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "gridline did not stop within 10 s of SIGTERM:\n{}", server.stderr());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "gridline exited with {status} on SIGTERM:\n{}", server.stderr());
+}
