@@ -23,6 +23,9 @@ use crate::{ApiJson, AppState};
 /// How long a session lasts: a long working shift.
 const SESSION_HOURS: i64 = 12;
 
+/// Sessions kept in memory before expired ones are swept out.
+const MAX_CACHED_SESSIONS: usize = 10_000;
+
 pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
     Ok(Argon2::default().hash_password(password.as_bytes(), &salt)?.to_string())
@@ -68,7 +71,12 @@ impl FromRequestParts<Arc<AppState>> for SignedIn {
             expires_at,
             token_hash: hash.clone(),
         };
-        state.sessions.write().expect("session cache").insert(hash, session.clone());
+        let mut sessions = state.sessions.write().expect("session cache");
+        // Keep the cache to live sessions; sign-ins add to it for as long as the server runs.
+        if sessions.len() >= MAX_CACHED_SESSIONS {
+            sessions.retain(|_, s| s.expires_at > now);
+        }
+        sessions.insert(hash, session.clone());
         Ok(session)
     }
 }

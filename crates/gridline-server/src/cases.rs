@@ -174,7 +174,12 @@ pub async fn list(
         let found = state.regions.get(&region).ok_or_else(|| ApiError::invalid("region", format!("unknown region {region:?}")))?;
         filter.region_prefix = Some(found.code_prefix().to_owned());
     }
-    filter.unit = query.unit;
+    if let Some(unit) = query.unit {
+        if state.unit(&unit).is_none() {
+            return Err(ApiError::invalid("unit", format!("unknown unit {unit:?}")));
+        }
+        filter.unit = Some(unit);
+    }
     filter.overdue = query.overdue.map(|o| parse_bool("overdue", &o)).transpose()?;
     filter.received_from = query.from.map(|f| parse_time("from", &f, false)).transpose()?;
     filter.received_to = query.to.map(|t| parse_time("to", &t, true)).transpose()?;

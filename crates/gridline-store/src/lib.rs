@@ -105,7 +105,8 @@ impl Store {
         Ok(())
     }
 
-    /// Waits for queued writes and closes the connections.
+    /// Closes the connections. Every write that was answered is already on disk; the writer task
+    /// ends once the last handle to the store is gone.
     pub async fn close(self) {
         drop(self.writer);
         self.pool.close().await;
