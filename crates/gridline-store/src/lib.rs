@@ -90,6 +90,22 @@ impl Store {
         }
         if backend == Backend::Sqlite {
             writer_conn.execute(SQLITE_PRAGMAS).await?;
+            // Checkpoints copy the WAL into the database file and fsync it; done by the writer
+            // they stall every commit queued behind it. A background task does them instead.
+            writer_conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
+            let checkpointer = pool.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_millis(500));
+                loop {
+                    tick.tick().await;
+                    if let Err(err) = checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").await {
+                        if checkpointer.is_closed() {
+                            break;
+                        }
+                        tracing::warn!(error = %err, "WAL checkpoint failed");
+                    }
+                }
+            });
         }
         let writer = writer::spawn(writer_conn, backend);
         Ok(Store { pool, writer, backend })
