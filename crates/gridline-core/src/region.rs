@@ -111,20 +111,8 @@ impl RegionTree {
         self.regions.iter()
     }
 
-    pub fn len(&self) -> usize {
-        self.regions.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.regions.is_empty()
-    }
-
     pub fn at_level(&self, level: RegionLevel) -> impl Iterator<Item = &Region> {
         self.regions.iter().filter(move |r| r.level == level)
-    }
-
-    pub fn children<'a>(&'a self, code: &'a str) -> impl Iterator<Item = &'a Region> + 'a {
-        self.regions.iter().filter(move |r| r.parent.as_deref() == Some(code))
     }
 
     /// The region and its ancestors, nearest first.

@@ -36,7 +36,6 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     writer: mpsc::Sender<writer::Job>,
-    backend: Backend,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -108,11 +107,7 @@ impl Store {
             });
         }
         let writer = writer::spawn(writer_conn, backend);
-        Ok(Store { pool, writer, backend })
-    }
-
-    pub fn backend(&self) -> Backend {
-        self.backend
+        Ok(Store { pool, writer })
     }
 
     /// Checks that the database answers.

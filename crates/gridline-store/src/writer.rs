@@ -15,7 +15,7 @@ const MAX_BATCH: usize = 512;
 
 pub(crate) enum Job {
     Import { histories: Vec<Vec<CaseEvent>>, reply: oneshot::Sender<Result<Vec<Created>, StoreError>> },
-    Append { case: Box<Case>, event: CaseEvent, reply: oneshot::Sender<Result<(), StoreError>> },
+    Append { case: Box<Case>, event: Box<CaseEvent>, reply: oneshot::Sender<Result<(), StoreError>> },
 }
 
 enum Outcome {
