@@ -14,6 +14,7 @@ use clap::Subcommand;
 use gridline_core::actor::{Actor, Role};
 use gridline_core::case::{CaseEvent, Change};
 use gridline_core::catalogue::Catalogue;
+use gridline_core::reference::Reference;
 use gridline_core::intake::NewCase;
 use gridline_core::region::RegionLevel;
 use gridline_store::Store;
@@ -34,6 +35,53 @@ pub enum BenchCommand {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// The web UI's server times on the demo city: the dashboard and a page of 50 cases.
+    Web {
+        /// The demo city's directory (created if absent, reused if present; by default
+        /// `gridline-bench-web` in the temporary directory).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[arg(long, default_value_t = 3000)]
+        cases: usize,
+        #[arg(long, default_value_t = 50)]
+        rounds: usize,
+    },
+    /// Bulk import of a generated CSV file into a fresh embedded database.
+    Import {
+        #[arg(long, default_value_t = 200_000)]
+        rows: usize,
+        /// Rows without category and coordinates: every row goes through the classifier and
+        /// the locator.
+        #[arg(long)]
+        classify: bool,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// CSV export of a fresh embedded database filled with this many cases.
+    Export {
+        #[arg(long, default_value_t = 1_000_000)]
+        cases: usize,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// A month's street ranking and a district's hotspot list over a generated year of cases,
+    /// on SQLite rollups and, for comparison, DuckDB over the same cases in Parquet.
+    Rankings {
+        /// How many cases the generated year holds.
+        #[arg(long, default_value_t = 20_000_000)]
+        cases: u64,
+        /// Where the database and the Parquet file go (a fresh temporary directory by default).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// The Python with the `duckdb` module.
+        #[arg(long, default_value = "python3", env = "GRIDLINE_BENCH_PYTHON")]
+        python: String,
+        /// Timed runs of each query.
+        #[arg(long, default_value_t = 20)]
+        repeat: usize,
+    },
+    #[command(flatten)]
+    Text(crate::text::TextBench),
 }
 
 pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
@@ -48,6 +96,17 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             };
             intake(&dir, Duration::from_secs(seconds), concurrency).await
         }
+        BenchCommand::Web { data_dir, cases, rounds } => {
+            let dir = data_dir.unwrap_or_else(|| std::env::temp_dir().join("gridline-bench-web"));
+            crate::bench_web::web(&dir, cases, rounds).await
+        }
+        BenchCommand::Import { rows, classify, data_dir } => crate::bench_io::import(rows, classify, data_dir).await,
+        BenchCommand::Export { cases, data_dir } => crate::bench_io::export(cases, data_dir).await,
+        BenchCommand::Rankings { cases, data_dir, python, repeat } => {
+            let dir = data_dir.unwrap_or_else(crate::analytics::default_bench_dir);
+            crate::analytics::bench_rankings(cases, &dir, &python, repeat.max(1)).await
+        }
+        BenchCommand::Text(command) => crate::text::bench(command),
     }
 }
 
@@ -256,12 +315,12 @@ async fn raw_ceiling(dir: &Path, bodies: &Bodies, rows: usize) -> anyhow::Result
     let store = Store::open_data_dir(&raw_dir).await?;
     let actor = Actor { user_id: 1, username: BENCH_USER.into(), role: Role::HotlineOperator, unit: None };
     let regions = gridline_geo::beijing();
-    let catalogue = Catalogue::builtin();
+    let reference = Reference::builtin(&regions);
     let now = jiff::Timestamp::now();
     let mut histories = Vec::with_capacity(rows);
     for n in 0..rows {
         let new_case: NewCase = serde_json::from_value(serde_json::to_value(bodies.body(0, n))?)?;
-        let intake = new_case.validate(&actor, &catalogue, &regions)?;
+        let intake = new_case.validate(&actor, &reference, &regions)?;
         histories.push(vec![CaseEvent { seq: 1, at: now, actor: actor.clone(), change: Change::Receive(intake) }]);
     }
     let started = Instant::now();

@@ -9,7 +9,8 @@ use anyhow::Context as _;
 use gridline_core::actor::{Actor, Role};
 use gridline_core::calendar::WorkCalendar;
 use gridline_core::case::{Case, CaseEvent, CaseStatus, Change, Channel, GeoPoint, Intake, Reporter, Satisfaction, SupervisionLevel};
-use gridline_core::catalogue::Catalogue;
+use gridline_core::reference::Reference;
+use gridline_core::routing::RouteQuery;
 use gridline_core::region::{Region, RegionLevel, RegionTree};
 use gridline_core::sla::LimitUnit;
 use gridline_core::unit::{Unit, UnitKind};
@@ -59,7 +60,7 @@ pub async fn ensure(store: &Store, data_dir: &Path, cases: usize) -> anyhow::Res
         );
     }
     let regions = gridline_geo::beijing();
-    let catalogue = Catalogue::builtin();
+    let reference = Reference::builtin(&regions);
     let now = Timestamp::now();
     let units = units(&regions);
     for unit in &units {
@@ -88,7 +89,7 @@ pub async fn ensure(store: &Store, data_dir: &Path, cases: usize) -> anyhow::Res
             .await?;
         people.add(user);
     }
-    let histories = City { regions: &regions, catalogue: &catalogue, units: &units, people: &people }.histories(cases, now, 2026);
+    let histories = City { regions: &regions, reference: &reference, units: &units, people: &people }.histories(cases, now, 2026);
     for chunk in histories.chunks(500) {
         store.import_histories(chunk.to_vec()).await?;
     }
@@ -113,27 +114,60 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::rename(&partial, path)
 }
 
-/// Units of the demo city: city departments, service companies, member units, each district's
-/// city-management committee, and street offices in three central districts.
+/// Units of the demo city: the city's departments and service companies (each handling one unit
+/// type city-wide), member units, each district's city-management committee and enforcement
+/// bureau, and street offices in two central districts and 望京. Elsewhere, street-level problems
+/// find no street office and wait for the dispatcher, who sends them to the district.
 fn units(regions: &RegionTree) -> Vec<Unit> {
-    let city = || vec!["110000000000".to_owned()];
+    let city_unit = |code: &str, name: &str, kind: UnitKind, types: &[&str]| Unit {
+        code: code.into(),
+        name: name.into(),
+        kind,
+        regions: vec!["110000000000".to_owned()],
+        types: types.iter().map(|t| (*t).to_owned()).collect(),
+    };
+    use UnitKind::{Department, MemberUnit, PublicService};
     let mut units = vec![
-        Unit { code: "BJ-CGW".into(), name: "北京市城市管理委员会".into(), kind: UnitKind::Department, regions: city() },
-        Unit { code: "BJ-JTW".into(), name: "北京市交通委员会".into(), kind: UnitKind::Department, regions: city() },
-        Unit { code: "BJ-ZJW".into(), name: "北京市住房和城乡建设委员会".into(), kind: UnitKind::Department, regions: city() },
-        Unit { code: "BJ-YLJ".into(), name: "北京市园林绿化局".into(), kind: UnitKind::Department, regions: city() },
-        Unit { code: "BJ-ZLS".into(), name: "北京市自来水集团".into(), kind: UnitKind::PublicService, regions: city() },
-        Unit { code: "BJ-DL".into(), name: "国网北京市电力公司".into(), kind: UnitKind::PublicService, regions: city() },
-        Unit { code: "BJ-SWJ".into(), name: "北京市商务局".into(), kind: UnitKind::MemberUnit, regions: city() },
-        Unit { code: "BJ-TSW".into(), name: "共青团北京市委员会".into(), kind: UnitKind::MemberUnit, regions: city() },
+        city_unit("BJ-CGW", "北京市城市管理委员会", Department, &[]),
+        city_unit("BJ-JTW", "北京市交通委员会", Department, &["transport"]),
+        city_unit("BJ-GLJ", "北京市公路局", Department, &["roads"]),
+        city_unit("BJ-ZJW", "北京市住房和城乡建设委员会", Department, &["housing"]),
+        city_unit("BJ-YLJ", "北京市园林绿化局", Department, &["greening"]),
+        city_unit("BJ-GAJ", "北京市公安局", Department, &["public_security"]),
+        city_unit("BJ-JGJ", "北京市公安局公安交通管理局", Department, &["traffic_police"]),
+        city_unit("BJ-XFZD", "北京市消防救援总队", Department, &["fire_rescue"]),
+        city_unit("BJ-SCJGJ", "北京市市场监督管理局", Department, &["market_regulation"]),
+        city_unit("BJ-RSJ", "北京市人力资源和社会保障局", Department, &["human_resources"]),
+        city_unit("BJ-STHJJ", "北京市生态环境局", Department, &["ecology_environment"]),
+        city_unit("BJ-JW", "北京市教育委员会", Department, &["education"]),
+        city_unit("BJ-WJW", "北京市卫生健康委员会", Department, &["health"]),
+        city_unit("BJ-YBJ", "北京市医疗保障局", Department, &["medical_security"]),
+        city_unit("BJ-MZJ", "北京市民政局", Department, &["civil_affairs"]),
+        city_unit("BJ-TYJRJ", "北京市退役军人事务局", Department, &["veterans_affairs"]),
+        city_unit("BJ-GHZRW", "北京市规划和自然资源委员会", Department, &["planning_natural_resources"]),
+        city_unit("BJ-WLJ", "北京市文化和旅游局", Department, &["culture_tourism"]),
+        city_unit("BJ-ZWFWJ", "北京市政务服务和数据管理局", Department, &["government_services"]),
+        city_unit("BJ-WMB", "首都精神文明建设委员会办公室", Department, &["civilisation_office"]),
+        city_unit("BJ-XCB", "中共北京市委宣传部", Department, &["publicity"]),
+        city_unit("BJ-ZLS", "北京市自来水集团", PublicService, &["water_supply"]),
+        city_unit("BJ-PSJT", "北京城市排水集团", PublicService, &["drainage"]),
+        city_unit("BJ-RQJT", "北京市燃气集团", PublicService, &["gas"]),
+        city_unit("BJ-RLJT", "北京市热力集团", PublicService, &["heating"]),
+        city_unit("BJ-DL", "国网北京市电力公司", PublicService, &["power"]),
+        city_unit("BJ-TXGLJ", "北京市通信管理局", PublicService, &["telecom"]),
+        city_unit("BJ-SWJ", "北京市商务局", MemberUnit, &[]),
+        city_unit("BJ-TSW", "共青团北京市委员会", MemberUnit, &[]),
     ];
     for district in regions.at_level(RegionLevel::District) {
-        units.push(Unit {
-            code: format!("{}-CGW", district.code),
-            name: format!("{}城市管理委员会", district.name),
-            kind: UnitKind::Department,
+        let district_unit = |suffix: &str, name: &str, unit_type: &str| Unit {
+            code: format!("{}-{suffix}", district.code),
+            name: format!("{}{name}", district.name),
+            kind: Department,
             regions: vec![district.code.clone()],
-        });
+            types: vec![unit_type.to_owned()],
+        };
+        units.push(district_unit("CGW", "城市管理委员会", "district_city_management"));
+        units.push(district_unit("CGZF", "城市管理综合行政执法局", "city_management_enforcement"));
     }
     for street in regions.at_level(RegionLevel::Street) {
         if street.code == WANGJING || STREET_OFFICE_DISTRICTS.contains(&street.parent.as_deref().unwrap_or_default()) {
@@ -142,6 +176,7 @@ fn units(regions: &RegionTree) -> Vec<Unit> {
                 name: street_office_name(&street.name),
                 kind: UnitKind::StreetOffice,
                 regions: vec![street.code.clone()],
+                types: vec!["street_office".to_owned()],
             });
         }
     }
@@ -184,35 +219,36 @@ impl People {
 
 struct City<'a> {
     regions: &'a RegionTree,
-    catalogue: &'a Catalogue,
+    reference: &'a Reference,
     units: &'a [Unit],
     people: &'a People,
 }
 
-/// A few ways each problem is described, with `{place}` for where.
-fn complaint_texts(category: &str) -> &'static [&'static str] {
-    match category {
-        "0101" => &["{place}路边有生活垃圾无人清运,散发异味", "{place}垃圾桶满溢,垃圾散落一地", "{place}绿地里有人倾倒建筑垃圾"],
-        "0102" => &["{place}渣土堆积多日未清理,刮风扬尘", "{place}拆迁后垃圾渣土一直没人管"],
-        "0103" => &["{place}楼道和路边堆放杂物,影响通行和消防", "{place}有商户在人行道上堆放货物"],
-        "0104" => &["{place}沿街商户门前卫生差,门前三包不落实", "{place}餐馆门口油污严重无人清扫"],
-        "0105" => &["{place}路面泥土多,车辆经过尘土飞扬", "{place}人行道上油渍和污物没人清扫"],
-        "0201" => &["{place}墙上和电线杆上贴满了小广告", "{place}有人在楼道里张贴办证小广告", "{place}路面喷涂了很多小广告"],
-        "0202" => &["{place}公益广告牌破损,画面脱落", "{place}围挡上的公益广告褪色破损"],
-        "0301" => &["{place}晚上有流动摊贩占道经营,油烟大", "{place}地铁口游商聚集,影响通行"],
-        "0302" => &["{place}水果店把摊位摆到店外人行道上", "{place}饭馆在店外摆桌经营到深夜"],
-        "0303" => &["{place}共享单车乱停乱放堵住盲道", "{place}地铁口非机动车停放杂乱"],
-        "0401" => &["{place}机动车乱停在人行道上,行人只能走机动车道", "{place}消防通道被私家车长期占用"],
-        "0402" => &["{place}路口车辆不礼让行人,过马路很危险", "{place}斑马线前车辆抢行,请加强管理"],
-        "0403" => &["{place}路面有大坑,下雨积水,车辆颠簸", "{place}人行道砖松动破损,老人容易绊倒"],
-        "0501" => &["{place}井盖缺失,只用树枝挡着,非常危险", "{place}雨水井盖破损下沉"],
-        "0502" => &["{place}路灯连续几天晚上不亮", "{place}胡同里路灯坏了,晚上一片漆黑"],
-        "0601" => &["{place}绿地里杂草丛生,垃圾很多", "{place}树池里堆满烟头和塑料袋"],
-        "0701" => &["{place}工地夜间施工噪声扰民,影响休息", "{place}楼下商户音响声音太大,噪声扰民"],
-        "0702" => &["{place}小区物业不作为,楼道灯坏了很久没人修", "{place}物业乱收停车费,服务很差"],
-        "0703" => &["{place}家里暖气不热,室温只有十几度", "{place}整栋楼供暖不热,多次反映没有解决"],
-        _ => &["{place}存在问题,请尽快处理"],
-    }
+/// A few ways citizens describe the commonest problems, with `{place}` for where.
+fn complaint_texts(category: &str) -> Option<&'static [&'static str]> {
+    Some(match category {
+        "S0102" => &["{place}路边有生活垃圾无人清运,散发异味", "{place}垃圾桶满溢,垃圾散落一地", "{place}绿地里有人倾倒生活垃圾"],
+        "S0103" => &["{place}渣土堆积多日未清理,刮风扬尘", "{place}拆迁后垃圾渣土一直没人管"],
+        "S0111" => &["{place}楼道和路边堆放杂物,影响通行和消防", "{place}有商户在人行道上堆放货物"],
+        "W0101" => &["{place}沿街商户门前卫生差,门前三包不落实", "{place}餐馆门口油污严重无人清扫"],
+        "S0104" => &["{place}路面泥土多,车辆经过尘土飞扬", "{place}人行道上油渍和污物没人清扫"],
+        "S0201" => &["{place}墙上和电线杆上贴满了小广告", "{place}有人在楼道里张贴办证小广告", "{place}路面喷涂了很多小广告"],
+        "W0401" => &["{place}公益广告牌破损,画面脱落", "{place}围挡上的公益广告褪色破损"],
+        "S0501" => &["{place}晚上有流动摊贩占道经营,油烟大", "{place}地铁口游商聚集,影响通行"],
+        "S0502" => &["{place}水果店把摊位摆到店外人行道上", "{place}饭馆在店外摆桌经营到深夜"],
+        "S0505" => &["{place}共享单车乱停乱放堵住盲道", "{place}地铁口非机动车停放杂乱"],
+        "S0504" => &["{place}机动车乱停在人行道上,行人只能走机动车道", "{place}消防通道被私家车长期占用"],
+        "W0201" => &["{place}路口车辆不礼让行人,过马路很危险", "{place}斑马线前车辆抢行,请加强管理"],
+        "B0201" => &["{place}路面有大坑,下雨积水,车辆颠簸", "{place}人行道砖松动破损,老人容易绊倒"],
+        "B0103" => &["{place}雨水井盖缺失,只用树枝挡着,非常危险", "{place}雨水井盖破损下沉"],
+        "B0120" => &["{place}路灯连续几天晚上不亮", "{place}胡同里路灯坏了,晚上一片漆黑"],
+        "S0106" => &["{place}绿地里杂草丛生,垃圾很多", "{place}树池里堆满烟头和塑料袋"],
+        "S0301" => &["{place}工地夜间施工噪声扰民,影响休息", "{place}工地早上六点就开始施工,噪声很大"],
+        "R0101" => &["{place}楼下商户音响声音太大,噪声扰民", "{place}广场舞音响太响,影响居民休息"],
+        "R0201" => &["{place}小区物业不作为,楼道灯坏了很久没人修", "{place}物业服务差,垃圾清运不及时"],
+        "R0301" => &["{place}家里暖气不热,室温只有十几度", "{place}整栋楼供暖不热,多次反映没有解决"],
+        _ => return None,
+    })
 }
 
 const PLACES: [&str; 10] = ["小区南门", "地铁站B口", "菜市场旁", "胡同口", "公交站附近", "学校门口", "十字路口", "公园东门", "社区卫生站旁", "商场停车场"];
@@ -223,8 +259,12 @@ impl City<'_> {
     /// far as `now` allows.
     fn histories(&self, count: usize, now: Timestamp, seed: u64) -> Vec<Vec<CaseEvent>> {
         let mut rng = StdRng::seed_from_u64(seed);
-        let streets: Vec<&Region> = self.regions.at_level(RegionLevel::Street).collect();
-        let leaves: Vec<&str> = self.catalogue.leaves().map(|e| e.code.as_str()).collect();
+        // Cases get their street's label point as location: functional areas have none.
+        let streets: Vec<&Region> = self.regions.at_level(RegionLevel::Street).filter(|s| s.label_point.is_some()).collect();
+        let leaves: Vec<&str> = self.reference.catalogue.leaves().map(|e| e.code.as_str()).collect();
+        // Most cases are the common problems citizens describe in their own words; the rest
+        // spread over the whole catalogue.
+        let common: Vec<&str> = leaves.iter().copied().filter(|c| complaint_texts(c).is_some()).collect();
         let mut starts: Vec<Timestamp> = (0..count)
             .map(|_| {
                 // A platform always has a fresh backlog: one case in six arrived in the last three days.
@@ -242,7 +282,7 @@ impl City<'_> {
                     break s;
                 }
             };
-            let category = *leaves.choose(&mut rng).expect("leaves");
+            let category = *if rng.random_bool(0.7) { &common } else { &leaves }.choose(&mut rng).expect("leaves");
             let history = self.simulate(&mut rng, n, street, category, received_at, now, &histories);
             histories.push(history);
         }
@@ -274,7 +314,11 @@ impl City<'_> {
             _ => (self.people.named("dispatcher"), None),
         };
         let place = format!("{}{}", street.name, PLACES.choose(rng).expect("places"));
-        let description = complaint_texts(category).choose(rng).expect("texts").replace("{place}", &place);
+        let entry = self.reference.catalogue.get(category).expect("a catalogue leaf");
+        let description = match complaint_texts(category) {
+            Some(texts) => texts.choose(rng).expect("texts").replace("{place}", &place),
+            None => format!("{place}发现{},请尽快处理", entry.name),
+        };
         let (lat, lon) = street.label_point.unwrap_or((39.9, 116.4));
         let intake = Intake {
             channel,
@@ -282,7 +326,9 @@ impl City<'_> {
                 format!("12345-{}-{:05}", received_at.to_zoned(WorkCalendar::china().time_zone().clone()).strftime("%Y%m%d"), n)
             }),
             category: Some(category.to_owned()),
-            category_version: self.catalogue.get(category).map(|e| e.version),
+            category_version: Some(entry.version),
+            source: None,
+            emergency: false,
             region: Some(street.code.clone()),
             title: description.chars().take(24).collect(),
             description,
@@ -290,6 +336,7 @@ impl City<'_> {
             location: Some(GeoPoint { lat: lat + rng.random_range(-0.004..0.004), lon: lon + rng.random_range(-0.004..0.004) }),
             reporter,
             photos: if channel == Channel::Hotline { vec![] } else { vec![format!("demo/photo-{n}.jpg")] },
+            suggestion: None,
         };
         let first = CaseEvent { seq: 1, at: received_at, actor: reporter_actor, change: Change::Receive(intake) };
         let mut sim = Simulation { city: self, case: Case::received(0, &first).expect("intake"), events: vec![first], at: received_at, now, stopped: false };
@@ -317,22 +364,34 @@ impl City<'_> {
             }
         }
         sim.step(minutes(rng, 5, 360), &dispatcher, Command::Register { category: None, region: None, note: None });
-        // Dispatch; one in twenty first goes to the wrong unit and comes back.
-        let unit = self.responsible_unit(category, &street.code);
-        let mut returned = false;
-        if rng.random_bool(0.08) {
-            // The first dispatch goes to a unit one level up, which sends it back.
-            let district_unit = format!("{}-CGW", street.parent.as_deref().unwrap_or_default());
-            let wrong_unit = if district_unit == unit { "BJ-CGW".to_owned() } else { district_unit };
-            if wrong_unit != unit {
-                sim.step(minutes(rng, 5, 120), &dispatcher, Command::Dispatch { unit: wrong_unit.clone(), note: None });
-                sim.step(minutes(rng, 30, 600), &self.people.staff_of(&wrong_unit), Command::Return { reason: "不属本单位职责,请改派属地单位".into() });
-                returned = true;
+        // The rules dispatch at registration when they are certain; otherwise the dispatcher
+        // chooses, now and then a wrong unit first, which sends the case back.
+        let route = self.route(category, &street.code, sim.at);
+        let unit = match (route.certain, route.unit) {
+            (true, Some(unit)) => {
+                let rule = route.rule.map(|r| r.id);
+                sim.step(SignedDuration::ZERO, &dispatcher, Command::Dispatch { unit: unit.clone(), note: Some(route.reason), rule });
+                unit
             }
-        }
-        // Some cases wait for the dispatcher's next round (e.g. a weekend).
-        let wait = if returned { minutes(rng, 720, 4320) } else if rng.random_bool(0.15) { minutes(rng, 720, 2880) } else { minutes(rng, 5, 120) };
-        sim.step(wait, &dispatcher, Command::Dispatch { unit: unit.clone(), note: None });
+            _ => {
+                let unit = format!("{}-CGW", street.parent.as_deref().unwrap_or_default());
+                let returned = rng.random_bool(0.1);
+                if returned {
+                    sim.step(minutes(rng, 5, 120), &dispatcher, Command::Dispatch { unit: "BJ-CGW".into(), note: None, rule: None });
+                    sim.step(minutes(rng, 30, 600), &self.people.staff_of("BJ-CGW"), Command::Return { reason: "不属本单位职责,请改派属地单位".into() });
+                }
+                // A returned case waits for the dispatcher's next round, as do some others (a weekend).
+                let wait = if returned {
+                    minutes(rng, 720, 4320)
+                } else if rng.random_bool(0.15) {
+                    minutes(rng, 720, 2880)
+                } else {
+                    minutes(rng, 5, 120)
+                };
+                sim.step(wait, &dispatcher, Command::Dispatch { unit: unit.clone(), note: None, rule: None });
+                unit
+            }
+        };
         let staff = self.people.staff_of(&unit);
         let wait = if rng.random_bool(0.15) { minutes(rng, 600, 2880) } else { minutes(rng, 10, 240) };
         sim.step(wait, &staff, Command::Accept { note: Some("已签收".into()) });
@@ -375,16 +434,9 @@ impl City<'_> {
         sim.events
     }
 
-    /// The most local unit covering the region, of the kind the category asks for when possible.
-    fn responsible_unit(&self, category: &str, region: &str) -> String {
-        let kind = self.catalogue.get(category).and_then(|e| e.parent.as_deref()).and_then(|p| self.catalogue.get(p)).and_then(|e| e.unit_kind);
-        let depth = |u: &Unit| u.regions.iter().filter_map(|r| self.regions.get(r)).map(|r| r.level).max();
-        self.units
-            .iter()
-            .filter(|u| u.kind != UnitKind::MemberUnit && u.covers(self.regions, region))
-            .max_by_key(|u| (Some(u.kind) == kind, depth(u)))
-            .map(|u| u.code.clone())
-            .expect("the city departments cover everything")
+    fn route(&self, category: &str, region: &str, at: Timestamp) -> gridline_core::routing::Route {
+        let query = RouteQuery { category, region: Some(region), at, time_zone: WorkCalendar::china().time_zone() };
+        self.reference.routing.route(query, &self.reference.catalogue, self.regions, self.units)
     }
 }
 
@@ -410,7 +462,7 @@ impl Simulation<'_> {
             return;
         }
         let units = |code: &str| self.city.units.iter().find(|u| u.code == code).cloned();
-        let ctx = Context { calendar: WorkCalendar::china(), catalogue: self.city.catalogue, regions: self.city.regions, units: &units, now: at };
+        let ctx = Context { calendar: WorkCalendar::china(), catalogue: &self.city.reference.catalogue, regions: self.city.regions, units: &units, now: at };
         match decide(&self.case, &command, actor, &ctx, merge_target) {
             Ok(change) => {
                 let event = CaseEvent { seq: self.case.version + 1, at, actor: actor.clone(), change };
@@ -447,11 +499,11 @@ mod tests {
     #[test]
     fn the_demo_city_has_cases_in_every_state_and_late_ones() {
         let regions = gridline_geo::beijing();
-        let catalogue = Catalogue::builtin();
+        let reference = Reference::builtin(&regions);
         let units = units(&regions);
-        assert!((40..70).contains(&units.len()), "a few dozen units, not {}", units.len());
+        assert!((60..120).contains(&units.len()), "several dozen units, not {}", units.len());
         let people = people();
-        let city = City { regions: &regions, catalogue: &catalogue, units: &units, people: &people };
+        let city = City { regions: &regions, reference: &reference, units: &units, people: &people };
         let now: Timestamp = "2026-11-20T06:00:00Z".parse().unwrap();
         let histories = city.histories(2000, now, 7);
         let cases: Vec<Case> = histories.iter().map(|h| Case::replay(0, h).expect("valid history")).collect();
@@ -461,6 +513,13 @@ mod tests {
         assert!(cases.iter().any(|c| c.closed_late == Some(true)));
         assert!(cases.iter().any(|c| c.rework_count > 0 && c.supervision_count > 0 || c.extension_count > 0));
         assert!(histories.iter().flatten().all(|e| e.at < now));
+        // The routing rules dispatch some cases themselves (an explicit rule or the catalogue's
+        // default) and leave the rest to the dispatcher.
+        let dispatched_by = |prefix: &str| {
+            histories.iter().flatten().filter(|e| matches!(&e.change, Change::Dispatch { rule: Some(r), .. } if r.starts_with(prefix))).count()
+        };
+        assert!(dispatched_by("R-") > 0 && dispatched_by("catalogue:") > 0);
+        assert!(histories.iter().flatten().any(|e| matches!(&e.change, Change::Dispatch { rule: None, .. })));
         // The same seed gives the same city.
         assert_eq!(city.histories(50, now, 7), city.histories(50, now, 7));
     }

@@ -1,8 +1,17 @@
 //! `gridline`: the one binary. Serves the platform, creates the demo city, manages users and
 //! units, and runs the benchmarks.
 
+mod analytics;
+mod apikey;
 mod bench;
+mod bench_io;
+mod bench_web;
+mod catalogue;
 mod demo;
+mod export;
+mod geo;
+mod import;
+mod text;
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -69,6 +78,8 @@ enum Command {
         database: Database,
         #[arg(long, default_value = "127.0.0.1:8080", env = "GRIDLINE_ADDR")]
         addr: SocketAddr,
+        #[command(flatten)]
+        text: text::ServeText,
     },
     /// Create (if absent) and serve a demo city: Beijing's districts and streets, a few dozen
     /// units, one user per role and a few thousand cases in every state.
@@ -90,6 +101,72 @@ enum Command {
     Unit {
         #[command(subcommand)]
         command: UnitCommand,
+    },
+    /// Beijing's geography: locate points, geocode addresses, grid cells.
+    Geo {
+        #[command(subcommand)]
+        command: geo::GeoCommand,
+    },
+    /// API keys of client systems (Open311).
+    Apikey {
+        #[command(subcommand)]
+        command: apikey::ApiKeyCommand,
+    },
+    /// Bulk import of cases from CSV files.
+    Import {
+        #[command(subcommand)]
+        command: import::ImportCommand,
+    },
+    /// Export of cases to CSV.
+    Export {
+        #[command(subcommand)]
+        command: export::ExportCommand,
+    },
+    /// The month's ranking (月排名) of streets, districts or units by the three rates.
+    Rank {
+        /// YYYY-MM, or YYYY-MM..YYYY-MM.
+        #[arg(long)]
+        period: String,
+        /// street, district or unit.
+        #[arg(long, default_value = "street")]
+        level: String,
+        /// Only inside this region (a district's code ranks its streets).
+        #[arg(long)]
+        region: Option<String>,
+        /// How many at the bottom make the interview list.
+        #[arg(long, default_value_t = 3)]
+        bottom: usize,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        database: Database,
+    },
+    /// The rollups behind rates and rankings: rebuild them from the events, or check them.
+    Rollups {
+        #[command(subcommand)]
+        command: analytics::RollupsCommand,
+    },
+    /// Train, evaluate and cross-validate text classifiers.
+    Model {
+        #[command(subcommand)]
+        command: text::ModelCommand,
+    },
+    /// Classify the messages of a CSV or Excel file: one JSON line per row.
+    Classify(text::ClassifyArgs),
+    /// Hot issues: messages about the same problem and place, ranked by heat.
+    Hotspots(text::HotspotsArgs),
+    /// Score government replies for relevance, completeness, interpretability and timeliness.
+    Replies(text::RepliesArgs),
+    /// The unified catalogue, routing rules and crosswalk: list, export, import, validate.
+    Catalogue {
+        #[command(subcommand)]
+        command: catalogue::CatalogueCommand,
+    },
+    /// Routing: explain which unit a case goes to.
+    Route {
+        #[command(subcommand)]
+        command: catalogue::RouteCommand,
     },
     /// Benchmarks whose figures go into BENCHMARKS.md.
     Bench {
@@ -136,6 +213,9 @@ enum UnitCommand {
         /// Region codes the unit covers (repeat the flag for several).
         #[arg(long = "region", required = true)]
         regions: Vec<String>,
+        /// Unit types it handles (routing vocabulary, e.g. street_office; repeat for several).
+        #[arg(long = "type")]
+        types: Vec<String>,
         #[command(flatten)]
         database: Database,
     },
@@ -156,13 +236,13 @@ async fn main() -> anyhow::Result<()> {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     match Cli::parse().command {
-        Command::Serve { database, addr } => serve(database.open().await?, addr).await,
+        Command::Serve { database, addr, text } => serve(database.open().await?, addr, text.options()?).await,
         Command::Demo { data_dir, addr, cases } => {
             let store = Store::open_data_dir(&data_dir).await?;
             let credentials = demo::ensure(&store, &data_dir, cases).await?;
             println!("gridline demo city in {}", data_dir.display());
             println!("{credentials}");
-            serve(store, addr).await
+            serve(store, addr, gridline_server::TextOptions::default()).await
         }
         Command::User { command: UserCommand::Add { username, role, unit, display_name, password_stdin: _, database } } => {
             let role = Role::parse(&role).with_context(|| {
@@ -183,7 +263,7 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Unit { command: UnitCommand::Add { code, name, kind, regions, database } } => {
+        Command::Unit { command: UnitCommand::Add { code, name, kind, regions, types, database } } => {
             let kind = UnitKind::parse(&kind)
                 .with_context(|| format!("unknown unit kind {kind:?}; one of department, street_office, member_unit, public_service"))?;
             let tree = gridline_geo::beijing();
@@ -196,17 +276,38 @@ async fn main() -> anyhow::Result<()> {
                 bail!("a unit needs a code and a name");
             }
             let store = database.open().await?;
-            store.put_unit(&Unit { code: code.clone(), name, kind, regions }, jiff::Timestamp::now()).await?;
+            let (reference, _) = gridline_server::reference_in_force(&store, &tree).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            for unit_type in &types {
+                if reference.routing.unit_type(unit_type).is_none() {
+                    let known: Vec<&str> = reference.routing.unit_types().iter().map(|t| t.code.as_str()).collect();
+                    bail!("unknown unit type {unit_type:?}; one of {}", known.join(", "));
+                }
+            }
+            store.put_unit(&Unit { code: code.clone(), name, kind, regions, types }, jiff::Timestamp::now()).await?;
             println!("saved unit {code}");
             Ok(())
         }
         Command::Unit { command: UnitCommand::List { database } } => {
             for unit in database.open().await?.units().await? {
-                println!("{}\t{}\t{}\t{}", unit.code, unit.name, unit.kind.as_str(), unit.regions.join(","));
+                println!("{}\t{}\t{}\t{}\t{}", unit.code, unit.name, unit.kind.as_str(), unit.regions.join(","), unit.types.join(","));
             }
             Ok(())
         }
+        Command::Geo { command } => geo::run(command),
+        Command::Catalogue { command } => catalogue::run(command).await,
+        Command::Route { command } => catalogue::run_route(command).await,
         Command::Bench { command } => bench::run(command).await,
+        Command::Apikey { command } => apikey::run(command).await,
+        Command::Import { command } => import::run(command).await,
+        Command::Export { command } => export::run(command).await,
+        Command::Rank { period, level, region, bottom, json, database } => {
+            analytics::rank_command(&database, &period, &level, region.as_deref(), bottom, json).await
+        }
+        Command::Rollups { command } => analytics::rollups_command(command).await,
+        Command::Model { command } => text::model(command).await,
+        Command::Classify(args) => text::classify(args),
+        Command::Hotspots(args) => text::hotspots(args).await,
+        Command::Replies(args) => text::replies(args),
     }
 }
 
@@ -243,8 +344,8 @@ async fn add_user(
     Ok(store.create_user(&user, jiff::Timestamp::now()).await?)
 }
 
-async fn serve(store: Store, addr: SocketAddr) -> anyhow::Result<()> {
-    let app = Application::build(store, addr).await.with_context(|| format!("listening on {addr}"))?;
+async fn serve(store: Store, addr: SocketAddr, text: gridline_server::TextOptions) -> anyhow::Result<()> {
+    let app = Application::build_with_text(store, addr, text).await.with_context(|| format!("listening on {addr}"))?;
     let bound = app.local_addr()?;
     tracing::info!(%bound, "gridline is serving");
     println!("gridline listening on http://{bound}");

@@ -94,7 +94,10 @@ impl DataDir {
 
     #[track_caller]
     fn add_unit(&self, code: &str, name: &str) {
-        let output = self.run(&["unit", "add", code, "--name", name, "--kind", "street_office", "--region", "110105026000"], "");
+        let output = self.run(
+            &["unit", "add", code, "--name", name, "--kind", "street_office", "--region", "110105026000", "--type", "street_office"],
+            "",
+        );
         assert!(assert_succeeded(&output).contains(&format!("saved unit {code}")));
     }
 
@@ -278,7 +281,7 @@ fn a_unit_and_a_user_of_it_are_added_and_listed() {
     assert!(said.contains("added user wang.wei") && said.contains("handling_unit"), "{said}");
 
     let units = dir.units();
-    assert_eq!(units, [["WJ-JD", "望京街道办事处", "street_office", "110105026000"]]);
+    assert_eq!(units, [["WJ-JD", "望京街道办事处", "street_office", "110105026000", "street_office"]]);
     let users = dir.users();
     assert_eq!(users.len(), 1, "{users:?}");
     assert_eq!(users[0][1..], ["wang.wei", "handling_unit", "WJ-JD"]);
@@ -293,7 +296,7 @@ fn adding_a_unit_again_updates_it() {
     let dir = DataDir::new();
     dir.add_unit("WJ-JD", "望京街道");
     dir.add_unit("WJ-JD", "望京街道办事处");
-    assert_eq!(dir.units(), [["WJ-JD", "望京街道办事处", "street_office", "110105026000"]]);
+    assert_eq!(dir.units(), [["WJ-JD", "望京街道办事处", "street_office", "110105026000", "street_office"]]);
 }
 
 #[test]
@@ -451,7 +454,20 @@ async fn the_demo_city_is_created_once_and_its_passwords_are_kept() {
 
     let token = sign_in(&http, &demo, "dispatcher", &password).await;
     assert_eq!(case_total(&http, &demo, &token).await, 300);
+    // The demo's cases went through the routing rules: find one the rules dispatched.
+    let mut routed = None;
+    for id in 1..=300 {
+        let route = get(&http, &demo, &format!("/api/v1/cases/{id}/route"), &token).await;
+        if route["certain"] == true {
+            routed = Some((id, route));
+            break;
+        }
+    }
+    let (routed, route) = routed.expect("the rules are certain of some demo case");
     demo.kill();
+    let explained: Value = serde_json::from_str(&assert_succeeded(&dir.run(&["route", "explain", &routed.to_string()], ""))).unwrap();
+    assert_eq!(explained["rule"]["id"], route["rule"]["id"], "the command and the API agree: {explained}");
+    assert_eq!(explained["unit"], route["unit"]);
     let users = dir.users();
     let units = dir.units();
     assert!(users.len() > DEMO_USERS.len() && units.len() > 40, "{} users, {} units", users.len(), units.len());
@@ -544,4 +560,63 @@ async fn serve_stops_cleanly_on_sigterm() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(status.success(), "gridline exited with {status} on SIGTERM:\n{}", server.stderr());
+}
+
+// ---------------------------------------------------------------------------------------------
+// The catalogue, routing rules and crosswalk from the command line.
+
+#[test]
+fn the_catalogue_exports_imports_back_unchanged_and_an_edit_bumps_one_version() {
+    let dir = DataDir::new();
+    let export = dir.path().join("export");
+    let said = assert_succeeded(&dir.run(&["catalogue", "export", "--dir", export.to_str().unwrap()], ""));
+    assert!(said.contains("catalogue.toml") && said.contains("routing.toml") && said.contains("crosswalk.csv"), "{said}");
+    let file = |name: &str| export.join(name).to_str().unwrap().to_owned();
+    let args = |extra: &[&str]| {
+        let mut args = vec!["catalogue", "import"];
+        args.extend_from_slice(extra);
+        args.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>()
+    };
+    let (catalogue, routing, crosswalk) = (file("catalogue.toml"), file("routing.toml"), file("crosswalk.csv"));
+    let same = args(&["--catalogue", &catalogue, "--routing", &routing, "--crosswalk", &crosswalk]);
+    let said = assert_succeeded(&dir.run(&same.iter().map(String::as_str).collect::<Vec<_>>(), ""));
+    assert!(said.contains("applied as revision 2") && said.contains("added 0, changed 0, removed 0"), "{said}");
+
+    // An edited name: the dry run reports it and changes nothing; the import applies it.
+    let text = std::fs::read_to_string(&catalogue).unwrap().replace("name = \"非法小广告\"", "name = \"非法小广告（含喷涂）\"");
+    std::fs::write(&catalogue, text).unwrap();
+    let said = assert_succeeded(&dir.run(&["catalogue", "validate", "--catalogue", &catalogue], ""));
+    assert!(said.contains("dry run") && said.contains("changed: S0201"), "{said}");
+    let listed = assert_succeeded(&dir.run(&["catalogue", "list", "--q", "S0201"], ""));
+    assert!(listed.starts_with("S0201\t非法小广告\t"), "unchanged by the dry run: {listed}");
+    let said = assert_succeeded(&dir.run(&["catalogue", "import", "--catalogue", &catalogue, "--note", "喷涂"], ""));
+    assert!(said.contains("applied as revision 3") && said.contains("changed: S0201"), "{said}");
+    let listed = assert_succeeded(&dir.run(&["catalogue", "list", "--q", "小广告", "--leaf"], ""));
+    assert!(listed.starts_with("S0201\t非法小广告（含喷涂）\t"), "{listed}");
+}
+
+#[test]
+fn a_broken_catalogue_file_is_refused_whole_with_file_and_line() {
+    let dir = DataDir::new();
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(&broken, "[[entry]]\ncode = \"A\"\nname = \"甲\"\nunit_type = \"plumbers\"\ntime_limit = { amount = 1, unit = \"hours\" }\n[[entry]]\ncode = \"A\"\nname = \"乙\"\nparent = \"Z\"\n").unwrap();
+    let refused = assert_refused(&dir.run(&["catalogue", "import", "--catalogue", broken.to_str().unwrap()], ""), &[
+        "nothing changed",
+        "catalogue.toml line 6: code A appears twice (first on line 1)",
+        "catalogue.toml line 6: entry A names unknown parent Z",
+    ]);
+    assert!(!refused.contains("panicked"), "{refused}");
+    std::fs::write(&broken, [0xff, 0xfe, b'a']).unwrap();
+    assert_refused(&dir.run(&["catalogue", "validate", "--catalogue", broken.to_str().unwrap()], ""), &["not UTF-8"]);
+    assert_refused(&dir.run(&["catalogue", "import"], ""), &["give at least one of"]);
+    assert_refused(&dir.run(&["catalogue", "unmapped", "--scheme", "nyc"], ""), &["unknown scheme \"nyc\"", "hotline"]);
+    let unmapped = assert_succeeded(&dir.run(&["catalogue", "unmapped", "--scheme", "hotline"], ""));
+    assert!(rows(&unmapped).iter().all(|r| r[0] == "hotline" && r.len() == 3) && !unmapped.is_empty(), "{unmapped}");
+    assert_refused(&dir.run(&["unit", "add", "X", "--name", "x", "--kind", "department", "--region", "110105026000", "--type", "plumbers"], ""), &["unknown unit type \"plumbers\"", "street_office"]);
+}
+
+#[test]
+fn route_explain_of_a_missing_case_says_so() {
+    let dir = DataDir::new();
+    assert_refused(&dir.run(&["route", "explain", "1"], ""), &["no case 1"]);
 }

@@ -5,6 +5,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::actor::{Actor, Role};
+use crate::crosswalk::SourceCode;
 use crate::sla::{SlaClock, TimeLimit};
 
 pub type CaseId = i64;
@@ -161,6 +162,12 @@ pub struct Intake {
     pub external_id: Option<String>,
     pub category: Option<String>,
     pub category_version: Option<u32>,
+    /// The case's code in the channel's own taxonomy, kept beside the unified category.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceCode>,
+    /// Marked as an emergency: the catalogue's emergency time limit applies.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub emergency: bool,
     pub region: Option<String>,
     pub title: String,
     pub description: String,
@@ -168,6 +175,36 @@ pub struct Intake {
     pub location: Option<GeoPoint>,
     pub reporter: Option<Reporter>,
     pub photos: Vec<String>,
+    /// The category the text classifier suggested at intake, kept with the case so that the
+    /// dispatcher sees it and a different choice by an operator becomes training data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<CategorySuggestion>,
+}
+
+/// A suggested category: the best one with its confidence and the three best.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CategorySuggestion {
+    pub label: String,
+    pub confidence: f32,
+    pub top: Vec<SuggestedCategory>,
+    pub source: SuggestionSource,
+    /// Whether the case was filed under `label` because the confidence reached the threshold.
+    pub auto_filed: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SuggestedCategory {
+    pub label: String,
+    pub confidence: f32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuggestionSource {
+    /// A trained classifier.
+    Model,
+    /// The catalogue's names and keywords (no model loaded).
+    Keywords,
 }
 
 /// What happened to a case. Decided values (deadlines, the remaining time) are recorded so that
@@ -179,7 +216,14 @@ pub enum Change {
     Register { category: String, category_version: u32, region: String, note: Option<String> },
     Reject { reason: String },
     Merge { into: CaseId, note: Option<String> },
-    Dispatch { unit: String, clock: SlaClock, note: Option<String> },
+    Dispatch {
+        unit: String,
+        clock: SlaClock,
+        note: Option<String>,
+        /// The routing rule that chose the unit when registration dispatched on its own.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rule: Option<String>,
+    },
     Accept { note: Option<String> },
     Return { reason: String },
     Handle { feedback: String, photos: Vec<String> },

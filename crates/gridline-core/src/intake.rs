@@ -4,7 +4,8 @@ use serde::Deserialize;
 
 use crate::actor::Actor;
 use crate::case::{Channel, GeoPoint, Intake, Reporter};
-use crate::catalogue::Catalogue;
+use crate::crosswalk::SourceCode;
+use crate::reference::Reference;
 use crate::error::DomainError;
 use crate::region::RegionTree;
 use crate::workflow::{check_region, required};
@@ -18,6 +19,12 @@ pub struct NewCase {
     pub external_id: Option<String>,
     #[serde(default)]
     pub category: Option<String>,
+    /// The code in the channel's own taxonomy (e.g. the hotline's category); mapped through the
+    /// crosswalk when no category is given.
+    #[serde(default)]
+    pub source: Option<SourceCode>,
+    #[serde(default)]
+    pub emergency: bool,
     #[serde(default)]
     pub region: Option<String>,
     #[serde(default)]
@@ -39,7 +46,8 @@ const MAX_EXTERNAL_ID_BYTES: usize = 100;
 
 impl NewCase {
     /// Checks the submission against the reference data and the actor's channels.
-    pub fn validate(&self, actor: &Actor, catalogue: &Catalogue, regions: &RegionTree) -> Result<Intake, DomainError> {
+    pub fn validate(&self, actor: &Actor, reference: &Reference, regions: &RegionTree) -> Result<Intake, DomainError> {
+        let catalogue = &reference.catalogue;
         let channel = Channel::parse(&self.channel).ok_or_else(|| {
             let known: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
             DomainError::invalid("channel", format!("unknown channel {:?}; one of {}", self.channel, known.join(", ")))
@@ -61,14 +69,31 @@ impl NewCase {
             }
             Some(id) => Some(id.to_owned()),
         };
-        let category_version = match &self.category {
+        let source = match &self.source {
+            Some(source) => {
+                let source = SourceCode { scheme: required("source.scheme", &source.scheme)?, code: required("source.code", &source.code)? };
+                if source.scheme.len() > 50 || source.code.chars().count() > 200 {
+                    return Err(DomainError::invalid("source", "source scheme is at most 50 bytes and code at most 200 characters"));
+                }
+                Some(source)
+            }
+            None => None,
+        };
+        // A category given wins; else the crosswalk's entry for the source code, when it has one.
+        let category =
+            self.category.clone().or_else(|| source.as_ref().and_then(|s| reference.crosswalk.entry_for(s)).map(str::to_owned));
+        let category_version = match &category {
             Some(code) => Some(catalogue.check_fileable(code)?.version),
             None => None,
         };
         if let Some(region) = &self.region {
             check_region(regions, region)?;
         }
-        let description = required("description", &self.description)?;
+        // Not `required`: its limit is that of a note, and a citizen's description may be longer.
+        let description = self.description.trim().to_owned();
+        if description.is_empty() {
+            return Err(DomainError::invalid("description", "description must not be empty"));
+        }
         if description.chars().count() > MAX_DESCRIPTION_CHARS {
             return Err(DomainError::invalid(
                 "description",
@@ -112,8 +137,10 @@ impl NewCase {
         Ok(Intake {
             channel,
             external_id,
-            category: self.category.clone(),
+            category,
             category_version,
+            source,
+            emergency: self.emergency,
             region: self.region.clone(),
             title,
             description,
@@ -121,6 +148,7 @@ impl NewCase {
             location: self.location,
             reporter: self.reporter.clone(),
             photos: self.photos.clone(),
+            suggestion: None,
         })
     }
 }

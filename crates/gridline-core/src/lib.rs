@@ -3,14 +3,25 @@
 #![forbid(unsafe_code)]
 
 pub mod actor;
+pub mod assist;
 pub mod calendar;
+pub mod campaign;
 pub mod case;
 pub mod catalogue;
+pub mod crosswalk;
 pub mod error;
+pub mod hotspots;
 pub mod intake;
+pub mod period;
+pub mod ranking;
+pub mod rates;
+pub mod reference;
 pub mod region;
+pub mod rollup;
+pub mod routing;
 pub mod sla;
+pub mod supervision;
 pub mod unit;
 pub mod workflow;
 
-pub use error::DomainError;
+pub use error::{DomainError, FileProblem};

@@ -40,11 +40,27 @@ pub struct Unit {
     pub kind: UnitKind,
     /// Region codes the unit is responsible for; it covers everything inside them.
     pub regions: Vec<String>,
+    /// The unit types (routing file vocabulary: street_office, water_supply, …) whose cases it handles.
+    #[serde(default)]
+    pub types: Vec<String>,
 }
 
 impl Unit {
     pub fn covers(&self, tree: &RegionTree, region: &str) -> bool {
-        self.regions.iter().any(|r| tree.is_within(region, r))
+        self.covering_region(tree, region).is_some()
+    }
+
+    /// The most specific of the unit's regions that contains `region`.
+    pub fn covering_region<'a>(&self, tree: &'a RegionTree, region: &str) -> Option<&'a crate::region::Region> {
+        self.regions
+            .iter()
+            .filter(|r| tree.is_within(region, r))
+            .filter_map(|r| tree.get(r))
+            .max_by_key(|r| r.level)
+    }
+
+    pub fn has_type(&self, unit_type: &str) -> bool {
+        self.types.iter().any(|t| t == unit_type)
     }
 }
 
@@ -61,6 +77,7 @@ mod tests {
             name: "东城区城市管理委员会".into(),
             kind: UnitKind::Department,
             regions: vec!["110101000000".into()],
+            types: vec!["district_city_management".into()],
         };
         assert!(unit.covers(&tree, "110101001000"));
         assert!(!unit.covers(&tree, "110102001000"));

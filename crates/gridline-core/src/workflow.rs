@@ -44,6 +44,9 @@ pub enum Command {
         unit: String,
         #[serde(default)]
         note: Option<String>,
+        /// Set by registration's automatic dispatch, never by a client.
+        #[serde(skip)]
+        rule: Option<String>,
     },
     Accept {
         #[serde(default)]
@@ -303,7 +306,7 @@ pub fn decide(case: &Case, command: &Command, actor: &Actor, ctx: &Context<'_>, 
             }
             Change::Merge { into: *into, note: note_opt(note)? }
         }
-        Command::Dispatch { unit, note } => {
+        Command::Dispatch { unit, note, rule } => {
             let target = (ctx.units)(unit).ok_or_else(|| DomainError::invalid("unit", format!("unknown unit {unit:?}")))?;
             let region = case.region.as_deref().unwrap_or_default();
             if !target.covers(ctx.regions, region) {
@@ -315,9 +318,14 @@ pub fn decide(case: &Case, command: &Command, actor: &Actor, ctx: &Context<'_>, 
             let category = case.category.as_deref().unwrap_or_default();
             let limit = ctx
                 .catalogue
-                .time_limit(category)
+                .time_limit(category, case.intake.emergency)
                 .ok_or_else(|| DomainError::invalid("category", format!("category {category} has no time limit")))?;
-            Change::Dispatch { unit: target.code, clock: SlaClock::start(ctx.calendar, now, limit), note: note_opt(note)? }
+            Change::Dispatch {
+                unit: target.code,
+                clock: SlaClock::start(ctx.calendar, now, limit),
+                note: note_opt(note)?,
+                rule: rule.clone(),
+            }
         }
         Command::Accept { note } => Change::Accept { note: note_opt(note)? },
         Command::Return { reason } => Change::Return { reason: required("reason", reason)? },
@@ -447,7 +455,7 @@ mod tests {
             "DC-CGW" => ("东城区城市管理委员会", vec!["110101000000"]),
             _ => return None,
         };
-        Some(Unit { code: code.into(), name: name.into(), kind: UnitKind::StreetOffice, regions: regions.into_iter().map(Into::into).collect() })
+        Some(Unit { code: code.into(), name: name.into(), kind: UnitKind::StreetOffice, regions: regions.into_iter().map(Into::into).collect(), types: vec!["street_office".into()] })
     }
 
     struct World {
@@ -469,8 +477,10 @@ mod tests {
             let intake = Intake {
                 channel: Channel::Hotline,
                 external_id: Some("HL-1".into()),
-                category: Some("0101".into()),
+                category: Some("S0102".into()),
                 category_version: Some(1),
+                source: None,
+                emergency: false,
                 region: Some("110101001000".into()),
                 title: "垃圾".into(),
                 description: "胡同口暴露垃圾".into(),
@@ -478,6 +488,7 @@ mod tests {
                 location: None,
                 reporter: None,
                 photos: vec![],
+                suggestion: None,
             };
             let event = CaseEvent { seq: 1, at: self.now, actor: actor(1, Role::HotlineOperator, None), change: Change::Receive(intake) };
             Case::received(7, &event).unwrap()
@@ -502,7 +513,7 @@ mod tests {
     }
 
     fn dispatch(unit: &str) -> Command {
-        Command::Dispatch { unit: unit.into(), note: None }
+        Command::Dispatch { unit: unit.into(), note: None, rule: None }
     }
 
     #[test]
@@ -580,10 +591,10 @@ mod tests {
         let mut case = w.new_case();
         let d = dispatcher();
         let bad = |category: &str, region: &str| Command::Register { category: Some(category.into()), region: Some(region.into()), note: None };
-        assert!(matches!(w.act(&mut case, &d, bad("01", "110101001000")), Err(DomainError::Invalid { field: "category", .. })));
-        assert!(matches!(w.act(&mut case, &d, bad("0101", "999")), Err(DomainError::Invalid { field: "region", .. })));
-        w.act(&mut case, &d, bad("0201", "110101002000")).unwrap();
-        assert_eq!((case.category.as_deref(), case.region.as_deref()), (Some("0201"), Some("110101002000")));
+        assert!(matches!(w.act(&mut case, &d, bad("S01", "110101001000")), Err(DomainError::Invalid { field: "category", .. })));
+        assert!(matches!(w.act(&mut case, &d, bad("S0102", "999")), Err(DomainError::Invalid { field: "region", .. })));
+        w.act(&mut case, &d, bad("S0201", "110101002000")).unwrap();
+        assert_eq!((case.category.as_deref(), case.region.as_deref()), (Some("S0201"), Some("110101002000")));
     }
 
     #[test]

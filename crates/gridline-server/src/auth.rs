@@ -21,7 +21,7 @@ use crate::views::local_time;
 use crate::{ApiJson, AppState};
 
 /// How long a session lasts: a long working shift.
-const SESSION_HOURS: i64 = 12;
+pub(crate) const SESSION_HOURS: i64 = 12;
 
 /// Sessions kept in memory before expired ones are swept out.
 const MAX_CACHED_SESSIONS: usize = 10_000;
@@ -45,14 +45,21 @@ pub struct SignedIn {
     pub actor: Actor,
     pub display_name: String,
     pub expires_at: Timestamp,
-    token_hash: String,
+    pub(crate) token_hash: String,
 }
 
 impl FromRequestParts<Arc<AppState>> for SignedIn {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
-        let token = bearer_token(&parts.headers)?;
+        state.signed_in(bearer_token(&parts.headers)?).await
+    }
+}
+
+impl AppState {
+    /// The live session of `token`, from the cache or the database.
+    pub(crate) async fn signed_in(&self, token: &str) -> Result<SignedIn, ApiError> {
+        let state = self;
         let hash = token_hash(token);
         let now = Timestamp::now();
         if let Some(session) = state.sessions.read().expect("session cache").get(&hash)
@@ -101,9 +108,9 @@ pub struct Credentials {
 
 #[derive(Serialize)]
 pub struct SessionView {
-    token: String,
+    pub(crate) token: String,
     expires_at: String,
-    user: UserView,
+    pub(crate) user: UserView,
 }
 
 #[derive(Serialize)]
@@ -111,11 +118,14 @@ pub struct UserView {
     id: i64,
     username: String,
     display_name: String,
-    role: Role,
+    pub(crate) role: Role,
     unit: Option<String>,
 }
 
 /// `POST /api/v1/session`: exchanges a username and password for a bearer token.
+#[utoipa::path(post, path = "/session", tag = "session",
+    request_body(content = serde_json::Value, description = "`{\"username\": …, \"password\": …}`"),
+    responses((status = 201, description = "`{token, expires_at, user}`", body = serde_json::Value), (status = 401, description = "wrong username or password")))]
 pub async fn sign_in(
     State(state): State<Arc<AppState>>,
     ApiJson(credentials): ApiJson<Credentials>,
@@ -156,6 +166,8 @@ pub async fn sign_in(
 }
 
 /// `DELETE /api/v1/session`: ends the session of the token sent.
+#[utoipa::path(delete, path = "/session", tag = "session", security(("bearer" = [])),
+    responses((status = 204, description = "signed out"), (status = 401, description = "no session")))]
 pub async fn sign_out(State(state): State<Arc<AppState>>, who: SignedIn) -> Result<StatusCode, ApiError> {
     state.sessions.write().expect("session cache").remove(&who.token_hash);
     state.store.delete_session(&who.token_hash).await?;
@@ -163,6 +175,8 @@ pub async fn sign_out(State(state): State<Arc<AppState>>, who: SignedIn) -> Resu
 }
 
 /// `GET /api/v1/me`: who the token belongs to.
+#[utoipa::path(get, path = "/me", tag = "session", security(("bearer" = [])),
+    responses((status = 200, description = "the signed-in user", body = serde_json::Value), (status = 401, description = "no session")))]
 pub async fn me(who: SignedIn) -> Json<UserView> {
     Json(UserView {
         id: who.actor.user_id,

@@ -24,14 +24,14 @@ use crate::{ApiJson, AppState};
 const CONFLICT_RETRIES: usize = 5;
 
 impl AppState {
-    fn visibility(&self, actor: &Actor) -> Visibility {
+    pub(crate) fn visibility(&self, actor: &Actor) -> Visibility {
         let unit = actor.unit.as_deref().and_then(|u| self.unit(u));
         Visibility::of(actor, unit.as_ref(), &self.regions)
     }
 
     /// The case if it exists and `actor` may see it; 404 otherwise, so that existence of other
     /// units' cases is not revealed.
-    async fn visible_case(&self, id: CaseId, actor: &Actor) -> Result<Case, ApiError> {
+    pub(crate) async fn visible_case(&self, id: CaseId, actor: &Actor) -> Result<Case, ApiError> {
         match self.store.case(id).await? {
             Some(case) if self.visibility(actor).admits(&case) => Ok(case),
             _ => Err(ApiError::NotFound(format!("case {id} not found"))),
@@ -39,7 +39,7 @@ impl AppState {
     }
 }
 
-fn parse_id(path: Result<Path<String>, PathRejection>) -> Result<CaseId, ApiError> {
+pub(crate) fn parse_id(path: Result<Path<String>, PathRejection>) -> Result<CaseId, ApiError> {
     let Path(id) = path?;
     id.parse::<CaseId>()
         .ok()
@@ -49,15 +49,23 @@ fn parse_id(path: Result<Path<String>, PathRejection>) -> Result<CaseId, ApiErro
 
 /// `POST /api/v1/cases`: files a case; the same channel and external id again returns the
 /// existing case with 200 instead of 201 and creates nothing.
+#[utoipa::path(post, path = "/cases", tag = "cases", security(("bearer" = [])),
+    request_body(content = serde_json::Value, description = "`{channel, external_id?, category?, region?, title?, description, address?, location?: {lat, lon}, reporter?: {name?, phone?}, photos?}`"),
+    responses((status = 201, description = "the new case", body = serde_json::Value), (status = 200, description = "the case already filed under this channel and external id", body = serde_json::Value),
+        (status = 403, description = "the role may not file through this channel"), (status = 409, description = "the external id is someone else's"), (status = 422, description = "an invalid field, named in `error.field`")))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     who: SignedIn,
     ApiJson(new_case): ApiJson<NewCase>,
 ) -> Result<(StatusCode, [(header::HeaderName, &'static str); 1], String), ApiError> {
-    let intake = new_case.validate(&who.actor, &state.catalogue, &state.regions)?;
+    let reference = state.reference();
+    let mut intake = new_case.validate(&who.actor, &reference, &state.regions)?;
+    crate::geo::place(&mut intake);
+    state.text.suggest_at_intake(&mut intake, &reference.catalogue, &state.regions);
     let now = Timestamp::now();
     let event = CaseEvent { seq: 1, at: now, actor: who.actor.clone(), change: Change::Receive(intake) };
     let created = state.store.create_case(event).await?;
+    state.text.remember(&created.case, &state.regions);
     if !created.created && !state.visibility(&who.actor).admits(&created.case) {
         // Someone else's case holds this ticket number: say so without showing it.
         return Err(ApiError::Conflict(format!(
@@ -72,6 +80,8 @@ pub async fn create(
 }
 
 /// `GET /api/v1/cases/{id}`: the case with its events.
+#[utoipa::path(get, path = "/cases/{id}", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path, description = "case id")),
+    responses((status = 200, description = "the case with its events", body = serde_json::Value), (status = 404, description = "no such case, or not visible to you")))]
 pub async fn show(
     State(state): State<Arc<AppState>>,
     who: SignedIn,
@@ -84,6 +94,10 @@ pub async fn show(
 }
 
 /// `POST /api/v1/cases/{id}/actions`: one workflow step, e.g. `{"action": "dispatch", "unit": "…"}`.
+#[utoipa::path(post, path = "/cases/{id}/actions", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path, description = "case id")),
+    request_body(content = serde_json::Value, description = "`{\"action\": register|reject|merge|dispatch|accept|return|handle|verify|callback|request_extension|approve_extension|suspend|resume|supervise, …}`; see docs/api.md"),
+    responses((status = 200, description = "the case after the action", body = serde_json::Value), (status = 403, description = "the role may not take this action"),
+        (status = 404, description = "no such case"), (status = 409, description = "not allowed in the case's state"), (status = 422, description = "an invalid field")))]
 pub async fn act(
     State(state): State<Arc<AppState>>,
     who: SignedIn,
@@ -95,66 +109,102 @@ pub async fn act(
     // One action at a time per case in this process; other processes (PostgreSQL deployments
     // with several servers) are caught by the store's version check and retried.
     let _turn = state.case_locks[usize::try_from(id).unwrap_or(0) % state.case_locks.len()].lock().await;
-    for _ in 0..CONFLICT_RETRIES {
-        let case = state.visible_case(id, actor).await?;
-        let merge_target = match &command {
-            Command::Merge { into, .. } => state.visible_case(*into, actor).await.ok(),
-            _ => None,
-        };
-        let now = Timestamp::now();
-        let change = {
-            let units = |code: &str| state.unit(code);
-            let ctx = Context {
-                calendar: WorkCalendar::china(),
-                catalogue: &state.catalogue,
-                regions: &state.regions,
-                units: &units,
-                now,
-            };
-            decide(&case, &command, actor, &ctx, merge_target.as_ref())?
-        };
-        let event = CaseEvent { seq: case.version + 1, at: now, actor: actor.clone(), change };
-        let mut after = case;
-        after.apply(&event);
-        match state.store.append(after, event).await {
-            Ok(case) => {
-                tracing::info!(case = id, action = command.action(), user = %actor.username, "case action");
-                let events = state.store.events(id).await?;
-                return Ok(Json(state.case_view(&case, actor, Some(&events), now)));
-            }
-            Err(StoreError::VersionConflict { .. }) => continue,
-            Err(other) => return Err(other.into()),
+    let mut case = state.decide_and_append(id, actor, &command).await?;
+    if matches!(command, Command::Register { .. })
+        && let Some(route) = state.route_of(&case, Timestamp::now())
+        && route.certain
+        && let Some(unit) = route.unit
+    {
+        // The rules are certain: registration dispatches without waiting for the dispatcher.
+        let dispatch = Command::Dispatch { unit, note: Some(route.reason), rule: route.rule.map(|r| r.id) };
+        match state.decide_and_append(id, actor, &dispatch).await {
+            Ok(dispatched) => case = dispatched,
+            Err(err) => tracing::warn!(case = id, %err, "automatic dispatch refused; the case waits for the dispatcher"),
         }
     }
-    Err(ApiError::Conflict(format!("case {id} is changing too fast; try again")))
+    let events = state.store.events(id).await?;
+    Ok(Json(state.case_view(&case, actor, Some(&events), Timestamp::now())))
+}
+
+impl AppState {
+    /// Decides `command` on the case as it is now and appends the change, deciding again when
+    /// another writer got there first.
+    async fn decide_and_append(&self, id: CaseId, actor: &Actor, command: &Command) -> Result<Case, ApiError> {
+        for _ in 0..CONFLICT_RETRIES {
+            let case = self.visible_case(id, actor).await?;
+            let merge_target = match command {
+                Command::Merge { into, .. } => self.visible_case(*into, actor).await.ok(),
+                _ => None,
+            };
+            let now = Timestamp::now();
+            let change = {
+                let units = |code: &str| self.unit(code);
+                let reference = self.reference();
+                let ctx = Context {
+                    calendar: WorkCalendar::china(),
+                    catalogue: &reference.catalogue,
+                    regions: &self.regions,
+                    units: &units,
+                    now,
+                };
+                decide(&case, command, actor, &ctx, merge_target.as_ref())?
+            };
+            let event = CaseEvent { seq: case.version + 1, at: now, actor: actor.clone(), change };
+            let mut after = case;
+            after.apply(&event);
+            match self.store.append(after, event).await {
+                Ok(case) => {
+                    tracing::info!(case = id, action = command.action(), user = %actor.username, "case action");
+                    self.text.remember(&case, &self.regions);
+                    return Ok(case);
+                }
+                Err(StoreError::VersionConflict { .. }) => continue,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(ApiError::Conflict(format!("case {id} is changing too fast; try again")))
+    }
 }
 
 /// Query of `GET /api/v1/cases`. All optional; unknown names are refused.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// received, registered, rejected, merged, dispatched, returned, accepted, handled, closed, called_back
     status: Option<String>,
+    /// hotline, grid, inspection, alley_patrol, public, import
     channel: Option<String>,
+    /// A catalogue code.
     category: Option<String>,
+    /// A region code: the region and everything inside it.
     region: Option<String>,
+    /// A unit code.
     unit: Option<String>,
+    /// true: only cases past their deadline; false: only the others.
     overdue: Option<String>,
+    /// Received on or after: a Beijing date (2024-10-08) or an RFC 3339 time.
     from: Option<String>,
+    /// Received before the end of this Beijing date, or before this RFC 3339 time.
     to: Option<String>,
+    /// Text in the title, description or address (at most 100 characters).
     q: Option<String>,
+    /// The reporter's phone number (roles that see phone numbers only).
     phone: Option<String>,
+    /// From 1.
     page: Option<String>,
+    /// 1 to 200 (default 20).
     page_size: Option<String>,
 }
 
-/// `GET /api/v1/cases?status=&channel=&category=&region=&unit=&overdue=&from=&to=&q=&page=&page_size=`
-pub async fn list(
-    State(state): State<Arc<AppState>>,
-    who: SignedIn,
+/// The filter of the case list (and of the export) from its query, checked.
+pub(crate) fn case_filter(
+    state: &AppState,
+    who: &SignedIn,
     query: Result<Query<ListQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+    now: Timestamp,
+) -> Result<CaseFilter, ApiError> {
     let Query(query) = query?;
-    let now = Timestamp::now();
     let mut filter = CaseFilter::new(state.visibility(&who.actor), now);
     filter.status = query
         .status
@@ -165,7 +215,7 @@ pub async fn list(
         .map(|c| Channel::parse(&c).ok_or_else(|| unknown("channel", &c, Channel::ALL.map(|v| v.as_str()))))
         .transpose()?;
     if let Some(category) = query.category {
-        if state.catalogue.get(&category).is_none() {
+        if state.reference().catalogue.get(&category).is_none() {
             return Err(ApiError::invalid("category", format!("unknown category {category:?}")));
         }
         filter.category = Some(category);
@@ -197,6 +247,19 @@ pub async fn list(
     }
     filter.page = query.page.map(|p| parse_count("page", &p, 1, 1_000_000)).transpose()?.unwrap_or(1);
     filter.page_size = query.page_size.map(|p| parse_count("page_size", &p, 1, 200)).transpose()?.unwrap_or(20);
+    Ok(filter)
+}
+
+/// `GET /api/v1/cases?status=&channel=&category=&region=&unit=&overdue=&from=&to=&q=&page=&page_size=`
+#[utoipa::path(get, path = "/cases", tag = "cases", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, description = "`{items, total, page, page_size}`, newest first", body = serde_json::Value), (status = 422, description = "an invalid filter")))]
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    who: SignedIn,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let now = Timestamp::now();
+    let filter = case_filter(&state, &who, query, now)?;
     let page = state.store.list_cases(&filter).await?;
     let items: Vec<Value> = page.cases.iter().map(|c| state.case_view(c, &who.actor, None, now)).collect();
     Ok(Json(json!({ "items": items, "total": page.total, "page": page.page, "page_size": page.page_size })))

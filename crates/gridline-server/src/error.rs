@@ -18,6 +18,9 @@ pub enum ApiError {
     MalformedJson(String),
     #[error("{message}")]
     Invalid { field: Option<String>, message: String },
+    /// Reference files refused whole; every problem with its file and line.
+    #[error("{} problem(s) in the files", .0.len())]
+    InvalidFiles(Vec<gridline_core::FileProblem>),
     #[error("{0}")]
     Unauthorized(String),
     #[error("{0}")]
@@ -46,6 +49,7 @@ impl ApiError {
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::MalformedJson(_) => (StatusCode::BAD_REQUEST, "malformed_json"),
             ApiError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            ApiError::InvalidFiles(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_files"),
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
@@ -72,6 +76,9 @@ impl IntoResponse for ApiError {
         if let ApiError::Invalid { field: Some(field), .. } = &self {
             body["error"]["field"] = json!(field);
         }
+        if let ApiError::InvalidFiles(problems) = &self {
+            body["error"]["problems"] = json!(problems);
+        }
         (status, Json(body)).into_response()
     }
 }
@@ -83,6 +90,7 @@ impl From<DomainError> for ApiError {
             DomainError::Conflict { message } => ApiError::Conflict(message),
             DomainError::Forbidden { message } => ApiError::Forbidden(message),
             DomainError::InvalidData(message) => ApiError::Internal(message),
+            DomainError::InvalidFiles(problems) => ApiError::InvalidFiles(problems),
         }
     }
 }

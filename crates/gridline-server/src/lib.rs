@@ -5,64 +5,140 @@
 #![forbid(unsafe_code)]
 #![recursion_limit = "256"]
 
+mod analytics;
 mod auth;
 mod cases;
+mod catalogue;
 mod error;
+pub mod export;
+mod geo;
+mod open311;
+mod openapi;
 mod reference;
+pub mod supervision;
+mod text;
 mod views;
+mod web;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
 use axum::routing::{get, post};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use axum::{Json, Router};
-use gridline_core::catalogue::Catalogue;
+use gridline_core::assist::{Locator, RegionNameLocator};
+use gridline_core::reference::{Reference, ReferenceFiles};
 use gridline_core::region::RegionTree;
 use gridline_core::unit::Unit;
-use gridline_store::Store;
+use gridline_store::{NewReferenceRevision, Store};
 use serde::de::DeserializeOwned;
 use tokio::net::TcpListener;
 
 pub use auth::hash_password;
+pub use catalogue::Applied;
 pub use error::ApiError;
+pub use text::TextOptions;
 
 /// Largest request body accepted: a case with a long description and photo references fits
 /// many times over; anything bigger is refused with 413.
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
+/// Largest catalogue import accepted (the three files together, as JSON).
+pub const REFERENCE_BODY_LIMIT_BYTES: usize = 8 * 1024 * 1024;
+
 /// What every request can reach.
 pub struct AppState {
     pub store: Store,
     pub regions: Arc<RegionTree>,
-    pub catalogue: Arc<Catalogue>,
+    /// The catalogue, routing rules and crosswalk in force; replaced whole by an import.
+    reference: RwLock<Arc<Reference>>,
+    reference_revision: AtomicI64,
+    /// Finds the region of an address or a point that came without one (Open311 filing).
+    pub locator: Arc<dyn Locator>,
     units: RwLock<HashMap<String, Unit>>,
     sessions: RwLock<HashMap<String, auth::SignedIn>>,
     /// Striped locks that serialise actions on the same case.
     case_locks: Vec<tokio::sync::Mutex<()>>,
     /// A password hash checked when a username is unknown, so both paths take as long.
     decoy_hash: String,
+    /// Category and duplicate suggestions.
+    text: text::TextIntel,
 }
 
 impl AppState {
-    pub async fn new(store: Store, regions: Arc<RegionTree>, catalogue: Arc<Catalogue>) -> Result<Self, ApiError> {
+    pub async fn new(store: Store, regions: Arc<RegionTree>) -> Result<Self, ApiError> {
         let units = store.units().await?.into_iter().map(|u| (u.code.clone(), u)).collect();
         let decoy_hash = hash_password("decoy").map_err(|e| ApiError::Internal(e.to_string()))?;
+        let (reference, revision) = reference_in_force(&store, &regions).await?;
         Ok(AppState {
             store,
+            locator: Arc::new(RegionNameLocator::new(&regions)),
             regions,
-            catalogue,
+            reference: RwLock::new(Arc::new(reference)),
+            reference_revision: AtomicI64::new(revision),
             units: RwLock::new(units),
             sessions: RwLock::new(HashMap::new()),
             case_locks: (0..256).map(|_| tokio::sync::Mutex::new(())).collect(),
             decoy_hash,
+            text: text::TextIntel::new(&TextOptions::default()).map_err(|e| ApiError::Internal(e.to_string()))?,
         })
     }
 
     pub fn unit(&self, code: &str) -> Option<Unit> {
         self.units.read().expect("unit cache").get(code).cloned()
     }
+
+    pub fn units(&self) -> Vec<Unit> {
+        let mut units: Vec<Unit> = self.units.read().expect("unit cache").values().cloned().collect();
+        units.sort_by(|a, b| a.code.cmp(&b.code));
+        units
+    }
+
+    /// The catalogue, rules and crosswalk in force now.
+    pub fn reference(&self) -> Arc<Reference> {
+        self.reference.read().expect("reference").clone()
+    }
+
+    pub fn reference_revision(&self) -> i64 {
+        self.reference_revision.load(Ordering::Relaxed)
+    }
+
+    fn put_reference(&self, reference: Reference, revision: i64) {
+        *self.reference.write().expect("reference") = Arc::new(reference);
+        self.reference_revision.store(revision, Ordering::Relaxed);
+    }
+}
+
+/// The newest stored revision of the reference files; on a new database, the built-in files,
+/// recorded as its first revision.
+pub async fn reference_in_force(store: &Store, regions: &RegionTree) -> Result<(Reference, i64), ApiError> {
+    if let Some(revision) = store.current_reference().await? {
+        let reference = Reference::from_files(&revision.files, regions).map_err(|e| {
+            ApiError::Internal(format!("the stored catalogue revision {} no longer loads: {e}", revision.id))
+        })?;
+        let catalogue = reference.catalogue.clone().with_versions(&revision.versions);
+        return Ok((Reference { catalogue, ..reference }, revision.id));
+    }
+    let files = ReferenceFiles::builtin();
+    let reference = Reference::from_files(&files, regions)?;
+    let revision = store
+        .save_reference(
+            NewReferenceRevision {
+                created_by: "gridline",
+                note: Some("built-in catalogue"),
+                files: &reference.files(),
+                versions: reference.catalogue.versions(),
+                new_entry_versions: reference.catalogue.iter().collect(),
+            },
+            jiff::Timestamp::now(),
+        )
+        .await?;
+    Ok((reference, revision))
 }
 
 /// `Json` whose rejections answer in the API's error format.
@@ -78,18 +154,46 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
-    let api = Router::new()
-        .route("/session", post(auth::sign_in).delete(auth::sign_out))
-        .route("/me", get(auth::me))
-        .route("/cases", post(cases::create).get(cases::list))
-        .route("/cases/{id}", get(cases::show))
-        .route("/cases/{id}/actions", post(cases::act))
-        .route("/units", get(reference::units))
-        .route("/regions", get(reference::regions))
-        .route("/catalogue", get(reference::catalogue));
+    // Each handler's `#[utoipa::path]` describes it; `routes!` serves and describes it at once.
+    // The catalogue and routing routes are served but not described yet (plain `route`).
+    let api = OpenApiRouter::new()
+        .routes(routes!(auth::sign_in, auth::sign_out))
+        .routes(routes!(auth::me))
+        .routes(routes!(cases::create, cases::list))
+        .routes(routes!(export::cases))
+        .routes(routes!(cases::show))
+        .routes(routes!(cases::act))
+        .routes(routes!(reference::units))
+        .routes(routes!(reference::regions))
+        .route("/cases/{id}/route", get(catalogue::case_route))
+        .route("/route", post(catalogue::route))
+        .route("/catalogue", get(catalogue::list))
+        .route("/catalogue/{code}", get(catalogue::show))
+        .route("/catalogue/files/{file}", get(catalogue::export))
+        .route(
+            "/catalogue/import",
+            post(catalogue::import).layer(DefaultBodyLimit::max(REFERENCE_BODY_LIMIT_BYTES)),
+        )
+        .route("/crosswalk", get(catalogue::crosswalk))
+        .route("/unit-types", get(catalogue::unit_types))
+        .route("/routing-rules", get(catalogue::rules));
+    let (api, description) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest("/api/v1", api).split_for_parts();
+    // Routes not described in the OpenAPI document yet: the dashboard, the geography, analytics
+    // and supervision.
+    let undescribed = Router::new()
+        .route("/dashboard", get(web::dashboard::dashboard))
+        .route("/cases/{id}/duplicates", get(text::duplicates))
+        .route("/classify", post(text::classify))
+        .merge(geo::routes())
+        .merge(analytics::routes())
+        .merge(supervision::routes());
     Router::new()
         .route("/healthz", get(reference::health))
-        .nest("/api/v1", api)
+        .merge(api)
+        .nest("/api/v1", undescribed)
+        .merge(openapi::docs(description))
+        .nest("/open311/v2", open311::router())
+        .merge(web::routes())
         .fallback(reference::not_found)
         .method_not_allowed_fallback(reference::method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
@@ -104,11 +208,23 @@ pub struct Application {
 impl Application {
     /// Binds `addr` (port 0 picks a free port) and prepares the routes.
     pub async fn build(store: Store, addr: SocketAddr) -> Result<Application, std::io::Error> {
-        let state = AppState::new(store, Arc::new(gridline_geo::beijing()), Arc::new(Catalogue::builtin()))
+        Application::build_with_text(store, addr, TextOptions::default()).await
+    }
+
+    /// [`Application::build`] with a classifier model and duplicate settings; the duplicate
+    /// index starts with the store's recent open cases.
+    pub async fn build_with_text(store: Store, addr: SocketAddr, options: TextOptions) -> Result<Application, std::io::Error> {
+        let mut state = AppState::new(store, Arc::new(gridline_geo::beijing()))
             .await
             .map_err(std::io::Error::other)?;
+        geo::prepare();
+        state.text = text::TextIntel::new(&options).map_err(std::io::Error::other)?;
+        let open = state.text.load_open_cases(&state.store, &state.regions).await.map_err(std::io::Error::other)?;
+        tracing::info!(open, model = ?options.model, "duplicate index loaded");
         let listener = TcpListener::bind(addr).await?;
-        Ok(Application { listener, router: router(Arc::new(state)) })
+        let state = Arc::new(state);
+        supervision::spawn_sweeper(state.clone());
+        Ok(Application { listener, router: router(state) })
     }
 
     pub fn port(&self) -> u16 {

@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Query, State, rejection::QueryRejection};
-use axum::http::StatusCode;
 use gridline_core::region::RegionLevel;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -28,20 +27,24 @@ pub async fn not_found() -> ApiError {
 }
 
 /// `GET /api/v1/units`
+#[utoipa::path(get, path = "/units", tag = "reference", security(("bearer" = [])), responses((status = 200, description = "`{items}`", body = serde_json::Value)))]
 pub async fn units(State(state): State<Arc<AppState>>, _who: SignedIn) -> Json<Value> {
-    let mut units: Vec<_> = state.units.read().expect("unit cache").values().cloned().collect();
-    units.sort_by(|a, b| a.code.cmp(&b.code));
-    Json(json!({ "items": units }))
+    Json(json!({ "items": state.units() }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct RegionQuery {
+    /// district or street (city, community, grid where the tree has them).
+    #[param(value_type = Option<String>)]
     level: Option<RegionLevel>,
+    /// Only the regions directly under this code.
     parent: Option<String>,
 }
 
 /// `GET /api/v1/regions?level=district|street&parent=CODE`
+#[utoipa::path(get, path = "/regions", tag = "reference", security(("bearer" = [])), params(RegionQuery), responses((status = 200, description = "`{items}`", body = serde_json::Value)))]
 pub async fn regions(
     State(state): State<Arc<AppState>>,
     _who: SignedIn,
@@ -56,21 +59,4 @@ pub async fn regions(
         .map(|r| json!({ "code": r.code, "name": r.name, "level": r.level, "parent": r.parent }))
         .collect();
     Ok(Json(json!({ "items": items })))
-}
-
-/// `GET /api/v1/catalogue`
-pub async fn catalogue(State(state): State<Arc<AppState>>, _who: SignedIn) -> (StatusCode, Json<Value>) {
-    let items: Vec<_> = state
-        .catalogue
-        .iter()
-        .map(|e| {
-            json!({
-                "code": e.code, "name": e.name, "name_en": e.name_en, "parent": e.parent,
-                "leaf": state.catalogue.is_leaf(&e.code),
-                "time_limit": state.catalogue.time_limit(&e.code),
-                "unit_kind": e.unit_kind, "version": e.version,
-            })
-        })
-        .collect();
-    (StatusCode::OK, Json(json!({ "items": items })))
 }

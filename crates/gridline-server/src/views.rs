@@ -73,7 +73,10 @@ struct CaseView<'a> {
     channel: Channel,
     external_id: Option<&'a str>,
     category: Option<&'a str>,
-    category_name: Option<&'a str>,
+    category_name: Option<String>,
+    /// The code in the channel's own taxonomy, when the case came with one.
+    source: Option<&'a gridline_core::crosswalk::SourceCode>,
+    emergency: bool,
     category_version: Option<u32>,
     region: Option<&'a str>,
     region_name: Option<&'a str>,
@@ -114,6 +117,9 @@ struct CaseView<'a> {
     called_back_at: Option<String>,
     updated_at: String,
     allowed_actions: Vec<&'static str>,
+    /// The classifier's category suggestion at intake (docs/text.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suggestion: Option<&'a gridline_core::case::CategorySuggestion>,
     #[serde(skip_serializing_if = "Option::is_none")]
     events: Option<Vec<Value>>,
 }
@@ -146,8 +152,10 @@ impl AppState {
             channel: intake.channel,
             external_id: intake.external_id.as_deref(),
             category: case.category.as_deref(),
-            category_name: case.category.as_deref().and_then(|c| self.catalogue.get(c)).map(|e| e.name.as_str()),
+            category_name: case.category.as_deref().and_then(|c| self.reference().catalogue.get(c).map(|e| e.name.clone())),
             category_version: case.category_version,
+            source: intake.source.as_ref(),
+            emergency: intake.emergency,
             region: case.region.as_deref(),
             region_name: region.map(|r| r.name.as_str()),
             district: district.map(|d| Named { code: &d.code, name: Some(&d.name) }),
@@ -200,6 +208,7 @@ impl AppState {
                 .into_iter()
                 .filter(|action| gridline_core::workflow::role_may(viewer.role, action))
                 .collect(),
+            suggestion: intake.suggestion.as_ref(),
             events: events.map(|events| events.iter().map(|e| self.event_view(e, viewer)).collect()),
         }
     }

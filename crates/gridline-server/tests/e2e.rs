@@ -11,7 +11,7 @@ use std::time::Duration;
 use gridline_core::actor::{Actor, Role};
 use gridline_core::calendar::WorkCalendar;
 use gridline_core::case::{CaseEvent, Change};
-use gridline_core::catalogue::Catalogue;
+use gridline_core::reference::Reference;
 use gridline_core::intake::NewCase;
 use gridline_core::unit::{Unit, UnitKind};
 use gridline_core::workflow::{Command, Context, decide};
@@ -33,24 +33,31 @@ const WANGJING: &str = "110105026000";
 const CHAOYANG: &str = "110105000000";
 const JIANWAI: &str = "110105001000";
 const DONGHUAMEN: &str = "110101001000";
+const QIANMEN: &str = "110101011000";
+const DONGCHENG: &str = "110101000000";
 
 fn password_hash() -> String {
     static HASH: OnceLock<String> = OnceLock::new();
     HASH.get_or_init(|| hash_password(PASSWORD).expect("hash the test password")).clone()
 }
 
+/// The units of the tests. Only the two in 前门 and 东城 name the unit types they handle, so
+/// registration dispatches by the rules there and everywhere else waits for the dispatcher.
 fn units() -> Vec<Unit> {
-    let unit = |code: &str, name: &str, kind, region: &str| Unit {
+    let unit = |code: &str, name: &str, kind, region: &str, types: &[&str]| Unit {
         code: code.into(),
         name: name.into(),
         kind,
         regions: vec![region.into()],
+        types: types.iter().map(|t| (*t).to_owned()).collect(),
     };
     vec![
-        unit("CY-WJ", "望京街道办事处", UnitKind::StreetOffice, WANGJING),
-        unit("CY-CGW", "朝阳区城市管理委员会", UnitKind::Department, CHAOYANG),
-        unit("DC-DHM", "东华门街道办事处", UnitKind::StreetOffice, DONGHUAMEN),
-        unit("BJ-JTW", "北京市交通委员会", UnitKind::MemberUnit, "110000000000"),
+        unit("CY-WJ", "望京街道办事处", UnitKind::StreetOffice, WANGJING, &[]),
+        unit("CY-CGW", "朝阳区城市管理委员会", UnitKind::Department, CHAOYANG, &[]),
+        unit("DC-DHM", "东华门街道办事处", UnitKind::StreetOffice, DONGHUAMEN, &[]),
+        unit("BJ-JTW", "北京市交通委员会", UnitKind::MemberUnit, "110000000000", &[]),
+        unit("DC-QM", "前门街道办事处", UnitKind::StreetOffice, QIANMEN, &["street_office"]),
+        unit("DC-ZF", "东城区城市管理综合行政执法局", UnitKind::Department, DONGCHENG, &["city_management_enforcement"]),
     ]
 }
 
@@ -74,7 +81,7 @@ fn hotline(external_id: &str, extra: Value) -> Value {
     let mut body = json!({
         "channel": "hotline",
         "external_id": external_id,
-        "category": "0101",
+        "category": "S0102",
         "region": WANGJING,
         "description": "望京街道阜通东大街6号门口暴露垃圾",
         "reporter": {"name": "张先生", "phone": PHONE},
@@ -316,20 +323,20 @@ impl Server {
         let engine = self.engine;
         let received_at = Timestamp::now() - SignedDuration::from_hours(24 * days_ago);
         let regions = gridline_geo::beijing();
-        let catalogue = Catalogue::builtin();
+        let reference = Reference::builtin(&regions);
         let known: HashMap<String, Unit> =
             self.store.units().await.expect("units").into_iter().map(|u| (u.code.clone(), u)).collect();
         let lookup = |code: &str| known.get(code).cloned();
         let operator = self.actor("operator");
         let new_case: NewCase = serde_json::from_value(body).expect("a case body");
-        let intake = new_case.validate(&operator, &catalogue, &regions).expect("a valid case");
+        let intake = new_case.validate(&operator, &reference, &regions).expect("a valid case");
         let receive = CaseEvent { seq: 1, at: received_at, actor: operator, change: Change::Receive(intake) };
         let mut case = self.store.create_case(receive).await.unwrap_or_else(|e| panic!("[{engine}] backdated case: {e}")).case;
         for (n, (user, action)) in steps.iter().enumerate() {
             let now = received_at + SignedDuration::from_mins(10 * (n as i64 + 1));
             let command: Command = serde_json::from_value(action.clone()).expect("an action");
             let actor = self.actor(user);
-            let ctx = Context { calendar: WorkCalendar::china(), catalogue: &catalogue, regions: &regions, units: &lookup, now };
+            let ctx = Context { calendar: WorkCalendar::china(), catalogue: &reference.catalogue, regions: &regions, units: &lookup, now };
             let change = decide(&case, &command, &actor, &ctx, None).unwrap_or_else(|e| panic!("[{engine}] {action}: {e}"));
             let event = CaseEvent { seq: case.version + 1, at: now, actor, change };
             let mut after = case.clone();
@@ -378,7 +385,7 @@ async fn a_hotline_case_runs_the_whole_closed_loop_over_http_as_the_right_roles(
         assert_eq!(c["status"], "received", "[{engine}]");
         assert_eq!(c["channel"], "hotline", "[{engine}]");
         assert_eq!(c["external_id"], "HL-1", "[{engine}]");
-        assert_eq!(c["category"], "0101", "[{engine}]");
+        assert_eq!(c["category"], "S0102", "[{engine}]");
         assert_eq!(c["category_name"], "暴露垃圾", "[{engine}]");
         assert_eq!(c["region"], WANGJING, "[{engine}]");
         assert_eq!(c["region_name"], "望京街道", "[{engine}]");
@@ -662,7 +669,7 @@ async fn wrong_roles_get_403_other_units_cases_404_and_wrong_transitions_409_nam
             s.refused(&format!("{user} files a case"), &answer, 403, "forbidden");
         }
         // A grid worker may file through the grid channel, anywhere, and keeps sight of what it filed ...
-        let far = s.file("grid", json!({"channel": "grid", "category": "0201", "region": DONGHUAMEN, "description": "东华门大街电线杆小广告"})).await;
+        let far = s.file("grid", json!({"channel": "grid", "category": "S0201", "region": DONGHUAMEN, "description": "东华门大街电线杆小广告"})).await;
         s.ok_act(far, "dispatcher", register()).await;
         s.ok_act(far, "dispatcher", dispatch("DC-DHM")).await;
         s.ok_act(far, "dhm", json!({"action": "accept"})).await;
@@ -767,7 +774,7 @@ async fn bad_input_gets_the_exact_status_and_an_error_body_with_code_and_message
         s.invalid("a blank description", &answer, "description");
         let answer = s.post("/api/v1/cases", "operator", &hotline("HL-X", json!({"category": "9999"}))).await;
         s.invalid("an unknown category", &answer, "category");
-        let answer = s.post("/api/v1/cases", "operator", &hotline("HL-X", json!({"category": "01"}))).await;
+        let answer = s.post("/api/v1/cases", "operator", &hotline("HL-X", json!({"category": "S01"}))).await;
         s.invalid("a group category", &answer, "category");
         let answer = s.post("/api/v1/cases", "operator", &hotline("HL-X", json!({"region": "110105999000"}))).await;
         s.invalid("an unknown region", &answer, "region");
@@ -857,7 +864,7 @@ async fn bad_input_gets_the_exact_status_and_an_error_body_with_code_and_message
         s.refused("an unknown action field", &answer, 422, "invalid");
         let answer = s.act(first, "dispatcher", json!({"action": "dispatch"})).await;
         s.refused("an action without its field", &answer, 422, "invalid");
-        let answer = s.act(first, "dispatcher", json!({"action": "register", "category": "01"})).await;
+        let answer = s.act(first, "dispatcher", json!({"action": "register", "category": "S01"})).await;
         s.invalid("register under a group category", &answer, "category");
         let answer = s.act(first, "dispatcher", json!({"action": "register", "note": "备注".repeat(1001)})).await;
         s.invalid("a note over 2000 characters", &answer, "note");
@@ -911,7 +918,7 @@ async fn every_case_and_event_survives_a_restart_of_the_server_and_the_database(
     for (engine, url) in databases {
         let s = Server::start(engine, &url).await;
         let received = s.file("operator", hotline("HL-S1", json!({}))).await;
-        let registered = s.file("operator", hotline("HL-S2", json!({"category": "0201"}))).await;
+        let registered = s.file("operator", hotline("HL-S2", json!({"category": "S0201"}))).await;
         s.ok_act(registered, "dispatcher", register()).await;
         let department = dispatched_case(&s, "HL-S3", json!({}), "CY-CGW").await;
         let returned = dispatched_case(&s, "HL-S4", json!({}), "CY-CGW").await;
@@ -1009,14 +1016,14 @@ async fn the_case_list_filters_by_status_channel_category_region_unit_text_time_
             .await;
         let accepted = dispatched_case(&s, "HL-F1", json!({}), "CY-WJ").await;
         s.ok_act(accepted, "wj", json!({"action": "accept"})).await;
-        let adverts = s.file("operator", hotline("HL-F2", json!({"category": "0201", "description": "望京SOHO附近非法小广告 ABC"}))).await;
-        let piles = s.file("grid", json!({"channel": "grid", "category": "0103", "region": WANGJING, "description": "Lane 7: 50% blocked by 堆物堆料"})).await;
+        let adverts = s.file("operator", hotline("HL-F2", json!({"category": "S0201", "description": "望京SOHO附近非法小广告 ABC"}))).await;
+        let piles = s.file("grid", json!({"channel": "grid", "category": "S0111", "region": WANGJING, "description": "Lane 7: 50% blocked by 堆物堆料"})).await;
         s.ok_act(piles, "dispatcher", register()).await;
         tokio::time::sleep(Duration::from_millis(20)).await;
         let split = Timestamp::now();
         tokio::time::sleep(Duration::from_millis(20)).await;
         let city_centre = dispatched_case(&s, "HL-F4", json!({"region": DONGHUAMEN, "description": "东华门大街暴露垃圾"}), "DC-DHM").await;
-        let jianwai = s.file("inspector", json!({"channel": "inspection", "category": "0201", "region": JIANWAI, "description": "建外SOHO公益广告破损"})).await;
+        let jianwai = s.file("inspector", json!({"channel": "inspection", "category": "S0201", "region": JIANWAI, "description": "建外SOHO公益广告破损"})).await;
         s.ok_act(jianwai, "dispatcher", register()).await;
         s.ok_act(jianwai, "dispatcher", dispatch("CY-CGW")).await;
         let everything = vec![jianwai, city_centre, piles, adverts, accepted, old];
@@ -1031,10 +1038,10 @@ async fn the_case_list_filters_by_status_channel_category_region_unit_text_time_
             (vec![("channel", "grid".into())], cases(&[piles])),
             (vec![("channel", "inspection".into())], cases(&[jianwai])),
             (vec![("channel", "hotline".into())], cases(&[city_centre, adverts, accepted, old])),
-            (vec![("category", "0101".into())], cases(&[city_centre, accepted, old])),
-            (vec![("category", "0201".into())], cases(&[jianwai, adverts])),
+            (vec![("category", "S0102".into())], cases(&[city_centre, accepted, old])),
+            (vec![("category", "S0201".into())], cases(&[jianwai, adverts])),
             // A group code is accepted but matches exactly: cases are filed under leaves only.
-            (vec![("category", "01".into())], cases(&[])),
+            (vec![("category", "S01".into())], cases(&[])),
             (vec![("region", CHAOYANG.into())], cases(&[jianwai, piles, adverts, accepted, old])),
             (vec![("region", WANGJING.into())], cases(&[piles, adverts, accepted, old])),
             (vec![("region", JIANWAI.into())], cases(&[jianwai])),
@@ -1064,7 +1071,7 @@ async fn the_case_list_filters_by_status_channel_category_region_unit_text_time_
             (vec![("overdue", "1".into())], cases(&[old])),
             (vec![("overdue", "false".into())], cases(&[jianwai, city_centre, piles, adverts, accepted])),
             (vec![("region", CHAOYANG.into()), ("status", "dispatched".into())], cases(&[jianwai, old])),
-            (vec![("category", "0101".into()), ("unit", "CY-WJ".into()), ("overdue", "false".into())], cases(&[accepted])),
+            (vec![("category", "S0102".into()), ("unit", "CY-WJ".into()), ("overdue", "false".into())], cases(&[accepted])),
         ];
         for (query, expected) in &checks {
             let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -1073,7 +1080,7 @@ async fn the_case_list_filters_by_status_channel_category_region_unit_text_time_
         // Filters apply inside what the user may see.
         assert_eq!(s.list_ids("grid", &[("overdue", "true")]).await, vec![old], "[{engine}]");
         assert_eq!(s.list_ids("grid", &[("region", "110101000000")]).await, Vec::<i64>::new(), "[{engine}]");
-        assert_eq!(s.list_ids("dhm", &[("category", "0101")]).await, vec![city_centre], "[{engine}]");
+        assert_eq!(s.list_ids("dhm", &[("category", "S0102")]).await, vec![city_centre], "[{engine}]");
         assert_eq!(s.list_ids("wj", &[("unit", "DC-DHM")]).await, Vec::<i64>::new(), "[{engine}] a unit filter opens nothing");
         assert_eq!(s.list_ids("cgw", &[("q", "SOHO")]).await, vec![jianwai], "[{engine}]");
 
@@ -1252,7 +1259,7 @@ async fn filing_an_external_id_that_is_already_used_does_not_reveal_a_case_the_u
     let (_dir, databases) = engines().await;
     for (engine, url) in databases {
         let s = Server::start(engine, &url).await;
-        let body = json!({"channel": "grid", "external_id": "GRID-0001", "category": "0103", "region": WANGJING,
+        let body = json!({"channel": "grid", "external_id": "GRID-0001", "category": "S0111", "region": WANGJING,
                           "description": "望京西路12号楼下堆物堆料", "address": "望京西路12号", "reporter": {"name": "网格员老王"}});
         let theirs = s.file("grid", body).await;
         let hidden = s.get(&format!("/api/v1/cases/{theirs}"), "grid_dhm").await;
@@ -1278,6 +1285,191 @@ async fn a_known_path_with_the_wrong_method_answers_405_in_the_api_error_format(
             let answer = s.send(s.http(method.clone(), path).bearer_auth(&token)).await;
             s.refused(&format!("{method} {path}"), &answer, 405, "method_not_allowed");
         }
+        s.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn an_uncategorised_hotline_case_gets_a_suggestion_and_a_near_copy_is_offered_for_merging() {
+    let (_dir, databases) = engines().await;
+    for (engine, url) in databases {
+        let s = Server::start(engine, &url).await;
+        // Without a model the catalogue's words suggest; they never file on their own.
+        let (status, c) = s
+            .post("/api/v1/cases", "operator", &hotline("HL-S1", json!({"category": null, "description": "阜通东大街6号门口暴露垃圾，两天没人清运"})))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "[{engine}] {c}");
+        assert_eq!(c["category"], Value::Null, "[{engine}] {c}");
+        assert_eq!(c["suggestion"]["label"], "S0102", "[{engine}] {c}");
+        assert_eq!(c["suggestion"]["source"], "keywords", "[{engine}] {c}");
+        assert_eq!(c["suggestion"]["auto_filed"], false, "[{engine}] {c}");
+        let first = c["id"].as_i64().expect("id");
+        let shown = s.get(&format!("/api/v1/cases/{first}"), "dispatcher").await;
+        assert_eq!(shown.1["suggestion"]["label"], "S0102", "[{engine}] the suggestion is kept: {}", shown.1);
+
+        let second = s.file("operator", hotline("HL-S2", json!({"description": "阜通东大街6号门口暴露垃圾，两天没人清运了"}))).await;
+        let other = s.file("operator", hotline("HL-S3", json!({"description": "望京小学门口红绿灯坏了，早上很危险"}))).await;
+        let (status, d) = s.get(&format!("/api/v1/cases/{second}/duplicates"), "dispatcher").await;
+        assert_eq!(status, StatusCode::OK, "[{engine}] {d}");
+        let found: Vec<i64> = d["suggestions"].as_array().expect("a list").iter().map(|x| x["case"].as_i64().unwrap()).collect();
+        assert_eq!(found, vec![first], "[{engine}] {d}");
+        assert!(d["suggestions"][0]["score"].as_f64().unwrap() >= 0.6, "[{engine}] {d}");
+        // Once merged, the copy is no longer offered.
+        s.ok_act(first, "dispatcher", json!({"action": "merge", "into": other})).await;
+        let (_, d) = s.get(&format!("/api/v1/cases/{second}/duplicates"), "dispatcher").await;
+        assert_eq!(d["suggestions"], json!([]), "[{engine}] {d}");
+        s.refused("duplicates of a non-number", &s.get("/api/v1/cases/abc/duplicates", "dispatcher").await, 400, "bad_request");
+        s.refused("duplicates of a missing case", &s.get("/api/v1/cases/999999/duplicates", "dispatcher").await, 404, "not_found");
+
+        let (status, k) = s.post("/api/v1/classify", "operator", &json!({"text": "小区门口暴露垃圾没人管"})).await;
+        assert_eq!(status, StatusCode::OK, "[{engine}] {k}");
+        assert_eq!((k["label"].as_str(), k["name"].as_str()), (Some("S0102"), Some("暴露垃圾")), "[{engine}] {k}");
+        for (what, body) in [
+            ("empty text", json!({"text": "  "})),
+            ("English text", json!({"text": "rubbish by the gate"})),
+            ("over-long text", json!({"text": "垃".repeat(5001)})),
+        ] {
+            s.invalid(what, &s.post("/api/v1/classify", "operator", &body).await, "text");
+        }
+        s.refused("an unknown field", &s.post("/api/v1/classify", "operator", &json!({"txt": "垃圾"})).await, 422, "invalid");
+        s.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn registration_dispatches_by_the_rules_and_explains_the_route() {
+    let (_dir, databases) = engines().await;
+    for (engine, url) in databases {
+        let s = Server::start(engine, &url).await;
+        // 前门: the catalogue's default (S01 → street office) finds exactly one unit: dispatched at once.
+        let rubbish = s.file("operator", hotline("HL-R1", json!({"region": QIANMEN, "description": "前门大街暴露垃圾"}))).await;
+        let c = s.ok_act(rubbish, "dispatcher", json!({"action": "register"})).await;
+        assert_eq!((c["status"].as_str(), c["unit"].as_str()), (Some("dispatched"), Some("DC-QM")), "[{engine}] {c}");
+        let events = c["events"].as_array().expect("events");
+        let dispatch = events.last().expect("a dispatch event");
+        assert_eq!(dispatch["action"], "dispatch", "[{engine}] {dispatch}");
+        assert_eq!(dispatch["data"]["rule"], "catalogue:S01", "[{engine}] {dispatch}");
+        assert!(dispatch["note"].as_str().unwrap().contains("前门街道办事处"), "[{engine}] the reason is the note: {dispatch}");
+        assert_eq!(dispatch["actor"]["username"], "dispatcher", "[{engine}] the registering dispatcher is on record");
+        // An explicit rule: street vendors in 前门 go to the district's enforcement bureau.
+        let vendors = s.file("operator", hotline("HL-R2", json!({"region": QIANMEN, "category": "S0501", "description": "前门游商"}))).await;
+        let c = s.ok_act(vendors, "dispatcher", json!({"action": "register"})).await;
+        assert_eq!(c["unit"], "DC-ZF", "[{engine}] {c}");
+        let (status, route) = s.get(&format!("/api/v1/cases/{vendors}/route"), "dispatcher").await;
+        assert_eq!(status, StatusCode::OK, "[{engine}] {route}");
+        assert_eq!((route["certain"].as_bool(), route["rule"]["id"].as_str()), (Some(true), Some("R-qianmen-vendors")), "[{engine}]");
+        assert!(route["reason"].as_str().unwrap().contains("东城区城市管理综合行政执法局"), "[{engine}] {route}");
+        assert_eq!(route["matched"][1]["id"], "catalogue:S05", "[{engine}] the default is shown beneath: {route}");
+        // 东华门's office handles no declared type: the case waits for the dispatcher, who is told why.
+        let waiting = s.file("operator", hotline("HL-R3", json!({"region": DONGHUAMEN, "description": "东华门暴露垃圾"}))).await;
+        let c = s.ok_act(waiting, "dispatcher", json!({"action": "register"})).await;
+        assert_eq!(c["status"], "registered", "[{engine}] {c}");
+        let (_, route) = s.get(&format!("/api/v1/cases/{waiting}/route"), "dispatcher").await;
+        assert_eq!(route["certain"], false, "[{engine}] {route}");
+        assert!(route["reason"].as_str().unwrap().contains("转派单员"), "[{engine}] {route}");
+        s.ok_act(waiting, "dispatcher", json!({"action": "dispatch", "unit": "DC-DHM"})).await;
+        // A client cannot pretend a rule chose the unit.
+        let answer = s.act(waiting, "dispatcher", json!({"action": "dispatch", "unit": "DC-DHM", "rule": "R-x"})).await;
+        assert_eq!(answer.0.as_u16(), 422, "[{engine}] {:?}", answer.1);
+        // Routing a hypothetical case; a case without a category cannot be routed.
+        let (status, route) = s.post("/api/v1/route", "operator", &json!({"category": "S0301", "region": QIANMEN, "at": "2026-07-15T15:30:00Z"})).await;
+        assert_eq!((status, route["rule"]["id"].as_str()), (StatusCode::OK, Some("R-noise-night")), "[{engine}] 23:30 in Beijing: {route}");
+        s.invalid("route of an unknown category", &s.post("/api/v1/route", "operator", &json!({"category": "ZZ"})).await, "category");
+        let uncategorised = s.file("operator", hotline("HL-R4", json!({"category": null}))).await;
+        s.refused("route without a category", &s.get(&format!("/api/v1/cases/{uncategorised}/route"), "dispatcher").await, 409, "conflict");
+        s.refused("route of a case out of sight", &s.get(&format!("/api/v1/cases/{rubbish}/route"), "wj").await, 404, "not_found");
+        // A source code from the hotline's scheme files the case under the crosswalk's entry and is kept.
+        let source = json!({"scheme": "hotline", "code": "城乡建设/城市建设和市政管理/冬季采暖"});
+        let (status, c) = s.post("/api/v1/cases", "operator", &hotline("HL-R5", json!({"category": null, "source": source}))).await;
+        assert_eq!(status, StatusCode::CREATED, "[{engine}] {c}");
+        assert_eq!((c["category"].as_str(), c["source"]["scheme"].as_str()), (Some("R0301"), Some("hotline")), "[{engine}] 冬季采暖 is 供暖不热: {c}");
+        let unmapped = json!({"scheme": "hotline", "code": "no/such/code"});
+        let (_, c) = s.post("/api/v1/cases", "operator", &hotline("HL-R6", json!({"category": null, "source": unmapped}))).await;
+        assert_eq!((c["category"].is_null(), c["source"]["code"].as_str()), (true, Some("no/such/code")), "[{engine}] unmapped: kept, uncategorised");
+        s.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn the_catalogue_is_searched_exported_and_replaced_only_by_whole_valid_files() {
+    let (_dir, databases) = engines().await;
+    for (engine, url) in databases {
+        let s = Server::start(engine, &url).await;
+        let (status, found) = s.get("/api/v1/catalogue?q=%E5%B0%8F%E5%B9%BF%E5%91%8A&leaf=true", "operator").await;
+        assert_eq!(status, StatusCode::OK, "[{engine}] {found}");
+        assert_eq!(found["items"][0]["code"], "S0201", "[{engine}] 小广告 finds 非法小广告 first: {found}");
+        let (_, entry) = s.get("/api/v1/catalogue/S0201", "operator").await;
+        assert!(entry["register_condition"].is_string() && entry["close_condition"].is_string(), "[{engine}] {entry}");
+        assert_eq!(entry["effective_unit_type"], "street_office", "[{engine}] {entry}");
+        s.refused("an unknown entry", &s.get("/api/v1/catalogue/ZZ99", "operator").await, 404, "not_found");
+        s.invalid("an unknown subtree", &s.get("/api/v1/catalogue?within=ZZ", "operator").await, "within");
+
+        // Export the three files and import them back unchanged: nothing changes but the revision.
+        let mut files = serde_json::Map::new();
+        for (key, name) in [("catalogue", "catalogue.toml"), ("routing", "routing.toml"), ("crosswalk", "crosswalk.csv")] {
+            let response = s.http(Method::GET, &format!("/api/v1/catalogue/files/{name}")).bearer_auth(s.token("operator").await).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "[{engine}] {name}");
+            files.insert(key.into(), Value::String(response.text().await.unwrap()));
+        }
+        let files = Value::Object(files);
+        let (status, same) = s.post("/api/v1/catalogue/import", "admin", &files).await;
+        assert_eq!(status, StatusCode::OK, "[{engine}] {same}");
+        assert_eq!(same["changes"]["added"], json!([]), "[{engine}] {same}");
+        assert_eq!(same["changes"]["changed"], json!([]), "[{engine}] {same}");
+        assert_eq!(same["changes"]["removed"], json!([]), "[{engine}] {same}");
+        let revision = same["revision"].as_i64().unwrap();
+
+        // A dry run reports the change and applies nothing; the real import bumps one version.
+        let catalogue = files["catalogue"].as_str().unwrap();
+        let renamed = json!({"catalogue": catalogue.replace("name = \"暴露垃圾\"", "name = \"暴露垃圾（含满溢）\""), "note": "rename"});
+        let (status, dry) = s.post("/api/v1/catalogue/import?dry_run=true", "admin", &renamed).await;
+        assert_eq!((status, dry["changes"]["changed"].clone(), dry["revision"].clone()), (StatusCode::OK, json!(["S0102"]), Value::Null), "[{engine}] {dry}");
+        assert_eq!(s.get("/api/v1/catalogue/S0102", "operator").await.1["name"], "暴露垃圾", "[{engine}] a dry run changes nothing");
+        let filed_before = s.file("operator", hotline("HL-V1", json!({}))).await;
+        let (status, applied) = s.post("/api/v1/catalogue/import", "admin", &renamed).await;
+        assert_eq!((status, applied["revision"].as_i64()), (StatusCode::OK, Some(revision + 1)), "[{engine}] {applied}");
+        let (_, now) = s.get("/api/v1/catalogue/S0102", "operator").await;
+        assert_eq!((now["name"].as_str(), now["version"].as_u64()), (Some("暴露垃圾（含满溢）"), Some(2)), "[{engine}] {now}");
+        let (_, then) = s.get("/api/v1/catalogue/S0102?version=1", "operator").await;
+        assert_eq!((then["name"].as_str(), then["in_force"].as_bool()), (Some("暴露垃圾"), Some(false)), "[{engine}] {then}");
+        assert_eq!(s.case(filed_before, "operator").await["category_version"], 1, "[{engine}] history is not rewritten");
+        let filed_after = s.file("operator", hotline("HL-V2", json!({}))).await;
+        assert_eq!(s.case(filed_after, "operator").await["category_version"], 2, "[{engine}]");
+
+        // Broken files are refused whole with every problem and its line; nothing changes.
+        let broken = [
+            ("duplicate code", json!({"catalogue": format!("{catalogue}\n[[entry]]\ncode = \"S0102\"\nparent = \"S01\"\nname = \"重复\"\n")}), "appears twice"),
+            ("unknown parent", json!({"catalogue": format!("{catalogue}\n[[entry]]\ncode = \"S9901\"\nparent = \"S99\"\nname = \"孤儿\"\n")}), "unknown parent S99"),
+            ("cycle", json!({"catalogue": format!("{catalogue}\n[[entry]]\ncode = \"X1\"\nparent = \"X2\"\nname = \"甲\"\n[[entry]]\ncode = \"X2\"\nparent = \"X1\"\nname = \"乙\"\n")}), "cycle"),
+            ("unknown unit type", json!({"routing": format!("{}\n[[rule]]\nid = \"R-x\"\nentries = [\"S01\"]\nunit_type = \"plumbers\"\n", files["routing"].as_str().unwrap())}), "unknown unit type plumbers"),
+            ("unknown unit", json!({"routing": format!("{}\n[[rule]]\nid = \"R-y\"\nentries = [\"S01\"]\nregions = [\"{QIANMEN}\"]\nunit = \"NOBODY\"\n", files["routing"].as_str().unwrap())}), "unknown unit NOBODY"),
+            ("crosswalk to a group", json!({"crosswalk": "scheme,source_code,source_name,entry\nhotline,a,甲,S01\n"}), "a group"),
+            ("not TOML", json!({"catalogue": "[[entry]\ncode = "}), "catalogue.toml"),
+        ];
+        for (what, body, expected) in broken {
+            let answer = s.post("/api/v1/catalogue/import", "admin", &body).await;
+            s.refused(what, &answer, 422, "invalid_files");
+            let problems = answer.1["error"]["problems"].as_array().unwrap_or_else(|| panic!("[{engine}] {what}: {}", answer.1));
+            assert!(problems.iter().any(|p| p["message"].as_str().unwrap().contains(expected) || p["file"].as_str() == Some(expected)), "[{engine}] {what}: {problems:?}");
+            assert!(problems.iter().all(|p| p["file"].is_string()), "[{engine}] {what}");
+            if what != "not TOML" && what != "unknown unit" {
+                assert!(problems.iter().any(|p| p["line"].is_u64()), "[{engine}] {what} has a line: {problems:?}");
+            }
+        }
+        let (_, unchanged) = s.post("/api/v1/catalogue/import?dry_run=true", "admin", &json!({"note": "probe", "crosswalk": files["crosswalk"]})).await;
+        assert_eq!(unchanged["changes"]["changed"], json!([]), "[{engine}] the refused files changed nothing: {unchanged}");
+        s.refused("not an administrator", &s.post("/api/v1/catalogue/import", "dispatcher", &files).await, 403, "forbidden");
+        s.invalid("nothing to import", &s.post("/api/v1/catalogue/import", "admin", &json!({"note": "x"})).await, "catalogue");
+        let huge = json!({"catalogue": "#".repeat(9 * 1024 * 1024)});
+        s.refused("an oversized import", &s.post("/api/v1/catalogue/import", "admin", &huge).await, 413, "payload_too_large");
+
+        // The crosswalk says which hotline codes have no entry.
+        let (_, unmapped) = s.get("/api/v1/crosswalk?scheme=hotline&unmapped=true", "operator").await;
+        assert!(unmapped["total"].as_u64().unwrap() > 0, "[{engine}] {unmapped}");
+        assert!(unmapped["items"].as_array().unwrap().iter().all(|r| r["entry"].is_null()), "[{engine}]");
+        s.invalid("an unknown scheme", &s.get("/api/v1/crosswalk?scheme=nyc", "operator").await, "scheme");
+        let (_, types) = s.get("/api/v1/unit-types", "operator").await;
+        assert!(types["items"].as_array().unwrap().iter().any(|t| t["code"] == "street_office"), "[{engine}]");
         s.stop().await;
     }
 }

@@ -100,7 +100,7 @@ impl Columns {
     }
 }
 
-fn case_from_row(row: &sqlx::any::AnyRow) -> Result<Case, StoreError> {
+pub(crate) fn case_from_row(row: &sqlx::any::AnyRow) -> Result<Case, StoreError> {
     let id: i64 = row.try_get("id")?;
     let doc: String = row.try_get("doc")?;
     let mut case: Case = serde_json::from_str(&doc).map_err(|e| StoreError::corrupt(format!("case {id}: {e}")))?;
@@ -423,7 +423,7 @@ impl crate::Store {
 
 /// The SQL condition of a filter with its numbered parameters; values are always bound, never
 /// spliced into the text.
-fn where_clause(filter: &CaseFilter) -> (String, Vec<Param>) {
+pub(crate) fn where_clause(filter: &CaseFilter) -> (String, Vec<Param>) {
     let mut params = Vec::new();
     let mut param = |value: Param| -> String {
         params.push(value);
@@ -478,7 +478,7 @@ fn where_clause(filter: &CaseFilter) -> (String, Vec<Param>) {
     (conditions.join(" AND "), params)
 }
 
-fn bind(params: &[Param]) -> AnyArguments {
+pub(crate) fn bind(params: &[Param]) -> AnyArguments {
     let mut args = AnyArguments::default();
     for value in params {
         match value {
@@ -489,7 +489,7 @@ fn bind(params: &[Param]) -> AnyArguments {
     args
 }
 
-enum Param {
+pub(crate) enum Param {
     Text(String),
     Int(i64),
 }

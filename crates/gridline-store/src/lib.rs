@@ -8,9 +8,17 @@
 //! per batch rather than once per case.
 #![forbid(unsafe_code)]
 
+mod api_keys;
+mod campaigns;
 mod cases;
+mod case_reads;
 mod error;
+mod overview;
 mod people;
+mod rollups;
+mod supervision;
+mod reference;
+mod text;
 mod writer;
 pub mod testing;
 
@@ -21,9 +29,14 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
 use tokio::sync::mpsc;
 
+pub use api_keys::ApiKeyRecord;
+pub use case_reads::{EventRecord, PublicQuery};
 pub use cases::{CaseFilter, CasePage, Created, Visibility};
 pub use error::StoreError;
 pub use people::{NewUser, UserRecord};
+pub use rollups::RateLevel;
+pub use supervision::Reminder;
+pub use reference::{NewReferenceRevision, ReferenceRevision};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {

@@ -26,7 +26,7 @@ pub struct UserRecord {
     pub password_hash: String,
 }
 
-fn user_from_row(row: &sqlx::any::AnyRow) -> Result<UserRecord, StoreError> {
+pub(crate) fn user_from_row(row: &sqlx::any::AnyRow) -> Result<UserRecord, StoreError> {
     let role: String = row.try_get("role")?;
     Ok(UserRecord {
         id: row.try_get("id")?,
@@ -41,36 +41,41 @@ fn user_from_row(row: &sqlx::any::AnyRow) -> Result<UserRecord, StoreError> {
 fn unit_from_row(row: &sqlx::any::AnyRow) -> Result<Unit, StoreError> {
     let kind: String = row.try_get("kind")?;
     let regions: String = row.try_get("regions")?;
+    let types: String = row.try_get("types")?;
     Ok(Unit {
         code: row.try_get("code")?,
         name: row.try_get("name")?,
         kind: UnitKind::parse(&kind).ok_or_else(|| StoreError::corrupt(format!("unknown unit kind {kind}")))?,
         regions: serde_json::from_str(&regions).map_err(StoreError::corrupt)?,
+        types: serde_json::from_str(&types).map_err(StoreError::corrupt)?,
     })
 }
 
 const USER_COLUMNS: &str = "id, username, display_name, role, unit_code, password_hash";
 
 impl Store {
-    /// Adds a unit, or updates its name, kind and regions.
+    /// Adds a unit, or updates its name, kind, regions and types.
     pub async fn put_unit(&self, unit: &Unit, now: Timestamp) -> Result<(), StoreError> {
         let regions = serde_json::to_string(&unit.regions).map_err(StoreError::corrupt)?;
+        let types = serde_json::to_string(&unit.types).map_err(StoreError::corrupt)?;
         sqlx::query(
-            "INSERT INTO units (code, name, kind, regions, created_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind, regions = excluded.regions",
+            "INSERT INTO units (code, name, kind, regions, created_at, types) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind, regions = excluded.regions, \
+             types = excluded.types",
         )
         .bind(unit.code.clone())
         .bind(unit.name.clone())
         .bind(unit.kind.as_str())
         .bind(regions)
         .bind(millis(now))
+        .bind(types)
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
     pub async fn units(&self) -> Result<Vec<Unit>, StoreError> {
-        let rows = sqlx::query("SELECT code, name, kind, regions FROM units ORDER BY code").fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT code, name, kind, regions, types FROM units ORDER BY code").fetch_all(&self.pool).await?;
         rows.iter().map(unit_from_row).collect()
     }
 

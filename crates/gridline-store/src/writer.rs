@@ -5,8 +5,10 @@ use sqlx::{AnyConnection, Executor};
 use tokio::sync::{mpsc, oneshot};
 
 use gridline_core::case::{Case, CaseEvent};
+use gridline_core::rollup::Rollup;
 
 use crate::cases::{append_event, insert_histories};
+use crate::rollups;
 use crate::{Backend, Created, StoreError};
 
 /// Upper bound on jobs per transaction: large enough to amortise an fsync, small enough to keep
@@ -16,11 +18,14 @@ const MAX_BATCH: usize = 512;
 pub(crate) enum Job {
     Import { histories: Vec<Vec<CaseEvent>>, reply: oneshot::Sender<Result<Vec<Created>, StoreError>> },
     Append { case: Box<Case>, event: Box<CaseEvent>, reply: oneshot::Sender<Result<(), StoreError>> },
+    RebuildRollups { reply: oneshot::Sender<Result<Rollup, StoreError>> },
+    AddRollups { rollup: Box<Rollup>, reply: oneshot::Sender<Result<(), StoreError>> },
 }
 
 enum Outcome {
     Imported(Vec<Created>),
     Appended,
+    Rebuilt(Box<Rollup>),
 }
 
 impl Job {
@@ -30,10 +35,16 @@ impl Job {
             Job::Import { reply, .. } => {
                 let _ = reply.send(outcome.and_then(|o| match o {
                     Outcome::Imported(c) => Ok(c),
-                    Outcome::Appended => Err(StoreError::corrupt("writer outcome mismatch")),
+                    _ => Err(StoreError::corrupt("writer outcome mismatch")),
                 }));
             }
-            Job::Append { reply, .. } => {
+            Job::RebuildRollups { reply } => {
+                let _ = reply.send(outcome.and_then(|o| match o {
+                    Outcome::Rebuilt(r) => Ok(*r),
+                    _ => Err(StoreError::corrupt("writer outcome mismatch")),
+                }));
+            }
+            Job::Append { reply, .. } | Job::AddRollups { reply, .. } => {
                 let _ = reply.send(outcome.map(|_| ()));
             }
         }
@@ -101,23 +112,48 @@ async fn run_jobs(conn: &mut AnyConnection, backend: Backend, jobs: &[Job]) -> R
         .iter()
         .filter_map(|job| match job {
             Job::Import { histories, .. } => Some(histories.iter().map(Vec::as_slice)),
-            Job::Append { .. } => None,
+            _ => None,
         })
         .flatten()
         .collect();
-    let mut created = insert_histories(conn, backend, &histories).await?.into_iter();
+    let created = insert_histories(conn, backend, &histories).await?;
+    // The rollups move with the events, in the same transaction: one fold per new history and
+    // per appended event, written once for the batch.
+    let mut rollup = Rollup::default();
+    for (history, created) in histories.iter().zip(&created) {
+        if created.created {
+            rollup.record_history(history);
+        }
+    }
+    let mut created = created.into_iter();
     let mut outcomes = Vec::with_capacity(jobs.len());
     for job in jobs {
         match job {
             Job::Import { histories, .. } => {
                 outcomes.push(Ok(Outcome::Imported(created.by_ref().take(histories.len()).collect())));
             }
-            Job::Append { case, event, .. } => match append_event(conn, backend, case, event).await {
-                Ok(()) => outcomes.push(Ok(Outcome::Appended)),
-                Err(refusal @ StoreError::VersionConflict { .. }) => outcomes.push(Err(refusal)),
-                Err(err) => return Err(err),
-            },
+            Job::Append { case, event, .. } => {
+                let before = rollups::case_before(conn, case.id).await?;
+                match append_event(conn, backend, case, event).await {
+                    Ok(()) => {
+                        rollup.record(before.as_ref(), case, event);
+                        outcomes.push(Ok(Outcome::Appended));
+                    }
+                    Err(refusal @ StoreError::VersionConflict { .. }) => outcomes.push(Err(refusal)),
+                    Err(err) => return Err(err),
+                }
+            }
+            Job::AddRollups { rollup: extra, .. } => {
+                rollup.merge((**extra).clone());
+                outcomes.push(Ok(Outcome::Appended));
+            }
+            Job::RebuildRollups { .. } => {
+                // Whatever this batch counted so far is in the events the rebuild reads.
+                rollups::add(conn, backend, &std::mem::take(&mut rollup)).await?;
+                outcomes.push(Ok(Outcome::Rebuilt(Box::new(rollups::rebuild(conn, backend).await?))));
+            }
         }
     }
+    rollups::add(conn, backend, &rollup).await?;
     Ok(outcomes)
 }

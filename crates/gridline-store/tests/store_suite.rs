@@ -31,8 +31,10 @@ fn intake(external_id: Option<&str>, region: &str, text: &str) -> CaseEvent {
         change: Change::Receive(Intake {
             channel: Channel::Hotline,
             external_id: external_id.map(Into::into),
-            category: Some("0101".into()),
+            category: Some("S0102".into()),
             category_version: Some(1),
+            source: None,
+            emergency: false,
             region: Some(region.into()),
             title: text.chars().take(10).collect(),
             description: text.into(),
@@ -40,6 +42,7 @@ fn intake(external_id: Option<&str>, region: &str, text: &str) -> CaseEvent {
             location: None,
             reporter: Some(gridline_core::case::Reporter { name: None, phone: Some("13800001111".into()) }),
             photos: vec![],
+            suggestion: None,
         }),
     }
 }
@@ -60,6 +63,7 @@ impl World {
                 name: "望京街道办事处".into(),
                 kind: UnitKind::StreetOffice,
                 regions: vec!["110105026000".into()],
+                types: vec!["street_office".into()],
             },
         }
     }
@@ -167,7 +171,7 @@ async fn the_stored_projection_equals_the_replay_of_the_stored_events() {
         let world = World::new();
         let case = store.create_case(intake(None, WANGJING, "堆物堆料")).await.unwrap().case;
         let case = world.act(&store, &case, &dispatcher(), Command::Register { category: None, region: None, note: None }).await.unwrap();
-        let case = world.act(&store, &case, &dispatcher(), Command::Dispatch { unit: "CY-WJ".into(), note: None }).await.unwrap();
+        let case = world.act(&store, &case, &dispatcher(), Command::Dispatch { unit: "CY-WJ".into(), note: None, rule: None }).await.unwrap();
         let handler = Actor { user_id: 3, username: "wj".into(), role: Role::HandlingUnit, unit: Some("CY-WJ".into()) };
         let case = world.act(&store, &case, &handler, Command::Accept { note: Some("收到".into()) }).await.unwrap();
         let stored = store.case(case.id).await.unwrap().unwrap();
@@ -215,7 +219,7 @@ async fn the_case_list_filters_by_region_subtree_visibility_overdue_text_and_pag
         // Dispatch one: it is with the unit and, a week later, overdue.
         let case = store.list_cases(&CaseFilter::new(Visibility::All, now())).await.unwrap().cases.pop().unwrap();
         let case = world.act(&store, &case, &dispatcher(), Command::Register { category: None, region: None, note: None }).await.unwrap();
-        world.act(&store, &case, &dispatcher(), Command::Dispatch { unit: "CY-WJ".into(), note: None }).await.unwrap();
+        world.act(&store, &case, &dispatcher(), Command::Dispatch { unit: "CY-WJ".into(), note: None, rule: None }).await.unwrap();
         assert_eq!(store.list_cases(&none).await.unwrap().total, 1);
         let mut overdue = CaseFilter::new(Visibility::All, "2024-11-11T02:00:00Z".parse().unwrap());
         overdue.overdue = Some(true);
@@ -286,7 +290,7 @@ async fn an_import_is_all_or_nothing_and_repeats_within_it_are_filed_once() {
         // A whole history: received, registered, dispatched.
         let case = store.create_case(intake(Some("HL-H"), WANGJING, "历史工单")).await.unwrap().case;
         let case = world.act(&store, &case, &dispatcher(), Command::Register { category: None, region: None, note: None }).await.unwrap();
-        world.act(&store, &case, &dispatcher(), Command::Dispatch { unit: "CY-WJ".into(), note: None }).await.unwrap();
+        world.act(&store, &case, &dispatcher(), Command::Dispatch { unit: "CY-WJ".into(), note: None, rule: None }).await.unwrap();
         let mut history = store.events(case.id).await.unwrap();
         for event in &mut history {
             if let Change::Receive(intake) = &mut event.change {
@@ -311,6 +315,62 @@ async fn an_import_is_all_or_nothing_and_repeats_within_it_are_filed_once() {
         // New ids keep growing after an import.
         let next = store.create_case(intake(None, WANGJING, "之后")).await.unwrap();
         assert!(next.case.id > created[1].case.id);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn catalogue_revisions_keep_every_entry_version_and_the_newest_is_in_force() {
+    each_store(async |engine, store| {
+        assert_eq!(store.current_reference().await.unwrap(), None, "[{engine}]");
+        let regions = gridline_geo::beijing();
+        let first = gridline_core::reference::Reference::builtin(&regions);
+        let files = first.files();
+        let id = store
+            .save_reference(
+                gridline_store::NewReferenceRevision {
+                    created_by: "gridline",
+                    note: Some("built-in"),
+                    files: &files,
+                    versions: first.catalogue.versions(),
+                    new_entry_versions: first.catalogue.iter().collect(),
+                },
+                now(),
+            )
+            .await
+            .unwrap();
+        // The administrator renames one entry: it alone gets version 2.
+        let renamed = files.catalogue.replace("name = \"暴露垃圾\"", "name = \"暴露垃圾（含满溢）\"");
+        let edited = gridline_core::reference::ReferenceFiles { catalogue: renamed, ..files.clone() };
+        let second = gridline_core::reference::Reference::from_files(&edited, &regions)
+            .unwrap()
+            .versioned_after(&first, &store.latest_entry_versions().await.unwrap());
+        assert_eq!(second.catalogue.get("S0102").unwrap().version, 2, "[{engine}]");
+        let changed: Vec<_> = second.catalogue.iter().filter(|e| e.version > 1).collect();
+        assert_eq!(changed.len(), 1, "[{engine}]");
+        let id2 = store
+            .save_reference(
+                gridline_store::NewReferenceRevision {
+                    created_by: "admin",
+                    note: None,
+                    files: &second.files(),
+                    versions: second.catalogue.versions(),
+                    new_entry_versions: changed,
+                },
+                now(),
+            )
+            .await
+            .unwrap();
+        assert!(id2 > id, "[{engine}]");
+        let current = store.current_reference().await.unwrap().unwrap();
+        assert_eq!((current.id, current.created_by.as_str()), (id2, "admin"), "[{engine}]");
+        assert_eq!(current.versions["S0102"], 2, "[{engine}]");
+        assert_eq!(current.files.catalogue, second.files().catalogue, "[{engine}]");
+        assert_eq!(store.entry_version("S0102", 1).await.unwrap().unwrap().name, "暴露垃圾", "[{engine}]");
+        let v2 = store.entry_version("S0102", 2).await.unwrap().unwrap();
+        assert_eq!((v2.name.as_str(), v2.version), ("暴露垃圾（含满溢）", 2), "[{engine}]");
+        assert_eq!(store.entry_version("S0102", 3).await.unwrap(), None, "[{engine}]");
+        assert_eq!(store.latest_entry_versions().await.unwrap()["S0102"], 2, "[{engine}]");
     })
     .await;
 }

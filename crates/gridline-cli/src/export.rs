@@ -1,0 +1,118 @@
+//! `gridline export cases --output FILE.csv [filters]`: every case the filters admit, as the
+//! analysts' CSV of `GET /api/v1/cases/export` (the same columns; see docs/import-export.md).
+//! The command line is the administrator's: it sees every case.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
+use gridline_core::case::{CaseStatus, Channel};
+use gridline_server::export::{Exporter, csv_stream};
+use gridline_store::{CaseFilter, Store, Visibility};
+use jiff::Timestamp;
+
+use crate::Database;
+
+#[derive(Subcommand)]
+pub enum ExportCommand {
+    /// Export cases to CSV (UTF-8 with a byte-order mark, for Excel).
+    Cases {
+        /// The file to write; `-` for standard output.
+        #[arg(long)]
+        output: PathBuf,
+        /// Only csv for now.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        channel: Option<String>,
+        #[arg(long)]
+        category: Option<String>,
+        /// A region code: the region and everything inside it.
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long)]
+        unit: Option<String>,
+        /// Only cases past their deadline (true) or not (false).
+        #[arg(long)]
+        overdue: Option<bool>,
+        /// Received on or after this Beijing date (2026-01-31).
+        #[arg(long)]
+        from: Option<jiff::civil::Date>,
+        /// Received on or before this Beijing date.
+        #[arg(long)]
+        to: Option<jiff::civil::Date>,
+        #[command(flatten)]
+        database: Database,
+    },
+}
+
+pub async fn run(command: ExportCommand) -> anyhow::Result<()> {
+    let ExportCommand::Cases { output, format, status, channel, category, region, unit, overdue, from, to, database } = command;
+    if format != "csv" {
+        bail!("--format is csv, not {format:?}");
+    }
+    let now = Timestamp::now();
+    let zone = gridline_core::calendar::WorkCalendar::china().time_zone().clone();
+    let regions = Arc::new(gridline_geo::beijing());
+    let mut filter = CaseFilter::new(Visibility::All, now);
+    filter.status = status.map(|s| CaseStatus::parse(&s).with_context(|| format!("unknown status {s:?}"))).transpose()?;
+    filter.channel = channel.map(|c| Channel::parse(&c).with_context(|| format!("unknown channel {c:?}"))).transpose()?;
+    let store = database.open().await?;
+    let (reference, _) = gridline_server::reference_in_force(&store, &regions).await?;
+    let catalogue = Arc::new(reference.catalogue);
+    if let Some(code) = &category
+        && catalogue.get(code).is_none()
+    {
+        bail!("unknown category {code:?}");
+    }
+    filter.category = category;
+    if let Some(code) = region {
+        let found = regions.get(&code).with_context(|| format!("unknown region {code:?}"))?;
+        filter.region_prefix = Some(found.code_prefix().to_owned());
+    }
+    filter.overdue = overdue;
+    filter.received_from = from.map(|d| d.to_zoned(zone.clone()).map(|z| z.timestamp())).transpose()?;
+    filter.received_to = to.map(|d| d.tomorrow().and_then(|t| t.to_zoned(zone.clone())).map(|z| z.timestamp())).transpose()?;
+    let units = store.units().await?;
+    if let Some(code) = &unit
+        && !units.iter().any(|u| &u.code == code)
+    {
+        bail!("unknown unit {code:?}");
+    }
+    filter.unit = unit;
+    let exporter = Exporter::new(catalogue, regions, units, now);
+    let (rows, bytes) = if output.as_os_str() == "-" {
+        write_csv(&store, exporter, &filter, std::io::stdout().lock()).await?
+    } else {
+        let file = std::fs::File::create(&output).with_context(|| format!("creating {}", output.display()))?;
+        write_csv(&store, exporter, &filter, std::io::BufWriter::with_capacity(1 << 20, file)).await?
+    };
+    store.close().await;
+    eprintln!("exported {rows} cases ({bytes} bytes)");
+    Ok(())
+}
+
+/// Writes the CSV of every case the filter admits; returns (cases, bytes).
+pub async fn write_csv(store: &Store, exporter: Exporter, filter: &CaseFilter, mut out: impl Write) -> anyhow::Result<(u64, u64)> {
+    let total = store.list_cases(&CaseFilter { page_size: 1, ..filter.clone() }).await?.total;
+    let progress = indicatif::ProgressBar::new(u64::try_from(total).unwrap_or(0));
+    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        progress.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let mut chunks = csv_stream(store, exporter, filter);
+    let (mut rows, mut bytes) = (0u64, 0u64);
+    while let Some(chunk) = chunks.recv().await {
+        let chunk = chunk?;
+        rows += chunk.cases as u64;
+        bytes += chunk.bytes.len() as u64;
+        out.write_all(&chunk.bytes).context("writing the export")?;
+        progress.set_position(rows);
+    }
+    out.flush().context("writing the export")?;
+    progress.finish_and_clear();
+    Ok((rows, bytes))
+}

@@ -1,0 +1,273 @@
+//! Analytics over the rollups: rankings (月排名) with the interview list and the notice's
+//! figures, the three rates of a unit or region, high-frequency problems with spikes, and
+//! campaigns (专项整治) with their effect.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use gridline_core::actor::Role;
+use gridline_core::campaign::{Campaign, NewCampaign, effect};
+use gridline_core::case::Channel;
+use gridline_core::hotspots::{problems, spikes};
+use gridline_core::period::Period;
+use gridline_core::ranking::{Contender, notice, rank};
+use gridline_core::rates::{RateConfig, Rates};
+use gridline_core::region::RegionLevel;
+use gridline_store::RateLevel;
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth::SignedIn;
+use crate::error::ApiError;
+use crate::{ApiJson, AppState};
+
+/// The most rows an interview list or a top list may ask for.
+const MAX_LIST: u32 = 50;
+
+fn parse_period(text: Option<&str>) -> Result<Period, ApiError> {
+    let text = text.ok_or_else(|| ApiError::invalid("period", "give period=YYYY-MM (or YYYY-MM..YYYY-MM)"))?;
+    Ok(Period::parse(text)?)
+}
+
+fn parse_level(text: Option<&str>) -> Result<RateLevel, ApiError> {
+    match text.unwrap_or("street") {
+        "street" => Ok(RateLevel::Street),
+        "district" => Ok(RateLevel::District),
+        "unit" => Ok(RateLevel::Unit),
+        other => Err(ApiError::invalid("level", format!("unknown level {other:?}; one of street, district, unit"))),
+    }
+}
+
+fn parse_n(field: &str, text: Option<&str>, default: u32) -> Result<usize, ApiError> {
+    let Some(text) = text else { return Ok(default as usize) };
+    text.parse::<u32>()
+        .ok()
+        .filter(|n| (1..=MAX_LIST).contains(n))
+        .map(|n| n as usize)
+        .ok_or_else(|| ApiError::invalid(field, format!("{field} is a whole number from 1 to {MAX_LIST}, not {text:?}")))
+}
+
+impl AppState {
+    /// The region's code prefix, or a 422 naming the unknown region.
+    fn region_prefix(&self, code: &str) -> Result<String, ApiError> {
+        let region = self.regions.get(code).ok_or_else(|| ApiError::invalid("region", format!("unknown region {code:?}")))?;
+        Ok(match region.level {
+            RegionLevel::City => String::new(),
+            _ => region.code_prefix().to_owned(),
+        })
+    }
+
+    fn contender_name(&self, level: RateLevel, code: &str) -> String {
+        match level {
+            RateLevel::Unit => self.unit(code).map(|u| u.name),
+            RateLevel::District => self.regions.get(&format!("{code}000000")).map(|r| r.name.clone()),
+            RateLevel::Street => self.regions.get(code).map(|r| r.name.clone()),
+        }
+        .unwrap_or_else(|| code.to_owned())
+    }
+
+    async fn contenders(&self, period: Period, level: RateLevel, region: Option<&str>) -> Result<Vec<Contender>, ApiError> {
+        let counts = self.store.rate_counts(period, level, region).await?;
+        Ok(counts
+            .into_iter()
+            .map(|(code, counts)| Contender { name: self.contender_name(level, &code), code, counts })
+            .collect())
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RankingQuery {
+    period: Option<String>,
+    level: Option<String>,
+    region: Option<String>,
+    bottom: Option<String>,
+}
+
+/// `GET /api/v1/rankings?period=YYYY-MM&level=street|district|unit&region=CODE&bottom=N`
+pub async fn rankings(
+    State(state): State<Arc<AppState>>,
+    _who: SignedIn,
+    query: Result<Query<RankingQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(query) = query?;
+    let period = parse_period(query.period.as_deref())?;
+    let level = parse_level(query.level.as_deref())?;
+    let region = query.region.as_deref().map(|r| state.region_prefix(r)).transpose()?;
+    let bottom = parse_n("bottom", query.bottom.as_deref(), 3)?;
+    let config = RateConfig::default();
+    let previous = period.previous();
+    let rows = rank(
+        &state.contenders(period, level, region.as_deref()).await?,
+        &state.contenders(previous, level, region.as_deref()).await?,
+        &config,
+    );
+    let notice = notice(&rows, bottom);
+    Ok(Json(json!({
+        "period": period, "previous_period": previous,
+        "level": query.level.as_deref().unwrap_or("street"),
+        "weights": config,
+        "items": rows,
+        "interview": notice.interview,
+        "notice": notice,
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RatesQuery {
+    period: Option<String>,
+    region: Option<String>,
+    unit: Option<String>,
+}
+
+/// `GET /api/v1/rates?period=…&region=CODE&unit=CODE`: the three rates and the digital
+/// city-management rates with the counts behind them.
+pub async fn rates(
+    State(state): State<Arc<AppState>>,
+    _who: SignedIn,
+    query: Result<Query<RatesQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(query) = query?;
+    let period = parse_period(query.period.as_deref())?;
+    let region = query.region.as_deref().map(|r| state.region_prefix(r)).transpose()?;
+    if let Some(unit) = query.unit.as_deref()
+        && state.unit(unit).is_none()
+    {
+        return Err(ApiError::invalid("unit", format!("unknown unit {unit:?}")));
+    }
+    let counts = state.store.rate_total(period, region.as_deref(), query.unit.as_deref()).await?;
+    let config = RateConfig::default();
+    Ok(Json(json!({
+        "period": period, "region": query.region, "unit": query.unit,
+        "rates": Rates::of(&counts, &config), "counts": counts, "weights": config,
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HotspotQuery {
+    period: Option<String>,
+    region: Option<String>,
+    channel: Option<String>,
+    limit: Option<String>,
+}
+
+/// `GET /api/v1/hotspots?period=…&region=CODE&channel=hotline&limit=N`: the most frequent
+/// problems with their change against the period before and last year, and the spikes of the
+/// period's last month.
+pub async fn hotspots(
+    State(state): State<Arc<AppState>>,
+    _who: SignedIn,
+    query: Result<Query<HotspotQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(query) = query?;
+    let period = parse_period(query.period.as_deref())?;
+    let region = query.region.as_deref().map(|r| state.region_prefix(r)).transpose()?;
+    let channel = query
+        .channel
+        .as_deref()
+        .map(|c| Channel::parse(c).ok_or_else(|| ApiError::invalid("channel", format!("unknown channel {c:?}"))))
+        .transpose()?;
+    let limit = parse_n("limit", query.limit.as_deref(), 20)?;
+    let (first, last) = (period.same_period_last_year().first, period.last);
+    let rows = state.store.volume(first, last, region.as_deref(), channel).await?;
+    let reference = state.reference();
+    let name = |code: &str| reference.catalogue.get(code).map(|e| e.name.clone());
+    let items: Vec<Value> = problems(period, &rows)
+        .into_iter()
+        .take(limit)
+        .map(|p| {
+            let mut v = json!(p);
+            v["name"] = json!(name(&p.category));
+            v
+        })
+        .collect();
+    let spiking: Vec<Value> = spikes(period.last, &rows)
+        .into_iter()
+        .map(|s| {
+            let mut v = json!(s);
+            v["name"] = json!(name(&s.category));
+            v
+        })
+        .collect();
+    Ok(Json(json!({ "period": period, "region": query.region, "items": items, "spikes": spiking })))
+}
+
+fn may_run_campaigns(role: Role) -> bool {
+    matches!(role, Role::Supervisor | Role::Admin)
+}
+
+impl AppState {
+    async fn campaign_json(&self, campaign: &Campaign) -> Result<Value, ApiError> {
+        let period = campaign.period;
+        // One query covers the campaign, the period before and the same period last year.
+        let first = period.same_period_last_year().first.min(period.previous().first);
+        let rows = self.store.volume(first, period.last, None, Some(Channel::Hotline)).await?;
+        let rows: Vec<_> = rows.into_iter().filter(|r| campaign.covers(&r.category, &r.region)).collect();
+        Ok(json!({
+            "id": campaign.id, "theme": campaign.theme, "entries": campaign.entries,
+            "regions": campaign.regions, "period": period, "effect": effect(campaign, &rows),
+        }))
+    }
+}
+
+/// `POST /api/v1/campaigns` `{theme, entries, regions, first_month, last_month}`
+pub async fn create_campaign(
+    State(state): State<Arc<AppState>>,
+    who: SignedIn,
+    ApiJson(new): ApiJson<NewCampaign>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    if !may_run_campaigns(who.actor.role) {
+        return Err(ApiError::Forbidden(format!("role {} may not declare campaigns", who.actor.role.as_str())));
+    }
+    let (theme, entries, regions, period) = new.validate()?;
+    for entry in &entries {
+        if state.reference().catalogue.get(entry).is_none() {
+            return Err(ApiError::invalid("entries", format!("unknown catalogue entry {entry:?}")));
+        }
+    }
+    for region in &regions {
+        if state.regions.get(region).is_none() {
+            return Err(ApiError::invalid("regions", format!("unknown region {region:?}")));
+        }
+    }
+    let campaign = state.store.create_campaign(&theme, &entries, &regions, period, who.actor.user_id, Timestamp::now()).await?;
+    Ok((StatusCode::CREATED, Json(state.campaign_json(&campaign).await?)))
+}
+
+/// `GET /api/v1/campaigns`: every campaign with its effect.
+pub async fn campaigns(State(state): State<Arc<AppState>>, _who: SignedIn) -> Result<Json<Value>, ApiError> {
+    let mut items = Vec::new();
+    for campaign in state.store.campaigns().await? {
+        items.push(state.campaign_json(&campaign).await?);
+    }
+    Ok(Json(json!({ "items": items })))
+}
+
+/// `GET /api/v1/campaigns/{id}`
+pub async fn campaign(
+    State(state): State<Arc<AppState>>,
+    _who: SignedIn,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Path(id) = path?;
+    let id: i64 = id.parse().ok().filter(|n| *n > 0).ok_or_else(|| ApiError::BadRequest(format!("campaign id must be a positive number, not {id:?}")))?;
+    let campaign = state.store.campaign(id).await?.ok_or_else(|| ApiError::NotFound(format!("campaign {id} not found")))?;
+    Ok(Json(state.campaign_json(&campaign).await?))
+}
+
+/// The routes of this module, merged into `/api/v1`.
+pub fn routes() -> axum::Router<Arc<AppState>> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/rankings", get(rankings))
+        .route("/rates", get(rates))
+        .route("/hotspots", get(hotspots))
+        .route("/campaigns", get(campaigns).post(create_campaign))
+        .route("/campaigns/{id}", get(campaign))
+}

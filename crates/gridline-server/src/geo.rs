@@ -1,0 +1,167 @@
+//! Geography under `/api/v1/geo`: locate a point, geocode an address, teach the gazetteer an
+//! address, and the district and street boundaries for the web map. Also the one call the case
+//! intake makes to place a new case.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::Query;
+use axum::extract::rejection::QueryRejection;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Json;
+use gridline_core::actor::Role;
+use gridline_core::case::Intake;
+use gridline_geo::{Crs, DEFAULT_THRESHOLD, Geography, LatLon};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth::SignedIn;
+use crate::error::ApiError;
+use crate::{ApiJson, AppState};
+
+/// A case's street is taken from its address only with at least this confidence: a road named
+/// after a street (~0.55) is not enough to route on, the street or community named is.
+pub const INTAKE_GEOCODE_THRESHOLD: f64 = 0.6;
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/geo/locate", get(locate))
+        .route("/geo/geocode", get(geocode))
+        .route("/geo/addresses", post(learn))
+        .route("/geo/districts.geojson", get(districts))
+        .route("/geo/streets.geojson", get(streets))
+}
+
+/// Builds the geography before the first request needs it (about half a second).
+pub fn prepare() {
+    Geography::beijing();
+}
+
+/// Places a new case: a case with a location but no region gets the point's street; one with only
+/// an address gets the street (or district) its address names with enough confidence. A case
+/// with both a location and an address teaches the gazetteer the address.
+pub fn place(intake: &mut Intake) {
+    let geo = Geography::beijing();
+    let point = intake.location.map(|p| LatLon { lat: p.lat, lon: p.lon });
+    if let (Some(point), Some(address)) = (point, &intake.address) {
+        geo.learn(address, point);
+    }
+    if intake.region.is_some() {
+        return;
+    }
+    intake.region = match (point, &intake.address) {
+        (Some(point), _) => geo.street_at(point).map(str::to_owned),
+        (None, Some(address)) => geo
+            .geocode(address, INTAKE_GEOCODE_THRESHOLD)
+            .ok()
+            .and_then(|g| g.street.or(g.district))
+            .map(|r| r.code),
+        (None, None) => None,
+    };
+}
+
+fn number(field: &str, text: Option<&str>, range: std::ops::RangeInclusive<f64>) -> Result<f64, ApiError> {
+    let text = text.ok_or_else(|| ApiError::invalid(field, format!("{field} is required")))?;
+    let value = text.trim().parse::<f64>().map_err(|_| ApiError::invalid(field, format!("{field} must be a number, not {text:?}")))?;
+    in_range(field, value, range)
+}
+
+fn in_range(field: &str, value: f64, range: std::ops::RangeInclusive<f64>) -> Result<f64, ApiError> {
+    if value.is_finite() && range.contains(&value) {
+        Ok(value)
+    } else {
+        Err(ApiError::invalid(field, format!("{field} must be from {} to {}, not {value}", range.start(), range.end())))
+    }
+}
+
+fn crs(text: Option<&str>) -> Result<Crs, ApiError> {
+    match text {
+        None => Ok(Crs::Wgs84),
+        Some(t) => Crs::parse(t).ok_or_else(|| ApiError::invalid("crs", format!("unknown coordinate system {t:?}; one of wgs84, gcj02, bd09"))),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocateQuery {
+    lat: Option<String>,
+    lon: Option<String>,
+    crs: Option<String>,
+}
+
+/// `GET /api/v1/geo/locate?lat=&lon=&crs=wgs84|gcj02|bd09`: the district and street of a point;
+/// outside Beijing is `inside: false` with null levels.
+async fn locate(_who: SignedIn, query: Result<Query<LocateQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+    let Query(q) = query?;
+    let point = LatLon { lat: number("lat", q.lat.as_deref(), -90.0..=90.0)?, lon: number("lon", q.lon.as_deref(), -180.0..=180.0)? };
+    let located = Geography::beijing().locate(point, crs(q.crs.as_deref())?);
+    Ok(Json(serde_json::to_value(located).map_err(|e| ApiError::Internal(e.to_string()))?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GeocodeQuery {
+    address: Option<String>,
+    threshold: Option<String>,
+}
+
+/// `GET /api/v1/geo/geocode?address=&threshold=`: district, street and community named by an
+/// address, each null when unknown, with `confidence` and `candidates`.
+async fn geocode(_who: SignedIn, query: Result<Query<GeocodeQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+    let Query(q) = query?;
+    let threshold = match q.threshold.as_deref() {
+        None => DEFAULT_THRESHOLD,
+        Some(t) => number("threshold", Some(t), 0.0..=1.0)?,
+    };
+    let address = q.address.ok_or_else(|| ApiError::invalid("address", "address is required"))?;
+    let answer = Geography::beijing().geocode(&address, threshold).map_err(|e| ApiError::invalid("address", e.to_string()))?;
+    Ok(Json(serde_json::to_value(answer).map_err(|e| ApiError::Internal(e.to_string()))?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnownAddress {
+    address: String,
+    lat: f64,
+    lon: f64,
+    #[serde(default)]
+    crs: Option<String>,
+}
+
+/// `POST /api/v1/geo/addresses` `{"address", "lat", "lon", "crs"?}`: teaches the gazetteer where an
+/// address is (dispatchers, supervisors and administrators; cases teach it too).
+async fn learn(who: SignedIn, ApiJson(known): ApiJson<KnownAddress>) -> Result<Json<Value>, ApiError> {
+    if !matches!(who.actor.role, Role::Admin | Role::Supervisor | Role::Dispatcher) {
+        return Err(ApiError::Forbidden(format!("role {} may not teach the gazetteer", who.actor.role.as_str())));
+    }
+    let lat = in_range("lat", known.lat, -90.0..=90.0)?;
+    let lon = in_range("lon", known.lon, -180.0..=180.0)?;
+    let geo = Geography::beijing();
+    let located = geo.locate(LatLon { lat, lon }, crs(known.crs.as_deref())?);
+    if !located.inside {
+        return Err(ApiError::invalid("lat", "the point is outside Beijing"));
+    }
+    let address = known.address.trim();
+    if address.is_empty() || address.chars().count() > gridline_geo::gazetteer::MAX_ADDRESS_CHARS {
+        return Err(ApiError::invalid("address", "address must be 1–300 characters"));
+    }
+    let learned = geo.learn(address, located.wgs84);
+    Ok(Json(json!({ "learned": learned, "street": located.street, "district": located.district })))
+}
+
+fn geojson(body: &'static str) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/geo+json"), (header::CACHE_CONTROL, "public, max-age=86400")], body)
+}
+
+/// `GET /api/v1/geo/districts.geojson`: the 16 districts, simplified to ~50 m, properties `code`, `name`.
+async fn districts(_who: SignedIn) -> impl IntoResponse {
+    geojson(gridline_geo::DISTRICTS_WEB_GEOJSON)
+}
+
+/// `GET /api/v1/geo/streets.geojson`: the 343 streets/townships with boundaries, simplified to
+/// ~50 m, properties `code`, `name`, `district`.
+async fn streets(_who: SignedIn) -> impl IntoResponse {
+    geojson(gridline_geo::STREETS_WEB_GEOJSON)
+}

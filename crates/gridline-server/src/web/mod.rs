@@ -1,0 +1,318 @@
+//! The web workbench: one page per role's day's work, the case page and the dashboard, all drawn
+//! in the browser from the JSON API (`web/assets/app.js`), Chinese first with English switchable.
+//!
+//! Pages are guarded on the server: the sign-in page sets an `HttpOnly`, `SameSite=Strict`
+//! session cookie, and each page checks the cookie's user and role before it is served (a wrong
+//! role gets 403, nobody signed in is sent to the sign-in page). The page hands the same session
+//! token to its script, which calls the API with `Authorization: Bearer`; the API itself never
+//! reads the cookie, so a cross-site request cannot act with it.
+
+mod assets;
+pub mod dashboard;
+
+use std::sync::Arc;
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use gridline_core::actor::Role;
+
+use crate::auth::{self, Credentials, SignedIn};
+use crate::error::ApiError;
+use crate::{ApiJson, AppState};
+
+/// The session cookie of the web pages.
+const COOKIE: &str = "gridline_session";
+
+/// A page of the workbench: its path, the roles that may open it, and the script view that
+/// draws it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Page {
+    Operator,
+    Grid,
+    Dispatcher,
+    Unit,
+    Supervisor,
+    Admin,
+    Dashboard,
+    Case,
+}
+
+impl Page {
+    /// The name the script draws the page by.
+    fn view(self) -> &'static str {
+        match self {
+            Page::Operator => "operator",
+            Page::Grid => "grid",
+            Page::Dispatcher => "dispatcher",
+            Page::Unit => "unit",
+            Page::Supervisor => "supervisor",
+            Page::Admin => "admin",
+            Page::Dashboard => "dashboard",
+            Page::Case => "case",
+        }
+    }
+
+    /// Who may open the page. Administrators may open every page; the case page and the
+    /// dashboard are open to every role, and show only what the API lets the user see.
+    pub fn admits(self, role: Role) -> bool {
+        role == Role::Admin
+            || match self {
+                Page::Operator => role == Role::HotlineOperator,
+                Page::Grid => matches!(role, Role::GridWorker | Role::Inspector),
+                Page::Dispatcher => role == Role::Dispatcher,
+                Page::Unit => matches!(role, Role::HandlingUnit | Role::MemberUnit),
+                Page::Supervisor => role == Role::Supervisor,
+                Page::Admin => false,
+                Page::Dashboard | Page::Case => true,
+            }
+    }
+
+    /// Where a role starts its day.
+    pub fn home_of(role: Role) -> Page {
+        match role {
+            Role::HotlineOperator => Page::Operator,
+            Role::GridWorker | Role::Inspector => Page::Grid,
+            Role::Dispatcher => Page::Dispatcher,
+            Role::HandlingUnit | Role::MemberUnit => Page::Unit,
+            Role::Supervisor => Page::Supervisor,
+            Role::Admin => Page::Dashboard,
+        }
+    }
+
+    pub fn path(self) -> &'static str {
+        match self {
+            Page::Operator => "/operator",
+            Page::Grid => "/grid",
+            Page::Dispatcher => "/dispatcher",
+            Page::Unit => "/unit",
+            Page::Supervisor => "/supervisor",
+            Page::Admin => "/admin",
+            Page::Dashboard => "/dashboard",
+            Page::Case => "/cases",
+        }
+    }
+}
+
+/// The routes of the web UI, merged beside `/api/v1`.
+pub fn routes() -> Router<Arc<AppState>> {
+    let mut router = Router::new()
+        .route("/", get(start))
+        .route("/login", get(login_page))
+        .route("/logout", post(sign_out))
+        .route("/web/session", post(sign_in))
+        .route("/cases/{id}", get(case_page))
+        .route("/assets/{name}", get(assets::asset));
+    for page in [Page::Operator, Page::Grid, Page::Dispatcher, Page::Unit, Page::Supervisor, Page::Admin, Page::Dashboard] {
+        router = router.route(page.path(), get(move |state: State<Arc<AppState>>, headers: HeaderMap, uri: Uri| guarded(state, headers, uri, page)));
+    }
+    router
+}
+
+/// The session token of the page request's cookie, if any.
+fn cookie_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, value)| *name == COOKIE && !value.is_empty())
+        .map(|(_, value)| value)
+}
+
+/// Who sent a page request: `None` when nobody (or an expired session) is signed in.
+async fn page_user(state: &AppState, headers: &HeaderMap) -> Result<Option<(String, SignedIn)>, ApiError> {
+    let Some(token) = cookie_token(headers) else { return Ok(None) };
+    match state.signed_in(token).await {
+        Ok(who) => Ok(Some((token.to_owned(), who))),
+        Err(ApiError::Unauthorized(_)) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
+/// `GET /`: the signed-in user's own workbench, or the sign-in page.
+async fn start(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result<Response, ApiError> {
+    Ok(match page_user(&state, &headers).await? {
+        Some((_, who)) => Redirect::to(Page::home_of(who.actor.role).path()).into_response(),
+        None => Redirect::to("/login").into_response(),
+    })
+}
+
+async fn login_page() -> Response {
+    html(StatusCode::OK, &shell("login", None, None))
+}
+
+/// A role-guarded page: the sign-in page for nobody, 403 for a wrong role.
+async fn guarded(State(state): State<Arc<AppState>>, headers: HeaderMap, uri: Uri, page: Page) -> Result<Response, ApiError> {
+    serve_page(&state, &headers, &uri, page).await
+}
+
+/// `GET /cases/{id}`: the case page; the case itself comes from the API, which answers 404 for a
+/// case the user may not see.
+async fn case_page(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    uri: Uri,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let Path(id) = path?;
+    if !id.parse::<i64>().is_ok_and(|id| id > 0) {
+        return Ok(html(StatusCode::NOT_FOUND, &shell("missing", None, None)));
+    }
+    serve_page(&state, &headers, &uri, Page::Case).await
+}
+
+async fn serve_page(state: &AppState, headers: &HeaderMap, uri: &Uri, page: Page) -> Result<Response, ApiError> {
+    let Some((token, who)) = page_user(state, headers).await? else {
+        let back = uri.path_and_query().map_or("/", |p| p.as_str());
+        return Ok(Redirect::to(&format!("/login?next={}", percent_encode(back))).into_response());
+    };
+    if !page.admits(who.actor.role) {
+        return Ok(html(StatusCode::FORBIDDEN, &shell("forbidden", Some(&token), Some(&who))));
+    }
+    Ok(html(StatusCode::OK, &shell(page.view(), Some(&token), Some(&who))))
+}
+
+/// `POST /web/session`: signs in like `POST /api/v1/session` and also sets the page cookie.
+async fn sign_in(state: State<Arc<AppState>>, credentials: ApiJson<Credentials>) -> Result<Response, ApiError> {
+    let (status, Json(session)) = auth::sign_in(state, credentials).await?;
+    let cookie = format!("{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}", session.token, auth::SESSION_HOURS * 3600);
+    let home = Page::home_of(session.user.role).path();
+    let mut body = serde_json::to_value(&session).map_err(|e| ApiError::Internal(e.to_string()))?;
+    body["home"] = home.into();
+    let mut response = (status, Json(body)).into_response();
+    response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(|e| ApiError::Internal(e.to_string()))?);
+    Ok(response)
+}
+
+/// `POST /logout`: ends the cookie's session (if any) and forgets the cookie.
+async fn sign_out(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result<Response, ApiError> {
+    if let Some((_, who)) = page_user(&state, &headers).await? {
+        auth::sign_out(State(state.clone()), who).await?;
+    }
+    let mut response = Redirect::to("/login").into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, HeaderValue::from_static("gridline_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"));
+    Ok(response)
+}
+
+/// The HTML every page shares; the script draws the page named `view` into `<main>`.
+fn shell(view: &str, token: Option<&str>, who: Option<&SignedIn>) -> String {
+    let token = token.map(|t| format!(r#"<meta name="gridline-token" content="{}">"#, escape_html(t))).unwrap_or_default();
+    let user = who
+        .map(|who| {
+            let user = serde_json::json!({
+                "username": who.actor.username,
+                "display_name": who.display_name,
+                "role": who.actor.role,
+                "unit": who.actor.unit,
+                "home": Page::home_of(who.actor.role).path(),
+            });
+            format!(r#"<meta name="gridline-user" content="{}">"#, escape_html(&user.to_string()))
+        })
+        .unwrap_or_default();
+    format!(
+        r##"<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>gridline 创城网格</title>
+{token}{user}
+<link rel="stylesheet" href="/assets/app.css">
+<script src="/assets/echarts.min.js" defer></script>
+<script src="/assets/app.js" defer></script>
+</head>
+<body data-view="{view}">
+<a class="skip" href="#main">跳到正文 / Skip to content</a>
+<header id="top"></header>
+<main id="main" tabindex="-1"><noscript>gridline 的页面需要 JavaScript。 The gridline pages need JavaScript.</noscript></main>
+</body>
+</html>
+"##
+    )
+}
+
+fn html(status: StatusCode, body: &str) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::REFERRER_POLICY, "same-origin"),
+            // Everything the pages use is served from here: no CDN, no tile server. Photos are
+            // references the reporters gave, so images may come from elsewhere.
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'self'; img-src 'self' data: blob: http: https:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'",
+            ),
+        ],
+        body.to_owned(),
+    )
+        .into_response()
+}
+
+pub(crate) fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Percent-encodes everything but unreserved characters and `/`, for the `next` of a redirect.
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_role_may_open_its_own_home_and_only_admins_the_admin_page() {
+        for role in Role::ALL {
+            assert!(Page::home_of(role).admits(role), "{role:?}");
+            assert_eq!(Page::Admin.admits(role), role == Role::Admin, "{role:?}");
+        }
+        assert!(!Page::Dispatcher.admits(Role::HandlingUnit));
+        assert!(!Page::Operator.admits(Role::GridWorker));
+        assert!(!Page::Unit.admits(Role::Dispatcher));
+        assert!(!Page::Supervisor.admits(Role::HotlineOperator));
+    }
+
+    #[test]
+    fn the_session_cookie_is_found_among_others_and_empty_ones_are_ignored() {
+        let mut headers = HeaderMap::new();
+        headers.append(header::COOKIE, HeaderValue::from_static("theme=dark; gridline_session=abc123"));
+        assert_eq!(cookie_token(&headers), Some("abc123"));
+        let mut empty = HeaderMap::new();
+        empty.append(header::COOKIE, HeaderValue::from_static("gridline_session=; other=1"));
+        assert_eq!(cookie_token(&empty), None);
+        assert_eq!(cookie_token(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn user_text_in_the_page_is_escaped() {
+        assert_eq!(escape_html(r#"<script>"x"&'y'"#), "&lt;script&gt;&quot;x&quot;&amp;&#39;y&#39;");
+        assert_eq!(percent_encode("/cases/12?x=1&y=二"), "/cases/12%3Fx%3D1%26y%3D%E4%BA%8C");
+    }
+}

@@ -1,0 +1,301 @@
+//! Rankings, rates, hotspots, campaigns and supervision over HTTP, on every engine under test.
+
+use gridline_core::actor::{Actor, Role};
+use gridline_core::calendar::WorkCalendar;
+use gridline_core::case::{CaseEvent, Change, Channel, Intake, Satisfaction};
+use gridline_core::sla::{LimitUnit, SlaClock, TimeLimit};
+use gridline_core::unit::{Unit, UnitKind};
+use gridline_server::{Application, hash_password};
+use gridline_store::testing::fresh_databases;
+use gridline_store::{NewUser, Store};
+use jiff::{SignedDuration, Timestamp};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "Wangjing-2024!";
+const WANGJING: &str = "110105026000";
+const DONGHUAMEN: &str = "110101001000";
+
+fn bj(text: &str) -> Timestamp {
+    let civil: jiff::civil::DateTime = text.parse().unwrap();
+    civil.to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap()).unwrap().timestamp()
+}
+
+/// A closed and called-back history: accepted after `accept_h` hours, handled in time.
+fn closed_loop(region: &str, unit: &str, day: &str, accept_h: i64, resolved: bool, satisfaction: Satisfaction) -> Vec<CaseEvent> {
+    let actor = Actor { user_id: 1, username: "admin".into(), role: Role::Admin, unit: None };
+    let start = bj(&format!("{day} 08:00"));
+    let at = |mins: i64| start + SignedDuration::from_mins(mins);
+    let intake = Intake {
+        channel: Channel::Hotline,
+        external_id: None,
+        category: Some("S0102".into()),
+        category_version: Some(1),
+        source: None,
+        emergency: false,
+        suggestion: None,
+        region: Some(region.into()),
+        title: "垃圾".into(),
+        description: "暴露垃圾".into(),
+        address: None,
+        location: None,
+        reporter: None,
+        photos: vec![],
+    };
+    let clock = SlaClock::start(WorkCalendar::china(), at(10), TimeLimit::new(72, LimitUnit::Hours));
+    let changes = vec![
+        (0, Change::Receive(intake)),
+        (5, Change::Register { category: "S0102".into(), category_version: 1, region: region.into(), note: None }),
+        (10, Change::Dispatch { unit: unit.into(), clock, note: None, rule: None }),
+        (10 + accept_h * 60, Change::Accept { note: None }),
+        (10 + accept_h * 60 + 60, Change::Handle { feedback: "已清理".into(), photos: vec![] }),
+        (10 + accept_h * 60 + 120, Change::Verify { passed: true, note: None }),
+        (10 + accept_h * 60 + 180, Change::Callback { resolved, satisfaction, note: None }),
+    ];
+    changes.into_iter().zip(1..).map(|((m, change), seq)| CaseEvent { seq, at: at(m), actor: actor.clone(), change }).collect()
+}
+
+struct Api {
+    base: String,
+    client: reqwest::Client,
+}
+
+impl Api {
+    async fn token(&self, user: &str) -> String {
+        let body: Value = self
+            .client
+            .post(format!("{}/session", self.base))
+            .json(&json!({"username": user, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        let r = self.client.get(format!("{}{path}", self.base)).bearer_auth(token).send().await.unwrap();
+        (r.status(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        let r = self.client.post(format!("{}{path}", self.base)).bearer_auth(token).json(&body).send().await.unwrap();
+        (r.status(), r.json().await.unwrap_or(Value::Null))
+    }
+}
+
+async fn each_server(test: impl AsyncFn(&'static str, Api, Store)) {
+    let dir = tempfile::tempdir().unwrap();
+    let hash = hash_password(PASSWORD).unwrap();
+    for (engine, url) in fresh_databases(dir.path()).await {
+        let store = Store::open(&url).await.unwrap();
+        let now = Timestamp::now();
+        for (code, region) in [("CY-WJ", WANGJING), ("DC-DHM", DONGHUAMEN)] {
+            let unit = Unit { code: code.into(), name: format!("{code} 街道办事处"), kind: UnitKind::StreetOffice, regions: vec![region.into()], types: vec![] };
+            store.put_unit(&unit, now).await.unwrap();
+        }
+        for (name, role, unit) in [("admin", Role::Admin, None), ("supervisor", Role::Supervisor, None), ("wj", Role::HandlingUnit, Some("CY-WJ")), ("dhm", Role::HandlingUnit, Some("DC-DHM"))] {
+            let user = NewUser { username: name.into(), display_name: name.into(), role, unit: unit.map(Into::into), password_hash: hash.clone() };
+            store.create_user(&user, now).await.unwrap();
+        }
+        // October: 望京 3 cases, 2 answered in time, all solved, one only basically satisfied.
+        // 东华门 2 cases, both in time, one unsolved and dissatisfied. November: one each.
+        let histories = vec![
+            closed_loop(WANGJING, "CY-WJ", "2026-10-05", 1, true, Satisfaction::Satisfied),
+            closed_loop(WANGJING, "CY-WJ", "2026-10-06", 30, true, Satisfaction::Satisfied),
+            closed_loop(WANGJING, "CY-WJ", "2026-10-07", 1, true, Satisfaction::BasicallySatisfied),
+            closed_loop(DONGHUAMEN, "DC-DHM", "2026-10-05", 1, true, Satisfaction::Satisfied),
+            closed_loop(DONGHUAMEN, "DC-DHM", "2026-10-06", 1, false, Satisfaction::Dissatisfied),
+            closed_loop(WANGJING, "CY-WJ", "2026-09-05", 1, false, Satisfaction::Dissatisfied),
+            closed_loop(DONGHUAMEN, "DC-DHM", "2026-09-05", 1, true, Satisfaction::Satisfied),
+        ];
+        store.import_histories(histories).await.unwrap();
+        let app = Application::build(store.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let base = format!("http://127.0.0.1:{}/api/v1", app.port());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until(async move {
+            let _ = stopped.await;
+        }));
+        test(engine, Api { base, client: reqwest::Client::new() }, store.clone()).await;
+        let _ = stop.send(());
+        let _ = server.await;
+    }
+}
+
+#[tokio::test]
+async fn the_monthly_street_ranking_by_hand() {
+    each_server(async |engine, api, _store| {
+        let token = api.token("wj").await;
+        let (status, body) = api.get(&token, "/rankings?period=2026-10&level=street").await;
+        assert_eq!(status, StatusCode::OK, "{engine}: {body}");
+        let items = body["items"].as_array().unwrap();
+        assert_eq!(items.len(), 2, "{engine}");
+        // 望京: response 2/3, resolution 3/3, satisfaction 3/3 → 0.1·66.67 + 45 + 45 = 96.67.
+        // 东华门: 2/2, 1/2, 1/2 → 10 + 22.5 + 22.5 = 55.
+        assert_eq!(items[0]["code"], WANGJING, "{engine}");
+        assert_eq!(items[0]["rank"], 1);
+        assert!((items[0]["score"].as_f64().unwrap() - (10.0 * 2.0 / 3.0 + 90.0)).abs() < 1e-6);
+        assert!((items[0]["response_rate"].as_f64().unwrap() - 200.0 / 3.0).abs() < 1e-6);
+        assert_eq!(items[0]["satisfaction_rate"], 100.0);
+        // September: 望京 0.1·100 + 0 + 0 = 10, 东华门 100 → 望京 gained one place.
+        assert_eq!(items[0]["movement"], 1, "{engine}");
+        assert_eq!(items[1]["code"], DONGHUAMEN);
+        assert_eq!(items[1]["movement"], -1);
+        assert_eq!(items[1]["score"], 55.0);
+        assert_eq!(body["interview"].as_array().unwrap().len(), 2);
+        let (_, one) = api.get(&token, "/rankings?period=2026-10&level=street&bottom=1").await;
+        assert_eq!(one["interview"][0]["code"], DONGHUAMEN);
+        let (_, units) = api.get(&token, "/rankings?period=2026-10&level=unit").await;
+        assert_eq!(units["items"][0]["code"], "CY-WJ");
+        assert_eq!(units["items"][0]["name"], "CY-WJ 街道办事处");
+        let (_, districts) = api.get(&token, "/rankings?period=2026-09..2026-10&level=district").await;
+        assert_eq!(districts["items"].as_array().unwrap().len(), 2, "{engine}");
+        let (_, empty) = api.get(&token, "/rankings?period=2020-01").await;
+        assert_eq!(empty["items"], json!([]));
+        for (query, status) in [
+            ("", StatusCode::UNPROCESSABLE_ENTITY),
+            ("?period=2026-13", StatusCode::UNPROCESSABLE_ENTITY),
+            ("?period=2026-10&level=city", StatusCode::UNPROCESSABLE_ENTITY),
+            ("?period=2026-10&region=999", StatusCode::UNPROCESSABLE_ENTITY),
+            ("?period=2026-10&bottom=0", StatusCode::UNPROCESSABLE_ENTITY),
+            ("?period=2026-10&sort=name", StatusCode::BAD_REQUEST),
+        ] {
+            let (got, body) = api.get(&token, &format!("/rankings{query}")).await;
+            assert_eq!(got, status, "{engine} {query}: {body}");
+            assert!(body["error"]["code"].is_string());
+        }
+        let (status, _) = api.get("nonsense", "/rankings?period=2026-10").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        // The rates of one unit and the digital city-management rates.
+        let (_, rates) = api.get(&token, "/rates?period=2026-10&unit=DC-DHM").await;
+        assert_eq!(rates["rates"]["resolution_rate"], 50.0, "{engine}");
+        assert_eq!(rates["rates"]["on_time_closure_rate"], 100.0);
+        assert_eq!(rates["counts"]["called_back"], 2);
+        let (status, _) = api.get(&token, "/rates?period=2026-10&unit=NOPE").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        // Hotspots of 朝阳 in October: 3 exposed-rubbish cases against 1 in September.
+        let (_, hot) = api.get(&token, "/hotspots?period=2026-10&region=110105000000").await;
+        assert_eq!(hot["items"][0]["category"], "S0102", "{engine}: {hot}");
+        assert_eq!(hot["items"][0]["count"], 3);
+        assert_eq!(hot["items"][0]["previous"], 1);
+        assert_eq!(hot["items"][0]["change_vs_previous"], 200.0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn campaigns_are_declared_by_supervisors_and_measured() {
+    each_server(async |engine, api, _store| {
+        let supervisor = api.token("supervisor").await;
+        let body = json!({"theme": "暴露垃圾专项整治", "entries": ["S01"], "regions": ["110105000000"], "first_month": "2026-10", "last_month": "2026-10"});
+        let (status, _) = api.post(&api.token("wj").await, "/campaigns", body.clone()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{engine}");
+        let (status, campaign) = api.post(&supervisor, "/campaigns", body).await;
+        assert_eq!(status, StatusCode::CREATED, "{engine}: {campaign}");
+        // 朝阳 hotline: 3 in October against 1 in September (+200 %); none a year before.
+        assert_eq!(campaign["effect"]["count"], 3);
+        assert_eq!(campaign["effect"]["previous"]["count"], 1);
+        assert_eq!(campaign["effect"]["previous"]["change_percent"], 200.0);
+        assert_eq!(campaign["effect"]["last_year"]["change_percent"], Value::Null);
+        let id = campaign["id"].as_i64().unwrap();
+        let (_, again) = api.get(&supervisor, &format!("/campaigns/{id}")).await;
+        assert_eq!(again["effect"], campaign["effect"]);
+        let (_, all) = api.get(&supervisor, "/campaigns").await;
+        assert_eq!(all["items"].as_array().unwrap().len(), 1);
+        let (status, _) = api.get(&supervisor, "/campaigns/999").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _) = api.get(&supervisor, "/campaigns/x").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        for bad in [
+            json!({"theme": "x", "entries": ["9999"], "first_month": "2026-10", "last_month": "2026-10"}),
+            json!({"theme": "x", "entries": ["S01"], "regions": ["1"], "first_month": "2026-10", "last_month": "2026-10"}),
+            json!({"theme": " ", "entries": ["S01"], "first_month": "2026-10", "last_month": "2026-10"}),
+            json!({"theme": "x", "entries": ["S01"], "first_month": "2026-10", "last_month": "2026-09"}),
+            json!({"theme": "x", "entries": ["S01"], "first_month": "2026-10", "last_month": "2026-10", "budget": 1}),
+        ] {
+            let (status, err) = api.post(&supervisor, "/campaigns", bad.clone()).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{engine} {bad}: {err}");
+        }
+        let (_, all) = api.get(&supervisor, "/campaigns").await;
+        assert_eq!(all["items"].as_array().unwrap().len(), 1, "nothing half-written");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn supervision_orders_are_answered_once_by_the_supervised() {
+    each_server(async |engine, api, _store| {
+        let supervisor = api.token("supervisor").await;
+        let wj = api.token("wj").await;
+        let deadline = (Timestamp::now() + SignedDuration::from_hours(48)).to_string();
+        let order = json!({"target_kind": "unit", "target": "CY-WJ", "level": "key", "note": "暴露垃圾反复出现", "deadline": deadline});
+        let (status, _) = api.post(&wj, "/supervision/orders", order.clone()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, created) = api.post(&supervisor, "/supervision/orders", order).await;
+        assert_eq!(status, StatusCode::CREATED, "{engine}: {created}");
+        assert_eq!(created["state"], "awaiting_reply");
+        let id = created["id"].as_i64().unwrap();
+        for bad in [
+            json!({"target_kind": "unit", "target": "NOPE", "note": "n", "deadline": deadline}),
+            json!({"target_kind": "case", "target": "424242", "note": "n", "deadline": deadline}),
+            json!({"target_kind": "place", "target": "阜通东大街", "note": "n", "deadline": "2020-01-01T00:00:00Z"}),
+            json!({"target_kind": "street", "target": "x", "note": "n", "deadline": deadline}),
+        ] {
+            let (status, err) = api.post(&supervisor, "/supervision/orders", bad.clone()).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{engine} {bad}: {err}");
+        }
+        let (_, board) = api.get(&supervisor, "/supervision/board").await;
+        assert_eq!(board["open_orders"], 1, "{engine}: {board}");
+        assert_eq!(board["orders_by_level"]["key"], 1);
+        assert_eq!(board["orders_by_unit"]["CY-WJ"], 1);
+        assert_eq!(board["orders_by_age"]["under_1_day"], 1);
+        let (status, _) = api.post(&api.token("dhm").await, &format!("/supervision/orders/{id}/reply"), json!({"reply": "不是我们"})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _) = api.post(&wj, &format!("/supervision/orders/{id}/reply"), json!({"reply": "  "})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let (status, replied) = api.post(&wj, &format!("/supervision/orders/{id}/reply"), json!({"reply": "已清理并安排每日巡查"})).await;
+        assert_eq!(status, StatusCode::OK, "{engine}: {replied}");
+        assert_eq!(replied["state"], "replied");
+        let (status, _) = api.post(&wj, &format!("/supervision/orders/{id}/reply"), json!({"reply": "again"})).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        let (status, _) = api.post(&wj, "/supervision/orders/999/reply", json!({"reply": "x"})).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (_, open) = api.get(&supervisor, "/supervision/orders?open=true").await;
+        assert_eq!(open["items"], json!([]));
+        let (status, _) = api.get(&supervisor, "/supervision/orders?open=maybe").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_sweep_reminds_an_overdue_case_once() {
+    each_server(async |engine, api, store| {
+        // A case dispatched three days ago with a two-hour limit: overdue.
+        let actor = Actor { user_id: 1, username: "admin".into(), role: Role::Admin, unit: None };
+        let start = Timestamp::now() - SignedDuration::from_hours(72);
+        let mut history = closed_loop(WANGJING, "CY-WJ", "2026-10-05", 1, true, Satisfaction::Satisfied);
+        history.truncate(2);
+        for e in &mut history {
+            e.at = start;
+        }
+        let clock = SlaClock::start(WorkCalendar::china(), start, TimeLimit::new(2, LimitUnit::Hours));
+        history.push(CaseEvent { seq: 3, at: start, actor, change: Change::Dispatch { unit: "CY-WJ".into(), clock, note: None, rule: None } });
+        let case_id = store.import_histories(vec![history]).await.unwrap()[0].case.id;
+        let state = gridline_server::AppState::new(store.clone(), std::sync::Arc::new(gridline_geo::beijing())).await.unwrap();
+        let now = Timestamp::now();
+        assert_eq!(gridline_server::supervision::sweep(&state, now).await.unwrap(), 1, "{engine}");
+        assert_eq!(gridline_server::supervision::sweep(&state, now + SignedDuration::from_mins(1)).await.unwrap(), 0, "sent once");
+        let (_, mine) = api.get(&api.token("wj").await, "/supervision/reminders").await;
+        assert_eq!(mine["items"][0]["case_id"], case_id, "{engine}: {mine}");
+        assert_eq!(mine["items"][0]["kind"], "overdue");
+        let (_, board) = api.get(&api.token("supervisor").await, "/supervision/board").await;
+        assert_eq!(board["overdue_cases_by_unit"][0]["unit"], "CY-WJ", "{engine}: {board}");
+        assert_eq!(board["overdue_cases_by_unit"][0]["overdue"], 1);
+        let (_, other) = api.get(&api.token("dhm").await, "/supervision/reminders").await;
+        assert_eq!(other["items"], json!([]), "a unit sees its own reminders only");
+    })
+    .await;
+}

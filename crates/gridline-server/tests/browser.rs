@@ -1,0 +1,363 @@
+//! Browser tests: Debian's Chromium, driven through chromedriver (W3C WebDriver over HTTP),
+//! against the real server on a free port. Each role signs in and does its part of one case's
+//! closed loop from its own page — the operator files it from the form, the dispatcher
+//! dispatches it, the unit accepts and handles it, the grid worker verifies it, the operator
+//! records the call-back — and a wrong role is turned away. Screenshots of the main pages go to
+//! `target/screenshots/`, and to `docs/screenshots/` when `GRIDLINE_UPDATE_SCREENSHOTS=1`.
+//!
+//! In CI (`CI` set) a missing Chromium fails the test; elsewhere it is skipped with a message.
+//! The WebDriver calls are a handful of JSON requests, made with reqwest rather than a client
+//! crate: the few this test needs do not justify another dependency tree.
+
+mod web_support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use reqwest::Method;
+use serde_json::{Value, json};
+use web_support::{DONGHUAMEN, TestServer, WANGJING};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// How long a page may take to show what a step waits for.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+/// chromedriver, killed when dropped.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// One browser session.
+struct Browser {
+    http: reqwest::Client,
+    session: String,
+    base: String,
+    shots: Vec<PathBuf>,
+}
+
+impl Browser {
+    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let mut request = self.http.request(method.clone(), &url);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let answer: Value = request.send().await.expect("chromedriver answers").json().await.expect("WebDriver JSON");
+        if let Some(error) = answer["value"]["error"].as_str() {
+            panic!("WebDriver {method} {path}: {error}: {}", answer["value"]["message"]);
+        }
+        answer["value"].clone()
+    }
+
+    async fn goto(&self, url: &str) {
+        self.call(Method::POST, "/url", Some(json!({"url": url}))).await;
+    }
+
+    /// Runs `script` (its `arguments` are `args`) in the page and returns what it returns.
+    async fn run(&self, script: &str, args: Value) -> Value {
+        self.call(Method::POST, "/execute/sync", Some(json!({"script": script, "args": args}))).await
+    }
+
+    /// Waits until `script` returns something truthy, and returns it.
+    async fn until(&self, what: &str, script: &str, args: Value) -> Value {
+        let start = Instant::now();
+        loop {
+            let value = self.run(script, args.clone()).await;
+            if !(value.is_null() || value == json!(false) || value == json!("") || value == json!(0)) {
+                return value;
+            }
+            if start.elapsed() > PATIENCE {
+                let text = self.run("return document.body.innerText.slice(0, 2000)", json!([])).await;
+                panic!("waited {PATIENCE:?} for {what}; the page shows:\n{}", text.as_str().unwrap_or_default());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the page has drawn `view`.
+    async fn ready(&self, view: &str) {
+        self.until(&format!("the {view} page"), "return document.querySelector(`main[data-ready='${arguments[0]}']`) !== null", json!([view]))
+            .await;
+    }
+
+    /// The element matching `css`, once it is there.
+    async fn find(&self, css: &str) -> String {
+        self.until(&format!("an element {css}"), "return document.querySelector(arguments[0]) !== null", json!([css])).await;
+        let element = self.call(Method::POST, "/element", Some(json!({"using": "css selector", "value": css}))).await;
+        // The W3C element reference is the one value of the object, whatever its key.
+        element.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).expect("an element reference").to_owned()
+    }
+
+    async fn click(&self, css: &str) {
+        let element = self.find(css).await;
+        self.call(Method::POST, &format!("/element/{element}/click"), Some(json!({}))).await;
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let element = self.find(css).await;
+        self.call(Method::POST, &format!("/element/{element}/value"), Some(json!({"text": text}))).await;
+    }
+
+    /// Chooses `value` in the select `css` as a user would (the page hears the change).
+    async fn choose(&self, css: &str, value: &str) {
+        self.find(css).await;
+        self.until(
+            &format!("option {value} in {css}"),
+            "return document.querySelector(`${arguments[0]} option[value='${arguments[1]}']`) !== null",
+            json!([css, value]),
+        )
+        .await;
+        self.run(
+            "const s = document.querySelector(arguments[0]); s.value = arguments[1]; s.dispatchEvent(new Event('change', {bubbles: true}));",
+            json!([css, value]),
+        )
+        .await;
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.find(css).await;
+        self.run("return document.querySelector(arguments[0]).innerText", json!([css])).await.as_str().unwrap_or_default().to_owned()
+    }
+
+    async fn sign_in(&mut self, server: &TestServer, user: &str, view: &str) {
+        self.goto(&server.url("/login")).await;
+        self.ready("login").await;
+        self.type_into("#username", user).await;
+        self.type_into("#password", web_support::PASSWORD).await;
+        self.click("#login-form button[type=submit]").await;
+        self.ready(view).await;
+    }
+
+    async fn sign_out(&self) {
+        self.click("#sign-out").await;
+        self.ready("login").await;
+    }
+
+    async fn window(&self, width: u32, height: u32) {
+        self.call(Method::POST, "/window/rect", Some(json!({"width": width, "height": height}))).await;
+    }
+
+    /// Saves a screenshot of the page as `name`.png; waits a moment so that charts have drawn.
+    async fn screenshot(&mut self, name: &str) {
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        let data = self.call(Method::GET, "/screenshot", None).await;
+        let png = base64::engine::general_purpose::STANDARD.decode(data.as_str().expect("base64 PNG")).expect("PNG bytes");
+        assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir).expect("screenshot directory");
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, &png).expect("write the screenshot");
+        self.shots.push(path);
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn screenshot_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace_root().join("target"), PathBuf::from).join("screenshots")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("address").port()
+}
+
+/// Starts chromedriver and a headless Chromium session; `None` (skip) outside CI when either is
+/// missing.
+async fn launch(profile: &Path) -> Option<(Driver, Browser)> {
+    if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{CHROMIUM} and {CHROMEDRIVER} are needed in CI (.ci/run installs the chromium and chromium-driver packages)"
+        );
+        eprintln!("browser tests skipped: install Debian's chromium and chromium-driver to run them");
+        return None;
+    }
+    let port = free_port();
+    let driver = Driver(
+        Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver"),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let start = Instant::now();
+    while http.get(format!("{base}/status")).send().await.is_err() {
+        assert!(start.elapsed() < PATIENCE, "chromedriver did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let capabilities = json!({"capabilities": {"alwaysMatch": {
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                     "--disable-dev-shm-usage", format!("--user-data-dir={}", profile.display()),
+                     "--window-size=1366,768", "--lang=zh-CN"],
+        },
+    }}});
+    let answer: Value = http.post(format!("{base}/session")).json(&capabilities).send().await.expect("new session").json().await.expect("JSON");
+    let session = answer["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no browser session: {answer}")).to_owned();
+    Some((driver, Browser { http, session, base, shots: Vec::new() }))
+}
+
+#[tokio::test]
+async fn every_role_does_its_part_of_the_closed_loop_in_the_browser_and_a_wrong_role_is_turned_away() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some((_driver, mut b)) = launch(&dir.path().join("chromium-profile")).await else { return };
+    let s = TestServer::start(&format!("sqlite://{}?mode=rwc", dir.path().join("gridline.db").display())).await;
+    let admin = s.token("admin").await;
+    // A few cases for the queues and the dashboard to show.
+    let operator_token = s.token("operator").await;
+    for (category, region, text) in [
+        ("S0102", WANGJING, "望京西园三区楼下垃圾桶满溢"),
+        ("S0102", DONGHUAMEN, "东华门大街路边垃圾堆放"),
+        ("S0102", WANGJING, "阜安西路人行道积存垃圾"),
+    ] {
+        s.file(&operator_token, category, region, text).await;
+    }
+
+    // Hotline operator: files the ticket from the form.
+    b.sign_in(&s, "operator", "operator").await;
+    b.type_into("#caller_name", "张先生").await;
+    b.type_into("#caller_phone", "13812345678").await;
+    b.type_into("#description", "望京街道阜通东大街6号门口暴露垃圾，两天没人清运").await;
+    b.choose("#category", "S0102").await;
+    b.choose("#new-district", "110105000000").await;
+    b.choose("#new-street", WANGJING).await;
+    b.type_into("#address", "阜通东大街6号").await;
+    // The caller's earlier cases appear once the phone number is complete.
+    b.run("document.querySelector('#caller_phone').dispatchEvent(new Event('change'))", json!([])).await;
+    b.until("the caller's history", "return document.querySelectorAll('#caller-history tr[data-case]').length", json!([])).await;
+    b.screenshot("operator").await;
+    b.click("#file-case").await;
+    let filed = b.text("#new-case-result a").await;
+    let id: i64 = filed.trim_start_matches('#').parse().unwrap_or_else(|_| panic!("a case link, not {filed:?}"));
+    let (_, case) = s.api(Method::GET, &format!("/api/v1/cases/{id}"), &admin, None).await;
+    assert_eq!(case["status"], "received");
+    assert_eq!(case["region"], WANGJING);
+    assert_eq!(case["reporter"]["phone"], "13812345678");
+    // A wrong role is turned away from another role's page, by the server.
+    b.goto(&s.url("/dispatcher")).await;
+    b.ready("forbidden").await;
+    b.sign_out().await;
+
+    // Dispatcher: the queue suggests the street office; one click registers and dispatches.
+    b.sign_in(&s, "dispatcher", "dispatcher").await;
+    let row = format!("tr[data-case='{id}']");
+    b.find(&row).await;
+    b.until("the suggested unit", "return document.querySelector(arguments[0]).value", json!([format!("#unit-{id}")])).await;
+    assert_eq!(b.run("return document.querySelector(arguments[0]).value", json!([format!("#unit-{id}")])).await, "CY-WJ");
+    b.screenshot("dispatcher").await;
+    b.click(&format!("button[data-dispatch='{id}']")).await;
+    b.until("the row to leave the queue", "return document.querySelector(arguments[0]) === null", json!([row])).await;
+    let (_, case) = s.api(Method::GET, &format!("/api/v1/cases/{id}"), &admin, None).await;
+    assert_eq!((case["status"].as_str(), case["unit"].as_str()), (Some("dispatched"), Some("CY-WJ")));
+    b.sign_out().await;
+
+    // Handling unit: accepts, then reports it handled.
+    b.sign_in(&s, "wj", "unit").await;
+    b.click(&format!("button[data-accept='{id}']")).await;
+    b.find(&format!("form[data-handle='{id}']")).await;
+    b.screenshot("unit").await;
+    b.type_into(&format!("#feedback-{id}"), "已安排保洁清运，现场已清理干净").await;
+    b.click(&format!("form[data-handle='{id}'] button[type=submit]")).await;
+    b.until("the handled case to leave the queue", "return document.querySelector(arguments[0]) === null && document.querySelector('main[data-ready]')", json!([row])).await;
+    let (_, case) = s.api(Method::GET, &format!("/api/v1/cases/{id}"), &admin, None).await;
+    assert_eq!(case["status"], "handled");
+    // The unit may not open the dispatcher's page either.
+    b.goto(&s.url("/dispatcher")).await;
+    b.ready("forbidden").await;
+    b.sign_out().await;
+
+    // Grid worker: verifies the fix on site.
+    b.sign_in(&s, "grid", "grid").await;
+    b.find(&format!("{row} button[data-verify='pass']")).await;
+    b.screenshot("grid").await;
+    b.click(&format!("{row} button[data-verify='pass']")).await;
+    b.until("the verified case to leave the queue", "return document.querySelector(arguments[0]) === null", json!([row])).await;
+    let (_, case) = s.api(Method::GET, &format!("/api/v1/cases/{id}"), &admin, None).await;
+    assert_eq!(case["status"], "closed");
+    // On a phone screen the report form is still there and usable.
+    b.window(390, 844).await;
+    b.goto(&s.url("/grid")).await;
+    b.ready("grid").await;
+    b.find("#report-form #report-case").await;
+    b.screenshot("grid-phone").await;
+    b.window(1366, 768).await;
+    b.sign_out().await;
+
+    // Operator: records the call-back.
+    b.sign_in(&s, "operator", "operator").await;
+    let callback = format!("form[data-callback='{id}']");
+    b.choose(&format!("#satisfaction-{id}"), "satisfied").await;
+    b.click(&format!("{callback} button[type=submit]")).await;
+    b.until("the called-back case to leave the queue", "return document.querySelector(arguments[0]) === null", json!([callback])).await;
+    let (_, case) = s.api(Method::GET, &format!("/api/v1/cases/{id}"), &admin, None).await;
+    assert_eq!(case["status"], "called_back");
+    assert_eq!(case["callback"]["satisfaction"], "satisfied");
+
+    // The case page: the whole timeline, the clock, no further actions.
+    b.goto(&s.url(&format!("/cases/{id}"))).await;
+    b.ready("case").await;
+    let steps = b.run("return document.querySelectorAll('#timeline li').length", json!([])).await;
+    assert_eq!(steps, 7, "receive, register, dispatch, accept, handle, verify, call-back");
+    let timeline = b.text("#timeline").await;
+    for word in ["受理", "立案", "派遣", "签收", "办结反馈", "核查", "回访"] {
+        assert!(timeline.contains(word), "the timeline names {word}: {timeline}");
+    }
+    assert!(b.text("#sla-clock").await.contains("时限"));
+    b.screenshot("case").await;
+    // English, remembered across pages.
+    b.click("#lang-toggle").await;
+    b.until("English", "return document.documentElement.lang === 'en'", json!([])).await;
+    b.goto(&s.url("/operator")).await;
+    b.ready("operator").await;
+    assert!(b.text("h1").await.contains("Hotline desk"));
+    b.click("#lang-toggle").await;
+    b.until("Chinese", "return document.documentElement.lang === 'zh-CN'", json!([])).await;
+    b.sign_out().await;
+
+    // Supervisor: the board with the overdue list; may not open the operator's form.
+    b.sign_in(&s, "supervisor", "supervisor").await;
+    b.find("#kpis").await;
+    b.screenshot("supervisor").await;
+    b.goto(&s.url("/operator")).await;
+    b.ready("forbidden").await;
+    b.sign_out().await;
+
+    // Administrator: the dashboard, drilled down city → district → street → cases.
+    b.sign_in(&s, "admin", "dashboard").await;
+    let received = b.text("[data-kpi='today_intake'] strong").await;
+    assert_eq!(received, "4", "three seeded cases and the one filed from the form");
+    b.screenshot("dashboard").await;
+    b.click("a[data-region='110105000000']").await;
+    b.until("朝阳区's streets", "return document.querySelector(`a[data-region='${arguments[0]}']`)", json!([WANGJING])).await;
+    b.click(&format!("a[data-region='{WANGJING}']")).await;
+    b.until("the street's cases", "return document.querySelectorAll('main tr[data-case]').length === 3", json!([])).await;
+    b.goto(&s.url("/admin")).await;
+    b.ready("admin").await;
+    assert!(b.text("main").await.contains("望京街道办事处"));
+    b.screenshot("admin").await;
+
+    b.call(Method::DELETE, "", None).await;
+    if std::env::var_os("GRIDLINE_UPDATE_SCREENSHOTS").is_some() {
+        let docs = workspace_root().join("docs/screenshots");
+        std::fs::create_dir_all(&docs).expect("docs/screenshots");
+        for shot in &b.shots {
+            std::fs::copy(shot, docs.join(shot.file_name().expect("a name"))).expect("copy a screenshot");
+        }
+    }
+    s.stop().await;
+}

@@ -1,0 +1,350 @@
+//! Open311 GeoReport v2, the case export and the OpenAPI document over HTTP: the real server on a free port, on every
+//! engine of `fresh_databases`. The Python client library test (`open311_client.rs`) checks the
+//! same server against a client we did not write and the specification's JSON schemas.
+
+use gridline_core::actor::Role;
+use gridline_core::case::Channel;
+use gridline_core::unit::{Unit, UnitKind};
+use gridline_server::{Application, hash_password};
+use gridline_store::testing::fresh_databases;
+use gridline_store::{NewUser, Store};
+use jiff::Timestamp;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+const KEY: &str = "test-key-0123456789abcdef";
+const WANGJING: &str = "110105026000";
+
+struct Server {
+    engine: &'static str,
+    base: String,
+    http: reqwest::Client,
+    store: Store,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Server {
+    async fn start(engine: &'static str, url: &str) -> Server {
+        let store = Store::open(url).await.unwrap_or_else(|e| panic!("[{engine}] open: {e}"));
+        let now = Timestamp::now();
+        let user = |name: &str, role| NewUser {
+            username: name.into(),
+            display_name: name.into(),
+            role,
+            unit: None,
+            password_hash: "!".into(),
+        };
+        store
+            .create_api_key("citizen-app", &hex::encode(Sha256::digest(KEY)), Channel::Public, &user("apikey.citizen-app", Role::HotlineOperator), now)
+            .await
+            .unwrap_or_else(|e| panic!("[{engine}] key: {e}"));
+        store
+            .create_api_key("old-app", &hex::encode(Sha256::digest("revoked-key")), Channel::Public, &user("apikey.old-app", Role::HotlineOperator), now)
+            .await
+            .unwrap_or_else(|e| panic!("[{engine}] key: {e}"));
+        assert!(store.revoke_api_key("old-app", now).await.unwrap());
+        assert!(!store.revoke_api_key("old-app", now).await.unwrap(), "[{engine}] revoking twice");
+        let duplicate = store
+            .create_api_key("citizen-app", "other-hash", Channel::Public, &user("apikey.other", Role::HotlineOperator), now)
+            .await;
+        assert!(duplicate.is_err(), "[{engine}] a second key of the same name");
+        assert!(store.user_by_name("apikey.other").await.unwrap().is_none(), "[{engine}] a refused key leaves no user behind");
+        store
+            .put_unit(&Unit { code: "CY-WJ".into(), name: "望京街道办事处".into(), kind: UnitKind::StreetOffice, regions: vec![WANGJING.into()], types: Vec::new() }, now)
+            .await
+            .unwrap();
+        let mut dispatcher = user("dispatcher", Role::Dispatcher);
+        dispatcher.password_hash = hash_password("Dispatcher-2026!").unwrap();
+        store.create_user(&dispatcher, now).await.unwrap();
+        let app = Application::build(store.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let base = format!("http://127.0.0.1:{}", app.port());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async move {
+            let _ = stopped.await;
+        }));
+        Server { engine, base, http: reqwest::Client::new(), store, stop: Some(stop) }
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, String) {
+        let response = self.http.get(format!("{}{path}", self.base)).send().await.expect("a response");
+        (response.status(), response.text().await.expect("a body"))
+    }
+
+    async fn get_json(&self, path: &str) -> (StatusCode, Value) {
+        let (status, text) = self.get(path).await;
+        (status, serde_json::from_str(&text).unwrap_or_else(|e| panic!("[{}] {path}: not JSON ({e}): {text}", self.engine)))
+    }
+
+    async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+        let response = self.http.post(format!("{}{path}", self.base)).form(form).send().await.expect("a response");
+        (response.status(), response.text().await.expect("a body"))
+    }
+
+    async fn post_json(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
+        let (status, text) = self.post_form(path, form).await;
+        (status, serde_json::from_str(&text).unwrap_or_else(|e| panic!("[{}] {path}: not JSON ({e}): {text}", self.engine)))
+    }
+
+    /// An Open311 error: the status and the one `{code, description}` of the list.
+    fn refused(&self, what: &str, answer: &(StatusCode, Value), status: u16) -> String {
+        assert_eq!(answer.0.as_u16(), status, "[{}] {what}: {}", self.engine, answer.1);
+        let errors = answer.1.as_array().unwrap_or_else(|| panic!("[{}] {what}: errors are a list: {}", self.engine, answer.1));
+        assert_eq!(errors.len(), 1, "[{}] {what}", self.engine);
+        assert_eq!(errors[0]["code"], status, "[{}] {what}", self.engine);
+        errors[0]["description"].as_str().expect("a description").to_owned()
+    }
+
+    async fn file(&self, extra: &[(&str, &str)]) -> (String, String) {
+        let mut form = vec![("api_key", KEY), ("service_code", "S0102"), ("description", "望京街道阜通东大街6号门口暴露垃圾")];
+        form.extend_from_slice(extra);
+        let (status, body) = self.post_json("/open311/v2/requests.json", &form).await;
+        assert_eq!(status, StatusCode::OK, "[{}] file {extra:?}: {body}", self.engine);
+        let id = body[0]["service_request_id"].as_str().expect("an id").to_owned();
+        let token = body[0]["token"].as_str().expect("a token").to_owned();
+        (id, token)
+    }
+
+    async fn sign_in(&self) -> String {
+        let body = json!({"username": "dispatcher", "password": "Dispatcher-2026!"});
+        let answer: Value = self.http.post(format!("{}/api/v1/session", self.base)).json(&body).send().await.unwrap().json().await.unwrap();
+        answer["token"].as_str().expect("a token").to_owned()
+    }
+
+    async fn act(&self, token: &str, id: &str, action: Value) {
+        let response = self
+            .http
+            .post(format!("{}/api/v1/cases/{id}/actions", self.base))
+            .bearer_auth(token)
+            .json(&action)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "[{}] {action}: {}", self.engine, response.text().await.unwrap());
+    }
+}
+
+#[tokio::test]
+async fn open311_files_and_reads_requests_in_json_and_xml_and_refuses_bad_ones_in_the_spec_error_format() {
+    let dir = tempfile::tempdir().unwrap();
+    for (engine, url) in fresh_databases(dir.path()).await {
+        let s = Server::start(engine, &url).await;
+
+        // Discovery and services.
+        let (status, discovery) = s.get_json("/open311/v2/discovery.json").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(discovery["endpoints"][0]["specification"], "http://wiki.open311.org/GeoReport_v2");
+        let jurisdiction = discovery["jurisdiction_id"].as_str().expect("a jurisdiction").to_owned();
+        let (status, services) = s.get_json("/open311/v2/services.json").await;
+        assert_eq!(status, StatusCode::OK);
+        let services = services.as_array().expect("a list").clone();
+        let leaves = gridline_core::catalogue::Catalogue::builtin().leaves().count();
+        assert_eq!(services.len(), leaves, "[{engine}] one service per fileable entry");
+        let rubbish = services.iter().find(|s| s["service_code"] == "S0102").expect("S0102 is a service");
+        assert_eq!(rubbish["service_name"], "暴露垃圾");
+        assert_eq!(rubbish["group"], "事件");
+        assert_eq!(rubbish["type"], "realtime");
+        let (status, xml) = s.get("/open311/v2/services.xml").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(xml.contains("<services><service>") && xml.contains("<service_code>S0102</service_code>"), "{xml}");
+        let (status, definition) = s.get_json("/open311/v2/services/S0102.json").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(definition["service_code"], "S0102");
+        assert!(definition["attributes"].is_array());
+        s.refused("a group is no service", &s.get_json("/open311/v2/services/S01.json").await, 404);
+        s.refused("unknown service", &s.get_json("/open311/v2/services/ZZ.json").await, 404);
+        let (status, xml) = s.get("/open311/v2/services/ZZ.xml").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(xml.contains("<errors><error><code>404</code><description>"), "{xml}");
+        s.refused("no format", &s.get_json("/open311/v2/services").await, 404);
+        s.refused("other format", &s.get_json("/open311/v2/services.html").await, 404);
+        s.refused("wrong jurisdiction", &s.get_json("/open311/v2/services.json?jurisdiction_id=nyc.gov").await, 404);
+        let (status, _) = s.get(&format!("/open311/v2/services.json?jurisdiction_id={jurisdiction}")).await;
+        assert_eq!(status, StatusCode::OK);
+
+        // Filing.
+        let (wangjing, token) = s.file(&[("address_string", "朝阳区望京阜通东大街6号"), ("first_name", "先生"), ("last_name", "张"), ("phone", "13812345678")]).await;
+        let (by_point, _) = s.file(&[("lat", "39.99"), ("long", "116.47"), ("media_url", "https://example.org/photo.jpg")]).await;
+        let (by_id, _) = s.file(&[("address_id", WANGJING)]).await;
+        assert_ne!(wangjing, by_point);
+        let form = |extra: &[(&'static str, &'static str)]| {
+            let mut form = vec![("api_key", KEY), ("service_code", "S0102"), ("lat", "39.99"), ("long", "116.47")];
+            form.extend_from_slice(extra);
+            form
+        };
+        let path = "/open311/v2/requests.json";
+        s.refused("no key", &s.post_json(path, &[("service_code", "S0102"), ("lat", "39.99"), ("long", "116.47")]).await, 403);
+        s.refused("wrong key", &s.post_json(path, &[("api_key", "nope"), ("service_code", "S0102"), ("lat", "1"), ("long", "1")]).await, 403);
+        s.refused("revoked key", &s.post_json(path, &[("api_key", "revoked-key"), ("service_code", "S0102"), ("lat", "1"), ("long", "1")]).await, 403);
+        let message = s.refused("no service", &s.post_json(path, &[("api_key", KEY), ("lat", "1"), ("long", "1")]).await, 400);
+        assert!(message.contains("service_code"), "{message}");
+        let unknown = vec![("api_key", KEY), ("service_code", "ZZ"), ("lat", "39.99"), ("long", "116.47")];
+        assert!(s.refused("unknown service", &s.post_json(path, &unknown).await, 400).contains("\"ZZ\""));
+        let message = s.refused("no location", &s.post_json(path, &[("api_key", KEY), ("service_code", "S0102")]).await, 400);
+        assert!(message.contains("location"), "{message}");
+        s.refused("half a point", &s.post_json(path, &[("api_key", KEY), ("service_code", "S0102"), ("lat", "39.9")]).await, 400);
+        s.refused("not a number", &s.post_json(path, &[("api_key", KEY), ("service_code", "S0102"), ("lat", "north"), ("long", "1")]).await, 400);
+        s.refused("off the globe", &s.post_json(path, &[("api_key", KEY), ("service_code", "S0102"), ("lat", "95"), ("long", "1")]).await, 400);
+        s.refused("unknown address_id", &s.post_json(path, &[("api_key", KEY), ("service_code", "S0102"), ("address_id", "999")]).await, 400);
+        s.refused("a script as media", &s.post_json(path, &form(&[("media_url", "javascript:alert(1)")])).await, 400);
+        let long = "长".repeat(4001);
+        let long_form = vec![("api_key", KEY), ("service_code", "S0102"), ("lat", "39.99"), ("long", "116.47"), ("description", long.as_str())];
+        s.refused("too long", &s.post_json(path, &long_form).await, 400);
+        s.refused("unknown attribute", &s.post_json(path, &form(&[("attribute[colour]", "red")])).await, 400);
+        s.refused("wrong jurisdiction", &s.post_json(path, &form(&[("jurisdiction_id", "nyc.gov")])).await, 404);
+        s.refused("bad phone", &s.post_json(path, &form(&[("phone", "call me")])).await, 400);
+        let as_json = s.http.post(format!("{}{path}", s.base)).json(&json!({"api_key": KEY})).send().await.unwrap();
+        assert_eq!(as_json.status(), StatusCode::BAD_REQUEST, "[{engine}] a JSON body is not a form");
+        let huge = "x".repeat(100 * 1024);
+        let (status, _) = s.post_form(path, &[("api_key", KEY), ("description", huge.as_str())]).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "[{engine}] oversized");
+        let (status, xml) = s.post_form("/open311/v2/requests.xml", &form(&[])).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(xml.contains("<service_requests><request>") && xml.contains("<service_request_id>"), "{xml}");
+        let (status, xml) = s.post_form("/open311/v2/requests.xml", &[("service_code", "S0102")]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert!(xml.contains("<errors><error><code>403</code>"), "{xml}");
+        s.refused("posting to services", &s.post_json("/open311/v2/services.json", &form(&[])).await, 405);
+        let count_before = s.store.case_count().await.unwrap();
+
+        // Reading one request, and the case behind it.
+        let (status, one) = s.get_json(&format!("/open311/v2/requests/{wangjing}.json")).await;
+        assert_eq!(status, StatusCode::OK, "{one}");
+        let request = &one[0];
+        assert_eq!(request["service_request_id"], wangjing.as_str());
+        assert_eq!(request["status"], "open");
+        assert_eq!(request["service_code"], "S0102");
+        assert_eq!(request["address_id"], WANGJING, "[{engine}] the address was located in 望京");
+        assert_eq!(request["expected_datetime"], Value::Null, "[{engine}] no deadline before dispatch");
+        assert!(request.get("phone").is_none() && !one.to_string().contains("13812345678"), "[{engine}] no reporter details: {one}");
+        let case = s.store.case(wangjing.parse().unwrap()).await.unwrap().expect("the case");
+        assert_eq!(case.intake.channel, Channel::Public);
+        assert_eq!(case.intake.reporter.as_ref().and_then(|r| r.name.as_deref()), Some("张先生"));
+        assert_eq!(case.intake.external_id.as_deref(), Some(token.as_str()));
+        let (_, point) = s.get_json(&format!("/open311/v2/requests/{by_point}.json")).await;
+        assert_eq!(point[0]["lat"], 39.99);
+        assert_eq!(point[0]["media_url"], "https://example.org/photo.jpg");
+        s.refused("unknown request", &s.get_json("/open311/v2/requests/999999.json").await, 404);
+        s.refused("not an id", &s.get_json("/open311/v2/requests/abc.json").await, 404);
+
+        // The workflow shows through: dispatch sets the agency and the expected time.
+        let bearer = s.sign_in().await;
+        s.act(&bearer, &by_id, json!({"action": "register", "category": "S0102", "region": WANGJING})).await;
+        s.act(&bearer, &by_id, json!({"action": "dispatch", "unit": "CY-WJ"})).await;
+        let (_, dispatched) = s.get_json(&format!("/open311/v2/requests/{by_id}.json?extensions=true")).await;
+        let request = &dispatched[0];
+        assert_eq!(request["agency_responsible"], "望京街道办事处", "{request}");
+        assert!(request["status_notes"].as_str().unwrap().contains("望京街道办事处"));
+        let expected: Timestamp = request["expected_datetime"].as_str().expect("a deadline").parse().unwrap();
+        assert!(expected > Timestamp::now());
+        assert_eq!(request["extended_attributes"]["detailed_status"], "ACTION_SCHEDULED");
+        assert_eq!(request["extended_attributes"]["gridline_status"], "dispatched");
+        s.act(&bearer, &wangjing, json!({"action": "reject", "reason": "重复反映"})).await;
+
+        // The request list with its filters.
+        let (status, all) = s.get_json("/open311/v2/requests.json").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(all.as_array().unwrap().len() as i64, count_before, "[{engine}] every request of the last 90 days");
+        let (_, closed) = s.get_json("/open311/v2/requests.json?status=closed").await;
+        let closed_ids: Vec<&str> = closed.as_array().unwrap().iter().map(|r| r["service_request_id"].as_str().unwrap()).collect();
+        assert_eq!(closed_ids, [wangjing.as_str()]);
+        assert!(closed[0]["status_notes"].as_str().unwrap().contains("重复反映"));
+        let (_, two) = s.get_json(&format!("/open311/v2/requests.json?service_request_id={wangjing},{by_id}")).await;
+        assert_eq!(two.as_array().unwrap().len(), 2);
+        let (_, page) = s.get_json("/open311/v2/requests.json?page=2&page_size=1").await;
+        assert_eq!(page.as_array().unwrap().len(), 1);
+        let (_, none) = s.get_json("/open311/v2/requests.json?service_code=S0103").await;
+        assert_eq!(none, json!([]));
+        let (_, old) = s.get_json("/open311/v2/requests.json?start_date=2020-01-01T00:00:00Z&end_date=2020-02-01T00:00:00Z").await;
+        assert_eq!(old, json!([]));
+        s.refused("bad status", &s.get_json("/open311/v2/requests.json?status=pending").await, 400);
+        s.refused("bad date", &s.get_json("/open311/v2/requests.json?start_date=yesterday").await, 400);
+        s.refused("too long a span", &s.get_json("/open311/v2/requests.json?start_date=2020-01-01&end_date=2021-01-01").await, 400);
+        s.refused("bad id", &s.get_json("/open311/v2/requests.json?service_request_id=1,x").await, 400);
+        s.refused("bad page size", &s.get_json("/open311/v2/requests.json?page_size=5000").await, 400);
+        s.refused("bad extensions", &s.get_json("/open311/v2/requests.json?extensions=maybe").await, 400);
+        let (status, xml) = s.get(&format!("/open311/v2/requests.xml?service_request_id={wangjing}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(xml.contains(&format!("<service_request_id>{wangjing}</service_request_id>")) && xml.contains("<status>closed</status>"), "{xml}");
+
+        // Tokens.
+        let (status, resolved) = s.get_json(&format!("/open311/v2/tokens/{token}.json")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(resolved, json!([{"service_request_id": wangjing, "token": token}]));
+        s.refused("unknown token", &s.get_json("/open311/v2/tokens/o311-ffff.json").await, 404);
+        s.refused("another channel's ticket", &s.get_json("/open311/v2/tokens/12345-20261122-00001.json").await, 404);
+
+        // Updates (mySociety): every step, with the status it left.
+        let (status, updates) = s.get_json("/open311/v2/servicerequestupdates.json").await;
+        assert_eq!(status, StatusCode::OK);
+        let of = |id: &str| -> Vec<String> {
+            updates.as_array().unwrap().iter().filter(|u| u["service_request_id"] == id).map(|u| u["status"].as_str().unwrap().to_owned()).collect()
+        };
+        assert_eq!(of(&by_id), ["OPEN", "INVESTIGATING", "ACTION_SCHEDULED"]);
+        assert_eq!(of(&wangjing), ["OPEN", "NO_FURTHER_ACTION"]);
+        let (status, xml) = s.get("/open311/v2/servicerequestupdates.xml").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(xml.contains("<service_request_updates><request_update>") && xml.contains("<update_id>"), "{xml}");
+
+        // The case export of the API, with the list's filters.
+        let export = |query: &'static str| s.http.get(format!("{}/api/v1/cases/export{query}", s.base)).bearer_auth(&bearer).send();
+        let response = export("?status=dispatched").await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+        let text = response.text().await.unwrap();
+        let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+        assert_eq!(header, gridline_server::export::COLUMNS);
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 1, "[{engine}] {text}");
+        let cell = |name: &str| rows[0][header.iter().position(|h| h == name).unwrap()].to_owned();
+        assert_eq!(cell("id"), by_id);
+        assert_eq!(cell("unit_name"), "望京街道办事处");
+        assert_eq!(cell("overdue"), "false");
+        assert!(!cell("dispatched_at").is_empty() && !cell("registered_at").is_empty() && cell("closed_at").is_empty());
+        let all = export("").await.unwrap().text().await.unwrap();
+        assert_eq!(csv::Reader::from_reader(all.as_bytes()).records().count() as i64, count_before);
+        for (query, field) in [("?format=xml", "format"), ("?page=2", "page"), ("?status=lost", "status")] {
+            let response = export(query).await.unwrap();
+            assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "[{engine}] {query}");
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(body["error"]["field"], field, "[{engine}] {query}: {body}");
+        }
+        let anonymous = s.http.get(format!("{}/api/v1/cases/export", s.base)).send().await.unwrap();
+        assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+        let _ = s.stop.map(|stop| stop.send(()));
+    }
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_api_route_and_every_described_route_is_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&format!("sqlite://{}?mode=rwc", dir.path().join("gridline.db").display())).await.unwrap();
+    let app = Application::build(store, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let http = reqwest::Client::new();
+    let doc: Value = http.get(format!("{base}/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."), "{doc}");
+    let paths = doc["paths"].as_object().expect("paths");
+    for expected in ["/api/v1/session", "/api/v1/me", "/api/v1/cases", "/api/v1/cases/{id}", "/api/v1/cases/{id}/actions", "/api/v1/cases/export", "/api/v1/units", "/api/v1/regions"] {
+        assert!(paths.contains_key(expected), "{expected} is described");
+    }
+    let list = &doc["paths"]["/api/v1/cases"]["get"];
+    let names: Vec<&str> = list["parameters"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"overdue") && names.contains(&"page_size"), "{names:?}");
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    // Every described operation is served: without a session it is refused for that, not unknown.
+    for (path, operations) in paths {
+        for method in operations.as_object().unwrap().keys() {
+            let url = format!("{base}{}", path.replace("{id}", "1"));
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let response = http.request(method.clone(), &url).header("content-type", "application/json").body("{}").send().await.unwrap();
+            let status = response.status();
+            assert!(status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED, "{method} {path}: {status}");
+        }
+    }
+    let page = http.get(format!("{base}/api/v1/docs/")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().to_lowercase().contains("swagger"));
+}

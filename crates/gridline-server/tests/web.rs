@@ -1,0 +1,211 @@
+//! The web pages over HTTP on every engine: sign-in with the page cookie, server-side role checks
+//! of every page, the embedded assets, and the dashboard's figures and its refusals.
+
+mod web_support;
+
+use gridline_store::testing::fresh_databases;
+use reqwest::Method;
+use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use serde_json::{Value, json};
+use web_support::{CHAOYANG, DONGCHENG, DONGHUAMEN, PASSWORD, TestServer, WANGJING};
+
+/// Signs in through the page endpoint and returns the cookie pair and the answer.
+async fn web_sign_in(s: &TestServer, user: &str) -> (String, Value) {
+    let answer = s.http.post(s.url("/web/session")).json(&json!({"username": user, "password": PASSWORD})).send().await.expect("sign in");
+    assert_eq!(answer.status(), 201);
+    let cookie = answer.headers().get(SET_COOKIE).expect("a session cookie").to_str().expect("text").to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/"), "{cookie}");
+    let pair = cookie.split(';').next().expect("name=value").to_owned();
+    (pair, answer.json().await.expect("JSON"))
+}
+
+async fn page(s: &TestServer, path: &str, cookie: Option<&str>) -> (u16, String, String) {
+    let mut request = s.http.get(s.url(path));
+    if let Some(cookie) = cookie {
+        request = request.header(COOKIE, cookie);
+    }
+    let answer = request.send().await.expect("page");
+    let status = answer.status().as_u16();
+    let location = answer.headers().get(LOCATION).map(|l| l.to_str().expect("text").to_owned()).unwrap_or_default();
+    (status, location, answer.text().await.expect("body"))
+}
+
+#[tokio::test]
+async fn pages_are_served_only_to_the_roles_they_belong_to_and_the_cookie_never_opens_the_api() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (engine, url) in fresh_databases(dir.path()).await {
+        let s = TestServer::start(&url).await;
+
+        // Nobody signed in: the sign-in page, and every other page sends there, remembering where.
+        let (status, _, body) = page(&s, "/login", None).await;
+        assert_eq!(status, 200, "[{engine}]");
+        assert!(body.contains(r#"data-view="login""#) && body.contains("/assets/app.js") && !body.contains("gridline-token"));
+        assert_eq!(page(&s, "/dispatcher", None).await.1, "/login?next=/dispatcher", "[{engine}]");
+        assert_eq!(page(&s, "/cases/7", None).await.1, "/login?next=/cases/7");
+        assert_eq!(page(&s, "/", None).await.1, "/login");
+        // A forged or stale cookie is nobody.
+        assert_eq!(page(&s, "/unit", Some("gridline_session=0123abcd")).await.0, 303);
+
+        // Wrong passwords get the API's 401.
+        let wrong = s.http.post(s.url("/web/session")).json(&json!({"username": "wj", "password": "nope"})).send().await.expect("post");
+        assert_eq!(wrong.status(), 401);
+        assert!(wrong.headers().get(SET_COOKIE).is_none());
+        let wrong: Value = wrong.json().await.expect("JSON");
+        assert_eq!(wrong["error"]["code"], "unauthorized");
+        let malformed = s.http.post(s.url("/web/session")).header(CONTENT_TYPE, "application/json").body("{").send().await.expect("post");
+        assert_eq!(malformed.status(), 400);
+
+        // Each role reaches its own workbench and not the others'.
+        let homes = [
+            ("operator", "/operator"),
+            ("grid", "/grid"),
+            ("inspector", "/grid"),
+            ("dispatcher", "/dispatcher"),
+            ("wj", "/unit"),
+            ("member", "/unit"),
+            ("supervisor", "/supervisor"),
+            ("admin", "/dashboard"),
+        ];
+        let pages = ["/operator", "/grid", "/dispatcher", "/unit", "/supervisor", "/admin"];
+        for (user, home) in homes {
+            let (cookie, session) = web_sign_in(&s, user).await;
+            assert_eq!(session["home"], home, "[{engine}] {user}");
+            assert_eq!(page(&s, "/", Some(&cookie)).await.1, home, "[{engine}] {user}");
+            for path in pages {
+                let (status, _, body) = page(&s, path, Some(&cookie)).await;
+                let own = path == home || user == "admin";
+                assert_eq!(status, if own { 200 } else { 403 }, "[{engine}] {user} opening {path}");
+                assert_eq!(body.contains("data-view=\"forbidden\""), !own, "[{engine}] {user} {path}");
+            }
+            let (status, _, body) = page(&s, "/dashboard", Some(&cookie)).await;
+            assert_eq!(status, 200, "[{engine}] {user} dashboard");
+            // The page carries the session token for its script, and the user.
+            let token = cookie.trim_start_matches("gridline_session=");
+            assert!(body.contains(&format!(r#"<meta name="gridline-token" content="{token}">"#)), "[{engine}] {user}");
+            assert_eq!(page(&s, "/cases/1", Some(&cookie)).await.0, 200);
+            assert_eq!(page(&s, "/cases/x1", Some(&cookie)).await.0, 404);
+            assert_eq!(page(&s, "/cases/-3", Some(&cookie)).await.0, 404);
+        }
+
+        // The cookie alone opens no API call: a cross-site request cannot act with it.
+        let (cookie, session) = web_sign_in(&s, "dispatcher").await;
+        let me = s.http.get(s.url("/api/v1/me")).header(COOKIE, &cookie).send().await.expect("me");
+        assert_eq!(me.status(), 401, "[{engine}]");
+        let token = session["token"].as_str().expect("token").to_owned();
+        assert_eq!(s.api(Method::GET, "/api/v1/me", &token, None).await.0, 200);
+
+        // Signing out ends the session for the pages and for the API.
+        let out = s.http.post(s.url("/logout")).header(COOKIE, &cookie).send().await.expect("logout");
+        assert_eq!(out.status(), 303);
+        assert!(out.headers().get(SET_COOKIE).expect("cleared").to_str().expect("text").contains("Max-Age=0"));
+        assert_eq!(page(&s, "/dispatcher", Some(&cookie)).await.0, 303, "[{engine}]");
+        assert_eq!(s.api(Method::GET, "/api/v1/me", &token, None).await.0, 401, "[{engine}]");
+        // Signing out twice, or without a session, is harmless.
+        assert_eq!(s.http.post(s.url("/logout")).send().await.expect("logout").status(), 303);
+        s.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn the_assets_are_embedded_and_unknown_ones_are_a_json_404() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("gridline.db").display());
+    let s = TestServer::start(&url).await;
+    for (name, kind, min_len) in [("app.js", "text/javascript", 10_000), ("app.css", "text/css", 1_000), ("echarts.min.js", "text/javascript", 500_000)] {
+        let answer = s.http.get(s.url(&format!("/assets/{name}"))).send().await.expect("asset");
+        assert_eq!(answer.status(), 200, "{name}");
+        assert!(answer.headers()[CONTENT_TYPE].to_str().expect("text").starts_with(kind), "{name}");
+        assert!(answer.bytes().await.expect("bytes").len() > min_len, "{name}");
+    }
+    for name in ["nope.js", "..%2Fapp.js", "%2e%2e%2fCargo.toml"] {
+        let answer = s.http.get(s.url(&format!("/assets/{name}"))).send().await.expect("asset");
+        assert_eq!(answer.status(), 404, "{name}");
+        let body: Value = answer.json().await.expect("JSON error");
+        assert_eq!(body["error"]["code"], "not_found");
+    }
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn the_dashboard_counts_intake_open_rates_categories_and_regions_in_the_users_view() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (engine, url) in fresh_databases(dir.path()).await {
+        let s = TestServer::start(&url).await;
+        let operator = s.token("operator").await;
+        let dispatcher = s.token("dispatcher").await;
+        let wj = s.token("wj").await;
+        let grid = s.token("grid").await;
+        let first = s.file(&operator, "S0102", WANGJING, "阜通东大街暴露垃圾").await;
+        let second = s.file(&operator, "S0102", WANGJING, "望京西园三区垃圾桶满溢").await;
+        s.file(&operator, "S0102", DONGHUAMEN, "东华门大街垃圾堆放").await;
+        // Walk the first case round the whole loop, and dispatch the second.
+        s.register_and_dispatch(&dispatcher, first, "CY-WJ").await;
+        for (token, action) in [
+            (&wj, json!({"action": "accept"})),
+            (&wj, json!({"action": "handle", "feedback": "已清运"})),
+            (&grid, json!({"action": "verify", "passed": true})),
+            (&operator, json!({"action": "callback", "resolved": true, "satisfaction": "basically_satisfied"})),
+        ] {
+            s.act(token, first, action).await;
+        }
+        s.register_and_dispatch(&dispatcher, second, "CY-WJ").await;
+
+        let (status, city) = s.api(Method::GET, "/api/v1/dashboard", &dispatcher, None).await;
+        assert_eq!(status, 200, "[{engine}] {city}");
+        assert_eq!(city["scope"]["level"], "city");
+        assert_eq!(city["total"], 3);
+        assert_eq!(city["today"]["received"], 3);
+        assert_eq!(city["today"]["closed"], 1);
+        assert_eq!(city["open"], 2, "[{engine}] the called-back case is no longer open");
+        assert_eq!(city["overdue"], 0);
+        assert_eq!(city["rates"]["response"], json!({"numerator": 1, "denominator": 2, "rate": 0.5}), "[{engine}]");
+        assert_eq!(city["rates"]["resolution"], json!({"numerator": 1, "denominator": 1, "rate": 1.0}));
+        assert_eq!(city["rates"]["satisfaction"], json!({"numerator": 1, "denominator": 1, "rate": 1.0}));
+        let trend = city["trend"].as_array().expect("trend");
+        assert_eq!(trend.len(), 30);
+        assert_eq!(trend.last().expect("today")["received"], 3);
+        assert_eq!(trend.iter().map(|d| d["received"].as_u64().expect("count")).sum::<u64>(), 3);
+        assert_eq!(city["by_category"][0]["count"], 3);
+        let regions = city["by_region"].as_array().expect("regions");
+        assert_eq!(regions.len(), 16, "[{engine}] Beijing's 16 districts, with or without cases");
+        let district = |code: &str| regions.iter().find(|r| r["code"] == code).cloned().expect("district");
+        assert_eq!(district(CHAOYANG)["total"], 2);
+        assert_eq!(district(CHAOYANG)["open"], 1);
+        assert_eq!(district(DONGCHENG)["total"], 1);
+
+        // Drill-down: a district lists its streets; a street has nothing below it.
+        let (_, chaoyang) = s.api(Method::GET, &format!("/api/v1/dashboard?region={CHAOYANG}&days=7"), &dispatcher, None).await;
+        assert_eq!(chaoyang["scope"]["name"], "朝阳区");
+        assert_eq!(chaoyang["total"], 2);
+        assert_eq!(chaoyang["trend"].as_array().expect("trend").len(), 7);
+        let streets = chaoyang["by_region"].as_array().expect("streets");
+        assert!(streets.len() > 20 && streets.iter().all(|r| r["code"].as_str().expect("code").starts_with("110105")));
+        assert_eq!(streets.iter().find(|r| r["code"] == WANGJING).expect("望京")["total"], 2);
+        let (_, wangjing) = s.api(Method::GET, &format!("/api/v1/dashboard?region={WANGJING}"), &dispatcher, None).await;
+        assert_eq!(wangjing["scope"]["parent"], CHAOYANG);
+        assert_eq!(wangjing["by_region"], json!([]));
+
+        // A unit counts only what it may see: the two cases dispatched to it, not 东华门's.
+        let (_, unit_view) = s.api(Method::GET, "/api/v1/dashboard", &wj, None).await;
+        assert_eq!((unit_view["total"].as_u64(), unit_view["open"].as_u64()), (Some(2), Some(1)), "[{engine}] {unit_view}");
+        let dhm = s.token("dhm").await;
+        let (_, other_unit) = s.api(Method::GET, "/api/v1/dashboard", &dhm, None).await;
+        assert_eq!(other_unit["total"], 0, "[{engine}] {other_unit}");
+
+        // Refusals, in the API's error format.
+        for (query, status, field) in [
+            ("?region=999", 422, Some("region")),
+            ("?region=110105026001", 422, Some("region")),
+            ("?days=0", 422, Some("days")),
+            ("?days=367", 422, Some("days")),
+            ("?days=abc", 422, Some("days")),
+            ("?colour=red", 400, None),
+        ] {
+            let (got, body) = s.api(Method::GET, &format!("/api/v1/dashboard{query}"), &dispatcher, None).await;
+            assert_eq!(got, status, "[{engine}] {query}: {body}");
+            assert_eq!(body["error"]["field"].as_str(), field, "[{engine}] {query}");
+        }
+        assert_eq!(s.http.get(s.url("/api/v1/dashboard")).send().await.expect("get").status(), 401);
+        s.stop().await;
+    }
+}

@@ -1,0 +1,846 @@
+// gridline's web workbench. Every page is drawn here from the JSON API (/api/v1); the server has
+// already checked that the signed-in role may open the page, and the API checks every action.
+// Text goes into the page through textContent only, never as HTML, so case text cannot inject.
+'use strict';
+
+(() => {
+  const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.content ?? null;
+  const TOKEN = meta('gridline-token');
+  const USER = JSON.parse(meta('gridline-user') || 'null');
+  const LANG_KEY = 'gridline.lang';
+  let lang = localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'zh';
+
+  // ---------------------------------------------------------------- words
+  const I18N = {
+    zh: {
+      brand: 'gridline 创城网格', skip: '跳到正文', signin: '登录', signout: '退出', username: '用户名', password: '密码',
+      lang_toggle: 'English', lang_label: '切换语言', nav: '主导航',
+      'page.operator': '话务工作台', 'page.grid': '网格工作台', 'page.dispatcher': '派单工作台', 'page.unit': '承办工作台',
+      'page.supervisor': '督查工作台', 'page.admin': '系统管理', 'page.dashboard': '数据看板', 'page.case': '案件',
+      forbidden: '无权访问此页面', forbidden_hint: '您的角色不能打开这个页面。', go_home: '回到我的工作台', missing: '没有这个页面',
+      not_available: '此功能在本版本中尚不可用', loading: '加载中…', empty: '暂无', error: '出错了', retry: '重试',
+      saved: '已保存', submit: '提交', cancel: '取消', refresh: '刷新', open_case: '打开', more: '详情',
+      // case fields
+      id: '编号', status: '状态', channel: '渠道', category: '问题类别', region: '所在街道', district: '区', unit: '承办单位',
+      title: '标题', description: '问题描述', address: '地址', location: '位置', reporter: '反映人', phone: '电话', photos: '照片',
+      received_at: '受理时间', deadline: '办理时限', time_left: '剩余时间', external_id: '工单号', feedback: '办理反馈',
+      callback: '回访', merged_into: '已并入', timeline: '办理过程', sla: '时限', actions: '可办理操作', select: '选择',
+      suggested_unit: '建议单位', rule: '依据', none: '无', overdue: '已超期', due_soon: '即将超期', on_time: '时限内', clock_stopped: '时钟未运行', suspended: '已挂起',
+      pending_extension: '待批延期', supervision: '督办', rework: '返工次数', working_hours_left: '剩余',
+      lat: '纬度', lon: '经度', use_my_location: '使用当前位置', photo_urls: '照片链接（每行一个）',
+      // operator
+      new_ticket: '新建热线工单', caller_name: '来电人', caller_phone: '来电号码', caller_history: '来电人历史工单',
+      category_suggestion: '类别建议', apply: '采用', classify_unavailable: '自动分类不可用，请手工选择类别',
+      geocode: '定位地址', geocode_unavailable: '地址定位不可用，请手工选择街道', pick_district: '选择区', pick_street: '选择街道',
+      pick_category: '选择类别', filed: '已受理，工单', duplicates: '可能重复的案件', duplicates_unavailable: '查重不可用',
+      callback_queue: '待回访', resolved: '已解决', satisfaction: '满意度', 'sat.satisfied': '满意',
+      'sat.basically_satisfied': '基本满意', 'sat.dissatisfied': '不满意', record_callback: '记录回访',
+      // grid
+      report_problem: '上报问题', verify_queue: '待核查', recent_reports: '辖区近期上报', passed: '核查通过', failed: '不通过（返工）',
+      verify_note: '核查意见',
+      // dispatcher
+      dispatch_queue: '待派单', bulk: '批量操作', bulk_dispatch: '批量派遣至建议单位', bulk_register: '批量立案', selected: '已选',
+      register_dispatch: '立案并派遣', reason: '理由', merge_into: '并入案件编号', extension_queue: '待审批延期',
+      approve: '批准', deny: '不批准', select_all: '全选',
+      // unit
+      my_cases: '本单位案件（按时限）', accept_now: '签收', handle_now: '办结反馈', return_now: '退单', extension: '申请延期',
+      amount: '时长', amount_unit: '单位', 'lu.working_days': '工作日', 'lu.working_hours': '工作小时', 'lu.hours': '自然小时',
+      // supervisor
+      overdue_list: '超期案件', rankings: '排名', rankings_unavailable: '排名不可用（等待考核排名模块）', level: '级别',
+      'sl.general': '一般督办', 'sl.key': '重点督办', 'sl.urgent': '紧急督办', campaigns: '专项整治', hotspots: '热点地图',
+      period: '月份', movement: '变化', score: '得分', rank: '名次',
+      // admin
+      units: '单位', kind: '类型', regions: '覆盖区域', catalogue: '问题目录', time_limit: '时限', unit_kind: '承办类型',
+      users: '用户', users_cli: '用户由命令行管理：gridline user add 用户名 --role 角色 --password-stdin',
+      routing_rules: '派单规则', api_keys: 'API 密钥', note: '说明',
+      // dashboard
+      today_intake: '今日受理', today_closed: '今日结案', open: '在办', overdue_now: '超期', due_soon_now: '即将超期',
+      rate_response: '响应率', rate_resolution: '解决率', rate_satisfaction: '满意率', trend: '趋势（近30天）',
+      received: '受理', closed: '结案', by_category: '问题类别分布', by_region: '区域分布', map: '地图',
+      colour_by: '着色', volume: '案件量', overdue_share: '超期占比', map_unavailable: '地图数据不可用，以列表显示',
+      city: '北京市', drill_hint: '点击区域逐级查看：市 → 区 → 街道 → 案件', cases_here: '该街道的案件', total: '总数',
+      'status.received': '已受理', 'status.registered': '已立案', 'status.rejected': '不予立案', 'status.merged': '已并案',
+      'status.dispatched': '已派遣', 'status.returned': '已退单', 'status.accepted': '已签收', 'status.handled': '已办结',
+      'status.closed': '已结案', 'status.called_back': '已回访',
+      'action.receive': '受理', 'action.register': '立案', 'action.reject': '不予立案', 'action.merge': '并案',
+      'action.dispatch': '派遣', 'action.accept': '签收', 'action.return': '退单', 'action.handle': '办结反馈',
+      'action.verify': '核查', 'action.callback': '回访', 'action.request_extension': '申请延期',
+      'action.approve_extension': '审批延期', 'action.suspend': '挂起', 'action.resume': '恢复', 'action.supervise': '督办',
+      'channel.hotline': '12345热线', 'channel.grid': '网格上报', 'channel.inspection': '测评抽查', 'channel.alley_patrol': '背街小巷巡查',
+      'channel.public': '市民网上反映', 'channel.import': '批量导入',
+      'role.hotline_operator': '话务员', 'role.grid_worker': '网格员', 'role.dispatcher': '派单员', 'role.handling_unit': '承办单位',
+      'role.supervisor': '督查', 'role.inspector': '测评员', 'role.member_unit': '成员单位', 'role.admin': '管理员',
+    },
+    en: {
+      brand: 'gridline', skip: 'Skip to content', signin: 'Sign in', signout: 'Sign out', username: 'Username', password: 'Password',
+      lang_toggle: '中文', lang_label: 'Switch language', nav: 'Main navigation',
+      'page.operator': 'Hotline desk', 'page.grid': 'Grid worker', 'page.dispatcher': 'Dispatch', 'page.unit': 'Handling unit',
+      'page.supervisor': 'Supervision', 'page.admin': 'Administration', 'page.dashboard': 'Dashboard', 'page.case': 'Case',
+      forbidden: 'You may not open this page', forbidden_hint: 'Your role cannot open this page.', go_home: 'Back to my workbench',
+      missing: 'No such page', not_available: 'Not available in this version yet', loading: 'Loading…', empty: 'Nothing here',
+      error: 'Error', retry: 'Retry', saved: 'Saved', submit: 'Submit', cancel: 'Cancel', refresh: 'Refresh', open_case: 'Open',
+      more: 'Details',
+      id: 'No.', status: 'Status', channel: 'Channel', category: 'Category', region: 'Street', district: 'District', unit: 'Unit',
+      title: 'Title', description: 'Description', address: 'Address', location: 'Location', reporter: 'Reporter', phone: 'Phone',
+      photos: 'Photos', received_at: 'Received', deadline: 'Deadline', time_left: 'Time left', external_id: 'Ticket no.',
+      feedback: 'Feedback', callback: 'Call-back', merged_into: 'Merged into', timeline: 'Timeline', sla: 'Clock',
+      actions: 'Actions', select: 'Select', suggested_unit: 'Suggested unit', rule: 'Rule',
+      none: 'none', overdue: 'Overdue',
+      due_soon: 'Due soon', on_time: 'On time', clock_stopped: 'Clock not running', suspended: 'Suspended',
+      pending_extension: 'Extension pending', supervision: 'Supervision', rework: 'Rework count', working_hours_left: 'left',
+      lat: 'Latitude', lon: 'Longitude', use_my_location: 'Use my location', photo_urls: 'Photo links (one per line)',
+      new_ticket: 'New hotline ticket', caller_name: 'Caller', caller_phone: 'Caller\'s phone', caller_history: 'Caller\'s earlier cases',
+      category_suggestion: 'Suggested category', apply: 'Use it', classify_unavailable: 'Automatic classification is not available; pick the category',
+      geocode: 'Locate address', geocode_unavailable: 'Address lookup is not available; pick the street', pick_district: 'Pick a district',
+      pick_street: 'Pick a street', pick_category: 'Pick a category', filed: 'Received as case', duplicates: 'Possible duplicates',
+      duplicates_unavailable: 'Duplicate detection is not available', callback_queue: 'Awaiting call-back', resolved: 'Resolved',
+      satisfaction: 'Satisfaction', 'sat.satisfied': 'Satisfied', 'sat.basically_satisfied': 'Basically satisfied',
+      'sat.dissatisfied': 'Dissatisfied', record_callback: 'Record call-back',
+      report_problem: 'Report a problem', verify_queue: 'To verify', recent_reports: 'Recent reports in my area', passed: 'Passed',
+      failed: 'Failed (rework)', verify_note: 'Verification note',
+      dispatch_queue: 'To dispatch', bulk: 'Bulk actions', bulk_dispatch: 'Dispatch selected to suggested units',
+      bulk_register: 'Register selected', selected: 'selected', register_dispatch: 'Register and dispatch', reason: 'Reason',
+      merge_into: 'Merge into case no.', extension_queue: 'Extension requests', approve: 'Approve', deny: 'Refuse', select_all: 'Select all',
+      my_cases: 'Our cases by deadline', accept_now: 'Accept', handle_now: 'Report handled', return_now: 'Return', extension: 'Ask for more time',
+      amount: 'Amount', amount_unit: 'Unit', 'lu.working_days': 'working days', 'lu.working_hours': 'working hours', 'lu.hours': 'hours',
+      overdue_list: 'Overdue cases', rankings: 'Rankings', rankings_unavailable: 'Rankings are not available yet', level: 'Level',
+      'sl.general': 'General', 'sl.key': 'Key', 'sl.urgent': 'Urgent', campaigns: 'Campaigns', hotspots: 'Hotspot map',
+      period: 'Month', movement: 'Movement', score: 'Score', rank: 'Rank',
+      units: 'Units', kind: 'Kind', regions: 'Regions', catalogue: 'Catalogue', time_limit: 'Time limit', unit_kind: 'Unit kind',
+      users: 'Users', users_cli: 'Users are managed from the command line: gridline user add NAME --role ROLE --password-stdin',
+      routing_rules: 'Routing rules', api_keys: 'API keys', note: 'Note',
+      today_intake: 'Received today', today_closed: 'Closed today', open: 'Open', overdue_now: 'Overdue', due_soon_now: 'Due soon',
+      rate_response: 'Response rate', rate_resolution: 'Resolution rate', rate_satisfaction: 'Satisfaction rate',
+      trend: 'Trend (30 days)', received: 'Received', closed: 'Closed', by_category: 'By category', by_region: 'By area', map: 'Map',
+      colour_by: 'Colour by', volume: 'Volume', overdue_share: 'Overdue share', map_unavailable: 'Map data not available; shown as a list',
+      city: 'Beijing', drill_hint: 'Click an area to drill down: city → district → street → cases', cases_here: 'Cases in this street',
+      total: 'Total',
+      'status.received': 'Received', 'status.registered': 'Registered', 'status.rejected': 'Rejected', 'status.merged': 'Merged',
+      'status.dispatched': 'Dispatched', 'status.returned': 'Returned', 'status.accepted': 'Accepted', 'status.handled': 'Handled',
+      'status.closed': 'Closed', 'status.called_back': 'Called back',
+      'action.receive': 'Received', 'action.register': 'Register', 'action.reject': 'Reject', 'action.merge': 'Merge',
+      'action.dispatch': 'Dispatch', 'action.accept': 'Accept', 'action.return': 'Return', 'action.handle': 'Handle',
+      'action.verify': 'Verify', 'action.callback': 'Call-back', 'action.request_extension': 'Request extension',
+      'action.approve_extension': 'Decide extension', 'action.suspend': 'Suspend', 'action.resume': 'Resume',
+      'action.supervise': 'Supervise',
+      'channel.hotline': '12345 hotline', 'channel.grid': 'Grid worker', 'channel.inspection': 'Spot check',
+      'channel.alley_patrol': 'Alley patrol', 'channel.public': 'Public', 'channel.import': 'Import',
+      'role.hotline_operator': 'Hotline operator', 'role.grid_worker': 'Grid worker', 'role.dispatcher': 'Dispatcher',
+      'role.handling_unit': 'Handling unit', 'role.supervisor': 'Supervisor', 'role.inspector': 'Inspector',
+      'role.member_unit': 'Member unit', 'role.admin': 'Administrator',
+    },
+  };
+  const t = (key) => I18N[lang][key] ?? I18N.zh[key] ?? key;
+
+  // ---------------------------------------------------------------- DOM and API helpers
+  function h(tag, attrs, ...children) {
+    const el = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (name.startsWith('on')) el.addEventListener(name.slice(2), value);
+      else if (value === true) el.setAttribute(name, '');
+      else el.setAttribute(name, String(value));
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return el;
+  }
+
+  class ApiFailure extends Error {
+    constructor(status, code, message) { super(message); this.status = status; this.code = code; }
+  }
+
+  async function api(method, path, body) {
+    const headers = { Accept: 'application/json' };
+    if (TOKEN) headers.Authorization = `Bearer ${TOKEN}`;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const response = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (response.status === 204) return null;
+    const data = await response.json().catch(() => null);
+    if (!response.ok) {
+      if (response.status === 401) location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
+      throw new ApiFailure(response.status, data?.error?.code ?? 'error', data?.error?.message ?? response.statusText);
+    }
+    return data;
+  }
+
+  /** An API call for a feature another module provides: null when the server lacks it (404/405). */
+  async function optional(method, path, body) {
+    try {
+      return await api(method, path, body);
+    } catch (err) {
+      if (err instanceof ApiFailure && (err.status === 404 || err.status === 405) && err.code !== 'forbidden') return null;
+      throw err;
+    }
+  }
+
+  const status = (box, text, kind = 'info') => {
+    box.replaceChildren(text ? h('p', { class: `notice ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text) : '');
+  };
+  const failText = (err) => (err instanceof ApiFailure ? `${t('error')} ${err.status}: ${err.message}` : `${t('error')}: ${err.message}`);
+  const unavailable = (text) => h('p', { class: 'notice unavailable', 'data-unavailable': '' }, text || t('not_available'));
+  const section = (title, ...body) => h('section', { class: 'panel', 'aria-label': title }, h('h2', {}, title), ...body);
+  const time = (iso) => (iso ? iso.replace('T', ' ').slice(0, 16) : '—');
+  const pct = (rate) => (rate === null || rate === undefined ? '—' : `${(rate * 100).toFixed(1)}%`);
+  let fieldSeq = 0;
+  /** A labelled control: every input gets a visible label tied to it. */
+  function field(label, control) {
+    const id = control.id || `f${++fieldSeq}`;
+    control.id = id;
+    return h('div', { class: 'field' }, h('label', { for: id }, label), control);
+  }
+  const options = (items, selected) => items.map(([value, label]) => h('option', { value, selected: value === selected }, label));
+
+  function clockBadge(c) {
+    if (c.suspended) return h('span', { class: 'badge muted' }, t('suspended'));
+    if (c.overdue) return h('span', { class: 'badge bad' }, t('overdue'));
+    if (c.due_soon) return h('span', { class: 'badge warn' }, t('due_soon'));
+    if (c.deadline) return h('span', { class: 'badge ok' }, t('on_time'));
+    return h('span', { class: 'badge muted' }, t('clock_stopped'));
+  }
+  function timeLeft(seconds) {
+    if (seconds === null || seconds === undefined) return '—';
+    const sign = seconds < 0 ? '-' : '';
+    const s = Math.abs(seconds);
+    const hours = Math.floor(s / 3600);
+    const minutes = Math.floor((s % 3600) / 60);
+    return `${sign}${hours}h${String(minutes).padStart(2, '0')}m`;
+  }
+  const statusBadge = (s) => h('span', { class: `badge status-${s}` }, t(`status.${s}`));
+  const caseLink = (c) => h('a', { href: `/cases/${c.id}` }, `#${c.id}`);
+  const snippet = (text, n = 60) => (text.length > n ? `${text.slice(0, n)}…` : text);
+
+  /** A table of cases with the given extra columns: [[heading, (case) => cell], …]. */
+  function caseTable(cases, columns, rowAttrs = () => ({})) {
+    if (!cases.length) return h('p', { class: 'empty' }, t('empty'));
+    return h('div', { class: 'table-wrap' }, h('table', {},
+      h('thead', {}, h('tr', {}, columns.map(([heading]) => h('th', { scope: 'col' }, heading)))),
+      h('tbody', {}, cases.map((c) => h('tr', { 'data-case': c.id, ...rowAttrs(c) }, columns.map(([, cell]) => h('td', {}, cell(c))))))));
+  }
+  const baseColumns = () => [
+    [t('id'), caseLink],
+    [t('status'), (c) => statusBadge(c.status)],
+    [t('category'), (c) => c.category_name || '—'],
+    [t('region'), (c) => [c.district?.name, c.region_name].filter(Boolean).join(' ') || '—'],
+    [t('description'), (c) => snippet(c.description)],
+  ];
+
+  async function act(id, body) {
+    return api('POST', `/cases/${id}/actions`, body);
+  }
+
+  // ---------------------------------------------------------------- reference data (cached per page)
+  const cache = {};
+  const once = (key, load) => (cache[key] ??= load());
+  const catalogue = () => once('catalogue', () => api('GET', '/catalogue').then((r) => r.items));
+  const units = () => once('units', () => api('GET', '/units').then((r) => r.items));
+  const districts = () => once('districts', () => api('GET', '/regions?level=district').then((r) => r.items));
+  const streetsOf = (code) => once(`streets:${code}`, () => api('GET', `/regions?level=street&parent=${encodeURIComponent(code)}`).then((r) => r.items));
+  const entryName = (e) => (lang === 'en' && e.name_en ? e.name_en : e.name);
+
+  /** A category select of the catalogue's leaves, grouped under their classes. */
+  async function categorySelect(attrs) {
+    const items = await catalogue();
+    const byCode = new Map(items.map((e) => [e.code, e]));
+    const groupOf = (e) => { let g = e; while (g.parent && byCode.has(g.parent)) g = byCode.get(g.parent); return g; };
+    const groups = new Map();
+    for (const e of items.filter((i) => i.leaf)) {
+      const g = groupOf(e);
+      if (!groups.has(g.code)) groups.set(g.code, h('optgroup', { label: entryName(g) }));
+      groups.get(g.code).append(h('option', { value: e.code }, `${e.code} ${entryName(e)}`));
+    }
+    return h('select', attrs, h('option', { value: '' }, t('pick_category')), [...groups.values()]);
+  }
+
+  /** District and street selects, the street list following the district. */
+  async function regionPicker(prefix) {
+    const district = h('select', { id: `${prefix}-district`, name: 'district' }, h('option', { value: '' }, t('pick_district')),
+      (await districts()).map((d) => h('option', { value: d.code }, d.name)));
+    const street = h('select', { id: `${prefix}-street`, name: 'region' }, h('option', { value: '' }, t('pick_street')));
+    async function fill(code) {
+      street.replaceChildren(h('option', { value: '' }, t('pick_street')));
+      if (code) for (const s of await streetsOf(code)) street.append(h('option', { value: s.code }, s.name));
+    }
+    district.addEventListener('change', () => fill(district.value));
+    const set = async (districtCode, streetCode) => { district.value = districtCode; await fill(districtCode); street.value = streetCode || ''; };
+    return { district, street, set, nodes: [field(t('district'), district), field(t('region'), street)] };
+  }
+
+  /** The unit the routing rules choose for the case, and why (GET /cases/{id}/route). */
+  async function suggestUnit(c) {
+    if (!c.category) return null;
+    const route = await optional('GET', `/cases/${c.id}/route`).catch(() => null);
+    const code = route?.unit ?? route?.candidates?.[0];
+    const unit = code ? (await units()).find((u) => u.code === code) : null;
+    return unit ? { unit, rule: route.reason } : null;
+  }
+
+  const linesOf = (text) => text.split('\n').map((s) => s.trim()).filter(Boolean);
+
+  // ---------------------------------------------------------------- frame
+  const PAGES_OF = {
+    hotline_operator: ['operator', 'dashboard'], grid_worker: ['grid', 'dashboard'], inspector: ['grid', 'dashboard'],
+    dispatcher: ['dispatcher', 'dashboard'], handling_unit: ['unit', 'dashboard'], member_unit: ['unit', 'dashboard'],
+    supervisor: ['supervisor', 'dashboard'],
+    admin: ['dashboard', 'operator', 'dispatcher', 'unit', 'grid', 'supervisor', 'admin'],
+  };
+
+  function header(view) {
+    const top = document.getElementById('top');
+    const toggle = h('button', { type: 'button', id: 'lang-toggle', 'aria-label': t('lang_label'), onclick: () => {
+      lang = lang === 'zh' ? 'en' : 'zh';
+      localStorage.setItem(LANG_KEY, lang);
+      render();
+    } }, t('lang_toggle'));
+    const nav = USER
+      ? h('nav', { 'aria-label': t('nav') }, h('ul', {}, (PAGES_OF[USER.role] || []).map((p) =>
+        h('li', {}, h('a', { href: `/${p}`, 'aria-current': p === view ? 'page' : null }, t(`page.${p}`))))))
+      : null;
+    const who = USER
+      ? h('div', { class: 'who' }, h('span', {}, `${USER.display_name} · ${t(`role.${USER.role}`)}`),
+        h('form', { method: 'post', action: '/logout' }, h('button', { type: 'submit', id: 'sign-out' }, t('signout'))))
+      : null;
+    top.replaceChildren(h('div', { class: 'bar' }, h('a', { class: 'brand', href: '/' }, t('brand')), nav, h('div', { class: 'tools' }, toggle, who)));
+    document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+    document.querySelector('.skip').textContent = t('skip');
+  }
+
+  const VIEWS = {};
+  async function render() {
+    const view = document.body.dataset.view;
+    header(view);
+    const main = document.getElementById('main');
+    document.title = `${t(`page.${view}`) === `page.${view}` ? t('brand') : t(`page.${view}`)} · gridline`;
+    main.replaceChildren(h('p', { class: 'loading' }, t('loading')));
+    try {
+      const content = await (VIEWS[view] || VIEWS.missing)();
+      main.replaceChildren(...[content].flat());
+    } catch (err) {
+      main.replaceChildren(h('p', { class: 'notice error', role: 'alert' }, failText(err)));
+    }
+    main.dataset.ready = view;
+    // For the render benchmark (scripts/measure_render.py): when the page's content is drawn.
+    performance.mark(`gridline:${view}`);
+  }
+
+  // ---------------------------------------------------------------- sign-in and errors
+  VIEWS.login = async () => {
+    const box = h('div', {});
+    const username = h('input', { id: 'username', name: 'username', autocomplete: 'username', required: true, maxlength: 64 });
+    const password = h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
+    const form = h('form', { id: 'login-form', class: 'card narrow', onsubmit: async (e) => {
+      e.preventDefault();
+      try {
+        const response = await fetch('/web/session', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ username: username.value.trim(), password: password.value }) });
+        const data = await response.json().catch(() => null);
+        if (!response.ok) throw new ApiFailure(response.status, data?.error?.code, data?.error?.message ?? response.statusText);
+        const next = new URLSearchParams(location.search).get('next');
+        // Only a path of this site: never an absolute or protocol-relative URL.
+        location.assign(next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : data.home);
+      } catch (err) { status(box, failText(err), 'error'); }
+    } }, h('h1', {}, t('signin')), field(t('username'), username), field(t('password'), password),
+    h('button', { type: 'submit', class: 'primary' }, t('signin')), box);
+    return form;
+  };
+  VIEWS.forbidden = async () => h('div', { class: 'card narrow', id: 'forbidden' }, h('h1', {}, t('forbidden')), h('p', {}, t('forbidden_hint')),
+    USER ? h('a', { href: USER.home }, t('go_home')) : null);
+  VIEWS.missing = async () => h('div', { class: 'card narrow' }, h('h1', {}, t('missing')), h('a', { href: '/' }, t('go_home')));
+
+  // ---------------------------------------------------------------- hotline operator
+  VIEWS.operator = async () => {
+    const message = h('div', { id: 'new-case-result' });
+    const history = h('div', { id: 'caller-history' });
+    const suggestion = h('div', { id: 'category-suggestion', 'aria-live': 'polite' });
+    const duplicates = h('div', { id: 'duplicates' });
+    const description = h('textarea', { id: 'description', name: 'description', rows: 4, required: true, maxlength: 2000 });
+    const category = await categorySelect({ id: 'category', name: 'category' });
+    const regions = await regionPicker('new');
+    const address = h('input', { id: 'address', name: 'address', maxlength: 200 });
+    const ticket = h('input', { id: 'external_id', name: 'external_id', maxlength: 64 });
+    const caller = h('input', { id: 'caller_name', name: 'caller_name', maxlength: 50 });
+    const phone = h('input', { id: 'caller_phone', name: 'caller_phone', type: 'tel', maxlength: 20, autocomplete: 'off' });
+    const pin = h('div', { id: 'address-pin', class: 'mini-map', 'aria-live': 'polite' });
+    let classifyTimer = null;
+    let classifyAvailable = true;
+    description.addEventListener('input', () => {
+      clearTimeout(classifyTimer);
+      classifyTimer = setTimeout(async () => {
+        const text = description.value.trim();
+        if (!classifyAvailable || text.length < 4) return;
+        try {
+          const result = await optional('POST', '/classify', { text });
+          if (!result) { classifyAvailable = false; suggestion.replaceChildren(unavailable(t('classify_unavailable'))); return; }
+          suggestion.replaceChildren(h('p', {}, `${t('category_suggestion')}: ${result.label} ${result.name} (${pct(result.confidence)}) `,
+            h('button', { type: 'button', id: 'apply-suggestion', onclick: () => { category.value = result.label; } }, t('apply'))));
+        } catch (err) { status(suggestion, failText(err), 'error'); }
+      }, 400);
+    });
+    phone.addEventListener('change', async () => {
+      const number = phone.value.trim();
+      if (!/^\d{7,15}$/.test(number)) { history.replaceChildren(); return; }
+      try {
+        const page = await api('GET', `/cases?phone=${encodeURIComponent(number)}&page_size=10`);
+        history.replaceChildren(h('h3', {}, `${t('caller_history')} (${page.total})`), caseTable(page.items, baseColumns()));
+      } catch (err) { status(history, failText(err), 'error'); }
+    });
+    const locate = h('button', { type: 'button', id: 'geocode', onclick: async () => {
+      const text = address.value.trim();
+      if (!text) return;
+      try {
+        const found = await optional('GET', `/geo/geocode?address=${encodeURIComponent(text)}`);
+        if (!found) { pin.replaceChildren(unavailable(t('geocode_unavailable'))); return; }
+        if (found.district?.code) await regions.set(found.district.code, found.street?.code);
+        pin.replaceChildren(h('p', {}, `${found.district?.name ?? ''} ${found.street?.name ?? ''} (${pct(found.confidence)})`),
+          found.location ? pointMap(found.location) : '');
+      } catch (err) { status(pin, failText(err), 'error'); }
+    } }, t('geocode'));
+    const form = h('form', { id: 'new-case-form', class: 'card', onsubmit: async (e) => {
+      e.preventDefault();
+      const body = { channel: 'hotline', description: description.value.trim() };
+      if (ticket.value.trim()) body.external_id = ticket.value.trim();
+      if (category.value) body.category = category.value;
+      if (regions.street.value) body.region = regions.street.value;
+      if (address.value.trim()) body.address = address.value.trim();
+      if (caller.value.trim() || phone.value.trim()) {
+        body.reporter = {};
+        if (caller.value.trim()) body.reporter.name = caller.value.trim();
+        if (phone.value.trim()) body.reporter.phone = phone.value.trim();
+      }
+      try {
+        const created = await api('POST', '/cases', body);
+        message.replaceChildren(h('p', { class: 'notice ok', role: 'status' }, `${t('filed')} `, caseLink(created), ` · ${t(`status.${created.status}`)}`));
+        form.reset();
+        suggestion.replaceChildren();
+        const dup = await optional('GET', `/cases/${created.id}/duplicates`);
+        duplicates.replaceChildren(h('h3', {}, t('duplicates')),
+          dup ? caseTable(dup.items ?? dup, baseColumns()) : unavailable(t('duplicates_unavailable')));
+      } catch (err) { status(message, failText(err), 'error'); }
+    } },
+    h('h2', {}, t('new_ticket')),
+    h('div', { class: 'grid2' }, field(t('external_id'), ticket), field(t('caller_name'), caller), field(t('caller_phone'), phone)),
+    field(t('description'), description), suggestion,
+    h('div', { class: 'grid2' }, field(t('category'), category), ...regions.nodes),
+    h('div', { class: 'with-button' }, field(t('address'), address), locate), pin,
+    h('button', { type: 'submit', class: 'primary', id: 'file-case' }, t('submit')), message);
+    return [h('h1', {}, t('page.operator')), h('div', { class: 'columns' }, form, h('div', {}, history, duplicates)),
+      await callbackQueue()];
+  };
+
+  async function callbackQueue() {
+    const page = await api('GET', '/cases?status=closed&page_size=50');
+    const box = h('div', {});
+    const table = caseTable(page.items, [...baseColumns(), [t('callback'), (c) => {
+      const resolved = h('input', { type: 'checkbox', id: `resolved-${c.id}`, checked: true });
+      const satisfaction = h('select', { id: `satisfaction-${c.id}` }, options(['satisfied', 'basically_satisfied', 'dissatisfied'].map((s) => [s, t(`sat.${s}`)])));
+      return h('form', { class: 'inline', 'data-callback': c.id, onsubmit: async (e) => {
+        e.preventDefault();
+        try {
+          await act(c.id, { action: 'callback', resolved: resolved.checked, satisfaction: satisfaction.value });
+          e.target.closest('tr').remove();
+          status(box, `#${c.id} ${t('saved')}`);
+        } catch (err) { status(box, failText(err), 'error'); }
+      } }, h('label', { for: resolved.id }, resolved, t('resolved')), h('label', { class: 'sr-only', for: satisfaction.id }, t('satisfaction')),
+      satisfaction, h('button', { type: 'submit' }, t('record_callback')));
+    }]]);
+    return section(`${t('callback_queue')} (${page.total})`, box, table);
+  }
+
+  // ---------------------------------------------------------------- grid worker and inspector
+  VIEWS.grid = async () => {
+    const message = h('div', { id: 'report-result' });
+    const description = h('textarea', { id: 'description', rows: 3, required: true, maxlength: 2000 });
+    const category = await categorySelect({ id: 'category' });
+    const regions = await regionPicker('report');
+    const address = h('input', { id: 'address', maxlength: 200 });
+    const lat = h('input', { id: 'lat', type: 'number', step: 'any', min: -90, max: 90, inputmode: 'decimal' });
+    const lon = h('input', { id: 'lon', type: 'number', step: 'any', min: -180, max: 180, inputmode: 'decimal' });
+    const photos = h('textarea', { id: 'photos', rows: 2 });
+    const locateMe = h('button', { type: 'button', onclick: () => navigator.geolocation?.getCurrentPosition((p) => {
+      lat.value = p.coords.latitude.toFixed(6); lon.value = p.coords.longitude.toFixed(6);
+    }, (err) => status(message, err.message, 'error')) }, t('use_my_location'));
+    const channel = USER.role === 'inspector' ? 'inspection' : 'grid';
+    const form = h('form', { id: 'report-form', class: 'card', onsubmit: async (e) => {
+      e.preventDefault();
+      const body = { channel, description: description.value.trim(), photos: linesOf(photos.value) };
+      if (category.value) body.category = category.value;
+      if (regions.street.value) body.region = regions.street.value;
+      if (address.value.trim()) body.address = address.value.trim();
+      if (lat.value && lon.value) body.location = { lat: Number(lat.value), lon: Number(lon.value) };
+      try {
+        const created = await api('POST', '/cases', body);
+        message.replaceChildren(h('p', { class: 'notice ok', role: 'status' }, `${t('filed')} `, caseLink(created)));
+        form.reset();
+      } catch (err) { status(message, failText(err), 'error'); }
+    } }, h('h2', {}, t('report_problem')), field(t('description'), description), field(t('category'), category), ...regions.nodes,
+    field(t('address'), address), h('div', { class: 'grid2' }, field(t('lat'), lat), field(t('lon'), lon)), locateMe,
+    field(t('photo_urls'), photos), h('button', { type: 'submit', class: 'primary', id: 'report-case' }, t('submit')), message);
+
+    const handled = await api('GET', '/cases?status=handled&page_size=50');
+    const box = h('div', {});
+    const queue = caseTable(handled.items, [...baseColumns(), [t('feedback'), (c) => c.feedback?.text ?? '—'], [t('actions'), (c) => {
+      const note = h('input', { id: `verify-note-${c.id}`, maxlength: 2000, placeholder: t('verify_note') });
+      const verify = (passed) => async () => {
+        try {
+          await act(c.id, passed ? { action: 'verify', passed: true, ...(note.value.trim() ? { note: note.value.trim() } : {}) }
+            : { action: 'verify', passed: false, note: note.value.trim() });
+          document.querySelector(`tr[data-case="${c.id}"]`)?.remove();
+          status(box, `#${c.id} ${t('saved')}`);
+        } catch (err) { status(box, failText(err), 'error'); }
+      };
+      return h('div', { class: 'inline' }, h('label', { class: 'sr-only', for: note.id }, t('verify_note')), note,
+        h('button', { type: 'button', 'data-verify': 'pass', onclick: verify(true) }, t('passed')),
+        h('button', { type: 'button', 'data-verify': 'fail', onclick: verify(false) }, t('failed')));
+    }]]);
+    const recent = await api('GET', `/cases?channel=${channel}&page_size=10`);
+    return [h('h1', {}, t('page.grid')), h('div', { class: 'columns' }, form,
+      h('div', {}, section(`${t('verify_queue')} (${handled.total})`, box, queue),
+        section(t('recent_reports'), caseTable(recent.items, baseColumns()))))];
+  };
+
+  // ---------------------------------------------------------------- dispatcher
+  VIEWS.dispatcher = async () => {
+    const lists = await Promise.all(['received', 'registered', 'returned'].map((s) => api('GET', `/cases?status=${s}&page_size=100`)));
+    const cases = lists.flatMap((l) => l.items).sort((a, b) => a.id - b.id);
+    const allUnits = await units();
+    const box = h('div', { id: 'dispatch-result' });
+    const chosen = new Map();
+    const rowDone = (id) => document.querySelector(`tr[data-case="${id}"]`)?.remove();
+    async function dispatchOne(c, unit) {
+      // Registration dispatches by itself when the routing rules are certain of the unit.
+      if (c.status === 'received' && (await act(c.id, { action: 'register' })).status === 'dispatched') return;
+      await act(c.id, { action: 'dispatch', unit });
+    }
+    const selectors = [];
+    const table = caseTable(cases, [
+      [t('select'), (c) => {
+        const box_ = h('input', { type: 'checkbox', id: `pick-${c.id}`, 'data-pick': c.id });
+        selectors.push(box_);
+        return h('label', { for: box_.id, class: 'tick' }, box_, h('span', { class: 'sr-only' }, `#${c.id}`));
+      }],
+      ...baseColumns(),
+      [t('received_at'), (c) => time(c.received_at)],
+      [t('suggested_unit'), (c) => {
+        const select = h('select', { id: `unit-${c.id}`, 'aria-label': `${t('unit')} #${c.id}` }, h('option', { value: '' }, '—'),
+          allUnits.map((u) => h('option', { value: u.code }, u.name)));
+        const rule = h('small', { class: 'rule' });
+        chosen.set(c.id, select);
+        suggestUnit(c).then((s) => { if (s && !select.value) { select.value = s.unit.code; rule.textContent = `${t('rule')}: ${s.rule}`; } });
+        return h('div', {}, select, rule);
+      }],
+      [t('actions'), (c) => {
+        const reason = h('input', { id: `reason-${c.id}`, maxlength: 2000, placeholder: t('reason') });
+        const into = h('input', { id: `into-${c.id}`, type: 'number', min: 1, placeholder: t('merge_into') });
+        const run = (fn) => async () => {
+          try { await fn(); rowDone(c.id); status(box, `#${c.id} ${t('saved')}`); } catch (err) { status(box, failText(err), 'error'); }
+        };
+        return h('div', { class: 'inline' },
+          h('button', { type: 'button', class: 'primary', 'data-dispatch': c.id, onclick: run(() => dispatchOne(c, chosen.get(c.id).value)) }, t('register_dispatch')),
+          h('details', {}, h('summary', {}, t('more')),
+            h('label', { class: 'sr-only', for: reason.id }, t('reason')), reason,
+            h('button', { type: 'button', onclick: run(() => act(c.id, { action: 'reject', reason: reason.value.trim() })) }, t('action.reject')),
+            h('label', { class: 'sr-only', for: into.id }, t('merge_into')), into,
+            h('button', { type: 'button', onclick: run(() => act(c.id, { action: 'merge', into: Number(into.value) })) }, t('action.merge'))));
+      }],
+    ]);
+    const selected = () => selectors.filter((s) => s.checked).map((s) => cases.find((c) => String(c.id) === s.dataset.pick));
+    const bulk = (fn) => async () => {
+      const picked = selected();
+      const failures = [];
+      for (const c of picked) {
+        try { await fn(c); rowDone(c.id); } catch (err) { failures.push(`#${c.id}: ${err.message}`); }
+      }
+      status(box, failures.length ? failures.join('; ') : `${picked.length} ${t('saved')}`, failures.length ? 'error' : 'info');
+    };
+    const bar = h('div', { class: 'bulk', role: 'group', 'aria-label': t('bulk') },
+      h('button', { type: 'button', onclick: () => selectors.forEach((s) => { s.checked = true; }) }, t('select_all')),
+      h('button', { type: 'button', id: 'bulk-dispatch', onclick: bulk((c) => dispatchOne(c, chosen.get(c.id).value)) }, t('bulk_dispatch')),
+      h('button', { type: 'button', id: 'bulk-register', onclick: bulk((c) => (c.status === 'received' ? act(c.id, { action: 'register' }) : Promise.resolve())) }, t('bulk_register')));
+    const waiting = (await Promise.all(['dispatched', 'accepted'].map((s) => api('GET', `/cases?status=${s}&page_size=200`))))
+      .flatMap((l) => l.items).filter((c) => c.pending_extension);
+    const extensions = caseTable(waiting, [...baseColumns(),
+      [t('pending_extension'), (c) => `${c.pending_extension.amount} ${t(`lu.${c.pending_extension.unit}`)} · ${c.pending_extension.reason}`],
+      [t('actions'), (c) => h('div', { class: 'inline' },
+        h('button', { type: 'button', onclick: async () => { try { await act(c.id, { action: 'approve_extension', approved: true }); rowDone(c.id); } catch (err) { status(box, failText(err), 'error'); } } }, t('approve')),
+        h('button', { type: 'button', onclick: async () => { try { await act(c.id, { action: 'approve_extension', approved: false }); rowDone(c.id); } catch (err) { status(box, failText(err), 'error'); } } }, t('deny')))]]);
+    const total = lists.reduce((n, l) => n + l.total, 0);
+    return [h('h1', {}, t('page.dispatcher')), section(`${t('dispatch_queue')} (${total})`, bar, box, table),
+      section(`${t('extension_queue')} (${waiting.length})`, extensions)];
+  };
+
+  // ---------------------------------------------------------------- handling unit
+  VIEWS.unit = async () => {
+    const lists = await Promise.all(['dispatched', 'accepted'].map((s) => api('GET', `/cases?status=${s}&page_size=200`)));
+    const cases = lists.flatMap((l) => l.items)
+      .sort((a, b) => (a.deadline ?? '9999').localeCompare(b.deadline ?? '9999') || a.id - b.id);
+    const box = h('div', { id: 'unit-result' });
+    const table = caseTable(cases, [...baseColumns(),
+      [t('deadline'), (c) => h('span', {}, time(c.deadline), ' ', clockBadge(c), ' ', timeLeft(c.time_left_seconds))],
+      [t('actions'), (c) => {
+        const done = async (body) => {
+          try { await act(c.id, body); status(box, `#${c.id} ${t('saved')}`); await render(); } catch (err) { status(box, failText(err), 'error'); }
+        };
+        if (c.status === 'dispatched') {
+          const reason = h('input', { id: `return-reason-${c.id}`, maxlength: 2000, placeholder: t('reason') });
+          return h('div', { class: 'inline' }, h('button', { type: 'button', class: 'primary', 'data-accept': c.id, onclick: () => done({ action: 'accept' }) }, t('accept_now')),
+            h('details', {}, h('summary', {}, t('return_now')), h('label', { class: 'sr-only', for: reason.id }, t('reason')), reason,
+              h('button', { type: 'button', onclick: () => done({ action: 'return', reason: reason.value.trim() }) }, t('return_now'))));
+        }
+        const feedback = h('textarea', { id: `feedback-${c.id}`, rows: 2, maxlength: 2000 });
+        const photos = h('textarea', { id: `feedback-photos-${c.id}`, rows: 1 });
+        const amount = h('input', { id: `ext-amount-${c.id}`, type: 'number', min: 1, max: 30, value: 1 });
+        const unit = h('select', { id: `ext-unit-${c.id}` }, options(['working_days', 'working_hours', 'hours'].map((u) => [u, t(`lu.${u}`)])));
+        const reason = h('input', { id: `ext-reason-${c.id}`, maxlength: 2000 });
+        return h('div', { class: 'stack' },
+          h('form', { 'data-handle': c.id, onsubmit: (e) => { e.preventDefault(); done({ action: 'handle', feedback: feedback.value.trim(), photos: linesOf(photos.value) }); } },
+            field(t('feedback'), feedback), field(t('photo_urls'), photos), h('button', { type: 'submit', class: 'primary' }, t('handle_now'))),
+          c.pending_extension ? h('p', {}, t('pending_extension')) : h('details', {}, h('summary', {}, t('extension')),
+            h('form', { onsubmit: (e) => { e.preventDefault(); done({ action: 'request_extension', amount: Number(amount.value), unit: unit.value, reason: reason.value.trim() }); } },
+              field(t('amount'), amount), field(t('amount_unit'), unit), field(t('reason'), reason), h('button', { type: 'submit' }, t('submit')))));
+      }]]);
+    const total = lists.reduce((n, l) => n + l.total, 0);
+    return [h('h1', {}, t('page.unit')), section(`${t('my_cases')} (${total})`, box, table)];
+  };
+
+
+  // ---------------------------------------------------------------- supervisor
+  VIEWS.supervisor = async () => {
+    const [overview, overdue] = await Promise.all([api('GET', '/dashboard'), api('GET', '/cases?overdue=true&page_size=50')]);
+    const box = h('div', { id: 'supervise-result' });
+    const table = caseTable(overdue.items, [...baseColumns(), [t('unit'), (c) => c.unit_name ?? '—'],
+      [t('deadline'), (c) => h('span', {}, time(c.deadline), ' ', clockBadge(c))],
+      [t('supervision'), (c) => {
+        const level = h('select', { id: `level-${c.id}` }, options(['general', 'key', 'urgent'].map((l) => [l, t(`sl.${l}`)])));
+        const note = h('input', { id: `supervise-note-${c.id}`, maxlength: 2000, placeholder: t('reason'), required: true });
+        return h('form', { class: 'inline', 'data-supervise': c.id, onsubmit: async (e) => {
+          e.preventDefault();
+          try { await act(c.id, { action: 'supervise', level: level.value, note: note.value.trim() }); status(box, `#${c.id} ${t('saved')}`); } catch (err) { status(box, failText(err), 'error'); }
+        } }, h('label', { class: 'sr-only', for: level.id }, t('level')), level, h('label', { class: 'sr-only', for: note.id }, t('reason')), note,
+        h('button', { type: 'submit' }, t('action.supervise')));
+      }]]);
+    const month = new Date().toISOString().slice(0, 7);
+    const ranking = await optional('GET', `/rankings?period=${month}&level=street`);
+    const rows = ranking?.items ?? ranking?.rows ?? null;
+    const rankings = rows
+      ? h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, [t('rank'), t('region'), t('score'), t('rate_response'), t('rate_resolution'), t('rate_satisfaction'), t('movement')].map((x) => h('th', { scope: 'col' }, x)))),
+        h('tbody', {}, rows.map((r) => h('tr', {}, h('td', {}, r.rank), h('td', {}, r.name), h('td', {}, r.score), h('td', {}, pct(r.response_rate)), h('td', {}, pct(r.resolution_rate)), h('td', {}, pct(r.satisfaction_rate)), h('td', {}, r.movement > 0 ? `▲${r.movement}` : r.movement < 0 ? `▼${-r.movement}` : '—'))))))
+      : unavailable(t('rankings_unavailable'));
+    return [h('h1', {}, t('page.supervisor')), kpis(overview), section(`${t('overdue_list')} (${overdue.total})`, box, table),
+      section(`${t('rankings')} · ${month}`, rankings),
+      section(t('hotspots'), h('a', { href: '/dashboard' }, t('page.dashboard'))), section(t('campaigns'), unavailable())];
+  };
+
+  // ---------------------------------------------------------------- administrator
+  VIEWS.admin = async () => {
+    const [allUnits, cat, rules] = await Promise.all([units(), catalogue(), optional('GET', '/routing-rules')]);
+    const table = (headings, rows) => h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, headings.map((x) => h('th', { scope: 'col' }, x)))),
+      h('tbody', {}, rows.map((r) => h('tr', {}, r.map((x) => h('td', {}, x)))))));
+    const limit = (l) => (l ? `${l.amount} ${t(`lu.${l.unit}`)}` : '—');
+    return [h('h1', {}, t('page.admin')),
+      section(`${t('units')} (${allUnits.length})`, table([t('id'), t('unit'), t('kind'), t('regions')], allUnits.map((u) => [u.code, u.name, u.kind, u.regions.join(', ')]))),
+      section(`${t('catalogue')} (${cat.length})`, table([t('id'), t('category'), t('time_limit'), t('unit_kind')], cat.map((e) => [e.code, entryName(e), limit(e.effective_time_limit), e.effective_unit_type ?? '—']))),
+      section(t('users'), h('p', {}, h('code', {}, t('users_cli')))),
+      section(t('routing_rules'), rules
+        ? table([t('id'), t('category'), t('regions'), t('unit_kind'), t('note')],
+          rules.items.map((r) => [r.id, (r.entries ?? []).join(', ') || '—', (r.regions ?? []).join(', ') || '—', r.unit ?? r.unit_type ?? '—', r.note ?? '']))
+        : unavailable()),
+      section(t('api_keys'), unavailable())];
+  };
+
+  // ---------------------------------------------------------------- the case page
+  const ACTION_FIELDS = {
+    register: [], reject: [['reason', 'text', true]], merge: [['into', 'number', true], ['note', 'text']],
+    dispatch: [['unit', 'unit', true], ['note', 'text']], accept: [['note', 'text']], return: [['reason', 'text', true]],
+    handle: [['feedback', 'textarea', true], ['photos', 'lines']], verify: [['passed', 'bool'], ['note', 'text']],
+    callback: [['resolved', 'bool'], ['satisfaction', 'satisfaction'], ['note', 'text']],
+    request_extension: [['amount', 'number', true], ['unit', 'limit_unit'], ['reason', 'text', true]],
+    approve_extension: [['approved', 'bool'], ['note', 'text']], suspend: [['reason', 'text', true]], resume: [['note', 'text']],
+    supervise: [['level', 'level'], ['note', 'text', true]],
+  };
+  const FIELD_LABEL = { reason: 'reason', into: 'merge_into', note: 'verify_note', unit: 'unit', feedback: 'feedback', photos: 'photo_urls',
+    passed: 'passed', resolved: 'resolved', satisfaction: 'satisfaction', amount: 'amount', approved: 'approve', level: 'level' };
+
+  async function actionForm(c, action, onDone) {
+    const controls = [];
+    for (const [name, kind, required] of ACTION_FIELDS[action]) {
+      const id = `${action}-${name}`;
+      let control;
+      if (kind === 'textarea' || kind === 'lines') control = h('textarea', { id, rows: 2, required, maxlength: 2000 });
+      else if (kind === 'number') control = h('input', { id, type: 'number', min: 1, required });
+      else if (kind === 'bool') control = h('input', { id, type: 'checkbox', checked: true });
+      else if (kind === 'satisfaction') control = h('select', { id }, options(['satisfied', 'basically_satisfied', 'dissatisfied'].map((s) => [s, t(`sat.${s}`)])));
+      else if (kind === 'level') control = h('select', { id }, options(['general', 'key', 'urgent'].map((s) => [s, t(`sl.${s}`)])));
+      else if (kind === 'limit_unit') control = h('select', { id }, options(['working_days', 'working_hours', 'hours'].map((s) => [s, t(`lu.${s}`)])));
+      else if (kind === 'unit') {
+        const suggestion = await suggestUnit(c);
+        control = h('select', { id, required }, h('option', { value: '' }, '—'), (await units()).map((u) => h('option', { value: u.code, selected: suggestion?.unit.code === u.code }, u.name)));
+      } else control = h('input', { id, required, maxlength: 2000 });
+      controls.push([name, kind, control]);
+    }
+    const box = h('div', {});
+    return h('form', { class: 'action-form', 'data-action': action, onsubmit: async (e) => {
+      e.preventDefault();
+      const body = { action };
+      for (const [name, kind, control] of controls) {
+        if (kind === 'bool') body[name] = control.checked;
+        else if (kind === 'number') { if (control.value) body[name] = Number(control.value); }
+        else if (kind === 'lines') body[name] = linesOf(control.value);
+        else if (control.value.trim()) body[name] = control.value.trim();
+      }
+      try { onDone(await act(c.id, body)); } catch (err) { status(box, failText(err), 'error'); }
+    } }, h('h3', {}, t(`action.${action}`)), controls.map(([name, kind, control]) => (kind === 'bool'
+      ? h('div', { class: 'field' }, h('label', { for: control.id }, control, t(FIELD_LABEL[name])))
+      : field(t(FIELD_LABEL[name] ?? name), control))), h('button', { type: 'submit', class: 'primary' }, t(`action.${action}`)), box);
+  }
+
+  VIEWS.case = async () => {
+    const id = Number(location.pathname.split('/').pop());
+    const c = await api('GET', `/cases/${id}`);
+    return drawCase(c);
+  };
+
+  async function drawCase(c) {
+    const rows = [
+      [t('status'), statusBadge(c.status)], [t('channel'), t(`channel.${c.channel}`)], [t('external_id'), c.external_id ?? '—'],
+      [t('category'), c.category ? `${c.category} ${c.category_name ?? ''}` : '—'],
+      [t('region'), [c.district?.name, c.region_name].filter(Boolean).join(' ') || '—'], [t('address'), c.address ?? '—'],
+      [t('unit'), c.unit_name ?? '—'], [t('reporter'), c.reporter ? [c.reporter.name, c.reporter.phone].filter(Boolean).join(' ') : '—'],
+      [t('received_at'), time(c.received_at)],
+      [t('merged_into'), c.merged_into ? h('a', { href: `/cases/${c.merged_into}` }, `#${c.merged_into}`) : '—'],
+    ];
+    const clock = h('div', { class: 'clock', id: 'sla-clock' }, h('h2', {}, t('sla')), clockBadge(c),
+      h('dl', {}, h('dt', {}, t('deadline')), h('dd', {}, time(c.deadline)), h('dt', {}, t('time_left')), h('dd', {}, timeLeft(c.time_left_seconds)),
+        h('dt', {}, t('time_limit')), h('dd', {}, c.time_limit ?? '—'), h('dt', {}, t('supervision')), h('dd', {}, c.supervision_count),
+        h('dt', {}, t('rework')), h('dd', {}, c.rework_count)),
+      c.pending_extension ? h('p', {}, `${t('pending_extension')}: ${c.pending_extension.amount} ${t(`lu.${c.pending_extension.unit}`)} · ${c.pending_extension.reason}`) : null);
+    const photos = [...(c.photos ?? []), ...(c.feedback?.photos ?? [])];
+    const timeline = h('ol', { class: 'timeline', id: 'timeline' }, (c.events ?? []).map((e) => h('li', {},
+      h('time', { datetime: e.time }, time(e.time)), ' ', h('strong', {}, t(`action.${e.action}`)), ' · ',
+      `${e.actor.username} (${t(`role.${e.actor.role}`)})`, e.unit_name ? ` · ${e.unit_name}` : '', e.note ? h('p', {}, e.note) : null)));
+    const actionsBox = h('div', { id: 'case-actions' });
+    const onDone = async (updated) => { document.getElementById('main').replaceChildren(...await drawCase(updated)); };
+    for (const action of c.allowed_actions) actionsBox.append(await actionForm(c, action, onDone));
+    const dup = await optional('GET', `/cases/${c.id}/duplicates`).catch(() => null);
+    return [h('h1', {}, `${t('page.case')} #${c.id}`, ' ', statusBadge(c.status)),
+      h('div', { class: 'columns' },
+        h('div', {}, section(t('description'), h('p', { class: 'description' }, c.description), c.feedback ? h('p', {}, `${t('feedback')}: ${c.feedback.text}`) : null,
+          c.callback ? h('p', {}, `${t('callback')}: ${c.callback.resolved ? t('resolved') : '✗'} · ${t(`sat.${c.callback.satisfaction}`)}`) : null),
+        section(t('more'), h('dl', { class: 'facts' }, rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]))),
+        section(t('photos'), photos.length ? h('div', { class: 'photos' }, photos.map((p, i) => h('a', { href: p }, h('img', { src: p, alt: `${t('photos')} ${i + 1}`, loading: 'lazy' })))) : h('p', { class: 'empty' }, t('empty'))),
+        section(t('location'), c.location ? [h('p', {}, `${c.location.lat}, ${c.location.lon}`), pointMap(c.location)] : h('p', { class: 'empty' }, t('empty'))),
+        section(t('duplicates'), dup ? caseTable(dup.items ?? dup, baseColumns()) : unavailable(t('duplicates_unavailable')))),
+        h('div', {}, clock, section(t('actions'), c.allowed_actions.length ? actionsBox : h('p', { class: 'empty' }, t('none'))), section(t('timeline'), timeline)))];
+  }
+
+  // ---------------------------------------------------------------- maps and the dashboard
+  /** The served GeoJSON of `level` (districts or streets), or null when the server has none. */
+  const geojson = (level) => once(`geo:${level}`, () => optional('GET', `/geo/${level}.geojson`));
+
+  /** A point on the district map when the map data is served; otherwise nothing but the text. */
+  function pointMap(location) {
+    const el = h('div', { class: 'mini-map chart', role: 'img', 'aria-label': `${t('location')} ${location.lat}, ${location.lon}` });
+    geojson('districts').then((geo) => {
+      if (!geo || !window.echarts) { el.replaceWith(unavailable(t('map_unavailable'))); return; }
+      echarts.registerMap('bj-districts', geo);
+      echarts.init(el).setOption({ geo: { map: 'bj-districts', roam: true, center: [location.lon, location.lat], zoom: 6 },
+        series: [{ type: 'scatter', coordinateSystem: 'geo', data: [[location.lon, location.lat]], symbolSize: 14 }] });
+    }).catch(() => el.replaceWith(unavailable(t('map_unavailable'))));
+    return el;
+  }
+
+  function kpis(o) {
+    const card = (key, value, cls = '') => h('div', { class: `kpi ${cls}`, 'data-kpi': key }, h('span', { class: 'kpi-label' }, t(key)), h('strong', {}, value));
+    const rate = (key, r) => card(key, pct(r.rate), '');
+    return h('div', { class: 'kpis', id: 'kpis' }, card('today_intake', o.today.received), card('today_closed', o.today.closed), card('open', o.open),
+      card('overdue_now', o.overdue, o.overdue ? 'bad' : ''), card('due_soon_now', o.due_soon, o.due_soon ? 'warn' : ''),
+      rate('rate_response', o.rates.response), rate('rate_resolution', o.rates.resolution), rate('rate_satisfaction', o.rates.satisfaction));
+  }
+
+  VIEWS.dashboard = async () => {
+    const params = new URLSearchParams(location.search);
+    const region = params.get('region') || '';
+    const colour = params.get('colour') === 'overdue' ? 'overdue' : 'volume';
+    const o = await api('GET', `/dashboard${region ? `?region=${encodeURIComponent(region)}` : ''}`);
+    const go = (code, colourBy = colour) => {
+      const next = new URLSearchParams();
+      if (code) next.set('region', code);
+      if (colourBy !== 'volume') next.set('colour', colourBy);
+      history.pushState(null, '', `/dashboard${next.toString() ? `?${next}` : ''}`);
+      render();
+    };
+    // Breadcrumb: city → district → street.
+    const trail = [h('a', { href: '/dashboard', onclick: (e) => { e.preventDefault(); go(''); } }, t('city'))];
+    if (o.scope.level === 'street' && o.scope.parent) {
+      const district = (await districts()).find((d) => d.code === o.scope.parent);
+      if (district) trail.push(' › ', h('a', { href: `/dashboard?region=${district.code}`, onclick: (e) => { e.preventDefault(); go(district.code); } }, district.name));
+    }
+    if (o.scope.code) trail.push(' › ', h('span', { 'aria-current': 'page' }, o.scope.name));
+    const colourSelect = h('select', { id: 'colour-by', onchange: (e) => go(region, e.target.value) },
+      options([['volume', t('volume')], ['overdue', t('overdue_share')]], colour));
+
+    const trendEl = h('div', { class: 'chart', id: 'trend-chart', role: 'img', 'aria-label': t('trend') });
+    const catEl = h('div', { class: 'chart', id: 'category-chart', role: 'img', 'aria-label': t('by_category') });
+    const mapEl = h('div', { class: 'chart map', id: 'region-map', role: 'img', 'aria-label': t('map') });
+    const mapNote = h('div', {});
+    const value = (r) => (colour === 'overdue' ? (r.total ? r.overdue / r.total : 0) : r.total);
+    const regionTable = o.by_region.length ? h('div', { class: 'table-wrap' }, h('table', { id: 'region-table' },
+      h('thead', {}, h('tr', {}, [t('region'), t('total'), t('open'), t('overdue_now'), t('overdue_share')].map((x) => h('th', { scope: 'col' }, x)))),
+      h('tbody', {}, o.by_region.map((r) => h('tr', {},
+        h('td', {}, h('a', { href: `/dashboard?region=${r.code}`, 'data-region': r.code, onclick: (e) => { e.preventDefault(); go(r.code); } }, r.name)),
+        h('td', {}, r.total), h('td', {}, r.open), h('td', {}, r.overdue), h('td', {}, pct(r.total ? r.overdue / r.total : null))))))) : null;
+    let casesHere = null;
+    if (o.scope.level === 'street') {
+      const page = await api('GET', `/cases?region=${encodeURIComponent(o.scope.code)}&page_size=50`);
+      casesHere = section(`${t('cases_here')} (${page.total})`, caseTable(page.items, [...baseColumns(), [t('deadline'), (c) => clockBadge(c)]]));
+    }
+    const content = [h('h1', {}, t('page.dashboard')), h('nav', { class: 'trail', 'aria-label': t('map') }, trail), kpis(o),
+      h('div', { class: 'columns' }, section(t('trend'), trendEl), section(t('by_category'), catEl)),
+      o.by_region.length ? section(t('by_region'), h('p', { class: 'hint' }, t('drill_hint')), field(t('colour_by'), colourSelect), mapNote, mapEl, regionTable) : null,
+      casesHere];
+
+    // Charts are drawn once the elements are in the page (ECharts needs their size).
+    requestAnimationFrame(async () => {
+      if (!window.echarts) return;
+      echarts.init(trendEl).setOption({ tooltip: { trigger: 'axis' }, legend: { data: [t('received'), t('closed')] },
+        grid: { left: 40, right: 16, top: 32, bottom: 24 }, xAxis: { type: 'category', data: o.trend.map((d) => d.date.slice(5)) },
+        yAxis: { type: 'value', minInterval: 1 },
+        series: [{ name: t('received'), type: 'line', smooth: true, data: o.trend.map((d) => d.received) },
+          { name: t('closed'), type: 'line', smooth: true, data: o.trend.map((d) => d.closed) }] });
+      echarts.init(catEl).setOption({ tooltip: {}, grid: { left: 110, right: 16, top: 8, bottom: 24 },
+        xAxis: { type: 'value', minInterval: 1 }, yAxis: { type: 'category', inverse: true, data: o.by_category.map((c) => c.name) },
+        series: [{ type: 'bar', data: o.by_category.map((c) => c.count) }] });
+      if (!o.by_region.length) return;
+      const level = o.scope.level === 'district' ? 'streets' : 'districts';
+      const geo = await geojson(level).catch(() => null);
+      const data = o.by_region.map((r) => ({ name: r.name, value: value(r), code: r.code }));
+      const max = Math.max(colour === 'overdue' ? 0.01 : 1, ...data.map((d) => d.value));
+      let chart;
+      if (geo) {
+        const features = level === 'streets' ? geo.features.filter((f) => String(f.properties.code).startsWith(o.scope.code.slice(0, 6))) : geo.features;
+        const mapName = `bj-${level}-${o.scope.code ?? 'city'}`;
+        echarts.registerMap(mapName, { type: 'FeatureCollection', features });
+        chart = echarts.init(mapEl);
+        chart.setOption({ tooltip: { formatter: (p) => `${p.name}: ${colour === 'overdue' ? pct(p.value) : p.value ?? 0}` },
+          visualMap: { min: 0, max, left: 8, bottom: 8, calculable: true, inRange: { color: ['#fff5eb', '#fd8d3c', '#a63603'] } },
+          series: [{ type: 'map', map: mapName, nameProperty: 'name', roam: true, data, label: { show: level === 'districts' } }] });
+      } else {
+        mapNote.replaceChildren(unavailable(t('map_unavailable')));
+        mapEl.classList.add('bars');
+        chart = echarts.init(mapEl);
+        chart.setOption({ tooltip: {}, grid: { left: 120, right: 16, top: 8, bottom: 24 }, xAxis: { type: 'value' },
+          yAxis: { type: 'category', inverse: true, data: data.map((d) => d.name) },
+          visualMap: { show: false, min: 0, max, dimension: 0, inRange: { color: ['#fdd0a2', '#a63603'] } },
+          series: [{ type: 'bar', data: data.map((d) => d.value) }] });
+      }
+      chart.on('click', (p) => { const hit = o.by_region.find((r) => r.name === p.name); if (hit) go(hit.code); });
+      performance.mark('gridline:charts');
+    });
+    return content;
+  };
+
+  window.addEventListener('popstate', render);
+  window.addEventListener('resize', () => document.querySelectorAll('.chart').forEach((el) => window.echarts?.getInstanceByDom(el)?.resize()));
+  render();
+})();

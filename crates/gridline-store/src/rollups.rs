@@ -1,0 +1,307 @@
+//! The monthly rollups (rates and volume), written by the writer in the same transaction as the
+//! events that change them, read by rankings, boards, hotspots and campaigns, and rebuilt from
+//! the event log on demand.
+
+use std::collections::BTreeMap;
+
+use gridline_core::campaign::VolumeRow;
+use gridline_core::case::{Case, CaseEvent, Channel};
+use gridline_core::period::{Month, Period};
+use gridline_core::rollup::{RateCounts, RateKey, Rollup, VolumeKey};
+use sqlx::any::AnyArguments;
+use sqlx::{AnyConnection, Arguments, AssertSqlSafe, Executor, Row};
+use tokio::sync::oneshot;
+
+use crate::writer::Job;
+use crate::{Backend, StoreError};
+
+/// Rows per multi-row upsert: 18 parameters a row keeps a statement well inside both engines'
+/// parameter limits.
+const ROWS_PER_UPSERT: usize = 400;
+
+/// How rate counters are grouped for a ranking.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RateLevel {
+    Street,
+    District,
+    Unit,
+}
+
+fn placeholders(backend: Backend, first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| match backend {
+            Backend::Sqlite => "?".to_owned(),
+            Backend::Postgres => format!("${n}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Adds `rollup` to the stored counters.
+pub(crate) async fn add(conn: &mut AnyConnection, backend: Backend, rollup: &Rollup) -> Result<(), StoreError> {
+    let rates: Vec<(&RateKey, &RateCounts)> = rollup.rates.iter().filter(|(_, c)| !c.is_zero()).collect();
+    let width = 3 + RateCounts::COLUMNS.len();
+    let updates: Vec<String> = RateCounts::COLUMNS.iter().map(|c| format!("{c} = rollup_rates.{c} + excluded.{c}")).collect();
+    for chunk in rates.chunks(ROWS_PER_UPSERT) {
+        let mut args = AnyArguments::default();
+        let mut rows = Vec::with_capacity(chunk.len());
+        for (key, counts) in chunk {
+            rows.push(format!("({})", placeholders(backend, rows.len() * width + 1, width)));
+            args.add(key.month.to_string()).map_err(StoreError::corrupt)?;
+            args.add(key.region.clone()).map_err(StoreError::corrupt)?;
+            args.add(key.unit.clone()).map_err(StoreError::corrupt)?;
+            for value in counts.values() {
+                args.add(value).map_err(StoreError::corrupt)?;
+            }
+        }
+        let sql = format!(
+            "INSERT INTO rollup_rates (month, region, unit, {}) VALUES {} ON CONFLICT (month, region, unit) DO UPDATE SET {}",
+            RateCounts::COLUMNS.join(", "),
+            rows.join(", "),
+            updates.join(", ")
+        );
+        sqlx::query_with(AssertSqlSafe(sql), args).execute(&mut *conn).await?;
+    }
+    let volume: Vec<(&VolumeKey, &i64)> = rollup.volume.iter().filter(|(_, n)| **n != 0).collect();
+    for chunk in volume.chunks(ROWS_PER_UPSERT) {
+        let mut args = AnyArguments::default();
+        let mut rows = Vec::with_capacity(chunk.len());
+        for (key, n) in chunk {
+            rows.push(format!("({})", placeholders(backend, rows.len() * 5 + 1, 5)));
+            for result in [
+                args.add(key.month.to_string()),
+                args.add(key.region.clone()),
+                args.add(key.category.clone()),
+                args.add(key.channel.as_str()),
+                args.add(**n),
+            ] {
+                result.map_err(StoreError::corrupt)?;
+            }
+        }
+        let sql = format!(
+            "INSERT INTO rollup_volume (month, region, category, channel, n) VALUES {} \
+             ON CONFLICT (month, region, category, channel) DO UPDATE SET n = rollup_volume.n + excluded.n",
+            rows.join(", ")
+        );
+        sqlx::query_with(AssertSqlSafe(sql), args).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The case as stored before the event being written: what the rollup of that event compares with.
+pub(crate) async fn case_before(conn: &mut AnyConnection, id: i64) -> Result<Option<Case>, StoreError> {
+    let row = sqlx::query("SELECT doc FROM cases WHERE id = $1").bind(id).fetch_optional(&mut *conn).await?;
+    row.map(|row| {
+        let doc: String = row.try_get("doc")?;
+        serde_json::from_str(&doc).map_err(|e| StoreError::corrupt(format!("case {id}: {e}")))
+    })
+    .transpose()
+}
+
+/// Cases read per query while folding the event log.
+const REBUILD_CASES_PER_QUERY: i64 = 5_000;
+
+/// Folds every event of every case, in order, into fresh counters.
+pub(crate) async fn from_events(conn: &mut AnyConnection) -> Result<Rollup, StoreError> {
+    let mut rollup = Rollup::default();
+    let mut after_id = 0_i64;
+    loop {
+        let last: Option<i64> = sqlx::query(
+            "SELECT MAX(id) AS last FROM (SELECT id FROM cases WHERE id > $1 ORDER BY id LIMIT $2) AS page",
+        )
+        .bind(after_id)
+        .bind(REBUILD_CASES_PER_QUERY)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("last")?;
+        let Some(last) = last else { break };
+        let rows = sqlx::query("SELECT case_id, doc FROM case_events WHERE case_id > $1 AND case_id <= $2 ORDER BY case_id, seq")
+            .bind(after_id)
+            .bind(last)
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut history: Vec<CaseEvent> = Vec::new();
+        let mut current = None;
+        for row in &rows {
+            let id: i64 = row.try_get("case_id")?;
+            if current != Some(id) {
+                rollup.record_history(&history);
+                history.clear();
+                current = Some(id);
+            }
+            let doc: String = row.try_get("doc")?;
+            history.push(serde_json::from_str(&doc).map_err(|e| StoreError::corrupt(format!("event of case {id}: {e}")))?);
+        }
+        rollup.record_history(&history);
+        after_id = last;
+    }
+    Ok(rollup.without_zeros())
+}
+
+/// Replaces the stored counters by a fold of the event log (inside the writer's transaction).
+pub(crate) async fn rebuild(conn: &mut AnyConnection, backend: Backend) -> Result<Rollup, StoreError> {
+    let rollup = from_events(conn).await?;
+    conn.execute("DELETE FROM rollup_rates").await?;
+    conn.execute("DELETE FROM rollup_volume").await?;
+    add(conn, backend, &rollup).await?;
+    Ok(rollup)
+}
+
+fn month_of(text: &str) -> Result<Month, StoreError> {
+    Month::parse(text).map_err(|e| StoreError::corrupt(format!("rollup month: {e}")))
+}
+
+fn counts_of(row: &sqlx::any::AnyRow, first: usize) -> Result<RateCounts, StoreError> {
+    let values = (first..first + RateCounts::COLUMNS.len()).map(|i| row.try_get::<i64, _>(i)).collect::<Result<Vec<_>, _>>()?;
+    RateCounts::from_values(&values).ok_or_else(|| StoreError::corrupt("rollup row width"))
+}
+
+/// The half-open range of codes that start with `prefix`.
+fn prefix_range(prefix: &str) -> (String, String) {
+    let mut hi = prefix.to_owned();
+    match hi.pop() {
+        Some(last) => hi.push(char::from(last as u8 + 1)),
+        None => hi.push('\u{7f}'),
+    }
+    (prefix.to_owned(), hi)
+}
+
+impl crate::Store {
+    /// The stored counters, as they are.
+    pub async fn stored_rollups(&self) -> Result<Rollup, StoreError> {
+        let mut rollup = Rollup::default();
+        let sql = format!("SELECT {}, month, region, unit FROM rollup_rates", RateCounts::COLUMNS.join(", "));
+        for row in sqlx::query(AssertSqlSafe(sql)).fetch_all(&self.pool).await? {
+            let n = RateCounts::COLUMNS.len();
+            let month: String = row.try_get(n)?;
+            let key = RateKey { month: month_of(&month)?, region: row.try_get(n + 1)?, unit: row.try_get(n + 2)? };
+            rollup.rates.insert(key, counts_of(&row, 0)?);
+        }
+        for row in sqlx::query("SELECT month, region, category, channel, n FROM rollup_volume").fetch_all(&self.pool).await? {
+            let channel: String = row.try_get("channel")?;
+            let key = VolumeKey {
+                month: month_of(&row.try_get::<String, _>("month")?)?,
+                region: row.try_get("region")?,
+                category: row.try_get("category")?,
+                channel: Channel::parse(&channel).ok_or_else(|| StoreError::corrupt(format!("rollup channel {channel:?}")))?,
+            };
+            rollup.volume.insert(key, row.try_get("n")?);
+        }
+        Ok(rollup.without_zeros())
+    }
+
+    /// What the counters would be, folded afresh from the event log (read only).
+    pub async fn rollups_from_events(&self) -> Result<Rollup, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        from_events(&mut conn).await
+    }
+
+    /// Recomputes the counters from the event log and replaces the stored ones, in one
+    /// transaction of the writer: no write can slip between the fold and the replacement.
+    pub async fn rebuild_rollups(&self) -> Result<Rollup, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.writer.send(Job::RebuildRollups { reply }).await.map_err(|_| StoreError::WriterStopped)?;
+        answer.await.map_err(|_| StoreError::WriterStopped)?
+    }
+
+    /// Adds counters as they are, without events behind them: only for loading benchmark
+    /// histories whose facts were folded outside the store. A rebuild discards them.
+    pub async fn add_rollups(&self, rollup: Rollup) -> Result<(), StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.writer.send(Job::AddRollups { rollup: Box::new(rollup), reply }).await.map_err(|_| StoreError::WriterStopped)?;
+        answer.await.map_err(|_| StoreError::WriterStopped)?
+    }
+
+    /// Rate counters of `period` summed by street, district or unit (code → counters). With
+    /// `region_prefix`, only streets whose codes start with it.
+    pub async fn rate_counts(
+        &self,
+        period: Period,
+        level: RateLevel,
+        region_prefix: Option<&str>,
+    ) -> Result<BTreeMap<String, RateCounts>, StoreError> {
+        let group = match level {
+            RateLevel::Street => "region",
+            RateLevel::District => "substr(region, 1, 6)",
+            RateLevel::Unit => "unit",
+        };
+        let sums: Vec<String> = RateCounts::COLUMNS.iter().map(|c| format!("CAST(SUM({c}) AS BIGINT)")).collect();
+        let mut conditions = vec!["month >= $1 AND month <= $2".to_owned()];
+        if level == RateLevel::Unit {
+            conditions.push("unit <> ''".into());
+        } else {
+            conditions.push("region <> ''".into());
+        }
+        let (lo, hi) = prefix_range(region_prefix.unwrap_or(""));
+        if region_prefix.is_some() {
+            conditions.push("region >= $3 AND region < $4".into());
+        }
+        let sql = format!(
+            "SELECT {group} AS code, {} FROM rollup_rates WHERE {} GROUP BY {group}",
+            sums.join(", "),
+            conditions.join(" AND ")
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(period.first.to_string()).bind(period.last.to_string());
+        if region_prefix.is_some() {
+            query = query.bind(lo).bind(hi);
+        }
+        let mut out = BTreeMap::new();
+        for row in query.fetch_all(&self.pool).await? {
+            out.insert(row.try_get::<String, _>(0)?, counts_of(&row, 1)?);
+        }
+        Ok(out)
+    }
+
+    /// Counters of one unit or region (prefix) over `period`, summed.
+    pub async fn rate_total(&self, period: Period, region_prefix: Option<&str>, unit: Option<&str>) -> Result<RateCounts, StoreError> {
+        let sums: Vec<String> = RateCounts::COLUMNS.iter().map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT)")).collect();
+        let (lo, hi) = prefix_range(region_prefix.unwrap_or(""));
+        let sql = format!(
+            "SELECT {} FROM rollup_rates WHERE month >= $1 AND month <= $2 AND region >= $3 AND region < $4 AND ($5 = '' OR unit = $5)",
+            sums.join(", ")
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(period.first.to_string())
+            .bind(period.last.to_string())
+            .bind(if region_prefix.is_some() { lo } else { String::new() })
+            .bind(if region_prefix.is_some() { hi } else { "\u{7f}".to_owned() })
+            .bind(unit.unwrap_or("").to_owned())
+            .fetch_one(&self.pool)
+            .await?;
+        counts_of(&row, 0)
+    }
+
+    /// Registered volume by month, street and catalogue entry over the months `from..=to`, of one
+    /// channel (all when `None`), in streets whose codes start with `region_prefix`.
+    pub async fn volume(
+        &self,
+        from: Month,
+        to: Month,
+        region_prefix: Option<&str>,
+        channel: Option<Channel>,
+    ) -> Result<Vec<VolumeRow>, StoreError> {
+        let (lo, hi) = prefix_range(region_prefix.unwrap_or(""));
+        let rows = sqlx::query(
+            "SELECT month, region, category, CAST(SUM(n) AS BIGINT) AS n FROM rollup_volume \
+             WHERE month >= $1 AND month <= $2 AND region >= $3 AND region < $4 AND ($5 = '' OR channel = $5) \
+             GROUP BY month, region, category",
+        )
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .bind(if region_prefix.is_some() { lo } else { String::new() })
+        .bind(if region_prefix.is_some() { hi } else { "\u{7f}".to_owned() })
+        .bind(channel.map_or("", Channel::as_str).to_owned())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(VolumeRow {
+                    month: month_of(&row.try_get::<String, _>("month")?)?,
+                    region: row.try_get("region")?,
+                    category: row.try_get("category")?,
+                    count: row.try_get("n")?,
+                })
+            })
+            .collect()
+    }
+}

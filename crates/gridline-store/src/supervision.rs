@@ -1,0 +1,188 @@
+//! Supervision records: orders (督办) with their replies, and the reminders the sweep has sent.
+
+use gridline_core::case::{Case, SupervisionLevel};
+use gridline_core::supervision::{NewOrder, Order, ReminderKind, TargetKind};
+use jiff::Timestamp;
+use sqlx::Row;
+
+use crate::{StoreError, from_millis, millis};
+
+/// A reminder the sweep decided for a case.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reminder {
+    pub case_id: i64,
+    pub kind: ReminderKind,
+    pub deadline: Timestamp,
+    pub unit: Option<String>,
+    pub at: Timestamp,
+}
+
+fn level_of(text: &str) -> Result<SupervisionLevel, StoreError> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned())).map_err(|_| StoreError::corrupt(format!("supervision level {text:?}")))
+}
+
+fn level_name(level: SupervisionLevel) -> String {
+    serde_json::to_value(level).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+fn order_from_row(row: &sqlx::any::AnyRow) -> Result<Order, StoreError> {
+    let kind: String = row.try_get("target_kind")?;
+    let level: String = row.try_get("level")?;
+    Ok(Order {
+        id: row.try_get("id")?,
+        target_kind: TargetKind::parse(&kind).ok_or_else(|| StoreError::corrupt(format!("order target kind {kind:?}")))?,
+        target: row.try_get("target")?,
+        level: level_of(&level)?,
+        note: row.try_get("note")?,
+        deadline: from_millis(row.try_get("deadline")?)?,
+        raised_by: row.try_get("raised_by")?,
+        raised_at: from_millis(row.try_get("raised_at")?)?,
+        reply: row.try_get("reply")?,
+        replied_by: row.try_get("replied_by")?,
+        replied_at: row.try_get::<Option<i64>, _>("replied_at")?.map(from_millis).transpose()?,
+    })
+}
+
+const ORDER_COLUMNS: &str = "id, target_kind, target, level, note, deadline, raised_by, raised_at, reply, replied_by, replied_at";
+
+impl crate::Store {
+    pub async fn create_order(&self, order: &NewOrder, by: i64, at: Timestamp) -> Result<Order, StoreError> {
+        let row = sqlx::query(
+            "INSERT INTO supervision_orders (target_kind, target, level, note, deadline, raised_by, raised_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(order.target_kind.as_str())
+        .bind(order.target.clone())
+        .bind(level_name(order.level))
+        .bind(order.note.clone())
+        .bind(millis(order.deadline))
+        .bind(by)
+        .bind(millis(at))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Order {
+            id: row.try_get("id")?,
+            target_kind: order.target_kind,
+            target: order.target.clone(),
+            level: order.level,
+            note: order.note.clone(),
+            deadline: order.deadline,
+            raised_by: by,
+            raised_at: at,
+            reply: None,
+            replied_by: None,
+            replied_at: None,
+        })
+    }
+
+    pub async fn order(&self, id: i64) -> Result<Option<Order>, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ORDER_COLUMNS} FROM supervision_orders WHERE id = $1")))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(order_from_row).transpose()
+    }
+
+    /// Orders, newest first; only those still waiting for a reply when `open_only`.
+    pub async fn orders(&self, open_only: bool, limit: u32) -> Result<Vec<Order>, StoreError> {
+        let filter = if open_only { "WHERE reply IS NULL" } else { "" };
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ORDER_COLUMNS} FROM supervision_orders {filter} ORDER BY id DESC LIMIT {limit}"
+        )))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(order_from_row).collect()
+    }
+
+    /// Records the reply unless one is there already (then `Duplicate`): the reply is written once.
+    pub async fn reply_order(&self, id: i64, reply: &str, by: i64, at: Timestamp) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE supervision_orders SET reply = $1, replied_by = $2, replied_at = $3 WHERE id = $4 AND reply IS NULL")
+            .bind(reply.to_owned())
+            .bind(by)
+            .bind(millis(at))
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Duplicate(format!("supervision order {id} has already been answered")));
+        }
+        Ok(())
+    }
+
+    /// Cases whose unit's clock runs now (dispatched or accepted), for the reminder sweep.
+    pub async fn cases_on_the_clock(&self, after_id: i64, limit: u32) -> Result<Vec<Case>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT id, doc FROM cases WHERE status IN ('dispatched', 'accepted') AND id > $1 ORDER BY id LIMIT {limit}"
+        )))
+        .bind(after_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let id: i64 = row.try_get("id")?;
+                let doc: String = row.try_get("doc")?;
+                let mut case: Case = serde_json::from_str(&doc).map_err(|e| StoreError::corrupt(format!("case {id}: {e}")))?;
+                case.id = id;
+                Ok(case)
+            })
+            .collect()
+    }
+
+    /// Stores the reminders not sent before (one per case, kind and deadline); returns how many are new.
+    pub async fn record_reminders(&self, reminders: &[Reminder]) -> Result<u64, StoreError> {
+        let mut new = 0;
+        for r in reminders {
+            let done = sqlx::query(
+                "INSERT INTO reminders (case_id, kind, deadline, unit, at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (case_id, kind, deadline) DO NOTHING",
+            )
+            .bind(r.case_id)
+            .bind(r.kind.as_str())
+            .bind(millis(r.deadline))
+            .bind(r.unit.clone())
+            .bind(millis(r.at))
+            .execute(&self.pool)
+            .await?;
+            new += done.rows_affected();
+        }
+        Ok(new)
+    }
+
+    /// Reminders sent, newest first; of one unit when given.
+    pub async fn reminders(&self, unit: Option<&str>, limit: u32) -> Result<Vec<Reminder>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT case_id, kind, deadline, unit, at FROM reminders WHERE ($1 = '' OR unit = $1) ORDER BY at DESC, case_id DESC LIMIT {limit}"
+        )))
+        .bind(unit.unwrap_or("").to_owned())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let kind: String = row.try_get("kind")?;
+                Ok(Reminder {
+                    case_id: row.try_get("case_id")?,
+                    kind: match kind.as_str() {
+                        "due_soon" => ReminderKind::DueSoon,
+                        "overdue" => ReminderKind::Overdue,
+                        other => return Err(StoreError::corrupt(format!("reminder kind {other:?}"))),
+                    },
+                    deadline: from_millis(row.try_get("deadline")?)?,
+                    unit: row.try_get("unit")?,
+                    at: from_millis(row.try_get("at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Cases past their deadline now, counted by unit (most first).
+    pub async fn overdue_by_unit(&self, now: Timestamp) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT unit, COUNT(*) AS n FROM cases WHERE deadline IS NOT NULL AND deadline < $1 AND unit IS NOT NULL \
+             GROUP BY unit ORDER BY n DESC, unit",
+        )
+        .bind(millis(now))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|row| Ok((row.try_get("unit")?, row.try_get("n")?))).collect()
+    }
+}

@@ -1,0 +1,283 @@
+//! Near-duplicate cases (并案): a 64-bit SimHash of each open case's text (character 3-gram
+//! shingles hashed with FNV-1a), kept in memory in buckets by street and by a grid cell about
+//! as wide as the search radius. A new case is compared with the recent open cases in its
+//! street and the cells around its point; text similarity, same category and nearness make a
+//! score, and those above the threshold are suggested for the dispatcher to merge.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::features::normalise;
+use crate::fnv1a64;
+
+/// SimHash (Charikar 2002) over the character 3-grams of the letters and digits in `text`;
+/// texts shorter than three such characters hash their whole run.
+pub fn simhash(text: &str) -> u64 {
+    let text = normalise(text);
+    let chars: Vec<char> = text.chars().filter(|c| c.is_alphanumeric()).collect();
+    let mut votes = [0i32; 64];
+    let mut vote = |gram: &[char]| {
+        let mut buf = [0u8; 16];
+        let mut bytes = Vec::with_capacity(12);
+        for c in gram {
+            bytes.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+        }
+        let h = fnv1a64(&bytes);
+        for (bit, v) in votes.iter_mut().enumerate() {
+            *v += if h >> bit & 1 == 1 { 1 } else { -1 };
+        }
+    };
+    if chars.len() < 3 {
+        if !chars.is_empty() {
+            vote(&chars);
+        }
+    } else {
+        chars.windows(3).for_each(&mut vote);
+    }
+    votes.iter().enumerate().fold(0u64, |acc, (bit, &v)| if v > 0 { acc | 1 << bit } else { acc })
+}
+
+/// How alike two SimHashes say the texts are: 1 for equal, 0 at 32 differing bits (what two
+/// unrelated texts show on average) or more.
+pub fn text_similarity(a: u64, b: u64) -> f32 {
+    let distance = (a ^ b).count_ones() as f32;
+    (1.0 - distance / 32.0).max(0.0)
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpenCase {
+    pub id: i64,
+    pub street: Option<String>,
+    /// WGS-84 latitude and longitude.
+    pub point: Option<(f64, f64)>,
+    pub category: Option<String>,
+    /// Seconds since the Unix epoch when the case was received.
+    pub received: i64,
+    pub fingerprint: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DedupeSettings {
+    /// Cases within this many metres count as nearby (besides those of the same street).
+    pub radius_m: f64,
+    /// Only cases received within this many days before (or after) are compared.
+    pub days: i64,
+    /// Suggestions score at least this.
+    pub min_score: f32,
+}
+
+impl Default for DedupeSettings {
+    fn default() -> Self {
+        DedupeSettings { radius_m: 500.0, days: 7, min_score: 0.6 }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DuplicateSuggestion {
+    pub case: i64,
+    pub score: f32,
+    pub text_similarity: f32,
+    pub same_category: bool,
+    pub same_street: bool,
+    /// Metres between the two points, when both have one.
+    pub distance_m: Option<f64>,
+}
+
+const METRES_PER_DEGREE: f64 = 111_320.0;
+
+pub struct DuplicateIndex {
+    settings: DedupeSettings,
+    cases: HashMap<i64, OpenCase>,
+    by_street: HashMap<String, Vec<i64>>,
+    by_cell: HashMap<(i32, i32), Vec<i64>>,
+}
+
+impl DuplicateIndex {
+    pub fn new(settings: DedupeSettings) -> DuplicateIndex {
+        DuplicateIndex { settings, cases: HashMap::new(), by_street: HashMap::new(), by_cell: HashMap::new() }
+    }
+
+    pub fn settings(&self) -> DedupeSettings {
+        self.settings
+    }
+
+    pub fn len(&self) -> usize {
+        self.cases.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cases.is_empty()
+    }
+
+    fn cell_degrees(&self) -> f64 {
+        self.settings.radius_m.max(1.0) / METRES_PER_DEGREE
+    }
+
+    fn cell(&self, (lat, lon): (f64, f64)) -> (i32, i32) {
+        let size = self.cell_degrees();
+        ((lat / size).floor() as i32, (lon / size).floor() as i32)
+    }
+
+    /// Adds or replaces a case.
+    pub fn insert(&mut self, case: OpenCase) {
+        self.remove(case.id);
+        if let Some(street) = &case.street {
+            self.by_street.entry(street.clone()).or_default().push(case.id);
+        }
+        if let Some(point) = case.point {
+            let cell = self.cell(point);
+            self.by_cell.entry(cell).or_default().push(case.id);
+        }
+        self.cases.insert(case.id, case);
+    }
+
+    /// Forgets a case (closed, merged, rejected).
+    pub fn remove(&mut self, id: i64) {
+        let Some(old) = self.cases.remove(&id) else { return };
+        if let Some(ids) = old.street.as_ref().and_then(|s| self.by_street.get_mut(s)) {
+            ids.retain(|&i| i != id);
+        }
+        if let Some(point) = old.point {
+            let cell = self.cell(point);
+            if let Some(ids) = self.by_cell.get_mut(&cell) {
+                ids.retain(|&i| i != id);
+            }
+        }
+    }
+
+    /// The open cases that `case` may duplicate, best first.
+    pub fn candidates(&self, case: &OpenCase) -> Vec<DuplicateSuggestion> {
+        let mut seen: HashSet<i64> = HashSet::new();
+        let mut out = Vec::new();
+        let mut consider = |id: i64, out: &mut Vec<DuplicateSuggestion>| {
+            if id == case.id || !seen.insert(id) {
+                return;
+            }
+            if let Some(other) = self.cases.get(&id)
+                && let Some(s) = self.score(case, other)
+            {
+                out.push(s);
+            }
+        };
+        if let Some(ids) = case.street.as_ref().and_then(|s| self.by_street.get(s)) {
+            ids.iter().for_each(|&id| consider(id, &mut out));
+        }
+        if let Some((lat, lon)) = case.point {
+            let (row, col) = self.cell((lat, lon));
+            // A degree of longitude shrinks with the cosine of the latitude: look that many
+            // more cells east and west.
+            let span = (1.0 / lat.to_radians().cos().max(0.05)).ceil() as i32;
+            for r in row - 1..=row + 1 {
+                for c in col - span..=col + span {
+                    if let Some(ids) = self.by_cell.get(&(r, c)) {
+                        ids.iter().for_each(|&id| consider(id, &mut out));
+                    }
+                }
+            }
+        }
+        out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.case.cmp(&b.case)));
+        out
+    }
+
+    fn score(&self, case: &OpenCase, other: &OpenCase) -> Option<DuplicateSuggestion> {
+        if (case.received - other.received).abs() > self.settings.days * 86_400 {
+            return None;
+        }
+        let distance_m = case.point.zip(other.point).map(|(a, b)| distance_m(a, b));
+        let same_street = case.street.is_some() && case.street == other.street;
+        if !same_street && distance_m.is_none_or(|d| d > self.settings.radius_m) {
+            return None;
+        }
+        let text = text_similarity(case.fingerprint, other.fingerprint);
+        let same_category = case.category.is_some() && case.category == other.category;
+        let nearness = distance_m.map_or(0.5, |d| (1.0 - d / self.settings.radius_m.max(1.0)).max(0.0)) as f32;
+        // Text decides; category and nearness only tip close calls. The weights are documented
+        // in docs/text.md.
+        let score = 0.75 * text + 0.15 * f32::from(u8::from(same_category)) + 0.10 * nearness;
+        (score >= self.settings.min_score).then_some(DuplicateSuggestion {
+            case: other.id,
+            score,
+            text_similarity: text,
+            same_category,
+            same_street,
+            distance_m,
+        })
+    }
+}
+
+/// Great-circle distance in metres (haversine; plenty for a few kilometres).
+pub fn distance_m((lat1, lon1): (f64, f64), (lat2, lon2): (f64, f64)) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = p2 - p1;
+    let dl = (lon2 - lon1).to_radians();
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * 6_371_000.0 * a.sqrt().asin()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn case(id: i64, text: &str, street: &str, point: Option<(f64, f64)>, day: i64) -> OpenCase {
+        OpenCase {
+            id,
+            street: (!street.is_empty()).then(|| street.to_owned()),
+            point,
+            category: Some("0101".into()),
+            received: day * 86_400,
+            fingerprint: simhash(text),
+        }
+    }
+
+    #[test]
+    fn simhash_is_stable_and_near_for_near_texts() {
+        let a = simhash("望京街道阜通东大街6号门口暴露垃圾，两天没人清运");
+        assert_eq!(a, simhash("望京街道阜通东大街6号门口暴露垃圾，两天没人清运"));
+        let b = simhash("阜通东大街6号门口暴露垃圾两天了没人清运！");
+        let c = simhash("孩子学校门口的交通信号灯坏了，早上非常危险");
+        assert!(text_similarity(a, b) > 0.6, "{}", text_similarity(a, b));
+        assert!(text_similarity(a, c) < 0.3, "{}", text_similarity(a, c));
+        assert_eq!(simhash(""), 0);
+        assert_ne!(simhash("垃"), 0);
+    }
+
+    #[test]
+    fn a_duplicate_in_the_same_street_is_found_and_old_far_or_other_ones_are_not() {
+        let mut index = DuplicateIndex::new(DedupeSettings::default());
+        let text = "望京街道阜通东大街6号门口暴露垃圾，两天没人清运";
+        index.insert(case(1, text, "110105026000", None, 100));
+        index.insert(case(2, text, "110105026000", None, 80)); // too old
+        index.insert(case(3, text, "110101001000", Some((39.9, 116.4)), 100)); // elsewhere
+        index.insert(case(4, "孩子学校门口的交通信号灯坏了，早上非常危险", "110105026000", None, 100));
+        let new = case(10, "阜通东大街6号门口暴露垃圾两天了没人清运！", "110105026000", Some((40.0, 116.47)), 101);
+        let found = index.candidates(&new);
+        assert_eq!(found.iter().map(|s| s.case).collect::<Vec<_>>(), vec![1]);
+        assert!(found[0].same_street && found[0].same_category && found[0].score >= 0.6);
+        index.remove(1);
+        assert!(index.candidates(&new).is_empty());
+        assert_eq!(index.len(), 3);
+    }
+
+    #[test]
+    fn a_duplicate_nearby_across_a_street_boundary_is_found_by_distance() {
+        let mut index = DuplicateIndex::new(DedupeSettings { radius_m: 300.0, ..DedupeSettings::default() });
+        let text = "小区东门外井盖丢失，晚上有人差点掉下去";
+        index.insert(case(1, text, "A", Some((39.90000, 116.40000)), 5)); // ~170 m east
+        index.insert(case(2, text, "B", Some((39.90000, 116.41000)), 5)); // ~850 m east
+        let new = case(3, text, "C", Some((39.90000, 116.40200)), 5);
+        let found = index.candidates(&new);
+        assert_eq!(found.iter().map(|s| s.case).collect::<Vec<_>>(), vec![1]);
+        let d = found[0].distance_m.unwrap();
+        assert!((150.0..190.0).contains(&d), "{d}");
+    }
+
+    #[test]
+    fn reinserting_a_case_replaces_it() {
+        let mut index = DuplicateIndex::new(DedupeSettings::default());
+        index.insert(case(1, "井盖丢失", "A", Some((39.9, 116.4)), 1));
+        index.insert(case(1, "井盖丢失", "B", Some((40.5, 116.4)), 1));
+        assert_eq!(index.len(), 1);
+        assert!(index.candidates(&case(2, "井盖丢失", "A", Some((39.9, 116.4)), 1)).is_empty());
+    }
+}

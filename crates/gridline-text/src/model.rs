@@ -1,0 +1,509 @@
+//! The complaint classifier: one-vs-rest linear support vector machines (L2-regularised,
+//! squared hinge loss, solved by dual coordinate descent as liblinear does) over hashed TF-IDF
+//! features, with a softmax over the decision values whose temperature is fitted on held-out
+//! folds so that `confidence` means something at the intake threshold.
+//!
+//! Learning from few labels: unlabelled messages widen the IDF statistics and, by
+//! self-training, add the messages the model is already sure about as down-weighted examples;
+//! a category scheme (e.g. the board's taxonomy) adds its names as short prior examples.
+//!
+//! File format (version [`FORMAT_VERSION`]): the magic bytes `GLTXTMDL`, the version (u32 LE),
+//! the length of the JSON metadata (u32 LE), the metadata ([`ModelMeta`]), the IDF table
+//! (2^bits f32 LE), the weights (2^bits × classes f32 LE, bucket-major), the biases (classes
+//! f32 LE), then the SHA-256 of everything before it. A truncated or altered file fails the
+//! checksum; a file of another version is refused by number.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::features::{FeatureConfig, Featuriser, SparseVector, inverse_document_frequency};
+use crate::segment::Segmenter;
+use crate::{TextError, check_chinese};
+
+pub const FORMAT_VERSION: u32 = 1;
+const MAGIC: &[u8; 8] = b"GLTXTMDL";
+/// Upper bound on the metadata, so a damaged length field cannot ask for gigabytes.
+const MAX_META_BYTES: usize = 64 * 1024 * 1024;
+
+/// One labelled training message.
+#[derive(Clone, Debug)]
+pub struct Example {
+    pub text: String,
+    pub label: String,
+    /// How much the example counts (1 for a real label; less for priors and pseudo-labels).
+    pub weight: f32,
+}
+
+#[derive(Clone, Debug)]
+pub struct TrainOptions {
+    pub features: FeatureConfig,
+    /// The SVM's cost parameter C (larger = less regularisation).
+    pub cost: f32,
+    /// Words added to the segmenter (catalogue terms, place names).
+    pub dictionary: Vec<String>,
+    /// Unlabelled messages: used for IDF, and for self-training when `self_training` is set.
+    pub unlabelled: Vec<String>,
+    pub self_training: Option<SelfTraining>,
+    /// Short prior examples (category names and keywords) with their labels.
+    pub priors: Vec<Example>,
+    pub seed: u64,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        TrainOptions {
+            features: FeatureConfig::default(),
+            cost: 1.0,
+            dictionary: Vec::new(),
+            unlabelled: Vec::new(),
+            self_training: None,
+            priors: Vec::new(),
+            seed: 20261122,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SelfTraining {
+    /// Unlabelled messages predicted with at least this confidence join the training set...
+    pub min_confidence: f32,
+    /// ...with this weight.
+    pub weight: f32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelMeta {
+    pub labels: Vec<String>,
+    pub features: FeatureConfig,
+    pub dictionary: Vec<String>,
+    /// Softmax temperature applied to decision values.
+    pub temperature: f32,
+    pub cost: f32,
+    pub examples: usize,
+    pub unlabelled: usize,
+    pub pseudo_labelled: usize,
+    pub priors: usize,
+    pub self_training: Option<SelfTraining>,
+}
+
+pub struct Model {
+    pub meta: ModelMeta,
+    idf: Vec<f32>,
+    /// Bucket-major: the weights of bucket `i` for every class sit together, so one message
+    /// costs one pass over its features.
+    weights: Vec<f32>,
+    bias: Vec<f32>,
+    segmenter: Segmenter,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Scored {
+    pub label: String,
+    pub confidence: f32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Prediction {
+    pub label: String,
+    pub confidence: f32,
+    /// The three most likely labels, best first (fewer when there are fewer classes).
+    pub top: Vec<Scored>,
+}
+
+impl Model {
+    pub fn train(examples: &[Example], options: &TrainOptions) -> Result<Model, TextError> {
+        options.features.check().map_err(TextError::Training)?;
+        if !(options.cost.is_finite() && options.cost > 0.0) {
+            return Err(TextError::Training(format!("cost must be positive, not {}", options.cost)));
+        }
+        let mut labels: Vec<String> = examples.iter().map(|e| e.label.clone()).collect();
+        labels.sort();
+        labels.dedup();
+        if labels.len() < 2 {
+            return Err(TextError::Training(format!("at least two labels are needed; the data has {}", labels.len())));
+        }
+        if let Some(e) = examples.iter().find(|e| e.text.trim().is_empty()) {
+            return Err(TextError::Training(format!("an example labelled {:?} has no text", e.label)));
+        }
+        let segmenter = Segmenter::new(&options.dictionary);
+        let featuriser = Featuriser { config: options.features, segmenter: &segmenter };
+        let label_index = |l: &str| labels.binary_search_by(|x| x.as_str().cmp(l)).ok();
+
+        let labelled_counts: Vec<_> = examples.iter().map(|e| featuriser.counts(&e.text)).collect();
+        let unlabelled_counts: Vec<_> = options.unlabelled.iter().map(|t| featuriser.counts(t)).collect();
+        let mut corpus = labelled_counts.clone();
+        corpus.extend(unlabelled_counts.iter().cloned());
+        let idf = inverse_document_frequency(options.features.dimension(), &corpus);
+        let weigh = |counts: &[(u32, f32)]| weighted(counts, &idf);
+
+        let mut rows: Vec<(SparseVector, usize, f32)> = examples
+            .iter()
+            .zip(&labelled_counts)
+            .map(|(e, c)| (weigh(c), label_index(&e.label).expect("label of the set"), e.weight))
+            .collect();
+        let mut priors = 0;
+        for prior in &options.priors {
+            if let Some(l) = label_index(&prior.label) {
+                rows.push((weigh(&featuriser.counts(&prior.text)), l, prior.weight));
+                priors += 1;
+            }
+        }
+        let classes = labels.len();
+        let dimension = options.features.dimension();
+        let temperature = fit_temperature(&rows, classes, dimension, options.cost, options.seed);
+        let (mut weights, mut bias) = train_one_vs_rest(&rows, classes, dimension, options.cost, options.seed);
+
+        let mut pseudo_labelled = 0;
+        if let Some(st) = options.self_training {
+            let base = rows.len();
+            for counts in &unlabelled_counts {
+                let x = weigh(counts);
+                if x.entries.is_empty() {
+                    continue;
+                }
+                let scores = decision(&x, &weights, &bias, classes);
+                let probabilities = softmax(&scores, temperature);
+                let (best, p) = argmax(&probabilities);
+                if p >= st.min_confidence {
+                    rows.push((x, best, st.weight));
+                }
+            }
+            pseudo_labelled = rows.len() - base;
+            if pseudo_labelled > 0 {
+                (weights, bias) = train_one_vs_rest(&rows, classes, dimension, options.cost, options.seed);
+            }
+        }
+        let meta = ModelMeta {
+            labels,
+            features: options.features,
+            dictionary: segmenter.added_words().to_vec(),
+            temperature,
+            cost: options.cost,
+            examples: examples.len(),
+            unlabelled: options.unlabelled.len(),
+            pseudo_labelled,
+            priors,
+            self_training: options.self_training,
+        };
+        Ok(Model { meta, idf, weights, bias, segmenter })
+    }
+
+    pub fn labels(&self) -> &[String] {
+        &self.meta.labels
+    }
+
+    /// The label of a Chinese message, with its confidence and the top 3.
+    pub fn predict(&self, text: &str) -> Result<Prediction, TextError> {
+        check_chinese(text)?;
+        let featuriser = Featuriser { config: self.meta.features, segmenter: &self.segmenter };
+        let x = featuriser.vector(text, &self.idf);
+        let scores = decision(&x, &self.weights, &self.bias, self.meta.labels.len());
+        let probabilities = softmax(&scores, self.meta.temperature);
+        let mut order: Vec<usize> = (0..probabilities.len()).collect();
+        order.sort_by(|&a, &b| probabilities[b].total_cmp(&probabilities[a]));
+        let top: Vec<Scored> = order
+            .iter()
+            .take(3)
+            .map(|&i| Scored { label: self.meta.labels[i].clone(), confidence: probabilities[i] })
+            .collect();
+        Ok(Prediction { label: top[0].label.clone(), confidence: top[0].confidence, top })
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let meta = serde_json::to_vec(&self.meta).expect("model metadata serialises");
+        let mut out = Vec::with_capacity(16 + meta.len() + 4 * (self.idf.len() + self.weights.len() + self.bias.len()) + 32);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&u32::try_from(meta.len()).expect("metadata under 4 GiB").to_le_bytes());
+        out.extend_from_slice(&meta);
+        for v in self.idf.iter().chain(&self.weights).chain(&self.bias) {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        let digest = Sha256::digest(&out);
+        out.extend_from_slice(&digest);
+        out
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Model, TextError> {
+        let format = |m: &str| TextError::ModelFormat(m.to_owned());
+        if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+            return Err(format("not a gridline text model (the file does not start with GLTXTMDL)"));
+        }
+        if bytes.len() < 16 + 32 {
+            return Err(format("the file is truncated (shorter than its header)"));
+        }
+        let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+        if version != FORMAT_VERSION {
+            return Err(TextError::ModelVersion { found: version, expected: FORMAT_VERSION });
+        }
+        let (body, digest) = bytes.split_at(bytes.len() - 32);
+        if Sha256::digest(body).as_slice() != digest {
+            return Err(format("checksum mismatch: the file is truncated or damaged; copy or train it again"));
+        }
+        let meta_len = u32::from_le_bytes(body[12..16].try_into().expect("4 bytes")) as usize;
+        if meta_len > MAX_META_BYTES || 16 + meta_len > body.len() {
+            return Err(format("the metadata length is out of range"));
+        }
+        let meta: ModelMeta = serde_json::from_slice(&body[16..16 + meta_len])
+            .map_err(|e| TextError::ModelFormat(format!("metadata: {e}")))?;
+        meta.features.check().map_err(TextError::ModelFormat)?;
+        let (dimension, classes) = (meta.features.dimension(), meta.labels.len());
+        if classes < 2 {
+            return Err(format("the model has fewer than two labels"));
+        }
+        let floats: Vec<f32> = body[16 + meta_len..]
+            .chunks(4)
+            .map(|c| c.try_into().map(f32::from_le_bytes))
+            .collect::<Result<_, _>>()
+            .map_err(|_| format("the weight section is not whole 4-byte numbers"))?;
+        if floats.len() != dimension + dimension * classes + classes {
+            return Err(format("the weight section does not match the metadata's dimensions"));
+        }
+        let idf = floats[..dimension].to_vec();
+        let weights = floats[dimension..dimension + dimension * classes].to_vec();
+        let bias = floats[dimension + dimension * classes..].to_vec();
+        let segmenter = Segmenter::new(&meta.dictionary);
+        Ok(Model { meta, idf, weights, bias, segmenter })
+    }
+
+    pub fn save(&self, path: &Path) -> Result<(), TextError> {
+        // Written beside and renamed, so a crash never leaves half a model under the name.
+        let tmp = path.with_extension("partial");
+        let io = |source| TextError::Io { path: path.to_owned(), source };
+        std::fs::write(&tmp, self.to_bytes()).map_err(io)?;
+        std::fs::rename(&tmp, path).map_err(io)
+    }
+
+    pub fn load(path: &Path) -> Result<Model, TextError> {
+        let bytes = std::fs::read(path).map_err(|source| TextError::Io { path: path.to_owned(), source })?;
+        Model::from_bytes(&bytes)
+    }
+}
+
+fn weighted(counts: &[(u32, f32)], idf: &[f32]) -> SparseVector {
+    let mut entries: Vec<(u32, f32)> = counts.iter().map(|&(i, c)| (i, (1.0 + c.ln()) * idf[i as usize])).collect();
+    let norm = entries.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        entries.iter_mut().for_each(|(_, v)| *v /= norm);
+    }
+    SparseVector { entries }
+}
+
+fn decision(x: &SparseVector, weights: &[f32], bias: &[f32], classes: usize) -> Vec<f32> {
+    let mut scores = bias.to_vec();
+    for &(i, v) in &x.entries {
+        let row = &weights[i as usize * classes..(i as usize + 1) * classes];
+        for (s, w) in scores.iter_mut().zip(row) {
+            *s += v * w;
+        }
+    }
+    scores
+}
+
+fn softmax(scores: &[f32], temperature: f32) -> Vec<f32> {
+    let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let exp: Vec<f32> = scores.iter().map(|s| ((s - max) * temperature).exp()).collect();
+    let sum: f32 = exp.iter().sum();
+    exp.into_iter().map(|e| e / sum).collect()
+}
+
+fn argmax(values: &[f32]) -> (usize, f32) {
+    values.iter().copied().enumerate().fold((0, f32::NEG_INFINITY), |best, (i, v)| if v > best.1 { (i, v) } else { best })
+}
+
+/// A small deterministic generator (SplitMix64) for shuffles: the same seed gives the same
+/// model and the same folds on every machine.
+pub(crate) struct SplitMix(pub u64);
+
+impl SplitMix {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    pub fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            let j = (self.next() % (i as u64 + 1)) as usize;
+            items.swap(i, j);
+        }
+    }
+}
+
+/// One binary SVM per class; returns bucket-major weights and the biases.
+fn train_one_vs_rest(rows: &[(SparseVector, usize, f32)], classes: usize, dimension: usize, cost: f32, seed: u64) -> (Vec<f32>, Vec<f32>) {
+    let mut weights = vec![0.0f32; dimension * classes];
+    let mut bias = vec![0.0f32; classes];
+    for class in 0..classes {
+        let (w, b) = train_binary(rows, class, dimension, cost, seed.wrapping_add(class as u64));
+        for (i, v) in w.into_iter().enumerate() {
+            weights[i * classes + class] = v;
+        }
+        bias[class] = b;
+    }
+    (weights, bias)
+}
+
+/// Dual coordinate descent for the L2-regularised squared-hinge SVM (Hsieh et al., ICML 2008,
+/// algorithm 1; liblinear's solver 1). The bias is a constant feature of value 1, regularised
+/// like the rest, as liblinear and scikit-learn's LinearSVC do.
+fn train_binary(rows: &[(SparseVector, usize, f32)], class: usize, dimension: usize, cost: f32, seed: u64) -> (Vec<f32>, f32) {
+    const MAX_EPOCHS: usize = 300;
+    const TOLERANCE: f32 = 0.01;
+    let mut w = vec![0.0f32; dimension];
+    let mut b = 0.0f32;
+    let mut alpha = vec![0.0f32; rows.len()];
+    let diag: Vec<f32> = rows.iter().map(|(_, _, weight)| 0.5 / (cost * weight)).collect();
+    let q: Vec<f32> = rows.iter().zip(&diag).map(|((x, _, _), d)| x.squared_norm() + 1.0 + d).collect();
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    let mut rng = SplitMix(seed);
+    for _ in 0..MAX_EPOCHS {
+        rng.shuffle(&mut order);
+        let (mut max_pg, mut min_pg) = (f32::NEG_INFINITY, f32::INFINITY);
+        for &i in &order {
+            let (x, label, _) = &rows[i];
+            let y = if *label == class { 1.0 } else { -1.0 };
+            let g = y * (x.dot(&w) + b) - 1.0 + diag[i] * alpha[i];
+            let pg = if alpha[i] == 0.0 { g.min(0.0) } else { g };
+            max_pg = max_pg.max(pg);
+            min_pg = min_pg.min(pg);
+            if pg.abs() > 1e-12 {
+                let old = alpha[i];
+                alpha[i] = (alpha[i] - g / q[i]).max(0.0);
+                let step = (alpha[i] - old) * y;
+                for &(j, v) in &x.entries {
+                    w[j as usize] += step * v;
+                }
+                b += step;
+            }
+        }
+        if max_pg - min_pg < TOLERANCE {
+            break;
+        }
+    }
+    (w, b)
+}
+
+/// The softmax temperature that minimises the log loss of held-out decision values (3 folds
+/// of the training rows), searched on a grid: a temperature from the training fit itself
+/// would be overconfident.
+fn fit_temperature(rows: &[(SparseVector, usize, f32)], classes: usize, dimension: usize, cost: f32, seed: u64) -> f32 {
+    const FOLDS: usize = 3;
+    if rows.len() < FOLDS * classes {
+        return 1.0;
+    }
+    let labels: Vec<usize> = rows.iter().map(|r| r.1).collect();
+    let folds = crate::metrics::stratified_folds(&labels, FOLDS, seed);
+    let mut held_out: Vec<(Vec<f32>, usize)> = Vec::with_capacity(rows.len());
+    for fold in 0..FOLDS {
+        let train: Vec<_> = rows.iter().zip(&folds).filter(|(_, f)| **f != fold).map(|(r, _)| r.clone()).collect();
+        let (w, b) = train_one_vs_rest(&train, classes, dimension, cost, seed);
+        for (row, _) in rows.iter().zip(&folds).filter(|(_, f)| **f == fold) {
+            held_out.push((decision(&row.0, &w, &b, classes), row.1));
+        }
+    }
+    let log_loss = |t: f32| -> f32 { held_out.iter().map(|(s, y)| -softmax(s, t)[*y].max(1e-9).ln()).sum() };
+    (1..=60).map(|k| k as f32 * 0.5).min_by(|a, b| log_loss(*a).total_cmp(&log_loss(*b))).unwrap_or(1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn examples() -> Vec<Example> {
+        let data = [
+            ("小区门口垃圾堆积没人清运，臭气熏天", "环境"),
+            ("工地夜间施工噪音扰民，严重影响休息", "环境"),
+            ("河道污水直排，水质发黑发臭", "环境"),
+            ("餐馆油烟直排，楼上居民苦不堪言", "环境"),
+            ("路边垃圾桶满了好几天没人清理", "环境"),
+            ("公司拖欠工资三个月不发", "劳动"),
+            ("单位不给缴纳社保，要求补缴养老保险", "劳动"),
+            ("辞退员工不给经济补偿金", "劳动"),
+            ("工伤认定迟迟没有结果，工资也停发了", "劳动"),
+            ("加班不给加班费，克扣工资", "劳动"),
+            ("公交车司机开车打电话，乘客安全没保障", "交通"),
+            ("路口红绿灯坏了，车辆乱行", "交通"),
+            ("出租车拒载还绕路多收费", "交通"),
+            ("公交线路取消后居民出行不便", "交通"),
+            ("驾校收费后迟迟不安排考试，学车难", "交通"),
+        ];
+        data.iter().map(|(t, l)| Example { text: (*t).into(), label: (*l).into(), weight: 1.0 }).collect()
+    }
+
+    fn small() -> TrainOptions {
+        TrainOptions { features: FeatureConfig { bits: 14, ..FeatureConfig::default() }, ..TrainOptions::default() }
+    }
+
+    #[test]
+    fn learns_the_training_set_and_ranks_the_top_three() {
+        let model = Model::train(&examples(), &small()).unwrap();
+        assert_eq!(model.labels(), ["交通", "劳动", "环境"]);
+        let p = model.predict("老板拖欠工资不发，也不交社保").unwrap();
+        assert_eq!(p.label, "劳动");
+        assert_eq!(p.top.len(), 3);
+        assert!(p.top.windows(2).all(|w| w[0].confidence >= w[1].confidence));
+        let sum: f32 = p.top.iter().map(|s| s.confidence).sum();
+        assert!((sum - 1.0).abs() < 1e-4, "{sum}");
+        assert_eq!(model.predict("路口的红绿灯坏了").unwrap().label, "交通");
+    }
+
+    #[test]
+    fn refuses_empty_and_foreign_text() {
+        let model = Model::train(&examples(), &small()).unwrap();
+        assert!(matches!(model.predict(" ，。 "), Err(TextError::EmptyText(_))));
+        assert!(matches!(model.predict("my salary has not been paid"), Err(TextError::NotChinese(_))));
+    }
+
+    #[test]
+    fn refuses_degenerate_training_data() {
+        let one_label: Vec<Example> = examples().into_iter().filter(|e| e.label == "劳动").collect();
+        assert!(Model::train(&one_label, &small()).err().unwrap().to_string().contains("two labels"));
+        let mut blank = examples();
+        blank[0].text = "  ".into();
+        assert!(Model::train(&blank, &small()).err().unwrap().to_string().contains("no text"));
+        assert!(Model::train(&examples(), &TrainOptions { cost: 0.0, ..small() }).is_err());
+    }
+
+    #[test]
+    fn the_file_round_trips_and_damage_is_named() {
+        let model = Model::train(&examples(), &small()).unwrap();
+        let bytes = model.to_bytes();
+        let again = Model::from_bytes(&bytes).unwrap();
+        let text = "公交车司机开车打电话";
+        assert_eq!(again.predict(text).unwrap(), model.predict(text).unwrap());
+        assert_eq!(again.meta, model.meta);
+
+        let truncated = Model::from_bytes(&bytes[..bytes.len() / 2]).err().unwrap().to_string();
+        assert!(truncated.contains("truncated"), "{truncated}");
+        let mut flipped = bytes.clone();
+        flipped[100] ^= 1;
+        assert!(Model::from_bytes(&flipped).err().unwrap().to_string().contains("checksum"));
+        let mut other_version = bytes.clone();
+        other_version[8..12].copy_from_slice(&2u32.to_le_bytes());
+        assert!(matches!(Model::from_bytes(&other_version), Err(TextError::ModelVersion { found: 2, expected: 1 })));
+        assert!(Model::from_bytes(b"PK\x03\x04 a zip file").err().unwrap().to_string().contains("GLTXTMDL"));
+        assert!(Model::from_bytes(&bytes[..20]).err().unwrap().to_string().contains("truncated"));
+    }
+
+    #[test]
+    fn self_training_and_priors_are_counted() {
+        let options = TrainOptions {
+            unlabelled: vec!["拖欠工资半年了".into(), "垃圾没人清运".into(), "hello".into()],
+            self_training: Some(SelfTraining { min_confidence: 0.0, weight: 0.3 }),
+            priors: vec![
+                Example { text: "劳动保障 工资".into(), label: "劳动".into(), weight: 0.5 },
+                Example { text: "不在标签集里".into(), label: "其他".into(), weight: 0.5 },
+            ],
+            ..small()
+        };
+        let model = Model::train(&examples(), &options).unwrap();
+        assert_eq!(model.meta.priors, 1, "a prior with a label outside the set is skipped");
+        assert_eq!(model.meta.pseudo_labelled, 3);
+        assert_eq!(model.meta.unlabelled, 3);
+    }
+}
