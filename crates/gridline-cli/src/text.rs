@@ -12,7 +12,7 @@ use clap::{Args, Subcommand};
 use gridline_core::catalogue::Catalogue;
 use gridline_text::hotspots::{HotspotSettings, Message, hot_issues, parse_time};
 use gridline_text::metrics::{Evaluation, stratified_folds};
-use gridline_text::model::{Example, Model, SelfTraining, TrainOptions};
+use gridline_text::model::{Example, Model, Prior, SelfTraining, TrainOptions};
 use gridline_text::replies::{Exchange, agreement, score_all};
 use gridline_text::segment::{Segmenter, catalogue_words, place_words};
 use gridline_text::table::Table;
@@ -94,11 +94,16 @@ pub struct Learning {
     #[arg(long, default_value_t = 0.3)]
     self_training_weight: f32,
     /// A category scheme whose first column names the label and whose other columns are its
-    /// sub-categories (e.g. taxonomy.csv): each row becomes a short prior example.
+    /// sub-categories (e.g. taxonomy.csv): a word of the names that belongs to one label only
+    /// becomes a feature of that label.
     #[arg(long)]
     priors: Option<PathBuf>,
-    #[arg(long, default_value_t = 0.5)]
-    priors_weight: f32,
+    /// Do not weigh labels inversely to their number of examples.
+    #[arg(long)]
+    no_balance: bool,
+    /// How many times the words of the first text column (the subject) count.
+    #[arg(long, default_value_t = 3)]
+    title_weight: u8,
     /// The SVM's cost C.
     #[arg(long, default_value_t = 1.0)]
     cost: f32,
@@ -228,9 +233,9 @@ fn options(learning: &Learning, text_cols: &[String]) -> anyhow::Result<TrainOpt
         for row in 0..table.rows.len() {
             let label = table.cell(row, 0).to_owned();
             let names: Vec<usize> = (1..table.headers.len()).collect();
-            let text = table.joined(row, &names).replace('\n', " ");
-            if !label.is_empty() && !text.is_empty() {
-                priors.push(Example { text, label, weight: learning.priors_weight });
+            let names = table.joined(row, &names).replace('\n', " ");
+            if !label.is_empty() && !names.is_empty() {
+                priors.push(Prior { label, names });
             }
         }
     }
@@ -239,12 +244,13 @@ fn options(learning: &Learning, text_cols: &[String]) -> anyhow::Result<TrainOpt
         ensure!(!unlabelled.is_empty(), "--self-training needs --unlabelled files");
     }
     Ok(TrainOptions {
-        features: gridline_text::features::FeatureConfig { bits: learning.bits, ..Default::default() },
+        features: gridline_text::features::FeatureConfig { bits: learning.bits, title_weight: learning.title_weight, ..Default::default() },
         cost: learning.cost,
         dictionary: dictionary(),
         unlabelled,
         self_training: learning.self_training.map(|c| SelfTraining { min_confidence: c, weight: learning.self_training_weight }),
         priors,
+        balanced: !learning.no_balance,
         ..TrainOptions::default()
     })
 }
@@ -260,12 +266,12 @@ pub async fn model(command: ModelCommand) -> anyhow::Result<()> {
             model.save(&output).with_context(|| format!("saving {}", output.display()))?;
             let m = &model.meta;
             println!(
-                "trained on {} examples ({} classes), {} unlabelled messages, {} self-trained, {} priors in {seconds:.1} s; saved {}",
+                "trained on {} examples ({} classes), {} unlabelled messages, {} self-trained, {} prior terms in {seconds:.1} s; saved {}",
                 m.examples,
                 m.labels.len(),
                 m.unlabelled,
                 m.pseudo_labelled,
-                m.priors,
+                m.prior_terms.len(),
                 output.display()
             );
             Ok(())

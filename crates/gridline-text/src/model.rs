@@ -5,7 +5,9 @@
 //!
 //! Learning from few labels: unlabelled messages widen the IDF statistics and, by
 //! self-training, add the messages the model is already sure about as down-weighted examples;
-//! a category scheme (e.g. the board's taxonomy) adds its names as short prior examples.
+//! a category scheme (e.g. the board's taxonomy) gives words that name one class each, which
+//! become features of that class. Classes are weighted inversely to their size, so the small
+//! ones are not drowned (the measure is macro-F1).
 //!
 //! File format (version [`FORMAT_VERSION`]): the magic bytes `GLTXTMDL`, the version (u32 LE),
 //! the length of the JSON metadata (u32 LE), the metadata ([`ModelMeta`]), the IDF table
@@ -18,11 +20,11 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::features::{FeatureConfig, Featuriser, SparseVector, inverse_document_frequency};
+use crate::features::{FeatureConfig, Featuriser, PriorTerms, SparseVector, inverse_document_frequency};
 use crate::segment::Segmenter;
 use crate::{TextError, check_chinese};
 
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const MAGIC: &[u8; 8] = b"GLTXTMDL";
 /// Upper bound on the metadata, so a damaged length field cannot ask for gigabytes.
 const MAX_META_BYTES: usize = 64 * 1024 * 1024;
@@ -32,7 +34,7 @@ const MAX_META_BYTES: usize = 64 * 1024 * 1024;
 pub struct Example {
     pub text: String,
     pub label: String,
-    /// How much the example counts (1 for a real label; less for priors and pseudo-labels).
+    /// How much the example counts (1 for a real label; 2 for an operator's correction).
     pub weight: f32,
 }
 
@@ -46,9 +48,18 @@ pub struct TrainOptions {
     /// Unlabelled messages: used for IDF, and for self-training when `self_training` is set.
     pub unlabelled: Vec<String>,
     pub self_training: Option<SelfTraining>,
-    /// Short prior examples (category names and keywords) with their labels.
-    pub priors: Vec<Example>,
+    /// A category scheme: each class with the names of its sub-categories.
+    pub priors: Vec<Prior>,
+    /// Weigh each class inversely to its number of examples.
+    pub balanced: bool,
     pub seed: u64,
+}
+
+/// A row of a category scheme: a class and the names under it.
+#[derive(Clone, Debug)]
+pub struct Prior {
+    pub label: String,
+    pub names: String,
 }
 
 impl Default for TrainOptions {
@@ -60,6 +71,7 @@ impl Default for TrainOptions {
             unlabelled: Vec::new(),
             self_training: None,
             priors: Vec::new(),
+            balanced: true,
             seed: 20261122,
         }
     }
@@ -84,7 +96,9 @@ pub struct ModelMeta {
     pub examples: usize,
     pub unlabelled: usize,
     pub pseudo_labelled: usize,
-    pub priors: usize,
+    /// Words of the category scheme that name one class each.
+    pub prior_terms: PriorTerms,
+    pub balanced: bool,
     pub self_training: Option<SelfTraining>,
 }
 
@@ -128,8 +142,17 @@ impl Model {
             return Err(TextError::Training(format!("an example labelled {:?} has no text", e.label)));
         }
         let segmenter = Segmenter::new(&options.dictionary);
-        let featuriser = Featuriser { config: options.features, segmenter: &segmenter };
         let label_index = |l: &str| labels.binary_search_by(|x| x.as_str().cmp(l)).ok();
+        let prior_terms = prior_terms(&options.priors, &segmenter, |l| label_index(l).is_some());
+        let featuriser = Featuriser { config: options.features, segmenter: &segmenter, prior_terms: &prior_terms };
+        let classes = labels.len();
+        let class_weight: Vec<f32> = if options.balanced {
+            let mut sizes = vec![0usize; classes];
+            examples.iter().filter_map(|e| label_index(&e.label)).for_each(|l| sizes[l] += 1);
+            sizes.iter().map(|&n| examples.len() as f32 / (classes as f32 * n.max(1) as f32)).collect()
+        } else {
+            vec![1.0; classes]
+        };
 
         let labelled_counts: Vec<_> = examples.iter().map(|e| featuriser.counts(&e.text)).collect();
         let unlabelled_counts: Vec<_> = options.unlabelled.iter().map(|t| featuriser.counts(t)).collect();
@@ -141,16 +164,11 @@ impl Model {
         let mut rows: Vec<(SparseVector, usize, f32)> = examples
             .iter()
             .zip(&labelled_counts)
-            .map(|(e, c)| (weigh(c), label_index(&e.label).expect("label of the set"), e.weight))
+            .map(|(e, c)| {
+                let l = label_index(&e.label).expect("label of the set");
+                (weigh(c), l, e.weight * class_weight[l])
+            })
             .collect();
-        let mut priors = 0;
-        for prior in &options.priors {
-            if let Some(l) = label_index(&prior.label) {
-                rows.push((weigh(&featuriser.counts(&prior.text)), l, prior.weight));
-                priors += 1;
-            }
-        }
-        let classes = labels.len();
         let dimension = options.features.dimension();
         let temperature = fit_temperature(&rows, classes, dimension, options.cost, options.seed);
         let (mut weights, mut bias) = train_one_vs_rest(&rows, classes, dimension, options.cost, options.seed);
@@ -167,7 +185,7 @@ impl Model {
                 let probabilities = softmax(&scores, temperature);
                 let (best, p) = argmax(&probabilities);
                 if p >= st.min_confidence {
-                    rows.push((x, best, st.weight));
+                    rows.push((x, best, st.weight * class_weight[best]));
                 }
             }
             pseudo_labelled = rows.len() - base;
@@ -184,7 +202,8 @@ impl Model {
             examples: examples.len(),
             unlabelled: options.unlabelled.len(),
             pseudo_labelled,
-            priors,
+            prior_terms,
+            balanced: options.balanced,
             self_training: options.self_training,
         };
         Ok(Model { meta, idf, weights, bias, segmenter })
@@ -197,7 +216,7 @@ impl Model {
     /// The label of a Chinese message, with its confidence and the top 3.
     pub fn predict(&self, text: &str) -> Result<Prediction, TextError> {
         check_chinese(text)?;
-        let featuriser = Featuriser { config: self.meta.features, segmenter: &self.segmenter };
+        let featuriser = Featuriser { config: self.meta.features, segmenter: &self.segmenter, prior_terms: &self.meta.prior_terms };
         let x = featuriser.vector(text, &self.idf);
         let scores = decision(&x, &self.weights, &self.bias, self.meta.labels.len());
         let probabilities = softmax(&scores, self.meta.temperature);
@@ -280,6 +299,23 @@ impl Model {
         let bytes = std::fs::read(path).map_err(|source| TextError::Io { path: path.to_owned(), source })?;
         Model::from_bytes(&bytes)
     }
+}
+
+/// The words of a category scheme's names (two characters or more, not codes) that belong to
+/// exactly one class of the label set: a word under two classes tells nothing apart.
+fn prior_terms(priors: &[Prior], segmenter: &Segmenter, in_label_set: impl Fn(&str) -> bool) -> PriorTerms {
+    let mut classes_of: std::collections::BTreeMap<&str, Vec<&str>> = std::collections::BTreeMap::new();
+    for prior in priors.iter().filter(|p| in_label_set(&p.label)) {
+        for word in segmenter.words(&prior.names) {
+            if word.chars().count() >= 2 && !word.is_ascii() {
+                let classes = classes_of.entry(word).or_default();
+                if !classes.contains(&prior.label.as_str()) {
+                    classes.push(&prior.label);
+                }
+            }
+        }
+    }
+    classes_of.into_iter().filter(|(_, c)| c.len() == 1).map(|(w, c)| (w.to_owned(), c[0].to_owned())).collect()
 }
 
 fn weighted(counts: &[(u32, f32)], idf: &[f32]) -> SparseVector {
@@ -484,8 +520,8 @@ mod tests {
         flipped[100] ^= 1;
         assert!(Model::from_bytes(&flipped).err().unwrap().to_string().contains("checksum"));
         let mut other_version = bytes.clone();
-        other_version[8..12].copy_from_slice(&2u32.to_le_bytes());
-        assert!(matches!(Model::from_bytes(&other_version), Err(TextError::ModelVersion { found: 2, expected: 1 })));
+        other_version[8..12].copy_from_slice(&1u32.to_le_bytes());
+        assert!(matches!(Model::from_bytes(&other_version), Err(TextError::ModelVersion { found: 1, expected: 2 })));
         assert!(Model::from_bytes(b"PK\x03\x04 a zip file").err().unwrap().to_string().contains("GLTXTMDL"));
         assert!(Model::from_bytes(&bytes[..20]).err().unwrap().to_string().contains("truncated"));
     }
@@ -496,14 +532,18 @@ mod tests {
             unlabelled: vec!["拖欠工资半年了".into(), "垃圾没人清运".into(), "hello".into()],
             self_training: Some(SelfTraining { min_confidence: 0.0, weight: 0.3 }),
             priors: vec![
-                Example { text: "劳动保障 工资".into(), label: "劳动".into(), weight: 0.5 },
-                Example { text: "不在标签集里".into(), label: "其他".into(), weight: 0.5 },
+                Prior { label: "劳动".into(), names: "劳动保障 工资 福利".into() },
+                Prior { label: "环境".into(), names: "环境污染 工资".into() },
+                Prior { label: "其他".into(), names: "不在标签集里".into() },
             ],
             ..small()
         };
         let model = Model::train(&examples(), &options).unwrap();
-        assert_eq!(model.meta.priors, 1, "a prior with a label outside the set is skipped");
-        assert_eq!(model.meta.pseudo_labelled, 3);
+        let terms: Vec<(&str, &str)> = model.meta.prior_terms.iter().map(|(w, c)| (w.as_str(), c.as_str())).collect();
+        assert!(terms.contains(&("福利", "劳动")), "{terms:?}");
+        assert!(!terms.iter().any(|(w, _)| *w == "工资"), "a word under two classes is not a prior term: {terms:?}");
+        assert!(!terms.iter().any(|(_, c)| *c == "其他"), "a class outside the label set is skipped");
+        assert_eq!(model.meta.pseudo_labelled, 2, "\"hello\" has no Chinese words to learn from");
         assert_eq!(model.meta.unlabelled, 3);
     }
 }
