@@ -501,7 +501,7 @@ async fn import_actor(store: &Store) -> anyhow::Result<Actor> {
             store.create_user(&user, Timestamp::now()).await?
         }
     };
-    Ok(Actor { user_id: user.id, username: user.username, role: user.role, unit: user.unit })
+    Ok(user.actor())
 }
 
 /// Reads one row as text; a field that is not UTF-8 is a bad row, named with its column.

@@ -7,8 +7,11 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::WorkCalendar;
-use crate::case::{Case, CaseStatus, Channel, Intake, SupervisionLevel};
+use crate::case::{Case, CaseId, CaseStatus, Channel, Intake, SupervisionLevel};
+use crate::catalogue::Catalogue;
 use crate::error::DomainError;
+use crate::region::RegionTree;
+use crate::workflow::check_region;
 
 /// Longest free text kept on supervision records, as on case actions.
 pub const MAX_TEXT_CHARS: usize = 2000;
@@ -209,11 +212,24 @@ pub struct NewListing {
     pub deadline: Timestamp,
 }
 
+/// A region given as text: trimmed, and one of the tree's codes.
+fn region(regions: &RegionTree, code: &str) -> Result<String, DomainError> {
+    let code = text("region", code)?;
+    check_region(regions, &code)?;
+    Ok(code)
+}
+
 impl NewListing {
-    pub fn validate(mut self, now: Timestamp) -> Result<NewListing, DomainError> {
+    /// Checks the texts, the region (optional; blank is none) and the deadline; that a unit
+    /// target exists is for the caller.
+    pub fn validate(mut self, now: Timestamp, regions: &RegionTree) -> Result<NewListing, DomainError> {
         self.target = text("target", &self.target)?;
         self.name = text("name", &self.name)?;
         self.reason = text("reason", &self.reason)?;
+        self.region = match self.region.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(code) => Some(region(regions, code)?),
+        };
         check_deadline(self.deadline, now)?;
         Ok(self)
     }
@@ -228,7 +244,7 @@ pub struct ListingCheck {
     pub at: Timestamp,
 }
 
-/// 挂牌督办: on the public list from `listed_at` until a check passes.
+/// 挂牌督办: on the public list from `listed_at` until a check at or after its deadline passes.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Listing {
     pub id: i64,
@@ -250,7 +266,9 @@ impl Listing {
         self.delisted_at.is_none() && now > self.deadline
     }
 
-    /// Records a check; a passed check de-lists. A failed one needs a note saying what is wrong.
+    /// Records a check. A passed check at or after the deadline de-lists; one before it is
+    /// recorded as progress and the listing stands until the deadline's check (限期整改). A
+    /// failed check needs a note saying what is still wrong.
     pub fn check(&mut self, passed: bool, note: Option<&str>, by: i64, at: Timestamp) -> Result<(), DomainError> {
         if self.delisted_at.is_some() {
             return Err(DomainError::Conflict { message: format!("listing {} was already de-listed", self.id) });
@@ -261,7 +279,7 @@ impl Listing {
             _ => None,
         };
         self.checks.push(ListingCheck { passed, note, by, at });
-        if passed {
+        if passed && at >= self.deadline {
             self.delisted_at = Some(at);
         }
         Ok(())
@@ -287,6 +305,33 @@ pub fn check_link(finding: &Case, hotline: &Case) -> Result<(), DomainError> {
         }
     }
     Ok(())
+}
+
+/// Orders two cases named for a 双向督办 link, in whichever order they came, as
+/// `(finding, hotline)`, and checks the pair with [`check_link`].
+pub fn link_pair<'a>(a: &'a Case, b: &'a Case) -> Result<(&'a Case, &'a Case), DomainError> {
+    if a.id == b.id {
+        return Err(DomainError::invalid("case", format!("case {} cannot be linked to itself", a.id)));
+    }
+    let (finding, hotline) = if is_creation_finding(a.intake.channel) { (a, b) } else { (b, a) };
+    check_link(finding, hotline)?;
+    Ok((finding, hotline))
+}
+
+/// A 双向督办 link: both sides see and supervise the same problem.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CaseLink {
+    pub finding: CaseId,
+    pub hotline: CaseId,
+    pub linked_by: i64,
+    pub linked_at: Timestamp,
+}
+
+impl CaseLink {
+    /// The case at the other end of the link from `case`.
+    pub fn other(&self, case: CaseId) -> CaseId {
+        if self.finding == case { self.hotline } else { self.finding }
+    }
 }
 
 /// A (place, problem) pair on the watch list, inspected every `every_days` while active.
@@ -317,13 +362,34 @@ pub struct NewWatch {
 /// The longest interval between scheduled inspections.
 pub const MAX_WATCH_DAYS: u32 = 90;
 
+/// The longest place on the watch list: it becomes the inspection case's address.
+pub const MAX_PLACE_CHARS: usize = 300;
+
 impl NewWatch {
-    pub fn validate(mut self) -> Result<NewWatch, DomainError> {
+    /// Checks the place, the region, the catalogue entry (a leaf that cases may be filed under),
+    /// the interval and the first inspection (at most [`MAX_DEADLINE_DAYS`] ahead).
+    pub fn validate(mut self, now: Timestamp, catalogue: &Catalogue, regions: &RegionTree) -> Result<NewWatch, DomainError> {
         self.place = text("place", &self.place)?;
+        if self.place.chars().count() > MAX_PLACE_CHARS {
+            return Err(DomainError::invalid("place", format!("place is at most {MAX_PLACE_CHARS} characters")));
+        }
+        self.region = region(regions, &self.region)?;
+        self.category = text("category", &self.category)?;
+        catalogue.check_fileable(&self.category)?;
         if !(1..=MAX_WATCH_DAYS).contains(&self.every_days) {
             return Err(DomainError::invalid("every_days", format!("inspect every 1–{MAX_WATCH_DAYS} days")));
         }
+        if let Some(first) = self.first_due
+            && first.duration_since(now) > SignedDuration::from_hours(24 * MAX_DEADLINE_DAYS)
+        {
+            return Err(DomainError::invalid("first_due", format!("the first inspection is at most {MAX_DEADLINE_DAYS} days ahead")));
+        }
         Ok(self)
+    }
+
+    /// When the first inspection is due: as asked, but not before `now`.
+    pub fn first_due_at(&self, now: Timestamp) -> Timestamp {
+        self.first_due.map_or(now, |first| first.max(now))
     }
 }
 
@@ -464,12 +530,39 @@ mod tests {
         };
         assert!(!l.overdue(bj("2026-05-31 09:00")));
         assert!(l.overdue(bj("2026-06-02 09:00")));
+        // Fixed early: recorded, but the listing stands until the deadline's check.
+        l.check(true, Some(" 已清理 "), 2, bj("2026-05-20 09:00")).unwrap();
+        assert_eq!((l.delisted_at, l.checks[0].note.as_deref()), (None, Some("已清理")));
         assert!(l.check(false, None, 2, bj("2026-06-02 09:00")).is_err());
         l.check(false, Some("仍有垃圾"), 2, bj("2026-06-02 09:00")).unwrap();
         assert_eq!(l.delisted_at, None);
         l.check(true, None, 2, bj("2026-06-05 09:00")).unwrap();
-        assert_eq!((l.delisted_at, l.checks.len(), l.overdue(bj("2026-06-06 09:00"))), (Some(bj("2026-06-05 09:00")), 2, false));
+        assert_eq!((l.delisted_at, l.checks.len(), l.overdue(bj("2026-06-06 09:00"))), (Some(bj("2026-06-05 09:00")), 3, false));
         assert!(matches!(l.check(true, None, 2, bj("2026-06-06 09:00")), Err(DomainError::Conflict { .. })));
+        // Passed exactly at the deadline: de-listed.
+        let mut on_time = Listing { checks: vec![], delisted_at: None, ..l };
+        on_time.check(true, None, 2, bj("2026-06-01 00:00")).unwrap();
+        assert_eq!(on_time.delisted_at, Some(bj("2026-06-01 00:00")));
+    }
+
+    #[test]
+    fn new_listings_are_checked() {
+        let now = bj("2026-05-01 09:00");
+        let tree = crate::region::tests::small_tree();
+        let new = |region: Option<&str>, reason: &str, deadline: &str| NewListing {
+            kind: ListingKind::Place,
+            target: " 东华门大街1号 ".into(),
+            name: "东华门大街1号门前".into(),
+            region: region.map(Into::into),
+            reason: reason.into(),
+            deadline: bj(deadline),
+        };
+        let ok = new(Some(" 110101001000 "), "乱堆物料", "2026-06-01 00:00").validate(now, &tree).unwrap();
+        assert_eq!((ok.target.as_str(), ok.region.as_deref()), ("东华门大街1号", Some("110101001000")));
+        assert_eq!(new(Some(" "), "乱堆物料", "2026-06-01 00:00").validate(now, &tree).unwrap().region, None);
+        assert!(new(Some("999"), "乱堆物料", "2026-06-01 00:00").validate(now, &tree).is_err());
+        assert!(new(None, "", "2026-06-01 00:00").validate(now, &tree).is_err());
+        assert!(new(None, "乱堆物料", "2026-04-01 00:00").validate(now, &tree).is_err());
     }
 
     #[test]
@@ -482,6 +575,15 @@ mod tests {
         let mut merged = hotline.clone();
         merged.apply(&CaseEvent { seq: 2, at: bj("2026-05-01 11:00"), actor: finding_actor(), change: Change::Merge { into: 9, note: None } });
         assert!(matches!(check_link(&finding, &merged), Err(DomainError::Conflict { .. })));
+        // Either order: the finding comes first.
+        let (f, h) = link_pair(&hotline, &finding).unwrap();
+        assert_eq!((f.id, h.id), (1, 2));
+        assert_eq!(link_pair(&finding, &hotline).map(|(f, h)| (f.id, h.id)), Ok((1, 2)));
+        assert!(matches!(link_pair(&finding, &finding), Err(DomainError::Invalid { field: "case", .. })));
+        let grid_too = Case::replay(3, &History::received(Channel::AlleyPatrol, "110105026000", "2026-05-01 10:00").events).unwrap();
+        assert!(link_pair(&finding, &grid_too).is_err(), "two findings are not a pair");
+        let link = CaseLink { finding: 1, hotline: 2, linked_by: 5, linked_at: bj("2026-05-01 12:00") };
+        assert_eq!((link.other(1), link.other(2)), (2, 1));
     }
 
     fn finding_actor() -> crate::actor::Actor {
@@ -507,7 +609,40 @@ mod tests {
         assert_eq!(w.next_after(bj("2026-05-01 09:00")), bj("2026-05-08 09:00"));
         let intake = w.inspection(bj("2026-05-01 09:00"));
         assert_eq!((intake.channel, intake.category.as_deref()), (Channel::Inspection, Some("0101")));
-        assert!(NewWatch { region: "r".into(), place: "p".into(), category: "c".into(), every_days: 0, first_due: None }.validate().is_err());
-        assert!(NewWatch { region: "r".into(), place: "p".into(), category: "c".into(), every_days: 91, first_due: None }.validate().is_err());
+    }
+
+    #[test]
+    fn new_watches_are_checked() {
+        let now = bj("2026-05-01 09:00");
+        let (catalogue, tree) = (Catalogue::builtin(), crate::region::tests::small_tree());
+        let new = |region: &str, place: &str, category: &str, every_days: u32, first_due: Option<&str>| NewWatch {
+            region: region.into(),
+            place: place.into(),
+            category: category.into(),
+            every_days,
+            first_due: first_due.map(bj),
+        };
+        let ok = new("110101001000", " 东华门大街1号 ", "S0102", 7, None).validate(now, &catalogue, &tree).unwrap();
+        assert_eq!((ok.place.as_str(), ok.first_due_at(now)), ("东华门大街1号", now));
+        let later = new("110101001000", "p", "S0102", 7, Some("2026-05-03 09:00")).validate(now, &catalogue, &tree).unwrap();
+        assert_eq!(later.first_due_at(now), bj("2026-05-03 09:00"));
+        let past = new("110101001000", "p", "S0102", 7, Some("2026-04-03 09:00")).validate(now, &catalogue, &tree).unwrap();
+        assert_eq!(past.first_due_at(now), now, "a past start begins now, without catch-up");
+        for (bad, field) in [
+            (new("110101001000", "p", "S0102", 0, None), "every_days"),
+            (new("110101001000", "p", "S0102", 91, None), "every_days"),
+            (new("999", "p", "S0102", 7, None), "region"),
+            (new("", "p", "S0102", 7, None), "region"),
+            (new("110101001000", "p", "S01", 7, None), "category"),
+            (new("110101001000", "p", "nope", 7, None), "category"),
+            (new("110101001000", " ", "S0102", 7, None), "place"),
+            (new("110101001000", &"街".repeat(301), "S0102", 7, None), "place"),
+            (new("110101001000", "p", "S0102", 7, Some("2027-06-01 09:00")), "first_due"),
+        ] {
+            match bad.validate(now, &catalogue, &tree) {
+                Err(DomainError::Invalid { field: f, .. }) => assert_eq!(f, field),
+                other => panic!("{field}: {other:?}"),
+            }
+        }
     }
 }

@@ -255,8 +255,7 @@ pub async fn campaign(
     _who: SignedIn,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let Path(id) = path?;
-    let id: i64 = id.parse().ok().filter(|n| *n > 0).ok_or_else(|| ApiError::BadRequest(format!("campaign id must be a positive number, not {id:?}")))?;
+    let id = crate::cases::path_id("campaign", path)?;
     let campaign = state.store.campaign(id).await?.ok_or_else(|| ApiError::NotFound(format!("campaign {id} not found")))?;
     Ok(Json(state.campaign_json(&campaign).await?))
 }

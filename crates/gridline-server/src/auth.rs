@@ -73,8 +73,8 @@ impl AppState {
             .await?
             .ok_or_else(|| ApiError::Unauthorized("the session token is unknown or has expired; sign in again".into()))?;
         let session = SignedIn {
-            actor: Actor { user_id: user.id, username: user.username, role: user.role, unit: user.unit },
-            display_name: user.display_name,
+            display_name: user.display_name.clone(),
+            actor: user.actor(),
             expires_at,
             token_hash: hash.clone(),
         };

@@ -7,11 +7,11 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use gridline_core::actor::Actor;
-use gridline_core::case::{Case, CaseEvent, CaseId, CaseStatus, Change, Channel};
+use gridline_core::case::{Case, CaseEvent, CaseId, CaseStatus, Change, Channel, Intake};
 use gridline_core::calendar::WorkCalendar;
 use gridline_core::intake::NewCase;
 use gridline_core::workflow::{Command, Context, Visibility, decide};
-use gridline_store::{CaseFilter, StoreError};
+use gridline_store::{CaseFilter, Created, StoreError};
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -40,11 +40,17 @@ impl AppState {
 }
 
 pub(crate) fn parse_id(path: Result<Path<String>, PathRejection>) -> Result<CaseId, ApiError> {
+    path_id("case", path)
+}
+
+/// The id in a path (`/cases/{id}`, `/supervision/orders/{id}`, …): a positive number; `what`
+/// names it in the 400 otherwise.
+pub(crate) fn path_id(what: &str, path: Result<Path<String>, PathRejection>) -> Result<i64, ApiError> {
     let Path(id) = path?;
-    id.parse::<CaseId>()
+    id.parse::<i64>()
         .ok()
         .filter(|id| *id > 0)
-        .ok_or_else(|| ApiError::BadRequest(format!("case id must be a positive number, not {id:?}")))
+        .ok_or_else(|| ApiError::BadRequest(format!("{what} id must be a positive number, not {id:?}")))
 }
 
 /// `POST /api/v1/cases`: files a case; the same channel and external id again returns the
@@ -58,14 +64,9 @@ pub async fn create(
     who: SignedIn,
     ApiJson(new_case): ApiJson<NewCase>,
 ) -> Result<(StatusCode, [(header::HeaderName, &'static str); 1], String), ApiError> {
-    let reference = state.reference();
-    let mut intake = new_case.validate(&who.actor, &reference, &state.regions)?;
-    crate::geo::place(&mut intake);
-    state.text.suggest_at_intake(&mut intake, &reference.catalogue, &state.regions);
+    let intake = new_case.validate(&who.actor, &state.reference(), &state.regions)?;
     let now = Timestamp::now();
-    let event = CaseEvent { seq: 1, at: now, actor: who.actor.clone(), change: Change::Receive(intake) };
-    let created = state.store.create_case(event).await?;
-    state.text.remember(&created.case, &state.regions);
+    let created = state.file_case(intake, &who.actor, now).await?;
     if !created.created && !state.visibility(&who.actor).admits(&created.case) {
         // Someone else's case holds this ticket number: say so without showing it.
         return Err(ApiError::Conflict(format!(
@@ -127,6 +128,18 @@ pub async fn act(
 }
 
 impl AppState {
+    /// Files a checked intake as a case the way every submission is filed: placed in a street
+    /// from its address or point when it came without a region, a category suggested for hotline
+    /// text, and remembered for duplicate detection. Idempotent on channel and external id.
+    pub(crate) async fn file_case(&self, mut intake: Intake, actor: &Actor, now: Timestamp) -> Result<Created, ApiError> {
+        crate::geo::place(&mut intake);
+        self.text.suggest_at_intake(&mut intake, &self.reference().catalogue, &self.regions);
+        let event = CaseEvent { seq: 1, at: now, actor: actor.clone(), change: Change::Receive(intake) };
+        let created = self.store.create_case(event).await?;
+        self.text.remember(&created.case, &self.regions);
+        Ok(created)
+    }
+
     /// Decides `command` on the case as it is now and appends the change, deciding again when
     /// another writer got there first.
     async fn decide_and_append(&self, id: CaseId, actor: &Actor, command: &Command) -> Result<Case, ApiError> {
@@ -269,7 +282,7 @@ fn unknown<const N: usize>(field: &str, value: &str, known: [&str; N]) -> ApiErr
     ApiError::invalid(field, format!("unknown {field} {value:?}; one of {}", known.join(", ")))
 }
 
-fn parse_bool(field: &str, text: &str) -> Result<bool, ApiError> {
+pub(crate) fn parse_bool(field: &str, text: &str) -> Result<bool, ApiError> {
     match text {
         "true" | "1" => Ok(true),
         "false" | "0" => Ok(false),

@@ -12,12 +12,15 @@ mod catalogue;
 mod error;
 pub mod export;
 mod geo;
+mod links;
+mod listings;
 mod open311;
 mod openapi;
 mod reference;
 pub mod supervision;
 mod text;
 mod views;
+mod watches;
 mod web;
 
 use std::collections::HashMap;

@@ -1,5 +1,7 @@
 //! Supervision over HTTP: orders (督办) on a case, a unit or a place with the reply of the
-//! supervised, the board, the reminders, and the periodic sweep that sends them.
+//! supervised, the board, the reminders, and the periodic sweep that sends them and files the
+//! watch list's inspections. Listed supervision, 双向督办 links and the watch list have modules
+//! of their own (`listings`, `links`, `watches`).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -26,9 +28,24 @@ pub const SWEEP_EVERY: Duration = Duration::from_secs(60);
 /// Cases read per page by the sweep.
 const SWEEP_PAGE: u32 = 1000;
 
-/// Sends the reminders that the running clocks call for and were not sent before; returns how
+/// What one sweep did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Reminders not sent before.
+    pub reminders: u64,
+    /// Inspection cases filed for the watch list.
+    pub inspections: u64,
+}
+
+/// Sends the reminders that the running clocks call for and were not sent before, and files the
+/// inspections of the watches that are due.
+pub async fn sweep(state: &AppState, now: Timestamp) -> Result<Swept, ApiError> {
+    Ok(Swept { reminders: send_reminders(state, now).await?, inspections: crate::watches::file_due(state, now).await? })
+}
+
+/// Records the reminders that the running clocks call for and were not sent before; returns how
 /// many were new.
-pub async fn sweep(state: &AppState, now: Timestamp) -> Result<u64, ApiError> {
+async fn send_reminders(state: &AppState, now: Timestamp) -> Result<u64, ApiError> {
     let mut after = 0;
     let mut new = 0;
     loop {
@@ -59,19 +76,25 @@ pub fn spawn_sweeper(state: Arc<AppState>) {
         loop {
             tick.tick().await;
             match sweep(&state, Timestamp::now()).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(reminders = n, "supervision sweep sent reminders"),
+                Ok(swept) if swept == Swept::default() => {}
+                Ok(swept) => tracing::info!(reminders = swept.reminders, inspections = swept.inspections, "supervision sweep"),
                 Err(err) => tracing::warn!(error = %err, "supervision sweep failed"),
             }
         }
     });
 }
 
-fn may_supervise(role: Role) -> bool {
-    matches!(role, Role::Supervisor | Role::Admin)
+/// Supervisors and administrators raise orders, list places and units, check them and keep the
+/// watch list; `doing` says what was refused.
+pub(crate) fn require_supervisor(actor: &Actor, doing: &str) -> Result<(), ApiError> {
+    if matches!(actor.role, Role::Supervisor | Role::Admin) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!("role {} may not {doing}", actor.role.as_str())))
+    }
 }
 
-fn order_json(order: &Order, now: Timestamp) -> Value {
+pub(crate) fn order_json(order: &Order, now: Timestamp) -> Value {
     let mut v = json!(order);
     v["state"] = json!(order.state(now));
     v
@@ -83,9 +106,7 @@ pub async fn create_order(
     who: SignedIn,
     ApiJson(new): ApiJson<NewOrder>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    if !may_supervise(who.actor.role) {
-        return Err(ApiError::Forbidden(format!("role {} may not raise supervision orders", who.actor.role.as_str())));
-    }
+    require_supervisor(&who.actor, "raise supervision orders")?;
     let now = Timestamp::now();
     let new = new.validate(now)?;
     match new.target_kind {
@@ -104,24 +125,26 @@ pub async fn create_order(
     Ok((StatusCode::CREATED, Json(order_json(&order, now))))
 }
 
+/// The query of the order and listing lists: `open=true` keeps what still stands.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct OrdersQuery {
-    open: Option<String>,
+pub struct OpenQuery {
+    pub(crate) open: Option<String>,
+}
+
+/// A `true|false` query parameter, false when absent.
+pub(crate) fn flag(field: &str, text: Option<&str>) -> Result<bool, ApiError> {
+    Ok(text.map(|t| crate::cases::parse_bool(field, t)).transpose()?.unwrap_or(false))
 }
 
 /// `GET /api/v1/supervision/orders?open=true`
 pub async fn orders(
     State(state): State<Arc<AppState>>,
     _who: SignedIn,
-    query: Result<Query<OrdersQuery>, QueryRejection>,
+    query: Result<Query<OpenQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(query) = query?;
-    let open = match query.open.as_deref() {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(other) => return Err(ApiError::invalid("open", format!("open is true or false, not {other:?}"))),
-    };
+    let open = flag("open", query.open.as_deref())?;
     let now = Timestamp::now();
     let items: Vec<Value> = state.store.orders(open, 500).await?.iter().map(|o| order_json(o, now)).collect();
     Ok(Json(json!({ "items": items })))
@@ -162,8 +185,7 @@ pub async fn reply(
     path: Result<Path<String>, PathRejection>,
     ApiJson(body): ApiJson<ReplyBody>,
 ) -> Result<Json<Value>, ApiError> {
-    let Path(id) = path?;
-    let id: i64 = id.parse().ok().filter(|n| *n > 0).ok_or_else(|| ApiError::BadRequest(format!("order id must be a positive number, not {id:?}")))?;
+    let id = crate::cases::path_id("order", path)?;
     let order = state.store.order(id).await?.ok_or_else(|| ApiError::NotFound(format!("supervision order {id} not found")))?;
     let unit = state.order_unit(&order).await?;
     if !may_reply(&who.actor, unit.as_deref()) {
@@ -176,8 +198,12 @@ pub async fn reply(
     Ok(Json(order_json(&order, now)))
 }
 
+/// How far ahead the board looks for watches coming due.
+const BOARD_WATCH_HORIZON: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
+
 /// `GET /api/v1/supervision/board`: open orders by level, unit and age, what is overdue now by
-/// unit, and the latest reminders.
+/// unit, the latest reminders, the open listings with those past their deadline, and the watches
+/// whose inspection is due within a day.
 pub async fn board(State(state): State<Arc<AppState>>, _who: SignedIn) -> Result<Json<Value>, ApiError> {
     let now = Timestamp::now();
     let open = state.store.orders(true, 10_000).await?;
@@ -203,10 +229,21 @@ pub async fn board(State(state): State<Arc<AppState>>, _who: SignedIn) -> Result
         .map(|(unit, n)| json!({ "unit": unit, "unit_name": state.unit(&unit).map(|u| u.name), "overdue": n }))
         .collect();
     let reminders: Vec<Value> = state.store.reminders(None, 50).await?.iter().map(reminder_json).collect();
+    let listings = state.store.listings(true, 10_000).await?;
+    let overdue_listings: Vec<Value> =
+        listings.iter().filter(|l| l.overdue(now)).map(|l| crate::listings::listing_json(&state, l, now)).collect();
+    let due_watches: Vec<Value> = state
+        .store
+        .watches_due(now + BOARD_WATCH_HORIZON, 500)
+        .await?
+        .iter()
+        .map(|(watch, _)| crate::watches::watch_json(&state, watch, now))
+        .collect();
     Ok(Json(json!({
         "open_orders": open.len(),
         "orders_by_level": by_level, "orders_by_unit": by_unit, "orders_by_age": by_age,
         "overdue_orders": overdue_orders, "overdue_cases_by_unit": overdue_cases, "recent_reminders": reminders,
+        "open_listings": listings.len(), "overdue_listings": overdue_listings, "due_watches": due_watches,
     })))
 }
 
@@ -248,4 +285,9 @@ pub fn routes() -> axum::Router<Arc<AppState>> {
         .route("/supervision/orders/{id}/reply", post(reply))
         .route("/supervision/board", get(board))
         .route("/supervision/reminders", get(reminders))
+        .route("/supervision/listings", get(crate::listings::list).post(crate::listings::create))
+        .route("/supervision/listings/{id}/checks", post(crate::listings::check))
+        .route("/supervision/watches", get(crate::watches::list).post(crate::watches::create))
+        .route("/supervision/watches/{id}/stop", post(crate::watches::stop))
+        .route("/cases/{id}/links", get(crate::links::list).post(crate::links::create))
 }

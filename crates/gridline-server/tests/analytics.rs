@@ -84,6 +84,31 @@ impl Api {
         let r = self.client.post(format!("{}{path}", self.base)).bearer_auth(token).json(&body).send().await.unwrap();
         (r.status(), r.json().await.unwrap_or(Value::Null))
     }
+
+    /// A POST of raw text as JSON: for bodies that are not JSON, or too large.
+    async fn post_text(&self, token: &str, path: &str, body: String) -> (StatusCode, Value) {
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// A GET without signing in.
+    async fn get_public(&self, path: &str) -> (StatusCode, Value) {
+        let r = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
+        (r.status(), r.json().await.unwrap_or(Value::Null))
+    }
+}
+
+/// The error code of an API error body.
+fn code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or_default()
 }
 
 async fn each_server(test: impl AsyncFn(&'static str, Api, Store)) {
@@ -96,7 +121,7 @@ async fn each_server(test: impl AsyncFn(&'static str, Api, Store)) {
             let unit = Unit { code: code.into(), name: format!("{code} 街道办事处"), kind: UnitKind::StreetOffice, regions: vec![region.into()], types: vec![] };
             store.put_unit(&unit, now).await.unwrap();
         }
-        for (name, role, unit) in [("admin", Role::Admin, None), ("supervisor", Role::Supervisor, None), ("wj", Role::HandlingUnit, Some("CY-WJ")), ("dhm", Role::HandlingUnit, Some("DC-DHM"))] {
+        for (name, role, unit) in [("admin", Role::Admin, None), ("supervisor", Role::Supervisor, None), ("dispatcher", Role::Dispatcher, None), ("wj", Role::HandlingUnit, Some("CY-WJ")), ("dhm", Role::HandlingUnit, Some("DC-DHM"))] {
             let user = NewUser { username: name.into(), display_name: name.into(), role, unit: unit.map(Into::into), password_hash: hash.clone() };
             store.create_user(&user, now).await.unwrap();
         }
@@ -286,9 +311,13 @@ async fn the_sweep_reminds_an_overdue_case_once() {
         let case_id = store.import_histories(vec![history]).await.unwrap()[0].case.id;
         let state = gridline_server::AppState::new(store.clone(), std::sync::Arc::new(gridline_geo::beijing())).await.unwrap();
         let now = Timestamp::now();
-        assert_eq!(gridline_server::supervision::sweep(&state, now).await.unwrap(), 1, "{engine}");
-        assert_eq!(gridline_server::supervision::sweep(&state, now + SignedDuration::from_mins(1)).await.unwrap(), 0, "sent once");
+        // The server's own sweep, which starts with it, may get to the new case first: whichever
+        // sweeps first sends the reminder, and no sweep sends it again.
+        let first = gridline_server::supervision::sweep(&state, now).await.unwrap().reminders;
+        assert!(first <= 1, "{engine}: {first}");
+        assert_eq!(gridline_server::supervision::sweep(&state, now + SignedDuration::from_mins(1)).await.unwrap().reminders, 0, "sent once");
         let (_, mine) = api.get(&api.token("wj").await, "/supervision/reminders").await;
+        assert_eq!(mine["items"].as_array().map(Vec::len), Some(1), "{engine}: {mine}");
         assert_eq!(mine["items"][0]["case_id"], case_id, "{engine}: {mine}");
         assert_eq!(mine["items"][0]["kind"], "overdue");
         let (_, board) = api.get(&api.token("supervisor").await, "/supervision/board").await;
@@ -296,6 +325,300 @@ async fn the_sweep_reminds_an_overdue_case_once() {
         assert_eq!(board["overdue_cases_by_unit"][0]["overdue"], 1);
         let (_, other) = api.get(&api.token("dhm").await, "/supervision/reminders").await;
         assert_eq!(other["items"], json!([]), "a unit sees its own reminders only");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn listed_places_are_on_a_public_list_until_the_deadline_check_passes() {
+    each_server(async |engine, api, store| {
+        let supervisor = api.token("supervisor").await;
+        let wj = api.token("wj").await;
+        let deadline = (Timestamp::now() + SignedDuration::from_hours(24 * 30)).to_string();
+        let listing = json!({"kind": "place", "target": "阜通东大街6号", "name": "阜通东大街6号门前", "region": WANGJING,
+            "reason": "暴露垃圾反复出现, 月评排名末位", "deadline": deadline});
+        let (status, err) = api.post(&wj, "/supervision/listings", listing.clone()).await;
+        assert_eq!((status, code(&err)), (StatusCode::FORBIDDEN, "forbidden"), "{engine}");
+        let (status, _) = api.post("nobody", "/supervision/listings", listing.clone()).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (status, created) = api.post(&supervisor, "/supervision/listings", listing.clone()).await;
+        assert_eq!(status, StatusCode::CREATED, "{engine}: {created}");
+        assert_eq!((created["overdue"].clone(), created["region_name"].clone()), (json!(false), json!("望京街道")), "{created}");
+        let id = created["id"].as_i64().unwrap();
+        let (status, err) = api.post(&supervisor, "/supervision/listings", listing.clone()).await;
+        assert_eq!((status, code(&err)), (StatusCode::CONFLICT, "conflict"), "one open listing per target: {err}");
+        let mut bad_bodies = vec![
+            json!({"kind": "unit", "target": "NOPE", "name": "n", "reason": "r", "deadline": deadline}),
+            json!({"kind": "street", "target": "x", "name": "n", "reason": "r", "deadline": deadline}),
+            json!({"kind": "place", "target": "x", "name": "n", "reason": " ", "deadline": deadline}),
+            json!({"kind": "place", "target": "", "name": "n", "reason": "r", "deadline": deadline}),
+            json!({"kind": "place", "target": "x", "name": "n", "reason": "r", "deadline": "2020-01-01T00:00:00Z"}),
+            json!({"kind": "place", "target": "x", "name": "n", "reason": "r", "deadline": "tomorrow"}),
+            json!({"kind": "place", "target": "x", "name": "n", "region": "110199999999", "reason": "r", "deadline": deadline}),
+            json!({"kind": "place", "target": "x", "name": "n", "reason": "长".repeat(2001), "deadline": deadline}),
+            json!({"kind": "place", "target": "x", "name": "n", "reason": "r", "deadline": deadline, "owner": "me"}),
+            json!({}),
+        ];
+        bad_bodies.push(json!({"kind": "place", "target": "x", "name": "n", "reason": "r"}));
+        for bad in bad_bodies {
+            let (status, err) = api.post(&supervisor, "/supervision/listings", bad.clone()).await;
+            assert_eq!((status, code(&err)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid"), "{engine} {bad}: {err}");
+        }
+        let (status, err) = api.post_text(&supervisor, "/supervision/listings", "{\"kind\": ".into()).await;
+        assert_eq!((status, code(&err)), (StatusCode::BAD_REQUEST, "malformed_json"));
+        let huge = json!({"kind": "place", "target": "x", "name": "n", "reason": "长".repeat(40_000), "deadline": deadline}).to_string();
+        let (status, err) = api.post_text(&supervisor, "/supervision/listings", huge).await;
+        assert_eq!((status, code(&err)), (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"));
+        // A unit listed by the HTTP API, and a place listed a month ago whose deadline has passed.
+        let unit = json!({"kind": "unit", "target": "DC-DHM", "name": "东华门街道办事处", "reason": "三率连续两月末位", "deadline": deadline});
+        let (status, _) = api.post(&supervisor, "/supervision/listings", unit).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let past = gridline_core::supervision::NewListing {
+            kind: gridline_core::supervision::ListingKind::Place,
+            target: "望京西园三区".into(),
+            name: "望京西园三区北门".into(),
+            region: None,
+            reason: "堆物堆料".into(),
+            deadline: Timestamp::now() - SignedDuration::from_hours(1),
+        };
+        let late = store.create_listing(&past, 2, Timestamp::now() - SignedDuration::from_hours(24 * 30)).await.unwrap();
+
+        // The public list: no sign-in, no people.
+        let (status, public) = api.get_public("/supervision/listings?open=true").await;
+        assert_eq!(status, StatusCode::OK, "{engine}: {public}");
+        let items = public["items"].as_array().unwrap();
+        assert_eq!(items.len(), 3);
+        assert_eq!(items[0]["id"], late.id);
+        assert_eq!(items[0]["overdue"], true);
+        assert!(items.iter().all(|i| i.get("listed_by").is_none()), "{public}");
+        let (status, _) = api.get_public("/supervision/listings?open=maybe").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let (status, _) = api.get_public("/supervision/listings?page=2").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let (_, board) = api.get(&supervisor, "/supervision/board").await;
+        assert_eq!(board["open_listings"], 3, "{engine}: {board}");
+        assert_eq!(board["overdue_listings"].as_array().unwrap().len(), 1);
+        assert_eq!(board["overdue_listings"][0]["id"], late.id);
+
+        // Checks: a failed one says why; a passed one before the deadline does not de-list.
+        let checks = format!("/supervision/listings/{id}/checks");
+        let (status, _) = api.post(&wj, &checks, json!({"passed": true})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, err) = api.post(&supervisor, &checks, json!({"passed": false})).await;
+        assert_eq!((status, err["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("note")), "{err}");
+        let (status, err) = api.post(&supervisor, &checks, json!({"passed": "yes"})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+        let (status, err) = api.post(&supervisor, &checks, json!({"passed": false, "note": "长".repeat(2001)})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+        let (status, checked) = api.post(&supervisor, &checks, json!({"passed": false, "note": "仍有垃圾桶满溢"})).await;
+        assert_eq!(status, StatusCode::OK, "{engine}: {checked}");
+        let (_, checked) = api.post(&supervisor, &checks, json!({"passed": true, "note": "已清理"})).await;
+        assert_eq!((checked["delisted_at"].clone(), checked["checks"].as_array().unwrap().len()), (Value::Null, 2), "{checked}");
+        assert_eq!(checked["checks"][0], json!({"passed": false, "note": "仍有垃圾桶满溢", "at": checked["checks"][0]["at"]}));
+        let (status, _) = api.post(&supervisor, "/supervision/listings/424242/checks", json!({"passed": true})).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _) = api.post(&supervisor, "/supervision/listings/x/checks", json!({"passed": true})).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+
+        // The late listing's check passes after its deadline: de-listed, once.
+        let late_checks = format!("/supervision/listings/{}/checks", late.id);
+        let (status, delisted) = api.post(&supervisor, &late_checks, json!({"passed": true})).await;
+        assert_eq!(status, StatusCode::OK, "{engine}: {delisted}");
+        assert!(delisted["delisted_at"].is_string());
+        assert_eq!(delisted["overdue"], false);
+        let (status, err) = api.post(&supervisor, &late_checks, json!({"passed": true})).await;
+        assert_eq!((status, code(&err)), (StatusCode::CONFLICT, "conflict"));
+        let (_, open) = api.get_public("/supervision/listings?open=true").await;
+        assert_eq!(open["items"].as_array().unwrap().len(), 2);
+        let (_, all) = api.get_public("/supervision/listings").await;
+        assert_eq!(all["items"].as_array().unwrap().len(), 3);
+        // Once de-listed, the place may be listed again.
+        let again = json!({"kind": "place", "target": "望京西园三区", "name": "望京西园三区北门", "reason": "又见堆物", "deadline": deadline});
+        let (status, _) = api.post(&supervisor, "/supervision/listings", again).await;
+        assert_eq!(status, StatusCode::CREATED);
+    })
+    .await;
+}
+
+/// A case received through `channel` and dispatched to `unit` on 5 October with a 72-hour limit:
+/// overdue by now.
+fn dispatched(channel: Channel, region: &str, unit: &str) -> Vec<CaseEvent> {
+    let mut history = closed_loop(region, unit, "2026-10-05", 1, true, Satisfaction::Satisfied);
+    history.truncate(3);
+    if let Change::Receive(intake) = &mut history[0].change {
+        intake.channel = channel;
+        intake.address = Some("阜通东大街6号".into());
+    }
+    history
+}
+
+#[tokio::test]
+async fn a_finding_and_a_hotline_case_are_linked_and_supervised_from_both_sides() {
+    each_server(async |engine, api, store| {
+        let ids: Vec<i64> = store
+            .import_histories(vec![
+                dispatched(Channel::Grid, WANGJING, "CY-WJ"),
+                dispatched(Channel::Hotline, WANGJING, "CY-WJ"),
+                dispatched(Channel::Hotline, WANGJING, "CY-WJ"),
+            ])
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.case.id)
+            .collect();
+        let (finding, hotline, hotline2) = (ids[0], ids[1], ids[2]);
+        let supervisor = api.token("supervisor").await;
+        let dispatcher = api.token("dispatcher").await;
+        // Supervision raised on the hotline side: an order on the case, a listing of its unit.
+        let deadline = (Timestamp::now() + SignedDuration::from_hours(48)).to_string();
+        let order = json!({"target_kind": "case", "target": hotline.to_string(), "level": "urgent", "note": "群众反复来电", "deadline": deadline});
+        let (status, _) = api.post(&supervisor, "/supervision/orders", order).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let listing = json!({"kind": "unit", "target": "CY-WJ", "name": "望京街道", "reason": "超期未办", "deadline": deadline});
+        let (status, _) = api.post(&supervisor, "/supervision/listings", listing).await;
+        assert_eq!(status, StatusCode::CREATED);
+
+        let (status, _) = api.post(&api.token("wj").await, &format!("/cases/{finding}/links"), json!({"case": hotline})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{engine}");
+        // Named hotline first: the finding is still the finding.
+        let (status, linked) = api.post(&dispatcher, &format!("/cases/{hotline}/links"), json!({"case": finding})).await;
+        assert_eq!(status, StatusCode::CREATED, "{engine}: {linked}");
+        assert_eq!((linked["items"][0]["finding"].clone(), linked["items"][0]["hotline"].clone()), (json!(finding), json!(hotline)));
+        assert_eq!(linked["items"][0]["case"]["id"], finding);
+        // From the finding's side: the hotline case's state, unit, deadline, overdue and supervision.
+        let (status, links) = api.get(&dispatcher, &format!("/cases/{finding}/links")).await;
+        assert_eq!(status, StatusCode::OK, "{engine}: {links}");
+        let other = &links["items"][0];
+        assert_eq!(other["case"]["id"], hotline, "{links}");
+        assert_eq!(other["case"]["status"], "dispatched");
+        assert_eq!(other["case"]["unit"], "CY-WJ");
+        assert!(other["case"]["deadline"].is_string(), "{links}");
+        assert_eq!(other["case"]["overdue"], true);
+        assert!(other["case"].get("reporter").is_none() && other["case"].get("description").is_none());
+        assert_eq!(other["orders"][0]["level"], "urgent", "{links}");
+        assert_eq!(other["orders"][0]["state"], "awaiting_reply");
+        assert_eq!(other["listings"][0]["target"], "CY-WJ");
+        // The unit's staff see the links of their own cases; other units do not see the case.
+        let (status, _) = api.get(&api.token("wj").await, &format!("/cases/{hotline}/links")).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _) = api.get(&api.token("dhm").await, &format!("/cases/{hotline}/links")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        let link = |from: i64, to: Value| {
+            let (api, dispatcher) = (&api, &dispatcher);
+            async move { api.post(dispatcher, &format!("/cases/{from}/links"), json!({"case": to})).await }
+        };
+        let (status, err) = link(finding, json!(hotline)).await;
+        assert_eq!((status, code(&err)), (StatusCode::CONFLICT, "conflict"), "a duplicate: {err}");
+        let (status, err) = link(finding, json!(finding)).await;
+        assert_eq!((status, code(&err), err["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some("case")), "{err}");
+        let (status, err) = link(hotline, json!(hotline2)).await;
+        assert_eq!((status, code(&err)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid"), "two hotline cases: {err}");
+        for bad in [json!(424242), json!(0), json!("x"), json!(null)] {
+            let (status, err) = link(finding, bad.clone()).await;
+            assert_eq!((status, code(&err)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid"), "{engine} {bad}: {err}");
+        }
+        let (status, err) = api.post(&dispatcher, "/cases/424242/links", json!({"case": finding})).await;
+        assert_eq!((status, code(&err)), (StatusCode::NOT_FOUND, "not_found"));
+        let (status, err) = api.get(&dispatcher, "/cases/x/links").await;
+        assert_eq!((status, code(&err)), (StatusCode::BAD_REQUEST, "bad_request"));
+        let (status, err) = api.post_text(&dispatcher, &format!("/cases/{finding}/links"), "{case".into()).await;
+        assert_eq!((status, code(&err)), (StatusCode::BAD_REQUEST, "malformed_json"));
+        let (status, _) = api.post(&dispatcher, &format!("/cases/{finding}/links"), json!({"case": hotline2, "why": "same"})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        // A second hotline case about the same problem links to the same finding.
+        let (status, _) = link(finding, json!(hotline2)).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (_, links) = api.get(&supervisor, &format!("/cases/{finding}/links")).await;
+        assert_eq!(links["items"].as_array().unwrap().len(), 2, "{engine}: {links}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_sweep_files_a_watched_places_inspection_once_per_slot() {
+    each_server(async |engine, api, store| {
+        let supervisor = api.token("supervisor").await;
+        let watch = json!({"region": WANGJING, "place": "望京SOHO北侧", "category": "S0102", "every_days": 7});
+        let (status, _) = api.post(&api.token("wj").await, "/supervision/watches", watch.clone()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{engine}");
+        let (status, created) = api.post(&supervisor, "/supervision/watches", watch.clone()).await;
+        assert_eq!(status, StatusCode::CREATED, "{engine}: {created}");
+        assert_eq!((created["active"].clone(), created["due"].clone(), created["last_case"].clone()), (json!(true), json!(true), Value::Null));
+        let id = created["id"].as_i64().unwrap();
+        let first_due: Timestamp = created["next_due"].as_str().unwrap().parse().unwrap();
+        let (status, err) = api.post(&supervisor, "/supervision/watches", watch.clone()).await;
+        assert_eq!((status, code(&err)), (StatusCode::CONFLICT, "conflict"), "{err}");
+        for bad in [
+            json!({"region": WANGJING, "place": "p", "category": "S0102", "every_days": 0}),
+            json!({"region": WANGJING, "place": "p", "category": "S0102", "every_days": 91}),
+            json!({"region": WANGJING, "place": "p", "category": "S0102", "every_days": -1}),
+            json!({"region": WANGJING, "place": "p", "category": "S01", "every_days": 7}),
+            json!({"region": "110199999999", "place": "p", "category": "S0102", "every_days": 7}),
+            json!({"region": WANGJING, "place": " ", "category": "S0102", "every_days": 7}),
+            json!({"region": WANGJING, "place": "街".repeat(301), "category": "S0102", "every_days": 7}),
+            json!({"region": WANGJING, "place": "p", "category": "S0102", "every_days": 7, "first_due": "2099-01-01T00:00:00Z"}),
+            json!({"region": WANGJING, "place": "p", "category": "S0102", "every_days": 7, "cron": "* * *"}),
+            json!({"place": "p", "category": "S0102", "every_days": 7}),
+        ] {
+            let (status, err) = api.post(&supervisor, "/supervision/watches", bad.clone()).await;
+            assert_eq!((status, code(&err)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid"), "{engine} {bad}: {err}");
+        }
+        let (status, _) = api.post_text(&supervisor, "/supervision/watches", "[".into()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let (_, board) = api.get(&supervisor, "/supervision/board").await;
+        assert_eq!(board["due_watches"][0]["id"], id, "{engine}: {board}");
+
+        // Two sweeps at the same instant, at once, and a third after them: one case.
+        let state = gridline_server::AppState::new(store.clone(), std::sync::Arc::new(gridline_geo::beijing())).await.unwrap();
+        let now = Timestamp::now();
+        let sweep = gridline_server::supervision::sweep;
+        let (a, b) = tokio::join!(sweep(&state, now), sweep(&state, now));
+        assert_eq!(a.unwrap().inspections + b.unwrap().inspections, 1, "{engine}");
+        assert_eq!(sweep(&state, now).await.unwrap().inspections, 0, "{engine}: filed once");
+        let (_, watches) = api.get(&supervisor, "/supervision/watches?active=true").await;
+        let w = &watches["items"][0];
+        let case_id = w["last_case"].as_i64().unwrap_or_else(|| panic!("{engine}: {watches}"));
+        assert_eq!(w["next_due"].as_str().unwrap().parse::<Timestamp>().unwrap(), first_due + SignedDuration::from_hours(24 * 7));
+        assert_eq!(w["due"], false);
+        let admin = api.token("admin").await;
+        let (_, inspections) = api.get(&admin, "/cases?channel=inspection").await;
+        assert_eq!(inspections["total"], 1, "{engine}: {inspections}");
+        // Filed like any case: received, in the watch's region and entry, in its author's name,
+        // waiting for the dispatcher to register and dispatch it.
+        let (status, case) = api.get(&admin, &format!("/cases/{case_id}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!((case["status"].clone(), case["channel"].clone()), (json!("received"), json!("inspection")), "{case}");
+        assert_eq!((case["region"].clone(), case["category"].clone(), case["address"].clone()), (json!(WANGJING), json!("S0102"), json!("望京SOHO北侧")));
+        assert_eq!(case["events"][0]["actor"]["username"], "supervisor");
+        let (status, registered) = api.post(&admin, &format!("/cases/{case_id}/actions"), json!({"action": "register"})).await;
+        assert_eq!(status, StatusCode::OK, "{engine}: {registered}");
+
+        // A week later, the next slot: a second case.
+        let week = now + SignedDuration::from_hours(24 * 7) + SignedDuration::from_mins(1);
+        assert_eq!(sweep(&state, week).await.unwrap().inspections, 1, "{engine}");
+        let (_, inspections) = api.get(&admin, "/cases?channel=inspection").await;
+        assert_eq!(inspections["total"], 2);
+
+        // Stopped: no more inspections; the pair may be watched again later.
+        let stop = format!("/supervision/watches/{id}/stop");
+        let (status, _) = api.post(&api.token("wj").await, &stop, json!({})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, stopped) = api.post(&supervisor, &stop, json!({})).await;
+        assert_eq!((status, stopped["active"].clone()), (StatusCode::OK, json!(false)), "{engine}: {stopped}");
+        let (status, err) = api.post(&supervisor, &stop, json!({})).await;
+        assert_eq!((status, code(&err)), (StatusCode::CONFLICT, "conflict"));
+        let (status, _) = api.post(&supervisor, "/supervision/watches/424242/stop", json!({})).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _) = api.post(&supervisor, "/supervision/watches/0/stop", json!({})).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(sweep(&state, week + SignedDuration::from_hours(24 * 30)).await.unwrap().inspections, 0);
+        let (_, active) = api.get(&supervisor, "/supervision/watches?active=true").await;
+        assert_eq!(active["items"], json!([]));
+        let (_, all) = api.get(&supervisor, "/supervision/watches").await;
+        assert_eq!(all["items"].as_array().unwrap().len(), 1);
+        let (status, _) = api.post(&supervisor, "/supervision/watches", watch).await;
+        assert_eq!(status, StatusCode::CREATED);
     })
     .await;
 }

@@ -13,12 +13,15 @@ mod campaigns;
 mod cases;
 mod case_reads;
 mod error;
+mod links;
+mod listings;
 mod overview;
 mod people;
 mod rollups;
 mod supervision;
 mod reference;
 mod text;
+mod watches;
 mod writer;
 pub mod testing;
 
@@ -139,6 +142,11 @@ impl Store {
 
 pub(crate) fn millis(at: jiff::Timestamp) -> i64 {
     at.as_millisecond()
+}
+
+/// `at` as the database keeps it, to the millisecond: what a write returns is what a read will.
+pub(crate) fn as_stored(at: jiff::Timestamp) -> jiff::Timestamp {
+    jiff::Timestamp::from_millisecond(at.as_millisecond()).unwrap_or(at)
 }
 
 pub(crate) fn from_millis(ms: i64) -> Result<jiff::Timestamp, StoreError> {

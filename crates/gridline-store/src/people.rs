@@ -1,6 +1,6 @@
 //! Units, users and sessions.
 
-use gridline_core::actor::Role;
+use gridline_core::actor::{Actor, Role};
 use gridline_core::unit::{Unit, UnitKind};
 use jiff::Timestamp;
 use sqlx::{AssertSqlSafe, Row};
@@ -24,6 +24,13 @@ pub struct UserRecord {
     pub role: Role,
     pub unit: Option<String>,
     pub password_hash: String,
+}
+
+impl UserRecord {
+    /// The user as the actor of what they do.
+    pub fn actor(self) -> Actor {
+        Actor { user_id: self.id, username: self.username, role: self.role, unit: self.unit }
+    }
 }
 
 pub(crate) fn user_from_row(row: &sqlx::any::AnyRow) -> Result<UserRecord, StoreError> {
@@ -105,6 +112,14 @@ impl Store {
     pub async fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
         let row = sqlx::query(AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1")))
             .bind(username.to_owned())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    pub async fn user(&self, id: i64) -> Result<Option<UserRecord>, StoreError> {
+        let row = sqlx::query(AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1")))
+            .bind(id)
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(user_from_row).transpose()

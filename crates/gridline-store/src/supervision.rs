@@ -83,6 +83,18 @@ impl crate::Store {
         row.as_ref().map(order_from_row).transpose()
     }
 
+    /// The orders raised on one target (a case id, a unit code, a place), newest first.
+    pub async fn orders_on(&self, kind: TargetKind, target: &str) -> Result<Vec<Order>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ORDER_COLUMNS} FROM supervision_orders WHERE target_kind = $1 AND target = $2 ORDER BY id DESC"
+        )))
+        .bind(kind.as_str())
+        .bind(target.to_owned())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(order_from_row).collect()
+    }
+
     /// Orders, newest first; only those still waiting for a reply when `open_only`.
     pub async fn orders(&self, open_only: bool, limit: u32) -> Result<Vec<Order>, StoreError> {
         let filter = if open_only { "WHERE reply IS NULL" } else { "" };

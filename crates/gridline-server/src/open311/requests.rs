@@ -106,7 +106,7 @@ async fn key_actor(state: &AppState, pairs: &[(String, String)]) -> Result<(Acto
         .api_key_by_hash(&key_hash(key))
         .await?
         .ok_or_else(|| Open311Error::new(StatusCode::FORBIDDEN, "api_key is not valid or has been revoked"))?;
-    Ok((Actor { user_id: user.id, username: user.username, role: user.role, unit: user.unit }, record.channel))
+    Ok((user.actor(), record.channel))
 }
 
 /// An optional, non-empty, trimmed single field.

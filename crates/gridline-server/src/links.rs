@@ -1,0 +1,125 @@
+//! 双向督办 over HTTP: a creation-drive finding and the hotline case about the same problem are
+//! linked, and each side sees the other's progress and supervision.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use gridline_core::actor::{Actor, Role};
+use gridline_core::case::CaseId;
+use gridline_core::supervision::{CaseLink, ListingKind, TargetKind, link_pair};
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth::SignedIn;
+use crate::error::ApiError;
+use crate::supervision::order_json;
+use crate::{ApiJson, AppState};
+
+/// The fields of the linked case's view that both sides supervise by: no reporter, no
+/// description.
+const LINKED_CASE_FIELDS: [&str; 14] = [
+    "id",
+    "status",
+    "channel",
+    "title",
+    "category",
+    "category_name",
+    "region",
+    "region_name",
+    "unit",
+    "unit_name",
+    "deadline",
+    "due_soon",
+    "overdue",
+    "supervision_level",
+];
+
+impl AppState {
+    /// A link seen from `case`: the case at the other end with its state, unit, deadline and
+    /// whether it is overdue, the supervision orders raised on it, and the open listings of its
+    /// unit and of its address.
+    async fn link_json(&self, link: &CaseLink, case: CaseId, viewer: &Actor, now: Timestamp) -> Result<Value, ApiError> {
+        let other_id = link.other(case);
+        let other = self.store.case(other_id).await?.ok_or_else(|| ApiError::Internal(format!("linked case {other_id} is missing")))?;
+        let view = self.case_view(&other, viewer, None, now);
+        let summary: serde_json::Map<String, Value> =
+            LINKED_CASE_FIELDS.iter().map(|&field| (field.to_owned(), view.get(field).cloned().unwrap_or(Value::Null))).collect();
+        let orders: Vec<Value> =
+            self.store.orders_on(TargetKind::Case, &other_id.to_string()).await?.iter().map(|o| order_json(o, now)).collect();
+        let mut listings = Vec::new();
+        for (kind, target) in [(ListingKind::Unit, other.unit.as_deref()), (ListingKind::Place, other.intake.address.as_deref())] {
+            if let Some(target) = target
+                && let Some(listing) = self.store.open_listing_of(kind, target).await?
+            {
+                listings.push(crate::listings::listing_json(self, &listing, now));
+            }
+        }
+        Ok(json!({
+            "finding": link.finding,
+            "hotline": link.hotline,
+            "linked_by": link.linked_by,
+            "linked_at": link.linked_at,
+            "case": summary,
+            "orders": orders,
+            "listings": listings,
+        }))
+    }
+
+    async fn links_json(&self, case: CaseId, viewer: &Actor, now: Timestamp) -> Result<Value, ApiError> {
+        let mut items = Vec::new();
+        for link in self.store.links_of(case).await? {
+            items.push(self.link_json(&link, case, viewer, now).await?);
+        }
+        Ok(json!({ "case": case, "items": items }))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkBody {
+    case: CaseId,
+}
+
+/// `POST /api/v1/cases/{id}/links` `{"case": other}`: links a creation-drive finding and a hotline
+/// case, named in either order (dispatchers, supervisors, administrators).
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    who: SignedIn,
+    path: Result<Path<String>, PathRejection>,
+    ApiJson(body): ApiJson<LinkBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let actor = &who.actor;
+    if !matches!(actor.role, Role::Dispatcher | Role::Supervisor | Role::Admin) {
+        return Err(ApiError::Forbidden(format!("role {} may not link cases", actor.role.as_str())));
+    }
+    let id = crate::cases::parse_id(path)?;
+    let case = state.visible_case(id, actor).await?;
+    if body.case <= 0 {
+        return Err(ApiError::invalid("case", format!("case is a case id, not {}", body.case)));
+    }
+    let other = match state.visible_case(body.case, actor).await {
+        Ok(other) => other,
+        Err(ApiError::NotFound(message)) => return Err(ApiError::invalid("case", message)),
+        Err(other) => return Err(other),
+    };
+    let (finding, hotline) = link_pair(&case, &other)?;
+    let now = Timestamp::now();
+    state.store.link_cases(finding.id, hotline.id, actor.user_id, now).await?;
+    tracing::info!(finding = finding.id, hotline = hotline.id, user = %actor.username, "cases linked");
+    Ok((StatusCode::CREATED, Json(state.links_json(id, actor, now).await?)))
+}
+
+/// `GET /api/v1/cases/{id}/links`: the cases linked to this one, each with what supervises it.
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    who: SignedIn,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let id = crate::cases::parse_id(path)?;
+    state.visible_case(id, &who.actor).await?;
+    Ok(Json(state.links_json(id, &who.actor, Timestamp::now()).await?))
+}

@@ -1,0 +1,97 @@
+//! Listed supervision (挂牌督办) over HTTP: a supervisor lists a place or unit with a reason and a
+//! deadline; the list is public; checks record progress, and a passed check at or after the
+//! deadline de-lists.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use gridline_core::supervision::{Listing, ListingKind, NewListing};
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth::SignedIn;
+use crate::error::ApiError;
+use crate::supervision::{OpenQuery, flag, require_supervisor};
+use crate::{ApiJson, AppState};
+
+/// A listing as the public list shows it: who listed or checked it is left out.
+pub(crate) fn listing_json(state: &AppState, listing: &Listing, now: Timestamp) -> Value {
+    let checks: Vec<Value> = listing.checks.iter().map(|c| json!({ "passed": c.passed, "note": c.note, "at": c.at })).collect();
+    json!({
+        "id": listing.id,
+        "kind": listing.kind,
+        "target": listing.target,
+        "name": listing.name,
+        "region": listing.region,
+        "region_name": listing.region.as_deref().and_then(|r| state.regions.get(r)).map(|r| r.name.clone()),
+        "reason": listing.reason,
+        "deadline": listing.deadline,
+        "listed_at": listing.listed_at,
+        "overdue": listing.overdue(now),
+        "delisted_at": listing.delisted_at,
+        "checks": checks,
+    })
+}
+
+/// `POST /api/v1/supervision/listings` `{kind: place|unit, target, name, region?, reason, deadline}`
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    who: SignedIn,
+    ApiJson(new): ApiJson<NewListing>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    require_supervisor(&who.actor, "list places or units for supervision")?;
+    let now = Timestamp::now();
+    let new = new.validate(now, &state.regions)?;
+    if new.kind == ListingKind::Unit && state.unit(&new.target).is_none() {
+        return Err(ApiError::invalid("target", format!("unknown unit {:?}", new.target)));
+    }
+    let listing = state.store.create_listing(&new, who.actor.user_id, now).await?;
+    tracing::info!(listing = listing.id, target = %listing.target, user = %who.actor.username, "listed for supervision");
+    Ok((StatusCode::CREATED, Json(listing_json(&state, &listing, now))))
+}
+
+/// `GET /api/v1/supervision/listings?open=true`: the public list, readable without signing in.
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    query: Result<Query<OpenQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(query) = query?;
+    let open = flag("open", query.open.as_deref())?;
+    let now = Timestamp::now();
+    let items: Vec<Value> = state.store.listings(open, 1000).await?.iter().map(|l| listing_json(&state, l, now)).collect();
+    Ok(Json(json!({ "items": items })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckBody {
+    passed: bool,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+/// `POST /api/v1/supervision/listings/{id}/checks` `{passed, note?}`: a failed check says what is
+/// still wrong; a passed one at or after the deadline de-lists.
+pub async fn check(
+    State(state): State<Arc<AppState>>,
+    who: SignedIn,
+    path: Result<Path<String>, PathRejection>,
+    ApiJson(body): ApiJson<CheckBody>,
+) -> Result<Json<Value>, ApiError> {
+    require_supervisor(&who.actor, "check listed places or units")?;
+    let id = crate::cases::path_id("listing", path)?;
+    let before = state.store.listing(id).await?.ok_or_else(|| ApiError::NotFound(format!("listing {id} not found")))?;
+    let now = Timestamp::now();
+    let mut after = before.clone();
+    after.check(body.passed, body.note.as_deref(), who.actor.user_id, now)?;
+    state.store.record_listing_check(&before, &after).await?;
+    if after.delisted_at.is_some() {
+        tracing::info!(listing = id, user = %who.actor.username, "de-listed");
+    }
+    let listing = state.store.listing(id).await?.ok_or_else(|| ApiError::Internal(format!("listing {id} vanished")))?;
+    Ok(Json(listing_json(&state, &listing, now)))
+}
