@@ -620,3 +620,65 @@ fn route_explain_of_a_missing_case_says_so() {
     let dir = DataDir::new();
     assert_refused(&dir.run(&["route", "explain", "1"], ""), &["no case 1"]);
 }
+
+/// Labelled messages for the text commands: three classes, six messages each.
+const LABELLED: &str = "主题,详情,类别
+拖欠工资,公司拖欠工资三个月不发,劳动
+社保,单位不给缴纳社保养老保险,劳动
+辞退补偿,辞退员工不给经济补偿金,劳动
+工伤认定,工伤认定迟迟没有结果,劳动
+加班费,加班不给加班费还克扣工资,劳动
+劳动合同,老板不签劳动合同拖欠工资,劳动
+垃圾清运,小区门口垃圾堆积没人清运,环境
+噪音扰民,工地夜间施工噪音扰民,环境
+污水直排,河道污水直排水质发黑,环境
+油烟扰民,餐馆油烟直排楼上居民受不了,环境
+垃圾桶,路边垃圾桶满了好几天没人清理,环境
+粉尘污染,搅拌站粉尘污染噪音严重,环境
+司机违规,公交车司机开车打电话不安全,交通
+红绿灯,路口红绿灯坏了车辆乱行,交通
+出租车,出租车拒载还绕路多收费,交通
+公交线路,公交线路取消后居民出行不便,交通
+驾校,驾校收费后迟迟不安排考试,交通
+停车难,小区周边停车难乱停车堵路,交通
+";
+
+#[test]
+fn a_model_is_trained_scored_and_used_and_bad_text_files_and_models_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    std::fs::write(path("labelled.csv"), LABELLED).unwrap();
+    let model = path("m.model");
+    assert_succeeded(&run(
+        &["model", "train", "--input", &path("labelled.csv"), "--text-col", "主题,详情", "--label-col", "类别", "--output", &model, "--bits", "14"],
+        "",
+    ));
+    let report = assert_succeeded(&run(&["model", "eval", "--model", &model, "--input", &path("labelled.csv"), "--text-col", "主题,详情", "--label-col", "类别", "--json"], ""));
+    let report: Value = serde_json::from_str(report.trim()).expect("eval --json prints JSON");
+    assert!(report["macro_f1"].as_f64().unwrap() > 0.9, "the training set is learnt: {report}");
+
+    // classify: one JSON line per row, in order; a row it cannot read gets an error line.
+    std::fs::write(path("new.csv"), "主题,详情\n欠薪,老板拖欠工资不发也不交社保\n,\n英文,my salary is late\n").unwrap();
+    let lines = assert_succeeded(&run(&["classify", "--model", &model, "--input", &path("new.csv"), "--text-col", "主题,详情"], ""));
+    let lines: Vec<Value> = lines.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["label"], "劳动");
+    assert_eq!(lines[0]["top"].as_array().unwrap().len(), 3);
+    assert!(lines[1]["error"]["message"].as_str().unwrap().contains("empty"), "{}", lines[1]);
+    assert!(lines[2]["error"]["message"].as_str().unwrap().contains("not Chinese"), "{}", lines[2]);
+
+    // A missing column names the file's columns.
+    assert_refused(&run(&["classify", "--model", &model, "--input", &path("new.csv"), "--text-col", "内容"], ""), &["内容", "主题"]);
+    // A GBK file is not taken for UTF-8.
+    let gbk: &[u8] = b"\xd6\xf7\xcc\xe2,\xcf\xea\xc7\xe9\n\xc7\xb7\xd0\xbd,\xc0\xcf\xb0\xe5\n";
+    std::fs::write(path("gbk.csv"), gbk).unwrap();
+    assert_refused(&run(&["classify", "--model", &model, "--input", &path("gbk.csv"), "--text-col", "主题"], ""), &["UTF-8", "GB18030"]);
+    // A truncated model and a model of another format version.
+    let bytes = std::fs::read(&model).unwrap();
+    std::fs::write(path("cut.model"), &bytes[..bytes.len() / 2]).unwrap();
+    assert_refused(&run(&["classify", "--model", &path("cut.model"), "--input", &path("new.csv"), "--text-col", "主题,详情"], ""), &["truncated"]);
+    let mut old = bytes.clone();
+    old[8..12].copy_from_slice(&1u32.to_le_bytes());
+    std::fs::write(path("old.model"), old).unwrap();
+    assert_refused(&run(&["classify", "--model", &path("old.model"), "--input", &path("new.csv"), "--text-col", "主题,详情"], ""), &["version 1", "retrain"]);
+}
