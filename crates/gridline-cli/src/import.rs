@@ -686,6 +686,30 @@ async fn import_actor(store: &Store) -> anyhow::Result<Actor> {
     Ok(Actor { user_id: user.id, username: user.username, role: user.role, unit: user.unit })
 }
 
+/// Converts a batch's rows on all cores (classification and geocoding are the costly part),
+/// keeping their order; rows that were bad before conversion stay as they are.
+fn convert_all(converter: &Converter, rows: Vec<Result<SourceRow, RowError>>) -> Vec<Result<Converted, RowError>> {
+    let one = |row: Result<SourceRow, RowError>| row.and_then(|r| converter.convert(&r));
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(rows.len() / 500 + 1);
+    if threads <= 1 {
+        return rows.into_iter().map(one).collect();
+    }
+    let size = rows.len().div_ceil(threads);
+    let mut parts = Vec::with_capacity(threads);
+    let mut rows = rows.into_iter();
+    loop {
+        let part: Vec<_> = rows.by_ref().take(size).collect();
+        if part.is_empty() {
+            break;
+        }
+        parts.push(part);
+    }
+    std::thread::scope(|scope| {
+        let running: Vec<_> = parts.into_iter().map(|part| scope.spawn(move || part.into_iter().map(one).collect::<Vec<_>>())).collect();
+        running.into_iter().flat_map(|t| t.join().expect("a conversion thread panicked")).collect()
+    })
+}
+
 /// Imports `input` through the mapping; bad rows go to `report_path`.
 pub async fn import_file(store: &Store, input: &Path, mapping_text: &str, report_path: &Path, options: &Options) -> anyhow::Result<Summary> {
     let started = Instant::now();
@@ -737,21 +761,26 @@ pub async fn import_file(store: &Store, input: &Path, mapping_text: &str, report
         let checkpoint = Checkpoint { input_bytes, mapping_sha256: mapping_sha256.clone(), rows_done };
         std::fs::write(&checkpoint_path, serde_json::to_vec(&checkpoint)?).with_context(|| format!("writing {}", checkpoint_path.display()))
     };
+    // The rows of the batch being read, in order: read (and checked for repeated ids) one by
+    // one, then converted on every core at once.
+    let mut pending: Vec<Result<SourceRow, RowError>> = Vec::with_capacity(options.batch_size);
     loop {
         let next = rows.next();
         let more = !matches!(next, Next::Broken(_) | Next::End);
-        let converted = match next {
-            Next::End => None,
+        match next {
+            Next::End => {}
             Next::Broken(mut e) => {
                 if e.row == 0 {
                     e.row = rows_done + 2;
                 }
-                batch_errors.push(e);
-                None
+                pending.push(Err(e));
             }
             Next::BadRow(e) => {
                 rows_done += 1;
-                (rows_done > resume_after).then_some(Err(e))
+                if rows_done > resume_after {
+                    summary.rows += 1;
+                    pending.push(Err(e));
+                }
             }
             Next::Row(record) => {
                 rows_done += 1;
@@ -761,18 +790,21 @@ pub async fn import_file(store: &Store, input: &Path, mapping_text: &str, report
                 if rows_done <= resume_after {
                     continue;
                 }
-                Some(match duplicate {
+                summary.rows += 1;
+                pending.push(match duplicate {
                     Some(first) => Err(RowError {
                         row: record.number,
                         column: converter.mapping.columns.external_id.clone(),
                         message: format!("id {id:?} repeats row {first}"),
                     }),
-                    None => converter.convert(&record),
-                })
+                    None => Ok(record),
+                });
             }
-        };
-        if let Some(converted) = converted {
-            summary.rows += 1;
+        }
+        if more && pending.len() < options.batch_size {
+            continue;
+        }
+        for converted in convert_all(&converter, std::mem::take(&mut pending)) {
             match converted {
                 Ok(c) => {
                     batch_counts.0 += u64::from(c.classified);
@@ -781,11 +813,6 @@ pub async fn import_file(store: &Store, input: &Path, mapping_text: &str, report
                 }
                 Err(e) => batch_errors.push(e),
             }
-            if batch.len() + batch_errors.len() < options.batch_size {
-                continue;
-            }
-        } else if more {
-            continue;
         }
         // A batch is complete (or the file ended): the one before must be durable first.
         if let Some((task, done)) = in_flight.take() {

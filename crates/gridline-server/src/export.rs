@@ -105,12 +105,11 @@ impl Exporter {
     /// The cells of one case, in [`COLUMNS`] order, typed: a spreadsheet gets numbers as
     /// numbers and times as dates.
     pub fn cells(&self, case: &Case) -> [Cell; COLUMNS.len()] {
-        let calendar = WorkCalendar::china();
         let time = |at: Option<Timestamp>| at.map_or(Cell::Empty, Cell::Time);
         let text = |s: Option<&str>| s.map_or(Cell::Empty, |s| Cell::Text(s.to_owned()));
         let count = |n: u32| Cell::Int(i64::from(n));
         let intake = &case.intake;
-        let overdue = case.running_clock().is_some_and(|c| c.status(calendar, self.now).overdue);
+        let overdue = case.running_clock().is_some_and(|c| c.is_overdue(self.now));
         let region = case.region.as_deref();
         [
             Cell::Int(case.id),
