@@ -309,7 +309,7 @@ async fn open311_files_and_reads_requests_in_json_and_xml_and_refuses_bad_ones_i
         let disposition = response.headers()["content-disposition"].to_str().unwrap().to_owned();
         assert!(disposition.starts_with("attachment; filename=\"cases-") && disposition.ends_with(".xlsx\""), "{disposition}");
         let bytes = response.bytes().await.unwrap();
-        let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("a workbook");
+        let mut workbook: calamine::Xlsx<_> = calamine::Reader::new(std::io::Cursor::new(bytes.to_vec())).expect("a workbook");
         let sheet = calamine::Reader::worksheet_range_at(&mut workbook, 0).expect("a sheet").unwrap();
         let xlsx_rows: Vec<&[calamine::Data]> = sheet.rows().collect();
         let xlsx_header: Vec<String> = xlsx_rows[0].iter().map(ToString::to_string).collect();
