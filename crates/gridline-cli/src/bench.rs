@@ -50,10 +50,14 @@ pub enum BenchCommand {
     Import {
         #[arg(long, default_value_t = 200_000)]
         rows: usize,
-        /// Rows without category and coordinates: every row goes through the classifier and
-        /// the locator.
+        /// Rows without category and coordinates: every row goes through classification and
+        /// geocoding.
         #[arg(long)]
         classify: bool,
+        /// Classify with this text model (as `gridline import cases --model`) instead of the
+        /// catalogue keywords.
+        #[arg(long, requires = "classify")]
+        model: Option<PathBuf>,
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
@@ -100,7 +104,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             let dir = data_dir.unwrap_or_else(|| std::env::temp_dir().join("gridline-bench-web"));
             crate::bench_web::web(&dir, cases, rounds).await
         }
-        BenchCommand::Import { rows, classify, data_dir } => crate::bench_io::import(rows, classify, data_dir).await,
+        BenchCommand::Import { rows, classify, model, data_dir } => crate::bench_io::import(rows, classify, model, data_dir).await,
         BenchCommand::Export { cases, data_dir } => crate::bench_io::export(cases, data_dir).await,
         BenchCommand::Rankings { cases, data_dir, python, repeat } => {
             let dir = data_dir.unwrap_or_else(crate::analytics::default_bench_dir);

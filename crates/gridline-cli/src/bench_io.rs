@@ -48,7 +48,7 @@ impl Material {
     }
 }
 
-pub async fn import(rows: usize, classify: bool, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
+pub async fn import(rows: usize, classify: bool, model: Option<PathBuf>, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
     let dir = fresh_dir(data_dir, "import")?;
     let input = dir.join("cases.csv");
     let mapping = dir.join("mapping.toml");
@@ -63,7 +63,7 @@ pub async fn import(rows: usize, classify: bool, data_dir: Option<PathBuf>) -> a
     }
     std::fs::write(&mapping, &mapping_text)?;
     let store = Store::open_data_dir(&dir).await?;
-    let options = Options { batch_size: 10_000, restart: true, progress: false };
+    let options = Options { restart: true, model, ..Options::new(10_000) };
     let summary = import_file(&store, &input, &mapping_text, &dir.join("report.csv"), &options).await?;
     let stored = store.case_count().await?;
     store.close().await;

@@ -1,5 +1,6 @@
-//! `gridline export cases --output FILE.csv [filters]`: every case the filters admit, as the
-//! analysts' CSV of `GET /api/v1/cases/export` (the same columns; see docs/import-export.md).
+//! `gridline export cases --output FILE.csv|FILE.xlsx [filters]`: every case the filters admit,
+//! as the analysts' CSV or XLSX of `GET /api/v1/cases/export` (the same columns; see
+//! docs/import-export.md).
 //! The command line is the administrator's: it sees every case.
 
 use std::io::Write;
@@ -17,14 +18,14 @@ use crate::Database;
 
 #[derive(Subcommand)]
 pub enum ExportCommand {
-    /// Export cases to CSV (UTF-8 with a byte-order mark, for Excel).
+    /// Export cases to CSV (UTF-8 with a byte-order mark, for Excel) or XLSX.
     Cases {
         /// The file to write; `-` for standard output.
         #[arg(long)]
         output: PathBuf,
-        /// Only csv for now.
-        #[arg(long, default_value = "csv")]
-        format: String,
+        /// csv or xlsx; by default the output's extension decides (csv when it says nothing).
+        #[arg(long)]
+        format: Option<String>,
         #[arg(long)]
         status: Option<String>,
         #[arg(long)]
@@ -52,9 +53,12 @@ pub enum ExportCommand {
 
 pub async fn run(command: ExportCommand) -> anyhow::Result<()> {
     let ExportCommand::Cases { output, format, status, channel, category, region, unit, overdue, from, to, database } = command;
-    if format != "csv" {
-        bail!("--format is csv, not {format:?}");
-    }
+    let by_extension = output.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    let xlsx = match format.as_deref().or(by_extension.as_deref().filter(|e| *e == "xlsx")).unwrap_or("csv") {
+        "csv" => false,
+        "xlsx" => true,
+        other => bail!("--format is csv or xlsx, not {other:?}"),
+    };
     let now = Timestamp::now();
     let zone = gridline_core::calendar::WorkCalendar::china().time_zone().clone();
     let regions = Arc::new(gridline_geo::beijing());
@@ -85,7 +89,15 @@ pub async fn run(command: ExportCommand) -> anyhow::Result<()> {
     }
     filter.unit = unit;
     let exporter = Exporter::new(catalogue, regions, units, now);
-    let (rows, bytes) = if output.as_os_str() == "-" {
+    let (rows, bytes) = if xlsx {
+        let (bytes, rows) = gridline_server::export::xlsx_bytes(&store, exporter, &filter).await?;
+        if output.as_os_str() == "-" {
+            std::io::stdout().lock().write_all(&bytes).context("writing the export")?;
+        } else {
+            std::fs::write(&output, &bytes).with_context(|| format!("writing {}", output.display()))?;
+        }
+        (rows, bytes.len() as u64)
+    } else if output.as_os_str() == "-" {
         write_csv(&store, exporter, &filter, std::io::stdout().lock()).await?
     } else {
         let file = std::fs::File::create(&output).with_context(|| format!("creating {}", output.display()))?;

@@ -5,21 +5,23 @@
 //! written with its row number to the report, while the other batches go in. Each batch is one
 //! transaction of the store (`import_histories`). A checkpoint after every batch lets an
 //! interrupted import go on where it stopped; the source's ticket numbers (external ids) make a
-//! repeated row harmless anyway. Rows without a category or a region get them from the
-//! classifier and locator hooks of `gridline_core::assist`.
+//! repeated row harmless anyway. Rows without a region are placed as the server's intake places
+//! a case (`gridline_server::place`: point in street polygon, else the gazetteer); rows without a
+//! category are classified by a trained model when one is given (`--model`, through the
+//! intake's `TextIntel`), else by the keyword stand-in of `gridline_core::assist`.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::fs::File;
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
 use gridline_core::actor::{Actor, Role};
-use gridline_core::assist::{Classifier, KeywordClassifier, Locator, RegionNameLocator};
+use gridline_core::assist::{Classifier, KeywordClassifier};
+use gridline_server::{TextIntel, TextOptions};
 use gridline_core::calendar::WorkCalendar;
-use gridline_core::case::{CaseEvent, Change, GeoPoint, Reporter};
+use gridline_core::case::{CaseEvent, Change, GeoPoint, Reporter, Satisfaction};
+use gridline_core::workflow::required;
 use gridline_core::reference::Reference;
 use gridline_core::intake::NewCase;
 use gridline_core::region::RegionTree;
@@ -31,6 +33,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::Database;
+
+mod input;
+
+use input::{Input, Next, SourceRow, is_workbook};
 
 #[derive(Subcommand)]
 pub enum ImportCommand {
@@ -50,20 +56,32 @@ pub enum ImportCommand {
         /// Start from the first row even if a checkpoint of an interrupted run exists.
         #[arg(long)]
         restart: bool,
+        /// A text classifier (`gridline model train`) for rows without a category; its labels are
+        /// catalogue codes or values of the mapping's category_map. Without one, the catalogue's
+        /// names and keywords are looked for in the text.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// The model's label is filed at or above this confidence (the server's auto-file
+        /// threshold); below it the case keeps the suggestion and waits for a dispatcher.
+        #[arg(long, default_value_t = TextOptions::default().auto_file_threshold)]
+        min_confidence: f32,
         #[command(flatten)]
         database: Database,
     },
 }
 
 pub async fn run(command: ImportCommand) -> anyhow::Result<()> {
-    let ImportCommand::Cases { input, mapping, report, batch_size, restart, database } = command;
+    let ImportCommand::Cases { input, mapping, report, batch_size, restart, model, min_confidence, database } = command;
     if batch_size == 0 || batch_size > 100_000 {
         bail!("--batch-size is from 1 to 100000");
+    }
+    if !(0.0..=1.0).contains(&min_confidence) {
+        bail!("--min-confidence is a confidence between 0 and 1");
     }
     let mapping_text = std::fs::read_to_string(&mapping).with_context(|| format!("reading the mapping {}", mapping.display()))?;
     let store = database.open().await?;
     let report = report.unwrap_or_else(|| with_suffix(&input, ".import-report.csv"));
-    let options = Options { batch_size, restart, progress: true };
+    let options = Options { batch_size, restart, progress: true, model, min_confidence };
     let summary = import_file(&store, &input, &mapping_text, &report, &options).await?;
     println!("{summary}");
     if summary.bad_rows > 0 {
@@ -93,6 +111,14 @@ pub struct Mapping {
     /// as it is; anything else leaves the case to the classifier.
     #[serde(default)]
     pub category_map: BTreeMap<String, String>,
+    /// Source satisfaction value → the domain's: `satisfied`, `basically_satisfied`,
+    /// `dissatisfied` (which are also taken as they are).
+    #[serde(default)]
+    pub satisfaction_map: BTreeMap<String, String>,
+    /// Source value of the `resolved` column → whether the problem was solved; besides these,
+    /// true/false, yes/no, 1/0, 是/否 and 已解决/未解决 are understood.
+    #[serde(default)]
+    pub resolved_map: BTreeMap<String, bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -108,11 +134,23 @@ pub struct Source {
     pub channel: String,
     /// Put before each source id, to keep two sources' numbers apart.
     pub id_prefix: String,
+    /// The text encoding of a CSV file, a WHATWG label (`gb18030`, `gbk`, `utf-16le`, …);
+    /// without it the file must be UTF-8. A byte-order mark overrides it.
+    pub encoding: Option<String>,
+    /// The sheet of a workbook to read (default: the first).
+    pub sheet: Option<String>,
 }
 
 impl Default for Source {
     fn default() -> Self {
-        Source { time_zone: "Asia/Shanghai".into(), time_format: Vec::new(), channel: "import".into(), id_prefix: String::new() }
+        Source {
+            time_zone: "Asia/Shanghai".into(),
+            time_format: Vec::new(),
+            channel: "import".into(),
+            id_prefix: String::new(),
+            encoding: None,
+            sheet: None,
+        }
     }
 }
 
@@ -154,12 +192,35 @@ pub struct Columns {
     pub closed_at: Option<String>,
     /// The unit's feedback (the source's resolution text).
     pub feedback: Option<String>,
+    /// When the source refused the case (不予受理): the case is imported rejected. Only a case
+    /// that was never registered, dispatched or closed can be, as in the workflow.
+    pub rejected_at: Option<String>,
+    /// Why it was refused.
+    pub reject_reason: Option<String>,
+    /// When the citizen was called back (回访), after the case was closed.
+    pub callback_at: Option<String>,
+    /// The citizen's satisfaction at the call-back, through `satisfaction_map`.
+    pub satisfaction: Option<String>,
+    /// Whether the citizen said the problem was solved, through `resolved_map`. Without this
+    /// column a call-back counts as resolved unless the citizen was dissatisfied.
+    pub resolved: Option<String>,
+    pub callback_note: Option<String>,
 }
 
 pub struct Options {
     pub batch_size: usize,
     pub restart: bool,
     pub progress: bool,
+    /// A text model (`gridline model train`) for rows without a category.
+    pub model: Option<PathBuf>,
+    /// The model's label is filed at or above this confidence.
+    pub min_confidence: f32,
+}
+
+impl Options {
+    pub fn new(batch_size: usize) -> Options {
+        Options { batch_size, restart: false, progress: false, model: None, min_confidence: TextOptions::default().auto_file_threshold }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -223,11 +284,22 @@ pub struct Converter {
     actor: Actor,
     reference: Reference,
     regions: RegionTree,
-    classifier: Box<dyn Classifier>,
-    locator: Box<dyn Locator>,
+    categoriser: Categoriser,
     units: HashSet<String>,
     /// Column name → index in the header.
     index: HashMap<String, usize>,
+}
+
+/// How a row without a category gets one.
+pub enum Categoriser {
+    /// A trained text model (`--model`), asked as the server's intake asks it
+    /// ([`TextIntel::suggest_category`]): the case is filed under the model's label (through the
+    /// mapping's `category_map`, or as a catalogue code) when its confidence reaches the
+    /// threshold, and keeps the suggestion either way.
+    Model(TextIntel),
+    /// No model: the stand-in of `gridline_core::assist`, the longest catalogue name or keyword
+    /// found in the text.
+    Keywords(KeywordClassifier),
 }
 
 /// One converted row and what the hooks filled in.
@@ -246,6 +318,7 @@ impl Converter {
         units: HashSet<String>,
         reference: Reference,
         regions: RegionTree,
+        model: Option<TextIntel>,
     ) -> anyhow::Result<Converter> {
         let zone = TimeZone::get(&mapping.source.time_zone)
             .with_context(|| format!("unknown time zone {:?} in the mapping", mapping.source.time_zone))?;
@@ -259,6 +332,14 @@ impl Converter {
         for (value, code) in &mapping.category_map {
             reference.catalogue.check_fileable(code).with_context(|| format!("category_map {value:?} = {code:?}"))?;
         }
+        for (value, name) in &mapping.satisfaction_map {
+            if Satisfaction::parse(name).is_none() {
+                bail!("satisfaction_map {value:?} = {name:?}: the satisfaction values are satisfied, basically_satisfied and dissatisfied");
+            }
+        }
+        if mapping.columns.callback_at.is_some() && mapping.columns.satisfaction.is_none() {
+            bail!("the mapping names a callback_at column but no satisfaction column: a call-back records the citizen's satisfaction");
+        }
         let index: HashMap<String, usize> = header.iter().enumerate().map(|(i, name)| (name.trim().to_owned(), i)).collect();
         for (field, column) in mapping.columns.named() {
             if !index.contains_key(column) {
@@ -269,8 +350,10 @@ impl Converter {
             zone,
             channel,
             actor,
-            classifier: Box::new(KeywordClassifier::new(&reference.catalogue)),
-            locator: Box::new(RegionNameLocator::new(&regions)),
+            categoriser: match model {
+                Some(model) => Categoriser::Model(model),
+                None => Categoriser::Keywords(KeywordClassifier::new(&reference.catalogue)),
+            },
             reference,
             regions,
             units,
@@ -279,20 +362,25 @@ impl Converter {
         })
     }
 
-    fn cell<'a>(&self, record: &'a [String], column: Option<&String>) -> Option<&'a str> {
+    fn cell<'a>(&self, record: &'a SourceRow, column: Option<&String>) -> Option<&'a str> {
         let i = *self.index.get(column?)?;
-        record.get(i).map(|s| s.trim()).filter(|s| !s.is_empty())
+        record.fields.get(i).map(|s| s.trim()).filter(|s| !s.is_empty())
     }
 
-    fn time(&self, row: u64, record: &[String], column: Option<&String>) -> Result<Option<Timestamp>, RowError> {
+    fn time(&self, row: u64, record: &SourceRow, column: Option<&String>) -> Result<Option<Timestamp>, RowError> {
         let Some(text) = self.cell(record, column) else { return Ok(None) };
+        let i = column.and_then(|c| self.index.get(c));
+        // A workbook's date cell is a date whatever the mapping's formats say.
+        let date_cell = record.dates.iter().find(|(at, _)| Some(at) == i).map(|(_, d)| *d);
         let formats = &self.mapping.source.time_format;
         let bad = || RowError {
             row,
             column: column.cloned().unwrap_or_default(),
             message: format!("{text:?} is not a time{}", if formats.is_empty() { String::new() } else { format!(" of the form {}", formats.join(" or ")) }),
         };
-        let civil = if formats.is_empty() {
+        let civil = if let Some(date) = date_cell {
+            date
+        } else if formats.is_empty() {
             match text.parse::<Timestamp>() {
                 Ok(at) => return Ok(Some(at)),
                 Err(_) => text.parse::<jiff::civil::DateTime>().map_err(|_| bad())?,
@@ -309,7 +397,7 @@ impl Converter {
         civil.to_zoned(self.zone.clone()).map(|z| Some(z.timestamp())).map_err(|_| bad())
     }
 
-    fn number(&self, row: u64, record: &[String], column: Option<&String>) -> Result<Option<f64>, RowError> {
+    fn number(&self, row: u64, record: &SourceRow, column: Option<&String>) -> Result<Option<f64>, RowError> {
         let Some(text) = self.cell(record, column) else { return Ok(None) };
         text.parse::<f64>().ok().filter(|n| n.is_finite()).map(Some).ok_or_else(|| RowError {
             row,
@@ -320,7 +408,8 @@ impl Converter {
 
     /// The case history of one row: the intake at its original time, then each later step
     /// whose time the row gives, in order.
-    pub fn convert(&self, row: u64, record: &[String]) -> Result<Converted, RowError> {
+    pub fn convert(&self, record: &SourceRow) -> Result<Converted, RowError> {
+        let row = record.number;
         let columns = &self.mapping.columns;
         let error = |column: &str, message: String| RowError { row, column: column.to_owned(), message };
         let id = self
@@ -342,12 +431,14 @@ impl Converter {
             None => self.reference.catalogue.check_fileable(value).ok().map(|e| e.code.clone()),
         });
         let classified = mapped.is_none();
-        let category = match mapped {
-            Some(code) => Some(code),
-            None => {
+        let category = match (mapped, &self.categoriser) {
+            (Some(code), _) => Some(code),
+            (None, Categoriser::Keywords(keywords)) => {
                 let text = [title.unwrap_or(""), source_category.unwrap_or(""), &description].join("\n");
-                self.classifier.classify(&text)
+                keywords.classify(&text)
             }
+            // Asked once the intake is built, as the server's intake does.
+            (None, Categoriser::Model(_)) => None,
         };
         let lat = self.number(row, record, columns.lat.as_ref())?;
         let lon = self.number(row, record, columns.lon.as_ref())?;
@@ -362,17 +453,17 @@ impl Converter {
         let region = match given_region {
             Some(code) if self.regions.get(code).is_some() => Some(code.to_owned()),
             Some(code) => return Err(error(columns.region.as_deref().unwrap_or("region"), format!("unknown region code {code:?}"))),
-            None => self.locator.locate(address, location),
+            None => None,
         };
         let reporter_name = self.cell(record, columns.reporter_name.as_ref());
         let reporter_phone = self.cell(record, columns.reporter_phone.as_ref());
         let submission = NewCase {
             channel: self.channel.clone(),
             external_id: Some(external_id),
-            category: category.clone(),
+            category,
             source: None,
             emergency: false,
-            region: region.clone(),
+            region,
             title: title.map(str::to_owned),
             description,
             address: address.map(str::to_owned),
@@ -381,9 +472,19 @@ impl Converter {
                 .then(|| Reporter { name: reporter_name.map(str::to_owned), phone: reporter_phone.map(str::to_owned) }),
             photos: Vec::new(),
         };
-        let intake = submission
+        let mut intake = submission
             .validate(&self.actor, &self.reference, &self.regions)
             .map_err(|e| error(&self.column_of_domain_field(&e), e.to_string()))?;
+        // Placed as the server's intake places a case: a point in its street (point in polygon),
+        // else the street or district the address names (the gazetteer).
+        gridline_server::place(&mut intake);
+        if let Categoriser::Model(model) = &self.categoriser {
+            model.suggest_category(&mut intake, &self.reference.catalogue, &self.regions, |label| {
+                self.mapping.category_map.get(label).cloned()
+            });
+        }
+        let category = intake.category.clone();
+        let region = intake.region.clone();
         let mut history = vec![CaseEvent { seq: 1, at: received_at, actor: self.actor.clone(), change: Change::Receive(intake) }];
         let mut last = (received_at, columns.received_at.clone());
         let mut step = |at: Option<Timestamp>, column: &Option<String>, change: Change, history: &mut Vec<CaseEvent>| -> Result<(), RowError> {
@@ -433,7 +534,82 @@ impl Converter {
         let handled_column = if columns.handled_at.is_some() { &columns.handled_at } else { &columns.closed_at };
         step(handled_at, handled_column, Change::Handle { feedback, photos: Vec::new() }, &mut history)?;
         step(closed_at, &columns.closed_at, Change::Verify { passed: true, note: Some("导入".into()) }, &mut history)?;
+        let rejected_at = self.time(row, record, columns.rejected_at.as_ref())?;
+        if rejected_at.is_some() {
+            // The workflow rejects a received case only: received → rejected.
+            let later = [
+                (&columns.registered_at, registered_at),
+                (&columns.dispatched_at, dispatched_at),
+                (&columns.accepted_at, accepted_at),
+                (&columns.handled_at, handled_at),
+                (&columns.closed_at, closed_at),
+            ]
+            .into_iter()
+            .find_map(|(column, at)| at.and(column.as_deref()));
+            let column = columns.rejected_at.as_deref().unwrap_or_default();
+            if let Some(later) = later {
+                return Err(error(column, format!("a rejected case was never registered, dispatched or closed, and the row gives {later} too")));
+            }
+            let reason = self.cell(record, columns.reject_reason.as_ref()).unwrap_or("（原系统不予受理，导入）");
+            let reason = required("reason", reason).map_err(|e| error(columns.reject_reason.as_deref().unwrap_or(column), e.to_string()))?;
+            step(rejected_at, &columns.rejected_at, Change::Reject { reason }, &mut history)?;
+        }
+        let callback_at = self.time(row, record, columns.callback_at.as_ref())?;
+        let satisfaction = self.cell(record, columns.satisfaction.as_ref());
+        let satisfaction_column = columns.satisfaction.as_deref().unwrap_or_default();
+        match (callback_at, satisfaction) {
+            (None, None) => {}
+            (None, Some(_)) => {
+                return Err(error(satisfaction_column, "a satisfaction needs the time of its call-back (callback_at)".into()));
+            }
+            (Some(_), None) => {
+                return Err(error(satisfaction_column, "a call-back needs the citizen's satisfaction".into()));
+            }
+            (Some(at), Some(value)) => {
+                let column = columns.callback_at.as_deref().unwrap_or_default();
+                if closed_at.is_none() {
+                    return Err(error(column, "a call-back comes after the case was closed, and the row gives no time closed".into()));
+                }
+                let satisfaction = self.satisfaction(value).ok_or_else(|| {
+                    error(
+                        satisfaction_column,
+                        format!("unknown satisfaction {value:?}; map it in [satisfaction_map] onto satisfied, basically_satisfied or dissatisfied"),
+                    )
+                })?;
+                let resolved = match self.cell(record, columns.resolved.as_ref()) {
+                    None => satisfaction != Satisfaction::Dissatisfied,
+                    Some(value) => self.resolved(value).ok_or_else(|| {
+                        error(
+                            columns.resolved.as_deref().unwrap_or_default(),
+                            format!("{value:?} does not say whether the problem was solved; map it in [resolved_map]"),
+                        )
+                    })?,
+                };
+                let note = self
+                    .cell(record, columns.callback_note.as_ref())
+                    .map(|n| required("note", n))
+                    .transpose()
+                    .map_err(|e| error(columns.callback_note.as_deref().unwrap_or_default(), e.to_string()))?;
+                step(Some(at), &columns.callback_at, Change::Callback { resolved, satisfaction, note }, &mut history)?;
+            }
+        }
         Ok(Converted { history, classified: classified && category.is_some(), located: located && region.is_some() })
+    }
+
+    fn satisfaction(&self, value: &str) -> Option<Satisfaction> {
+        let name = self.mapping.satisfaction_map.get(value).map_or(value, String::as_str);
+        Satisfaction::parse(name)
+    }
+
+    fn resolved(&self, value: &str) -> Option<bool> {
+        if let Some(&resolved) = self.mapping.resolved_map.get(value) {
+            return Some(resolved);
+        }
+        match value.to_lowercase().as_str() {
+            "true" | "yes" | "y" | "1" | "是" | "已解决" => Some(true),
+            "false" | "no" | "n" | "0" | "否" | "未解决" => Some(false),
+            _ => None,
+        }
     }
 
     /// The source column behind a field the domain refused.
@@ -478,6 +654,12 @@ impl Columns {
             ("handled_at", &self.handled_at),
             ("closed_at", &self.closed_at),
             ("feedback", &self.feedback),
+            ("rejected_at", &self.rejected_at),
+            ("reject_reason", &self.reject_reason),
+            ("callback_at", &self.callback_at),
+            ("satisfaction", &self.satisfaction),
+            ("resolved", &self.resolved),
+            ("callback_note", &self.callback_note),
         ];
         named.extend(optional.into_iter().filter_map(|(field, column)| column.as_ref().map(|c| (field, c))));
         named
@@ -504,19 +686,28 @@ async fn import_actor(store: &Store) -> anyhow::Result<Actor> {
     Ok(user.actor())
 }
 
-/// Reads one row as text; a field that is not UTF-8 is a bad row, named with its column.
-fn decode(row: u64, record: &csv::ByteRecord, header: &[String]) -> Result<Vec<String>, RowError> {
-    record
-        .iter()
-        .enumerate()
-        .map(|(i, field)| {
-            std::str::from_utf8(field).map(str::to_owned).map_err(|e| RowError {
-                row,
-                column: header.get(i).cloned().unwrap_or_else(|| format!("#{}", i + 1)),
-                message: format!("not valid UTF-8 (byte {} of the field); save the file as UTF-8", e.valid_up_to() + 1),
-            })
-        })
-        .collect()
+/// Converts a batch's rows on all cores (classification and geocoding are the costly part),
+/// keeping their order; rows that were bad before conversion stay as they are.
+fn convert_all(converter: &Converter, rows: Vec<Result<SourceRow, RowError>>) -> Vec<Result<Converted, RowError>> {
+    let one = |row: Result<SourceRow, RowError>| row.and_then(|r| converter.convert(&r));
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(rows.len() / 500 + 1);
+    if threads <= 1 {
+        return rows.into_iter().map(one).collect();
+    }
+    let size = rows.len().div_ceil(threads);
+    let mut parts = Vec::with_capacity(threads);
+    let mut rows = rows.into_iter();
+    loop {
+        let part: Vec<_> = rows.by_ref().take(size).collect();
+        if part.is_empty() {
+            break;
+        }
+        parts.push(part);
+    }
+    std::thread::scope(|scope| {
+        let running: Vec<_> = parts.into_iter().map(|part| scope.spawn(move || part.into_iter().map(one).collect::<Vec<_>>())).collect();
+        running.into_iter().flat_map(|t| t.join().expect("a conversion thread panicked")).collect()
+    })
 }
 
 /// Imports `input` through the mapping; bad rows go to `report_path`.
@@ -536,22 +727,25 @@ pub async fn import_file(store: &Store, input: &Path, mapping_text: &str, report
         }
         _ => 0,
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(BufReader::with_capacity(1 << 20, File::open(input).with_context(|| format!("opening {}", input.display()))?));
-    let header: Vec<String> = match reader.byte_headers() {
-        Ok(h) => h.iter().map(|f| String::from_utf8_lossy(f).trim_start_matches('\u{feff}').to_owned()).collect(),
-        Err(e) => bail!("reading the header of {}: {e}", input.display()),
-    };
+    let mut rows = Input::open(input, mapping.source.encoding.as_deref(), mapping.source.sheet.as_deref())?;
+    let header = rows.header.clone();
     let units = store.units().await?.into_iter().map(|u| u.code).collect();
     let regions = gridline_geo::beijing();
     let (reference, _) = gridline_server::reference_in_force(store, &regions).await?;
-    let converter = Converter::new(mapping, &header, import_actor(store).await?, units, reference, regions)?;
+    let model = match &options.model {
+        Some(path) => Some(
+            TextIntel::new(&TextOptions { model: Some(path.clone()), auto_file_threshold: options.min_confidence, ..TextOptions::default() })
+                .with_context(|| format!("loading the model {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let converter = Converter::new(mapping, &header, import_actor(store).await?, units, reference, regions, model)?;
     let mut report = csv::Writer::from_path(report_path).with_context(|| format!("creating the report {}", report_path.display()))?;
     report.write_record(["row", "column", "error"])?;
-    let progress = if options.progress { indicatif::ProgressBar::new(input_bytes) } else { indicatif::ProgressBar::hidden() };
+    let progress = if options.progress { indicatif::ProgressBar::new(rows.total) } else { indicatif::ProgressBar::hidden() };
+    let template = if is_workbook(input) { "{bar:40} row {pos}/{len} {per_sec} {msg}" } else { "{bar:40} {bytes}/{total_bytes} {per_sec} {msg}" };
     progress.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {per_sec} {msg}")
+        indicatif::ProgressStyle::with_template(template)
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let mut summary = Summary { resumed_after: resume_after, ..Summary::default() };
@@ -561,46 +755,56 @@ pub async fn import_file(store: &Store, input: &Path, mapping_text: &str, report
     let mut batch_counts = (0u64, 0u64);
     // The batch being written while the next one is read, with the rows done once it is durable.
     let mut in_flight: Option<(tokio::task::JoinHandle<Result<(u64, u64), gridline_store::StoreError>>, u64)> = None;
-    let mut record = csv::ByteRecord::new();
     let mut rows_done = 0u64;
     let id_column = converter.index[&converter.mapping.columns.external_id];
     let save = |rows_done: u64| -> anyhow::Result<()> {
         let checkpoint = Checkpoint { input_bytes, mapping_sha256: mapping_sha256.clone(), rows_done };
         std::fs::write(&checkpoint_path, serde_json::to_vec(&checkpoint)?).with_context(|| format!("writing {}", checkpoint_path.display()))
     };
+    // The rows of the batch being read, in order: read (and checked for repeated ids) one by
+    // one, then converted on every core at once.
+    let mut pending: Vec<Result<SourceRow, RowError>> = Vec::with_capacity(options.batch_size);
     loop {
-        let more = match reader.read_byte_record(&mut record) {
-            Ok(more) => more,
-            Err(e) => {
-                // A broken quote or byte stream: nothing after it can be trusted.
-                let row = e.position().map_or(rows_done + 2, |p| p.record() + 1);
-                batch_errors.push(RowError { row, column: String::new(), message: format!("the file cannot be read from here on: {e}") });
-                false
+        let next = rows.next();
+        let more = !matches!(next, Next::Broken(_) | Next::End);
+        match next {
+            Next::End => {}
+            Next::Broken(mut e) => {
+                if e.row == 0 {
+                    e.row = rows_done + 2;
+                }
+                pending.push(Err(e));
             }
-        };
-        if more {
-            rows_done += 1;
-            let row = record.position().map_or(rows_done + 1, |p| p.record() + 1);
-            // Duplicates are found across the whole file, the part done before a resume included.
-            let id = record.get(id_column).map(|b| String::from_utf8_lossy(b).trim().to_owned()).unwrap_or_default();
-            let duplicate = if id.is_empty() { None } else { seen.insert(id.clone(), row) };
-            if rows_done <= resume_after {
-                continue;
+            Next::BadRow(e) => {
+                rows_done += 1;
+                if rows_done > resume_after {
+                    summary.rows += 1;
+                    pending.push(Err(e));
+                }
             }
-            summary.rows += 1;
-            let converted = match duplicate {
-                Some(first) => Err(RowError {
-                    row,
-                    column: converter.mapping.columns.external_id.clone(),
-                    message: format!("id {id:?} repeats row {first}"),
-                }),
-                None if record.len() != header.len() => Err(RowError {
-                    row,
-                    column: String::new(),
-                    message: format!("the row has {} fields and the header {}", record.len(), header.len()),
-                }),
-                None => decode(row, &record, &header).and_then(|fields| converter.convert(row, &fields)),
-            };
+            Next::Row(record) => {
+                rows_done += 1;
+                // Duplicates are found across the whole file, the part done before a resume included.
+                let id = record.fields.get(id_column).map(|f| f.trim()).unwrap_or_default();
+                let duplicate = if id.is_empty() { None } else { seen.insert(id.to_owned(), record.number) };
+                if rows_done <= resume_after {
+                    continue;
+                }
+                summary.rows += 1;
+                pending.push(match duplicate {
+                    Some(first) => Err(RowError {
+                        row: record.number,
+                        column: converter.mapping.columns.external_id.clone(),
+                        message: format!("id {id:?} repeats row {first}"),
+                    }),
+                    None => Ok(record),
+                });
+            }
+        }
+        if more && pending.len() < options.batch_size {
+            continue;
+        }
+        for converted in convert_all(&converter, std::mem::take(&mut pending)) {
             match converted {
                 Ok(c) => {
                     batch_counts.0 += u64::from(c.classified);
@@ -608,9 +812,6 @@ pub async fn import_file(store: &Store, input: &Path, mapping_text: &str, report
                     batch.push(c.history);
                 }
                 Err(e) => batch_errors.push(e),
-            }
-            if batch.len() + batch_errors.len() < options.batch_size {
-                continue;
             }
         }
         // A batch is complete (or the file ended): the one before must be durable first.
@@ -644,7 +845,7 @@ pub async fn import_file(store: &Store, input: &Path, mapping_text: &str, report
             save(rows_done)?;
         }
         batch_counts = (0, 0);
-        progress.set_position(record.position().map_or(input_bytes, |p| p.byte()));
+        progress.set_position(rows.position());
         progress.set_message(format!("{} imported", summary.imported));
         if !more {
             break;

@@ -130,6 +130,23 @@ pub enum Satisfaction {
     Dissatisfied,
 }
 
+impl Satisfaction {
+    pub const ALL: [Satisfaction; 3] = [Satisfaction::Satisfied, Satisfaction::BasicallySatisfied, Satisfaction::Dissatisfied];
+
+    /// The name used in the API, exports and import mappings (its serde name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Satisfaction::Satisfied => "satisfied",
+            Satisfaction::BasicallySatisfied => "basically_satisfied",
+            Satisfaction::Dissatisfied => "dissatisfied",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Satisfaction> {
+        Satisfaction::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SupervisionLevel {
@@ -510,5 +527,20 @@ impl Case {
             CaseStatus::Dispatched | CaseStatus::Accepted => self.clock.as_ref(),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn satisfaction_names_are_their_serde_names_and_parse_back() {
+        for satisfaction in Satisfaction::ALL {
+            let json = serde_json::to_value(satisfaction).unwrap();
+            assert_eq!(json.as_str(), Some(satisfaction.as_str()));
+            assert_eq!(Satisfaction::parse(satisfaction.as_str()), Some(satisfaction));
+        }
+        assert_eq!(Satisfaction::parse("满意"), None);
     }
 }

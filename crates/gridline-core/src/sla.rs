@@ -119,6 +119,17 @@ impl SlaClock {
         }
     }
 
+    /// Whether the clock is overdue at `now`: [`SlaClock::status`]'s `overdue` without counting
+    /// working time. A running clock has no working time left exactly when `now` has reached
+    /// its deadline (from then on the time left is zero or negative); a stopped one is overdue
+    /// if it was late when it stopped. Exports ask this of a million cases.
+    pub fn is_overdue(&self, now: Timestamp) -> bool {
+        match self.paused_remaining_seconds {
+            Some(left) => left < 0,
+            None => now >= self.deadline,
+        }
+    }
+
     /// Stops the clock, keeping the time left (which may already be negative).
     pub fn paused(&self, calendar: &WorkCalendar, at: Timestamp) -> SlaClock {
         SlaClock { paused_remaining_seconds: Some(self.remaining(calendar, at)), ..self.clone() }
@@ -189,6 +200,22 @@ mod tests {
         assert_eq!(during_holiday.time_left_seconds, 8 * 3600);
         assert!(!during_holiday.overdue);
         assert!(clock.status(cal, at("2024-10-08 17:01")).overdue);
+    }
+
+    #[test]
+    fn is_overdue_agrees_with_the_status_at_every_quarter_hour_around_a_holiday() {
+        let cal = WorkCalendar::china();
+        let started = at("2024-09-27 17:00");
+        for limit in [TimeLimit::new(3, LimitUnit::WorkingDays), TimeLimit::new(4, LimitUnit::WorkingHours), TimeLimit::new(2, LimitUnit::Hours)] {
+            let clock = SlaClock::start(cal, started, limit);
+            for quarter in 0..(16 * 24 * 4) {
+                let now = started + jiff::SignedDuration::from_mins(15 * quarter);
+                assert_eq!(clock.is_overdue(now), clock.status(cal, now).overdue, "{limit:?} at {now}");
+                let paused = clock.paused(cal, now);
+                let later = now + jiff::SignedDuration::from_hours(30);
+                assert_eq!(paused.is_overdue(later), paused.status(cal, later).overdue, "{limit:?} stopped at {now}");
+            }
+        }
     }
 
     #[test]

@@ -18,6 +18,7 @@ use gridline_core::unit::Unit;
 use gridline_store::{CaseFilter, Store, StoreError};
 use jiff::Timestamp;
 use futures_util::StreamExt;
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use tokio::sync::mpsc;
 
 use crate::auth::SignedIn;
@@ -62,6 +63,32 @@ pub const COLUMNS: [&str; 31] = [
     "supervision_count",
 ];
 
+/// One exported value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    Int(i64),
+    Number(f64),
+    Bool(bool),
+    /// Written as Beijing time: RFC 3339 in CSV, a date cell in XLSX.
+    Time(Timestamp),
+}
+
+impl Cell {
+    /// The cell as CSV text.
+    pub fn into_text(self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(s) => s,
+            Cell::Int(n) => n.to_string(),
+            Cell::Number(x) => x.to_string(),
+            Cell::Bool(b) => b.to_string(),
+            Cell::Time(at) => local_time(at),
+        }
+    }
+}
+
 /// What a row needs besides the case: the names of codes.
 pub struct Exporter {
     catalogue: Arc<Catalogue>,
@@ -75,20 +102,21 @@ impl Exporter {
         Exporter { catalogue, regions, units: units.into_iter().map(|u| (u.code.clone(), u)).collect(), now }
     }
 
-    /// The cells of one case, in [`COLUMNS`] order.
-    pub fn row(&self, case: &Case) -> [String; COLUMNS.len()] {
-        let calendar = WorkCalendar::china();
-        let time = |at: Option<Timestamp>| at.map(local_time).unwrap_or_default();
-        let text = |s: Option<&str>| s.unwrap_or_default().to_owned();
+    /// The cells of one case, in [`COLUMNS`] order, typed: a spreadsheet gets numbers as
+    /// numbers and times as dates.
+    pub fn cells(&self, case: &Case) -> [Cell; COLUMNS.len()] {
+        let time = |at: Option<Timestamp>| at.map_or(Cell::Empty, Cell::Time);
+        let text = |s: Option<&str>| s.map_or(Cell::Empty, |s| Cell::Text(s.to_owned()));
+        let count = |n: u32| Cell::Int(i64::from(n));
         let intake = &case.intake;
-        let overdue = case.running_clock().is_some_and(|c| c.status(calendar, self.now).overdue);
+        let overdue = case.running_clock().is_some_and(|c| c.is_overdue(self.now));
         let region = case.region.as_deref();
         [
-            case.id.to_string(),
-            intake.channel.as_str().to_owned(),
+            Cell::Int(case.id),
+            Cell::Text(intake.channel.as_str().to_owned()),
             text(intake.external_id.as_deref()),
-            case.status.as_str().to_owned(),
-            overdue.to_string(),
+            Cell::Text(case.status.as_str().to_owned()),
+            Cell::Bool(overdue),
             text(case.category.as_deref()),
             text(case.category.as_deref().and_then(|c| self.catalogue.get(c)).map(|e| e.name.as_str())),
             text(region.and_then(|r| self.regions.ancestor_at(r, RegionLevel::District)).map(|d| d.name.as_str())),
@@ -96,12 +124,12 @@ impl Exporter {
             text(region.and_then(|r| self.regions.get(r)).map(|r| r.name.as_str())),
             text(case.unit.as_deref()),
             text(case.unit.as_deref().and_then(|u| self.units.get(u)).map(|u| u.name.as_str())),
-            intake.title.clone(),
-            intake.description.clone(),
+            Cell::Text(intake.title.clone()),
+            Cell::Text(intake.description.clone()),
             text(intake.address.as_deref()),
-            intake.location.map(|p| p.lat.to_string()).unwrap_or_default(),
-            intake.location.map(|p| p.lon.to_string()).unwrap_or_default(),
-            local_time(case.received_at),
+            intake.location.map_or(Cell::Empty, |p| Cell::Number(p.lat)),
+            intake.location.map_or(Cell::Empty, |p| Cell::Number(p.lon)),
+            Cell::Time(case.received_at),
             time(case.registered_at),
             time(case.dispatched_at),
             time(case.accepted_at),
@@ -109,16 +137,18 @@ impl Exporter {
             time(case.closed_at),
             time(case.called_back_at),
             time(case.clock.as_ref().map(|c| c.deadline)),
-            case.closed_late.map(|l| l.to_string()).unwrap_or_default(),
-            case.callback
-                .as_ref()
-                .map(|c| serde_json::to_value(c.satisfaction).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default())
-                .unwrap_or_default(),
-            case.rework_count.to_string(),
-            case.return_count.to_string(),
-            case.extension_count.to_string(),
-            case.supervision_count.to_string(),
+            case.closed_late.map_or(Cell::Empty, Cell::Bool),
+            case.callback.as_ref().map_or(Cell::Empty, |c| Cell::Text(c.satisfaction.as_str().to_owned())),
+            count(case.rework_count),
+            count(case.return_count),
+            count(case.extension_count),
+            count(case.supervision_count),
         ]
+    }
+
+    /// The cells of one case as CSV text, in [`COLUMNS`] order.
+    pub fn row(&self, case: &Case) -> [String; COLUMNS.len()] {
+        self.cells(case).map(Cell::into_text)
     }
 
     /// The CSV header, after a UTF-8 byte-order mark so that Excel reads the Chinese right.
@@ -139,6 +169,110 @@ impl Exporter {
         writer.into_inner().map_err(|e| csv::Error::from(e.into_error()))
     }
 }
+
+/// The export as an XLSX workbook: one sheet with the columns of the CSV, numbers as numbers and
+/// times as date cells in Beijing time (a spreadsheet has no time zones). Written with a
+/// constant-memory sheet (rows go to a temporary file as they come), then zipped whole.
+pub struct XlsxExport {
+    workbook: Workbook,
+    next_row: u32,
+    time_format: Format,
+}
+
+impl XlsxExport {
+    /// A sheet holds at most this many cases: Excel's 1,048,576 rows less the header.
+    pub const MAX_CASES: u64 = 1_048_575;
+
+    pub fn new() -> Result<XlsxExport, XlsxError> {
+        let mut workbook = Workbook::new();
+        let header_format = Format::new().set_bold();
+        let sheet = workbook.add_worksheet_with_constant_memory()?;
+        sheet.set_name("cases")?;
+        for (col, name) in (0u16..).zip(COLUMNS) {
+            sheet.write_string_with_format(0, col, name, &header_format)?;
+            let width = match name {
+                "description" => 60.0,
+                "title" | "address" => 30.0,
+                n if n.ends_with("_at") || n == "deadline" => 20.0,
+                _ => 12.0,
+            };
+            sheet.set_column_width(col, width)?;
+        }
+        sheet.set_freeze_panes(1, 0)?;
+        Ok(XlsxExport { workbook, next_row: 1, time_format: Format::new().set_num_format("yyyy-mm-dd hh:mm:ss") })
+    }
+
+    /// Appends one row per case.
+    pub fn write(&mut self, exporter: &Exporter, cases: &[Case]) -> Result<(), XlsxError> {
+        let zone = WorkCalendar::china().time_zone().clone();
+        let sheet = self.workbook.worksheet_from_index(0)?;
+        for case in cases {
+            let row = self.next_row;
+            if u64::from(row) > Self::MAX_CASES {
+                return Err(XlsxError::RowColumnLimitError);
+            }
+            for (col, cell) in (0u16..).zip(exporter.cells(case)) {
+                match cell {
+                    Cell::Empty => {}
+                    Cell::Text(s) => {
+                        sheet.write_string(row, col, s)?;
+                    }
+                    Cell::Int(n) => {
+                        sheet.write_number(row, col, n as f64)?;
+                    }
+                    Cell::Number(x) => {
+                        sheet.write_number(row, col, x)?;
+                    }
+                    Cell::Bool(b) => {
+                        sheet.write_boolean(row, col, b)?;
+                    }
+                    Cell::Time(at) => {
+                        sheet.write_datetime_with_format(row, col, at.to_zoned(zone.clone()).datetime(), &self.time_format)?;
+                    }
+                }
+            }
+            self.next_row += 1;
+        }
+        Ok(())
+    }
+
+    /// The cases written so far.
+    pub fn cases(&self) -> u64 {
+        u64::from(self.next_row - 1)
+    }
+
+    /// The workbook's bytes.
+    pub fn finish(mut self) -> Result<Vec<u8>, XlsxError> {
+        self.workbook.save_to_buffer()
+    }
+}
+
+/// Every case `filter` admits as an XLSX workbook: (bytes, cases). More cases than a sheet holds
+/// are refused before anything is read.
+pub async fn xlsx_bytes(store: &Store, exporter: Exporter, filter: &CaseFilter) -> Result<(Vec<u8>, u64), ApiError> {
+    let total = store.list_cases(&CaseFilter { page_size: 1, ..filter.clone() }).await?.total;
+    if u64::try_from(total).unwrap_or(0) > XlsxExport::MAX_CASES {
+        return Err(ApiError::invalid(
+            "format",
+            format!("{total} cases are more than an XLSX sheet holds ({}): export CSV or narrow the filters", XlsxExport::MAX_CASES),
+        ));
+    }
+    let mut batches = store.stream_cases(filter);
+    let xlsx = |e: XlsxError| ApiError::Internal(format!("writing XLSX: {e}"));
+    tokio::task::spawn_blocking(move || {
+        let mut export = XlsxExport::new().map_err(xlsx)?;
+        while let Some(batch) = batches.blocking_recv() {
+            export.write(&exporter, &batch?).map_err(xlsx)?;
+        }
+        let cases = export.cases();
+        Ok((export.finish().map_err(xlsx)?, cases))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("the XLSX export stopped: {e}")))?
+}
+
+/// The content type of an XLSX workbook.
+pub const XLSX_CONTENT_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// A piece of the CSV and how many cases it holds (none for the header).
 pub struct Chunk {
@@ -176,10 +310,11 @@ impl AppState {
     }
 }
 
-/// `GET /api/v1/cases/export?format=csv&…` with the filters of the case list (its paging aside).
+/// `GET /api/v1/cases/export?format=csv|xlsx&…` with the filters of the case list (its paging aside).
 #[utoipa::path(get, path = "/cases/export", tag = "cases", security(("bearer" = [])),
-    params(("format" = Option<String>, Query, description = "csv (the default)"), ListQuery),
-    responses((status = 200, description = "every case the filters admit, one CSV row each (columns: see docs/import-export.md)", content_type = "text/csv", body = String),
+    params(("format" = Option<String>, Query, description = "csv (the default) or xlsx"), ListQuery),
+    responses((status = 200, description = "every case the filters admit, one row each (columns: see docs/import-export.md); CSV streamed, XLSX (at most 1,048,575 cases) with times as date cells",
+            content((String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 422, description = "an invalid filter or format, or a page")))]
 pub async fn cases(
     State(state): State<Arc<AppState>>,
@@ -198,16 +333,29 @@ pub async fn cases(
             _ => rest.push((name, value)),
         }
     }
-    match format.as_deref().unwrap_or("csv") {
-        "csv" => {}
-        other => return Err(ApiError::invalid("format", format!("format is csv, not {other:?}"))),
-    }
+    let xlsx = match format.as_deref().unwrap_or("csv") {
+        "csv" => false,
+        "xlsx" => true,
+        other => return Err(ApiError::invalid("format", format!("format is csv or xlsx, not {other:?}"))),
+    };
     let rest = serde_urlencoded::to_string(&rest).map_err(|e| ApiError::Internal(e.to_string()))?;
     let uri: axum::http::Uri =
         format!("/?{rest}").parse().map_err(|_| ApiError::BadRequest("the query is not a valid URI query".into()))?;
     let query: Result<Query<ListQuery>, QueryRejection> = Query::try_from_uri(&uri);
     let now = Timestamp::now();
     let filter = case_filter(&state, &who, query, now)?;
+    let day = local_time(now).get(..10).unwrap_or("export").to_owned();
+    if xlsx {
+        let (bytes, _) = xlsx_bytes(&state.store, state.exporter(now), &filter).await?;
+        return Ok((
+            [
+                (header::CONTENT_TYPE, XLSX_CONTENT_TYPE.to_owned()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"cases-{day}.xlsx\"")),
+            ],
+            bytes,
+        )
+            .into_response());
+    }
     let mut chunks = csv_stream(&state.store, state.exporter(now), &filter);
     // A store error ends the body with an error, which aborts the transfer: a client never takes
     // a cut file for a whole one.
@@ -217,7 +365,7 @@ pub async fn cases(
             std::io::Error::other(e.to_string())
         })
     });
-    let filename = format!("cases-{}.csv", local_time(now).get(..10).unwrap_or("export"));
+    let filename = format!("cases-{day}.csv");
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),

@@ -45,7 +45,8 @@ use tokio::net::TcpListener;
 pub use auth::hash_password;
 pub use catalogue::Applied;
 pub use error::ApiError;
-pub use text::TextOptions;
+pub use geo::place;
+pub use text::{TextIntel, TextOptions};
 
 /// Largest request body accepted: a case with a long description and photo references fits
 /// many times over; anything bigger is refused with 413.

@@ -90,24 +90,45 @@ impl TextIntel {
     /// under it when a model is confident enough and the label is a fileable catalogue code.
     /// Text the models cannot read (not Chinese) simply gets no suggestion.
     pub fn suggest_at_intake(&self, intake: &mut Intake, catalogue: &Catalogue, regions: &RegionTree) {
-        if intake.channel != Channel::Hotline || intake.category.is_some() {
+        if intake.channel != Channel::Hotline {
             return;
         }
+        self.suggest_category(intake, catalogue, regions, |label| Some(label.to_owned()));
+    }
+
+    /// Gives a case without a category the suggestion for its title and description, and files
+    /// it under the suggestion when it comes from a model, at or above the auto-file threshold,
+    /// and names a fileable catalogue entry. `code_of` turns a model's label into a catalogue
+    /// code (a model trained on another taxonomy's labels is mapped through an import mapping);
+    /// a label it does not map is kept as it is. Returns whether the case was filed.
+    pub fn suggest_category(
+        &self,
+        intake: &mut Intake,
+        catalogue: &Catalogue,
+        regions: &RegionTree,
+        code_of: impl Fn(&str) -> Option<String>,
+    ) -> bool {
+        if intake.category.is_some() {
+            return false;
+        }
         let text = format!("{}\n{}", intake.title, intake.description);
-        let Ok(Some((prediction, source))) = self.suggest(&text, catalogue, regions) else { return };
-        let fileable = catalogue.check_fileable(&prediction.label).ok();
+        let Ok(Some((prediction, source))) = self.suggest(&text, catalogue, regions) else { return false };
+        let code = |label: String| code_of(&label).unwrap_or(label);
+        let label = code(prediction.label);
+        let fileable = catalogue.check_fileable(&label).ok();
         let auto_filed = source == SuggestionSource::Model && prediction.confidence >= self.auto_file_threshold && fileable.is_some();
         if auto_filed {
-            intake.category = Some(prediction.label.clone());
+            intake.category = Some(label.clone());
             intake.category_version = fileable.map(|e| e.version);
         }
         intake.suggestion = Some(CategorySuggestion {
-            label: prediction.label,
+            label,
             confidence: prediction.confidence,
-            top: prediction.top.into_iter().map(|s| SuggestedCategory { label: s.label, confidence: s.confidence }).collect(),
+            top: prediction.top.into_iter().map(|s| SuggestedCategory { label: code(s.label), confidence: s.confidence }).collect(),
             source,
             auto_filed,
         });
+        auto_filed
     }
 
     /// The text a case is fingerprinted by. A title cut from the description (the default) would

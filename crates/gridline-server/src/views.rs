@@ -14,9 +14,22 @@ use crate::AppState;
 
 /// A timestamp as Beijing time, e.g. `2024-10-08T17:00:00+08:00`.
 pub fn local_time(at: Timestamp) -> String {
-    at.to_zoned(gridline_core::calendar::WorkCalendar::china().time_zone().clone())
-        .strftime("%Y-%m-%dT%H:%M:%S%:z")
-        .to_string()
+    // As `strftime("%Y-%m-%dT%H:%M:%S%:z")` of the zoned time, without parsing the format and
+    // building a zoned value each time: an export writes seven of these per case.
+    let offset = gridline_core::calendar::WorkCalendar::china().time_zone().to_offset(at);
+    let t = offset.to_datetime(at);
+    let seconds = offset.seconds();
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let (hours, minutes) = (seconds.abs() / 3600, seconds.abs() % 3600 / 60);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{sign}{hours:02}:{minutes:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 fn mask_reporter(value: &mut Value) {
@@ -234,5 +247,21 @@ impl AppState {
             "note": event.change.note(),
             "data": data,
         })
+    }
+}
+
+#[cfg(test)]
+mod local_time_tests {
+    use super::local_time;
+    use jiff::Timestamp;
+
+    #[test]
+    fn local_time_is_strftime_of_the_beijing_time() {
+        let zone = gridline_core::calendar::WorkCalendar::china().time_zone().clone();
+        // Beijing kept summer time in 1986–1991: the offset comes from the zone, not a constant.
+        for text in ["2024-10-08T01:30:00Z", "1988-07-01T12:00:00Z", "1970-01-01T00:00:00Z", "2026-11-22T15:59:59.999Z"] {
+            let at: Timestamp = text.parse().unwrap();
+            assert_eq!(local_time(at), at.to_zoned(zone.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(), "{text}");
+        }
     }
 }

@@ -302,6 +302,27 @@ async fn open311_files_and_reads_requests_in_json_and_xml_and_refuses_bad_ones_i
         assert_eq!(cell("unit_name"), "望京街道办事处");
         assert_eq!(cell("overdue"), "false");
         assert!(!cell("dispatched_at").is_empty() && !cell("registered_at").is_empty() && cell("closed_at").is_empty());
+        // The same as a workbook: the same columns, numbers as numbers, times as date cells.
+        let response = export("?status=dispatched&format=xlsx").await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["content-type"], gridline_server::export::XLSX_CONTENT_TYPE);
+        let disposition = response.headers()["content-disposition"].to_str().unwrap().to_owned();
+        assert!(disposition.starts_with("attachment; filename=\"cases-") && disposition.ends_with(".xlsx\""), "{disposition}");
+        let bytes = response.bytes().await.unwrap();
+        let mut workbook: calamine::Xlsx<_> = calamine::Reader::new(std::io::Cursor::new(bytes.to_vec())).expect("a workbook");
+        let sheet = calamine::Reader::worksheet_range_at(&mut workbook, 0).expect("a sheet").unwrap();
+        let xlsx_rows: Vec<&[calamine::Data]> = sheet.rows().collect();
+        let xlsx_header: Vec<String> = xlsx_rows[0].iter().map(ToString::to_string).collect();
+        assert_eq!(xlsx_header, gridline_server::export::COLUMNS);
+        assert_eq!(xlsx_rows.len(), 2, "[{engine}] the header and the one dispatched case");
+        let xcell = |name: &str| &xlsx_rows[1][header.iter().position(|h| h == name).unwrap()];
+        assert_eq!(xcell("id"), &calamine::Data::Float(by_id.parse::<f64>().unwrap()));
+        assert_eq!(xcell("unit_name").to_string(), "望京街道办事处");
+        assert_eq!(xcell("overdue"), &calamine::Data::Bool(false));
+        let calamine::Data::DateTime(dispatched) = xcell("dispatched_at") else { panic!("a date cell: {:?}", xcell("dispatched_at")) };
+        let (y, mo, d, h, mi, sec, _) = dispatched.to_ymd_hms_milli();
+        assert_eq!(format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{sec:02}"), cell("dispatched_at")[..19], "Beijing time, as in the CSV");
+        assert_eq!(xcell("closed_at"), &calamine::Data::Empty);
         let all = export("").await.unwrap().text().await.unwrap();
         assert_eq!(csv::Reader::from_reader(all.as_bytes()).records().count() as i64, count_before);
         for (query, field) in [("?format=xml", "format"), ("?page=2", "page"), ("?status=lost", "status")] {
