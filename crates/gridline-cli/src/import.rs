@@ -296,7 +296,7 @@ pub enum Categoriser {
     /// ([`TextIntel::suggest_category`]): the case is filed under the model's label (through the
     /// mapping's `category_map`, or as a catalogue code) when its confidence reaches the
     /// threshold, and keeps the suggestion either way.
-    Model(TextIntel),
+    Model(Box<TextIntel>),
     /// No model: the stand-in of `gridline_core::assist`, the longest catalogue name or keyword
     /// found in the text.
     Keywords(KeywordClassifier),
@@ -351,7 +351,7 @@ impl Converter {
             channel,
             actor,
             categoriser: match model {
-                Some(model) => Categoriser::Model(model),
+                Some(model) => Categoriser::Model(Box::new(model)),
                 None => Categoriser::Keywords(KeywordClassifier::new(&reference.catalogue)),
             },
             reference,
@@ -686,6 +686,10 @@ async fn import_actor(store: &Store) -> anyhow::Result<Actor> {
     Ok(user.actor())
 }
 
+/// A batch being written: its task, answering (imported, already there), and the rows done once
+/// it is durable.
+type InFlight = (tokio::task::JoinHandle<Result<(u64, u64), gridline_store::StoreError>>, u64);
+
 /// Converts a batch's rows on all cores (classification and geocoding are the costly part),
 /// keeping their order; rows that were bad before conversion stay as they are.
 fn convert_all(converter: &Converter, rows: Vec<Result<SourceRow, RowError>>) -> Vec<Result<Converted, RowError>> {
@@ -754,7 +758,7 @@ pub async fn import_file(store: &Store, input: &Path, mapping_text: &str, report
     let mut batch_errors: Vec<RowError> = Vec::new();
     let mut batch_counts = (0u64, 0u64);
     // The batch being written while the next one is read, with the rows done once it is durable.
-    let mut in_flight: Option<(tokio::task::JoinHandle<Result<(u64, u64), gridline_store::StoreError>>, u64)> = None;
+    let mut in_flight: Option<InFlight> = None;
     let mut rows_done = 0u64;
     let id_column = converter.index[&converter.mapping.columns.external_id];
     let save = |rows_done: u64| -> anyhow::Result<()> {

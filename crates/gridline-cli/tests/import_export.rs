@@ -379,7 +379,7 @@ fn an_xlsx_workbook_imports_with_its_date_cells_and_sheet_row_numbers_and_export
     assert!(csv_header.iter().all(|h| header.contains(h)), "the CSV's columns");
     assert_eq!(sheet.len(), 3);
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
-    let row = sheet.iter().find(|r| r[col("external_id")].to_string() == "1001").expect("1001 exported");
+    let row = sheet.iter().find(|r| r[col("external_id")] == calamine::Data::String("1001".into())).expect("1001 exported");
     let calamine::Data::DateTime(received) = &row[col("received_at")] else { panic!("a date cell: {:?}", row[col("received_at")]) };
     assert_eq!(received.to_ymd_hms_milli(), (2024, 10, 8, 9, 30, 0, 0));
     assert!(matches!(row[col("closed_at")], calamine::Data::DateTime(_)));

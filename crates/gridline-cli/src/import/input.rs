@@ -44,7 +44,7 @@ pub struct Input {
 }
 
 enum Kind {
-    Csv { reader: csv::Reader<Decoding<BufReader<File>>>, record: csv::StringRecord },
+    Csv { reader: Box<csv::Reader<Decoding<BufReader<File>>>>, record: csv::StringRecord },
     Xlsx { rows: mpsc::Receiver<Result<SourceRow, RowError>>, last_row: u64 },
 }
 
@@ -80,7 +80,7 @@ impl Input {
             Ok(h) => h.iter().map(|f| f.trim_start_matches('\u{feff}').to_owned()).collect(),
             Err(e) => bail!("reading the header of {}: {e}", path.display()),
         };
-        Ok(Input { header, kind: Kind::Csv { reader, record: csv::StringRecord::new() }, total })
+        Ok(Input { header, kind: Kind::Csv { reader: Box::new(reader), record: csv::StringRecord::new() }, total })
     }
 
     pub fn next(&mut self) -> Next {
