@@ -20,7 +20,7 @@ use gridline_core::rates::RateConfig;
 use gridline_core::region::{RegionLevel, RegionTree};
 use gridline_core::rollup::Rollup;
 use gridline_core::sla::{LimitUnit, SlaClock, TimeLimit};
-use gridline_store::{RateLevel, Store};
+use gridline_store::{RateLevel, Store, VolumeGrain};
 use jiff::{SignedDuration, Timestamp};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -135,16 +135,14 @@ pub async fn rollups_command(command: RollupsCommand) -> anyhow::Result<()> {
         }
         RollupsCommand::Check { database } => {
             let store = database.open().await?;
-            let stored = store.stored_rollups().await?;
-            let folded = store.rollups_from_events().await?;
-            let differing = stored.rates.iter().filter(|(k, v)| folded.rates.get(*k) != Some(*v)).count()
-                + folded.rates.keys().filter(|k| !stored.rates.contains_key(*k)).count()
-                + stored.volume.iter().filter(|(k, v)| folded.volume.get(*k) != Some(*v)).count()
-                + folded.volume.keys().filter(|k| !stored.volume.contains_key(*k)).count();
-            if differing > 0 {
-                bail!("{differing} rollup rows differ from the events; run `gridline rollups rebuild`");
+            let check = store.check_rollups().await?;
+            if check.differing_rows > 0 {
+                bail!("{} rollup rows differ from the events; run `gridline rollups rebuild`", check.differing_rows);
             }
-            println!("the rollups agree with the events: {} rate rows, {} volume rows", stored.rates.len(), stored.volume.len());
+            println!(
+                "the rollups agree with the events: {} rate rows, {} volume rows, {} district volume rows",
+                check.rate_rows, check.volume_rows, check.district_volume_rows
+            );
             Ok(())
         }
     }
@@ -330,7 +328,7 @@ pub async fn bench_rankings(cases: u64, dir: &Path, python: &str, repeat: usize)
     times.clear();
     for _ in 0..repeat {
         let t = Instant::now();
-        let volume = store.volume(month.same_month_last_year(), month, Some(district), None).await?;
+        let volume = store.volume(month.same_month_last_year(), month, Some(district), None, VolumeGrain::Category).await?;
         rows = problems(Period::month(month), &volume).len();
         times.push(t.elapsed());
     }

@@ -468,6 +468,15 @@ async fn the_demo_city_is_created_once_and_its_passwords_are_kept() {
     let explained: Value = serde_json::from_str(&assert_succeeded(&dir.run(&["route", "explain", &routed.to_string()], ""))).unwrap();
     assert_eq!(explained["rule"]["id"], route["rule"]["id"], "the command and the API agree: {explained}");
     assert_eq!(explained["unit"], route["unit"]);
+    // The rollups kept live while the demo's histories were written equal a fold of its events,
+    // and a rebuild keeps them so.
+    for step in [&["rollups", "check"][..], &["rollups", "rebuild"], &["rollups", "check"]] {
+        let said = assert_succeeded(&dir.run(step, ""));
+        if step[1] == "check" {
+            let counts: Vec<u64> = said.split(|c: char| !c.is_ascii_digit()).filter_map(|n| n.parse().ok()).collect();
+            assert!(said.starts_with("the rollups agree with the events") && counts.len() == 3 && counts.iter().all(|n| *n > 0), "{said}");
+        }
+    }
     let users = dir.users();
     let units = dir.units();
     assert!(users.len() > DEMO_USERS.len() && units.len() > 40, "{} users, {} units", users.len(), units.len());

@@ -36,6 +36,13 @@ pub fn street_of(region: &str) -> String {
     }
 }
 
+/// The district (区) a street's code belongs to: its first six digits. Shorter codes stay as they
+/// are. District volume is kept beside street volume so that a district's hotspot list reads a
+/// few thousand rows however many cases there are.
+pub fn district_of(street: &str) -> &str {
+    if street.len() >= 6 && street.is_ascii() { &street[..6] } else { street }
+}
+
 /// Where rate counters are kept: a month, a street and a unit ("" before dispatch).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct RateKey {
@@ -223,6 +230,22 @@ impl Rollup {
         }
     }
 
+    /// The volume summed by district: what the district volume table must hold.
+    pub fn district_volume(&self) -> HashMap<VolumeKey, i64> {
+        let mut out: HashMap<VolumeKey, i64> = HashMap::new();
+        for (key, n) in &self.volume {
+            let district = VolumeKey { region: district_of(&key.region).to_owned(), ..key.clone() };
+            *out.entry(district).or_default() += n;
+        }
+        out.retain(|_, n| *n != 0);
+        out
+    }
+
+    /// How many rate and volume rows differ between two rollups (a row held by one only counts).
+    pub fn differences(&self, other: &Rollup) -> usize {
+        differing_rows(&self.rates, &other.rates) + differing_rows(&self.volume, &other.volume)
+    }
+
     /// The same counters without the entries that add up to nothing.
     pub fn without_zeros(mut self) -> Rollup {
         self.rates.retain(|_, c| !c.is_zero());
@@ -243,6 +266,11 @@ impl Rollup {
         };
         *self.volume.entry(key).or_default() += n;
     }
+}
+
+/// Keys whose values differ between two maps, a key held by one only included.
+pub fn differing_rows<K: Eq + std::hash::Hash, V: PartialEq>(a: &HashMap<K, V>, b: &HashMap<K, V>) -> usize {
+    a.iter().filter(|(k, v)| b.get(*k) != Some(*v)).count() + b.keys().filter(|k| !a.contains_key(*k)).count()
 }
 
 #[cfg(test)]
@@ -544,5 +572,27 @@ pub(crate) mod tests {
         assert_eq!(RateCounts::COLUMNS.len(), counts.values().len());
         assert_eq!(street_of("110105026001"), "110105026000");
         assert_eq!(street_of("110105"), "110105");
+        assert_eq!(district_of("110105026000"), "110105");
+        assert_eq!(district_of("11"), "11");
+    }
+
+    #[test]
+    fn district_volume_sums_the_streets_of_each_district_and_keeps_channels_apart() {
+        let mut rollup = Rollup::default();
+        for (street, channel) in [("110105026000", Channel::Hotline), ("110105001000", Channel::Hotline), ("110105001000", Channel::Grid), ("110108001000", Channel::Hotline)] {
+            rollup.record_history(&History::received(channel, street, "2026-03-02 09:00").register("2026-03-02 09:05", "0101").events);
+        }
+        let key = |region: &str, channel| VolumeKey { month: month("2026-03"), region: region.into(), category: "0101".into(), channel };
+        let districts = rollup.district_volume();
+        assert_eq!(districts.len(), 3);
+        assert_eq!(districts[&key("110105", Channel::Hotline)], 2);
+        assert_eq!(districts[&key("110105", Channel::Grid)], 1);
+        assert_eq!(districts[&key("110108", Channel::Hotline)], 1);
+        let mut other = rollup.clone();
+        assert_eq!(rollup.differences(&other), 0);
+        other.volume.remove(&key("110108001000", Channel::Hotline));
+        other.rates.values_mut().for_each(|c| c.registered += 1);
+        assert_eq!(rollup.differences(&other), 1 + rollup.rates.len());
+        assert_eq!(differing_rows(&other.district_volume(), &districts), 1);
     }
 }

@@ -2,6 +2,7 @@
 //! figures, the three rates of a unit or region, high-frequency problems with spikes, and
 //! campaigns (专项整治) with their effect.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
@@ -10,13 +11,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use gridline_core::actor::Role;
 use gridline_core::campaign::{Campaign, NewCampaign, effect};
-use gridline_core::case::Channel;
-use gridline_core::hotspots::{problems, spikes};
+use gridline_core::case::{CaseId, Channel};
+use gridline_core::hotspots::{CasePoint, problems, recurring_places, spikes};
 use gridline_core::period::Period;
 use gridline_core::ranking::{Contender, notice, rank};
 use gridline_core::rates::{RateConfig, Rates};
 use gridline_core::region::RegionLevel;
-use gridline_store::RateLevel;
+use gridline_store::{CaseFilter, RateLevel, VolumeGrain};
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -175,7 +176,7 @@ pub async fn hotspots(
         .transpose()?;
     let limit = parse_n("limit", query.limit.as_deref(), 20)?;
     let (first, last) = (period.same_period_last_year().first, period.last);
-    let rows = state.store.volume(first, last, region.as_deref(), channel).await?;
+    let rows = state.store.volume(first, last, region.as_deref(), channel, VolumeGrain::Category).await?;
     let reference = state.reference();
     let name = |code: &str| reference.catalogue.get(code).map(|e| e.name.clone());
     let items: Vec<Value> = problems(period, &rows)
@@ -198,6 +199,96 @@ pub async fn hotspots(
     Ok(Json(json!({ "period": period, "region": query.region, "items": items, "spikes": spiking })))
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlacesQuery {
+    period: Option<String>,
+    region: Option<String>,
+    category: Option<String>,
+    channel: Option<String>,
+    min: Option<String>,
+    limit: Option<String>,
+}
+
+/// The most cases a recurring-places question may gather: past it the answer would take long
+/// and say little, so the caller is asked to narrow the period or the region.
+const MAX_PLACE_CASES: usize = 200_000;
+
+/// The latest cases shown of each place's history; `count` gives them all.
+const PLACE_HISTORY: usize = 50;
+
+/// `GET /api/v1/hotspots/places?period=…&region=CODE&category=CODE&channel=…&min=3&limit=N`:
+/// places that keep coming back (高频点位) — the same address, or case points in one 100 m
+/// square — with at least `min` cases received in the period, most cases first, each with its
+/// latest cases.
+pub async fn recurring(
+    State(state): State<Arc<AppState>>,
+    who: SignedIn,
+    query: Result<Query<PlacesQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(query) = query?;
+    let period = parse_period(query.period.as_deref())?;
+    let min = parse_n("min", query.min.as_deref(), 3)?;
+    if min < 2 {
+        return Err(ApiError::invalid("min", "a place recurs with at least 2 cases; give min from 2"));
+    }
+    let limit = parse_n("limit", query.limit.as_deref(), 20)?;
+    let mut filter = CaseFilter::new(state.visibility(&who.actor), Timestamp::now());
+    filter.region_prefix = query.region.as_deref().map(|r| state.region_prefix(r)).transpose()?.filter(|p| !p.is_empty());
+    if let Some(category) = &query.category {
+        if state.reference().catalogue.get(category).is_none() {
+            return Err(ApiError::invalid("category", format!("unknown catalogue entry {category:?}")));
+        }
+        filter.category = Some(category.clone());
+    }
+    filter.channel = query
+        .channel
+        .as_deref()
+        .map(|c| Channel::parse(c).ok_or_else(|| ApiError::invalid("channel", format!("unknown channel {c:?}"))))
+        .transpose()?;
+    filter.received_from = Some(period.first.start());
+    filter.received_to = Some(period.last.plus(1).start());
+    // Only what the answer shows is kept of each case, so the cap bounds the memory too.
+    let mut points: Vec<CasePoint> = Vec::new();
+    let mut summaries: HashMap<CaseId, Value> = HashMap::new();
+    let mut batches = state.store.stream_cases(&filter);
+    while let Some(batch) = batches.recv().await {
+        for case in batch? {
+            summaries.insert(case.id, json!({
+                "id": case.id, "received_at": case.received_at, "status": case.status.as_str(),
+                "category": case.category, "title": case.intake.title, "address": case.intake.address,
+            }));
+            points.push(CasePoint {
+                id: case.id,
+                category: case.category,
+                location: case.intake.location.as_ref().map(|p| (p.lat, p.lon)),
+                address: case.intake.address,
+                received: case.received_at,
+            });
+        }
+        if points.len() > MAX_PLACE_CASES {
+            return Err(ApiError::invalid(
+                "period",
+                format!("more than {MAX_PLACE_CASES} cases were received in this period and region; narrow the period, the region or the category"),
+            ));
+        }
+    }
+    let places: Vec<Value> = recurring_places(&points, min)
+        .into_iter()
+        .take(limit)
+        .map(|place| {
+            let history: Vec<&Value> = place.cases[place.cases.len().saturating_sub(PLACE_HISTORY)..].iter().filter_map(|id| summaries.get(id)).collect();
+            let received = |id: Option<&CaseId>| id.and_then(|id| summaries.get(id)).map(|c| c["received_at"].clone());
+            json!({
+                "kind": place.kind, "place": place.place, "count": place.count, "categories": place.categories,
+                "first_received_at": received(place.cases.first()), "last_received_at": received(place.cases.last()),
+                "history": history,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "period": period, "region": query.region, "min": min, "cases": points.len(), "items": places })))
+}
+
 fn may_run_campaigns(role: Role) -> bool {
     matches!(role, Role::Supervisor | Role::Admin)
 }
@@ -207,7 +298,7 @@ impl AppState {
         let period = campaign.period;
         // One query covers the campaign, the period before and the same period last year.
         let first = period.same_period_last_year().first.min(period.previous().first);
-        let rows = self.store.volume(first, period.last, None, Some(Channel::Hotline)).await?;
+        let rows = self.store.volume(first, period.last, None, Some(Channel::Hotline), VolumeGrain::Street).await?;
         let rows: Vec<_> = rows.into_iter().filter(|r| campaign.covers(&r.category, &r.region)).collect();
         Ok(json!({
             "id": campaign.id, "theme": campaign.theme, "entries": campaign.entries,
@@ -267,6 +358,7 @@ pub fn routes() -> axum::Router<Arc<AppState>> {
         .route("/rankings", get(rankings))
         .route("/rates", get(rates))
         .route("/hotspots", get(hotspots))
+        .route("/hotspots/places", get(recurring))
         .route("/campaigns", get(campaigns).post(create_campaign))
         .route("/campaigns/{id}", get(campaign))
 }

@@ -2,7 +2,7 @@
 
 use gridline_core::actor::{Actor, Role};
 use gridline_core::calendar::WorkCalendar;
-use gridline_core::case::{CaseEvent, Change, Channel, Intake, Satisfaction};
+use gridline_core::case::{CaseEvent, Change, Channel, GeoPoint, Intake, Satisfaction};
 use gridline_core::sla::{LimitUnit, SlaClock, TimeLimit};
 use gridline_core::unit::{Unit, UnitKind};
 use gridline_server::{Application, hash_password};
@@ -206,6 +206,78 @@ async fn the_monthly_street_ranking_by_hand() {
         assert_eq!(hot["items"][0]["count"], 3);
         assert_eq!(hot["items"][0]["previous"], 1);
         assert_eq!(hot["items"][0]["change_vs_previous"], 200.0);
+    })
+    .await;
+}
+
+/// A closed case in 望京 reported at an address or a point.
+fn reported_at(day: &str, address: Option<&str>, location: Option<(f64, f64)>) -> Vec<CaseEvent> {
+    let mut events = closed_loop(WANGJING, "CY-WJ", day, 1, true, Satisfaction::Satisfied);
+    if let Change::Receive(intake) = &mut events[0].change {
+        intake.address = address.map(Into::into);
+        intake.location = location.map(|(lat, lon)| GeoPoint { lat, lon });
+    }
+    events
+}
+
+#[tokio::test]
+async fn places_that_keep_coming_back_are_listed_with_their_history() {
+    each_server(async |engine, api, store| {
+        // One address written three ways in October and once in September; two points 10 m
+        // apart in October; one address once.
+        store
+            .import_histories(vec![
+                reported_at("2026-10-03", Some("望京西路1号"), None),
+                reported_at("2026-10-12", Some("望京西路 1 号"), None),
+                reported_at("2026-10-20", Some("望京西路1号。"), None),
+                reported_at("2026-09-20", Some("望京西路1号"), None),
+                reported_at("2026-10-04", None, Some((39.99003, 116.47003))),
+                reported_at("2026-10-05", None, Some((39.99008, 116.47008))),
+                reported_at("2026-10-06", Some("阜通东大街6号"), None),
+            ])
+            .await
+            .unwrap();
+        let supervisor = api.token("supervisor").await;
+        let (status, october) = api.get(&supervisor, "/hotspots/places?period=2026-10&min=2").await;
+        assert_eq!(status, StatusCode::OK, "{engine}: {october}");
+        let items = october["items"].as_array().unwrap();
+        assert_eq!(items.len(), 2, "{engine}: {october}");
+        assert_eq!((items[0]["kind"].as_str(), items[0]["place"].as_str(), items[0]["count"].as_i64()), (Some("address"), Some("望京西路1号"), Some(3)), "{engine}");
+        let history: Vec<&str> = items[0]["history"].as_array().unwrap().iter().map(|c| c["received_at"].as_str().unwrap()).collect();
+        assert_eq!(history.len(), 3);
+        assert!(history.windows(2).all(|w| w[0] < w[1]), "oldest first: {history:?}");
+        assert_eq!(items[0]["first_received_at"].as_str(), history.first().copied());
+        assert_eq!(items[0]["categories"], json!(["S0102"]));
+        assert_eq!((items[1]["kind"].as_str(), items[1]["count"].as_i64()), (Some("cluster"), Some(2)), "{engine}");
+        // September joins the address's history; the default minimum of 3 drops the pair.
+        let (_, two_months) = api.get(&supervisor, "/hotspots/places?period=2026-09..2026-10").await;
+        let counts: Vec<i64> = two_months["items"].as_array().unwrap().iter().map(|p| p["count"].as_i64().unwrap()).collect();
+        assert_eq!(counts, [4], "{engine}: {two_months}");
+        let (_, by_category) = api.get(&supervisor, "/hotspots/places?period=2026-10&min=2&category=S0102&channel=hotline&region=110105000000").await;
+        assert_eq!(by_category["items"], october["items"], "{engine}");
+        let (_, elsewhere) = api.get(&supervisor, "/hotspots/places?period=2026-10&region=110101000000").await;
+        assert_eq!(elsewhere["items"], json!([]), "{engine}");
+        // A unit sees the places of its own cases only.
+        let (_, other_unit) = api.get(&api.token("dhm").await, "/hotspots/places?period=2026-10&min=2").await;
+        assert_eq!(other_unit["items"], json!([]), "{engine}: {other_unit}");
+        for (bad, field) in [
+            ("/hotspots/places", "period"),
+            ("/hotspots/places?period=2026-13", "period"),
+            ("/hotspots/places?period=2026-10&min=1", "min"),
+            ("/hotspots/places?period=2026-10&min=x", "min"),
+            ("/hotspots/places?period=2026-10&limit=100000", "limit"),
+            ("/hotspots/places?period=2026-10&region=1", "region"),
+            ("/hotspots/places?period=2026-10&category=9999", "category"),
+            ("/hotspots/places?period=2026-10&channel=fax", "channel"),
+        ] {
+            let (status, err) = api.get(&supervisor, bad).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{engine} {bad}: {err}");
+            assert_eq!(err["error"]["field"], field, "{engine} {bad}: {err}");
+        }
+        let (status, _) = api.get(&supervisor, "/hotspots/places?period=2026-10&radius=5").await;
+        assert!(status.is_client_error(), "{engine}: an unknown parameter is refused, not ignored");
+        let (status, _) = api.get_public("/hotspots/places?period=2026-10").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{engine}");
     })
     .await;
 }

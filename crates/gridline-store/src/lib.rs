@@ -37,7 +37,7 @@ pub use case_reads::{EventRecord, PublicQuery};
 pub use cases::{CaseFilter, CasePage, Created, Visibility};
 pub use error::StoreError;
 pub use people::{NewUser, UserRecord};
-pub use rollups::RateLevel;
+pub use rollups::{RateLevel, RollupCheck, VolumeGrain};
 pub use supervision::Reminder;
 pub use reference::{NewReferenceRevision, ReferenceRevision};
 

@@ -2,12 +2,12 @@
 //! events that change them, read by rankings, boards, hotspots and campaigns, and rebuilt from
 //! the event log on demand.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use gridline_core::campaign::VolumeRow;
 use gridline_core::case::{Case, CaseEvent, Channel};
 use gridline_core::period::{Month, Period};
-use gridline_core::rollup::{RateCounts, RateKey, Rollup, VolumeKey};
+use gridline_core::rollup::{RateCounts, RateKey, Rollup, VolumeKey, differing_rows};
 use sqlx::any::AnyArguments;
 use sqlx::{AnyConnection, Arguments, AssertSqlSafe, Executor, Row};
 use tokio::sync::oneshot;
@@ -18,6 +18,26 @@ use crate::{Backend, StoreError};
 /// Rows per multi-row upsert: 18 parameters a row keeps a statement well inside both engines'
 /// parameter limits.
 const ROWS_PER_UPSERT: usize = 400;
+
+/// What [`crate::Store::check_rollups`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RollupCheck {
+    pub rate_rows: usize,
+    pub volume_rows: usize,
+    pub district_volume_rows: usize,
+    /// Stored rows that a fold of the events does not give, and the reverse.
+    pub differing_rows: usize,
+}
+
+/// How volume rows come back from [`crate::Store::volume`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VolumeGrain {
+    /// One row per month, street and catalogue entry: what a campaign's scope needs.
+    Street,
+    /// One row per month and catalogue entry, summed over the region asked for (the row's region
+    /// is that prefix, "" for the whole city): what hotspot lists and spikes need.
+    Category,
+}
 
 /// How rate counters are grouped for a ranking.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,7 +82,37 @@ pub(crate) async fn add(conn: &mut AnyConnection, backend: Backend, rollup: &Rol
         );
         sqlx::query_with(AssertSqlSafe(sql), args).execute(&mut *conn).await?;
     }
-    let volume: Vec<(&VolumeKey, &i64)> = rollup.volume.iter().filter(|(_, n)| **n != 0).collect();
+    add_volume(conn, backend, VolumeTable::Street, &rollup.volume).await?;
+    add_volume(conn, backend, VolumeTable::District, &rollup.district_volume()).await?;
+    Ok(())
+}
+
+/// The two volume tables: by street, and the same summed by district.
+#[derive(Clone, Copy)]
+enum VolumeTable {
+    Street,
+    District,
+}
+
+impl VolumeTable {
+    /// The table, the name of its region column and its primary key.
+    fn names(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            VolumeTable::Street => ("rollup_volume", "region", "month, region, category, channel"),
+            VolumeTable::District => ("rollup_district_volume", "district", "district, month, category, channel"),
+        }
+    }
+}
+
+/// Adds volume counts (keyed by street or by district, as `table` says) to the stored ones.
+async fn add_volume(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    table: VolumeTable,
+    volume: &HashMap<VolumeKey, i64>,
+) -> Result<(), StoreError> {
+    let (table, region, key) = table.names();
+    let volume: Vec<(&VolumeKey, &i64)> = volume.iter().filter(|(_, n)| **n != 0).collect();
     for chunk in volume.chunks(ROWS_PER_UPSERT) {
         let mut args = AnyArguments::default();
         let mut rows = Vec::with_capacity(chunk.len());
@@ -79,8 +129,8 @@ pub(crate) async fn add(conn: &mut AnyConnection, backend: Backend, rollup: &Rol
             }
         }
         let sql = format!(
-            "INSERT INTO rollup_volume (month, region, category, channel, n) VALUES {} \
-             ON CONFLICT (month, region, category, channel) DO UPDATE SET n = rollup_volume.n + excluded.n",
+            "INSERT INTO {table} (month, {region}, category, channel, n) VALUES {} \
+             ON CONFLICT ({key}) DO UPDATE SET n = {table}.n + excluded.n",
             rows.join(", ")
         );
         sqlx::query_with(AssertSqlSafe(sql), args).execute(&mut *conn).await?;
@@ -143,6 +193,7 @@ pub(crate) async fn rebuild(conn: &mut AnyConnection, backend: Backend) -> Resul
     let rollup = from_events(conn).await?;
     conn.execute("DELETE FROM rollup_rates").await?;
     conn.execute("DELETE FROM rollup_volume").await?;
+    conn.execute("DELETE FROM rollup_district_volume").await?;
     add(conn, backend, &rollup).await?;
     Ok(rollup)
 }
@@ -188,6 +239,20 @@ impl crate::Store {
             rollup.volume.insert(key, row.try_get("n")?);
         }
         Ok(rollup.without_zeros())
+    }
+
+    /// Compares the stored counters, street and district volume included, with a fresh fold of
+    /// the event log (read only).
+    pub async fn check_rollups(&self) -> Result<RollupCheck, StoreError> {
+        let stored = self.stored_rollups().await?;
+        let districts = self.stored_district_volume().await?;
+        let folded = self.rollups_from_events().await?;
+        Ok(RollupCheck {
+            rate_rows: stored.rates.len(),
+            volume_rows: stored.volume.len(),
+            district_volume_rows: districts.len(),
+            differing_rows: stored.differences(&folded) + differing_rows(&districts, &folded.district_volume()),
+        })
     }
 
     /// What the counters would be, folded afresh from the event log (read only).
@@ -271,37 +336,65 @@ impl crate::Store {
         counts_of(&row, 0)
     }
 
-    /// Registered volume by month, street and catalogue entry over the months `from..=to`, of one
-    /// channel (all when `None`), in streets whose codes start with `region_prefix`.
+    /// Registered volume over the months `from..=to`, of one channel (all when `None`), in the
+    /// streets whose codes start with `region_prefix`: by month, street and catalogue entry, or
+    /// summed over the region (see [`VolumeGrain`]).
     pub async fn volume(
         &self,
         from: Month,
         to: Month,
         region_prefix: Option<&str>,
         channel: Option<Channel>,
+        grain: VolumeGrain,
     ) -> Result<Vec<VolumeRow>, StoreError> {
+        // A district or the whole city summed by category reads the district table: a few
+        // thousand rows for a district's year, where its streets hold twenty times more.
+        let by_district = grain == VolumeGrain::Category && region_prefix.is_none_or(|p| p.len() <= 6);
+        let (table, region, _) = if by_district { VolumeTable::District } else { VolumeTable::Street }.names();
+        let street = if grain == VolumeGrain::Street { "region" } else { "''" };
+        let group = if grain == VolumeGrain::Street { "month, region, category" } else { "month, category" };
+        let sql = format!(
+            "SELECT month, {street} AS region, category, CAST(SUM(n) AS BIGINT) AS n FROM {table} \
+             WHERE month >= $1 AND month <= $2 AND {region} >= $3 AND {region} < $4 AND ($5 = '' OR channel = $5) \
+             GROUP BY {group}"
+        );
         let (lo, hi) = prefix_range(region_prefix.unwrap_or(""));
-        let rows = sqlx::query(
-            "SELECT month, region, category, CAST(SUM(n) AS BIGINT) AS n FROM rollup_volume \
-             WHERE month >= $1 AND month <= $2 AND region >= $3 AND region < $4 AND ($5 = '' OR channel = $5) \
-             GROUP BY month, region, category",
-        )
-        .bind(from.to_string())
-        .bind(to.to_string())
-        .bind(if region_prefix.is_some() { lo } else { String::new() })
-        .bind(if region_prefix.is_some() { hi } else { "\u{7f}".to_owned() })
-        .bind(channel.map_or("", Channel::as_str).to_owned())
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(from.to_string())
+            .bind(to.to_string())
+            .bind(if region_prefix.is_some() { lo } else { String::new() })
+            .bind(if region_prefix.is_some() { hi } else { "\u{7f}".to_owned() })
+            .bind(channel.map_or("", Channel::as_str).to_owned())
+            .fetch_all(&self.pool)
+            .await?;
+        let summed_region = region_prefix.unwrap_or("");
         rows.iter()
             .map(|row| {
+                let region: String = row.try_get("region")?;
                 Ok(VolumeRow {
                     month: month_of(&row.try_get::<String, _>("month")?)?,
-                    region: row.try_get("region")?,
+                    region: if grain == VolumeGrain::Street { region } else { summed_region.to_owned() },
                     category: row.try_get("category")?,
                     count: row.try_get("n")?,
                 })
             })
             .collect()
+    }
+
+    /// The stored district volume, keyed like street volume with the district in `region`.
+    pub async fn stored_district_volume(&self) -> Result<HashMap<VolumeKey, i64>, StoreError> {
+        let mut out = HashMap::new();
+        for row in sqlx::query("SELECT month, district, category, channel, n FROM rollup_district_volume").fetch_all(&self.pool).await? {
+            let channel: String = row.try_get("channel")?;
+            let key = VolumeKey {
+                month: month_of(&row.try_get::<String, _>("month")?)?,
+                region: row.try_get("district")?,
+                category: row.try_get("category")?,
+                channel: Channel::parse(&channel).ok_or_else(|| StoreError::corrupt(format!("rollup channel {channel:?}")))?,
+            };
+            out.insert(key, row.try_get("n")?);
+        }
+        out.retain(|_, n| *n != 0);
+        Ok(out)
     }
 }

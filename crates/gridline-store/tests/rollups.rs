@@ -11,7 +11,7 @@ use gridline_core::rollup::RateCounts;
 use gridline_core::unit::{Unit, UnitKind};
 use gridline_core::workflow::{Command, Context, decide};
 use gridline_store::testing::fresh_databases;
-use gridline_store::{RateLevel, Store};
+use gridline_store::{RateLevel, Store, VolumeGrain};
 use jiff::Timestamp;
 use serde_json::json;
 
@@ -208,10 +208,24 @@ async fn live_rollups_equal_a_rebuild_and_give_the_hand_computed_rates() {
         assert_eq!(total, wj, "{engine}");
 
         // Volume: four registered in 望京 in March, one merged away → 3 hotline; grid rejected.
-        let volume = store.volume(Month::parse("2026-03").unwrap(), Month::parse("2026-03").unwrap(), Some("110105"), Some(Channel::Hotline)).await.unwrap();
+        // By street, or summed over the district (read from the district table) or the city.
+        let march = Month::parse("2026-03").unwrap();
+        let hotline = Some(Channel::Hotline);
+        let volume = store.volume(march, march, Some("110105"), hotline, VolumeGrain::Street).await.unwrap();
         assert_eq!(volume.iter().map(|r| r.count).sum::<i64>(), 3, "{engine}");
-        let grid = store.volume(Month::parse("2026-03").unwrap(), Month::parse("2026-03").unwrap(), None, Some(Channel::Grid)).await.unwrap();
+        assert!(volume.iter().all(|r| r.region == WANGJING), "{engine}");
+        for (prefix, summed) in [(Some("110105"), "110105"), (Some(WANGJING), WANGJING), (None, "")] {
+            let by_category = store.volume(march, march, prefix, hotline, VolumeGrain::Category).await.unwrap();
+            let counts: Vec<_> = by_category.iter().map(|r| (r.region.as_str(), r.count)).collect();
+            assert_eq!(counts.iter().map(|c| c.1).sum::<i64>(), if prefix.is_none() { 4 } else { 3 }, "{engine} {prefix:?}");
+            assert!(counts.iter().all(|c| c.0 == summed), "{engine} {prefix:?}");
+        }
+        assert!(store.volume(march, march, Some("110108"), hotline, VolumeGrain::Category).await.unwrap().is_empty(), "{engine}");
+        let grid = store.volume(march, march, None, Some(Channel::Grid), VolumeGrain::Street).await.unwrap();
         assert!(grid.is_empty(), "{engine}");
+        let check = store.check_rollups().await.unwrap();
+        assert_eq!(check.differing_rows, 0, "{engine}");
+        assert_eq!(store.stored_district_volume().await.unwrap(), stored.district_volume(), "{engine}");
 
         // A rebuild replaces the counters by the same ones.
         let rebuilt = store.rebuild_rollups().await.unwrap();
@@ -237,8 +251,12 @@ async fn a_rebuild_repairs_damaged_counters_and_an_empty_store_has_none() {
         }
         store.add_rollups(stray).await.unwrap();
         assert_ne!(store.stored_rollups().await.unwrap(), good, "{engine}");
+        // The stray copy doubled the volume too: every rate, street and district row differs.
+        let rows = good.rates.len() + good.volume.len() + good.district_volume().len();
+        assert_eq!(store.check_rollups().await.unwrap().differing_rows, rows, "{engine}");
         store.rebuild_rollups().await.unwrap();
         assert_eq!(store.stored_rollups().await.unwrap(), good, "{engine}");
+        assert_eq!(store.check_rollups().await.unwrap().differing_rows, 0, "{engine}");
     })
     .await;
 }
