@@ -523,4 +523,42 @@ mod tests {
         // The same seed gives the same city.
         assert_eq!(city.histories(50, now, 7), city.histories(50, now, 7));
     }
+
+    /// The rollups kept live, one event at a time as the server writes them, equal a fold of
+    /// the event log over a generated city's every state, return, rework, extension,
+    /// suspension, merge, supervision and call-back — on every engine under test.
+    #[tokio::test]
+    async fn rollups_written_event_by_event_equal_a_rebuild_over_a_generated_city() {
+        let regions = gridline_geo::beijing();
+        let reference = Reference::builtin(&regions);
+        let units = units(&regions);
+        let people = people();
+        let city = City { regions: &regions, reference: &reference, units: &units, people: &people };
+        let histories = city.histories(1500, Timestamp::now(), 11);
+        let dir = tempfile::tempdir().unwrap();
+        for (engine, url) in gridline_store::testing::fresh_databases(dir.path()).await {
+            let store = Store::open(&url).await.unwrap();
+            // The intakes first, in order, so the ids that merges name are the ones filed.
+            let created = store.import_histories(histories.iter().map(|h| vec![h[0].clone()]).collect()).await.unwrap();
+            let mut writers = tokio::task::JoinSet::new();
+            for (history, created) in histories.iter().zip(created) {
+                let (store, mut case, rest) = (store.clone(), created.case, history[1..].to_vec());
+                writers.spawn(async move {
+                    for event in rest {
+                        case.apply(&event);
+                        case = store.append(case, event).await.unwrap();
+                    }
+                });
+            }
+            while let Some(done) = writers.join_next().await {
+                done.unwrap();
+            }
+            let check = store.check_rollups().await.unwrap();
+            assert_eq!(check.differing_rows, 0, "{engine}: {check:?}");
+            assert!(check.rate_rows > 100 && check.volume_rows > 100 && check.district_volume_rows > 10, "{engine}: {check:?}");
+            let rebuilt = store.rebuild_rollups().await.unwrap();
+            assert_eq!(rebuilt, store.stored_rollups().await.unwrap(), "{engine}");
+            store.close().await;
+        }
+    }
 }
