@@ -329,10 +329,59 @@ async fn every_role_does_its_part_of_the_closed_loop_in_the_browser_and_a_wrong_
     b.until("Chinese", "return document.documentElement.lang === 'zh-CN'", json!([])).await;
     b.sign_out().await;
 
-    // Supervisor: the board with the overdue list; may not open the operator's form.
+    // Supervisor: the board with the overdue list, the month's ranking and frequent problems;
+    // lists a place (挂牌督办) and checks it, declares a campaign and puts a place on watch, all
+    // from the page; may not open the operator's form.
     b.sign_in(&s, "supervisor", "supervisor").await;
     b.find("#kpis").await;
+    b.find("#ranking").await;
+    b.until("this month's frequent problems", "return document.querySelector('#hot-problems')?.textContent.includes('S0102') === true", json!([])).await;
+    b.run("document.querySelector('#ranking').scrollIntoView()", json!([])).await;
     b.screenshot("supervisor").await;
+    b.run("document.querySelectorAll('main details').forEach((d) => { d.open = true; })", json!([])).await;
+    let set_value = "const e = document.querySelector(arguments[0]); e.value = arguments[1]; e.dispatchEvent(new Event('input', {bubbles: true}));";
+    let beijing = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap());
+    let tomorrow = beijing.date().tomorrow().unwrap().to_string();
+    b.choose("#listing-kind", "place").await;
+    b.type_into("#listing-target", "阜通东大街6号").await;
+    b.type_into("#listing-name", "阜通东大街6号门前").await;
+    b.type_into("#listing-reason", "暴露垃圾反复出现").await;
+    b.run(set_value, json!(["#listing-deadline", tomorrow])).await;
+    b.click("#new-listing button[type=submit]").await;
+    b.until("the listing on the list", "return document.querySelectorAll('#listings tbody tr').length === 1", json!([])).await;
+    b.run("document.querySelectorAll('main details').forEach((d) => { d.open = true; })", json!([])).await;
+    b.type_into("form[data-check] input[id^='check-note']", "仍有堆物").await;
+    b.click("form[data-check] button[type=submit]").await;
+    b.until("the failed check counted", "return document.querySelector('#listings tbody tr td:nth-child(5)')?.textContent === '1'", json!([])).await;
+    let (_, public) = s.api(Method::GET, "/api/v1/supervision/listings?open=true", &admin, None).await;
+    assert_eq!(public["items"][0]["checks"][0]["passed"], false, "{public}");
+    b.run("document.querySelectorAll('main details').forEach((d) => { d.open = true; })", json!([])).await;
+    let month = beijing.strftime("%Y-%m").to_string();
+    b.type_into("#campaign-theme", "暴露垃圾专项整治").await;
+    b.type_into("#campaign-entries", "S01").await;
+    b.run(set_value, json!(["#campaign-first", month])).await;
+    b.run(set_value, json!(["#campaign-last", month])).await;
+    b.click("#new-campaign button[type=submit]").await;
+    b.until("the campaign with its effect", "return document.querySelector('#campaigns tbody tr')?.textContent.includes('暴露垃圾专项整治') === true", json!([])).await;
+    b.run("document.querySelectorAll('main details').forEach((d) => { d.open = true; })", json!([])).await;
+    b.choose("#watch-district", "110105000000").await;
+    b.choose("#watch-street", WANGJING).await;
+    b.type_into("#watch-place", "望京SOHO北侧").await;
+    b.choose("#watch-category", "S0102").await;
+    b.click("#new-watch button[type=submit]").await;
+    b.until("the watch on the list", "return document.querySelectorAll('#watches tbody tr').length === 1", json!([])).await;
+    let (_, watches) = s.api(Method::GET, "/api/v1/supervision/watches?active=true", &admin, None).await;
+    assert_eq!((watches["items"][0]["place"].as_str(), watches["items"][0]["region"].as_str()), (Some("望京SOHO北侧"), Some(WANGJING)), "{watches}");
+    // A refusal is shown, not swallowed: a listing whose deadline has passed.
+    b.run("document.querySelectorAll('main details').forEach((d) => { d.open = true; })", json!([])).await;
+    b.type_into("#listing-target", "东华门大街").await;
+    b.type_into("#listing-name", "东华门大街").await;
+    b.type_into("#listing-reason", "占道经营").await;
+    b.run(set_value, json!(["#listing-deadline", "2020-01-01"])).await;
+    b.click("#new-listing button[type=submit]").await;
+    b.until("the refusal", "return document.querySelector('#new-listing-result [role=alert]') !== null", json!([])).await;
+    assert!(b.text("#listings").await.contains(&format!("{tomorrow} 17:00")), "deadlines read in Beijing time");
+    b.screenshot("supervision-lists").await;
     b.goto(&s.url("/operator")).await;
     b.ready("forbidden").await;
     b.sign_out().await;

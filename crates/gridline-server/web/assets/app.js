@@ -48,7 +48,14 @@
       // supervisor
       overdue_list: '超期案件', rankings: '排名', rankings_unavailable: '排名不可用（等待考核排名模块）', level: '级别',
       'sl.general': '一般督办', 'sl.key': '重点督办', 'sl.urgent': '紧急督办', campaigns: '专项整治', hotspots: '热点地图',
-      period: '月份', movement: '变化', score: '得分', rank: '名次',
+      period: '月份', movement: '变化', score: '得分', rank: '名次', interview: '约谈名单（排名末位）',
+      hot_problems: '高频问题', spikes: '异常上升', cases_n: '件数', vs_previous: '环比', vs_last_year: '同比', usual: '常态月均',
+      hot_places: '高频点位', place: '点位', 'pk.address': '同一地址', 'pk.cluster': '百米范围内', latest_case: '最近案件',
+      listings: '挂牌督办', list_new: '挂牌', target: '对象（地址或单位代码）', listing_name: '公示名称', 'lk.place': '点位', 'lk.unit': '单位',
+      check: '验收', passed: '通过', delisted: '已摘牌', checks: '验收记录',
+      theme: '主题', entries: '问题类别代码（逗号分隔）', first_month: '起始月', last_month: '结束月', declare: '启动专项整治',
+      effect_previous: '较上期', effect_last_year: '较去年同期', campaign_regions: '区域代码（逗号分隔，空为全市）',
+      watches: '未诉先办巡查', every_days: '间隔天数', next_due: '下次巡查', stop: '停止', watch_add: '加入巡查', last_inspection: '上次巡查案件',
       // admin
       units: '单位', kind: '类型', regions: '覆盖区域', catalogue: '问题目录', time_limit: '时限', unit_kind: '承办类型',
       users: '用户', users_cli: '用户由命令行管理：gridline user add 用户名 --role 角色 --password-stdin',
@@ -105,7 +112,14 @@
       amount: 'Amount', amount_unit: 'Unit', 'lu.working_days': 'working days', 'lu.working_hours': 'working hours', 'lu.hours': 'hours',
       overdue_list: 'Overdue cases', rankings: 'Rankings', rankings_unavailable: 'Rankings are not available yet', level: 'Level',
       'sl.general': 'General', 'sl.key': 'Key', 'sl.urgent': 'Urgent', campaigns: 'Campaigns', hotspots: 'Hotspot map',
-      period: 'Month', movement: 'Movement', score: 'Score', rank: 'Rank',
+      period: 'Month', movement: 'Movement', score: 'Score', rank: 'Rank', interview: 'Interview list (bottom of the ranking)',
+      hot_problems: 'Frequent problems', spikes: 'Spikes', cases_n: 'Cases', vs_previous: 'vs previous', vs_last_year: 'vs last year', usual: 'Usual per month',
+      hot_places: 'Recurring places', place: 'Place', 'pk.address': 'Same address', 'pk.cluster': 'Within 100 m', latest_case: 'Latest case',
+      listings: 'Listed supervision', list_new: 'List', target: 'Target (address or unit code)', listing_name: 'Public name', 'lk.place': 'Place', 'lk.unit': 'Unit',
+      check: 'Check', passed: 'Passed', delisted: 'De-listed', checks: 'Checks',
+      theme: 'Theme', entries: 'Catalogue codes (comma-separated)', first_month: 'First month', last_month: 'Last month', declare: 'Declare campaign',
+      effect_previous: 'vs period before', effect_last_year: 'vs a year before', campaign_regions: 'Region codes (comma-separated; none = the city)',
+      watches: 'Watch list (handle before they call)', every_days: 'Every (days)', next_due: 'Next inspection', stop: 'Stop', watch_add: 'Put on watch', last_inspection: 'Last inspection case',
       units: 'Units', kind: 'Kind', regions: 'Regions', catalogue: 'Catalogue', time_limit: 'Time limit', unit_kind: 'Unit kind',
       users: 'Users', users_cli: 'Users are managed from the command line: gridline user add NAME --role ROLE --password-stdin',
       routing_rules: 'Routing rules', api_keys: 'API keys', note: 'Note',
@@ -182,7 +196,8 @@
   const failText = (err) => (err instanceof ApiFailure ? `${t('error')} ${err.status}: ${err.message}` : `${t('error')}: ${err.message}`);
   const unavailable = (text) => h('p', { class: 'notice unavailable', 'data-unavailable': '' }, text || t('not_available'));
   const section = (title, ...body) => h('section', { class: 'panel', 'aria-label': title }, h('h2', {}, title), ...body);
-  const time = (iso) => (iso ? iso.replace('T', ' ').slice(0, 16) : '—');
+  // The API's instants are UTC; people here read Beijing time (sv-SE formats as YYYY-MM-DD HH:MM).
+  const time = (iso) => (iso ? new Date(iso).toLocaleString('sv-SE', { timeZone: 'Asia/Shanghai' }).slice(0, 16) : '—');
   const pct = (rate) => (rate === null || rate === undefined ? '—' : `${(rate * 100).toFixed(1)}%`);
   let fieldSeq = 0;
   /** A labelled control: every input gets a visible label tied to it. */
@@ -621,16 +636,105 @@
         h('button', { type: 'submit' }, t('action.supervise')));
       }]]);
     const month = new Date().toISOString().slice(0, 7);
-    const ranking = await optional('GET', `/rankings?period=${month}&level=street`);
-    const rows = ranking?.items ?? ranking?.rows ?? null;
-    const rankings = rows
-      ? h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, [t('rank'), t('region'), t('score'), t('rate_response'), t('rate_resolution'), t('rate_satisfaction'), t('movement')].map((x) => h('th', { scope: 'col' }, x)))),
-        h('tbody', {}, rows.map((r) => h('tr', {}, h('td', {}, r.rank), h('td', {}, r.name), h('td', {}, r.score), h('td', {}, pct(r.response_rate)), h('td', {}, pct(r.resolution_rate)), h('td', {}, pct(r.satisfaction_rate)), h('td', {}, r.movement > 0 ? `▲${r.movement}` : r.movement < 0 ? `▼${-r.movement}` : '—'))))))
-      : unavailable(t('rankings_unavailable'));
+    const [ranking, hot, places, listings, campaigns, watches] = await Promise.all([
+      optional('GET', `/rankings?period=${month}&level=street`), optional('GET', `/hotspots?period=${month}&limit=10`),
+      optional('GET', `/hotspots/places?period=${month}&limit=10`), optional('GET', '/supervision/listings?open=true'),
+      optional('GET', '/campaigns'), optional('GET', '/supervision/watches?active=true')]);
+    const rankings = ranking
+      ? [grid([t('rank'), t('region'), t('score'), t('rate_response'), t('rate_resolution'), t('rate_satisfaction'), t('movement')],
+        ranking.items.map((r) => [r.rank ?? '—', r.name, num(r.score), pct100(r.response_rate), pct100(r.resolution_rate), pct100(r.satisfaction_rate),
+          r.movement > 0 ? `▲${r.movement}` : r.movement < 0 ? `▼${-r.movement}` : '—']), 'ranking'),
+      h('p', { 'data-interview': '' }, `${t('interview')}: `, ranking.interview.map((r) => `${r.name} (${num(r.score)})`).join('、') || '—')]
+      : [unavailable(t('rankings_unavailable'))];
+    const problems = hot
+      ? [grid([t('category'), t('cases_n'), t('vs_previous'), t('vs_last_year')],
+        hot.items.map((p) => [`${p.category} ${p.name ?? ''}`, p.count, change(p.change_vs_previous), change(p.change_vs_last_year)]), 'hot-problems'),
+      hot.spikes.length ? h('p', {}, `${t('spikes')}: `, hot.spikes.map((x) => `${x.name ?? x.category} ${x.count} (${t('usual')} ${num(x.usual)})`).join('、')) : null]
+      : [unavailable()];
+    const placeTable = places
+      ? grid([t('place'), t('kind'), t('cases_n'), t('category'), t('latest_case')], places.items.map((p) => {
+        const latest = p.history[p.history.length - 1];
+        return [p.place, t(`pk.${p.kind}`), p.count, p.categories.join('、'), latest ? h('a', { href: `/cases/${latest.id}` }, `#${latest.id} ${time(latest.received_at)}`) : '—'];
+      }), 'hot-places')
+      : unavailable();
     return [h('h1', {}, t('page.supervisor')), kpis(overview), section(`${t('overdue_list')} (${overdue.total})`, box, table),
-      section(`${t('rankings')} · ${month}`, rankings),
-      section(t('hotspots'), h('a', { href: '/dashboard' }, t('page.dashboard'))), section(t('campaigns'), unavailable())];
+      section(`${t('rankings')} · ${month}`, ...rankings),
+      section(`${t('hot_problems')} · ${month}`, ...problems, h('a', { href: '/dashboard' }, t('page.dashboard'))),
+      section(`${t('hot_places')} · ${month}`, placeTable),
+      section(t('listings'), ...(listings ? listingsPanel(listings.items) : [unavailable()])),
+      section(t('campaigns'), ...(campaigns ? campaignsPanel(campaigns.items) : [unavailable()])),
+      section(t('watches'), ...(watches ? await watchesPanel(watches.items) : [unavailable()]))];
   };
+
+  const num = (x) => (x === null || x === undefined ? '—' : Number(x).toFixed(1));
+  /** A rate the analytics API gives in percent (0–100). */
+  const pct100 = (x) => (x === null || x === undefined ? '—' : `${Number(x).toFixed(1)}%`);
+  const change = (x) => (x === null || x === undefined ? '—' : `${x > 0 ? '+' : ''}${Number(x).toFixed(1)}%`);
+  /** A plain table of rows of cells (text or nodes), or a word that there is none. */
+  const grid = (headings, rows, id) => h('div', { class: 'table-wrap', id }, rows.length ? h('table', {},
+    h('thead', {}, h('tr', {}, headings.map((x) => h('th', { scope: 'col' }, x)))),
+    h('tbody', {}, rows.map((r) => h('tr', {}, r.map((x) => h('td', {}, x)))))) : h('p', { class: 'muted' }, t('none')));
+  /** A form whose submit sends `body()` and redraws the page, or says what was refused. */
+  const apiForm = (id, label, controls, send) => {
+    const box = h('div', { id: `${id}-result` });
+    return h('form', { id, class: 'stack', onsubmit: async (e) => {
+      e.preventDefault();
+      try { await send(); await render(); } catch (err) { status(box, failText(err), 'error'); }
+    } }, ...controls, h('button', { type: 'submit', class: 'primary' }, label), box);
+  };
+  /** A date input's day as a deadline at 17:00 Beijing time, the end of that working day. */
+  const endOfDay = (day) => `${day}T17:00:00+08:00`;
+
+  function listingsPanel(items) {
+    const rows = items.map((l) => {
+      const passed = h('input', { type: 'checkbox', id: `check-passed-${l.id}` });
+      const note = h('input', { id: `check-note-${l.id}`, maxlength: 2000, placeholder: t('note') });
+      const box = h('span', {});
+      const check = h('form', { class: 'inline', 'data-check': l.id, onsubmit: async (e) => {
+        e.preventDefault();
+        try { await api('POST', `/supervision/listings/${l.id}/checks`, { passed: passed.checked, note: note.value.trim() || null }); await render(); } catch (err) { status(box, failText(err), 'error'); }
+      } }, h('label', { for: passed.id }, passed, t('passed')), h('label', { class: 'sr-only', for: note.id }, t('note')), note, h('button', { type: 'submit' }, t('check')), box);
+      return [l.name, t(`lk.${l.kind}`), l.reason, h('span', {}, time(l.deadline), ' ', l.overdue ? h('span', { class: 'badge bad' }, t('overdue')) : ''), `${l.checks.length}`, check];
+    });
+    const kind = h('select', { id: 'listing-kind' }, options([['place', t('lk.place')], ['unit', t('lk.unit')]]));
+    const target = h('input', { id: 'listing-target', required: true, maxlength: 2000 });
+    const name = h('input', { id: 'listing-name', required: true, maxlength: 2000 });
+    const reason = h('input', { id: 'listing-reason', required: true, maxlength: 2000 });
+    const deadline = h('input', { id: 'listing-deadline', type: 'date', required: true });
+    return [grid([t('listing_name'), t('kind'), t('reason'), t('deadline'), t('checks'), t('check')], rows, 'listings'),
+      h('details', {}, h('summary', {}, t('list_new')), apiForm('new-listing', t('list_new'),
+        [field(t('kind'), kind), field(t('target'), target), field(t('listing_name'), name), field(t('reason'), reason), field(t('deadline'), deadline)],
+        () => api('POST', '/supervision/listings', { kind: kind.value, target: target.value.trim(), name: name.value.trim(), reason: reason.value.trim(), deadline: endOfDay(deadline.value) })))];
+  }
+
+  function campaignsPanel(items) {
+    const rows = items.map((c) => [c.theme, `${c.period.first}–${c.period.last}`, c.entries.join('、'),
+      c.effect.count, change(c.effect.previous?.change_percent), change(c.effect.last_year?.change_percent)]);
+    const theme = h('input', { id: 'campaign-theme', required: true, maxlength: 200 });
+    const entries = h('input', { id: 'campaign-entries', required: true, placeholder: 'S01, S0102' });
+    const regions = h('input', { id: 'campaign-regions', placeholder: '110105000000' });
+    const first = h('input', { id: 'campaign-first', type: 'month', required: true });
+    const last = h('input', { id: 'campaign-last', type: 'month', required: true });
+    const codes = (text) => text.split(/[,，、\s]+/).map((x) => x.trim()).filter(Boolean);
+    return [grid([t('theme'), t('period'), t('category'), t('cases_n'), t('effect_previous'), t('effect_last_year')], rows, 'campaigns'),
+      h('details', {}, h('summary', {}, t('declare')), apiForm('new-campaign', t('declare'),
+        [field(t('theme'), theme), field(t('entries'), entries), field(t('campaign_regions'), regions), field(t('first_month'), first), field(t('last_month'), last)],
+        () => api('POST', '/campaigns', { theme: theme.value.trim(), entries: codes(entries.value), regions: codes(regions.value), first_month: first.value, last_month: last.value })))];
+  }
+
+  async function watchesPanel(items) {
+    const rows = items.map((w) => [w.place, w.region_name ?? w.region, `${w.category} ${w.category_name ?? ''}`, w.every_days, h('span', {}, time(w.next_due), ' ', w.due ? h('span', { class: 'badge warn' }, t('due_soon')) : ''),
+      w.last_case ? h('a', { href: `/cases/${w.last_case}` }, `#${w.last_case}`) : '—',
+      h('button', { type: 'button', 'data-stop-watch': w.id, onclick: async () => { await api('POST', `/supervision/watches/${w.id}/stop`); await render(); } }, t('stop'))]);
+    const regions = await regionPicker('watch');
+    const place = h('input', { id: 'watch-place', required: true, maxlength: 300 });
+    const category = await categorySelect({ id: 'watch-category', required: true });
+    const every = h('input', { id: 'watch-every', type: 'number', min: 1, max: 90, value: 7, required: true });
+    return [grid([t('place'), t('region'), t('category'), t('every_days'), t('next_due'), t('last_inspection'), t('actions')], rows, 'watches'),
+      h('details', {}, h('summary', {}, t('watch_add')), apiForm('new-watch', t('watch_add'),
+        [...regions.nodes, field(t('place'), place), field(t('category'), category), field(t('every_days'), every)],
+        () => api('POST', '/supervision/watches', { region: regions.street.value || regions.district.value, place: place.value.trim(), category: category.value, every_days: Number(every.value) })))];
+  }
 
   // ---------------------------------------------------------------- administrator
   VIEWS.admin = async () => {
