@@ -80,16 +80,27 @@ impl AppState {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct RankingQuery {
+    /// A month YYYY-MM or months YYYY-MM..YYYY-MM.
+    // Optional here so that leaving it out is a 422 naming it rather than the extractor's 400;
+    // the document still says it is required.
+    #[param(required = true)]
     period: Option<String>,
+    /// street (the default), district or unit: who is ranked.
     level: Option<String>,
+    /// A region code: only the contenders inside it.
     region: Option<String>,
+    /// How many at the bottom go on the interview list (1 to 50, default 3).
     bottom: Option<String>,
 }
 
 /// `GET /api/v1/rankings?period=YYYY-MM&level=street|district|unit&region=CODE&bottom=N`
+#[utoipa::path(get, path = "/rankings", tag = "analytics", security(("bearer" = [])), params(RankingQuery),
+    responses((status = 200, description = "`{period, previous_period, level, weights, items, interview, notice}`: the ranking with the change against the period before", body = serde_json::Value),
+        (status = 422, description = "a missing or invalid period, an unknown level or region, or `bottom` out of range")))]
 pub async fn rankings(
     State(state): State<Arc<AppState>>,
     _who: SignedIn,
@@ -118,16 +129,24 @@ pub async fn rankings(
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct RatesQuery {
+    /// A month YYYY-MM or months YYYY-MM..YYYY-MM.
+    #[param(required = true)]
     period: Option<String>,
+    /// A region code: the cases inside it.
     region: Option<String>,
+    /// A unit code: the cases of that unit.
     unit: Option<String>,
 }
 
 /// `GET /api/v1/rates?period=…&region=CODE&unit=CODE`: the three rates and the digital
 /// city-management rates with the counts behind them.
+#[utoipa::path(get, path = "/rates", tag = "analytics", security(("bearer" = [])), params(RatesQuery),
+    responses((status = 200, description = "`{period, region, unit, rates, counts, weights}`", body = serde_json::Value),
+        (status = 422, description = "a missing or invalid period, or an unknown region or unit")))]
 pub async fn rates(
     State(state): State<Arc<AppState>>,
     _who: SignedIn,
@@ -149,18 +168,27 @@ pub async fn rates(
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct HotspotQuery {
+    /// A month YYYY-MM or months YYYY-MM..YYYY-MM.
+    #[param(required = true)]
     period: Option<String>,
+    /// A region code: the cases inside it.
     region: Option<String>,
+    /// Only cases of this channel (hotline, grid, inspection, alley_patrol, public, import).
     channel: Option<String>,
+    /// How many problems (1 to 50, default 20).
     limit: Option<String>,
 }
 
 /// `GET /api/v1/hotspots?period=…&region=CODE&channel=hotline&limit=N`: the most frequent
 /// problems with their change against the period before and last year, and the spikes of the
 /// period's last month.
+#[utoipa::path(get, path = "/hotspots", tag = "analytics", security(("bearer" = [])), params(HotspotQuery),
+    responses((status = 200, description = "`{period, region, items, spikes}`: the most frequent problems, most first", body = serde_json::Value),
+        (status = 422, description = "a missing or invalid period, an unknown region or channel, or `limit` out of range")))]
 pub async fn hotspots(
     State(state): State<Arc<AppState>>,
     _who: SignedIn,
@@ -199,14 +227,22 @@ pub async fn hotspots(
     Ok(Json(json!({ "period": period, "region": query.region, "items": items, "spikes": spiking })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct PlacesQuery {
+    /// A month YYYY-MM or months YYYY-MM..YYYY-MM: the cases received in it.
+    #[param(required = true)]
     period: Option<String>,
+    /// A region code: the cases inside it.
     region: Option<String>,
+    /// A catalogue entry: only cases filed under it.
     category: Option<String>,
+    /// Only cases of this channel (hotline, grid, inspection, alley_patrol, public, import).
     channel: Option<String>,
+    /// The fewest cases that make a place recurrent (2 to 50, default 3).
     min: Option<String>,
+    /// How many places (1 to 50, default 20).
     limit: Option<String>,
 }
 
@@ -221,6 +257,9 @@ const PLACE_HISTORY: usize = 50;
 /// places that keep coming back (高频点位) — the same address, or case points in one 100 m
 /// square — with at least `min` cases received in the period, most cases first, each with its
 /// latest cases.
+#[utoipa::path(get, path = "/hotspots/places", tag = "analytics", security(("bearer" = [])), params(PlacesQuery),
+    responses((status = 200, description = "`{period, region, min, cases, items: [{kind, place, count, categories, first_received_at, last_received_at, history}]}`", body = serde_json::Value),
+        (status = 422, description = "a missing or invalid period, an unknown region, entry or channel, `min` or `limit` out of range, or more than 200,000 cases in scope")))]
 pub async fn recurring(
     State(state): State<Arc<AppState>>,
     who: SignedIn,
@@ -308,6 +347,10 @@ impl AppState {
 }
 
 /// `POST /api/v1/campaigns` `{theme, entries, regions, first_month, last_month}`
+#[utoipa::path(post, path = "/campaigns", tag = "analytics", security(("bearer" = [])),
+    request_body(content = serde_json::Value, description = "`{theme, entries: [catalogue code], regions: [region code], first_month: YYYY-MM, last_month: YYYY-MM}`"),
+    responses((status = 201, description = "the campaign with its effect", body = serde_json::Value), (status = 403, description = "supervisors and administrators only"),
+        (status = 422, description = "an invalid field or an unknown entry or region, named in `error.field`")))]
 pub async fn create_campaign(
     State(state): State<Arc<AppState>>,
     who: SignedIn,
@@ -332,6 +375,8 @@ pub async fn create_campaign(
 }
 
 /// `GET /api/v1/campaigns`: every campaign with its effect.
+#[utoipa::path(get, path = "/campaigns", tag = "analytics", security(("bearer" = [])),
+    responses((status = 200, description = "`{items}`: every campaign with its effect", body = serde_json::Value)))]
 pub async fn campaigns(State(state): State<Arc<AppState>>, _who: SignedIn) -> Result<Json<Value>, ApiError> {
     let mut items = Vec::new();
     for campaign in state.store.campaigns().await? {
@@ -341,6 +386,8 @@ pub async fn campaigns(State(state): State<Arc<AppState>>, _who: SignedIn) -> Re
 }
 
 /// `GET /api/v1/campaigns/{id}`
+#[utoipa::path(get, path = "/campaigns/{id}", tag = "analytics", security(("bearer" = [])), params(("id" = i64, Path, description = "campaign id")),
+    responses((status = 200, description = "the campaign with its effect", body = serde_json::Value), (status = 404, description = "no such campaign")))]
 pub async fn campaign(
     State(state): State<Arc<AppState>>,
     _who: SignedIn,
@@ -349,16 +396,4 @@ pub async fn campaign(
     let id = crate::cases::path_id("campaign", path)?;
     let campaign = state.store.campaign(id).await?.ok_or_else(|| ApiError::NotFound(format!("campaign {id} not found")))?;
     Ok(Json(state.campaign_json(&campaign).await?))
-}
-
-/// The routes of this module, merged into `/api/v1`.
-pub fn routes() -> axum::Router<Arc<AppState>> {
-    use axum::routing::get;
-    axum::Router::new()
-        .route("/rankings", get(rankings))
-        .route("/rates", get(rates))
-        .route("/hotspots", get(hotspots))
-        .route("/hotspots/places", get(recurring))
-        .route("/campaigns", get(campaigns).post(create_campaign))
-        .route("/campaigns/{id}", get(campaign))
 }

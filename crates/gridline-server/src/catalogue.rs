@@ -38,10 +38,11 @@ pub fn entry_json(catalogue: &Catalogue, code: &str) -> Option<Value> {
     Some(value)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// Code prefix, name, English name or keyword.
+    /// Code prefix, name, English name or keyword (at most 100 characters).
     q: Option<String>,
     /// Only fileable (leaf) entries.
     leaf: Option<bool>,
@@ -50,6 +51,9 @@ pub struct ListQuery {
 }
 
 /// `GET /api/v1/catalogue?q=&leaf=&within=`: the entries, best matches first when searching.
+#[utoipa::path(get, path = "/catalogue", tag = "catalogue", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, description = "`{revision, total, items}`: each entry with what it inherits", body = serde_json::Value),
+        (status = 422, description = "a search longer than 100 characters, or an unknown `within`")))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     _who: SignedIn,
@@ -78,13 +82,19 @@ pub async fn list(
     Ok(Json(json!({ "revision": state.reference_revision(), "total": items.len(), "items": items })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct VersionQuery {
+    /// The version a case was filed under; the entry in force when absent.
     version: Option<u32>,
 }
 
 /// `GET /api/v1/catalogue/{code}?version=N`: the entry in force, or the version a case was filed under.
+#[utoipa::path(get, path = "/catalogue/{code}", tag = "catalogue", security(("bearer" = [])),
+    params(("code" = String, Path, description = "catalogue code"), VersionQuery),
+    responses((status = 200, description = "the entry (`in_force`; with `children` when in force)", body = serde_json::Value),
+        (status = 404, description = "no such entry, or not in that version")))]
 pub async fn show(
     State(state): State<Arc<AppState>>,
     _who: SignedIn,
@@ -119,6 +129,10 @@ pub async fn show(
 
 /// `GET /api/v1/catalogue/files/{catalogue.toml|routing.toml|crosswalk.csv}`: the file in force,
 /// as an administrator edits and imports it.
+#[utoipa::path(get, path = "/catalogue/files/{file}", tag = "catalogue", security(("bearer" = [])),
+    params(("file" = String, Path, description = "catalogue.toml, routing.toml or crosswalk.csv")),
+    responses((status = 200, description = "the file in force, as an attachment", content((String = "application/toml"), (String = "text/csv"))),
+        (status = 404, description = "no such file")))]
 pub async fn export(
     State(state): State<Arc<AppState>>,
     _who: SignedIn,
@@ -150,9 +164,11 @@ pub struct ImportBody {
     note: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ImportQuery {
+    /// true: check the files and report the changes without applying them.
     dry_run: Option<bool>,
 }
 
@@ -211,6 +227,11 @@ impl AppState {
 
 /// `POST /api/v1/catalogue/import?dry_run=true`: replaces the catalogue, rules and crosswalk
 /// (administrators only). Invalid files answer 422 with every problem and change nothing.
+#[utoipa::path(post, path = "/catalogue/import", tag = "catalogue", security(("bearer" = [])), params(ImportQuery),
+    request_body(content = serde_json::Value, description = "`{catalogue?, routing?, crosswalk?, note?}`: the texts of the files to replace (up to 8 MiB together); those left out stay"),
+    responses((status = 200, description = "`{dry_run, revision, entries, leaves, changes}`", body = serde_json::Value), (status = 403, description = "administrators only"),
+        (status = 413, description = "the files are larger than 8 MiB"),
+        (status = 422, description = "no file given, or `invalid_files` with every problem in `error.problems`; nothing changed")))]
 pub async fn import(
     State(state): State<Arc<AppState>>,
     who: SignedIn,
@@ -242,14 +263,20 @@ pub async fn import(
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct CrosswalkQuery {
+    /// Only the rows of this source scheme.
     scheme: Option<String>,
+    /// true: only codes that map to no entry; false: only those that do.
     unmapped: Option<bool>,
 }
 
 /// `GET /api/v1/crosswalk?scheme=&unmapped=true`: source codes and the entries they map to.
+#[utoipa::path(get, path = "/crosswalk", tag = "catalogue", security(("bearer" = [])), params(CrosswalkQuery),
+    responses((status = 200, description = "`{schemes, total, items}`: the rows and, per scheme, the count of unmapped codes", body = serde_json::Value),
+        (status = 422, description = "an unknown scheme")))]
 pub async fn crosswalk(
     State(state): State<Arc<AppState>>,
     _who: SignedIn,
@@ -281,11 +308,15 @@ pub async fn crosswalk(
 }
 
 /// `GET /api/v1/unit-types`
+#[utoipa::path(get, path = "/unit-types", tag = "catalogue", security(("bearer" = [])),
+    responses((status = 200, description = "`{items}`: the unit types the routing rules name", body = serde_json::Value)))]
 pub async fn unit_types(State(state): State<Arc<AppState>>, _who: SignedIn) -> Json<Value> {
     Json(json!({ "items": state.reference().routing.unit_types() }))
 }
 
 /// `GET /api/v1/routing-rules`
+#[utoipa::path(get, path = "/routing-rules", tag = "catalogue", security(("bearer" = [])),
+    responses((status = 200, description = "`{items}`: the routing rules in force", body = serde_json::Value)))]
 pub async fn rules(State(state): State<Arc<AppState>>, _who: SignedIn) -> Json<Value> {
     Json(json!({ "items": state.reference().routing.rules() }))
 }
@@ -306,6 +337,9 @@ impl AppState {
 }
 
 /// `GET /api/v1/cases/{id}/route`: which unit the rules choose for the case, and why.
+#[utoipa::path(get, path = "/cases/{id}/route", tag = "catalogue", security(("bearer" = [])), params(("id" = i64, Path, description = "case id")),
+    responses((status = 200, description = "the unit chosen, the rule and the reason", body = serde_json::Value),
+        (status = 404, description = "no such case, or not visible to you"), (status = 409, description = "the case has no category yet")))]
 pub async fn case_route(
     State(state): State<Arc<AppState>>,
     who: SignedIn,
@@ -330,6 +364,10 @@ pub struct RouteBody {
 
 /// `POST /api/v1/route`: where a case of this category and region would go (for the intake form
 /// and for checking rules before importing them).
+#[utoipa::path(post, path = "/route", tag = "catalogue", security(("bearer" = [])),
+    request_body(content = serde_json::Value, description = "`{category, region?, at?}`: `at` (RFC 3339) is when the case happens, now when absent"),
+    responses((status = 200, description = "the unit chosen, the rule and the reason", body = serde_json::Value),
+        (status = 422, description = "an unknown category or region")))]
 pub async fn route(
     State(state): State<Arc<AppState>>,
     _who: SignedIn,

@@ -2,14 +2,10 @@
 //! address, and the district and street boundaries for the web map. Also the one call the case
 //! intake makes to place a new case.
 
-use std::sync::Arc;
-
-use axum::Router;
 use axum::extract::Query;
 use axum::extract::rejection::QueryRejection;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
 use axum::Json;
 use gridline_core::actor::Role;
 use gridline_core::case::Intake;
@@ -19,20 +15,11 @@ use serde_json::{Value, json};
 
 use crate::auth::SignedIn;
 use crate::error::ApiError;
-use crate::{ApiJson, AppState};
+use crate::ApiJson;
 
 /// A case's street is taken from its address only with at least this confidence: a road named
 /// after a street (~0.55) is not enough to route on, the street or community named is.
 pub const INTAKE_GEOCODE_THRESHOLD: f64 = 0.6;
-
-pub fn routes() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/geo/locate", get(locate))
-        .route("/geo/geocode", get(geocode))
-        .route("/geo/addresses", post(learn))
-        .route("/geo/districts.geojson", get(districts))
-        .route("/geo/streets.geojson", get(streets))
-}
 
 /// Builds the geography before the first request needs it (about half a second).
 pub fn prepare() {
@@ -83,33 +70,51 @@ fn crs(text: Option<&str>) -> Result<Crs, ApiError> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct LocateQuery {
+    /// Latitude, -90 to 90.
+    // Optional here so that leaving it out is a 422 naming it rather than the extractor's 400;
+    // the document still says it is required.
+    #[param(required = true)]
     lat: Option<String>,
+    /// Longitude, -180 to 180.
+    #[param(required = true)]
     lon: Option<String>,
+    /// The coordinate system of the point: wgs84 (the default), gcj02 or bd09.
     crs: Option<String>,
 }
 
 /// `GET /api/v1/geo/locate?lat=&lon=&crs=wgs84|gcj02|bd09`: the district and street of a point;
 /// outside Beijing is `inside: false` with null levels.
-async fn locate(_who: SignedIn, query: Result<Query<LocateQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(get, path = "/geo/locate", tag = "geo", security(("bearer" = [])), params(LocateQuery),
+    responses((status = 200, description = "`{inside, wgs84, district, street, …}`", body = serde_json::Value),
+        (status = 422, description = "a missing or invalid coordinate, or an unknown coordinate system")))]
+pub async fn locate(_who: SignedIn, query: Result<Query<LocateQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
     let Query(q) = query?;
     let point = LatLon { lat: number("lat", q.lat.as_deref(), -90.0..=90.0)?, lon: number("lon", q.lon.as_deref(), -180.0..=180.0)? };
     let located = Geography::beijing().locate(point, crs(q.crs.as_deref())?);
     Ok(Json(serde_json::to_value(located).map_err(|e| ApiError::Internal(e.to_string()))?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct GeocodeQuery {
+    /// The address text.
+    #[param(required = true)]
     address: Option<String>,
+    /// The confidence (0 to 1) a level needs to be named.
     threshold: Option<String>,
 }
 
 /// `GET /api/v1/geo/geocode?address=&threshold=`: district, street and community named by an
 /// address, each null when unknown, with `confidence` and `candidates`.
-async fn geocode(_who: SignedIn, query: Result<Query<GeocodeQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(get, path = "/geo/geocode", tag = "geo", security(("bearer" = [])), params(GeocodeQuery),
+    responses((status = 200, description = "`{district, street, community, confidence, candidates}`, each level null when unknown", body = serde_json::Value),
+        (status = 422, description = "a missing or unreadable address, or a threshold outside 0 to 1")))]
+pub async fn geocode(_who: SignedIn, query: Result<Query<GeocodeQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
     let Query(q) = query?;
     let threshold = match q.threshold.as_deref() {
         None => DEFAULT_THRESHOLD,
@@ -132,7 +137,12 @@ pub struct KnownAddress {
 
 /// `POST /api/v1/geo/addresses` `{"address", "lat", "lon", "crs"?}`: teaches the gazetteer where an
 /// address is (dispatchers, supervisors and administrators; cases teach it too).
-async fn learn(who: SignedIn, ApiJson(known): ApiJson<KnownAddress>) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(post, path = "/geo/addresses", tag = "geo", security(("bearer" = [])),
+    request_body(content = serde_json::Value, description = "`{address, lat, lon, crs?: wgs84|gcj02|bd09}`"),
+    responses((status = 200, description = "`{learned, street, district}`", body = serde_json::Value),
+        (status = 403, description = "dispatchers, supervisors and administrators only"),
+        (status = 422, description = "a point outside Beijing, a coordinate out of range, an unknown coordinate system, or an address not 1–300 characters")))]
+pub async fn learn(who: SignedIn, ApiJson(known): ApiJson<KnownAddress>) -> Result<Json<Value>, ApiError> {
     if !matches!(who.actor.role, Role::Admin | Role::Supervisor | Role::Dispatcher) {
         return Err(ApiError::Forbidden(format!("role {} may not teach the gazetteer", who.actor.role.as_str())));
     }
@@ -156,12 +166,16 @@ fn geojson(body: &'static str) -> impl IntoResponse {
 }
 
 /// `GET /api/v1/geo/districts.geojson`: the 16 districts, simplified to ~50 m, properties `code`, `name`.
-async fn districts(_who: SignedIn) -> impl IntoResponse {
+#[utoipa::path(get, path = "/geo/districts.geojson", tag = "geo", security(("bearer" = [])),
+    responses((status = 200, description = "a GeoJSON FeatureCollection of the districts (properties `code`, `name`)", content_type = "application/geo+json", body = serde_json::Value)))]
+pub async fn districts(_who: SignedIn) -> impl IntoResponse {
     geojson(gridline_geo::DISTRICTS_WEB_GEOJSON)
 }
 
 /// `GET /api/v1/geo/streets.geojson`: the 343 streets/townships with boundaries, simplified to
 /// ~50 m, properties `code`, `name`, `district`.
-async fn streets(_who: SignedIn) -> impl IntoResponse {
+#[utoipa::path(get, path = "/geo/streets.geojson", tag = "geo", security(("bearer" = [])),
+    responses((status = 200, description = "a GeoJSON FeatureCollection of the streets and townships (properties `code`, `name`, `district`)", content_type = "application/geo+json", body = serde_json::Value)))]
+pub async fn streets(_who: SignedIn) -> impl IntoResponse {
     geojson(gridline_geo::STREETS_WEB_GEOJSON)
 }

@@ -29,9 +29,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
-use axum::routing::{get, post};
+use axum::routing::get;
 use utoipa::OpenApi;
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 use axum::{Json, Router};
 use gridline_core::assist::{Locator, RegionNameLocator};
@@ -158,8 +158,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
-    // Each handler's `#[utoipa::path]` describes it; `routes!` serves and describes it at once.
-    // The catalogue and routing routes are served but not described yet (plain `route`).
+    // Each handler's `#[utoipa::path]` describes it; `routes!` serves and describes it at once,
+    // so every route under `/api/v1` is in the OpenAPI document. Handlers sharing a path (one per
+    // method) go in one `routes!`.
     let api = OpenApiRouter::new()
         .routes(routes!(auth::sign_in, auth::sign_out))
         .routes(routes!(auth::me))
@@ -169,32 +170,44 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(cases::act))
         .routes(routes!(reference::units))
         .routes(routes!(reference::regions))
-        .route("/cases/{id}/route", get(catalogue::case_route))
-        .route("/route", post(catalogue::route))
-        .route("/catalogue", get(catalogue::list))
-        .route("/catalogue/{code}", get(catalogue::show))
-        .route("/catalogue/files/{file}", get(catalogue::export))
-        .route(
-            "/catalogue/import",
-            post(catalogue::import).layer(DefaultBodyLimit::max(REFERENCE_BODY_LIMIT_BYTES)),
-        )
-        .route("/crosswalk", get(catalogue::crosswalk))
-        .route("/unit-types", get(catalogue::unit_types))
-        .route("/routing-rules", get(catalogue::rules));
-    let (api, description) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest("/api/v1", api).split_for_parts();
-    // Routes not described in the OpenAPI document yet: the dashboard, the geography, analytics
-    // and supervision.
-    let undescribed = Router::new()
-        .route("/dashboard", get(web::dashboard::dashboard))
-        .route("/cases/{id}/duplicates", get(text::duplicates))
-        .route("/classify", post(text::classify))
-        .merge(geo::routes())
-        .merge(analytics::routes())
-        .merge(supervision::routes());
+        .routes(routes!(web::dashboard::dashboard))
+        .routes(routes!(catalogue::list))
+        .routes(routes!(catalogue::show))
+        .routes(routes!(catalogue::export))
+        // Catalogue files are far bigger than a case: this route alone takes up to 8 MiB.
+        .routes(routes!(catalogue::import).layer(DefaultBodyLimit::max(REFERENCE_BODY_LIMIT_BYTES)))
+        .routes(routes!(catalogue::crosswalk))
+        .routes(routes!(catalogue::unit_types))
+        .routes(routes!(catalogue::rules))
+        .routes(routes!(catalogue::route))
+        .routes(routes!(catalogue::case_route))
+        .routes(routes!(geo::locate))
+        .routes(routes!(geo::geocode))
+        .routes(routes!(geo::learn))
+        .routes(routes!(geo::districts))
+        .routes(routes!(geo::streets))
+        .routes(routes!(text::classify))
+        .routes(routes!(text::duplicates))
+        .routes(routes!(analytics::rankings))
+        .routes(routes!(analytics::rates))
+        .routes(routes!(analytics::hotspots))
+        .routes(routes!(analytics::recurring))
+        .routes(routes!(analytics::campaigns, analytics::create_campaign))
+        .routes(routes!(analytics::campaign))
+        .routes(routes!(supervision::orders, supervision::create_order))
+        .routes(routes!(supervision::reply))
+        .routes(routes!(supervision::board))
+        .routes(routes!(supervision::reminders))
+        .routes(routes!(listings::list, listings::create))
+        .routes(routes!(listings::check))
+        .routes(routes!(watches::list, watches::create))
+        .routes(routes!(watches::stop))
+        .routes(routes!(links::list, links::create));
+    let (api, mut description) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest("/api/v1", api).split_for_parts();
+    openapi::refused_without_session(&mut description);
     Router::new()
         .route("/healthz", get(reference::health))
         .merge(api)
-        .nest("/api/v1", undescribed)
         .merge(openapi::docs(description))
         .nest("/open311/v2", open311::router())
         .merge(web::routes())

@@ -86,6 +86,11 @@ pub struct LinkBody {
 
 /// `POST /api/v1/cases/{id}/links` `{"case": other}`: links a creation-drive finding and a hotline
 /// case, named in either order (dispatchers, supervisors, administrators).
+#[utoipa::path(post, path = "/cases/{id}/links", tag = "supervision", security(("bearer" = [])), params(("id" = i64, Path, description = "case id")),
+    request_body(content = serde_json::Value, description = "`{\"case\": other case id}`: one a creation-drive finding, the other a hotline case"),
+    responses((status = 201, description = "`{case, items}`: the case's links, each with the other case, its orders and listings", body = serde_json::Value),
+        (status = 403, description = "dispatchers, supervisors and administrators only"), (status = 404, description = "no such case, or not visible to you"),
+        (status = 409, description = "the two cases are linked already, or one of them is rejected or merged"), (status = 422, description = "the other case is unknown, the same, or not of the other kind")))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     who: SignedIn,
@@ -114,6 +119,9 @@ pub async fn create(
 }
 
 /// `GET /api/v1/cases/{id}/links`: the cases linked to this one, each with what supervises it.
+#[utoipa::path(get, path = "/cases/{id}/links", tag = "supervision", security(("bearer" = [])), params(("id" = i64, Path, description = "case id")),
+    responses((status = 200, description = "`{case, items}`: each link with the other case, its orders and listings", body = serde_json::Value),
+        (status = 404, description = "no such case, or not visible to you")))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     who: SignedIn,

@@ -38,6 +38,10 @@ pub(crate) fn listing_json(state: &AppState, listing: &Listing, now: Timestamp) 
 }
 
 /// `POST /api/v1/supervision/listings` `{kind: place|unit, target, name, region?, reason, deadline}`
+#[utoipa::path(post, path = "/supervision/listings", tag = "supervision", security(("bearer" = [])),
+    request_body(content = serde_json::Value, description = "`{kind: place|unit, target, name, region?, reason, deadline}`"),
+    responses((status = 201, description = "the listing", body = serde_json::Value), (status = 403, description = "supervisors and administrators only"),
+        (status = 409, description = "the target is listed already"), (status = 422, description = "an invalid field or an unknown unit, named in `error.field`")))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     who: SignedIn,
@@ -55,6 +59,9 @@ pub async fn create(
 }
 
 /// `GET /api/v1/supervision/listings?open=true`: the public list, readable without signing in.
+#[utoipa::path(get, path = "/supervision/listings", tag = "supervision", params(OpenQuery),
+    responses((status = 200, description = "`{items}`: the latest 1000 listings with their checks, without who listed or checked them", body = serde_json::Value),
+        (status = 422, description = "`open` is not true or false")))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     query: Result<Query<OpenQuery>, QueryRejection>,
@@ -76,6 +83,11 @@ pub struct CheckBody {
 
 /// `POST /api/v1/supervision/listings/{id}/checks` `{passed, note?}`: a failed check says what is
 /// still wrong; a passed one at or after the deadline de-lists.
+#[utoipa::path(post, path = "/supervision/listings/{id}/checks", tag = "supervision", security(("bearer" = [])), params(("id" = i64, Path, description = "listing id")),
+    request_body(content = serde_json::Value, description = "`{passed: bool, note?}`; a failed check needs a note"),
+    responses((status = 200, description = "the listing with the check", body = serde_json::Value), (status = 403, description = "supervisors and administrators only"),
+        (status = 404, description = "no such listing"), (status = 409, description = "de-listed already, or checked by someone else meanwhile"),
+        (status = 422, description = "a failed check without a note")))]
 pub async fn check(
     State(state): State<Arc<AppState>>,
     who: SignedIn,

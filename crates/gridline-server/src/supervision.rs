@@ -101,6 +101,10 @@ pub(crate) fn order_json(order: &Order, now: Timestamp) -> Value {
 }
 
 /// `POST /api/v1/supervision/orders` `{target_kind, target, level, note, deadline}`
+#[utoipa::path(post, path = "/supervision/orders", tag = "supervision", security(("bearer" = [])),
+    request_body(content = serde_json::Value, description = "`{target_kind: case|unit|place, target, level, note, deadline}`"),
+    responses((status = 201, description = "the order", body = serde_json::Value), (status = 403, description = "supervisors and administrators only"),
+        (status = 422, description = "an invalid field or an unknown target, named in `error.field`")))]
 pub async fn create_order(
     State(state): State<Arc<AppState>>,
     who: SignedIn,
@@ -126,9 +130,11 @@ pub async fn create_order(
 }
 
 /// The query of the order and listing lists: `open=true` keeps what still stands.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct OpenQuery {
+    /// true: only what still stands (default false: everything).
     pub(crate) open: Option<String>,
 }
 
@@ -138,6 +144,8 @@ pub(crate) fn flag(field: &str, text: Option<&str>) -> Result<bool, ApiError> {
 }
 
 /// `GET /api/v1/supervision/orders?open=true`
+#[utoipa::path(get, path = "/supervision/orders", tag = "supervision", security(("bearer" = [])), params(OpenQuery),
+    responses((status = 200, description = "`{items}`: the latest 500 orders, each with its `state`", body = serde_json::Value), (status = 422, description = "`open` is not true or false")))]
 pub async fn orders(
     State(state): State<Arc<AppState>>,
     _who: SignedIn,
@@ -179,6 +187,11 @@ fn may_reply(actor: &Actor, unit: Option<&str>) -> bool {
 }
 
 /// `POST /api/v1/supervision/orders/{id}/reply` `{reply}`: the supervised answers, once.
+#[utoipa::path(post, path = "/supervision/orders/{id}/reply", tag = "supervision", security(("bearer" = [])), params(("id" = i64, Path, description = "order id")),
+    request_body(content = serde_json::Value, description = "`{\"reply\": text}`"),
+    responses((status = 200, description = "the order with its reply", body = serde_json::Value),
+        (status = 403, description = "only the supervised unit's staff, a dispatcher or an administrator answer"), (status = 404, description = "no such order"),
+        (status = 409, description = "the order has already been answered"), (status = 422, description = "an invalid reply")))]
 pub async fn reply(
     State(state): State<Arc<AppState>>,
     who: SignedIn,
@@ -204,6 +217,8 @@ const BOARD_WATCH_HORIZON: jiff::SignedDuration = jiff::SignedDuration::from_hou
 /// `GET /api/v1/supervision/board`: open orders by level, unit and age, what is overdue now by
 /// unit, the latest reminders, the open listings with those past their deadline, and the watches
 /// whose inspection is due within a day.
+#[utoipa::path(get, path = "/supervision/board", tag = "supervision", security(("bearer" = [])),
+    responses((status = 200, description = "`{open_orders, orders_by_level, orders_by_unit, orders_by_age, overdue_orders, overdue_cases_by_unit, recent_reminders, open_listings, overdue_listings, due_watches}`", body = serde_json::Value)))]
 pub async fn board(State(state): State<Arc<AppState>>, _who: SignedIn) -> Result<Json<Value>, ApiError> {
     let now = Timestamp::now();
     let open = state.store.orders(true, 10_000).await?;
@@ -251,13 +266,18 @@ fn reminder_json(r: &Reminder) -> Value {
     json!({ "case_id": r.case_id, "kind": r.kind, "deadline": r.deadline, "unit": r.unit, "at": r.at })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct RemindersQuery {
+    /// A unit code; ignored for a unit's own staff, who see their unit's reminders only.
     unit: Option<String>,
 }
 
 /// `GET /api/v1/supervision/reminders?unit=CODE`: a unit's staff see their own unit's only.
+#[utoipa::path(get, path = "/supervision/reminders", tag = "supervision", security(("bearer" = [])), params(RemindersQuery),
+    responses((status = 200, description = "`{items}`: the latest 500 reminders, each `{case_id, kind, deadline, unit, at}`", body = serde_json::Value),
+        (status = 422, description = "an unknown unit")))]
 pub async fn reminders(
     State(state): State<Arc<AppState>>,
     who: SignedIn,
@@ -275,19 +295,4 @@ pub async fn reminders(
     }
     let items: Vec<Value> = state.store.reminders(unit.as_deref(), 500).await?.iter().map(reminder_json).collect();
     Ok(Json(json!({ "items": items })))
-}
-
-/// The routes of this module, merged into `/api/v1`.
-pub fn routes() -> axum::Router<Arc<AppState>> {
-    use axum::routing::{get, post};
-    axum::Router::new()
-        .route("/supervision/orders", get(orders).post(create_order))
-        .route("/supervision/orders/{id}/reply", post(reply))
-        .route("/supervision/board", get(board))
-        .route("/supervision/reminders", get(reminders))
-        .route("/supervision/listings", get(crate::listings::list).post(crate::listings::create))
-        .route("/supervision/listings/{id}/checks", post(crate::listings::check))
-        .route("/supervision/watches", get(crate::watches::list).post(crate::watches::create))
-        .route("/supervision/watches/{id}/stop", post(crate::watches::stop))
-        .route("/cases/{id}/links", get(crate::links::list).post(crate::links::create))
 }

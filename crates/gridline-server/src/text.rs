@@ -186,6 +186,10 @@ pub struct ClassifyRequest {
 const MAX_TEXT_CHARS: usize = 5000;
 
 /// `POST /api/v1/classify` `{"text": …}`: the suggested category for the web form.
+#[utoipa::path(post, path = "/classify", tag = "text", security(("bearer" = [])),
+    request_body(content = serde_json::Value, description = "`{\"text\": …}`: at most 5000 characters"),
+    responses((status = 200, description = "`{label, name, confidence, top, source: model|keywords}`; `label` null when nothing is suggested", body = serde_json::Value),
+        (status = 422, description = "the text is too long, or cannot be read")))]
 pub async fn classify(
     State(state): State<Arc<AppState>>,
     _who: SignedIn,
@@ -210,6 +214,9 @@ pub async fn classify(
 
 /// `GET /api/v1/cases/{id}/duplicates`: open cases nearby and recent whose text (and
 /// category) make them likely the same problem, best first, for the dispatcher to merge.
+#[utoipa::path(get, path = "/cases/{id}/duplicates", tag = "text", security(("bearer" = [])), params(("id" = i64, Path, description = "case id")),
+    responses((status = 200, description = "`{case, suggestions}`: each `{case, score, text_similarity, same_category, same_street, distance_m, title, status, received_at}`", body = serde_json::Value),
+        (status = 404, description = "no such case, or not visible to you")))]
 pub async fn duplicates(
     State(state): State<Arc<AppState>>,
     who: SignedIn,

@@ -60,6 +60,10 @@ async fn file_one(state: &AppState, watch: &Watch, created_by: i64, now: Timesta
 }
 
 /// `POST /api/v1/supervision/watches` `{region, place, category, every_days, first_due?}`
+#[utoipa::path(post, path = "/supervision/watches", tag = "supervision", security(("bearer" = [])),
+    request_body(content = serde_json::Value, description = "`{region, place, category, every_days, first_due?}`"),
+    responses((status = 201, description = "the watch", body = serde_json::Value), (status = 403, description = "supervisors and administrators only"),
+        (status = 409, description = "the place and problem are on the watch list already"), (status = 422, description = "an invalid field, named in `error.field`")))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     who: SignedIn,
@@ -73,13 +77,17 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(watch_json(&state, &watch, now))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct WatchesQuery {
+    /// true: only the watches not stopped (default false: every watch).
     active: Option<String>,
 }
 
 /// `GET /api/v1/supervision/watches?active=true`
+#[utoipa::path(get, path = "/supervision/watches", tag = "supervision", security(("bearer" = [])), params(WatchesQuery),
+    responses((status = 200, description = "`{items}`: up to 1000 watches, each with `due`", body = serde_json::Value), (status = 422, description = "`active` is not true or false")))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     _who: SignedIn,
@@ -94,6 +102,9 @@ pub async fn list(
 
 /// `POST /api/v1/supervision/watches/{id}/stop`: takes the pair off the watch list; 409 when it
 /// was stopped before.
+#[utoipa::path(post, path = "/supervision/watches/{id}/stop", tag = "supervision", security(("bearer" = [])), params(("id" = i64, Path, description = "watch id")),
+    responses((status = 200, description = "the stopped watch", body = serde_json::Value), (status = 403, description = "supervisors and administrators only"),
+        (status = 404, description = "no such watch"), (status = 409, description = "the watch was stopped before")))]
 pub async fn stop(
     State(state): State<Arc<AppState>>,
     who: SignedIn,

@@ -348,21 +348,88 @@ async fn the_openapi_document_describes_every_api_route_and_every_described_rout
     let doc: Value = http.get(format!("{base}/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."), "{doc}");
     let paths = doc["paths"].as_object().expect("paths");
-    for expected in ["/api/v1/session", "/api/v1/me", "/api/v1/cases", "/api/v1/cases/{id}", "/api/v1/cases/{id}/actions", "/api/v1/cases/export", "/api/v1/units", "/api/v1/regions"] {
-        assert!(paths.contains_key(expected), "{expected} is described");
+    // Every route served under /api/v1, with its methods.
+    let expected = [
+        ("/api/v1/session", &["post", "delete"][..]),
+        ("/api/v1/me", &["get"]),
+        ("/api/v1/cases", &["get", "post"]),
+        ("/api/v1/cases/export", &["get"]),
+        ("/api/v1/cases/{id}", &["get"]),
+        ("/api/v1/cases/{id}/actions", &["post"]),
+        ("/api/v1/cases/{id}/route", &["get"]),
+        ("/api/v1/cases/{id}/duplicates", &["get"]),
+        ("/api/v1/cases/{id}/links", &["get", "post"]),
+        ("/api/v1/units", &["get"]),
+        ("/api/v1/regions", &["get"]),
+        ("/api/v1/dashboard", &["get"]),
+        ("/api/v1/catalogue", &["get"]),
+        ("/api/v1/catalogue/{code}", &["get"]),
+        ("/api/v1/catalogue/files/{file}", &["get"]),
+        ("/api/v1/catalogue/import", &["post"]),
+        ("/api/v1/crosswalk", &["get"]),
+        ("/api/v1/unit-types", &["get"]),
+        ("/api/v1/routing-rules", &["get"]),
+        ("/api/v1/route", &["post"]),
+        ("/api/v1/geo/locate", &["get"]),
+        ("/api/v1/geo/geocode", &["get"]),
+        ("/api/v1/geo/addresses", &["post"]),
+        ("/api/v1/geo/districts.geojson", &["get"]),
+        ("/api/v1/geo/streets.geojson", &["get"]),
+        ("/api/v1/classify", &["post"]),
+        ("/api/v1/rankings", &["get"]),
+        ("/api/v1/rates", &["get"]),
+        ("/api/v1/hotspots", &["get"]),
+        ("/api/v1/hotspots/places", &["get"]),
+        ("/api/v1/campaigns", &["get", "post"]),
+        ("/api/v1/campaigns/{id}", &["get"]),
+        ("/api/v1/supervision/orders", &["get", "post"]),
+        ("/api/v1/supervision/orders/{id}/reply", &["post"]),
+        ("/api/v1/supervision/board", &["get"]),
+        ("/api/v1/supervision/reminders", &["get"]),
+        ("/api/v1/supervision/listings", &["get", "post"]),
+        ("/api/v1/supervision/listings/{id}/checks", &["post"]),
+        ("/api/v1/supervision/watches", &["get", "post"]),
+        ("/api/v1/supervision/watches/{id}/stop", &["post"]),
+    ];
+    for (path, methods) in expected {
+        let described: Vec<&str> = paths.get(path).and_then(Value::as_object).map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
+        for method in methods {
+            assert!(described.contains(method), "{method} {path} is described (described: {described:?})");
+        }
     }
-    let list = &doc["paths"]["/api/v1/cases"]["get"];
-    let names: Vec<&str> = list["parameters"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
-    assert!(names.contains(&"overdue") && names.contains(&"page_size"), "{names:?}");
+    assert_eq!(paths.len(), expected.len(), "a described path is missing from this list: {:?}", paths.keys().collect::<Vec<_>>());
+    let parameter_names = |operation: &Value| -> Vec<String> {
+        operation["parameters"].as_array().map(|ps| ps.iter().map(|p| p["name"].as_str().unwrap().to_owned()).collect()).unwrap_or_default()
+    };
+    let names = parameter_names(&doc["paths"]["/api/v1/cases"]["get"]);
+    assert!(names.iter().any(|n| n == "overdue") && names.iter().any(|n| n == "page_size"), "{names:?}");
+    let rankings = &doc["paths"]["/api/v1/rankings"]["get"];
+    let names = parameter_names(rankings);
+    assert!(names.iter().any(|n| n == "period") && names.iter().any(|n| n == "level"), "{names:?}");
+    let period = rankings["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "period").unwrap();
+    assert_eq!(period["required"], json!(true), "the ranking needs a period: {period}");
+    let names = parameter_names(&doc["paths"]["/api/v1/catalogue/{code}"]["get"]);
+    assert!(names.iter().any(|n| n == "code") && names.iter().any(|n| n == "version"), "{names:?}");
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
-    // Every described operation is served: without a session it is refused for that, not unknown.
+    // The public list of listings needs no sign-in, and says so; creating a listing does need it.
+    let listings = &doc["paths"]["/api/v1/supervision/listings"];
+    assert!(listings["get"]["security"].as_array().is_none_or(Vec::is_empty), "{}", listings["get"]);
+    assert!(listings["get"]["responses"].get("401").is_none(), "{}", listings["get"]);
+    assert!(listings["post"]["security"][0]["bearer"].is_array(), "{}", listings["post"]);
+    assert!(listings["post"]["responses"]["401"].is_object(), "{}", listings["post"]);
+    // Every described operation is served, and its security is true: without a session an
+    // operation that claims the bearer token is refused for that (401), a public one is not.
     for (path, operations) in paths {
-        for method in operations.as_object().unwrap().keys() {
-            let url = format!("{base}{}", path.replace("{id}", "1"));
+        for (method, operation) in operations.as_object().unwrap() {
+            let needs_session = operation["security"].as_array().is_some_and(|s| !s.is_empty());
+            let path = path.replace("{id}", "1").replace("{code}", "S0102").replace("{file}", "catalogue.toml");
+            assert!(!path.contains('{'), "{path}: a path parameter without a value to try");
+            let url = format!("{base}{path}");
             let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let response = http.request(method.clone(), &url).header("content-type", "application/json").body("{}").send().await.unwrap();
             let status = response.status();
             assert!(status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED, "{method} {path}: {status}");
+            assert_eq!(status == StatusCode::UNAUTHORIZED, needs_session, "{method} {path} without a session: {status}");
         }
     }
     let page = http.get(format!("{base}/api/v1/docs/")).send().await.unwrap();

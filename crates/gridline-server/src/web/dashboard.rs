@@ -25,8 +25,9 @@ use crate::AppState;
 /// Longest trend the dashboard draws, in days.
 const MAX_TREND_DAYS: u32 = 366;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct DashboardQuery {
     /// A district or street code; the whole city when absent.
     region: Option<String>,
@@ -110,6 +111,9 @@ pub struct RegionCount {
 }
 
 /// `GET /api/v1/dashboard?region=&days=`
+#[utoipa::path(get, path = "/dashboard", tag = "analytics", security(("bearer" = [])), params(DashboardQuery),
+    responses((status = 200, description = "`{scope, generated_at, total, today, open, overdue, due_soon, supervised, rates, trend, by_category, by_region}` over the cases you may see", body = serde_json::Value),
+        (status = 422, description = "an unknown region or one below a street, or `days` out of range")))]
 pub async fn dashboard(
     State(state): State<Arc<AppState>>,
     who: SignedIn,
