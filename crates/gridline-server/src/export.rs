@@ -283,17 +283,17 @@ pub struct Chunk {
 /// Streams every case `filter` admits as CSV chunks through a channel; the chunks end with the
 /// last case, or with an error that cuts the stream short.
 pub fn csv_stream(store: &Store, exporter: Exporter, filter: &CaseFilter) -> mpsc::Receiver<Result<Chunk, StoreError>> {
-    let mut batches = store.stream_cases(filter);
+    // The rows are written where each page of cases is decoded, pages in parallel.
+    let mut pages = store.stream_case_pages(filter, move |cases| {
+        let bytes = exporter.csv_rows(&cases).map_err(|e| StoreError::Corrupt(format!("writing CSV: {e}")))?;
+        Ok(Chunk { bytes, cases: cases.len() })
+    });
     let (tx, rx) = mpsc::channel(4);
     tokio::spawn(async move {
         if tx.send(Ok(Chunk { bytes: Exporter::csv_header(), cases: 0 })).await.is_err() {
             return;
         }
-        while let Some(batch) = batches.recv().await {
-            let chunk = batch.and_then(|cases| {
-                let bytes = exporter.csv_rows(&cases).map_err(|e| StoreError::Corrupt(format!("writing CSV: {e}")))?;
-                Ok(Chunk { bytes, cases: cases.len() })
-            });
+        while let Some(chunk) = pages.recv().await {
             let failed = chunk.is_err();
             if tx.send(chunk).await.is_err() || failed {
                 return;

@@ -1,14 +1,16 @@
 //! Reads for the open doors: a case by its channel's ticket number, the public request list of
 //! Open311, the event feed of its `servicerequestupdates`, and a streamed export of the case list.
 
-use futures_util::TryStreamExt;
+use std::sync::Arc;
+
+use futures_util::StreamExt;
 use gridline_core::case::{Case, CaseEvent, CaseId, CaseStatus, Channel};
 use jiff::Timestamp;
 use sqlx::any::AnyArguments;
 use sqlx::{Arguments, AssertSqlSafe, Row};
 use tokio::sync::mpsc;
 
-use crate::cases::{CaseFilter, case_from_row, where_clause};
+use crate::cases::{CaseFilter, Param, case_from_row, where_clause};
 use crate::{Store, StoreError, millis};
 
 /// The Open311 request list: every field narrows it; ids, when given, override the others.
@@ -31,9 +33,12 @@ pub struct EventRecord {
     pub event: CaseEvent,
 }
 
-/// Cases handed over per message of an export stream: large enough that the channel costs
-/// nothing next to decoding, small enough to keep memory flat.
-const EXPORT_BATCH: usize = 1024;
+/// Ids per page of an export stream: large enough that a query and a hand-over cost nothing
+/// next to decoding, small enough to keep memory flat.
+const EXPORT_PAGE_IDS: i64 = 2048;
+
+/// Pages read and decoded at once: enough to keep two cores and the database busy.
+const EXPORT_PAGES_AT_ONCE: usize = 3;
 
 impl Store {
     /// The case filed through `channel` under the channel's own ticket number.
@@ -119,35 +124,66 @@ impl Store {
     /// channel: the export never holds more than a few batches, whatever the number of cases.
     /// The stream ends after an error.
     pub fn stream_cases(&self, filter: &CaseFilter) -> mpsc::Receiver<Result<Vec<Case>, StoreError>> {
-        let (tx, rx) = mpsc::channel(4);
+        self.stream_case_pages(filter, Ok)
+    }
+
+    /// [`Store::stream_cases`] with `each_page` applied to every batch where the batch was
+    /// decoded, so that what the reader does with the cases (an export writing its rows) runs
+    /// in parallel too.
+    ///
+    /// The cases are read in pages of consecutive ids, a few pages at once on their own
+    /// connections, each page decoded and handed to `each_page` on a blocking thread; the
+    /// results come out in id order. Reading one row at a time through one connection left a
+    /// core idle and spent the other on handing rows between threads.
+    pub fn stream_case_pages<T: Send + 'static>(
+        &self,
+        filter: &CaseFilter,
+        each_page: impl Fn(Vec<Case>) -> Result<T, StoreError> + Send + Sync + 'static,
+    ) -> mpsc::Receiver<Result<T, StoreError>> {
+        let (tx, rx) = mpsc::channel(EXPORT_PAGES_AT_ONCE);
         let (conditions, params) = where_clause(filter);
         let pool = self.pool.clone();
+        let each_page = Arc::new(each_page);
         tokio::spawn(async move {
-            let sql = format!("SELECT id, doc FROM cases WHERE {conditions} ORDER BY id");
-            let mut rows = sqlx::query_with(AssertSqlSafe(sql), crate::cases::bind(&params)).fetch(&pool);
-            let mut batch = Vec::with_capacity(EXPORT_BATCH);
-            loop {
-                match rows.try_next().await {
-                    Ok(Some(row)) => match case_from_row(&row) {
-                        Ok(case) => batch.push(case),
-                        Err(err) => {
-                            let _ = tx.send(Err(err)).await;
-                            return;
-                        }
-                    },
-                    Ok(None) => break,
-                    Err(err) => {
-                        let _ = tx.send(Err(err.into())).await;
-                        return;
-                    }
-                }
-                if batch.len() == EXPORT_BATCH && tx.send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(EXPORT_BATCH)))).await.is_err() {
-                    // The reader went away (a client hung up): stop reading.
+            let last = sqlx::query("SELECT MAX(id) AS last FROM cases").fetch_one(&pool).await.and_then(|row| row.try_get::<Option<i64>, _>("last"));
+            let last = match last {
+                Ok(last) => last.unwrap_or(0),
+                Err(err) => {
+                    let _ = tx.send(Err(err.into())).await;
                     return;
                 }
-            }
-            if !batch.is_empty() {
-                let _ = tx.send(Ok(batch)).await;
+            };
+            let sql = format!("SELECT id, doc FROM cases WHERE {conditions} AND id > ${} AND id <= ${} ORDER BY id", params.len() + 1, params.len() + 2);
+            let mut pages = futures_util::stream::iter(0..=last / EXPORT_PAGE_IDS)
+                .map(|k| {
+                    let (pool, sql, each_page) = (pool.clone(), sql.clone(), each_page.clone());
+                    let mut params = params.clone();
+                    params.extend([Param::Int(k * EXPORT_PAGE_IDS), Param::Int((k + 1) * EXPORT_PAGE_IDS)]);
+                    async move {
+                        let rows = sqlx::query_with(AssertSqlSafe(sql), crate::cases::bind(&params)).fetch_all(&pool).await?;
+                        if rows.is_empty() {
+                            return Ok(None);
+                        }
+                        tokio::task::spawn_blocking(move || {
+                            let cases = rows.iter().map(case_from_row).collect::<Result<Vec<Case>, StoreError>>()?;
+                            each_page(cases).map(Some)
+                        })
+                        .await
+                        .map_err(|e| StoreError::corrupt(format!("reading a page of cases stopped: {e}")))?
+                    }
+                })
+                .buffered(EXPORT_PAGES_AT_ONCE);
+            while let Some(page) = pages.next().await {
+                let page = match page {
+                    Ok(None) => continue,
+                    Ok(Some(page)) => Ok(page),
+                    Err(err) => Err(err),
+                };
+                let failed = page.is_err();
+                // A send fails when the reader went away (a client hung up): stop reading.
+                if tx.send(page).await.is_err() || failed {
+                    return;
+                }
             }
         });
         rx

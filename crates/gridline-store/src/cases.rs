@@ -489,6 +489,7 @@ pub(crate) fn bind(params: &[Param]) -> AnyArguments {
     args
 }
 
+#[derive(Clone)]
 pub(crate) enum Param {
     Text(String),
     Int(i64),

@@ -374,3 +374,46 @@ async fn catalogue_revisions_keep_every_entry_version_and_the_newest_is_in_force
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_streamed_export_has_every_admitted_case_once_in_id_order_across_pages() {
+    each_store(async |engine, store| {
+        // 5,000 cases: more than two pages of ids; every third one in 东华门.
+        let histories = (0..5_000).map(|n| vec![intake(None, if n % 3 == 0 { DONGHUAMEN } else { WANGJING }, &format!("案件 {n}"))]).collect();
+        store.import_histories(histories).await.unwrap();
+        let collect = async |filter: &CaseFilter| {
+            let mut ids = Vec::new();
+            let mut pages = store.stream_cases(filter);
+            while let Some(page) = pages.recv().await {
+                let page = page.unwrap();
+                assert!(!page.is_empty(), "{engine}: no empty page is handed on");
+                ids.extend(page.iter().map(|c| c.id));
+            }
+            ids
+        };
+        let all = collect(&CaseFilter::new(Visibility::All, now())).await;
+        assert_eq!(all, (1..=5_000).collect::<Vec<i64>>(), "{engine}");
+        let mut donghuamen = CaseFilter::new(Visibility::All, now());
+        donghuamen.region_prefix = Some("110101".into());
+        let some = collect(&donghuamen).await;
+        assert_eq!(some, (0..5_000).filter(|n| n % 3 == 0).map(|n| n + 1).collect::<Vec<i64>>(), "{engine}");
+        let mut nothing = CaseFilter::new(Visibility::All, now());
+        nothing.region_prefix = Some("110108".into());
+        assert!(collect(&nothing).await.is_empty(), "{engine}");
+        // What the reader does with a page runs where it was decoded; its refusal ends the stream.
+        let mut sizes = store.stream_case_pages(&CaseFilter::new(Visibility::All, now()), |cases| {
+            if cases.iter().any(|c| c.id > 3_000) { Err(StoreError::Corrupt("stop here".into())) } else { Ok(cases.len()) }
+        });
+        let mut read = 0;
+        let mut ended_by = None;
+        while let Some(page) = sizes.recv().await {
+            match page {
+                Ok(n) => read += n,
+                Err(err) => ended_by = Some(err.to_string()),
+            }
+        }
+        assert_eq!(read, 2_048, "{engine}: the first page, ids 1–2,048, and nothing after the refusal");
+        assert!(ended_by.is_some_and(|e| e.contains("stop here")), "{engine}");
+    })
+    .await;
+}
