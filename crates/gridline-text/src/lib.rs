@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod dedupe;
+mod dictionary;
 mod error;
 pub mod features;
 pub mod hotspots;
