@@ -6,6 +6,7 @@ use gridline_core::catalogue::Catalogue;
 use gridline_core::region::RegionTree;
 
 use crate::dictionary::Dictionary;
+use crate::is_han;
 
 /// Frequency given to added words: high enough that they stay whole over jieba's own splits,
 /// as jieba's user dictionaries do.
@@ -110,7 +111,8 @@ impl Segmenter {
         }
 
         let mut keep = |piece: &'t str| {
-            if piece.chars().any(char::is_alphanumeric) {
+            // An ideograph is a letter (tested in lib.rs): most pieces skip Unicode's tables.
+            if piece.chars().any(|c| is_han(c) || c.is_alphanumeric()) {
                 word(piece);
             }
         };
