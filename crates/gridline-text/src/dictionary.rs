@@ -69,8 +69,8 @@ impl Dictionary {
         let mut astral_codes = Vec::new();
         for (i, &(_, c)) in counts.iter().enumerate() {
             let code = i as u32 + 1;
-            match usize::try_from(u32::from(c)).ok().filter(|&c| c < bmp_codes.len()) {
-                Some(c) => bmp_codes[c] = code,
+            match bmp_codes.get_mut(c as usize) {
+                Some(slot) => *slot = code,
                 None => astral_codes.push((c, code)),
             }
         }
@@ -94,6 +94,7 @@ impl Dictionary {
                 _ => kept.push(entry),
             }
         }
+        // An empty word would be the root's own.
         kept.retain(|e| e.start < e.end);
         let total: u64 = kept.iter().map(|e| e.frequency).sum();
         // jieba: `(freq as f64).ln() - logtotal`, logtotal = `(total as f64).ln()`.
@@ -121,9 +122,13 @@ impl Dictionary {
     pub(crate) fn prefixes(&self, codes: &[u32], mut found: impl FnMut(usize, f64)) {
         let mut at = ROOT;
         for (i, &code) in codes.iter().enumerate() {
+            // Code 0, a character in no word, would lead back to the root's own cell.
+            if code == 0 {
+                return;
+            }
             let Some(next) = self.nodes[at as usize].base.checked_add(code) else { return };
             match self.nodes.get(next as usize) {
-                Some(node) if code != 0 && node.check == at => {
+                Some(node) if node.check == at => {
                     if !node.score.is_nan() {
                         found(i + 1, node.score);
                     }
@@ -141,8 +146,8 @@ impl Dictionary {
 /// from the root down. A node with one child takes the first free cell; nodes with more take
 /// the first fitting base from where the last node of their kind (as many children, or many)
 /// fitted, so that each kind sweeps the array once rather than once per node (the holes they
-/// skip are filled by the single children, the most numerous). Free cells are found through two bitmaps: cells taken, and
-/// words of the first bitmap that are full.
+/// skip are filled by the single children, the most numerous). Free cells are found through
+/// two bitmaps: cells taken, and words of the first bitmap that are full.
 struct Builder {
     /// Per trie node: its first child in `children`, its number of children, its word's score.
     trie: Vec<(u32, u32, f64)>,

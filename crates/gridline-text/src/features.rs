@@ -156,10 +156,6 @@ impl Featuriser {
         Featuriser { config, segmenter, class_words }
     }
 
-    pub fn config(&self) -> FeatureConfig {
-        self.config
-    }
-
     pub fn segmenter(&self) -> &Segmenter {
         &self.segmenter
     }
@@ -270,7 +266,7 @@ mod tests {
     fn vectors_are_unit_length_and_repeatable() {
         let f = Featuriser::new(FeatureConfig::default(), Segmenter::new(&[]), &PriorTerms::new());
         let text = "小区门口的路灯坏了，晚上一片漆黑。路灯坏了！";
-        let idf = vec![1.0; f.config().dimension()];
+        let idf = vec![1.0; FeatureConfig::default().dimension()];
         let vector = |text| {
             let mut entries = f.counts(text);
             weigh(&mut entries, &idf);
