@@ -480,7 +480,9 @@ pub fn replies(args: RepliesArgs) -> anyhow::Result<()> {
         let labels = Table::read(&path)?;
         let lid = labels.column("留言编号")?;
         let by_id: HashMap<&str, &gridline_text::replies::ReplyScore> = scores.iter().map(|s| (s.id.as_str(), s)).collect();
-        let checks: [(&str, fn(&gridline_text::replies::ReplyScore) -> f32, f32); 3] = [
+        // A labelled column, the score it grades and the threshold of that score.
+        type Check = (&'static str, fn(&gridline_text::replies::ReplyScore) -> f32, f32);
+        let checks: [Check; 3] = [
             ("完整性指标_A", |s| s.completeness, 0.8),
             ("可解释性指标_A", |s| s.interpretability, 0.5),
             ("可解释性_B", |s| s.interpretability, 0.5),

@@ -15,12 +15,13 @@
 //! f32 LE), then the SHA-256 of everything before it. A truncated or altered file fails the
 //! checksum; a file of another version is refused by number.
 
+use std::cell::RefCell;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::features::{FeatureConfig, Featuriser, PriorTerms, SparseVector, inverse_document_frequency};
+use crate::features::{FeatureBuffers, FeatureConfig, Featuriser, PriorTerms, SparseVector, inverse_document_frequency, weigh};
 use crate::segment::Segmenter;
 use crate::{TextError, check_chinese};
 
@@ -109,7 +110,20 @@ pub struct Model {
     /// costs one pass over its features.
     weights: Vec<f32>,
     bias: Vec<f32>,
-    segmenter: Segmenter,
+    featuriser: Featuriser,
+}
+
+/// What classifying reuses from message to message, one set per thread: a message then costs
+/// no allocation but its answer.
+#[derive(Default)]
+struct Scratch {
+    features: FeatureBuffers,
+    vector: Vec<(u32, f32)>,
+    probabilities: Vec<f32>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::default();
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -144,7 +158,7 @@ impl Model {
         let segmenter = Segmenter::new(&options.dictionary);
         let label_index = |l: &str| labels.binary_search_by(|x| x.as_str().cmp(l)).ok();
         let prior_terms = prior_terms(&options.priors, &segmenter, |l| label_index(l).is_some());
-        let featuriser = Featuriser { config: options.features, segmenter: &segmenter, prior_terms: &prior_terms };
+        let featuriser = Featuriser::new(options.features, segmenter, &prior_terms);
         let classes = labels.len();
         let class_weight: Vec<f32> = if options.balanced {
             let mut sizes = vec![0usize; classes];
@@ -181,7 +195,7 @@ impl Model {
                 if x.entries.is_empty() {
                     continue;
                 }
-                let scores = decision(&x, &weights, &bias, classes);
+                let scores = decision(&x, &weights, &bias);
                 let probabilities = softmax(&scores, temperature);
                 let (best, p) = argmax(&probabilities);
                 if p >= st.min_confidence {
@@ -196,7 +210,7 @@ impl Model {
         let meta = ModelMeta {
             labels,
             features: options.features,
-            dictionary: segmenter.added_words().to_vec(),
+            dictionary: featuriser.segmenter().added_words().to_vec(),
             temperature,
             cost: options.cost,
             examples: examples.len(),
@@ -206,7 +220,7 @@ impl Model {
             balanced: options.balanced,
             self_training: options.self_training,
         };
-        Ok(Model { meta, idf, weights, bias, segmenter })
+        Ok(Model { meta, idf, weights, bias, featuriser })
     }
 
     pub fn labels(&self) -> &[String] {
@@ -216,18 +230,26 @@ impl Model {
     /// The label of a Chinese message, with its confidence and the top 3.
     pub fn predict(&self, text: &str) -> Result<Prediction, TextError> {
         check_chinese(text)?;
-        let featuriser = Featuriser { config: self.meta.features, segmenter: &self.segmenter, prior_terms: &self.meta.prior_terms };
-        let x = featuriser.vector(text, &self.idf);
-        let scores = decision(&x, &self.weights, &self.bias, self.meta.labels.len());
-        let probabilities = softmax(&scores, self.meta.temperature);
-        let mut order: Vec<usize> = (0..probabilities.len()).collect();
-        order.sort_by(|&a, &b| probabilities[b].total_cmp(&probabilities[a]));
-        let top: Vec<Scored> = order
-            .iter()
-            .take(3)
-            .map(|&i| Scored { label: self.meta.labels[i].clone(), confidence: probabilities[i] })
-            .collect();
-        Ok(Prediction { label: top[0].label.clone(), confidence: top[0].confidence, top })
+        SCRATCH.with_borrow_mut(|Scratch { features, vector, probabilities }| {
+            self.featuriser.count_into(text, features, vector);
+            weigh(vector, &self.idf);
+            decision_into(vector, &self.weights, &self.bias, probabilities);
+            softmax_in_place(probabilities, self.meta.temperature);
+            // The three best, best first, of equal ones the first label (as a stable sort has
+            // them): each pick is the best of those ranking after the one before.
+            let ranks_before = |i: usize, j: usize| probabilities[i].total_cmp(&probabilities[j]).then(j.cmp(&i)).is_gt();
+            let mut top: Vec<Scored> = Vec::with_capacity(3);
+            let mut last: Option<usize> = None;
+            for _ in 0..probabilities.len().min(3) {
+                let next = (0..probabilities.len())
+                    .filter(|&i| last.is_none_or(|l| ranks_before(l, i)))
+                    .reduce(|a, b| if ranks_before(b, a) { b } else { a })
+                    .expect("fewer picks than labels");
+                top.push(Scored { label: self.meta.labels[next].clone(), confidence: probabilities[next] });
+                last = Some(next);
+            }
+            Ok(Prediction { label: top[0].label.clone(), confidence: top[0].confidence, top })
+        })
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -283,8 +305,8 @@ impl Model {
         let idf = floats[..dimension].to_vec();
         let weights = floats[dimension..dimension + dimension * classes].to_vec();
         let bias = floats[dimension + dimension * classes..].to_vec();
-        let segmenter = Segmenter::new(&meta.dictionary);
-        Ok(Model { meta, idf, weights, bias, segmenter })
+        let featuriser = Featuriser::new(meta.features, Segmenter::new(&meta.dictionary), &meta.prior_terms);
+        Ok(Model { meta, idf, weights, bias, featuriser })
     }
 
     pub fn save(&self, path: &Path) -> Result<(), TextError> {
@@ -319,30 +341,42 @@ fn prior_terms(priors: &[Prior], segmenter: &Segmenter, in_label_set: impl Fn(&s
 }
 
 fn weighted(counts: &[(u32, f32)], idf: &[f32]) -> SparseVector {
-    let mut entries: Vec<(u32, f32)> = counts.iter().map(|&(i, c)| (i, (1.0 + c.ln()) * idf[i as usize])).collect();
-    let norm = entries.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
-    if norm > 0.0 {
-        entries.iter_mut().for_each(|(_, v)| *v /= norm);
-    }
+    let mut entries = counts.to_vec();
+    weigh(&mut entries, idf);
     SparseVector { entries }
 }
 
-fn decision(x: &SparseVector, weights: &[f32], bias: &[f32], classes: usize) -> Vec<f32> {
-    let mut scores = bias.to_vec();
-    for &(i, v) in &x.entries {
+fn decision(x: &SparseVector, weights: &[f32], bias: &[f32]) -> Vec<f32> {
+    let mut scores = Vec::with_capacity(bias.len());
+    decision_into(&x.entries, weights, bias, &mut scores);
+    scores
+}
+
+/// The decision value of each class for the weighted features `x`.
+fn decision_into(x: &[(u32, f32)], weights: &[f32], bias: &[f32], scores: &mut Vec<f32>) {
+    let classes = bias.len();
+    scores.clear();
+    scores.extend_from_slice(bias);
+    for &(i, v) in x {
         let row = &weights[i as usize * classes..(i as usize + 1) * classes];
         for (s, w) in scores.iter_mut().zip(row) {
             *s += v * w;
         }
     }
-    scores
 }
 
 fn softmax(scores: &[f32], temperature: f32) -> Vec<f32> {
+    let mut probabilities = scores.to_vec();
+    softmax_in_place(&mut probabilities, temperature);
+    probabilities
+}
+
+/// Decision values to probabilities.
+fn softmax_in_place(scores: &mut [f32], temperature: f32) {
     let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let exp: Vec<f32> = scores.iter().map(|s| ((s - max) * temperature).exp()).collect();
-    let sum: f32 = exp.iter().sum();
-    exp.into_iter().map(|e| e / sum).collect()
+    scores.iter_mut().for_each(|s| *s = ((*s - max) * temperature).exp());
+    let sum: f32 = scores.iter().sum();
+    scores.iter_mut().for_each(|e| *e /= sum);
 }
 
 fn argmax(values: &[f32]) -> (usize, f32) {
@@ -439,7 +473,7 @@ fn fit_temperature(rows: &[(SparseVector, usize, f32)], classes: usize, dimensio
         let train: Vec<_> = rows.iter().zip(&folds).filter(|(_, f)| **f != fold).map(|(r, _)| r.clone()).collect();
         let (w, b) = train_one_vs_rest(&train, classes, dimension, cost, seed);
         for (row, _) in rows.iter().zip(&folds).filter(|(_, f)| **f == fold) {
-            held_out.push((decision(&row.0, &w, &b, classes), row.1));
+            held_out.push((decision(&row.0, &w, &b), row.1));
         }
     }
     let log_loss = |t: f32| -> f32 { held_out.iter().map(|(s, y)| -softmax(s, t)[*y].max(1e-9).ln()).sum() };

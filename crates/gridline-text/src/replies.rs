@@ -92,7 +92,7 @@ pub fn score_all(exchanges: &[Exchange], segmenter: &Segmenter) -> Vec<ReplyScor
         }
         out
     };
-    let bags: Vec<(Vec<(u32, f32)>, Vec<(u32, f32)>)> = exchanges.iter().map(|e| (bag(&e.message), bag(&e.reply))).collect();
+    let bags: Vec<_> = exchanges.iter().map(|e| (bag(&e.message), bag(&e.reply))).collect();
     let mut df = vec![0u32; vocabulary.len()];
     for (m, r) in &bags {
         m.iter().chain(r).for_each(|&(i, _)| df[i as usize] += 1);
