@@ -4,7 +4,7 @@
 //! street and the cells around its point; text similarity, same category and nearness make a
 //! score, and those above the threshold are suggested for the dispatcher to merge.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde::Serialize;
 
@@ -86,16 +86,30 @@ pub struct DuplicateSuggestion {
 
 const METRES_PER_DEGREE: f64 = 111_320.0;
 
+/// What a bucket keeps of a case: enough to rule most candidates out in a sequential scan,
+/// without looking each one up.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    id: i64,
+    received: i64,
+    fingerprint: u64,
+    /// The interned street, [`NO_STREET`] when the case has none.
+    street: u32,
+}
+
+const NO_STREET: u32 = u32::MAX;
+
 pub struct DuplicateIndex {
     settings: DedupeSettings,
     cases: HashMap<i64, OpenCase>,
-    by_street: HashMap<String, Vec<i64>>,
-    by_cell: HashMap<(i32, i32), Vec<i64>>,
+    streets: HashMap<String, u32>,
+    by_street: HashMap<u32, Vec<Entry>>,
+    by_cell: HashMap<(i32, i32), Vec<Entry>>,
 }
 
 impl DuplicateIndex {
     pub fn new(settings: DedupeSettings) -> DuplicateIndex {
-        DuplicateIndex { settings, cases: HashMap::new(), by_street: HashMap::new(), by_cell: HashMap::new() }
+        DuplicateIndex { settings, cases: HashMap::new(), streets: HashMap::new(), by_street: HashMap::new(), by_cell: HashMap::new() }
     }
 
     pub fn settings(&self) -> DedupeSettings {
@@ -119,15 +133,27 @@ impl DuplicateIndex {
         ((lat / size).floor() as i32, (lon / size).floor() as i32)
     }
 
+    fn street_id(&self, street: Option<&String>) -> u32 {
+        street.and_then(|s| self.streets.get(s)).copied().unwrap_or(NO_STREET)
+    }
+
     /// Adds or replaces a case.
     pub fn insert(&mut self, case: OpenCase) {
         self.remove(case.id);
-        if let Some(street) = &case.street {
-            self.by_street.entry(street.clone()).or_default().push(case.id);
+        let street = match &case.street {
+            Some(name) => {
+                let next = u32::try_from(self.streets.len()).unwrap_or(NO_STREET - 1);
+                *self.streets.entry(name.clone()).or_insert(next)
+            }
+            None => NO_STREET,
+        };
+        let entry = Entry { id: case.id, received: case.received, fingerprint: case.fingerprint, street };
+        if street != NO_STREET {
+            self.by_street.entry(street).or_default().push(entry);
         }
         if let Some(point) = case.point {
             let cell = self.cell(point);
-            self.by_cell.entry(cell).or_default().push(case.id);
+            self.by_cell.entry(cell).or_default().push(entry);
         }
         self.cases.insert(case.id, case);
     }
@@ -135,33 +161,41 @@ impl DuplicateIndex {
     /// Forgets a case (closed, merged, rejected).
     pub fn remove(&mut self, id: i64) {
         let Some(old) = self.cases.remove(&id) else { return };
-        if let Some(ids) = old.street.as_ref().and_then(|s| self.by_street.get_mut(s)) {
-            ids.retain(|&i| i != id);
+        let street = self.street_id(old.street.as_ref());
+        if let Some(entries) = self.by_street.get_mut(&street) {
+            entries.retain(|e| e.id != id);
         }
         if let Some(point) = old.point {
             let cell = self.cell(point);
-            if let Some(ids) = self.by_cell.get_mut(&cell) {
-                ids.retain(|&i| i != id);
+            if let Some(entries) = self.by_cell.get_mut(&cell) {
+                entries.retain(|e| e.id != id);
             }
         }
     }
 
     /// The open cases that `case` may duplicate, best first.
     pub fn candidates(&self, case: &OpenCase) -> Vec<DuplicateSuggestion> {
-        let mut seen: HashSet<i64> = HashSet::new();
+        let street = self.street_id(case.street.as_ref());
+        // Text weighs 0.75 and the rest at most 0.25: a text less alike than this cannot reach
+        // the threshold, so most candidates are ruled out by a popcount alone.
+        let least_text = (self.settings.min_score - 0.25) / 0.75;
+        let window = self.settings.days * 86_400;
         let mut out = Vec::new();
-        let mut consider = |id: i64, out: &mut Vec<DuplicateSuggestion>| {
-            if id == case.id || !seen.insert(id) {
+        let mut consider = |entry: &Entry, out: &mut Vec<DuplicateSuggestion>| {
+            if entry.id == case.id
+                || (case.received - entry.received).abs() > window
+                || text_similarity(case.fingerprint, entry.fingerprint) < least_text
+            {
                 return;
             }
-            if let Some(other) = self.cases.get(&id)
+            if let Some(other) = self.cases.get(&entry.id)
                 && let Some(s) = self.score(case, other)
             {
                 out.push(s);
             }
         };
-        if let Some(ids) = case.street.as_ref().and_then(|s| self.by_street.get(s)) {
-            ids.iter().for_each(|&id| consider(id, &mut out));
+        if let Some(entries) = self.by_street.get(&street) {
+            entries.iter().for_each(|e| consider(e, &mut out));
         }
         if let Some((lat, lon)) = case.point {
             let (row, col) = self.cell((lat, lon));
@@ -170,8 +204,9 @@ impl DuplicateIndex {
             let span = (1.0 / lat.to_radians().cos().max(0.05)).ceil() as i32;
             for r in row - 1..=row + 1 {
                 for c in col - span..=col + span {
-                    if let Some(ids) = self.by_cell.get(&(r, c)) {
-                        ids.iter().for_each(|&id| consider(id, &mut out));
+                    if let Some(entries) = self.by_cell.get(&(r, c)) {
+                        // Cases of the same street were considered with the street.
+                        entries.iter().filter(|e| street == NO_STREET || e.street != street).for_each(|e| consider(e, &mut out));
                     }
                 }
             }
@@ -270,6 +305,23 @@ mod tests {
         assert_eq!(found.iter().map(|s| s.case).collect::<Vec<_>>(), vec![1]);
         let d = found[0].distance_m.unwrap();
         assert!((150.0..190.0).contains(&d), "{d}");
+    }
+
+    #[test]
+    fn a_case_in_the_same_street_and_nearby_is_suggested_once_and_unlike_texts_never() {
+        let mut index = DuplicateIndex::new(DedupeSettings::default());
+        let text = "望京街道阜通东大街6号门口暴露垃圾，两天没人清运";
+        index.insert(case(1, text, "A", Some((39.9, 116.4)), 1));
+        // Many unlike texts in the same street and cell, one without a street.
+        for id in 2..200 {
+            index.insert(case(id, &format!("{id}号楼下路灯不亮，晚上一片漆黑{id}"), "A", Some((39.9, 116.4)), 1));
+        }
+        index.insert(case(300, text, "", Some((39.9001, 116.4001)), 1));
+        let found = index.candidates(&case(400, text, "A", Some((39.9, 116.4)), 1));
+        assert_eq!(found.iter().map(|s| s.case).collect::<Vec<_>>(), vec![1, 300], "{found:?}");
+        // A new case of a street the index has not seen is compared by its point.
+        let found = index.candidates(&case(401, text, "Z", Some((39.9, 116.4)), 1));
+        assert_eq!(found.iter().map(|s| s.case).collect::<Vec<_>>(), vec![1, 300], "{found:?}");
     }
 
     #[test]
