@@ -181,7 +181,7 @@ impl DuplicateIndex {
         let least_text = (self.settings.min_score - 0.25) / 0.75;
         let window = self.settings.days * 86_400;
         let mut out = Vec::new();
-        let mut consider = |entry: &Entry, out: &mut Vec<DuplicateSuggestion>| {
+        let consider = |entry: &Entry, out: &mut Vec<DuplicateSuggestion>| {
             if entry.id == case.id
                 || (case.received - entry.received).abs() > window
                 || text_similarity(case.fingerprint, entry.fingerprint) < least_text
