@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 use gridline_core::catalogue::CATALOGUE_FILE;
 use gridline_core::crosswalk::CROSSWALK_FILE;
-use gridline_core::reference::ReferenceFiles;
+use gridline_core::reference::ReplacementFiles;
 use gridline_core::routing::ROUTING_FILE;
 use gridline_server::{ApiError, AppState};
 
@@ -109,17 +109,16 @@ fn explain(err: ApiError) -> anyhow::Error {
 }
 
 async fn import(files: FileArgs, dry_run: bool, note: Option<String>, database: Database) -> anyhow::Result<()> {
-    if files.catalogue.is_none() && files.routing.is_none() && files.crosswalk.is_none() {
+    let replacements = ReplacementFiles {
+        catalogue: files.catalogue.as_deref().map(read).transpose()?,
+        routing: files.routing.as_deref().map(read).transpose()?,
+        crosswalk: files.crosswalk.as_deref().map(read).transpose()?,
+    };
+    if replacements.is_empty() {
         bail!("give at least one of --catalogue, --routing and --crosswalk");
     }
     let state = state(&database).await?;
-    let current = state.reference().files();
-    let files = ReferenceFiles {
-        catalogue: files.catalogue.as_deref().map(read).transpose()?.unwrap_or(current.catalogue),
-        routing: files.routing.as_deref().map(read).transpose()?.unwrap_or(current.routing),
-        crosswalk: files.crosswalk.as_deref().map(read).transpose()?.unwrap_or(current.crosswalk),
-    };
-    let applied = state.apply_reference(&files, "cli", note.as_deref(), dry_run).await.map_err(explain)?;
+    let applied = state.apply_reference(replacements, "cli", note.as_deref(), dry_run).await.map_err(explain)?;
     let changes = &applied.changes;
     println!(
         "{}: {} entries ({} fileable), {} rules, {} crosswalk rows; added {}, changed {}, removed {}",

@@ -23,6 +23,29 @@ pub struct ReferenceFiles {
     pub crosswalk: String,
 }
 
+/// New texts for some of the reference files; the others stay as they are in force.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReplacementFiles {
+    pub catalogue: Option<String>,
+    pub routing: Option<String>,
+    pub crosswalk: Option<String>,
+}
+
+impl ReplacementFiles {
+    pub fn is_empty(&self) -> bool {
+        self.catalogue.is_none() && self.routing.is_none() && self.crosswalk.is_none()
+    }
+
+    /// The whole set: these files where given, `current`'s where not.
+    pub fn over(self, current: ReferenceFiles) -> ReferenceFiles {
+        ReferenceFiles {
+            catalogue: self.catalogue.unwrap_or(current.catalogue),
+            routing: self.routing.unwrap_or(current.routing),
+            crosswalk: self.crosswalk.unwrap_or(current.crosswalk),
+        }
+    }
+}
+
 impl ReferenceFiles {
     pub fn builtin() -> Self {
         ReferenceFiles {
@@ -104,5 +127,19 @@ impl Reference {
         changes.removed =
             previous.catalogue.iter().filter(|e| self.catalogue.get(&e.code).is_none()).map(|e| e.code.clone()).collect();
         changes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replacement_files_replace_only_what_is_given() {
+        let current = ReferenceFiles { catalogue: "c".into(), routing: "r".into(), crosswalk: "x".into() };
+        assert!(ReplacementFiles::default().is_empty());
+        let routing = ReplacementFiles { routing: Some("R".into()), ..ReplacementFiles::default() };
+        assert!(!routing.is_empty());
+        assert_eq!(routing.over(current), ReferenceFiles { catalogue: "c".into(), routing: "R".into(), crosswalk: "x".into() });
     }
 }

@@ -64,7 +64,7 @@ impl AppState {
 
     fn contender_name(&self, level: RateLevel, code: &str) -> String {
         match level {
-            RateLevel::Unit => self.unit(code).map(|u| u.name),
+            RateLevel::Unit => self.unit(code).map(|u| u.name.clone()),
             RateLevel::District => self.regions.get(&format!("{code}000000")).map(|r| r.name.clone()),
             RateLevel::Street => self.regions.get(code).map(|r| r.name.clone()),
         }

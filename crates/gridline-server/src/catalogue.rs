@@ -12,7 +12,7 @@ use gridline_core::actor::Role;
 use gridline_core::case::Case;
 use gridline_core::catalogue::{CATALOGUE_FILE, Catalogue};
 use gridline_core::crosswalk::CROSSWALK_FILE;
-use gridline_core::reference::{Reference, ReferenceFiles};
+use gridline_core::reference::{Reference, ReplacementFiles};
 use gridline_core::routing::{ROUTING_FILE, Route, RouteQuery};
 use gridline_store::NewReferenceRevision;
 use jiff::Timestamp;
@@ -180,16 +180,17 @@ pub struct Applied {
 }
 
 impl AppState {
-    /// Checks `files` whole against the regions and the units; applies them unless `dry_run`.
-    /// Nothing changes when anything is wrong.
+    /// Checks the files in force with `replacements` put in whole against the regions and the
+    /// units; applies them unless `dry_run`. Nothing changes when anything is wrong.
     pub async fn apply_reference(
         &self,
-        files: &ReferenceFiles,
+        replacements: ReplacementFiles,
         by: &str,
         note: Option<&str>,
         dry_run: bool,
     ) -> Result<Applied, ApiError> {
-        let fresh = Reference::from_files(files, &self.regions)?;
+        let files = replacements.over(self.reference().files());
+        let fresh = Reference::from_files(&files, &self.regions)?;
         let unknown = fresh.routing.unknown_units(|code| self.unit(code).is_some());
         if !unknown.is_empty() {
             return Err(gridline_core::DomainError::InvalidFiles(unknown).into());
@@ -242,18 +243,13 @@ pub async fn import(
     if who.actor.role != Role::Admin {
         return Err(ApiError::Forbidden("only administrators change the catalogue".into()));
     }
-    if body.catalogue.is_none() && body.routing.is_none() && body.crosswalk.is_none() {
+    let replacements = ReplacementFiles { catalogue: body.catalogue, routing: body.routing, crosswalk: body.crosswalk };
+    if replacements.is_empty() {
         return Err(ApiError::invalid("catalogue", "give at least one of catalogue, routing and crosswalk"));
     }
-    let current = state.reference().files();
-    let files = ReferenceFiles {
-        catalogue: body.catalogue.unwrap_or(current.catalogue),
-        routing: body.routing.unwrap_or(current.routing),
-        crosswalk: body.crosswalk.unwrap_or(current.crosswalk),
-    };
     let note = body.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
     let dry_run = query.dry_run.unwrap_or(false);
-    let applied = state.apply_reference(&files, &who.actor.username, note, dry_run).await?;
+    let applied = state.apply_reference(replacements, &who.actor.username, note, dry_run).await?;
     Ok(Json(json!({
         "dry_run": dry_run,
         "revision": applied.revision,
@@ -332,7 +328,7 @@ impl AppState {
         let reference = self.reference();
         let calendar = gridline_core::calendar::WorkCalendar::china();
         let query = RouteQuery { category, region, at, time_zone: calendar.time_zone() };
-        reference.routing.route(query, &reference.catalogue, &self.regions, &self.units())
+        reference.routing.route(query, &reference.catalogue, &self.regions, self.units())
     }
 }
 

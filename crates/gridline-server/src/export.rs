@@ -305,7 +305,7 @@ pub fn csv_stream(store: &Store, exporter: Exporter, filter: &CaseFilter) -> mps
 
 impl AppState {
     fn exporter(&self, now: Timestamp) -> Exporter {
-        let units = self.units.read().expect("unit cache").values().cloned().collect();
+        let units = self.units().to_vec();
         Exporter::new(Arc::new(self.reference().catalogue.clone()), self.regions.clone(), units, now)
     }
 }

@@ -64,7 +64,9 @@ pub struct AppState {
     reference_revision: AtomicI64,
     /// Finds the region of an address or a point that came without one (Open311 filing).
     pub locator: Arc<dyn Locator>,
-    units: RwLock<HashMap<String, Unit>>,
+    /// The units, sorted by code (read once at start; `gridline unit add` takes effect at the
+    /// next start).
+    units: Vec<Unit>,
     sessions: RwLock<HashMap<String, auth::SignedIn>>,
     /// Striped locks that serialise actions on the same case.
     case_locks: Vec<tokio::sync::Mutex<()>>,
@@ -76,7 +78,8 @@ pub struct AppState {
 
 impl AppState {
     pub async fn new(store: Store, regions: Arc<RegionTree>) -> Result<Self, ApiError> {
-        let units = store.units().await?.into_iter().map(|u| (u.code.clone(), u)).collect();
+        let mut units = store.units().await?;
+        units.sort_by(|a, b| a.code.cmp(&b.code));
         let decoy_hash = hash_password("decoy").map_err(|e| ApiError::Internal(e.to_string()))?;
         let (reference, revision) = reference_in_force(&store, &regions).await?;
         Ok(AppState {
@@ -85,7 +88,7 @@ impl AppState {
             regions,
             reference: RwLock::new(Arc::new(reference)),
             reference_revision: AtomicI64::new(revision),
-            units: RwLock::new(units),
+            units,
             sessions: RwLock::new(HashMap::new()),
             case_locks: (0..256).map(|_| tokio::sync::Mutex::new(())).collect(),
             decoy_hash,
@@ -93,14 +96,13 @@ impl AppState {
         })
     }
 
-    pub fn unit(&self, code: &str) -> Option<Unit> {
-        self.units.read().expect("unit cache").get(code).cloned()
+    pub fn unit(&self, code: &str) -> Option<&Unit> {
+        self.units.binary_search_by(|u| u.code.as_str().cmp(code)).ok().map(|i| &self.units[i])
     }
 
-    pub fn units(&self) -> Vec<Unit> {
-        let mut units: Vec<Unit> = self.units.read().expect("unit cache").values().cloned().collect();
-        units.sort_by(|a, b| a.code.cmp(&b.code));
-        units
+    /// Every unit, by code.
+    pub fn units(&self) -> &[Unit] {
+        &self.units
     }
 
     /// The catalogue, rules and crosswalk in force now.

@@ -241,7 +241,7 @@ pub async fn board(State(state): State<Arc<AppState>>, _who: SignedIn) -> Result
         .overdue_by_unit(now)
         .await?
         .into_iter()
-        .map(|(unit, n)| json!({ "unit": unit, "unit_name": state.unit(&unit).map(|u| u.name), "overdue": n }))
+        .map(|(unit, n)| json!({ "unit": unit, "unit_name": state.unit(&unit).map(|u| u.name.clone()), "overdue": n }))
         .collect();
     let reminders: Vec<Value> = state.store.reminders(None, 50).await?.iter().map(reminder_json).collect();
     let listings = state.store.listings(true, 10_000).await?;

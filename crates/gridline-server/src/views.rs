@@ -173,7 +173,7 @@ impl AppState {
             region_name: region.map(|r| r.name.as_str()),
             district: district.map(|d| Named { code: &d.code, name: Some(&d.name) }),
             unit: case.unit.as_deref(),
-            unit_name: case.unit.as_deref().and_then(|u| self.unit(u)).map(|u| u.name),
+            unit_name: case.unit.as_deref().and_then(|u| self.unit(u)).map(|u| u.name.clone()),
             title: &intake.title,
             description: &intake.description,
             address: intake.address.as_deref(),
@@ -236,7 +236,7 @@ impl AppState {
         {
             mask_reporter(reporter);
         }
-        let unit_name = event.actor.unit.as_deref().and_then(|u| self.unit(u)).map(|u| u.name);
+        let unit_name = event.actor.unit.as_deref().and_then(|u| self.unit(u)).map(|u| u.name.clone());
         json!({
             "seq": event.seq,
             "action": event.change.action(),

@@ -297,7 +297,7 @@ fn status_notes(case: &Case, unit_name: Option<&str>) -> String {
 /// A case as an Open311 service request. No reporter's details ever leave through here.
 fn request_view(state: &AppState, case: &Case, extensions: bool) -> Value {
     let intake = &case.intake;
-    let unit_name = case.unit.as_deref().map(|code| state.unit(code).map_or_else(|| code.to_owned(), |u| u.name));
+    let unit_name = case.unit.as_deref().map(|code| state.unit(code).map_or_else(|| code.to_owned(), |u| u.name.clone()));
     let service_name = case.category.as_deref().and_then(|c| state.reference().catalogue.get(c).map(|e| e.name.clone()));
     let closed = !case.status.is_open();
     let mut view = json!({
@@ -503,8 +503,8 @@ async fn updates(state: &AppState, format: Format, pairs: &[(String, String)]) -
         .map(|record| {
             let event = &record.event;
             let unit_name = match &event.change {
-                Change::Dispatch { unit, .. } => state.unit(unit).map(|u| u.name),
-                _ => event.actor.unit.as_deref().and_then(|u| state.unit(u)).map(|u| u.name),
+                Change::Dispatch { unit, .. } => state.unit(unit).map(|u| u.name.clone()),
+                _ => event.actor.unit.as_deref().and_then(|u| state.unit(u)).map(|u| u.name.clone()),
             };
             let media = match &event.change {
                 Change::Handle { photos, .. } => photos.iter().find(|p| p.starts_with("http://") || p.starts_with("https://")).cloned(),
