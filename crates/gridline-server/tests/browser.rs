@@ -386,6 +386,15 @@ async fn every_role_does_its_part_of_the_closed_loop_in_the_browser_and_a_wrong_
     b.ready("forbidden").await;
     b.sign_out().await;
 
+    // A citizen, not signed in, reads the public list from the sign-in page's link.
+    b.goto(&s.url("/login")).await;
+    b.ready("login").await;
+    b.click("a[href='/public/listings']").await;
+    b.ready("public_listings").await;
+    let public = b.text("#public-listings").await;
+    assert!(public.contains("阜通东大街6号门前") && public.contains("不合格 · 仍有堆物"), "{public}");
+    assert!(!public.contains("东华门大街"), "the refused listing is not there: {public}");
+
     // Administrator: the dashboard, drilled down city → district → street → cases.
     b.sign_in(&s, "admin", "dashboard").await;
     let received = b.text("[data-kpi='today_intake'] strong").await;

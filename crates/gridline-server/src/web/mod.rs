@@ -102,6 +102,7 @@ pub fn routes() -> Router<Arc<AppState>> {
     let mut router = Router::new()
         .route("/", get(start))
         .route("/login", get(login_page))
+        .route("/public/listings", get(public_listings_page))
         .route("/logout", post(sign_out))
         .route("/web/session", post(sign_in))
         .route("/cases/{id}", get(case_page))
@@ -144,6 +145,11 @@ async fn start(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result
 
 async fn login_page() -> Response {
     html(StatusCode::OK, &shell("login", None, None))
+}
+
+/// `GET /public/listings`: the public list of listed supervision (挂牌督办公示), for everyone.
+async fn public_listings_page() -> Response {
+    html(StatusCode::OK, &shell("public_listings", None, None))
 }
 
 /// A role-guarded page: the sign-in page for nobody, 403 for a wrong role.

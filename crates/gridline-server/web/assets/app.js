@@ -52,7 +52,9 @@
       hot_problems: '高频问题', spikes: '异常上升', cases_n: '件数', vs_previous: '环比', vs_last_year: '同比', usual: '常态月均',
       hot_places: '高频点位', place: '点位', 'pk.address': '同一地址', 'pk.cluster': '百米范围内', latest_case: '最近案件',
       listings: '挂牌督办', list_new: '挂牌', target: '对象（地址或单位代码）', listing_name: '公示名称', 'lk.place': '点位', 'lk.unit': '单位',
-      check: '验收', passed: '通过', delisted: '已摘牌', checks: '验收记录',
+      check: '验收', passed: '通过', delisted: '已摘牌', checks: '验收记录', 'page.public_listings': '挂牌督办公示',
+      public_listings_hint: '以下点位和单位因问题反复出现被挂牌督办，须在期限内整改；期限到后验收合格即摘牌。', last_check: '最近验收',
+      'check.passed': '合格', 'check.failed': '不合格',
       theme: '主题', entries: '问题类别代码（逗号分隔）', first_month: '起始月', last_month: '结束月', declare: '启动专项整治',
       effect_previous: '较上期', effect_last_year: '较去年同期', campaign_regions: '区域代码（逗号分隔，空为全市）',
       watches: '未诉先办巡查', every_days: '间隔天数', next_due: '下次巡查', stop: '停止', watch_add: '加入巡查', last_inspection: '上次巡查案件',
@@ -116,7 +118,9 @@
       hot_problems: 'Frequent problems', spikes: 'Spikes', cases_n: 'Cases', vs_previous: 'vs previous', vs_last_year: 'vs last year', usual: 'Usual per month',
       hot_places: 'Recurring places', place: 'Place', 'pk.address': 'Same address', 'pk.cluster': 'Within 100 m', latest_case: 'Latest case',
       listings: 'Listed supervision', list_new: 'List', target: 'Target (address or unit code)', listing_name: 'Public name', 'lk.place': 'Place', 'lk.unit': 'Unit',
-      check: 'Check', passed: 'Passed', delisted: 'De-listed', checks: 'Checks',
+      check: 'Check', passed: 'Passed', delisted: 'De-listed', checks: 'Checks', 'page.public_listings': 'Listed supervision: public list',
+      public_listings_hint: 'These places and units keep failing and are listed: each must be put right by its deadline and is de-listed once the check at the deadline passes.', last_check: 'Latest check',
+      'check.passed': 'passed', 'check.failed': 'failed',
       theme: 'Theme', entries: 'Catalogue codes (comma-separated)', first_month: 'First month', last_month: 'Last month', declare: 'Declare campaign',
       effect_previous: 'vs period before', effect_last_year: 'vs a year before', campaign_regions: 'Region codes (comma-separated; none = the city)',
       watches: 'Watch list (handle before they call)', every_days: 'Every (days)', next_due: 'Next inspection', stop: 'Stop', watch_add: 'Put on watch', last_inspection: 'Last inspection case',
@@ -358,7 +362,19 @@
       } catch (err) { status(box, failText(err), 'error'); }
     } }, h('h1', {}, t('signin')), field(t('username'), username), field(t('password'), password),
     h('button', { type: 'submit', class: 'primary' }, t('signin')), box);
-    return form;
+    return [form, h('p', { class: 'card narrow' }, h('a', { href: '/public/listings' }, t('page.public_listings')))];
+  };
+
+  // ---------------------------------------------------------------- the public list (no sign-in)
+  VIEWS.public_listings = async () => {
+    const listings = await api('GET', '/supervision/listings?open=true');
+    const latest = (l) => {
+      const c = l.checks[l.checks.length - 1];
+      return c ? `${time(c.at)} ${t(c.passed ? 'check.passed' : 'check.failed')}${c.note ? ` · ${c.note}` : ''}` : '—';
+    };
+    return [h('h1', {}, t('page.public_listings')), h('p', {}, t('public_listings_hint')),
+      grid([t('listing_name'), t('kind'), t('reason'), t('deadline'), t('last_check')], listings.items.map((l) => [l.name, t(`lk.${l.kind}`), l.reason,
+        h('span', {}, time(l.deadline), ' ', l.overdue ? h('span', { class: 'badge bad' }, t('overdue')) : ''), latest(l)]), 'public-listings')];
   };
   VIEWS.forbidden = async () => h('div', { class: 'card narrow', id: 'forbidden' }, h('h1', {}, t('forbidden')), h('p', {}, t('forbidden_hint')),
     USER ? h('a', { href: USER.home }, t('go_home')) : null);
