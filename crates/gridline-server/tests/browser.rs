@@ -338,7 +338,9 @@ async fn every_role_does_its_part_of_the_closed_loop_in_the_browser_and_a_wrong_
     b.until("this month's frequent problems", "return document.querySelector('#hot-problems')?.textContent.includes('S0102') === true", json!([])).await;
     b.run("document.querySelector('#ranking').scrollIntoView()", json!([])).await;
     b.screenshot("supervisor").await;
-    b.run("document.querySelectorAll('main details').forEach((d) => { d.open = true; })", json!([])).await;
+    // The forms sit in closed <details>; a redraw after each submit closes them again.
+    let open_forms = async || b.run("document.querySelectorAll('main details').forEach((d) => { d.open = true; })", json!([])).await;
+    open_forms().await;
     let set_value = "const e = document.querySelector(arguments[0]); e.value = arguments[1]; e.dispatchEvent(new Event('input', {bubbles: true}));";
     let beijing = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap());
     let tomorrow = beijing.date().tomorrow().unwrap().to_string();
@@ -349,13 +351,13 @@ async fn every_role_does_its_part_of_the_closed_loop_in_the_browser_and_a_wrong_
     b.run(set_value, json!(["#listing-deadline", tomorrow])).await;
     b.click("#new-listing button[type=submit]").await;
     b.until("the listing on the list", "return document.querySelectorAll('#listings tbody tr').length === 1", json!([])).await;
-    b.run("document.querySelectorAll('main details').forEach((d) => { d.open = true; })", json!([])).await;
+    open_forms().await;
     b.type_into("form[data-check] input[id^='check-note']", "仍有堆物").await;
     b.click("form[data-check] button[type=submit]").await;
     b.until("the failed check counted", "return document.querySelector('#listings tbody tr td:nth-child(5)')?.textContent === '1'", json!([])).await;
     let (_, public) = s.api(Method::GET, "/api/v1/supervision/listings?open=true", &admin, None).await;
     assert_eq!(public["items"][0]["checks"][0]["passed"], false, "{public}");
-    b.run("document.querySelectorAll('main details').forEach((d) => { d.open = true; })", json!([])).await;
+    open_forms().await;
     let month = beijing.strftime("%Y-%m").to_string();
     b.type_into("#campaign-theme", "暴露垃圾专项整治").await;
     b.type_into("#campaign-entries", "S01").await;
@@ -363,7 +365,7 @@ async fn every_role_does_its_part_of_the_closed_loop_in_the_browser_and_a_wrong_
     b.run(set_value, json!(["#campaign-last", month])).await;
     b.click("#new-campaign button[type=submit]").await;
     b.until("the campaign with its effect", "return document.querySelector('#campaigns tbody tr')?.textContent.includes('暴露垃圾专项整治') === true", json!([])).await;
-    b.run("document.querySelectorAll('main details').forEach((d) => { d.open = true; })", json!([])).await;
+    open_forms().await;
     b.choose("#watch-district", "110105000000").await;
     b.choose("#watch-street", WANGJING).await;
     b.type_into("#watch-place", "望京SOHO北侧").await;
@@ -373,7 +375,7 @@ async fn every_role_does_its_part_of_the_closed_loop_in_the_browser_and_a_wrong_
     let (_, watches) = s.api(Method::GET, "/api/v1/supervision/watches?active=true", &admin, None).await;
     assert_eq!((watches["items"][0]["place"].as_str(), watches["items"][0]["region"].as_str()), (Some("望京SOHO北侧"), Some(WANGJING)), "{watches}");
     // A refusal is shown, not swallowed: a listing whose deadline has passed.
-    b.run("document.querySelectorAll('main details').forEach((d) => { d.open = true; })", json!([])).await;
+    open_forms().await;
     b.type_into("#listing-target", "东华门大街").await;
     b.type_into("#listing-name", "东华门大街").await;
     b.type_into("#listing-reason", "占道经营").await;

@@ -755,15 +755,13 @@
   // ---------------------------------------------------------------- administrator
   VIEWS.admin = async () => {
     const [allUnits, cat, rules] = await Promise.all([units(), catalogue(), optional('GET', '/routing-rules')]);
-    const table = (headings, rows) => h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, headings.map((x) => h('th', { scope: 'col' }, x)))),
-      h('tbody', {}, rows.map((r) => h('tr', {}, r.map((x) => h('td', {}, x)))))));
     const limit = (l) => (l ? `${l.amount} ${t(`lu.${l.unit}`)}` : '—');
     return [h('h1', {}, t('page.admin')),
-      section(`${t('units')} (${allUnits.length})`, table([t('id'), t('unit'), t('kind'), t('regions')], allUnits.map((u) => [u.code, u.name, u.kind, u.regions.join(', ')]))),
-      section(`${t('catalogue')} (${cat.length})`, table([t('id'), t('category'), t('time_limit'), t('unit_kind')], cat.map((e) => [e.code, entryName(e), limit(e.effective_time_limit), e.effective_unit_type ?? '—']))),
+      section(`${t('units')} (${allUnits.length})`, grid([t('id'), t('unit'), t('kind'), t('regions')], allUnits.map((u) => [u.code, u.name, u.kind, u.regions.join(', ')]))),
+      section(`${t('catalogue')} (${cat.length})`, grid([t('id'), t('category'), t('time_limit'), t('unit_kind')], cat.map((e) => [e.code, entryName(e), limit(e.effective_time_limit), e.effective_unit_type ?? '—']))),
       section(t('users'), h('p', {}, h('code', {}, t('users_cli')))),
       section(t('routing_rules'), rules
-        ? table([t('id'), t('category'), t('regions'), t('unit_kind'), t('note')],
+        ? grid([t('id'), t('category'), t('regions'), t('unit_kind'), t('note')],
           rules.items.map((r) => [r.id, (r.entries ?? []).join(', ') || '—', (r.regions ?? []).join(', ') || '—', r.unit ?? r.unit_type ?? '—', r.note ?? '']))
         : unavailable()),
       section(t('api_keys'), unavailable())];
