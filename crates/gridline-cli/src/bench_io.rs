@@ -74,6 +74,17 @@ pub async fn import(rows: usize, classify: bool, model: Option<PathBuf>, data_di
         println!("with classification and geocoding: {} of {rows} rows classified, {} located", summary.classified, summary.located);
     }
     println!("import: {rows} rows in {:.2} s = {:.0} rows/s (data in {})", summary.seconds, rows as f64 / summary.seconds, dir.display());
+    let floor_dir = dir.join("floor");
+    let _ = std::fs::remove_dir_all(&floor_dir);
+    let floor = gridline_store::testing::sqlite_copy_floor(&dir.join("gridline.db"), &floor_dir).await?;
+    ensure!(floor.cases == rows as u64, "the floor copy holds {} cases, {rows} expected", floor.cases);
+    println!(
+        "SQLite's own copy of the same {} cases and {} events (INSERT … SELECT, nothing parsed or bound): {:.2} s = {:.0} rows/s",
+        floor.cases,
+        floor.events,
+        floor.seconds,
+        rows as f64 / floor.seconds
+    );
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use sqlx::{AnyConnection, Arguments, AssertSqlSafe, Row};
 use tokio::sync::oneshot;
 
 use crate::writer::Job;
-use crate::{Backend, StoreError, millis};
+use crate::{Backend, StoreError, millis, placeholders, row_placeholders};
 
 /// The result of an intake: the case, and whether this call created it.
 #[derive(Clone, Debug)]
@@ -214,16 +214,6 @@ async fn existing_cases(conn: &mut AnyConnection, backend: Backend, cases: &[Cas
     Ok(found)
 }
 
-/// `count` bind parameters numbered from `first`. SQLite gets anonymous `?`: it resolves each
-/// named parameter by a linear search, which makes a statement of thousands of `$N` quadratic.
-fn placeholders(backend: Backend, first: usize, count: usize) -> String {
-    let one = |n: usize| match backend {
-        Backend::Sqlite => "?".to_owned(),
-        Backend::Postgres => format!("${n}"),
-    };
-    (first..first + count).map(one).collect::<Vec<_>>().join(", ")
-}
-
 /// `n` new case ids. SQLite has one writer (this one, inside BEGIN IMMEDIATE), so the next ids
 /// follow the largest; PostgreSQL draws them from the identity sequence, safe across servers.
 async fn allocate_case_ids(conn: &mut AnyConnection, backend: Backend, n: usize) -> Result<Vec<CaseId>, StoreError> {
@@ -252,11 +242,11 @@ async fn allocate_case_ids(conn: &mut AnyConnection, backend: Backend, n: usize)
 
 async fn insert_case_rows(conn: &mut AnyConnection, backend: Backend, cases: impl Iterator<Item = &Case>) -> Result<(), StoreError> {
     let mut args = AnyArguments::default();
-    let mut rows = Vec::new();
+    let mut rows = 0;
     for case in cases {
         let cols = Columns::of(case)?;
         let intake = &case.intake;
-        rows.push(format!("({})", placeholders(backend, rows.len() * 16 + 1, 16)));
+        rows += 1;
         for result in [
             args.add(case.id),
             args.add(i64::from(case.version)),
@@ -278,14 +268,14 @@ async fn insert_case_rows(conn: &mut AnyConnection, backend: Backend, cases: imp
             result.map_err(StoreError::corrupt)?;
         }
     }
-    if rows.is_empty() {
+    if rows == 0 {
         return Ok(());
     }
     sqlx::query_with(
         AssertSqlSafe(format!(
             "INSERT INTO cases (id, version, channel, external_id, status, category, region, unit, deadline, suspended, \
              reported_by, reporter_phone, received_at, updated_at, search_text, doc) VALUES {}",
-            rows.join(", ")
+            row_placeholders(backend, 16, rows)
         )),
         args,
     )
@@ -299,9 +289,7 @@ async fn insert_event_rows(conn: &mut AnyConnection, backend: Backend, events: &
         return Ok(());
     }
     let mut args = AnyArguments::default();
-    let mut rows = Vec::with_capacity(events.len());
-    for (n, (case_id, event)) in events.iter().enumerate() {
-        rows.push(format!("({})", placeholders(backend, n * 6 + 1, 6)));
+    for (case_id, event) in events {
         let doc = serde_json::to_string(event).map_err(StoreError::corrupt)?;
         for result in [
             args.add(*case_id),
@@ -315,7 +303,7 @@ async fn insert_event_rows(conn: &mut AnyConnection, backend: Backend, events: &
         }
     }
     sqlx::query_with(
-        AssertSqlSafe(format!("INSERT INTO case_events (case_id, seq, action, actor_id, at, doc) VALUES {}", rows.join(", "))),
+        AssertSqlSafe(format!("INSERT INTO case_events (case_id, seq, action, actor_id, at, doc) VALUES {}", row_placeholders(backend, 6, events.len()))),
         args,
     )
     .execute(&mut *conn)

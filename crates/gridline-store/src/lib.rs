@@ -59,7 +59,7 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 
 /// SQLite settings for every connection: WAL so readers never block the writer, FULL sync so an
 /// acknowledged commit survives a crash, and a busy timeout instead of immediate SQLITE_BUSY.
-const SQLITE_PRAGMAS: &str =
+pub(crate) const SQLITE_PRAGMAS: &str =
     "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
 
 impl Store {
@@ -141,6 +141,21 @@ impl Store {
         drop(self.writer);
         self.pool.close().await;
     }
+}
+
+/// `count` bind parameters numbered from `first`. SQLite gets anonymous `?`: it resolves each
+/// named parameter by a linear search, which makes a statement of thousands of `$N` quadratic.
+pub(crate) fn placeholders(backend: Backend, first: usize, count: usize) -> String {
+    let one = |n: usize| match backend {
+        Backend::Sqlite => "?".to_owned(),
+        Backend::Postgres => format!("${n}"),
+    };
+    (first..first + count).map(one).collect::<Vec<_>>().join(", ")
+}
+
+/// The VALUES list of `rows` rows of `columns` parameters each: `(?, ?), (?, ?)` or `($1, $2), ($3, $4)`.
+pub(crate) fn row_placeholders(backend: Backend, columns: usize, rows: usize) -> String {
+    (0..rows).map(|row| format!("({})", placeholders(backend, row * columns + 1, columns))).collect::<Vec<_>>().join(", ")
 }
 
 pub(crate) fn millis(at: jiff::Timestamp) -> i64 {

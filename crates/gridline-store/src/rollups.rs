@@ -13,7 +13,7 @@ use sqlx::{AnyConnection, Arguments, AssertSqlSafe, Executor, Row};
 use tokio::sync::oneshot;
 
 use crate::writer::Job;
-use crate::{Backend, StoreError};
+use crate::{Backend, StoreError, row_placeholders};
 
 /// Rows per multi-row upsert: 18 parameters a row keeps a statement well inside both engines'
 /// parameter limits.
@@ -47,16 +47,6 @@ pub enum RateLevel {
     Unit,
 }
 
-fn placeholders(backend: Backend, first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|n| match backend {
-            Backend::Sqlite => "?".to_owned(),
-            Backend::Postgres => format!("${n}"),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Adds `rollup` to the stored counters.
 pub(crate) async fn add(conn: &mut AnyConnection, backend: Backend, rollup: &Rollup) -> Result<(), StoreError> {
     let rates: Vec<(&RateKey, &RateCounts)> = rollup.rates.iter().filter(|(_, c)| !c.is_zero()).collect();
@@ -64,9 +54,7 @@ pub(crate) async fn add(conn: &mut AnyConnection, backend: Backend, rollup: &Rol
     let updates: Vec<String> = RateCounts::COLUMNS.iter().map(|c| format!("{c} = rollup_rates.{c} + excluded.{c}")).collect();
     for chunk in rates.chunks(ROWS_PER_UPSERT) {
         let mut args = AnyArguments::default();
-        let mut rows = Vec::with_capacity(chunk.len());
         for (key, counts) in chunk {
-            rows.push(format!("({})", placeholders(backend, rows.len() * width + 1, width)));
             args.add(key.month.to_string()).map_err(StoreError::corrupt)?;
             args.add(key.region.clone()).map_err(StoreError::corrupt)?;
             args.add(key.unit.clone()).map_err(StoreError::corrupt)?;
@@ -77,7 +65,7 @@ pub(crate) async fn add(conn: &mut AnyConnection, backend: Backend, rollup: &Rol
         let sql = format!(
             "INSERT INTO rollup_rates (month, region, unit, {}) VALUES {} ON CONFLICT (month, region, unit) DO UPDATE SET {}",
             RateCounts::COLUMNS.join(", "),
-            rows.join(", "),
+            row_placeholders(backend, width, chunk.len()),
             updates.join(", ")
         );
         sqlx::query_with(AssertSqlSafe(sql), args).execute(&mut *conn).await?;
@@ -115,9 +103,7 @@ async fn add_volume(
     let volume: Vec<(&VolumeKey, &i64)> = volume.iter().filter(|(_, n)| **n != 0).collect();
     for chunk in volume.chunks(ROWS_PER_UPSERT) {
         let mut args = AnyArguments::default();
-        let mut rows = Vec::with_capacity(chunk.len());
         for (key, n) in chunk {
-            rows.push(format!("({})", placeholders(backend, rows.len() * 5 + 1, 5)));
             for result in [
                 args.add(key.month.to_string()),
                 args.add(key.region.clone()),
@@ -131,7 +117,7 @@ async fn add_volume(
         let sql = format!(
             "INSERT INTO {table} (month, {region}, category, channel, n) VALUES {} \
              ON CONFLICT ({key}) DO UPDATE SET n = {table}.n + excluded.n",
-            rows.join(", ")
+            row_placeholders(backend, 5, chunk.len())
         );
         sqlx::query_with(AssertSqlSafe(sql), args).execute(&mut *conn).await?;
     }
