@@ -6,7 +6,8 @@
 //! Learning from few labels: unlabelled messages widen the IDF statistics and, by
 //! self-training, add the messages the model is already sure about as down-weighted examples;
 //! a category scheme (e.g. the board's taxonomy) gives words that name one class each, which
-//! become features of that class. Classes are weighted inversely to their size, so the small
+//! become features of that class; messages labelled from the department their reply names
+//! ([`crate::distant`]) are added as down-weighted examples. Classes are weighted inversely to their size, so the small
 //! ones are not drowned (the measure is macro-F1).
 //!
 //! File format (version [`FORMAT_VERSION`]): the magic bytes `GLTXTMDL`, the version (u32 LE),
@@ -49,6 +50,9 @@ pub struct TrainOptions {
     /// Unlabelled messages: used for IDF, and for self-training when `self_training` is set.
     pub unlabelled: Vec<String>,
     pub self_training: Option<SelfTraining>,
+    /// Examples labelled by a rule rather than by a person (distant supervision), each with its
+    /// weight; those of a label outside the labelled set are left out.
+    pub distant: Vec<Example>,
     /// A category scheme: each class with the names of its sub-categories.
     pub priors: Vec<Prior>,
     /// Weigh each class inversely to its number of examples.
@@ -71,6 +75,7 @@ impl Default for TrainOptions {
             dictionary: Vec::new(),
             unlabelled: Vec::new(),
             self_training: None,
+            distant: Vec::new(),
             priors: Vec::new(),
             balanced: true,
             seed: 20261122,
@@ -97,6 +102,10 @@ pub struct ModelMeta {
     pub examples: usize,
     pub unlabelled: usize,
     pub pseudo_labelled: usize,
+    /// Distant examples trained on (of a label in the set). Absent from models trained before
+    /// there were any: the field adds nothing to what classifying reads.
+    #[serde(default)]
+    pub distant: usize,
     /// Words of the category scheme that name one class each.
     pub prior_terms: PriorTerms,
     pub balanced: bool,
@@ -183,8 +192,19 @@ impl Model {
                 (weigh(c), l, e.weight * class_weight[l])
             })
             .collect();
+        // Distant examples are learnt from, but the temperature is judged on real labels only.
+        let distant: Vec<(SparseVector, usize, f32)> = options
+            .distant
+            .iter()
+            .filter_map(|e| {
+                let l = label_index(&e.label)?;
+                Some((weigh(&featuriser.counts(&e.text)), l, e.weight * class_weight[l]))
+            })
+            .collect();
         let dimension = options.features.dimension();
-        let temperature = fit_temperature(&rows, classes, dimension, options.cost, options.seed);
+        let temperature = fit_temperature(&rows, &distant, classes, dimension, options.cost, options.seed);
+        let distant_used = distant.len();
+        rows.extend(distant);
         let (mut weights, mut bias) = train_one_vs_rest(&rows, classes, dimension, options.cost, options.seed);
 
         let mut pseudo_labelled = 0;
@@ -216,6 +236,7 @@ impl Model {
             examples: examples.len(),
             unlabelled: options.unlabelled.len(),
             pseudo_labelled,
+            distant: distant_used,
             prior_terms,
             balanced: options.balanced,
             self_training: options.self_training,
@@ -459,9 +480,16 @@ fn train_binary(rows: &[(SparseVector, usize, f32)], class: usize, dimension: us
 }
 
 /// The softmax temperature that minimises the log loss of held-out decision values (3 folds
-/// of the training rows), searched on a grid: a temperature from the training fit itself
-/// would be overconfident.
-fn fit_temperature(rows: &[(SparseVector, usize, f32)], classes: usize, dimension: usize, cost: f32, seed: u64) -> f32 {
+/// of the training rows, `always` trained on in every fold and never held out), searched on a
+/// grid: a temperature from the training fit itself would be overconfident.
+fn fit_temperature(
+    rows: &[(SparseVector, usize, f32)],
+    always: &[(SparseVector, usize, f32)],
+    classes: usize,
+    dimension: usize,
+    cost: f32,
+    seed: u64,
+) -> f32 {
     const FOLDS: usize = 3;
     if rows.len() < FOLDS * classes {
         return 1.0;
@@ -470,7 +498,8 @@ fn fit_temperature(rows: &[(SparseVector, usize, f32)], classes: usize, dimensio
     let folds = crate::metrics::stratified_folds(&labels, FOLDS, seed);
     let mut held_out: Vec<(Vec<f32>, usize)> = Vec::with_capacity(rows.len());
     for fold in 0..FOLDS {
-        let train: Vec<_> = rows.iter().zip(&folds).filter(|(_, f)| **f != fold).map(|(r, _)| r.clone()).collect();
+        let train: Vec<_> =
+            rows.iter().zip(&folds).filter(|(_, f)| **f != fold).map(|(r, _)| r).chain(always).cloned().collect();
         let (w, b) = train_one_vs_rest(&train, classes, dimension, cost, seed);
         for (row, _) in rows.iter().zip(&folds).filter(|(_, f)| **f == fold) {
             held_out.push((decision(&row.0, &w, &b), row.1));
