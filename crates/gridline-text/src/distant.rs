@@ -1,7 +1,8 @@
 //! Distant supervision from official replies: a government reply usually names the department
 //! that handled the message (市住建局, 县教育局, 区人社局…), and a department's remit is one class
 //! of the category scheme. A message whose reply names departments of one class only becomes an
-//! example of that class: a noisy label, so it is weighted below a real one.
+//! example of that class: a noisy label, which the model weighs below a real one
+//! ([`crate::model::TrainOptions::distant_weights`]).
 //!
 //! The department → class mapping is domain knowledge kept in a file (gridline ships
 //! `data/text/departments.csv`, each row with its reason in the taxonomy). A department whose
@@ -113,10 +114,10 @@ impl Departments {
         found.ok_or(Unlabelled::Unnamed)
     }
 
-    /// Examples of weight `weight` from the answered messages whose reply names one class,
-    /// leaving out the messages that are among `labelled` (by number, or by subject: the first
-    /// line of the text).
-    pub fn label(&self, answered: &[Answered], labelled: &[(&str, &str)], weight: f32) -> DistantLabels {
+    /// Examples from the answered messages whose reply names one class, leaving out the
+    /// messages that are among `labelled` (number, text): same number, or same subject (the
+    /// first line of the text).
+    pub fn label(&self, answered: &[Answered], labelled: &[(&str, &str)]) -> DistantLabels {
         let ids: std::collections::HashSet<&str> = labelled.iter().map(|l| l.0).filter(|id| !id.is_empty()).collect();
         let subjects: std::collections::HashSet<&str> = labelled.iter().map(|l| subject(l.1)).collect();
         let mut out = DistantLabels::default();
@@ -126,7 +127,7 @@ impl Departments {
                 continue;
             }
             match self.class_of(&message.reply) {
-                Ok(class) => out.examples.push(Example { text: message.text.clone(), label: class.to_owned(), weight }),
+                Ok(class) => out.examples.push(Example { text: message.text.clone(), label: class.to_owned(), weight: 1.0 }),
                 Err(Unlabelled::Unnamed) => out.unnamed += 1,
                 Err(Unlabelled::Ambiguous) => out.ambiguous += 1,
             }
@@ -198,9 +199,9 @@ mod tests {
             answered("5", "招聘考试\n详情", "县人社局、县教育局回复"),
         ];
         let labelled = [("2", "别的主题\n详情"), ("99", " 小区违建 \n另一份详情")];
-        let out = d.label(&messages, &labelled, 0.5);
+        let out = d.label(&messages, &labelled);
         assert_eq!(out.examples.len(), 1);
-        assert_eq!((out.examples[0].label.as_str(), out.examples[0].weight), ("教育文体", 0.5));
+        assert_eq!((out.examples[0].text.as_str(), out.examples[0].label.as_str()), ("学校乱收费\n详情", "教育文体"));
         assert_eq!((out.labelled_already, out.unnamed, out.ambiguous), (2, 1, 1));
     }
 

@@ -50,15 +50,26 @@ pub struct TrainOptions {
     /// Unlabelled messages: used for IDF, and for self-training when `self_training` is set.
     pub unlabelled: Vec<String>,
     pub self_training: Option<SelfTraining>,
-    /// Examples labelled by a rule rather than by a person (distant supervision), each with its
-    /// weight; those of a label outside the labelled set are left out.
+    /// Examples labelled by a rule rather than by a person (distant supervision); those of a
+    /// label outside the labelled set are left out.
     pub distant: Vec<Example>,
+    /// How much a distant example weighs (0: not at all). Of several, the one with the best
+    /// macro-F1 in a cross-validation on the labelled examples is taken.
+    pub distant_weights: Vec<f32>,
     /// A category scheme: each class with the names of its sub-categories.
     pub priors: Vec<Prior>,
     /// Weigh each class inversely to its number of examples.
     pub balanced: bool,
     pub seed: u64,
 }
+
+/// The weights a distant example may get, chosen among by cross-validation: from "ignore the
+/// rule" to "as sure as a person", denser at the low end since the rule's labels agree with the
+/// labelled messages' model only seven times in ten (BENCHMARKS.md).
+pub const DISTANT_WEIGHTS: [f32; 6] = [0.0, 0.1, 0.2, 0.3, 0.5, 1.0];
+
+/// Folds of the cross-validation that chooses the distant weight.
+const SELECTION_FOLDS: usize = 5;
 
 /// A row of a category scheme: a class and the names under it.
 #[derive(Clone, Debug)]
@@ -76,6 +87,7 @@ impl Default for TrainOptions {
             unlabelled: Vec::new(),
             self_training: None,
             distant: Vec::new(),
+            distant_weights: DISTANT_WEIGHTS.to_vec(),
             priors: Vec::new(),
             balanced: true,
             seed: 20261122,
@@ -102,10 +114,15 @@ pub struct ModelMeta {
     pub examples: usize,
     pub unlabelled: usize,
     pub pseudo_labelled: usize,
-    /// Distant examples trained on (of a label in the set). Absent from models trained before
-    /// there were any: the field adds nothing to what classifying reads.
+    /// Distant examples trained on (of a label in the set), and the weight chosen for them.
+    /// Absent from models trained before there were any: classifying does not read them.
     #[serde(default)]
     pub distant: usize,
+    #[serde(default)]
+    pub distant_weight: f32,
+    /// The cross-validated macro-F1 of each candidate distant weight, when there were several.
+    #[serde(default)]
+    pub distant_selection: Vec<(f32, f64)>,
     /// Words of the category scheme that name one class each.
     pub prior_terms: PriorTerms,
     pub balanced: bool,
@@ -151,7 +168,33 @@ pub struct Prediction {
 
 impl Model {
     pub fn train(examples: &[Example], options: &TrainOptions) -> Result<Model, TextError> {
+        if options.distant.is_empty() || options.distant_weights.len() == 1 {
+            let weight = if options.distant.is_empty() { 0.0 } else { options.distant_weights[0] };
+            return Model::train_with(examples, options, weight, Vec::new());
+        }
+        if options.distant_weights.is_empty() {
+            return Err(TextError::Training("distant examples need at least one weight to try".into()));
+        }
+        let labels: Vec<&str> = examples.iter().map(|e| e.label.as_str()).collect();
+        let folds = crate::metrics::stratified_folds(&labels, SELECTION_FOLDS, options.seed);
+        let mut selection = Vec::with_capacity(options.distant_weights.len());
+        for &weight in &options.distant_weights {
+            let candidate = TrainOptions { distant_weights: vec![weight], ..options.clone() };
+            let cv = cross_validate(examples, &folds, |train| Model::train(train, &candidate))?;
+            selection.push((weight, cv.mean_macro_f1()));
+        }
+        // The best, of equal ones the lighter: the fewer noisy labels needed, the better.
+        let best = selection.iter().copied().reduce(|a, b| if b.1 > a.1 || (b.1 == a.1 && b.0 < a.0) { b } else { a });
+        let (weight, _) = best.expect("at least one weight tried");
+        Model::train_with(examples, options, weight, selection)
+    }
+
+    /// Trains with distant examples of weight `distant_weight`; `selection` is how it was chosen.
+    fn train_with(examples: &[Example], options: &TrainOptions, distant_weight: f32, selection: Vec<(f32, f64)>) -> Result<Model, TextError> {
         options.features.check().map_err(TextError::Training)?;
+        if !(0.0..=1.0).contains(&distant_weight) {
+            return Err(TextError::Training(format!("a distant example weighs within 0..=1, not {distant_weight}")));
+        }
         if !(options.cost.is_finite() && options.cost > 0.0) {
             return Err(TextError::Training(format!("cost must be positive, not {}", options.cost)));
         }
@@ -196,9 +239,10 @@ impl Model {
         let distant: Vec<(SparseVector, usize, f32)> = options
             .distant
             .iter()
+            .filter(|_| distant_weight > 0.0)
             .filter_map(|e| {
                 let l = label_index(&e.label)?;
-                Some((weigh(&featuriser.counts(&e.text)), l, e.weight * class_weight[l]))
+                Some((weigh(&featuriser.counts(&e.text)), l, e.weight * distant_weight * class_weight[l]))
             })
             .collect();
         let dimension = options.features.dimension();
@@ -237,6 +281,8 @@ impl Model {
             unlabelled: options.unlabelled.len(),
             pseudo_labelled,
             distant: distant_used,
+            distant_weight,
+            distant_selection: selection,
             prior_terms,
             balanced: options.balanced,
             self_training: options.self_training,
@@ -402,6 +448,50 @@ fn softmax_in_place(scores: &mut [f32], temperature: f32) {
 
 fn argmax(values: &[f32]) -> (usize, f32) {
     values.iter().copied().enumerate().fold((0, f32::NEG_INFINITY), |best, (i, v)| if v > best.1 { (i, v) } else { best })
+}
+
+/// The result of a k-fold cross-validation: each fold predicted by a model trained on the others.
+#[derive(Clone, Debug)]
+pub struct CrossValidation {
+    pub fold_macro_f1: Vec<f64>,
+    /// All folds' predictions scored together.
+    pub pooled: crate::metrics::Evaluation,
+}
+
+impl CrossValidation {
+    pub fn mean_macro_f1(&self) -> f64 {
+        self.fold_macro_f1.iter().sum::<f64>() / self.fold_macro_f1.len() as f64
+    }
+
+    /// The standard deviation of the folds' macro-F1 (of the population of folds).
+    pub fn sd_macro_f1(&self) -> f64 {
+        let mean = self.mean_macro_f1();
+        (self.fold_macro_f1.iter().map(|f| (f - mean).powi(2)).sum::<f64>() / self.fold_macro_f1.len() as f64).sqrt()
+    }
+}
+
+/// Cross-validates `train` on `examples`, fold `folds[i]` holding example `i` out.
+pub fn cross_validate(
+    examples: &[Example],
+    folds: &[usize],
+    mut train: impl FnMut(&[Example]) -> Result<Model, TextError>,
+) -> Result<CrossValidation, TextError> {
+    let k = folds.iter().max().map_or(0, |m| m + 1);
+    let (mut truth, mut predicted, mut fold_macro_f1) = (Vec::new(), Vec::new(), Vec::with_capacity(k));
+    for fold in 0..k {
+        let held_out = |i: &usize| folds[*i] == fold;
+        let training: Vec<Example> = (0..examples.len()).filter(|i| !held_out(i)).map(|i| examples[i].clone()).collect();
+        let model = train(&training)?;
+        let (mut t, mut p) = (Vec::new(), Vec::new());
+        for i in (0..examples.len()).filter(held_out) {
+            t.push(examples[i].label.clone());
+            p.push(model.predict(&examples[i].text)?.label);
+        }
+        fold_macro_f1.push(crate::metrics::Evaluation::score(&t, &p).macro_f1);
+        truth.extend(t);
+        predicted.extend(p);
+    }
+    Ok(CrossValidation { fold_macro_f1, pooled: crate::metrics::Evaluation::score(&truth, &predicted) })
 }
 
 /// A small deterministic generator (SplitMix64) for shuffles: the same seed gives the same
