@@ -680,6 +680,54 @@ mod tests {
     }
 
     #[test]
+    fn distant_examples_are_learnt_from_and_those_of_other_labels_left_out() {
+        let distant = vec![
+            Example { text: "快递包裹丢失没人管".into(), label: "交通".into(), weight: 1.0 },
+            Example { text: "快递员野蛮分拣包裹".into(), label: "交通".into(), weight: 1.0 },
+            Example { text: "派出所不立案".into(), label: "政法".into(), weight: 1.0 },
+        ];
+        let without = Model::train(&examples(), &small()).unwrap();
+        let with = Model::train(&examples(), &TrainOptions { distant, distant_weights: vec![1.0], ..small() }).unwrap();
+        assert_eq!((with.meta.distant, with.meta.distant_weight), (2, 1.0));
+        assert!(with.meta.distant_selection.is_empty(), "one weight: nothing to choose");
+        assert_eq!((without.meta.distant, without.meta.distant_weight), (0, 0.0));
+        let traffic = |m: &Model| m.predict("快递包裹").unwrap().top.iter().find(|s| s.label == "交通").unwrap().confidence;
+        assert!(traffic(&with) > traffic(&without), "{} vs {}", traffic(&with), traffic(&without));
+    }
+
+    #[test]
+    fn the_distant_weight_is_the_one_cross_validation_prefers() {
+        // The rule got these wrong: wage arrears are labour, not environment. Held-out labour
+        // messages suffer when they count, so the weight that ignores them wins.
+        let wrong: Vec<Example> = ["公司拖欠工资不发", "老板拖欠工资社保", "辞退员工拖欠工资", "加班不给工资", "工资拖欠半年"]
+            .iter()
+            .map(|t| Example { text: (*t).into(), label: "环境".into(), weight: 1.0 })
+            .collect();
+        let model = Model::train(&examples(), &TrainOptions { distant: wrong, distant_weights: vec![1.0, 0.0], ..small() }).unwrap();
+        let scores = &model.meta.distant_selection;
+        assert_eq!(scores.iter().map(|s| s.0).collect::<Vec<_>>(), [1.0, 0.0], "in the order given");
+        assert!(scores[1].1 > scores[0].1, "{scores:?}");
+        assert_eq!((model.meta.distant_weight, model.meta.distant), (0.0, 0));
+        assert!(Model::train(&examples(), &TrainOptions { distant: examples(), distant_weights: vec![], ..small() }).is_err());
+    }
+
+    #[test]
+    fn cross_validation_predicts_each_example_once_from_the_other_folds() {
+        let data = examples();
+        let folds: Vec<usize> = (0..data.len()).map(|i| i % 3).collect();
+        let mut sizes = Vec::new();
+        let cv = cross_validate(&data, &folds, |train| {
+            sizes.push(train.len());
+            Model::train(train, &small())
+        })
+        .unwrap();
+        assert_eq!(sizes, [10, 10, 10]);
+        assert_eq!((cv.fold_macro_f1.len(), cv.pooled.examples), (3, data.len()));
+        let mean = cv.fold_macro_f1.iter().sum::<f64>() / 3.0;
+        assert!((cv.mean_macro_f1() - mean).abs() < 1e-12 && cv.sd_macro_f1() >= 0.0);
+    }
+
+    #[test]
     fn self_training_and_priors_are_counted() {
         let options = TrainOptions {
             unlabelled: vec!["拖欠工资半年了".into(), "垃圾没人清运".into(), "hello".into()],
