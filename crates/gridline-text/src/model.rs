@@ -7,8 +7,9 @@
 //! self-training, add the messages the model is already sure about as down-weighted examples;
 //! a category scheme (e.g. the board's taxonomy) gives words that name one class each, which
 //! become features of that class; messages labelled from the department their reply names
-//! ([`crate::distant`]) are added as down-weighted examples. Classes are weighted inversely to their size, so the small
-//! ones are not drowned (the measure is macro-F1).
+//! ([`crate::distant`]) are added as examples, down-weighted by a weight that cross-validation
+//! chooses. Classes are weighted inversely to their size, so the small ones are not drowned
+//! (the measure is macro-F1).
 //!
 //! File format (version [`FORMAT_VERSION`]): the magic bytes `GLTXTMDL`, the version (u32 LE),
 //! the length of the JSON metadata (u32 LE), the metadata ([`ModelMeta`]), the IDF table
@@ -167,6 +168,8 @@ pub struct Prediction {
 }
 
 impl Model {
+    /// Trains a model; with distant examples and several weights for them, each weight is
+    /// cross-validated on `examples` first ([`SELECTION_FOLDS`] folds) and the best one used.
     pub fn train(examples: &[Example], options: &TrainOptions) -> Result<Model, TextError> {
         if options.distant.is_empty() || options.distant_weights.len() == 1 {
             let weight = if options.distant.is_empty() { 0.0 } else { options.distant_weights[0] };
@@ -180,7 +183,7 @@ impl Model {
         let mut selection = Vec::with_capacity(options.distant_weights.len());
         for &weight in &options.distant_weights {
             let candidate = TrainOptions { distant_weights: vec![weight], ..options.clone() };
-            let cv = cross_validate(examples, &folds, |train| Model::train(train, &candidate))?;
+            let cv = crate::metrics::cross_validate(examples, &folds, |train| Model::train(train, &candidate))?;
             selection.push((weight, cv.mean_macro_f1()));
         }
         // The best, of equal ones the lighter: the fewer noisy labels needed, the better.
@@ -450,50 +453,6 @@ fn argmax(values: &[f32]) -> (usize, f32) {
     values.iter().copied().enumerate().fold((0, f32::NEG_INFINITY), |best, (i, v)| if v > best.1 { (i, v) } else { best })
 }
 
-/// The result of a k-fold cross-validation: each fold predicted by a model trained on the others.
-#[derive(Clone, Debug)]
-pub struct CrossValidation {
-    pub fold_macro_f1: Vec<f64>,
-    /// All folds' predictions scored together.
-    pub pooled: crate::metrics::Evaluation,
-}
-
-impl CrossValidation {
-    pub fn mean_macro_f1(&self) -> f64 {
-        self.fold_macro_f1.iter().sum::<f64>() / self.fold_macro_f1.len() as f64
-    }
-
-    /// The standard deviation of the folds' macro-F1 (of the population of folds).
-    pub fn sd_macro_f1(&self) -> f64 {
-        let mean = self.mean_macro_f1();
-        (self.fold_macro_f1.iter().map(|f| (f - mean).powi(2)).sum::<f64>() / self.fold_macro_f1.len() as f64).sqrt()
-    }
-}
-
-/// Cross-validates `train` on `examples`, fold `folds[i]` holding example `i` out.
-pub fn cross_validate(
-    examples: &[Example],
-    folds: &[usize],
-    mut train: impl FnMut(&[Example]) -> Result<Model, TextError>,
-) -> Result<CrossValidation, TextError> {
-    let k = folds.iter().max().map_or(0, |m| m + 1);
-    let (mut truth, mut predicted, mut fold_macro_f1) = (Vec::new(), Vec::new(), Vec::with_capacity(k));
-    for fold in 0..k {
-        let held_out = |i: &usize| folds[*i] == fold;
-        let training: Vec<Example> = (0..examples.len()).filter(|i| !held_out(i)).map(|i| examples[i].clone()).collect();
-        let model = train(&training)?;
-        let (mut t, mut p) = (Vec::new(), Vec::new());
-        for i in (0..examples.len()).filter(held_out) {
-            t.push(examples[i].label.clone());
-            p.push(model.predict(&examples[i].text)?.label);
-        }
-        fold_macro_f1.push(crate::metrics::Evaluation::score(&t, &p).macro_f1);
-        truth.extend(t);
-        predicted.extend(p);
-    }
-    Ok(CrossValidation { fold_macro_f1, pooled: crate::metrics::Evaluation::score(&truth, &predicted) })
-}
-
 /// A small deterministic generator (SplitMix64) for shuffles: the same seed gives the same
 /// model and the same folds on every machine.
 pub(crate) struct SplitMix(pub u64);
@@ -666,6 +625,13 @@ mod tests {
         let text = "公交车司机开车打电话";
         assert_eq!(again.predict(text).unwrap(), model.predict(text).unwrap());
         assert_eq!(again.meta, model.meta);
+        // Version 2 files written before the distant examples lack their fields and still load.
+        let mut older = serde_json::to_value(&model.meta).unwrap();
+        for field in ["distant", "distant_weight", "distant_selection"] {
+            older.as_object_mut().unwrap().remove(field).expect("the field is written");
+        }
+        let older: ModelMeta = serde_json::from_value(older).unwrap();
+        assert_eq!((older.distant, older.distant_weight, older.distant_selection.len()), (0, 0.0, 0));
 
         let truncated = Model::from_bytes(&bytes[..bytes.len() / 2]).err().unwrap().to_string();
         assert!(truncated.contains("truncated"), "{truncated}");
@@ -716,7 +682,7 @@ mod tests {
         let data = examples();
         let folds: Vec<usize> = (0..data.len()).map(|i| i % 3).collect();
         let mut sizes = Vec::new();
-        let cv = cross_validate(&data, &folds, |train| {
+        let cv = crate::metrics::cross_validate(&data, &folds, |train| {
             sizes.push(train.len());
             Model::train(train, &small())
         })
