@@ -65,8 +65,8 @@ pub struct TrainOptions {
 }
 
 /// The weights a distant example may get, chosen among by cross-validation: from "ignore the
-/// rule" to "as sure as a person", denser at the low end since the rule's labels agree with the
-/// labelled messages' model only seven times in ten (BENCHMARKS.md).
+/// rule" to "as sure as a person", denser at the low end, where a rule's labels belong (on the
+/// public data they agree with the labelled messages' model seven times in ten; BENCHMARKS.md).
 pub const DISTANT_WEIGHTS: [f32; 6] = [0.0, 0.1, 0.2, 0.3, 0.5, 1.0];
 
 /// Folds of the cross-validation that chooses the distant weight.
