@@ -13,7 +13,7 @@ use gridline_core::catalogue::Catalogue;
 use gridline_text::hotspots::{HotspotSettings, Message, hot_issues, parse_time};
 use gridline_text::distant::{Answered, Departments};
 use gridline_text::metrics::{Evaluation, cross_validate, stratified_folds};
-use gridline_text::model::{DISTANT_WEIGHTS, Example, Model, Prior, SelfTraining, TrainOptions};
+use gridline_text::model::{DISTANT_WEIGHTS, Example, Model, Prior, SELECTION_FOLDS, SelfTraining, TrainOptions};
 use gridline_text::replies::{Exchange, agreement, score_all};
 use gridline_text::segment::{Segmenter, catalogue_words, place_words};
 use gridline_text::table::Table;
@@ -113,7 +113,7 @@ pub struct Learning {
     /// Weight of a --distant example (a labelled one weighs 1; 0 ignores them). Of several
     /// (comma-separated), the one with the best macro-F1 in a 5-fold cross-validation on the
     /// labelled messages; by default 0, 0.1, 0.2, 0.3, 0.5 and 1.
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', requires = "distant")]
     distant_weight: Vec<f32>,
     /// A category scheme whose first column names the label and whose other columns are its
     /// sub-categories (e.g. taxonomy.csv): a word of the names that belongs to one label only
@@ -337,7 +337,7 @@ pub async fn model(command: ModelCommand) -> anyhow::Result<()> {
             let m = &model.meta;
             if !m.distant_selection.is_empty() {
                 let tried: Vec<String> = m.distant_selection.iter().map(|(w, f1)| format!("{w}: {f1:.4}")).collect();
-                println!("distant weight {} chosen by 5-fold cross-validated macro-F1 ({})", m.distant_weight, tried.join(", "));
+                println!("distant weight {} chosen by {SELECTION_FOLDS}-fold cross-validated macro-F1 ({})", m.distant_weight, tried.join(", "));
             }
             println!(
                 "trained on {} examples ({} classes), {} unlabelled messages, {} self-trained, {} from replies, {} prior terms in {seconds:.1} s; saved {}",

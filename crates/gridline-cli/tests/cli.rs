@@ -724,4 +724,5 @@ fn messages_labelled_from_their_replies_are_counted_and_the_labelled_ones_left_o
     assert!(cv.contains("distant weight per fold: [0.3, 0.3, 0.3]"), "{cv}");
     assert_refused(&run(&[&["model", "cv", "--distant-weight", "2"][..], &common, &distant].concat(), ""), &["--distant-weight"]);
     assert_refused(&run(&[&["model", "cv", "--departments", &path("departments.csv")][..], &common].concat(), ""), &["--distant"]);
+    assert_refused(&run(&[&["model", "cv", "--distant-weight", "0.2"][..], &common].concat(), ""), &["--distant"]);
 }

@@ -70,7 +70,7 @@ pub struct TrainOptions {
 pub const DISTANT_WEIGHTS: [f32; 6] = [0.0, 0.1, 0.2, 0.3, 0.5, 1.0];
 
 /// Folds of the cross-validation that chooses the distant weight.
-const SELECTION_FOLDS: usize = 5;
+pub const SELECTION_FOLDS: usize = 5;
 
 /// A row of a category scheme: a class and the names under it.
 #[derive(Clone, Debug)]
