@@ -691,3 +691,38 @@ fn a_model_is_trained_scored_and_used_and_bad_text_files_and_models_are_named() 
     std::fs::write(path("old.model"), old).unwrap();
     assert_refused(&run(&["classify", "--model", &path("old.model"), "--input", &path("new.csv"), "--text-col", "主题,详情"], ""), &["version 1", "retrain"]);
 }
+
+#[test]
+fn messages_labelled_from_their_replies_are_counted_and_the_labelled_ones_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    std::fs::write(path("labelled.csv"), LABELLED).unwrap();
+    std::fs::write(path("departments.csv"), "部门,类别\n人社局,劳动\n环保局,环境\n交通局,交通\n公安局,政法\n文旅局,\n").unwrap();
+    std::fs::write(
+        path("replies.csv"),
+        "留言编号,主题,详情,答复意见
+1,欠薪,包工头拖欠农民工工资,经县人社局调查，已责令支付
+2,排污,化工厂夜里偷排废水,市环保局已立案查处
+3,拖欠工资,公司拖欠工资三个月不发,经县人社局调查
+4,景区收费,景区乱收费,县文旅局回复
+5,路灯,路灯坏了,您好，留言已收悉
+6,偷车,电动车被偷,市公安局已立案
+",
+    )
+    .unwrap();
+    let common = ["--input", &path("labelled.csv"), "--text-col", "主题,详情", "--label-col", "类别", "--bits", "14"];
+    let distant = ["--unlabelled", &path("replies.csv"), "--distant", &path("replies.csv"), "--departments", &path("departments.csv")];
+    let model = path("m.model");
+    let output = run(&[&["model", "train", "--output", &model][..], &common, &distant].concat(), "");
+    let said = assert_succeeded(&output);
+    let told = String::from_utf8_lossy(&output.stderr);
+    // Row 3 is a labelled message (same subject); 4 names a department of two labels; 5 none;
+    // 6 a label the labelled file does not have, so the model leaves it out.
+    assert!(told.contains("3 messages labelled from their reply; 1 name no department, 1 departments of several labels, 1 are labelled messages"), "{told}");
+    assert!(said.contains("2 from replies") && said.contains("distant weight"), "{said}");
+    let cv = assert_succeeded(&run(&[&["model", "cv", "--folds", "3", "--distant-weight", "0.3"][..], &common, &distant].concat(), ""));
+    assert!(cv.contains("distant weight per fold: [0.3, 0.3, 0.3]"), "{cv}");
+    assert_refused(&run(&[&["model", "cv", "--distant-weight", "2"][..], &common, &distant].concat(), ""), &["--distant-weight"]);
+    assert_refused(&run(&[&["model", "cv", "--departments", &path("departments.csv")][..], &common].concat(), ""), &["--distant"]);
+    assert_refused(&run(&[&["model", "cv", "--distant-weight", "0.2"][..], &common].concat(), ""), &["--distant"]);
+}

@@ -1,12 +1,13 @@
 //! Chinese text intelligence for gridline, pure Rust and CPU only: segmentation with domain and
 //! place dictionaries ([`segment`]), a trainable complaint classifier ([`model`]) with its
-//! evaluation ([`metrics`]), near-duplicate detection for 并案 ([`dedupe`]), hot-issue grouping
-//! ([`hotspots`]), reply-quality scoring ([`replies`]), and the table readers the commands use
-//! ([`table`]).
+//! evaluation ([`metrics`]) and extra examples labelled from official replies ([`distant`]),
+//! near-duplicate detection for 并案 ([`dedupe`]), hot-issue grouping ([`hotspots`]),
+//! reply-quality scoring ([`replies`]), and the table readers the commands use ([`table`]).
 #![forbid(unsafe_code)]
 
 pub mod dedupe;
 mod dictionary;
+pub mod distant;
 mod error;
 pub mod features;
 pub mod hotspots;

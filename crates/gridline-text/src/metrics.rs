@@ -1,10 +1,12 @@
 //! Classifier evaluation: accuracy, per-class precision/recall/F1, macro-F1, the confusion
-//! matrix, and the stratified folds of a cross-validation (deterministic for a seed, and
-//! exportable so that another tool can be scored on exactly the same folds).
+//! matrix, the stratified folds of a cross-validation (deterministic for a seed, and
+//! exportable so that another tool can be scored on exactly the same folds) and the
+//! cross-validation itself.
 
 use serde::Serialize;
 
-use crate::model::SplitMix;
+use crate::TextError;
+use crate::model::{Example, Model, SplitMix};
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ClassScore {
@@ -96,6 +98,50 @@ pub fn stratified_folds<L: Ord + Clone>(labels: &[L], k: usize, seed: u64) -> Ve
         }
     }
     folds
+}
+
+/// The result of a k-fold cross-validation: each fold predicted by a model trained on the others.
+#[derive(Clone, Debug)]
+pub struct CrossValidation {
+    pub fold_macro_f1: Vec<f64>,
+    /// All folds' predictions scored together.
+    pub pooled: Evaluation,
+}
+
+impl CrossValidation {
+    pub fn mean_macro_f1(&self) -> f64 {
+        self.fold_macro_f1.iter().sum::<f64>() / self.fold_macro_f1.len() as f64
+    }
+
+    /// The standard deviation of the folds' macro-F1 (of the population of folds).
+    pub fn sd_macro_f1(&self) -> f64 {
+        let mean = self.mean_macro_f1();
+        (self.fold_macro_f1.iter().map(|f| (f - mean).powi(2)).sum::<f64>() / self.fold_macro_f1.len() as f64).sqrt()
+    }
+}
+
+/// Cross-validates `train` on `examples`, fold `folds[i]` holding example `i` out.
+pub fn cross_validate(
+    examples: &[Example],
+    folds: &[usize],
+    mut train: impl FnMut(&[Example]) -> Result<Model, TextError>,
+) -> Result<CrossValidation, TextError> {
+    let k = folds.iter().max().map_or(0, |m| m + 1);
+    let (mut truth, mut predicted, mut fold_macro_f1) = (Vec::new(), Vec::new(), Vec::with_capacity(k));
+    for fold in 0..k {
+        let held_out = |i: &usize| folds[*i] == fold;
+        let training: Vec<Example> = (0..examples.len()).filter(|i| !held_out(i)).map(|i| examples[i].clone()).collect();
+        let model = train(&training)?;
+        let (mut t, mut p) = (Vec::new(), Vec::new());
+        for i in (0..examples.len()).filter(held_out) {
+            t.push(examples[i].label.clone());
+            p.push(model.predict(&examples[i].text)?.label);
+        }
+        fold_macro_f1.push(Evaluation::score(&t, &p).macro_f1);
+        truth.extend(t);
+        predicted.extend(p);
+    }
+    Ok(CrossValidation { fold_macro_f1, pooled: Evaluation::score(&truth, &predicted) })
 }
 
 #[cfg(test)]

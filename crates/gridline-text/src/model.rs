@@ -6,8 +6,10 @@
 //! Learning from few labels: unlabelled messages widen the IDF statistics and, by
 //! self-training, add the messages the model is already sure about as down-weighted examples;
 //! a category scheme (e.g. the board's taxonomy) gives words that name one class each, which
-//! become features of that class. Classes are weighted inversely to their size, so the small
-//! ones are not drowned (the measure is macro-F1).
+//! become features of that class; messages labelled from the department their reply names
+//! ([`crate::distant`]) are added as examples, down-weighted by a weight that cross-validation
+//! chooses. Classes are weighted inversely to their size, so the small ones are not drowned
+//! (the measure is macro-F1).
 //!
 //! File format (version [`FORMAT_VERSION`]): the magic bytes `GLTXTMDL`, the version (u32 LE),
 //! the length of the JSON metadata (u32 LE), the metadata ([`ModelMeta`]), the IDF table
@@ -49,12 +51,26 @@ pub struct TrainOptions {
     /// Unlabelled messages: used for IDF, and for self-training when `self_training` is set.
     pub unlabelled: Vec<String>,
     pub self_training: Option<SelfTraining>,
+    /// Examples labelled by a rule rather than by a person (distant supervision); those of a
+    /// label outside the labelled set are left out.
+    pub distant: Vec<Example>,
+    /// How much a distant example weighs (0: not at all). Of several, the one with the best
+    /// macro-F1 in a cross-validation on the labelled examples is taken.
+    pub distant_weights: Vec<f32>,
     /// A category scheme: each class with the names of its sub-categories.
     pub priors: Vec<Prior>,
     /// Weigh each class inversely to its number of examples.
     pub balanced: bool,
     pub seed: u64,
 }
+
+/// The weights a distant example may get, chosen among by cross-validation: from "ignore the
+/// rule" to "as sure as a person", denser at the low end, where a rule's labels belong (on the
+/// public data they agree with the labelled messages' model seven times in ten; BENCHMARKS.md).
+pub const DISTANT_WEIGHTS: [f32; 6] = [0.0, 0.1, 0.2, 0.3, 0.5, 1.0];
+
+/// Folds of the cross-validation that chooses the distant weight.
+pub const SELECTION_FOLDS: usize = 5;
 
 /// A row of a category scheme: a class and the names under it.
 #[derive(Clone, Debug)]
@@ -71,6 +87,8 @@ impl Default for TrainOptions {
             dictionary: Vec::new(),
             unlabelled: Vec::new(),
             self_training: None,
+            distant: Vec::new(),
+            distant_weights: DISTANT_WEIGHTS.to_vec(),
             priors: Vec::new(),
             balanced: true,
             seed: 20261122,
@@ -97,6 +115,15 @@ pub struct ModelMeta {
     pub examples: usize,
     pub unlabelled: usize,
     pub pseudo_labelled: usize,
+    /// Distant examples trained on (of a label in the set), and the weight chosen for them.
+    /// Absent from models trained before there were any: classifying does not read them.
+    #[serde(default)]
+    pub distant: usize,
+    #[serde(default)]
+    pub distant_weight: f32,
+    /// The cross-validated macro-F1 of each candidate distant weight, when there were several.
+    #[serde(default)]
+    pub distant_selection: Vec<(f32, f64)>,
     /// Words of the category scheme that name one class each.
     pub prior_terms: PriorTerms,
     pub balanced: bool,
@@ -141,8 +168,36 @@ pub struct Prediction {
 }
 
 impl Model {
+    /// Trains a model; with distant examples and several weights for them, each weight is
+    /// cross-validated on `examples` first ([`SELECTION_FOLDS`] folds) and the best one used.
     pub fn train(examples: &[Example], options: &TrainOptions) -> Result<Model, TextError> {
+        if options.distant.is_empty() || options.distant_weights.len() == 1 {
+            let weight = if options.distant.is_empty() { 0.0 } else { options.distant_weights[0] };
+            return Model::train_with(examples, options, weight, Vec::new());
+        }
+        if options.distant_weights.is_empty() {
+            return Err(TextError::Training("distant examples need at least one weight to try".into()));
+        }
+        let labels: Vec<&str> = examples.iter().map(|e| e.label.as_str()).collect();
+        let folds = crate::metrics::stratified_folds(&labels, SELECTION_FOLDS, options.seed);
+        let mut selection = Vec::with_capacity(options.distant_weights.len());
+        for &weight in &options.distant_weights {
+            let candidate = TrainOptions { distant_weights: vec![weight], ..options.clone() };
+            let cv = crate::metrics::cross_validate(examples, &folds, |train| Model::train(train, &candidate))?;
+            selection.push((weight, cv.mean_macro_f1()));
+        }
+        // The best, of equal ones the lighter: the fewer noisy labels needed, the better.
+        let best = selection.iter().copied().reduce(|a, b| if b.1 > a.1 || (b.1 == a.1 && b.0 < a.0) { b } else { a });
+        let (weight, _) = best.expect("at least one weight tried");
+        Model::train_with(examples, options, weight, selection)
+    }
+
+    /// Trains with distant examples of weight `distant_weight`; `selection` is how it was chosen.
+    fn train_with(examples: &[Example], options: &TrainOptions, distant_weight: f32, selection: Vec<(f32, f64)>) -> Result<Model, TextError> {
         options.features.check().map_err(TextError::Training)?;
+        if !(0.0..=1.0).contains(&distant_weight) {
+            return Err(TextError::Training(format!("a distant example weighs within 0..=1, not {distant_weight}")));
+        }
         if !(options.cost.is_finite() && options.cost > 0.0) {
             return Err(TextError::Training(format!("cost must be positive, not {}", options.cost)));
         }
@@ -183,8 +238,20 @@ impl Model {
                 (weigh(c), l, e.weight * class_weight[l])
             })
             .collect();
+        // Distant examples are learnt from, but the temperature is judged on real labels only.
+        let distant: Vec<(SparseVector, usize, f32)> = options
+            .distant
+            .iter()
+            .filter(|_| distant_weight > 0.0)
+            .filter_map(|e| {
+                let l = label_index(&e.label)?;
+                Some((weigh(&featuriser.counts(&e.text)), l, e.weight * distant_weight * class_weight[l]))
+            })
+            .collect();
         let dimension = options.features.dimension();
-        let temperature = fit_temperature(&rows, classes, dimension, options.cost, options.seed);
+        let temperature = fit_temperature(&rows, &distant, classes, dimension, options.cost, options.seed);
+        let distant_used = distant.len();
+        rows.extend(distant);
         let (mut weights, mut bias) = train_one_vs_rest(&rows, classes, dimension, options.cost, options.seed);
 
         let mut pseudo_labelled = 0;
@@ -216,6 +283,9 @@ impl Model {
             examples: examples.len(),
             unlabelled: options.unlabelled.len(),
             pseudo_labelled,
+            distant: distant_used,
+            distant_weight,
+            distant_selection: selection,
             prior_terms,
             balanced: options.balanced,
             self_training: options.self_training,
@@ -459,9 +529,16 @@ fn train_binary(rows: &[(SparseVector, usize, f32)], class: usize, dimension: us
 }
 
 /// The softmax temperature that minimises the log loss of held-out decision values (3 folds
-/// of the training rows), searched on a grid: a temperature from the training fit itself
-/// would be overconfident.
-fn fit_temperature(rows: &[(SparseVector, usize, f32)], classes: usize, dimension: usize, cost: f32, seed: u64) -> f32 {
+/// of the training rows, `always` trained on in every fold and never held out), searched on a
+/// grid: a temperature from the training fit itself would be overconfident.
+fn fit_temperature(
+    rows: &[(SparseVector, usize, f32)],
+    always: &[(SparseVector, usize, f32)],
+    classes: usize,
+    dimension: usize,
+    cost: f32,
+    seed: u64,
+) -> f32 {
     const FOLDS: usize = 3;
     if rows.len() < FOLDS * classes {
         return 1.0;
@@ -470,7 +547,8 @@ fn fit_temperature(rows: &[(SparseVector, usize, f32)], classes: usize, dimensio
     let folds = crate::metrics::stratified_folds(&labels, FOLDS, seed);
     let mut held_out: Vec<(Vec<f32>, usize)> = Vec::with_capacity(rows.len());
     for fold in 0..FOLDS {
-        let train: Vec<_> = rows.iter().zip(&folds).filter(|(_, f)| **f != fold).map(|(r, _)| r.clone()).collect();
+        let train: Vec<_> =
+            rows.iter().zip(&folds).filter(|(_, f)| **f != fold).map(|(r, _)| r).chain(always).cloned().collect();
         let (w, b) = train_one_vs_rest(&train, classes, dimension, cost, seed);
         for (row, _) in rows.iter().zip(&folds).filter(|(_, f)| **f == fold) {
             held_out.push((decision(&row.0, &w, &b), row.1));
@@ -547,6 +625,13 @@ mod tests {
         let text = "公交车司机开车打电话";
         assert_eq!(again.predict(text).unwrap(), model.predict(text).unwrap());
         assert_eq!(again.meta, model.meta);
+        // Version 2 files written before the distant examples lack their fields and still load.
+        let mut older = serde_json::to_value(&model.meta).unwrap();
+        for field in ["distant", "distant_weight", "distant_selection"] {
+            older.as_object_mut().unwrap().remove(field).expect("the field is written");
+        }
+        let older: ModelMeta = serde_json::from_value(older).unwrap();
+        assert_eq!((older.distant, older.distant_weight, older.distant_selection.len()), (0, 0.0, 0));
 
         let truncated = Model::from_bytes(&bytes[..bytes.len() / 2]).err().unwrap().to_string();
         assert!(truncated.contains("truncated"), "{truncated}");
@@ -558,6 +643,54 @@ mod tests {
         assert!(matches!(Model::from_bytes(&other_version), Err(TextError::ModelVersion { found: 1, expected: 2 })));
         assert!(Model::from_bytes(b"PK\x03\x04 a zip file").err().unwrap().to_string().contains("GLTXTMDL"));
         assert!(Model::from_bytes(&bytes[..20]).err().unwrap().to_string().contains("truncated"));
+    }
+
+    #[test]
+    fn distant_examples_are_learnt_from_and_those_of_other_labels_left_out() {
+        let distant = vec![
+            Example { text: "快递包裹丢失没人管".into(), label: "交通".into(), weight: 1.0 },
+            Example { text: "快递员野蛮分拣包裹".into(), label: "交通".into(), weight: 1.0 },
+            Example { text: "派出所不立案".into(), label: "政法".into(), weight: 1.0 },
+        ];
+        let without = Model::train(&examples(), &small()).unwrap();
+        let with = Model::train(&examples(), &TrainOptions { distant, distant_weights: vec![1.0], ..small() }).unwrap();
+        assert_eq!((with.meta.distant, with.meta.distant_weight), (2, 1.0));
+        assert!(with.meta.distant_selection.is_empty(), "one weight: nothing to choose");
+        assert_eq!((without.meta.distant, without.meta.distant_weight), (0, 0.0));
+        let traffic = |m: &Model| m.predict("快递包裹").unwrap().top.iter().find(|s| s.label == "交通").unwrap().confidence;
+        assert!(traffic(&with) > traffic(&without), "{} vs {}", traffic(&with), traffic(&without));
+    }
+
+    #[test]
+    fn the_distant_weight_is_the_one_cross_validation_prefers() {
+        // The rule got these wrong: wage arrears are labour, not environment. Held-out labour
+        // messages suffer when they count, so the weight that ignores them wins.
+        let wrong: Vec<Example> = ["公司拖欠工资不发", "老板拖欠工资社保", "辞退员工拖欠工资", "加班不给工资", "工资拖欠半年"]
+            .iter()
+            .map(|t| Example { text: (*t).into(), label: "环境".into(), weight: 1.0 })
+            .collect();
+        let model = Model::train(&examples(), &TrainOptions { distant: wrong, distant_weights: vec![1.0, 0.0], ..small() }).unwrap();
+        let scores = &model.meta.distant_selection;
+        assert_eq!(scores.iter().map(|s| s.0).collect::<Vec<_>>(), [1.0, 0.0], "in the order given");
+        assert!(scores[1].1 > scores[0].1, "{scores:?}");
+        assert_eq!((model.meta.distant_weight, model.meta.distant), (0.0, 0));
+        assert!(Model::train(&examples(), &TrainOptions { distant: examples(), distant_weights: vec![], ..small() }).is_err());
+    }
+
+    #[test]
+    fn cross_validation_predicts_each_example_once_from_the_other_folds() {
+        let data = examples();
+        let folds: Vec<usize> = (0..data.len()).map(|i| i % 3).collect();
+        let mut sizes = Vec::new();
+        let cv = crate::metrics::cross_validate(&data, &folds, |train| {
+            sizes.push(train.len());
+            Model::train(train, &small())
+        })
+        .unwrap();
+        assert_eq!(sizes, [10, 10, 10]);
+        assert_eq!((cv.fold_macro_f1.len(), cv.pooled.examples), (3, data.len()));
+        let mean = cv.fold_macro_f1.iter().sum::<f64>() / 3.0;
+        assert!((cv.mean_macro_f1() - mean).abs() < 1e-12 && cv.sd_macro_f1() >= 0.0);
     }
 
     #[test]
