@@ -126,6 +126,9 @@ pub struct Learning {
     /// How many times the words of the first text column (the subject) count.
     #[arg(long, default_value_t = 3)]
     title_weight: u8,
+    /// Do not give the subject's words features of their own (they still count in the text).
+    #[arg(long)]
+    no_subject_words: bool,
     /// The SVM's cost C.
     #[arg(long, default_value_t = 1.0)]
     cost: f32,
@@ -312,7 +315,12 @@ fn options(learning: &Learning, data: &Labelled, labelled: &LabelledSet) -> anyh
         distant = labels.examples;
     }
     Ok(TrainOptions {
-        features: gridline_text::features::FeatureConfig { bits: learning.bits, title_weight: learning.title_weight, ..Default::default() },
+        features: gridline_text::features::FeatureConfig {
+            bits: learning.bits,
+            title_weight: learning.title_weight,
+            subject_words: !learning.no_subject_words,
+            ..Default::default()
+        },
         cost: learning.cost,
         dictionary: dictionary(),
         unlabelled,

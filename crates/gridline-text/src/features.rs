@@ -22,13 +22,20 @@ pub struct FeatureConfig {
     pub char_max: u8,
     /// How many times the words of the first line (the subject) count.
     pub title_weight: u8,
+    /// The subject's words also as features of their own, apart from the same words in the
+    /// details: a word in a one-line summary says more about the topic than in the story, and a
+    /// field per feature space is how several text fields are usually combined. Absent (false)
+    /// in models trained before it, which then featurise as they were trained.
+    #[serde(default)]
+    pub subject_words: bool,
 }
 
-/// Words only and the subject three times: on the labelled messages, bigrams and character
-/// n-grams lowered cross-validated macro-F1 and the subject weight raised it (BENCHMARKS.md).
+/// Words only, the subject three times and once more as subject words: on the labelled
+/// messages, bigrams and character n-grams lowered cross-validated macro-F1, the subject weight
+/// and the subject's own words raised it (BENCHMARKS.md).
 impl Default for FeatureConfig {
     fn default() -> Self {
-        FeatureConfig { bits: 18, words: true, word_bigrams: false, char_min: 0, char_max: 0, title_weight: 3 }
+        FeatureConfig { bits: 18, words: true, word_bigrams: false, char_min: 0, char_max: 0, title_weight: 3, subject_words: true }
     }
 }
 
@@ -161,7 +168,8 @@ impl Featuriser {
     }
 
     /// Hashed term counts of `text` (before weighting), bucket indices ascending: the first
-    /// line's terms count `title_weight` times when more lines follow.
+    /// line's terms count `title_weight` times when more lines follow, and once more as subject
+    /// words when the configuration says so.
     pub fn counts(&self, text: &str) -> Vec<(u32, f32)> {
         let mut counts = Vec::new();
         self.count_into(text, &mut FeatureBuffers::default(), &mut counts);
@@ -175,10 +183,10 @@ impl Featuriser {
         terms.clear();
         match normalised.split_once('\n') {
             Some((title, body)) => {
-                self.push_terms(title, f32::from(self.config.title_weight), segment, terms);
-                self.push_terms(body, 1.0, segment, terms);
+                self.push_terms(title, f32::from(self.config.title_weight), self.config.subject_words, segment, terms);
+                self.push_terms(body, 1.0, false, segment, terms);
             }
-            None => self.push_terms(normalised, 1.0, segment, terms),
+            None => self.push_terms(normalised, 1.0, false, segment, terms),
         }
         terms.sort_unstable_by_key(|t| t.0);
         counts.clear();
@@ -190,10 +198,12 @@ impl Featuriser {
         }
     }
 
-    fn push_terms(&self, text: &str, weight: f32, segment: &mut SegmentBuffers, terms: &mut Vec<(u32, f32)>) {
+    /// The terms of `text`, each counting `weight`; with `subject`, its words also count once as
+    /// subject words.
+    fn push_terms(&self, text: &str, weight: f32, subject: bool, segment: &mut SegmentBuffers, terms: &mut Vec<(u32, f32)>) {
         let mask = (1u64 << self.config.bits) - 1;
-        let mut push = |hash: u64| terms.push(((hash & mask) as u32, weight));
-        if self.config.words || self.config.word_bigrams || !self.class_words.is_empty() {
+        let mut push = |hash: u64, weight: f32| terms.push(((hash & mask) as u32, weight));
+        if self.config.words || self.config.word_bigrams || subject || !self.class_words.is_empty() {
             let mut previous: Option<&str> = None;
             self.segmenter.each_word(text, segment, |word| {
                 if !informative(word) {
@@ -201,14 +211,17 @@ impl Featuriser {
                 }
                 let hash = hash_parts(b'w', &[word.as_bytes()]);
                 if self.config.words {
-                    push(hash);
+                    push(hash, weight);
+                }
+                if subject {
+                    push(hash_parts(b's', &[word.as_bytes()]), 1.0);
                 }
                 if let Some(previous) = previous.filter(|_| self.config.word_bigrams) {
-                    push(hash_parts(b'b', &[previous.as_bytes(), word.as_bytes()]));
+                    push(hash_parts(b'b', &[previous.as_bytes(), word.as_bytes()]), weight);
                 }
                 previous = Some(word);
                 if let Some(class) = self.class_of(hash, word) {
-                    push(class);
+                    push(class, weight);
                 }
             });
         }
@@ -219,7 +232,7 @@ impl Featuriser {
                 let chars = starts.len() - 1;
                 for n in lo..=hi.min(chars) {
                     for s in 0..=chars - n {
-                        push(hash_parts(b'c', &[&run.as_bytes()[starts[s]..starts[s + n]]]));
+                        push(hash_parts(b'c', &[&run.as_bytes()[starts[s]..starts[s + n]]]), weight);
                     }
                 }
             }
@@ -292,7 +305,19 @@ mod tests {
         assert_eq!(of(bucket(b'w', "路灯")), Some(4.0), "three from the subject, one from the body");
         assert_eq!(of(bucket(b'w', "拖欠")), Some(1.0));
         assert_eq!(of(bucket(b'p', "劳动")), Some(1.0));
+        assert_eq!(of(bucket(b's', "路灯")), Some(1.0), "once more as a subject word");
+        assert_eq!(of(bucket(b's', "拖欠")), None, "words of the body are not subject words");
         assert_eq!(f.counts("A3 2020 路灯"), f.counts("路灯"), "numbers and codes are dropped");
+        let without = Featuriser::new(FeatureConfig { subject_words: false, ..FeatureConfig::default() }, Segmenter::new(&[]), &terms);
+        assert!(without.counts("路灯
+路灯").iter().all(|c| c.0 != bucket(b's', "路灯")));
+    }
+
+    #[test]
+    fn a_model_trained_before_subject_words_featurises_without_them() {
+        let old = r#"{"bits":18,"words":true,"word_bigrams":false,"char_min":0,"char_max":0,"title_weight":3}"#;
+        let config: FeatureConfig = serde_json::from_str(old).unwrap();
+        assert!(!config.subject_words);
     }
 
     #[test]
