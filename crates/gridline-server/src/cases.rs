@@ -26,7 +26,7 @@ const CONFLICT_RETRIES: usize = 5;
 impl AppState {
     pub(crate) fn visibility(&self, actor: &Actor) -> Visibility {
         let unit = actor.unit.as_deref().and_then(|u| self.unit(u));
-        Visibility::of(actor, unit, &self.regions)
+        Visibility::of(actor, unit.as_ref(), &self.regions)
     }
 
     /// The case if it exists and `actor` may see it; 404 otherwise, so that existence of other
@@ -151,7 +151,7 @@ impl AppState {
             };
             let now = Timestamp::now();
             let change = {
-                let units = |code: &str| self.unit(code).cloned();
+                let units = |code: &str| self.unit(code);
                 let reference = self.reference();
                 let ctx = Context {
                     calendar: WorkCalendar::china(),

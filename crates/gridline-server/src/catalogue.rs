@@ -328,7 +328,7 @@ impl AppState {
         let reference = self.reference();
         let calendar = gridline_core::calendar::WorkCalendar::china();
         let query = RouteQuery { category, region, at, time_zone: calendar.time_zone() };
-        reference.routing.route(query, &reference.catalogue, &self.regions, self.units())
+        reference.routing.route(query, &reference.catalogue, &self.regions, &self.units())
     }
 }
 

@@ -27,6 +27,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
 use axum::routing::get;
@@ -64,9 +65,9 @@ pub struct AppState {
     reference_revision: AtomicI64,
     /// Finds the region of an address or a point that came without one (Open311 filing).
     pub locator: Arc<dyn Locator>,
-    /// The units, sorted by code (read once at start; `gridline unit add` takes effect at the
-    /// next start).
-    units: Vec<Unit>,
+    /// The units, sorted by code; re-read by [`AppState::refresh`], so that a unit added by
+    /// `gridline unit add` while the server runs is known within [`REFRESH_EVERY`].
+    units: RwLock<Arc<[Unit]>>,
     sessions: RwLock<HashMap<String, auth::SignedIn>>,
     /// Striped locks that serialise actions on the same case.
     case_locks: Vec<tokio::sync::Mutex<()>>,
@@ -78,8 +79,7 @@ pub struct AppState {
 
 impl AppState {
     pub async fn new(store: Store, regions: Arc<RegionTree>) -> Result<Self, ApiError> {
-        let mut units = store.units().await?;
-        units.sort_by(|a, b| a.code.cmp(&b.code));
+        let units = RwLock::new(sorted_units(&store).await?);
         let decoy_hash = hash_password("decoy").map_err(|e| ApiError::Internal(e.to_string()))?;
         let (reference, revision) = reference_in_force(&store, &regions).await?;
         Ok(AppState {
@@ -96,13 +96,27 @@ impl AppState {
         })
     }
 
-    pub fn unit(&self, code: &str) -> Option<&Unit> {
-        self.units.binary_search_by(|u| u.code.as_str().cmp(code)).ok().map(|i| &self.units[i])
+    pub fn unit(&self, code: &str) -> Option<Unit> {
+        let units = self.units();
+        units.binary_search_by(|u| u.code.as_str().cmp(code)).ok().map(|i| units[i].clone())
     }
 
     /// Every unit, by code.
-    pub fn units(&self) -> &[Unit] {
-        &self.units
+    pub fn units(&self) -> Arc<[Unit]> {
+        self.units.read().expect("units").clone()
+    }
+
+    /// Re-reads what other processes change in the database while this server runs: the units
+    /// (`gridline unit add`) and the reference files in force (a catalogue imported by the CLI or
+    /// through another server sharing the database).
+    pub async fn refresh(&self) -> Result<(), ApiError> {
+        *self.units.write().expect("units") = sorted_units(&self.store).await?;
+        if self.store.current_reference_id().await?.is_some_and(|id| id > self.reference_revision()) {
+            let (reference, revision) = reference_in_force(&self.store, &self.regions).await?;
+            tracing::info!(revision, "catalogue revision imported elsewhere now in force");
+            self.put_reference(reference, revision);
+        }
+        Ok(())
     }
 
     /// The catalogue, rules and crosswalk in force now.
@@ -114,10 +128,38 @@ impl AppState {
         self.reference_revision.load(Ordering::Relaxed)
     }
 
+    /// Puts `reference` in force unless a newer revision already is (an import here and a
+    /// refresh may cross).
     fn put_reference(&self, reference: Reference, revision: i64) {
-        *self.reference.write().expect("reference") = Arc::new(reference);
-        self.reference_revision.store(revision, Ordering::Relaxed);
+        let mut in_force = self.reference.write().expect("reference");
+        if revision >= self.reference_revision() {
+            *in_force = Arc::new(reference);
+            self.reference_revision.store(revision, Ordering::Relaxed);
+        }
     }
+}
+
+/// How often a running server re-reads the units and the reference revision in force.
+pub const REFRESH_EVERY: Duration = Duration::from_secs(10);
+
+async fn sorted_units(store: &Store) -> Result<Arc<[Unit]>, ApiError> {
+    let mut units = store.units().await?;
+    units.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok(units.into())
+}
+
+/// Runs [`AppState::refresh`] every [`REFRESH_EVERY`] for as long as the server runs.
+fn spawn_refresher(state: Arc<AppState>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(REFRESH_EVERY);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            if let Err(err) = state.refresh().await {
+                tracing::warn!(error = %err, "re-reading units and catalogue failed");
+            }
+        }
+    });
 }
 
 /// The newest stored revision of the reference files; on a new database, the built-in files,
@@ -243,6 +285,7 @@ impl Application {
         let listener = TcpListener::bind(addr).await?;
         let state = Arc::new(state);
         supervision::spawn_sweeper(state.clone());
+        spawn_refresher(state.clone());
         Ok(Application { listener, router: router(state) })
     }
 

@@ -1473,3 +1473,34 @@ async fn the_catalogue_is_searched_exported_and_replaced_only_by_whole_valid_fil
         s.stop().await;
     }
 }
+
+/// Two servers on one database (or a server and the CLI): a unit added and a catalogue imported
+/// by one are in force on the other once it re-reads them, without a restart.
+#[tokio::test]
+async fn a_server_takes_up_units_and_catalogues_changed_by_another_process_when_it_refreshes() {
+    let (_dir, engines) = engines().await;
+    for (engine, url) in engines {
+        let store = Store::open(&url).await.expect("open");
+        let regions = std::sync::Arc::new(gridline_geo::beijing());
+        let one = gridline_server::AppState::new(store.clone(), regions.clone()).await.expect("first server");
+        let other = gridline_server::AppState::new(store.clone(), regions).await.expect("second server");
+        let unit = units().remove(0);
+        store.put_unit(&unit, Timestamp::now()).await.expect("unit added as `gridline unit add` does");
+        assert!(other.unit(&unit.code).is_none(), "{engine}: not re-read yet");
+        other.refresh().await.expect("refresh");
+        assert_eq!(other.unit(&unit.code).map(|u| u.name), Some(unit.name.clone()), "{engine}");
+
+        let catalogue = one.reference().files().catalogue.replace("name = \"暴露垃圾\"", "name = \"暴露垃圾（含散落垃圾）\"");
+        let replacements = gridline_core::reference::ReplacementFiles { catalogue: Some(catalogue), ..Default::default() };
+        let applied = one.apply_reference(replacements, "admin", None, false).await.expect("imported on the first server");
+        let revision = applied.revision.expect("a new revision");
+        assert!(other.reference_revision() < revision, "{engine}");
+        other.refresh().await.expect("refresh");
+        assert_eq!(other.reference_revision(), revision, "{engine}");
+        let entry = other.reference().catalogue.get("S0102").map(|e| e.name.clone());
+        assert_eq!(entry.as_deref(), Some("暴露垃圾（含散落垃圾）"), "{engine}");
+        other.refresh().await.expect("a refresh with nothing new changes nothing");
+        assert_eq!(other.reference_revision(), revision, "{engine}");
+        store.close().await;
+    }
+}

@@ -57,6 +57,12 @@ impl Store {
         }))
     }
 
+    /// The id of the revision in force, without reading it: how a server sees that another
+    /// process (the CLI, another server) imported a new one.
+    pub async fn current_reference_id(&self) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query("SELECT MAX(id) AS id FROM catalogue_revisions").fetch_one(&self.pool).await?.try_get("id")?)
+    }
+
     /// Records a revision and the entry versions it brings, all or nothing; returns its id.
     pub async fn save_reference(&self, revision: NewReferenceRevision<'_>, now: Timestamp) -> Result<i64, StoreError> {
         let versions = serde_json::to_string(&revision.versions).map_err(StoreError::corrupt)?;
