@@ -2,9 +2,10 @@
 //! them: the real binary on real files (the NYC 311 export and the message-board files in the
 //! shared data) and on broken ones, each test in its own temporary data directory.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
+use gridline_core::testing::shared_data;
 use sha2::{Digest, Sha256};
 
 const GRIDLINE: &str = env!("CARGO_BIN_EXE_gridline");
@@ -33,19 +34,6 @@ fn failed(output: &Output) -> String {
     let all = format!("{}{}", text(&output.stdout), text(&output.stderr));
     assert!(!all.contains("panicked"), "{all}");
     all
-}
-
-/// A file of the shared data beside the checkout, or None (then the test says so and stops).
-fn shared(file: &str) -> Option<PathBuf> {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let found = [manifest.join("../../../shared/data").join(file), Path::new("/work/shared/data").join(file)]
-        .into_iter()
-        .find(|p| p.exists());
-    if found.is_none() {
-        assert!(std::env::var_os("CI").is_none(), "the shared data file {file} is missing");
-        eprintln!("SKIPPED: the shared data file {file} is not beside the checkout");
-    }
-    found
 }
 
 fn mapping(name: &str) -> String {
@@ -87,7 +75,7 @@ async fn databases(dir: &Path) -> Vec<Vec<String>> {
 
 #[tokio::test]
 async fn the_nyc_311_export_and_the_message_files_import_with_their_times_and_states_and_export_back() {
-    let (Some(nyc), Some(replies)) = (shared("nyc311/311_Service_Requests_sample_2022-05.csv"), shared("complaints/replies.csv")) else {
+    let (Some(nyc), Some(replies)) = (shared_data("nyc311/311_Service_Requests_sample_2022-05.csv"), shared_data("complaints/replies.csv")) else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -136,7 +124,7 @@ async fn the_nyc_311_export_and_the_message_files_import_with_their_times_and_st
 
 #[test]
 fn a_bad_row_fails_its_batch_only_and_the_report_names_its_row_and_column() {
-    let Some(hotspots) = shared("complaints/hotspot_messages.csv") else { return };
+    let Some(hotspots) = shared_data("complaints/hotspot_messages.csv") else { return };
     let dir = tempfile::tempdir().unwrap();
     let input = copy_in(dir.path(), &hotspots, "hotspots.csv");
     let db = dir.path().join("db").display().to_string();
@@ -161,7 +149,7 @@ fn a_bad_row_fails_its_batch_only_and_the_report_names_its_row_and_column() {
 
 #[test]
 fn a_duplicated_id_in_a_real_file_is_reported_with_both_rows_and_its_batch_imports_nothing() {
-    let Some(labelled) = shared("complaints/labelled_messages.csv") else { return };
+    let Some(labelled) = shared_data("complaints/labelled_messages.csv") else { return };
     let dir = tempfile::tempdir().unwrap();
     let input = copy_in(dir.path(), &labelled, "labelled.csv");
     let db = dir.path().join("db").display().to_string();
@@ -239,7 +227,7 @@ fn first_records(path: &Path, n: usize) -> (String, Vec<csv::StringRecord>) {
 
 #[test]
 fn a_gb18030_file_imports_with_its_encoding_named_and_without_it_stops_before_anything_is_written() {
-    let Some(replies) = shared("complaints/replies.csv") else { return };
+    let Some(replies) = shared_data("complaints/replies.csv") else { return };
     let dir = tempfile::tempdir().unwrap();
     let (text, records) = first_records(&replies, 300);
     let (gbk, _, unmappable) = encoding_rs::GB18030.encode(&text);
@@ -462,7 +450,7 @@ resolved = "是否解决"
 
 #[test]
 fn a_trained_model_classifies_rows_without_a_category_through_the_category_map_above_the_confidence() {
-    let Some(labelled) = shared("complaints/labelled_messages.csv") else { return };
+    let Some(labelled) = shared_data("complaints/labelled_messages.csv") else { return };
     let dir = tempfile::tempdir().unwrap();
     // Every 8th message is imported (the file is sorted by label); the model learns from the
     // others, so it has not seen them.

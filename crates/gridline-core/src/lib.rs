@@ -20,6 +20,7 @@ pub mod region;
 pub mod rollup;
 pub mod routing;
 pub mod sla;
+pub mod testing;
 pub mod supervision;
 pub mod unit;
 pub mod workflow;

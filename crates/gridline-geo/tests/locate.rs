@@ -1,24 +1,16 @@
 //! Locate against the original boundaries in the shared data folder (`../shared/data/geo`): the
 //! built-in, repaired copy and its index must agree with them.
 
-use std::path::PathBuf;
-
+use gridline_core::testing::shared_data;
 use gridline_geo::crs::distance_m;
 use gridline_geo::{Crs, Geography, LatLon};
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
 
-/// The shared data folder: `$GRIDLINE_SHARED_DATA`, or `shared/data` beside the checkout.
-fn shared_data(file: &str) -> String {
-    let candidates = [
-        std::env::var("GRIDLINE_SHARED_DATA").ok().map(PathBuf::from),
-        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")),
-        Some(PathBuf::from("/work/shared/data")),
-    ];
-    let dir = candidates.into_iter().flatten().find(|d| d.join(file).exists()).unwrap_or_else(|| {
-        panic!("{file} not found: set GRIDLINE_SHARED_DATA to the shared data folder")
-    });
-    std::fs::read_to_string(dir.join(file)).unwrap()
+/// A shared data file's text; these tests need it wherever they run.
+fn read_shared(file: &str) -> String {
+    let path = shared_data(file).unwrap_or_else(|| panic!("{file} not found: set GRIDLINE_SHARED_DATA to the shared data folder"));
+    std::fs::read_to_string(path).unwrap()
 }
 
 /// A feature's rings straight from the file, with no repair: the independent reference.
@@ -29,7 +21,7 @@ struct Reference {
 }
 
 fn reference(file: &str) -> Vec<Reference> {
-    let doc: Value = serde_json::from_str(&shared_data(file)).unwrap();
+    let doc: Value = serde_json::from_str(&read_shared(file)).unwrap();
     doc["features"]
         .as_array()
         .unwrap()

@@ -5,22 +5,15 @@
 //! and names its interpreter in `GRIDLINE_PYTHON`; in CI (`CI` set) a missing package fails the
 //! test, elsewhere it is skipped with a message.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use gridline_core::testing::shared_data;
 use gridline_core::actor::Role;
 use gridline_core::case::Channel;
 use gridline_server::Application;
 use gridline_store::{NewUser, Store};
 use sha2::{Digest, Sha256};
-
-/// The GeoReport v2 schemas: `shared/data/open311` beside the checkout, wherever it is.
-fn schema_dir() -> Option<PathBuf> {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    [manifest.join("../../../shared/data/open311"), PathBuf::from("/work/shared/data/open311")]
-        .into_iter()
-        .find(|dir| dir.join("request.json").exists())
-}
 
 fn skip_or_fail(why: &str) {
     if std::env::var_os("CI").is_some() {
@@ -31,9 +24,7 @@ fn skip_or_fail(why: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_real_open311_client_library_files_and_reads_requests_and_every_json_answer_meets_the_spec_schemas() {
-    let Some(schemas) = schema_dir() else {
-        return skip_or_fail("the Open311 schemas (shared/data/open311) are not beside the checkout");
-    };
+    let Some(schemas) = shared_data("open311/request.json").and_then(|file| file.parent().map(Path::to_path_buf)) else { return };
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&format!("sqlite://{}?mode=rwc", dir.path().join("gridline.db").display())).await.unwrap();
     let key = "python-client-key-42";

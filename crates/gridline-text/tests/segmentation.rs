@@ -2,30 +2,17 @@
 //! the same added words (the classifier's quality was measured with jieba-rs), raw and after
 //! the classifier's normalisation.
 
-use std::path::{Path, PathBuf};
 
+use gridline_core::testing::shared_data;
 use gridline_core::catalogue::Catalogue;
 use gridline_text::features::normalise;
 use gridline_text::segment::{Segmenter, catalogue_words, place_words};
 use gridline_text::table::Table;
 use jieba_rs::Jieba;
 
-/// A file of the shared data beside the checkout, or None (then the test says so and stops).
-fn shared(file: &str) -> Option<PathBuf> {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let found = [manifest.join("../../../shared/data").join(file), Path::new("/work/shared/data").join(file)]
-        .into_iter()
-        .find(|p| p.exists());
-    if found.is_none() {
-        assert!(std::env::var_os("CI").is_none(), "the shared data file {file} is missing");
-        eprintln!("SKIPPED: the shared data file {file} is not beside the checkout");
-    }
-    found
-}
-
 /// Subject and detail of every message of a file, joined as the commands join them.
 fn messages(file: &str) -> Option<Vec<String>> {
-    let table = Table::read(&shared(file)?).unwrap();
+    let table = Table::read(&shared_data(file)?).unwrap();
     let columns = table.columns(&["留言主题".to_owned(), "留言详情".to_owned()]).unwrap();
     Some((0..table.rows.len()).map(|r| table.joined(r, &columns)).collect())
 }
