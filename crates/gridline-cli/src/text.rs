@@ -135,6 +135,11 @@ pub struct Learning {
     /// log2 of the hashed feature space.
     #[arg(long, default_value_t = 18)]
     bits: u8,
+    /// Values of the word vectors learnt from the labelled and --unlabelled messages, which give
+    /// each message a vector beside its words (0: none; none either when the messages have
+    /// fewer than four words seen three times or more per value).
+    #[arg(long, default_value_t = 200)]
+    embedding: u16,
 }
 
 #[derive(Args)]
@@ -319,6 +324,7 @@ fn options(learning: &Learning, data: &Labelled, labelled: &LabelledSet) -> anyh
             bits: learning.bits,
             title_weight: learning.title_weight,
             subject_words: !learning.no_subject_words,
+            embedding: learning.embedding,
             ..Default::default()
         },
         cost: learning.cost,

@@ -21,7 +21,7 @@ pub enum TextError {
     NotChinese(String),
     #[error("model file: {0}")]
     ModelFormat(String),
-    #[error("model file is format version {found}; this gridline reads version {expected}: retrain it with `gridline model train`")]
+    #[error("model file is format version {found}; this gridline reads versions 2 to {expected}: retrain it with `gridline model train`")]
     ModelVersion { found: u32, expected: u32 },
     #[error("training: {0}")]
     Training(String),

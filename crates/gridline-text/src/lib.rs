@@ -1,6 +1,7 @@
 //! Chinese text intelligence for gridline, pure Rust and CPU only: segmentation with domain and
 //! place dictionaries ([`segment`]), a trainable complaint classifier ([`model`]) with its
-//! evaluation ([`metrics`]) and extra examples labelled from official replies ([`distant`]),
+//! evaluation ([`metrics`]), extra examples labelled from official replies ([`distant`]) and word
+//! vectors learnt from unlabelled messages ([`embedding`]),
 //! near-duplicate detection for 并案 ([`dedupe`]), hot-issue grouping ([`hotspots`]),
 //! reply-quality scoring ([`replies`]), and the table readers the commands use ([`table`]).
 #![forbid(unsafe_code)]
@@ -8,6 +9,7 @@
 pub mod dedupe;
 mod dictionary;
 pub mod distant;
+pub mod embedding;
 mod error;
 pub mod features;
 pub mod hotspots;

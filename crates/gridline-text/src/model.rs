@@ -8,26 +8,33 @@
 //! a category scheme (e.g. the board's taxonomy) gives words that name one class each, which
 //! become features of that class; messages labelled from the department their reply names
 //! ([`crate::distant`]) are added as examples, down-weighted by a weight that cross-validation
-//! chooses. Classes are weighted inversely to their size, so the small ones are not drowned
-//! (the measure is macro-F1).
+//! chooses; word vectors learnt from all the messages ([`crate::embedding`]) give each message
+//! a vector that can be near another's without a word in common. Classes are weighted inversely
+//! to their size, so the small ones are not drowned (the measure is macro-F1).
 //!
 //! File format (version [`FORMAT_VERSION`]): the magic bytes `GLTXTMDL`, the version (u32 LE),
 //! the length of the JSON metadata (u32 LE), the metadata ([`ModelMeta`]), the IDF table
-//! (2^bits f32 LE), the weights (2^bits × classes f32 LE, bucket-major), the biases (classes
-//! f32 LE), then the SHA-256 of everything before it. A truncated or altered file fails the
-//! checksum; a file of another version is refused by number.
+//! (2^bits f32 LE), the weights ((2^bits + word vector values) × classes f32 LE, bucket-major),
+//! the biases (classes f32 LE), the word vectors when the model has them
+//! ([`Embedding::write`]), then the SHA-256 of everything before it. A truncated or altered file
+//! fails the checksum; a file of another version is refused by number (version 2, the same
+//! without word vectors, still loads).
 
 use std::cell::RefCell;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::embedding::Embedding;
 use crate::features::{FeatureBuffers, FeatureConfig, Featuriser, PriorTerms, SparseVector, inverse_document_frequency, weigh};
 use crate::segment::Segmenter;
 use crate::{TextError, check_chinese};
 
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
+/// Version 2 files are version 3 files without word vectors: they still load.
+const OLDEST_READABLE: u32 = 2;
 const MAGIC: &[u8; 8] = b"GLTXTMDL";
 /// Upper bound on the metadata, so a damaged length field cannot ask for gigabytes.
 const MAX_META_BYTES: usize = 64 * 1024 * 1024;
@@ -138,6 +145,10 @@ pub struct Model {
     weights: Vec<f32>,
     bias: Vec<f32>,
     featuriser: Featuriser,
+    /// Each word vector's projection on the classes' weights (row-major, a value per class): a
+    /// message's vector is a mean of its words' vectors, so its decision values are the mean of
+    /// their projections, and classifying need not build it.
+    projections: Vec<f32>,
 }
 
 /// What classifying reuses from message to message, one set per thread: a message then costs
@@ -170,127 +181,73 @@ pub struct Prediction {
 impl Model {
     /// Trains a model; with distant examples and several weights for them, each weight is
     /// cross-validated on `examples` first ([`SELECTION_FOLDS`] folds) and the best one used.
+    /// The messages are featurised once (and word vectors learnt once, from the examples and the
+    /// unlabelled messages) for every model trained on the way.
     pub fn train(examples: &[Example], options: &TrainOptions) -> Result<Model, TextError> {
-        if options.distant.is_empty() || options.distant_weights.len() == 1 {
-            let weight = if options.distant.is_empty() { 0.0 } else { options.distant_weights[0] };
-            return Model::train_with(examples, options, weight, Vec::new());
-        }
-        if options.distant_weights.is_empty() {
-            return Err(TextError::Training("distant examples need at least one weight to try".into()));
-        }
-        let labels: Vec<&str> = examples.iter().map(|e| e.label.as_str()).collect();
-        let folds = crate::metrics::stratified_folds(&labels, SELECTION_FOLDS, options.seed);
-        let mut selection = Vec::with_capacity(options.distant_weights.len());
-        for &weight in &options.distant_weights {
-            let candidate = TrainOptions { distant_weights: vec![weight], ..options.clone() };
-            let cv = crate::metrics::cross_validate(examples, &folds, |train| Model::train(train, &candidate))?;
-            selection.push((weight, cv.mean_macro_f1()));
-        }
-        // The best, of equal ones the lighter: the fewer noisy labels needed, the better.
-        let best = selection.iter().copied().reduce(|a, b| if b.1 > a.1 || (b.1 == a.1 && b.0 < a.0) { b } else { a });
-        let (weight, _) = best.expect("at least one weight tried");
-        Model::train_with(examples, options, weight, selection)
-    }
-
-    /// Trains with distant examples of weight `distant_weight`; `selection` is how it was chosen.
-    fn train_with(examples: &[Example], options: &TrainOptions, distant_weight: f32, selection: Vec<(f32, f64)>) -> Result<Model, TextError> {
         options.features.check().map_err(TextError::Training)?;
-        if !(0.0..=1.0).contains(&distant_weight) {
-            return Err(TextError::Training(format!("a distant example weighs within 0..=1, not {distant_weight}")));
-        }
         if !(options.cost.is_finite() && options.cost > 0.0) {
             return Err(TextError::Training(format!("cost must be positive, not {}", options.cost)));
         }
-        let mut labels: Vec<String> = examples.iter().map(|e| e.label.clone()).collect();
-        labels.sort();
-        labels.dedup();
-        if labels.len() < 2 {
-            return Err(TextError::Training(format!("at least two labels are needed; the data has {}", labels.len())));
+        if let Some(w) = options.distant_weights.iter().find(|w| !(0.0..=1.0).contains(*w)) {
+            return Err(TextError::Training(format!("a distant example weighs within 0..=1, not {w}")));
         }
-        if let Some(e) = examples.iter().find(|e| e.text.trim().is_empty()) {
-            return Err(TextError::Training(format!("an example labelled {:?} has no text", e.label)));
+        if !options.distant.is_empty() && options.distant_weights.is_empty() {
+            return Err(TextError::Training("distant examples need at least one weight to try".into()));
         }
-        let segmenter = Segmenter::new(&options.dictionary);
-        let label_index = |l: &str| labels.binary_search_by(|x| x.as_str().cmp(l)).ok();
-        let prior_terms = prior_terms(&options.priors, &segmenter, |l| label_index(l).is_some());
-        let featuriser = Featuriser::new(options.features, segmenter, &prior_terms);
-        let classes = labels.len();
-        let class_weight: Vec<f32> = if options.balanced {
-            let mut sizes = vec![0usize; classes];
-            examples.iter().filter_map(|e| label_index(&e.label)).for_each(|l| sizes[l] += 1);
-            sizes.iter().map(|&n| examples.len() as f32 / (classes as f32 * n.max(1) as f32)).collect()
-        } else {
-            vec![1.0; classes]
+        let data = Featurised::new(examples, options)?;
+        let everything: Vec<usize> = (0..examples.len()).collect();
+        let (distant_weight, selection) = match options.distant_weights.as_slice() {
+            _ if options.distant.is_empty() => (0.0, Vec::new()),
+            [weight] => (*weight, Vec::new()),
+            weights => {
+                let folds = crate::metrics::stratified_folds(&data.examples.iter().map(|e| e.1).collect::<Vec<_>>(), SELECTION_FOLDS, options.seed);
+                let selection: Vec<(f32, f64)> = weights.iter().map(|&w| (w, data.cross_validate(&folds, options, w))).collect();
+                // The best, of equal ones the lighter: the fewer noisy labels needed, the better.
+                let best = selection.iter().copied().reduce(|a, b| if b.1 > a.1 || (b.1 == a.1 && b.0 < a.0) { b } else { a });
+                (best.expect("at least one weight tried").0, selection)
+            }
         };
-
-        let labelled_counts: Vec<_> = examples.iter().map(|e| featuriser.counts(&e.text)).collect();
-        let unlabelled_counts: Vec<_> = options.unlabelled.iter().map(|t| featuriser.counts(t)).collect();
-        let mut corpus = labelled_counts.clone();
-        corpus.extend(unlabelled_counts.iter().cloned());
-        let idf = inverse_document_frequency(options.features.dimension(), &corpus);
-        let weigh = |counts: &[(u32, f32)]| weighted(counts, &idf);
-
-        let mut rows: Vec<(SparseVector, usize, f32)> = examples
-            .iter()
-            .zip(&labelled_counts)
-            .map(|(e, c)| {
-                let l = label_index(&e.label).expect("label of the set");
-                (weigh(c), l, e.weight * class_weight[l])
-            })
-            .collect();
-        // Distant examples are learnt from, but the temperature is judged on real labels only.
-        let distant: Vec<(SparseVector, usize, f32)> = options
-            .distant
-            .iter()
-            .filter(|_| distant_weight > 0.0)
-            .filter_map(|e| {
-                let l = label_index(&e.label)?;
-                Some((weigh(&featuriser.counts(&e.text)), l, e.weight * distant_weight * class_weight[l]))
-            })
-            .collect();
-        let dimension = options.features.dimension();
-        let temperature = fit_temperature(&rows, &distant, classes, dimension, options.cost, options.seed);
-        let distant_used = distant.len();
-        rows.extend(distant);
-        let (mut weights, mut bias) = train_one_vs_rest(&rows, classes, dimension, options.cost, options.seed);
-
-        let mut pseudo_labelled = 0;
-        if let Some(st) = options.self_training {
-            let base = rows.len();
-            for counts in &unlabelled_counts {
-                let x = weigh(counts);
-                if x.entries.is_empty() {
-                    continue;
-                }
-                let scores = decision(&x, &weights, &bias);
-                let probabilities = softmax(&scores, temperature);
-                let (best, p) = argmax(&probabilities);
-                if p >= st.min_confidence {
-                    rows.push((x, best, st.weight * class_weight[best]));
-                }
-            }
-            pseudo_labelled = rows.len() - base;
-            if pseudo_labelled > 0 {
-                (weights, bias) = train_one_vs_rest(&rows, classes, dimension, options.cost, options.seed);
-            }
-        }
+        let fit = data.fit(&everything, options, distant_weight);
+        let Featurised { labels, featuriser, prior_terms, .. } = data;
         let meta = ModelMeta {
             labels,
-            features: options.features,
+            features: *featuriser.config(),
             dictionary: featuriser.segmenter().added_words().to_vec(),
-            temperature,
+            temperature: fit.temperature,
             cost: options.cost,
             examples: examples.len(),
             unlabelled: options.unlabelled.len(),
-            pseudo_labelled,
-            distant: distant_used,
+            pseudo_labelled: fit.pseudo_labelled,
+            distant: fit.distant,
             distant_weight,
             distant_selection: selection,
             prior_terms,
             balanced: options.balanced,
             self_training: options.self_training,
         };
-        Ok(Model { meta, idf, weights, bias, featuriser })
+        Ok(Model::assemble(meta, fit.idf, fit.weights, fit.bias, featuriser))
+    }
+
+    fn assemble(meta: ModelMeta, idf: Vec<f32>, weights: Vec<f32>, bias: Vec<f32>, featuriser: Featuriser) -> Model {
+        let classes = bias.len();
+        let projections = match featuriser.embedding() {
+            None => Vec::new(),
+            Some(embedding) => {
+                let first = featuriser.config().buckets() * classes;
+                let block = &weights[first..first + embedding.dimension() * classes];
+                let mut vector = vec![0.0; embedding.dimension()];
+                let mut projections = vec![0.0; embedding.words().len() * classes];
+                for (row, projection) in projections.chunks_exact_mut(classes).enumerate() {
+                    vector.fill(0.0);
+                    embedding.add_row(row as u32, 1.0, &mut vector);
+                    for (v, class_weights) in vector.iter().zip(block.chunks_exact(classes)) {
+                        projection.iter_mut().zip(class_weights).for_each(|(p, w)| *p += v * w);
+                    }
+                }
+                projections
+            }
+        };
+        Model { meta, idf, weights, bias, featuriser, projections }
     }
 
     pub fn labels(&self) -> &[String] {
@@ -301,9 +258,7 @@ impl Model {
     pub fn predict(&self, text: &str) -> Result<Prediction, TextError> {
         check_chinese(text)?;
         SCRATCH.with_borrow_mut(|Scratch { features, vector, probabilities }| {
-            self.featuriser.count_into(text, features, vector);
-            weigh(vector, &self.idf);
-            decision_into(vector, &self.weights, &self.bias, probabilities);
+            self.decision_values(text, features, vector, probabilities);
             softmax_in_place(probabilities, self.meta.temperature);
             // The three best, best first, of equal ones the first label (as a stable sort has
             // them): each pick is the best of those ranking after the one before.
@@ -322,6 +277,19 @@ impl Model {
         })
     }
 
+    /// The decision value of each class for `text` into `scores`: the words' through the
+    /// weights, the message's vector through the projections of its words' vectors.
+    fn decision_values(&self, text: &str, features: &mut FeatureBuffers, vector: &mut Vec<(u32, f32)>, scores: &mut Vec<f32>) {
+        self.featuriser.count_into(text, features, vector);
+        weigh(vector, &self.idf);
+        decision_into(vector, &self.weights, &self.bias, scores);
+        let classes = scores.len();
+        for &(row, share) in features.word_vector_shares() {
+            let projection = &self.projections[row as usize * classes..(row as usize + 1) * classes];
+            scores.iter_mut().zip(projection).for_each(|(s, p)| *s += share * p);
+        }
+    }
+
     pub fn to_bytes(&self) -> Vec<u8> {
         let meta = serde_json::to_vec(&self.meta).expect("model metadata serialises");
         let mut out = Vec::with_capacity(16 + meta.len() + 4 * (self.idf.len() + self.weights.len() + self.bias.len()) + 32);
@@ -331,6 +299,9 @@ impl Model {
         out.extend_from_slice(&meta);
         for v in self.idf.iter().chain(&self.weights).chain(&self.bias) {
             out.extend_from_slice(&v.to_le_bytes());
+        }
+        if let Some(embedding) = self.featuriser.embedding() {
+            embedding.write(&mut out);
         }
         let digest = Sha256::digest(&out);
         out.extend_from_slice(&digest);
@@ -346,7 +317,7 @@ impl Model {
             return Err(format("the file is truncated (shorter than its header)"));
         }
         let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
-        if version != FORMAT_VERSION {
+        if !(OLDEST_READABLE..=FORMAT_VERSION).contains(&version) {
             return Err(TextError::ModelVersion { found: version, expected: FORMAT_VERSION });
         }
         let (body, digest) = bytes.split_at(bytes.len() - 32);
@@ -360,23 +331,28 @@ impl Model {
         let meta: ModelMeta = serde_json::from_slice(&body[16..16 + meta_len])
             .map_err(|e| TextError::ModelFormat(format!("metadata: {e}")))?;
         meta.features.check().map_err(TextError::ModelFormat)?;
-        let (dimension, classes) = (meta.features.dimension(), meta.labels.len());
+        if version < 3 && meta.features.embedding > 0 {
+            return Err(format("a version 2 file cannot have word vectors"));
+        }
+        let (buckets, dimension, classes) = (meta.features.buckets(), meta.features.dimension(), meta.labels.len());
         if classes < 2 {
             return Err(format("the model has fewer than two labels"));
         }
-        let floats: Vec<f32> = body[16 + meta_len..]
-            .chunks(4)
-            .map(|c| c.try_into().map(f32::from_le_bytes))
-            .collect::<Result<_, _>>()
-            .map_err(|_| format("the weight section is not whole 4-byte numbers"))?;
-        if floats.len() != dimension + dimension * classes + classes {
+        let weight_bytes = 4 * (buckets + dimension * classes + classes);
+        let rest = &body[16 + meta_len..];
+        if rest.len() < weight_bytes || (meta.features.embedding == 0 && rest.len() != weight_bytes) {
             return Err(format("the weight section does not match the metadata's dimensions"));
         }
-        let idf = floats[..dimension].to_vec();
-        let weights = floats[dimension..dimension + dimension * classes].to_vec();
-        let bias = floats[dimension + dimension * classes..].to_vec();
-        let featuriser = Featuriser::new(meta.features, Segmenter::new(&meta.dictionary), &meta.prior_terms);
-        Ok(Model { meta, idf, weights, bias, featuriser })
+        let floats: Vec<f32> = rest[..weight_bytes].chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes"))).collect();
+        let idf = floats[..buckets].to_vec();
+        let weights = floats[buckets..buckets + dimension * classes].to_vec();
+        let bias = floats[buckets + dimension * classes..].to_vec();
+        let embedding = match meta.features.embedding {
+            0 => None,
+            values => Some(Arc::new(Embedding::read(usize::from(values), &rest[weight_bytes..])?)),
+        };
+        let featuriser = Featuriser::new(meta.features, Segmenter::new(&meta.dictionary), &meta.prior_terms, embedding);
+        Ok(Model::assemble(meta, idf, weights, bias, featuriser))
     }
 
     pub fn save(&self, path: &Path) -> Result<(), TextError> {
@@ -391,6 +367,150 @@ impl Model {
         let bytes = std::fs::read(path).map_err(|source| TextError::Io { path: path.to_owned(), source })?;
         Model::from_bytes(&bytes)
     }
+}
+
+/// Term counts of one message, its label's index and its weight.
+type Counted = (Vec<(u32, f32)>, usize, f32);
+
+/// The training messages featurised once: every model of a training run (the distant weight's
+/// cross-validation, the temperature's folds, the final model) is fitted from these counts.
+struct Featurised {
+    labels: Vec<String>,
+    featuriser: Featuriser,
+    prior_terms: PriorTerms,
+    examples: Vec<Counted>,
+    unlabelled: Vec<Vec<(u32, f32)>>,
+    /// Distant examples of a label in the set, weighing their own weight (before the distant
+    /// weight).
+    distant: Vec<Counted>,
+}
+
+/// What fitting on some of the examples gives.
+struct Fit {
+    idf: Vec<f32>,
+    weights: Vec<f32>,
+    bias: Vec<f32>,
+    temperature: f32,
+    pseudo_labelled: usize,
+    distant: usize,
+}
+
+impl Featurised {
+    fn new(examples: &[Example], options: &TrainOptions) -> Result<Featurised, TextError> {
+        let mut labels: Vec<String> = examples.iter().map(|e| e.label.clone()).collect();
+        labels.sort();
+        labels.dedup();
+        if labels.len() < 2 {
+            return Err(TextError::Training(format!("at least two labels are needed; the data has {}", labels.len())));
+        }
+        if let Some(e) = examples.iter().find(|e| e.text.trim().is_empty()) {
+            return Err(TextError::Training(format!("an example labelled {:?} has no text", e.label)));
+        }
+        let embedding = learn_embedding(examples, options);
+        let segmenter = Segmenter::new(&options.dictionary);
+        let label_index = |l: &str| labels.binary_search_by(|x| x.as_str().cmp(l)).ok();
+        let prior_terms = prior_terms(&options.priors, &segmenter, |l| label_index(l).is_some());
+        let featuriser = Featuriser::new(options.features, segmenter, &prior_terms, embedding);
+        let count = |e: &Example| Some((featuriser.counts(&e.text), label_index(&e.label)?, e.weight));
+        let examples = examples.iter().map(|e| count(e).expect("a label of the set")).collect();
+        let distant = options.distant.iter().filter_map(count).collect();
+        let unlabelled = options.unlabelled.iter().map(|t| featuriser.counts(t)).collect();
+        Ok(Featurised { labels, featuriser, prior_terms, examples, unlabelled, distant })
+    }
+
+    /// Fits the model on the examples `subset` (indices), with distant examples of weight
+    /// `distant_weight`.
+    fn fit(&self, subset: &[usize], options: &TrainOptions, distant_weight: f32) -> Fit {
+        let classes = self.labels.len();
+        let class_weight: Vec<f32> = if options.balanced {
+            let mut sizes = vec![0usize; classes];
+            subset.iter().for_each(|&i| sizes[self.examples[i].1] += 1);
+            sizes.iter().map(|&n| subset.len() as f32 / (classes as f32 * n.max(1) as f32)).collect()
+        } else {
+            vec![1.0; classes]
+        };
+        let corpus = subset.iter().map(|&i| self.examples[i].0.as_slice()).chain(self.unlabelled.iter().map(Vec::as_slice));
+        let idf = inverse_document_frequency(self.featuriser.config().buckets(), corpus);
+        let weigh = |counts: &[(u32, f32)]| weighted(counts, &idf);
+
+        let mut rows: Vec<(SparseVector, usize, f32)> = subset
+            .iter()
+            .map(|&i| {
+                let (counts, l, weight) = &self.examples[i];
+                (weigh(counts), *l, weight * class_weight[*l])
+            })
+            .collect();
+        // Distant examples are learnt from, but the temperature is judged on real labels only.
+        let distant: Vec<(SparseVector, usize, f32)> = self
+            .distant
+            .iter()
+            .filter(|_| distant_weight > 0.0)
+            .map(|(counts, l, weight)| (weigh(counts), *l, weight * distant_weight * class_weight[*l]))
+            .collect();
+        let dimension = self.featuriser.config().dimension();
+        let temperature = fit_temperature(&rows, &distant, classes, dimension, options.cost, options.seed);
+        let distant_used = distant.len();
+        rows.extend(distant);
+        let (mut weights, mut bias) = train_one_vs_rest(&rows, classes, dimension, options.cost, options.seed);
+
+        let mut pseudo_labelled = 0;
+        if let Some(st) = options.self_training {
+            let base = rows.len();
+            for counts in &self.unlabelled {
+                let x = weigh(counts);
+                if x.entries.is_empty() {
+                    continue;
+                }
+                let scores = decision(&x, &weights, &bias);
+                let probabilities = softmax(&scores, temperature);
+                let (best, p) = argmax(&probabilities);
+                if p >= st.min_confidence {
+                    rows.push((x, best, st.weight * class_weight[best]));
+                }
+            }
+            pseudo_labelled = rows.len() - base;
+            if pseudo_labelled > 0 {
+                (weights, bias) = train_one_vs_rest(&rows, classes, dimension, options.cost, options.seed);
+            }
+        }
+        Fit { idf, weights, bias, temperature, pseudo_labelled, distant: distant_used }
+    }
+
+    /// The mean macro-F1 over the folds of models fitted with distant weight `distant_weight`.
+    fn cross_validate(&self, folds: &[usize], options: &TrainOptions, distant_weight: f32) -> f64 {
+        let k = folds.iter().max().map_or(0, |m| m + 1);
+        let label = |l: usize| self.labels[l].clone();
+        let scores: Vec<f64> = (0..k)
+            .map(|fold| {
+                let training: Vec<usize> = (0..folds.len()).filter(|&i| folds[i] != fold).collect();
+                let fit = self.fit(&training, options, distant_weight);
+                let (truth, predicted): (Vec<String>, Vec<String>) = (0..folds.len())
+                    .filter(|&i| folds[i] == fold)
+                    .map(|i| {
+                        let (counts, l, _) = &self.examples[i];
+                        let scores = decision(&weighted(counts, &fit.idf), &fit.weights, &fit.bias);
+                        (label(*l), label(argmax(&scores).0))
+                    })
+                    .unzip();
+                crate::metrics::Evaluation::score(&truth, &predicted).macro_f1
+            })
+            .collect();
+        scores.iter().sum::<f64>() / k.max(1) as f64
+    }
+}
+
+/// Word vectors from the examples' and the unlabelled messages' words, when the options ask for
+/// them and the messages have words enough.
+fn learn_embedding(examples: &[Example], options: &TrainOptions) -> Option<Arc<Embedding>> {
+    let dimension = usize::from(options.features.embedding);
+    if dimension == 0 {
+        return None;
+    }
+    let featuriser = Featuriser::new(options.features, Segmenter::new(&options.dictionary), &PriorTerms::new(), None);
+    let texts = examples.iter().map(|e| &e.text).chain(&options.unlabelled);
+    let documents: Vec<Vec<String>> = texts.map(|t| featuriser.informative_words(t)).collect();
+    let documents: Vec<Vec<&str>> = documents.iter().map(|d| d.iter().map(String::as_str).collect()).collect();
+    Embedding::learn(&documents, dimension, options.seed).map(Arc::new)
 }
 
 /// The words of a category scheme's names (two characters or more, not codes) that belong to
@@ -474,12 +594,18 @@ impl SplitMix {
     }
 }
 
-/// One binary SVM per class; returns bucket-major weights and the biases.
+/// One binary SVM per class, each on a thread of its own (they share nothing but the rows);
+/// returns bucket-major weights and the biases.
 fn train_one_vs_rest(rows: &[(SparseVector, usize, f32)], classes: usize, dimension: usize, cost: f32, seed: u64) -> (Vec<f32>, Vec<f32>) {
     let mut weights = vec![0.0f32; dimension * classes];
     let mut bias = vec![0.0f32; classes];
-    for class in 0..classes {
-        let (w, b) = train_binary(rows, class, dimension, cost, seed.wrapping_add(class as u64));
+    let trained: Vec<(Vec<f32>, f32)> = std::thread::scope(|scope| {
+        let binaries: Vec<_> = (0..classes)
+            .map(|class| scope.spawn(move || train_binary(rows, class, dimension, cost, seed.wrapping_add(class as u64))))
+            .collect();
+        binaries.into_iter().map(|b| b.join().expect("a binary SVM trains without panicking")).collect()
+    });
+    for (class, (w, b)) in trained.into_iter().enumerate() {
         for (i, v) in w.into_iter().enumerate() {
             weights[i * classes + class] = v;
         }
@@ -640,9 +766,77 @@ mod tests {
         assert!(Model::from_bytes(&flipped).err().unwrap().to_string().contains("checksum"));
         let mut other_version = bytes.clone();
         other_version[8..12].copy_from_slice(&1u32.to_le_bytes());
-        assert!(matches!(Model::from_bytes(&other_version), Err(TextError::ModelVersion { found: 1, expected: 2 })));
+        assert!(matches!(Model::from_bytes(&other_version), Err(TextError::ModelVersion { found: 1, expected: 3 })));
         assert!(Model::from_bytes(b"PK\x03\x04 a zip file").err().unwrap().to_string().contains("GLTXTMDL"));
         assert!(Model::from_bytes(&bytes[..20]).err().unwrap().to_string().contains("truncated"));
+    }
+
+    /// The examples, and unlabelled messages enough for word vectors of 4 values: the words of
+    /// the examples' topics in varied company.
+    fn with_word_vectors() -> TrainOptions {
+        let topics = [
+            ["垃圾", "清运", "臭气", "污水", "油烟", "噪音", "扰民", "施工"],
+            ["工资", "拖欠", "社保", "辞退", "补偿", "加班", "工伤", "老板"],
+            ["公交", "司机", "红绿灯", "路口", "出租车", "绕路", "线路", "驾校"],
+        ];
+        let mut random = SplitMix(5);
+        let unlabelled = (0..300)
+            .map(|i| (0..10).map(|_| topics[i % 3][(random.next() % 8) as usize]).collect::<Vec<_>>().join("，"))
+            .collect();
+        TrainOptions { features: FeatureConfig { bits: 14, embedding: 4, ..FeatureConfig::default() }, unlabelled, ..TrainOptions::default() }
+    }
+
+    #[test]
+    fn word_vectors_are_learnt_kept_in_the_file_and_read_back() {
+        let model = Model::train(&examples(), &with_word_vectors()).unwrap();
+        assert_eq!(model.meta.features.embedding, 4);
+        let embedding = model.featuriser.embedding().expect("24 words seen 3 times or more");
+        assert!(embedding.vector("拖欠").is_some());
+        assert_eq!(model.predict("老板拖欠工资不发，也不交社保").unwrap().label, "劳动");
+        let again = Model::from_bytes(&model.to_bytes()).unwrap();
+        assert_eq!(again.featuriser.embedding(), Some(embedding));
+        let text = "工地施工噪音扰民";
+        assert_eq!(again.predict(text).unwrap(), model.predict(text).unwrap());
+        // Through the projections, the decision values of the message's vector built in full.
+        for text in ["工地施工噪音扰民\n夜里施工，噪音扰民", "公交司机绕路", "老板拖欠工资"] {
+            let built = decision(&weighted(&model.featuriser.counts(text), &model.idf), &model.weights, &model.bias);
+            let mut projected = Vec::new();
+            model.decision_values(text, &mut FeatureBuffers::default(), &mut Vec::new(), &mut projected);
+            assert!(built.iter().zip(&projected).all(|(a, b)| (a - b).abs() < 1e-5), "{built:?} {projected:?}");
+        }
+        assert!(model.featuriser.counts("公交司机绕路").len() > 4, "the message's vector is among the features");
+        // Too few words for the vectors asked: a model without them, which says so.
+        let few = TrainOptions { unlabelled: Vec::new(), ..with_word_vectors() };
+        let model = Model::train(&examples(), &few).unwrap();
+        assert!(model.featuriser.embedding().is_none() && model.meta.features.embedding == 0);
+    }
+
+    #[test]
+    fn a_version_2_file_loads_and_damaged_word_vectors_are_named() {
+        // Version 2 is version 3 without word vectors.
+        let plain = Model::train(&examples(), &small()).unwrap();
+        let mut bytes = plain.to_bytes();
+        bytes.truncate(bytes.len() - 32);
+        bytes[8..12].copy_from_slice(&2u32.to_le_bytes());
+        let digest = Sha256::digest(&bytes);
+        bytes.extend_from_slice(&digest);
+        let old = Model::from_bytes(&bytes).unwrap();
+        assert_eq!(old.predict("路口的红绿灯坏了").unwrap(), plain.predict("路口的红绿灯坏了").unwrap());
+
+        // Word vectors cut short, with the checksum made to match: the section is named.
+        let model = Model::train(&examples(), &with_word_vectors()).unwrap();
+        let mut bytes = model.to_bytes();
+        bytes.truncate(bytes.len() - 32 - 4);
+        let digest = Sha256::digest(&bytes);
+        bytes.extend_from_slice(&digest);
+        assert!(Model::from_bytes(&bytes).err().unwrap().to_string().contains("word vectors"));
+        // A version 2 file cannot claim word vectors.
+        let mut bytes = model.to_bytes();
+        bytes.truncate(bytes.len() - 32);
+        bytes[8..12].copy_from_slice(&2u32.to_le_bytes());
+        let digest = Sha256::digest(&bytes);
+        bytes.extend_from_slice(&digest);
+        assert!(Model::from_bytes(&bytes).err().unwrap().to_string().contains("version 2"));
     }
 
     #[test]
