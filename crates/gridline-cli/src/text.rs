@@ -52,8 +52,13 @@ pub enum ModelCommand {
         folds: usize,
         #[arg(long, default_value_t = 20261122)]
         seed: u64,
-        /// Write each row's fold (`row,fold`, rows counted from 0) here, so another tool can be
-        /// scored on exactly the same folds (bench/sklearn_reference.py reads it).
+        /// Repeat the cross-validation on other folds (seed, seed + 1, …) and report the mean of
+        /// the repetitions too: one split's figure moves by a point or more with the split.
+        #[arg(long, default_value_t = 1)]
+        repeats: usize,
+        /// Write each row's fold of the first repetition (`row,fold`, rows counted from 0) here,
+        /// so another tool can be scored on exactly the same folds (bench/sklearn_reference.py
+        /// reads it).
         #[arg(long)]
         folds_out: Option<PathBuf>,
     },
@@ -383,38 +388,51 @@ pub async fn model(command: ModelCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        ModelCommand::Cv { data, learning, folds, seed, folds_out } => {
+        ModelCommand::Cv { data, learning, folds, seed, repeats, folds_out } => {
             ensure!((2..=20).contains(&folds), "--folds must be within 2..=20");
+            ensure!((1..=20).contains(&repeats), "--repeats must be within 1..=20");
             let labelled = labelled(&data).await?;
             let options = options(&learning, &data, &labelled)?;
             let examples = labelled.examples;
             let labels: Vec<&str> = examples.iter().map(|e| e.label.as_str()).collect();
-            let assignment = stratified_folds(&labels, folds, seed);
-            if let Some(path) = folds_out {
-                let mut out = String::from("row,fold\n");
-                for (row, fold) in assignment.iter().enumerate() {
-                    out += &format!("{row},{fold}\n");
+            let mut repetitions = Vec::with_capacity(repeats);
+            for seed in (0..repeats as u64).map(|r| seed.wrapping_add(r)) {
+                let assignment = stratified_folds(&labels, folds, seed);
+                if let Some(path) = folds_out.as_ref().filter(|_| repetitions.is_empty()) {
+                    let mut out = String::from("row,fold\n");
+                    for (row, fold) in assignment.iter().enumerate() {
+                        out += &format!("{row},{fold}\n");
+                    }
+                    std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))?;
                 }
-                std::fs::write(&path, out).with_context(|| format!("writing {}", path.display()))?;
+                let started = Instant::now();
+                let mut weights_chosen = Vec::new();
+                let cv = cross_validate(&examples, &assignment, |train| {
+                    let model = Model::train(train, &options)?;
+                    weights_chosen.push(model.meta.distant_weight);
+                    Ok(model)
+                })?;
+                let (mean, sd) = (cv.mean_macro_f1(), cv.sd_macro_f1());
+                println!(
+                    "{folds}-fold stratified CV (seed {seed}) in {:.1} s: macro-F1 per fold {}; mean {mean:.4} ± {sd:.4}",
+                    started.elapsed().as_secs_f64(),
+                    cv.fold_macro_f1.iter().map(|f| format!("{f:.4}")).collect::<Vec<_>>().join(" ")
+                );
+                if !options.distant.is_empty() {
+                    println!("distant weight per fold: {weights_chosen:?}");
+                }
+                if repetitions.is_empty() {
+                    println!("pooled over all folds:");
+                    print!("{}", cv.pooled.report());
+                }
+                repetitions.push(mean);
             }
-            let started = Instant::now();
-            let mut weights_chosen = Vec::new();
-            let cv = cross_validate(&examples, &assignment, |train| {
-                let model = Model::train(train, &options)?;
-                weights_chosen.push(model.meta.distant_weight);
-                Ok(model)
-            })?;
-            let (mean, sd) = (cv.mean_macro_f1(), cv.sd_macro_f1());
-            println!(
-                "{folds}-fold stratified CV (seed {seed}) in {:.1} s: macro-F1 per fold {}; mean {mean:.4} ± {sd:.4}",
-                started.elapsed().as_secs_f64(),
-                cv.fold_macro_f1.iter().map(|f| format!("{f:.4}")).collect::<Vec<_>>().join(" ")
-            );
-            if !options.distant.is_empty() {
-                println!("distant weight per fold: {weights_chosen:?}");
+            if repeats > 1 {
+                let mean = repetitions.iter().sum::<f64>() / repeats as f64;
+                let sd = (repetitions.iter().map(|m| (m - mean).powi(2)).sum::<f64>() / repeats as f64).sqrt();
+                let each = repetitions.iter().map(|m| format!("{m:.4}")).collect::<Vec<_>>().join(" ");
+                println!("{repeats} × {folds}-fold CV (seeds {seed}..{}): macro-F1 per repetition {each}; mean {mean:.4} ± {sd:.4}", seed.wrapping_add(repeats as u64 - 1));
             }
-            println!("pooled over all folds:");
-            print!("{}", cv.pooled.report());
             Ok(())
         }
     }

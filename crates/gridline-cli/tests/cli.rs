@@ -722,6 +722,12 @@ fn messages_labelled_from_their_replies_are_counted_and_the_labelled_ones_left_o
     assert!(said.contains("2 from replies") && said.contains("distant weight"), "{said}");
     let cv = assert_succeeded(&run(&[&["model", "cv", "--folds", "3", "--distant-weight", "0.3"][..], &common, &distant].concat(), ""));
     assert!(cv.contains("distant weight per fold: [0.3, 0.3, 0.3]"), "{cv}");
+    // Repeated on other folds: a line per repetition (the pooled report once) and their mean.
+    let repeated = assert_succeeded(&run(&[&["model", "cv", "--folds", "3", "--repeats", "2", "--seed", "7"][..], &common].concat(), ""));
+    assert!(repeated.contains("(seed 7)") && repeated.contains("(seed 8)"), "{repeated}");
+    assert_eq!(repeated.matches("pooled over all folds").count(), 1, "{repeated}");
+    assert!(repeated.contains("2 × 3-fold CV (seeds 7..8): macro-F1 per repetition"), "{repeated}");
+    assert_refused(&run(&[&["model", "cv", "--repeats", "0"][..], &common].concat(), ""), &["--repeats"]);
     assert_refused(&run(&[&["model", "cv", "--distant-weight", "2"][..], &common, &distant].concat(), ""), &["--distant-weight"]);
     assert_refused(&run(&[&["model", "cv", "--departments", &path("departments.csv")][..], &common].concat(), ""), &["--distant"]);
     assert_refused(&run(&[&["model", "cv", "--distant-weight", "0.2"][..], &common].concat(), ""), &["--distant"]);
