@@ -209,6 +209,12 @@ fn informative(word: &str) -> bool {
     !word.is_ascii() && word.chars().nth(1).is_some()
 }
 
+/// The words of `text` that features are made of, in order (the subject's once): what word
+/// vectors are learnt from.
+pub fn informative_words(segmenter: &Segmenter, text: &str) -> Vec<String> {
+    segmenter.words(&normalise(text)).into_iter().filter(|w| informative(w)).map(str::to_owned).collect()
+}
+
 impl Featuriser {
     /// The configuration's `embedding` is taken from `embedding` (0 without).
     pub fn new(config: FeatureConfig, segmenter: Segmenter, prior_terms: &PriorTerms, embedding: Option<Arc<Embedding>>) -> Featuriser {
@@ -231,12 +237,6 @@ impl Featuriser {
 
     pub fn embedding(&self) -> Option<&Embedding> {
         self.embedding.as_deref()
-    }
-
-    /// The words of `text` that features are made of, in order (the subject's once): what word
-    /// vectors are learnt from.
-    pub fn informative_words(&self, text: &str) -> Vec<String> {
-        self.segmenter.words(&normalise(text)).into_iter().filter(|w| informative(w)).map(str::to_owned).collect()
     }
 
     /// Hashed term counts of `text` (before weighting), bucket indices ascending: the first

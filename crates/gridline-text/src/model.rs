@@ -28,7 +28,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::embedding::Embedding;
-use crate::features::{FeatureBuffers, FeatureConfig, Featuriser, PriorTerms, SparseVector, inverse_document_frequency, weigh};
+use crate::features::{
+    FeatureBuffers, FeatureConfig, Featuriser, PriorTerms, SparseVector, informative_words, inverse_document_frequency, weigh,
+};
 use crate::segment::Segmenter;
 use crate::{TextError, check_chinese};
 
@@ -406,8 +408,8 @@ impl Featurised {
         if let Some(e) = examples.iter().find(|e| e.text.trim().is_empty()) {
             return Err(TextError::Training(format!("an example labelled {:?} has no text", e.label)));
         }
-        let embedding = learn_embedding(examples, options);
         let segmenter = Segmenter::new(&options.dictionary);
+        let embedding = learn_embedding(examples, options, &segmenter);
         let label_index = |l: &str| labels.binary_search_by(|x| x.as_str().cmp(l)).ok();
         let prior_terms = prior_terms(&options.priors, &segmenter, |l| label_index(l).is_some());
         let featuriser = Featuriser::new(options.features, segmenter, &prior_terms, embedding);
@@ -501,14 +503,13 @@ impl Featurised {
 
 /// Word vectors from the examples' and the unlabelled messages' words, when the options ask for
 /// them and the messages have words enough.
-fn learn_embedding(examples: &[Example], options: &TrainOptions) -> Option<Arc<Embedding>> {
+fn learn_embedding(examples: &[Example], options: &TrainOptions, segmenter: &Segmenter) -> Option<Arc<Embedding>> {
     let dimension = usize::from(options.features.embedding);
     if dimension == 0 {
         return None;
     }
-    let featuriser = Featuriser::new(options.features, Segmenter::new(&options.dictionary), &PriorTerms::new(), None);
     let texts = examples.iter().map(|e| &e.text).chain(&options.unlabelled);
-    let documents: Vec<Vec<String>> = texts.map(|t| featuriser.informative_words(t)).collect();
+    let documents: Vec<Vec<String>> = texts.map(|t| informative_words(segmenter, t)).collect();
     let documents: Vec<Vec<&str>> = documents.iter().map(|d| d.iter().map(String::as_str).collect()).collect();
     Embedding::learn(&documents, dimension, options.seed).map(Arc::new)
 }
