@@ -8,34 +8,49 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::features::normalise;
+use crate::features::normalise_char;
 use crate::fnv1a64;
 
-/// SimHash (Charikar 2002) over the character 3-grams of the letters and digits in `text`;
-/// texts shorter than three such characters hash their whole run.
+/// SimHash (Charikar 2002) over the character 3-grams of the letters and digits in `text`
+/// (normalised); texts shorter than three such characters hash their whole run.
+///
+/// It runs on every intake: a sliding window of the last three letters, rather than a
+/// normalised copy of the text, a list of its characters and a buffer per 3-gram.
 pub fn simhash(text: &str) -> u64 {
-    let text = normalise(text);
-    let chars: Vec<char> = text.chars().filter(|c| c.is_alphanumeric()).collect();
     let mut votes = [0i32; 64];
     let mut vote = |gram: &[char]| {
-        let mut buf = [0u8; 16];
-        let mut bytes = Vec::with_capacity(12);
-        for c in gram {
-            bytes.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-        }
-        let h = fnv1a64(&bytes);
+        let h = fnv1a64_chars(gram);
         for (bit, v) in votes.iter_mut().enumerate() {
             *v += if h >> bit & 1 == 1 { 1 } else { -1 };
         }
     };
-    if chars.len() < 3 {
-        if !chars.is_empty() {
-            vote(&chars);
-        }
-    } else {
-        chars.windows(3).for_each(&mut vote);
+    let mut window = ['\0'; 3];
+    let mut letters = 0usize;
+    for c in text.chars() {
+        normalise_char(c, |c| {
+            if c.is_alphanumeric() {
+                window = [window[1], window[2], c];
+                letters += 1;
+                if letters >= 3 {
+                    vote(&window);
+                }
+            }
+        });
+    }
+    if (1..3).contains(&letters) {
+        vote(&window[3 - letters..]);
     }
     votes.iter().enumerate().fold(0u64, |acc, (bit, &v)| if v > 0 { acc | 1 << bit } else { acc })
+}
+
+/// FNV-1a of the UTF-8 bytes of at most three characters.
+fn fnv1a64_chars(chars: &[char]) -> u64 {
+    let mut bytes = [0u8; 12];
+    let mut len = 0;
+    for c in chars {
+        len += c.encode_utf8(&mut bytes[len..]).len();
+    }
+    fnv1a64(&bytes[..len])
 }
 
 /// How alike two SimHashes say the texts are: 1 for equal, 0 at 32 differing bits (what two
@@ -275,6 +290,26 @@ mod tests {
         assert!(text_similarity(a, c) < 0.3, "{}", text_similarity(a, c));
         assert_eq!(simhash(""), 0);
         assert_ne!(simhash("垃"), 0);
+    }
+
+    #[test]
+    fn simhash_keeps_its_fingerprints() {
+        // As computed by the first implementation (a normalised copy, a list of characters, a
+        // buffer per 3-gram): the sliding window must give the same bits, short runs, full-width
+        // forms, letters lower-cased to two characters and punctuation included.
+        for (text, fingerprint) in [
+            ("", 0),
+            ("垃", 0x1a03_fe1b_664f_6c5b),
+            ("垃圾", 0xefd2_272e_3ab7_b924),
+            ("望京街道阜通东大街6号门口暴露垃圾，两天没人清运", 0x70c7_d407_63b1_d362),
+            ("ＡＢＣ１２３\u{3000}Ok ÄΣ İstanbul", 0x0267_4619_0139_c4d9),
+            ("朝阳区第12号楼附近有问题需要处理,市民反映已持续多日", 0x87a9_a341_2331_88c0),
+            ("a-b", 0x089c_4407_b545_986a),
+            ("!!", 0),
+            ("ǅx", 0x400b_f51c_0cb7_4168),
+        ] {
+            assert_eq!(simhash(text), fingerprint, "{text:?}");
+        }
     }
 
     #[test]

@@ -136,18 +136,23 @@ pub fn normalise(text: &str) -> String {
 fn normalise_into(text: &str, out: &mut String) {
     out.clear();
     for c in text.chars() {
-        let c = match c {
-            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
-            '\u{3000}' => ' ',
-            _ => c,
-        };
-        if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
-        } else if has_no_case(c) {
-            out.push(c);
-        } else {
-            out.extend(c.to_lowercase());
-        }
+        normalise_char(c, |n| out.push(n));
+    }
+}
+
+/// [`normalise`] of one character, handed to `push` (a few letters lower-case to more than one).
+pub(crate) fn normalise_char(c: char, mut push: impl FnMut(char)) {
+    let c = match c {
+        '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        _ => c,
+    };
+    if c.is_ascii() {
+        push(c.to_ascii_lowercase());
+    } else if has_no_case(c) {
+        push(c);
+    } else {
+        c.to_lowercase().for_each(push);
     }
 }
 
