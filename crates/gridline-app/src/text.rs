@@ -131,12 +131,19 @@ impl TextIntel {
 
     /// Adds an open case to the duplicate index (or drops a case that is no longer open).
     pub fn remember(&self, case: &Case, regions: &RegionTree) {
-        let mut index = self.duplicates.lock().expect("duplicate index");
         if case.status.is_open() {
-            index.insert(TextIntel::open_case(case, regions));
+            // Fingerprinted before the lock: every intake passes here.
+            let open = TextIntel::open_case(case, regions);
+            self.duplicates.lock().expect("duplicate index").insert(open);
         } else {
-            index.remove(case.id);
+            self.duplicates.lock().expect("duplicate index").remove(case.id);
         }
+    }
+
+    /// Those of `ids` the duplicate index does not hold.
+    pub fn not_remembered(&self, ids: &[CaseId]) -> Vec<CaseId> {
+        let index = self.duplicates.lock().expect("duplicate index");
+        ids.iter().copied().filter(|&id| !index.holds(id)).collect()
     }
 
     /// The oldest a case may be received to enter the duplicate index now.

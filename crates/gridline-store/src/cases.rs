@@ -87,9 +87,7 @@ impl Columns {
             .filter(|c| c.paused_remaining_seconds.is_none_or(|left| left < 0))
             .map(|c| millis(c.deadline));
         let intake = &case.intake;
-        let search_text = [intake.title.as_str(), intake.description.as_str(), intake.address.as_deref().unwrap_or("")]
-            .join("\n")
-            .to_lowercase();
+        let search_text = lowercase(&[intake.title.as_str(), intake.description.as_str(), intake.address.as_deref().unwrap_or("")].join("\n"));
         Ok(Columns {
             status: case.status.as_str(),
             deadline,
@@ -98,6 +96,25 @@ impl Columns {
             doc: serde_json::to_string(case).map_err(StoreError::corrupt)?,
         })
     }
+}
+
+/// `text.to_lowercase()`, without looking up in the Unicode case tables the ideographs, kana and
+/// CJK punctuation (U+3000–U+9FFF, none of which has a lower case) that make up most of a
+/// message: every intake lower-cases its text for the search column.
+fn lowercase(text: &str) -> String {
+    // Σ is the one letter whose lower case depends on its neighbours: such text takes the long way.
+    if text.contains('Σ') {
+        return text.to_lowercase();
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\u{3000}'..='\u{9fff}') {
+            out.push(c);
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
 }
 
 pub(crate) fn case_from_row(row: &sqlx::any::AnyRow) -> Result<Case, StoreError> {
@@ -165,15 +182,19 @@ pub(crate) async fn insert_histories(
     for chunk in events.chunks(ROWS_PER_INSERT) {
         insert_event_rows(conn, backend, chunk).await?;
     }
-    Ok(fates
-        .into_iter()
-        .enumerate()
-        .map(|(i, fate)| match fate {
-            Fate::New => Created { case: cases[i].clone(), created: true },
-            Fate::Stored(case) => Created { case: *case, created: false },
+    // The cases are moved out, not copied (an intake's answer is its case), from the last one
+    // back: a repeat copies the case of an earlier history while that one is still here.
+    let mut created = Vec::with_capacity(fates.len());
+    for fate in fates.into_iter().rev() {
+        let Some(case) = cases.pop() else { break };
+        created.push(match fate {
+            Fate::New => Created { case, created: true },
+            Fate::Stored(stored) => Created { case: *stored, created: false },
             Fate::RepeatOf(first) => Created { case: cases[first].clone(), created: false },
-        })
-        .collect())
+        });
+    }
+    created.reverse();
+    Ok(created)
 }
 
 /// The stored cases holding the (channel, external id) keys of `cases`, looked up per channel so
@@ -514,6 +535,15 @@ mod tests {
         assert!("110106001000" >= hi.as_str());
         let (_, hi) = prefix_range("110109");
         assert_eq!(hi, "11010:");
+    }
+
+    #[test]
+    fn the_search_column_is_lower_cased_as_to_lowercase_does() {
+        for text in ["望京街道阜通东大街6号门口ABC垃圾，两天没人清运", "ＡＢＣ　İstanbul ÄÖ", "ΟΔΟΣ ΣΟΦΙΑΣ 路灯", "", "ǅ"] {
+            assert_eq!(lowercase(text), text.to_lowercase(), "{text:?}");
+        }
+        // What the short cut rests on.
+        assert!(('\u{3000}'..='\u{9fff}').all(|c| c.to_lowercase().eq([c])));
     }
 
     #[test]

@@ -108,9 +108,7 @@ impl Store {
             // Checkpoints copy the WAL into the database file and fsync it; done by the writer
             // they stall every commit queued behind it. A background task does them instead.
             writer_conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
-            // The writer inserts into seven B-trees at scattered keys; SQLite's default 2 MB page
-            // cache makes a large import re-read index pages from the OS for every batch.
-            writer_conn.execute("PRAGMA cache_size = -131072").await?;
+            // The writer's page cache grows for bulk imports only (writer::BULK_CACHE).
             let checkpointer = pool.clone();
             tokio::spawn(async move {
                 let mut tick = tokio::time::interval(Duration::from_millis(500));

@@ -2,37 +2,39 @@
 //! open cases the duplicate index starts with, the cases hot issues are found in. Keyset pages
 //! by id, so a million cases stream without OFFSET rescans.
 
-use gridline_core::case::{Case, CaseStatus};
+use gridline_core::case::{Case, CaseId, CaseStatus};
 use jiff::Timestamp;
-use sqlx::AssertSqlSafe;
+use sqlx::{AssertSqlSafe, Row};
 
 use crate::cases::case_from_row;
 use crate::{Store, StoreError, millis};
 
 const PAGE: i64 = 5000;
 
+/// Ids per `id IN (…)` look-up.
+const IDS_PER_QUERY: usize = 500;
+
+/// The condition of the cases read for text: above the id bound as `$1`, open ones only with
+/// `open_only`, and received at or after the time bound as `$2` with `from`.
+fn text_condition(open_only: bool, from: bool) -> String {
+    let mut conditions = vec!["id > $1".to_owned()];
+    if open_only {
+        // Status names are the domain's fixed identifiers, not input.
+        let closed: Vec<String> = CaseStatus::ALL.iter().filter(|s| !s.is_open()).map(|s| format!("'{}'", s.as_str())).collect();
+        conditions.push(format!("status NOT IN ({})", closed.join(", ")));
+    }
+    if from {
+        conditions.push("received_at >= $2".to_owned());
+    }
+    conditions.join(" AND ")
+}
+
 impl Store {
     /// Every case (only the open ones with `open_only`) received at or after `from`, by id.
     pub async fn cases_for_text(&self, open_only: bool, from: Option<Timestamp>) -> Result<Vec<Case>, StoreError> {
-        self.cases_for_text_after(0, open_only, from).await
-    }
-
-    /// [`Store::cases_for_text`] of the cases whose id is above `after` (those filed since a
-    /// case already read).
-    pub async fn cases_for_text_after(&self, after: i64, open_only: bool, from: Option<Timestamp>) -> Result<Vec<Case>, StoreError> {
-        let mut conditions = vec!["id > $1".to_owned()];
-        if open_only {
-            // Status names are the domain's fixed identifiers, not input.
-            let closed: Vec<String> =
-                CaseStatus::ALL.iter().filter(|s| !s.is_open()).map(|s| format!("'{}'", s.as_str())).collect();
-            conditions.push(format!("status NOT IN ({})", closed.join(", ")));
-        }
-        if from.is_some() {
-            conditions.push("received_at >= $2".to_owned());
-        }
-        let sql = format!("SELECT id, doc FROM cases WHERE {} ORDER BY id LIMIT {PAGE}", conditions.join(" AND "));
+        let sql = format!("SELECT id, doc FROM cases WHERE {} ORDER BY id LIMIT {PAGE}", text_condition(open_only, from.is_some()));
         let mut cases = Vec::new();
-        let mut after = after;
+        let mut after = 0;
         loop {
             let mut query = sqlx::query(AssertSqlSafe(sql.clone())).bind(after);
             if let Some(from) = from {
@@ -49,5 +51,36 @@ impl Store {
                 return Ok(cases);
             }
         }
+    }
+
+    /// The ids of the cases [`Store::cases_for_text`] reads whose id is above `after` (those
+    /// filed since a case already read), by id: a reader that holds most of them already (the
+    /// duplicate index of the process that filed them) reads only the others whole.
+    pub async fn case_ids_for_text_after(&self, after: CaseId, open_only: bool, from: Option<Timestamp>) -> Result<Vec<CaseId>, StoreError> {
+        let sql = format!("SELECT id FROM cases WHERE {} ORDER BY id", text_condition(open_only, from.is_some()));
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(after);
+        if let Some(from) = from {
+            query = query.bind(millis(from));
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(|row| row.try_get("id")).collect::<Result<_, _>>()?)
+    }
+
+    /// The cases of `ids` that exist, by id.
+    pub async fn cases_by_id(&self, ids: &[CaseId]) -> Result<Vec<Case>, StoreError> {
+        let mut cases = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(IDS_PER_QUERY) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+            let sql = format!("SELECT id, doc FROM cases WHERE id IN ({}) ORDER BY id", placeholders.join(", "));
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for &id in chunk {
+                query = query.bind(id);
+            }
+            for row in &query.fetch_all(&self.pool).await? {
+                cases.push(case_from_row(row)?);
+            }
+        }
+        cases.sort_by_key(|c| c.id);
+        Ok(cases)
     }
 }

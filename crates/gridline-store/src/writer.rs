@@ -57,10 +57,38 @@ pub(crate) fn spawn(conn: AnyConnection, backend: Backend) -> mpsc::Sender<Job> 
     tx
 }
 
+/// The SQLite page cache while a bulk import writes: its batches insert into seven B-trees at
+/// scattered keys, which SQLite's default 2 MB cache makes it re-read from the OS (an import of
+/// 1M rows 40.1 → 36.4 s). Every commit's own cost grows with the pages cached, though (SQLite
+/// sweeps the cache at the end of each write transaction), so the small commits of intake keep
+/// the default: with 128 MB they spent a tenth of the writer's time in that sweep.
+const BULK_CACHE: &str = "PRAGMA cache_size = -131072";
+const DEFAULT_CACHE: &str = "PRAGMA cache_size = -2000";
+
+/// Whether a batch is a bulk import: more case histories than the largest batch of intakes.
+fn is_bulk(jobs: &[Job]) -> bool {
+    let histories: usize = jobs
+        .iter()
+        .map(|job| match job {
+            Job::Import { histories, .. } => histories.len(),
+            _ => 0,
+        })
+        .sum();
+    histories > MAX_BATCH
+}
+
 async fn run(mut conn: AnyConnection, backend: Backend, mut rx: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
+    let mut bulk_cache = false;
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let jobs = std::mem::take(&mut batch);
+        if backend == Backend::Sqlite && is_bulk(&jobs) != bulk_cache {
+            bulk_cache = !bulk_cache;
+            if let Err(err) = conn.execute(if bulk_cache { BULK_CACHE } else { DEFAULT_CACHE }).await {
+                // Only speed depends on it.
+                tracing::warn!(error = %err, "resizing the writer's page cache failed");
+            }
+        }
         match run_batch(&mut conn, backend, &jobs).await {
             Ok(outcomes) => {
                 for (job, outcome) in jobs.into_iter().zip(outcomes) {
@@ -156,4 +184,21 @@ async fn run_jobs(conn: &mut AnyConnection, backend: Backend, jobs: &[Job]) -> R
     }
     rollups::add(conn, backend, &rollup).await?;
     Ok(outcomes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn import(histories: usize) -> Job {
+        Job::Import { histories: vec![Vec::new(); histories], reply: oneshot::channel().0 }
+    }
+
+    #[test]
+    fn only_an_import_larger_than_a_full_batch_of_intakes_gets_the_bulk_cache() {
+        let intakes: Vec<Job> = (0..MAX_BATCH).map(|_| import(1)).collect();
+        assert!(!is_bulk(&intakes));
+        assert!(is_bulk(&[import(MAX_BATCH + 1)]));
+        assert!(is_bulk(&[import(MAX_BATCH), import(1)]));
+    }
 }

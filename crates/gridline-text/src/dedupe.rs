@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::features::normalise_char;
-use crate::fnv1a64;
+use crate::{fnv1a64, is_han};
 
 /// SimHash (Charikar 2002) over the character 3-grams of the letters and digits in `text`
 /// (normalised); texts shorter than three such characters hash their whole run.
@@ -28,7 +28,8 @@ pub fn simhash(text: &str) -> u64 {
     let mut letters = 0usize;
     for c in text.chars() {
         normalise_char(c, |c| {
-            if c.is_alphanumeric() {
+            // An ideograph is a letter: most of a message skips Unicode's tables.
+            if is_han(c) || c.is_alphanumeric() {
                 window = [window[1], window[2], c];
                 letters += 1;
                 if letters >= 3 {
@@ -137,6 +138,11 @@ impl DuplicateIndex {
 
     pub fn is_empty(&self) -> bool {
         self.cases.is_empty()
+    }
+
+    /// Whether the index holds the case.
+    pub fn holds(&self, id: i64) -> bool {
+        self.cases.contains_key(&id)
     }
 
     fn cell_degrees(&self) -> f64 {
@@ -366,5 +372,14 @@ mod tests {
         index.insert(case(1, "井盖丢失", "B", Some((40.5, 116.4)), 1));
         assert_eq!(index.len(), 1);
         assert!(index.candidates(&case(2, "井盖丢失", "A", Some((39.9, 116.4)), 1)).is_empty());
+    }
+
+    #[test]
+    fn the_index_holds_a_case_until_it_is_removed() {
+        let mut index = DuplicateIndex::new(DedupeSettings::default());
+        index.insert(case(1, "井盖丢失", "A", None, 1));
+        assert!(index.holds(1) && !index.holds(2));
+        index.remove(1);
+        assert!(!index.holds(1));
     }
 }
