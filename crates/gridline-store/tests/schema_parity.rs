@@ -68,6 +68,31 @@ fn note_index(schema: &mut Schema, table: &str, columns: &str, unique: bool, con
     note(schema, name, what);
 }
 
+/// A foreign key, its actions spelled as SQL spells them in lower case ("no action").
+struct ForeignKey {
+    columns: Vec<String>,
+    target: String,
+    target_columns: Vec<String>,
+    on_update: String,
+    on_delete: String,
+}
+
+impl ForeignKey {
+    fn note(&self, schema: &mut Schema, table: &str) {
+        note(
+            schema,
+            format!("foreign key {table} ({})", self.columns.join(", ")),
+            format!(
+                "references {} ({}) on update {} on delete {}",
+                self.target,
+                self.target_columns.join(", "),
+                self.on_update,
+                self.on_delete
+            ),
+        );
+    }
+}
+
 fn text(row: &AnyRow, column: usize) -> String {
     row.try_get::<String, _>(column).expect("a text column")
 }
@@ -118,19 +143,21 @@ async fn sqlite_schema(conn: &mut AnyConnection) -> Schema {
     )
     .await;
     // One foreign key spans as many rows as it has columns.
-    let mut by_key: BTreeMap<(String, i64), (Vec<String>, String, Vec<String>, String, String)> = BTreeMap::new();
+    let mut by_id: BTreeMap<(String, i64), ForeignKey> = BTreeMap::new();
     for row in &foreign_keys {
         let key = (text(row, 0), row.try_get::<i64, _>(1).expect("id"));
-        let entry = by_key.entry(key).or_insert_with(|| (vec![], text(row, 3), vec![], text(row, 5), text(row, 6)));
-        entry.0.push(text(row, 2));
-        entry.2.push(text(row, 4));
+        let fk = by_id.entry(key).or_insert_with(|| ForeignKey {
+            columns: vec![],
+            target: text(row, 3),
+            target_columns: vec![],
+            on_update: text(row, 5),
+            on_delete: text(row, 6),
+        });
+        fk.columns.push(text(row, 2));
+        fk.target_columns.push(text(row, 4));
     }
-    for ((table, _), (from, target, to, on_update, on_delete)) in by_key {
-        note(
-            &mut schema,
-            format!("foreign key {table} ({})", from.join(", ")),
-            format!("references {target} ({}) on update {on_update} on delete {on_delete}", to.join(", ")),
-        );
+    for ((table, _), fk) in by_id {
+        fk.note(&mut schema, &table);
     }
 
     let indexes = rows(
@@ -200,17 +227,14 @@ async fn postgres_schema(conn: &mut AnyConnection) -> Schema {
         match kind.as_str() {
             "p" => note(&mut schema, format!("primary key {table}"), format!("({columns})")),
             "u" => note_index(&mut schema, &table, &columns, true, true, None),
-            _ => note(
-                &mut schema,
-                format!("foreign key {table} ({columns})"),
-                format!(
-                    "references {} ({}) on update {} on delete {}",
-                    text(row, 3),
-                    text(row, 4),
-                    action(&text(row, 5)),
-                    action(&text(row, 6))
-                ),
-            ),
+            _ => ForeignKey {
+                columns: vec![columns],
+                target: text(row, 3),
+                target_columns: vec![text(row, 4)],
+                on_update: action(&text(row, 5)).to_owned(),
+                on_delete: action(&text(row, 6)).to_owned(),
+            }
+            .note(&mut schema, &table),
         }
     }
 
