@@ -1,6 +1,6 @@
 //! Reads for the text intelligence (gridline-text): the cases a classifier learns from, the
 //! open cases the duplicate index starts with, the cases hot issues are found in. Keyset pages
-//! by id, so a million cases stream without OFFSET rescans.
+//! by id, so a million cases stream without OFFSET rescans. `store.text()`.
 
 use gridline_core::case::{Case, CaseStatus};
 use jiff::Timestamp;
@@ -23,6 +23,12 @@ impl Store {
 impl Text<'_> {
     /// Every case (only the open ones with `open_only`) received at or after `from`, by id.
     pub async fn cases(&self, open_only: bool, from: Option<Timestamp>) -> Result<Vec<Case>, StoreError> {
+        self.cases_after(0, open_only, from).await
+    }
+
+    /// [`Text::cases`] of the cases whose id is above `after` (those filed since a case already
+    /// read).
+    pub async fn cases_after(&self, after: i64, open_only: bool, from: Option<Timestamp>) -> Result<Vec<Case>, StoreError> {
         let mut conditions = vec!["id > $1".to_owned()];
         if open_only {
             // Status names are the domain's fixed identifiers, not input.
@@ -35,7 +41,7 @@ impl Text<'_> {
         }
         let sql = format!("SELECT id, doc FROM cases WHERE {} ORDER BY id LIMIT {PAGE}", conditions.join(" AND "));
         let mut cases = Vec::new();
-        let mut after: i64 = 0;
+        let mut after = after;
         loop {
             let mut query = sqlx::query_as::<_, CaseRow>(AssertSqlSafe(sql.clone())).bind(after);
             if let Some(from) = from {
