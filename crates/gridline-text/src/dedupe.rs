@@ -17,13 +17,7 @@ use crate::{fnv1a64, is_han};
 /// It runs on every intake: a sliding window of the last three letters, rather than a
 /// normalised copy of the text, a list of its characters and a buffer per 3-gram.
 pub fn simhash(text: &str) -> u64 {
-    let mut votes = [0i32; 64];
-    let mut vote = |gram: &[char]| {
-        let h = fnv1a64_chars(gram);
-        for (bit, v) in votes.iter_mut().enumerate() {
-            *v += if h >> bit & 1 == 1 { 1 } else { -1 };
-        }
-    };
+    let mut votes = Votes { lanes: [0; 8], in_lanes: 0, ones: [0; 64], hashes: 0 };
     let mut window = ['\0'; 3];
     let mut letters = 0usize;
     for c in text.chars() {
@@ -33,15 +27,71 @@ pub fn simhash(text: &str) -> u64 {
                 window = [window[1], window[2], c];
                 letters += 1;
                 if letters >= 3 {
-                    vote(&window);
+                    votes.add(fnv1a64_chars(&window));
                 }
             }
         });
     }
     if (1..3).contains(&letters) {
-        vote(&window[3 - letters..]);
+        votes.add(fnv1a64_chars(&window[3 - letters..]));
     }
-    votes.iter().enumerate().fold(0u64, |acc, (bit, &v)| if v > 0 { acc | 1 << bit } else { acc })
+    votes.fingerprint()
+}
+
+/// One bit of each of a byte's eight bits, spread one to a byte: `SPREAD[0b101]` is `0x0001_0001`.
+const SPREAD: [u64; 256] = {
+    let mut table = [0u64; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let mut bit = 0;
+        while bit < 8 {
+            if byte >> bit & 1 == 1 {
+                table[byte] |= 1 << (8 * bit);
+            }
+            bit += 1;
+        }
+        byte += 1;
+    }
+    table
+};
+
+/// SimHash's votes: for each of the 64 bits, how many hashes set it. Counted eight bits to a
+/// u64 of one-byte counters (a table look-up and an add per byte of a hash rather than 64
+/// compares), emptied into the totals before a counter can overflow.
+struct Votes {
+    lanes: [u64; 8],
+    in_lanes: u32,
+    ones: [u32; 64],
+    hashes: u32,
+}
+
+impl Votes {
+    fn add(&mut self, hash: u64) {
+        for (j, lane) in self.lanes.iter_mut().enumerate() {
+            *lane += SPREAD[(hash >> (8 * j) & 0xff) as usize];
+        }
+        self.hashes += 1;
+        self.in_lanes += 1;
+        if self.in_lanes == 255 {
+            self.empty_lanes();
+        }
+    }
+
+    fn empty_lanes(&mut self) {
+        for (j, lane) in self.lanes.iter_mut().enumerate() {
+            for i in 0..8 {
+                self.ones[8 * j + i] += (*lane >> (8 * i) & 0xff) as u32;
+            }
+            *lane = 0;
+        }
+        self.in_lanes = 0;
+    }
+
+    /// Each bit set where more hashes set it than not.
+    fn fingerprint(mut self) -> u64 {
+        self.empty_lanes();
+        self.ones.iter().enumerate().fold(0u64, |acc, (bit, &ones)| if 2 * ones > self.hashes { acc | 1 << bit } else { acc })
+    }
 }
 
 /// FNV-1a of the UTF-8 bytes of at most three characters.
@@ -296,6 +346,22 @@ mod tests {
         assert!(text_similarity(a, c) < 0.3, "{}", text_similarity(a, c));
         assert_eq!(simhash(""), 0);
         assert_ne!(simhash("垃"), 0);
+    }
+
+    #[test]
+    fn simhash_counts_on_past_the_byte_counters_in_a_long_text() {
+        // 1,000 letters, 998 3-grams: the one-byte counters are emptied three times on the way.
+        let text: String = "井盖丢失路灯不亮".chars().cycle().take(1000).collect();
+        let chars: Vec<char> = text.chars().collect();
+        let mut ones = [0u32; 64];
+        for gram in chars.windows(3) {
+            let hash = fnv1a64_chars(gram);
+            for (bit, n) in ones.iter_mut().enumerate() {
+                *n += (hash >> bit & 1) as u32;
+            }
+        }
+        let expected = ones.iter().enumerate().fold(0u64, |acc, (bit, &n)| if 2 * n > 998 { acc | 1 << bit } else { acc });
+        assert_eq!(simhash(&text), expected);
     }
 
     #[test]
