@@ -95,6 +95,19 @@ impl Serialize for Month {
     }
 }
 
+/// In the API's description: the text `YYYY-MM` it is written as.
+impl utoipa::PartialSchema for Month {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(r"^\d{4}-\d{2}$"))
+            .examples(["2024-10"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Month {}
+
 impl<'de> Deserialize<'de> for Month {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
@@ -103,7 +116,7 @@ impl<'de> Deserialize<'de> for Month {
 }
 
 /// Whole months from `first` to `last`, both included: a month, a quarter, a campaign.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Period {
     pub first: Month,
     pub last: Month,

@@ -17,7 +17,7 @@ use crate::error::DomainError;
 use crate::rollup::RateCounts;
 
 /// How the composite score weighs the three rates, and what counts as satisfied.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RateConfig {
     pub response_weight: f64,
@@ -49,7 +49,7 @@ impl RateConfig {
 }
 
 /// The rates of one unit or region over one period.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Rates {
     pub response_rate: Option<f64>,
     pub resolution_rate: Option<f64>,

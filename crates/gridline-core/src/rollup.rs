@@ -63,7 +63,7 @@ pub struct VolumeKey {
 macro_rules! rate_counts {
     ($($(#[$doc:meta])* $field:ident),* $(,)?) => {
         /// The counters behind the three rates and the digital city-management rates.
-        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
         pub struct RateCounts { $($(#[$doc])* pub $field: i64),* }
 
         impl RateCounts {

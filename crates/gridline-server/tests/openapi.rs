@@ -1,0 +1,118 @@
+//! The OpenAPI document of `/api/v1` against its reviewed snapshot, and every success answer
+//! described by a schema.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+/// Set to 1 to write the current document over the snapshot (after reviewing the change).
+const ACCEPT: &str = "GRIDLINE_ACCEPT_OPENAPI";
+
+fn snapshot_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/openapi.json")
+}
+
+fn document() -> Value {
+    serde_json::to_value(gridline_server::openapi_document()).expect("the document serialises")
+}
+
+#[test]
+fn the_document_is_the_reviewed_snapshot() {
+    let current = serde_json::to_string_pretty(&document()).expect("the document serialises") + "\n";
+    let path = snapshot_path();
+    if std::env::var(ACCEPT).is_ok_and(|v| v == "1") {
+        std::fs::create_dir_all(path.parent().expect("tests/snapshots")).expect("create tests/snapshots");
+        std::fs::write(&path, &current).expect("write the snapshot");
+        return;
+    }
+    let reviewed = std::fs::read_to_string(&path).unwrap_or_default();
+    if reviewed == current {
+        return;
+    }
+    let first_difference = reviewed
+        .lines()
+        .zip(current.lines())
+        .enumerate()
+        .find(|(_, (a, b))| a != b)
+        .map(|(i, (a, b))| format!("line {}:\n  snapshot: {a}\n  now:      {b}", i + 1))
+        .unwrap_or_else(|| format!("the snapshot has {} lines, the document {}", reviewed.lines().count(), current.lines().count()));
+    panic!(
+        "the OpenAPI document of /api/v1 differs from {} (first difference at {first_difference}).\n\
+         If the change is intended, review it and accept it with:\n  \
+         {ACCEPT}=1 cargo test -p gridline-server --test openapi\n\
+         then commit the snapshot with the change.",
+        path.display()
+    );
+}
+
+/// Follows `$ref`s to `#/components/schemas/…` until a schema that is not a reference.
+fn resolve<'a>(document: &'a Value, mut schema: &'a Value) -> &'a Value {
+    while let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        let name = reference.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("unexpected reference {reference}"));
+        schema = &document["components"]["schemas"][name];
+        assert!(!schema.is_null(), "{reference} is not in the components");
+    }
+    schema
+}
+
+/// A schema that says nothing of its fields: `{}` or an object without properties (what
+/// `serde_json::Value` and a `json!` answer are described as).
+fn is_free_form(document: &Value, schema: &Value) -> bool {
+    let schema = resolve(document, schema);
+    let says_something = ["properties", "items", "allOf", "oneOf", "anyOf", "enum"].iter().any(|k| schema.get(k).is_some());
+    let kind = schema.get("type");
+    let is_object = kind.is_none() || kind == Some(&Value::from("object"));
+    is_object && !says_something
+}
+
+/// The 2xx answers of every operation: (method path status, content type, schema).
+fn success_answers(document: &Value) -> Vec<(String, String, Option<Value>)> {
+    let mut out = Vec::new();
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("path item") {
+            let Some(responses) = operation.get("responses").and_then(Value::as_object) else { continue };
+            for (status, response) in responses.iter().filter(|(status, _)| status.starts_with('2')) {
+                let name = format!("{} {path} {status}", method.to_uppercase());
+                match response.get("content").and_then(Value::as_object) {
+                    None => out.push((name, String::new(), None)),
+                    Some(content) => {
+                        for (kind, body) in content {
+                            out.push((name.clone(), kind.clone(), body.get("schema").cloned()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_success_answer_has_a_schema_that_names_its_fields() {
+    let document = document();
+    let answers = success_answers(&document);
+    assert!(answers.len() >= 49, "the document has {} success answers; every operation has one", answers.len());
+    let mut untyped = Vec::new();
+    for (operation, kind, schema) in &answers {
+        match schema {
+            // Only "no content" may come without a body.
+            None => assert!(operation.ends_with(" 204"), "{operation} describes no body"),
+            // The boundaries are served as GeoJSON files, passed through as they are.
+            Some(_) if kind == "application/geo+json" => {}
+            Some(schema) if is_free_form(&document, schema) => untyped.push(operation.clone()),
+            Some(_) => {}
+        }
+    }
+    assert!(untyped.is_empty(), "success answers described as a free-form object (give the handler a typed view): {untyped:#?}");
+}
+
+#[test]
+fn a_free_form_answer_would_be_noticed() {
+    let document = serde_json::json!({
+        "components": { "schemas": { "Loose": { "type": "object" }, "Typed": { "type": "object", "properties": { "id": { "type": "integer" } } } } },
+    });
+    assert!(is_free_form(&document, &serde_json::json!({})));
+    assert!(is_free_form(&document, &serde_json::json!({ "$ref": "#/components/schemas/Loose" })));
+    assert!(!is_free_form(&document, &serde_json::json!({ "$ref": "#/components/schemas/Typed" })));
+    assert!(!is_free_form(&document, &serde_json::json!({ "type": "array", "items": {} })));
+}
