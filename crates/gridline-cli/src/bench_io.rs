@@ -16,7 +16,7 @@ use gridline_core::intake::NewCase;
 use gridline_core::region::RegionLevel;
 use gridline_core::sla::SlaClock;
 use gridline_core::unit::{Unit, UnitKind};
-use gridline_server::export::Exporter;
+use gridline_app::export::Exporter;
 use gridline_store::{CaseFilter, Store, Visibility};
 use jiff::{SignedDuration, Timestamp};
 

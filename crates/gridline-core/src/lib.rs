@@ -3,7 +3,6 @@
 #![forbid(unsafe_code)]
 
 pub mod actor;
-pub mod assist;
 pub mod calendar;
 pub mod campaign;
 pub mod case;
@@ -20,7 +19,6 @@ pub mod region;
 pub mod rollup;
 pub mod routing;
 pub mod sla;
-pub mod testing;
 pub mod supervision;
 pub mod unit;
 pub mod workflow;
