@@ -11,7 +11,7 @@ use crate::region::RegionTree;
 use crate::workflow::{check_region, required};
 
 /// The body of `POST /api/v1/cases`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCase {
     pub channel: String,

@@ -314,6 +314,7 @@ pub struct PlaceView {
 /// A case of a place's history.
 #[derive(Clone, Serialize, ToSchema)]
 pub struct PlaceCase {
+    #[schema(value_type = i64)]
     id: CaseId,
     received_at: Timestamp,
     status: CaseStatus,

@@ -12,19 +12,19 @@ use gridline_core::case::CaseId;
 use gridline_core::supervision::{CaseLink, ListingKind, TargetKind, link_pair};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::auth::SignedIn;
 use crate::error::ApiError;
 use crate::listings::{ListingView, listing_view};
-use crate::supervision::order_json;
+use crate::supervision::{OrderView, order_view};
 use crate::views::LinkedCase;
 use crate::{ApiJson, AppState};
 
 /// A case's links: `case` is the case asked about.
 #[derive(Serialize, ToSchema)]
 pub struct LinksView {
+    #[schema(value_type = i64)]
     case: CaseId,
     items: Vec<LinkView>,
 }
@@ -32,14 +32,16 @@ pub struct LinksView {
 /// A link seen from one of its cases: the case at the other end with what supervises it.
 #[derive(Serialize, ToSchema)]
 pub struct LinkView {
+    #[schema(value_type = i64)]
     finding: CaseId,
+    #[schema(value_type = i64)]
     hotline: CaseId,
     linked_by: i64,
     linked_at: Timestamp,
     /// The case at the other end.
     case: LinkedCase,
     /// The supervision orders raised on the other case.
-    orders: Vec<Value>,
+    orders: Vec<OrderView>,
     /// The open listings of the other case's unit and of its address.
     listings: Vec<ListingView>,
 }
@@ -51,7 +53,7 @@ impl AppState {
     async fn link_view(&self, link: &CaseLink, case: CaseId, viewer: &Actor, now: Timestamp) -> Result<LinkView, ApiError> {
         let other_id = link.other(case);
         let other = self.store.case(other_id).await?.ok_or_else(|| ApiError::Internal(format!("linked case {other_id} is missing")))?;
-        let orders = self.store.orders_on(TargetKind::Case, &other_id.to_string()).await?.iter().map(|o| order_json(o, now)).collect();
+        let orders = self.store.orders_on(TargetKind::Case, &other_id.to_string()).await?.into_iter().map(|o| order_view(o, now)).collect();
         let mut listings = Vec::new();
         for (kind, target) in [(ListingKind::Unit, other.unit.as_deref()), (ListingKind::Place, other.intake.address.as_deref())] {
             if let Some(target) = target
@@ -65,7 +67,7 @@ impl AppState {
             hotline: link.hotline,
             linked_by: link.linked_by,
             linked_at: link.linked_at,
-            case: self.case_view_of(&other, viewer, None, now).into(),
+            case: self.case_view(&other, viewer, None, now).into(),
             orders,
             listings,
         })
@@ -84,6 +86,7 @@ impl AppState {
 #[serde(deny_unknown_fields)]
 pub struct LinkBody {
     /// The other case.
+    #[schema(value_type = i64)]
     case: CaseId,
 }
 

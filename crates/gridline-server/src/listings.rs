@@ -47,11 +47,6 @@ pub struct PublicCheck {
     at: Timestamp,
 }
 
-// TEMPORARY until supervision.rs is typed after the gridline-app merge.
-pub(crate) fn listing_json(state: &AppState, listing: &Listing, now: Timestamp) -> serde_json::Value {
-    serde_json::to_value(listing_view(state, listing.clone(), now)).unwrap_or_default()
-}
-
 pub(crate) fn listing_view(state: &AppState, listing: Listing, now: Timestamp) -> ListingView {
     ListingView {
         region_name: listing.region.as_deref().and_then(|r| state.regions.get(r)).map(|r| r.name.clone()),

@@ -188,18 +188,13 @@ impl From<CaseView<'_>> for LinkedCase {
 }
 
 impl AppState {
-    /// The case as `viewer` may see it, with its events when given.
-    pub fn case_view(&self, case: &Case, viewer: &Actor, events: Option<&[CaseEvent]>, now: Timestamp) -> Value {
-        serde_json::to_value(self.case_view_of(case, viewer, events, now)).unwrap_or(Value::Null)
-    }
-
-    /// The same view, serialised straight to JSON text.
+    /// The case's view serialised straight to JSON text (the intake's answer).
     pub fn case_json(&self, case: &Case, viewer: &Actor, events: Option<&[CaseEvent]>, now: Timestamp) -> String {
-        serde_json::to_string(&self.case_view_of(case, viewer, events, now)).unwrap_or_default()
+        serde_json::to_string(&self.case_view(case, viewer, events, now)).unwrap_or_default()
     }
 
-    /// The case as `viewer` may see it, typed.
-    pub fn case_view_of<'a>(&'a self, case: &'a Case, viewer: &Actor, events: Option<&'a [CaseEvent]>, now: Timestamp) -> CaseView<'a> {
+    /// The case as `viewer` may see it, with its events when given.
+    pub fn case_view<'a>(&'a self, case: &'a Case, viewer: &Actor, events: Option<&'a [CaseEvent]>, now: Timestamp) -> CaseView<'a> {
         let calendar = gridline_core::calendar::WorkCalendar::china();
         let running = case.running_clock().map(|c| c.status(calendar, now));
         let intake = &case.intake;

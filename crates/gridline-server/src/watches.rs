@@ -29,11 +29,6 @@ pub struct WatchView {
     due: bool,
 }
 
-// TEMPORARY until supervision.rs is typed after the gridline-app merge.
-pub(crate) fn watch_json(state: &AppState, watch: &Watch, now: Timestamp) -> serde_json::Value {
-    serde_json::to_value(watch_view(state, watch.clone(), now)).unwrap_or_default()
-}
-
 pub(crate) fn watch_view(state: &AppState, watch: Watch, now: Timestamp) -> WatchView {
     WatchView {
         region_name: state.regions.get(&watch.region).map(|r| r.name.clone()),

@@ -1,5 +1,7 @@
 //! Rankings, rates, hotspots, campaigns and supervision over HTTP, on every engine under test.
 
+mod api_schema;
+
 use gridline_core::actor::{Actor, Role};
 use gridline_core::calendar::WorkCalendar;
 use gridline_core::case::{CaseEvent, Change, Channel, GeoPoint, Intake, Satisfaction};
@@ -77,13 +79,11 @@ impl Api {
     }
 
     async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
-        let r = self.client.get(format!("{}{path}", self.base)).bearer_auth(token).send().await.unwrap();
-        (r.status(), r.json().await.unwrap_or(Value::Null))
+        read("GET", self.client.get(format!("{}{path}", self.base)).bearer_auth(token).send().await.unwrap()).await
     }
 
     async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
-        let r = self.client.post(format!("{}{path}", self.base)).bearer_auth(token).json(&body).send().await.unwrap();
-        (r.status(), r.json().await.unwrap_or(Value::Null))
+        read("POST", self.client.post(format!("{}{path}", self.base)).bearer_auth(token).json(&body).send().await.unwrap()).await
     }
 
     /// A POST of raw text as JSON: for bodies that are not JSON, or too large.
@@ -102,9 +102,19 @@ impl Api {
 
     /// A GET without signing in.
     async fn get_public(&self, path: &str) -> (StatusCode, Value) {
-        let r = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
-        (r.status(), r.json().await.unwrap_or(Value::Null))
+        read("GET", self.client.get(format!("{}{path}", self.base)).send().await.unwrap()).await
     }
+}
+
+/// The status and JSON of an answer; a success is checked against the OpenAPI document.
+async fn read(method: &str, r: reqwest::Response) -> (StatusCode, Value) {
+    let (status, path) = (r.status(), r.url().path().to_owned());
+    let body = r.json().await.unwrap_or(Value::Null);
+    if status.is_success() {
+        let problems = api_schema::check_answer(method, &path, status.as_u16(), &body);
+        assert!(problems.is_empty(), "{method} {path}: the answer differs from the OpenAPI document:\n{}", problems.join("\n"));
+    }
+    (status, body)
 }
 
 /// The error code of an API error body.

@@ -1,9 +1,17 @@
 //! The OpenAPI document of `/api/v1` against its reviewed snapshot, and every success answer
 //! described by a schema.
 
+mod api_schema;
+
 use std::path::PathBuf;
 
 use serde_json::Value;
+
+use api_schema::{document, resolve};
+
+/// Answers still described as a free-form object by the module that owns them (the dashboard
+/// is being reworked on its own branch for issue 19's rates); each goes once it has its view.
+const UNTYPED_ELSEWHERE: &[&str] = &["GET /api/v1/dashboard 200"];
 
 /// Set to 1 to write the current document over the snapshot (after reviewing the change).
 const ACCEPT: &str = "GRIDLINE_ACCEPT_OPENAPI";
@@ -12,13 +20,9 @@ fn snapshot_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/openapi.json")
 }
 
-fn document() -> Value {
-    serde_json::to_value(gridline_server::openapi_document()).expect("the document serialises")
-}
-
 #[test]
 fn the_document_is_the_reviewed_snapshot() {
-    let current = serde_json::to_string_pretty(&document()).expect("the document serialises") + "\n";
+    let current = serde_json::to_string_pretty(document()).expect("the document serialises") + "\n";
     let path = snapshot_path();
     if std::env::var(ACCEPT).is_ok_and(|v| v == "1") {
         std::fs::create_dir_all(path.parent().expect("tests/snapshots")).expect("create tests/snapshots");
@@ -43,16 +47,6 @@ fn the_document_is_the_reviewed_snapshot() {
          then commit the snapshot with the change.",
         path.display()
     );
-}
-
-/// Follows `$ref`s to `#/components/schemas/…` until a schema that is not a reference.
-fn resolve<'a>(document: &'a Value, mut schema: &'a Value) -> &'a Value {
-    while let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
-        let name = reference.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("unexpected reference {reference}"));
-        schema = &document["components"]["schemas"][name];
-        assert!(!schema.is_null(), "{reference} is not in the components");
-    }
-    schema
 }
 
 /// A schema that says nothing of its fields: `{}` or an object without properties (what
@@ -90,7 +84,7 @@ fn success_answers(document: &Value) -> Vec<(String, String, Option<Value>)> {
 #[test]
 fn every_success_answer_has_a_schema_that_names_its_fields() {
     let document = document();
-    let answers = success_answers(&document);
+    let answers = success_answers(document);
     assert!(answers.len() >= 49, "the document has {} success answers; every operation has one", answers.len());
     let mut untyped = Vec::new();
     for (operation, kind, schema) in &answers {
@@ -99,11 +93,15 @@ fn every_success_answer_has_a_schema_that_names_its_fields() {
             None => assert!(operation.ends_with(" 204"), "{operation} describes no body"),
             // The boundaries are served as GeoJSON files, passed through as they are.
             Some(_) if kind == "application/geo+json" => {}
-            Some(schema) if is_free_form(&document, schema) => untyped.push(operation.clone()),
+            Some(schema) if is_free_form(document, schema) && !UNTYPED_ELSEWHERE.contains(&operation.as_str()) => untyped.push(operation.clone()),
             Some(_) => {}
         }
     }
     assert!(untyped.is_empty(), "success answers described as a free-form object (give the handler a typed view): {untyped:#?}");
+    for operation in UNTYPED_ELSEWHERE {
+        let (_, _, schema) = answers.iter().find(|(name, _, _)| name == operation).unwrap_or_else(|| panic!("{operation} is gone: drop it from UNTYPED_ELSEWHERE"));
+        assert!(schema.as_ref().is_some_and(|s| is_free_form(document, s)), "{operation} has a schema now: drop it from UNTYPED_ELSEWHERE");
+    }
 }
 
 #[test]
@@ -115,4 +113,28 @@ fn a_free_form_answer_would_be_noticed() {
     assert!(is_free_form(&document, &serde_json::json!({ "$ref": "#/components/schemas/Loose" })));
     assert!(!is_free_form(&document, &serde_json::json!({ "$ref": "#/components/schemas/Typed" })));
     assert!(!is_free_form(&document, &serde_json::json!({ "type": "array", "items": {} })));
+}
+
+/// The check the end-to-end tests run on every success answer finds what strays from the schema.
+#[test]
+fn an_answer_that_strays_from_its_schema_is_noticed() {
+    let check = |path: &str, body: serde_json::Value| api_schema::check_answer("GET", path, 200, &body);
+    assert_eq!(check("/api/v1/units", serde_json::json!({ "items": [] })), Vec::<String>::new());
+    let unit = serde_json::json!({ "code": "U1", "name": "城管委", "kind": "department", "regions": [], "types": [] });
+    assert_eq!(check("/api/v1/units", serde_json::json!({ "items": [unit] })), Vec::<String>::new());
+    let missing = check("/api/v1/units", serde_json::json!({ "items": [{ "code": "U1" }] }));
+    assert!(missing.iter().any(|p| p.contains("answer.items[0].name: required")), "{missing:?}");
+    let extra = check("/api/v1/units", serde_json::json!({ "items": [], "total": 0 }));
+    assert!(extra.iter().any(|p| p.contains("answer.total: not in the schema")), "{extra:?}");
+    let wrong_kind = check("/api/v1/units", serde_json::json!({ "items": [{ "code": "U1", "name": "x", "kind": "guild", "regions": [] }] }));
+    assert!(wrong_kind.iter().any(|p| p.contains("answer.items[0].kind")), "{wrong_kind:?}");
+    // A flattened view: the watch's own fields and the names beside them.
+    let watch = serde_json::json!({ "id": 1, "region": "110105026000", "place": "阜通东大街", "category": "S0102", "every_days": 7,
+        "next_due": "2026-12-07T01:00:00Z", "active": true, "last_case": null, "region_name": "望京街道", "category_name": null, "due": false });
+    assert_eq!(api_schema::check_answer("POST", "/api/v1/supervision/watches/1/stop", 200, &watch), Vec::<String>::new());
+    let mut stray = watch.clone();
+    stray["overdue"] = serde_json::json!(true);
+    assert!(!api_schema::check_answer("POST", "/api/v1/supervision/watches/1/stop", 200, &stray).is_empty());
+    assert_eq!(api_schema::template_of(document(), "/api/v1/cases/export"), Some("/api/v1/cases/export"));
+    assert_eq!(api_schema::template_of(document(), "/api/v1/cases/12"), Some("/api/v1/cases/{id}"));
 }

@@ -8,10 +8,14 @@
 //! (`const dup = await api(…)`, `.then((r) => …)`, `const [a, b] = await Promise.all([…])`),
 //! every `name.field` the script reads is among the fields its comment names.
 
+mod api_schema;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use regex::Regex;
 use serde_json::Value;
+
+use api_schema::{document, variants};
 
 const SCRIPT: &str = include_str!("../web/assets/app.js");
 
@@ -194,26 +198,6 @@ fn same_path(script: &str, document: &str) -> bool {
         })
 }
 
-fn resolve<'a>(document: &'a Value, mut schema: &'a Value) -> &'a Value {
-    while let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
-        schema = &document["components"]["schemas"][reference.trim_start_matches("#/components/schemas/")];
-    }
-    schema
-}
-
-/// The schemas a value of `schema` may be: through references, `allOf` (all at once), and
-/// `oneOf`/`anyOf` (any, e.g. an `Option`'s null or the value).
-fn variants<'a>(document: &'a Value, schema: &'a Value) -> Vec<&'a Value> {
-    let schema = resolve(document, schema);
-    let mut out = vec![schema];
-    for key in ["allOf", "oneOf", "anyOf"] {
-        for part in schema.get(key).and_then(Value::as_array).into_iter().flatten() {
-            out.extend(variants(document, part));
-        }
-    }
-    out
-}
-
 /// The schema of `path` (`a.b[].c`) inside `schema`, or what is missing.
 fn field<'a>(document: &'a Value, schema: &'a Value, path: &str) -> Result<&'a Value, String> {
     let mut here = schema;
@@ -380,13 +364,9 @@ fn check_against_document(document: &Value, reads: &Reads) -> Vec<String> {
     out
 }
 
-fn document() -> Value {
-    serde_json::to_value(gridline_server::openapi_document()).expect("the document serialises")
-}
-
 #[test]
 fn the_web_ui_reads_only_what_the_api_answers() {
-    let problems = problems(SCRIPT, &document());
+    let problems = problems(SCRIPT, document());
     assert!(problems.is_empty(), "the web UI and the API disagree:\n{}", problems.join("\n"));
 }
 
@@ -423,20 +403,20 @@ fn paths_are_read_as_the_document_writes_them() {
 fn the_old_duplicates_panel_would_have_failed() {
     let document = document();
     let named = "// reads: GET /cases/{id}/duplicates items[].id\nconst dup = await optional('GET', `/cases/${c.id}/duplicates`);\ndraw(dup.items ?? dup);\n";
-    let problems_named = problems(named, &document);
+    let problems_named = problems(named, document);
     assert!(problems_named.iter().any(|p| p.contains("`items[].id`") && p.contains("no field `items`")), "{problems_named:?}");
     let hidden = "// reads: GET /cases/{id}/duplicates suggestions[].case\nconst dup = await optional('GET', `/cases/${c.id}/duplicates`);\ndraw(dup.items ?? dup);\n";
-    let problems_hidden = problems(hidden, &document);
+    let problems_hidden = problems(hidden, document);
     assert!(problems_hidden.iter().any(|p| p.contains("`dup.items`")), "{problems_hidden:?}");
     let right = "// reads: GET /cases/{id}/duplicates suggestions[].case suggestions[].score\nconst dup = await optional('GET', `/cases/${c.id}/duplicates`);\ndraw(dup.suggestions);\n";
-    assert_eq!(problems(right, &document), Vec::<String>::new());
+    assert_eq!(problems(right, document), Vec::<String>::new());
 }
 
 #[test]
 fn a_call_without_a_comment_or_to_an_unknown_path_is_refused() {
     let document = document();
     let bare = "const page = await api('GET', '/cases?status=closed');\n";
-    assert!(problems(bare, &document).iter().any(|p| p.contains("has no `// reads: GET /cases` comment")));
+    assert!(problems(bare, document).iter().any(|p| p.contains("has no `// reads: GET /cases` comment")));
     let unknown = "// reads: GET /no-such-thing items\nconst x = await api('GET', '/no-such-thing');\n";
-    assert!(problems(unknown, &document).iter().any(|p| p.contains("is not in the OpenAPI document")));
+    assert!(problems(unknown, document).iter().any(|p| p.contains("is not in the OpenAPI document")));
 }
