@@ -11,6 +11,7 @@
 mod api_schema;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
 
 use regex::Regex;
 use serde_json::Value;
@@ -180,9 +181,15 @@ fn reads(script: &str) -> Vec<Reads> {
     out
 }
 
+/// `/cases/{id}` → `/cases/{}`: the comment names what the script fills in; the call does not.
+fn unnamed(path: &str) -> String {
+    static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\{\w*\}").unwrap());
+    PLACEHOLDER.replace_all(path, "{}").into_owned()
+}
+
 /// Whether the script's path (`{}` or `{name}` for what it fills in) is the document's path.
 fn same_path(script: &str, document: &str) -> bool {
-    let script = Regex::new(r"\{\w*\}").unwrap().replace_all(script, "{}").into_owned();
+    let script = unnamed(script);
     let (a, b): (Vec<&str>, Vec<&str>) = (script.split('/').collect(), document.split('/').collect());
     a.len() == b.len()
         && a.iter().zip(&b).all(|(s, d)| {
@@ -218,7 +225,7 @@ fn field<'a>(document: &'a Value, schema: &'a Value, path: &str) -> Result<&'a V
 }
 
 /// The JSON schemas of an operation's success answers; None for an answer that is no JSON.
-fn answer_schemas<'a>(operation: &'a Value) -> Vec<Option<&'a Value>> {
+fn answer_schemas(operation: &Value) -> Vec<Option<&Value>> {
     operation["responses"]
         .as_object()
         .into_iter()
@@ -237,8 +244,7 @@ fn problems(script: &str, document: &Value) -> Vec<String> {
     for call in &calls {
         // The comment in the lines just above the call (a multi-line statement may hold several).
         let found = reads.iter().rposition(|r| r.line <= call.line && call.line - r.line <= 8 && r.method == call.method && {
-            let annotated = Regex::new(r"\{\w*\}").unwrap().replace_all(&r.path, "{}").into_owned();
-            annotated == call.path
+            unnamed(&r.path) == call.path
         });
         let Some(index) = found else {
             out.push(format!("line {}: {} {} has no `// reads: {} {}` comment above it", call.line, call.method, call.path, call.method, call.path));
