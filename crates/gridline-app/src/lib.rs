@@ -9,7 +9,7 @@ mod actions;
 mod error;
 pub mod export;
 pub mod geo;
-mod intake;
+pub mod intake;
 pub mod passwords;
 mod reference;
 pub mod supervision;

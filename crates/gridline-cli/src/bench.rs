@@ -15,7 +15,7 @@ use gridline_core::actor::{Actor, Role};
 use gridline_core::case::{CaseEvent, Change};
 use gridline_core::catalogue::Catalogue;
 use gridline_core::reference::Reference;
-use gridline_core::intake::NewCase;
+use gridline_app::intake::NewCase;
 use gridline_core::region::RegionLevel;
 use gridline_store::Store;
 use serde_json::{Value, json};

@@ -25,7 +25,7 @@ use gridline_core::case::SuggestionSource;
 use gridline_core::calendar::WorkCalendar;
 use gridline_core::case::{CaseEvent, Change, GeoPoint, Reporter, Satisfaction};
 use gridline_core::workflow::required;
-use gridline_core::intake::NewCase;
+use gridline_app::intake::NewCase;
 use gridline_core::sla::SlaClock;
 use gridline_store::{NewUser, Store};
 use jiff::Timestamp;

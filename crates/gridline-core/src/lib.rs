@@ -10,7 +10,6 @@ pub mod catalogue;
 pub mod crosswalk;
 pub mod error;
 pub mod hotspots;
-pub mod intake;
 pub mod period;
 pub mod ranking;
 pub mod rates;

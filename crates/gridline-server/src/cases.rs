@@ -9,7 +9,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use gridline_core::case::{CaseId, CaseStatus, Channel};
 use gridline_core::calendar::WorkCalendar;
-use gridline_core::intake::NewCase;
+use gridline_app::intake::NewCase;
 use gridline_core::workflow::Command;
 use gridline_store::CaseFilter;
 use jiff::Timestamp;

@@ -14,7 +14,7 @@ use gridline_core::actor::{Actor, Role};
 use gridline_core::calendar::WorkCalendar;
 use gridline_core::case::{CaseEvent, Change};
 use gridline_core::reference::Reference;
-use gridline_core::intake::NewCase;
+use gridline_app::intake::NewCase;
 use gridline_core::unit::{Unit, UnitKind};
 use gridline_core::workflow::{Command, Context, decide};
 use gridline_app::passwords::hash_password;

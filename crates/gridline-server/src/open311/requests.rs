@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use gridline_core::actor::Actor;
 use gridline_core::case::{Case, CaseId, CaseStatus, Change, Channel, GeoPoint, Reporter};
-use gridline_core::intake::NewCase;
+use gridline_app::intake::NewCase;
 use jiff::{SignedDuration, Timestamp};
 use gridline_store::PublicQuery;
 use serde_json::{Value, json};

@@ -275,7 +275,7 @@ pub fn summarise(
 mod tests {
     use gridline_core::actor::{Actor, Role};
     use gridline_core::case::{CaseEvent, Change};
-    use gridline_core::intake::NewCase;
+    use gridline_app::intake::NewCase;
     use gridline_core::reference::Reference;
     use gridline_core::unit::{Unit, UnitKind};
     use gridline_core::workflow::{Command, Context, decide};
