@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use api_schema::{document, resolve};
+use api_schema::{document, is_free_form};
 
 /// Answers still described as a free-form object by the module that owns them (the dashboard
 /// is being reworked on its own branch for issue 19's rates); each goes once it has its view.
@@ -47,16 +47,6 @@ fn the_document_is_the_reviewed_snapshot() {
          then commit the snapshot with the change.",
         path.display()
     );
-}
-
-/// A schema that says nothing of its fields: `{}` or an object without properties (what
-/// `serde_json::Value` and a `json!` answer are described as).
-fn is_free_form(document: &Value, schema: &Value) -> bool {
-    let schema = resolve(document, schema);
-    let says_something = ["properties", "items", "allOf", "oneOf", "anyOf", "enum"].iter().any(|k| schema.get(k).is_some());
-    let kind = schema.get("type");
-    let is_object = kind.is_none() || kind == Some(&Value::from("object"));
-    is_object && !says_something
 }
 
 /// The 2xx answers of every operation: (method path status, content type, schema).

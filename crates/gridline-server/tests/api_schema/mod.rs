@@ -35,6 +35,16 @@ pub fn variants<'a>(document: &'a Value, schema: &'a Value) -> Vec<&'a Value> {
     out
 }
 
+/// A schema that says nothing of its fields: `{}` or an object without properties (what
+/// `serde_json::Value` and a `json!` answer are described as).
+pub fn is_free_form(document: &Value, schema: &Value) -> bool {
+    let schema = resolve(document, schema);
+    let says_something = ["properties", "items", "allOf", "oneOf", "anyOf", "enum"].iter().any(|k| schema.get(k).is_some());
+    let kind = schema.get("type");
+    let is_object = kind.is_none() || kind == Some(&Value::from("object"));
+    is_object && !says_something
+}
+
 /// The document's path template that `path` (no query) was served by, e.g.
 /// `/api/v1/cases/12/actions` → `/api/v1/cases/{id}/actions`; a literal segment wins over a
 /// parameter (`/cases/export` is not `/cases/{id}`).
