@@ -20,10 +20,10 @@ pub async fn web(dir: &Path, cases: usize, rounds: usize) -> anyhow::Result<()> 
     let started = Instant::now();
     crate::demo::ensure(&store, dir, cases).await?;
     println!("demo city ready in {} ({:.1} s)", dir.display(), started.elapsed().as_secs_f64());
-    if store.user_by_name(BENCH_USER).await?.is_none() {
+    if store.people().user_by_name(BENCH_USER).await?.is_none() {
         crate::add_user(&store, BENCH_USER, None, Role::Dispatcher, None, BENCH_PASSWORD).await?;
     }
-    let total = store.case_count().await?;
+    let total = store.cases().count().await?;
     store.close().await;
     let addr = crate::bench::free_port()?;
     let base = format!("http://{addr}");

@@ -72,7 +72,7 @@ pub async fn show(
 ) -> Result<Response, ApiError> {
     let id = parse_id(path)?;
     let case = state.visible_case(id, &who.actor).await?;
-    let events = state.store.events(id).await?;
+    let events = state.store.cases().events(id).await?;
     // The view borrows the case: it is serialised here, as the `CaseView` documented above.
     Ok(Json(state.case_view(&case, &who.actor, Some(&events), Timestamp::now())).into_response())
 }
@@ -91,7 +91,7 @@ pub async fn act(
     let id = parse_id(path)?;
     let actor = &who.actor;
     let case = state.act(id, actor, &command).await?;
-    let events = state.store.events(id).await?;
+    let events = state.store.cases().events(id).await?;
     Ok(Json(state.case_view(&case, actor, Some(&events), Timestamp::now())).into_response())
 }
 
@@ -199,7 +199,7 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     let now = Timestamp::now();
     let filter = case_filter(&state, &who, query, now)?;
-    let page = state.store.list_cases(&filter).await?;
+    let page = state.store.cases().list(&filter).await?;
     let items = page.cases.iter().map(|c| state.case_view(c, &who.actor, None, now)).collect();
     // Serialised here, where the cases the views borrow from live.
     Ok(Json(CaseList { items, total: page.total, page: page.page, page_size: page.page_size }).into_response())

@@ -52,12 +52,12 @@ impl AppState {
     /// unit and of its address.
     async fn link_view(&self, link: &CaseLink, case: CaseId, viewer: &Actor, now: Timestamp) -> Result<LinkView, ApiError> {
         let other_id = link.other(case);
-        let other = self.store.case(other_id).await?.ok_or_else(|| ApiError::Internal(format!("linked case {other_id} is missing")))?;
-        let orders = self.store.orders_on(TargetKind::Case, &other_id.to_string()).await?.into_iter().map(|o| order_view(o, now)).collect();
+        let other = self.store.cases().get(other_id).await?.ok_or_else(|| ApiError::Internal(format!("linked case {other_id} is missing")))?;
+        let orders = self.store.supervision().orders_on(TargetKind::Case, &other_id.to_string()).await?.into_iter().map(|o| order_view(o, now)).collect();
         let mut listings = Vec::new();
         for (kind, target) in [(ListingKind::Unit, other.unit.as_deref()), (ListingKind::Place, other.intake.address.as_deref())] {
             if let Some(target) = target
-                && let Some(listing) = self.store.open_listing_of(kind, target).await?
+                && let Some(listing) = self.store.listings().open_of(kind, target).await?
             {
                 listings.push(listing_view(self, listing, now));
             }
@@ -75,7 +75,7 @@ impl AppState {
 
     async fn links_view(&self, case: CaseId, viewer: &Actor, now: Timestamp) -> Result<LinksView, ApiError> {
         let mut items = Vec::new();
-        for link in self.store.links_of(case).await? {
+        for link in self.store.links().of(case).await? {
             items.push(self.link_view(&link, case, viewer, now).await?);
         }
         Ok(LinksView { case, items })
@@ -119,7 +119,7 @@ pub async fn create(
     };
     let (finding, hotline) = link_pair(&case, &other)?;
     let now = Timestamp::now();
-    state.store.link_cases(finding.id, hotline.id, actor.user_id, now).await?;
+    state.store.links().link(finding.id, hotline.id, actor.user_id, now).await?;
     tracing::info!(finding = finding.id, hotline = hotline.id, user = %actor.username, "cases linked");
     Ok((StatusCode::CREATED, Json(state.links_view(id, actor, now).await?)))
 }

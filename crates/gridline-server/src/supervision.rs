@@ -79,7 +79,7 @@ pub async fn create_order(
     match new.target_kind {
         TargetKind::Case => {
             let id: i64 = new.target.parse().map_err(|_| ApiError::invalid("target", "a case target is a case id"))?;
-            if state.store.case(id).await?.is_none() {
+            if state.store.cases().get(id).await?.is_none() {
                 return Err(ApiError::invalid("target", format!("no case {id}")));
             }
         }
@@ -88,7 +88,7 @@ pub async fn create_order(
         }
         TargetKind::Unit | TargetKind::Place => {}
     }
-    let order = state.store.create_order(&new, who.actor.user_id, now).await?;
+    let order = state.store.supervision().create_order(&new, who.actor.user_id, now).await?;
     Ok((StatusCode::CREATED, Json(order_view(order, now))))
 }
 
@@ -117,7 +117,7 @@ pub async fn orders(
     let Query(query) = query?;
     let open = flag("open", query.open.as_deref())?;
     let now = Timestamp::now();
-    let items = state.store.orders(open, 500).await?.into_iter().map(|o| order_view(o, now)).collect();
+    let items = state.store.supervision().orders(open, 500).await?.into_iter().map(|o| order_view(o, now)).collect();
     Ok(Json(Items { items }))
 }
 
@@ -133,7 +133,7 @@ impl AppState {
         Ok(match order.target_kind {
             TargetKind::Unit => Some(order.target.clone()),
             TargetKind::Case => match order.target.parse::<i64>() {
-                Ok(id) => self.store.case(id).await?.and_then(|c| c.unit),
+                Ok(id) => self.store.cases().get(id).await?.and_then(|c| c.unit),
                 Err(_) => None,
             },
             TargetKind::Place => None,
@@ -162,15 +162,15 @@ pub async fn reply(
     ApiJson(body): ApiJson<ReplyBody>,
 ) -> Result<Json<OrderView>, ApiError> {
     let id = crate::cases::path_id("order", path)?;
-    let order = state.store.order(id).await?.ok_or_else(|| ApiError::NotFound(format!("supervision order {id} not found")))?;
+    let order = state.store.supervision().order(id).await?.ok_or_else(|| ApiError::NotFound(format!("supervision order {id} not found")))?;
     let unit = state.order_unit(&order).await?;
     if !may_reply(&who.actor, unit.as_deref()) {
         return Err(ApiError::Forbidden("only the supervised unit, a dispatcher or an administrator answers this order".into()));
     }
     let text = order.check_reply(&body.reply)?;
     let now = Timestamp::now();
-    state.store.reply_order(id, &text, who.actor.user_id, now).await?;
-    let order = state.store.order(id).await?.ok_or_else(|| ApiError::Internal(format!("order {id} vanished")))?;
+    state.store.supervision().reply_order(id, &text, who.actor.user_id, now).await?;
+    let order = state.store.supervision().order(id).await?.ok_or_else(|| ApiError::Internal(format!("order {id} vanished")))?;
     Ok(Json(order_view(order, now)))
 }
 
@@ -184,7 +184,7 @@ const BOARD_WATCH_HORIZON: jiff::SignedDuration = jiff::SignedDuration::from_hou
     responses((status = 200, description = "what stands open and overdue in supervision now", body = Board)))]
 pub async fn board(State(state): State<Arc<AppState>>, _who: SignedIn) -> Result<Json<Board>, ApiError> {
     let now = Timestamp::now();
-    let open = state.store.orders(true, 10_000).await?;
+    let open = state.store.supervision().orders(true, 10_000).await?;
     let open_orders = open.len();
     let mut by_level = BTreeMap::new();
     let mut by_unit = BTreeMap::new();
@@ -202,18 +202,18 @@ pub async fn board(State(state): State<Arc<AppState>>, _who: SignedIn) -> Result
     }
     let overdue_cases = state
         .store
-        .overdue_by_unit(now)
+        .supervision().overdue_by_unit(now)
         .await?
         .into_iter()
         .map(|(unit, overdue)| UnitOverdue { unit_name: state.unit(&unit).map(|u| u.name.clone()), unit, overdue })
         .collect();
-    let reminders = state.store.reminders(None, 50).await?.into_iter().map(ReminderView::from).collect();
-    let listings = state.store.listings(true, 10_000).await?;
+    let reminders = state.store.supervision().reminders(None, 50).await?.into_iter().map(ReminderView::from).collect();
+    let listings = state.store.listings().list(true, 10_000).await?;
     let open_listings = listings.len();
     let overdue_listings = listings.into_iter().filter(|l| l.overdue(now)).map(|l| listing_view(&state, l, now)).collect();
     let due_watches = state
         .store
-        .watches_due(now + BOARD_WATCH_HORIZON, 500)
+        .watches().due(now + BOARD_WATCH_HORIZON, 500)
         .await?
         .into_iter()
         .map(|(watch, _)| watch_view(&state, watch, now))
@@ -303,6 +303,6 @@ pub async fn reminders(
     {
         return Err(ApiError::invalid("unit", format!("unknown unit {code:?}")));
     }
-    let items = state.store.reminders(unit.as_deref(), 500).await?.into_iter().map(ReminderView::from).collect();
+    let items = state.store.supervision().reminders(unit.as_deref(), 500).await?.into_iter().map(ReminderView::from).collect();
     Ok(Json(Items { items }))
 }

@@ -141,7 +141,7 @@ pub async fn dashboard(
     let now = Timestamp::now();
     let mut filter = CaseFilter::new(state.visibility(&who.actor), now);
     filter.region_prefix = scope.map(|r| r.code_prefix().to_owned());
-    let cases = state.store.cases_for_overview(&filter).await?;
+    let cases = state.store.cases().for_overview(&filter).await?;
     let reference = state.reference();
     Ok(Json(summarise(&cases, scope, &state.regions, &reference.catalogue, WorkCalendar::china(), now, days)))
 }
