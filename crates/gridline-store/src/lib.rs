@@ -12,10 +12,10 @@ mod api_keys;
 mod campaigns;
 mod cases;
 mod case_reads;
+mod dashboard;
 mod error;
 mod links;
 mod listings;
-mod overview;
 mod people;
 mod rollups;
 mod supervision;
@@ -35,6 +35,7 @@ use tokio::sync::mpsc;
 pub use api_keys::ApiKeyRecord;
 pub use case_reads::{EventRecord, PublicQuery};
 pub use cases::{CaseFilter, CasePage, Created, Visibility};
+pub use dashboard::OpenCases;
 pub use error::StoreError;
 pub use people::{NewUser, UserRecord};
 pub use rollups::{RateLevel, RollupCheck, VolumeGrain};
@@ -125,6 +126,7 @@ impl Store {
                 }
             });
         }
+        rollups::catch_up(&mut writer_conn, backend).await?;
         let writer = writer::spawn(writer_conn, backend);
         Ok(Store { pool, writer })
     }
