@@ -15,7 +15,7 @@ use gridline_core::actor::{Actor, Role};
 use gridline_core::case::{CaseEvent, Change};
 use gridline_core::catalogue::Catalogue;
 use gridline_core::reference::Reference;
-use gridline_core::intake::NewCase;
+use gridline_app::intake::NewCase;
 use gridline_core::region::RegionLevel;
 use gridline_store::Store;
 use serde_json::{Value, json};
@@ -164,11 +164,12 @@ struct BenchReporter {
     phone: String,
 }
 
-fn free_port() -> anyhow::Result<SocketAddr> {
+pub(crate) fn free_port() -> anyhow::Result<SocketAddr> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?)
 }
 
-async fn start_server(dir: &Path, addr: SocketAddr) -> anyhow::Result<Child> {
+/// Starts `gridline serve` (this very binary) on the data directory and waits until it answers.
+pub(crate) async fn start_server(dir: &Path, addr: SocketAddr) -> anyhow::Result<Child> {
     let child = Command::new(std::env::current_exe()?)
         .args(["serve", "--data-dir"])
         .arg(dir)

@@ -12,11 +12,11 @@ use gridline_core::actor::{Actor, Role};
 use gridline_core::calendar::WorkCalendar;
 use gridline_core::case::{CaseEvent, Change};
 use gridline_core::catalogue::Catalogue;
-use gridline_core::intake::NewCase;
+use gridline_app::intake::NewCase;
 use gridline_core::region::RegionLevel;
 use gridline_core::sla::SlaClock;
 use gridline_core::unit::{Unit, UnitKind};
-use gridline_server::export::Exporter;
+use gridline_app::export::Exporter;
 use gridline_store::{CaseFilter, Store, Visibility};
 use jiff::{SignedDuration, Timestamp};
 

@@ -1,14 +1,12 @@
 //! `gridline bench web`: the web UI's server-side times on the demo city — the dashboard's
 //! figures (city-wide and one district) and a page of 50 cases — measured over HTTP against the
-//! real server in this process, as the browser asks for them.
+//! real server (`gridline serve` in a child process), as the browser asks for them.
 
-use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, ensure};
 use gridline_core::actor::Role;
-use gridline_server::Application;
 use gridline_store::Store;
 use serde_json::{Value, json};
 
@@ -26,9 +24,10 @@ pub async fn web(dir: &Path, cases: usize, rounds: usize) -> anyhow::Result<()> 
         crate::add_user(&store, BENCH_USER, None, Role::Dispatcher, None, BENCH_PASSWORD).await?;
     }
     let total = store.case_count().await?;
-    let app = Application::build(store, SocketAddr::from(([127, 0, 0, 1], 0))).await?;
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let server = tokio::spawn(app.run_until(std::future::pending()));
+    store.close().await;
+    let addr = crate::bench::free_port()?;
+    let base = format!("http://{addr}");
+    let mut server = crate::bench::start_server(dir, addr).await?;
 
     let http = reqwest::Client::new();
     let session: Value = http
@@ -74,7 +73,7 @@ pub async fn web(dir: &Path, cases: usize, rounds: usize) -> anyhow::Result<()> 
         let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
         println!("{path:<58} {:>9} {:>9} {:>9} {bytes:>9}", ms(at(0.5)), ms(at(0.95)), ms(times[times.len() - 1]));
     }
-    server.abort();
+    server.kill().await?;
     Ok(())
 }
 

@@ -10,7 +10,8 @@ use gridline_core::catalogue::CATALOGUE_FILE;
 use gridline_core::crosswalk::CROSSWALK_FILE;
 use gridline_core::reference::ReplacementFiles;
 use gridline_core::routing::ROUTING_FILE;
-use gridline_server::{ApiError, AppState};
+use gridline_app::{App, AppError};
+use gridline_core::DomainError;
 
 use crate::Database;
 
@@ -86,10 +87,9 @@ pub enum RouteCommand {
     },
 }
 
-async fn state(database: &Database) -> anyhow::Result<Arc<AppState>> {
+async fn state(database: &Database) -> anyhow::Result<App> {
     let store = database.open().await?;
-    let state = AppState::new(store, Arc::new(gridline_geo::beijing())).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok(Arc::new(state))
+    Ok(App::new(store, Arc::new(gridline_geo::beijing()), &Default::default()).await?)
 }
 
 fn read(path: &Path) -> anyhow::Result<String> {
@@ -98,9 +98,9 @@ fn read(path: &Path) -> anyhow::Result<String> {
 }
 
 /// Problems of refused files, one per line, as `file line N: message`.
-fn explain(err: ApiError) -> anyhow::Error {
+fn explain(err: AppError) -> anyhow::Error {
     match err {
-        ApiError::InvalidFiles(problems) => {
+        AppError::Domain(DomainError::InvalidFiles(problems)) => {
             let lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
             anyhow::anyhow!("the files were refused; nothing changed:\n{}", lines.join("\n"))
         }

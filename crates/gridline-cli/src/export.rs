@@ -10,7 +10,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::Subcommand;
 use gridline_core::case::{CaseStatus, Channel};
-use gridline_server::export::{Exporter, csv_stream};
+use gridline_app::export::{Exporter, csv_stream};
 use gridline_store::{CaseFilter, Store, Visibility};
 use jiff::Timestamp;
 
@@ -66,7 +66,7 @@ pub async fn run(command: ExportCommand) -> anyhow::Result<()> {
     filter.status = status.map(|s| CaseStatus::parse(&s).with_context(|| format!("unknown status {s:?}"))).transpose()?;
     filter.channel = channel.map(|c| Channel::parse(&c).with_context(|| format!("unknown channel {c:?}"))).transpose()?;
     let store = database.open().await?;
-    let (reference, _) = gridline_server::reference_in_force(&store, &regions).await?;
+    let (reference, _) = gridline_app::reference_in_force(&store, &regions).await?;
     let catalogue = Arc::new(reference.catalogue);
     if let Some(code) = &category
         && catalogue.get(code).is_none()
@@ -90,7 +90,7 @@ pub async fn run(command: ExportCommand) -> anyhow::Result<()> {
     filter.unit = unit;
     let exporter = Exporter::new(catalogue, regions, units, now);
     let (rows, bytes) = if xlsx {
-        let (bytes, rows) = gridline_server::export::xlsx_bytes(&store, exporter, &filter).await?;
+        let (bytes, rows) = gridline_app::export::xlsx_bytes(&store, exporter, &filter).await?;
         if output.as_os_str() == "-" {
             std::io::stdout().lock().write_all(&bytes).context("writing the export")?;
         } else {

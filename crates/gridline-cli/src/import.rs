@@ -5,10 +5,11 @@
 //! written with its row number to the report, while the other batches go in. Each batch is one
 //! transaction of the store (`import_histories`). A checkpoint after every batch lets an
 //! interrupted import go on where it stopped; the source's ticket numbers (external ids) make a
-//! repeated row harmless anyway. Rows without a region are placed as the server's intake places
-//! a case (`gridline_server::place`: point in street polygon, else the gazetteer); rows without a
-//! category are classified by a trained model when one is given (`--model`, through the
-//! intake's `TextIntel`), else by the keyword stand-in of `gridline_core::assist`.
+//! repeated row harmless anyway. Each row's intake is completed by the one intake of the
+//! application layer (`App::prepare_intake_mapped`), as every channel's is: placed in its street
+//! from its point or address, and given the category suggestion for its text (a trained model's
+//! with `--model`, else the catalogue keywords'). An import has no dispatcher to read a keyword
+//! suggestion, so a row without a category is filed under it.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -17,14 +18,14 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use clap::Subcommand;
 use gridline_core::actor::{Actor, Role};
-use gridline_core::assist::{Classifier, KeywordClassifier};
-use gridline_server::{TextIntel, TextOptions};
+use std::sync::Arc;
+
+use gridline_app::{App, TextOptions};
+use gridline_core::case::SuggestionSource;
 use gridline_core::calendar::WorkCalendar;
 use gridline_core::case::{CaseEvent, Change, GeoPoint, Reporter, Satisfaction};
 use gridline_core::workflow::required;
-use gridline_core::reference::Reference;
-use gridline_core::intake::NewCase;
-use gridline_core::region::RegionTree;
+use gridline_app::intake::NewCase;
 use gridline_core::sla::SlaClock;
 use gridline_store::{NewUser, Store};
 use jiff::Timestamp;
@@ -282,24 +283,11 @@ pub struct Converter {
     zone: TimeZone,
     channel: String,
     actor: Actor,
-    reference: Reference,
-    regions: RegionTree,
-    categoriser: Categoriser,
+    /// The intake, the reference data in force and the text services (with `--model`, its model).
+    app: Arc<App>,
     units: HashSet<String>,
     /// Column name → index in the header.
     index: HashMap<String, usize>,
-}
-
-/// How a row without a category gets one.
-pub enum Categoriser {
-    /// A trained text model (`--model`), asked as the server's intake asks it
-    /// ([`TextIntel::suggest_category`]): the case is filed under the model's label (through the
-    /// mapping's `category_map`, or as a catalogue code) when its confidence reaches the
-    /// threshold, and keeps the suggestion either way.
-    Model(Box<TextIntel>),
-    /// No model: the stand-in of `gridline_core::assist`, the longest catalogue name or keyword
-    /// found in the text.
-    Keywords(KeywordClassifier),
 }
 
 /// One converted row and what the hooks filled in.
@@ -316,10 +304,9 @@ impl Converter {
         header: &[String],
         actor: Actor,
         units: HashSet<String>,
-        reference: Reference,
-        regions: RegionTree,
-        model: Option<TextIntel>,
+        app: Arc<App>,
     ) -> anyhow::Result<Converter> {
+        let reference = app.reference();
         let zone = TimeZone::get(&mapping.source.time_zone)
             .with_context(|| format!("unknown time zone {:?} in the mapping", mapping.source.time_zone))?;
         let channel = mapping.source.channel.clone();
@@ -350,12 +337,7 @@ impl Converter {
             zone,
             channel,
             actor,
-            categoriser: match model {
-                Some(model) => Categoriser::Model(Box::new(model)),
-                None => Categoriser::Keywords(KeywordClassifier::new(&reference.catalogue)),
-            },
-            reference,
-            regions,
+            app,
             units,
             index,
             mapping,
@@ -425,21 +407,12 @@ impl Converter {
         }
         let description = description.join("\n");
         let title = self.cell(record, columns.title.as_ref());
-        let source_category = self.cell(record, columns.category.as_ref());
-        let mapped = source_category.and_then(|value| match self.mapping.category_map.get(value) {
+        let reference = self.app.reference();
+        let category = self.cell(record, columns.category.as_ref()).and_then(|value| match self.mapping.category_map.get(value) {
             Some(code) => Some(code.clone()),
-            None => self.reference.catalogue.check_fileable(value).ok().map(|e| e.code.clone()),
+            None => reference.catalogue.check_fileable(value).ok().map(|e| e.code.clone()),
         });
-        let classified = mapped.is_none();
-        let category = match (mapped, &self.categoriser) {
-            (Some(code), _) => Some(code),
-            (None, Categoriser::Keywords(keywords)) => {
-                let text = [title.unwrap_or(""), source_category.unwrap_or(""), &description].join("\n");
-                keywords.classify(&text)
-            }
-            // Asked once the intake is built, as the server's intake does.
-            (None, Categoriser::Model(_)) => None,
-        };
+        let classified = category.is_none();
         let lat = self.number(row, record, columns.lat.as_ref())?;
         let lon = self.number(row, record, columns.lon.as_ref())?;
         let location = match (lat, lon) {
@@ -451,7 +424,7 @@ impl Converter {
         let given_region = self.cell(record, columns.region.as_ref());
         let located = given_region.is_none();
         let region = match given_region {
-            Some(code) if self.regions.get(code).is_some() => Some(code.to_owned()),
+            Some(code) if self.app.regions.get(code).is_some() => Some(code.to_owned()),
             Some(code) => return Err(error(columns.region.as_deref().unwrap_or("region"), format!("unknown region code {code:?}"))),
             None => None,
         };
@@ -473,15 +446,15 @@ impl Converter {
             photos: Vec::new(),
         };
         let mut intake = submission
-            .validate(&self.actor, &self.reference, &self.regions)
+            .validate(&self.actor, &reference, &self.app.regions)
             .map_err(|e| error(&self.column_of_domain_field(&e), e.to_string()))?;
-        // Placed as the server's intake places a case: a point in its street (point in polygon),
-        // else the street or district the address names (the gazetteer).
-        gridline_server::place(&mut intake);
-        if let Categoriser::Model(model) = &self.categoriser {
-            model.suggest_category(&mut intake, &self.reference.catalogue, &self.regions, |label| {
-                self.mapping.category_map.get(label).cloned()
-            });
+        self.app.prepare_intake_mapped(&mut intake, |label| self.mapping.category_map.get(label).cloned());
+        if intake.category.is_none()
+            && let Some(suggestion) = intake.suggestion.as_ref().filter(|s| s.source == SuggestionSource::Keywords)
+            && let Ok(entry) = reference.catalogue.check_fileable(&suggestion.label)
+        {
+            intake.category_version = Some(entry.version);
+            intake.category = Some(entry.code.clone());
         }
         let category = intake.category.clone();
         let region = intake.region.clone();
@@ -505,7 +478,7 @@ impl Converter {
                     "a registered case needs a category and a region, and neither the row nor the hooks gave both".into(),
                 ));
             };
-            let version = self.reference.catalogue.get(category).map_or(1, |e| e.version);
+            let version = reference.catalogue.get(category).map_or(1, |e| e.version);
             let change = Change::Register { category: category.clone(), category_version: version, region: region.clone(), note: Some("导入".into()) };
             step(registered_at, &columns.registered_at, change, &mut history)?;
         }
@@ -516,7 +489,7 @@ impl Converter {
             if !self.units.contains(unit) {
                 return Err(error(unit_column, format!("unknown unit {unit:?}; add it with `gridline unit add` first")));
             }
-            let limit = category.as_deref().and_then(|c| self.reference.catalogue.time_limit(c, false)).ok_or_else(|| {
+            let limit = category.as_deref().and_then(|c| reference.catalogue.time_limit(c, false)).ok_or_else(|| {
                 error(columns.dispatched_at.as_deref().unwrap_or_default(), "a dispatched case needs a category with a time limit".into())
             })?;
             let clock = SlaClock::start(WorkCalendar::china(), at, limit);
@@ -734,16 +707,11 @@ pub async fn import_file(store: &Store, input: &Path, mapping_text: &str, report
     let mut rows = Input::open(input, mapping.source.encoding.as_deref(), mapping.source.sheet.as_deref())?;
     let header = rows.header.clone();
     let units = store.units().await?.into_iter().map(|u| u.code).collect();
-    let regions = gridline_geo::beijing();
-    let (reference, _) = gridline_server::reference_in_force(store, &regions).await?;
-    let model = match &options.model {
-        Some(path) => Some(
-            TextIntel::new(&TextOptions { model: Some(path.clone()), auto_file_threshold: options.min_confidence, ..TextOptions::default() })
-                .with_context(|| format!("loading the model {}", path.display()))?,
-        ),
-        None => None,
-    };
-    let converter = Converter::new(mapping, &header, import_actor(store).await?, units, reference, regions, model)?;
+    let text = TextOptions { model: options.model.clone(), auto_file_threshold: options.min_confidence, ..TextOptions::default() };
+    let app = App::new(store.clone(), Arc::new(gridline_geo::beijing()), &text)
+        .await
+        .with_context(|| format!("loading the model {}", options.model.as_deref().unwrap_or(Path::new("")).display()))?;
+    let converter = Converter::new(mapping, &header, import_actor(store).await?, units, Arc::new(app))?;
     let mut report = csv::Writer::from_path(report_path).with_context(|| format!("creating the report {}", report_path.display()))?;
     report.write_record(["row", "column", "error"])?;
     let progress = if options.progress { indicatif::ProgressBar::new(rows.total) } else { indicatif::ProgressBar::hidden() };

@@ -634,12 +634,12 @@ pub struct ServeText {
 }
 
 impl ServeText {
-    pub fn options(&self) -> anyhow::Result<gridline_server::TextOptions> {
+    pub fn options(&self) -> anyhow::Result<gridline_app::TextOptions> {
         ensure!((0.0..=1.0).contains(&self.auto_file_threshold), "--auto-file-threshold is a confidence between 0 and 1");
         ensure!(self.duplicate_radius_m > 0.0 && self.duplicate_radius_m <= 50_000.0, "--duplicate-radius-m is within (0, 50000]");
         ensure!((1..=365).contains(&self.duplicate_days), "--duplicate-days is within 1..=365");
         ensure!((0.0..=1.0).contains(&self.duplicate_min_score), "--duplicate-min-score is between 0 and 1");
-        Ok(gridline_server::TextOptions {
+        Ok(gridline_app::TextOptions {
             model: self.model.clone(),
             auto_file_threshold: self.auto_file_threshold,
             dedupe: gridline_text::dedupe::DedupeSettings {

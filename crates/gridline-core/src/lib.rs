@@ -3,7 +3,6 @@
 #![forbid(unsafe_code)]
 
 pub mod actor;
-pub mod assist;
 pub mod calendar;
 pub mod campaign;
 pub mod case;
@@ -11,7 +10,6 @@ pub mod catalogue;
 pub mod crosswalk;
 pub mod error;
 pub mod hotspots;
-pub mod intake;
 pub mod period;
 pub mod ranking;
 pub mod rates;
@@ -20,7 +18,6 @@ pub mod region;
 pub mod rollup;
 pub mod routing;
 pub mod sla;
-pub mod testing;
 pub mod supervision;
 pub mod unit;
 pub mod workflow;

@@ -1,7 +1,7 @@
 //! Locate against the original boundaries in the shared data folder (`../shared/data/geo`): the
 //! built-in, repaired copy and its index must agree with them.
 
-use gridline_core::testing::shared_data;
+use gridline_testing::shared_data;
 use gridline_geo::crs::distance_m;
 use gridline_geo::{Crs, Geography, LatLon};
 use rand::{Rng, SeedableRng};

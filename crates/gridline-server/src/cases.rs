@@ -6,12 +6,11 @@ use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
-use gridline_core::actor::Actor;
-use gridline_core::case::{Case, CaseEvent, CaseId, CaseStatus, Change, Channel, Intake};
+use gridline_core::case::{CaseId, CaseStatus, Channel};
 use gridline_core::calendar::WorkCalendar;
-use gridline_core::intake::NewCase;
-use gridline_core::workflow::{Command, Context, Visibility, decide};
-use gridline_store::{CaseFilter, Created, StoreError};
+use gridline_app::intake::NewCase;
+use gridline_core::workflow::Command;
+use gridline_store::CaseFilter;
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -19,25 +18,6 @@ use serde_json::{Value, json};
 use crate::auth::SignedIn;
 use crate::error::ApiError;
 use crate::{ApiJson, AppState};
-
-/// How often an action is re-decided when another writer got to the case first.
-const CONFLICT_RETRIES: usize = 5;
-
-impl AppState {
-    pub(crate) fn visibility(&self, actor: &Actor) -> Visibility {
-        let unit = actor.unit.as_deref().and_then(|u| self.unit(u));
-        Visibility::of(actor, unit.as_ref(), &self.regions)
-    }
-
-    /// The case if it exists and `actor` may see it; 404 otherwise, so that existence of other
-    /// units' cases is not revealed.
-    pub(crate) async fn visible_case(&self, id: CaseId, actor: &Actor) -> Result<Case, ApiError> {
-        match self.store.case(id).await? {
-            Some(case) if self.visibility(actor).admits(&case) => Ok(case),
-            _ => Err(ApiError::NotFound(format!("case {id} not found"))),
-        }
-    }
-}
 
 pub(crate) fn parse_id(path: Result<Path<String>, PathRejection>) -> Result<CaseId, ApiError> {
     path_id("case", path)
@@ -107,76 +87,9 @@ pub async fn act(
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(path)?;
     let actor = &who.actor;
-    // One action at a time per case in this process; other processes (PostgreSQL deployments
-    // with several servers) are caught by the store's version check and retried.
-    let _turn = state.case_locks[usize::try_from(id).unwrap_or(0) % state.case_locks.len()].lock().await;
-    let mut case = state.decide_and_append(id, actor, &command).await?;
-    if matches!(command, Command::Register { .. })
-        && let Some(route) = state.route_of(&case, Timestamp::now())
-        && route.certain
-        && let Some(unit) = route.unit
-    {
-        // The rules are certain: registration dispatches without waiting for the dispatcher.
-        let dispatch = Command::Dispatch { unit, note: Some(route.reason), rule: route.rule.map(|r| r.id) };
-        match state.decide_and_append(id, actor, &dispatch).await {
-            Ok(dispatched) => case = dispatched,
-            Err(err) => tracing::warn!(case = id, %err, "automatic dispatch refused; the case waits for the dispatcher"),
-        }
-    }
+    let case = state.act(id, actor, &command).await?;
     let events = state.store.events(id).await?;
     Ok(Json(state.case_view(&case, actor, Some(&events), Timestamp::now())))
-}
-
-impl AppState {
-    /// Files a checked intake as a case the way every submission is filed: placed in a street
-    /// from its address or point when it came without a region, a category suggested for hotline
-    /// text, and remembered for duplicate detection. Idempotent on channel and external id.
-    pub(crate) async fn file_case(&self, mut intake: Intake, actor: &Actor, now: Timestamp) -> Result<Created, ApiError> {
-        crate::geo::place(&mut intake);
-        self.text.suggest_at_intake(&mut intake, &self.reference().catalogue, &self.regions);
-        let event = CaseEvent { seq: 1, at: now, actor: actor.clone(), change: Change::Receive(intake) };
-        let created = self.store.create_case(event).await?;
-        self.text.remember(&created.case, &self.regions);
-        Ok(created)
-    }
-
-    /// Decides `command` on the case as it is now and appends the change, deciding again when
-    /// another writer got there first.
-    async fn decide_and_append(&self, id: CaseId, actor: &Actor, command: &Command) -> Result<Case, ApiError> {
-        for _ in 0..CONFLICT_RETRIES {
-            let case = self.visible_case(id, actor).await?;
-            let merge_target = match command {
-                Command::Merge { into, .. } => self.visible_case(*into, actor).await.ok(),
-                _ => None,
-            };
-            let now = Timestamp::now();
-            let change = {
-                let units = |code: &str| self.unit(code);
-                let reference = self.reference();
-                let ctx = Context {
-                    calendar: WorkCalendar::china(),
-                    catalogue: &reference.catalogue,
-                    regions: &self.regions,
-                    units: &units,
-                    now,
-                };
-                decide(&case, command, actor, &ctx, merge_target.as_ref())?
-            };
-            let event = CaseEvent { seq: case.version + 1, at: now, actor: actor.clone(), change };
-            let mut after = case;
-            after.apply(&event);
-            match self.store.append(after, event).await {
-                Ok(case) => {
-                    tracing::info!(case = id, action = command.action(), user = %actor.username, "case action");
-                    self.text.remember(&case, &self.regions);
-                    return Ok(case);
-                }
-                Err(StoreError::VersionConflict { .. }) => continue,
-                Err(other) => return Err(other.into()),
-            }
-        }
-        Err(ApiError::Conflict(format!("case {id} is changing too fast; try again")))
-    }
 }
 
 /// Query of `GET /api/v1/cases`. All optional; unknown names are refused.

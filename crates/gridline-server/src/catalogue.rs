@@ -9,12 +9,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use gridline_core::actor::Role;
-use gridline_core::case::Case;
 use gridline_core::catalogue::{CATALOGUE_FILE, Catalogue};
 use gridline_core::crosswalk::CROSSWALK_FILE;
-use gridline_core::reference::{Reference, ReplacementFiles};
-use gridline_core::routing::{ROUTING_FILE, Route, RouteQuery};
-use gridline_store::NewReferenceRevision;
+use gridline_core::reference::ReplacementFiles;
+use gridline_core::routing::{ROUTING_FILE, Route};
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -172,60 +170,6 @@ pub struct ImportQuery {
     dry_run: Option<bool>,
 }
 
-/// The outcome of checking (and, unless a dry run, applying) new reference files.
-pub struct Applied {
-    pub revision: Option<i64>,
-    pub reference: Reference,
-    pub changes: gridline_core::reference::ReferenceChanges,
-}
-
-impl AppState {
-    /// Checks the files in force with `replacements` put in whole against the regions and the
-    /// units; applies them unless `dry_run`. Nothing changes when anything is wrong.
-    pub async fn apply_reference(
-        &self,
-        replacements: ReplacementFiles,
-        by: &str,
-        note: Option<&str>,
-        dry_run: bool,
-    ) -> Result<Applied, ApiError> {
-        let files = replacements.over(self.reference().files());
-        let fresh = Reference::from_files(&files, &self.regions)?;
-        let unknown = fresh.routing.unknown_units(|code| self.unit(code).is_some());
-        if !unknown.is_empty() {
-            return Err(gridline_core::DomainError::InvalidFiles(unknown).into());
-        }
-        let previous = self.reference();
-        let retired = self.store.latest_entry_versions().await?;
-        let reference = fresh.versioned_after(&previous, &retired);
-        let changes = reference.changes_from(&previous);
-        if dry_run {
-            return Ok(Applied { revision: None, reference, changes });
-        }
-        let new_entry_versions = reference
-            .catalogue
-            .iter()
-            .filter(|e| retired.get(&e.code).is_none_or(|&v| v < e.version))
-            .collect();
-        let revision = self
-            .store
-            .save_reference(
-                NewReferenceRevision {
-                    created_by: by,
-                    note,
-                    files: &reference.files(),
-                    versions: reference.catalogue.versions(),
-                    new_entry_versions,
-                },
-                Timestamp::now(),
-            )
-            .await?;
-        self.put_reference(reference.clone(), revision);
-        tracing::info!(revision, by, added = changes.added.len(), changed = changes.changed.len(), "catalogue imported");
-        Ok(Applied { revision: Some(revision), reference, changes })
-    }
-}
-
 /// `POST /api/v1/catalogue/import?dry_run=true`: replaces the catalogue, rules and crosswalk
 /// (administrators only). Invalid files answer 422 with every problem and change nothing.
 #[utoipa::path(post, path = "/catalogue/import", tag = "catalogue", security(("bearer" = [])), params(ImportQuery),
@@ -315,21 +259,6 @@ pub async fn unit_types(State(state): State<Arc<AppState>>, _who: SignedIn) -> J
     responses((status = 200, description = "`{items}`: the routing rules in force", body = serde_json::Value)))]
 pub async fn rules(State(state): State<Arc<AppState>>, _who: SignedIn) -> Json<Value> {
     Json(json!({ "items": state.reference().routing.rules() }))
-}
-
-impl AppState {
-    /// Where `case` would go now, and why. `None` when it has no category yet.
-    pub fn route_of(&self, case: &Case, at: Timestamp) -> Option<Route> {
-        let category = case.category.as_deref()?;
-        Some(self.route_for(category, case.region.as_deref(), at))
-    }
-
-    fn route_for(&self, category: &str, region: Option<&str>, at: Timestamp) -> Route {
-        let reference = self.reference();
-        let calendar = gridline_core::calendar::WorkCalendar::china();
-        let query = RouteQuery { category, region, at, time_zone: calendar.time_zone() };
-        reference.routing.route(query, &reference.catalogue, &self.regions, &self.units())
-    }
 }
 
 /// `GET /api/v1/cases/{id}/route`: which unit the rules choose for the case, and why.

@@ -6,6 +6,7 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use gridline_app::AppError;
 use gridline_core::DomainError;
 use gridline_store::StoreError;
 use serde_json::json;
@@ -91,6 +92,19 @@ impl From<DomainError> for ApiError {
             DomainError::Forbidden { message } => ApiError::Forbidden(message),
             DomainError::InvalidData(message) => ApiError::Internal(message),
             DomainError::InvalidFiles(problems) => ApiError::InvalidFiles(problems),
+        }
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(err: AppError) -> Self {
+        match err {
+            AppError::Domain(err) => err.into(),
+            AppError::Store(err) => err.into(),
+            AppError::Text(err) => ApiError::Internal(err.to_string()),
+            AppError::NotFound(message) => ApiError::NotFound(message),
+            AppError::Conflict(message) => ApiError::Conflict(message),
+            AppError::Internal(message) => ApiError::Internal(message),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Geography under `/api/v1/geo`: locate a point, geocode an address, teach the gazetteer an
-//! address, and the district and street boundaries for the web map. Also the one call the case
-//! intake makes to place a new case.
+//! address, and the district and street boundaries for the web map. Placing a new case is the
+//! application layer's (`gridline_app::geo::place`).
 
 use axum::extract::Query;
 use axum::extract::rejection::QueryRejection;
@@ -8,7 +8,6 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::Json;
 use gridline_core::actor::Role;
-use gridline_core::case::Intake;
 use gridline_geo::{Crs, DEFAULT_THRESHOLD, Geography, LatLon};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -16,38 +15,6 @@ use serde_json::{Value, json};
 use crate::auth::SignedIn;
 use crate::error::ApiError;
 use crate::ApiJson;
-
-/// A case's street is taken from its address only with at least this confidence: a road named
-/// after a street (~0.55) is not enough to route on, the street or community named is.
-pub const INTAKE_GEOCODE_THRESHOLD: f64 = 0.6;
-
-/// Builds the geography before the first request needs it (about half a second).
-pub fn prepare() {
-    Geography::beijing();
-}
-
-/// Places a new case: a case with a location but no region gets the point's street; one with only
-/// an address gets the street (or district) its address names with enough confidence. A case
-/// with both a location and an address teaches the gazetteer the address.
-pub fn place(intake: &mut Intake) {
-    let geo = Geography::beijing();
-    let point = intake.location.map(|p| LatLon { lat: p.lat, lon: p.lon });
-    if let (Some(point), Some(address)) = (point, &intake.address) {
-        geo.learn(address, point);
-    }
-    if intake.region.is_some() {
-        return;
-    }
-    intake.region = match (point, &intake.address) {
-        (Some(point), _) => geo.street_at(point).map(str::to_owned),
-        (None, Some(address)) => geo
-            .geocode(address, INTAKE_GEOCODE_THRESHOLD)
-            .ok()
-            .and_then(|g| g.street.or(g.district))
-            .map(|r| r.code),
-        (None, None) => None,
-    };
-}
 
 fn number(field: &str, text: Option<&str>, range: std::ops::RangeInclusive<f64>) -> Result<f64, ApiError> {
     let text = text.ok_or_else(|| ApiError::invalid(field, format!("{field} is required")))?;

@@ -108,8 +108,8 @@ pub async fn create(
     }
     let other = match state.visible_case(body.case, actor).await {
         Ok(other) => other,
-        Err(ApiError::NotFound(message)) => return Err(ApiError::invalid("case", message)),
-        Err(other) => return Err(other),
+        Err(gridline_app::AppError::NotFound(message)) => return Err(ApiError::invalid("case", message)),
+        Err(other) => return Err(other.into()),
     };
     let (finding, hotline) = link_pair(&case, &other)?;
     let now = Timestamp::now();

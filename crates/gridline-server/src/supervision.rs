@@ -5,16 +5,15 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use gridline_core::actor::{Actor, Role};
-use gridline_core::calendar::WorkCalendar;
-use gridline_core::supervision::{NewOrder, Order, OrderState, TargetKind, age_bracket, reminder};
+use gridline_core::supervision::{NewOrder, Order, OrderState, TargetKind, age_bracket};
 use gridline_store::Reminder;
+use gridline_app::supervision::{SWEEP_EVERY, Swept};
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -23,59 +22,13 @@ use crate::auth::SignedIn;
 use crate::error::ApiError;
 use crate::{ApiJson, AppState};
 
-/// How often the sweep looks for cases due soon or overdue.
-pub const SWEEP_EVERY: Duration = Duration::from_secs(60);
-/// Cases read per page by the sweep.
-const SWEEP_PAGE: u32 = 1000;
-
-/// What one sweep did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Swept {
-    /// Reminders not sent before.
-    pub reminders: u64,
-    /// Inspection cases filed for the watch list.
-    pub inspections: u64,
-}
-
-/// Sends the reminders that the running clocks call for and were not sent before, and files the
-/// inspections of the watches that are due.
-pub async fn sweep(state: &AppState, now: Timestamp) -> Result<Swept, ApiError> {
-    Ok(Swept { reminders: send_reminders(state, now).await?, inspections: crate::watches::file_due(state, now).await? })
-}
-
-/// Records the reminders that the running clocks call for and were not sent before; returns how
-/// many were new.
-async fn send_reminders(state: &AppState, now: Timestamp) -> Result<u64, ApiError> {
-    let mut after = 0;
-    let mut new = 0;
-    loop {
-        let cases = state.store.cases_on_the_clock(after, SWEEP_PAGE).await?;
-        let Some(last) = cases.last() else { break };
-        after = last.id;
-        let reminders: Vec<Reminder> = cases
-            .iter()
-            .filter_map(|case| {
-                reminder(case, WorkCalendar::china(), now).map(|(kind, deadline)| Reminder {
-                    case_id: case.id,
-                    kind,
-                    deadline,
-                    unit: case.unit.clone(),
-                    at: now,
-                })
-            })
-            .collect();
-        new += state.store.record_reminders(&reminders).await?;
-    }
-    Ok(new)
-}
-
-/// Runs [`sweep`] every [`SWEEP_EVERY`] for as long as the server runs.
+/// Runs the supervision sweep every [`SWEEP_EVERY`] for as long as the server runs.
 pub fn spawn_sweeper(state: Arc<AppState>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(SWEEP_EVERY);
         loop {
             tick.tick().await;
-            match sweep(&state, Timestamp::now()).await {
+            match state.sweep(Timestamp::now()).await {
                 Ok(swept) if swept == Swept::default() => {}
                 Ok(swept) => tracing::info!(reminders = swept.reminders, inspections = swept.inspections, "supervision sweep"),
                 Err(err) => tracing::warn!(error = %err, "supervision sweep failed"),

@@ -11,26 +11,7 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use crate::AppState;
-
-/// A timestamp as Beijing time, e.g. `2024-10-08T17:00:00+08:00`.
-pub fn local_time(at: Timestamp) -> String {
-    // As `strftime("%Y-%m-%dT%H:%M:%S%:z")` of the zoned time, without parsing the format and
-    // building a zoned value each time: an export writes seven of these per case.
-    let offset = gridline_core::calendar::WorkCalendar::china().time_zone().to_offset(at);
-    let t = offset.to_datetime(at);
-    let seconds = offset.seconds();
-    let sign = if seconds < 0 { '-' } else { '+' };
-    let (hours, minutes) = (seconds.abs() / 3600, seconds.abs() % 3600 / 60);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{sign}{hours:02}:{minutes:02}",
-        t.year(),
-        t.month(),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
+pub use gridline_core::calendar::local_time;
 
 fn mask_reporter(value: &mut Value) {
     if let Some(phone) = value.pointer_mut("/phone")

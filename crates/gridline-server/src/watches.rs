@@ -18,9 +18,6 @@ use crate::error::ApiError;
 use crate::supervision::{flag, require_supervisor};
 use crate::{ApiJson, AppState};
 
-/// Due watches handled per sweep; the rest wait for the next one.
-const DUE_PER_SWEEP: u32 = 1000;
-
 pub(crate) fn watch_json(state: &AppState, watch: &Watch, now: Timestamp) -> Value {
     let mut v = json!(watch);
     v["region_name"] = json!(state.regions.get(&watch.region).map(|r| r.name.clone()));
@@ -29,35 +26,6 @@ pub(crate) fn watch_json(state: &AppState, watch: &Watch, now: Timestamp) -> Val
     v
 }
 
-/// Files the inspection of every watch that is due at `now` and moves each on to its next slot;
-/// returns how many cases were filed. The inspection of a slot carries the slot in its external
-/// id, so a sweep that runs twice (or on two servers) files it once. A watch that cannot be
-/// filed is logged and left due; the others go on.
-pub(crate) async fn file_due(state: &AppState, now: Timestamp) -> Result<u64, ApiError> {
-    let mut filed = 0;
-    for (watch, created_by) in state.store.watches_due(now, DUE_PER_SWEEP).await? {
-        match file_one(state, &watch, created_by, now).await {
-            Ok(true) => filed += 1,
-            Ok(false) => {}
-            Err(err) => tracing::warn!(watch = watch.id, error = %err, "watch list inspection not filed"),
-        }
-    }
-    Ok(filed)
-}
-
-/// Files one due watch's inspection, in the name of whoever put the pair on watch; true when
-/// this call created the case.
-async fn file_one(state: &AppState, watch: &Watch, created_by: i64, now: Timestamp) -> Result<bool, ApiError> {
-    let user = state.store.user(created_by).await?.ok_or_else(|| ApiError::Internal(format!("the watch's author {created_by} no longer exists")))?;
-    let mut intake = watch.inspection(watch.next_due);
-    intake.category_version = Some(state.reference().catalogue.check_fileable(&watch.category)?.version);
-    let created = state.file_case(intake, &user.actor(), now).await?;
-    state.store.advance_watch(watch.id, watch.next_due, watch.next_after(now), created.case.id).await?;
-    if created.created {
-        tracing::info!(watch = watch.id, case = created.case.id, "watch list inspection filed");
-    }
-    Ok(created.created)
-}
 
 /// `POST /api/v1/supervision/watches` `{region, place, category, every_days, first_due?}`
 #[utoipa::path(post, path = "/supervision/watches", tag = "supervision", security(("bearer" = [])),

@@ -6,7 +6,8 @@ use gridline_core::case::{CaseEvent, Change, Channel, GeoPoint, Intake, Satisfac
 use gridline_core::period::Month;
 use gridline_core::sla::{LimitUnit, SlaClock, TimeLimit};
 use gridline_core::unit::{Unit, UnitKind};
-use gridline_server::{Application, hash_password};
+use gridline_app::passwords::hash_password;
+use gridline_server::Application;
 use gridline_store::testing::fresh_databases;
 use gridline_store::{NewUser, Store};
 use jiff::{SignedDuration, Timestamp};
@@ -463,13 +464,13 @@ async fn the_sweep_reminds_an_overdue_case_once() {
         let clock = SlaClock::start(WorkCalendar::china(), start, TimeLimit::new(2, LimitUnit::Hours));
         history.push(CaseEvent { seq: 3, at: start, actor, change: Change::Dispatch { unit: "CY-WJ".into(), clock, note: None, rule: None } });
         let case_id = store.import_histories(vec![history]).await.unwrap()[0].case.id;
-        let state = gridline_server::AppState::new(store.clone(), std::sync::Arc::new(gridline_geo::beijing())).await.unwrap();
+        let state = gridline_app::App::new(store.clone(), std::sync::Arc::new(gridline_geo::beijing()), &Default::default()).await.unwrap();
         let now = Timestamp::now();
         // The server's own sweep, which starts with it, may get to the new case first: whichever
         // sweeps first sends the reminder, and no sweep sends it again.
-        let first = gridline_server::supervision::sweep(&state, now).await.unwrap().reminders;
+        let first = state.sweep(now).await.unwrap().reminders;
         assert!(first <= 1, "{engine}: {first}");
-        assert_eq!(gridline_server::supervision::sweep(&state, now + SignedDuration::from_mins(1)).await.unwrap().reminders, 0, "sent once");
+        assert_eq!(state.sweep(now + SignedDuration::from_mins(1)).await.unwrap().reminders, 0, "sent once");
         let (_, mine) = api.get(&api.token("wj").await, "/supervision/reminders").await;
         assert_eq!(mine["items"].as_array().map(Vec::len), Some(1), "{engine}: {mine}");
         assert_eq!(mine["items"][0]["case_id"], case_id, "{engine}: {mine}");
@@ -724,12 +725,11 @@ async fn the_sweep_files_a_watched_places_inspection_once_per_slot() {
         assert_eq!(board["due_watches"][0]["id"], id, "{engine}: {board}");
 
         // Two sweeps at the same instant, at once, and a third after them: one case.
-        let state = gridline_server::AppState::new(store.clone(), std::sync::Arc::new(gridline_geo::beijing())).await.unwrap();
+        let state = gridline_app::App::new(store.clone(), std::sync::Arc::new(gridline_geo::beijing()), &Default::default()).await.unwrap();
         let now = Timestamp::now();
-        let sweep = gridline_server::supervision::sweep;
-        let (a, b) = tokio::join!(sweep(&state, now), sweep(&state, now));
+        let (a, b) = tokio::join!(state.sweep(now), state.sweep(now));
         assert_eq!(a.unwrap().inspections + b.unwrap().inspections, 1, "{engine}");
-        assert_eq!(sweep(&state, now).await.unwrap().inspections, 0, "{engine}: filed once");
+        assert_eq!(state.sweep(now).await.unwrap().inspections, 0, "{engine}: filed once");
         let (_, watches) = api.get(&supervisor, "/supervision/watches?active=true").await;
         let w = &watches["items"][0];
         let case_id = w["last_case"].as_i64().unwrap_or_else(|| panic!("{engine}: {watches}"));
@@ -750,7 +750,7 @@ async fn the_sweep_files_a_watched_places_inspection_once_per_slot() {
 
         // A week later, the next slot: a second case.
         let week = now + SignedDuration::from_hours(24 * 7) + SignedDuration::from_mins(1);
-        assert_eq!(sweep(&state, week).await.unwrap().inspections, 1, "{engine}");
+        assert_eq!(state.sweep(week).await.unwrap().inspections, 1, "{engine}");
         let (_, inspections) = api.get(&admin, "/cases?channel=inspection").await;
         assert_eq!(inspections["total"], 2);
 
@@ -766,7 +766,7 @@ async fn the_sweep_files_a_watched_places_inspection_once_per_slot() {
         assert_eq!(status, StatusCode::NOT_FOUND);
         let (status, _) = api.post(&supervisor, "/supervision/watches/0/stop", json!({})).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
-        assert_eq!(sweep(&state, week + SignedDuration::from_hours(24 * 30)).await.unwrap().inspections, 0);
+        assert_eq!(state.sweep(week + SignedDuration::from_hours(24 * 30)).await.unwrap().inspections, 0);
         let (_, active) = api.get(&supervisor, "/supervision/watches?active=true").await;
         assert_eq!(active["items"], json!([]));
         let (_, all) = api.get(&supervisor, "/supervision/watches").await;

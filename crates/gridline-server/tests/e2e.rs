@@ -12,10 +12,11 @@ use gridline_core::actor::{Actor, Role};
 use gridline_core::calendar::WorkCalendar;
 use gridline_core::case::{CaseEvent, Change};
 use gridline_core::reference::Reference;
-use gridline_core::intake::NewCase;
+use gridline_app::intake::NewCase;
 use gridline_core::unit::{Unit, UnitKind};
 use gridline_core::workflow::{Command, Context, decide};
-use gridline_server::{Application, hash_password};
+use gridline_app::passwords::hash_password;
+use gridline_server::Application;
 use gridline_store::testing::fresh_databases;
 use gridline_store::{NewUser, Store, UserRecord};
 use jiff::{SignedDuration, Timestamp};
@@ -1482,8 +1483,8 @@ async fn a_server_takes_up_units_and_catalogues_changed_by_another_process_when_
     for (engine, url) in engines {
         let store = Store::open(&url).await.expect("open");
         let regions = std::sync::Arc::new(gridline_geo::beijing());
-        let one = gridline_server::AppState::new(store.clone(), regions.clone()).await.expect("first server");
-        let other = gridline_server::AppState::new(store.clone(), regions).await.expect("second server");
+        let one = gridline_app::App::new(store.clone(), regions.clone(), &Default::default()).await.expect("first server");
+        let other = gridline_app::App::new(store.clone(), regions, &Default::default()).await.expect("second server");
         let unit = units().remove(0);
         store.put_unit(&unit, Timestamp::now()).await.expect("unit added as `gridline unit add` does");
         assert!(other.unit(&unit.code).is_none(), "{engine}: not re-read yet");

@@ -3,7 +3,8 @@
 use gridline_core::actor::Role;
 use gridline_core::unit::{Unit, UnitKind};
 use gridline_geo::{Crs, LatLon};
-use gridline_server::{Application, hash_password};
+use gridline_app::passwords::hash_password;
+use gridline_server::Application;
 use gridline_store::testing::fresh_databases;
 use gridline_store::{NewUser, Store};
 use jiff::Timestamp;

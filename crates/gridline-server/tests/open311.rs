@@ -5,7 +5,8 @@
 use gridline_core::actor::Role;
 use gridline_core::case::Channel;
 use gridline_core::unit::{Unit, UnitKind};
-use gridline_server::{Application, hash_password};
+use gridline_app::passwords::hash_password;
+use gridline_server::Application;
 use gridline_store::testing::fresh_databases;
 use gridline_store::{NewUser, Store};
 use jiff::Timestamp;
@@ -294,7 +295,7 @@ async fn open311_files_and_reads_requests_in_json_and_xml_and_refuses_bad_ones_i
         let text = response.text().await.unwrap();
         let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
         let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
-        assert_eq!(header, gridline_server::export::COLUMNS);
+        assert_eq!(header, gridline_app::export::COLUMNS);
         let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
         assert_eq!(rows.len(), 1, "[{engine}] {text}");
         let cell = |name: &str| rows[0][header.iter().position(|h| h == name).unwrap()].to_owned();
@@ -305,7 +306,7 @@ async fn open311_files_and_reads_requests_in_json_and_xml_and_refuses_bad_ones_i
         // The same as a workbook: the same columns, numbers as numbers, times as date cells.
         let response = export("?status=dispatched&format=xlsx").await.unwrap();
         assert_eq!(response.status(), StatusCode::OK);
-        assert_eq!(response.headers()["content-type"], gridline_server::export::XLSX_CONTENT_TYPE);
+        assert_eq!(response.headers()["content-type"], gridline_app::export::XLSX_CONTENT_TYPE);
         let disposition = response.headers()["content-disposition"].to_str().unwrap().to_owned();
         assert!(disposition.starts_with("attachment; filename=\"cases-") && disposition.ends_with(".xlsx\""), "{disposition}");
         let bytes = response.bytes().await.unwrap();
@@ -313,7 +314,7 @@ async fn open311_files_and_reads_requests_in_json_and_xml_and_refuses_bad_ones_i
         let sheet = calamine::Reader::worksheet_range_at(&mut workbook, 0).expect("a sheet").unwrap();
         let xlsx_rows: Vec<&[calamine::Data]> = sheet.rows().collect();
         let xlsx_header: Vec<String> = xlsx_rows[0].iter().map(ToString::to_string).collect();
-        assert_eq!(xlsx_header, gridline_server::export::COLUMNS);
+        assert_eq!(xlsx_header, gridline_app::export::COLUMNS);
         assert_eq!(xlsx_rows.len(), 2, "[{engine}] the header and the one dispatched case");
         let xcell = |name: &str| &xlsx_rows[1][header.iter().position(|h| h == name).unwrap()];
         assert_eq!(xcell("id"), &calamine::Data::Float(by_id.parse::<f64>().unwrap()));

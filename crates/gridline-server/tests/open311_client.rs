@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use gridline_core::testing::shared_data;
+use gridline_testing::shared_data;
 use gridline_core::actor::Role;
 use gridline_core::case::Channel;
 use gridline_server::Application;

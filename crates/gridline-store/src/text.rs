@@ -14,6 +14,12 @@ const PAGE: i64 = 5000;
 impl Store {
     /// Every case (only the open ones with `open_only`) received at or after `from`, by id.
     pub async fn cases_for_text(&self, open_only: bool, from: Option<Timestamp>) -> Result<Vec<Case>, StoreError> {
+        self.cases_for_text_after(0, open_only, from).await
+    }
+
+    /// [`Store::cases_for_text`] of the cases whose id is above `after` (those filed since a
+    /// case already read).
+    pub async fn cases_for_text_after(&self, after: i64, open_only: bool, from: Option<Timestamp>) -> Result<Vec<Case>, StoreError> {
         let mut conditions = vec!["id > $1".to_owned()];
         if open_only {
             // Status names are the domain's fixed identifiers, not input.
@@ -26,7 +32,7 @@ impl Store {
         }
         let sql = format!("SELECT id, doc FROM cases WHERE {} ORDER BY id LIMIT {PAGE}", conditions.join(" AND "));
         let mut cases = Vec::new();
-        let mut after: i64 = 0;
+        let mut after = after;
         loop {
             let mut query = sqlx::query(AssertSqlSafe(sql.clone())).bind(after);
             if let Some(from) = from {

@@ -3,7 +3,7 @@
 //! the classifier's normalisation.
 
 
-use gridline_core::testing::shared_data;
+use gridline_testing::shared_data;
 use gridline_core::catalogue::Catalogue;
 use gridline_text::features::normalise;
 use gridline_text::segment::{Segmenter, catalogue_words, place_words};

@@ -165,6 +165,12 @@ impl From<gridline_store::StoreError> for Open311Error {
     }
 }
 
+impl From<gridline_app::AppError> for Open311Error {
+    fn from(err: gridline_app::AppError) -> Self {
+        Open311Error::from(ApiError::from(err))
+    }
+}
+
 impl From<gridline_core::DomainError> for Open311Error {
     fn from(err: gridline_core::DomainError) -> Self {
         Open311Error::from(ApiError::from(err))

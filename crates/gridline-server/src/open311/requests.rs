@@ -9,8 +9,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use gridline_core::actor::Actor;
-use gridline_core::case::{Case, CaseEvent, CaseId, CaseStatus, Change, Channel, GeoPoint, Reporter};
-use gridline_core::intake::NewCase;
+use gridline_core::case::{Case, CaseId, CaseStatus, Change, Channel, GeoPoint, Reporter};
+use gridline_app::intake::NewCase;
 use jiff::{SignedDuration, Timestamp};
 use gridline_store::PublicQuery;
 use serde_json::{Value, json};
@@ -151,13 +151,14 @@ async fn create(state: &AppState, format: Format, pairs: &[(String, String)]) ->
     if location.is_none() && address.is_none() && address_id.is_none() {
         return Err(Open311Error::bad_request("a location is required: lat and long, address_string or address_id"));
     }
-    // address_id is a region code of this server's region tree (see /api/v1/regions).
+    // address_id is a region code of this server's region tree (see /api/v1/regions); without
+    // it, the intake places the request from its point or address as it places every case.
     let region = match address_id {
         Some(id) => match state.regions.get(id) {
             Some(region) => Some(region.code.clone()),
             None => return Err(Open311Error::bad_request(format!("address_id {id:?} is not a region code of this server"))),
         },
-        None => state.locator.locate(address, location),
+        None => None,
     };
     let answers = attributes::collect(pairs).map_err(Open311Error::bad_request)?;
     let attribute_lines = attributes::check(entry, &answers).map_err(Open311Error::bad_request)?;
@@ -195,7 +196,7 @@ async fn create(state: &AppState, format: Format, pairs: &[(String, String)]) ->
     };
     let intake = submission.validate(&actor, &reference, &state.regions)?;
     let now = Timestamp::now();
-    let created = state.store.create_case(CaseEvent { seq: 1, at: now, actor: actor.clone(), change: Change::Receive(intake) }).await?;
+    let created = state.file_case(intake, &actor, now).await?;
     tracing::info!(case = created.case.id, key_user = %actor.username, "Open311 request filed");
     let notice = service_notice(state, &created.case);
     let body = json!([{

@@ -6,7 +6,8 @@ use std::sync::OnceLock;
 
 use gridline_core::actor::Role;
 use gridline_core::unit::{Unit, UnitKind};
-use gridline_server::{Application, hash_password};
+use gridline_app::passwords::hash_password;
+use gridline_server::Application;
 use gridline_store::{NewUser, Store};
 use jiff::Timestamp;
 use serde_json::{Value, json};

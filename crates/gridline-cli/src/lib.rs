@@ -1,5 +1,7 @@
-//! `gridline`: the one binary. Serves the platform, creates the demo city, manages users and
-//! units, and runs the benchmarks.
+//! The commands of the `gridline` binary that work on the data without serving it: users and
+//! units, the catalogue, import and export, rankings, the text models, the demo city's data and
+//! the benchmarks. They act through the application layer (gridline-app), never through the HTTP
+//! server; the binary (crates/gridline) adds `serve` and `demo`.
 
 mod analytics;
 mod apikey;
@@ -7,38 +9,24 @@ mod bench;
 mod bench_io;
 mod bench_web;
 mod catalogue;
-mod demo;
+pub mod demo;
 mod export;
 mod geo;
 mod import;
-mod text;
+pub mod text;
 
 use std::io::Read;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Subcommand};
 use gridline_core::actor::Role;
 use gridline_core::unit::{Unit, UnitKind};
-use gridline_server::Application;
 use gridline_store::{NewUser, Store};
-
-/// mimalloc rather than the system allocator: the request path allocates many small JSON values,
-/// and glibc's malloc was a fifth of the server's time in the intake benchmark.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-#[derive(Parser)]
-#[command(name = "gridline", version, about = "gridline: the civilised-city case platform (创城+热线+网格)")]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
 
 /// Where the data lives: the embedded database in a data directory, or a database URL.
 #[derive(Args, Clone)]
-struct Database {
+pub struct Database {
     /// Directory of the embedded SQLite database.
     #[arg(long, default_value = "gridline-data", env = "GRIDLINE_DATA_DIR")]
     data_dir: PathBuf,
@@ -48,7 +36,7 @@ struct Database {
 }
 
 impl Database {
-    async fn open(&self) -> anyhow::Result<Store> {
+    pub async fn open(&self) -> anyhow::Result<Store> {
         let store = match &self.database {
             Some(url) => Store::open(url).await.with_context(|| format!("opening {}", redact(url)))?,
             None => Store::open_data_dir(&self.data_dir)
@@ -70,28 +58,9 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// The commands that do not serve.
 #[derive(Subcommand)]
-enum Command {
-    /// Serve the API.
-    Serve {
-        #[command(flatten)]
-        database: Database,
-        #[arg(long, default_value = "127.0.0.1:8080", env = "GRIDLINE_ADDR")]
-        addr: SocketAddr,
-        #[command(flatten)]
-        text: text::ServeText,
-    },
-    /// Create (if absent) and serve a demo city: Beijing's districts and streets, a few dozen
-    /// units, one user per role and a few thousand cases in every state.
-    Demo {
-        #[arg(long, default_value = "gridline-demo")]
-        data_dir: PathBuf,
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        addr: SocketAddr,
-        /// How many cases the demo city starts with.
-        #[arg(long, default_value_t = 3000)]
-        cases: usize,
-    },
+pub enum Command {
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -176,7 +145,7 @@ enum Command {
 }
 
 #[derive(Subcommand)]
-enum UserCommand {
+pub enum UserCommand {
     /// Add a user; the password is read from standard input.
     Add {
         username: String,
@@ -201,7 +170,7 @@ enum UserCommand {
 }
 
 #[derive(Subcommand)]
-enum UnitCommand {
+pub enum UnitCommand {
     /// Add or update a unit.
     Add {
         code: String,
@@ -226,24 +195,9 @@ enum UnitCommand {
     },
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
-    match Cli::parse().command {
-        Command::Serve { database, addr, text } => serve(database.open().await?, addr, text.options()?).await,
-        Command::Demo { data_dir, addr, cases } => {
-            let store = Store::open_data_dir(&data_dir).await?;
-            let credentials = demo::ensure(&store, &data_dir, cases).await?;
-            println!("gridline demo city in {}", data_dir.display());
-            println!("{credentials}");
-            serve(store, addr, gridline_server::TextOptions::default()).await
-        }
+/// Runs one command.
+pub async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::User { command: UserCommand::Add { username, role, unit, display_name, password_stdin: _, database } } => {
             let role = Role::parse(&role).with_context(|| {
                 let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
@@ -276,7 +230,7 @@ async fn main() -> anyhow::Result<()> {
                 bail!("a unit needs a code and a name");
             }
             let store = database.open().await?;
-            let (reference, _) = gridline_server::reference_in_force(&store, &tree).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let (reference, _) = gridline_app::reference_in_force(&store, &tree).await?;
             for unit_type in &types {
                 if reference.routing.unit_type(unit_type).is_none() {
                     let known: Vec<&str> = reference.routing.unit_types().iter().map(|t| t.code.as_str()).collect();
@@ -312,7 +266,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 /// Checks and adds a user; shared by `user add` and the demo.
-async fn add_user(
+pub async fn add_user(
     store: &Store,
     username: &str,
     display_name: Option<&str>,
@@ -339,18 +293,9 @@ async fn add_user(
         display_name: display_name.unwrap_or(username).to_owned(),
         role,
         unit,
-        password_hash: gridline_server::hash_password(password).map_err(|e| anyhow::anyhow!("hashing: {e}"))?,
+        password_hash: gridline_app::passwords::hash_password(password).map_err(|e| anyhow::anyhow!("hashing: {e}"))?,
     };
     Ok(store.create_user(&user, jiff::Timestamp::now()).await?)
-}
-
-async fn serve(store: Store, addr: SocketAddr, text: gridline_server::TextOptions) -> anyhow::Result<()> {
-    let app = Application::build_with_text(store, addr, text).await.with_context(|| format!("listening on {addr}"))?;
-    let bound = app.local_addr()?;
-    tracing::info!(%bound, "gridline is serving");
-    println!("gridline listening on http://{bound}");
-    app.run_until_stopped().await?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use gridline_core::testing::shared_data;
+use gridline_testing::shared_data;
 use sha2::{Digest, Sha256};
 
 const GRIDLINE: &str = env!("CARGO_BIN_EXE_gridline");
