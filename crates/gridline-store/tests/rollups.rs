@@ -251,8 +251,8 @@ async fn a_rebuild_repairs_damaged_counters_and_an_empty_store_has_none() {
         }
         store.add_rollups(stray).await.unwrap();
         assert_ne!(store.stored_rollups().await.unwrap(), good, "{engine}");
-        // The stray copy doubled the volume too: every rate, street and district row differs.
-        let rows = good.rates.len() + good.volume.len() + good.district_volume().len();
+        // The stray copy doubled the volume and the daily counts too: every row differs.
+        let rows = good.rates.len() + good.volume.len() + good.district_volume().len() + good.daily.len();
         assert_eq!(store.check_rollups().await.unwrap().differing_rows, rows, "{engine}");
         store.rebuild_rollups().await.unwrap();
         assert_eq!(store.stored_rollups().await.unwrap(), good, "{engine}");
