@@ -17,7 +17,7 @@ use gridline_core::catalogue::Catalogue;
 use gridline_core::period::{Month, Period, day_of};
 use gridline_core::rates::{RateConfig, Share, ThreeRates};
 use gridline_core::region::{Region, RegionLevel, RegionTree};
-use gridline_core::rollup::{DayCounts, RateCounts};
+use gridline_core::rollup::{DayCounts, RateCounts, street_of};
 use gridline_store::{OpenCases, VolumeGrain};
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
@@ -226,7 +226,8 @@ pub fn overview(
                 .collect()
         })
         .unwrap_or_default();
-    let child_of = |code: &str| Some(regions.ancestor_at(code, child_level?)?.code.as_str());
+    // Codes below a street (communities, grid cells) are placed by their street.
+    let child_of = |code: &str| Some(regions.ancestor_at(&street_of(code), child_level?)?.code.as_str());
     for (street, n) in &figures.received {
         if let Some(count) = child_of(street).and_then(|c| by_region.get_mut(c)) {
             count.total += n;
