@@ -278,6 +278,7 @@ async fn the_dashboard_and_the_ranking_agree_on_a_months_rates() {
 
         // The city now: 10 cases, the two open ones in 东城, counted from the open cases' index.
         let (_, city) = api.get(&token, "/dashboard?days=1").await;
+        assert_eq!(city["by_category"][0]["count"], 1, "{engine}: this month's, the due-soon case: {city}");
         assert_eq!(city["total"], 10, "{engine}: {city}");
         assert_eq!((city["open"].as_i64(), city["overdue"].as_i64(), city["due_soon"].as_i64(), city["supervised"].as_i64()), (Some(2), Some(1), Some(1), Some(1)), "{engine}");
         assert_eq!(city["period"], Month::of(now).to_string(), "the rates of this month by default");
@@ -286,7 +287,8 @@ async fn the_dashboard_and_the_ranking_agree_on_a_months_rates() {
         assert_eq!(city["today"]["received"], i64::from(received_today), "{engine}");
         let dongcheng = city["by_region"].as_array().unwrap().iter().find(|r| r["code"] == "110101000000").unwrap();
         assert_eq!((dongcheng["total"].as_i64(), dongcheng["open"].as_i64(), dongcheng["overdue"].as_i64()), (Some(5), Some(2), Some(1)), "{engine}");
-        assert_eq!(city["by_category"][0]["count"], 10, "{engine}: {city}");
+        let (_, months) = api.get(&token, &format!("/dashboard?period=2026-09..{}", Month::of(now))).await;
+        assert_eq!(months["by_category"][0]["count"], 10, "{engine}: {months}");
         let (status, _) = api.get(&token, "/dashboard?period=2026-13").await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     })

@@ -2,8 +2,8 @@
 //! open and overdue cases, the three rates of a month, the daily trend, the categories and the
 //! regions one level down, for the dashboard's charts and map.
 //!
-//! Read from the rollups (totals, trend, categories, rates: the rates exactly as the rankings
-//! define them) and one count of the open cases over their index: no case is read, however many
+//! Read from the rollups (totals, trend, the period's categories and rates: the rates exactly as
+//! the rankings define them) and one count of the open cases over their index: no case is read, however many
 //! the city holds. The figures are the scope's for every signed-in user: the rollups count cases
 //! by place and month, not by who may open them.
 
@@ -59,7 +59,8 @@ pub struct Overview {
     pub period: String,
     pub rates: Rates,
     pub trend: Vec<DayCount>,
-    /// Registered cases by catalogue group, most first (duplicates merged away not counted).
+    /// Cases registered in the period (received in its months) by catalogue group, most first;
+    /// duplicates merged away do not count.
     pub by_category: Vec<CategoryCount>,
     /// The regions one level below the scope (districts of the city, streets of a district).
     pub by_region: Vec<RegionCount>,
@@ -169,7 +170,7 @@ pub async fn dashboard(
         store.daily_counts(first_day, today, prefix),
         store.received_by_street(prefix),
         store.open_cases(prefix, now),
-        store.volume(Month::of(Timestamp::UNIX_EPOCH), Month::of(now), prefix, None, VolumeGrain::Category),
+        store.volume(period.first, period.last, prefix, None, VolumeGrain::Category),
     )?;
     let registered = volume.iter().fold(HashMap::new(), |mut by_entry: HashMap<String, i64>, row| {
         *by_entry.entry(row.category.clone()).or_default() += row.count;
@@ -195,7 +196,7 @@ pub struct Figures {
     pub received: BTreeMap<String, i64>,
     /// Open cases now, by region code.
     pub open: Vec<OpenCases>,
-    /// Registered cases by catalogue entry.
+    /// Cases registered in the period by catalogue entry.
     pub registered: HashMap<String, i64>,
 }
 

@@ -21,7 +21,9 @@ ALTER TABLE cases ADD COLUMN due_soon_at INTEGER;
 ALTER TABLE cases ADD COLUMN supervised INTEGER NOT NULL DEFAULT 0;
 UPDATE cases SET supervised = 1 WHERE json_extract(doc, '$.supervision_count') > 0;
 
--- Open cases only: the statuses CaseStatus::is_open does not exclude. The dashboard's query
--- repeats this condition word for word so that the planner takes this index.
-CREATE INDEX cases_open ON cases (status, region, deadline, due_soon_at, supervised)
+-- Open cases only (the statuses CaseStatus::is_open does not exclude), by region and covering
+-- what the dashboard counts of them: a city's open cases are read in region order without a
+-- look-up in the table. The dashboard's query repeats the condition word for word so that the
+-- planner may take this index.
+CREATE INDEX cases_open ON cases (region, deadline, due_soon_at, supervised, status)
     WHERE status NOT IN ('rejected', 'merged', 'closed', 'called_back');
