@@ -24,7 +24,7 @@ impl App {
     /// The case if it exists and `actor` may see it; not found otherwise, so that the existence
     /// of other units' cases is not revealed.
     pub async fn visible_case(&self, id: CaseId, actor: &Actor) -> Result<Case, AppError> {
-        match self.store.case(id).await? {
+        match self.store.cases().get(id).await? {
             Some(case) if self.visibility(actor).admits(&case) => Ok(case),
             _ => Err(AppError::NotFound(format!("case {id} not found"))),
         }
@@ -77,7 +77,7 @@ impl App {
             let event = CaseEvent { seq: case.version + 1, at: now, actor: actor.clone(), change };
             let mut after = case;
             after.apply(&event);
-            match self.store.append(after, event).await {
+            match self.store.cases().append(after, event).await {
                 Ok(case) => {
                     tracing::info!(case = id, action = command.action(), user = %actor.username, "case action");
                     self.text.remember(&case, &self.regions);

@@ -240,14 +240,14 @@ impl XlsxExport {
 /// Every case `filter` admits as an XLSX workbook: (bytes, cases). More cases than a sheet holds
 /// are refused before anything is read.
 pub async fn xlsx_bytes(store: &Store, exporter: Exporter, filter: &CaseFilter) -> Result<(Vec<u8>, u64), AppError> {
-    let total = store.list_cases(&CaseFilter { page_size: 1, ..filter.clone() }).await?.total;
+    let total = store.cases().list(&CaseFilter { page_size: 1, ..filter.clone() }).await?.total;
     if u64::try_from(total).unwrap_or(0) > XlsxExport::MAX_CASES {
         return Err(AppError::invalid(
             "format",
             format!("{total} cases are more than an XLSX sheet holds ({}): export CSV or narrow the filters", XlsxExport::MAX_CASES),
         ));
     }
-    let mut batches = store.stream_cases(filter);
+    let mut batches = store.cases().stream(filter);
     let xlsx = |e: XlsxError| AppError::Internal(format!("writing XLSX: {e}"));
     tokio::task::spawn_blocking(move || {
         let mut export = XlsxExport::new().map_err(xlsx)?;
@@ -274,7 +274,7 @@ pub struct Chunk {
 /// last case, or with an error that cuts the stream short.
 pub fn csv_stream(store: &Store, exporter: Exporter, filter: &CaseFilter) -> mpsc::Receiver<Result<Chunk, StoreError>> {
     // The rows are written where each page of cases is decoded, pages in parallel.
-    let mut pages = store.stream_case_pages(filter, move |cases| {
+    let mut pages = store.cases().stream_pages(filter, move |cases| {
         let bytes = exporter.csv_rows(&cases).map_err(|e| StoreError::Corrupt(format!("writing CSV: {e}")))?;
         Ok(Chunk { bytes, cases: cases.len() })
     });

@@ -37,7 +37,7 @@ impl App {
     pub async fn file_case(&self, mut intake: Intake, actor: &Actor, now: Timestamp) -> Result<Created, AppError> {
         self.prepare_intake(&mut intake);
         let event = CaseEvent { seq: 1, at: now, actor: actor.clone(), change: Change::Receive(intake) };
-        let created = self.store.create_case(event).await?;
+        let created = self.store.cases().create(event).await?;
         self.text.remember(&created.case, &self.regions);
         Ok(created)
     }

@@ -84,7 +84,7 @@ impl App {
     /// through another server sharing the database) and the open cases they filed.
     pub async fn refresh(&self) -> Result<(), AppError> {
         *self.units.write().expect("units") = sorted_units(&self.store).await?;
-        if self.store.current_reference_id().await?.is_some_and(|id| id > self.reference_revision()) {
+        if self.store.reference().current_id().await?.is_some_and(|id| id > self.reference_revision()) {
             let (reference, revision) = reference_in_force(&self.store, &self.regions).await?;
             tracing::info!(revision, "catalogue revision imported elsewhere now in force");
             self.put_reference(reference, revision);
@@ -97,7 +97,7 @@ impl App {
     /// seen (all of them at start; afterwards those other processes filed); returns how many.
     pub async fn load_open_cases(&self) -> Result<usize, AppError> {
         let after = self.newest_case_seen.load(Ordering::Relaxed);
-        let fresh = self.store.cases_for_text_after(after, true, Some(self.text.window_start())).await?;
+        let fresh = self.store.text().cases_after(after, true, Some(self.text.window_start())).await?;
         for case in &fresh {
             self.text.remember(case, &self.regions);
         }
@@ -128,7 +128,7 @@ impl App {
 }
 
 async fn sorted_units(store: &Store) -> Result<Arc<[Unit]>, AppError> {
-    let mut units = store.units().await?;
+    let mut units = store.people().units().await?;
     units.sort_by(|a, b| a.code.cmp(&b.code));
     Ok(units.into())
 }

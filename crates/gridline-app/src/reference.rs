@@ -11,7 +11,7 @@ use crate::{App, AppError};
 /// The newest stored revision of the reference files; on a new database, the built-in files,
 /// recorded as its first revision.
 pub async fn reference_in_force(store: &Store, regions: &RegionTree) -> Result<(Reference, i64), AppError> {
-    if let Some(revision) = store.current_reference().await? {
+    if let Some(revision) = store.reference().current().await? {
         let reference = Reference::from_files(&revision.files, regions).map_err(|e| {
             AppError::Internal(format!("the stored catalogue revision {} no longer loads: {e}", revision.id))
         })?;
@@ -21,7 +21,7 @@ pub async fn reference_in_force(store: &Store, regions: &RegionTree) -> Result<(
     let files = ReferenceFiles::builtin();
     let reference = Reference::from_files(&files, regions)?;
     let revision = store
-        .save_reference(
+        .reference().save(
             NewReferenceRevision {
                 created_by: "gridline",
                 note: Some("built-in catalogue"),
@@ -59,7 +59,7 @@ impl App {
             return Err(gridline_core::DomainError::InvalidFiles(unknown).into());
         }
         let previous = self.reference();
-        let retired = self.store.latest_entry_versions().await?;
+        let retired = self.store.reference().latest_entry_versions().await?;
         let reference = fresh.versioned_after(&previous, &retired);
         let changes = reference.changes_from(&previous);
         if dry_run {
@@ -72,7 +72,7 @@ impl App {
             .collect();
         let revision = self
             .store
-            .save_reference(
+            .reference().save(
                 NewReferenceRevision {
                     created_by: by,
                     note,

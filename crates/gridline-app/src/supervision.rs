@@ -39,7 +39,7 @@ impl App {
         let mut after = 0;
         let mut new = 0;
         loop {
-            let cases = self.store.cases_on_the_clock(after, SWEEP_PAGE).await?;
+            let cases = self.store.supervision().cases_on_the_clock(after, SWEEP_PAGE).await?;
             let Some(last) = cases.last() else { break };
             after = last.id;
             let reminders: Vec<Reminder> = cases
@@ -54,7 +54,7 @@ impl App {
                     })
                 })
                 .collect();
-            new += self.store.record_reminders(&reminders).await?;
+            new += self.store.supervision().record_reminders(&reminders).await?;
         }
         Ok(new)
     }
@@ -65,7 +65,7 @@ impl App {
     /// cannot be filed is logged and left due; the others go on.
     async fn file_due_inspections(&self, now: Timestamp) -> Result<u64, AppError> {
         let mut filed = 0;
-        for (watch, created_by) in self.store.watches_due(now, DUE_PER_SWEEP).await? {
+        for (watch, created_by) in self.store.watches().due(now, DUE_PER_SWEEP).await? {
             match self.file_inspection(&watch, created_by, now).await {
                 Ok(true) => filed += 1,
                 Ok(false) => {}
@@ -80,13 +80,13 @@ impl App {
     async fn file_inspection(&self, watch: &Watch, created_by: i64, now: Timestamp) -> Result<bool, AppError> {
         let user = self
             .store
-            .user(created_by)
+            .people().user(created_by)
             .await?
             .ok_or_else(|| AppError::Internal(format!("the watch's author {created_by} no longer exists")))?;
         let mut intake = watch.inspection(watch.next_due);
         intake.category_version = Some(self.reference().catalogue.check_fileable(&watch.category)?.version);
         let created = self.file_case(intake, &user.actor(), now).await?;
-        self.store.advance_watch(watch.id, watch.next_due, watch.next_after(now), created.case.id).await?;
+        self.store.watches().advance(watch.id, watch.next_due, watch.next_after(now), created.case.id).await?;
         if created.created {
             tracing::info!(watch = watch.id, case = created.case.id, "watch list inspection filed");
         }

@@ -53,7 +53,7 @@ pub fn parse_level(text: &str) -> anyhow::Result<RateLevel> {
 /// The ranking of `period` at `level`, named from the region tree and the units.
 async fn ranking(store: &Store, period: Period, level: RateLevel, region: Option<&str>) -> anyhow::Result<Vec<RankingRow>> {
     let tree = gridline_geo::beijing();
-    let units: HashMap<String, String> = store.units().await?.into_iter().map(|u| (u.code, u.name)).collect();
+    let units: HashMap<String, String> = store.people().units().await?.into_iter().map(|u| (u.code, u.name)).collect();
     let contenders = |counts: std::collections::BTreeMap<String, gridline_core::rollup::RateCounts>| -> Vec<Contender> {
         counts
             .into_iter()
@@ -67,8 +67,8 @@ async fn ranking(store: &Store, period: Period, level: RateLevel, region: Option
             })
             .collect()
     };
-    let now = contenders(store.rate_counts(period, level, region).await?);
-    let before = contenders(store.rate_counts(period.previous(), level, region).await?);
+    let now = contenders(store.rollups().rate_counts(period, level, region).await?);
+    let before = contenders(store.rollups().rate_counts(period.previous(), level, region).await?);
     Ok(rank(&now, &before, &RateConfig::default()))
 }
 
@@ -124,7 +124,7 @@ pub async fn rollups_command(command: RollupsCommand) -> anyhow::Result<()> {
     match command {
         RollupsCommand::Rebuild { database } => {
             let started = Instant::now();
-            let rollup = database.open().await?.rebuild_rollups().await?;
+            let rollup = database.open().await?.rollups().rebuild().await?;
             println!(
                 "rebuilt the rollups from the events in {:.1} s: {} rate rows, {} volume rows",
                 started.elapsed().as_secs_f64(),
@@ -135,7 +135,7 @@ pub async fn rollups_command(command: RollupsCommand) -> anyhow::Result<()> {
         }
         RollupsCommand::Check { database } => {
             let store = database.open().await?;
-            let check = store.check_rollups().await?;
+            let check = store.rollups().check().await?;
             if check.differing_rows > 0 {
                 bail!("{} rollup rows differ from the events; run `gridline rollups rebuild`", check.differing_rows);
             }
@@ -319,7 +319,7 @@ pub async fn bench_rankings(cases: u64, dir: &Path, python: &str, repeat: usize)
     );
     let store = Store::open_data_dir(dir).await?;
     let started = Instant::now();
-    store.add_rollups(rollup).await?;
+    store.rollups().add(rollup).await?;
     println!("  rollups written to SQLite in {:.1} s", started.elapsed().as_secs_f64());
 
     let month = Month::parse("2026-11")?;
@@ -336,7 +336,7 @@ pub async fn bench_rankings(cases: u64, dir: &Path, python: &str, repeat: usize)
     times.clear();
     for _ in 0..repeat {
         let t = Instant::now();
-        let volume = store.volume(month.same_month_last_year(), month, Some(district), None, VolumeGrain::Category).await?;
+        let volume = store.rollups().volume(month.same_month_last_year(), month, Some(district), None, VolumeGrain::Category).await?;
         rows = problems(Period::month(month), &volume).len();
         times.push(t.elapsed());
     }

@@ -75,20 +75,20 @@ pub async fn run(command: ApiKeyCommand) -> anyhow::Result<()> {
             };
             let store = database.open().await?;
             let hash = hex::encode(Sha256::digest(key.as_bytes()));
-            let record = store.create_api_key(&name, &hash, channel, &user, jiff::Timestamp::now()).await?;
+            let record = store.api_keys().create(&name, &hash, channel, &user, jiff::Timestamp::now()).await?;
             eprintln!("issued API key {} for the {} channel; it is shown this once:", record.name, channel.as_str());
             println!("{key}");
             Ok(())
         }
         ApiKeyCommand::List { database } => {
-            for key in database.open().await?.api_keys().await? {
+            for key in database.open().await?.api_keys().list().await? {
                 let state = key.revoked_at.map_or_else(|| "active".to_owned(), |at| format!("revoked {at}"));
                 println!("{}\t{}\t{}\t{}", key.name, key.channel.as_str(), key.created_at, state);
             }
             Ok(())
         }
         ApiKeyCommand::Revoke { name, database } => {
-            if !database.open().await?.revoke_api_key(&name, jiff::Timestamp::now()).await? {
+            if !database.open().await?.api_keys().revoke(&name, jiff::Timestamp::now()).await? {
                 bail!("no active API key named {name:?}");
             }
             println!("revoked API key {name}");

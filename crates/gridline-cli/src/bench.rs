@@ -243,7 +243,7 @@ async fn intake(dir: &Path, measured: Duration, concurrency: usize) -> anyhow::R
     std::fs::create_dir_all(dir)?;
     {
         let store = Store::open_data_dir(dir).await?;
-        if store.user_by_name(BENCH_USER).await?.is_none() {
+        if store.people().user_by_name(BENCH_USER).await?.is_none() {
             crate::add_user(&store, BENCH_USER, None, Role::HotlineOperator, None, BENCH_PASSWORD).await?;
         }
         store.close().await;
@@ -312,12 +312,12 @@ async fn intake(dir: &Path, measured: Duration, concurrency: usize) -> anyhow::R
     let store = Store::open_data_dir(dir).await?;
     let mut missing = 0;
     for (external_id, id) in &acknowledged {
-        match store.case(*id).await? {
+        match store.cases().get(*id).await? {
             Some(case) if case.intake.external_id.as_deref() == Some(external_id.as_str()) => {}
             _ => missing += 1,
         }
     }
-    let stored = store.case_count().await?;
+    let stored = store.cases().count().await?;
     store.close().await;
     println!(
         "kill -9 under load: {} cases acknowledged, {missing} of them missing afterwards; {stored} cases stored (the rest were committed but their answers were lost with the server)",
@@ -355,10 +355,10 @@ async fn raw_ceiling(dir: &Path, bodies: &Bodies, rows: usize) -> anyhow::Result
     }
     let started = Instant::now();
     for chunk in histories.chunks(1000) {
-        store.import_histories(chunk.to_vec()).await?;
+        store.cases().import(chunk.to_vec()).await?;
     }
     let elapsed = started.elapsed();
-    ensure!(store.case_count().await? == rows as i64, "raw insert lost rows");
+    ensure!(store.cases().count().await? == rows as i64, "raw insert lost rows");
     store.close().await;
     println!(
         "raw SQLite insert of the same rows (case + event, 1,000 per transaction, no HTTP): {rows} in {:.2} s = {:.0} cases/s",

@@ -65,7 +65,7 @@ pub async fn import(rows: usize, classify: bool, model: Option<PathBuf>, data_di
     let store = Store::open_data_dir(&dir).await?;
     let options = Options { restart: true, model, ..Options::new(10_000) };
     let summary = import_file(&store, &input, &mapping_text, &dir.join("report.csv"), &options).await?;
-    let stored = store.case_count().await?;
+    let stored = store.cases().count().await?;
     store.close().await;
     println!("{summary}");
     ensure!(summary.bad_rows == 0, "the generated file had bad rows: see {}", dir.join("report.csv").display());
@@ -124,7 +124,7 @@ pub async fn export(cases: usize, data_dir: Option<PathBuf>) -> anyhow::Result<(
     let filled = Instant::now();
     fill(&store, cases).await?;
     println!("filled {cases} cases in {:.1} s", filled.elapsed().as_secs_f64());
-    let units = store.units().await?;
+    let units = store.people().units().await?;
     let now = Timestamp::now();
     let exporter = Exporter::new(Arc::new(Catalogue::builtin()), Arc::new(gridline_geo::beijing()), units, now);
     let path = dir.join("cases.csv");
@@ -154,7 +154,7 @@ async fn fill(store: &Store, cases: usize) -> anyhow::Result<()> {
     let calendar = WorkCalendar::china();
     let now = Timestamp::now();
     store
-        .put_unit(&Unit { code: "BENCH-UNIT".into(), name: "基准测试承办单位".into(), kind: UnitKind::StreetOffice, regions: vec!["110000000000".into()], types: Vec::new() }, now)
+        .people().put_unit(&Unit { code: "BENCH-UNIT".into(), name: "基准测试承办单位".into(), kind: UnitKind::StreetOffice, regions: vec!["110000000000".into()], types: Vec::new() }, now)
         .await?;
     let actor = Actor { user_id: 1, username: "bench".into(), role: Role::Dispatcher, unit: None };
     let start = now - SignedDuration::from_hours(24 * 300);
@@ -197,11 +197,11 @@ async fn fill(store: &Store, cases: usize) -> anyhow::Result<()> {
         }
         batch.push(history);
         if batch.len() == 10_000 {
-            store.import_histories(std::mem::take(&mut batch)).await?;
+            store.cases().import(std::mem::take(&mut batch)).await?;
         }
     }
     if !batch.is_empty() {
-        store.import_histories(batch).await?;
+        store.cases().import(batch).await?;
     }
     Ok(())
 }

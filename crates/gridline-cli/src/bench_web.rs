@@ -27,10 +27,10 @@ pub async fn web(dir: &Path, cases: usize, rounds: usize) -> anyhow::Result<()> 
     let started = Instant::now();
     crate::demo::ensure(&store, dir, cases).await?;
     println!("demo city ready in {} ({:.1} s)", dir.display(), started.elapsed().as_secs_f64());
-    if store.user_by_name(BENCH_USER).await?.is_none() {
+    if store.people().user_by_name(BENCH_USER).await?.is_none() {
         crate::add_user(&store, BENCH_USER, None, Role::Dispatcher, None, BENCH_PASSWORD).await?;
     }
-    let total = store.case_count().await?;
+    let total = store.cases().count().await?;
     store.close().await;
     let (mut server, http, base, token) = serve_signed_in(dir, None).await?;
     println!("{total} cases; {rounds} rounds each, one request at a time (time from send to the whole answer):");
@@ -74,7 +74,7 @@ async fn serve_signed_in(dir: &Path, binary: Option<&Path>) -> anyhow::Result<(C
 pub async fn dashboard(dir: &Path, cases: usize, rounds: usize, binary: Option<&Path>) -> anyhow::Result<()> {
     ensure!(rounds > 0, "--rounds must be at least 1");
     let store = Store::open_data_dir(dir).await?;
-    let stored = store.case_count().await?;
+    let stored = store.cases().count().await?;
     if stored == 0 {
         let started = Instant::now();
         fill(&store, cases).await?;
@@ -103,11 +103,11 @@ async fn fill(store: &Store, cases: usize) -> anyhow::Result<()> {
     for _ in 0..cases {
         batch.push(crate::analytics::generated_case(&mut rng, year_start, &streets, &categories, &actor).2);
         if batch.len() == 10_000 {
-            store.import_histories(std::mem::take(&mut batch)).await?;
+            store.cases().import(std::mem::take(&mut batch)).await?;
         }
     }
     if !batch.is_empty() {
-        store.import_histories(batch).await?;
+        store.cases().import(batch).await?;
     }
     Ok(())
 }

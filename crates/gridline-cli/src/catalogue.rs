@@ -193,7 +193,7 @@ pub async fn run_route(command: RouteCommand) -> anyhow::Result<()> {
     match command {
         RouteCommand::Explain { case, database } => {
             let state = state(&database).await?;
-            let found = state.store.case(case).await?.with_context(|| format!("no case {case}"))?;
+            let found = state.store.cases().get(case).await?.with_context(|| format!("no case {case}"))?;
             let route = state
                 .route_of(&found, jiff::Timestamp::now())
                 .with_context(|| format!("case {case} has no category yet: register it with one to route it"))?;

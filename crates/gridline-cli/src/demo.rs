@@ -53,7 +53,7 @@ pub async fn ensure(store: &Store, data_dir: &Path, cases: usize) -> anyhow::Res
     if credentials_path.exists() {
         return std::fs::read_to_string(&credentials_path).with_context(|| format!("reading {}", credentials_path.display()));
     }
-    if !store.users().await?.is_empty() {
+    if !store.people().users().await?.is_empty() {
         anyhow::bail!(
             "{} holds data but no finished demo (an earlier run was interrupted, or it is not a demo): remove it or choose another --data-dir",
             data_dir.display()
@@ -64,7 +64,7 @@ pub async fn ensure(store: &Store, data_dir: &Path, cases: usize) -> anyhow::Res
     let now = Timestamp::now();
     let units = units(&regions);
     for unit in &units {
-        store.put_unit(unit, now).await?;
+        store.people().put_unit(unit, now).await?;
     }
     let mut table = String::from("demo users (username / password / role):\n");
     let mut people = People::default();
@@ -76,7 +76,7 @@ pub async fn ensure(store: &Store, data_dir: &Path, cases: usize) -> anyhow::Res
     }
     for unit in &units {
         let user = store
-            .create_user(
+            .people().create_user(
                 &gridline_store::NewUser {
                     username: format!("staff-{}", unit.code),
                     display_name: format!("{}承办人", unit.name),
@@ -91,7 +91,7 @@ pub async fn ensure(store: &Store, data_dir: &Path, cases: usize) -> anyhow::Res
     }
     let histories = City { regions: &regions, reference: &reference, units: &units, people: &people }.histories(cases, now, 2026);
     for chunk in histories.chunks(500) {
-        store.import_histories(chunk.to_vec()).await?;
+        store.cases().import(chunk.to_vec()).await?;
     }
     write_private(&credentials_path, &table)?;
     Ok(table)
@@ -539,25 +539,25 @@ mod tests {
         for (engine, url) in gridline_store::testing::fresh_databases(dir.path()).await {
             let store = Store::open(&url).await.unwrap();
             // The intakes first, in order, so the ids that merges name are the ones filed.
-            let created = store.import_histories(histories.iter().map(|h| vec![h[0].clone()]).collect()).await.unwrap();
+            let created = store.cases().import(histories.iter().map(|h| vec![h[0].clone()]).collect()).await.unwrap();
             let mut writers = tokio::task::JoinSet::new();
             for (history, created) in histories.iter().zip(created) {
                 let (store, mut case, rest) = (store.clone(), created.case, history[1..].to_vec());
                 writers.spawn(async move {
                     for event in rest {
                         case.apply(&event);
-                        case = store.append(case, event).await.unwrap();
+                        case = store.cases().append(case, event).await.unwrap();
                     }
                 });
             }
             while let Some(done) = writers.join_next().await {
                 done.unwrap();
             }
-            let check = store.check_rollups().await.unwrap();
+            let check = store.rollups().check().await.unwrap();
             assert_eq!(check.differing_rows, 0, "{engine}: {check:?}");
             assert!(check.rate_rows > 100 && check.volume_rows > 100 && check.district_volume_rows > 10, "{engine}: {check:?}");
-            let rebuilt = store.rebuild_rollups().await.unwrap();
-            assert_eq!(rebuilt, store.stored_rollups().await.unwrap(), "{engine}");
+            let rebuilt = store.rollups().rebuild().await.unwrap();
+            assert_eq!(rebuilt, store.rollups().stored().await.unwrap(), "{engine}");
             store.close().await;
         }
     }

@@ -81,7 +81,7 @@ pub async fn run(command: ExportCommand) -> anyhow::Result<()> {
     filter.overdue = overdue;
     filter.received_from = from.map(|d| d.to_zoned(zone.clone()).map(|z| z.timestamp())).transpose()?;
     filter.received_to = to.map(|d| d.tomorrow().and_then(|t| t.to_zoned(zone.clone())).map(|z| z.timestamp())).transpose()?;
-    let units = store.units().await?;
+    let units = store.people().units().await?;
     if let Some(code) = &unit
         && !units.iter().any(|u| &u.code == code)
     {
@@ -110,7 +110,7 @@ pub async fn run(command: ExportCommand) -> anyhow::Result<()> {
 
 /// Writes the CSV of every case the filter admits; returns (cases, bytes).
 pub async fn write_csv(store: &Store, exporter: Exporter, filter: &CaseFilter, mut out: impl Write) -> anyhow::Result<(u64, u64)> {
-    let total = store.list_cases(&CaseFilter { page_size: 1, ..filter.clone() }).await?.total;
+    let total = store.cases().list(&CaseFilter { page_size: 1, ..filter.clone() }).await?.total;
     let progress = indicatif::ProgressBar::new(u64::try_from(total).unwrap_or(0));
     if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         progress.set_draw_target(indicatif::ProgressDrawTarget::hidden());

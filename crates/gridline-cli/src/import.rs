@@ -3,7 +3,7 @@
 //!
 //! The file is read in batches; a batch with any bad row imports nothing and every bad row is
 //! written with its row number to the report, while the other batches go in. Each batch is one
-//! transaction of the store (`import_histories`). A checkpoint after every batch lets an
+//! transaction of the store (`store.cases().import`). A checkpoint after every batch lets an
 //! interrupted import go on where it stopped; the source's ticket numbers (external ids) make a
 //! repeated row harmless anyway. Each row's intake is completed by the one intake of the
 //! application layer (`App::prepare_intake_mapped`), as every channel's is: placed in its street
@@ -643,7 +643,7 @@ impl Columns {
 /// that nobody can sign in as.
 async fn import_actor(store: &Store) -> anyhow::Result<Actor> {
     const NAME: &str = "system.import";
-    let user = match store.user_by_name(NAME).await? {
+    let user = match store.people().user_by_name(NAME).await? {
         Some(user) => user,
         None => {
             let user = NewUser {
@@ -653,7 +653,7 @@ async fn import_actor(store: &Store) -> anyhow::Result<Actor> {
                 unit: None,
                 password_hash: "!system-user".into(),
             };
-            store.create_user(&user, Timestamp::now()).await?
+            store.people().create_user(&user, Timestamp::now()).await?
         }
     };
     Ok(user.actor())
@@ -706,7 +706,7 @@ pub async fn import_file(store: &Store, input: &Path, mapping_text: &str, report
     };
     let mut rows = Input::open(input, mapping.source.encoding.as_deref(), mapping.source.sheet.as_deref())?;
     let header = rows.header.clone();
-    let units = store.units().await?.into_iter().map(|u| u.code).collect();
+    let units = store.people().units().await?.into_iter().map(|u| u.code).collect();
     let text = TextOptions { model: options.model.clone(), auto_file_threshold: options.min_confidence, ..TextOptions::default() };
     let app = App::new(store.clone(), Arc::new(gridline_geo::beijing()), &text)
         .await
@@ -798,7 +798,7 @@ pub async fn import_file(store: &Store, input: &Path, mapping_text: &str, report
                 let histories = std::mem::replace(&mut batch, Vec::with_capacity(options.batch_size));
                 let store = store.clone();
                 let task = tokio::spawn(async move {
-                    let created = store.import_histories(histories).await?;
+                    let created = store.cases().import(histories).await?;
                     let new = created.iter().filter(|c| c.created).count() as u64;
                     Ok((new, created.len() as u64 - new))
                 });

@@ -212,7 +212,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User { command: UserCommand::List { database } } => {
-            for user in database.open().await?.users().await? {
+            for user in database.open().await?.people().users().await? {
                 println!("{}\t{}\t{}\t{}", user.id, user.username, user.role.as_str(), user.unit.unwrap_or_default());
             }
             Ok(())
@@ -237,12 +237,12 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
                     bail!("unknown unit type {unit_type:?}; one of {}", known.join(", "));
                 }
             }
-            store.put_unit(&Unit { code: code.clone(), name, kind, regions, types }, jiff::Timestamp::now()).await?;
+            store.people().put_unit(&Unit { code: code.clone(), name, kind, regions, types }, jiff::Timestamp::now()).await?;
             println!("saved unit {code}");
             Ok(())
         }
         Command::Unit { command: UnitCommand::List { database } } => {
-            for unit in database.open().await?.units().await? {
+            for unit in database.open().await?.people().units().await? {
                 println!("{}\t{}\t{}\t{}\t{}", unit.code, unit.name, unit.kind.as_str(), unit.regions.join(","), unit.types.join(","));
             }
             Ok(())
@@ -284,7 +284,7 @@ pub async fn add_user(
         bail!("role {} works for a unit: give --unit CODE", role.as_str());
     }
     if let Some(code) = &unit
-        && !store.units().await?.iter().any(|u| &u.code == code)
+        && !store.people().units().await?.iter().any(|u| &u.code == code)
     {
         bail!("unknown unit {code:?}; add it first with `gridline unit add`");
     }
@@ -295,7 +295,7 @@ pub async fn add_user(
         unit,
         password_hash: gridline_app::passwords::hash_password(password).map_err(|e| anyhow::anyhow!("hashing: {e}"))?,
     };
-    Ok(store.create_user(&user, jiff::Timestamp::now()).await?)
+    Ok(store.people().create_user(&user, jiff::Timestamp::now()).await?)
 }
 
 #[cfg(test)]

@@ -246,7 +246,7 @@ fn read_labelled(path: &Path, text_cols: &[String], label_col: &str, id_col: &st
 async fn labelled(data: &Labelled) -> anyhow::Result<LabelledSet> {
     if data.from_database {
         let store = data.database.open().await?;
-        let cases = store.cases_for_text(false, None).await?;
+        let cases = store.text().cases(false, None).await?;
         let examples: Vec<Example> = cases
             .into_iter()
             .filter_map(|case| {
@@ -488,7 +488,7 @@ pub async fn hotspots(args: HotspotsArgs) -> anyhow::Result<()> {
         None => {
             let store = args.database.open().await?;
             store
-                .cases_for_text(false, from.map(jiff::Timestamp::from_second).transpose()?)
+                .text().cases(false, from.map(jiff::Timestamp::from_second).transpose()?)
                 .await?
                 .into_iter()
                 .filter(|c| in_period(c.intake_time()))

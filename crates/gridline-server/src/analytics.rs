@@ -72,7 +72,7 @@ impl AppState {
     }
 
     async fn contenders(&self, period: Period, level: RateLevel, region: Option<&str>) -> Result<Vec<Contender>, ApiError> {
-        let counts = self.store.rate_counts(period, level, region).await?;
+        let counts = self.store.rollups().rate_counts(period, level, region).await?;
         Ok(counts
             .into_iter()
             .map(|(code, counts)| Contender { name: self.contender_name(level, &code), code, counts })
@@ -160,7 +160,7 @@ pub async fn rates(
     {
         return Err(ApiError::invalid("unit", format!("unknown unit {unit:?}")));
     }
-    let counts = state.store.rate_total(period, region.as_deref(), query.unit.as_deref()).await?;
+    let counts = state.store.rollups().rate_total(period, region.as_deref(), query.unit.as_deref()).await?;
     let config = RateConfig::default();
     Ok(Json(json!({
         "period": period, "region": query.region, "unit": query.unit,
@@ -204,7 +204,7 @@ pub async fn hotspots(
         .transpose()?;
     let limit = parse_n("limit", query.limit.as_deref(), 20)?;
     let (first, last) = (period.same_period_last_year().first, period.last);
-    let rows = state.store.volume(first, last, region.as_deref(), channel, VolumeGrain::Category).await?;
+    let rows = state.store.rollups().volume(first, last, region.as_deref(), channel, VolumeGrain::Category).await?;
     let reference = state.reference();
     let name = |code: &str| reference.catalogue.get(code).map(|e| e.name.clone());
     let items: Vec<Value> = problems(period, &rows)
@@ -290,7 +290,7 @@ pub async fn recurring(
     // Only what the answer shows is kept of each case, so the cap bounds the memory too.
     let mut points: Vec<CasePoint> = Vec::new();
     let mut summaries: HashMap<CaseId, Value> = HashMap::new();
-    let mut batches = state.store.stream_cases(&filter);
+    let mut batches = state.store.cases().stream(&filter);
     while let Some(batch) = batches.recv().await {
         for case in batch? {
             summaries.insert(case.id, json!({
@@ -337,7 +337,7 @@ impl AppState {
         let period = campaign.period;
         // One query covers the campaign, the period before and the same period last year.
         let first = period.same_period_last_year().first.min(period.previous().first);
-        let rows = self.store.volume(first, period.last, None, Some(Channel::Hotline), VolumeGrain::Street).await?;
+        let rows = self.store.rollups().volume(first, period.last, None, Some(Channel::Hotline), VolumeGrain::Street).await?;
         let rows: Vec<_> = rows.into_iter().filter(|r| campaign.covers(&r.category, &r.region)).collect();
         Ok(json!({
             "id": campaign.id, "theme": campaign.theme, "entries": campaign.entries,
@@ -370,7 +370,7 @@ pub async fn create_campaign(
             return Err(ApiError::invalid("regions", format!("unknown region {region:?}")));
         }
     }
-    let campaign = state.store.create_campaign(&theme, &entries, &regions, period, who.actor.user_id, Timestamp::now()).await?;
+    let campaign = state.store.campaigns().create(&theme, &entries, &regions, period, who.actor.user_id, Timestamp::now()).await?;
     Ok((StatusCode::CREATED, Json(state.campaign_json(&campaign).await?)))
 }
 
@@ -379,7 +379,7 @@ pub async fn create_campaign(
     responses((status = 200, description = "`{items}`: every campaign with its effect", body = serde_json::Value)))]
 pub async fn campaigns(State(state): State<Arc<AppState>>, _who: SignedIn) -> Result<Json<Value>, ApiError> {
     let mut items = Vec::new();
-    for campaign in state.store.campaigns().await? {
+    for campaign in state.store.campaigns().list().await? {
         items.push(state.campaign_json(&campaign).await?);
     }
     Ok(Json(json!({ "items": items })))
@@ -394,6 +394,6 @@ pub async fn campaign(
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let id = crate::cases::path_id("campaign", path)?;
-    let campaign = state.store.campaign(id).await?.ok_or_else(|| ApiError::NotFound(format!("campaign {id} not found")))?;
+    let campaign = state.store.campaigns().get(id).await?.ok_or_else(|| ApiError::NotFound(format!("campaign {id} not found")))?;
     Ok(Json(state.campaign_json(&campaign).await?))
 }

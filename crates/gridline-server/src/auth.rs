@@ -60,7 +60,7 @@ impl AppState {
         }
         let (user, expires_at) = state
             .store
-            .session_user(&hash, now)
+            .people().session_user(&hash, now)
             .await?
             .ok_or_else(|| ApiError::Unauthorized("the session token is unknown or has expired; sign in again".into()))?;
         let session = SignedIn {
@@ -124,7 +124,7 @@ pub async fn sign_in(
     if credentials.username.len() > 100 || credentials.password.len() > 1000 {
         return Err(ApiError::Unauthorized("wrong username or password".into()));
     }
-    let user = state.store.user_by_name(&credentials.username).await?;
+    let user = state.store.people().user_by_name(&credentials.username).await?;
     // Verify against a real hash even for an unknown user, so that timing does not reveal names.
     let hash = user.as_ref().map_or_else(|| state.decoy_hash.clone(), |u| u.password_hash.clone());
     let password = credentials.password;
@@ -138,7 +138,7 @@ pub async fn sign_in(
     let token = hex::encode(rand::random::<[u8; 32]>());
     let now = Timestamp::now();
     let expires_at = now + SignedDuration::from_hours(SESSION_HOURS);
-    state.store.create_session(&token_hash(&token), user.id, now, expires_at).await?;
+    state.store.people().create_session(&token_hash(&token), user.id, now, expires_at).await?;
     tracing::info!(user = %user.username, role = user.role.as_str(), "signed in");
     Ok((
         StatusCode::CREATED,
@@ -161,7 +161,7 @@ pub async fn sign_in(
     responses((status = 204, description = "signed out"), (status = 401, description = "no session")))]
 pub async fn sign_out(State(state): State<Arc<AppState>>, who: SignedIn) -> Result<StatusCode, ApiError> {
     state.sessions.write().expect("session cache").remove(&who.token_hash);
-    state.store.delete_session(&who.token_hash).await?;
+    state.store.people().delete_session(&who.token_hash).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

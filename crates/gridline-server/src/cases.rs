@@ -70,7 +70,7 @@ pub async fn show(
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(path)?;
     let case = state.visible_case(id, &who.actor).await?;
-    let events = state.store.events(id).await?;
+    let events = state.store.cases().events(id).await?;
     Ok(Json(state.case_view(&case, &who.actor, Some(&events), Timestamp::now())))
 }
 
@@ -88,7 +88,7 @@ pub async fn act(
     let id = parse_id(path)?;
     let actor = &who.actor;
     let case = state.act(id, actor, &command).await?;
-    let events = state.store.events(id).await?;
+    let events = state.store.cases().events(id).await?;
     Ok(Json(state.case_view(&case, actor, Some(&events), Timestamp::now())))
 }
 
@@ -186,7 +186,7 @@ pub async fn list(
 ) -> Result<Json<Value>, ApiError> {
     let now = Timestamp::now();
     let filter = case_filter(&state, &who, query, now)?;
-    let page = state.store.list_cases(&filter).await?;
+    let page = state.store.cases().list(&filter).await?;
     let items: Vec<Value> = page.cases.iter().map(|c| state.case_view(c, &who.actor, None, now)).collect();
     Ok(Json(json!({ "items": items, "total": page.total, "page": page.page, "page_size": page.page_size })))
 }

@@ -107,7 +107,7 @@ pub async fn show(
         Some(version) if current.is_none_or(|e| e.version != version) => {
             let entry = state
                 .store
-                .entry_version(&code, version)
+                .reference().entry_version(&code, version)
                 .await?
                 .ok_or_else(|| ApiError::NotFound(format!("catalogue entry {code} has no version {version}")))?;
             let mut value = serde_json::to_value(&entry).expect("an entry serialises");

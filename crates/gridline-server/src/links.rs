@@ -44,16 +44,16 @@ impl AppState {
     /// unit and of its address.
     async fn link_json(&self, link: &CaseLink, case: CaseId, viewer: &Actor, now: Timestamp) -> Result<Value, ApiError> {
         let other_id = link.other(case);
-        let other = self.store.case(other_id).await?.ok_or_else(|| ApiError::Internal(format!("linked case {other_id} is missing")))?;
+        let other = self.store.cases().get(other_id).await?.ok_or_else(|| ApiError::Internal(format!("linked case {other_id} is missing")))?;
         let view = self.case_view(&other, viewer, None, now);
         let summary: serde_json::Map<String, Value> =
             LINKED_CASE_FIELDS.iter().map(|&field| (field.to_owned(), view.get(field).cloned().unwrap_or(Value::Null))).collect();
         let orders: Vec<Value> =
-            self.store.orders_on(TargetKind::Case, &other_id.to_string()).await?.iter().map(|o| order_json(o, now)).collect();
+            self.store.supervision().orders_on(TargetKind::Case, &other_id.to_string()).await?.iter().map(|o| order_json(o, now)).collect();
         let mut listings = Vec::new();
         for (kind, target) in [(ListingKind::Unit, other.unit.as_deref()), (ListingKind::Place, other.intake.address.as_deref())] {
             if let Some(target) = target
-                && let Some(listing) = self.store.open_listing_of(kind, target).await?
+                && let Some(listing) = self.store.listings().open_of(kind, target).await?
             {
                 listings.push(crate::listings::listing_json(self, &listing, now));
             }
@@ -71,7 +71,7 @@ impl AppState {
 
     async fn links_json(&self, case: CaseId, viewer: &Actor, now: Timestamp) -> Result<Value, ApiError> {
         let mut items = Vec::new();
-        for link in self.store.links_of(case).await? {
+        for link in self.store.links().of(case).await? {
             items.push(self.link_json(&link, case, viewer, now).await?);
         }
         Ok(json!({ "case": case, "items": items }))
@@ -113,7 +113,7 @@ pub async fn create(
     };
     let (finding, hotline) = link_pair(&case, &other)?;
     let now = Timestamp::now();
-    state.store.link_cases(finding.id, hotline.id, actor.user_id, now).await?;
+    state.store.links().link(finding.id, hotline.id, actor.user_id, now).await?;
     tracing::info!(finding = finding.id, hotline = hotline.id, user = %actor.username, "cases linked");
     Ok((StatusCode::CREATED, Json(state.links_json(id, actor, now).await?)))
 }

@@ -53,7 +53,7 @@ pub async fn create(
     if new.kind == ListingKind::Unit && state.unit(&new.target).is_none() {
         return Err(ApiError::invalid("target", format!("unknown unit {:?}", new.target)));
     }
-    let listing = state.store.create_listing(&new, who.actor.user_id, now).await?;
+    let listing = state.store.listings().create(&new, who.actor.user_id, now).await?;
     tracing::info!(listing = listing.id, target = %listing.target, user = %who.actor.username, "listed for supervision");
     Ok((StatusCode::CREATED, Json(listing_json(&state, &listing, now))))
 }
@@ -69,7 +69,7 @@ pub async fn list(
     let Query(query) = query?;
     let open = flag("open", query.open.as_deref())?;
     let now = Timestamp::now();
-    let items: Vec<Value> = state.store.listings(open, 1000).await?.iter().map(|l| listing_json(&state, l, now)).collect();
+    let items: Vec<Value> = state.store.listings().list(open, 1000).await?.iter().map(|l| listing_json(&state, l, now)).collect();
     Ok(Json(json!({ "items": items })))
 }
 
@@ -96,14 +96,14 @@ pub async fn check(
 ) -> Result<Json<Value>, ApiError> {
     require_supervisor(&who.actor, "check listed places or units")?;
     let id = crate::cases::path_id("listing", path)?;
-    let before = state.store.listing(id).await?.ok_or_else(|| ApiError::NotFound(format!("listing {id} not found")))?;
+    let before = state.store.listings().get(id).await?.ok_or_else(|| ApiError::NotFound(format!("listing {id} not found")))?;
     let now = Timestamp::now();
     let mut after = before.clone();
     after.check(body.passed, body.note.as_deref(), who.actor.user_id, now)?;
-    state.store.record_listing_check(&before, &after).await?;
+    state.store.listings().record_check(&before, &after).await?;
     if after.delisted_at.is_some() {
         tracing::info!(listing = id, user = %who.actor.username, "de-listed");
     }
-    let listing = state.store.listing(id).await?.ok_or_else(|| ApiError::Internal(format!("listing {id} vanished")))?;
+    let listing = state.store.listings().get(id).await?.ok_or_else(|| ApiError::Internal(format!("listing {id} vanished")))?;
     Ok(Json(listing_json(&state, &listing, now)))
 }

@@ -69,7 +69,7 @@ pub async fn create_order(
     match new.target_kind {
         TargetKind::Case => {
             let id: i64 = new.target.parse().map_err(|_| ApiError::invalid("target", "a case target is a case id"))?;
-            if state.store.case(id).await?.is_none() {
+            if state.store.cases().get(id).await?.is_none() {
                 return Err(ApiError::invalid("target", format!("no case {id}")));
             }
         }
@@ -78,7 +78,7 @@ pub async fn create_order(
         }
         TargetKind::Unit | TargetKind::Place => {}
     }
-    let order = state.store.create_order(&new, who.actor.user_id, now).await?;
+    let order = state.store.supervision().create_order(&new, who.actor.user_id, now).await?;
     Ok((StatusCode::CREATED, Json(order_json(&order, now))))
 }
 
@@ -107,7 +107,7 @@ pub async fn orders(
     let Query(query) = query?;
     let open = flag("open", query.open.as_deref())?;
     let now = Timestamp::now();
-    let items: Vec<Value> = state.store.orders(open, 500).await?.iter().map(|o| order_json(o, now)).collect();
+    let items: Vec<Value> = state.store.supervision().orders(open, 500).await?.iter().map(|o| order_json(o, now)).collect();
     Ok(Json(json!({ "items": items })))
 }
 
@@ -123,7 +123,7 @@ impl AppState {
         Ok(match order.target_kind {
             TargetKind::Unit => Some(order.target.clone()),
             TargetKind::Case => match order.target.parse::<i64>() {
-                Ok(id) => self.store.case(id).await?.and_then(|c| c.unit),
+                Ok(id) => self.store.cases().get(id).await?.and_then(|c| c.unit),
                 Err(_) => None,
             },
             TargetKind::Place => None,
@@ -152,15 +152,15 @@ pub async fn reply(
     ApiJson(body): ApiJson<ReplyBody>,
 ) -> Result<Json<Value>, ApiError> {
     let id = crate::cases::path_id("order", path)?;
-    let order = state.store.order(id).await?.ok_or_else(|| ApiError::NotFound(format!("supervision order {id} not found")))?;
+    let order = state.store.supervision().order(id).await?.ok_or_else(|| ApiError::NotFound(format!("supervision order {id} not found")))?;
     let unit = state.order_unit(&order).await?;
     if !may_reply(&who.actor, unit.as_deref()) {
         return Err(ApiError::Forbidden("only the supervised unit, a dispatcher or an administrator answers this order".into()));
     }
     let text = order.check_reply(&body.reply)?;
     let now = Timestamp::now();
-    state.store.reply_order(id, &text, who.actor.user_id, now).await?;
-    let order = state.store.order(id).await?.ok_or_else(|| ApiError::Internal(format!("order {id} vanished")))?;
+    state.store.supervision().reply_order(id, &text, who.actor.user_id, now).await?;
+    let order = state.store.supervision().order(id).await?.ok_or_else(|| ApiError::Internal(format!("order {id} vanished")))?;
     Ok(Json(order_json(&order, now)))
 }
 
@@ -174,7 +174,7 @@ const BOARD_WATCH_HORIZON: jiff::SignedDuration = jiff::SignedDuration::from_hou
     responses((status = 200, description = "`{open_orders, orders_by_level, orders_by_unit, orders_by_age, overdue_orders, overdue_cases_by_unit, recent_reminders, open_listings, overdue_listings, due_watches}`", body = serde_json::Value)))]
 pub async fn board(State(state): State<Arc<AppState>>, _who: SignedIn) -> Result<Json<Value>, ApiError> {
     let now = Timestamp::now();
-    let open = state.store.orders(true, 10_000).await?;
+    let open = state.store.supervision().orders(true, 10_000).await?;
     let mut by_level: BTreeMap<String, u64> = BTreeMap::new();
     let mut by_unit: BTreeMap<String, u64> = BTreeMap::new();
     let mut by_age: BTreeMap<&str, u64> = BTreeMap::new();
@@ -191,18 +191,18 @@ pub async fn board(State(state): State<Arc<AppState>>, _who: SignedIn) -> Result
     }
     let overdue_cases: Vec<Value> = state
         .store
-        .overdue_by_unit(now)
+        .supervision().overdue_by_unit(now)
         .await?
         .into_iter()
         .map(|(unit, n)| json!({ "unit": unit, "unit_name": state.unit(&unit).map(|u| u.name.clone()), "overdue": n }))
         .collect();
-    let reminders: Vec<Value> = state.store.reminders(None, 50).await?.iter().map(reminder_json).collect();
-    let listings = state.store.listings(true, 10_000).await?;
+    let reminders: Vec<Value> = state.store.supervision().reminders(None, 50).await?.iter().map(reminder_json).collect();
+    let listings = state.store.listings().list(true, 10_000).await?;
     let overdue_listings: Vec<Value> =
         listings.iter().filter(|l| l.overdue(now)).map(|l| crate::listings::listing_json(&state, l, now)).collect();
     let due_watches: Vec<Value> = state
         .store
-        .watches_due(now + BOARD_WATCH_HORIZON, 500)
+        .watches().due(now + BOARD_WATCH_HORIZON, 500)
         .await?
         .iter()
         .map(|(watch, _)| crate::watches::watch_json(&state, watch, now))
@@ -246,6 +246,6 @@ pub async fn reminders(
     {
         return Err(ApiError::invalid("unit", format!("unknown unit {code:?}")));
     }
-    let items: Vec<Value> = state.store.reminders(unit.as_deref(), 500).await?.iter().map(reminder_json).collect();
+    let items: Vec<Value> = state.store.supervision().reminders(unit.as_deref(), 500).await?.iter().map(reminder_json).collect();
     Ok(Json(json!({ "items": items })))
 }

@@ -72,7 +72,7 @@ pub async fn duplicates(
     let mut suggestions = Vec::new();
     for candidate in candidates {
         // The index learns of closings lazily: a candidate that is no longer open leaves it here.
-        match state.store.case(candidate.case).await? {
+        match state.store.cases().get(candidate.case).await? {
             Some(other) if other.status.is_open() => {
                 if state.visibility(&who.actor).admits(&other) {
                     suggestions.push(json!({

@@ -40,7 +40,7 @@ pub async fn create(
     require_supervisor(&who.actor, "keep the watch list")?;
     let now = Timestamp::now();
     let new = new.validate(now, &state.reference().catalogue, &state.regions)?;
-    let watch = state.store.create_watch(&new, new.first_due_at(now), who.actor.user_id, now).await?;
+    let watch = state.store.watches().create(&new, new.first_due_at(now), who.actor.user_id, now).await?;
     tracing::info!(watch = watch.id, place = %watch.place, user = %who.actor.username, "put on the watch list");
     Ok((StatusCode::CREATED, Json(watch_json(&state, &watch, now))))
 }
@@ -64,7 +64,7 @@ pub async fn list(
     let Query(query) = query?;
     let active = flag("active", query.active.as_deref())?;
     let now = Timestamp::now();
-    let items: Vec<Value> = state.store.watches(active, 1000).await?.iter().map(|w| watch_json(&state, w, now)).collect();
+    let items: Vec<Value> = state.store.watches().list(active, 1000).await?.iter().map(|w| watch_json(&state, w, now)).collect();
     Ok(Json(json!({ "items": items })))
 }
 
@@ -80,8 +80,8 @@ pub async fn stop(
 ) -> Result<Json<Value>, ApiError> {
     require_supervisor(&who.actor, "keep the watch list")?;
     let id = crate::cases::path_id("watch", path)?;
-    let stopped = state.store.stop_watch(id).await?;
-    let watch = state.store.watch(id).await?.ok_or_else(|| ApiError::NotFound(format!("watch {id} not found")))?;
+    let stopped = state.store.watches().stop(id).await?;
+    let watch = state.store.watches().get(id).await?.ok_or_else(|| ApiError::NotFound(format!("watch {id} not found")))?;
     if !stopped {
         return Err(ApiError::Conflict(format!("watch {id} was stopped before")));
     }

@@ -121,11 +121,11 @@ async fn each_server(test: impl AsyncFn(&'static str, Api, Store)) {
         let now = Timestamp::now();
         for (code, region) in [("CY-WJ", WANGJING), ("DC-DHM", DONGHUAMEN)] {
             let unit = Unit { code: code.into(), name: format!("{code} 街道办事处"), kind: UnitKind::StreetOffice, regions: vec![region.into()], types: vec![] };
-            store.put_unit(&unit, now).await.unwrap();
+            store.people().put_unit(&unit, now).await.unwrap();
         }
         for (name, role, unit) in [("admin", Role::Admin, None), ("supervisor", Role::Supervisor, None), ("dispatcher", Role::Dispatcher, None), ("wj", Role::HandlingUnit, Some("CY-WJ")), ("dhm", Role::HandlingUnit, Some("DC-DHM"))] {
             let user = NewUser { username: name.into(), display_name: name.into(), role, unit: unit.map(Into::into), password_hash: hash.clone() };
-            store.create_user(&user, now).await.unwrap();
+            store.people().create_user(&user, now).await.unwrap();
         }
         // October: 望京 3 cases, 2 answered in time, all solved, one only basically satisfied.
         // 东华门 2 cases, both in time, one unsolved and dissatisfied. November: one each.
@@ -138,7 +138,7 @@ async fn each_server(test: impl AsyncFn(&'static str, Api, Store)) {
             closed_loop(WANGJING, "CY-WJ", "2026-09-05", 1, false, Satisfaction::Dissatisfied),
             closed_loop(DONGHUAMEN, "DC-DHM", "2026-09-05", 1, true, Satisfaction::Satisfied),
         ];
-        store.import_histories(histories).await.unwrap();
+        store.cases().import(histories).await.unwrap();
         let app = Application::build(store.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
         let base = format!("http://127.0.0.1:{}/api/v1", app.port());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -253,7 +253,7 @@ async fn the_dashboard_and_the_ranking_agree_on_a_months_rates() {
             event.actor = actor.clone();
         }
         due_soon[2].change = Change::Dispatch { unit: "DC-DHM".into(), clock: SlaClock::start(WorkCalendar::china(), due_soon[2].at, TimeLimit::new(2, LimitUnit::Hours)), note: None, rule: None };
-        store.import_histories(vec![returned, overdue, due_soon]).await.unwrap();
+        store.cases().import(vec![returned, overdue, due_soon]).await.unwrap();
 
         let token = api.token("supervisor").await;
         let (status, streets) = api.get(&token, "/rankings?period=2026-10&level=street").await;
@@ -311,7 +311,7 @@ async fn places_that_keep_coming_back_are_listed_with_their_history() {
         // One address written three ways in October and once in September; two points 10 m
         // apart in October; one address once.
         store
-            .import_histories(vec![
+            .cases().import(vec![
                 reported_at("2026-10-03", Some("望京西路1号"), None),
                 reported_at("2026-10-12", Some("望京西路 1 号"), None),
                 reported_at("2026-10-20", Some("望京西路1号。"), None),
@@ -465,7 +465,7 @@ async fn the_sweep_reminds_an_overdue_case_once() {
         }
         let clock = SlaClock::start(WorkCalendar::china(), start, TimeLimit::new(2, LimitUnit::Hours));
         history.push(CaseEvent { seq: 3, at: start, actor, change: Change::Dispatch { unit: "CY-WJ".into(), clock, note: None, rule: None } });
-        let case_id = store.import_histories(vec![history]).await.unwrap()[0].case.id;
+        let case_id = store.cases().import(vec![history]).await.unwrap()[0].case.id;
         let state = gridline_app::App::new(store.clone(), std::sync::Arc::new(gridline_geo::beijing()), &Default::default()).await.unwrap();
         let now = Timestamp::now();
         // The server's own sweep, which starts with it, may get to the new case first: whichever
@@ -538,7 +538,7 @@ async fn listed_places_are_on_a_public_list_until_the_deadline_check_passes() {
             reason: "堆物堆料".into(),
             deadline: Timestamp::now() - SignedDuration::from_hours(1),
         };
-        let late = store.create_listing(&past, 2, Timestamp::now() - SignedDuration::from_hours(24 * 30)).await.unwrap();
+        let late = store.listings().create(&past, 2, Timestamp::now() - SignedDuration::from_hours(24 * 30)).await.unwrap();
 
         // The public list: no sign-in, no people.
         let (status, public) = api.get_public("/supervision/listings?open=true").await;
@@ -613,7 +613,7 @@ fn dispatched(channel: Channel, region: &str, unit: &str) -> Vec<CaseEvent> {
 async fn a_finding_and_a_hotline_case_are_linked_and_supervised_from_both_sides() {
     each_server(async |engine, api, store| {
         let ids: Vec<i64> = store
-            .import_histories(vec![
+            .cases().import(vec![
                 dispatched(Channel::Grid, WANGJING, "CY-WJ"),
                 dispatched(Channel::Hotline, WANGJING, "CY-WJ"),
                 dispatched(Channel::Hotline, WANGJING, "CY-WJ"),

@@ -133,7 +133,7 @@ impl Server {
         let store = Store::open(db_url).await.unwrap_or_else(|e| panic!("[{engine}] open {db_url}: {e}"));
         let now = Timestamp::now();
         for unit in units() {
-            store.put_unit(&unit, now).await.unwrap_or_else(|e| panic!("[{engine}] unit {}: {e}", unit.code));
+            store.people().put_unit(&unit, now).await.unwrap_or_else(|e| panic!("[{engine}] unit {}: {e}", unit.code));
         }
         let mut users = HashMap::new();
         for (username, display_name, role, unit) in USERS {
@@ -144,7 +144,7 @@ impl Server {
                 unit: unit.map(Into::into),
                 password_hash: password_hash(),
             };
-            let record = store.create_user(&user, now).await.unwrap_or_else(|e| panic!("[{engine}] user {username}: {e}"));
+            let record = store.people().create_user(&user, now).await.unwrap_or_else(|e| panic!("[{engine}] user {username}: {e}"));
             users.insert(username.to_owned(), record);
         }
         Server::launch(engine, db_url.to_owned(), store, users).await
@@ -326,13 +326,13 @@ impl Server {
         let regions = gridline_geo::beijing();
         let reference = Reference::builtin(&regions);
         let known: HashMap<String, Unit> =
-            self.store.units().await.expect("units").into_iter().map(|u| (u.code.clone(), u)).collect();
+            self.store.people().units().await.expect("units").into_iter().map(|u| (u.code.clone(), u)).collect();
         let lookup = |code: &str| known.get(code).cloned();
         let operator = self.actor("operator");
         let new_case: NewCase = serde_json::from_value(body).expect("a case body");
         let intake = new_case.validate(&operator, &reference, &regions).expect("a valid case");
         let receive = CaseEvent { seq: 1, at: received_at, actor: operator, change: Change::Receive(intake) };
-        let mut case = self.store.create_case(receive).await.unwrap_or_else(|e| panic!("[{engine}] backdated case: {e}")).case;
+        let mut case = self.store.cases().create(receive).await.unwrap_or_else(|e| panic!("[{engine}] backdated case: {e}")).case;
         for (n, (user, action)) in steps.iter().enumerate() {
             let now = received_at + SignedDuration::from_mins(10 * (n as i64 + 1));
             let command: Command = serde_json::from_value(action.clone()).expect("an action");
@@ -342,7 +342,7 @@ impl Server {
             let event = CaseEvent { seq: case.version + 1, at: now, actor, change };
             let mut after = case.clone();
             after.apply(&event);
-            case = self.store.append(after, event).await.unwrap_or_else(|e| panic!("[{engine}] {action}: {e}"));
+            case = self.store.cases().append(after, event).await.unwrap_or_else(|e| panic!("[{engine}] {action}: {e}"));
         }
         case.id
     }
@@ -1486,7 +1486,7 @@ async fn a_server_takes_up_units_and_catalogues_changed_by_another_process_when_
         let one = gridline_app::App::new(store.clone(), regions.clone(), &Default::default()).await.expect("first server");
         let other = gridline_app::App::new(store.clone(), regions, &Default::default()).await.expect("second server");
         let unit = units().remove(0);
-        store.put_unit(&unit, Timestamp::now()).await.expect("unit added as `gridline unit add` does");
+        store.people().put_unit(&unit, Timestamp::now()).await.expect("unit added as `gridline unit add` does");
         assert!(other.unit(&unit.code).is_none(), "{engine}: not re-read yet");
         other.refresh().await.expect("refresh");
         assert_eq!(other.unit(&unit.code).map(|u| u.name), Some(unit.name.clone()), "{engine}");

@@ -37,27 +37,27 @@ impl Server {
             password_hash: "!".into(),
         };
         store
-            .create_api_key("citizen-app", &hex::encode(Sha256::digest(KEY)), Channel::Public, &user("apikey.citizen-app", Role::HotlineOperator), now)
+            .api_keys().create("citizen-app", &hex::encode(Sha256::digest(KEY)), Channel::Public, &user("apikey.citizen-app", Role::HotlineOperator), now)
             .await
             .unwrap_or_else(|e| panic!("[{engine}] key: {e}"));
         store
-            .create_api_key("old-app", &hex::encode(Sha256::digest("revoked-key")), Channel::Public, &user("apikey.old-app", Role::HotlineOperator), now)
+            .api_keys().create("old-app", &hex::encode(Sha256::digest("revoked-key")), Channel::Public, &user("apikey.old-app", Role::HotlineOperator), now)
             .await
             .unwrap_or_else(|e| panic!("[{engine}] key: {e}"));
-        assert!(store.revoke_api_key("old-app", now).await.unwrap());
-        assert!(!store.revoke_api_key("old-app", now).await.unwrap(), "[{engine}] revoking twice");
+        assert!(store.api_keys().revoke("old-app", now).await.unwrap());
+        assert!(!store.api_keys().revoke("old-app", now).await.unwrap(), "[{engine}] revoking twice");
         let duplicate = store
-            .create_api_key("citizen-app", "other-hash", Channel::Public, &user("apikey.other", Role::HotlineOperator), now)
+            .api_keys().create("citizen-app", "other-hash", Channel::Public, &user("apikey.other", Role::HotlineOperator), now)
             .await;
         assert!(duplicate.is_err(), "[{engine}] a second key of the same name");
-        assert!(store.user_by_name("apikey.other").await.unwrap().is_none(), "[{engine}] a refused key leaves no user behind");
+        assert!(store.people().user_by_name("apikey.other").await.unwrap().is_none(), "[{engine}] a refused key leaves no user behind");
         store
-            .put_unit(&Unit { code: "CY-WJ".into(), name: "望京街道办事处".into(), kind: UnitKind::StreetOffice, regions: vec![WANGJING.into()], types: Vec::new() }, now)
+            .people().put_unit(&Unit { code: "CY-WJ".into(), name: "望京街道办事处".into(), kind: UnitKind::StreetOffice, regions: vec![WANGJING.into()], types: Vec::new() }, now)
             .await
             .unwrap();
         let mut dispatcher = user("dispatcher", Role::Dispatcher);
         dispatcher.password_hash = hash_password("Dispatcher-2026!").unwrap();
-        store.create_user(&dispatcher, now).await.unwrap();
+        store.people().create_user(&dispatcher, now).await.unwrap();
         let app = Application::build(store.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
         let base = format!("http://127.0.0.1:{}", app.port());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -206,7 +206,7 @@ async fn open311_files_and_reads_requests_in_json_and_xml_and_refuses_bad_ones_i
         assert_eq!(status, StatusCode::FORBIDDEN);
         assert!(xml.contains("<errors><error><code>403</code>"), "{xml}");
         s.refused("posting to services", &s.post_json("/open311/v2/services.json", &form(&[])).await, 405);
-        let count_before = s.store.case_count().await.unwrap();
+        let count_before = s.store.cases().count().await.unwrap();
 
         // Reading one request, and the case behind it.
         let (status, one) = s.get_json(&format!("/open311/v2/requests/{wangjing}.json")).await;
@@ -218,7 +218,7 @@ async fn open311_files_and_reads_requests_in_json_and_xml_and_refuses_bad_ones_i
         assert_eq!(request["address_id"], WANGJING, "[{engine}] the address was located in 望京");
         assert_eq!(request["expected_datetime"], Value::Null, "[{engine}] no deadline before dispatch");
         assert!(request.get("phone").is_none() && !one.to_string().contains("13812345678"), "[{engine}] no reporter details: {one}");
-        let case = s.store.case(wangjing.parse().unwrap()).await.unwrap().expect("the case");
+        let case = s.store.cases().get(wangjing.parse().unwrap()).await.unwrap().expect("the case");
         assert_eq!(case.intake.channel, Channel::Public);
         assert_eq!(case.intake.reporter.as_ref().and_then(|r| r.name.as_deref()), Some("张先生"));
         assert_eq!(case.intake.external_id.as_deref(), Some(token.as_str()));

@@ -35,7 +35,7 @@ async fn a_real_open311_client_library_files_and_reads_requests_and_every_json_a
         unit: None,
         password_hash: "!".into(),
     };
-    store.create_api_key("python", &hex::encode(Sha256::digest(key)), Channel::Public, &user, jiff::Timestamp::now()).await.unwrap();
+    store.api_keys().create("python", &hex::encode(Sha256::digest(key)), Channel::Public, &user, jiff::Timestamp::now()).await.unwrap();
     let app = Application::build(store, "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());

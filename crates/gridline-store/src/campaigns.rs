@@ -1,34 +1,55 @@
 //! Campaigns (专项整治) as they were declared; their effect is computed from the volume rollup.
+//! `store.campaigns()`.
 
 use gridline_core::campaign::Campaign;
 use gridline_core::period::{Month, Period};
 use jiff::Timestamp;
-use sqlx::Row;
+use sqlx::{AssertSqlSafe, FromRow};
 
-use crate::{StoreError, millis};
+use crate::{Store, StoreError, millis};
 
-fn campaign_from_row(row: &sqlx::any::AnyRow) -> Result<Campaign, StoreError> {
-    let id: i64 = row.try_get("id")?;
-    let bad = |what: &str| StoreError::corrupt(format!("campaign {id}: {what}"));
-    let month = |name: &str| -> Result<Month, StoreError> {
-        let text: String = row.try_get(name)?;
-        Month::parse(&text).map_err(|_| bad(name))
-    };
-    let entries: String = row.try_get("entries")?;
-    let regions: String = row.try_get("regions")?;
-    Ok(Campaign {
-        id,
-        theme: row.try_get("theme")?,
-        entries: serde_json::from_str(&entries).map_err(|_| bad("entries"))?,
-        regions: serde_json::from_str(&regions).map_err(|_| bad("regions"))?,
-        period: Period::new(month("first_month")?, month("last_month")?).map_err(|_| bad("period"))?,
-    })
+/// A `campaigns` row as stored.
+#[derive(FromRow)]
+struct CampaignRow {
+    id: i64,
+    theme: String,
+    entries: String,
+    regions: String,
+    first_month: String,
+    last_month: String,
+}
+
+impl TryFrom<CampaignRow> for Campaign {
+    type Error = StoreError;
+
+    fn try_from(row: CampaignRow) -> Result<Self, StoreError> {
+        let id = row.id;
+        let bad = |what: &str| StoreError::corrupt(format!("campaign {id}: {what}"));
+        let month = |text: &str, name: &str| Month::parse(text).map_err(|_| bad(name));
+        Ok(Campaign {
+            id,
+            entries: serde_json::from_str(&row.entries).map_err(|_| bad("entries"))?,
+            regions: serde_json::from_str(&row.regions).map_err(|_| bad("regions"))?,
+            period: Period::new(month(&row.first_month, "first_month")?, month(&row.last_month, "last_month")?)
+                .map_err(|_| bad("period"))?,
+            theme: row.theme,
+        })
+    }
 }
 
 const COLUMNS: &str = "id, theme, entries, regions, first_month, last_month";
 
-impl crate::Store {
-    pub async fn create_campaign(
+/// The campaigns declared.
+pub struct Campaigns<'a>(&'a Store);
+
+impl Store {
+    pub fn campaigns(&self) -> Campaigns<'_> {
+        Campaigns(self)
+    }
+}
+
+impl Campaigns<'_> {
+    pub async fn create(
         &self,
         theme: &str,
         entries: &[String],
@@ -37,7 +58,7 @@ impl crate::Store {
         by: i64,
         at: Timestamp,
     ) -> Result<Campaign, StoreError> {
-        let row = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO campaigns (theme, entries, regions, first_month, last_month, created_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
@@ -48,23 +69,23 @@ impl crate::Store {
         .bind(period.last.to_string())
         .bind(by)
         .bind(millis(at))
-        .fetch_one(&self.pool)
+        .fetch_one(&self.0.pool)
         .await?;
-        Ok(Campaign { id: row.try_get("id")?, theme: theme.to_owned(), entries: entries.to_vec(), regions: regions.to_vec(), period })
+        Ok(Campaign { id, theme: theme.to_owned(), entries: entries.to_vec(), regions: regions.to_vec(), period })
     }
 
-    pub async fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM campaigns ORDER BY id DESC")))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(campaign_from_row).collect()
+    /// Newest first.
+    pub async fn list(&self) -> Result<Vec<Campaign>, StoreError> {
+        let rows: Vec<CampaignRow> =
+            sqlx::query_as(AssertSqlSafe(format!("SELECT {COLUMNS} FROM campaigns ORDER BY id DESC"))).fetch_all(&self.0.pool).await?;
+        rows.into_iter().map(Campaign::try_from).collect()
     }
 
-    pub async fn campaign(&self, id: i64) -> Result<Option<Campaign>, StoreError> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM campaigns WHERE id = $1")))
+    pub async fn get(&self, id: i64) -> Result<Option<Campaign>, StoreError> {
+        let row: Option<CampaignRow> = sqlx::query_as(AssertSqlSafe(format!("SELECT {COLUMNS} FROM campaigns WHERE id = $1")))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.0.pool)
             .await?;
-        row.as_ref().map(campaign_from_row).transpose()
+        row.map(Campaign::try_from).transpose()
     }
 }

@@ -7,11 +7,11 @@ use futures_util::StreamExt;
 use gridline_core::case::{Case, CaseEvent, CaseId, CaseStatus, Channel};
 use jiff::Timestamp;
 use sqlx::any::AnyArguments;
-use sqlx::{Arguments, AssertSqlSafe, Row};
+use sqlx::{Arguments, AssertSqlSafe};
 use tokio::sync::mpsc;
 
-use crate::cases::{CaseFilter, Param, case_from_row, where_clause};
-use crate::{Store, StoreError, millis};
+use crate::cases::{CaseFilter, CaseRow, Cases, EventRow, Param, where_clause};
+use crate::{StoreError, millis};
 
 /// The Open311 request list: every field narrows it; ids, when given, override the others.
 #[derive(Clone, Debug, Default)]
@@ -40,15 +40,15 @@ const EXPORT_PAGE_IDS: i64 = 2048;
 /// Pages read and decoded at once: enough to keep two cores and the database busy.
 const EXPORT_PAGES_AT_ONCE: usize = 3;
 
-impl Store {
+impl Cases<'_> {
     /// The case filed through `channel` under the channel's own ticket number.
-    pub async fn case_by_external_id(&self, channel: Channel, external_id: &str) -> Result<Option<Case>, StoreError> {
-        let row = sqlx::query("SELECT id, doc FROM cases WHERE channel = $1 AND external_id = $2")
+    pub async fn by_external_id(&self, channel: Channel, external_id: &str) -> Result<Option<Case>, StoreError> {
+        let row: Option<CaseRow> = sqlx::query_as("SELECT id, doc FROM cases WHERE channel = $1 AND external_id = $2")
             .bind(channel.as_str())
             .bind(external_id.to_owned())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.0.pool)
             .await?;
-        row.as_ref().map(case_from_row).transpose()
+        row.map(Case::try_from).transpose()
     }
 
     /// Newest first.
@@ -89,45 +89,38 @@ impl Store {
         }
         let page_size = query.page_size.max(1);
         let offset = i64::from(query.page.max(1) - 1) * i64::from(page_size);
-        let rows = sqlx::query_with(
+        let rows: Vec<CaseRow> = sqlx::query_as_with(
             AssertSqlSafe(format!(
                 "SELECT id, doc FROM cases WHERE {} ORDER BY id DESC LIMIT {page_size} OFFSET {offset}",
                 conditions.join(" AND ")
             )),
             args,
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&self.0.pool)
         .await?;
-        rows.iter().map(case_from_row).collect()
+        rows.into_iter().map(Case::try_from).collect()
     }
 
     /// Events recorded in `[from, to]`, oldest first, at most `limit`.
     pub async fn events_between(&self, from: Timestamp, to: Timestamp, limit: u32) -> Result<Vec<EventRecord>, StoreError> {
-        let rows = sqlx::query(AssertSqlSafe(format!(
+        let rows: Vec<EventRow> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT case_id, doc FROM case_events WHERE at >= $1 AND at <= $2 ORDER BY at, case_id, seq LIMIT {limit}"
         )))
         .bind(millis(from))
         .bind(millis(to))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.0.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                let case_id: CaseId = row.try_get("case_id")?;
-                let doc: String = row.try_get("doc")?;
-                let event = serde_json::from_str(&doc).map_err(|e| StoreError::corrupt(format!("event of case {case_id}: {e}")))?;
-                Ok(EventRecord { case_id, event })
-            })
-            .collect()
+        rows.into_iter().map(|row| Ok(EventRecord { case_id: row.case_id, event: row.try_into()? })).collect()
     }
 
     /// Every case the filter admits (its page is ignored), oldest first, in batches through a
     /// channel: the export never holds more than a few batches, whatever the number of cases.
     /// The stream ends after an error.
-    pub fn stream_cases(&self, filter: &CaseFilter) -> mpsc::Receiver<Result<Vec<Case>, StoreError>> {
-        self.stream_case_pages(filter, Ok)
+    pub fn stream(&self, filter: &CaseFilter) -> mpsc::Receiver<Result<Vec<Case>, StoreError>> {
+        self.stream_pages(filter, Ok)
     }
 
-    /// [`Store::stream_cases`] with `each_page` applied to every batch where the batch was
+    /// [`Cases::stream`] with `each_page` applied to every batch where the batch was
     /// decoded, so that what the reader does with the cases (an export writing its rows) runs
     /// in parallel too.
     ///
@@ -135,17 +128,17 @@ impl Store {
     /// connections, each page decoded and handed to `each_page` on a blocking thread; the
     /// results come out in id order. Reading one row at a time through one connection left a
     /// core idle and spent the other on handing rows between threads.
-    pub fn stream_case_pages<T: Send + 'static>(
+    pub fn stream_pages<T: Send + 'static>(
         &self,
         filter: &CaseFilter,
         each_page: impl Fn(Vec<Case>) -> Result<T, StoreError> + Send + Sync + 'static,
     ) -> mpsc::Receiver<Result<T, StoreError>> {
         let (tx, rx) = mpsc::channel(EXPORT_PAGES_AT_ONCE);
         let (conditions, params) = where_clause(filter);
-        let pool = self.pool.clone();
+        let pool = self.0.pool.clone();
         let each_page = Arc::new(each_page);
         tokio::spawn(async move {
-            let last = sqlx::query("SELECT MAX(id) AS last FROM cases").fetch_one(&pool).await.and_then(|row| row.try_get::<Option<i64>, _>("last"));
+            let last: Result<Option<i64>, _> = sqlx::query_scalar("SELECT MAX(id) FROM cases").fetch_one(&pool).await;
             let last = match last {
                 Ok(last) => last.unwrap_or(0),
                 Err(err) => {
@@ -160,12 +153,12 @@ impl Store {
                     let mut params = params.clone();
                     params.extend([Param::Int(k * EXPORT_PAGE_IDS), Param::Int((k + 1) * EXPORT_PAGE_IDS)]);
                     async move {
-                        let rows = sqlx::query_with(AssertSqlSafe(sql), crate::cases::bind(&params)).fetch_all(&pool).await?;
+                        let rows: Vec<CaseRow> = sqlx::query_as_with(AssertSqlSafe(sql), crate::cases::bind(&params)).fetch_all(&pool).await?;
                         if rows.is_empty() {
                             return Ok(None);
                         }
                         tokio::task::spawn_blocking(move || {
-                            let cases = rows.iter().map(case_from_row).collect::<Result<Vec<Case>, StoreError>>()?;
+                            let cases = rows.into_iter().map(Case::try_from).collect::<Result<Vec<Case>, StoreError>>()?;
                             each_page(cases).map(Some)
                         })
                         .await

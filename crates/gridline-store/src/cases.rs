@@ -1,4 +1,5 @@
-//! Cases and their events.
+//! Cases and their events: `store.cases()`. The reads for the open doors and the overviews
+//! are in `case_reads` and `overview`.
 
 use std::collections::HashMap;
 
@@ -7,11 +8,11 @@ use gridline_core::case::{Case, CaseEvent, CaseId, CaseStatus, Channel};
 pub use gridline_core::workflow::Visibility;
 use jiff::Timestamp;
 use sqlx::any::AnyArguments;
-use sqlx::{AnyConnection, Arguments, AssertSqlSafe, Row};
+use sqlx::{AnyConnection, Arguments, AssertSqlSafe, FromRow};
 use tokio::sync::oneshot;
 
 use crate::writer::Job;
-use crate::{Backend, StoreError, millis, placeholders, row_placeholders};
+use crate::{Backend, Store, StoreError, millis, placeholders, row_placeholders};
 
 /// The result of an intake: the case, and whether this call created it.
 #[derive(Clone, Debug)]
@@ -106,12 +107,36 @@ impl Columns {
     }
 }
 
-pub(crate) fn case_from_row(row: &sqlx::any::AnyRow) -> Result<Case, StoreError> {
-    let id: i64 = row.try_get("id")?;
-    let doc: String = row.try_get("doc")?;
-    let mut case: Case = serde_json::from_str(&doc).map_err(|e| StoreError::corrupt(format!("case {id}: {e}")))?;
-    case.id = id;
-    Ok(case)
+/// A `cases` row as read: the projection's document; the filter columns are only ever read in SQL.
+#[derive(FromRow)]
+pub(crate) struct CaseRow {
+    id: i64,
+    doc: String,
+}
+
+impl TryFrom<CaseRow> for Case {
+    type Error = StoreError;
+
+    fn try_from(row: CaseRow) -> Result<Self, StoreError> {
+        let mut case: Case = serde_json::from_str(&row.doc).map_err(|e| StoreError::corrupt(format!("case {}: {e}", row.id)))?;
+        case.id = row.id;
+        Ok(case)
+    }
+}
+
+/// A `case_events` row as read.
+#[derive(FromRow)]
+pub(crate) struct EventRow {
+    pub(crate) case_id: i64,
+    doc: String,
+}
+
+impl TryFrom<EventRow> for CaseEvent {
+    type Error = StoreError;
+
+    fn try_from(row: EventRow) -> Result<Self, StoreError> {
+        serde_json::from_str(&row.doc).map_err(|e| StoreError::corrupt(format!("event of case {}: {e}", row.case_id)))
+    }
 }
 
 /// Rows per multi-row INSERT: 18 parameters a case row keeps a chunk well inside both engines'
@@ -200,7 +225,7 @@ async fn existing_cases(conn: &mut AnyConnection, backend: Backend, cases: &[Cas
             for id in chunk {
                 args.add(id.to_string()).map_err(StoreError::corrupt)?;
             }
-            let rows = sqlx::query_with(
+            let rows: Vec<CaseRow> = sqlx::query_as_with(
                 AssertSqlSafe(format!(
                     "SELECT id, doc FROM cases WHERE channel = {} AND external_id IN ({placeholders})",
                     self::placeholders(backend, 1, 1)
@@ -209,8 +234,8 @@ async fn existing_cases(conn: &mut AnyConnection, backend: Backend, cases: &[Cas
             )
             .fetch_all(&mut *conn)
             .await?;
-            for row in &rows {
-                let case = case_from_row(row)?;
+            for row in rows {
+                let case = Case::try_from(row)?;
                 if let Some(id) = case.intake.external_id.clone() {
                     found.insert((channel, id), case);
                 }
@@ -229,17 +254,15 @@ async fn allocate_case_ids(conn: &mut AnyConnection, backend: Backend, n: usize)
     let count = i64::try_from(n).map_err(StoreError::corrupt)?;
     match backend {
         Backend::Sqlite => {
-            let max: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) AS m FROM cases").fetch_one(&mut *conn).await?.try_get("m")?;
+            let max: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM cases").fetch_one(&mut *conn).await?;
             Ok((max + 1..=max + count).collect())
         }
         Backend::Postgres => {
-            let rows = sqlx::query(
-                "SELECT nextval(pg_get_serial_sequence('cases', 'id')) AS id FROM generate_series(1, $1)",
-            )
-            .bind(count)
-            .fetch_all(&mut *conn)
-            .await?;
-            let mut ids = rows.iter().map(|r| r.try_get::<i64, _>("id")).collect::<Result<Vec<_>, _>>()?;
+            let mut ids: Vec<CaseId> =
+                sqlx::query_scalar("SELECT nextval(pg_get_serial_sequence('cases', 'id')) FROM generate_series(1, $1)")
+                    .bind(count)
+                    .fetch_all(&mut *conn)
+                    .await?;
             ids.sort_unstable();
             Ok(ids)
         }
@@ -350,18 +373,27 @@ pub(crate) async fn append_event(conn: &mut AnyConnection, backend: Backend, cas
     insert_event_rows(conn, backend, &[(case.id, event)]).await
 }
 
-impl crate::Store {
+/// Cases and their events.
+pub struct Cases<'a>(pub(crate) &'a Store);
+
+impl Store {
+    pub fn cases(&self) -> Cases<'_> {
+        Cases(self)
+    }
+}
+
+impl Cases<'_> {
     /// Files a new case from its intake event (seq 1). Idempotent on (channel, external id).
-    pub async fn create_case(&self, event: CaseEvent) -> Result<Created, StoreError> {
-        let mut created = self.import_histories(vec![vec![event]]).await?;
+    pub async fn create(&self, event: CaseEvent) -> Result<Created, StoreError> {
+        let mut created = self.import(vec![vec![event]]).await?;
         created.pop().ok_or(StoreError::WriterStopped)
     }
 
     /// Files whole case histories (imports, demo data) in one transaction: all or nothing. Each
     /// history is checked by replaying it; one already filed under its external id is skipped.
-    pub async fn import_histories(&self, histories: Vec<Vec<CaseEvent>>) -> Result<Vec<Created>, StoreError> {
+    pub async fn import(&self, histories: Vec<Vec<CaseEvent>>) -> Result<Vec<Created>, StoreError> {
         let (reply, answer) = oneshot::channel();
-        self.writer.send(Job::Import { histories, reply }).await.map_err(|_| StoreError::WriterStopped)?;
+        self.0.writer.send(Job::Import { histories, reply }).await.map_err(|_| StoreError::WriterStopped)?;
         answer.await.map_err(|_| StoreError::WriterStopped)?
     }
 
@@ -370,52 +402,46 @@ impl crate::Store {
     pub async fn append(&self, case: Case, event: CaseEvent) -> Result<Case, StoreError> {
         let (reply, answer) = oneshot::channel();
         let job = Job::Append { case: Box::new(case.clone()), event: Box::new(event), reply };
-        self.writer.send(job).await.map_err(|_| StoreError::WriterStopped)?;
+        self.0.writer.send(job).await.map_err(|_| StoreError::WriterStopped)?;
         answer.await.map_err(|_| StoreError::WriterStopped)??;
         Ok(case)
     }
 
-    pub async fn case(&self, id: CaseId) -> Result<Option<Case>, StoreError> {
-        let row = sqlx::query("SELECT id, doc FROM cases WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
-        row.as_ref().map(case_from_row).transpose()
+    pub async fn get(&self, id: CaseId) -> Result<Option<Case>, StoreError> {
+        let row: Option<CaseRow> = sqlx::query_as("SELECT id, doc FROM cases WHERE id = $1").bind(id).fetch_optional(&self.0.pool).await?;
+        row.map(Case::try_from).transpose()
     }
 
     pub async fn events(&self, id: CaseId) -> Result<Vec<CaseEvent>, StoreError> {
-        let rows = sqlx::query("SELECT doc FROM case_events WHERE case_id = $1 ORDER BY seq")
+        let rows: Vec<EventRow> = sqlx::query_as("SELECT case_id, doc FROM case_events WHERE case_id = $1 ORDER BY seq")
             .bind(id)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.0.pool)
             .await?;
-        rows.iter()
-            .map(|row| {
-                let doc: String = row.try_get("doc")?;
-                serde_json::from_str(&doc).map_err(|e| StoreError::corrupt(format!("event of case {id}: {e}")))
-            })
-            .collect()
+        rows.into_iter().map(CaseEvent::try_from).collect()
     }
 
     /// How many cases there are in all.
-    pub async fn case_count(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query("SELECT COUNT(*) AS n FROM cases").fetch_one(&self.pool).await?.try_get("n")?)
+    pub async fn count(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM cases").fetch_one(&self.0.pool).await?)
     }
 
-    pub async fn list_cases(&self, filter: &CaseFilter) -> Result<CasePage, StoreError> {
+    pub async fn list(&self, filter: &CaseFilter) -> Result<CasePage, StoreError> {
         let (conditions, params) = where_clause(filter);
-        let total: i64 = sqlx::query_with(AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM cases WHERE {conditions}")), bind(&params))
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?;
+        let total: i64 = sqlx::query_scalar_with(AssertSqlSafe(format!("SELECT COUNT(*) FROM cases WHERE {conditions}")), bind(&params))
+            .fetch_one(&self.0.pool)
+            .await?;
         let page_size = filter.page_size.clamp(1, 200);
         let page = filter.page.max(1);
         let offset = i64::from(page - 1) * i64::from(page_size);
-        let rows = sqlx::query_with(
+        let rows: Vec<CaseRow> = sqlx::query_as_with(
             AssertSqlSafe(format!(
                 "SELECT id, doc FROM cases WHERE {conditions} ORDER BY id DESC LIMIT {page_size} OFFSET {offset}"
             )),
             bind(&params),
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&self.0.pool)
         .await?;
-        let cases = rows.iter().map(case_from_row).collect::<Result<_, _>>()?;
+        let cases = rows.into_iter().map(Case::try_from).collect::<Result<_, _>>()?;
         Ok(CasePage { cases, total, page, page_size })
     }
 }

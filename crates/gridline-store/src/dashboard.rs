@@ -7,13 +7,13 @@ use std::collections::BTreeMap;
 use gridline_core::rollup::DayCounts;
 use jiff::Timestamp;
 use jiff::civil::Date;
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::{AssertSqlSafe, FromRow};
 
-use crate::rollups::prefix_range;
-use crate::{StoreError, millis};
+use crate::rollups::{DailyRow, Rollups, day_of_row, prefix_range};
+use crate::{Cases, StoreError, millis};
 
 /// The open cases of one region code (as stored: a street or finer) now.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, FromRow)]
 pub struct OpenCases {
     pub region: String,
     pub open: i64,
@@ -31,7 +31,13 @@ fn region_condition(column: &str, region_prefix: Option<&str>, first: usize) -> 
     }
 }
 
-impl crate::Store {
+#[derive(FromRow)]
+struct StreetTotal {
+    region: String,
+    received: i64,
+}
+
+impl Rollups<'_> {
     /// Cases received and finished per day from `first` to `last` (Beijing time) in the streets
     /// whose codes start with `region_prefix` (all, unknown streets included, when `None`).
     pub async fn daily_counts(&self, first: Date, last: Date, region_prefix: Option<&str>) -> Result<BTreeMap<Date, DayCounts>, StoreError> {
@@ -40,18 +46,17 @@ impl crate::Store {
              WHERE day >= $1 AND day <= $2{} GROUP BY day",
             region_condition("region", region_prefix, 3)
         );
-        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(first.to_string()).bind(last.to_string());
+        let mut query = sqlx::query_as::<_, DailyRow>(AssertSqlSafe(sql)).bind(first.to_string()).bind(last.to_string());
         if let Some(prefix) = region_prefix {
             let (lo, hi) = prefix_range(prefix);
             query = query.bind(lo).bind(hi);
         }
-        let mut out = BTreeMap::new();
-        for row in query.fetch_all(&self.pool).await? {
-            let day: String = row.try_get("day")?;
-            let day = day.parse().map_err(|e| StoreError::corrupt(format!("rollup day {day:?}: {e}")))?;
-            out.insert(day, DayCounts { received: row.try_get("received")?, closed: row.try_get("closed")? });
-        }
-        Ok(out)
+        query
+            .fetch_all(&self.0.pool)
+            .await?
+            .into_iter()
+            .map(|row| Ok((day_of_row(&row.day)?, DayCounts { received: row.received, closed: row.closed })))
+            .collect()
     }
 
     /// Every case ever received, by street ("" for cases of no known street), in the streets
@@ -61,23 +66,21 @@ impl crate::Store {
             "SELECT region, CAST(SUM(received) AS BIGINT) AS received FROM rollup_rates WHERE unit = ''{} GROUP BY region",
             region_condition("region", region_prefix, 1)
         );
-        let mut query = sqlx::query(AssertSqlSafe(sql));
+        let mut query = sqlx::query_as::<_, StreetTotal>(AssertSqlSafe(sql));
         if let Some(prefix) = region_prefix {
             let (lo, hi) = prefix_range(prefix);
             query = query.bind(lo).bind(hi);
         }
-        let mut out = BTreeMap::new();
-        for row in query.fetch_all(&self.pool).await? {
-            out.insert(row.try_get::<String, _>("region")?, row.try_get::<i64, _>("received")?);
-        }
-        out.retain(|_, n| *n != 0);
-        Ok(out)
+        let rows = query.fetch_all(&self.0.pool).await?;
+        Ok(rows.into_iter().filter(|r| r.received != 0).map(|r| (r.region, r.received)).collect())
     }
+}
 
+impl Cases<'_> {
     /// The open cases at `now` by region code, in the regions whose codes start with
     /// `region_prefix` (all, cases without a region under "", when `None`). Overdue and due
     /// soon follow the running clock as [`gridline_core::sla::SlaClock::status`] does.
-    pub async fn open_cases(&self, region_prefix: Option<&str>, now: Timestamp) -> Result<Vec<OpenCases>, StoreError> {
+    pub async fn open_by_region(&self, region_prefix: Option<&str>, now: Timestamp) -> Result<Vec<OpenCases>, StoreError> {
         // The status condition is the `cases_open` index's own, word for word.
         let sql = format!(
             "SELECT COALESCE(region, '') AS region, COUNT(*) AS open, \
@@ -87,24 +90,11 @@ impl crate::Store {
              FROM cases WHERE status NOT IN ('rejected', 'merged', 'closed', 'called_back'){} GROUP BY region",
             region_condition("region", region_prefix, 2)
         );
-        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(millis(now));
+        let mut query = sqlx::query_as::<_, OpenCases>(AssertSqlSafe(sql)).bind(millis(now));
         if let Some(prefix) = region_prefix {
             let (lo, hi) = prefix_range(prefix);
             query = query.bind(lo).bind(hi);
         }
-        query
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|row| {
-                Ok(OpenCases {
-                    region: row.try_get("region")?,
-                    open: row.try_get("open")?,
-                    overdue: row.try_get("overdue")?,
-                    due_soon: row.try_get("due_soon")?,
-                    supervised: row.try_get("supervised")?,
-                })
-            })
-            .collect()
+        Ok(query.fetch_all(&self.0.pool).await?)
     }
 }

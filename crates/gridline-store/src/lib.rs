@@ -1,6 +1,12 @@
 //! Storage for gridline. One [`Store`] over two engines: SQLite (embedded, the default) and
 //! PostgreSQL (scale-out), chosen by the URL scheme. Both run the same SQL through sqlx's `Any`
-//! driver; each has its own migrations folder for what differs (identity columns, triggers).
+//! driver; each has its own migrations folder for what differs (identity columns, triggers), and
+//! `tests/schema_parity.rs` checks that both define the same schema.
+//!
+//! Each area has its repository, a handle borrowed from the store: `store.cases()`,
+//! `store.people()`, `store.supervision()`, … Each lives in its own module with the row types it
+//! reads (`#[derive(FromRow)]`, converted to the domain's types in one place per table) and the
+//! one INSERT of each of its tables.
 //!
 //! Case events are append-only and the source of truth; the `cases` row is their projection,
 //! written in the same transaction. All writes go through one writer task that commits whatever
@@ -32,15 +38,20 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
 use tokio::sync::mpsc;
 
-pub use api_keys::ApiKeyRecord;
+pub use api_keys::{ApiKeyRecord, ApiKeys};
+pub use campaigns::Campaigns;
 pub use case_reads::{EventRecord, PublicQuery};
-pub use cases::{CaseFilter, CasePage, Created, Visibility};
+pub use cases::{CaseFilter, CasePage, Cases, Created, Visibility};
 pub use dashboard::OpenCases;
 pub use error::StoreError;
-pub use people::{NewUser, UserRecord};
-pub use rollups::{RateLevel, RollupCheck, VolumeGrain};
-pub use supervision::Reminder;
-pub use reference::{NewReferenceRevision, ReferenceRevision};
+pub use links::Links;
+pub use listings::Listings;
+pub use people::{NewUser, People, UserRecord};
+pub use reference::{NewReferenceRevision, Reference, ReferenceRevision};
+pub use rollups::{RateLevel, RollupCheck, Rollups, VolumeGrain};
+pub use supervision::{Reminder, Supervision};
+pub use text::Text;
+pub use watches::Watches;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {

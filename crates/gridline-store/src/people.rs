@@ -1,9 +1,9 @@
-//! Units, users and sessions.
+//! Units, users and sessions: `store.people()`.
 
 use gridline_core::actor::{Actor, Role};
 use gridline_core::unit::{Unit, UnitKind};
 use jiff::Timestamp;
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::{AssertSqlSafe, FromRow};
 
 use crate::{Store, StoreError, is_unique_violation, millis};
 
@@ -33,34 +33,102 @@ impl UserRecord {
     }
 }
 
-pub(crate) fn user_from_row(row: &sqlx::any::AnyRow) -> Result<UserRecord, StoreError> {
-    let role: String = row.try_get("role")?;
-    Ok(UserRecord {
-        id: row.try_get("id")?,
-        username: row.try_get("username")?,
-        display_name: row.try_get("display_name")?,
-        role: Role::parse(&role).ok_or_else(|| StoreError::corrupt(format!("unknown role {role}")))?,
-        unit: row.try_get("unit_code")?,
-        password_hash: row.try_get("password_hash")?,
-    })
+/// A `users` row as stored.
+#[derive(FromRow)]
+pub(crate) struct UserRow {
+    id: i64,
+    username: String,
+    display_name: String,
+    role: String,
+    unit_code: Option<String>,
+    password_hash: String,
 }
 
-fn unit_from_row(row: &sqlx::any::AnyRow) -> Result<Unit, StoreError> {
-    let kind: String = row.try_get("kind")?;
-    let regions: String = row.try_get("regions")?;
-    let types: String = row.try_get("types")?;
-    Ok(Unit {
-        code: row.try_get("code")?,
-        name: row.try_get("name")?,
-        kind: UnitKind::parse(&kind).ok_or_else(|| StoreError::corrupt(format!("unknown unit kind {kind}")))?,
-        regions: serde_json::from_str(&regions).map_err(StoreError::corrupt)?,
-        types: serde_json::from_str(&types).map_err(StoreError::corrupt)?,
-    })
+impl TryFrom<UserRow> for UserRecord {
+    type Error = StoreError;
+
+    fn try_from(row: UserRow) -> Result<Self, StoreError> {
+        Ok(UserRecord {
+            id: row.id,
+            role: Role::parse(&row.role).ok_or_else(|| StoreError::corrupt(format!("unknown role {}", row.role)))?,
+            username: row.username,
+            display_name: row.display_name,
+            unit: row.unit_code,
+            password_hash: row.password_hash,
+        })
+    }
 }
 
-const USER_COLUMNS: &str = "id, username, display_name, role, unit_code, password_hash";
+/// The columns of [`UserRow`], qualified so that they read the same in joins.
+pub(crate) const USER_COLUMNS: &str =
+    "users.id, users.username, users.display_name, users.role, users.unit_code, users.password_hash";
+
+/// The one INSERT of a user, alone or inside a caller's transaction. `failed` turns a database
+/// error into the caller's, which knows what a unique violation means there.
+pub(crate) async fn insert_user<'c>(
+    executor: impl sqlx::Executor<'c, Database = sqlx::Any>,
+    user: &NewUser,
+    now: Timestamp,
+    failed: impl FnOnce(sqlx::Error) -> StoreError,
+) -> Result<UserRecord, StoreError> {
+    let row: UserRow = sqlx::query_as(AssertSqlSafe(format!(
+        "INSERT INTO users (username, display_name, role, unit_code, password_hash, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {USER_COLUMNS}"
+    )))
+    .bind(user.username.clone())
+    .bind(user.display_name.clone())
+    .bind(user.role.as_str())
+    .bind(user.unit.clone())
+    .bind(user.password_hash.clone())
+    .bind(millis(now))
+    .fetch_one(executor)
+    .await
+    .map_err(failed)?;
+    row.try_into()
+}
+
+/// A `units` row as stored.
+#[derive(FromRow)]
+struct UnitRow {
+    code: String,
+    name: String,
+    kind: String,
+    regions: String,
+    types: String,
+}
+
+impl TryFrom<UnitRow> for Unit {
+    type Error = StoreError;
+
+    fn try_from(row: UnitRow) -> Result<Self, StoreError> {
+        Ok(Unit {
+            kind: UnitKind::parse(&row.kind).ok_or_else(|| StoreError::corrupt(format!("unknown unit kind {}", row.kind)))?,
+            regions: serde_json::from_str(&row.regions).map_err(StoreError::corrupt)?,
+            types: serde_json::from_str(&row.types).map_err(StoreError::corrupt)?,
+            code: row.code,
+            name: row.name,
+        })
+    }
+}
+
+/// A live session's user and expiry.
+#[derive(FromRow)]
+struct SessionRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    expires_at: i64,
+}
+
+/// Units, users and their sessions.
+pub struct People<'a>(&'a Store);
 
 impl Store {
+    pub fn people(&self) -> People<'_> {
+        People(self)
+    }
+}
+
+impl People<'_> {
     /// Adds a unit, or updates its name, kind, regions and types.
     pub async fn put_unit(&self, unit: &Unit, now: Timestamp) -> Result<(), StoreError> {
         let regions = serde_json::to_string(&unit.regions).map_err(StoreError::corrupt)?;
@@ -76,58 +144,48 @@ impl Store {
         .bind(regions)
         .bind(millis(now))
         .bind(types)
-        .execute(&self.pool)
+        .execute(&self.0.pool)
         .await?;
         Ok(())
     }
 
     pub async fn units(&self) -> Result<Vec<Unit>, StoreError> {
-        let rows = sqlx::query("SELECT code, name, kind, regions, types FROM units ORDER BY code").fetch_all(&self.pool).await?;
-        rows.iter().map(unit_from_row).collect()
+        let rows: Vec<UnitRow> =
+            sqlx::query_as("SELECT code, name, kind, regions, types FROM units ORDER BY code").fetch_all(&self.0.pool).await?;
+        rows.into_iter().map(Unit::try_from).collect()
     }
 
     pub async fn create_user(&self, user: &NewUser, now: Timestamp) -> Result<UserRecord, StoreError> {
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "INSERT INTO users (username, display_name, role, unit_code, password_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {USER_COLUMNS}"
-        )))
-        .bind(user.username.clone())
-        .bind(user.display_name.clone())
-        .bind(user.role.as_str())
-        .bind(user.unit.clone())
-        .bind(user.password_hash.clone())
-        .bind(millis(now))
-        .fetch_one(&self.pool)
-        .await
-        .map_err(|e| {
+        insert_user(&self.0.pool, user, now, |e| {
             if is_unique_violation(&e) {
                 StoreError::Duplicate(format!("user {} already exists", user.username))
             } else {
                 e.into()
             }
-        })?;
-        user_from_row(&row)
+        })
+        .await
     }
 
     pub async fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
-        let row = sqlx::query(AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1")))
+        let row: Option<UserRow> = sqlx::query_as(AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1")))
             .bind(username.to_owned())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.0.pool)
             .await?;
-        row.as_ref().map(user_from_row).transpose()
+        row.map(UserRecord::try_from).transpose()
     }
 
     pub async fn user(&self, id: i64) -> Result<Option<UserRecord>, StoreError> {
-        let row = sqlx::query(AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1")))
+        let row: Option<UserRow> = sqlx::query_as(AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1")))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.0.pool)
             .await?;
-        row.as_ref().map(user_from_row).transpose()
+        row.map(UserRecord::try_from).transpose()
     }
 
     pub async fn users(&self) -> Result<Vec<UserRecord>, StoreError> {
-        let rows = sqlx::query(AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"))).fetch_all(&self.pool).await?;
-        rows.iter().map(user_from_row).collect()
+        let rows: Vec<UserRow> =
+            sqlx::query_as(AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"))).fetch_all(&self.0.pool).await?;
+        rows.into_iter().map(UserRecord::try_from).collect()
     }
 
     pub async fn create_session(&self, token_hash: &str, user_id: i64, now: Timestamp, expires_at: Timestamp) -> Result<(), StoreError> {
@@ -136,29 +194,26 @@ impl Store {
             .bind(user_id)
             .bind(millis(now))
             .bind(millis(expires_at))
-            .execute(&self.pool)
+            .execute(&self.0.pool)
             .await?;
         Ok(())
     }
 
     /// The user behind a live session, with the session's expiry.
     pub async fn session_user(&self, token_hash: &str, now: Timestamp) -> Result<Option<(UserRecord, Timestamp)>, StoreError> {
-        let row = sqlx::query(
-            "SELECT u.id, u.username, u.display_name, u.role, u.unit_code, u.password_hash, s.expires_at \
-             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2",
-        )
+        let row: Option<SessionRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS}, s.expires_at FROM sessions s JOIN users ON users.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2"
+        )))
         .bind(token_hash.to_owned())
         .bind(millis(now))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.0.pool)
         .await?;
-        match row {
-            None => Ok(None),
-            Some(row) => Ok(Some((user_from_row(&row)?, crate::from_millis(row.try_get("expires_at")?)?))),
-        }
+        row.map(|row| Ok((row.user.try_into()?, crate::from_millis(row.expires_at)?))).transpose()
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash.to_owned()).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash.to_owned()).execute(&self.0.pool).await?;
         Ok(())
     }
 }

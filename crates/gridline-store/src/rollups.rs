@@ -9,17 +9,18 @@ use gridline_core::case::{Case, CaseEvent, Channel};
 use gridline_core::period::{Month, Period};
 use gridline_core::rollup::{DayCounts, DayKey, RateCounts, RateKey, Rollup, VolumeKey, differing_rows};
 use sqlx::any::AnyArguments;
-use sqlx::{AnyConnection, Arguments, AssertSqlSafe, Connection, Executor, Row};
+use sqlx::{AnyConnection, Arguments, AssertSqlSafe, Connection, Executor, FromRow, Row};
 use tokio::sync::oneshot;
 
 use crate::writer::Job;
-use crate::{Backend, StoreError, row_placeholders};
+use crate::cases::{CaseRow, EventRow};
+use crate::{Backend, Store, StoreError, row_placeholders};
 
 /// Rows per multi-row upsert: 19 parameters a row keeps a statement well inside both engines'
 /// parameter limits.
 const ROWS_PER_UPSERT: usize = 400;
 
-/// What [`crate::Store::check_rollups`] found.
+/// What [`Rollups::check`] found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RollupCheck {
     pub rate_rows: usize,
@@ -29,7 +30,7 @@ pub struct RollupCheck {
     pub differing_rows: usize,
 }
 
-/// How volume rows come back from [`crate::Store::volume`].
+/// How volume rows come back from [`Rollups::volume`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum VolumeGrain {
     /// One row per month, street and catalogue entry: what a campaign's scope needs.
@@ -146,12 +147,8 @@ async fn add_volume(
 
 /// The case as stored before the event being written: what the rollup of that event compares with.
 pub(crate) async fn case_before(conn: &mut AnyConnection, id: i64) -> Result<Option<Case>, StoreError> {
-    let row = sqlx::query("SELECT doc FROM cases WHERE id = $1").bind(id).fetch_optional(&mut *conn).await?;
-    row.map(|row| {
-        let doc: String = row.try_get("doc")?;
-        serde_json::from_str(&doc).map_err(|e| StoreError::corrupt(format!("case {id}: {e}")))
-    })
-    .transpose()
+    let row: Option<CaseRow> = sqlx::query_as("SELECT id, doc FROM cases WHERE id = $1").bind(id).fetch_optional(&mut *conn).await?;
+    row.map(Case::try_from).transpose()
 }
 
 /// Cases read per query while folding the event log.
@@ -162,31 +159,27 @@ pub(crate) async fn from_events(conn: &mut AnyConnection) -> Result<Rollup, Stor
     let mut rollup = Rollup::default();
     let mut after_id = 0_i64;
     loop {
-        let last: Option<i64> = sqlx::query(
-            "SELECT MAX(id) AS last FROM (SELECT id FROM cases WHERE id > $1 ORDER BY id LIMIT $2) AS page",
-        )
-        .bind(after_id)
-        .bind(REBUILD_CASES_PER_QUERY)
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get("last")?;
+        let last: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(id) FROM (SELECT id FROM cases WHERE id > $1 ORDER BY id LIMIT $2) AS page")
+                .bind(after_id)
+                .bind(REBUILD_CASES_PER_QUERY)
+                .fetch_one(&mut *conn)
+                .await?;
         let Some(last) = last else { break };
-        let rows = sqlx::query("SELECT case_id, doc FROM case_events WHERE case_id > $1 AND case_id <= $2 ORDER BY case_id, seq")
+        let rows: Vec<EventRow> = sqlx::query_as("SELECT case_id, doc FROM case_events WHERE case_id > $1 AND case_id <= $2 ORDER BY case_id, seq")
             .bind(after_id)
             .bind(last)
             .fetch_all(&mut *conn)
             .await?;
         let mut history: Vec<CaseEvent> = Vec::new();
         let mut current = None;
-        for row in &rows {
-            let id: i64 = row.try_get("case_id")?;
-            if current != Some(id) {
+        for row in rows {
+            if current != Some(row.case_id) {
                 rollup.record_history(&history);
                 history.clear();
-                current = Some(id);
+                current = Some(row.case_id);
             }
-            let doc: String = row.try_get("doc")?;
-            history.push(serde_json::from_str(&doc).map_err(|e| StoreError::corrupt(format!("event of case {id}: {e}")))?);
+            history.push(row.try_into()?);
         }
         rollup.record_history(&history);
         after_id = last;
@@ -223,15 +216,18 @@ pub(crate) async fn catch_up(conn: &mut AnyConnection, backend: Backend) -> Resu
     rebuild(&mut tx, backend).await?;
     let mut after_id = 0_i64;
     loop {
-        let rows = sqlx::query("SELECT id, doc FROM cases WHERE id > $1 AND status IN ('dispatched', 'accepted') ORDER BY id LIMIT $2")
-            .bind(after_id)
-            .bind(CATCH_UP_CASES_PER_QUERY)
-            .fetch_all(&mut *tx)
-            .await?;
-        let Some(last) = rows.last() else { break };
-        after_id = last.try_get("id")?;
-        for row in &rows {
-            let case = crate::cases::case_from_row(row)?;
+        let rows: Vec<CaseRow> =
+            sqlx::query_as("SELECT id, doc FROM cases WHERE id > $1 AND status IN ('dispatched', 'accepted') ORDER BY id LIMIT $2")
+                .bind(after_id)
+                .bind(CATCH_UP_CASES_PER_QUERY)
+                .fetch_all(&mut *tx)
+                .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for row in rows {
+            let case = Case::try_from(row)?;
+            after_id = case.id;
             let columns = crate::cases::Columns::of(&case)?;
             sqlx::query("UPDATE cases SET due_soon_at = $1 WHERE id = $2").bind(columns.due_soon_at).bind(case.id).execute(&mut *tx).await?;
         }
@@ -244,9 +240,59 @@ fn month_of(text: &str) -> Result<Month, StoreError> {
     Month::parse(text).map_err(|e| StoreError::corrupt(format!("rollup month: {e}")))
 }
 
+/// The counters of a row whose columns from `first` on are [`RateCounts::COLUMNS`], in order:
+/// a `rollup_rates` row or a sum of them.
 fn counts_of(row: &sqlx::any::AnyRow, first: usize) -> Result<RateCounts, StoreError> {
     let values = (first..first + RateCounts::COLUMNS.len()).map(|i| row.try_get::<i64, _>(i)).collect::<Result<Vec<_>, _>>()?;
     RateCounts::from_values(&values).ok_or_else(|| StoreError::corrupt("rollup row width"))
+}
+
+/// A `rollup_rates` row read as `month, region, unit` and then its counters. The counters are as
+/// many as the domain defines, so this table is mapped by hand, here only.
+fn rate_row(row: &sqlx::any::AnyRow) -> Result<(RateKey, RateCounts), StoreError> {
+    let month: String = row.try_get(0)?;
+    Ok((RateKey { month: month_of(&month)?, region: row.try_get(1)?, unit: row.try_get(2)? }, counts_of(row, 3)?))
+}
+
+/// A `rollup_volume` row, or a `rollup_district_volume` row with its district read as `region`.
+#[derive(FromRow)]
+struct VolumeTableRow {
+    month: String,
+    region: String,
+    category: String,
+    channel: String,
+    n: i64,
+}
+
+impl VolumeTableRow {
+    fn into_entry(self) -> Result<(VolumeKey, i64), StoreError> {
+        let channel =
+            Channel::parse(&self.channel).ok_or_else(|| StoreError::corrupt(format!("rollup channel {:?}", self.channel)))?;
+        Ok((VolumeKey { month: month_of(&self.month)?, region: self.region, category: self.category, channel }, self.n))
+    }
+}
+
+/// A sum of volume rows, as [`Rollups::volume`] reads it.
+#[derive(FromRow)]
+struct VolumeSumRow {
+    month: String,
+    region: String,
+    category: String,
+    n: i64,
+}
+
+/// A `rollup_daily` row, or a sum of them by day (region "").
+#[derive(FromRow)]
+pub(crate) struct DailyRow {
+    pub(crate) day: String,
+    #[sqlx(default)]
+    pub(crate) region: String,
+    pub(crate) received: i64,
+    pub(crate) closed: i64,
+}
+
+pub(crate) fn day_of_row(text: &str) -> Result<jiff::civil::Date, StoreError> {
+    text.parse().map_err(|e| StoreError::corrupt(format!("rollup day {text:?}: {e}")))
 }
 
 /// The half-open range of codes that start with `prefix`.
@@ -259,41 +305,45 @@ pub(crate) fn prefix_range(prefix: &str) -> (String, String) {
     (prefix.to_owned(), hi)
 }
 
-impl crate::Store {
+/// The monthly counters behind rates, rankings, hotspots and campaigns.
+pub struct Rollups<'a>(pub(crate) &'a Store);
+
+impl Store {
+    pub fn rollups(&self) -> Rollups<'_> {
+        Rollups(self)
+    }
+}
+
+impl Rollups<'_> {
     /// The stored counters, as they are.
-    pub async fn stored_rollups(&self) -> Result<Rollup, StoreError> {
+    pub async fn stored(&self) -> Result<Rollup, StoreError> {
         let mut rollup = Rollup::default();
-        let sql = format!("SELECT {}, month, region, unit FROM rollup_rates", RateCounts::COLUMNS.join(", "));
-        for row in sqlx::query(AssertSqlSafe(sql)).fetch_all(&self.pool).await? {
-            let n = RateCounts::COLUMNS.len();
-            let month: String = row.try_get(n)?;
-            let key = RateKey { month: month_of(&month)?, region: row.try_get(n + 1)?, unit: row.try_get(n + 2)? };
-            rollup.rates.insert(key, counts_of(&row, 0)?);
+        let sql = format!("SELECT month, region, unit, {} FROM rollup_rates", RateCounts::COLUMNS.join(", "));
+        for row in sqlx::query(AssertSqlSafe(sql)).fetch_all(&self.0.pool).await? {
+            let (key, counts) = rate_row(&row)?;
+            rollup.rates.insert(key, counts);
         }
-        for row in sqlx::query("SELECT month, region, category, channel, n FROM rollup_volume").fetch_all(&self.pool).await? {
-            let channel: String = row.try_get("channel")?;
-            let key = VolumeKey {
-                month: month_of(&row.try_get::<String, _>("month")?)?,
-                region: row.try_get("region")?,
-                category: row.try_get("category")?,
-                channel: Channel::parse(&channel).ok_or_else(|| StoreError::corrupt(format!("rollup channel {channel:?}")))?,
-            };
-            rollup.volume.insert(key, row.try_get("n")?);
+        let rows: Vec<VolumeTableRow> =
+            sqlx::query_as("SELECT month, region, category, channel, n FROM rollup_volume").fetch_all(&self.0.pool).await?;
+        for row in rows {
+            let (key, n) = row.into_entry()?;
+            rollup.volume.insert(key, n);
         }
-        for row in sqlx::query("SELECT day, region, received, closed FROM rollup_daily").fetch_all(&self.pool).await? {
-            let day: String = row.try_get("day")?;
-            let key = DayKey { day: day.parse().map_err(|e| StoreError::corrupt(format!("rollup day {day:?}: {e}")))?, region: row.try_get("region")? };
-            rollup.daily.insert(key, DayCounts { received: row.try_get("received")?, closed: row.try_get("closed")? });
+        let rows: Vec<DailyRow> =
+            sqlx::query_as("SELECT day, region, received, closed FROM rollup_daily").fetch_all(&self.0.pool).await?;
+        for row in rows {
+            let key = DayKey { day: day_of_row(&row.day)?, region: row.region };
+            rollup.daily.insert(key, DayCounts { received: row.received, closed: row.closed });
         }
         Ok(rollup.without_zeros())
     }
 
     /// Compares the stored counters, street and district volume included, with a fresh fold of
     /// the event log (read only).
-    pub async fn check_rollups(&self) -> Result<RollupCheck, StoreError> {
-        let stored = self.stored_rollups().await?;
+    pub async fn check(&self) -> Result<RollupCheck, StoreError> {
+        let stored = self.stored().await?;
         let districts = self.stored_district_volume().await?;
-        let folded = self.rollups_from_events().await?;
+        let folded = self.from_events().await?;
         Ok(RollupCheck {
             rate_rows: stored.rates.len(),
             volume_rows: stored.volume.len(),
@@ -303,24 +353,24 @@ impl crate::Store {
     }
 
     /// What the counters would be, folded afresh from the event log (read only).
-    pub async fn rollups_from_events(&self) -> Result<Rollup, StoreError> {
-        let mut conn = self.pool.acquire().await?;
+    pub async fn from_events(&self) -> Result<Rollup, StoreError> {
+        let mut conn = self.0.pool.acquire().await?;
         from_events(&mut conn).await
     }
 
     /// Recomputes the counters from the event log and replaces the stored ones, in one
     /// transaction of the writer: no write can slip between the fold and the replacement.
-    pub async fn rebuild_rollups(&self) -> Result<Rollup, StoreError> {
+    pub async fn rebuild(&self) -> Result<Rollup, StoreError> {
         let (reply, answer) = oneshot::channel();
-        self.writer.send(Job::RebuildRollups { reply }).await.map_err(|_| StoreError::WriterStopped)?;
+        self.0.writer.send(Job::RebuildRollups { reply }).await.map_err(|_| StoreError::WriterStopped)?;
         answer.await.map_err(|_| StoreError::WriterStopped)?
     }
 
     /// Adds counters as they are, without events behind them: only for loading benchmark
     /// histories whose facts were folded outside the store. A rebuild discards them.
-    pub async fn add_rollups(&self, rollup: Rollup) -> Result<(), StoreError> {
+    pub async fn add(&self, rollup: Rollup) -> Result<(), StoreError> {
         let (reply, answer) = oneshot::channel();
-        self.writer.send(Job::AddRollups { rollup: Box::new(rollup), reply }).await.map_err(|_| StoreError::WriterStopped)?;
+        self.0.writer.send(Job::AddRollups { rollup: Box::new(rollup), reply }).await.map_err(|_| StoreError::WriterStopped)?;
         answer.await.map_err(|_| StoreError::WriterStopped)?
     }
 
@@ -358,7 +408,7 @@ impl crate::Store {
             query = query.bind(lo).bind(hi);
         }
         let mut out = BTreeMap::new();
-        for row in query.fetch_all(&self.pool).await? {
+        for row in query.fetch_all(&self.0.pool).await? {
             out.insert(row.try_get::<String, _>(0)?, counts_of(&row, 1)?);
         }
         Ok(out)
@@ -378,7 +428,7 @@ impl crate::Store {
             .bind(if region_prefix.is_some() { lo } else { String::new() })
             .bind(if region_prefix.is_some() { hi } else { "\u{7f}".to_owned() })
             .bind(unit.unwrap_or("").to_owned())
-            .fetch_one(&self.pool)
+            .fetch_one(&self.0.pool)
             .await?;
         counts_of(&row, 0)
     }
@@ -406,23 +456,22 @@ impl crate::Store {
              GROUP BY {group}"
         );
         let (lo, hi) = prefix_range(region_prefix.unwrap_or(""));
-        let rows = sqlx::query(AssertSqlSafe(sql))
+        let rows: Vec<VolumeSumRow> = sqlx::query_as(AssertSqlSafe(sql))
             .bind(from.to_string())
             .bind(to.to_string())
             .bind(if region_prefix.is_some() { lo } else { String::new() })
             .bind(if region_prefix.is_some() { hi } else { "\u{7f}".to_owned() })
             .bind(channel.map_or("", Channel::as_str).to_owned())
-            .fetch_all(&self.pool)
+            .fetch_all(&self.0.pool)
             .await?;
         let summed_region = region_prefix.unwrap_or("");
-        rows.iter()
+        rows.into_iter()
             .map(|row| {
-                let region: String = row.try_get("region")?;
                 Ok(VolumeRow {
-                    month: month_of(&row.try_get::<String, _>("month")?)?,
-                    region: if grain == VolumeGrain::Street { region } else { summed_region.to_owned() },
-                    category: row.try_get("category")?,
-                    count: row.try_get("n")?,
+                    month: month_of(&row.month)?,
+                    region: if grain == VolumeGrain::Street { row.region } else { summed_region.to_owned() },
+                    category: row.category,
+                    count: row.n,
                 })
             })
             .collect()
@@ -430,17 +479,9 @@ impl crate::Store {
 
     /// The stored district volume, keyed like street volume with the district in `region`.
     pub async fn stored_district_volume(&self) -> Result<HashMap<VolumeKey, i64>, StoreError> {
-        let mut out = HashMap::new();
-        for row in sqlx::query("SELECT month, district, category, channel, n FROM rollup_district_volume").fetch_all(&self.pool).await? {
-            let channel: String = row.try_get("channel")?;
-            let key = VolumeKey {
-                month: month_of(&row.try_get::<String, _>("month")?)?,
-                region: row.try_get("district")?,
-                category: row.try_get("category")?,
-                channel: Channel::parse(&channel).ok_or_else(|| StoreError::corrupt(format!("rollup channel {channel:?}")))?,
-            };
-            out.insert(key, row.try_get("n")?);
-        }
+        let rows: Vec<VolumeTableRow> =
+            sqlx::query_as("SELECT month, district AS region, category, channel, n FROM rollup_district_volume").fetch_all(&self.0.pool).await?;
+        let mut out = rows.into_iter().map(VolumeTableRow::into_entry).collect::<Result<HashMap<_, _>, _>>()?;
         out.retain(|_, n| *n != 0);
         Ok(out)
     }

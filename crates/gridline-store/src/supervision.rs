@@ -1,11 +1,13 @@
 //! Supervision records: orders (督办) with their replies, and the reminders the sweep has sent.
+//! `store.supervision()`.
 
 use gridline_core::case::{Case, SupervisionLevel};
 use gridline_core::supervision::{NewOrder, Order, ReminderKind, TargetKind};
 use jiff::Timestamp;
-use sqlx::Row;
+use sqlx::{AssertSqlSafe, FromRow};
 
-use crate::{StoreError, from_millis, millis};
+use crate::cases::CaseRow;
+use crate::{Store, StoreError, from_millis, millis};
 
 /// A reminder the sweep decided for a case.
 #[derive(Clone, Debug, PartialEq)]
@@ -25,29 +27,85 @@ fn level_name(level: SupervisionLevel) -> String {
     serde_json::to_value(level).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
-fn order_from_row(row: &sqlx::any::AnyRow) -> Result<Order, StoreError> {
-    let kind: String = row.try_get("target_kind")?;
-    let level: String = row.try_get("level")?;
-    Ok(Order {
-        id: row.try_get("id")?,
-        target_kind: TargetKind::parse(&kind).ok_or_else(|| StoreError::corrupt(format!("order target kind {kind:?}")))?,
-        target: row.try_get("target")?,
-        level: level_of(&level)?,
-        note: row.try_get("note")?,
-        deadline: from_millis(row.try_get("deadline")?)?,
-        raised_by: row.try_get("raised_by")?,
-        raised_at: from_millis(row.try_get("raised_at")?)?,
-        reply: row.try_get("reply")?,
-        replied_by: row.try_get("replied_by")?,
-        replied_at: row.try_get::<Option<i64>, _>("replied_at")?.map(from_millis).transpose()?,
-    })
+/// A `supervision_orders` row as stored.
+#[derive(FromRow)]
+struct OrderRow {
+    id: i64,
+    target_kind: String,
+    target: String,
+    level: String,
+    note: String,
+    deadline: i64,
+    raised_by: i64,
+    raised_at: i64,
+    reply: Option<String>,
+    replied_by: Option<i64>,
+    replied_at: Option<i64>,
+}
+
+impl TryFrom<OrderRow> for Order {
+    type Error = StoreError;
+
+    fn try_from(row: OrderRow) -> Result<Self, StoreError> {
+        Ok(Order {
+            id: row.id,
+            target_kind: TargetKind::parse(&row.target_kind)
+                .ok_or_else(|| StoreError::corrupt(format!("order target kind {:?}", row.target_kind)))?,
+            target: row.target,
+            level: level_of(&row.level)?,
+            note: row.note,
+            deadline: from_millis(row.deadline)?,
+            raised_by: row.raised_by,
+            raised_at: from_millis(row.raised_at)?,
+            reply: row.reply,
+            replied_by: row.replied_by,
+            replied_at: row.replied_at.map(from_millis).transpose()?,
+        })
+    }
 }
 
 const ORDER_COLUMNS: &str = "id, target_kind, target, level, note, deadline, raised_by, raised_at, reply, replied_by, replied_at";
 
-impl crate::Store {
+/// A `reminders` row as stored.
+#[derive(FromRow)]
+struct ReminderRow {
+    case_id: i64,
+    kind: String,
+    deadline: i64,
+    unit: Option<String>,
+    at: i64,
+}
+
+impl TryFrom<ReminderRow> for Reminder {
+    type Error = StoreError;
+
+    fn try_from(row: ReminderRow) -> Result<Self, StoreError> {
+        Ok(Reminder {
+            case_id: row.case_id,
+            kind: match row.kind.as_str() {
+                "due_soon" => ReminderKind::DueSoon,
+                "overdue" => ReminderKind::Overdue,
+                other => return Err(StoreError::corrupt(format!("reminder kind {other:?}"))),
+            },
+            deadline: from_millis(row.deadline)?,
+            unit: row.unit,
+            at: from_millis(row.at)?,
+        })
+    }
+}
+
+/// Supervision orders, the reminder sweep's reads and what it sent.
+pub struct Supervision<'a>(&'a Store);
+
+impl Store {
+    pub fn supervision(&self) -> Supervision<'_> {
+        Supervision(self)
+    }
+}
+
+impl Supervision<'_> {
     pub async fn create_order(&self, order: &NewOrder, by: i64, at: Timestamp) -> Result<Order, StoreError> {
-        let row = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO supervision_orders (target_kind, target, level, note, deadline, raised_by, raised_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
@@ -58,10 +116,10 @@ impl crate::Store {
         .bind(millis(order.deadline))
         .bind(by)
         .bind(millis(at))
-        .fetch_one(&self.pool)
+        .fetch_one(&self.0.pool)
         .await?;
         Ok(Order {
-            id: row.try_get("id")?,
+            id,
             target_kind: order.target_kind,
             target: order.target.clone(),
             level: order.level,
@@ -76,34 +134,34 @@ impl crate::Store {
     }
 
     pub async fn order(&self, id: i64) -> Result<Option<Order>, StoreError> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ORDER_COLUMNS} FROM supervision_orders WHERE id = $1")))
+        let row: Option<OrderRow> = sqlx::query_as(AssertSqlSafe(format!("SELECT {ORDER_COLUMNS} FROM supervision_orders WHERE id = $1")))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.0.pool)
             .await?;
-        row.as_ref().map(order_from_row).transpose()
+        row.map(Order::try_from).transpose()
     }
 
     /// The orders raised on one target (a case id, a unit code, a place), newest first.
     pub async fn orders_on(&self, kind: TargetKind, target: &str) -> Result<Vec<Order>, StoreError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let rows: Vec<OrderRow> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT {ORDER_COLUMNS} FROM supervision_orders WHERE target_kind = $1 AND target = $2 ORDER BY id DESC"
         )))
         .bind(kind.as_str())
         .bind(target.to_owned())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.0.pool)
         .await?;
-        rows.iter().map(order_from_row).collect()
+        rows.into_iter().map(Order::try_from).collect()
     }
 
     /// Orders, newest first; only those still waiting for a reply when `open_only`.
     pub async fn orders(&self, open_only: bool, limit: u32) -> Result<Vec<Order>, StoreError> {
         let filter = if open_only { "WHERE reply IS NULL" } else { "" };
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let rows: Vec<OrderRow> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT {ORDER_COLUMNS} FROM supervision_orders {filter} ORDER BY id DESC LIMIT {limit}"
         )))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.0.pool)
         .await?;
-        rows.iter().map(order_from_row).collect()
+        rows.into_iter().map(Order::try_from).collect()
     }
 
     /// Records the reply unless one is there already (then `Duplicate`): the reply is written once.
@@ -113,7 +171,7 @@ impl crate::Store {
             .bind(by)
             .bind(millis(at))
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.0.pool)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::Duplicate(format!("supervision order {id} has already been answered")));
@@ -123,21 +181,13 @@ impl crate::Store {
 
     /// Cases whose unit's clock runs now (dispatched or accepted), for the reminder sweep.
     pub async fn cases_on_the_clock(&self, after_id: i64, limit: u32) -> Result<Vec<Case>, StoreError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let rows: Vec<CaseRow> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT id, doc FROM cases WHERE status IN ('dispatched', 'accepted') AND id > $1 ORDER BY id LIMIT {limit}"
         )))
         .bind(after_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.0.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                let id: i64 = row.try_get("id")?;
-                let doc: String = row.try_get("doc")?;
-                let mut case: Case = serde_json::from_str(&doc).map_err(|e| StoreError::corrupt(format!("case {id}: {e}")))?;
-                case.id = id;
-                Ok(case)
-            })
-            .collect()
+        rows.into_iter().map(Case::try_from).collect()
     }
 
     /// Stores the reminders not sent before (one per case, kind and deadline); returns how many are new.
@@ -153,7 +203,7 @@ impl crate::Store {
             .bind(millis(r.deadline))
             .bind(r.unit.clone())
             .bind(millis(r.at))
-            .execute(&self.pool)
+            .execute(&self.0.pool)
             .await?;
             new += done.rows_affected();
         }
@@ -162,39 +212,23 @@ impl crate::Store {
 
     /// Reminders sent, newest first; of one unit when given.
     pub async fn reminders(&self, unit: Option<&str>, limit: u32) -> Result<Vec<Reminder>, StoreError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let rows: Vec<ReminderRow> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT case_id, kind, deadline, unit, at FROM reminders WHERE ($1 = '' OR unit = $1) ORDER BY at DESC, case_id DESC LIMIT {limit}"
         )))
         .bind(unit.unwrap_or("").to_owned())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.0.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                let kind: String = row.try_get("kind")?;
-                Ok(Reminder {
-                    case_id: row.try_get("case_id")?,
-                    kind: match kind.as_str() {
-                        "due_soon" => ReminderKind::DueSoon,
-                        "overdue" => ReminderKind::Overdue,
-                        other => return Err(StoreError::corrupt(format!("reminder kind {other:?}"))),
-                    },
-                    deadline: from_millis(row.try_get("deadline")?)?,
-                    unit: row.try_get("unit")?,
-                    at: from_millis(row.try_get("at")?)?,
-                })
-            })
-            .collect()
+        rows.into_iter().map(Reminder::try_from).collect()
     }
 
     /// Cases past their deadline now, counted by unit (most first).
     pub async fn overdue_by_unit(&self, now: Timestamp) -> Result<Vec<(String, i64)>, StoreError> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT unit, COUNT(*) AS n FROM cases WHERE deadline IS NOT NULL AND deadline < $1 AND unit IS NOT NULL \
              GROUP BY unit ORDER BY n DESC, unit",
         )
         .bind(millis(now))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(|row| Ok((row.try_get("unit")?, row.try_get("n")?))).collect()
+        .fetch_all(&self.0.pool)
+        .await?)
     }
 }

@@ -74,7 +74,7 @@ impl World {
             photos: vec![],
         };
         let event = CaseEvent { seq: 1, at: bj(at), actor: self.admin.clone(), change: Change::Receive(intake) };
-        store.create_case(event).await.unwrap().case
+        store.cases().create(event).await.unwrap().case
     }
 
     /// Decides `command` (JSON, as the API takes it) at `at` and appends it, as the server does.
@@ -84,14 +84,14 @@ impl World {
         let lookup = move |code: &str| units.iter().find(|u| u.code == code).cloned();
         let ctx = Context { calendar: WorkCalendar::china(), catalogue: &self.catalogue, regions: &self.regions, units: &lookup, now: bj(at) };
         let merge_target = match &command {
-            Command::Merge { into, .. } => store.case(*into).await.unwrap(),
+            Command::Merge { into, .. } => store.cases().get(*into).await.unwrap(),
             _ => None,
         };
         let change = decide(&case, &command, by, &ctx, merge_target.as_ref()).unwrap_or_else(|e| panic!("{command:?}: {e}"));
         let event = CaseEvent { seq: case.version + 1, at: bj(at), actor: by.clone(), change };
         let mut after = case;
         after.apply(&event);
-        store.append(after, event).await.unwrap()
+        store.cases().append(after, event).await.unwrap()
     }
 
     /// Register, dispatch to `unit` and accept after `accept` (HH:MM the same day).
@@ -168,10 +168,10 @@ async fn live_rollups_equal_a_rebuild_and_give_the_hand_computed_rates() {
         let f = w.act(&store, f, &w.staff("DHM"), "2026-04-01 08:00", json!({"action": "accept"})).await;
         w.close_and_call_back(&store, f, "2026-04-02", true, "satisfied").await;
 
-        let stored = store.stored_rollups().await.unwrap();
-        assert_eq!(stored, store.rollups_from_events().await.unwrap(), "{engine}: live rollups differ from the events");
+        let stored = store.rollups().stored().await.unwrap();
+        assert_eq!(stored, store.rollups().from_events().await.unwrap(), "{engine}: live rollups differ from the events");
 
-        let march = store.rate_counts(month("2026-03"), RateLevel::Unit, None).await.unwrap();
+        let march = store.rollups().rate_counts(month("2026-03"), RateLevel::Unit, None).await.unwrap();
         let wj = march["WJ"];
         assert_eq!(
             wj,
@@ -193,44 +193,44 @@ async fn live_rollups_equal_a_rebuild_and_give_the_hand_computed_rates() {
         assert_eq!((march["WJ2"].dispatched, march["WJ2"].returned), (1, 1), "{engine}");
         // DHM's dispatch and response count in March, its closure in April.
         assert_eq!((march["DHM"].dispatched, march["DHM"].responded, march["DHM"].closed), (1, 1, 0), "{engine}");
-        let april = store.rate_counts(month("2026-04"), RateLevel::Unit, None).await.unwrap();
+        let april = store.rollups().rate_counts(month("2026-04"), RateLevel::Unit, None).await.unwrap();
         assert_eq!((april["DHM"].closed, april["DHM"].called_back), (1, 1), "{engine}");
 
         // Streets and districts add up the same counters.
-        let streets = store.rate_counts(month("2026-03"), RateLevel::Street, None).await.unwrap();
+        let streets = store.rollups().rate_counts(month("2026-03"), RateLevel::Street, None).await.unwrap();
         assert_eq!((streets[WANGJING].registered, streets[WANGJING].rejected, streets[WANGJING].merged), (4, 1, 1), "{engine}");
-        let districts = store.rate_counts(Period::parse("2026-03..2026-04").unwrap(), RateLevel::District, None).await.unwrap();
+        let districts = store.rollups().rate_counts(Period::parse("2026-03..2026-04").unwrap(), RateLevel::District, None).await.unwrap();
         assert_eq!(districts["110105"].dispatched, 4, "{engine}");
         assert_eq!(districts["110101"].called_back, 1, "{engine}");
-        let chaoyang = store.rate_counts(month("2026-03"), RateLevel::Street, Some("110105")).await.unwrap();
+        let chaoyang = store.rollups().rate_counts(month("2026-03"), RateLevel::Street, Some("110105")).await.unwrap();
         assert_eq!(chaoyang.keys().collect::<Vec<_>>(), vec![WANGJING], "{engine}");
-        let total = store.rate_total(month("2026-03"), Some("110105"), Some("WJ")).await.unwrap();
+        let total = store.rollups().rate_total(month("2026-03"), Some("110105"), Some("WJ")).await.unwrap();
         assert_eq!(total, wj, "{engine}");
 
         // Volume: four registered in 望京 in March, one merged away → 3 hotline; grid rejected.
         // By street, or summed over the district (read from the district table) or the city.
         let march = Month::parse("2026-03").unwrap();
         let hotline = Some(Channel::Hotline);
-        let volume = store.volume(march, march, Some("110105"), hotline, VolumeGrain::Street).await.unwrap();
+        let volume = store.rollups().volume(march, march, Some("110105"), hotline, VolumeGrain::Street).await.unwrap();
         assert_eq!(volume.iter().map(|r| r.count).sum::<i64>(), 3, "{engine}");
         assert!(volume.iter().all(|r| r.region == WANGJING), "{engine}");
         for (prefix, summed) in [(Some("110105"), "110105"), (Some(WANGJING), WANGJING), (None, "")] {
-            let by_category = store.volume(march, march, prefix, hotline, VolumeGrain::Category).await.unwrap();
+            let by_category = store.rollups().volume(march, march, prefix, hotline, VolumeGrain::Category).await.unwrap();
             let counts: Vec<_> = by_category.iter().map(|r| (r.region.as_str(), r.count)).collect();
             assert_eq!(counts.iter().map(|c| c.1).sum::<i64>(), if prefix.is_none() { 4 } else { 3 }, "{engine} {prefix:?}");
             assert!(counts.iter().all(|c| c.0 == summed), "{engine} {prefix:?}");
         }
-        assert!(store.volume(march, march, Some("110108"), hotline, VolumeGrain::Category).await.unwrap().is_empty(), "{engine}");
-        let grid = store.volume(march, march, None, Some(Channel::Grid), VolumeGrain::Street).await.unwrap();
+        assert!(store.rollups().volume(march, march, Some("110108"), hotline, VolumeGrain::Category).await.unwrap().is_empty(), "{engine}");
+        let grid = store.rollups().volume(march, march, None, Some(Channel::Grid), VolumeGrain::Street).await.unwrap();
         assert!(grid.is_empty(), "{engine}");
-        let check = store.check_rollups().await.unwrap();
+        let check = store.rollups().check().await.unwrap();
         assert_eq!(check.differing_rows, 0, "{engine}");
-        assert_eq!(store.stored_district_volume().await.unwrap(), stored.district_volume(), "{engine}");
+        assert_eq!(store.rollups().stored_district_volume().await.unwrap(), stored.district_volume(), "{engine}");
 
         // A rebuild replaces the counters by the same ones.
-        let rebuilt = store.rebuild_rollups().await.unwrap();
+        let rebuilt = store.rollups().rebuild().await.unwrap();
         assert_eq!(rebuilt, stored, "{engine}");
-        assert_eq!(store.stored_rollups().await.unwrap(), stored, "{engine}");
+        assert_eq!(store.rollups().stored().await.unwrap(), stored, "{engine}");
     })
     .await;
 }
@@ -238,25 +238,25 @@ async fn live_rollups_equal_a_rebuild_and_give_the_hand_computed_rates() {
 #[tokio::test]
 async fn a_rebuild_repairs_damaged_counters_and_an_empty_store_has_none() {
     each_store(async |engine, store| {
-        assert!(store.rebuild_rollups().await.unwrap().is_empty(), "{engine}");
-        assert!(store.rate_counts(month("2026-03"), RateLevel::Street, None).await.unwrap().is_empty());
-        assert_eq!(store.rate_total(month("2026-03"), None, None).await.unwrap(), RateCounts::default());
+        assert!(store.rollups().rebuild().await.unwrap().is_empty(), "{engine}");
+        assert!(store.rollups().rate_counts(month("2026-03"), RateLevel::Street, None).await.unwrap().is_empty());
+        assert_eq!(store.rollups().rate_total(month("2026-03"), None, None).await.unwrap(), RateCounts::default());
         let w = World::new();
         w.dispatched(&store, WANGJING, "WJ", "2026-03-02", "09:00").await;
-        let good = store.stored_rollups().await.unwrap();
+        let good = store.rollups().stored().await.unwrap();
         // Counters added without events (as a benchmark load does) are not in the event log.
         let mut stray = good.clone();
         for counts in stray.rates.values_mut() {
             counts.supervised += 5;
         }
-        store.add_rollups(stray).await.unwrap();
-        assert_ne!(store.stored_rollups().await.unwrap(), good, "{engine}");
+        store.rollups().add(stray).await.unwrap();
+        assert_ne!(store.rollups().stored().await.unwrap(), good, "{engine}");
         // The stray copy doubled the volume and the daily counts too: every row differs.
         let rows = good.rates.len() + good.volume.len() + good.district_volume().len() + good.daily.len();
-        assert_eq!(store.check_rollups().await.unwrap().differing_rows, rows, "{engine}");
-        store.rebuild_rollups().await.unwrap();
-        assert_eq!(store.stored_rollups().await.unwrap(), good, "{engine}");
-        assert_eq!(store.check_rollups().await.unwrap().differing_rows, 0, "{engine}");
+        assert_eq!(store.rollups().check().await.unwrap().differing_rows, rows, "{engine}");
+        store.rollups().rebuild().await.unwrap();
+        assert_eq!(store.rollups().stored().await.unwrap(), good, "{engine}");
+        assert_eq!(store.rollups().check().await.unwrap().differing_rows, 0, "{engine}");
     })
     .await;
 }

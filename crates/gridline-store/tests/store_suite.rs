@@ -77,7 +77,7 @@ impl World {
         let event = CaseEvent { seq: case.version + 1, at: now(), actor: by.clone(), change };
         let mut after = case.clone();
         after.apply(&event);
-        store.append(after, event).await
+        store.cases().append(after, event).await
     }
 }
 
@@ -95,12 +95,12 @@ const DONGHUAMEN: &str = "110101001000";
 #[tokio::test]
 async fn a_new_case_gets_an_id_and_its_intake_event() {
     each_store(async |engine, store| {
-        let created = store.create_case(intake(Some("HL-1"), WANGJING, "望京街道阜通东大街垃圾堆积")).await.unwrap();
+        let created = store.cases().create(intake(Some("HL-1"), WANGJING, "望京街道阜通东大街垃圾堆积")).await.unwrap();
         assert!(created.created, "{engine}");
-        let case = store.case(created.case.id).await.unwrap().expect("stored");
+        let case = store.cases().get(created.case.id).await.unwrap().expect("stored");
         assert_eq!(case.status, CaseStatus::Received);
         assert_eq!(case.id, created.case.id);
-        let events = store.events(case.id).await.unwrap();
+        let events = store.cases().events(case.id).await.unwrap();
         assert_eq!(events.len(), 1, "{engine}");
         assert_eq!(events[0].change.action(), "receive");
     })
@@ -110,17 +110,17 @@ async fn a_new_case_gets_an_id_and_its_intake_event() {
 #[tokio::test]
 async fn the_same_channel_and_external_id_return_the_existing_case_and_create_nothing() {
     each_store(async |engine, store| {
-        let first = store.create_case(intake(Some("HL-7"), WANGJING, "噪声扰民")).await.unwrap();
-        let again = store.create_case(intake(Some("HL-7"), WANGJING, "噪声扰民 (重复)")).await.unwrap();
+        let first = store.cases().create(intake(Some("HL-7"), WANGJING, "噪声扰民")).await.unwrap();
+        let again = store.cases().create(intake(Some("HL-7"), WANGJING, "噪声扰民 (重复)")).await.unwrap();
         assert!(!again.created, "{engine}");
         assert_eq!(again.case.id, first.case.id);
         assert_eq!(again.case.intake.description, "噪声扰民");
         // Cases without an external id never collide.
-        let a = store.create_case(intake(None, WANGJING, "a")).await.unwrap();
-        let b = store.create_case(intake(None, WANGJING, "b")).await.unwrap();
+        let a = store.cases().create(intake(None, WANGJING, "a")).await.unwrap();
+        let b = store.cases().create(intake(None, WANGJING, "b")).await.unwrap();
         assert!(a.created && b.created && a.case.id != b.case.id);
-        assert_eq!(store.case_count().await.unwrap(), 3, "{engine}");
-        assert_eq!(store.events(first.case.id).await.unwrap().len(), 1);
+        assert_eq!(store.cases().count().await.unwrap(), 3, "{engine}");
+        assert_eq!(store.cases().events(first.case.id).await.unwrap().len(), 1);
     })
     .await;
 }
@@ -133,7 +133,7 @@ async fn concurrent_intake_of_many_cases_loses_none_and_duplicates_none() {
             let store = store.clone();
             // Every third submission repeats an external id.
             let external = format!("HL-{}", i - i % 3);
-            tasks.spawn(async move { store.create_case(intake(Some(&external), WANGJING, "并发受理")).await.unwrap() });
+            tasks.spawn(async move { store.cases().create(intake(Some(&external), WANGJING, "并发受理")).await.unwrap() });
         }
         let mut ids = std::collections::BTreeSet::new();
         let mut created = 0;
@@ -143,7 +143,7 @@ async fn concurrent_intake_of_many_cases_loses_none_and_duplicates_none() {
             ids.insert(result.case.id);
         }
         assert_eq!((created, ids.len()), (100, 100), "{engine}");
-        assert_eq!(store.case_count().await.unwrap(), 100);
+        assert_eq!(store.cases().count().await.unwrap(), 100);
     })
     .await;
 }
@@ -152,15 +152,15 @@ async fn concurrent_intake_of_many_cases_loses_none_and_duplicates_none() {
 async fn an_append_on_a_stale_version_is_refused_and_writes_nothing() {
     each_store(async |engine, store| {
         let world = World::new();
-        let case = store.create_case(intake(None, WANGJING, "井盖缺失")).await.unwrap().case;
+        let case = store.cases().create(intake(None, WANGJING, "井盖缺失")).await.unwrap().case;
         let register = Command::Register { category: None, region: None, note: None };
         let registered = world.act(&store, &case, &dispatcher(), register.clone()).await.unwrap();
         assert_eq!(registered.version, 2);
         // The same decision from the stale copy conflicts.
         let err = world.act(&store, &case, &dispatcher(), register).await.unwrap_err();
         assert!(matches!(err, StoreError::VersionConflict { expected: 1, .. }), "{engine}: {err}");
-        assert_eq!(store.events(case.id).await.unwrap().len(), 2);
-        assert_eq!(store.case(case.id).await.unwrap().unwrap().status, CaseStatus::Registered);
+        assert_eq!(store.cases().events(case.id).await.unwrap().len(), 2);
+        assert_eq!(store.cases().get(case.id).await.unwrap().unwrap().status, CaseStatus::Registered);
     })
     .await;
 }
@@ -169,13 +169,13 @@ async fn an_append_on_a_stale_version_is_refused_and_writes_nothing() {
 async fn the_stored_projection_equals_the_replay_of_the_stored_events() {
     each_store(async |engine, store| {
         let world = World::new();
-        let case = store.create_case(intake(None, WANGJING, "堆物堆料")).await.unwrap().case;
+        let case = store.cases().create(intake(None, WANGJING, "堆物堆料")).await.unwrap().case;
         let case = world.act(&store, &case, &dispatcher(), Command::Register { category: None, region: None, note: None }).await.unwrap();
         let case = world.act(&store, &case, &dispatcher(), Command::Dispatch { unit: "CY-WJ".into(), note: None, rule: None }).await.unwrap();
         let handler = Actor { user_id: 3, username: "wj".into(), role: Role::HandlingUnit, unit: Some("CY-WJ".into()) };
         let case = world.act(&store, &case, &handler, Command::Accept { note: Some("收到".into()) }).await.unwrap();
-        let stored = store.case(case.id).await.unwrap().unwrap();
-        let replayed = Case::replay(case.id, &store.events(case.id).await.unwrap()).unwrap();
+        let stored = store.cases().get(case.id).await.unwrap().unwrap();
+        let replayed = Case::replay(case.id, &store.cases().events(case.id).await.unwrap()).unwrap();
         assert_eq!(stored, replayed, "{engine}");
         assert_eq!(stored.status, CaseStatus::Accepted);
     })
@@ -187,48 +187,48 @@ async fn the_case_list_filters_by_region_subtree_visibility_overdue_text_and_pag
     each_store(async |engine, store| {
         let world = World::new();
         for i in 0..5 {
-            store.create_case(intake(None, WANGJING, &format!("望京 {i} 100%纯垃圾"))).await.unwrap();
+            store.cases().create(intake(None, WANGJING, &format!("望京 {i} 100%纯垃圾"))).await.unwrap();
         }
-        let dhm = store.create_case(intake(None, DONGHUAMEN, "东华门 小广告")).await.unwrap().case;
+        let dhm = store.cases().create(intake(None, DONGHUAMEN, "东华门 小广告")).await.unwrap().case;
         let all = |f: &mut CaseFilter| f.clone();
         let mut filter = CaseFilter::new(Visibility::All, now());
-        assert_eq!(store.list_cases(&all(&mut filter)).await.unwrap().total, 6, "{engine}");
+        assert_eq!(store.cases().list(&all(&mut filter)).await.unwrap().total, 6, "{engine}");
         filter.region_prefix = Some("110105".into()); // 朝阳区
-        assert_eq!(store.list_cases(&filter).await.unwrap().total, 5);
+        assert_eq!(store.cases().list(&filter).await.unwrap().total, 5);
         filter.region_prefix = Some("110101".into()); // 东城区
-        let page = store.list_cases(&filter).await.unwrap();
+        let page = store.cases().list(&filter).await.unwrap();
         assert_eq!((page.total, page.cases[0].id), (1, dhm.id));
 
         let mut text = CaseFilter::new(Visibility::All, now());
         text.text = Some("100%".into());
-        assert_eq!(store.list_cases(&text).await.unwrap().total, 5);
+        assert_eq!(store.cases().list(&text).await.unwrap().total, 5);
         text.text = Some("%".into());
-        assert_eq!(store.list_cases(&text).await.unwrap().total, 5, "a % is literal");
+        assert_eq!(store.cases().list(&text).await.unwrap().total, 5, "a % is literal");
 
         let mut paged = CaseFilter::new(Visibility::All, now());
         paged.page_size = 4;
         paged.page = 2;
-        let page = store.list_cases(&paged).await.unwrap();
+        let page = store.cases().list(&paged).await.unwrap();
         assert_eq!((page.total, page.cases.len()), (6, 2));
 
         let visible = CaseFilter::new(Visibility::Regions { prefixes: vec!["110101001".into()], reporter: 99 }, now());
-        assert_eq!(store.list_cases(&visible).await.unwrap().total, 1);
+        assert_eq!(store.cases().list(&visible).await.unwrap().total, 1);
         let none = CaseFilter::new(Visibility::Unit("CY-WJ".into()), now());
-        assert_eq!(store.list_cases(&none).await.unwrap().total, 0);
+        assert_eq!(store.cases().list(&none).await.unwrap().total, 0);
 
         // Dispatch one: it is with the unit and, a week later, overdue.
-        let case = store.list_cases(&CaseFilter::new(Visibility::All, now())).await.unwrap().cases.pop().unwrap();
+        let case = store.cases().list(&CaseFilter::new(Visibility::All, now())).await.unwrap().cases.pop().unwrap();
         let case = world.act(&store, &case, &dispatcher(), Command::Register { category: None, region: None, note: None }).await.unwrap();
         world.act(&store, &case, &dispatcher(), Command::Dispatch { unit: "CY-WJ".into(), note: None, rule: None }).await.unwrap();
-        assert_eq!(store.list_cases(&none).await.unwrap().total, 1);
+        assert_eq!(store.cases().list(&none).await.unwrap().total, 1);
         let mut overdue = CaseFilter::new(Visibility::All, "2024-11-11T02:00:00Z".parse().unwrap());
         overdue.overdue = Some(true);
-        assert_eq!(store.list_cases(&overdue).await.unwrap().total, 1);
+        assert_eq!(store.cases().list(&overdue).await.unwrap().total, 1);
         overdue.overdue = Some(false);
-        assert_eq!(store.list_cases(&overdue).await.unwrap().total, 5);
+        assert_eq!(store.cases().list(&overdue).await.unwrap().total, 5);
         let mut on_time = CaseFilter::new(Visibility::All, now());
         on_time.overdue = Some(true);
-        assert_eq!(store.list_cases(&on_time).await.unwrap().total, 0);
+        assert_eq!(store.cases().list(&on_time).await.unwrap().total, 0);
     })
     .await;
 }
@@ -237,9 +237,9 @@ async fn the_case_list_filters_by_region_subtree_visibility_overdue_text_and_pag
 async fn users_units_and_sessions_round_trip_and_duplicates_are_refused() {
     each_store(async |engine, store| {
         let world = World::new();
-        store.put_unit(&world.unit, now()).await.unwrap();
-        store.put_unit(&world.unit, now()).await.unwrap(); // an update, not a duplicate
-        assert_eq!(store.units().await.unwrap(), vec![world.unit.clone()]);
+        store.people().put_unit(&world.unit, now()).await.unwrap();
+        store.people().put_unit(&world.unit, now()).await.unwrap(); // an update, not a duplicate
+        assert_eq!(store.people().units().await.unwrap(), vec![world.unit.clone()]);
         let user = NewUser {
             username: "wangjing".into(),
             display_name: "望京承办".into(),
@@ -247,17 +247,17 @@ async fn users_units_and_sessions_round_trip_and_duplicates_are_refused() {
             unit: Some("CY-WJ".into()),
             password_hash: "x".into(),
         };
-        let created = store.create_user(&user, now()).await.unwrap();
-        let err = store.create_user(&user, now()).await.unwrap_err();
+        let created = store.people().create_user(&user, now()).await.unwrap();
+        let err = store.people().create_user(&user, now()).await.unwrap_err();
         assert!(matches!(err, StoreError::Duplicate(_)), "{engine}: {err}");
         let bad_unit = NewUser { username: "ghost".into(), unit: Some("NOPE".into()), ..user.clone() };
-        assert!(store.create_user(&bad_unit, now()).await.is_err(), "{engine}: unknown unit refused");
-        store.create_session("hash", created.id, now(), "2024-11-05T02:00:00Z".parse().unwrap()).await.unwrap();
-        let (found, _) = store.session_user("hash", now()).await.unwrap().unwrap();
+        assert!(store.people().create_user(&bad_unit, now()).await.is_err(), "{engine}: unknown unit refused");
+        store.people().create_session("hash", created.id, now(), "2024-11-05T02:00:00Z".parse().unwrap()).await.unwrap();
+        let (found, _) = store.people().session_user("hash", now()).await.unwrap().unwrap();
         assert_eq!(found, created);
-        assert!(store.session_user("hash", "2024-11-06T00:00:00Z".parse().unwrap()).await.unwrap().is_none());
-        store.delete_session("hash").await.unwrap();
-        assert!(store.session_user("hash", now()).await.unwrap().is_none());
+        assert!(store.people().session_user("hash", "2024-11-06T00:00:00Z".parse().unwrap()).await.unwrap().is_none());
+        store.people().delete_session("hash").await.unwrap();
+        assert!(store.people().session_user("hash", now()).await.unwrap().is_none());
     })
     .await;
 }
@@ -267,12 +267,12 @@ async fn a_reopened_store_keeps_everything() {
     let dir = tempfile::tempdir().unwrap();
     for (engine, url) in fresh_databases(dir.path()).await {
         let store = Store::open(&url).await.unwrap();
-        let id = store.create_case(intake(Some("HL-R"), WANGJING, "重启")).await.unwrap().case.id;
+        let id = store.cases().create(intake(Some("HL-R"), WANGJING, "重启")).await.unwrap().case.id;
         store.close().await;
         let store = Store::open(&url).await.unwrap();
-        let again = store.create_case(intake(Some("HL-R"), WANGJING, "重启")).await.unwrap();
+        let again = store.cases().create(intake(Some("HL-R"), WANGJING, "重启")).await.unwrap();
         assert_eq!((again.created, again.case.id), (false, id), "{engine}");
-        assert_eq!(store.events(id).await.unwrap().len(), 1);
+        assert_eq!(store.cases().events(id).await.unwrap().len(), 1);
     }
 }
 
@@ -288,32 +288,32 @@ async fn an_import_is_all_or_nothing_and_repeats_within_it_are_filed_once() {
     each_store(async |engine, store| {
         let world = World::new();
         // A whole history: received, registered, dispatched.
-        let case = store.create_case(intake(Some("HL-H"), WANGJING, "历史工单")).await.unwrap().case;
+        let case = store.cases().create(intake(Some("HL-H"), WANGJING, "历史工单")).await.unwrap().case;
         let case = world.act(&store, &case, &dispatcher(), Command::Register { category: None, region: None, note: None }).await.unwrap();
         world.act(&store, &case, &dispatcher(), Command::Dispatch { unit: "CY-WJ".into(), note: None, rule: None }).await.unwrap();
-        let mut history = store.events(case.id).await.unwrap();
+        let mut history = store.cases().events(case.id).await.unwrap();
         for event in &mut history {
             if let Change::Receive(intake) = &mut event.change {
                 intake.external_id = Some("IMP-1".into());
             }
         }
         let batch = vec![history.clone(), vec![intake(Some("IMP-2"), WANGJING, "导入")], history.clone()];
-        let created = store.import_histories(batch).await.unwrap();
+        let created = store.cases().import(batch).await.unwrap();
         assert_eq!(created.iter().map(|c| c.created).collect::<Vec<_>>(), vec![true, true, false], "{engine}");
         assert_eq!(created[0].case.id, created[2].case.id);
         assert_eq!(created[0].case.status, CaseStatus::Dispatched);
-        let stored = store.case(created[0].case.id).await.unwrap().unwrap();
+        let stored = store.cases().get(created[0].case.id).await.unwrap().unwrap();
         assert_eq!(stored, created[0].case, "{engine}");
-        assert_eq!(store.events(stored.id).await.unwrap().len(), 3);
-        let before = store.case_count().await.unwrap();
+        assert_eq!(store.cases().events(stored.id).await.unwrap().len(), 3);
+        let before = store.cases().count().await.unwrap();
         // A broken history (numbered 1, 3) spoils its whole import, and nothing of it is written.
         let mut broken = history.clone();
         broken.remove(1);
-        let err = store.import_histories(vec![vec![intake(Some("IMP-3"), WANGJING, "好的")], broken]).await.unwrap_err();
+        let err = store.cases().import(vec![vec![intake(Some("IMP-3"), WANGJING, "好的")], broken]).await.unwrap_err();
         assert!(err.to_string().contains("numbered"), "{engine}: {err}");
-        assert_eq!(store.case_count().await.unwrap(), before, "{engine}: nothing of a failed import is kept");
+        assert_eq!(store.cases().count().await.unwrap(), before, "{engine}: nothing of a failed import is kept");
         // New ids keep growing after an import.
-        let next = store.create_case(intake(None, WANGJING, "之后")).await.unwrap();
+        let next = store.cases().create(intake(None, WANGJING, "之后")).await.unwrap();
         assert!(next.case.id > created[1].case.id);
     })
     .await;
@@ -322,12 +322,12 @@ async fn an_import_is_all_or_nothing_and_repeats_within_it_are_filed_once() {
 #[tokio::test]
 async fn catalogue_revisions_keep_every_entry_version_and_the_newest_is_in_force() {
     each_store(async |engine, store| {
-        assert_eq!(store.current_reference().await.unwrap(), None, "[{engine}]");
+        assert_eq!(store.reference().current().await.unwrap(), None, "[{engine}]");
         let regions = gridline_geo::beijing();
         let first = gridline_core::reference::Reference::builtin(&regions);
         let files = first.files();
         let id = store
-            .save_reference(
+            .reference().save(
                 gridline_store::NewReferenceRevision {
                     created_by: "gridline",
                     note: Some("built-in"),
@@ -344,12 +344,12 @@ async fn catalogue_revisions_keep_every_entry_version_and_the_newest_is_in_force
         let edited = gridline_core::reference::ReferenceFiles { catalogue: renamed, ..files.clone() };
         let second = gridline_core::reference::Reference::from_files(&edited, &regions)
             .unwrap()
-            .versioned_after(&first, &store.latest_entry_versions().await.unwrap());
+            .versioned_after(&first, &store.reference().latest_entry_versions().await.unwrap());
         assert_eq!(second.catalogue.get("S0102").unwrap().version, 2, "[{engine}]");
         let changed: Vec<_> = second.catalogue.iter().filter(|e| e.version > 1).collect();
         assert_eq!(changed.len(), 1, "[{engine}]");
         let id2 = store
-            .save_reference(
+            .reference().save(
                 gridline_store::NewReferenceRevision {
                     created_by: "admin",
                     note: None,
@@ -362,15 +362,15 @@ async fn catalogue_revisions_keep_every_entry_version_and_the_newest_is_in_force
             .await
             .unwrap();
         assert!(id2 > id, "[{engine}]");
-        let current = store.current_reference().await.unwrap().unwrap();
+        let current = store.reference().current().await.unwrap().unwrap();
         assert_eq!((current.id, current.created_by.as_str()), (id2, "admin"), "[{engine}]");
         assert_eq!(current.versions["S0102"], 2, "[{engine}]");
         assert_eq!(current.files.catalogue, second.files().catalogue, "[{engine}]");
-        assert_eq!(store.entry_version("S0102", 1).await.unwrap().unwrap().name, "暴露垃圾", "[{engine}]");
-        let v2 = store.entry_version("S0102", 2).await.unwrap().unwrap();
+        assert_eq!(store.reference().entry_version("S0102", 1).await.unwrap().unwrap().name, "暴露垃圾", "[{engine}]");
+        let v2 = store.reference().entry_version("S0102", 2).await.unwrap().unwrap();
         assert_eq!((v2.name.as_str(), v2.version), ("暴露垃圾（含满溢）", 2), "[{engine}]");
-        assert_eq!(store.entry_version("S0102", 3).await.unwrap(), None, "[{engine}]");
-        assert_eq!(store.latest_entry_versions().await.unwrap()["S0102"], 2, "[{engine}]");
+        assert_eq!(store.reference().entry_version("S0102", 3).await.unwrap(), None, "[{engine}]");
+        assert_eq!(store.reference().latest_entry_versions().await.unwrap()["S0102"], 2, "[{engine}]");
     })
     .await;
 }
@@ -380,10 +380,10 @@ async fn a_streamed_export_has_every_admitted_case_once_in_id_order_across_pages
     each_store(async |engine, store| {
         // 5,000 cases: more than two pages of ids; every third one in 东华门.
         let histories = (0..5_000).map(|n| vec![intake(None, if n % 3 == 0 { DONGHUAMEN } else { WANGJING }, &format!("案件 {n}"))]).collect();
-        store.import_histories(histories).await.unwrap();
+        store.cases().import(histories).await.unwrap();
         let collect = async |filter: &CaseFilter| {
             let mut ids = Vec::new();
-            let mut pages = store.stream_cases(filter);
+            let mut pages = store.cases().stream(filter);
             while let Some(page) = pages.recv().await {
                 let page = page.unwrap();
                 assert!(!page.is_empty(), "{engine}: no empty page is handed on");
@@ -401,7 +401,7 @@ async fn a_streamed_export_has_every_admitted_case_once_in_id_order_across_pages
         nothing.region_prefix = Some("110108".into());
         assert!(collect(&nothing).await.is_empty(), "{engine}");
         // What the reader does with a page runs where it was decoded; its refusal ends the stream.
-        let mut sizes = store.stream_case_pages(&CaseFilter::new(Visibility::All, now()), |cases| {
+        let mut sizes = store.cases().stream_pages(&CaseFilter::new(Visibility::All, now()), |cases| {
             if cases.iter().any(|c| c.id > 3_000) { Err(StoreError::Corrupt("stop here".into())) } else { Ok(cases.len()) }
         });
         let mut read = 0;
@@ -414,6 +414,113 @@ async fn a_streamed_export_has_every_admitted_case_once_in_id_order_across_pages
         }
         assert_eq!(read, 2_048, "{engine}: the first page, ids 1–2,048, and nothing after the refusal");
         assert!(ended_by.is_some_and(|e| e.contains("stop here")), "{engine}");
+    })
+    .await;
+}
+
+fn later(hours: i64) -> Timestamp {
+    now() + jiff::SignedDuration::from_hours(hours)
+}
+
+#[tokio::test]
+async fn an_api_key_reads_back_with_its_system_user_until_revoked() {
+    each_store(async |engine, store| {
+        let user = NewUser {
+            username: "sys-12345".into(),
+            display_name: "12345 热线".into(),
+            role: Role::HotlineOperator,
+            unit: None,
+            password_hash: "!".into(),
+        };
+        let key = store.api_keys().create("12345-hotline", "keyhash", Channel::Hotline, &user, now()).await.unwrap();
+        let (found, system) = store.api_keys().by_hash("keyhash").await.unwrap().expect("a live key");
+        assert_eq!(found, key, "{engine}");
+        assert_eq!((system.id, system.username.as_str(), system.role), (key.user_id, "sys-12345", Role::HotlineOperator));
+        assert_eq!(store.people().user_by_name("sys-12345").await.unwrap(), Some(system.clone()));
+        assert_eq!(store.people().user(system.id).await.unwrap(), Some(system.clone()));
+        let again = store.api_keys().create("other", "otherhash", Channel::Hotline, &user, now()).await.unwrap_err();
+        assert!(matches!(again, StoreError::Duplicate(_)), "{engine}: the user is taken: {again}");
+        assert_eq!(store.api_keys().list().await.unwrap(), vec![key.clone()], "{engine}: nothing of the refused key stays");
+        assert!(store.api_keys().revoke("12345-hotline", later(1)).await.unwrap());
+        assert!(!store.api_keys().revoke("12345-hotline", later(2)).await.unwrap());
+        assert!(store.api_keys().by_hash("keyhash").await.unwrap().is_none(), "{engine}");
+        assert_eq!(store.api_keys().list().await.unwrap()[0].revoked_at, Some(later(1)));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn orders_and_reminders_read_back_as_written() {
+    each_store(async |engine, store| {
+        use gridline_core::case::SupervisionLevel;
+        use gridline_core::supervision::{NewOrder, ReminderKind, TargetKind};
+        use gridline_store::Reminder;
+        let new = NewOrder { target_kind: TargetKind::Unit, target: "CY-WJ".into(), level: SupervisionLevel::Key, note: "积案".into(), deadline: later(48) };
+        let order = store.supervision().create_order(&new, 2, now()).await.unwrap();
+        assert_eq!(store.supervision().order(order.id).await.unwrap(), Some(order.clone()), "{engine}");
+        assert_eq!(store.supervision().orders_on(TargetKind::Unit, "CY-WJ").await.unwrap(), vec![order.clone()]);
+        store.supervision().reply_order(order.id, "已整改", 3, later(1)).await.unwrap();
+        let err = store.supervision().reply_order(order.id, "again", 3, later(2)).await.unwrap_err();
+        assert!(matches!(err, StoreError::Duplicate(_)), "{engine}: {err}");
+        let replied = store.supervision().order(order.id).await.unwrap().unwrap();
+        assert_eq!((replied.reply.as_deref(), replied.replied_by, replied.replied_at), (Some("已整改"), Some(3), Some(later(1))));
+        assert!(store.supervision().orders(true, 10).await.unwrap().is_empty(), "{engine}: no open order left");
+
+        let case = store.cases().create(intake(None, WANGJING, "催办")).await.unwrap().case;
+        let reminder = Reminder { case_id: case.id, kind: ReminderKind::Overdue, deadline: later(-1), unit: Some("CY-WJ".into()), at: now() };
+        assert_eq!(store.supervision().record_reminders(&[reminder.clone(), reminder.clone()]).await.unwrap(), 1, "{engine}");
+        assert_eq!(store.supervision().reminders(Some("CY-WJ"), 10).await.unwrap(), vec![reminder]);
+        assert!(store.supervision().reminders(Some("OTHER"), 10).await.unwrap().is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn listings_watches_links_and_campaigns_read_back_as_written() {
+    each_store(async |engine, store| {
+        use gridline_core::period::Period;
+        use gridline_core::supervision::{ListingCheck, ListingKind, NewListing, NewWatch};
+        let new = NewListing {
+            kind: ListingKind::Place,
+            target: "阜通东大街".into(),
+            name: "阜通东大街".into(),
+            region: Some(WANGJING.into()),
+            reason: "反复投诉".into(),
+            deadline: later(72),
+        };
+        let listing = store.listings().create(&new, 2, now()).await.unwrap();
+        assert!(matches!(store.listings().create(&new, 2, now()).await, Err(StoreError::Duplicate(_))), "{engine}");
+        assert_eq!(store.listings().get(listing.id).await.unwrap(), Some(listing.clone()));
+        let mut checked = listing.clone();
+        checked.checks.push(ListingCheck { passed: true, note: None, by: 2, at: later(80) });
+        checked.delisted_at = Some(later(80));
+        store.listings().record_check(&listing, &checked).await.unwrap();
+        assert!(store.listings().record_check(&listing, &checked).await.is_err(), "{engine}: a stale check is refused");
+        assert_eq!(store.listings().list(false, 10).await.unwrap(), vec![checked]);
+        assert!(store.listings().open_of(ListingKind::Place, "阜通东大街").await.unwrap().is_none());
+
+        let watch = NewWatch { region: WANGJING.into(), place: "望京SOHO".into(), category: "S0102".into(), every_days: 7, first_due: None };
+        let watched = store.watches().create(&watch, now(), 2, now()).await.unwrap();
+        assert_eq!(store.watches().get(watched.id).await.unwrap(), Some(watched.clone()), "{engine}");
+        assert_eq!(store.watches().due(now(), 10).await.unwrap(), vec![(watched.clone(), 2)]);
+        let case = store.cases().create(intake(None, WANGJING, "未诉先办")).await.unwrap().case;
+        store.watches().advance(watched.id, now(), later(168), case.id).await.unwrap();
+        let advanced = store.watches().get(watched.id).await.unwrap().unwrap();
+        assert_eq!((advanced.next_due, advanced.last_case), (later(168), Some(case.id)));
+        assert!(store.watches().stop(watched.id).await.unwrap());
+        assert!(store.watches().list(true, 10).await.unwrap().is_empty(), "{engine}");
+
+        let finding = store.cases().create(intake(None, WANGJING, "创城发现")).await.unwrap().case;
+        let link = store.links().link(finding.id, case.id, 2, now()).await.unwrap();
+        assert!(matches!(store.links().link(finding.id, case.id, 2, now()).await, Err(StoreError::Duplicate(_))));
+        assert_eq!(store.links().of(case.id).await.unwrap(), vec![link.clone()], "{engine}");
+        assert_eq!(store.links().of(finding.id).await.unwrap(), vec![link]);
+
+        let period = Period::parse("2024-11..2024-12").unwrap();
+        let entries = vec!["S0102".to_owned()];
+        let campaign = store.campaigns().create("垃圾治理", &entries, &[WANGJING.to_owned()], period, 2, now()).await.unwrap();
+        assert_eq!(store.campaigns().get(campaign.id).await.unwrap(), Some(campaign.clone()), "{engine}");
+        assert_eq!(store.campaigns().list().await.unwrap(), vec![campaign]);
     })
     .await;
 }

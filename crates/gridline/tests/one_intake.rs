@@ -63,8 +63,8 @@ async fn rest_open311_and_import_file_a_case_the_same_way() {
             unit: None,
             password_hash,
         };
-        store.create_user(&user("operator", gridline_app::passwords::hash_password(PASSWORD).unwrap()), now).await.unwrap();
-        store.create_api_key("citizen-app", &hex::encode(Sha256::digest(KEY)), Channel::Public, &user("apikey.citizen-app", "!".into()), now).await.unwrap();
+        store.people().create_user(&user("operator", gridline_app::passwords::hash_password(PASSWORD).unwrap()), now).await.unwrap();
+        store.api_keys().create("citizen-app", &hex::encode(Sha256::digest(KEY)), Channel::Public, &user("apikey.citizen-app", "!".into()), now).await.unwrap();
         let app = Application::build(store.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
         let base = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until(std::future::pending()));

@@ -103,7 +103,7 @@ async fn key_actor(state: &AppState, pairs: &[(String, String)]) -> Result<(Acto
     }
     let (record, user) = state
         .store
-        .api_key_by_hash(&key_hash(key))
+        .api_keys().by_hash(&key_hash(key))
         .await?
         .ok_or_else(|| Open311Error::new(StatusCode::FORBIDDEN, "api_key is not valid or has been revoked"))?;
     Ok((user.actor(), record.channel))
@@ -426,7 +426,7 @@ async fn list(state: &AppState, format: Format, pairs: &[(String, String)]) -> R
         query.received_from = Some(start);
         query.received_to = Some(end);
     }
-    let cases = state.store.public_requests(&query).await?;
+    let cases = state.store.cases().public_requests(&query).await?;
     let list: Vec<Value> = cases.iter().map(|case| request_view(state, case, extended)).collect();
     Ok(respond(format, StatusCode::OK, "service_requests", &Value::Array(list)))
 }
@@ -455,7 +455,7 @@ pub async fn one(
         let id = request_id(&id).map_err(|e| Open311Error::new(StatusCode::NOT_FOUND, e.description))?;
         let case = state
             .store
-            .case(id)
+            .cases().get(id)
             .await?
             .ok_or_else(|| Open311Error::new(StatusCode::NOT_FOUND, format!("no service request {id}")))?;
         Ok(respond(format, StatusCode::OK, "service_requests", &json!([request_view(&state, &case, extended)])))
@@ -482,7 +482,7 @@ pub async fn token(
             return Err(not_found());
         }
         for channel in Channel::ALL {
-            if let Some(case) = state.store.case_by_external_id(channel, &token).await? {
+            if let Some(case) = state.store.cases().by_external_id(channel, &token).await? {
                 let body = json!([{ "service_request_id": case.id.to_string(), "token": token }]);
                 return Ok(respond(format, StatusCode::OK, "service_requests", &body));
             }
@@ -498,7 +498,7 @@ async fn updates(state: &AppState, format: Format, pairs: &[(String, String)]) -
     check_jurisdiction(state, pairs)?;
     let (start, end) = window(pairs, Timestamp::now())?;
     let limit = count(pairs, "page_size", MAX_PAGE_SIZE, MAX_PAGE_SIZE)?;
-    let events = state.store.events_between(start, end, limit).await?;
+    let events = state.store.cases().events_between(start, end, limit).await?;
     let list: Vec<Value> = events
         .iter()
         .map(|record| {

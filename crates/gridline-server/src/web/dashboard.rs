@@ -163,14 +163,14 @@ pub async fn dashboard(
     };
     let (first_day, today) = trend_days(now, days);
     let prefix = scope.map(Region::code_prefix);
-    let store = &state.store;
+    let (rollups, cases) = (state.store.rollups(), state.store.cases());
     // Five small reads, side by side.
     let (rate_counts, daily, received, open, volume) = tokio::try_join!(
-        store.rate_total(period, prefix, None),
-        store.daily_counts(first_day, today, prefix),
-        store.received_by_street(prefix),
-        store.open_cases(prefix, now),
-        store.volume(period.first, period.last, prefix, None, VolumeGrain::Category),
+        rollups.rate_total(period, prefix, None),
+        rollups.daily_counts(first_day, today, prefix),
+        rollups.received_by_street(prefix),
+        cases.open_by_region(prefix, now),
+        rollups.volume(period.first, period.last, prefix, None, VolumeGrain::Category),
     )?;
     let registered = volume.iter().fold(HashMap::new(), |mut by_entry: HashMap<String, i64>, row| {
         *by_entry.entry(row.category.clone()).or_default() += row.count;

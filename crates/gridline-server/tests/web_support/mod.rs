@@ -61,7 +61,7 @@ impl TestServer {
         let store = Store::open(db_url).await.unwrap_or_else(|e| panic!("open {db_url}: {e}"));
         let now = Timestamp::now();
         for unit in units() {
-            store.put_unit(&unit, now).await.expect("seed a unit");
+            store.people().put_unit(&unit, now).await.expect("seed a unit");
         }
         static HASH: OnceLock<String> = OnceLock::new();
         let hash = HASH.get_or_init(|| hash_password(PASSWORD).expect("hash")).clone();
@@ -73,7 +73,7 @@ impl TestServer {
                 unit: unit.map(Into::into),
                 password_hash: hash.clone(),
             };
-            store.create_user(&user, now).await.expect("seed a user");
+            store.people().create_user(&user, now).await.expect("seed a user");
         }
         let app = Application::build(store.clone(), "127.0.0.1:0".parse().expect("address")).await.expect("build the server");
         let base = format!("http://127.0.0.1:{}", app.port());
