@@ -20,6 +20,11 @@ fn beijing() -> TimeZone {
     TimeZone::get("Asia/Shanghai").expect("the bundled time zone database has Asia/Shanghai")
 }
 
+/// The Beijing-time date an instant falls in: the day of daily counts.
+pub fn day_of(at: Timestamp) -> Date {
+    at.to_zoned(beijing()).date()
+}
+
 impl Month {
     pub fn new(year: i16, month: i8) -> Option<Month> {
         ((1..=12).contains(&month) && (1900..=9998).contains(&year)).then_some(Month { year, month })
