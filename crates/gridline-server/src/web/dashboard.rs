@@ -57,7 +57,7 @@ pub struct Overview {
     pub supervised: i64,
     /// The months the rates cover: `YYYY-MM` or `YYYY-MM..YYYY-MM`.
     pub period: String,
-    pub rates: Rates,
+    pub rates: DashboardRates,
     pub trend: Vec<DayCount>,
     /// Cases registered in the period (received in its months) by catalogue group, most first;
     /// duplicates merged away do not count.
@@ -88,26 +88,26 @@ pub struct DayCount {
 /// (`gridline_core::rates`): response within the time limit, returns not held against the unit,
 /// 基本满意 counted as configured.
 #[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
-pub struct Rates {
+pub struct DashboardRates {
     /// 响应率: dispatches accepted within the response limit ÷ (dispatches − returns).
-    pub response: Rate,
+    pub response: RateShare,
     /// 解决率: call-backs where the citizen says it is solved ÷ call-backs.
-    pub resolution: Rate,
+    pub resolution: RateShare,
     /// 满意率: call-backs satisfied (and basically satisfied) ÷ call-backs.
-    pub satisfaction: Rate,
+    pub satisfaction: RateShare,
 }
 
 #[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
-pub struct Rate {
+pub struct RateShare {
     pub numerator: i64,
     pub denominator: i64,
     /// The share from 0 to 1; `None` when there is nothing to measure yet.
     pub rate: Option<f64>,
 }
 
-impl From<Share> for Rate {
-    fn from(share: Share) -> Rate {
-        Rate { numerator: share.numerator, denominator: share.denominator, rate: share.fraction() }
+impl From<Share> for RateShare {
+    fn from(share: Share) -> RateShare {
+        RateShare { numerator: share.numerator, denominator: share.denominator, rate: share.fraction() }
     }
 }
 
@@ -278,7 +278,7 @@ pub fn overview(
         due_soon: open_sum(|c| c.due_soon),
         supervised: open_sum(|c| c.supervised),
         period: period.to_string(),
-        rates: Rates { response: three.response.into(), resolution: three.resolution.into(), satisfaction: three.satisfaction.into() },
+        rates: DashboardRates { response: three.response.into(), resolution: three.resolution.into(), satisfaction: three.satisfaction.into() },
         trend,
         by_category,
         by_region: by_region.into_values().collect(),
@@ -324,8 +324,8 @@ mod tests {
         assert_eq!(o.today, DayCount { date: "2026-11-20".into(), received: 1, closed: 0 });
         assert_eq!(o.trend.len(), 30);
         assert_eq!(o.trend[0], DayCount { date: "2026-10-22".into(), received: 2, closed: 1 });
-        assert_eq!(o.rates.response, Rate { numerator: 2, denominator: 3, rate: Some(2.0 / 3.0) });
-        assert_eq!(o.rates.satisfaction, Rate { numerator: 2, denominator: 2, rate: Some(1.0) });
+        assert_eq!(o.rates.response, RateShare { numerator: 2, denominator: 3, rate: Some(2.0 / 3.0) });
+        assert_eq!(o.rates.satisfaction, RateShare { numerator: 2, denominator: 2, rate: Some(1.0) });
         assert_eq!(o.period, "2026-11");
         let chaoyang = o.by_region.iter().find(|r| r.code == "110105000000").expect("朝阳区");
         assert_eq!((chaoyang.total, chaoyang.open, chaoyang.overdue), (7, 2, 1));
@@ -341,6 +341,6 @@ mod tests {
         assert!(o.by_region.is_empty());
         assert_eq!(o.trend.len(), 1);
         assert_eq!((o.total, o.open, o.by_category.len()), (0, 0, 0));
-        assert_eq!(o.rates.resolution, Rate { numerator: 0, denominator: 0, rate: None }, "nothing to measure is not 0 %");
+        assert_eq!(o.rates.resolution, RateShare { numerator: 0, denominator: 0, rate: None }, "nothing to measure is not 0 %");
     }
 }
