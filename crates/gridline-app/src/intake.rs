@@ -45,7 +45,7 @@ impl App {
 
 /// What a channel submits, before it is checked: the body of `POST /api/v1/cases`, and what
 /// Open311 and the import build from their own forms and rows.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCase {
     pub channel: String,

@@ -150,7 +150,7 @@ pub async fn rollups_command(command: RollupsCommand) -> anyhow::Result<()> {
 
 /// One generated case: what happens to it, decided up front so the same facts feed both the
 /// store's rollups and the Parquet file.
-struct Fact {
+pub(crate) struct Fact {
     received: Timestamp,
     street: usize,
     unit_is_department: bool,
@@ -231,6 +231,16 @@ fn history(f: &Fact, street: &str, unit: &str, category: &str, actor: &Actor) ->
         .collect()
 }
 
+/// One generated case received in the 360 days from `year_start`: its facts, the unit it goes
+/// to (the street's office, or the district's city-management department) and its history.
+pub(crate) fn generated_case(rng: &mut StdRng, year_start: Timestamp, streets: &[String], categories: &[String], actor: &Actor) -> (Fact, String, Vec<CaseEvent>) {
+    let f = fact(rng, year_start, streets.len(), categories.len());
+    let street = &streets[f.street];
+    let unit = if f.unit_is_department { format!("{}-CGW", &street[..6]) } else { format!("{street}-JD") };
+    let events = history(&f, street, &unit, &categories[f.category], actor);
+    (f, unit, events)
+}
+
 /// `gridline bench rankings`
 pub async fn bench_rankings(cases: u64, dir: &Path, python: &str, repeat: usize) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)?;
@@ -255,10 +265,8 @@ pub async fn bench_rankings(cases: u64, dir: &Path, python: &str, repeat: usize)
             let actor = Actor { user_id: 1, username: "bench".into(), role: Role::Admin, unit: None };
             let mut rollup = Rollup::default();
             for _ in 0..count {
-                let f = fact(&mut rng, year_start, streets.len(), categories.len());
+                let (f, unit, events) = generated_case(&mut rng, year_start, &streets, &categories, &actor);
                 let street = &streets[f.street];
-                let unit = if f.unit_is_department { format!("{}-CGW", &street[..6]) } else { format!("{street}-JD") };
-                let events = history(&f, street, &unit, &categories[f.category], &actor);
                 rollup.record_history(&events);
                 // The analyst's copy: one row per case with the same facts, in the months the
                 // rollup assigns them (all steps of a generated case fall within ~2 days).

@@ -46,6 +46,22 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 50)]
         rounds: usize,
     },
+    /// The dashboard (city-wide and one district) over HTTP on an embedded database of a
+    /// generated year of cases.
+    Dashboard {
+        #[arg(long, default_value_t = 1_000_000)]
+        cases: usize,
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+        /// Where the database goes (by default `gridline-bench-dashboard-N` in the temporary
+        /// directory); one filled by an earlier run with the same --cases is reused.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Serve with this `gridline` binary instead of this one, to compare two builds on the
+        /// same data.
+        #[arg(long)]
+        server: Option<PathBuf>,
+    },
     /// Bulk import of a generated CSV file into a fresh embedded database.
     Import {
         #[arg(long, default_value_t = 200_000)]
@@ -103,6 +119,10 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Web { data_dir, cases, rounds } => {
             let dir = data_dir.unwrap_or_else(|| std::env::temp_dir().join("gridline-bench-web"));
             crate::bench_web::web(&dir, cases, rounds).await
+        }
+        BenchCommand::Dashboard { cases, rounds, data_dir, server } => {
+            let dir = data_dir.unwrap_or_else(|| std::env::temp_dir().join(format!("gridline-bench-dashboard-{cases}")));
+            crate::bench_web::dashboard(&dir, cases, rounds, server.as_deref()).await
         }
         BenchCommand::Import { rows, classify, model, data_dir } => crate::bench_io::import(rows, classify, model, data_dir).await,
         BenchCommand::Export { cases, data_dir } => crate::bench_io::export(cases, data_dir).await,
@@ -168,9 +188,14 @@ pub(crate) fn free_port() -> anyhow::Result<SocketAddr> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?)
 }
 
-/// Starts `gridline serve` (this very binary) on the data directory and waits until it answers.
-pub(crate) async fn start_server(dir: &Path, addr: SocketAddr) -> anyhow::Result<Child> {
-    let child = Command::new(std::env::current_exe()?)
+/// Starts `gridline serve` (this very binary, or `binary`) on the data directory and waits until
+/// it answers.
+pub(crate) async fn start_server(dir: &Path, addr: SocketAddr, binary: Option<&Path>) -> anyhow::Result<Child> {
+    let binary = match binary {
+        Some(path) => path.to_owned(),
+        None => std::env::current_exe()?,
+    };
+    let child = Command::new(binary)
         .args(["serve", "--data-dir"])
         .arg(dir)
         .args(["--addr", &addr.to_string()])
@@ -224,7 +249,7 @@ async fn intake(dir: &Path, measured: Duration, concurrency: usize) -> anyhow::R
         store.close().await;
     }
     let addr = free_port()?;
-    let mut server = start_server(dir, addr).await?;
+    let mut server = start_server(dir, addr, None).await?;
     let http = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
     let token = sign_in(&http, addr).await?;
     let bodies = Arc::new(Bodies::new());
@@ -299,7 +324,7 @@ async fn intake(dir: &Path, measured: Duration, concurrency: usize) -> anyhow::R
         acknowledged.len()
     );
     ensure!(missing == 0, "{missing} acknowledged cases were lost");
-    let mut server = start_server(dir, addr).await?;
+    let mut server = start_server(dir, addr, None).await?;
     let token = sign_in(&http, addr).await?;
     if let Some((_, id)) = acknowledged.last() {
         let status = http.get(format!("http://{addr}/api/v1/cases/{id}")).bearer_auth(&token).send().await?.status();

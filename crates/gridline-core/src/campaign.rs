@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::DomainError;
 use crate::period::{Month, Period};
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Campaign {
     pub id: i64,
     pub theme: String,
@@ -19,7 +19,7 @@ pub struct Campaign {
 }
 
 /// A campaign as submitted, before it has an id.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCampaign {
     pub theme: String,
@@ -81,7 +81,9 @@ pub struct VolumeRow {
     pub count: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+// Named apart from the case's `Change` (an event) in the API's description.
+#[schema(as = VolumeChange)]
 pub struct Change {
     pub period: Period,
     pub count: i64,
@@ -89,7 +91,7 @@ pub struct Change {
     pub change_percent: Option<f64>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Effect {
     pub period: Period,
     pub count: i64,

@@ -16,7 +16,7 @@ use crate::sla::TimeLimit;
 
 pub const CATALOGUE_FILE: &str = "catalogue.toml";
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CatalogueEntry {
     pub code: String,
@@ -56,7 +56,7 @@ pub struct CatalogueEntry {
 }
 
 /// An extra fact asked of the reporter; the datatypes are Open311 GeoReport v2's.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceAttribute {
     pub code: String,
@@ -71,7 +71,7 @@ pub struct ServiceAttribute {
     pub values: Vec<AttributeValue>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AttributeDatatype {
     String,
@@ -82,7 +82,7 @@ pub enum AttributeDatatype {
     Multivaluelist,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AttributeValue {
     pub key: String,

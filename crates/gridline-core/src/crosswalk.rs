@@ -12,7 +12,7 @@ use crate::error::{DomainError, FileProblem};
 
 pub const CROSSWALK_FILE: &str = "crosswalk.csv";
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CrosswalkRow {
     pub scheme: String,
     pub source_code: String,
@@ -28,7 +28,7 @@ fn empty_as_none<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Op
 }
 
 /// A case's code in a source taxonomy, kept beside its unified category.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SourceCode {
     pub scheme: String,

@@ -10,7 +10,7 @@ use crate::campaign::{VolumeRow, change_percent};
 use crate::case::CaseId;
 use crate::period::{Month, Period};
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ProblemCount {
     pub category: String,
     pub count: i64,
@@ -57,7 +57,7 @@ pub fn problems(period: Period, rows: &[VolumeRow]) -> Vec<ProblemCount> {
 /// Months of history a spike is measured against.
 pub const SPIKE_BASELINE_MONTHS: i32 = 6;
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Spike {
     pub category: String,
     pub count: i64,

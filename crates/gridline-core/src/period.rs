@@ -20,6 +20,11 @@ fn beijing() -> TimeZone {
     TimeZone::get("Asia/Shanghai").expect("the bundled time zone database has Asia/Shanghai")
 }
 
+/// The Beijing-time date an instant falls in: the day of daily counts.
+pub fn day_of(at: Timestamp) -> Date {
+    at.to_zoned(beijing()).date()
+}
+
 impl Month {
     pub fn new(year: i16, month: i8) -> Option<Month> {
         ((1..=12).contains(&month) && (1900..=9998).contains(&year)).then_some(Month { year, month })
@@ -95,6 +100,19 @@ impl Serialize for Month {
     }
 }
 
+/// In the API's description: the text `YYYY-MM` it is written as.
+impl utoipa::PartialSchema for Month {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(r"^\d{4}-\d{2}$"))
+            .examples(["2024-10"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Month {}
+
 impl<'de> Deserialize<'de> for Month {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
@@ -103,7 +121,7 @@ impl<'de> Deserialize<'de> for Month {
 }
 
 /// Whole months from `first` to `last`, both included: a month, a quarter, a campaign.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Period {
     pub first: Month,
     pub last: Month,

@@ -17,7 +17,7 @@ pub struct Contender {
     pub counts: RateCounts,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RankingRow {
     pub code: String,
     pub name: String,
@@ -95,7 +95,7 @@ pub fn bottom(rows: &[RankingRow], n: usize) -> Vec<RankingRow> {
 }
 
 /// The figures of a period's notice (通报).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Notice {
     pub ranked: usize,
     pub unranked: usize,

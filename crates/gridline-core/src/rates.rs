@@ -17,7 +17,7 @@ use crate::error::DomainError;
 use crate::rollup::RateCounts;
 
 /// How the composite score weighs the three rates, and what counts as satisfied.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RateConfig {
     pub response_weight: f64,
@@ -49,7 +49,7 @@ impl RateConfig {
 }
 
 /// The rates of one unit or region over one period.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Rates {
     pub response_rate: Option<f64>,
     pub resolution_rate: Option<f64>,
@@ -63,16 +63,59 @@ pub struct Rates {
     pub extension_rate: Option<f64>,
 }
 
+/// One rate as the whole numbers behind it, so that a reader can check it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Share {
+    pub numerator: i64,
+    pub denominator: i64,
+}
+
+impl Share {
+    /// The share as a fraction from 0 to 1; `None` when there was nothing to measure.
+    pub fn fraction(self) -> Option<f64> {
+        (self.denominator > 0).then(|| self.numerator as f64 / self.denominator as f64)
+    }
+
+    /// The share as a percentage from 0 to 100; `None` when there was nothing to measure.
+    pub fn percent(self) -> Option<f64> {
+        (self.denominator > 0).then(|| self.numerator as f64 * 100.0 / self.denominator as f64)
+    }
+}
+
+fn share(numerator: i64, denominator: i64) -> Share {
+    Share { numerator, denominator }
+}
+
+/// The shares behind the three rates: the one definition that rankings, rates, the dashboard
+/// and every other view of 三率 use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ThreeRates {
+    pub response: Share,
+    pub resolution: Share,
+    pub satisfaction: Share,
+}
+
+impl ThreeRates {
+    pub fn of(counts: &RateCounts, config: &RateConfig) -> ThreeRates {
+        let satisfied = counts.satisfied + if config.basically_satisfied_counts { counts.basically_satisfied } else { 0 };
+        ThreeRates {
+            response: share(counts.responded, counts.dispatched - counts.returned),
+            resolution: share(counts.resolved, counts.called_back),
+            satisfaction: share(satisfied, counts.called_back),
+        }
+    }
+}
+
 fn percent(part: i64, whole: i64) -> Option<f64> {
-    (whole > 0).then(|| part as f64 * 100.0 / whole as f64)
+    share(part, whole).percent()
 }
 
 impl Rates {
     pub fn of(counts: &RateCounts, config: &RateConfig) -> Rates {
-        let satisfied = counts.satisfied + if config.basically_satisfied_counts { counts.basically_satisfied } else { 0 };
-        let response_rate = percent(counts.responded, counts.dispatched - counts.returned);
-        let resolution_rate = percent(counts.resolved, counts.called_back);
-        let satisfaction_rate = percent(satisfied, counts.called_back);
+        let three = ThreeRates::of(counts, config);
+        let response_rate = three.response.percent();
+        let resolution_rate = three.resolution.percent();
+        let satisfaction_rate = three.satisfaction.percent();
         let parts = [
             (response_rate, config.response_weight),
             (resolution_rate, config.resolution_weight),
@@ -129,6 +172,19 @@ mod tests {
         let rates = Rates::of(&counts, &strict);
         assert!(close(rates.satisfaction_rate, 62.5));
         assert!(close(rates.score, 69.375));
+    }
+
+    #[test]
+    fn each_rate_is_a_share_of_whole_numbers() {
+        let counts = RateCounts { dispatched: 5, returned: 1, responded: 3, called_back: 4, resolved: 2, satisfied: 1, basically_satisfied: 2, ..RateCounts::default() };
+        let three = ThreeRates::of(&counts, &RateConfig::default());
+        assert_eq!(three.response, Share { numerator: 3, denominator: 4 });
+        assert_eq!(three.resolution, Share { numerator: 2, denominator: 4 });
+        assert_eq!(three.satisfaction, Share { numerator: 3, denominator: 4 });
+        assert_eq!(three.response.fraction(), Some(0.75));
+        let strict = RateConfig { basically_satisfied_counts: false, ..RateConfig::default() };
+        assert_eq!(ThreeRates::of(&counts, &strict).satisfaction, Share { numerator: 1, denominator: 4 });
+        assert_eq!(Share::default().fraction(), None, "nothing to measure is not 0 %");
     }
 
     #[test]

@@ -64,7 +64,7 @@ pub struct Reference {
 }
 
 /// What replacing one reference set by another changes.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ReferenceChanges {
     pub added: Vec<String>,
     pub changed: Vec<String>,

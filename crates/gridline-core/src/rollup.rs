@@ -12,14 +12,18 @@
 //! - closures (结案), with on time / reworked / extended: the month of the closure;
 //! - call-backs (回访): the month of the call-back, to the last unit that handled the case;
 //! - supervision: the month it was raised.
+//!
+//! Beside the monthly counters, daily ones per street: cases received (the day of intake) and
+//! cases finished (closed, rejected or merged: the day of that event), for the dashboard's trend.
 
 use std::collections::HashMap;
 
 use jiff::SignedDuration;
+use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::case::{Case, CaseEvent, CaseStatus, Change, Channel, Satisfaction};
-use crate::period::Month;
+use crate::period::{Month, day_of};
 
 /// A unit responds in time when it accepts (签收, the moment it takes the case and contacts the
 /// citizen) within this many natural hours of the dispatch. It is fixed when counters are
@@ -63,7 +67,7 @@ pub struct VolumeKey {
 macro_rules! rate_counts {
     ($($(#[$doc:meta])* $field:ident),* $(,)?) => {
         /// The counters behind the three rates and the digital city-management rates.
-        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
         pub struct RateCounts { $($(#[$doc])* pub $field: i64),* }
 
         impl RateCounts {
@@ -93,6 +97,8 @@ macro_rules! rate_counts {
 }
 
 rate_counts! {
+    /// 受理: cases received (in the street of their intake, before any dispatch).
+    received,
     /// 立案: cases registered.
     registered,
     /// 不予立案: cases rejected.
@@ -125,11 +131,38 @@ rate_counts! {
     supervised,
 }
 
+/// Where daily counts are kept: a Beijing-time day and a street.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DayKey {
+    pub day: Date,
+    pub region: String,
+}
+
+/// What happened on one day in one street.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayCounts {
+    pub received: i64,
+    /// Cases finished that day: closed, rejected or merged.
+    pub closed: i64,
+}
+
+impl DayCounts {
+    pub fn add(&mut self, other: &DayCounts) {
+        self.received += other.received;
+        self.closed += other.closed;
+    }
+
+    pub fn is_zero(&self) -> bool {
+        self.received == 0 && self.closed == 0
+    }
+}
+
 /// A set of counters: what one batch of events adds, or the whole rollup.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Rollup {
     pub rates: HashMap<RateKey, RateCounts>,
     pub volume: HashMap<VolumeKey, i64>,
+    pub daily: HashMap<DayKey, DayCounts>,
 }
 
 fn rate_key(month: Month, case: &Case, unit: Option<&str>) -> RateKey {
@@ -142,7 +175,7 @@ fn rate_key(month: Month, case: &Case, unit: Option<&str>) -> RateKey {
 
 impl Rollup {
     pub fn is_empty(&self) -> bool {
-        self.rates.is_empty() && self.volume.is_empty()
+        self.rates.is_empty() && self.volume.is_empty() && self.daily.is_empty()
     }
 
     /// Adds what `event` contributes, given the case before it (`None` for the intake) and
@@ -150,6 +183,11 @@ impl Rollup {
     pub fn record(&mut self, before: Option<&Case>, after: &Case, event: &CaseEvent) {
         let received = Month::of(after.received_at);
         let at = Month::of(event.at);
+        if let Some(closed_at) = after.closed_at
+            && before.is_some_and(|b| b.closed_at.is_none())
+        {
+            self.count_day(closed_at, after, |c| c.closed += 1);
+        }
         match &event.change {
             Change::Register { category, .. } => {
                 self.count(rate_key(received, after, None), |c| c.registered += 1);
@@ -198,8 +236,11 @@ impl Rollup {
                 });
             }
             Change::Supervise { .. } => self.count(rate_key(at, after, after.unit.as_deref()), |c| c.supervised += 1),
-            Change::Receive(_)
-            | Change::Verify { passed: false, .. }
+            Change::Receive(_) => {
+                self.count(rate_key(received, after, None), |c| c.received += 1);
+                self.count_day(after.received_at, after, |c| c.received += 1);
+            }
+            Change::Verify { passed: false, .. }
             | Change::Handle { .. }
             | Change::RequestExtension { .. }
             | Change::ApproveExtension { .. }
@@ -233,6 +274,9 @@ impl Rollup {
         for (key, n) in other.volume {
             *self.volume.entry(key).or_default() += n;
         }
+        for (key, counts) in other.daily {
+            self.daily.entry(key).or_default().add(&counts);
+        }
     }
 
     /// The volume summed by district: what the district volume table must hold.
@@ -248,18 +292,24 @@ impl Rollup {
 
     /// How many rate and volume rows differ between two rollups (a row held by one only counts).
     pub fn differences(&self, other: &Rollup) -> usize {
-        differing_rows(&self.rates, &other.rates) + differing_rows(&self.volume, &other.volume)
+        differing_rows(&self.rates, &other.rates) + differing_rows(&self.volume, &other.volume) + differing_rows(&self.daily, &other.daily)
     }
 
     /// The same counters without the entries that add up to nothing.
     pub fn without_zeros(mut self) -> Rollup {
         self.rates.retain(|_, c| !c.is_zero());
         self.volume.retain(|_, n| *n != 0);
+        self.daily.retain(|_, c| !c.is_zero());
         self
     }
 
     fn count(&mut self, key: RateKey, f: impl FnOnce(&mut RateCounts)) {
         f(self.rates.entry(key).or_default());
+    }
+
+    fn count_day(&mut self, at: jiff::Timestamp, case: &Case, f: impl FnOnce(&mut DayCounts)) {
+        let key = DayKey { day: day_of(at), region: case.region.as_deref().map(street_of).unwrap_or_default() };
+        f(self.daily.entry(key).or_default());
     }
 
     fn add_volume(&mut self, month: Month, case: &Case, category: &str, n: i64) {
@@ -530,6 +580,32 @@ pub(crate) mod tests {
         assert_eq!(rollup.volume.get(&volume), Some(&1));
         let intake = rates(&rollup, "2026-06", STREET, "");
         assert_eq!((intake.registered, intake.rejected, intake.merged), (2, 1, 2));
+    }
+
+    #[test]
+    fn cases_count_on_the_day_they_came_in_and_on_the_day_they_were_finished() {
+        // Received 31 January 23:00, closed 3 February; another rejected the day it came in;
+        // a third still open.
+        let closed = History::received(Channel::Hotline, STREET, "2026-01-31 23:00")
+            .register("2026-01-31 23:10", "0101")
+            .dispatch("2026-01-31 23:30", "U1", 72)
+            .accept("2026-02-01 08:00")
+            .handle("2026-02-02 10:00")
+            .verify("2026-02-03 10:00", true)
+            .callback("2026-02-04 10:00", true, Satisfaction::Satisfied);
+        let rejected = History::received(Channel::Hotline, "110105026001", "2026-02-03 09:00")
+            .then("2026-02-03 09:10", Change::Reject { reason: "not a city problem".into() });
+        let open = History::received(Channel::Grid, STREET, "2026-02-03 11:00");
+        let mut rollup = Rollup::default();
+        for h in [closed, rejected, open] {
+            rollup.record_history(&h.events);
+        }
+        let day = |d: &str| rollup.daily.get(&DayKey { day: d.parse().unwrap(), region: STREET.into() }).copied().unwrap_or_default();
+        assert_eq!(day("2026-01-31"), DayCounts { received: 1, closed: 0 });
+        assert_eq!(day("2026-02-03"), DayCounts { received: 2, closed: 2 }, "the call-back finishes nothing");
+        assert_eq!(rollup.daily.values().map(|c| c.closed).sum::<i64>(), 2);
+        assert_eq!(rates(&rollup, "2026-01", STREET, "").received, 1);
+        assert_eq!(rates(&rollup, "2026-02", STREET, "").received, 2);
     }
 
     #[test]

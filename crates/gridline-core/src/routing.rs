@@ -24,7 +24,7 @@ use crate::unit::Unit;
 pub const ROUTING_FILE: &str = "routing.toml";
 
 /// A kind of responsible unit (街道办事处, 供水, 燃气, …) that catalogue entries and rules name.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UnitType {
     pub code: String,
@@ -33,7 +33,7 @@ pub struct UnitType {
     pub name_en: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoutingRule {
     pub id: String,
@@ -55,14 +55,16 @@ pub struct RoutingRule {
 }
 
 /// When a rule applies, in Beijing time: dates inclusive, daily hours possibly across midnight.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleWindow {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<Date>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until: Option<Date>,
+    /// `"HH:MM-HH:MM"`, possibly across midnight.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     pub hours: Option<DailyHours>,
 }
 
@@ -165,7 +167,7 @@ pub struct Routing {
 }
 
 /// How specific a matching rule is; greater wins.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 pub struct Specificity {
     /// An explicit rule beats the catalogue's default.
     pub explicit: bool,
@@ -176,7 +178,7 @@ pub struct Specificity {
     pub windowed: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct MatchedRule {
     /// The rule's id, or `catalogue:CODE` for the catalogue's default.
     pub id: String,
@@ -189,7 +191,7 @@ pub struct MatchedRule {
 }
 
 /// The answer to "who handles this case", with the reasoning.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Route {
     /// A single unit was found: registration dispatches to it without asking.
     pub certain: bool,

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::calendar::WorkCalendar;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LimitUnit {
     /// 工作日: one is a full office day of working time.
@@ -17,7 +17,7 @@ pub enum LimitUnit {
     Hours,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TimeLimit {
     pub amount: u32,
     pub unit: LimitUnit,
@@ -128,6 +128,30 @@ impl SlaClock {
             Some(left) => left < 0,
             None => now >= self.deadline,
         }
+    }
+
+    /// From when [`SlaClock::status`] says due soon, as long as the clock stays as it is: the
+    /// first second with at most a fifth of the allowance left. `None` when it never will be
+    /// (stopped with more left, or stopped late: overdue instead); the start when a stopped
+    /// clock already is. Stored beside the deadline, it makes "due soon now" a comparison.
+    pub fn due_soon_from(&self, calendar: &WorkCalendar) -> Option<Timestamp> {
+        let soon = |left: i64| left * DUE_SOON_SHARE <= self.budget_seconds;
+        if let Some(left) = self.paused_remaining_seconds {
+            return (left >= 0 && soon(left)).then_some(self.started_at);
+        }
+        // Search the seconds between one second more than a fifth before the deadline (not
+        // yet due soon) and the deadline (due soon): working-time clocks may stay due soon
+        // through nights and holidays before that fifth, which the search finds.
+        let fifth = self.budget_seconds / DUE_SOON_SHARE;
+        let (mut early, mut late) = (advance(calendar, self.working_time, self.deadline, -fifth - 1), self.deadline);
+        if soon(self.remaining(calendar, early)) {
+            return Some(early);
+        }
+        while late.duration_since(early) > SignedDuration::from_secs(1) {
+            let middle = early + SignedDuration::from_secs(late.duration_since(early).as_secs() / 2);
+            if soon(self.remaining(calendar, middle)) { late = middle } else { early = middle }
+        }
+        Some(late)
     }
 
     /// Stops the clock, keeping the time left (which may already be negative).
@@ -249,6 +273,32 @@ mod tests {
         let longer = clock.extended(cal, TimeLimit::new(2, LimitUnit::WorkingDays));
         assert_eq!(longer.deadline, at("2024-11-07 10:00"));
         assert_eq!(longer.budget_seconds, 3 * 8 * 3600);
+    }
+
+    #[test]
+    fn due_soon_from_is_the_first_second_the_status_says_due_soon() {
+        let cal = WorkCalendar::china();
+        let second = SignedDuration::from_secs(1);
+        let clocks = [
+            SlaClock::start(cal, at("2024-11-04 09:00"), TimeLimit::new(10, LimitUnit::WorkingHours)),
+            // Its last fifth starts before a weekend: due soon from Friday's close on.
+            SlaClock::start(cal, at("2024-11-06 10:00"), TimeLimit::new(3, LimitUnit::WorkingDays)),
+            // Across the National Day holiday.
+            SlaClock::start(cal, at("2024-09-27 17:00"), TimeLimit::new(3, LimitUnit::WorkingDays)),
+            SlaClock::start(cal, at("2024-11-04 09:00"), TimeLimit::new(24, LimitUnit::Hours)),
+            SlaClock::start(cal, at("2024-11-04 09:00"), TimeLimit::new(2, LimitUnit::WorkingDays)).extended(cal, TimeLimit::new(1, LimitUnit::WorkingDays)),
+        ];
+        for clock in &clocks {
+            let from = clock.due_soon_from(cal).expect("a running clock turns due soon");
+            assert!(clock.status(cal, from).due_soon, "{clock:?} at {from}");
+            assert!(!clock.status(cal, from - second).due_soon, "{clock:?} a second before {from}");
+            assert!(from < clock.deadline);
+        }
+        // Stopped: due soon all along or never, by the time left when it stopped.
+        let clock = SlaClock::start(cal, at("2024-11-04 09:00"), TimeLimit::new(10, LimitUnit::Hours));
+        assert_eq!(clock.paused(cal, at("2024-11-04 18:00")).due_soon_from(cal), Some(clock.started_at));
+        assert_eq!(clock.paused(cal, at("2024-11-04 10:00")).due_soon_from(cal), None);
+        assert_eq!(clock.paused(cal, at("2024-11-05 10:00")).due_soon_from(cal), None, "overdue, not due soon");
     }
 
     #[test]

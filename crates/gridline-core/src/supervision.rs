@@ -27,7 +27,7 @@ fn text(field: &'static str, value: &str) -> Result<String, DomainError> {
     Ok(value.to_owned())
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReminderKind {
     /// 临期提醒: at most a fifth of the allowance left.
@@ -59,7 +59,7 @@ pub fn reminder(case: &Case, calendar: &WorkCalendar, now: Timestamp) -> Option<
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TargetKind {
     Case,
@@ -82,7 +82,7 @@ impl TargetKind {
 }
 
 /// A supervision order as submitted.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrder {
     pub target_kind: TargetKind,
@@ -124,7 +124,7 @@ impl NewOrder {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Order {
     pub id: i64,
     pub target_kind: TargetKind,
@@ -139,7 +139,7 @@ pub struct Order {
     pub replied_at: Option<Timestamp>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderState {
     AwaitingReply,
@@ -178,7 +178,7 @@ pub fn age_bracket(raised_at: Timestamp, now: Timestamp) -> &'static str {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ListingKind {
     Place,
@@ -198,7 +198,7 @@ impl ListingKind {
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewListing {
     pub kind: ListingKind,
@@ -236,7 +236,7 @@ impl NewListing {
 }
 
 /// One check of a listed place or unit.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ListingCheck {
     pub passed: bool,
     pub note: Option<String>,
@@ -245,7 +245,7 @@ pub struct ListingCheck {
 }
 
 /// 挂牌督办: on the public list from `listed_at` until a check at or after its deadline passes.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Listing {
     pub id: i64,
     pub kind: ListingKind,
@@ -319,7 +319,7 @@ pub fn link_pair<'a>(a: &'a Case, b: &'a Case) -> Result<(&'a Case, &'a Case), D
 }
 
 /// A 双向督办 link: both sides see and supervise the same problem.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct CaseLink {
     pub finding: CaseId,
     pub hotline: CaseId,
@@ -335,7 +335,7 @@ impl CaseLink {
 }
 
 /// A (place, problem) pair on the watch list, inspected every `every_days` while active.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Watch {
     pub id: i64,
     pub region: String,
@@ -347,7 +347,7 @@ pub struct Watch {
     pub last_case: Option<i64>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewWatch {
     pub region: String,

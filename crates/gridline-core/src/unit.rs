@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::region::RegionTree;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UnitKind {
     /// 职能部门: a city or district department (城管委, 交通委, 住建委, …).
@@ -33,7 +33,7 @@ impl UnitKind {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Unit {
     pub code: String,
     pub name: String,

@@ -21,7 +21,7 @@ use crate::unit::Unit;
 pub const MAX_NOTE_CHARS: usize = 2000;
 
 /// An action asked of a case, as the API receives it.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
     Register {
@@ -36,6 +36,7 @@ pub enum Command {
         reason: String,
     },
     Merge {
+        #[schema(value_type = i64)]
         into: CaseId,
         #[serde(default)]
         note: Option<String>,

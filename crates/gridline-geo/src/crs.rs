@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A point, WGS-84 unless said otherwise.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LatLon {
     pub lat: f64,
     pub lon: f64,

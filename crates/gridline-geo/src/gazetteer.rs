@@ -70,13 +70,13 @@ const COMMUNITY_SUFFIXES: [(&str, &str); 7] = [
     ("委员会", ""),
 ];
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Named {
     pub code: String,
     pub name: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Candidate {
     pub district: Named,
     pub street: Named,
@@ -86,7 +86,7 @@ pub struct Candidate {
     pub share: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Geocoded {
     pub district: Option<Named>,
     pub street: Option<Named>,

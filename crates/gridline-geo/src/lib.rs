@@ -78,7 +78,7 @@ pub const DISTRICTS_WEB_GEOJSON: &str = include_str!("../../../data/geo/district
 const STREETS_GEOJSON: &str = include_str!("../../../data/geo/streets.geojson");
 
 /// Where a point is.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Located {
     /// False outside Beijing: then every level is null.
     pub inside: bool,

@@ -10,20 +10,23 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use gridline_core::actor::Role;
-use gridline_core::campaign::{Campaign, NewCampaign, effect};
+use gridline_core::campaign::{Campaign, Effect, NewCampaign, effect};
 use gridline_core::case::{CaseId, Channel};
-use gridline_core::hotspots::{CasePoint, problems, recurring_places, spikes};
+use gridline_core::case::CaseStatus;
+use gridline_core::hotspots::{CasePoint, ProblemCount, Spike, problems, recurring_places, spikes};
 use gridline_core::period::Period;
-use gridline_core::ranking::{Contender, notice, rank};
+use gridline_core::ranking::{Contender, Notice, RankingRow, notice, rank};
 use gridline_core::rates::{RateConfig, Rates};
 use gridline_core::region::RegionLevel;
+use gridline_core::rollup::RateCounts;
 use gridline_store::{CaseFilter, RateLevel, VolumeGrain};
 use jiff::Timestamp;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::auth::SignedIn;
 use crate::error::ApiError;
+use crate::views::Items;
 use crate::{ApiJson, AppState};
 
 /// The most rows an interview list or a top list may ask for.
@@ -97,15 +100,30 @@ pub struct RankingQuery {
     bottom: Option<String>,
 }
 
+/// A ranking with the change against the period before.
+#[derive(Serialize, ToSchema)]
+pub struct RankingView {
+    period: Period,
+    previous_period: Period,
+    /// Who is ranked: street, district or unit.
+    level: String,
+    weights: RateConfig,
+    /// Best first.
+    items: Vec<RankingRow>,
+    /// The bottom of the list (the notice's `interview`).
+    interview: Vec<RankingRow>,
+    notice: Notice,
+}
+
 /// `GET /api/v1/rankings?period=YYYY-MM&level=street|district|unit&region=CODE&bottom=N`
 #[utoipa::path(get, path = "/rankings", tag = "analytics", security(("bearer" = [])), params(RankingQuery),
-    responses((status = 200, description = "`{period, previous_period, level, weights, items, interview, notice}`: the ranking with the change against the period before", body = serde_json::Value),
+    responses((status = 200, description = "the ranking with the change against the period before", body = RankingView),
         (status = 422, description = "a missing or invalid period, an unknown level or region, or `bottom` out of range")))]
 pub async fn rankings(
     State(state): State<Arc<AppState>>,
     _who: SignedIn,
     query: Result<Query<RankingQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RankingView>, ApiError> {
     let Query(query) = query?;
     let period = parse_period(query.period.as_deref())?;
     let level = parse_level(query.level.as_deref())?;
@@ -119,14 +137,15 @@ pub async fn rankings(
         &config,
     );
     let notice = notice(&rows, bottom);
-    Ok(Json(json!({
-        "period": period, "previous_period": previous,
-        "level": query.level.as_deref().unwrap_or("street"),
-        "weights": config,
-        "items": rows,
-        "interview": notice.interview,
-        "notice": notice,
-    })))
+    Ok(Json(RankingView {
+        period,
+        previous_period: previous,
+        level: query.level.unwrap_or_else(|| "street".to_owned()),
+        weights: config,
+        interview: notice.interview.clone(),
+        items: rows,
+        notice,
+    }))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -142,16 +161,27 @@ pub struct RatesQuery {
     unit: Option<String>,
 }
 
+/// The rates of a region or unit (or the city) over a period, with the counts behind them.
+#[derive(Serialize, ToSchema)]
+pub struct RatesView {
+    period: Period,
+    region: Option<String>,
+    unit: Option<String>,
+    rates: Rates,
+    counts: RateCounts,
+    weights: RateConfig,
+}
+
 /// `GET /api/v1/rates?period=…&region=CODE&unit=CODE`: the three rates and the digital
 /// city-management rates with the counts behind them.
 #[utoipa::path(get, path = "/rates", tag = "analytics", security(("bearer" = [])), params(RatesQuery),
-    responses((status = 200, description = "`{period, region, unit, rates, counts, weights}`", body = serde_json::Value),
+    responses((status = 200, description = "the rates with the counts behind them", body = RatesView),
         (status = 422, description = "a missing or invalid period, or an unknown region or unit")))]
 pub async fn rates(
     State(state): State<Arc<AppState>>,
     _who: SignedIn,
     query: Result<Query<RatesQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RatesView>, ApiError> {
     let Query(query) = query?;
     let period = parse_period(query.period.as_deref())?;
     let region = query.region.as_deref().map(|r| state.region_prefix(r)).transpose()?;
@@ -162,10 +192,7 @@ pub async fn rates(
     }
     let counts = state.store.rollups().rate_total(period, region.as_deref(), query.unit.as_deref()).await?;
     let config = RateConfig::default();
-    Ok(Json(json!({
-        "period": period, "region": query.region, "unit": query.unit,
-        "rates": Rates::of(&counts, &config), "counts": counts, "weights": config,
-    })))
+    Ok(Json(RatesView { period, region: query.region, unit: query.unit, rates: Rates::of(&counts, &config), counts, weights: config }))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -183,17 +210,43 @@ pub struct HotspotQuery {
     limit: Option<String>,
 }
 
+/// The most frequent problems of a period and the spikes of its last month.
+#[derive(Serialize, ToSchema)]
+pub struct HotspotsView {
+    period: Period,
+    region: Option<String>,
+    /// Most first.
+    items: Vec<NamedProblem>,
+    spikes: Vec<NamedSpike>,
+}
+
+/// A problem's counts with its catalogue entry's name.
+#[derive(Serialize, ToSchema)]
+pub struct NamedProblem {
+    #[serde(flatten)]
+    problem: ProblemCount,
+    name: Option<String>,
+}
+
+/// A spike with its catalogue entry's name.
+#[derive(Serialize, ToSchema)]
+pub struct NamedSpike {
+    #[serde(flatten)]
+    spike: Spike,
+    name: Option<String>,
+}
+
 /// `GET /api/v1/hotspots?period=…&region=CODE&channel=hotline&limit=N`: the most frequent
 /// problems with their change against the period before and last year, and the spikes of the
 /// period's last month.
 #[utoipa::path(get, path = "/hotspots", tag = "analytics", security(("bearer" = [])), params(HotspotQuery),
-    responses((status = 200, description = "`{period, region, items, spikes}`: the most frequent problems, most first", body = serde_json::Value),
+    responses((status = 200, description = "the most frequent problems, most first, and the spikes", body = HotspotsView),
         (status = 422, description = "a missing or invalid period, an unknown region or channel, or `limit` out of range")))]
 pub async fn hotspots(
     State(state): State<Arc<AppState>>,
     _who: SignedIn,
     query: Result<Query<HotspotQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<HotspotsView>, ApiError> {
     let Query(query) = query?;
     let period = parse_period(query.period.as_deref())?;
     let region = query.region.as_deref().map(|r| state.region_prefix(r)).transpose()?;
@@ -207,24 +260,9 @@ pub async fn hotspots(
     let rows = state.store.rollups().volume(first, last, region.as_deref(), channel, VolumeGrain::Category).await?;
     let reference = state.reference();
     let name = |code: &str| reference.catalogue.get(code).map(|e| e.name.clone());
-    let items: Vec<Value> = problems(period, &rows)
-        .into_iter()
-        .take(limit)
-        .map(|p| {
-            let mut v = json!(p);
-            v["name"] = json!(name(&p.category));
-            v
-        })
-        .collect();
-    let spiking: Vec<Value> = spikes(period.last, &rows)
-        .into_iter()
-        .map(|s| {
-            let mut v = json!(s);
-            v["name"] = json!(name(&s.category));
-            v
-        })
-        .collect();
-    Ok(Json(json!({ "period": period, "region": query.region, "items": items, "spikes": spiking })))
+    let items = problems(period, &rows).into_iter().take(limit).map(|p| NamedProblem { name: name(&p.category), problem: p }).collect();
+    let spiking = spikes(period.last, &rows).into_iter().map(|s| NamedSpike { name: name(&s.category), spike: s }).collect();
+    Ok(Json(HotspotsView { period, region: query.region, items, spikes: spiking }))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -246,6 +284,45 @@ pub struct PlacesQuery {
     limit: Option<String>,
 }
 
+/// Places that keep coming back, with the cases they were found among.
+#[derive(Serialize, ToSchema)]
+pub struct PlacesView {
+    period: Period,
+    region: Option<String>,
+    /// The fewest cases that made a place recurrent.
+    min: usize,
+    /// The cases received in the period and scope.
+    cases: usize,
+    items: Vec<PlaceView>,
+}
+
+/// A recurring place: a repeated address, or case points in one 100 m square.
+#[derive(Serialize, ToSchema)]
+pub struct PlaceView {
+    /// `address` or `cluster`.
+    kind: &'static str,
+    /// The address, or the square's centre as `lat,lon`.
+    place: String,
+    count: usize,
+    categories: Vec<String>,
+    first_received_at: Option<Timestamp>,
+    last_received_at: Option<Timestamp>,
+    /// The latest cases (at most 50), oldest first.
+    history: Vec<PlaceCase>,
+}
+
+/// A case of a place's history.
+#[derive(Clone, Serialize, ToSchema)]
+pub struct PlaceCase {
+    #[schema(value_type = i64)]
+    id: CaseId,
+    received_at: Timestamp,
+    status: CaseStatus,
+    category: Option<String>,
+    title: String,
+    address: Option<String>,
+}
+
 /// The most cases a recurring-places question may gather: past it the answer would take long
 /// and say little, so the caller is asked to narrow the period or the region.
 const MAX_PLACE_CASES: usize = 200_000;
@@ -258,13 +335,13 @@ const PLACE_HISTORY: usize = 50;
 /// square — with at least `min` cases received in the period, most cases first, each with its
 /// latest cases.
 #[utoipa::path(get, path = "/hotspots/places", tag = "analytics", security(("bearer" = [])), params(PlacesQuery),
-    responses((status = 200, description = "`{period, region, min, cases, items: [{kind, place, count, categories, first_received_at, last_received_at, history}]}`", body = serde_json::Value),
+    responses((status = 200, description = "the recurring places, most cases first", body = PlacesView),
         (status = 422, description = "a missing or invalid period, an unknown region, entry or channel, `min` or `limit` out of range, or more than 200,000 cases in scope")))]
 pub async fn recurring(
     State(state): State<Arc<AppState>>,
     who: SignedIn,
     query: Result<Query<PlacesQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PlacesView>, ApiError> {
     let Query(query) = query?;
     let period = parse_period(query.period.as_deref())?;
     let min = parse_n("min", query.min.as_deref(), 3)?;
@@ -289,14 +366,18 @@ pub async fn recurring(
     filter.received_to = Some(period.last.plus(1).start());
     // Only what the answer shows is kept of each case, so the cap bounds the memory too.
     let mut points: Vec<CasePoint> = Vec::new();
-    let mut summaries: HashMap<CaseId, Value> = HashMap::new();
+    let mut summaries: HashMap<CaseId, PlaceCase> = HashMap::new();
     let mut batches = state.store.cases().stream(&filter);
     while let Some(batch) = batches.recv().await {
         for case in batch? {
-            summaries.insert(case.id, json!({
-                "id": case.id, "received_at": case.received_at, "status": case.status.as_str(),
-                "category": case.category, "title": case.intake.title, "address": case.intake.address,
-            }));
+            summaries.insert(case.id, PlaceCase {
+                id: case.id,
+                received_at: case.received_at,
+                status: case.status,
+                category: case.category.clone(),
+                title: case.intake.title,
+                address: case.intake.address.clone(),
+            });
             points.push(CasePoint {
                 id: case.id,
                 category: case.category,
@@ -312,50 +393,59 @@ pub async fn recurring(
             ));
         }
     }
-    let places: Vec<Value> = recurring_places(&points, min)
+    let places = recurring_places(&points, min)
         .into_iter()
         .take(limit)
         .map(|place| {
-            let history: Vec<&Value> = place.cases[place.cases.len().saturating_sub(PLACE_HISTORY)..].iter().filter_map(|id| summaries.get(id)).collect();
-            let received = |id: Option<&CaseId>| id.and_then(|id| summaries.get(id)).map(|c| c["received_at"].clone());
-            json!({
-                "kind": place.kind, "place": place.place, "count": place.count, "categories": place.categories,
-                "first_received_at": received(place.cases.first()), "last_received_at": received(place.cases.last()),
-                "history": history,
-            })
+            let history = place.cases[place.cases.len().saturating_sub(PLACE_HISTORY)..].iter().filter_map(|id| summaries.get(id)).cloned().collect();
+            let received = |id: Option<&CaseId>| id.and_then(|id| summaries.get(id)).map(|c| c.received_at);
+            PlaceView {
+                first_received_at: received(place.cases.first()),
+                last_received_at: received(place.cases.last()),
+                kind: place.kind,
+                place: place.place,
+                count: place.count,
+                categories: place.categories,
+                history,
+            }
         })
         .collect();
-    Ok(Json(json!({ "period": period, "region": query.region, "min": min, "cases": points.len(), "items": places })))
+    Ok(Json(PlacesView { period, region: query.region, min, cases: points.len(), items: places }))
 }
 
 fn may_run_campaigns(role: Role) -> bool {
     matches!(role, Role::Supervisor | Role::Admin)
 }
 
+/// A campaign with its effect on hotline volume.
+#[derive(Serialize, ToSchema)]
+pub struct CampaignView {
+    #[serde(flatten)]
+    campaign: Campaign,
+    effect: Effect,
+}
+
 impl AppState {
-    async fn campaign_json(&self, campaign: &Campaign) -> Result<Value, ApiError> {
+    async fn campaign_view(&self, campaign: Campaign) -> Result<CampaignView, ApiError> {
         let period = campaign.period;
         // One query covers the campaign, the period before and the same period last year.
         let first = period.same_period_last_year().first.min(period.previous().first);
         let rows = self.store.rollups().volume(first, period.last, None, Some(Channel::Hotline), VolumeGrain::Street).await?;
         let rows: Vec<_> = rows.into_iter().filter(|r| campaign.covers(&r.category, &r.region)).collect();
-        Ok(json!({
-            "id": campaign.id, "theme": campaign.theme, "entries": campaign.entries,
-            "regions": campaign.regions, "period": period, "effect": effect(campaign, &rows),
-        }))
+        Ok(CampaignView { effect: effect(&campaign, &rows), campaign })
     }
 }
 
 /// `POST /api/v1/campaigns` `{theme, entries, regions, first_month, last_month}`
 #[utoipa::path(post, path = "/campaigns", tag = "analytics", security(("bearer" = [])),
-    request_body(content = serde_json::Value, description = "`{theme, entries: [catalogue code], regions: [region code], first_month: YYYY-MM, last_month: YYYY-MM}`"),
-    responses((status = 201, description = "the campaign with its effect", body = serde_json::Value), (status = 403, description = "supervisors and administrators only"),
+    request_body(content = NewCampaign, description = "`{theme, entries: [catalogue code], regions: [region code], first_month: YYYY-MM, last_month: YYYY-MM}`"),
+    responses((status = 201, description = "the campaign with its effect", body = CampaignView), (status = 403, description = "supervisors and administrators only"),
         (status = 422, description = "an invalid field or an unknown entry or region, named in `error.field`")))]
 pub async fn create_campaign(
     State(state): State<Arc<AppState>>,
     who: SignedIn,
     ApiJson(new): ApiJson<NewCampaign>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<CampaignView>), ApiError> {
     if !may_run_campaigns(who.actor.role) {
         return Err(ApiError::Forbidden(format!("role {} may not declare campaigns", who.actor.role.as_str())));
     }
@@ -371,29 +461,29 @@ pub async fn create_campaign(
         }
     }
     let campaign = state.store.campaigns().create(&theme, &entries, &regions, period, who.actor.user_id, Timestamp::now()).await?;
-    Ok((StatusCode::CREATED, Json(state.campaign_json(&campaign).await?)))
+    Ok((StatusCode::CREATED, Json(state.campaign_view(campaign).await?)))
 }
 
 /// `GET /api/v1/campaigns`: every campaign with its effect.
 #[utoipa::path(get, path = "/campaigns", tag = "analytics", security(("bearer" = [])),
-    responses((status = 200, description = "`{items}`: every campaign with its effect", body = serde_json::Value)))]
-pub async fn campaigns(State(state): State<Arc<AppState>>, _who: SignedIn) -> Result<Json<Value>, ApiError> {
+    responses((status = 200, description = "every campaign with its effect", body = Items<CampaignView>)))]
+pub async fn campaigns(State(state): State<Arc<AppState>>, _who: SignedIn) -> Result<Json<Items<CampaignView>>, ApiError> {
     let mut items = Vec::new();
     for campaign in state.store.campaigns().list().await? {
-        items.push(state.campaign_json(&campaign).await?);
+        items.push(state.campaign_view(campaign).await?);
     }
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(Items { items }))
 }
 
 /// `GET /api/v1/campaigns/{id}`
 #[utoipa::path(get, path = "/campaigns/{id}", tag = "analytics", security(("bearer" = [])), params(("id" = i64, Path, description = "campaign id")),
-    responses((status = 200, description = "the campaign with its effect", body = serde_json::Value), (status = 404, description = "no such campaign")))]
+    responses((status = 200, description = "the campaign with its effect", body = CampaignView), (status = 404, description = "no such campaign")))]
 pub async fn campaign(
     State(state): State<Arc<AppState>>,
     _who: SignedIn,
     path: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CampaignView>, ApiError> {
     let id = crate::cases::path_id("campaign", path)?;
     let campaign = state.store.campaigns().get(id).await?.ok_or_else(|| ApiError::NotFound(format!("campaign {id} not found")))?;
-    Ok(Json(state.campaign_json(&campaign).await?))
+    Ok(Json(state.campaign_view(campaign).await?))
 }

@@ -90,21 +90,21 @@ fn bearer_token(headers: &HeaderMap) -> Result<&str, ApiError> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
     username: String,
     password: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SessionView {
     pub(crate) token: String,
     expires_at: String,
     pub(crate) user: UserView,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct UserView {
     id: i64,
     username: String,
@@ -115,8 +115,8 @@ pub struct UserView {
 
 /// `POST /api/v1/session`: exchanges a username and password for a bearer token.
 #[utoipa::path(post, path = "/session", tag = "session",
-    request_body(content = serde_json::Value, description = "`{\"username\": …, \"password\": …}`"),
-    responses((status = 201, description = "`{token, expires_at, user}`", body = serde_json::Value), (status = 401, description = "wrong username or password")))]
+    request_body(content = Credentials, description = "`{\"username\": …, \"password\": …}`"),
+    responses((status = 201, description = "the bearer token, when it expires, and who signed in", body = SessionView), (status = 401, description = "wrong username or password")))]
 pub async fn sign_in(
     State(state): State<Arc<AppState>>,
     ApiJson(credentials): ApiJson<Credentials>,
@@ -167,7 +167,7 @@ pub async fn sign_out(State(state): State<Arc<AppState>>, who: SignedIn) -> Resu
 
 /// `GET /api/v1/me`: who the token belongs to.
 #[utoipa::path(get, path = "/me", tag = "session", security(("bearer" = [])),
-    responses((status = 200, description = "the signed-in user", body = serde_json::Value), (status = 401, description = "no session")))]
+    responses((status = 200, description = "the signed-in user", body = UserView), (status = 401, description = "no session")))]
 pub async fn me(who: SignedIn) -> Json<UserView> {
     Json(UserView {
         id: who.actor.user_id,

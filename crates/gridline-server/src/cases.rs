@@ -6,17 +6,19 @@ use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use gridline_core::case::{CaseId, CaseStatus, Channel};
 use gridline_core::calendar::WorkCalendar;
 use gridline_app::intake::NewCase;
 use gridline_core::workflow::Command;
 use gridline_store::CaseFilter;
 use jiff::Timestamp;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::auth::SignedIn;
 use crate::error::ApiError;
+use crate::views::CaseView;
 use crate::{ApiJson, AppState};
 
 pub(crate) fn parse_id(path: Result<Path<String>, PathRejection>) -> Result<CaseId, ApiError> {
@@ -36,8 +38,8 @@ pub(crate) fn path_id(what: &str, path: Result<Path<String>, PathRejection>) -> 
 /// `POST /api/v1/cases`: files a case; the same channel and external id again returns the
 /// existing case with 200 instead of 201 and creates nothing.
 #[utoipa::path(post, path = "/cases", tag = "cases", security(("bearer" = [])),
-    request_body(content = serde_json::Value, description = "`{channel, external_id?, category?, region?, title?, description, address?, location?: {lat, lon}, reporter?: {name?, phone?}, photos?}`"),
-    responses((status = 201, description = "the new case", body = serde_json::Value), (status = 200, description = "the case already filed under this channel and external id", body = serde_json::Value),
+    request_body(content = NewCase, description = "`{channel, external_id?, category?, region?, title?, description, address?, location?: {lat, lon}, reporter?: {name?, phone?}, photos?}`"),
+    responses((status = 201, description = "the new case", body = CaseView), (status = 200, description = "the case already filed under this channel and external id", body = CaseView),
         (status = 403, description = "the role may not file through this channel"), (status = 409, description = "the external id is someone else's"), (status = 422, description = "an invalid field, named in `error.field`")))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
@@ -62,34 +64,35 @@ pub async fn create(
 
 /// `GET /api/v1/cases/{id}`: the case with its events.
 #[utoipa::path(get, path = "/cases/{id}", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path, description = "case id")),
-    responses((status = 200, description = "the case with its events", body = serde_json::Value), (status = 404, description = "no such case, or not visible to you")))]
+    responses((status = 200, description = "the case with its events", body = CaseView), (status = 404, description = "no such case, or not visible to you")))]
 pub async fn show(
     State(state): State<Arc<AppState>>,
     who: SignedIn,
     path: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let id = parse_id(path)?;
     let case = state.visible_case(id, &who.actor).await?;
     let events = state.store.cases().events(id).await?;
-    Ok(Json(state.case_view(&case, &who.actor, Some(&events), Timestamp::now())))
+    // The view borrows the case: it is serialised here, as the `CaseView` documented above.
+    Ok(Json(state.case_view(&case, &who.actor, Some(&events), Timestamp::now())).into_response())
 }
 
 /// `POST /api/v1/cases/{id}/actions`: one workflow step, e.g. `{"action": "dispatch", "unit": "…"}`.
 #[utoipa::path(post, path = "/cases/{id}/actions", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path, description = "case id")),
-    request_body(content = serde_json::Value, description = "`{\"action\": register|reject|merge|dispatch|accept|return|handle|verify|callback|request_extension|approve_extension|suspend|resume|supervise, …}`; see docs/api.md"),
-    responses((status = 200, description = "the case after the action", body = serde_json::Value), (status = 403, description = "the role may not take this action"),
+    request_body(content = Command, description = "`{\"action\": register|reject|merge|dispatch|accept|return|handle|verify|callback|request_extension|approve_extension|suspend|resume|supervise, …}`; see docs/api.md"),
+    responses((status = 200, description = "the case after the action, with its events", body = CaseView), (status = 403, description = "the role may not take this action"),
         (status = 404, description = "no such case"), (status = 409, description = "not allowed in the case's state"), (status = 422, description = "an invalid field")))]
 pub async fn act(
     State(state): State<Arc<AppState>>,
     who: SignedIn,
     path: Result<Path<String>, PathRejection>,
     ApiJson(command): ApiJson<Command>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let id = parse_id(path)?;
     let actor = &who.actor;
     let case = state.act(id, actor, &command).await?;
     let events = state.store.cases().events(id).await?;
-    Ok(Json(state.case_view(&case, actor, Some(&events), Timestamp::now())))
+    Ok(Json(state.case_view(&case, actor, Some(&events), Timestamp::now())).into_response())
 }
 
 /// Query of `GET /api/v1/cases`. All optional; unknown names are refused.
@@ -176,19 +179,30 @@ pub(crate) fn case_filter(
     Ok(filter)
 }
 
+/// A page of cases.
+#[derive(Serialize, ToSchema)]
+pub struct CaseList<'a> {
+    items: Vec<CaseView<'a>>,
+    /// Every case the filters admit, on all pages.
+    total: i64,
+    page: u32,
+    page_size: u32,
+}
+
 /// `GET /api/v1/cases?status=&channel=&category=&region=&unit=&overdue=&from=&to=&q=&page=&page_size=`
 #[utoipa::path(get, path = "/cases", tag = "cases", security(("bearer" = [])), params(ListQuery),
-    responses((status = 200, description = "`{items, total, page, page_size}`, newest first", body = serde_json::Value), (status = 422, description = "an invalid filter")))]
+    responses((status = 200, description = "a page of the cases the filters admit, newest first", body = CaseList), (status = 422, description = "an invalid filter")))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     who: SignedIn,
     query: Result<Query<ListQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let now = Timestamp::now();
     let filter = case_filter(&state, &who, query, now)?;
     let page = state.store.cases().list(&filter).await?;
-    let items: Vec<Value> = page.cases.iter().map(|c| state.case_view(c, &who.actor, None, now)).collect();
-    Ok(Json(json!({ "items": items, "total": page.total, "page": page.page, "page_size": page.page_size })))
+    let items = page.cases.iter().map(|c| state.case_view(c, &who.actor, None, now)).collect();
+    // Serialised here, where the cases the views borrow from live.
+    Ok(Json(CaseList { items, total: page.total, page: page.page, page_size: page.page_size }).into_response())
 }
 
 fn unknown<const N: usize>(field: &str, value: &str, known: [&str; N]) -> ApiError {

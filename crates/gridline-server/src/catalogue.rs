@@ -9,31 +9,63 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use gridline_core::actor::Role;
-use gridline_core::catalogue::{CATALOGUE_FILE, Catalogue};
-use gridline_core::crosswalk::CROSSWALK_FILE;
-use gridline_core::reference::ReplacementFiles;
-use gridline_core::routing::{ROUTING_FILE, Route};
+use gridline_core::catalogue::{CATALOGUE_FILE, Catalogue, CatalogueEntry};
+use gridline_core::crosswalk::{CROSSWALK_FILE, CrosswalkRow};
+use gridline_core::reference::{ReferenceChanges, ReplacementFiles};
+use gridline_core::routing::{ROUTING_FILE, Route, RoutingRule, UnitType};
+use gridline_core::sla::TimeLimit;
 use jiff::Timestamp;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::auth::SignedIn;
 use crate::error::ApiError;
+use crate::views::Items;
 use crate::{ApiJson, AppState};
 
 /// An entry as clients see it: its own fields plus what it inherits.
-pub fn entry_json(catalogue: &Catalogue, code: &str) -> Option<Value> {
+#[derive(Serialize, ToSchema)]
+pub struct EntryView {
+    #[serde(flatten)]
+    entry: CatalogueEntry,
+    version: u32,
+    /// A leaf: cases are filed under it.
+    leaf: bool,
+    depth: usize,
+    /// The top-level entry it belongs to.
+    group: Option<String>,
+    /// The names from the top down to this entry.
+    path: Vec<String>,
+    effective_time_limit: Option<TimeLimit>,
+    effective_emergency_time_limit: Option<TimeLimit>,
+    effective_unit_type: Option<String>,
+}
+
+fn entry_view(catalogue: &Catalogue, code: &str) -> Option<EntryView> {
     let entry = catalogue.get(code)?;
-    let mut value = serde_json::to_value(entry).expect("an entry serialises");
-    value["version"] = json!(entry.version);
-    value["leaf"] = json!(catalogue.is_leaf(code));
-    value["depth"] = json!(catalogue.depth(code));
-    value["group"] = json!(catalogue.group_of(code).map(|g| &g.code));
-    value["path"] = json!(catalogue.ancestors(code).map(|e| e.name.as_str()).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>());
-    value["effective_time_limit"] = json!(catalogue.time_limit(code, false));
-    value["effective_emergency_time_limit"] = json!(catalogue.time_limit(code, true));
-    value["effective_unit_type"] = json!(catalogue.unit_type(code));
-    Some(value)
+    let mut path: Vec<String> = catalogue.ancestors(code).map(|e| e.name.clone()).collect();
+    path.reverse();
+    Some(EntryView {
+        version: entry.version,
+        leaf: catalogue.is_leaf(code),
+        depth: catalogue.depth(code),
+        group: catalogue.group_of(code).map(|g| g.code.clone()),
+        path,
+        effective_time_limit: catalogue.time_limit(code, false),
+        effective_emergency_time_limit: catalogue.time_limit(code, true),
+        effective_unit_type: catalogue.unit_type(code).map(str::to_owned),
+        entry: entry.clone(),
+    })
+}
+
+/// The catalogue in force, or the entries of a search.
+#[derive(Serialize, ToSchema)]
+pub struct EntryList {
+    /// The revision of the reference files in force.
+    revision: i64,
+    total: usize,
+    /// Best search matches first.
+    items: Vec<EntryView>,
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -50,13 +82,13 @@ pub struct ListQuery {
 
 /// `GET /api/v1/catalogue?q=&leaf=&within=`: the entries, best matches first when searching.
 #[utoipa::path(get, path = "/catalogue", tag = "catalogue", security(("bearer" = [])), params(ListQuery),
-    responses((status = 200, description = "`{revision, total, items}`: each entry with what it inherits", body = serde_json::Value),
+    responses((status = 200, description = "the entries, each with what it inherits", body = EntryList),
         (status = 422, description = "a search longer than 100 characters, or an unknown `within`")))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     _who: SignedIn,
     query: Result<Query<ListQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<EntryList>, ApiError> {
     let Query(query) = query?;
     let reference = state.reference();
     let catalogue = &reference.catalogue;
@@ -70,14 +102,14 @@ pub async fn list(
     {
         return Err(ApiError::invalid("within", format!("unknown catalogue entry {within:?}")));
     }
-    let items: Vec<Value> = catalogue
+    let items: Vec<EntryView> = catalogue
         .search(query.q.as_deref().unwrap_or(""))
         .into_iter()
         .filter(|e| query.leaf.is_none_or(|leaf| catalogue.is_leaf(&e.code) == leaf))
         .filter(|e| query.within.as_deref().is_none_or(|w| catalogue.is_within(&e.code, w)))
-        .filter_map(|e| entry_json(catalogue, &e.code))
+        .filter_map(|e| entry_view(catalogue, &e.code))
         .collect();
-    Ok(Json(json!({ "revision": state.reference_revision(), "total": items.len(), "items": items })))
+    Ok(Json(EntryList { revision: state.reference_revision(), total: items.len(), items }))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -88,17 +120,45 @@ pub struct VersionQuery {
     version: Option<u32>,
 }
 
+/// One entry: in force, or a version a case was filed under.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum EntryAnswer {
+    InForce(EntryInForce),
+    Past(PastEntry),
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EntryInForce {
+    #[serde(flatten)]
+    entry: EntryView,
+    /// True.
+    in_force: bool,
+    /// The codes of the entries right below it.
+    children: Vec<String>,
+}
+
+/// A version of an entry that is no longer in force, as it was.
+#[derive(Serialize, ToSchema)]
+pub struct PastEntry {
+    #[serde(flatten)]
+    entry: CatalogueEntry,
+    version: u32,
+    /// False.
+    in_force: bool,
+}
+
 /// `GET /api/v1/catalogue/{code}?version=N`: the entry in force, or the version a case was filed under.
 #[utoipa::path(get, path = "/catalogue/{code}", tag = "catalogue", security(("bearer" = [])),
     params(("code" = String, Path, description = "catalogue code"), VersionQuery),
-    responses((status = 200, description = "the entry (`in_force`; with `children` when in force)", body = serde_json::Value),
+    responses((status = 200, description = "the entry in force with its children, or the version asked for (`in_force` false)", body = EntryAnswer),
         (status = 404, description = "no such entry, or not in that version")))]
 pub async fn show(
     State(state): State<Arc<AppState>>,
     _who: SignedIn,
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<VersionQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<EntryAnswer>, ApiError> {
     let Path(code) = path?;
     let Query(query) = query?;
     let reference = state.reference();
@@ -110,17 +170,12 @@ pub async fn show(
                 .reference().entry_version(&code, version)
                 .await?
                 .ok_or_else(|| ApiError::NotFound(format!("catalogue entry {code} has no version {version}")))?;
-            let mut value = serde_json::to_value(&entry).expect("an entry serialises");
-            value["version"] = json!(entry.version);
-            value["in_force"] = json!(false);
-            Ok(Json(value))
+            Ok(Json(EntryAnswer::Past(PastEntry { version: entry.version, entry, in_force: false })))
         }
         _ => {
-            let mut value = entry_json(&reference.catalogue, &code)
-                .ok_or_else(|| ApiError::NotFound(format!("no catalogue entry {code}")))?;
-            value["in_force"] = json!(true);
-            value["children"] = json!(reference.catalogue.children(&code).map(|c| &c.code).collect::<Vec<_>>());
-            Ok(Json(value))
+            let entry = entry_view(&reference.catalogue, &code).ok_or_else(|| ApiError::NotFound(format!("no catalogue entry {code}")))?;
+            let children = reference.catalogue.children(&code).map(|c| c.code.clone()).collect();
+            Ok(Json(EntryAnswer::InForce(EntryInForce { entry, in_force: true, children })))
         }
     }
 }
@@ -153,7 +208,7 @@ pub async fn export(
 }
 
 /// The body of an import: any of the three files (those left out stay as they are).
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImportBody {
     catalogue: Option<String>,
@@ -170,11 +225,23 @@ pub struct ImportQuery {
     dry_run: Option<bool>,
 }
 
+/// What an import did, or would do.
+#[derive(Serialize, ToSchema)]
+pub struct Imported {
+    dry_run: bool,
+    /// The new revision; null in a dry run.
+    revision: Option<i64>,
+    /// Entries in the catalogue after the import.
+    entries: usize,
+    leaves: usize,
+    changes: ReferenceChanges,
+}
+
 /// `POST /api/v1/catalogue/import?dry_run=true`: replaces the catalogue, rules and crosswalk
 /// (administrators only). Invalid files answer 422 with every problem and change nothing.
 #[utoipa::path(post, path = "/catalogue/import", tag = "catalogue", security(("bearer" = [])), params(ImportQuery),
-    request_body(content = serde_json::Value, description = "`{catalogue?, routing?, crosswalk?, note?}`: the texts of the files to replace (up to 8 MiB together); those left out stay"),
-    responses((status = 200, description = "`{dry_run, revision, entries, leaves, changes}`", body = serde_json::Value), (status = 403, description = "administrators only"),
+    request_body(content = ImportBody, description = "`{catalogue?, routing?, crosswalk?, note?}`: the texts of the files to replace (up to 8 MiB together); those left out stay"),
+    responses((status = 200, description = "what the import changed (or would change, in a dry run)", body = Imported), (status = 403, description = "administrators only"),
         (status = 413, description = "the files are larger than 8 MiB"),
         (status = 422, description = "no file given, or `invalid_files` with every problem in `error.problems`; nothing changed")))]
 pub async fn import(
@@ -182,7 +249,7 @@ pub async fn import(
     who: SignedIn,
     query: Result<Query<ImportQuery>, QueryRejection>,
     ApiJson(body): ApiJson<ImportBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Imported>, ApiError> {
     let Query(query) = query?;
     if who.actor.role != Role::Admin {
         return Err(ApiError::Forbidden("only administrators change the catalogue".into()));
@@ -194,13 +261,13 @@ pub async fn import(
     let note = body.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
     let dry_run = query.dry_run.unwrap_or(false);
     let applied = state.apply_reference(replacements, &who.actor.username, note, dry_run).await?;
-    Ok(Json(json!({
-        "dry_run": dry_run,
-        "revision": applied.revision,
-        "entries": applied.reference.catalogue.len(),
-        "leaves": applied.reference.catalogue.leaves().count(),
-        "changes": applied.changes,
-    })))
+    Ok(Json(Imported {
+        dry_run,
+        revision: applied.revision,
+        entries: applied.reference.catalogue.len(),
+        leaves: applied.reference.catalogue.leaves().count(),
+        changes: applied.changes,
+    }))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -213,15 +280,30 @@ pub struct CrosswalkQuery {
     unmapped: Option<bool>,
 }
 
+/// Crosswalk rows with, per scheme, how many of its codes map to no entry.
+#[derive(Serialize, ToSchema)]
+pub struct CrosswalkView {
+    schemes: Vec<SchemeCounts>,
+    total: usize,
+    items: Vec<CrosswalkRow>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SchemeCounts {
+    scheme: String,
+    rows: usize,
+    unmapped: usize,
+}
+
 /// `GET /api/v1/crosswalk?scheme=&unmapped=true`: source codes and the entries they map to.
 #[utoipa::path(get, path = "/crosswalk", tag = "catalogue", security(("bearer" = [])), params(CrosswalkQuery),
-    responses((status = 200, description = "`{schemes, total, items}`: the rows and, per scheme, the count of unmapped codes", body = serde_json::Value),
+    responses((status = 200, description = "the rows and, per scheme, the count of unmapped codes", body = CrosswalkView),
         (status = 422, description = "an unknown scheme")))]
 pub async fn crosswalk(
     State(state): State<Arc<AppState>>,
     _who: SignedIn,
     query: Result<Query<CrosswalkQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CrosswalkView>, ApiError> {
     let Query(query) = query?;
     let reference = state.reference();
     let crosswalk = &reference.crosswalk;
@@ -230,40 +312,42 @@ pub async fn crosswalk(
     {
         return Err(ApiError::invalid("scheme", format!("unknown scheme {scheme:?}; one of {}", crosswalk.schemes().join(", "))));
     }
-    let items: Vec<_> = crosswalk
+    let items: Vec<CrosswalkRow> = crosswalk
         .rows()
         .iter()
         .filter(|r| query.scheme.as_deref().is_none_or(|s| r.scheme == s))
         .filter(|r| query.unmapped.is_none_or(|u| r.entry.is_none() == u))
+        .cloned()
         .collect();
-    let schemes: Vec<Value> = crosswalk
+    let schemes = crosswalk
         .schemes()
         .into_iter()
-        .map(|s| {
-            let rows = crosswalk.rows().iter().filter(|r| r.scheme == s).count();
-            json!({ "scheme": s, "rows": rows, "unmapped": crosswalk.unmapped(Some(s)).count() })
+        .map(|s| SchemeCounts {
+            rows: crosswalk.rows().iter().filter(|r| r.scheme == s).count(),
+            unmapped: crosswalk.unmapped(Some(s)).count(),
+            scheme: s.to_owned(),
         })
         .collect();
-    Ok(Json(json!({ "schemes": schemes, "total": items.len(), "items": items })))
+    Ok(Json(CrosswalkView { schemes, total: items.len(), items }))
 }
 
 /// `GET /api/v1/unit-types`
 #[utoipa::path(get, path = "/unit-types", tag = "catalogue", security(("bearer" = [])),
-    responses((status = 200, description = "`{items}`: the unit types the routing rules name", body = serde_json::Value)))]
-pub async fn unit_types(State(state): State<Arc<AppState>>, _who: SignedIn) -> Json<Value> {
-    Json(json!({ "items": state.reference().routing.unit_types() }))
+    responses((status = 200, description = "the unit types the routing rules name", body = Items<UnitType>)))]
+pub async fn unit_types(State(state): State<Arc<AppState>>, _who: SignedIn) -> Json<Items<UnitType>> {
+    Json(Items { items: state.reference().routing.unit_types().to_vec() })
 }
 
 /// `GET /api/v1/routing-rules`
 #[utoipa::path(get, path = "/routing-rules", tag = "catalogue", security(("bearer" = [])),
-    responses((status = 200, description = "`{items}`: the routing rules in force", body = serde_json::Value)))]
-pub async fn rules(State(state): State<Arc<AppState>>, _who: SignedIn) -> Json<Value> {
-    Json(json!({ "items": state.reference().routing.rules() }))
+    responses((status = 200, description = "the routing rules in force", body = Items<RoutingRule>)))]
+pub async fn rules(State(state): State<Arc<AppState>>, _who: SignedIn) -> Json<Items<RoutingRule>> {
+    Json(Items { items: state.reference().routing.rules().to_vec() })
 }
 
 /// `GET /api/v1/cases/{id}/route`: which unit the rules choose for the case, and why.
 #[utoipa::path(get, path = "/cases/{id}/route", tag = "catalogue", security(("bearer" = [])), params(("id" = i64, Path, description = "case id")),
-    responses((status = 200, description = "the unit chosen, the rule and the reason", body = serde_json::Value),
+    responses((status = 200, description = "the unit chosen, the rule and the reason", body = Route),
         (status = 404, description = "no such case, or not visible to you"), (status = 409, description = "the case has no category yet")))]
 pub async fn case_route(
     State(state): State<Arc<AppState>>,
@@ -278,7 +362,7 @@ pub async fn case_route(
         .ok_or_else(|| ApiError::Conflict(format!("case {id} has no category yet: register it with one to route it")))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RouteBody {
     category: String,
@@ -290,8 +374,8 @@ pub struct RouteBody {
 /// `POST /api/v1/route`: where a case of this category and region would go (for the intake form
 /// and for checking rules before importing them).
 #[utoipa::path(post, path = "/route", tag = "catalogue", security(("bearer" = [])),
-    request_body(content = serde_json::Value, description = "`{category, region?, at?}`: `at` (RFC 3339) is when the case happens, now when absent"),
-    responses((status = 200, description = "the unit chosen, the rule and the reason", body = serde_json::Value),
+    request_body(content = RouteBody, description = "`{category, region?, at?}`: `at` (RFC 3339) is when the case happens, now when absent"),
+    responses((status = 200, description = "the unit chosen, the rule and the reason", body = Route),
         (status = 422, description = "an unknown category or region")))]
 pub async fn route(
     State(state): State<Arc<AppState>>,

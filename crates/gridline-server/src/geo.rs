@@ -8,9 +8,9 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::Json;
 use gridline_core::actor::Role;
-use gridline_geo::{Crs, DEFAULT_THRESHOLD, Geography, LatLon};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use gridline_geo::{Crs, DEFAULT_THRESHOLD, Geocoded, Geography, LatLon, Located, Named};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::auth::SignedIn;
 use crate::error::ApiError;
@@ -56,13 +56,12 @@ pub struct LocateQuery {
 /// `GET /api/v1/geo/locate?lat=&lon=&crs=wgs84|gcj02|bd09`: the district and street of a point;
 /// outside Beijing is `inside: false` with null levels.
 #[utoipa::path(get, path = "/geo/locate", tag = "geo", security(("bearer" = [])), params(LocateQuery),
-    responses((status = 200, description = "`{inside, wgs84, district, street, …}`", body = serde_json::Value),
+    responses((status = 200, description = "where the point is; every level null outside Beijing", body = Located),
         (status = 422, description = "a missing or invalid coordinate, or an unknown coordinate system")))]
-pub async fn locate(_who: SignedIn, query: Result<Query<LocateQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+pub async fn locate(_who: SignedIn, query: Result<Query<LocateQuery>, QueryRejection>) -> Result<Json<Located>, ApiError> {
     let Query(q) = query?;
     let point = LatLon { lat: number("lat", q.lat.as_deref(), -90.0..=90.0)?, lon: number("lon", q.lon.as_deref(), -180.0..=180.0)? };
-    let located = Geography::beijing().locate(point, crs(q.crs.as_deref())?);
-    Ok(Json(serde_json::to_value(located).map_err(|e| ApiError::Internal(e.to_string()))?))
+    Ok(Json(Geography::beijing().locate(point, crs(q.crs.as_deref())?)))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -79,9 +78,9 @@ pub struct GeocodeQuery {
 /// `GET /api/v1/geo/geocode?address=&threshold=`: district, street and community named by an
 /// address, each null when unknown, with `confidence` and `candidates`.
 #[utoipa::path(get, path = "/geo/geocode", tag = "geo", security(("bearer" = [])), params(GeocodeQuery),
-    responses((status = 200, description = "`{district, street, community, confidence, candidates}`, each level null when unknown", body = serde_json::Value),
+    responses((status = 200, description = "the address's district, street and community, each null when unknown, with the candidates", body = Geocoded),
         (status = 422, description = "a missing or unreadable address, or a threshold outside 0 to 1")))]
-pub async fn geocode(_who: SignedIn, query: Result<Query<GeocodeQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+pub async fn geocode(_who: SignedIn, query: Result<Query<GeocodeQuery>, QueryRejection>) -> Result<Json<Geocoded>, ApiError> {
     let Query(q) = query?;
     let threshold = match q.threshold.as_deref() {
         None => DEFAULT_THRESHOLD,
@@ -89,10 +88,10 @@ pub async fn geocode(_who: SignedIn, query: Result<Query<GeocodeQuery>, QueryRej
     };
     let address = q.address.ok_or_else(|| ApiError::invalid("address", "address is required"))?;
     let answer = Geography::beijing().geocode(&address, threshold).map_err(|e| ApiError::invalid("address", e.to_string()))?;
-    Ok(Json(serde_json::to_value(answer).map_err(|e| ApiError::Internal(e.to_string()))?))
+    Ok(Json(answer))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KnownAddress {
     address: String,
@@ -102,14 +101,23 @@ pub struct KnownAddress {
     crs: Option<String>,
 }
 
+/// What teaching the gazetteer an address did.
+#[derive(Serialize, ToSchema)]
+pub struct Learned {
+    /// Whether the address's place was filed under the point's street.
+    learned: bool,
+    street: Option<Named>,
+    district: Option<Named>,
+}
+
 /// `POST /api/v1/geo/addresses` `{"address", "lat", "lon", "crs"?}`: teaches the gazetteer where an
 /// address is (dispatchers, supervisors and administrators; cases teach it too).
 #[utoipa::path(post, path = "/geo/addresses", tag = "geo", security(("bearer" = [])),
-    request_body(content = serde_json::Value, description = "`{address, lat, lon, crs?: wgs84|gcj02|bd09}`"),
-    responses((status = 200, description = "`{learned, street, district}`", body = serde_json::Value),
+    request_body(content = KnownAddress, description = "`{address, lat, lon, crs?: wgs84|gcj02|bd09}`"),
+    responses((status = 200, description = "whether the gazetteer learned something, and where the point is", body = Learned),
         (status = 403, description = "dispatchers, supervisors and administrators only"),
         (status = 422, description = "a point outside Beijing, a coordinate out of range, an unknown coordinate system, or an address not 1–300 characters")))]
-pub async fn learn(who: SignedIn, ApiJson(known): ApiJson<KnownAddress>) -> Result<Json<Value>, ApiError> {
+pub async fn learn(who: SignedIn, ApiJson(known): ApiJson<KnownAddress>) -> Result<Json<Learned>, ApiError> {
     if !matches!(who.actor.role, Role::Admin | Role::Supervisor | Role::Dispatcher) {
         return Err(ApiError::Forbidden(format!("role {} may not teach the gazetteer", who.actor.role.as_str())));
     }
@@ -125,7 +133,7 @@ pub async fn learn(who: SignedIn, ApiJson(known): ApiJson<KnownAddress>) -> Resu
         return Err(ApiError::invalid("address", "address must be 1–300 characters"));
     }
     let learned = geo.learn(address, located.wgs84);
-    Ok(Json(json!({ "learned": learned, "street": located.street, "district": located.district })))
+    Ok(Json(Learned { learned, street: located.street, district: located.district }))
 }
 
 fn geojson(body: &'static str) -> impl IntoResponse {

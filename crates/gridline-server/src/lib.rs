@@ -97,7 +97,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-pub fn router(state: Arc<AppState>) -> Router {
+/// The OpenAPI document of `/api/v1`, as served at `/api/v1/openapi.json`.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    api().1
+}
+
+/// The routes under `/api/v1` and their OpenAPI document.
+fn api() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
     // Each handler's `#[utoipa::path]` describes it; `routes!` serves and describes it at once,
     // so every route under `/api/v1` is in the OpenAPI document. Handlers sharing a path (one per
     // method) go in one `routes!`.
@@ -145,6 +151,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(links::list, links::create));
     let (api, mut description) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest("/api/v1", api).split_for_parts();
     openapi::refused_without_session(&mut description);
+    (api, description)
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    let (api, description) = api();
     Router::new()
         .route("/healthz", get(reference::health))
         .merge(api)

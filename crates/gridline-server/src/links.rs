@@ -11,84 +11,90 @@ use gridline_core::actor::{Actor, Role};
 use gridline_core::case::CaseId;
 use gridline_core::supervision::{CaseLink, ListingKind, TargetKind, link_pair};
 use jiff::Timestamp;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::auth::SignedIn;
 use crate::error::ApiError;
-use crate::supervision::order_json;
+use crate::listings::{ListingView, listing_view};
+use crate::supervision::{OrderView, order_view};
+use crate::views::LinkedCase;
 use crate::{ApiJson, AppState};
 
-/// The fields of the linked case's view that both sides supervise by: no reporter, no
-/// description.
-const LINKED_CASE_FIELDS: [&str; 14] = [
-    "id",
-    "status",
-    "channel",
-    "title",
-    "category",
-    "category_name",
-    "region",
-    "region_name",
-    "unit",
-    "unit_name",
-    "deadline",
-    "due_soon",
-    "overdue",
-    "supervision_level",
-];
+/// A case's links: `case` is the case asked about.
+#[derive(Serialize, ToSchema)]
+pub struct LinksView {
+    #[schema(value_type = i64)]
+    case: CaseId,
+    items: Vec<LinkView>,
+}
+
+/// A link seen from one of its cases: the case at the other end with what supervises it.
+#[derive(Serialize, ToSchema)]
+pub struct LinkView {
+    #[schema(value_type = i64)]
+    finding: CaseId,
+    #[schema(value_type = i64)]
+    hotline: CaseId,
+    linked_by: i64,
+    linked_at: Timestamp,
+    /// The case at the other end.
+    case: LinkedCase,
+    /// The supervision orders raised on the other case.
+    orders: Vec<OrderView>,
+    /// The open listings of the other case's unit and of its address.
+    listings: Vec<ListingView>,
+}
 
 impl AppState {
     /// A link seen from `case`: the case at the other end with its state, unit, deadline and
     /// whether it is overdue, the supervision orders raised on it, and the open listings of its
     /// unit and of its address.
-    async fn link_json(&self, link: &CaseLink, case: CaseId, viewer: &Actor, now: Timestamp) -> Result<Value, ApiError> {
+    async fn link_view(&self, link: &CaseLink, case: CaseId, viewer: &Actor, now: Timestamp) -> Result<LinkView, ApiError> {
         let other_id = link.other(case);
         let other = self.store.cases().get(other_id).await?.ok_or_else(|| ApiError::Internal(format!("linked case {other_id} is missing")))?;
-        let view = self.case_view(&other, viewer, None, now);
-        let summary: serde_json::Map<String, Value> =
-            LINKED_CASE_FIELDS.iter().map(|&field| (field.to_owned(), view.get(field).cloned().unwrap_or(Value::Null))).collect();
-        let orders: Vec<Value> =
-            self.store.supervision().orders_on(TargetKind::Case, &other_id.to_string()).await?.iter().map(|o| order_json(o, now)).collect();
+        let orders = self.store.supervision().orders_on(TargetKind::Case, &other_id.to_string()).await?.into_iter().map(|o| order_view(o, now)).collect();
         let mut listings = Vec::new();
         for (kind, target) in [(ListingKind::Unit, other.unit.as_deref()), (ListingKind::Place, other.intake.address.as_deref())] {
             if let Some(target) = target
                 && let Some(listing) = self.store.listings().open_of(kind, target).await?
             {
-                listings.push(crate::listings::listing_json(self, &listing, now));
+                listings.push(listing_view(self, listing, now));
             }
         }
-        Ok(json!({
-            "finding": link.finding,
-            "hotline": link.hotline,
-            "linked_by": link.linked_by,
-            "linked_at": link.linked_at,
-            "case": summary,
-            "orders": orders,
-            "listings": listings,
-        }))
+        Ok(LinkView {
+            finding: link.finding,
+            hotline: link.hotline,
+            linked_by: link.linked_by,
+            linked_at: link.linked_at,
+            case: self.case_view(&other, viewer, None, now).into(),
+            orders,
+            listings,
+        })
     }
 
-    async fn links_json(&self, case: CaseId, viewer: &Actor, now: Timestamp) -> Result<Value, ApiError> {
+    async fn links_view(&self, case: CaseId, viewer: &Actor, now: Timestamp) -> Result<LinksView, ApiError> {
         let mut items = Vec::new();
         for link in self.store.links().of(case).await? {
-            items.push(self.link_json(&link, case, viewer, now).await?);
+            items.push(self.link_view(&link, case, viewer, now).await?);
         }
-        Ok(json!({ "case": case, "items": items }))
+        Ok(LinksView { case, items })
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkBody {
+    /// The other case.
+    #[schema(value_type = i64)]
     case: CaseId,
 }
 
 /// `POST /api/v1/cases/{id}/links` `{"case": other}`: links a creation-drive finding and a hotline
 /// case, named in either order (dispatchers, supervisors, administrators).
 #[utoipa::path(post, path = "/cases/{id}/links", tag = "supervision", security(("bearer" = [])), params(("id" = i64, Path, description = "case id")),
-    request_body(content = serde_json::Value, description = "`{\"case\": other case id}`: one a creation-drive finding, the other a hotline case"),
-    responses((status = 201, description = "`{case, items}`: the case's links, each with the other case, its orders and listings", body = serde_json::Value),
+    request_body(content = LinkBody, description = "`{\"case\": other case id}`: one a creation-drive finding, the other a hotline case"),
+    responses((status = 201, description = "the case's links, each with the other case, its orders and listings", body = LinksView),
         (status = 403, description = "dispatchers, supervisors and administrators only"), (status = 404, description = "no such case, or not visible to you"),
         (status = 409, description = "the two cases are linked already, or one of them is rejected or merged"), (status = 422, description = "the other case is unknown, the same, or not of the other kind")))]
 pub async fn create(
@@ -96,7 +102,7 @@ pub async fn create(
     who: SignedIn,
     path: Result<Path<String>, PathRejection>,
     ApiJson(body): ApiJson<LinkBody>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<LinksView>), ApiError> {
     let actor = &who.actor;
     if !matches!(actor.role, Role::Dispatcher | Role::Supervisor | Role::Admin) {
         return Err(ApiError::Forbidden(format!("role {} may not link cases", actor.role.as_str())));
@@ -115,19 +121,19 @@ pub async fn create(
     let now = Timestamp::now();
     state.store.links().link(finding.id, hotline.id, actor.user_id, now).await?;
     tracing::info!(finding = finding.id, hotline = hotline.id, user = %actor.username, "cases linked");
-    Ok((StatusCode::CREATED, Json(state.links_json(id, actor, now).await?)))
+    Ok((StatusCode::CREATED, Json(state.links_view(id, actor, now).await?)))
 }
 
 /// `GET /api/v1/cases/{id}/links`: the cases linked to this one, each with what supervises it.
 #[utoipa::path(get, path = "/cases/{id}/links", tag = "supervision", security(("bearer" = [])), params(("id" = i64, Path, description = "case id")),
-    responses((status = 200, description = "`{case, items}`: each link with the other case, its orders and listings", body = serde_json::Value),
+    responses((status = 200, description = "each link with the other case, its orders and listings", body = LinksView),
         (status = 404, description = "no such case, or not visible to you")))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     who: SignedIn,
     path: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<LinksView>, ApiError> {
     let id = crate::cases::parse_id(path)?;
     state.visible_case(id, &who.actor).await?;
-    Ok(Json(state.links_json(id, &who.actor, Timestamp::now()).await?))
+    Ok(Json(state.links_view(id, &who.actor, Timestamp::now()).await?))
 }

@@ -5,11 +5,14 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{Query, State, rejection::QueryRejection};
 use gridline_core::region::RegionLevel;
-use serde::Deserialize;
+use gridline_core::unit::Unit;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 use crate::auth::SignedIn;
 use crate::error::ApiError;
+use crate::views::Items;
 use crate::AppState;
 
 /// `GET /healthz`: 200 when the database answers.
@@ -27,9 +30,18 @@ pub async fn not_found() -> ApiError {
 }
 
 /// `GET /api/v1/units`
-#[utoipa::path(get, path = "/units", tag = "reference", security(("bearer" = [])), responses((status = 200, description = "`{items}`", body = serde_json::Value)))]
-pub async fn units(State(state): State<Arc<AppState>>, _who: SignedIn) -> Json<Value> {
-    Json(json!({ "items": state.units() }))
+#[utoipa::path(get, path = "/units", tag = "reference", security(("bearer" = [])), responses((status = 200, description = "every unit, by code", body = Items<Unit>)))]
+pub async fn units(State(state): State<Arc<AppState>>, _who: SignedIn) -> Json<Items<Unit>> {
+    Json(Items { items: state.units().to_vec() })
+}
+
+/// A region of the tree, without its label point.
+#[derive(Serialize, ToSchema)]
+pub struct RegionView {
+    code: String,
+    name: String,
+    level: RegionLevel,
+    parent: Option<String>,
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -44,19 +56,19 @@ pub struct RegionQuery {
 }
 
 /// `GET /api/v1/regions?level=district|street&parent=CODE`
-#[utoipa::path(get, path = "/regions", tag = "reference", security(("bearer" = [])), params(RegionQuery), responses((status = 200, description = "`{items}`", body = serde_json::Value)))]
+#[utoipa::path(get, path = "/regions", tag = "reference", security(("bearer" = [])), params(RegionQuery), responses((status = 200, description = "the regions asked for", body = Items<RegionView>)))]
 pub async fn regions(
     State(state): State<Arc<AppState>>,
     _who: SignedIn,
     query: Result<Query<RegionQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Items<RegionView>>, ApiError> {
     let Query(query) = query?;
     let items: Vec<_> = state
         .regions
         .iter()
         .filter(|r| query.level.is_none_or(|l| r.level == l))
         .filter(|r| query.parent.as_deref().is_none_or(|p| r.parent.as_deref() == Some(p)))
-        .map(|r| json!({ "code": r.code, "name": r.name, "level": r.level, "parent": r.parent }))
+        .map(|r| RegionView { code: r.code.clone(), name: r.name.clone(), level: r.level, parent: r.parent.clone() })
         .collect();
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(Items { items }))
 }

@@ -11,15 +11,19 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use gridline_core::actor::{Actor, Role};
-use gridline_core::supervision::{NewOrder, Order, OrderState, TargetKind, age_bracket};
+use gridline_core::case::SupervisionLevel;
+use gridline_core::supervision::{NewOrder, Order, OrderState, ReminderKind, TargetKind, age_bracket};
 use gridline_store::Reminder;
 use gridline_app::supervision::{SWEEP_EVERY, Swept};
 use jiff::Timestamp;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::auth::SignedIn;
 use crate::error::ApiError;
+use crate::listings::{ListingView, listing_view};
+use crate::views::Items;
+use crate::watches::{WatchView, watch_view};
 use crate::{ApiJson, AppState};
 
 /// Runs the supervision sweep every [`SWEEP_EVERY`] for as long as the server runs.
@@ -47,22 +51,28 @@ pub(crate) fn require_supervisor(actor: &Actor, doing: &str) -> Result<(), ApiEr
     }
 }
 
-pub(crate) fn order_json(order: &Order, now: Timestamp) -> Value {
-    let mut v = json!(order);
-    v["state"] = json!(order.state(now));
-    v
+/// An order with where it stands now.
+#[derive(Serialize, ToSchema)]
+pub struct OrderView {
+    #[serde(flatten)]
+    order: Order,
+    state: OrderState,
+}
+
+pub(crate) fn order_view(order: Order, now: Timestamp) -> OrderView {
+    OrderView { state: order.state(now), order }
 }
 
 /// `POST /api/v1/supervision/orders` `{target_kind, target, level, note, deadline}`
 #[utoipa::path(post, path = "/supervision/orders", tag = "supervision", security(("bearer" = [])),
-    request_body(content = serde_json::Value, description = "`{target_kind: case|unit|place, target, level, note, deadline}`"),
-    responses((status = 201, description = "the order", body = serde_json::Value), (status = 403, description = "supervisors and administrators only"),
+    request_body(content = NewOrder, description = "`{target_kind: case|unit|place, target, level, note, deadline}`"),
+    responses((status = 201, description = "the order", body = OrderView), (status = 403, description = "supervisors and administrators only"),
         (status = 422, description = "an invalid field or an unknown target, named in `error.field`")))]
 pub async fn create_order(
     State(state): State<Arc<AppState>>,
     who: SignedIn,
     ApiJson(new): ApiJson<NewOrder>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<OrderView>), ApiError> {
     require_supervisor(&who.actor, "raise supervision orders")?;
     let now = Timestamp::now();
     let new = new.validate(now)?;
@@ -79,7 +89,7 @@ pub async fn create_order(
         TargetKind::Unit | TargetKind::Place => {}
     }
     let order = state.store.supervision().create_order(&new, who.actor.user_id, now).await?;
-    Ok((StatusCode::CREATED, Json(order_json(&order, now))))
+    Ok((StatusCode::CREATED, Json(order_view(order, now))))
 }
 
 /// The query of the order and listing lists: `open=true` keeps what still stands.
@@ -98,20 +108,20 @@ pub(crate) fn flag(field: &str, text: Option<&str>) -> Result<bool, ApiError> {
 
 /// `GET /api/v1/supervision/orders?open=true`
 #[utoipa::path(get, path = "/supervision/orders", tag = "supervision", security(("bearer" = [])), params(OpenQuery),
-    responses((status = 200, description = "`{items}`: the latest 500 orders, each with its `state`", body = serde_json::Value), (status = 422, description = "`open` is not true or false")))]
+    responses((status = 200, description = "the latest 500 orders, each with its `state`", body = Items<OrderView>), (status = 422, description = "`open` is not true or false")))]
 pub async fn orders(
     State(state): State<Arc<AppState>>,
     _who: SignedIn,
     query: Result<Query<OpenQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Items<OrderView>>, ApiError> {
     let Query(query) = query?;
     let open = flag("open", query.open.as_deref())?;
     let now = Timestamp::now();
-    let items: Vec<Value> = state.store.supervision().orders(open, 500).await?.iter().map(|o| order_json(o, now)).collect();
-    Ok(Json(json!({ "items": items })))
+    let items = state.store.supervision().orders(open, 500).await?.into_iter().map(|o| order_view(o, now)).collect();
+    Ok(Json(Items { items }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReplyBody {
     reply: String,
@@ -141,8 +151,8 @@ fn may_reply(actor: &Actor, unit: Option<&str>) -> bool {
 
 /// `POST /api/v1/supervision/orders/{id}/reply` `{reply}`: the supervised answers, once.
 #[utoipa::path(post, path = "/supervision/orders/{id}/reply", tag = "supervision", security(("bearer" = [])), params(("id" = i64, Path, description = "order id")),
-    request_body(content = serde_json::Value, description = "`{\"reply\": text}`"),
-    responses((status = 200, description = "the order with its reply", body = serde_json::Value),
+    request_body(content = ReplyBody, description = "`{\"reply\": text}`"),
+    responses((status = 200, description = "the order with its reply", body = OrderView),
         (status = 403, description = "only the supervised unit's staff, a dispatcher or an administrator answer"), (status = 404, description = "no such order"),
         (status = 409, description = "the order has already been answered"), (status = 422, description = "an invalid reply")))]
 pub async fn reply(
@@ -150,7 +160,7 @@ pub async fn reply(
     who: SignedIn,
     path: Result<Path<String>, PathRejection>,
     ApiJson(body): ApiJson<ReplyBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<OrderView>, ApiError> {
     let id = crate::cases::path_id("order", path)?;
     let order = state.store.supervision().order(id).await?.ok_or_else(|| ApiError::NotFound(format!("supervision order {id} not found")))?;
     let unit = state.order_unit(&order).await?;
@@ -161,7 +171,7 @@ pub async fn reply(
     let now = Timestamp::now();
     state.store.supervision().reply_order(id, &text, who.actor.user_id, now).await?;
     let order = state.store.supervision().order(id).await?.ok_or_else(|| ApiError::Internal(format!("order {id} vanished")))?;
-    Ok(Json(order_json(&order, now)))
+    Ok(Json(order_view(order, now)))
 }
 
 /// How far ahead the board looks for watches coming due.
@@ -171,52 +181,99 @@ const BOARD_WATCH_HORIZON: jiff::SignedDuration = jiff::SignedDuration::from_hou
 /// unit, the latest reminders, the open listings with those past their deadline, and the watches
 /// whose inspection is due within a day.
 #[utoipa::path(get, path = "/supervision/board", tag = "supervision", security(("bearer" = [])),
-    responses((status = 200, description = "`{open_orders, orders_by_level, orders_by_unit, orders_by_age, overdue_orders, overdue_cases_by_unit, recent_reminders, open_listings, overdue_listings, due_watches}`", body = serde_json::Value)))]
-pub async fn board(State(state): State<Arc<AppState>>, _who: SignedIn) -> Result<Json<Value>, ApiError> {
+    responses((status = 200, description = "what stands open and overdue in supervision now", body = Board)))]
+pub async fn board(State(state): State<Arc<AppState>>, _who: SignedIn) -> Result<Json<Board>, ApiError> {
     let now = Timestamp::now();
     let open = state.store.supervision().orders(true, 10_000).await?;
-    let mut by_level: BTreeMap<String, u64> = BTreeMap::new();
-    let mut by_unit: BTreeMap<String, u64> = BTreeMap::new();
-    let mut by_age: BTreeMap<&str, u64> = BTreeMap::new();
+    let open_orders = open.len();
+    let mut by_level = BTreeMap::new();
+    let mut by_unit = BTreeMap::new();
+    let mut by_age = BTreeMap::new();
     let mut overdue_orders = Vec::new();
-    for order in &open {
-        *by_level.entry(json!(order.level).as_str().unwrap_or_default().to_owned()).or_default() += 1;
-        if let Some(unit) = state.order_unit(order).await? {
+    for order in open {
+        *by_level.entry(order.level).or_default() += 1;
+        if let Some(unit) = state.order_unit(&order).await? {
             *by_unit.entry(unit).or_default() += 1;
         }
         *by_age.entry(age_bracket(order.raised_at, now)).or_default() += 1;
         if order.state(now) == OrderState::Overdue {
-            overdue_orders.push(order_json(order, now));
+            overdue_orders.push(order_view(order, now));
         }
     }
-    let overdue_cases: Vec<Value> = state
+    let overdue_cases = state
         .store
         .supervision().overdue_by_unit(now)
         .await?
         .into_iter()
-        .map(|(unit, n)| json!({ "unit": unit, "unit_name": state.unit(&unit).map(|u| u.name.clone()), "overdue": n }))
+        .map(|(unit, overdue)| UnitOverdue { unit_name: state.unit(&unit).map(|u| u.name.clone()), unit, overdue })
         .collect();
-    let reminders: Vec<Value> = state.store.supervision().reminders(None, 50).await?.iter().map(reminder_json).collect();
+    let reminders = state.store.supervision().reminders(None, 50).await?.into_iter().map(ReminderView::from).collect();
     let listings = state.store.listings().list(true, 10_000).await?;
-    let overdue_listings: Vec<Value> =
-        listings.iter().filter(|l| l.overdue(now)).map(|l| crate::listings::listing_json(&state, l, now)).collect();
-    let due_watches: Vec<Value> = state
+    let open_listings = listings.len();
+    let overdue_listings = listings.into_iter().filter(|l| l.overdue(now)).map(|l| listing_view(&state, l, now)).collect();
+    let due_watches = state
         .store
         .watches().due(now + BOARD_WATCH_HORIZON, 500)
         .await?
-        .iter()
-        .map(|(watch, _)| crate::watches::watch_json(&state, watch, now))
+        .into_iter()
+        .map(|(watch, _)| watch_view(&state, watch, now))
         .collect();
-    Ok(Json(json!({
-        "open_orders": open.len(),
-        "orders_by_level": by_level, "orders_by_unit": by_unit, "orders_by_age": by_age,
-        "overdue_orders": overdue_orders, "overdue_cases_by_unit": overdue_cases, "recent_reminders": reminders,
-        "open_listings": listings.len(), "overdue_listings": overdue_listings, "due_watches": due_watches,
-    })))
+    Ok(Json(Board {
+        open_orders,
+        orders_by_level: by_level,
+        orders_by_unit: by_unit,
+        orders_by_age: by_age,
+        overdue_orders,
+        overdue_cases_by_unit: overdue_cases,
+        recent_reminders: reminders,
+        open_listings,
+        overdue_listings,
+        due_watches,
+    }))
 }
 
-fn reminder_json(r: &Reminder) -> Value {
-    json!({ "case_id": r.case_id, "kind": r.kind, "deadline": r.deadline, "unit": r.unit, "at": r.at })
+/// The supervision board.
+#[derive(Serialize, ToSchema)]
+pub struct Board {
+    open_orders: usize,
+    /// Open orders by level.
+    orders_by_level: BTreeMap<SupervisionLevel, u64>,
+    /// Open orders by the unit they are addressed to.
+    orders_by_unit: BTreeMap<String, u64>,
+    /// Open orders by age bracket (`under_1_day`, `1_to_3_days`, …).
+    orders_by_age: BTreeMap<&'static str, u64>,
+    overdue_orders: Vec<OrderView>,
+    /// The cases overdue now, by unit.
+    overdue_cases_by_unit: Vec<UnitOverdue>,
+    /// The latest 50 reminders.
+    recent_reminders: Vec<ReminderView>,
+    open_listings: usize,
+    overdue_listings: Vec<ListingView>,
+    /// The watches whose inspection is due within a day.
+    due_watches: Vec<WatchView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UnitOverdue {
+    unit: String,
+    unit_name: Option<String>,
+    overdue: i64,
+}
+
+/// A reminder the sweep sent for a case due soon or overdue.
+#[derive(Serialize, ToSchema)]
+pub struct ReminderView {
+    case_id: i64,
+    kind: ReminderKind,
+    deadline: Timestamp,
+    unit: Option<String>,
+    at: Timestamp,
+}
+
+impl From<Reminder> for ReminderView {
+    fn from(r: Reminder) -> Self {
+        ReminderView { case_id: r.case_id, kind: r.kind, deadline: r.deadline, unit: r.unit, at: r.at }
+    }
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -229,13 +286,13 @@ pub struct RemindersQuery {
 
 /// `GET /api/v1/supervision/reminders?unit=CODE`: a unit's staff see their own unit's only.
 #[utoipa::path(get, path = "/supervision/reminders", tag = "supervision", security(("bearer" = [])), params(RemindersQuery),
-    responses((status = 200, description = "`{items}`: the latest 500 reminders, each `{case_id, kind, deadline, unit, at}`", body = serde_json::Value),
+    responses((status = 200, description = "the latest 500 reminders", body = Items<ReminderView>),
         (status = 422, description = "an unknown unit")))]
 pub async fn reminders(
     State(state): State<Arc<AppState>>,
     who: SignedIn,
     query: Result<Query<RemindersQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Items<ReminderView>>, ApiError> {
     let Query(query) = query?;
     let unit = match who.actor.role {
         Role::HandlingUnit | Role::MemberUnit => who.actor.unit.clone(),
@@ -246,6 +303,6 @@ pub async fn reminders(
     {
         return Err(ApiError::invalid("unit", format!("unknown unit {code:?}")));
     }
-    let items: Vec<Value> = state.store.supervision().reminders(unit.as_deref(), 500).await?.iter().map(reminder_json).collect();
-    Ok(Json(json!({ "items": items })))
+    let items = state.store.supervision().reminders(unit.as_deref(), 500).await?.into_iter().map(ReminderView::from).collect();
+    Ok(Json(Items { items }))
 }

@@ -1,14 +1,15 @@
 //! The JSON a client sees of a case: names beside codes, local times, the clock's reading, and the
 //! reporter's phone masked for roles that must not see it.
 
-use gridline_core::actor::{Actor, mask_phone};
+use gridline_core::actor::{Actor, Role, mask_phone};
 use gridline_core::case::{Case, CaseEvent, CaseStatus, Change, Channel, GeoPoint, Reporter, Satisfaction, SupervisionLevel};
 use gridline_core::region::RegionLevel;
 use gridline_core::sla::LimitUnit;
-use serde::Serialize;
 use gridline_core::workflow::allowed_actions;
 use jiff::Timestamp;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
 
 use crate::AppState;
 pub use gridline_core::calendar::local_time;
@@ -21,14 +22,20 @@ fn mask_reporter(value: &mut Value) {
     }
 }
 
-/// A code with its name, e.g. a district.
-#[derive(Serialize)]
-struct Named<'a> {
-    code: &'a str,
-    name: Option<&'a str>,
+/// A list answer: `{items}`.
+#[derive(Serialize, ToSchema)]
+pub struct Items<T> {
+    pub items: Vec<T>,
 }
 
-#[derive(Serialize)]
+/// A region code with its name, e.g. the case's district.
+#[derive(Serialize, ToSchema)]
+pub struct RegionName<'a> {
+    code: &'a str,
+    name: &'a str,
+}
+
+#[derive(Serialize, ToSchema)]
 struct ExtensionView<'a> {
     amount: u32,
     unit: LimitUnit,
@@ -36,14 +43,14 @@ struct ExtensionView<'a> {
     requested_at: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct FeedbackView<'a> {
     text: &'a str,
     photos: &'a [String],
     at: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct CallbackView<'a> {
     resolved: bool,
     satisfaction: Satisfaction,
@@ -51,16 +58,16 @@ struct CallbackView<'a> {
     at: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct SuspensionView<'a> {
     reason: &'a str,
     since: String,
 }
 
 /// The case as the API shows it. A typed struct rather than a `json!` map: it is on the hot path
-/// of intake and of every list.
-#[derive(Serialize)]
-struct CaseView<'a> {
+/// of intake and of every list. Times are Beijing time (`2024-10-08T17:00:00+08:00`).
+#[derive(Serialize, ToSchema)]
+pub struct CaseView<'a> {
     id: i64,
     version: u32,
     status: CaseStatus,
@@ -74,7 +81,7 @@ struct CaseView<'a> {
     category_version: Option<u32>,
     region: Option<&'a str>,
     region_name: Option<&'a str>,
-    district: Option<Named<'a>>,
+    district: Option<RegionName<'a>>,
     unit: Option<&'a str>,
     unit_name: Option<String>,
     title: &'a str,
@@ -114,22 +121,80 @@ struct CaseView<'a> {
     /// The classifier's category suggestion at intake (docs/text.md).
     #[serde(skip_serializing_if = "Option::is_none")]
     suggestion: Option<&'a gridline_core::case::CategorySuggestion>,
+    /// The history, oldest first: on the case's own page and after an action, not in lists.
     #[serde(skip_serializing_if = "Option::is_none")]
-    events: Option<Vec<Value>>,
+    events: Option<Vec<EventView<'a>>>,
+}
+
+/// One event of a case's history.
+#[derive(Serialize, ToSchema)]
+pub struct EventView<'a> {
+    seq: u32,
+    action: &'static str,
+    actor: EventActor<'a>,
+    unit: Option<&'a str>,
+    unit_name: Option<String>,
+    time: String,
+    note: Option<&'a str>,
+    /// What the action recorded (the intake, the unit dispatched to, the deadline…), by action.
+    data: Value,
+}
+
+#[derive(Serialize, ToSchema)]
+struct EventActor<'a> {
+    id: i64,
+    username: &'a str,
+    role: Role,
+}
+
+/// The fields of a case that both sides of a link supervise by: no reporter, no description.
+#[derive(Serialize, ToSchema)]
+pub struct LinkedCase {
+    id: i64,
+    status: CaseStatus,
+    channel: Channel,
+    title: String,
+    category: Option<String>,
+    category_name: Option<String>,
+    region: Option<String>,
+    region_name: Option<String>,
+    unit: Option<String>,
+    unit_name: Option<String>,
+    deadline: Option<String>,
+    due_soon: bool,
+    overdue: bool,
+    supervision_level: Option<SupervisionLevel>,
+}
+
+impl From<CaseView<'_>> for LinkedCase {
+    fn from(v: CaseView<'_>) -> Self {
+        LinkedCase {
+            id: v.id,
+            status: v.status,
+            channel: v.channel,
+            title: v.title.to_owned(),
+            category: v.category.map(str::to_owned),
+            category_name: v.category_name,
+            region: v.region.map(str::to_owned),
+            region_name: v.region_name.map(str::to_owned),
+            unit: v.unit.map(str::to_owned),
+            unit_name: v.unit_name,
+            deadline: v.deadline,
+            due_soon: v.due_soon,
+            overdue: v.overdue,
+            supervision_level: v.supervision_level,
+        }
+    }
 }
 
 impl AppState {
-    /// The case as `viewer` may see it, with its events when given.
-    pub fn case_view(&self, case: &Case, viewer: &Actor, events: Option<&[CaseEvent]>, now: Timestamp) -> Value {
-        serde_json::to_value(self.case_view_of(case, viewer, events, now)).unwrap_or(Value::Null)
-    }
-
-    /// The same view, serialised straight to JSON text.
+    /// The case's view serialised straight to JSON text (the intake's answer).
     pub fn case_json(&self, case: &Case, viewer: &Actor, events: Option<&[CaseEvent]>, now: Timestamp) -> String {
-        serde_json::to_string(&self.case_view_of(case, viewer, events, now)).unwrap_or_default()
+        serde_json::to_string(&self.case_view(case, viewer, events, now)).unwrap_or_default()
     }
 
-    fn case_view_of<'a>(&'a self, case: &'a Case, viewer: &Actor, events: Option<&[CaseEvent]>, now: Timestamp) -> CaseView<'a> {
+    /// The case as `viewer` may see it, with its events when given.
+    pub fn case_view<'a>(&'a self, case: &'a Case, viewer: &Actor, events: Option<&'a [CaseEvent]>, now: Timestamp) -> CaseView<'a> {
         let calendar = gridline_core::calendar::WorkCalendar::china();
         let running = case.running_clock().map(|c| c.status(calendar, now));
         let intake = &case.intake;
@@ -152,7 +217,7 @@ impl AppState {
             emergency: intake.emergency,
             region: case.region.as_deref(),
             region_name: region.map(|r| r.name.as_str()),
-            district: district.map(|d| Named { code: &d.code, name: Some(&d.name) }),
+            district: district.map(|d| RegionName { code: &d.code, name: &d.name }),
             unit: case.unit.as_deref(),
             unit_name: case.unit.as_deref().and_then(|u| self.unit(u)).map(|u| u.name.clone()),
             title: &intake.title,
@@ -207,7 +272,7 @@ impl AppState {
         }
     }
 
-    fn event_view(&self, event: &CaseEvent, viewer: &Actor) -> Value {
+    fn event_view<'a>(&self, event: &'a CaseEvent, viewer: &Actor) -> EventView<'a> {
         let mut data = serde_json::to_value(&event.change).unwrap_or(Value::Null);
         if let Some(object) = data.as_object_mut() {
             object.remove("action");
@@ -218,16 +283,16 @@ impl AppState {
             mask_reporter(reporter);
         }
         let unit_name = event.actor.unit.as_deref().and_then(|u| self.unit(u)).map(|u| u.name.clone());
-        json!({
-            "seq": event.seq,
-            "action": event.change.action(),
-            "actor": { "id": event.actor.user_id, "username": event.actor.username, "role": event.actor.role },
-            "unit": event.actor.unit,
-            "unit_name": unit_name,
-            "time": local_time(event.at),
-            "note": event.change.note(),
-            "data": data,
-        })
+        EventView {
+            seq: event.seq,
+            action: event.change.action(),
+            actor: EventActor { id: event.actor.user_id, username: &event.actor.username, role: event.actor.role },
+            unit: event.actor.unit.as_deref(),
+            unit_name,
+            time: local_time(event.at),
+            note: event.change.note(),
+            data,
+        }
     }
 }
 

@@ -1,8 +1,11 @@
 //! Rankings, rates, hotspots, campaigns and supervision over HTTP, on every engine under test.
 
+mod api_schema;
+
 use gridline_core::actor::{Actor, Role};
 use gridline_core::calendar::WorkCalendar;
-use gridline_core::case::{CaseEvent, Change, Channel, GeoPoint, Intake, Satisfaction};
+use gridline_core::case::{CaseEvent, Change, Channel, GeoPoint, Intake, Satisfaction, SupervisionLevel};
+use gridline_core::period::Month;
 use gridline_core::sla::{LimitUnit, SlaClock, TimeLimit};
 use gridline_core::unit::{Unit, UnitKind};
 use gridline_app::passwords::hash_password;
@@ -77,13 +80,11 @@ impl Api {
     }
 
     async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
-        let r = self.client.get(format!("{}{path}", self.base)).bearer_auth(token).send().await.unwrap();
-        (r.status(), r.json().await.unwrap_or(Value::Null))
+        read("GET", self.client.get(format!("{}{path}", self.base)).bearer_auth(token).send().await.unwrap()).await
     }
 
     async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
-        let r = self.client.post(format!("{}{path}", self.base)).bearer_auth(token).json(&body).send().await.unwrap();
-        (r.status(), r.json().await.unwrap_or(Value::Null))
+        read("POST", self.client.post(format!("{}{path}", self.base)).bearer_auth(token).json(&body).send().await.unwrap()).await
     }
 
     /// A POST of raw text as JSON: for bodies that are not JSON, or too large.
@@ -102,9 +103,19 @@ impl Api {
 
     /// A GET without signing in.
     async fn get_public(&self, path: &str) -> (StatusCode, Value) {
-        let r = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
-        (r.status(), r.json().await.unwrap_or(Value::Null))
+        read("GET", self.client.get(format!("{}{path}", self.base)).send().await.unwrap()).await
     }
+}
+
+/// The status and JSON of an answer; a success is checked against the OpenAPI document.
+async fn read(method: &str, r: reqwest::Response) -> (StatusCode, Value) {
+    let (status, path) = (r.status(), r.url().path().to_owned());
+    let body = r.json().await.unwrap_or(Value::Null);
+    if status.is_success() {
+        let problems = api_schema::check_answer(method, &path, status.as_u16(), &body);
+        assert!(problems.is_empty(), "{method} {path}: the answer differs from the OpenAPI document:\n{}", problems.join("\n"));
+    }
+    (status, body)
 }
 
 /// The error code of an API error body.
@@ -207,6 +218,89 @@ async fn the_monthly_street_ranking_by_hand() {
         assert_eq!(hot["items"][0]["count"], 3);
         assert_eq!(hot["items"][0]["previous"], 1);
         assert_eq!(hot["items"][0]["change_vs_previous"], 200.0);
+    })
+    .await;
+}
+
+/// `history` with `changes` put before its step `at`, minutes after the intake, numbered afresh.
+fn with_steps(mut history: Vec<CaseEvent>, at: usize, changes: Vec<(i64, Change)>) -> Vec<CaseEvent> {
+    let (start, actor) = (history[0].at, history[0].actor.clone());
+    let extra = changes.into_iter().map(|(mins, change)| CaseEvent { seq: 0, at: start + SignedDuration::from_mins(mins), actor: actor.clone(), change });
+    history.splice(at..at, extra);
+    for (seq, event) in (1..).zip(&mut history) {
+        event.seq = seq;
+    }
+    history
+}
+
+#[tokio::test]
+async fn the_dashboard_and_the_ranking_agree_on_a_months_rates() {
+    each_server(async |engine, api, store| {
+        // One more October case in 望京: first sent to 东华门's office, which returned it (not held
+        // against anyone), then accepted in time by 望京, unsolved and dissatisfied. With the three
+        // of the fixture (one accepted after 30 h, one only basically satisfied), 望京's October:
+        // response 3 in time of 5 dispatches − 1 return, resolution 3/4, satisfaction 3/4.
+        let returned = with_steps(
+            closed_loop(WANGJING, "CY-WJ", "2026-10-08", 1, false, Satisfaction::Dissatisfied),
+            2,
+            vec![
+                (6, Change::Dispatch { unit: "DC-DHM".into(), clock: SlaClock::start(WorkCalendar::china(), bj("2026-10-08 08:06"), TimeLimit::new(72, LimitUnit::Hours)), note: None, rule: None }),
+                (8, Change::Return { reason: "不属本单位".into() }),
+            ],
+        );
+        // Open now in 东华门: one dispatched in November, long overdue and supervised; one with
+        // 20 minutes left of 2 hours, due soon.
+        let actor = Actor { user_id: 1, username: "admin".into(), role: Role::Admin, unit: None };
+        let overdue = with_steps(
+            closed_loop(DONGHUAMEN, "DC-DHM", "2026-11-09", 1, true, Satisfaction::Satisfied)[..3].to_vec(),
+            3,
+            vec![(60, Change::Supervise { level: SupervisionLevel::Key, note: "超期".into() })],
+        );
+        let now = Timestamp::now();
+        let mut due_soon = closed_loop(DONGHUAMEN, "DC-DHM", "2026-11-10", 1, true, Satisfaction::Satisfied)[..3].to_vec();
+        for (event, ago) in due_soon.iter_mut().zip([120, 110, 100]) {
+            event.at = now - SignedDuration::from_mins(ago);
+            event.actor = actor.clone();
+        }
+        due_soon[2].change = Change::Dispatch { unit: "DC-DHM".into(), clock: SlaClock::start(WorkCalendar::china(), due_soon[2].at, TimeLimit::new(2, LimitUnit::Hours)), note: None, rule: None };
+        store.cases().import(vec![returned, overdue, due_soon]).await.unwrap();
+
+        let token = api.token("supervisor").await;
+        let (status, streets) = api.get(&token, "/rankings?period=2026-10&level=street").await;
+        assert_eq!(status, StatusCode::OK, "{engine}: {streets}");
+        let (_, districts) = api.get(&token, "/rankings?period=2026-10&level=district").await;
+        for (ranking, code, region) in [(&streets, WANGJING, WANGJING), (&streets, DONGHUAMEN, DONGHUAMEN), (&districts, "110105", "110105000000")] {
+            let item = ranking["items"].as_array().unwrap().iter().find(|i| i["code"] == code).unwrap_or_else(|| panic!("{engine}: {code} ranked"));
+            let (status, dashboard) = api.get(&token, &format!("/dashboard?region={region}&period=2026-10")).await;
+            assert_eq!(status, StatusCode::OK, "{engine}: {dashboard}");
+            assert_eq!(dashboard["period"], "2026-10");
+            for rate in ["response", "resolution", "satisfaction"] {
+                let shown = dashboard["rates"][rate]["rate"].as_f64().unwrap() * 100.0;
+                let ranked = item[format!("{rate}_rate")].as_f64().unwrap();
+                assert!((shown - ranked).abs() < 1e-9, "{engine} {code} {rate}: dashboard {shown}, ranking {ranked}");
+            }
+        }
+        let (_, wangjing) = api.get(&token, &format!("/dashboard?region={WANGJING}&period=2026-10")).await;
+        assert_eq!(wangjing["rates"]["response"], json!({"numerator": 3, "denominator": 4, "rate": 0.75}), "{engine}");
+        assert_eq!(wangjing["rates"]["resolution"], json!({"numerator": 3, "denominator": 4, "rate": 0.75}));
+        assert_eq!(wangjing["rates"]["satisfaction"], json!({"numerator": 3, "denominator": 4, "rate": 0.75}));
+        assert_eq!((wangjing["total"].as_i64(), wangjing["open"].as_i64()), (Some(5), Some(0)), "{engine}");
+
+        // The city now: 10 cases, the two open ones in 东城, counted from the open cases' index.
+        let (_, city) = api.get(&token, "/dashboard?days=1").await;
+        assert_eq!(city["by_category"][0]["count"], 1, "{engine}: this month's, the due-soon case: {city}");
+        assert_eq!(city["total"], 10, "{engine}: {city}");
+        assert_eq!((city["open"].as_i64(), city["overdue"].as_i64(), city["due_soon"].as_i64(), city["supervised"].as_i64()), (Some(2), Some(1), Some(1), Some(1)), "{engine}");
+        assert_eq!(city["period"], Month::of(now).to_string(), "the rates of this month by default");
+        assert_eq!(city["trend"].as_array().unwrap().len(), 1);
+        let received_today = gridline_core::period::day_of(now - SignedDuration::from_mins(120)) == gridline_core::period::day_of(now);
+        assert_eq!(city["today"]["received"], i64::from(received_today), "{engine}");
+        let dongcheng = city["by_region"].as_array().unwrap().iter().find(|r| r["code"] == "110101000000").unwrap();
+        assert_eq!((dongcheng["total"].as_i64(), dongcheng["open"].as_i64(), dongcheng["overdue"].as_i64()), (Some(5), Some(2), Some(1)), "{engine}");
+        let (_, months) = api.get(&token, &format!("/dashboard?period=2026-09..{}", Month::of(now))).await;
+        assert_eq!(months["by_category"][0]["count"], 10, "{engine}: {months}");
+        let (status, _) = api.get(&token, "/dashboard?period=2026-13").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     })
     .await;
 }

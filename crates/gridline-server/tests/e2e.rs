@@ -4,6 +4,8 @@
 //! store before the server starts; everything else goes through the API, except the few cases
 //! that must have happened weeks ago, which are written through the store with past times.
 
+mod api_schema;
+
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
@@ -201,8 +203,11 @@ impl Server {
     }
 
     /// Sends a request and reads its JSON answer (Null for an empty body).
+    /// Every success is checked against the OpenAPI document.
     async fn send(&self, request: RequestBuilder) -> (StatusCode, Value) {
-        let response = request.send().await.unwrap_or_else(|e| panic!("[{}] request failed: {e}", self.engine));
+        let request = request.build().unwrap_or_else(|e| panic!("[{}] building the request: {e}", self.engine));
+        let (method, path) = (request.method().to_string(), request.url().path().to_owned());
+        let response = self.http.execute(request).await.unwrap_or_else(|e| panic!("[{}] request failed: {e}", self.engine));
         let status = response.status();
         let text = response.text().await.unwrap_or_else(|e| panic!("[{}] reading the answer: {e}", self.engine));
         let body = if text.is_empty() {
@@ -210,6 +215,10 @@ impl Server {
         } else {
             serde_json::from_str(&text).unwrap_or_else(|e| panic!("[{}] {status} answer is not JSON ({e}): {text}", self.engine))
         };
+        if status.is_success() {
+            let problems = api_schema::check_answer(&method, &path, status.as_u16(), &body);
+            assert!(problems.is_empty(), "[{}] {method} {path}: the answer differs from the OpenAPI document:\n{}", self.engine, problems.join("\n"));
+        }
         (status, body)
     }
 

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use gridline_core::calendar::WorkCalendar;
 use gridline_core::case::{Case, CaseEvent, CaseId, CaseStatus, Channel};
 pub use gridline_core::workflow::Visibility;
 use jiff::Timestamp;
@@ -71,16 +72,19 @@ pub struct CasePage {
 }
 
 /// The filter columns of a case row, derived from its projection.
-struct Columns {
+pub(crate) struct Columns {
     status: &'static str,
-    deadline: Option<i64>,
+    pub(crate) deadline: Option<i64>,
     suspended: i64,
+    /// From when the running clock is due soon (see [`gridline_core::sla::SlaClock::due_soon_from`]).
+    pub(crate) due_soon_at: Option<i64>,
+    pub(crate) supervised: i64,
     search_text: String,
     doc: String,
 }
 
 impl Columns {
-    fn of(case: &Case) -> Result<Columns, StoreError> {
+    pub(crate) fn of(case: &Case) -> Result<Columns, StoreError> {
         // The deadline that decides "overdue": none while suspended with time left (the clock
         // stands still), the old one if it had already passed when the case was suspended.
         let deadline = case
@@ -93,6 +97,8 @@ impl Columns {
             status: case.status.as_str(),
             deadline,
             suspended: i64::from(case.is_suspended()),
+            due_soon_at: case.running_clock().and_then(|c| c.due_soon_from(WorkCalendar::china())).map(millis),
+            supervised: i64::from(case.supervision_count > 0),
             search_text,
             doc: serde_json::to_string(case).map_err(StoreError::corrupt)?,
         })
@@ -150,7 +156,7 @@ impl TryFrom<EventRow> for CaseEvent {
     }
 }
 
-/// Rows per multi-row INSERT: 15 parameters a case row keeps a chunk well inside both engines'
+/// Rows per multi-row INSERT: 18 parameters a case row keeps a chunk well inside both engines'
 /// parameter limits (SQLite 32,766; PostgreSQL 65,535).
 const ROWS_PER_INSERT: usize = 400;
 
@@ -302,6 +308,8 @@ async fn insert_case_rows(conn: &mut AnyConnection, backend: Backend, cases: imp
             args.add(case.unit.clone()),
             args.add(cols.deadline),
             args.add(cols.suspended),
+            args.add(cols.due_soon_at),
+            args.add(cols.supervised),
             args.add(case.reported_by),
             args.add(intake.reporter.as_ref().and_then(|r| r.phone.clone())),
             args.add(millis(case.received_at)),
@@ -318,8 +326,8 @@ async fn insert_case_rows(conn: &mut AnyConnection, backend: Backend, cases: imp
     sqlx::query_with(
         AssertSqlSafe(format!(
             "INSERT INTO cases (id, version, channel, external_id, status, category, region, unit, deadline, suspended, \
-             reported_by, reporter_phone, received_at, updated_at, search_text, doc) VALUES {}",
-            row_placeholders(backend, 16, rows)
+             due_soon_at, supervised, reported_by, reporter_phone, received_at, updated_at, search_text, doc) VALUES {}",
+            row_placeholders(backend, 18, rows)
         )),
         args,
     )
@@ -361,7 +369,8 @@ pub(crate) async fn append_event(conn: &mut AnyConnection, backend: Backend, cas
     let cols = Columns::of(case)?;
     let updated = sqlx::query(
         "UPDATE cases SET version = $1, status = $2, category = $3, region = $4, unit = $5, deadline = $6, \
-         suspended = $7, updated_at = $8, search_text = $9, doc = $10 WHERE id = $11 AND version = $12",
+         suspended = $7, due_soon_at = $8, supervised = $9, updated_at = $10, search_text = $11, doc = $12 \
+         WHERE id = $13 AND version = $14",
     )
     .bind(i64::from(event.seq))
     .bind(cols.status)
@@ -370,6 +379,8 @@ pub(crate) async fn append_event(conn: &mut AnyConnection, backend: Backend, cas
     .bind(case.unit.clone())
     .bind(cols.deadline)
     .bind(cols.suspended)
+    .bind(cols.due_soon_at)
+    .bind(cols.supervised)
     .bind(millis(event.at))
     .bind(cols.search_text)
     .bind(cols.doc)

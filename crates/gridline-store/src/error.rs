@@ -16,9 +16,6 @@ pub enum StoreError {
     VersionConflict { case_id: i64, expected: u32 },
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
-    /// An overview would read more cases than it may hold in memory at once.
-    #[error("more than {limit} cases match; an overview this large needs rollups")]
-    TooMany { limit: usize },
     #[error("the database writer has stopped")]
     WriterStopped,
 }

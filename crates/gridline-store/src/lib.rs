@@ -18,10 +18,10 @@ mod api_keys;
 mod campaigns;
 mod cases;
 mod case_reads;
+mod dashboard;
 mod error;
 mod links;
 mod listings;
-mod overview;
 mod people;
 mod rollups;
 mod supervision;
@@ -42,6 +42,7 @@ pub use api_keys::{ApiKeyRecord, ApiKeys};
 pub use campaigns::Campaigns;
 pub use case_reads::{EventRecord, PublicQuery};
 pub use cases::{CaseFilter, CasePage, Cases, Created, Visibility};
+pub use dashboard::OpenCases;
 pub use error::StoreError;
 pub use links::Links;
 pub use listings::Listings;
@@ -134,6 +135,7 @@ impl Store {
                 }
             });
         }
+        rollups::catch_up(&mut writer_conn, backend).await?;
         let writer = writer::spawn(writer_conn, backend);
         Ok(Store { pool, writer })
     }

@@ -7,16 +7,16 @@ use std::collections::{BTreeMap, HashMap};
 use gridline_core::campaign::VolumeRow;
 use gridline_core::case::{Case, CaseEvent, Channel};
 use gridline_core::period::{Month, Period};
-use gridline_core::rollup::{RateCounts, RateKey, Rollup, VolumeKey, differing_rows};
+use gridline_core::rollup::{DayCounts, DayKey, RateCounts, RateKey, Rollup, VolumeKey, differing_rows};
 use sqlx::any::AnyArguments;
-use sqlx::{AnyConnection, Arguments, AssertSqlSafe, Executor, FromRow, Row};
+use sqlx::{AnyConnection, Arguments, AssertSqlSafe, Connection, Executor, FromRow, Row};
 use tokio::sync::oneshot;
 
 use crate::writer::Job;
 use crate::cases::{CaseRow, EventRow};
 use crate::{Backend, Store, StoreError, row_placeholders};
 
-/// Rows per multi-row upsert: 18 parameters a row keeps a statement well inside both engines'
+/// Rows per multi-row upsert: 19 parameters a row keeps a statement well inside both engines'
 /// parameter limits.
 const ROWS_PER_UPSERT: usize = 400;
 
@@ -73,6 +73,26 @@ pub(crate) async fn add(conn: &mut AnyConnection, backend: Backend, rollup: &Rol
     }
     add_volume(conn, backend, VolumeTable::Street, &rollup.volume).await?;
     add_volume(conn, backend, VolumeTable::District, &rollup.district_volume()).await?;
+    add_daily(conn, backend, &rollup.daily).await
+}
+
+/// Adds daily counts to the stored ones.
+async fn add_daily(conn: &mut AnyConnection, backend: Backend, daily: &HashMap<DayKey, DayCounts>) -> Result<(), StoreError> {
+    let daily: Vec<(&DayKey, &DayCounts)> = daily.iter().filter(|(_, c)| !c.is_zero()).collect();
+    for chunk in daily.chunks(ROWS_PER_UPSERT) {
+        let mut args = AnyArguments::default();
+        for (key, counts) in chunk {
+            for result in [args.add(key.day.to_string()), args.add(key.region.clone()), args.add(counts.received), args.add(counts.closed)] {
+                result.map_err(StoreError::corrupt)?;
+            }
+        }
+        let sql = format!(
+            "INSERT INTO rollup_daily (day, region, received, closed) VALUES {} ON CONFLICT (day, region) \
+             DO UPDATE SET received = rollup_daily.received + excluded.received, closed = rollup_daily.closed + excluded.closed",
+            row_placeholders(backend, 4, chunk.len())
+        );
+        sqlx::query_with(AssertSqlSafe(sql), args).execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
@@ -173,8 +193,47 @@ pub(crate) async fn rebuild(conn: &mut AnyConnection, backend: Backend) -> Resul
     conn.execute("DELETE FROM rollup_rates").await?;
     conn.execute("DELETE FROM rollup_volume").await?;
     conn.execute("DELETE FROM rollup_district_volume").await?;
+    conn.execute("DELETE FROM rollup_daily").await?;
     add(conn, backend, &rollup).await?;
     Ok(rollup)
+}
+
+/// Cases re-read per query when their columns are caught up.
+const CATCH_UP_CASES_PER_QUERY: i64 = 5_000;
+
+/// Brings a store that held cases before the daily counters and the due-soon column existed
+/// (migration 0008) up to date, once, on the writer's connection before it starts: the
+/// counters folded afresh from the events, and the columns of the cases with a running clock
+/// recomputed. A store with cases always has daily counters afterwards (each intake counts).
+pub(crate) async fn catch_up(conn: &mut AnyConnection, backend: Backend) -> Result<(), StoreError> {
+    let has_cases = sqlx::query("SELECT id FROM cases LIMIT 1").fetch_optional(&mut *conn).await?.is_some();
+    let has_daily = sqlx::query("SELECT day FROM rollup_daily LIMIT 1").fetch_optional(&mut *conn).await?.is_some();
+    if !has_cases || has_daily {
+        return Ok(());
+    }
+    tracing::info!("folding the dashboard's counters from the case events (once, after an upgrade)");
+    let mut tx = conn.begin().await?;
+    rebuild(&mut tx, backend).await?;
+    let mut after_id = 0_i64;
+    loop {
+        let rows: Vec<CaseRow> =
+            sqlx::query_as("SELECT id, doc FROM cases WHERE id > $1 AND status IN ('dispatched', 'accepted') ORDER BY id LIMIT $2")
+                .bind(after_id)
+                .bind(CATCH_UP_CASES_PER_QUERY)
+                .fetch_all(&mut *tx)
+                .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for row in rows {
+            let case = Case::try_from(row)?;
+            after_id = case.id;
+            let columns = crate::cases::Columns::of(&case)?;
+            sqlx::query("UPDATE cases SET due_soon_at = $1 WHERE id = $2").bind(columns.due_soon_at).bind(case.id).execute(&mut *tx).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 fn month_of(text: &str) -> Result<Month, StoreError> {
@@ -222,8 +281,22 @@ struct VolumeSumRow {
     n: i64,
 }
 
+/// A `rollup_daily` row, or a sum of them by day (region "").
+#[derive(FromRow)]
+pub(crate) struct DailyRow {
+    pub(crate) day: String,
+    #[sqlx(default)]
+    pub(crate) region: String,
+    pub(crate) received: i64,
+    pub(crate) closed: i64,
+}
+
+pub(crate) fn day_of_row(text: &str) -> Result<jiff::civil::Date, StoreError> {
+    text.parse().map_err(|e| StoreError::corrupt(format!("rollup day {text:?}: {e}")))
+}
+
 /// The half-open range of codes that start with `prefix`.
-fn prefix_range(prefix: &str) -> (String, String) {
+pub(crate) fn prefix_range(prefix: &str) -> (String, String) {
     let mut hi = prefix.to_owned();
     match hi.pop() {
         Some(last) => hi.push(char::from(last as u8 + 1)),
@@ -233,7 +306,7 @@ fn prefix_range(prefix: &str) -> (String, String) {
 }
 
 /// The monthly counters behind rates, rankings, hotspots and campaigns.
-pub struct Rollups<'a>(&'a Store);
+pub struct Rollups<'a>(pub(crate) &'a Store);
 
 impl Store {
     pub fn rollups(&self) -> Rollups<'_> {
@@ -255,6 +328,12 @@ impl Rollups<'_> {
         for row in rows {
             let (key, n) = row.into_entry()?;
             rollup.volume.insert(key, n);
+        }
+        let rows: Vec<DailyRow> =
+            sqlx::query_as("SELECT day, region, received, closed FROM rollup_daily").fetch_all(&self.0.pool).await?;
+        for row in rows {
+            let key = DayKey { day: day_of_row(&row.day)?, region: row.region };
+            rollup.daily.insert(key, DayCounts { received: row.received, closed: row.closed });
         }
         Ok(rollup.without_zeros())
     }

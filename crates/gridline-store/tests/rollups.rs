@@ -251,12 +251,40 @@ async fn a_rebuild_repairs_damaged_counters_and_an_empty_store_has_none() {
         }
         store.rollups().add(stray).await.unwrap();
         assert_ne!(store.rollups().stored().await.unwrap(), good, "{engine}");
-        // The stray copy doubled the volume too: every rate, street and district row differs.
-        let rows = good.rates.len() + good.volume.len() + good.district_volume().len();
+        // The stray copy doubled the volume and the daily counts too: every row differs.
+        let rows = good.rates.len() + good.volume.len() + good.district_volume().len() + good.daily.len();
         assert_eq!(store.rollups().check().await.unwrap().differing_rows, rows, "{engine}");
         store.rollups().rebuild().await.unwrap();
         assert_eq!(store.rollups().stored().await.unwrap(), good, "{engine}");
         assert_eq!(store.rollups().check().await.unwrap().differing_rows, 0, "{engine}");
     })
     .await;
+}
+
+#[tokio::test]
+async fn a_store_from_before_the_daily_counters_catches_up_when_opened() {
+    use sqlx::{Connection, Executor};
+    let dir = tempfile::tempdir().unwrap();
+    for (engine, url) in fresh_databases(dir.path()).await {
+        let store = Store::open(&url).await.unwrap();
+        let w = World::new();
+        w.dispatched(&store, WANGJING, "WJ", "2026-03-02", "09:00").await;
+        let good = store.rollups().stored().await.unwrap();
+        assert!(!good.daily.is_empty(), "{engine}");
+        store.close().await;
+        // What a store written before migration 0008 looks like once migrated.
+        let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+        let due_soon_at = "SELECT due_soon_at FROM cases";
+        let before: Option<i64> = sqlx::query_scalar(due_soon_at).fetch_one(&mut conn).await.unwrap();
+        assert!(before.is_some(), "{engine}: a running clock turns due soon some time");
+        conn.execute("DELETE FROM rollup_daily").await.unwrap();
+        conn.execute("UPDATE rollup_rates SET received = 0").await.unwrap();
+        conn.execute("UPDATE cases SET due_soon_at = NULL").await.unwrap();
+        let store = Store::open(&url).await.unwrap();
+        assert_eq!(store.rollups().stored().await.unwrap(), good, "{engine}");
+        let after: Option<i64> = sqlx::query_scalar(due_soon_at).fetch_one(&mut conn).await.unwrap();
+        assert_eq!(after, before, "{engine}");
+        conn.close().await.unwrap();
+        store.close().await;
+    }
 }

@@ -45,11 +45,16 @@ fn column_kind(declared: &str) -> &'static str {
 }
 
 /// A partial index's predicate, written the same on both engines: PostgreSQL prints
-/// `(active = 1)` for what SQLite keeps as `active = 1`.
+/// `(active = 1)` for what SQLite keeps as `active = 1`, and `status <> ALL (ARRAY['a'::text,
+/// 'b'::text])` for `status NOT IN ('a', 'b')`.
 fn predicate(text: &str) -> String {
     let words = text.split_whitespace().collect::<Vec<_>>().join(" ").to_ascii_lowercase();
-    match words.strip_prefix('(').and_then(|w| w.strip_suffix(')')) {
+    let words = match words.strip_prefix('(').and_then(|w| w.strip_suffix(')')) {
         Some(inner) => inner.to_owned(),
+        None => words,
+    };
+    match words.split_once(" <> all (array[").and_then(|(column, rest)| Some((column, rest.strip_suffix("])")?))) {
+        Some((column, list)) => format!("{column} not in ({})", list.replace("::text", "")),
         None => words,
     }
 }

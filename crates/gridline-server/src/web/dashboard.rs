@@ -1,6 +1,11 @@
 //! `GET /api/v1/dashboard`: what the city (or one district or street) looks like today — intake,
-//! open and overdue cases, the three rates, the daily trend, the categories and the regions one
-//! level down, for the dashboard's charts and map. Computed from the cases the user may see.
+//! open and overdue cases, the three rates of a month, the daily trend, the categories and the
+//! regions one level down, for the dashboard's charts and map.
+//!
+//! Read from the rollups (totals, trend, the period's categories and rates: the rates exactly as
+//! the rankings define them) and one count of the open cases over their index: no case is read, however many
+//! the city holds. The figures are the scope's for every signed-in user: the rollups count cases
+//! by place and month, not by who may open them.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -8,19 +13,20 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use gridline_core::calendar::WorkCalendar;
-use gridline_core::case::{Case, Satisfaction};
 use gridline_core::catalogue::Catalogue;
+use gridline_core::period::{Month, Period, day_of};
+use gridline_core::rates::{RateConfig, Share, ThreeRates};
 use gridline_core::region::{Region, RegionLevel, RegionTree};
-use gridline_store::CaseFilter;
+use gridline_core::rollup::{DayCounts, RateCounts, street_of};
+use gridline_store::{OpenCases, VolumeGrain};
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
 
+use crate::AppState;
 use crate::auth::SignedIn;
 use crate::error::ApiError;
 use crate::views::local_time;
-use crate::AppState;
 
 /// Longest trend the dashboard draws, in days.
 const MAX_TREND_DAYS: u32 = 366;
@@ -33,90 +39,101 @@ pub struct DashboardQuery {
     region: Option<String>,
     /// Days of trend ending today (1–366, default 30).
     days: Option<String>,
+    /// The month (YYYY-MM) or months (YYYY-MM..YYYY-MM) of the rates; this month by default.
+    period: Option<String>,
 }
 
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Overview {
     pub scope: Scope,
     pub generated_at: String,
-    pub total: usize,
+    /// Every case ever received in the scope.
+    pub total: i64,
     pub today: DayCount,
-    pub open: usize,
-    pub overdue: usize,
-    pub due_soon: usize,
-    pub supervised: usize,
-    pub rates: Rates,
+    pub open: i64,
+    pub overdue: i64,
+    pub due_soon: i64,
+    /// Open cases supervised (督办) at least once.
+    pub supervised: i64,
+    /// The months the rates cover: `YYYY-MM` or `YYYY-MM..YYYY-MM`.
+    pub period: String,
+    pub rates: DashboardRates,
     pub trend: Vec<DayCount>,
+    /// Cases registered in the period (received in its months) by catalogue group, most first;
+    /// duplicates merged away do not count.
     pub by_category: Vec<CategoryCount>,
     /// The regions one level below the scope (districts of the city, streets of a district).
     pub by_region: Vec<RegionCount>,
 }
 
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Scope {
     pub code: Option<String>,
     pub name: String,
+    /// city, district or street
+    #[schema(value_type = String)]
     pub level: RegionLevel,
     pub parent: Option<String>,
 }
 
-#[derive(Debug, Default, Serialize, PartialEq)]
+#[derive(Debug, Default, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct DayCount {
     pub date: String,
-    pub received: usize,
-    pub closed: usize,
+    pub received: i64,
+    /// Cases finished that day: closed, rejected or merged.
+    pub closed: i64,
 }
 
-/// 三率 as shares of whole numbers, so a reader can check them.
-#[derive(Debug, Serialize, PartialEq)]
-pub struct Rates {
-    /// 响应率: dispatched cases the unit has accepted (签收).
-    pub response: Rate,
-    /// 解决率: called-back cases the citizen says were resolved.
-    pub resolution: Rate,
-    /// 满意率: called-back cases whose citizen was satisfied or basically satisfied.
-    pub satisfaction: Rate,
+/// 三率 of the period as shares of whole numbers, defined as the rankings define them
+/// (`gridline_core::rates`): response within the time limit, returns not held against the unit,
+/// 基本满意 counted as configured.
+#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
+pub struct DashboardRates {
+    /// 响应率: dispatches accepted within the response limit ÷ (dispatches − returns).
+    pub response: RateShare,
+    /// 解决率: call-backs where the citizen says it is solved ÷ call-backs.
+    pub resolution: RateShare,
+    /// 满意率: call-backs satisfied (and basically satisfied) ÷ call-backs.
+    pub satisfaction: RateShare,
 }
 
-#[derive(Debug, Serialize, PartialEq)]
-pub struct Rate {
-    pub numerator: usize,
-    pub denominator: usize,
-    /// `None` when there is nothing to measure yet.
+#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
+pub struct RateShare {
+    pub numerator: i64,
+    pub denominator: i64,
+    /// The share from 0 to 1; `None` when there is nothing to measure yet.
     pub rate: Option<f64>,
 }
 
-impl Rate {
-    fn of(numerator: usize, denominator: usize) -> Rate {
-        #[allow(clippy::cast_precision_loss)] // counts of cases are far below 2^52
-        let rate = (denominator > 0).then(|| numerator as f64 / denominator as f64);
-        Rate { numerator, denominator, rate }
+impl From<Share> for RateShare {
+    fn from(share: Share) -> RateShare {
+        RateShare { numerator: share.numerator, denominator: share.denominator, rate: share.fraction() }
     }
 }
 
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct CategoryCount {
     pub code: String,
     pub name: String,
-    pub count: usize,
+    pub count: i64,
 }
 
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct RegionCount {
     pub code: String,
     pub name: String,
-    pub total: usize,
-    pub open: usize,
-    pub overdue: usize,
+    pub total: i64,
+    pub open: i64,
+    pub overdue: i64,
 }
 
-/// `GET /api/v1/dashboard?region=&days=`
+/// `GET /api/v1/dashboard?region=&days=&period=`
 #[utoipa::path(get, path = "/dashboard", tag = "analytics", security(("bearer" = [])), params(DashboardQuery),
-    responses((status = 200, description = "`{scope, generated_at, total, today, open, overdue, due_soon, supervised, rates, trend, by_category, by_region}` over the cases you may see", body = serde_json::Value),
-        (status = 422, description = "an unknown region or one below a street, or `days` out of range")))]
+    responses((status = 200, description = "the scope's figures today and the rates of the period", body = Overview),
+        (status = 422, description = "an unknown region or one below a street, `days` out of range, or an invalid period")))]
 pub async fn dashboard(
     State(state): State<Arc<AppState>>,
-    who: SignedIn,
+    _who: SignedIn,
     query: Result<Query<DashboardQuery>, QueryRejection>,
 ) -> Result<Json<Overview>, ApiError> {
     let Query(query) = query?;
@@ -124,10 +141,11 @@ pub async fn dashboard(
         None | Some("") => None,
         Some(code) => {
             let region = state.regions.get(code).ok_or_else(|| ApiError::invalid("region", format!("unknown region {code:?}")))?;
-            if !matches!(region.level, RegionLevel::City | RegionLevel::District | RegionLevel::Street) {
-                return Err(ApiError::invalid("region", "the dashboard covers the city, a district or a street"));
+            match region.level {
+                RegionLevel::City => None,
+                RegionLevel::District | RegionLevel::Street => Some(region),
+                _ => return Err(ApiError::invalid("region", "the dashboard covers the city, a district or a street")),
             }
-            Some(region)
         }
     };
     let days = match query.days.as_deref() {
@@ -139,29 +157,62 @@ pub async fn dashboard(
             .ok_or_else(|| ApiError::invalid("days", format!("days is a whole number from 1 to {MAX_TREND_DAYS}, not {text:?}")))?,
     };
     let now = Timestamp::now();
-    let mut filter = CaseFilter::new(state.visibility(&who.actor), now);
-    filter.region_prefix = scope.map(|r| r.code_prefix().to_owned());
-    let cases = state.store.cases().for_overview(&filter).await?;
+    let period = match query.period.as_deref() {
+        None => Period::month(Month::of(now)),
+        Some(text) => Period::parse(text)?,
+    };
+    let (first_day, today) = trend_days(now, days);
+    let prefix = scope.map(Region::code_prefix);
+    let (rollups, cases) = (state.store.rollups(), state.store.cases());
+    // Five small reads, side by side.
+    let (rate_counts, daily, received, open, volume) = tokio::try_join!(
+        rollups.rate_total(period, prefix, None),
+        rollups.daily_counts(first_day, today, prefix),
+        rollups.received_by_street(prefix),
+        cases.open_by_region(prefix, now),
+        rollups.volume(period.first, period.last, prefix, None, VolumeGrain::Category),
+    )?;
+    let registered = volume.iter().fold(HashMap::new(), |mut by_entry: HashMap<String, i64>, row| {
+        *by_entry.entry(row.category.clone()).or_default() += row.count;
+        by_entry
+    });
+    let figures = Figures { rate_counts, daily, received, open, registered };
     let reference = state.reference();
-    Ok(Json(summarise(&cases, scope, &state.regions, &reference.catalogue, WorkCalendar::china(), now, days)))
+    Ok(Json(overview(&figures, scope, &state.regions, &reference.catalogue, now, days, period)))
 }
 
-/// The overview of `cases` (all inside `scope`) at `now`, with a trend of `days` days.
-pub fn summarise(
-    cases: &[Case],
+/// The first and the last day of a trend of `days` days ending on the day of `now`.
+fn trend_days(now: Timestamp, days: u32) -> (Date, Date) {
+    let today = day_of(now);
+    (today.checked_sub(i64::from(days - 1).days()).unwrap_or(today), today)
+}
+
+/// What the store gives the dashboard, all inside its scope.
+pub struct Figures {
+    pub rate_counts: RateCounts,
+    /// Received and finished per day over the trend's days (days without cases absent).
+    pub daily: BTreeMap<Date, DayCounts>,
+    /// Cases ever received, by street ("" for no known street).
+    pub received: BTreeMap<String, i64>,
+    /// Open cases now, by region code.
+    pub open: Vec<OpenCases>,
+    /// Cases registered in the period by catalogue entry.
+    pub registered: HashMap<String, i64>,
+}
+
+/// The overview of `figures` (all inside `scope`) at `now`, with a trend of `days` days and the
+/// rates of `period`.
+pub fn overview(
+    figures: &Figures,
     scope: Option<&Region>,
     regions: &RegionTree,
     catalogue: &Catalogue,
-    calendar: &WorkCalendar,
     now: Timestamp,
     days: u32,
+    period: Period,
 ) -> Overview {
-    let tz = calendar.time_zone();
-    let today = now.to_zoned(tz.clone()).date();
-    let first_day = today.checked_sub(i64::from(days - 1).days()).unwrap_or(today);
-    let day_of = |at: Timestamp| at.to_zoned(tz.clone()).date();
-
-    // The level one below the scope, and which child region a case code falls in.
+    let (first_day, today) = trend_days(now, days);
+    // The level one below the scope, and the child region each street or case code falls in.
     let child_level = match scope.map(|r| r.level) {
         None | Some(RegionLevel::City) => Some(RegionLevel::District),
         Some(RegionLevel::District) => Some(RegionLevel::Street),
@@ -176,72 +227,38 @@ pub fn summarise(
                 .collect()
         })
         .unwrap_or_default();
-
-    let mut trend: BTreeMap<Date, DayCount> = BTreeMap::new();
-    let mut by_category: HashMap<String, usize> = HashMap::new();
-    let (mut open, mut overdue, mut due_soon, mut supervised) = (0, 0, 0, 0);
-    let (mut dispatched, mut accepted, mut called_back, mut resolved, mut satisfied) = (0, 0, 0, 0, 0);
-    let mut today_count = DayCount { date: today.to_string(), ..DayCount::default() };
-    for case in cases {
-        let clock = case.running_clock().map(|c| c.status(calendar, now));
-        let is_open = case.status.is_open();
-        let is_overdue = clock.is_some_and(|c| c.overdue);
-        open += usize::from(is_open);
-        overdue += usize::from(is_overdue);
-        due_soon += usize::from(clock.is_some_and(|c| c.due_soon && !c.overdue));
-        supervised += usize::from(is_open && case.supervision_count > 0);
-        if case.dispatched_at.is_some() {
-            dispatched += 1;
-            accepted += usize::from(case.accepted_at.is_some());
+    // Codes below a street (communities, grid cells) are placed by their street.
+    let child_of = |code: &str| Some(regions.ancestor_at(&street_of(code), child_level?)?.code.as_str());
+    for (street, n) in &figures.received {
+        if let Some(count) = child_of(street).and_then(|c| by_region.get_mut(c)) {
+            count.total += n;
         }
-        if let Some(callback) = &case.callback {
-            called_back += 1;
-            resolved += usize::from(callback.resolved);
-            satisfied += usize::from(matches!(callback.satisfaction, Satisfaction::Satisfied | Satisfaction::BasicallySatisfied));
-        }
-        let received = day_of(case.received_at);
-        if received == today {
-            today_count.received += 1;
-        }
-        if received >= first_day && received <= today {
-            trend.entry(received).or_default().received += 1;
-        }
-        if let Some(closed) = case.closed_at.map(day_of) {
-            if closed == today {
-                today_count.closed += 1;
-            }
-            if closed >= first_day && closed <= today {
-                trend.entry(closed).or_default().closed += 1;
-            }
-        }
-        if let Some(group) = case.category.as_deref().and_then(|c| catalogue.group_of(c)) {
-            *by_category.entry(group.code.clone()).or_default() += 1;
-        }
-        if let Some(level) = child_level
-            && let Some(child) = case.region.as_deref().and_then(|r| regions.ancestor_at(r, level))
-            && let Some(count) = by_region.get_mut(&child.code)
-        {
-            count.total += 1;
-            count.open += usize::from(is_open);
-            count.overdue += usize::from(is_overdue);
+    }
+    for cases in &figures.open {
+        if let Some(count) = child_of(&cases.region).and_then(|c| by_region.get_mut(c)) {
+            count.open += cases.open;
+            count.overdue += cases.overdue;
         }
     }
 
     let trend = (0..days)
         .filter_map(|n| first_day.checked_add(i64::from(n).days()).ok())
-        .map(|date| {
-            let count = trend.remove(&date).unwrap_or_default();
-            DayCount { date: date.to_string(), ..count }
-        })
+        .map(|date| day_count(date, figures.daily.get(&date)))
         .collect();
-    let mut by_category: Vec<CategoryCount> = by_category
+    let mut groups: HashMap<&str, i64> = HashMap::new();
+    for (entry, n) in &figures.registered {
+        if let Some(group) = catalogue.group_of(entry) {
+            *groups.entry(group.code.as_str()).or_default() += n;
+        }
+    }
+    let mut by_category: Vec<CategoryCount> = groups
         .into_iter()
-        .map(|(code, count)| {
-            let name = catalogue.get(&code).map(|e| e.name.clone()).unwrap_or_default();
-            CategoryCount { code, name, count }
-        })
+        .filter(|(_, count)| *count > 0)
+        .map(|(code, count)| CategoryCount { code: code.to_owned(), name: catalogue.get(code).map(|e| e.name.clone()).unwrap_or_default(), count })
         .collect();
     by_category.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.code.cmp(&b.code)));
+    let three = ThreeRates::of(&figures.rate_counts, &RateConfig::default());
+    let open_sum = |f: fn(&OpenCases) -> i64| figures.open.iter().map(f).sum::<i64>();
 
     Overview {
         scope: match scope {
@@ -254,107 +271,76 @@ pub fn summarise(
             None => Scope { code: None, name: "北京市".into(), level: RegionLevel::City, parent: None },
         },
         generated_at: local_time(now),
-        total: cases.len(),
-        today: today_count,
-        open,
-        overdue,
-        due_soon,
-        supervised,
-        rates: Rates {
-            response: Rate::of(accepted, dispatched),
-            resolution: Rate::of(resolved, called_back),
-            satisfaction: Rate::of(satisfied, called_back),
-        },
+        total: figures.received.values().sum(),
+        today: day_count(today, figures.daily.get(&today)),
+        open: open_sum(|c| c.open),
+        overdue: open_sum(|c| c.overdue),
+        due_soon: open_sum(|c| c.due_soon),
+        supervised: open_sum(|c| c.supervised),
+        period: period.to_string(),
+        rates: DashboardRates { response: three.response.into(), resolution: three.resolution.into(), satisfaction: three.satisfaction.into() },
         trend,
         by_category,
         by_region: by_region.into_values().collect(),
     }
 }
 
+fn day_count(date: Date, counts: Option<&DayCounts>) -> DayCount {
+    let counts = counts.copied().unwrap_or_default();
+    DayCount { date: date.to_string(), received: counts.received, closed: counts.closed }
+}
+
 #[cfg(test)]
 mod tests {
-    use gridline_core::actor::{Actor, Role};
-    use gridline_core::case::{CaseEvent, Change};
-    use gridline_app::intake::NewCase;
-    use gridline_core::reference::Reference;
-    use gridline_core::unit::{Unit, UnitKind};
-    use gridline_core::workflow::{Command, Context, decide};
-    use jiff::SignedDuration;
-    use serde_json::{Value, json};
-
     use super::*;
 
     const WANGJING: &str = "110105026000";
 
-    fn actor(role: Role, unit: Option<&str>) -> Actor {
-        Actor { user_id: 1, username: "u".into(), role, unit: unit.map(Into::into) }
-    }
-
-    /// A case received `days_ago` days before `now` in `region`, then taken through `steps`
-    /// ten minutes apart.
-    fn case(id: i64, now: Timestamp, days_ago: i64, region: &str, steps: &[Value]) -> Case {
-        let regions = gridline_geo::beijing();
-        let reference = Reference::builtin(&regions);
-        let catalogue = &reference.catalogue;
-        let units = |code: &str| {
-            (code == "CY-WJ").then(|| Unit {
-                code: code.into(),
-                name: "望京街道办事处".into(),
-                kind: UnitKind::StreetOffice,
-                regions: vec![WANGJING.into()],
-                types: vec!["street_office".into()],
-            })
-        };
-        let new_case: NewCase = serde_json::from_value(json!({"channel": "hotline", "category": "S0102", "region": region, "description": "暴露垃圾"})).expect("a body");
-        let operator = actor(Role::HotlineOperator, None);
-        let received_at = now - SignedDuration::from_hours(24 * days_ago);
-        let intake = new_case.validate(&operator, &reference, &regions).expect("valid");
-        let mut case = Case::received(id, &CaseEvent { seq: 1, at: received_at, actor: operator, change: Change::Receive(intake) }).expect("a case");
-        for (n, step) in steps.iter().enumerate() {
-            let at = received_at + SignedDuration::from_mins(10 * (n as i64 + 1));
-            let command: Command = serde_json::from_value(step.clone()).expect("a command");
-            let who = match command {
-                Command::Accept { .. } | Command::Handle { .. } => actor(Role::HandlingUnit, Some("CY-WJ")),
-                _ => actor(Role::Admin, None),
-            };
-            let ctx = Context { calendar: WorkCalendar::china(), catalogue, regions: &regions, units: &units, now: at };
-            let change = decide(&case, &command, &who, &ctx, None).expect("allowed");
-            case.apply(&CaseEvent { seq: case.version + 1, at, actor: who, change });
-        }
-        case
+    fn day(text: &str) -> Date {
+        text.parse().expect("a date")
     }
 
     #[test]
-    fn overdue_cases_count_once_in_the_total_their_district_and_the_window_of_the_trend() {
-        let now: Timestamp = "2026-11-20T06:00:00Z".parse().expect("a time"); // a Friday, 14:00 in Beijing
-        let dispatch = [json!({"action": "register"}), json!({"action": "dispatch", "unit": "CY-WJ"})];
-        let cases = vec![
-            // Dispatched 20 days ago: long past its working-day limit.
-            case(1, now, 20, WANGJING, &dispatch),
-            // Received today, not yet dispatched: no clock.
-            case(2, now, 0, WANGJING, &[]),
-            // Received 40 days ago in 东城: outside a 30-day trend, still counted as open.
-            case(3, now, 40, "110101001000", &[]),
-        ];
+    fn streets_and_open_cases_fold_into_the_regions_one_level_down() {
+        let now: Timestamp = "2026-11-20T06:00:00Z".parse().expect("a time"); // 14:00 in Beijing
+        let figures = Figures {
+            rate_counts: RateCounts { dispatched: 4, returned: 1, responded: 2, called_back: 2, resolved: 1, satisfied: 1, basically_satisfied: 1, ..RateCounts::default() },
+            daily: BTreeMap::from([
+                (day("2026-11-20"), DayCounts { received: 1, closed: 0 }),
+                (day("2026-10-22"), DayCounts { received: 2, closed: 1 }),
+            ]),
+            received: BTreeMap::from([(WANGJING.to_owned(), 5), ("110105001000".to_owned(), 2), ("110101001000".to_owned(), 1), (String::new(), 4)]),
+            open: vec![
+                OpenCases { region: "110105026001".into(), open: 2, overdue: 1, due_soon: 1, supervised: 1 },
+                OpenCases { region: String::new(), open: 1, ..OpenCases::default() },
+            ],
+            registered: HashMap::from([("S0102".to_owned(), 3), ("S0101".to_owned(), 1)]),
+        };
         let regions = gridline_geo::beijing();
-        let o = summarise(&cases, None, &regions, &Catalogue::builtin(), WorkCalendar::china(), now, 30);
-        assert_eq!((o.total, o.open, o.overdue, o.due_soon), (3, 3, 1, 0));
+        let catalogue = Catalogue::builtin();
+        let o = overview(&figures, None, &regions, &catalogue, now, 30, Period::parse("2026-11").expect("a month"));
+        // Cases of no known street count in the city, in no district.
+        assert_eq!((o.total, o.open, o.overdue, o.due_soon, o.supervised), (12, 3, 1, 1, 1));
         assert_eq!(o.today, DayCount { date: "2026-11-20".into(), received: 1, closed: 0 });
         assert_eq!(o.trend.len(), 30);
-        assert_eq!(o.trend.first().map(|d| d.date.as_str()), Some("2026-10-22"));
-        assert_eq!(o.trend.iter().map(|d| d.received).sum::<usize>(), 2, "the 40-day-old case is outside the window");
-        assert_eq!(o.rates.response, Rate { numerator: 0, denominator: 1, rate: Some(0.0) });
-        assert_eq!(o.rates.satisfaction, Rate { numerator: 0, denominator: 0, rate: None }, "nothing to measure is not 0 %");
+        assert_eq!(o.trend[0], DayCount { date: "2026-10-22".into(), received: 2, closed: 1 });
+        assert_eq!(o.rates.response, RateShare { numerator: 2, denominator: 3, rate: Some(2.0 / 3.0) });
+        assert_eq!(o.rates.satisfaction, RateShare { numerator: 2, denominator: 2, rate: Some(1.0) });
+        assert_eq!(o.period, "2026-11");
         let chaoyang = o.by_region.iter().find(|r| r.code == "110105000000").expect("朝阳区");
-        assert_eq!((chaoyang.total, chaoyang.open, chaoyang.overdue), (2, 2, 1));
-        assert_eq!(o.by_region.iter().map(|r| r.total).sum::<usize>(), 3);
+        assert_eq!((chaoyang.total, chaoyang.open, chaoyang.overdue), (7, 2, 1));
+        assert_eq!(o.by_region.iter().map(|r| r.total).sum::<i64>(), 8);
+        assert_eq!(o.by_region.len(), 16);
+        assert_eq!(o.by_category.len(), 1, "both entries are in one group");
+        assert_eq!(o.by_category[0].count, 4);
 
-        // One street: nothing below it, and an empty city is all zeros, not an error.
+        // One street: nothing below it; nothing at all is all zeros and no rate, not an error.
         let street = regions.get(WANGJING);
-        let o = summarise(&cases[..2], street, &regions, &Catalogue::builtin(), WorkCalendar::china(), now, 1);
+        let empty = Figures { rate_counts: RateCounts::default(), daily: BTreeMap::new(), received: BTreeMap::new(), open: vec![], registered: HashMap::new() };
+        let o = overview(&empty, street, &regions, &catalogue, now, 1, Period::parse("2026-11").expect("a month"));
         assert!(o.by_region.is_empty());
         assert_eq!(o.trend.len(), 1);
-        let empty = summarise(&[], None, &regions, &Catalogue::builtin(), WorkCalendar::china(), now, 7);
-        assert_eq!((empty.total, empty.open, empty.by_region.len(), empty.by_category.len()), (0, 0, 16, 0));
+        assert_eq!((o.total, o.open, o.by_category.len()), (0, 0, 0));
+        assert_eq!(o.rates.resolution, RateShare { numerator: 0, denominator: 0, rate: None }, "nothing to measure is not 0 %");
     }
 }

@@ -22,7 +22,7 @@
       saved: '已保存', submit: '提交', cancel: '取消', refresh: '刷新', open_case: '打开', more: '详情',
       // case fields
       id: '编号', status: '状态', channel: '渠道', category: '问题类别', region: '所在街道', district: '区', unit: '承办单位',
-      title: '标题', description: '问题描述', address: '地址', location: '位置', reporter: '反映人', phone: '电话', photos: '照片',
+      title: '标题', likeness: '相似度', distance: '距离', description: '问题描述', address: '地址', location: '位置', reporter: '反映人', phone: '电话', photos: '照片',
       received_at: '受理时间', deadline: '办理时限', time_left: '剩余时间', external_id: '工单号', feedback: '办理反馈',
       callback: '回访', merged_into: '已并入', timeline: '办理过程', sla: '时限', actions: '可办理操作', select: '选择',
       suggested_unit: '建议单位', rule: '依据', none: '无', overdue: '已超期', due_soon: '即将超期', on_time: '时限内', clock_stopped: '时钟未运行', suspended: '已挂起',
@@ -90,7 +90,7 @@
       error: 'Error', retry: 'Retry', saved: 'Saved', submit: 'Submit', cancel: 'Cancel', refresh: 'Refresh', open_case: 'Open',
       more: 'Details',
       id: 'No.', status: 'Status', channel: 'Channel', category: 'Category', region: 'Street', district: 'District', unit: 'Unit',
-      title: 'Title', description: 'Description', address: 'Address', location: 'Location', reporter: 'Reporter', phone: 'Phone',
+      title: 'Title', likeness: 'Likeness', distance: 'Distance', description: 'Description', address: 'Address', location: 'Location', reporter: 'Reporter', phone: 'Phone',
       photos: 'Photos', received_at: 'Received', deadline: 'Deadline', time_left: 'Time left', external_id: 'Ticket no.',
       feedback: 'Feedback', callback: 'Call-back', merged_into: 'Merged into', timeline: 'Timeline', sla: 'Clock',
       actions: 'Actions', select: 'Select', suggested_unit: 'Suggested unit', rule: 'Rule',
@@ -170,6 +170,10 @@
     constructor(status, code, message) { super(message); this.status = status; this.code = code; }
   }
 
+  // Every call below says what it reads of the answer in a `// reads: METHOD /path field …`
+  // comment, checked against the OpenAPI document by crates/gridline-server/tests/web_api.rs.
+  // fields @overview: today.received today.closed open overdue due_soon rates.response.rate rates.resolution.rate rates.satisfaction.rate
+  // fields @case: id status channel external_id category category_name district.name region_name address unit_name reporter.name reporter.phone received_at merged_into suspended overdue due_soon deadline time_left_seconds time_limit supervision_count rework_count pending_extension.amount pending_extension.unit pending_extension.reason photos feedback.text feedback.photos callback.resolved callback.satisfaction location.lat location.lon allowed_actions description events[].time events[].action events[].actor.username events[].actor.role events[].unit_name events[].note
   async function api(method, path, body) {
     const headers = { Accept: 'application/json' };
     if (TOKEN) headers.Authorization = `Bearer ${TOKEN}`;
@@ -246,16 +250,32 @@
     [t('description'), (c) => snippet(c.description)],
   ];
 
+  // fields @duplicate: case status title score distance_m
+  /** The open cases that may be the same problem, best first (GET /cases/{id}/duplicates). */
+  function duplicateTable(suggestions) {
+    if (!suggestions.length) return h('p', { class: 'empty' }, t('empty'));
+    return h('div', { class: 'table-wrap' }, h('table', { id: 'duplicate-table' },
+      h('thead', {}, h('tr', {}, [t('id'), t('status'), t('title'), t('likeness'), t('distance')].map((x) => h('th', { scope: 'col' }, x)))),
+      h('tbody', {}, suggestions.map((s) => h('tr', { 'data-duplicate': s.case },
+        h('td', {}, h('a', { href: `/cases/${s.case}` }, `#${s.case}`)), h('td', {}, statusBadge(s.status)), h('td', {}, snippet(s.title)),
+        h('td', {}, pct(s.score)), h('td', {}, s.distance_m === null || s.distance_m === undefined ? '—' : `${Math.round(s.distance_m)} m`))))));
+  }
+
   async function act(id, body) {
+    // reads: POST /cases/{id}/actions @case
     return api('POST', `/cases/${id}/actions`, body);
   }
 
   // ---------------------------------------------------------------- reference data (cached per page)
   const cache = {};
   const once = (key, load) => (cache[key] ??= load());
+  // reads: GET /catalogue items[].code items[].name items[].name_en items[].parent items[].leaf items[].effective_time_limit.amount items[].effective_time_limit.unit items[].effective_unit_type
   const catalogue = () => once('catalogue', () => api('GET', '/catalogue').then((r) => r.items));
+  // reads: GET /units items[].code items[].name items[].kind items[].regions
   const units = () => once('units', () => api('GET', '/units').then((r) => r.items));
+  // reads: GET /regions items[].code items[].name
   const districts = () => once('districts', () => api('GET', '/regions?level=district').then((r) => r.items));
+  // reads: GET /regions items[].code items[].name
   const streetsOf = (code) => once(`streets:${code}`, () => api('GET', `/regions?level=street&parent=${encodeURIComponent(code)}`).then((r) => r.items));
   const entryName = (e) => (lang === 'en' && e.name_en ? e.name_en : e.name);
 
@@ -290,6 +310,7 @@
   /** The unit the routing rules choose for the case, and why (GET /cases/{id}/route). */
   async function suggestUnit(c) {
     if (!c.category) return null;
+    // reads: GET /cases/{id}/route unit candidates reason
     const route = await optional('GET', `/cases/${c.id}/route`).catch(() => null);
     const code = route?.unit ?? route?.candidates?.[0];
     const unit = code ? (await units()).find((u) => u.code === code) : null;
@@ -367,6 +388,7 @@
 
   // ---------------------------------------------------------------- the public list (no sign-in)
   VIEWS.public_listings = async () => {
+    // reads: GET /supervision/listings items[].name items[].kind items[].reason items[].deadline items[].overdue items[].checks[].at items[].checks[].passed items[].checks[].note
     const listings = await api('GET', '/supervision/listings?open=true');
     const latest = (l) => {
       const c = l.checks[l.checks.length - 1];
@@ -402,6 +424,7 @@
         const text = description.value.trim();
         if (!classifyAvailable || text.length < 4) return;
         try {
+          // reads: POST /classify label name confidence
           const result = await optional('POST', '/classify', { text });
           if (!result) { classifyAvailable = false; suggestion.replaceChildren(unavailable(t('classify_unavailable'))); return; }
           suggestion.replaceChildren(h('p', {}, `${t('category_suggestion')}: ${result.label} ${result.name} (${pct(result.confidence)}) `,
@@ -413,6 +436,7 @@
       const number = phone.value.trim();
       if (!/^\d{7,15}$/.test(number)) { history.replaceChildren(); return; }
       try {
+        // reads: GET /cases total items[]@case
         const page = await api('GET', `/cases?phone=${encodeURIComponent(number)}&page_size=10`);
         history.replaceChildren(h('h3', {}, `${t('caller_history')} (${page.total})`), caseTable(page.items, baseColumns()));
       } catch (err) { status(history, failText(err), 'error'); }
@@ -421,11 +445,12 @@
       const text = address.value.trim();
       if (!text) return;
       try {
+        // reads: GET /geo/geocode district.code district.name street.code street.name confidence
         const found = await optional('GET', `/geo/geocode?address=${encodeURIComponent(text)}`);
         if (!found) { pin.replaceChildren(unavailable(t('geocode_unavailable'))); return; }
         if (found.district?.code) await regions.set(found.district.code, found.street?.code);
-        pin.replaceChildren(h('p', {}, `${found.district?.name ?? ''} ${found.street?.name ?? ''} (${pct(found.confidence)})`),
-          found.location ? pointMap(found.location) : '');
+        // The gazetteer answers names, not a point: there is nothing to pin on a map.
+        pin.replaceChildren(h('p', {}, `${found.district?.name ?? ''} ${found.street?.name ?? ''} (${pct(found.confidence)})`));
       } catch (err) { status(pin, failText(err), 'error'); }
     } }, t('geocode'));
     const form = h('form', { id: 'new-case-form', class: 'card', onsubmit: async (e) => {
@@ -441,13 +466,15 @@
         if (phone.value.trim()) body.reporter.phone = phone.value.trim();
       }
       try {
+        // reads: POST /cases id status
         const created = await api('POST', '/cases', body);
         message.replaceChildren(h('p', { class: 'notice ok', role: 'status' }, `${t('filed')} `, caseLink(created), ` · ${t(`status.${created.status}`)}`));
         form.reset();
         suggestion.replaceChildren();
+        // reads: GET /cases/{id}/duplicates suggestions[]@duplicate
         const dup = await optional('GET', `/cases/${created.id}/duplicates`);
         duplicates.replaceChildren(h('h3', {}, t('duplicates')),
-          dup ? caseTable(dup.items ?? dup, baseColumns()) : unavailable(t('duplicates_unavailable')));
+          dup ? duplicateTable(dup.suggestions) : unavailable(t('duplicates_unavailable')));
       } catch (err) { status(message, failText(err), 'error'); }
     } },
     h('h2', {}, t('new_ticket')),
@@ -461,6 +488,7 @@
   };
 
   async function callbackQueue() {
+    // reads: GET /cases total items[]@case
     const page = await api('GET', '/cases?status=closed&page_size=50');
     const box = h('div', {});
     const table = caseTable(page.items, [...baseColumns(), [t('callback'), (c) => {
@@ -501,6 +529,7 @@
       if (address.value.trim()) body.address = address.value.trim();
       if (lat.value && lon.value) body.location = { lat: Number(lat.value), lon: Number(lon.value) };
       try {
+        // reads: POST /cases id
         const created = await api('POST', '/cases', body);
         message.replaceChildren(h('p', { class: 'notice ok', role: 'status' }, `${t('filed')} `, caseLink(created)));
         form.reset();
@@ -509,6 +538,7 @@
     field(t('address'), address), h('div', { class: 'grid2' }, field(t('lat'), lat), field(t('lon'), lon)), locateMe,
     field(t('photo_urls'), photos), h('button', { type: 'submit', class: 'primary', id: 'report-case' }, t('submit')), message);
 
+    // reads: GET /cases total items[]@case
     const handled = await api('GET', '/cases?status=handled&page_size=50');
     const box = h('div', {});
     const queue = caseTable(handled.items, [...baseColumns(), [t('feedback'), (c) => c.feedback?.text ?? '—'], [t('actions'), (c) => {
@@ -525,6 +555,7 @@
         h('button', { type: 'button', 'data-verify': 'pass', onclick: verify(true) }, t('passed')),
         h('button', { type: 'button', 'data-verify': 'fail', onclick: verify(false) }, t('failed')));
     }]]);
+    // reads: GET /cases items[]@case
     const recent = await api('GET', `/cases?channel=${channel}&page_size=10`);
     return [h('h1', {}, t('page.grid')), h('div', { class: 'columns' }, form,
       h('div', {}, section(`${t('verify_queue')} (${handled.total})`, box, queue),
@@ -533,6 +564,7 @@
 
   // ---------------------------------------------------------------- dispatcher
   VIEWS.dispatcher = async () => {
+    // reads: GET /cases total items[]@case
     const lists = await Promise.all(['received', 'registered', 'returned'].map((s) => api('GET', `/cases?status=${s}&page_size=100`)));
     const cases = lists.flatMap((l) => l.items).sort((a, b) => a.id - b.id);
     const allUnits = await units();
@@ -589,6 +621,7 @@
       h('button', { type: 'button', onclick: () => selectors.forEach((s) => { s.checked = true; }) }, t('select_all')),
       h('button', { type: 'button', id: 'bulk-dispatch', onclick: bulk((c) => dispatchOne(c, chosen.get(c.id).value)) }, t('bulk_dispatch')),
       h('button', { type: 'button', id: 'bulk-register', onclick: bulk((c) => (c.status === 'received' ? act(c.id, { action: 'register' }) : Promise.resolve())) }, t('bulk_register')));
+    // reads: GET /cases items[]@case
     const waiting = (await Promise.all(['dispatched', 'accepted'].map((s) => api('GET', `/cases?status=${s}&page_size=200`))))
       .flatMap((l) => l.items).filter((c) => c.pending_extension);
     const extensions = caseTable(waiting, [...baseColumns(),
@@ -603,6 +636,7 @@
 
   // ---------------------------------------------------------------- handling unit
   VIEWS.unit = async () => {
+    // reads: GET /cases total items[]@case
     const lists = await Promise.all(['dispatched', 'accepted'].map((s) => api('GET', `/cases?status=${s}&page_size=200`)));
     const cases = lists.flatMap((l) => l.items)
       .sort((a, b) => (a.deadline ?? '9999').localeCompare(b.deadline ?? '9999') || a.id - b.id);
@@ -638,6 +672,8 @@
 
   // ---------------------------------------------------------------- supervisor
   VIEWS.supervisor = async () => {
+    // reads: GET /dashboard @overview
+    // reads: GET /cases total items[]@case
     const [overview, overdue] = await Promise.all([api('GET', '/dashboard'), api('GET', '/cases?overdue=true&page_size=50')]);
     const box = h('div', { id: 'supervise-result' });
     const table = caseTable(overdue.items, [...baseColumns(), [t('unit'), (c) => c.unit_name ?? '—'],
@@ -652,6 +688,12 @@
         h('button', { type: 'submit' }, t('action.supervise')));
       }]]);
     const month = new Date().toISOString().slice(0, 7);
+    // reads: GET /rankings items[].rank items[].name items[].score items[].response_rate items[].resolution_rate items[].satisfaction_rate items[].movement interview[].name interview[].score
+    // reads: GET /hotspots items[].category items[].name items[].count items[].change_vs_previous items[].change_vs_last_year spikes[].name spikes[].category spikes[].count spikes[].usual
+    // reads: GET /hotspots/places items[].place items[].kind items[].count items[].categories items[].history[].id items[].history[].received_at
+    // reads: GET /supervision/listings items[].id items[].name items[].kind items[].reason items[].deadline items[].overdue items[].checks
+    // reads: GET /campaigns items[].theme items[].period.first items[].period.last items[].entries items[].effect.count items[].effect.previous.change_percent items[].effect.last_year.change_percent
+    // reads: GET /supervision/watches items[].id items[].place items[].region items[].region_name items[].category items[].category_name items[].every_days items[].next_due items[].due items[].last_case
     const [ranking, hot, places, listings, campaigns, watches] = await Promise.all([
       optional('GET', `/rankings?period=${month}&level=street`), optional('GET', `/hotspots?period=${month}&limit=10`),
       optional('GET', `/hotspots/places?period=${month}&limit=10`), optional('GET', '/supervision/listings?open=true'),
@@ -708,6 +750,7 @@
       const box = h('span', {});
       const check = h('form', { class: 'inline', 'data-check': l.id, onsubmit: async (e) => {
         e.preventDefault();
+        // reads: POST /supervision/listings/{id}/checks -
         try { await api('POST', `/supervision/listings/${l.id}/checks`, { passed: passed.checked, note: note.value.trim() || null }); await render(); } catch (err) { status(box, failText(err), 'error'); }
       } }, h('label', { for: passed.id }, passed, t('passed')), h('label', { class: 'sr-only', for: note.id }, t('note')), note, h('button', { type: 'submit' }, t('check')), box);
       return [l.name, t(`lk.${l.kind}`), l.reason, h('span', {}, time(l.deadline), ' ', l.overdue ? h('span', { class: 'badge bad' }, t('overdue')) : ''), `${l.checks.length}`, check];
@@ -720,6 +763,7 @@
     return [grid([t('listing_name'), t('kind'), t('reason'), t('deadline'), t('checks'), t('check')], rows, 'listings'),
       h('details', {}, h('summary', {}, t('list_new')), apiForm('new-listing', t('list_new'),
         [field(t('kind'), kind), field(t('target'), target), field(t('listing_name'), name), field(t('reason'), reason), field(t('deadline'), deadline)],
+        // reads: POST /supervision/listings -
         () => api('POST', '/supervision/listings', { kind: kind.value, target: target.value.trim(), name: name.value.trim(), reason: reason.value.trim(), deadline: endOfDay(deadline.value) })))];
   }
 
@@ -735,10 +779,12 @@
     return [grid([t('theme'), t('period'), t('category'), t('cases_n'), t('effect_previous'), t('effect_last_year')], rows, 'campaigns'),
       h('details', {}, h('summary', {}, t('declare')), apiForm('new-campaign', t('declare'),
         [field(t('theme'), theme), field(t('entries'), entries), field(t('campaign_regions'), regions), field(t('first_month'), first), field(t('last_month'), last)],
+        // reads: POST /campaigns -
         () => api('POST', '/campaigns', { theme: theme.value.trim(), entries: codes(entries.value), regions: codes(regions.value), first_month: first.value, last_month: last.value })))];
   }
 
   async function watchesPanel(items) {
+    // reads: POST /supervision/watches/{id}/stop -
     const rows = items.map((w) => [w.place, w.region_name ?? w.region, `${w.category} ${w.category_name ?? ''}`, w.every_days, h('span', {}, time(w.next_due), ' ', w.due ? h('span', { class: 'badge warn' }, t('due_soon')) : ''),
       w.last_case ? h('a', { href: `/cases/${w.last_case}` }, `#${w.last_case}`) : '—',
       h('button', { type: 'button', 'data-stop-watch': w.id, onclick: async () => { await api('POST', `/supervision/watches/${w.id}/stop`); await render(); } }, t('stop'))]);
@@ -749,11 +795,13 @@
     return [grid([t('place'), t('region'), t('category'), t('every_days'), t('next_due'), t('last_inspection'), t('actions')], rows, 'watches'),
       h('details', {}, h('summary', {}, t('watch_add')), apiForm('new-watch', t('watch_add'),
         [...regions.nodes, field(t('place'), place), field(t('category'), category), field(t('every_days'), every)],
+        // reads: POST /supervision/watches -
         () => api('POST', '/supervision/watches', { region: regions.street.value || regions.district.value, place: place.value.trim(), category: category.value, every_days: Number(every.value) })))];
   }
 
   // ---------------------------------------------------------------- administrator
   VIEWS.admin = async () => {
+    // reads: GET /routing-rules items[].id items[].entries items[].regions items[].unit items[].unit_type items[].note
     const [allUnits, cat, rules] = await Promise.all([units(), catalogue(), optional('GET', '/routing-rules')]);
     const limit = (l) => (l ? `${l.amount} ${t(`lu.${l.unit}`)}` : '—');
     return [h('h1', {}, t('page.admin')),
@@ -815,6 +863,7 @@
 
   VIEWS.case = async () => {
     const id = Number(location.pathname.split('/').pop());
+    // reads: GET /cases/{id} @case
     const c = await api('GET', `/cases/${id}`);
     return drawCase(c);
   };
@@ -840,6 +889,7 @@
     const actionsBox = h('div', { id: 'case-actions' });
     const onDone = async (updated) => { document.getElementById('main').replaceChildren(...await drawCase(updated)); };
     for (const action of c.allowed_actions) actionsBox.append(await actionForm(c, action, onDone));
+    // reads: GET /cases/{id}/duplicates suggestions[]@duplicate
     const dup = await optional('GET', `/cases/${c.id}/duplicates`).catch(() => null);
     return [h('h1', {}, `${t('page.case')} #${c.id}`, ' ', statusBadge(c.status)),
       h('div', { class: 'columns' },
@@ -848,12 +898,13 @@
         section(t('more'), h('dl', { class: 'facts' }, rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]))),
         section(t('photos'), photos.length ? h('div', { class: 'photos' }, photos.map((p, i) => h('a', { href: p }, h('img', { src: p, alt: `${t('photos')} ${i + 1}`, loading: 'lazy' })))) : h('p', { class: 'empty' }, t('empty'))),
         section(t('location'), c.location ? [h('p', {}, `${c.location.lat}, ${c.location.lon}`), pointMap(c.location)] : h('p', { class: 'empty' }, t('empty'))),
-        section(t('duplicates'), dup ? caseTable(dup.items ?? dup, baseColumns()) : unavailable(t('duplicates_unavailable')))),
+        section(t('duplicates'), dup ? duplicateTable(dup.suggestions) : unavailable(t('duplicates_unavailable')))),
         h('div', {}, clock, section(t('actions'), c.allowed_actions.length ? actionsBox : h('p', { class: 'empty' }, t('none'))), section(t('timeline'), timeline)))];
   }
 
   // ---------------------------------------------------------------- maps and the dashboard
   /** The served GeoJSON of `level` (districts or streets), or null when the server has none. */
+  // reads: GET /geo/{level}.geojson -
   const geojson = (level) => once(`geo:${level}`, () => optional('GET', `/geo/${level}.geojson`));
 
   /** A point on the district map when the map data is served; otherwise nothing but the text. */
@@ -880,6 +931,7 @@
     const params = new URLSearchParams(location.search);
     const region = params.get('region') || '';
     const colour = params.get('colour') === 'overdue' ? 'overdue' : 'volume';
+    // reads: GET /dashboard @overview scope.level scope.parent scope.code scope.name by_region[].code by_region[].name by_region[].total by_region[].open by_region[].overdue trend[].date trend[].received trend[].closed by_category[].name by_category[].count
     const o = await api('GET', `/dashboard${region ? `?region=${encodeURIComponent(region)}` : ''}`);
     const go = (code, colourBy = colour) => {
       const next = new URLSearchParams();
@@ -910,6 +962,7 @@
         h('td', {}, r.total), h('td', {}, r.open), h('td', {}, r.overdue), h('td', {}, pct(r.total ? r.overdue / r.total : null))))))) : null;
     let casesHere = null;
     if (o.scope.level === 'street') {
+      // reads: GET /cases total items[]@case
       const page = await api('GET', `/cases?region=${encodeURIComponent(o.scope.code)}&page_size=50`);
       casesHere = section(`${t('cases_here')} (${page.total})`, caseTable(page.items, [...baseColumns(), [t('deadline'), (c) => clockBadge(c)]]));
     }
