@@ -252,11 +252,6 @@ impl Rollup {
     /// Folds a whole history (an import, or one case of a rebuild).
     pub fn record_history(&mut self, events: &[CaseEvent]) {
         let Some((first, rest)) = events.split_first() else { return };
-        // A received case counts nowhere until it is registered: the history of an intake alone
-        // (every case filed one by one) adds nothing, without building the case to see so.
-        if rest.is_empty() && matches!(first.change, Change::Receive(_)) {
-            return;
-        }
         let Some(mut case) = Case::received(0, first) else { return };
         self.record(None, &case, first);
         for event in rest {
@@ -617,17 +612,6 @@ pub(crate) mod tests {
         let mut rollup = Rollup::default();
         rollup.record_history(&h.events);
         assert_eq!(rates(&rollup, "2026-07", STREET, "U1").supervised, 1);
-    }
-
-    #[test]
-    fn the_history_of_an_intake_alone_counts_as_its_event_does_nothing() {
-        let h = History::received(Channel::Hotline, "110105026001", "2026-03-10 09:00");
-        let mut whole = Rollup::default();
-        whole.record_history(&h.events);
-        let mut one = Rollup::default();
-        one.record(None, &Case::received(1, &h.events[0]).unwrap(), &h.events[0]);
-        assert_eq!(whole, one);
-        assert_eq!(whole, Rollup::default());
     }
 
     #[test]
