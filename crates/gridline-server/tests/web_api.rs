@@ -16,7 +16,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::Value;
 
-use api_schema::{document, is_free_form, variants};
+use api_schema::{document, variants};
 
 const SCRIPT: &str = include_str!("../web/assets/app.js");
 
