@@ -25,12 +25,15 @@ pub struct TextOptions {
     pub model: Option<PathBuf>,
     /// A model's suggestion at or above this confidence files the case automatically.
     pub auto_file_threshold: f32,
+    /// Keyword suggestions file the case too: for an import, which has no dispatcher reading
+    /// each of its rows; a server leaves them to the dispatcher.
+    pub file_keyword_suggestions: bool,
     pub dedupe: DedupeSettings,
 }
 
 impl Default for TextOptions {
     fn default() -> Self {
-        TextOptions { model: None, auto_file_threshold: 0.9, dedupe: DedupeSettings::default() }
+        TextOptions { model: None, auto_file_threshold: 0.9, file_keyword_suggestions: false, dedupe: DedupeSettings::default() }
     }
 }
 
@@ -39,6 +42,7 @@ pub struct TextIntel {
     /// Built on first use: jieba's dictionary takes a moment to load.
     keywords: OnceLock<KeywordSuggester>,
     auto_file_threshold: f32,
+    file_keyword_suggestions: bool,
     duplicates: Mutex<DuplicateIndex>,
 }
 
@@ -55,6 +59,7 @@ impl TextIntel {
             model,
             keywords: OnceLock::new(),
             auto_file_threshold: options.auto_file_threshold,
+            file_keyword_suggestions: options.file_keyword_suggestions,
             duplicates: Mutex::new(DuplicateIndex::new(options.dedupe)),
         })
     }
@@ -77,8 +82,8 @@ impl TextIntel {
     }
 
     /// Gives a case without a category the suggestion for its title and description, and files
-    /// it under the suggestion when it comes from a model, at or above the auto-file threshold,
-    /// and names a fileable catalogue entry. `code_of` turns a model's label into a catalogue
+    /// it under the suggestion when it names a fileable catalogue entry and comes from a model
+    /// at or above the auto-file threshold (or from the keywords, where they file). `code_of` turns a model's label into a catalogue
     /// code (a model trained on another taxonomy's labels is mapped through an import mapping);
     /// a label it does not map is kept as it is. Returns whether the case was filed.
     pub fn suggest_category(
@@ -96,7 +101,11 @@ impl TextIntel {
         let code = |label: String| code_of(&label).unwrap_or(label);
         let label = code(prediction.label);
         let fileable = catalogue.check_fileable(&label).ok();
-        let auto_filed = source == SuggestionSource::Model && prediction.confidence >= self.auto_file_threshold && fileable.is_some();
+        let confident = match source {
+            SuggestionSource::Model => prediction.confidence >= self.auto_file_threshold,
+            SuggestionSource::Keywords => self.file_keyword_suggestions,
+        };
+        let auto_filed = confident && fileable.is_some();
         if auto_filed {
             intake.category = Some(label.clone());
             intake.category_version = fileable.map(|e| e.version);

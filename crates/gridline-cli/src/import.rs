@@ -21,7 +21,6 @@ use gridline_core::actor::{Actor, Role};
 use std::sync::Arc;
 
 use gridline_app::{App, TextOptions};
-use gridline_core::case::SuggestionSource;
 use gridline_core::calendar::WorkCalendar;
 use gridline_core::case::{CaseEvent, Change, GeoPoint, Reporter, Satisfaction};
 use gridline_core::workflow::required;
@@ -449,13 +448,6 @@ impl Converter {
             .validate(&self.actor, &reference, &self.app.regions)
             .map_err(|e| error(&self.column_of_domain_field(&e), e.to_string()))?;
         self.app.prepare_intake_mapped(&mut intake, |label| self.mapping.category_map.get(label).cloned());
-        if intake.category.is_none()
-            && let Some(suggestion) = intake.suggestion.as_ref().filter(|s| s.source == SuggestionSource::Keywords)
-            && let Ok(entry) = reference.catalogue.check_fileable(&suggestion.label)
-        {
-            intake.category_version = Some(entry.version);
-            intake.category = Some(entry.code.clone());
-        }
         let category = intake.category.clone();
         let region = intake.region.clone();
         let mut history = vec![CaseEvent { seq: 1, at: received_at, actor: self.actor.clone(), change: Change::Receive(intake) }];
@@ -707,7 +699,13 @@ pub async fn import_file(store: &Store, input: &Path, mapping_text: &str, report
     let mut rows = Input::open(input, mapping.source.encoding.as_deref(), mapping.source.sheet.as_deref())?;
     let header = rows.header.clone();
     let units = store.people().units().await?.into_iter().map(|u| u.code).collect();
-    let text = TextOptions { model: options.model.clone(), auto_file_threshold: options.min_confidence, ..TextOptions::default() };
+    // An import has no dispatcher reading each row: a keyword suggestion files it.
+    let text = TextOptions {
+        model: options.model.clone(),
+        auto_file_threshold: options.min_confidence,
+        file_keyword_suggestions: true,
+        ..TextOptions::default()
+    };
     let app = App::new(store.clone(), Arc::new(gridline_geo::beijing()), &text)
         .await
         .with_context(|| format!("loading the model {}", options.model.as_deref().unwrap_or(Path::new("")).display()))?;

@@ -642,6 +642,7 @@ impl ServeText {
         Ok(gridline_app::TextOptions {
             model: self.model.clone(),
             auto_file_threshold: self.auto_file_threshold,
+            file_keyword_suggestions: false,
             dedupe: gridline_text::dedupe::DedupeSettings {
                 radius_m: self.duplicate_radius_m,
                 days: self.duplicate_days,
