@@ -11,6 +11,7 @@ pub mod export;
 pub mod geo;
 pub mod intake;
 pub mod passwords;
+pub mod sign_in;
 mod reference;
 pub mod supervision;
 pub mod text;

@@ -24,6 +24,7 @@ mod links;
 mod listings;
 mod people;
 mod rollups;
+mod security;
 mod supervision;
 mod reference;
 mod text;
@@ -49,7 +50,8 @@ pub use listings::Listings;
 pub use people::{NewUser, People, UserRecord};
 pub use reference::{NewReferenceRevision, Reference, ReferenceRevision};
 pub use rollups::{RateLevel, RollupCheck, Rollups, VolumeGrain};
-pub use supervision::{Reminder, Supervision};
+pub use security::{AuditEntry, NewAuditEntry, Security, SignInLock, SignInSubject};
+pub use supervision::{OrderScope, Reminder, Supervision};
 pub use text::Text;
 pub use watches::Watches;
 
