@@ -167,6 +167,17 @@ pub enum UserCommand {
         #[command(flatten)]
         database: Database,
     },
+    /// List the accounts and addresses locked out of signing in after too many failures.
+    Locks {
+        #[command(flatten)]
+        database: Database,
+    },
+    /// Lift a sign-in lockout (written to the audit log): `account:NAME` or `address:IP`.
+    Unlock {
+        subject: String,
+        #[command(flatten)]
+        database: Database,
+    },
 }
 
 #[derive(Subcommand)]
@@ -215,6 +226,23 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
             for user in database.open().await?.people().users().await? {
                 println!("{}\t{}\t{}\t{}", user.id, user.username, user.role.as_str(), user.unit.unwrap_or_default());
             }
+            Ok(())
+        }
+        Command::User { command: UserCommand::Locks { database } } => {
+            let app = catalogue::state(&database).await?;
+            for lock in app.sign_in_locks(jiff::Timestamp::now()).await? {
+                let until = lock.locked_until.map(|t| t.to_string()).unwrap_or_default();
+                println!("{}\t{} failures\tlocked until {until}", lock.subject.key(), lock.failures);
+            }
+            Ok(())
+        }
+        Command::User { command: UserCommand::Unlock { subject, database } } => {
+            let parsed = gridline_store::SignInSubject::parse(&subject)
+                .with_context(|| format!("{subject:?} is not account:NAME or address:IP"))?;
+            let app = catalogue::state(&database).await?;
+            let operator = std::env::var("USER").map_or_else(|_| "cli".to_owned(), |user| format!("cli:{user}"));
+            app.lift_sign_in_lock(&parsed, &operator, jiff::Timestamp::now()).await?;
+            println!("lifted the sign-in lockout of {subject}");
             Ok(())
         }
         Command::Unit { command: UnitCommand::Add { code, name, kind, regions, types, database } } => {

@@ -732,3 +732,32 @@ fn messages_labelled_from_their_replies_are_counted_and_the_labelled_ones_left_o
     assert_refused(&run(&[&["model", "cv", "--departments", &path("departments.csv")][..], &common].concat(), ""), &["--distant"]);
     assert_refused(&run(&[&["model", "cv", "--distant-weight", "0.2"][..], &common].concat(), ""), &["--distant"]);
 }
+
+#[test]
+fn an_operator_lists_sign_in_lockouts_and_lifts_one() {
+    let dir = DataDir::new();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    runtime.block_on(async {
+        let store = gridline_store::Store::open_data_dir(dir.path()).await.expect("the data directory");
+        let wj = gridline_store::SignInSubject::Account("wj".into());
+        let now = jiff::Timestamp::now();
+        store.security().count_failure(&wj, now, now).await.expect("a failure");
+        store.security().lock(&wj, now + jiff::SignedDuration::from_mins(15)).await.expect("a lockout");
+        store.close().await;
+    });
+    let locks = rows(&assert_succeeded(&dir.run(&["user", "locks"], "")));
+    assert_eq!(locks.len(), 1, "{locks:?}");
+    assert_eq!(&locks[0][..2], ["account:wj", "1 failures"], "{locks:?}");
+    assert_succeeded(&dir.run(&["user", "unlock", "account:wj"], ""));
+    assert!(rows(&assert_succeeded(&dir.run(&["user", "locks"], ""))).is_empty());
+    assert_refused(&dir.run(&["user", "unlock", "account:wj"], ""), &["no failed sign-ins"]);
+    assert_refused(&dir.run(&["user", "unlock", "wj"], ""), &["account:NAME or address:IP"]);
+    let lifted = runtime.block_on(async {
+        let store = gridline_store::Store::open_data_dir(dir.path()).await.expect("the data directory");
+        let log = store.security().audit_log(1).await.expect("the audit log");
+        store.close().await;
+        log
+    });
+    assert_eq!(lifted[0].kind, "lock_lifted");
+    assert!(lifted[0].actor.as_deref().is_some_and(|a| a.starts_with("cli")), "{lifted:?}");
+}
