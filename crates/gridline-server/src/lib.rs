@@ -145,7 +145,7 @@ fn api() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         .routes(routes!(links::list, links::create));
     let api = api.layer(axum::middleware::from_fn(input::refuse_invalid_query));
     let (api, mut description) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest("/api/v1", api).split_for_parts();
-    openapi::refused_without_session(&mut description);
+    openapi::describe_refusals(&mut description);
     (api, description)
 }
 

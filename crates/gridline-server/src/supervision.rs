@@ -98,6 +98,7 @@ pub async fn create_order(
 #[into_params(parameter_in = Query)]
 pub struct OpenQuery {
     /// true: only what still stands (default false: everything).
+    #[param(value_type = Option<bool>)]
     pub(crate) open: Option<String>,
 }
 

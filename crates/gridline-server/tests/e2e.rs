@@ -203,7 +203,7 @@ impl Server {
     }
 
     /// Sends a request and reads its JSON answer (Null for an empty body).
-    /// Every success is checked against the OpenAPI document.
+    /// Every answer is checked against the OpenAPI document: its status is listed, its body fits.
     async fn send(&self, request: RequestBuilder) -> (StatusCode, Value) {
         let request = request.build().unwrap_or_else(|e| panic!("[{}] building the request: {e}", self.engine));
         let (method, path) = (request.method().to_string(), request.url().path().to_owned());
@@ -215,7 +215,9 @@ impl Server {
         } else {
             serde_json::from_str(&text).unwrap_or_else(|e| panic!("[{}] {status} answer is not JSON ({e}): {text}", self.engine))
         };
-        if status.is_success() {
+        // Every answer, refusals too, is one the document lists with its schema (405 aside: the
+        // document lists the methods a path has, not the others).
+        if status != StatusCode::METHOD_NOT_ALLOWED {
             let problems = api_schema::check_answer(&method, &path, status.as_u16(), &body);
             assert!(problems.is_empty(), "[{}] {method} {path}: the answer differs from the OpenAPI document:\n{}", self.engine, problems.join("\n"));
         }
