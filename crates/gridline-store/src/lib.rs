@@ -72,9 +72,45 @@ static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// SQLite settings for every connection: WAL so readers never block the writer, FULL sync so an
-/// acknowledged commit survives a crash, and a busy timeout instead of immediate SQLITE_BUSY.
-pub(crate) const SQLITE_PRAGMAS: &str =
-    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
+/// acknowledged commit survives a crash, a busy timeout instead of immediate SQLITE_BUSY, and a
+/// WAL cut back to at most 64 MB whenever a checkpoint lets it start over.
+pub(crate) const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; \
+     PRAGMA foreign_keys = ON; PRAGMA journal_size_limit = 67108864;";
+
+/// How often the WAL is checkpointed into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+/// Checkpoints the WAL every [`CHECKPOINT_EVERY`] for as long as the pool is open: passively
+/// (never blocking the writer) while writes come in, and once the writer has been idle for a
+/// whole interval with everything copied, a truncating checkpoint that empties the WAL file, so
+/// that a quiet server does not keep a WAL as large as its busiest hour made it.
+async fn checkpoint_while_open(pool: AnyPool) {
+    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    let mut last_frames = -1;
+    loop {
+        tick.tick().await;
+        let passive: Result<(i64, i64, i64), sqlx::Error> = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&pool).await;
+        let result = match passive {
+            // (blocked, frames in the WAL, frames copied): idle when nothing came since the last
+            // tick and everything is in the database file.
+            Ok((0, frames, copied)) if frames > 0 && frames == copied && frames == last_frames => {
+                last_frames = -1;
+                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await.map(|_| ())
+            }
+            Ok((_, frames, _)) => {
+                last_frames = frames;
+                Ok(())
+            }
+            Err(err) => Err(err),
+        };
+        if let Err(err) = result {
+            if pool.is_closed() {
+                break;
+            }
+            tracing::warn!(error = %err, "WAL checkpoint failed");
+        }
+    }
+}
 
 impl Store {
     /// The embedded database inside a data directory (created if absent).
@@ -123,19 +159,7 @@ impl Store {
             // they stall every commit queued behind it. A background task does them instead.
             writer_conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
             // The writer's page cache grows for bulk imports only (writer::BULK_CACHE).
-            let checkpointer = pool.clone();
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(Duration::from_millis(500));
-                loop {
-                    tick.tick().await;
-                    if let Err(err) = checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").await {
-                        if checkpointer.is_closed() {
-                            break;
-                        }
-                        tracing::warn!(error = %err, "WAL checkpoint failed");
-                    }
-                }
-            });
+            tokio::spawn(checkpoint_while_open(pool.clone()));
         }
         rollups::catch_up(&mut writer_conn, backend).await?;
         let writer = writer::spawn(writer_conn, backend);

@@ -565,3 +565,24 @@ async fn sign_in_failures_count_in_their_window_lock_until_cleared_and_the_audit
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn the_sqlite_wal_is_emptied_once_writes_stop() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_data_dir(dir.path()).await.unwrap();
+    let wal = dir.path().join("gridline.db-wal");
+    let wal_size = || std::fs::metadata(&wal).map_or(0, |m| m.len());
+    let mut largest = 0;
+    for n in 0..1500 {
+        store.cases().create(intake(Some(&format!("WAL-{n}")), WANGJING, "望京街道阜通东大街6号门口暴露垃圾，长期无人清理")).await.unwrap();
+        largest = largest.max(wal_size());
+    }
+    assert!(largest > 256 * 1024, "the writes went through the WAL ({largest} bytes at most)");
+    let idle = std::time::Instant::now();
+    while wal_size() > 0 {
+        assert!(idle.elapsed() < std::time::Duration::from_secs(10), "the WAL still holds {} bytes 10 s after the last write", wal_size());
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(store.cases().count().await.unwrap(), 1500, "everything is in the database file");
+    store.close().await;
+}
