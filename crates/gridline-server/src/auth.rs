@@ -109,7 +109,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PeerAddress {
     }
 }
 
-fn bearer_token(headers: &HeaderMap) -> Result<&str, ApiError> {
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Result<&str, ApiError> {
     let value = headers
         .get(header::AUTHORIZATION)
         .ok_or_else(|| ApiError::Unauthorized("sign in first: send Authorization: Bearer TOKEN".into()))?;

@@ -40,6 +40,9 @@ pub enum ApiError {
     TooManyRequests { message: String, retry_after_seconds: i64 },
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// The server cannot answer now (the database does not): 503.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -63,6 +66,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             ApiError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -78,7 +82,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// What went wrong, for programs: `bad_request`, `malformed_json`, `invalid`, `invalid_files`,
     /// `unauthorized`, `forbidden`, `not_found`, `method_not_allowed`, `conflict`,
-    /// `payload_too_large`, `unsupported_media_type`, `too_many_requests`, `internal`.
+    /// `payload_too_large`, `unsupported_media_type`, `too_many_requests`, `unavailable`, `internal`.
     pub code: String,
     /// What went wrong, for people.
     pub message: String,

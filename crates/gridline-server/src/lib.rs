@@ -15,6 +15,7 @@ mod geo;
 mod input;
 mod links;
 mod listings;
+mod metrics;
 mod open311;
 mod openapi;
 mod reference;
@@ -54,6 +55,7 @@ pub const REFERENCE_BODY_LIMIT_BYTES: usize = 8 * 1024 * 1024;
 pub struct AppState {
     pub app: App,
     sessions: RwLock<HashMap<String, auth::CachedSession>>,
+    metrics: metrics::Metrics,
     /// A password hash checked when a username is unknown, so both paths take as long.
     decoy_hash: String,
 }
@@ -61,7 +63,8 @@ pub struct AppState {
 impl AppState {
     pub fn new(app: App) -> Result<Self, ApiError> {
         let decoy_hash = gridline_app::passwords::hash_password("decoy").map_err(|e| ApiError::Internal(e.to_string()))?;
-        Ok(AppState { app, sessions: RwLock::new(HashMap::new()), decoy_hash })
+        let metrics = metrics::Metrics::from_env().map_err(ApiError::Internal)?;
+        Ok(AppState { app, sessions: RwLock::new(HashMap::new()), metrics, decoy_hash })
     }
 }
 
@@ -163,6 +166,8 @@ pub fn router(state: Arc<AppState>) -> Router {
     let (api, description) = api();
     Router::new()
         .route("/healthz", get(reference::health))
+        .route("/readyz", get(metrics::ready))
+        .route("/metrics", get(metrics::metrics))
         .merge(api)
         .merge(openapi::docs(description))
         .nest("/open311/v2", open311::router())
@@ -171,6 +176,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .method_not_allowed_fallback(reference::method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::count_requests))
         .with_state(state)
 }
 

@@ -1734,3 +1734,50 @@ async fn every_answer_says_no_store_and_nosniff() {
         s.stop().await;
     }
 }
+
+#[tokio::test]
+async fn readyz_asks_the_database_and_metrics_count_requests_by_route_for_administrators() {
+    let (_dir, databases) = engines().await;
+    for (engine, url) in databases {
+        let s = Server::start(engine, &url).await;
+        let id = s.file("operator", hotline("HL-MET1", json!({}))).await;
+        s.case(id, "operator").await;
+        s.case(id, "admin").await;
+        let (status, ready) = s.send(s.http(Method::GET, "/readyz")).await;
+        assert_eq!((status, &ready["status"]), (StatusCode::OK, &json!("ready")), "[{engine}]");
+
+        let metrics = |user: Option<&str>| {
+            let s = &s;
+            let user = user.map(str::to_owned);
+            async move {
+                let mut request = s.http(Method::GET, "/metrics");
+                if let Some(user) = user {
+                    request = request.bearer_auth(s.token(&user).await);
+                }
+                let answer = s.http.execute(request.build().unwrap()).await.expect("an answer");
+                (answer.status(), answer.text().await.expect("text"))
+            }
+        };
+        assert_eq!(metrics(None).await.0, StatusCode::UNAUTHORIZED, "[{engine}]");
+        assert_eq!(metrics(Some("operator")).await.0, StatusCode::FORBIDDEN, "[{engine}]");
+        let (status, text) = metrics(Some("admin")).await;
+        assert_eq!(status, StatusCode::OK, "[{engine}] {text}");
+        for line in [
+            r#"gridline_http_requests_total{route="/api/v1/cases/{id}",method="GET",status="200"} 2"#,
+            r#"gridline_http_requests_total{route="/api/v1/cases",method="POST",status="201"} 1"#,
+            r#"gridline_http_request_duration_seconds_bucket{route="/api/v1/cases/{id}",le="+Inf"} 2"#,
+            r#"gridline_http_request_duration_seconds_count{route="/api/v1/cases/{id}"} 2"#,
+            r#"gridline_cases{status="received"} 1"#,
+            "gridline_writer_queue_depth 0",
+            "# TYPE gridline_http_request_duration_seconds histogram",
+        ] {
+            assert!(text.lines().any(|l| l == line), "[{engine}] no {line:?} in\n{text}");
+        }
+
+        // A database that does not answer makes the server not ready.
+        s.store.clone().close().await;
+        let answer = s.send(s.http(Method::GET, "/readyz")).await;
+        s.refused("readyz without a database", &answer, 503, "unavailable");
+        s.stop().await;
+    }
+}

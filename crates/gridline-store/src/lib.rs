@@ -166,6 +166,11 @@ impl Store {
         Ok(Store { pool, writer })
     }
 
+    /// Writes waiting for the writer now (group commit's queue).
+    pub fn writer_queue_depth(&self) -> usize {
+        self.writer.max_capacity() - self.writer.capacity()
+    }
+
     /// Checks that the database answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
