@@ -5,6 +5,7 @@
 
 mod analytics;
 mod apikey;
+mod backup;
 mod bench;
 mod bench_io;
 mod bench_web;
@@ -136,6 +137,22 @@ pub enum Command {
     Route {
         #[command(subcommand)]
         command: catalogue::RouteCommand,
+    },
+    /// An online, consistent copy of the embedded SQLite store (while it serves), with its
+    /// SHA-256 in FILE.sha256. PostgreSQL: use pg_dump (docs/postgresql.md).
+    Backup {
+        #[arg(long)]
+        output: PathBuf,
+        #[command(flatten)]
+        database: Database,
+    },
+    /// Put a backup back as the database of an empty data directory, after checking its
+    /// checksum and SQLite's integrity check. Stop the server first.
+    Restore {
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long, default_value = "gridline-data", env = "GRIDLINE_DATA_DIR")]
+        data_dir: PathBuf,
     },
     /// Benchmarks whose figures go into BENCHMARKS.md.
     Bench {
@@ -279,6 +296,8 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Catalogue { command } => catalogue::run(command).await,
         Command::Route { command } => catalogue::run_route(command).await,
         Command::Bench { command } => bench::run(command).await,
+        Command::Backup { output, database } => backup::backup(&database, &output).await,
+        Command::Restore { input, data_dir } => backup::restore(&input, &data_dir).await,
         Command::Apikey { command } => apikey::run(command).await,
         Command::Import { command } => import::run(command).await,
         Command::Export { command } => export::run(command).await,

@@ -66,6 +66,7 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     writer: mpsc::Sender<writer::Job>,
+    backend: Backend,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -163,7 +164,20 @@ impl Store {
         }
         rollups::catch_up(&mut writer_conn, backend).await?;
         let writer = writer::spawn(writer_conn, backend);
-        Ok(Store { pool, writer })
+        Ok(Store { pool, writer, backend })
+    }
+
+    /// Writes a consistent copy of the embedded database to `target` (which must not exist) while
+    /// it serves: SQLite's `VACUUM INTO` reads one snapshot, so the copy holds every write
+    /// committed before it began and nothing half-written, compacted. PostgreSQL deployments back
+    /// up with pg_dump or base backups instead (docs/postgresql.md).
+    pub async fn backup_to(&self, target: &Path) -> Result<(), StoreError> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::Unsupported("gridline backup copies the embedded SQLite store; back PostgreSQL up with pg_dump (docs/postgresql.md)".into()));
+        }
+        let target = target.to_str().ok_or_else(|| StoreError::Unsupported(format!("{} is not a UTF-8 path", target.display())))?;
+        sqlx::query("VACUUM INTO $1").bind(target.to_owned()).execute(&self.pool).await?;
+        Ok(())
     }
 
     /// Writes waiting for the writer now (group commit's queue).
@@ -183,6 +197,15 @@ impl Store {
         drop(self.writer);
         self.pool.close().await;
     }
+}
+
+/// SQLite's integrity check of the database file `path`, opened read-only: `ok`, or what is wrong.
+pub async fn sqlite_integrity(path: &Path) -> Result<String, StoreError> {
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&format!("sqlite://{}?mode=ro", path.display())).await?;
+    let verdict: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&mut conn).await?;
+    conn.close().await?;
+    Ok(verdict)
 }
 
 /// `count` bind parameters numbered from `first`. SQLite gets anonymous `?`: it resolves each

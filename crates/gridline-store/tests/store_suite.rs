@@ -586,3 +586,46 @@ async fn the_sqlite_wal_is_emptied_once_writes_stop() {
     assert_eq!(store.cases().count().await.unwrap(), 1500, "everything is in the database file");
     store.close().await;
 }
+
+#[tokio::test]
+async fn a_backup_taken_while_16_clients_write_holds_every_case_acknowledged_before_it_began() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_data_dir(&dir.path().join("live")).await.unwrap();
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writers: Vec<_> = (0..16)
+        .map(|client| {
+            let (store, acknowledged, stop) = (store.clone(), acknowledged.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let created = store.cases().create(intake(Some(&format!("BK-{client}-{n}")), WANGJING, "望京街道暴露垃圾")).await.unwrap();
+                    acknowledged.lock().unwrap().push(created.case.id);
+                    n += 1;
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let before: Vec<i64> = acknowledged.lock().unwrap().clone();
+    let copy = dir.path().join("copy.db");
+    store.backup_to(&copy).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    assert!(before.len() > 16, "the clients wrote before the backup ({} cases)", before.len());
+    assert_eq!(gridline_store::sqlite_integrity(&copy).await.unwrap(), "ok");
+    let restored_dir = dir.path().join("restored");
+    std::fs::create_dir_all(&restored_dir).unwrap();
+    std::fs::copy(&copy, restored_dir.join("gridline.db")).unwrap();
+    let restored = Store::open_data_dir(&restored_dir).await.unwrap();
+    for id in &before {
+        assert!(restored.cases().get(*id).await.unwrap().is_some(), "case {id}, acknowledged before the backup, is in it");
+    }
+    let total = restored.cases().count().await.unwrap();
+    assert!(total >= before.len() as i64 && total <= store.cases().count().await.unwrap(), "{total} cases in the copy");
+    restored.close().await;
+    store.close().await;
+}

@@ -761,3 +761,29 @@ fn an_operator_lists_sign_in_lockouts_and_lifts_one() {
     assert_eq!(lifted[0].kind, "lock_lifted");
     assert!(lifted[0].actor.as_deref().is_some_and(|a| a.starts_with("cli")), "{lifted:?}");
 }
+
+#[test]
+fn a_backup_is_checksummed_and_restored_into_an_empty_data_directory_and_a_damaged_one_is_refused() {
+    let dir = DataDir::new();
+    dir.add_unit("CY-WJ", "望京街道办事处");
+    assert_succeeded(&dir.add_user("wangjing", "long-enough-1", &["--role", "handling_unit", "--unit", "CY-WJ"]));
+    let out = tempfile::tempdir().expect("a temporary directory");
+    let file = out.path().join("gridline-backup.db");
+    let file_arg = file.to_str().expect("UTF-8");
+    assert_succeeded(&dir.run(&["backup", "--output", file_arg], ""));
+    let checksum = std::fs::read_to_string(out.path().join("gridline-backup.db.sha256")).expect("the checksum file");
+    assert!(checksum.ends_with("  gridline-backup.db\n") && checksum.len() == 64 + "  gridline-backup.db\n".len(), "{checksum:?}");
+    assert_refused(&dir.run(&["backup", "--output", file_arg], ""), &["exists"]);
+
+    let restored = DataDir::new();
+    assert_succeeded(&run(&["restore", "--input", file_arg, "--data-dir", restored.arg()], ""));
+    assert_eq!(restored.usernames(), dir.usernames());
+    assert_refused(&run(&["restore", "--input", file_arg, "--data-dir", restored.arg()], ""), &["exists"]);
+
+    let mut bytes = std::fs::read(&file).expect("the backup");
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&file, bytes).expect("damage the backup");
+    let empty = DataDir::new();
+    assert_refused(&run(&["restore", "--input", file_arg, "--data-dir", empty.arg()], ""), &["does not match its checksum"]);
+}
