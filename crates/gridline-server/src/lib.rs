@@ -149,6 +149,7 @@ fn api() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
     let api = api.layer(axum::middleware::from_fn(input::refuse_invalid_query));
     let (api, mut description) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest("/api/v1", api).split_for_parts();
     openapi::describe_refusals(&mut description);
+    openapi::open_extended_schemas(&mut description);
     (api, description)
 }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use utoipa::openapi::path::ParameterIn;
-use utoipa::openapi::{Content, Ref, RefOr, Response};
+use utoipa::openapi::{Content, Ref, RefOr, Response, Schema};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
@@ -101,6 +101,38 @@ pub fn describe_refusals(openapi: &mut utoipa::openapi::OpenApi) {
                     response.content.insert("application/json".to_owned(), error());
                 }
             }
+        }
+    }
+}
+
+/// Lets the schemas that other schemas extend (`allOf`, from `#[serde(flatten)]`) have more
+/// properties: a part that forbids them (`additionalProperties: false`, from
+/// `deny_unknown_fields`) would make every answer of the extending view invalid.
+pub fn open_extended_schemas(openapi: &mut utoipa::openapi::OpenApi) {
+    fn extended(value: &serde_json::Value, found: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(parts) = map.get("allOf").and_then(|p| p.as_array()) {
+                    for part in parts {
+                        if let Some(name) = part.get("$ref").and_then(|r| r.as_str()).and_then(|r| r.strip_prefix("#/components/schemas/")) {
+                            found.push(name.to_owned());
+                        }
+                    }
+                }
+                map.values().for_each(|v| extended(v, found));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| extended(v, found)),
+            _ => {}
+        }
+    }
+    let Some(components) = openapi.components.as_mut() else { return };
+    let mut names = Vec::new();
+    for schema in components.schemas.values() {
+        extended(&serde_json::to_value(schema).unwrap_or_default(), &mut names);
+    }
+    for name in names {
+        if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(&name) {
+            object.additional_properties = None;
         }
     }
 }

@@ -186,3 +186,18 @@ fn every_refusal_is_described_with_the_error_body_and_bodies_list_their_refusals
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+#[test]
+fn a_schema_that_another_extends_does_not_forbid_the_extension() {
+    let document = document();
+    let text = document.to_string();
+    for (name, schema) in document["components"]["schemas"].as_object().expect("schemas") {
+        let extended = text.contains(&format!(r##"{{"$ref":"#/components/schemas/{name}"}}"##))
+            && document["components"]["schemas"].as_object().unwrap().values().any(|s| {
+                s["allOf"].as_array().is_some_and(|parts| parts.iter().any(|p| p["$ref"] == format!("#/components/schemas/{name}")))
+            });
+        if extended {
+            assert_ne!(schema["additionalProperties"], Value::Bool(false), "{name} is extended through allOf but forbids other properties");
+        }
+    }
+}

@@ -26,7 +26,8 @@ impl SignInSubject {
 
     pub fn parse(key: &str) -> Option<SignInSubject> {
         match key.split_once(':')? {
-            ("account", name) if !name.is_empty() => Some(SignInSubject::Account(name.to_owned())),
+            // Any name a client sent, the empty one too: it was counted and may be locked.
+            ("account", name) => Some(SignInSubject::Account(name.to_owned())),
             ("address", address) if !address.is_empty() => Some(SignInSubject::Address(address.to_owned())),
             _ => None,
         }
