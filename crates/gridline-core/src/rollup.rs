@@ -22,7 +22,7 @@ use jiff::SignedDuration;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use crate::case::{Case, CaseEvent, CaseStatus, Change, Channel, Satisfaction};
+use crate::case::{Case, CaseEvent, CaseId, CaseStatus, Change, Channel, Satisfaction};
 use crate::period::{Month, day_of};
 
 /// A unit responds in time when it accepts (签收, the moment it takes the case and contacts the
@@ -252,7 +252,7 @@ impl Rollup {
     /// Folds a whole history (an import, or one case of a rebuild).
     pub fn record_history(&mut self, events: &[CaseEvent]) {
         let Some((first, rest)) = events.split_first() else { return };
-        let Some(mut case) = Case::received(0, first) else { return };
+        let Some(mut case) = Case::received(CaseId::UNSTORED, first) else { return };
         self.record(None, &case, first);
         for event in rest {
             let before = case.clone();

@@ -10,6 +10,7 @@ use crate::calendar::WorkCalendar;
 use crate::case::{Case, CaseId, CaseStatus, Channel, Intake, SupervisionLevel};
 use crate::catalogue::Catalogue;
 use crate::error::DomainError;
+use crate::ids::{CategoryCode, RegionCode};
 use crate::region::RegionTree;
 use crate::workflow::check_region;
 
@@ -338,9 +339,9 @@ impl CaseLink {
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Watch {
     pub id: i64,
-    pub region: String,
+    pub region: RegionCode,
     pub place: String,
-    pub category: String,
+    pub category: CategoryCode,
     pub every_days: u32,
     pub next_due: Timestamp,
     pub active: bool,
@@ -350,9 +351,9 @@ pub struct Watch {
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewWatch {
-    pub region: String,
+    pub region: RegionCode,
     pub place: String,
-    pub category: String,
+    pub category: CategoryCode,
     pub every_days: u32,
     /// The first inspection; now when absent.
     #[serde(default)]
@@ -373,8 +374,7 @@ impl NewWatch {
         if self.place.chars().count() > MAX_PLACE_CHARS {
             return Err(DomainError::invalid("place", format!("place is at most {MAX_PLACE_CHARS} characters")));
         }
-        self.region = region(regions, &self.region)?;
-        self.category = text("category", &self.category)?;
+        check_region(regions, &self.region)?;
         catalogue.check_fileable(&self.category)?;
         if !(1..=MAX_WATCH_DAYS).contains(&self.every_days) {
             return Err(DomainError::invalid("every_days", format!("inspect every 1–{MAX_WATCH_DAYS} days")));

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::actor::{Actor, Role};
 use crate::calendar::WorkCalendar;
 use crate::case::{Case, CaseId, CaseStatus, Change, Satisfaction, SupervisionLevel};
+use crate::ids::{CategoryCode, RegionCode, UnitCode};
 use crate::catalogue::Catalogue;
 use crate::error::DomainError;
 use crate::region::RegionTree;
@@ -26,9 +27,9 @@ pub const MAX_NOTE_CHARS: usize = 2000;
 pub enum Command {
     Register {
         #[serde(default)]
-        category: Option<String>,
+        category: Option<CategoryCode>,
         #[serde(default)]
-        region: Option<String>,
+        region: Option<RegionCode>,
         #[serde(default)]
         note: Option<String>,
     },
@@ -36,13 +37,12 @@ pub enum Command {
         reason: String,
     },
     Merge {
-        #[schema(value_type = i64)]
         into: CaseId,
         #[serde(default)]
         note: Option<String>,
     },
     Dispatch {
-        unit: String,
+        unit: UnitCode,
         #[serde(default)]
         note: Option<String>,
         /// Set by registration's automatic dispatch, never by a client.
@@ -214,7 +214,7 @@ pub struct Context<'a> {
 pub enum Visibility {
     All,
     /// Cases currently with this unit.
-    Unit(String),
+    Unit(UnitCode),
     /// Cases inside any of these region-code prefixes, or reported by this user.
     Regions { prefixes: Vec<String>, reporter: i64 },
 }
