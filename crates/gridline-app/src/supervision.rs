@@ -46,10 +46,10 @@ impl App {
                 .iter()
                 .filter_map(|case| {
                     reminder(case, WorkCalendar::china(), now).map(|(kind, deadline)| Reminder {
-                        case_id: case.id.get(),
+                        case_id: case.id,
                         kind,
                         deadline,
-                        unit: case.unit.clone().map(String::from),
+                        unit: case.unit.clone(),
                         at: now,
                     })
                 })

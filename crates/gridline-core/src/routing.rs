@@ -551,7 +551,7 @@ name = "城管执法"
 
     fn unit(code: &str, region: &str, unit_type: &str) -> Unit {
         Unit {
-            code: code.into(),
+            code: code.parse().unwrap(),
             name: format!("{code}单位"),
             kind: UnitKind::Department,
             regions: vec![region.into()],

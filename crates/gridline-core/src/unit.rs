@@ -74,7 +74,7 @@ mod tests {
     fn a_district_unit_covers_its_streets_only() {
         let tree = small_tree();
         let unit = Unit {
-            code: "DC-CGW".into(),
+            code: "DC-CGW".parse().unwrap(),
             name: "东城区城市管理委员会".into(),
             kind: UnitKind::Department,
             regions: vec!["110101000000".into()],

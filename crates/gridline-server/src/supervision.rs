@@ -264,10 +264,10 @@ pub struct UnitOverdue {
 /// A reminder the sweep sent for a case due soon or overdue.
 #[derive(Serialize, ToSchema)]
 pub struct ReminderView {
-    case_id: i64,
+    case_id: CaseId,
     kind: ReminderKind,
     deadline: Timestamp,
-    unit: Option<String>,
+    unit: Option<UnitCode>,
     at: Timestamp,
 }
 

@@ -151,7 +151,7 @@ struct EventActor<'a> {
 /// The fields of a case that both sides of a link supervise by: no reporter, no description.
 #[derive(Serialize, ToSchema)]
 pub struct LinkedCase {
-    id: i64,
+    id: CaseId,
     status: CaseStatus,
     channel: Channel,
     title: String,

@@ -7,6 +7,7 @@ use gridline_core::supervision::{NewWatch, Watch};
 use jiff::Timestamp;
 use sqlx::{AssertSqlSafe, FromRow};
 
+use crate::cases::case_id;
 use crate::{Store, StoreError, as_stored, from_millis, is_unique_violation, millis};
 
 /// A `watch_list` row as stored.
@@ -36,7 +37,7 @@ impl TryFrom<WatchRow> for Watch {
                 .map_err(|_| StoreError::corrupt(format!("watch {id}: every_days {}", row.every_days)))?,
             next_due: from_millis(row.next_due)?,
             active: row.active != 0,
-            last_case: row.last_case,
+            last_case: row.last_case.map(case_id).transpose()?,
         })
     }
 }
