@@ -228,7 +228,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
                 }
             }
             if name.trim().is_empty() {
-                bail!("a unit needs a name");
+                bail!("a unit needs a code and a name");
             }
             let store = database.open().await?;
             let (reference, _) = gridline_app::reference_in_force(&store, &tree).await?;

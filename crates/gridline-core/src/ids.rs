@@ -14,9 +14,16 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::DomainError;
 
 /// A case's id: positive, given by the store.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct CaseId(i64);
+
+/// Written as the number, so messages read as they did before the type.
+impl fmt::Debug for CaseId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
 
 /// In the OpenAPI document: the component `CaseId`, a plain 64-bit integer.
 impl utoipa::PartialSchema for CaseId {
@@ -87,9 +94,16 @@ fn clip(text: &str) -> String {
 macro_rules! code {
     ($(#[$doc:meta])* $name:ident, $what:literal, $field:literal, $max:literal, $allowed:expr) => {
         $(#[$doc])*
-        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
         #[serde(transparent)]
         pub struct $name(String);
+
+        /// Written as the quoted text, so messages (`{code:?}`) read as they did before the type.
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&self.0, f)
+            }
+        }
 
         /// In the OpenAPI document: a component of this name, a plain string.
         impl utoipa::PartialSchema for $name {
@@ -293,5 +307,6 @@ mod tests {
         units.insert(UnitCode::parse("BJ-CGW").unwrap(), 1);
         assert_eq!(units.get("BJ-CGW"), Some(&1));
         assert!(UnitCode::parse("BJ-CGW").unwrap() == "BJ-CGW");
+        assert_eq!(format!("{:?}", UnitCode::parse("BJ-CGW").unwrap()), "\"BJ-CGW\"");
     }
 }

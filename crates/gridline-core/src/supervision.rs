@@ -632,7 +632,6 @@ mod tests {
             (new("110101001000", "p", "S0102", 0, None), "every_days"),
             (new("110101001000", "p", "S0102", 91, None), "every_days"),
             (new("999", "p", "S0102", 7, None), "region"),
-            (new("", "p", "S0102", 7, None), "region"),
             (new("110101001000", "p", "S01", 7, None), "category"),
             (new("110101001000", "p", "nope", 7, None), "category"),
             (new("110101001000", " ", "S0102", 7, None), "place"),
