@@ -5,8 +5,8 @@
 #
 # Usage: scripts/fuzz_api.sh GRIDLINE_BINARY SCHEMATHESIS_ST [MAX_EXAMPLES]
 set -euo pipefail
-GRIDLINE="$1"
-ST="$2"
+GRIDLINE="$(realpath "$1")"
+ST="$(realpath "$2")"
 EXAMPLES="${3:-10}"
 DIR="$(mktemp -d)"
 PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
@@ -39,10 +39,11 @@ for user in admin wj; do
   echo "schemathesis as $user ($EXAMPLES examples per operation)"
   # Signing out and lifting lockouts would end the run's own session; the sign-in is fuzzed
   # without a token and would lock the run's address out, so it is left to the e2e tests.
-  "$ST" run "$BASE/api/v1/openapi.json" --url "$BASE" -H "Authorization: Bearer $(token "$user")" \
+  # Run from the temporary directory: schemathesis keeps a cache (.schemathesis/) where it runs.
+  (cd "$DIR" && "$ST" run "$BASE/api/v1/openapi.json" --url "$BASE" -H "Authorization: Bearer $(token "$user")" \
     --max-examples "$EXAMPLES" --exclude-method DELETE --exclude-path /api/v1/session \
     --checks not_a_server_error,status_code_conformance,response_schema_conformance \
-    --no-color || status=1
+    --no-color) || status=1
 done
 if [ "$status" -ne 0 ]; then
   echo "the server's log:"; tail -n 50 "$DIR/serve.log"
