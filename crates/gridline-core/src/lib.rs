@@ -10,6 +10,7 @@ pub mod catalogue;
 pub mod crosswalk;
 pub mod error;
 pub mod hotspots;
+pub mod ledger;
 pub mod period;
 pub mod ranking;
 pub mod rates;
