@@ -95,7 +95,7 @@
       'la.propose': '申报', 'la.revise': '修改后重新申报', 'la.return': '退回并指导', 'la.accept': '立项', 'la.report': '报送进展',
       'la.check': '半年检查', 'la.submit_closure': '报送结项总结', 'la.close': '结项评定', 'la.pick_example': '选为报告案例', 'la.archive': '归档',
       text: '内容', comment: '意见', assessment: '检查情况', summary: '总结', excerpt: '摘录（须为总结原文）', note_optional: '备注（可选）',
-      year_closed: '本年度台账已关账，不能再修改。', my_projects: '本单位项目',
+      year_closed: '本年度台账已关账，不能再修改。', my_projects: '本单位项目', member: '成员单位', due_on: '节点日期',
     },
     en: {
       brand: 'gridline', skip: 'Skip to content', signin: 'Sign in', signout: 'Sign out', username: 'Username', password: 'Password',
@@ -1055,21 +1055,18 @@
       field(t('year'), h('select', { id: 'ledger-year', onchange: (e) => go({ year: e.target.value, class: '', unit: '', status: '' }) },
         options(index.years.map((y) => [String(y.year), `${y.year}${y.closed_at ? ' ✓' : ''}`]), String(year)))),
       pick('ledger-class', t('class'), 'class', ledger.year.classes.map((c) => [c, c])),
-      index.office ? pick('ledger-unit', t('unit'), 'unit', index.members.map((m) => [m.unit, m.name])) : null,
+      index.office ? pick('ledger-unit', t('member'), 'unit', index.members.map((m) => [m.unit, m.name])) : null,
       pick('ledger-status', t('status'), 'status', ['proposed', 'returned', 'accepted', 'in_progress', 'checked', 'closure_submitted', 'closed', 'archived'].map((s) => [s, t(`ls.${s}`)])));
     const byClass = ledger.year.classes.map((c) => [c, ledger.items.filter((p) => p.class === c)]).filter(([, ps]) => ps.length);
     const tables = byClass.map(([c, ps]) => h('div', { class: 'ledger-class' }, h('h3', {}, `${c} · ${new Set(ps.map((p) => p.unit)).size} ${t('units_n')} ${ps.length} ${t('projects_n')}`),
-      grid([t('unit'), t('title'), t('key_task'), t('status'), t('mid_check'), t('rating'), t('overdue_milestones')], ps.map((p) => [
+      grid([t('member'), t('title'), t('key_task'), t('status'), t('mid_check'), t('rating'), t('overdue_milestones')], ps.map((p) => [
         p.unit_name, h('a', { href: `/ledger/projects/${p.id}` }, p.title), p.key_task_title ?? '—', ledgerStatus(p.status), lightBadge(p.check?.light),
         p.verdict ? t(`rating.${p.verdict.rating}`) : '—', p.overdue_milestones ? h('span', { class: 'badge bad' }, p.overdue_milestones) : '0']))));
-    const content = [h('h1', {}, `${t('page.ledger')} · ${year}`), ledger.year.closed_at ? h('p', { class: 'notice info' }, t('year_closed')) : null,
-      section(index.office ? t('ledger_projects') : t('my_projects'), filters, tables.length ? tables : h('p', { class: 'empty' }, t('empty')))];
-    if (index.office) {
-      content.push(await ledgerBoard(year), await ledgerReport(year));
-    } else if (!ledger.year.closed_at) {
-      content.push(proposeForm(ledger));
-    }
-    return content;
+    const projects = section(index.office ? t('ledger_projects') : t('my_projects'), filters, tables.length ? tables : h('p', { class: 'empty' }, t('empty')));
+    const head = [h('h1', {}, `${t('page.ledger')} · ${year}`), ledger.year.closed_at ? h('p', { class: 'notice info' }, t('year_closed')) : null];
+    // The office starts from the board; a member unit from its own projects and, while the year is open, its proposal.
+    if (index.office) return [...head, await ledgerBoard(year), projects, await ledgerReport(year)].filter(Boolean);
+    return [...head, projects, ledger.year.closed_at ? null : proposeForm(ledger)].filter(Boolean);
   };
 
   async function ledgerBoard(year) {
@@ -1078,12 +1075,12 @@
     const statuses = ['proposed', 'accepted', 'in_progress', 'checked', 'closure_submitted', 'closed', 'archived'];
     const late = board.overdue;
     return section(`${t('ledger_board')} · ${board.units} ${t('units_n')} ${board.projects} ${t('projects_n')}`,
-      grid([t('class'), t('unit'), t('total'), ...statuses.map((s) => t(`ls.${s}`))], board.by_class.map((c) => [c.class, c.units, c.projects,
+      grid([t('class'), t('member'), t('total'), ...statuses.map((s) => t(`ls.${s}`))], board.by_class.map((c) => [c.class, c.units, c.projects,
         ...statuses.map((s) => c.by_status.find((x) => x.status === s)?.count ?? 0)]), 'ledger-counts'),
       h('p', { id: 'ledger-lights' }, `${t('lights')}: `, lightBadge('green'), ` ${board.lights.green}  `, lightBadge('yellow'), ` ${board.lights.yellow}  `,
         lightBadge('red'), ` ${board.lights.red}  · ${t('unchecked')} ${board.lights.unchecked}`),
       h('h3', {}, `${t('overdue_milestones')} (${late.length})`),
-      grid([t('unit'), t('title'), t('milestones'), t('deadline'), t('days_late')], late.slice(0, 50).map((o) => [o.unit_name,
+      grid([t('member'), t('title'), t('milestones'), t('due_on'), t('days_late')], late.slice(0, 50).map((o) => [o.unit_name,
         h('a', { href: `/ledger/projects/${o.project_id}` }, o.title), o.milestone, o.due, o.days_late]), 'ledger-overdue'),
       h('h3', {}, `${t('not_reported')} (${board.not_reported.length})`),
       h('p', { id: 'ledger-not-reported' }, board.not_reported.map((u) => `${u.name}（${u.contact_name} ${u.contact_phone}）`).join('；') || t('none')),
@@ -1193,10 +1190,10 @@
 
   function drawLedgerProject(page) {
     const p = page.project;
-    const rows = [[t('unit'), p.unit_name], [t('year'), p.year], [t('class'), p.class], [t('key_task'), p.key_task_title ?? p.key_task],
+    const rows = [[t('member'), p.unit_name], [t('year'), p.year], [t('class'), p.class], [t('key_task'), p.key_task_title ?? p.key_task],
       [t('status'), ledgerStatus(p.status)], [t('goals'), p.goals], [t('measures'), p.measures], [t('responsible'), p.responsible], [t('evidence'), p.evidence],
       [t('guidance'), p.guidance ?? '—']];
-    const milestones = grid([t('milestones'), t('deadline'), t('status')], p.milestones.map((m) => [m.title, m.due, m.done_on ? `✓ ${m.done_on}` : '—']), 'ledger-milestones');
+    const milestones = grid([t('milestones'), t('due_on'), t('status')], p.milestones.map((m) => [m.title, m.due, m.done_on ? `✓ ${m.done_on}` : '—']), 'ledger-milestones');
     const reports = h('ol', { class: 'timeline', id: 'ledger-reports' }, p.reports.map((r) => h('li', {}, h('time', { datetime: r.at }, time(r.at)), ' ', r.text)));
     const outcome = [
       p.check ? h('p', { id: 'ledger-check' }, `${t('mid_check')}: `, lightBadge(p.check.light), ` ${p.check.assessment} · ${p.check.comment}`) : null,
