@@ -19,11 +19,11 @@ use jiff::Timestamp;
 const UNITS: [(&str, &str); 3] = [("BJ-RD", "北京市人大常委会"), ("BJ-MZJ", "北京市民政局"), ("BJ-WMB", "首都精神文明建设委员会办公室")];
 
 fn office() -> Actor {
-    Actor { user_id: 1, username: "supervisor".into(), role: Role::Supervisor, unit: Some("BJ-WMB".into()) }
+    Actor { user_id: 1, username: "supervisor".into(), role: Role::Supervisor, unit: Some("BJ-WMB".parse().unwrap()) }
 }
 
 fn member(unit: &str) -> Actor {
-    Actor { user_id: 2, username: format!("staff-{unit}"), role: Role::MemberUnit, unit: Some(unit.into()) }
+    Actor { user_id: 2, username: format!("staff-{unit}"), role: Role::MemberUnit, unit: Some(unit.parse().unwrap()) }
 }
 
 fn draft(title: &str, class: &str) -> ProjectDraft {
@@ -47,7 +47,7 @@ async fn each_app(test: impl AsyncFn(&'static str, App)) {
     for (engine, url) in fresh_databases(dir.path()).await {
         let store = Store::open(&url).await.unwrap();
         for (code, name) in UNITS {
-            let unit = Unit { code: code.into(), name: name.into(), kind: UnitKind::MemberUnit, regions: vec!["110000000000".into()], types: vec![] };
+            let unit = Unit { code: code.parse().unwrap(), name: name.into(), kind: UnitKind::MemberUnit, regions: vec!["110000000000".into()], types: vec![] };
             store.people().put_unit(&unit, Timestamp::now()).await.unwrap();
         }
         let app = App::new(store, Arc::new(gridline_geo::beijing()), &Default::default()).await.unwrap();

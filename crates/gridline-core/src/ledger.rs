@@ -766,11 +766,11 @@ pub(crate) mod tests {
     use super::*;
 
     pub fn office() -> Actor {
-        Actor { user_id: 1, username: "wmb".into(), role: Role::Supervisor, unit: Some("BJ-WMB".into()) }
+        Actor { user_id: 1, username: "wmb".into(), role: Role::Supervisor, unit: Some("BJ-WMB".parse().unwrap()) }
     }
 
     pub fn member(unit: &str) -> Actor {
-        Actor { user_id: 2, username: format!("staff-{unit}"), role: Role::MemberUnit, unit: Some(unit.into()) }
+        Actor { user_id: 2, username: format!("staff-{unit}"), role: Role::MemberUnit, unit: Some(unit.parse().unwrap()) }
     }
 
     fn year() -> LedgerYear {
@@ -882,7 +882,7 @@ pub(crate) mod tests {
         let mut p = proposed("BJ-MZJ");
         step(&mut p, ProjectCommand::Accept { note: None }, &office(), &year).unwrap();
         assert!(forbidden(step(&mut p, report(), &member("BJ-SWJ"), &year)));
-        let handler = Actor { user_id: 3, username: "h".into(), role: Role::HandlingUnit, unit: Some("BJ-MZJ".into()) };
+        let handler = Actor { user_id: 3, username: "h".into(), role: Role::HandlingUnit, unit: Some("BJ-MZJ".parse().unwrap()) };
         assert!(forbidden(step(&mut p, report(), &handler, &year)), "handling units have no ledger");
         let tasks = tasks();
         let ctx = LedgerContext { year: &year, key_tasks: &tasks, unit_projects: 0 };

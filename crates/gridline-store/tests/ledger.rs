@@ -25,7 +25,7 @@ fn now() -> Timestamp {
 }
 
 fn member(unit: &str) -> Actor {
-    Actor { user_id: 5, username: format!("staff-{unit}"), role: Role::MemberUnit, unit: Some(unit.into()) }
+    Actor { user_id: 5, username: format!("staff-{unit}"), role: Role::MemberUnit, unit: Some(unit.parse().unwrap()) }
 }
 
 fn office() -> Actor {
@@ -48,7 +48,7 @@ fn draft(title: &str, class: &str) -> ProjectDraft {
 /// Opens 2026 with one key task and the two member units.
 async fn set_up(store: &Store) -> (LedgerYear, Vec<KeyTask>) {
     for code in ["BJ-MZJ", "BJ-SWJ"] {
-        let unit = Unit { code: code.into(), name: code.into(), kind: UnitKind::MemberUnit, regions: vec!["110000000000".into()], types: vec![] };
+        let unit = Unit { code: code.parse().unwrap(), name: code.into(), kind: UnitKind::MemberUnit, regions: vec!["110000000000".into()], types: vec![] };
         store.people().put_unit(&unit, now()).await.unwrap();
         store
             .ledger()

@@ -365,7 +365,7 @@ pub async fn seed(store: &Store, units: &[Unit], office: &Actor, member_user: &A
     let mut liaisons = Vec::new();
     for (i, (code, name, tier, _)) in MEMBERS.iter().enumerate() {
         if !units.iter().any(|u| u.code == *code) {
-            let unit = Unit { code: (*code).into(), name: (*name).into(), kind: UnitKind::MemberUnit, regions: vec!["110000000000".into()], types: vec![] };
+            let unit = Unit { code: super::demo_code(code), name: (*name).into(), kind: UnitKind::MemberUnit, regions: vec!["110000000000".into()], types: vec![] };
             store.people().put_unit(&unit, now).await?;
         }
         let liaison = if member_user.unit.as_deref() == Some(*code) {
@@ -378,7 +378,7 @@ pub async fn seed(store: &Store, units: &[Unit], office: &Actor, member_user: &A
                         username: format!("liaison-{code}"),
                         display_name: format!("{name}联络员"),
                         role: Role::MemberUnit,
-                        unit: Some((*code).into()),
+                        unit: Some(super::demo_code(code)),
                         password_hash: super::LOCKED.into(),
                     },
                     now,
