@@ -12,7 +12,7 @@ use gridline_core::ledger::{
     KeyTask, LedgerContext, LedgerYear, Light, MemberUnit, Milestone, Outcome, Project, ProjectChange, ProjectCommand, ProjectDraft,
     ProjectEvent, ProjectStatus, Rating, UnitTier, blocking_year_close, decide, decide_proposal, is_office, may_see,
 };
-use gridline_core::DomainError;
+use gridline_core::{DomainError, UnitCode};
 use gridline_store::{ProjectFilter, StoreError};
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -25,7 +25,7 @@ use crate::{App, AppError};
 /// A member unit with its name, as lists show it.
 #[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 pub struct UnitRef {
-    pub unit: String,
+    pub unit: UnitCode,
     pub name: String,
     pub tier: UnitTier,
     pub contact_name: String,
@@ -62,7 +62,7 @@ pub struct LightCount {
 #[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 pub struct OverdueMilestone {
     pub project_id: i64,
-    pub unit: String,
+    pub unit: UnitCode,
     pub unit_name: String,
     pub title: String,
     pub milestone: String,
@@ -144,7 +144,7 @@ pub struct ClassReport {
 /// below 良好.
 #[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 pub struct Commended {
-    pub unit: String,
+    pub unit: UnitCode,
     pub name: String,
     pub projects: usize,
     pub excellent: usize,
@@ -248,9 +248,9 @@ impl App {
 
     /// A member unit proposes a project in `year`; an administrator may propose for `unit`.
     pub async fn ledger_propose(&self, actor: &Actor, year: i32, unit: Option<&str>, draft: &ProjectDraft) -> Result<Project, AppError> {
-        let unit = match (actor.role, unit, actor.unit.as_deref()) {
-            (Role::MemberUnit, None, Some(own)) => own.to_owned(),
-            (_, Some(unit), _) => unit.to_owned(),
+        let unit = match (actor.role, unit, &actor.unit) {
+            (Role::MemberUnit, None, Some(own)) => own.clone(),
+            (_, Some(unit), _) => UnitCode::parse(unit)?,
             _ => return Err(AppError::invalid("unit", "name the member unit the project is proposed for")),
         };
         let ledger_year = self.ledger_year(year).await?;
@@ -365,13 +365,13 @@ impl App {
         let existing = self.store.ledger().projects(year, &ProjectFilter::default()).await?;
         let (header, rows) = table.split_first().ok_or_else(|| problems(vec![FileProblem::new(file, None, "the file is empty")]))?;
         let columns = header_columns(file, header)?;
-        let mut by_name: HashMap<String, &str> = HashMap::new();
+        let mut by_name: HashMap<String, &UnitCode> = HashMap::new();
         for member in &members {
-            by_name.insert(member.unit.clone(), &member.unit);
+            by_name.insert(member.unit.to_string(), &member.unit);
             by_name.insert(self.unit_name(&member.unit), &member.unit);
         }
-        let mut per_unit: HashMap<String, usize> = HashMap::new();
-        let mut seen: HashSet<(String, String)> = existing.iter().map(|p| (p.unit.clone(), p.draft.title.clone())).collect();
+        let mut per_unit: HashMap<UnitCode, usize> = HashMap::new();
+        let mut seen: HashSet<(UnitCode, String)> = existing.iter().map(|p| (p.unit.clone(), p.draft.title.clone())).collect();
         for project in &existing {
             *per_unit.entry(project.unit.clone()).or_default() += 1;
         }
@@ -407,7 +407,7 @@ impl App {
                 responsible: cell("责任人").to_owned(),
                 evidence: cell("佐证材料").to_owned(),
             };
-            let count = per_unit.entry(unit.to_owned()).or_default();
+            let count = per_unit.entry(unit.clone()).or_default();
             let ctx = LedgerContext { year: &ledger_year, key_tasks: &tasks, unit_projects: *count };
             let importer = Actor { role: Role::Admin, unit: None, ..actor.clone() };
             let change = match decide_proposal(unit, &draft, &importer, &ctx) {
@@ -418,7 +418,7 @@ impl App {
                 }
             };
             let ProjectChange::Propose { draft } = &change else { unreachable!("a proposal proposes") };
-            if !seen.insert((unit.to_owned(), draft.title.clone())) {
+            if !seen.insert((unit.clone(), draft.title.clone())) {
                 problem(format!("项目名称: {} already has a project titled {:?} in {year}", self.unit_name(unit), draft.title));
                 continue;
             }
@@ -439,7 +439,7 @@ impl App {
         if ready.is_empty() {
             return Err(problems(vec![FileProblem::new(file, None, "no project rows below the headers")]));
         }
-        let units = ready.iter().map(|(p, _)| p.unit.as_str()).collect::<HashSet<_>>().len();
+        let units = ready.iter().map(|(p, _)| &p.unit).collect::<HashSet<_>>().len();
         self.store.ledger().create(&ready).await.map_err(|err| match err {
             StoreError::Duplicate(message) => problems(vec![FileProblem::new(file, None, message)]),
             other => other.into(),
@@ -453,7 +453,7 @@ impl App {
     pub async fn ledger_export_xlsx(&self, actor: &Actor, year: i32) -> Result<Vec<u8>, AppError> {
         let projects = self.ledger_projects(actor, year, ProjectFilter::default()).await?;
         let tasks = self.store.ledger().key_tasks(year).await?;
-        let contacts: HashMap<String, MemberUnit> = self.store.ledger().members().await?.into_iter().map(|m| (m.unit.clone(), m)).collect();
+        let contacts: HashMap<UnitCode, MemberUnit> = self.store.ledger().members().await?.into_iter().map(|m| (m.unit.clone(), m)).collect();
         let mut workbook = Workbook::new();
         let sheet = workbook.add_worksheet();
         let bold = Format::new().set_bold();
@@ -692,9 +692,9 @@ pub fn report(year: &LedgerYear, projects: &[Project], members: &[MemberUnit], n
             ps.iter().all(|p| p.verdict.as_ref().is_some_and(|v| v.outcome == Outcome::Completed && v.rating <= Rating::Good))
                 && ps.iter().any(|p| p.verdict.as_ref().is_some_and(|v| v.rating == Rating::Excellent))
         })
-        .map(|(unit, ps)| Commended {
-            unit: (*unit).to_owned(),
-            name: name(unit),
+        .map(|(_, ps)| Commended {
+            unit: ps[0].unit.clone(),
+            name: name(&ps[0].unit),
             projects: ps.len(),
             excellent: ps.iter().filter(|p| p.verdict.as_ref().is_some_and(|v| v.rating == Rating::Excellent)).count(),
         })

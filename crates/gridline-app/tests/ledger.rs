@@ -52,7 +52,7 @@ async fn each_app(test: impl AsyncFn(&'static str, App)) {
         }
         let app = App::new(store, Arc::new(gridline_geo::beijing()), &Default::default()).await.unwrap();
         for (code, _) in UNITS {
-            let m = MemberUnit { unit: code.into(), tier: UnitTier::Municipal, contact_name: "联络员".into(), contact_phone: "010-5556".into() };
+            let m = MemberUnit { unit: code.parse().unwrap(), tier: UnitTier::Municipal, contact_name: "联络员".into(), contact_phone: "010-5556".into() };
             app.ledger_put_member(&office(), &m).await.unwrap();
         }
         let year = LedgerYear::new(2026, None, None).unwrap();

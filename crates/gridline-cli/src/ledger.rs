@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::Subcommand;
 use gridline_app::{App, AppError};
-use gridline_core::DomainError;
+use gridline_core::{DomainError, UnitCode};
 use gridline_core::actor::{Actor, Role};
 use gridline_core::ledger::{KeyTask, LedgerYear, MemberUnit, UnitTier};
 
@@ -115,7 +115,7 @@ pub async fn run(command: LedgerCommand) -> anyhow::Result<()> {
         }
         LedgerCommand::Member { unit, tier, contact, phone, database } => {
             let tier = UnitTier::parse(&tier).with_context(|| format!("unknown tier {tier:?}; one of central, municipal, district, enterprise, university"))?;
-            let member = MemberUnit { unit: unit.clone(), tier, contact_name: contact, contact_phone: phone };
+            let member = MemberUnit { unit: UnitCode::parse(&unit)?, tier, contact_name: contact, contact_phone: phone };
             app(&database).await?.ledger_put_member(&office(), &member).await?;
             println!("{unit} is a member unit ({})", tier.label());
         }

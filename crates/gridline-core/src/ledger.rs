@@ -17,6 +17,7 @@ use utoipa::ToSchema;
 
 use crate::actor::{Actor, Role};
 use crate::error::DomainError;
+use crate::ids::UnitCode;
 
 /// The four classes of the 2020 ledger; a year may configure its own list.
 pub const DEFAULT_CLASSES: [&str; 4] = ["制度建设", "文明宣传", "文明治理", "机关建设"];
@@ -79,7 +80,7 @@ impl UnitTier {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct MemberUnit {
     /// The unit's code (`units.code`).
-    pub unit: String,
+    pub unit: UnitCode,
     pub tier: UnitTier,
     /// 联络员.
     pub contact_name: String,
@@ -359,7 +360,7 @@ pub struct Project {
     pub id: i64,
     pub year: i32,
     /// The member unit's code.
-    pub unit: String,
+    pub unit: UnitCode,
     #[serde(flatten)]
     pub draft: ProjectDraft,
     pub status: ProjectStatus,
@@ -377,11 +378,11 @@ pub struct Project {
 
 impl Project {
     /// The project its proposal event creates.
-    pub fn proposed(id: i64, year: i32, unit: &str, draft: ProjectDraft) -> Project {
+    pub fn proposed(id: i64, year: i32, unit: &UnitCode, draft: ProjectDraft) -> Project {
         Project {
             id,
             year,
-            unit: unit.to_owned(),
+            unit: unit.clone(),
             draft,
             status: ProjectStatus::Proposed,
             version: 0,
@@ -678,7 +679,7 @@ fn open_year(year: &LedgerYear) -> Result<(), DomainError> {
 }
 
 /// A member unit's proposal of a new project in `ctx.year`.
-pub fn decide_proposal(unit: &str, draft: &ProjectDraft, actor: &Actor, ctx: &LedgerContext) -> Result<ProjectChange, DomainError> {
+pub fn decide_proposal(unit: &UnitCode, draft: &ProjectDraft, actor: &Actor, ctx: &LedgerContext) -> Result<ProjectChange, DomainError> {
     check_unit_side(actor, unit, "propose")?;
     open_year(ctx.year)?;
     if ctx.unit_projects >= ctx.year.per_unit_limit as usize {
@@ -811,7 +812,12 @@ pub(crate) mod tests {
         Ok(())
     }
 
+    fn code(unit: &str) -> UnitCode {
+        unit.parse().unwrap()
+    }
+
     fn proposed(unit: &str) -> Project {
+        let unit = &code(unit);
         let year = year();
         let tasks = tasks();
         let ctx = LedgerContext { year: &year, key_tasks: &tasks, unit_projects: 0 };
@@ -886,7 +892,7 @@ pub(crate) mod tests {
         assert!(forbidden(step(&mut p, report(), &handler, &year)), "handling units have no ledger");
         let tasks = tasks();
         let ctx = LedgerContext { year: &year, key_tasks: &tasks, unit_projects: 0 };
-        assert!(matches!(decide_proposal("BJ-MZJ", &draft(), &member("BJ-SWJ"), &ctx), Err(DomainError::Forbidden { .. })));
+        assert!(matches!(decide_proposal(&code("BJ-MZJ"), &draft(), &member("BJ-SWJ"), &ctx), Err(DomainError::Forbidden { .. })));
         assert!(may_see(&member("BJ-MZJ"), "BJ-MZJ") && !may_see(&member("BJ-SWJ"), "BJ-MZJ") && may_see(&office(), "BJ-MZJ"));
     }
 
@@ -968,7 +974,7 @@ pub(crate) mod tests {
         assert!(allowed_actions(&p, &year).is_empty());
         let tasks = tasks();
         let ctx = LedgerContext { year: &year, key_tasks: &tasks, unit_projects: 0 };
-        assert!(matches!(decide_proposal("BJ-MZJ", &draft(), &member("BJ-MZJ"), &ctx), Err(DomainError::Conflict { .. })));
+        assert!(matches!(decide_proposal(&code("BJ-MZJ"), &draft(), &member("BJ-MZJ"), &ctx), Err(DomainError::Conflict { .. })));
     }
 
     #[test]
@@ -976,10 +982,10 @@ pub(crate) mod tests {
         let year = year();
         let tasks = tasks();
         let full = LedgerContext { year: &year, key_tasks: &tasks, unit_projects: 2 };
-        assert!(matches!(decide_proposal("BJ-MZJ", &draft(), &member("BJ-MZJ"), &full), Err(DomainError::Conflict { .. })));
+        assert!(matches!(decide_proposal(&code("BJ-MZJ"), &draft(), &member("BJ-MZJ"), &full), Err(DomainError::Conflict { .. })));
         let three = LedgerYear::new(2026, None, Some(3)).unwrap();
         let ctx = LedgerContext { year: &three, key_tasks: &tasks, unit_projects: 2 };
-        assert!(decide_proposal("BJ-MZJ", &draft(), &member("BJ-MZJ"), &ctx).is_ok());
+        assert!(decide_proposal(&code("BJ-MZJ"), &draft(), &member("BJ-MZJ"), &ctx).is_ok());
         assert!(LedgerYear::new(2026, None, Some(0)).is_err());
     }
 

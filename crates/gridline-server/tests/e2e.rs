@@ -1526,7 +1526,7 @@ async fn the_ledger_over_http_keeps_each_member_unit_to_its_own_projects_and_the
     for (engine, url) in databases {
         let s = Server::start(engine, &url).await;
         for unit in ["BJ-JTW", "CY-CGW"] {
-            let member = MemberUnit { unit: unit.into(), tier: UnitTier::Municipal, contact_name: "联络员".into(), contact_phone: "010-1".into() };
+            let member = MemberUnit { unit: unit.parse().unwrap(), tier: UnitTier::Municipal, contact_name: "联络员".into(), contact_phone: "010-1".into() };
             s.store.ledger().put_member(&member).await.unwrap();
         }
         s.store.ledger().put_year(&LedgerYear::new(2026, None, None).unwrap()).await.unwrap();

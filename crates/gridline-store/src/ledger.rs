@@ -25,7 +25,7 @@ impl TryFrom<MemberRow> for MemberUnit {
     fn try_from(row: MemberRow) -> Result<Self, StoreError> {
         Ok(MemberUnit {
             tier: UnitTier::parse(&row.tier).ok_or_else(|| StoreError::corrupt(format!("member unit {}: tier {:?}", row.unit_code, row.tier)))?,
-            unit: row.unit_code,
+            unit: row.unit_code.parse().map_err(|e| StoreError::corrupt(format!("member unit {:?}: {e}", row.unit_code)))?,
             contact_name: row.contact_name,
             contact_phone: row.contact_phone,
         })
@@ -137,7 +137,7 @@ async fn insert_project(conn: &mut sqlx::AnyConnection, project: &Project, event
         "INSERT INTO ledger_projects (year, unit_code, class, title, status, version, doc) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(i64::from(project.year))
-    .bind(project.unit.clone())
+    .bind(project.unit.to_string())
     .bind(project.draft.class.clone())
     .bind(project.draft.title.clone())
     .bind(project.status.as_str())
@@ -173,7 +173,7 @@ impl Ledger<'_> {
              ON CONFLICT (unit_code) DO UPDATE SET tier = excluded.tier, contact_name = excluded.contact_name, \
              contact_phone = excluded.contact_phone",
         )
-        .bind(member.unit.clone())
+        .bind(member.unit.to_string())
         .bind(member.tier.as_str())
         .bind(member.contact_name.clone())
         .bind(member.contact_phone.clone())

@@ -52,7 +52,7 @@ async fn set_up(store: &Store) -> (LedgerYear, Vec<KeyTask>) {
         store.people().put_unit(&unit, now()).await.unwrap();
         store
             .ledger()
-            .put_member(&MemberUnit { unit: code.into(), tier: UnitTier::Municipal, contact_name: "王五".into(), contact_phone: "010-1".into() })
+            .put_member(&MemberUnit { unit: code.parse().unwrap(), tier: UnitTier::Municipal, contact_name: "王五".into(), contact_phone: "010-1".into() })
             .await
             .unwrap();
     }
@@ -66,9 +66,10 @@ async fn set_up(store: &Store) -> (LedgerYear, Vec<KeyTask>) {
 /// A proposal as the application layer makes it.
 fn proposal(unit: &str, d: ProjectDraft, year: &LedgerYear, tasks: &[KeyTask]) -> (Project, Vec<ProjectEvent>) {
     let ctx = LedgerContext { year, key_tasks: tasks, unit_projects: 0 };
-    let change = decide_proposal(unit, &d, &member(unit), &ctx).unwrap();
+    let code = unit.parse().unwrap();
+    let change = decide_proposal(&code, &d, &member(unit), &ctx).unwrap();
     let event = ProjectEvent { seq: 1, at: now(), actor: member(unit), change };
-    let mut project = Project::proposed(0, year.year, unit, d);
+    let mut project = Project::proposed(0, year.year, &code, d);
     project.apply(&event);
     (project, vec![event])
 }
@@ -114,7 +115,7 @@ async fn a_project_and_its_events_are_stored_together_and_a_stale_append_writes_
         assert_eq!(stored, after, "{engine}");
         let events = store.ledger().events(ids[0]).await.unwrap();
         assert_eq!(events.iter().map(|e| e.change.action()).collect::<Vec<_>>(), ["propose", "accept"], "{engine}");
-        let mut replayed = Project::proposed(ids[0], 2026, "BJ-MZJ", draft("x", "文明宣传"));
+        let mut replayed = Project::proposed(ids[0], 2026, &"BJ-MZJ".parse().unwrap(), draft("x", "文明宣传"));
         for e in &events {
             replayed.apply(e);
         }

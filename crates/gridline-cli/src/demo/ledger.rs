@@ -390,7 +390,7 @@ pub async fn seed(store: &Store, units: &[Unit], office: &Actor, member_user: &A
         store
             .ledger()
             .put_member(&MemberUnit {
-                unit: (*code).into(),
+                unit: super::demo_code(code),
                 tier: *tier,
                 contact_name: format!("{contact}{}", ["老师", "同志"][i % 2]),
                 contact_phone: format!("010-{:08}", 55_560_000 + i * 7),
@@ -419,9 +419,10 @@ async fn open_year(store: &Store, year: i32, tasks: &[(&str, &str)]) -> anyhow::
 /// The project's proposal on `day`, decided as the unit's liaison.
 fn proposal<'a>(year: &'a LedgerYear, tasks: &'a [KeyTask], unit: &str, liaison: &Actor, d: ProjectDraft, when: Timestamp, n: usize) -> anyhow::Result<History<'a>> {
     let ctx = LedgerContext { year, key_tasks: tasks, unit_projects: n };
-    let change = decide_proposal(unit, &d, liaison, &ctx)?;
+    let unit = super::demo_code(unit);
+    let change = decide_proposal(&unit, &d, liaison, &ctx)?;
     let event = ProjectEvent { seq: 1, at: when, actor: liaison.clone(), change };
-    let mut project = Project::proposed(0, year.year, unit, d);
+    let mut project = Project::proposed(0, year.year, &unit, d);
     project.apply(&event);
     Ok(History { year, tasks, project, events: vec![event] })
 }
