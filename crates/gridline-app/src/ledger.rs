@@ -130,8 +130,8 @@ impl Outcomes {
 pub struct ClassReport {
     pub class: String,
     pub units: usize,
-    /// The unit named first ("市人大常委会等 8 家"): the unit of the first example picked, else
-    /// the first unit by tier and code.
+    /// The unit named first ("市人大常委会等 8 家"): the unit of the first example (in the order
+    /// the projects entered the ledger), else the first unit by tier and code.
     pub first_unit: Option<String>,
     pub projects: usize,
     pub outcomes: Outcomes,
@@ -666,7 +666,9 @@ pub fn report(year: &LedgerYear, projects: &[Project], members: &[MemberUnit], n
             of_class.iter().for_each(|p| outcomes.count(p));
             let mut units: Vec<&str> = of_class.iter().map(|p| p.unit.as_str()).collect::<HashSet<_>>().into_iter().collect();
             units.sort_by_key(|u| (tier(u), *u));
-            let examples: Vec<ReportExample> = of_class.iter().filter_map(|p| example(p)).collect();
+            // In the order the projects entered the ledger.
+            let mut examples: Vec<ReportExample> = of_class.iter().filter_map(|p| example(p)).collect();
+            examples.sort_by_key(|e| e.project_id);
             let first_unit = examples.first().map(|e| e.unit_name.clone()).or_else(|| units.first().map(|u| name(u)));
             let lead = match &first_unit {
                 Some(first) if units.len() > 1 => format!("{first}等 {} 家单位围绕{class}立项 {} 个", units.len(), of_class.len()),

@@ -472,6 +472,7 @@ async fn the_demo_city_is_created_once_and_its_passwords_are_kept() {
     assert_eq!(units_by_class, [8, 37, 7, 12], "as the bulletin counts them");
     assert_eq!(report["outcomes"]["completed"].as_u64(), Some(114));
     assert!(report["classes"][0]["examples"].as_array().is_some_and(|e| !e.is_empty()), "{report}");
+    assert_eq!(report["classes"][0]["lead"], "北京市人大常委会等 8 家单位围绕制度建设立项 11 个", "the bulletin's examples, in its order");
     let this_year = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap()).year();
     let board = get(&http, &demo, &format!("/api/v1/ledger/{this_year}/summary"), &supervisor).await;
     assert_eq!((board["units"].as_u64(), board["closed"].as_bool()), (Some(58), Some(false)), "{board}");

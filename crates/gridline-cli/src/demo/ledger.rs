@@ -310,6 +310,12 @@ fn key_task_for(class: &str, i: usize) -> &'static str {
     }
 }
 
+/// Whether a 2020 summary is one the bulletin cites: those open with the unit's name, the
+/// invented ones do not. The office picks them as the report's examples.
+fn cited(achieved: &str) -> bool {
+    ["市", "中央", "中直", "国家", "中国铁路"].iter().any(|p| achieved.starts_with(p))
+}
+
 fn date(year: i16, month: i8, day: i8) -> Date {
     Date::new(year, month, day).expect("a real date")
 }
@@ -452,15 +458,14 @@ async fn seed_2020(store: &Store, office: &Actor, liaisons: &[Actor], rng: &mut 
                 ProjectCommand::SubmitClosure { outcome: Outcome::Completed, summary: (*achieved).into(), evidence: "总结报告、媒体报道、活动照片".into() },
                 at(date(2020, 12, 1 + rng.random_range(0..12)), 0),
             )?;
-            let rating = if achieved.chars().count() > 40 {
+            let rating = if cited(achieved) {
                 Rating::Excellent
             } else {
                 [Rating::Excellent, Rating::Good, Rating::Good, Rating::Good, Rating::Fair][rng.random_range(0..5)]
             };
             let comment = if rating == Rating::Excellent { "成效显著，经验可推广。" } else { "完成年度目标。" };
             h.step(office, ProjectCommand::Close { outcome: Outcome::Completed, rating, comment: comment.into() }, at(date(2020, 12, 18 + rng.random_range(0..10)), 0))?;
-            // The examples the bulletin cites are the longer summaries it quotes.
-            if achieved.chars().count() > 40 {
+            if cited(achieved) {
                 h.step(office, ProjectCommand::PickExample { excerpt: (*achieved).into() }, at(date(2021, 1, 12), 0))?;
             }
             h.step(office, ProjectCommand::Archive, at(date(2021, 1, 20), 0))?;
@@ -509,8 +514,10 @@ async fn seed_current(store: &Store, office: &Actor, liaisons: &[Actor], year_nu
                 continue;
             }
             let mut h = proposal(&year, &tasks, code, liaison, d, proposed, n)?;
-            let diligent = rng.random_bool(0.7);
-            let light = light(rng);
+            // One project in twenty is never reported on: its unit is on the board's 未报送 list.
+            let silent = rng.random_bool(0.05);
+            let diligent = !silent && rng.random_bool(0.7);
+            let light = if silent { Light::Red } else { light(rng) };
             let steps: [(Date, &Actor, ProjectCommand); 5] = [
                 (date(y, 2, 20 + rng.random_range(0..8)), office, ProjectCommand::Accept { note: Some("同意立项".into()) }),
                 (date(y, 3, 24 + rng.random_range(0..7)), liaison, report("实施方案已印发，项目启动。", vec![0])),
@@ -522,6 +529,9 @@ async fn seed_current(store: &Store, office: &Actor, liaisons: &[Actor], year_nu
                 // About three projects in ten are not reported on again after the check: their last milestone runs late.
                 if at(day, 0) >= now || (i == 4 && !diligent) {
                     break;
+                }
+                if silent && i != 0 && i != 3 {
+                    continue;
                 }
                 h.step(actor, command, at(day, 0))?;
             }
