@@ -14,6 +14,7 @@ pub mod demo;
 mod export;
 mod geo;
 mod import;
+mod ledger;
 pub mod text;
 
 use std::io::Read;
@@ -154,6 +155,11 @@ pub enum Command {
         input: PathBuf,
         #[arg(long, default_value = "gridline-data", env = "GRIDLINE_DATA_DIR")]
         data_dir: PathBuf,
+    },
+    /// The committee's project ledger (重点工作项目台账): import, export, the progress board.
+    Ledger {
+        #[command(subcommand)]
+        command: ledger::LedgerCommand,
     },
     /// Benchmarks whose figures go into BENCHMARKS.md.
     Bench {
@@ -296,6 +302,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Geo { command } => geo::run(command),
         Command::Catalogue { command } => catalogue::run(command).await,
         Command::Route { command } => catalogue::run_route(command).await,
+        Command::Ledger { command } => ledger::run(command).await,
         Command::Bench { command } => bench::run(command).await,
         Command::Backup { output, database } => backup::backup(&database, &output).await,
         Command::Restore { input, data_dir } => backup::restore(&input, &data_dir).await,

@@ -11,6 +11,7 @@ pub mod crosswalk;
 pub mod error;
 pub mod hotspots;
 pub mod ids;
+pub mod ledger;
 pub mod period;
 pub mod ranking;
 pub mod rates;

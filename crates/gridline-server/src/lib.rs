@@ -13,6 +13,7 @@ mod error;
 pub mod export;
 mod geo;
 mod input;
+mod ledger;
 mod links;
 mod listings;
 mod metrics;
@@ -145,7 +146,14 @@ fn api() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         .routes(routes!(listings::check))
         .routes(routes!(watches::list, watches::create))
         .routes(routes!(watches::stop))
-        .routes(routes!(links::list, links::create));
+        .routes(routes!(links::list, links::create))
+        .routes(routes!(ledger::index))
+        .routes(routes!(ledger::year))
+        .routes(routes!(ledger::summary))
+        .routes(routes!(ledger::report))
+        .routes(routes!(ledger::propose))
+        .routes(routes!(ledger::show))
+        .routes(routes!(ledger::act));
     let api = api.layer(axum::middleware::from_fn(input::refuse_invalid_query));
     let (api, mut description) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest("/api/v1", api).split_for_parts();
     openapi::describe_refusals(&mut description);
