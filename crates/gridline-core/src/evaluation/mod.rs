@@ -14,6 +14,6 @@ pub mod score;
 pub mod system;
 
 pub use point::{InspectionPoint, Location, NewPoint, PointType};
-pub use round::{Answer, NewRound, Outcome, Round, SamplingLevel, SamplingPlan, draw};
+pub use round::{Answer, Candidate, Check, NewRound, Outcome, Rectification, Round, SamplingLevel, SamplingPlan, Scored, draw};
 pub use score::{Composite, RegionScore, Tally};
 pub use system::{Category, Clause, IndicatorSystem, Item, Method, MethodWeights, PlatformMetric, ScoringRule};

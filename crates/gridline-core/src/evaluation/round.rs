@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::point::{PointType, district_of};
 use super::system::{Clause, Evidence, Method};
 use crate::campaign::region_prefix;
-use crate::case::GeoPoint;
+use crate::case::{CaseId, CaseStatus, GeoPoint};
 use crate::error::DomainError;
 use crate::period::Month;
 
@@ -294,6 +294,57 @@ impl Answer {
         };
         let earned = clause.rule.earned(clause.points, evidence);
         Ok(Scored { answer: self, earned: Some(earned), possible: clause.points })
+    }
+}
+
+/// An answer as recorded: scored under its round's revision, with the case its failure filed.
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Check {
+    pub round: i64,
+    pub point: i64,
+    #[serde(flatten)]
+    pub answer: Answer,
+    /// `None` for not applicable.
+    pub earned: Option<f64>,
+    pub possible: f64,
+    pub case_id: Option<CaseId>,
+    pub answered_by: i64,
+    pub answered_at: Timestamp,
+}
+
+impl Check {
+    /// Whether `answer` says the same as this recorded one (a submission sent again).
+    pub fn same_answer(&self, answer: &Answer) -> bool {
+        self.answer.outcome == answer.outcome && self.answer.count == answer.count && self.answer.note == answer.note
+    }
+}
+
+/// Where the rectification of a failed clause stands, from its case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Rectification {
+    /// The case is being handled.
+    Open,
+    /// Handled by the unit, waiting for verification (核查).
+    Fixed,
+    /// Verified and closed: the finding is cleared.
+    Verified,
+    /// Not registered or merged into another case.
+    Dropped,
+}
+
+impl Rectification {
+    pub fn of(status: CaseStatus) -> Rectification {
+        match status {
+            CaseStatus::Closed | CaseStatus::CalledBack => Rectification::Verified,
+            CaseStatus::Handled => Rectification::Fixed,
+            CaseStatus::Rejected | CaseStatus::Merged => Rectification::Dropped,
+            _ => Rectification::Open,
+        }
+    }
+
+    pub fn is_cleared(self) -> bool {
+        matches!(self, Rectification::Verified)
     }
 }
 

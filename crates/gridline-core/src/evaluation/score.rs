@@ -48,11 +48,17 @@ pub struct CheckResult {
     pub possible: f64,
 }
 
+impl AsRef<CheckResult> for CheckResult {
+    fn as_ref(&self) -> &CheckResult {
+        self
+    }
+}
+
 /// Sums results by a key: per point (`|c| c.point`), clause, street, district (a prefix of the
 /// street), or item (through the system).
-pub fn tally_by<K: Ord>(checks: &[CheckResult], key: impl Fn(&CheckResult) -> Option<K>) -> BTreeMap<K, Tally> {
+pub fn tally_by<T: AsRef<CheckResult>, K: Ord>(checks: &[T], key: impl Fn(&CheckResult) -> Option<K>) -> BTreeMap<K, Tally> {
     let mut out: BTreeMap<K, Tally> = BTreeMap::new();
-    for check in checks {
+    for check in checks.iter().map(AsRef::as_ref) {
         if let Some(k) = key(check) {
             out.entry(k).or_default().add(check.earned, check.possible);
         }
