@@ -59,6 +59,7 @@ impl ScoreLevel {
 
 /// The evaluation ranking of a period.
 #[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = EvaluationScores)]
 pub struct Scores {
     pub period: Period,
     pub previous_period: Period,

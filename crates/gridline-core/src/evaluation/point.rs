@@ -93,6 +93,7 @@ impl PointType {
 
 /// Where a point is: a place, or the line a road or alley follows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = PointLocation)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Location {
     Point { lat: f64, lon: f64 },

@@ -107,6 +107,7 @@ pub fn draw(candidates: &[Candidate], plan: &SamplingPlan, seed: u64) -> Vec<i64
 
 /// A round as stored.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = EvaluationRound)]
 pub struct Round {
     pub id: i64,
     /// The indicator-system revision its answers are scored under.
@@ -201,6 +202,7 @@ pub fn assign(points: &[i64], evaluators: &[i64]) -> Vec<(i64, i64)> {
 
 /// An evaluator's verdict on a clause at a point.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = CheckOutcome)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Pass,
@@ -224,6 +226,7 @@ impl Outcome {
 
 /// One clause answered at a point.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = ClauseAnswer)]
 #[serde(deny_unknown_fields)]
 pub struct Answer {
     pub clause: String,
@@ -299,6 +302,7 @@ impl Answer {
 
 /// An answer as recorded: scored under its round's revision, with the case its failure filed.
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = PointCheck)]
 pub struct Check {
     pub round: i64,
     pub point: i64,

@@ -20,6 +20,7 @@ const POINTS_EPSILON: f64 = 1e-6;
 
 /// How a clause is measured (测评方法).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = EvaluationMethod)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     /// 实地考察: an evaluator at a point.
@@ -181,6 +182,7 @@ impl ScoringRule {
 
 /// 测评内容: one scored clause.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = IndicatorClause)]
 #[serde(deny_unknown_fields)]
 pub struct Clause {
     /// Unique in the system, e.g. `1.2.3`.
@@ -211,6 +213,7 @@ impl Clause {
 
 /// 测评项目.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = IndicatorItem)]
 #[serde(deny_unknown_fields)]
 pub struct Item {
     pub code: String,
@@ -221,6 +224,7 @@ pub struct Item {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = IndicatorCategory)]
 #[serde(deny_unknown_fields)]
 pub struct Category {
     pub code: String,
