@@ -504,7 +504,7 @@ impl App {
                 Ok(()) | Err(StoreError::Duplicate(_)) => {}
                 Err(e) => return Err(e.into()),
             }
-            tracing::info!(round = round.id, point = point.id, answers = checks.len(), user = %actor.username, "field check answered");
+            tracing::debug!(round = round.id, point = point.id, answers = checks.len(), user = %actor.username, "field check answered");
         }
         self.point_result(actor, round.id, point.id).await
     }

@@ -10,6 +10,7 @@ mod bench_io;
 mod bench_web;
 mod catalogue;
 pub mod demo;
+mod demo_evaluation;
 mod export;
 mod geo;
 mod import;
