@@ -39,6 +39,10 @@ pub enum Page {
     Admin,
     Dashboard,
     Case,
+    /// The office's evaluation rankings and health reports.
+    Evaluation,
+    /// The evaluator's phone page: rounds, points, a point's checklist.
+    Field,
 }
 
 impl Page {
@@ -53,6 +57,8 @@ impl Page {
             Page::Admin => "admin",
             Page::Dashboard => "dashboard",
             Page::Case => "case",
+            Page::Evaluation => "evaluation",
+            Page::Field => "field",
         }
     }
 
@@ -68,6 +74,8 @@ impl Page {
                 Page::Supervisor => role == Role::Supervisor,
                 Page::Admin => false,
                 Page::Dashboard | Page::Case => true,
+                Page::Evaluation => matches!(role, Role::Supervisor | Role::Dispatcher),
+                Page::Field => role == Role::Inspector,
             }
     }
 
@@ -93,6 +101,8 @@ impl Page {
             Page::Admin => "/admin",
             Page::Dashboard => "/dashboard",
             Page::Case => "/cases",
+            Page::Evaluation => "/evaluation",
+            Page::Field => "/field",
         }
     }
 }
@@ -107,7 +117,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/web/session", post(sign_in))
         .route("/cases/{id}", get(case_page))
         .route("/assets/{name}", get(assets::asset));
-    for page in [Page::Operator, Page::Grid, Page::Dispatcher, Page::Unit, Page::Supervisor, Page::Admin, Page::Dashboard] {
+    for page in [Page::Operator, Page::Grid, Page::Dispatcher, Page::Unit, Page::Supervisor, Page::Admin, Page::Dashboard, Page::Evaluation, Page::Field] {
         router = router.route(page.path(), get(move |state: State<Arc<AppState>>, headers: HeaderMap, uri: Uri| guarded(state, headers, uri, page)));
     }
     router
