@@ -11,6 +11,7 @@ mod bench_web;
 mod catalogue;
 pub mod demo;
 mod demo_evaluation;
+mod evaluation;
 mod export;
 mod geo;
 mod import;
@@ -138,6 +139,11 @@ pub enum Command {
         #[command(subcommand)]
         command: catalogue::RouteCommand,
     },
+    /// The evaluation (测评): the indicator system as XLSX, rounds, scores.
+    Evaluation {
+        #[command(subcommand)]
+        command: evaluation::EvaluationCommand,
+    },
     /// Benchmarks whose figures go into BENCHMARKS.md.
     Bench {
         #[command(subcommand)]
@@ -251,6 +257,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Geo { command } => geo::run(command),
         Command::Catalogue { command } => catalogue::run(command).await,
         Command::Route { command } => catalogue::run_route(command).await,
+        Command::Evaluation { command } => evaluation::run(command).await,
         Command::Bench { command } => bench::run(command).await,
         Command::Apikey { command } => apikey::run(command).await,
         Command::Import { command } => import::run(command).await,

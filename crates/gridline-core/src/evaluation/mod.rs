@@ -12,6 +12,7 @@ pub mod point;
 pub mod round;
 pub mod score;
 pub mod system;
+pub mod table;
 
 pub use point::{InspectionPoint, Location, NewPoint, PointType};
 pub use round::{Answer, Candidate, Check, NewRound, Outcome, Rectification, Round, SamplingLevel, SamplingPlan, Scored, draw};
