@@ -11,6 +11,7 @@ use gridline_core::evaluation::score::{Tally, clause_parents, platform_tally, ra
 use gridline_core::evaluation::{
     Answer, Check, Composite, IndicatorSystem, InspectionPoint, Method, NewPoint, NewRound, Outcome, PointType, Rectification, RegionScore, Round, draw,
 };
+use gridline_core::ids::{CategoryCode, RegionCode};
 use gridline_core::period::{Month, Period};
 use gridline_core::rates::{RateConfig, Rates};
 use gridline_core::region::RegionLevel;
@@ -156,7 +157,7 @@ pub struct LostClause {
     pub possible: f64,
     pub score: Option<f64>,
     /// The catalogue entry its failures are filed under.
-    pub case_category: Option<String>,
+    pub case_category: Option<CategoryCode>,
 }
 
 /// A point that failed in several rounds.
@@ -286,8 +287,8 @@ impl App {
         let anchor = new.location.anchor();
         let region = Geography::beijing()
             .street_at(LatLon { lat: anchor.lat, lon: anchor.lon })
-            .ok_or_else(|| AppError::invalid("location", format!("({}, {}) lies in none of the city's streets", anchor.lat, anchor.lon)))?
-            .to_owned();
+            .ok_or_else(|| AppError::invalid("location", format!("({}, {}) lies in none of the city's streets", anchor.lat, anchor.lon)))?;
+        let region = RegionCode::parse(region)?;
         let point = InspectionPoint {
             id: 0,
             code: new.code,
@@ -685,7 +686,7 @@ impl App {
         repeat_failures.truncate(REPORT_LIST);
 
         // The hotline and grid volume of the problems the district lost points on.
-        let categories_lost: BTreeSet<String> = lost.iter().filter_map(|l| l.case_category.clone()).collect();
+        let categories_lost: BTreeSet<String> = lost.iter().filter_map(|l| l.case_category.clone().map(String::from)).collect();
         let mut volume: BTreeMap<String, (i64, i64)> = categories_lost.iter().map(|c| (c.clone(), (0, 0))).collect();
         for (channel, hotline) in [(Channel::Hotline, true), (Channel::Grid, false)] {
             for row in self.store.rollups().volume(period.first, period.last, Some(&prefix), Some(channel), VolumeGrain::Category).await? {

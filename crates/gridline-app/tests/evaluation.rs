@@ -9,6 +9,7 @@ use gridline_app::{App, AppError};
 use gridline_core::actor::{Actor, Role};
 use gridline_core::case::{CaseStatus, Channel};
 use gridline_core::evaluation::{Answer, Location, NewPoint, NewRound, Outcome, PointType, Rectification, SamplingLevel, SamplingPlan};
+use gridline_core::ids::UnitCode;
 use gridline_core::period::{Month, Period};
 use gridline_core::unit::{Unit, UnitKind};
 use gridline_core::workflow::Command;
@@ -19,8 +20,12 @@ use jiff::{SignedDuration, Timestamp};
 const WANGJING: &str = "110105026000";
 
 async fn user(store: &Store, name: &str, role: Role, unit: Option<&str>) -> Actor {
-    let new = NewUser { username: name.into(), display_name: name.into(), role, unit: unit.map(Into::into), password_hash: "!".into() };
+    let new = NewUser { username: name.into(), display_name: name.into(), role, unit: unit.map(|u| UnitCode::parse(u).unwrap()), password_hash: "!".into() };
     store.people().create_user(&new, Timestamp::now()).await.unwrap().actor()
+}
+
+fn cy_wj() -> UnitCode {
+    UnitCode::parse("CY-WJ").unwrap()
 }
 
 fn answer(clause: &str, outcome: Outcome, count: Option<u32>) -> Answer {
@@ -34,7 +39,7 @@ async fn a_failed_clause_becomes_a_case_and_its_verified_closure_clears_the_rect
         let store = Store::open(&url).await.unwrap();
         let regions = Arc::new(gridline_geo::beijing());
         let now = Timestamp::now();
-        let unit = Unit { code: "CY-WJ".into(), name: "望京街道办事处".into(), kind: UnitKind::StreetOffice, regions: vec![WANGJING.into()], types: vec!["street_office".into()] };
+        let unit = Unit { code: cy_wj(), name: "望京街道办事处".into(), kind: UnitKind::StreetOffice, regions: vec![WANGJING.parse().unwrap()], types: vec!["street_office".into()] };
         store.people().put_unit(&unit, now).await.unwrap();
         let app = App::new(store.clone(), regions.clone(), &Default::default()).await.unwrap();
         let office = user(&store, "office", Role::Dispatcher, None).await;
@@ -49,7 +54,7 @@ async fn a_failed_clause_becomes_a_case_and_its_verified_closure_clears_the_rect
             name: format!("{code}测试点"),
             point_type,
             location: Location::Point { lat: lat + dlat, lon },
-            unit: Some("CY-WJ".into()),
+            unit: Some(cy_wj()),
             address: None,
         };
         let alley = app.create_point(&office, point("WJ-A1", PointType::BackAlley, 0.0), now).await.unwrap();
@@ -137,7 +142,7 @@ async fn a_failed_clause_becomes_a_case_and_its_verified_closure_clears_the_rect
         // The case is registered, dispatched, handled and verified: the rectification clears.
         let mut case = app.act(case_id, &office, &Command::Register { category: None, region: None, note: None }).await.unwrap();
         if case.status == CaseStatus::Registered {
-            case = app.act(case_id, &office, &Command::Dispatch { unit: "CY-WJ".into(), note: None, rule: None }).await.unwrap();
+            case = app.act(case_id, &office, &Command::Dispatch { unit: cy_wj(), note: None, rule: None }).await.unwrap();
         }
         assert_eq!(case.unit.as_deref(), Some("CY-WJ"), "{engine}");
         app.act(case_id, &staff, &Command::Accept { note: None }).await.unwrap();

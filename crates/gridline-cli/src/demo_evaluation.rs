@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use gridline_app::{App, AppError, TextOptions};
 use gridline_core::actor::Actor;
-use gridline_core::case::{CaseStatus, GeoPoint};
+use gridline_core::case::{CaseId, CaseStatus, GeoPoint};
 use gridline_core::evaluation::{Answer, Location, NewPoint, NewRound, Outcome, PointType, SamplingLevel, SamplingPlan, ScoringRule};
 use gridline_core::region::{RegionLevel, RegionTree};
 use gridline_core::workflow::Command;
@@ -193,10 +193,10 @@ pub async fn seed(store: &Store, regions: &RegionTree, office: &Actor, inspector
 
 /// Registers, dispatches (to the street office, else the district's city-management committee),
 /// handles and verifies a finding's case; false when the workflow went elsewhere.
-async fn fix(app: &App, store: &Store, office: &Actor, evaluator: &Actor, case_id: i64, street: &str) -> Result<bool, AppError> {
+async fn fix(app: &App, store: &Store, office: &Actor, evaluator: &Actor, case_id: CaseId, street: &str) -> Result<bool, AppError> {
     let mut case = app.act(case_id, office, &Command::Register { category: None, region: None, note: Some("创城测评发现问题,立案".into()) }).await?;
     if case.status == CaseStatus::Registered {
-        let unit = [format!("{street}-JD"), format!("{}000000-CGW", &street[..6])].into_iter().find(|u| app.unit(u).is_some());
+        let unit = [format!("{street}-JD"), format!("{}000000-CGW", &street[..6])].into_iter().find_map(|u| app.unit(&u).map(|u| u.code));
         let Some(unit) = unit else { return Ok(false) };
         case = app.act(case_id, office, &Command::Dispatch { unit, note: None, rule: None }).await?;
     }

@@ -11,6 +11,7 @@ pub mod crosswalk;
 pub mod error;
 pub mod evaluation;
 pub mod hotspots;
+pub mod ids;
 pub mod period;
 pub mod ranking;
 pub mod rates;
@@ -24,3 +25,4 @@ pub mod unit;
 pub mod workflow;
 
 pub use error::{DomainError, FileProblem};
+pub use ids::{CaseId, CategoryCode, RegionCode, UnitCode};

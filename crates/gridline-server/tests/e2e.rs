@@ -13,6 +13,7 @@ use std::time::Duration;
 use gridline_core::actor::{Actor, Role};
 use gridline_core::calendar::WorkCalendar;
 use gridline_core::case::{CaseEvent, Change};
+use gridline_core::ids::UnitCode;
 use gridline_core::period::Month;
 use gridline_core::reference::Reference;
 use gridline_app::intake::NewCase;
@@ -49,7 +50,7 @@ fn password_hash() -> String {
 /// registration dispatches by the rules there and everywhere else waits for the dispatcher.
 fn units() -> Vec<Unit> {
     let unit = |code: &str, name: &str, kind, region: &str, types: &[&str]| Unit {
-        code: code.into(),
+        code: code.parse().unwrap(),
         name: name.into(),
         kind,
         regions: vec![region.into()],
@@ -144,7 +145,7 @@ impl Server {
                 username: username.into(),
                 display_name: display_name.into(),
                 role,
-                unit: unit.map(Into::into),
+                unit: unit.map(|c| c.parse().unwrap()),
                 password_hash: password_hash(),
             };
             let record = store.people().create_user(&user, now).await.unwrap_or_else(|e| panic!("[{engine}] user {username}: {e}"));
@@ -335,7 +336,7 @@ impl Server {
         let received_at = Timestamp::now() - SignedDuration::from_hours(24 * days_ago);
         let regions = gridline_geo::beijing();
         let reference = Reference::builtin(&regions);
-        let known: HashMap<String, Unit> =
+        let known: HashMap<UnitCode, Unit> =
             self.store.people().units().await.expect("units").into_iter().map(|u| (u.code.clone(), u)).collect();
         let lookup = |code: &str| known.get(code).cloned();
         let operator = self.actor("operator");
@@ -354,7 +355,7 @@ impl Server {
             after.apply(&event);
             case = self.store.cases().append(after, event).await.unwrap_or_else(|e| panic!("[{engine}] {action}: {e}"));
         }
-        case.id
+        case.id.get()
     }
 }
 

@@ -52,7 +52,7 @@ impl Server {
         assert!(duplicate.is_err(), "[{engine}] a second key of the same name");
         assert!(store.people().user_by_name("apikey.other").await.unwrap().is_none(), "[{engine}] a refused key leaves no user behind");
         store
-            .people().put_unit(&Unit { code: "CY-WJ".into(), name: "望京街道办事处".into(), kind: UnitKind::StreetOffice, regions: vec![WANGJING.into()], types: Vec::new() }, now)
+            .people().put_unit(&Unit { code: "CY-WJ".parse().unwrap(), name: "望京街道办事处".into(), kind: UnitKind::StreetOffice, regions: vec![WANGJING.into()], types: Vec::new() }, now)
             .await
             .unwrap();
         let mut dispatcher = user("dispatcher", Role::Dispatcher);

@@ -5,6 +5,7 @@
 use gridline_core::case::{CaseStatus, GeoPoint};
 use gridline_core::evaluation::score::CheckResult;
 use gridline_core::evaluation::{Answer, Candidate, Check, InspectionPoint, Location, Outcome, PointType, Round, SamplingPlan};
+use gridline_core::ids::{RegionCode, UnitCode};
 use gridline_core::period::Period;
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -46,8 +47,8 @@ impl TryFrom<PointRow> for InspectionPoint {
             name: row.name,
             point_type: PointType::parse(&row.point_type).map_err(|e| StoreError::corrupt(format!("point {id}: {e}")))?,
             location: serde_json::from_str::<Location>(&row.location).map_err(|e| StoreError::corrupt(format!("point {id}: {e}")))?,
-            region: row.region,
-            unit: row.unit,
+            region: RegionCode::try_from(row.region).map_err(StoreError::corrupt)?,
+            unit: row.unit.map(UnitCode::try_from).transpose().map_err(StoreError::corrupt)?,
             address: row.address,
         })
     }
@@ -172,7 +173,7 @@ impl TryFrom<AnswerRow> for (Check, Option<CaseStatus>) {
             },
             earned: row.earned,
             possible: row.possible,
-            case_id: row.case_id,
+            case_id: row.case_id.map(crate::cases::case_id).transpose()?,
             answered_by: row.answered_by,
             answered_at: from_millis(row.answered_at)?,
         };
@@ -266,11 +267,11 @@ impl Evaluation<'_> {
         .bind(point.code.clone())
         .bind(point.name.clone())
         .bind(point.point_type.as_str())
-        .bind(point.region.clone())
+        .bind(point.region.as_str().to_owned())
         .bind(serde_json::to_string(&point.location).map_err(StoreError::corrupt)?)
         .bind(anchor.lat)
         .bind(anchor.lon)
-        .bind(point.unit.clone())
+        .bind(point.unit.as_ref().map(|u| u.as_str().to_owned()))
         .bind(point.address.clone())
         .bind(millis(at))
         .fetch_one(&self.0.pool)
@@ -440,7 +441,7 @@ impl Evaluation<'_> {
             .bind(a.note.clone())
             .bind(a.position.map(|p| p.lat))
             .bind(a.position.map(|p| p.lon))
-            .bind(check.case_id)
+            .bind(check.case_id.map(i64::from))
             .bind(check.answered_by)
             .bind(millis(check.answered_at))
             .execute(&mut *tx)

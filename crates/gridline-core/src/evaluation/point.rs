@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::case::GeoPoint;
 use crate::error::DomainError;
+use crate::ids::{RegionCode, UnitCode};
 use crate::workflow::required;
 
 /// The kinds of place the national 测评体系 samples.
@@ -170,9 +171,9 @@ pub struct InspectionPoint {
     pub point_type: PointType,
     pub location: Location,
     /// The street it lies in (by gridline's locate).
-    pub region: String,
+    pub region: RegionCode,
     /// The unit answerable for it (责任单位), when known.
-    pub unit: Option<String>,
+    pub unit: Option<UnitCode>,
     pub address: Option<String>,
 }
 
@@ -197,7 +198,7 @@ pub struct NewPoint {
     pub point_type: PointType,
     pub location: Location,
     #[serde(default)]
-    pub unit: Option<String>,
+    pub unit: Option<UnitCode>,
     #[serde(default)]
     pub address: Option<String>,
 }
@@ -263,7 +264,7 @@ mod tests {
         let same = GeoPoint { lat: 39.9, lon: 116.4 };
         assert!(err(new(Location::Line { points: vec![same, same] })).contains("no length"));
         let mut unknown = new(Location::Point { lat: 39.9, lon: 116.4 });
-        unknown.unit = Some("NOPE".into());
+        unknown.unit = Some(UnitCode::parse("NOPE").unwrap());
         assert!(err(unknown).starts_with("unit"));
         let mut spaced = new(Location::Point { lat: 39.9, lon: 116.4 });
         spaced.code = "P 1".into();

@@ -433,7 +433,7 @@ mod tests {
             rule,
             point_types: vec![PointType::BackAlley],
             observe: Some("破损".into()),
-            case_category: Some("B0201".into()),
+            case_category: Some(crate::ids::CategoryCode::parse("B0201").unwrap()),
         }
     }
 

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::point::PointType;
 use crate::error::{DomainError, FileProblem};
+use crate::ids::CategoryCode;
 use crate::rates::Rates;
 
 /// The indicator system built into the binary (provenance in data/evaluation/PROVENANCE.md).
@@ -202,7 +203,7 @@ pub struct Clause {
     pub observe: Option<String>,
     /// For field checks: the catalogue entry a failure is filed under.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub case_category: Option<String>,
+    pub case_category: Option<CategoryCode>,
 }
 
 impl Clause {
@@ -505,7 +506,7 @@ mod tests {
             rule: ScoringRule::Deduction { per_finding: 1.0, floor: 0.0 },
             point_types: if method == Method::FieldCheck { vec![PointType::BackAlley] } else { vec![] },
             observe: Some("看".into()),
-            case_category: category.map(Into::into),
+            case_category: category.map(|c| CategoryCode::parse(c).unwrap()),
         };
         let ok = |_: &str| true;
         assert!(check_clause(&clause(Method::FieldCheck, None, None), &ok).unwrap_err().contains("case_category"));

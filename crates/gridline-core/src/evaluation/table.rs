@@ -73,7 +73,7 @@ impl IndicatorSystem {
                     floor,
                     c.point_types.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(","),
                     c.observe.clone().unwrap_or_default(),
-                    c.case_category.clone().unwrap_or_default(),
+                    c.case_category.clone().map(String::from).unwrap_or_default(),
                     String::new(),
                 ]
             })
@@ -163,7 +163,13 @@ impl IndicatorSystem {
                 rule,
                 point_types,
                 observe: optional("observe"),
-                case_category: optional("case_category"),
+                case_category: optional("case_category").and_then(|c| match crate::ids::CategoryCode::parse(&c) {
+                    Ok(code) => Some(code),
+                    Err(e) => {
+                        bad(e.to_string());
+                        None
+                    }
+                }),
             };
             let (category_code, item_code) = (cell("category_code"), cell("item_code"));
             if categories.last().is_none_or(|c| c.code != category_code) {
