@@ -391,6 +391,14 @@ async fn the_openapi_document_describes_every_api_route_and_every_described_rout
         ("/api/v1/supervision/listings/{id}/checks", &["post"]),
         ("/api/v1/supervision/watches", &["get", "post"]),
         ("/api/v1/supervision/watches/{id}/stop", &["post"]),
+        ("/api/v1/evaluation/indicators", &["get", "post"]),
+        ("/api/v1/evaluation/points", &["get", "post"]),
+        ("/api/v1/evaluation/rounds", &["get", "post"]),
+        ("/api/v1/evaluation/rounds/{id}/points", &["get"]),
+        ("/api/v1/evaluation/rounds/{id}/points/{point}", &["get"]),
+        ("/api/v1/evaluation/rounds/{id}/points/{point}/answers", &["post"]),
+        ("/api/v1/evaluation/scores", &["get"]),
+        ("/api/v1/evaluation/health-report", &["get"]),
     ];
     for (path, methods) in expected {
         let described: Vec<&str> = paths.get(path).and_then(Value::as_object).map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
