@@ -431,7 +431,7 @@ async fn the_openapi_document_describes_every_api_route_and_every_described_rout
     for (path, operations) in paths {
         for (method, operation) in operations.as_object().unwrap() {
             let needs_session = operation["security"].as_array().is_some_and(|s| !s.is_empty());
-            let path = path.replace("{id}", "1").replace("{code}", "S0102").replace("{file}", "catalogue.toml");
+            let path = path.replace("{id}", "1").replace("{point}", "1").replace("{code}", "S0102").replace("{file}", "catalogue.toml");
             assert!(!path.contains('{'), "{path}: a path parameter without a value to try");
             let url = format!("{base}{path}");
             let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
