@@ -11,6 +11,7 @@ pub mod evaluation;
 pub mod export;
 pub mod geo;
 pub mod intake;
+pub mod ledger;
 pub mod passwords;
 mod reference;
 pub mod supervision;

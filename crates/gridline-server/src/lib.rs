@@ -13,6 +13,7 @@ mod error;
 mod evaluation;
 pub mod export;
 mod geo;
+mod ledger;
 mod links;
 mod listings;
 mod open311;
@@ -158,7 +159,14 @@ fn api() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         .routes(routes!(evaluation::point_result))
         .routes(routes!(evaluation::submit_answers))
         .routes(routes!(evaluation::scores))
-        .routes(routes!(evaluation::health_report));
+        .routes(routes!(evaluation::health_report))
+        .routes(routes!(ledger::index))
+        .routes(routes!(ledger::year))
+        .routes(routes!(ledger::summary))
+        .routes(routes!(ledger::report))
+        .routes(routes!(ledger::propose))
+        .routes(routes!(ledger::show))
+        .routes(routes!(ledger::act));
     let (api, mut description) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest("/api/v1", api).split_for_parts();
     openapi::refused_without_session(&mut description);
     (api, description)
