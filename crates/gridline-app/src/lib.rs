@@ -7,6 +7,7 @@
 
 mod actions;
 mod error;
+pub mod evaluation;
 pub mod export;
 pub mod geo;
 pub mod intake;

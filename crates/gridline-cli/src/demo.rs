@@ -97,6 +97,27 @@ pub async fn ensure(store: &Store, data_dir: &Path, cases: usize) -> anyhow::Res
     for chunk in histories.chunks(500) {
         store.cases().import(chunk.to_vec()).await?;
     }
+    // Two more evaluators beside the demo's inspector, for the rounds to be shared among.
+    let mut inspectors = vec![people.named("inspector")];
+    for n in 2..=3 {
+        let user = gridline_store::NewUser {
+            username: format!("inspector{n}"),
+            display_name: format!("创城测评员{n}"),
+            role: Role::Inspector,
+            unit: None,
+            password_hash: LOCKED.into(),
+        };
+        inspectors.push(People::actor(&store.people().create_user(&user, now).await?));
+    }
+    let seeded = crate::demo_evaluation::seed(store, &regions, &people.named("dispatcher"), &inspectors, now).await?;
+    tracing::info!(
+        points = seeded.points,
+        rounds = seeded.rounds,
+        answers = seeded.answers,
+        cases = seeded.cases,
+        verified = seeded.verified,
+        "demo evaluation seeded"
+    );
     ledger::seed(store, &units, &people.named("supervisor"), &people.named("member"), now).await?;
     write_private(&credentials_path, &table)?;
     Ok(table)

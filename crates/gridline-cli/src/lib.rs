@@ -11,6 +11,8 @@ mod bench_io;
 mod bench_web;
 mod catalogue;
 pub mod demo;
+mod demo_evaluation;
+mod evaluation;
 mod export;
 mod geo;
 mod import;
@@ -155,6 +157,11 @@ pub enum Command {
         input: PathBuf,
         #[arg(long, default_value = "gridline-data", env = "GRIDLINE_DATA_DIR")]
         data_dir: PathBuf,
+    },
+    /// The evaluation (测评): the indicator system as XLSX, rounds, scores.
+    Evaluation {
+        #[command(subcommand)]
+        command: evaluation::EvaluationCommand,
     },
     /// The committee's project ledger (重点工作项目台账): import, export, the progress board.
     Ledger {
@@ -302,6 +309,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Geo { command } => geo::run(command),
         Command::Catalogue { command } => catalogue::run(command).await,
         Command::Route { command } => catalogue::run_route(command).await,
+        Command::Evaluation { command } => evaluation::run(command).await,
         Command::Ledger { command } => ledger::run(command).await,
         Command::Bench { command } => bench::run(command).await,
         Command::Backup { output, database } => backup::backup(&database, &output).await,

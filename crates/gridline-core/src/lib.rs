@@ -9,6 +9,7 @@ pub mod case;
 pub mod catalogue;
 pub mod crosswalk;
 pub mod error;
+pub mod evaluation;
 pub mod hotspots;
 pub mod ids;
 pub mod ledger;

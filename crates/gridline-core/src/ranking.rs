@@ -38,28 +38,36 @@ pub struct RankingRow {
 /// far larger.
 const SCORE_EPSILON: f64 = 1e-9;
 
-/// Ranks by score, best first; rows without a score follow, by code.
-fn ranked(contenders: &[Contender], config: &RateConfig) -> Vec<(Contender, Rates, Option<u32>)> {
-    let mut rows: Vec<(Contender, Rates)> = contenders.iter().map(|c| (c.clone(), Rates::of(&c.counts, config))).collect();
-    rows.sort_by(|(a, ra), (b, rb)| match (ra.score, rb.score) {
+/// Sorts `rows` best first, those without a score last, equal ones by code, and gives each its
+/// competition rank: equal scores share one (1, 2, 2, 4); a row without a score has none. Every
+/// ranking (the rates', the evaluation's) is ordered by this one function.
+pub fn competition_ranks<T>(rows: &mut [T], score: impl Fn(&T) -> Option<f64>, code: impl Fn(&T) -> &str) -> Vec<Option<u32>> {
+    rows.sort_by(|a, b| match (score(a), score(b)) {
         (Some(x), Some(y)) if (x - y).abs() > SCORE_EPSILON => y.total_cmp(&x),
         (Some(_), None) => std::cmp::Ordering::Less,
         (None, Some(_)) => std::cmp::Ordering::Greater,
-        _ => a.code.cmp(&b.code),
+        _ => code(a).cmp(code(b)),
     });
-    let mut out = Vec::with_capacity(rows.len());
+    let mut ranks = Vec::with_capacity(rows.len());
     let mut last: Option<(f64, u32)> = None;
-    for (i, (contender, rates)) in rows.into_iter().enumerate() {
-        let rank = rates.score.map(|score| match last {
+    for (i, row) in rows.iter().enumerate() {
+        let rank = score(row).map(|score| match last {
             Some((prev, rank)) if (prev - score).abs() <= SCORE_EPSILON => rank,
             _ => i as u32 + 1,
         });
-        if let (Some(score), Some(rank)) = (rates.score, rank) {
+        if let (Some(score), Some(rank)) = (score(row), rank) {
             last = Some((score, rank));
         }
-        out.push((contender, rates, rank));
+        ranks.push(rank);
     }
-    out
+    ranks
+}
+
+/// Ranks by score, best first; rows without a score follow, by code.
+fn ranked(contenders: &[Contender], config: &RateConfig) -> Vec<(Contender, Rates, Option<u32>)> {
+    let mut rows: Vec<(Contender, Rates)> = contenders.iter().map(|c| (c.clone(), Rates::of(&c.counts, config))).collect();
+    let ranks = competition_ranks(&mut rows, |(_, r)| r.score, |(c, _)| &c.code);
+    rows.into_iter().zip(ranks).map(|((contender, rates), rank)| (contender, rates, rank)).collect()
 }
 
 /// The ranking of `current`, with movement against `previous` (the same kind of contenders in

@@ -32,7 +32,7 @@ use crate::{ApiJson, AppState};
 /// The most rows an interview list or a top list may ask for.
 const MAX_LIST: u32 = 50;
 
-fn parse_period(text: Option<&str>) -> Result<Period, ApiError> {
+pub(crate) fn parse_period(text: Option<&str>) -> Result<Period, ApiError> {
     let text = text.ok_or_else(|| ApiError::invalid("period", "give period=YYYY-MM (or YYYY-MM..YYYY-MM)"))?;
     Ok(Period::parse(text)?)
 }

@@ -10,6 +10,7 @@ mod auth;
 mod cases;
 mod catalogue;
 mod error;
+mod evaluation;
 pub mod export;
 mod geo;
 mod input;
@@ -147,6 +148,15 @@ fn api() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         .routes(routes!(watches::list, watches::create))
         .routes(routes!(watches::stop))
         .routes(routes!(links::list, links::create))
+        // An indicator system's TOML is bigger than a case.
+        .routes(routes!(evaluation::indicators, evaluation::import_indicators).layer(DefaultBodyLimit::max(REFERENCE_BODY_LIMIT_BYTES)))
+        .routes(routes!(evaluation::points, evaluation::create_point))
+        .routes(routes!(evaluation::rounds, evaluation::create_round))
+        .routes(routes!(evaluation::round_points))
+        .routes(routes!(evaluation::point_result))
+        .routes(routes!(evaluation::submit_answers))
+        .routes(routes!(evaluation::scores))
+        .routes(routes!(evaluation::health_report))
         .routes(routes!(ledger::index))
         .routes(routes!(ledger::year))
         .routes(routes!(ledger::summary))

@@ -421,3 +421,72 @@ async fn every_role_does_its_part_of_the_closed_loop_in_the_browser_and_a_wrong_
     }
     s.stop().await;
 }
+
+/// The evaluation in the browser: the evaluator answers a point's checklist on a 375-px phone,
+/// with the network down (the answers are kept in the browser) and then back (they are sent);
+/// the failed clause becomes a case; the office sees the district ranking and its health report.
+#[tokio::test]
+async fn the_evaluator_answers_a_checklist_on_a_phone_through_a_network_drop_and_the_office_sees_the_ranking() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some((_driver, mut b)) = launch(&dir.path().join("chromium-profile")).await else { return };
+    let s = TestServer::start(&format!("sqlite://{}?mode=rwc", dir.path().join("gridline.db").display())).await;
+    let office = s.token("dispatcher").await;
+    let (lat, lon) = gridline_geo::beijing().get(WANGJING).and_then(|r| r.label_point).expect("望京 has a label point");
+    let (status, point) = s
+        .api(Method::POST, "/api/v1/evaluation/points", &office, Some(json!({"code": "WJ-A1", "name": "望京东一巷", "point_type": "back_alley",
+            "location": {"kind": "line", "points": [{"lat": lat, "lon": lon - 0.0007}, {"lat": lat, "lon": lon + 0.0007}]}})))
+        .await;
+    assert_eq!(status, 201, "{point}");
+    let inspector = s.token("inspector").await;
+    let (_, me) = s.api(Method::GET, "/api/v1/me", &inspector, None).await;
+    let now = jiff::Timestamp::now();
+    let today = now.to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap()).date().to_string();
+    let (status, round) = s
+        .api(Method::POST, "/api/v1/evaluation/rounds", &office, Some(json!({"name": "第1周实地考察", "starts": today,
+            "deadline": (now + jiff::SignedDuration::from_hours(48)).to_string(),
+            "plan": {"level": "street", "per_type": {"back_alley": 1}}, "evaluators": [me["id"]], "seed": "1"})))
+        .await;
+    assert_eq!(status, 201, "{round}");
+    let (round, point) = (round["id"].as_i64().unwrap(), point["id"].as_i64().unwrap());
+
+    b.window(375, 812).await;
+    b.sign_in(&s, "inspector", "grid").await;
+    b.goto(&s.url("/field")).await;
+    b.ready("field").await;
+    b.click("#ev-rounds a").await;
+    b.find("#ev-points a").await;
+    b.click("#ev-points a").await;
+    b.find("#ev-checklist").await;
+    b.click("li[data-clause='1.2.1'] input[value='fail']").await;
+    b.type_into("li[data-clause='1.2.1'] input.count", "2").await;
+    b.type_into("li[data-clause='1.2.1'] input.note", "巷口彩钢房").await;
+    b.click("li[data-clause='1.2.2'] input[value='pass']").await;
+    // The network drops: the submission is kept in the browser, nothing reaches the server.
+    b.run("window.realFetch = window.fetch; window.fetch = () => Promise.reject(new TypeError('offline'));", json!([])).await;
+    b.click("#ev-send").await;
+    b.until("the offline notice", "return document.querySelector('#ev-status').innerText.includes('网络中断')", json!([])).await;
+    let kept = b.run("return localStorage.getItem('gridline.evaluation.pending')", json!([])).await;
+    assert!(kept.as_str().unwrap_or_default().contains("1.2.1"), "{kept}");
+    let path = format!("/api/v1/evaluation/rounds/{round}/points/{point}");
+    let (_, before) = s.api(Method::GET, &path, &inspector, None).await;
+    assert!(before["clauses"].as_array().unwrap().iter().all(|c| c["answer"].is_null()), "{before}");
+    b.screenshot("field-phone").await;
+    // Back online: the kept answers are sent, and the page shows the case filed.
+    b.run("window.fetch = window.realFetch; window.dispatchEvent(new Event('online'));", json!([])).await;
+    b.until("the case of the failure", "return document.querySelector(\"li[data-clause='1.2.1'] a[href^='/cases/']\")", json!([])).await;
+    assert_eq!(b.run("return localStorage.getItem('gridline.evaluation.pending')", json!([])).await, "{}");
+    let (_, after) = s.api(Method::GET, &path, &inspector, None).await;
+    let failed = after["clauses"].as_array().unwrap().iter().find(|c| c["code"] == "1.2.1").unwrap().clone();
+    assert_eq!((failed["answer"]["count"].as_i64(), failed["rectification"].as_str()), (Some(2), Some("open")), "{failed}");
+    b.window(1366, 768).await;
+    b.sign_out().await;
+
+    // The office: the district ranking, and 朝阳's health report from its row.
+    b.sign_in(&s, "supervisor", "supervisor").await;
+    b.goto(&s.url("/evaluation")).await;
+    b.ready("evaluation").await;
+    b.click(&format!("#ev-scores a[href*='report={}']", web_support::CHAOYANG)).await;
+    b.until("the health report", "return document.querySelector('#ev-lost') && document.querySelector('#ev-lost').innerText.includes('1.2.1')", json!([])).await;
+    b.screenshot("evaluation").await;
+    s.stop().await;
+}

@@ -14,6 +14,7 @@ use gridline_core::actor::{Actor, Role};
 use gridline_core::calendar::WorkCalendar;
 use gridline_core::case::{CaseEvent, Change};
 use gridline_core::ids::UnitCode;
+use gridline_core::period::Month;
 use gridline_core::reference::Reference;
 use gridline_app::intake::NewCase;
 use gridline_core::unit::{Unit, UnitKind};
@@ -1515,6 +1516,110 @@ async fn a_server_takes_up_units_and_catalogues_changed_by_another_process_when_
         other.refresh().await.expect("a refresh with nothing new changes nothing");
         assert_eq!(other.reference_revision(), revision, "{engine}");
         store.close().await;
+    }
+}
+
+/// The evaluation over HTTP: the office registers points and creates a round drawn from a seed;
+/// the evaluator sees only their round, answers a point's checklist (a clause of another point
+/// type refused, a failure filed as a case, the same answers again idempotent, a changed answer a
+/// conflict); the scores and the district's health report show it.
+#[tokio::test]
+async fn an_evaluation_round_runs_over_http_from_points_to_scores_and_the_health_report() {
+    let (_dir, databases) = engines().await;
+    for (engine, url) in databases {
+        let s = Server::start(engine, &url).await;
+        let (lat, lon) = gridline_geo::beijing().get(WANGJING).and_then(|r| r.label_point).expect("望京 has a label point");
+        let point = |code: &str, point_type: &str, dlat: f64| {
+            json!({"code": code, "name": format!("{code}测试点位"), "point_type": point_type, "location": {"kind": "point", "lat": lat + dlat, "lon": lon}, "unit": "CY-WJ"})
+        };
+        let (status, alley) = s.post("/api/v1/evaluation/points", "dispatcher", &point("WJ-A1", "back_alley", 0.0)).await;
+        assert_eq!(status, StatusCode::CREATED, "[{engine}] {alley}");
+        assert_eq!(alley["region"], WANGJING, "[{engine}]");
+        let (status, _) = s.post("/api/v1/evaluation/points", "dispatcher", &point("WJ-R1", "main_road", 0.0005)).await;
+        assert_eq!(status, StatusCode::CREATED, "[{engine}]");
+        let (status, err) = s.post("/api/v1/evaluation/points", "dispatcher", &point("WJ-A1", "back_alley", 0.0)).await;
+        assert_eq!((status, err["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("conflict")), "[{engine}] {err}");
+        let (status, err) = s.post("/api/v1/evaluation/points", "dispatcher", &point("WJ-X", "moon_base", 0.0)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{engine}] {err}");
+        let (status, _) = s.post("/api/v1/evaluation/points", "inspector", &point("WJ-A2", "back_alley", 0.0)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "[{engine}]");
+        let (status, list) = s.get("/api/v1/evaluation/points?region=110105000000&type=back_alley", "dispatcher").await;
+        assert_eq!((status, list["items"].as_array().map(Vec::len)), (StatusCode::OK, Some(1)), "[{engine}] {list}");
+
+        let now = Timestamp::now();
+        let round = json!({
+            "name": "第1周实地考察", "starts": beijing_date(now), "deadline": (now + SignedDuration::from_hours(72)).to_string(),
+            "plan": {"level": "street", "per_type": {"back_alley": 1, "main_road": 1}, "regions": [WANGJING]},
+            "evaluators": [s.users["inspector"].id], "seed": "20261206",
+        });
+        let (status, created) = s.post("/api/v1/evaluation/rounds", "dispatcher", &round).await;
+        assert_eq!(status, StatusCode::CREATED, "[{engine}] {created}");
+        assert_eq!((created["points"].as_i64(), created["seed"].as_str()), (Some(2), Some("20261206")), "[{engine}]");
+        let id = created["id"].as_i64().unwrap();
+        let mut bad = round.clone();
+        bad["evaluators"] = json!([s.users["grid"].id]);
+        let (status, err) = s.post("/api/v1/evaluation/rounds", "dispatcher", &bad).await;
+        assert_eq!((status, err["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("evaluators")), "[{engine}] {err}");
+
+        let (status, rounds) = s.get("/api/v1/evaluation/rounds", "inspector").await;
+        assert_eq!((status, rounds["items"].as_array().map(Vec::len)), (StatusCode::OK, Some(1)), "[{engine}]");
+        let (status, _) = s.get("/api/v1/evaluation/rounds", "grid").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "[{engine}]");
+        let (status, points) = s.get(&format!("/api/v1/evaluation/rounds/{id}/points"), "inspector").await;
+        assert_eq!((status, points["items"].as_array().map(Vec::len)), (StatusCode::OK, Some(2)), "[{engine}] {points}");
+        let alley_id = alley["id"].as_i64().unwrap();
+        let answers_path = format!("/api/v1/evaluation/rounds/{id}/points/{alley_id}/answers");
+
+        let (status, err) = s.post(&answers_path, "inspector", &json!({"answers": [{"clause": "1.1.1", "outcome": "pass"}]})).await;
+        assert_eq!((status, err["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("clause")), "[{engine}] {err}");
+        let answers = json!({"answers": [
+            {"clause": "1.2.1", "outcome": "fail", "count": 1, "note": "巷口新搭彩钢房", "position": {"lat": lat, "lon": lon}},
+            {"clause": "1.2.2", "outcome": "pass"},
+        ]});
+        let (status, result) = s.post(&answers_path, "inspector", &answers).await;
+        assert_eq!(status, StatusCode::OK, "[{engine}] {result}");
+        let failed = result["clauses"].as_array().unwrap().iter().find(|c| c["code"] == "1.2.1").unwrap().clone();
+        assert_eq!(failed["rectification"], "open", "[{engine}]");
+        let case_id = failed["answer"]["case_id"].as_i64().expect("a case for the failure");
+        let (status, case) = s.get(&format!("/api/v1/cases/{case_id}"), "dispatcher").await;
+        assert_eq!((status, case["channel"].as_str(), case["category"].as_str()), (StatusCode::OK, Some("inspection"), Some("W0501")), "[{engine}] {case}");
+        let (status, again) = s.post(&answers_path, "inspector", &answers).await;
+        assert_eq!((status, &again["clauses"]), (StatusCode::OK, &result["clauses"]), "[{engine}]: the same answers again change nothing");
+        let (status, _) = s.post(&answers_path, "inspector", &json!({"answers": [{"clause": "1.2.2", "outcome": "fail"}]})).await;
+        assert_eq!(status, StatusCode::CONFLICT, "[{engine}]");
+        let (status, _) = s.post(&answers_path, "grid", &answers).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "[{engine}]");
+
+        let period = Month::of(now).to_string();
+        let (status, scores) = s.get(&format!("/api/v1/evaluation/scores?period={period}&level=district"), "supervisor").await;
+        assert_eq!(status, StatusCode::OK, "[{engine}] {scores}");
+        let first = &scores["items"][0];
+        assert_eq!((first["code"].as_str(), first["rank"].as_i64()), (Some(CHAOYANG), Some(1)), "[{engine}] {first}");
+        // 1.5 points lost of 2.5: 40 on field checks.
+        assert!((first["field_check"].as_f64().unwrap() - 40.0).abs() < 1e-9, "[{engine}] {first}");
+        let (status, _) = s.get(&format!("/api/v1/evaluation/scores?period={period}&level=city"), "supervisor").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{engine}]");
+        let (status, _) = s.get("/api/v1/evaluation/scores", "supervisor").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{engine}]");
+
+        let (status, report) = s.get(&format!("/api/v1/evaluation/health-report?region={CHAOYANG}&period={period}"), "supervisor").await;
+        assert_eq!(status, StatusCode::OK, "[{engine}] {report}");
+        assert_eq!(report["lost_most"][0]["code"], "1.2.1", "[{engine}]");
+        assert_eq!(report["open_rectifications"].as_array().map(Vec::len), Some(1), "[{engine}]");
+        let (status, _) = s.get(&format!("/api/v1/evaluation/health-report?region={WANGJING}&period={period}"), "supervisor").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{engine}]");
+
+        let (status, system) = s.get("/api/v1/evaluation/indicators", "inspector").await;
+        assert_eq!((status, system["system"]["total"].as_f64()), (StatusCode::OK, Some(100.0)), "[{engine}]");
+        let broken = gridline_core::evaluation::system::BUILTIN_INDICATORS.replacen("points = 2.0", "points = 3.0", 1);
+        let (status, err) = s.post("/api/v1/evaluation/indicators", "admin", &json!({"document": broken})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{engine}] {err}");
+        assert!(err["error"]["problems"][0]["message"].as_str().unwrap().contains("add up to 9 points, not its 8"), "[{engine}] {err}");
+        let (status, _) = s.post("/api/v1/evaluation/indicators", "inspector", &json!({"document": gridline_core::evaluation::system::BUILTIN_INDICATORS})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "[{engine}]");
+        let (status, imported) = s.post("/api/v1/evaluation/indicators", "admin", &json!({"document": gridline_core::evaluation::system::BUILTIN_INDICATORS})).await;
+        assert_eq!((status, imported["revision"].as_i64()), (StatusCode::CREATED, Some(2)), "[{engine}] {imported}");
+        s.stop().await;
     }
 }
 

@@ -394,6 +394,14 @@ async fn the_openapi_document_describes_every_api_route_and_every_described_rout
         ("/api/v1/supervision/listings/{id}/checks", &["post"]),
         ("/api/v1/supervision/watches", &["get", "post"]),
         ("/api/v1/supervision/watches/{id}/stop", &["post"]),
+        ("/api/v1/evaluation/indicators", &["get", "post"]),
+        ("/api/v1/evaluation/points", &["get", "post"]),
+        ("/api/v1/evaluation/rounds", &["get", "post"]),
+        ("/api/v1/evaluation/rounds/{id}/points", &["get"]),
+        ("/api/v1/evaluation/rounds/{id}/points/{point}", &["get"]),
+        ("/api/v1/evaluation/rounds/{id}/points/{point}/answers", &["post"]),
+        ("/api/v1/evaluation/scores", &["get"]),
+        ("/api/v1/evaluation/health-report", &["get"]),
         ("/api/v1/ledger", &["get"]),
         ("/api/v1/ledger/{year}", &["get"]),
         ("/api/v1/ledger/{year}/summary", &["get"]),
@@ -433,7 +441,7 @@ async fn the_openapi_document_describes_every_api_route_and_every_described_rout
     for (path, operations) in paths {
         for (method, operation) in operations.as_object().unwrap() {
             let needs_session = operation["security"].as_array().is_some_and(|s| !s.is_empty());
-            let path = path.replace("{id}", "1").replace("{code}", "S0102").replace("{file}", "catalogue.toml").replace("{subject}", "account:wj").replace("{year}", "2026");
+            let path = path.replace("{id}", "1").replace("{point}", "1").replace("{code}", "S0102").replace("{file}", "catalogue.toml").replace("{subject}", "account:wj").replace("{year}", "2026");
             assert!(!path.contains('{'), "{path}: a path parameter without a value to try");
             let url = format!("{base}{path}");
             let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();

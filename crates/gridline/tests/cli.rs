@@ -246,6 +246,11 @@ async fn case_total(http: &reqwest::Client, server: &Server, token: &str) -> u64
     get(http, server, "/api/v1/cases?page_size=1", token).await["total"].as_u64().expect("a total")
 }
 
+/// The cases the demo's evaluation filed for its findings.
+async fn inspection_total(http: &reqwest::Client, server: &Server, token: &str) -> u64 {
+    get(http, server, "/api/v1/cases?page_size=1&channel=inspection", token).await["total"].as_u64().expect("a total")
+}
+
 /// The password the demo printed for `username`, from its table
 /// `  USERNAME   PASSWORD   ROLE`.
 fn demo_password(table: &str, username: &str) -> String {
@@ -453,7 +458,11 @@ async fn the_demo_city_is_created_once_and_its_passwords_are_kept() {
     assert_eq!(demo_password(&stored, "dispatcher"), password, "the printed passwords are the stored ones");
 
     let token = sign_in(&http, &demo, "dispatcher", &password).await;
-    assert_eq!(case_total(&http, &demo, &token).await, 300);
+    // 300 cases of the history, and the findings of the quarter's field checks, filed through the
+    // inspection channel (where the history has some cases too).
+    let findings = case_total(&http, &demo, &token).await - 300;
+    assert!(findings > 0, "the demo's field checks filed no case");
+    assert!(inspection_total(&http, &demo, &token).await >= findings);
     // The demo's cases went through the routing rules: find one the rules dispatched.
     let mut routed = None;
     for id in 1..=300 {
@@ -493,6 +502,20 @@ async fn the_demo_city_is_created_once_and_its_passwords_are_kept() {
             assert!(said.starts_with("the rollups agree with the events") && counts.len() == 3 && counts.iter().all(|n| *n > 0), "{said}");
         }
     }
+    // The evaluation's commands: a quarter of weekly rounds, the district ranking, the indicator
+    // system out to XLSX and back in as the next revision.
+    let rounds = assert_succeeded(&dir.run(&["evaluation", "rounds"], ""));
+    assert_eq!(rounds.lines().count(), 1 + 13, "{rounds}");
+    let month = jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap()).strftime("%Y-%m").to_string();
+    let scores: Value = serde_json::from_str(&assert_succeeded(&dir.run(&["evaluation", "scores", "--period", &month, "--json"], ""))).unwrap();
+    assert_eq!(scores["items"].as_array().map(Vec::len), Some(16), "{scores}");
+    assert_eq!(scores["items"][0]["rank"], 1, "{scores}");
+    let workbook = dir.path().join("indicators.xlsx");
+    let said = assert_succeeded(&dir.run(&["evaluation", "indicators", "export", "--output", workbook.to_str().unwrap()], ""));
+    assert!(said.contains("revision 1 of 2026"), "{said}");
+    let said = assert_succeeded(&dir.run(&["evaluation", "indicators", "import", "--input", workbook.to_str().unwrap()], ""));
+    assert!(said.contains("as revision 2 of 2026"), "{said}");
+    assert_refused(&dir.run(&["evaluation", "scores", "--period", &month, "--level", "city"], ""), &["district or street"]);
     let users = dir.users();
     let units = dir.units();
     assert!(users.len() > DEMO_USERS.len() && units.len() > 40, "{} users, {} units", users.len(), units.len());
@@ -505,7 +528,7 @@ async fn the_demo_city_is_created_once_and_its_passwords_are_kept() {
         assert_eq!(demo_password(&table_again, username), demo_password(&table, username), "{username}'s password changed");
     }
     let token = sign_in(&http, &again, "dispatcher", &password).await;
-    assert_eq!(case_total(&http, &again, &token).await, 300, "the second start created cases");
+    assert_eq!(case_total(&http, &again, &token).await, 300 + findings, "the second start created cases");
     again.kill();
     assert_eq!(dir.users(), users, "the second start changed the users");
     assert_eq!(dir.units(), units, "the second start changed the units");

@@ -40,6 +40,10 @@ pub enum Page {
     Admin,
     Dashboard,
     Case,
+    /// The office's evaluation rankings and health reports.
+    Evaluation,
+    /// The evaluator's phone page: rounds, points, a point's checklist.
+    Field,
     /// The committee's project ledger: the office's board, a member unit's own projects.
     Ledger,
     LedgerProject,
@@ -57,6 +61,8 @@ impl Page {
             Page::Admin => "admin",
             Page::Dashboard => "dashboard",
             Page::Case => "case",
+            Page::Evaluation => "evaluation",
+            Page::Field => "field",
             Page::Ledger => "ledger",
             Page::LedgerProject => "ledger_project",
         }
@@ -74,6 +80,8 @@ impl Page {
                 Page::Supervisor => role == Role::Supervisor,
                 Page::Admin => false,
                 Page::Dashboard | Page::Case => true,
+                Page::Evaluation => matches!(role, Role::Supervisor | Role::Dispatcher),
+                Page::Field => role == Role::Inspector,
                 Page::Ledger | Page::LedgerProject => matches!(role, Role::Supervisor | Role::MemberUnit),
             }
     }
@@ -100,6 +108,8 @@ impl Page {
             Page::Admin => "/admin",
             Page::Dashboard => "/dashboard",
             Page::Case => "/cases",
+            Page::Evaluation => "/evaluation",
+            Page::Field => "/field",
             Page::Ledger => "/ledger",
             Page::LedgerProject => "/ledger/projects",
         }
@@ -117,7 +127,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/cases/{id}", get(case_page))
         .route("/ledger/projects/{id}", get(ledger_project_page))
         .route("/assets/{name}", get(assets::asset));
-    for page in [Page::Operator, Page::Grid, Page::Dispatcher, Page::Unit, Page::Supervisor, Page::Admin, Page::Dashboard, Page::Ledger] {
+    for page in [Page::Operator, Page::Grid, Page::Dispatcher, Page::Unit, Page::Supervisor, Page::Admin, Page::Dashboard, Page::Evaluation, Page::Field, Page::Ledger] {
         router = router.route(page.path(), get(move |state: State<Arc<AppState>>, headers: HeaderMap, uri: Uri| guarded(state, headers, uri, page)));
     }
     router

@@ -57,6 +57,17 @@
       'check.passed': '合格', 'check.failed': '不合格',
       theme: '主题', entries: '问题类别代码（逗号分隔）', first_month: '起始月', last_month: '结束月', declare: '启动专项整治',
       effect_previous: '较上期', effect_last_year: '较去年同期', campaign_regions: '区域代码（逗号分隔，空为全市）',
+      // evaluation
+      'page.evaluation': '测评排名', 'page.field': '实地考察', ev_level: '排名层级', 'ev.district': '区', 'ev.street': '街道',
+      ev_composite: '综合得分', ev_field: '实地考察', ev_questionnaire: '问卷调查', ev_material: '材料审核', ev_platform: '平台数据',
+      ev_points_checked: '检查点位', ev_report: '体检报告', ev_city_avg: '全市平均', ev_best: '最好的区', ev_categories: '分类得分',
+      ev_items: '测评项目得分', ev_lost: '失分最多的测评内容', ev_lost_points: '失分', ev_repeat: '反复不达标点位', ev_rounds_failed: '不达标轮次',
+      ev_volume: '同类问题热线与网格案件（病因）', ev_hotline: '热线', ev_grid: '网格', ev_trend: '近六个月走势', ev_open: '未完成整改',
+      ev_rounds: '我的测评轮次', ev_round: '轮次', ev_deadline: '截止', ev_progress: '已查/应查', ev_points: '点位', ev_answered: '已答',
+      ev_checklist: '检查清单', ev_observe: '察看', ev_pass: '达标', ev_fail: '不达标', ev_na: '不适用', ev_count: '发现处数',
+      ev_note: '备注', ev_send: '提交本点位', ev_saved_offline: '网络中断：答案已保存在本机，恢复后自动提交', ev_sent: '已提交',
+      ev_pending: '待提交', 'rect.open': '整改中', 'rect.fixed': '已整改待核查', 'rect.verified': '已核查销号', 'rect.dropped': '未立案',
+      ev_case: '案件', ev_point_score: '点位得分率', ev_back: '返回点位列表',
       watches: '未诉先办巡查', every_days: '间隔天数', next_due: '下次巡查', stop: '停止', watch_add: '加入巡查', last_inspection: '上次巡查案件',
       // admin
       units: '单位', kind: '类型', regions: '覆盖区域', catalogue: '问题目录', time_limit: '时限', unit_kind: '承办类型',
@@ -98,6 +109,16 @@
       year_closed: '本年度台账已关账，不能再修改。', my_projects: '本单位项目', member: '成员单位', due_on: '节点日期',
     },
     en: {
+      'page.evaluation': 'Evaluation', 'page.field': 'Field check', ev_level: 'Level', 'ev.district': 'Districts', 'ev.street': 'Streets',
+      ev_composite: 'Composite', ev_field: 'Field checks', ev_questionnaire: 'Questionnaire', ev_material: 'Materials', ev_platform: 'Platform data',
+      ev_points_checked: 'Points checked', ev_report: 'Health report', ev_city_avg: 'City average', ev_best: 'Best district', ev_categories: 'By category',
+      ev_items: 'By item', ev_lost: 'Clauses that lost most', ev_lost_points: 'Lost', ev_repeat: 'Points failing again and again', ev_rounds_failed: 'Rounds failed',
+      ev_volume: 'Hotline and grid cases of the same problems', ev_hotline: 'Hotline', ev_grid: 'Grid', ev_trend: 'Last six months', ev_open: 'Open rectifications',
+      ev_rounds: 'My rounds', ev_round: 'Round', ev_deadline: 'Deadline', ev_progress: 'Checked / drawn', ev_points: 'Points', ev_answered: 'Answered',
+      ev_checklist: 'Checklist', ev_observe: 'Observe', ev_pass: 'Pass', ev_fail: 'Fail', ev_na: 'N/A', ev_count: 'Found',
+      ev_note: 'Note', ev_send: 'Submit this point', ev_saved_offline: 'Offline: answers kept on this device and sent when back online', ev_sent: 'Submitted',
+      ev_pending: 'Waiting to be sent', 'rect.open': 'Being fixed', 'rect.fixed': 'Fixed, awaiting verification', 'rect.verified': 'Verified', 'rect.dropped': 'Not registered',
+      ev_case: 'Case', ev_point_score: 'Point score', ev_back: 'Back to the points',
       brand: 'gridline', skip: 'Skip to content', signin: 'Sign in', signout: 'Sign out', username: 'Username', password: 'Password',
       lang_toggle: '中文', lang_label: 'Switch language', nav: 'Main navigation',
       'page.operator': 'Hotline desk', 'page.grid': 'Grid worker', 'page.dispatcher': 'Dispatch', 'page.unit': 'Handling unit',
@@ -339,10 +360,10 @@
 
   // ---------------------------------------------------------------- frame
   const PAGES_OF = {
-    hotline_operator: ['operator', 'dashboard'], grid_worker: ['grid', 'dashboard'], inspector: ['grid', 'dashboard'],
-    dispatcher: ['dispatcher', 'dashboard'], handling_unit: ['unit', 'dashboard'], member_unit: ['unit', 'ledger', 'dashboard'],
-    supervisor: ['supervisor', 'ledger', 'dashboard'],
-    admin: ['dashboard', 'operator', 'dispatcher', 'unit', 'grid', 'supervisor', 'ledger', 'admin'],
+    hotline_operator: ['operator', 'dashboard'], grid_worker: ['grid', 'dashboard'], inspector: ['grid', 'field', 'dashboard'],
+    dispatcher: ['dispatcher', 'evaluation', 'dashboard'], handling_unit: ['unit', 'dashboard'], member_unit: ['unit', 'ledger', 'dashboard'],
+    supervisor: ['supervisor', 'evaluation', 'ledger', 'dashboard'],
+    admin: ['dashboard', 'operator', 'dispatcher', 'unit', 'grid', 'supervisor', 'evaluation', 'ledger', 'admin'],
   };
 
   function header(view) {
@@ -1029,6 +1050,164 @@
     return content;
   };
 
+  // ---------------------------------------------------------------- evaluation (测评)
+  const score1 = (x) => (x === null || x === undefined ? '—' : x.toFixed(1));
+  const thisMonth = () => new Date().toLocaleString('sv-SE', { timeZone: 'Asia/Shanghai' }).slice(0, 7);
+
+  /** The office's rankings (GET /evaluation/scores) and a district's health report. */
+  VIEWS.evaluation = async () => {
+    const params = new URLSearchParams(location.search);
+    const period = params.get('period') || thisMonth();
+    const level = params.get('level') === 'street' ? 'street' : 'district';
+    const go = (changes) => {
+      const next = new URLSearchParams(location.search);
+      for (const [k, v] of Object.entries(changes)) { if (v) next.set(k, v); else next.delete(k); }
+      history.pushState(null, '', `/evaluation?${next}`);
+      render();
+    };
+    const periodInput = h('input', { id: 'ev-period', value: period, pattern: '\\d{4}-\\d{2}(\\.\\.\\d{4}-\\d{2})?', size: 18 });
+    const levelSelect = h('select', { id: 'ev-level' }, options([['district', t('ev.district')], ['street', t('ev.street')]], level));
+    const form = h('form', { class: 'row', onsubmit: (e) => { e.preventDefault(); go({ period: periodInput.value.trim(), level: levelSelect.value }); } },
+      field(t('period'), periodInput), field(t('ev_level'), levelSelect), h('button', { type: 'submit' }, t('refresh')));
+    // reads: GET /evaluation/scores period weights.field_check items[].code items[].name items[].rank items[].score items[].field_check items[].questionnaire items[].material_review items[].platform_data items[].points_checked items[].movement
+    const scores = await api('GET', `/evaluation/scores?period=${encodeURIComponent(period)}&level=${level}`);
+    const move = (m) => (m === null || m === undefined ? '—' : m > 0 ? `↑${m}` : m < 0 ? `↓${-m}` : '—');
+    const rows = scores.items.map((r) => [r.rank ?? '—',
+      level === 'district' ? h('a', { href: `/evaluation?period=${encodeURIComponent(period)}&report=${r.code}` }, r.name) : r.name,
+      score1(r.score), score1(r.field_check), score1(r.questionnaire), score1(r.material_review), score1(r.platform_data), r.points_checked, move(r.movement)]);
+    const content = [h('h1', {}, t('page.evaluation')), form,
+      section(`${t('rankings')} · ${scores.period}`, grid([t('rank'), t('region'), t('ev_composite'), t('ev_field'), t('ev_questionnaire'), t('ev_material'),
+        t('ev_platform'), t('ev_points_checked'), t('movement')], rows, 'ev-scores'))];
+    const report = params.get('report');
+    if (report) content.push(await healthReport(report, period));
+    return content;
+  };
+
+  /** 体检报告 of a district (GET /evaluation/health-report). */
+  async function healthReport(region, period) {
+    // reads: GET /evaluation/health-report name period score.score score.rank city_average best_district.name best_district.score categories[].name categories[].score categories[].city_average categories[].best_district items[].code items[].name items[].score items[].city_average items[].best_district lost_most[].code lost_most[].text lost_most[].lost lost_most[].score repeat_failures[].point.name repeat_failures[].rounds_failed repeat_failures[].clauses problem_volume[].category_name problem_volume[].hotline problem_volume[].grid trend[].month trend[].score trend[].rank trend[].city_average open_rectifications[].point_name open_rectifications[].check.clause open_rectifications[].check.case_id open_rectifications[].check.answered_at open_rectifications[].case_status
+    const r = await api('GET', `/evaluation/health-report?region=${encodeURIComponent(region)}&period=${encodeURIComponent(period)}`);
+    const line = (l) => [l.code ?? '', l.name, score1(l.score), score1(l.city_average), score1(l.best_district)];
+    const heads = [t('id'), t('ev_items'), t('score'), t('ev_city_avg'), t('ev_best')];
+    return h('section', { class: 'panel', id: 'ev-report', 'aria-label': t('ev_report') },
+      h('h2', {}, `${r.name} ${t('ev_report')} · ${period}`),
+      h('p', {}, `${t('ev_composite')} ${score1(r.score.score)} · ${t('rank')} ${r.score.rank ?? '—'} · ${t('ev_city_avg')} ${score1(r.city_average)}`,
+        r.best_district ? ` · ${t('ev_best')} ${r.best_district.name} ${score1(r.best_district.score)}` : ''),
+      h('h3', {}, t('ev_categories')), grid(heads, r.categories.map(line), 'ev-categories'),
+      h('h3', {}, t('ev_items')), grid(heads, r.items.map(line), 'ev-items'),
+      h('h3', {}, t('ev_lost')), grid([t('id'), t('description'), t('ev_lost_points'), t('score')], r.lost_most.map((l) => [l.code, l.text, score1(l.lost), score1(l.score)]), 'ev-lost'),
+      h('h3', {}, t('ev_repeat')), grid([t('place'), t('ev_rounds_failed'), t('ev_checklist')], r.repeat_failures.map((f) => [f.point.name, f.rounds_failed, f.clauses.join('、')]), 'ev-repeat'),
+      h('h3', {}, t('ev_volume')), grid([t('category'), t('ev_hotline'), t('ev_grid')], r.problem_volume.map((v) => [v.category_name ?? v.category, v.hotline, v.grid]), 'ev-volume'),
+      h('h3', {}, t('ev_trend')), grid([t('period'), t('score'), t('rank'), t('ev_city_avg')], r.trend.map((p) => [p.month, score1(p.score), p.rank ?? '—', score1(p.city_average)]), 'ev-trend'),
+      h('h3', {}, t('ev_open')), grid([t('place'), t('ev_checklist'), t('ev_case'), t('status'), t('received_at')], r.open_rectifications.map((o) => [o.point_name, o.check.clause,
+        o.check.case_id ? h('a', { href: `/cases/${o.check.case_id}` }, `#${o.check.case_id}`) : '—', o.case_status ? t(`status.${o.case_status}`) : '—', time(o.check.answered_at)]), 'ev-open'));
+  }
+
+  // The evaluator's answers not yet acknowledged by the server, kept across reloads and network
+  // loss: { "round/point": [answer, …] }.
+  const PENDING_KEY = 'gridline.evaluation.pending';
+  const pendingAnswers = () => JSON.parse(localStorage.getItem(PENDING_KEY) || '{}');
+  const keepPending = (all) => localStorage.setItem(PENDING_KEY, JSON.stringify(all));
+  /** Sends every kept submission; those the network refuses stay kept, those the server refuses are dropped with a note. */
+  async function sendPending() {
+    const all = pendingAnswers();
+    for (const [key, answers] of Object.entries(all)) {
+      const [round, point] = key.split('/');
+      try {
+        // reads: POST /evaluation/rounds/{id}/points/{point}/answers score
+        await api('POST', `/evaluation/rounds/${round}/points/${point}/answers`, { answers });
+        delete all[key];
+      } catch (err) {
+        if (err instanceof ApiFailure) { delete all[key]; console.warn(`kept answers for ${key} refused: ${err.message}`); } else break;
+      }
+    }
+    keepPending(all);
+  }
+  window.addEventListener('online', () => { sendPending().then(render); });
+
+  /** The evaluator's phone page: rounds, their points, a point's checklist. */
+  VIEWS.field = async () => {
+    await sendPending().catch(() => {});
+    const params = new URLSearchParams(location.search);
+    const round = params.get('round');
+    const point = params.get('point');
+    const open = (q) => { history.pushState(null, '', `/field${q}`); render(); };
+    if (round && point) return fieldChecklist(round, point, open);
+    if (round) {
+      // reads: GET /evaluation/rounds/{id}/points items[].point.id items[].point.name items[].point.point_type items[].point.code items[].answered items[].clauses
+      const points = await api('GET', `/evaluation/rounds/${round}/points`);
+      return [h('h1', {}, t('page.field')), h('ul', { class: 'field-list', id: 'ev-points' }, points.items.map((a) =>
+        h('li', {}, h('a', { href: `/field?round=${round}&point=${a.point.id}`, onclick: (e) => { e.preventDefault(); open(`?round=${round}&point=${a.point.id}`); } },
+          h('strong', {}, a.point.name), h('span', { class: 'muted' }, ` ${a.point.code}`),
+          h('span', { class: a.answered >= a.clauses ? 'badge ok' : 'badge warn' }, ` ${a.answered}/${a.clauses}`)))))];
+    }
+    // reads: GET /evaluation/rounds items[].id items[].name items[].deadline items[].points items[].points_answered
+    const rounds = await api('GET', '/evaluation/rounds');
+    return [h('h1', {}, t('ev_rounds')), h('ul', { class: 'field-list', id: 'ev-rounds' }, rounds.items.map((r) =>
+      h('li', {}, h('a', { href: `/field?round=${r.id}`, onclick: (e) => { e.preventDefault(); open(`?round=${r.id}`); } },
+        h('strong', {}, r.name), h('span', { class: 'muted' }, ` ${t('ev_deadline')} ${time(r.deadline)} · ${r.points_answered}/${r.points}`)))))];
+  };
+
+  async function fieldChecklist(round, point, open) {
+    // reads: GET /evaluation/rounds/{id}/points/{point} point.name point.point_type score clauses[].code clauses[].text clauses[].observe clauses[].points clauses[].rule.kind clauses[].answer.outcome clauses[].answer.count clauses[].answer.case_id clauses[].rectification
+    const result = await api('GET', `/evaluation/rounds/${round}/points/${point}`);
+    const key = `${round}/${point}`;
+    const kept = pendingAnswers()[key] || [];
+    const box = h('div', { id: 'ev-status', 'aria-live': 'polite' });
+    if (kept.length) status(box, t('ev_pending'), 'info');
+    const choices = new Map();
+    const items = result.clauses.map((c) => {
+      const done = c.answer;
+      const mine = kept.find((a) => a.clause === c.code);
+      const name = `c-${c.code}`;
+      const count = h('input', { type: 'number', min: 0, inputmode: 'numeric', class: 'count', 'aria-label': t('ev_count'), value: mine?.count ?? '' });
+      const note = h('input', { type: 'text', maxlength: 500, class: 'note', 'aria-label': t('ev_note'), value: mine?.note ?? '' });
+      const radio = (value, label) => h('label', { class: 'choice' }, h('input', { type: 'radio', name, value, disabled: !!done,
+        checked: (done?.outcome ?? mine?.outcome) === value }), label);
+      choices.set(c.code, { name, count, note });
+      const after = done?.case_id
+        ? h('p', { class: 'muted' }, h('a', { href: `/cases/${done.case_id}` }, `${t('ev_case')} #${done.case_id}`), ' ', c.rectification ? t(`rect.${c.rectification}`) : '')
+        : null;
+      return h('li', { class: 'clause', 'data-clause': c.code }, h('p', {}, h('strong', {}, `${c.code} ${c.text}`), ` (${c.points})`),
+        c.observe ? h('p', { class: 'muted' }, `${t('ev_observe')}: ${c.observe}`) : null,
+        h('div', { class: 'choices' }, radio('pass', t('ev_pass')), radio('fail', t('ev_fail')), radio('not_applicable', t('ev_na'))),
+        done ? null : h('div', { class: 'row' }, count, note), after);
+    });
+    const send = h('button', { type: 'submit', class: 'primary', id: 'ev-send' }, t('ev_send'));
+    const form = h('form', { id: 'ev-checklist', onsubmit: async (e) => {
+      e.preventDefault();
+      const answers = [];
+      for (const c of result.clauses) {
+        if (c.answer) continue;
+        const { name, count, note } = choices.get(c.code);
+        const picked = form.querySelector(`input[name="${CSS.escape(name)}"]:checked`);
+        if (!picked) continue;
+        const a = { clause: c.code, outcome: picked.value };
+        if (picked.value === 'fail' && count.value !== '') a.count = Number(count.value);
+        if (note.value.trim()) a.note = note.value.trim();
+        answers.push(a);
+      }
+      if (!answers.length) return;
+      const all = pendingAnswers();
+      all[key] = answers;
+      keepPending(all);
+      const position = await new Promise((done) => navigator.geolocation
+        ? navigator.geolocation.getCurrentPosition((p) => done({ lat: p.coords.latitude, lon: p.coords.longitude }), () => done(null), { timeout: 3000 })
+        : done(null));
+      if (position) { answers.forEach((a) => { a.position = position; }); all[key] = answers; keepPending(all); }
+      try {
+        // reads: POST /evaluation/rounds/{id}/points/{point}/answers score
+        await api('POST', `/evaluation/rounds/${round}/points/${point}/answers`, { answers });
+        delete all[key];
+        keepPending(all);
+        status(box, t('ev_sent'), 'info');
+        await render();
+      } catch (err) {
+        if (err instanceof ApiFailure) { delete all[key]; keepPending(all); status(box, failText(err), 'error'); } else status(box, t('ev_saved_offline'), 'info');
+      }
+    } }, h('ol', { class: 'checklist' }, items), send, box);
+    return [h('p', {}, h('a', { href: `/field?round=${round}`, onclick: (e) => { e.preventDefault(); open(`?round=${round}`); } }, `← ${t('ev_back')}`)),
+      h('h1', {}, result.point.name), h('p', { class: 'muted' }, `${t('ev_point_score')} ${score1(result.score)}`), form];
   // ---------------------------------------------------------------- the project ledger (重点工作项目台账)
   const lightBadge = (l) => (l ? h('span', { class: `badge light-${l}` }, t(`light.${l}`)) : '—');
   const ledgerStatus = (s) => h('span', { class: `badge ledger-${s}` }, t(`ls.${s}`));

@@ -1,0 +1,753 @@
+//! The evaluation (测评) as a service: the indicator system in force, the point registry, rounds
+//! of field checks and their answers — each failed clause filed as a case through
+//! [`App::file_case`] — and the scores, rankings and health reports computed from them.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use gridline_core::actor::{Actor, Role};
+use gridline_core::case::{CaseId, CaseStatus, Channel, Intake};
+use gridline_core::evaluation::round::assign;
+use gridline_core::evaluation::score::{Tally, clause_parents, platform_tally, rank, tally_by};
+use gridline_core::evaluation::{
+    Answer, Check, Composite, IndicatorSystem, InspectionPoint, Method, NewPoint, NewRound, Outcome, PointType, Rectification, RegionScore, Round, draw,
+};
+use gridline_core::ids::{CategoryCode, RegionCode};
+use gridline_core::period::{Month, Period};
+use gridline_core::rates::{RateConfig, Rates};
+use gridline_core::region::RegionLevel;
+use gridline_geo::{Geography, LatLon};
+use gridline_store::{PeriodResult, RateLevel, RoundProgress, StoreError, SystemRevision, VolumeGrain};
+use jiff::Timestamp;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::{App, AppError};
+
+/// The indicator system of a stored revision.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SystemInForce {
+    /// The revision's id: rounds keep the one they were scored under.
+    pub id: i64,
+    pub revision: i64,
+    pub system: IndicatorSystem,
+}
+
+/// Whether a district or street ranking is asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ScoreLevel {
+    District,
+    Street,
+}
+
+impl ScoreLevel {
+    pub fn parse(text: &str) -> Result<ScoreLevel, AppError> {
+        match text {
+            "district" => Ok(ScoreLevel::District),
+            "street" => Ok(ScoreLevel::Street),
+            other => Err(AppError::invalid("level", format!("level is district or street, not {other:?}"))),
+        }
+    }
+
+    /// The key a street is counted under at this level: its district's six digits or itself.
+    fn key(self, street: &str) -> String {
+        match self {
+            ScoreLevel::District => street[..street.len().min(6)].to_owned(),
+            ScoreLevel::Street => street.to_owned(),
+        }
+    }
+}
+
+/// The evaluation ranking of a period.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = EvaluationScores)]
+pub struct Scores {
+    pub period: Period,
+    pub previous_period: Period,
+    pub level: ScoreLevel,
+    /// The weights of the methods in the composite (the system in force).
+    pub weights: gridline_core::evaluation::MethodWeights,
+    /// Best first; regions without any score last.
+    pub items: Vec<RegionScore>,
+}
+
+/// A clause answered at a point, with the rectification of its failure.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ClauseResult {
+    pub code: String,
+    pub text: String,
+    pub observe: Option<String>,
+    pub points: f64,
+    pub rule: gridline_core::evaluation::ScoringRule,
+    pub answer: Option<Check>,
+    pub case_status: Option<CaseStatus>,
+    /// For a failed clause: where its case stands (cleared once verified and closed).
+    pub rectification: Option<Rectification>,
+}
+
+/// A point in a round: its checklist (the clauses of its type) with the answers so far.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PointResult {
+    pub round: i64,
+    pub point: InspectionPoint,
+    pub assignee: i64,
+    pub clauses: Vec<ClauseResult>,
+    /// 得分率 of the answered clauses, 0–100.
+    pub score: Option<f64>,
+    pub earned: f64,
+    pub possible: f64,
+    /// Failures whose case is not yet verified and closed.
+    pub open_rectifications: usize,
+}
+
+/// A round with its progress.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RoundSummary {
+    #[serde(flatten)]
+    pub round: Round,
+    pub month: Month,
+    pub points: i64,
+    pub points_answered: i64,
+    pub failures: i64,
+    pub failures_cleared: i64,
+}
+
+impl From<RoundProgress> for RoundSummary {
+    fn from(p: RoundProgress) -> Self {
+        RoundSummary {
+            month: p.round.month(),
+            round: p.round,
+            points: p.points,
+            points_answered: p.points_answered,
+            failures: p.failures,
+            failures_cleared: p.failures_cleared,
+        }
+    }
+}
+
+/// A drawn point of a round with its evaluator and how many clauses are answered.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct AssignedPoint {
+    pub round: i64,
+    pub point: InspectionPoint,
+    pub assignee: i64,
+    pub answered: i64,
+    /// Clauses of the point's checklist.
+    pub clauses: usize,
+}
+
+/// A score rate of one category or item: the district's, the city's and the best district's.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ReportLine {
+    pub code: String,
+    pub name: String,
+    /// Category lines have no parent; item lines name their category.
+    pub category: Option<String>,
+    pub score: Option<f64>,
+    pub city_average: Option<f64>,
+    pub best_district: Option<f64>,
+}
+
+/// A clause that lost points in the district.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct LostClause {
+    pub code: String,
+    pub text: String,
+    pub lost: f64,
+    pub possible: f64,
+    pub score: Option<f64>,
+    /// The catalogue entry its failures are filed under.
+    pub case_category: Option<CategoryCode>,
+}
+
+/// A point that failed in several rounds.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RepeatFailure {
+    pub point: InspectionPoint,
+    /// Rounds of the last six months in which it lost points.
+    pub rounds_failed: usize,
+    pub clauses: Vec<String>,
+}
+
+/// Hotline and grid cases of a problem category in the district over the period (the "病因").
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ProblemVolume {
+    pub category: String,
+    pub category_name: Option<String>,
+    pub hotline: i64,
+    pub grid: i64,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct TrendPoint {
+    pub month: Month,
+    pub score: Option<f64>,
+    pub rank: Option<u32>,
+    pub city_average: Option<f64>,
+}
+
+/// An open rectification: a failed clause whose case is not yet verified and closed.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct OpenRectification {
+    pub check: Check,
+    pub point_name: String,
+    pub case_status: Option<CaseStatus>,
+}
+
+/// 体检报告: a district's evaluation for a period.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct HealthReport {
+    pub region: String,
+    pub name: String,
+    pub period: Period,
+    /// The district's row of the district ranking.
+    pub score: RegionScore,
+    pub best_district: Option<RegionScore>,
+    pub city_average: Option<f64>,
+    pub categories: Vec<ReportLine>,
+    pub items: Vec<ReportLine>,
+    /// The ten clauses that lost most points.
+    pub lost_most: Vec<LostClause>,
+    pub repeat_failures: Vec<RepeatFailure>,
+    pub problem_volume: Vec<ProblemVolume>,
+    /// The district over the six months ending with the period's last.
+    pub trend: Vec<TrendPoint>,
+    pub open_rectifications: Vec<OpenRectification>,
+}
+
+/// The office that keeps the evaluation: indicators, points, rounds.
+fn require_office(actor: &Actor, what: &str) -> Result<(), AppError> {
+    if matches!(actor.role, Role::Admin | Role::Supervisor | Role::Dispatcher) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(format!("role {} may not {what}", actor.role.as_str())))
+    }
+}
+
+/// The office sees every round; an evaluator (inspector) only those assigned to them.
+fn round_reader(actor: &Actor) -> Result<Option<i64>, AppError> {
+    match actor.role {
+        Role::Admin | Role::Supervisor | Role::Dispatcher => Ok(None),
+        Role::Inspector => Ok(Some(actor.user_id)),
+        other => Err(AppError::forbidden(format!("role {} does not take part in field checks", other.as_str()))),
+    }
+}
+
+/// How many failed points a health report lists, and lost clauses.
+const REPORT_LIST: usize = 10;
+const TREND_MONTHS: i32 = 6;
+
+impl App {
+    fn parse_system(&self, revision: SystemRevision) -> Result<SystemInForce, AppError> {
+        // A stored revision was checked against the catalogue when imported; filing checks each
+        // entry again.
+        let system = IndicatorSystem::from_toml(&revision.document, |_| true)
+            .map_err(|e| AppError::Internal(format!("stored indicator system {} does not read: {e}", revision.id)))?;
+        Ok(SystemInForce { id: revision.id, revision: revision.revision, system })
+    }
+
+    /// The indicator system in force: the last imported, or the built-in one, recorded as the
+    /// first revision on first use.
+    pub async fn indicator_system(&self) -> Result<SystemInForce, AppError> {
+        if let Some(revision) = self.store.evaluation().current_system().await? {
+            return self.parse_system(revision);
+        }
+        let builtin = IndicatorSystem::builtin();
+        match self.store.evaluation().add_system(builtin.year, &builtin.to_toml(), 0, Timestamp::now()).await {
+            Ok(revision) => Ok(SystemInForce { id: revision.id, revision: revision.revision, system: builtin }),
+            // Another request recorded it first.
+            Err(StoreError::Duplicate(_)) => {
+                let revision = self.store.evaluation().current_system().await?.ok_or_else(|| AppError::Internal("no indicator system".into()))?;
+                self.parse_system(revision)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn system_revision(&self, id: i64) -> Result<SystemInForce, AppError> {
+        let revision = self.store.evaluation().system(id).await?.ok_or_else(|| AppError::Internal(format!("indicator system {id} is missing")))?;
+        self.parse_system(revision)
+    }
+
+    /// Imports an indicator system (TOML) as the next revision of its year; every problem of
+    /// the file is reported and nothing is written when there is one.
+    pub async fn import_indicators(&self, actor: &Actor, text: &str, now: Timestamp) -> Result<SystemInForce, AppError> {
+        require_office(actor, "import indicator systems")?;
+        let catalogue = &self.reference().catalogue;
+        let system = IndicatorSystem::from_toml(text, |code| catalogue.check_fileable(code).is_ok())?;
+        let revision = self.store.evaluation().add_system(system.year, &system.to_toml(), actor.user_id, now).await?;
+        tracing::info!(id = revision.id, year = system.year, revision = revision.revision, user = %actor.username, "indicator system imported");
+        Ok(SystemInForce { id: revision.id, revision: revision.revision, system })
+    }
+
+    /// Registers an inspection point, placed in its street by gridline's locate.
+    pub async fn create_point(&self, actor: &Actor, new: NewPoint, now: Timestamp) -> Result<InspectionPoint, AppError> {
+        require_office(actor, "register inspection points")?;
+        let new = new.validate(|code| self.unit(code).is_some())?;
+        let anchor = new.location.anchor();
+        let region = Geography::beijing()
+            .street_at(LatLon { lat: anchor.lat, lon: anchor.lon })
+            .ok_or_else(|| AppError::invalid("location", format!("({}, {}) lies in none of the city's streets", anchor.lat, anchor.lon)))?;
+        let region = RegionCode::parse(region)?;
+        let point = InspectionPoint {
+            id: 0,
+            code: new.code,
+            name: new.name,
+            point_type: new.point_type,
+            location: new.location,
+            region,
+            unit: new.unit,
+            address: new.address,
+        };
+        Ok(self.store.evaluation().create_point(&point, now).await?)
+    }
+
+    /// The points under a region (its code; the city when `None`), of one type or all.
+    pub async fn points(&self, region: Option<&str>, point_type: Option<PointType>, limit: u32) -> Result<Vec<InspectionPoint>, AppError> {
+        let prefix = match region {
+            Some(code) => self.region_prefix(code)?,
+            None => String::new(),
+        };
+        Ok(self.store.evaluation().points(&prefix, point_type, limit).await?)
+    }
+
+    /// The code prefix of a region, or a refusal naming the unknown region.
+    fn region_prefix(&self, code: &str) -> Result<String, AppError> {
+        let region = self.regions.get(code).ok_or_else(|| AppError::invalid("region", format!("unknown region {code:?}")))?;
+        Ok(if region.level == RegionLevel::City { String::new() } else { region.code_prefix().to_owned() })
+    }
+
+    /// Creates a round: draws its points by the plan from the stored (or a random) seed and
+    /// shares them among the evaluators, under the indicator system in force.
+    pub async fn create_round(&self, actor: &Actor, new: NewRound, now: Timestamp) -> Result<RoundSummary, AppError> {
+        require_office(actor, "create evaluation rounds")?;
+        let seed = new.validate(|code| self.regions.get(code).is_some())?.unwrap_or_else(rand::random);
+        for &id in &new.evaluators {
+            match self.store.people().user(id).await? {
+                Some(user) if user.role == Role::Inspector => {}
+                Some(user) => {
+                    return Err(AppError::invalid("evaluators", format!("user {} is a {}, not an inspector", user.username, user.role.as_str())));
+                }
+                None => return Err(AppError::invalid("evaluators", format!("no user {id}"))),
+            }
+        }
+        let drawn = draw(&self.store.evaluation().candidates().await?, &new.plan, seed);
+        if drawn.is_empty() {
+            return Err(AppError::invalid("plan", "no registered point matches the plan's types and regions"));
+        }
+        let system = self.indicator_system().await?;
+        let round = Round {
+            id: 0,
+            system_id: system.id,
+            name: new.name.trim().to_owned(),
+            starts: new.starts,
+            deadline: new.deadline,
+            seed,
+            plan: new.plan,
+            created_by: actor.user_id,
+            created_at: now,
+        };
+        let assignments = assign(&drawn, &new.evaluators);
+        let round = self.store.evaluation().create_round(&round, &assignments).await?;
+        tracing::info!(round = round.id, points = drawn.len(), seed, user = %actor.username, "evaluation round created");
+        Ok(RoundSummary { month: round.month(), round, points: drawn.len() as i64, points_answered: 0, failures: 0, failures_cleared: 0 })
+    }
+
+    /// Rounds newest first: all for the office, an evaluator's own for an inspector.
+    pub async fn rounds(&self, actor: &Actor, limit: u32) -> Result<Vec<RoundSummary>, AppError> {
+        let assignee = round_reader(actor)?;
+        Ok(self.store.evaluation().rounds(assignee, limit).await?.into_iter().map(RoundSummary::from).collect())
+    }
+
+    async fn visible_round(&self, actor: &Actor, id: i64) -> Result<(Round, Option<i64>), AppError> {
+        let assignee = round_reader(actor)?;
+        let round = self.store.evaluation().round(id).await?.ok_or_else(|| AppError::NotFound(format!("round {id} not found")))?;
+        if let Some(user) = assignee
+            && self.store.evaluation().assignments(id, Some(user)).await?.is_empty()
+        {
+            return Err(AppError::NotFound(format!("round {id} not found")));
+        }
+        Ok((round, assignee))
+    }
+
+    /// The points of a round: all for the office, the evaluator's own for an inspector.
+    pub async fn round_points(&self, actor: &Actor, round: i64) -> Result<Vec<AssignedPoint>, AppError> {
+        let (round, assignee) = self.visible_round(actor, round).await?;
+        let system = self.system_revision(round.system_id).await?;
+        Ok(self
+            .store
+            .evaluation()
+            .assignments(round.id, assignee)
+            .await?
+            .into_iter()
+            .map(|a| AssignedPoint {
+                clauses: system.system.checklist(a.point.point_type).count(),
+                round: a.round,
+                assignee: a.assignee,
+                answered: a.answered,
+                point: a.point,
+            })
+            .collect())
+    }
+
+    /// A round's point: its checklist with the answers and their rectifications.
+    pub async fn point_result(&self, actor: &Actor, round: i64, point: i64) -> Result<PointResult, AppError> {
+        let (round, reader) = self.visible_round(actor, round).await?;
+        let assignee = self.store.evaluation().assignee(round.id, point).await?;
+        let assignee = match (assignee, reader) {
+            (Some(a), Some(user)) if a != user => None,
+            (a, _) => a,
+        }
+        .ok_or_else(|| AppError::NotFound(format!("point {point} is not among the points of round {}", round.id)))?;
+        let system = self.system_revision(round.system_id).await?;
+        let point = self.store.evaluation().point(point).await?.ok_or_else(|| AppError::NotFound(format!("point {point} not found")))?;
+        let mut answers: HashMap<String, (Check, Option<CaseStatus>)> =
+            self.store.evaluation().answers(round.id, point.id).await?.into_iter().map(|(c, s)| (c.answer.clause.clone(), (c, s))).collect();
+        let mut tally = Tally::default();
+        let mut open = 0;
+        let clauses = system
+            .system
+            .checklist(point.point_type)
+            .map(|placed| {
+                let clause = placed.clause;
+                let (answer, case_status) = answers.remove(&clause.code).map_or((None, None), |(c, s)| (Some(c), s));
+                if let Some(earned) = answer.as_ref().and_then(|a| a.earned) {
+                    tally.add(earned, clause.points);
+                }
+                let failed = answer.as_ref().is_some_and(|a| a.answer.outcome == Outcome::Fail);
+                let rectification = failed.then(|| case_status.map_or(Rectification::Open, Rectification::of));
+                if rectification.is_some_and(|r| !r.is_cleared() && r != Rectification::Dropped) {
+                    open += 1;
+                }
+                ClauseResult {
+                    code: clause.code.clone(),
+                    text: clause.text.clone(),
+                    observe: clause.observe.clone(),
+                    points: clause.points,
+                    rule: clause.rule,
+                    answer,
+                    case_status,
+                    rectification,
+                }
+            })
+            .collect();
+        Ok(PointResult {
+            round: round.id,
+            assignee,
+            clauses,
+            score: tally.rate(),
+            earned: tally.earned,
+            possible: tally.possible,
+            open_rectifications: open,
+            point,
+        })
+    }
+
+    /// Records an evaluator's answers at a round's point. Each is checked against its clause
+    /// (refused when the clause does not apply to the point's type); each failure is filed as
+    /// a case (channel inspection, the clause's catalogue entry, the point's location); then all
+    /// are stored at once. Sending the same answers again changes nothing; a different answer
+    /// to a clause already answered is a conflict.
+    pub async fn submit_answers(&self, actor: &Actor, round: i64, point: i64, answers: Vec<Answer>, now: Timestamp) -> Result<PointResult, AppError> {
+        let round = self.store.evaluation().round(round).await?.ok_or_else(|| AppError::NotFound(format!("round {round} not found")))?;
+        let assignee = self.store.evaluation().assignee(round.id, point).await?;
+        match assignee {
+            Some(a) if a == actor.user_id => {}
+            Some(_) if actor.role == Role::Admin => {}
+            _ => return Err(AppError::NotFound(format!("point {point} is not assigned to you in round {}", round.id))),
+        }
+        if !round.is_open(now) {
+            return Err(AppError::Conflict(format!("round {} closed at its deadline {}", round.id, round.deadline)));
+        }
+        if answers.is_empty() {
+            return Err(AppError::invalid("answers", "no answer given"));
+        }
+        let system = self.system_revision(round.system_id).await?;
+        let point = self.store.evaluation().point(point).await?.ok_or_else(|| AppError::NotFound(format!("point {point} not found")))?;
+        let existing: HashMap<String, Check> =
+            self.store.evaluation().answers(round.id, point.id).await?.into_iter().map(|(c, _)| (c.answer.clause.clone(), c)).collect();
+        let mut seen = BTreeSet::new();
+        let mut fresh = Vec::new();
+        for answer in answers {
+            if !seen.insert(answer.clause.clone()) {
+                return Err(AppError::invalid("answers", format!("clause {} is answered twice", answer.clause)));
+            }
+            let placed = system.system.clause(&answer.clause).ok_or_else(|| AppError::invalid("clause", format!("unknown clause {:?}", answer.clause)))?;
+            let scored = answer.score(placed.clause, point.point_type)?;
+            match existing.get(&scored.answer.clause) {
+                Some(before) if before.same_answer(&scored.answer) => {}
+                Some(_) => {
+                    return Err(AppError::Conflict(format!("clause {} at this point was answered before, differently", scored.answer.clause)));
+                }
+                None => fresh.push((placed.clause.clone(), scored)),
+            }
+        }
+        let mut checks = Vec::with_capacity(fresh.len());
+        for (clause, scored) in fresh {
+            let case_id = match scored.answer.outcome {
+                Outcome::Fail => Some(self.file_finding(actor, &round, &point, &clause, &scored.answer, now).await?),
+                _ => None,
+            };
+            checks.push(Check {
+                round: round.id,
+                point: point.id,
+                answer: scored.answer,
+                earned: scored.earned,
+                possible: scored.possible,
+                case_id,
+                answered_by: actor.user_id,
+                answered_at: now,
+            });
+        }
+        if !checks.is_empty() {
+            // Two submissions may cross: the loser's cases are the winner's (same external ids).
+            match self.store.evaluation().record_answers(&checks).await {
+                Ok(()) | Err(StoreError::Duplicate(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+            tracing::debug!(round = round.id, point = point.id, answers = checks.len(), user = %actor.username, "field check answered");
+        }
+        self.point_result(actor, round.id, point.id).await
+    }
+
+    /// Files a failed clause as a case; the same finding filed again returns its case.
+    async fn file_finding(
+        &self,
+        actor: &Actor,
+        round: &Round,
+        point: &InspectionPoint,
+        clause: &gridline_core::evaluation::Clause,
+        answer: &Answer,
+        now: Timestamp,
+    ) -> Result<CaseId, AppError> {
+        let category = clause.case_category.clone().ok_or_else(|| AppError::Internal(format!("field check {} has no case category", clause.code)))?;
+        let version = self.reference().catalogue.check_fileable(&category)?.version;
+        let found = answer.count.map(|n| format!("，发现 {n} 处")).unwrap_or_default();
+        let note = answer.note.as_deref().map(|n| format!("。{n}")).unwrap_or_default();
+        let intake = Intake {
+            channel: Channel::Inspection,
+            external_id: Some(format!("evaluation:{}:{}:{}", round.id, point.id, clause.code)),
+            category: Some(category),
+            category_version: Some(version),
+            source: None,
+            emergency: false,
+            region: Some(point.region.clone()),
+            title: format!("测评发现：{}", clause.text).chars().take(200).collect(),
+            description: format!("{}，点位 {}（{}）：{}不达标{found}{note}", round.name, point.name, point.point_type.name_zh(), clause.text),
+            address: point.address.clone().or_else(|| Some(point.name.clone())),
+            location: Some(answer.position.unwrap_or_else(|| point.location.anchor())),
+            reporter: None,
+            photos: vec![],
+            suggestion: None,
+        };
+        Ok(self.file_case(intake, actor, now).await?.case.id)
+    }
+
+    /// The composite per district or street over `period`, unranked: field checks pooled,
+    /// platform data from the rates, weighted by the system in force.
+    async fn region_scores(&self, period: Period, level: ScoreLevel, system: &IndicatorSystem) -> Result<Vec<RegionScore>, AppError> {
+        let results = self.store.evaluation().results(period, "").await?;
+        let field = tally_by(&results, |r| Some(level.key(&r.region)));
+        let mut checked: HashMap<String, BTreeSet<i64>> = HashMap::new();
+        let mut answers: HashMap<String, u64> = HashMap::new();
+        for r in &results {
+            let key = level.key(&r.result.region);
+            checked.entry(key.clone()).or_default().insert(r.result.point);
+            *answers.entry(key).or_default() += 1;
+        }
+        let rate_level = match level {
+            ScoreLevel::District => RateLevel::District,
+            ScoreLevel::Street => RateLevel::Street,
+        };
+        let counts = self.store.rollups().rate_counts(period, rate_level, None).await?;
+        let config = RateConfig::default();
+        let region_level = match level {
+            ScoreLevel::District => RegionLevel::District,
+            ScoreLevel::Street => RegionLevel::Street,
+        };
+        Ok(self
+            .regions
+            .at_level(region_level)
+            .map(|region| {
+                let key = level.key(&region.code);
+                let platform = counts.get(&key).map(|c| platform_tally(system, &Rates::of(c, &config))).and_then(|t| t.rate());
+                let composite = Composite::of(
+                    &system.weights,
+                    &[(Method::FieldCheck, field.get(&key).and_then(Tally::rate)), (Method::PlatformData, platform)],
+                );
+                RegionScore::new(
+                    region.code.clone(),
+                    region.name.clone(),
+                    composite,
+                    answers.get(&key).copied().unwrap_or(0),
+                    checked.get(&key).map_or(0, |s| s.len() as u64),
+                )
+            })
+            .collect())
+    }
+
+    /// The evaluation ranking of `period` with the movement since the period before.
+    pub async fn evaluation_scores(&self, period: Period, level: ScoreLevel) -> Result<Scores, AppError> {
+        let system = self.indicator_system().await?.system;
+        let previous = period.previous();
+        let items = rank(self.region_scores(period, level, &system).await?, &self.region_scores(previous, level, &system).await?);
+        Ok(Scores { period, previous_period: previous, level, weights: system.weights, items })
+    }
+
+    /// 体检报告 of a district for a period.
+    pub async fn health_report(&self, region: &str, period: Period) -> Result<HealthReport, AppError> {
+        let district = self.regions.get(region).filter(|r| r.level == RegionLevel::District).ok_or_else(|| {
+            AppError::invalid("region", format!("{region:?} is not a district's code (a health report is a district's)"))
+        })?;
+        let prefix = district.code_prefix().to_owned();
+        let system = self.indicator_system().await?.system;
+        let ranking = self.evaluation_scores(period, ScoreLevel::District).await?;
+        let score = ranking.items.iter().find(|r| r.code == district.code).cloned().ok_or_else(|| AppError::Internal("district missing from its ranking".into()))?;
+        let best = ranking.items.first().filter(|r| r.rank == Some(1)).cloned();
+        let ranked: Vec<f64> = ranking.items.iter().filter_map(|r| r.score).collect();
+        let city_average = (!ranked.is_empty()).then(|| ranked.iter().sum::<f64>() / ranked.len() as f64);
+
+        // Category and item lines, each result mapped through the revision it was scored under.
+        let results = self.store.evaluation().results(period, "").await?;
+        let systems = self.systems_of(&results).await?;
+        let parents: HashMap<i64, HashMap<&str, (&str, &str)>> = systems.iter().map(|(id, s)| (*id, clause_parents(s))).collect();
+        let parent = |r: &PeriodResult| parents.get(&r.system_id).and_then(|p| p.get(r.result.clause.as_str())).copied();
+        let best_prefix = best.as_ref().map(|b| b.code[..6].to_owned());
+        // Tallies of the district, the city and the best district, by item or category code.
+        let sums = |item: bool, inside: &dyn Fn(&PeriodResult) -> bool| {
+            let mut out: BTreeMap<String, Tally> = BTreeMap::new();
+            for r in results.iter().filter(|r| inside(r)) {
+                if let Some((i, c)) = parent(r) {
+                    out.entry(if item { i } else { c }.to_owned()).or_default().add(r.result.earned, r.result.possible);
+                }
+            }
+            out
+        };
+        let mut lines = Vec::new();
+        for item in [false, true] {
+            let mine = sums(item, &|r| r.result.region.starts_with(&prefix));
+            let city = sums(item, &|_| true);
+            let top = sums(item, &|r| best_prefix.as_deref().is_some_and(|b| r.result.region.starts_with(b)));
+            for category in &system.categories {
+                let entries: Vec<(&str, &str, Option<String>)> = if item {
+                    category.items.iter().map(|i| (i.code.as_str(), i.name.as_str(), Some(category.code.clone()))).collect()
+                } else {
+                    vec![(category.code.as_str(), category.name.as_str(), None)]
+                };
+                for (code, name, category) in entries.into_iter().filter(|(code, _, _)| city.contains_key(*code)) {
+                    lines.push((item, ReportLine {
+                        score: mine.get(code).and_then(Tally::rate),
+                        city_average: city.get(code).and_then(Tally::rate),
+                        best_district: top.get(code).and_then(Tally::rate),
+                        code: code.to_owned(),
+                        name: name.to_owned(),
+                        category,
+                    }));
+                }
+            }
+        }
+        let (items, categories): (Vec<_>, Vec<_>) = lines.into_iter().partition(|(is_item, _)| *is_item);
+
+        // The clauses that lost most.
+        let here: Vec<&PeriodResult> = results.iter().filter(|r| r.result.region.starts_with(&prefix)).collect();
+        let mut lost: Vec<LostClause> = tally_by(&here, |r| Some(r.clause.clone()))
+            .into_iter()
+            .filter(|(_, t)| t.lost() > 1e-9)
+            .map(|(code, t)| {
+                let clause = system.clause(&code).map(|p| p.clause);
+                LostClause {
+                    text: clause.map(|c| c.text.clone()).unwrap_or_default(),
+                    case_category: clause.and_then(|c| c.case_category.clone()),
+                    lost: t.lost(),
+                    possible: t.possible,
+                    score: t.rate(),
+                    code,
+                }
+            })
+            .collect();
+        lost.sort_by(|a, b| b.lost.total_cmp(&a.lost).then_with(|| a.code.cmp(&b.code)));
+
+        // Points failing again and again over the last six months.
+        let six = Period::new(period.last.plus(1 - TREND_MONTHS), period.last)?;
+        let recent = self.store.evaluation().results(six, &prefix).await?;
+        let mut failing: BTreeMap<i64, (BTreeSet<i64>, BTreeSet<String>)> = BTreeMap::new();
+        for r in recent.iter().filter(|r| r.result.earned < r.result.possible - 1e-9) {
+            let entry = failing.entry(r.result.point).or_default();
+            entry.0.insert(r.round_id);
+            entry.1.insert(r.result.clause.clone());
+        }
+        let mut repeat_failures = Vec::new();
+        for (point, (rounds, clauses)) in failing.into_iter().filter(|(_, (rounds, _))| rounds.len() >= 2) {
+            if let Some(point) = self.store.evaluation().point(point).await? {
+                repeat_failures.push(RepeatFailure { point, rounds_failed: rounds.len(), clauses: clauses.into_iter().collect() });
+            }
+        }
+        repeat_failures.sort_by(|a, b| b.rounds_failed.cmp(&a.rounds_failed).then_with(|| a.point.code.cmp(&b.point.code)));
+        repeat_failures.truncate(REPORT_LIST);
+
+        // The hotline and grid volume of the problems the district lost points on.
+        let categories_lost: BTreeSet<String> = lost.iter().filter_map(|l| l.case_category.clone().map(String::from)).collect();
+        let mut volume: BTreeMap<String, (i64, i64)> = categories_lost.iter().map(|c| (c.clone(), (0, 0))).collect();
+        for (channel, hotline) in [(Channel::Hotline, true), (Channel::Grid, false)] {
+            for row in self.store.rollups().volume(period.first, period.last, Some(&prefix), Some(channel), VolumeGrain::Category).await? {
+                if let Some(v) = volume.get_mut(&row.category) {
+                    if hotline { v.0 += row.count } else { v.1 += row.count }
+                }
+            }
+        }
+        let catalogue = &self.reference().catalogue;
+        let problem_volume = volume
+            .into_iter()
+            .map(|(category, (hotline, grid))| ProblemVolume { category_name: catalogue.get(&category).map(|e| e.name.clone()), category, hotline, grid })
+            .collect();
+        lost.truncate(REPORT_LIST);
+
+        let mut trend = Vec::new();
+        for month in six.months() {
+            let ranking = self.evaluation_scores(Period::month(month), ScoreLevel::District).await?;
+            let scores: Vec<f64> = ranking.items.iter().filter_map(|r| r.score).collect();
+            let row = ranking.items.iter().find(|r| r.code == district.code);
+            trend.push(TrendPoint {
+                month,
+                score: row.and_then(|r| r.score),
+                rank: row.and_then(|r| r.rank),
+                city_average: (!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64),
+            });
+        }
+
+        let mut open_rectifications = Vec::new();
+        let mut names: HashMap<i64, String> = HashMap::new();
+        for (check, case_status) in self.store.evaluation().open_rectifications(&prefix, 100).await? {
+            if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(check.point) {
+                slot.insert(self.store.evaluation().point(check.point).await?.map(|p| p.name).unwrap_or_default());
+            }
+            open_rectifications.push(OpenRectification { point_name: names[&check.point].clone(), check, case_status });
+        }
+
+        Ok(HealthReport {
+            region: district.code.clone(),
+            name: district.name.clone(),
+            period,
+            score,
+            best_district: best,
+            city_average,
+            categories: categories.into_iter().map(|(_, l)| l).collect(),
+            items: items.into_iter().map(|(_, l)| l).collect(),
+            lost_most: lost,
+            repeat_failures,
+            problem_volume,
+            trend,
+            open_rectifications,
+        })
+    }
+
+    /// The indicator systems the results were scored under, by revision id.
+    async fn systems_of(&self, results: &[PeriodResult]) -> Result<HashMap<i64, IndicatorSystem>, AppError> {
+        let mut out = HashMap::new();
+        for id in results.iter().map(|r| r.system_id).collect::<BTreeSet<_>>() {
+            out.insert(id, self.system_revision(id).await?.system);
+        }
+        Ok(out)
+    }
+}
+

@@ -1,0 +1,210 @@
+//! The demo city's evaluation (测评): inspection points in every street and a quarter of weekly
+//! field-check rounds, answered through the application's own services, so that every failure
+//! became a case through the one intake, and the older ones were dispatched, handled and
+//! verified. Provenance (what is invented): data/evaluation/PROVENANCE.md.
+
+use std::sync::Arc;
+
+use gridline_app::{App, AppError, TextOptions};
+use gridline_core::actor::Actor;
+use gridline_core::case::{CaseId, CaseStatus, GeoPoint};
+use gridline_core::evaluation::{Answer, Location, NewPoint, NewRound, Outcome, PointType, SamplingLevel, SamplingPlan, ScoringRule};
+use gridline_core::region::{RegionLevel, RegionTree};
+use gridline_core::workflow::Command;
+use gridline_geo::{Geography, LatLon};
+use gridline_store::Store;
+use jiff::{SignedDuration, Timestamp};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+/// Weekly rounds: a quarter.
+const WEEKS: i64 = 13;
+/// Points registered per street, by type.
+const POINTS_PER_STREET: [(PointType, usize); 11] = [
+    (PointType::MainRoad, 1),
+    (PointType::CommercialStreet, 1),
+    (PointType::BackAlley, 3),
+    (PointType::FarmersMarket, 1),
+    (PointType::BusStop, 2),
+    (PointType::Community, 2),
+    (PointType::SchoolArea, 1),
+    (PointType::Hospital, 1),
+    (PointType::ParkSquare, 1),
+    (PointType::ServiceWindow, 1),
+    (PointType::ConstructionSite, 1),
+];
+const DIRECTIONS: [&str; 4] = ["东", "西", "南", "北"];
+const ORDINALS: [&str; 4] = ["一", "二", "三", "四"];
+
+/// What the demo's evaluation made.
+pub struct Seeded {
+    pub points: usize,
+    pub rounds: usize,
+    pub answers: usize,
+    pub cases: usize,
+    pub verified: usize,
+}
+
+/// The short form of a street's name for place names: 望京街道 → 望京.
+fn short(street: &str) -> &str {
+    ["街道", "地区", "镇", "乡"].iter().find_map(|s| street.strip_suffix(s)).filter(|s| !s.is_empty()).unwrap_or(street)
+}
+
+fn name_of(point_type: PointType, street: &str, n: usize) -> String {
+    let s = short(street);
+    match point_type {
+        PointType::MainRoad => format!("{s}大街"),
+        PointType::CommercialStreet => format!("{s}商业街"),
+        PointType::BackAlley => format!("{s}{}{}巷", DIRECTIONS[n % 4], ORDINALS[n / 4 % 4]),
+        PointType::FarmersMarket => format!("{s}农贸市场"),
+        PointType::BusStop => format!("{s}{}公交站", if n == 0 { "" } else { "东口" }),
+        PointType::Community => format!("{s}{}社区", ["第一", "第二", "第三"][n % 3]),
+        PointType::SchoolArea => format!("{s}小学周边"),
+        PointType::Hospital => format!("{s}社区卫生服务中心"),
+        PointType::ParkSquare => format!("{s}街心公园"),
+        PointType::ServiceWindow => format!("{s}政务服务中心"),
+        PointType::ConstructionSite => format!("{s}安置房项目工地"),
+    }
+}
+
+/// Registers the points of every street near its label point: roads and alleys as short lines,
+/// the rest as places; a place that locate puts in no street is left out.
+async fn register_points(app: &App, office: &Actor, regions: &RegionTree, rng: &mut StdRng, at: Timestamp) -> Result<usize, AppError> {
+    let geo = Geography::beijing();
+    let mut made = 0;
+    for street in regions.at_level(RegionLevel::Street) {
+        let Some((lat, lon)) = street.label_point else { continue };
+        let unit = app.unit(&format!("{}-JD", street.code)).map(|u| u.code);
+        for (point_type, count) in POINTS_PER_STREET {
+            for n in 0..count {
+                // Within about 300 m of the label point, which lies inside the street.
+                let at_point = (lat + rng.random_range(-0.0027..0.0027), lon + rng.random_range(-0.0035..0.0035));
+                if geo.street_at(LatLon { lat: at_point.0, lon: at_point.1 }) != Some(street.code.as_str()) {
+                    continue;
+                }
+                let location = match point_type {
+                    PointType::MainRoad | PointType::CommercialStreet | PointType::BackAlley => {
+                        let east = if point_type == PointType::BackAlley { 0.0015 } else { 0.003 };
+                        Location::Line {
+                            points: vec![GeoPoint { lat: at_point.0, lon: at_point.1 - east / 2.0 }, GeoPoint { lat: at_point.0, lon: at_point.1 + east / 2.0 }],
+                        }
+                    }
+                    _ => Location::Point { lat: at_point.0, lon: at_point.1 },
+                };
+                let new = NewPoint {
+                    code: format!("{}-{}-{}", &street.code[..9], point_type.as_str(), n + 1),
+                    name: name_of(point_type, &street.name, n),
+                    point_type,
+                    location,
+                    unit: unit.clone(),
+                    address: None,
+                };
+                match app.create_point(office, new, at).await {
+                    Ok(_) => made += 1,
+                    // The line's middle fell outside the street's polygon: left out.
+                    Err(AppError::Domain(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
+    Ok(made)
+}
+
+/// How often a district's points fail a clause: fixed per district, so that the ranking is stable.
+fn failure_rate(district: &str) -> f64 {
+    let spread = district.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))) % 100;
+    0.04 + f64::from(spread) / 100.0 * 0.22
+}
+
+/// The demo's answer to a clause.
+fn answer_for(rng: &mut StdRng, code: &str, rule: ScoringRule, fail_rate: f64) -> Answer {
+    let roll: f64 = rng.random();
+    let (outcome, count) = if roll < 0.03 {
+        (Outcome::NotApplicable, None)
+    } else if roll < 0.03 + fail_rate {
+        let count = match rule {
+            ScoringRule::Deduction { .. } => Some(rng.random_range(1..=3)),
+            ScoringRule::Ratio { target } => Some(rng.random_range(0..(target as u32).max(1))),
+            ScoringRule::Threshold { .. } => None,
+        };
+        (Outcome::Fail, count)
+    } else {
+        (Outcome::Pass, None)
+    };
+    Answer { clause: code.to_owned(), outcome, count, note: (outcome == Outcome::Fail).then(|| "现场暗访发现".to_owned()), position: None }
+}
+
+/// Seeds points and a quarter of weekly rounds ending with this week's, still open and half
+/// answered. `inspectors` share the points; `office` creates the rounds and registers, dispatches.
+pub async fn seed(store: &Store, regions: &RegionTree, office: &Actor, inspectors: &[Actor], now: Timestamp) -> anyhow::Result<Seeded> {
+    let app = App::new(store.clone(), Arc::new(regions.clone()), &TextOptions::default()).await?;
+    let mut rng = StdRng::seed_from_u64(2026_0021);
+    let start = now - SignedDuration::from_hours(24 * 7 * WEEKS);
+    let points = register_points(&app, office, regions, &mut rng, start - SignedDuration::from_hours(24)).await?;
+    let system = app.indicator_system().await?.system;
+    let mut seeded = Seeded { points, rounds: 0, answers: 0, cases: 0, verified: 0 };
+    let beijing = jiff::tz::TimeZone::get("Asia/Shanghai")?;
+    for week in 0..WEEKS {
+        let opens = start + SignedDuration::from_hours(24 * 7 * (week + 1));
+        let deadline = opens + SignedDuration::from_hours(24 * 6);
+        // Each week checks the alleys and three other types in turn.
+        let mut per_type = std::collections::BTreeMap::from([(PointType::BackAlley, 1)]);
+        for k in 0..3 {
+            let others: Vec<PointType> = PointType::ALL.into_iter().filter(|t| *t != PointType::BackAlley).collect();
+            per_type.insert(others[(week as usize * 3 + k) % others.len()], 1);
+        }
+        let new = NewRound {
+            name: format!("{}第{}周实地考察", opens.to_zoned(beijing.clone()).strftime("%Y年%m月"), week + 1),
+            starts: opens.to_zoned(beijing.clone()).date(),
+            deadline,
+            plan: SamplingPlan { level: SamplingLevel::District, per_type, regions: vec![] },
+            evaluators: inspectors.iter().map(|i| i.user_id).collect(),
+            seed: Some((20_260_000 + week).to_string()),
+        };
+        let round = app.create_round(office, new, opens).await?;
+        seeded.rounds += 1;
+        let last = week == WEEKS - 1;
+        let assigned = app.round_points(office, round.round.id).await?;
+        for (i, assignment) in assigned.iter().enumerate() {
+            // This week's round is under way: half its points are answered.
+            if last && i % 2 == 1 {
+                continue;
+            }
+            let visited = if last { now } else { opens + SignedDuration::from_mins(rng.random_range(60..60 * 24 * 5)) };
+            let fail_rate = failure_rate(&assignment.point.region[..6]);
+            let answers: Vec<Answer> =
+                system.checklist(assignment.point.point_type).map(|p| answer_for(&mut rng, &p.clause.code, p.clause.rule, fail_rate)).collect();
+            let evaluator = inspectors.iter().find(|a| a.user_id == assignment.assignee).expect("an assigned inspector");
+            seeded.answers += answers.len();
+            let result = app.submit_answers(evaluator, round.round.id, assignment.point.id, answers, visited).await?;
+            for clause in &result.clauses {
+                let Some(case_id) = clause.answer.as_ref().and_then(|a| a.case_id) else { continue };
+                seeded.cases += 1;
+                // Findings older than two weeks were mostly put right; the rest are open.
+                if now.duration_since(visited) > SignedDuration::from_hours(24 * 14) && rng.random_bool(0.7) && fix(&app, store, office, evaluator, case_id, &assignment.point.region).await? {
+                    seeded.verified += 1;
+                }
+            }
+        }
+    }
+    Ok(seeded)
+}
+
+/// Registers, dispatches (to the street office, else the district's city-management committee),
+/// handles and verifies a finding's case; false when the workflow went elsewhere.
+async fn fix(app: &App, store: &Store, office: &Actor, evaluator: &Actor, case_id: CaseId, street: &str) -> Result<bool, AppError> {
+    let mut case = app.act(case_id, office, &Command::Register { category: None, region: None, note: Some("创城测评发现问题,立案".into()) }).await?;
+    if case.status == CaseStatus::Registered {
+        let unit = [format!("{street}-JD"), format!("{}000000-CGW", &street[..6])].into_iter().find_map(|u| app.unit(&u).map(|u| u.code));
+        let Some(unit) = unit else { return Ok(false) };
+        case = app.act(case_id, office, &Command::Dispatch { unit, note: None, rule: None }).await?;
+    }
+    let Some(unit) = case.unit.clone() else { return Ok(false) };
+    let Some(staff) = store.people().user_by_name(&format!("staff-{unit}")).await? else { return Ok(false) };
+    let staff = staff.actor();
+    app.act(case_id, &staff, &Command::Accept { note: Some("已签收".into()) }).await?;
+    app.act(case_id, &staff, &Command::Handle { feedback: "已按测评要求整改到位".into(), photos: vec![] }).await?;
+    app.act(case_id, evaluator, &Command::Verify { passed: true, note: Some("复查已整改".into()) }).await?;
+    Ok(true)
+}
