@@ -10,6 +10,7 @@ pub mod catalogue;
 pub mod crosswalk;
 pub mod error;
 pub mod hotspots;
+pub mod message;
 pub mod ids;
 pub mod period;
 pub mod ranking;
@@ -24,4 +25,5 @@ pub mod unit;
 pub mod workflow;
 
 pub use error::{DomainError, FileProblem};
+pub use message::{Lang, Reason};
 pub use ids::{CaseId, CategoryCode, RegionCode, UnitCode};

@@ -63,7 +63,7 @@ impl AppState {
             .store
             .people().session_user(&hash, now)
             .await?
-            .ok_or_else(|| ApiError::Unauthorized("the session token is unknown or has expired; sign in again".into()))?;
+            .ok_or_else(|| ApiError::Refused(gridline_core::Reason::new("session_expired")))?;
         let session = SignedIn {
             display_name: user.display_name.clone(),
             actor: user.actor(),
@@ -123,7 +123,7 @@ pub async fn sign_in(
     ApiJson(credentials): ApiJson<Credentials>,
 ) -> Result<(StatusCode, Json<SessionView>), ApiError> {
     if credentials.username.len() > 100 || credentials.password.len() > 1000 {
-        return Err(ApiError::Unauthorized("wrong username or password".into()));
+        return Err(ApiError::Refused(gridline_core::Reason::new("wrong_credentials")));
     }
     let user = state.store.people().user_by_name(&credentials.username).await?;
     // Verify against a real hash even for an unknown user, so that timing does not reveal names.
@@ -134,7 +134,7 @@ pub async fn sign_in(
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let user = match user {
         Some(user) if matches => user,
-        _ => return Err(ApiError::Unauthorized("wrong username or password".into())),
+        _ => return Err(ApiError::Refused(gridline_core::Reason::new("wrong_credentials"))),
     };
     let token = hex::encode(rand::random::<[u8; 32]>());
     let now = Timestamp::now();

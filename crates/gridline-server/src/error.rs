@@ -1,12 +1,18 @@
 //! The one error type of the HTTP edge. Every failure leaves as
-//! `{"error": {"code": "...", "message": "..."}}` with the matching status; 500s are logged and
-//! their text hidden.
+//! `{"error": {"code": "...", "reason": "...", "message": "...", "params": {...}}}` with the
+//! matching status; 500s are logged and their text hidden. `code` is the class of the answer
+//! (`invalid`, `not_found`, …), `reason` the precise refusal (`unknown_unit`, `case_not_found`, …,
+//! or the class again when there is none), `params` its parameters. Every code and reason is
+//! stable and has a Chinese and an English text (gridline_core::message::TEXTS); the message is
+//! told in the language the request's `Accept-Language` asks for first (Chinese for `zh…`,
+//! English otherwise).
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use gridline_app::AppError;
+use gridline_core::message::{Class, Lang, Reason};
 use gridline_core::DomainError;
 use gridline_store::StoreError;
 use serde_json::json;
@@ -38,6 +44,29 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// A refusal with a precise code and parameters.
+    #[error("{0}")]
+    Refused(Reason),
+}
+
+tokio::task_local! {
+    /// The language of the request being answered (set by [`language`]).
+    static LANG: Lang;
+}
+
+/// Middleware: answers the request's errors in the language of its `Accept-Language`.
+pub async fn language(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let lang = request
+        .headers()
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map_or(Lang::En, Lang::from_accept_language);
+    LANG.scope(lang, next.run(request)).await
+}
+
+/// The language of the request being answered; English outside a request.
+pub fn request_lang() -> Lang {
+    LANG.try_with(|lang| *lang).unwrap_or_default()
 }
 
 impl ApiError {
@@ -59,6 +88,47 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            ApiError::Refused(reason) => match reason.class() {
+                Some(Class::Invalid) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+                Some(Class::Unauthorized) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+                Some(Class::Forbidden) => (StatusCode::FORBIDDEN, "forbidden"),
+                Some(Class::NotFound) => (StatusCode::NOT_FOUND, "not_found"),
+                Some(Class::Conflict) => (StatusCode::CONFLICT, "conflict"),
+                None => (StatusCode::BAD_REQUEST, "bad_request"),
+            },
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status_and_code().0
+    }
+
+    /// The input field the error names.
+    fn field(&self) -> Option<&str> {
+        match self {
+            ApiError::Invalid { field, .. } => field.as_deref(),
+            ApiError::Refused(reason) => reason.field(),
+            _ => None,
+        }
+    }
+
+    /// The text for a reader of `lang`. English keeps the detail of a refusal without a precise
+    /// code; Chinese tells its class (and field), so that no English reaches the Chinese pages.
+    fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (ApiError::Refused(reason), _) => reason.render(lang),
+            (ApiError::Internal(_), _) => Reason::new("internal").render(lang),
+            (_, Lang::En) => self.to_string(),
+            (_, Lang::Zh) => {
+                let (_, code) = self.status_and_code();
+                let reason = Reason::new(code);
+                match self.field() {
+                    Some(field) => reason.with("field", gridline_core::message::field_label(field, Lang::Zh)),
+                    None if code == "invalid" => Reason::new("malformed_json"),
+                    None => reason,
+                }
+                .render(Lang::Zh)
+            }
         }
     }
 }
@@ -66,16 +136,19 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        let message = match &self {
-            ApiError::Internal(detail) => {
-                tracing::error!(%detail, "request failed");
-                "the server failed to complete the request; it has been logged".to_owned()
-            }
-            other => other.to_string(),
+        if let ApiError::Internal(detail) = &self {
+            tracing::error!(%detail, "request failed");
+        }
+        let reason = match &self {
+            ApiError::Refused(reason) => reason.code(),
+            _ => code,
         };
-        let mut body = json!({ "error": { "code": code, "message": message } });
-        if let ApiError::Invalid { field: Some(field), .. } = &self {
+        let mut body = json!({ "error": { "code": code, "reason": reason, "message": self.message(request_lang()) } });
+        if let Some(field) = self.field() {
             body["error"]["field"] = json!(field);
+        }
+        if let ApiError::Refused(reason) = &self {
+            body["error"]["params"] = reason.params().map(|(name, value)| (name.to_owned(), json!(value))).collect();
         }
         if let ApiError::InvalidFiles(problems) = &self {
             body["error"]["problems"] = json!(problems);
@@ -92,6 +165,7 @@ impl From<DomainError> for ApiError {
             DomainError::Forbidden { message } => ApiError::Forbidden(message),
             DomainError::InvalidData(message) => ApiError::Internal(message),
             DomainError::InvalidFiles(problems) => ApiError::InvalidFiles(problems),
+            DomainError::Refused(reason) => ApiError::Refused(reason),
         }
     }
 }
@@ -102,7 +176,7 @@ impl From<AppError> for ApiError {
             AppError::Domain(err) => err.into(),
             AppError::Store(err) => err.into(),
             AppError::Text(err) => ApiError::Internal(err.to_string()),
-            AppError::NotFound(message) => ApiError::NotFound(message),
+            AppError::NotFound(reason) => ApiError::Refused(reason),
             AppError::Conflict(message) => ApiError::Conflict(message),
             AppError::Internal(message) => ApiError::Internal(message),
         }

@@ -164,6 +164,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(web::routes())
         .fallback(reference::not_found)
         .method_not_allowed_fallback(reference::method_not_allowed)
+        .layer(axum::middleware::from_fn(error::language))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .with_state(state)
 }
