@@ -863,9 +863,10 @@ async fn bad_input_gets_the_exact_status_and_an_error_body_with_code_and_message
         let answer = s.get("/api/v1/nowhere", "admin").await;
         s.refused("an unknown endpoint", &answer, 404, "not_found");
         // A path outside the API is a page: the Chinese 404 page, not JSON.
-        let (status, page) = s.send(s.http(Method::GET, "/elsewhere")).await;
-        assert_eq!(status, 404, "[{engine}]");
-        assert!(page.as_str().is_some_and(|html| html.contains(r#"data-view="missing""#)), "[{engine}] {page}");
+        let page = s.http(Method::GET, "/elsewhere").send().await.expect("a page");
+        assert_eq!(page.status(), 404, "[{engine}]");
+        let page = page.text().await.expect("HTML");
+        assert!(page.contains(r#"data-view="missing""#), "[{engine}] {page}");
 
         // Actions.
         let answer = s.act(first, "dispatcher", json!({"action": "explode"})).await;
