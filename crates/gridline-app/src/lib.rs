@@ -10,6 +10,7 @@ mod error;
 pub mod export;
 pub mod geo;
 pub mod intake;
+pub mod ledger;
 pub mod passwords;
 mod reference;
 pub mod supervision;

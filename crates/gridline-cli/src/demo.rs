@@ -1,6 +1,9 @@
 //! The demo city: Beijing's districts and streets (built into the binary), a few dozen units,
 //! one user per role, and a few thousand cases that went through the real workflow at plausible
-//! times over the past months, so that every state, late case and call-back is there to see.
+//! times over the past months, so that every state, late case and call-back is there to see; and
+//! the committee's project ledger (`demo/ledger.rs`): 2020 closed, the current year in progress.
+
+mod ledger;
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -94,6 +97,7 @@ pub async fn ensure(store: &Store, data_dir: &Path, cases: usize) -> anyhow::Res
     for chunk in histories.chunks(500) {
         store.cases().import(chunk.to_vec()).await?;
     }
+    ledger::seed(store, &units, &people.named("supervisor"), &people.named("member"), now).await?;
     write_private(&credentials_path, &table)?;
     Ok(table)
 }

@@ -13,6 +13,7 @@ pub mod demo;
 mod export;
 mod geo;
 mod import;
+mod ledger;
 pub mod text;
 
 use std::io::Read;
@@ -138,6 +139,11 @@ pub enum Command {
         #[command(subcommand)]
         command: catalogue::RouteCommand,
     },
+    /// The committee's project ledger (重点工作项目台账): import, export, the progress board.
+    Ledger {
+        #[command(subcommand)]
+        command: ledger::LedgerCommand,
+    },
     /// Benchmarks whose figures go into BENCHMARKS.md.
     Bench {
         #[command(subcommand)]
@@ -251,6 +257,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Geo { command } => geo::run(command),
         Command::Catalogue { command } => catalogue::run(command).await,
         Command::Route { command } => catalogue::run_route(command).await,
+        Command::Ledger { command } => ledger::run(command).await,
         Command::Bench { command } => bench::run(command).await,
         Command::Apikey { command } => apikey::run(command).await,
         Command::Import { command } => import::run(command).await,

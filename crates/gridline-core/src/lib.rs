@@ -12,6 +12,7 @@ pub mod error;
 pub mod hotspots;
 pub mod message;
 pub mod ids;
+pub mod ledger;
 pub mod period;
 pub mod ranking;
 pub mod rates;

@@ -33,6 +33,7 @@ use crate::AppState;
         (name = "text", description = "Text intelligence: category suggestions and duplicate cases"),
         (name = "supervision", description = "Supervision orders and their replies, the board, reminders, listed supervision, linked cases and the watch list"),
         (name = "analytics", description = "The dashboard, rankings, the three rates, high-frequency problems and campaigns"),
+        (name = "ledger", description = "The committee's yearly project ledger (重点工作项目台账): projects, the progress board, the year-end report and the workflow"),
     )
 )]
 pub struct ApiDoc;
