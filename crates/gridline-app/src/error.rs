@@ -16,7 +16,7 @@ pub enum AppError {
     Text(#[from] TextError),
     /// Missing, or not visible to whoever asked: the two are not told apart.
     #[error("{0}")]
-    NotFound(gridline_core::Reason),
+    NotFound(String),
     #[error("{0}")]
     Conflict(String),
     /// Stored data or the server's own state is broken; not the caller's fault.

@@ -176,7 +176,7 @@ impl From<AppError> for ApiError {
             AppError::Domain(err) => err.into(),
             AppError::Store(err) => err.into(),
             AppError::Text(err) => ApiError::Internal(err.to_string()),
-            AppError::NotFound(reason) => ApiError::Refused(reason),
+            AppError::NotFound(message) => ApiError::NotFound(message),
             AppError::Conflict(message) => ApiError::Conflict(message),
             AppError::Internal(message) => ApiError::Internal(message),
         }
