@@ -45,6 +45,8 @@ pub const TEXTS: &[(&str, Option<Class>, &str, &str)] = &[
     ("method_not_allowed", None, "不支持此请求方法", "this method is not allowed here"),
     ("conflict", Some(Class::Conflict), "案件状态已变化，此操作不能进行，请刷新后重试", "the action conflicts with the current state"),
     ("payload_too_large", None, "提交的内容过大", "the request body is too large"),
+    ("too_many_requests", None, "登录失败次数过多，请稍后再试或请管理员解除锁定", "too many failed sign-ins; try again later"),
+    ("unavailable", None, "服务暂时不可用，请稍后重试", "the server cannot answer now; try again later"),
     ("unsupported_media_type", None, "提交的数据类型不受支持", "unsupported content type"),
     ("internal", None, "服务器处理出错，已记录，请稍后重试", "the server failed to complete the request; it has been logged"),
     // precise refusals

@@ -15,7 +15,8 @@ use gridline_app::AppError;
 use gridline_core::message::{Class, Lang, Reason};
 use gridline_core::DomainError;
 use gridline_store::StoreError;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -40,8 +41,14 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// Too many failed sign-ins: refused until `retry_after_seconds` have passed.
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after_seconds: i64 },
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// The server cannot answer now (the database does not): 503.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
     /// A refusal with a precise code and parameters.
@@ -86,7 +93,9 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ApiError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             ApiError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             ApiError::Refused(reason) => match reason.class() {
                 Some(Class::Invalid) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
@@ -133,6 +142,36 @@ impl ApiError {
     }
 }
 
+/// Every refusal and failure of the API: `{"error": {code, message, field?, problems?}}`.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// What went wrong, for programs: `bad_request`, `malformed_json`, `invalid`, `invalid_files`,
+    /// `unauthorized`, `forbidden`, `not_found`, `method_not_allowed`, `conflict`,
+    /// `payload_too_large`, `unsupported_media_type`, `too_many_requests`, `unavailable`, `internal`.
+    pub code: String,
+    /// The precise refusal, stable, for programs and translations (`wrong_credentials`,
+    /// `required`, `unknown_unit`, `case_not_found`, …; the code again when there is none). Every
+    /// code and reason has a Chinese and an English text: gridline_core::message::TEXTS.
+    pub reason: String,
+    /// What went wrong, for people, in the language `Accept-Language` names first (zh or en).
+    pub message: String,
+    /// The reason's parameters (`field`, `unit`, `id`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub params: Option<std::collections::BTreeMap<String, String>>,
+    /// The field at fault (`invalid`): a JSON body's path such as `reporter.phone`, or a query
+    /// parameter's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Every problem of refused reference files (`invalid_files`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problems: Option<Vec<gridline_core::FileProblem>>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
@@ -143,17 +182,31 @@ impl IntoResponse for ApiError {
             ApiError::Refused(reason) => reason.code(),
             _ => code,
         };
-        let mut body = json!({ "error": { "code": code, "reason": reason, "message": self.message(request_lang()) } });
-        if let Some(field) = self.field() {
-            body["error"]["field"] = json!(field);
+        let retry_after = match &self {
+            ApiError::TooManyRequests { retry_after_seconds, .. } => Some((*retry_after_seconds).max(1)),
+            _ => None,
+        };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: code.to_owned(),
+                reason: reason.to_owned(),
+                message: self.message(request_lang()),
+                field: self.field().map(str::to_owned),
+                params: match &self {
+                    ApiError::Refused(reason) => Some(reason.params().map(|(name, value)| (name.to_owned(), value.to_owned())).collect()),
+                    _ => None,
+                },
+                problems: match self {
+                    ApiError::InvalidFiles(problems) => Some(problems),
+                    _ => None,
+                },
+            },
+        };
+        let mut response = (status, Json(body)).into_response();
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
         }
-        if let ApiError::Refused(reason) = &self {
-            body["error"]["params"] = reason.params().map(|(name, value)| (name.to_owned(), json!(value))).collect();
-        }
-        if let ApiError::InvalidFiles(problems) = &self {
-            body["error"]["problems"] = json!(problems);
-        }
-        (status, Json(body)).into_response()
+        response
     }
 }
 
