@@ -26,7 +26,7 @@ impl App {
     pub async fn visible_case(&self, id: CaseId, actor: &Actor) -> Result<Case, AppError> {
         match self.store.cases().get(id).await? {
             Some(case) if self.visibility(actor).admits(&case) => Ok(case),
-            _ => Err(AppError::NotFound(format!("case {id} not found"))),
+            _ => Err(AppError::Domain(gridline_core::DomainError::Refused(gridline_core::Reason::new("case_not_found").with("id", id)))),
         }
     }
 

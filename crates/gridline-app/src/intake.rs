@@ -129,7 +129,7 @@ impl NewCase {
         // Not `required`: its limit is that of a note, and a citizen's description may be longer.
         let description = self.description.trim().to_owned();
         if description.is_empty() {
-            return Err(DomainError::invalid("description", "description must not be empty"));
+            return Err(DomainError::Refused(gridline_core::Reason::new("required").on("description")));
         }
         if description.chars().count() > MAX_DESCRIPTION_CHARS {
             return Err(DomainError::invalid(

@@ -588,10 +588,7 @@ impl Converter {
     /// The source column behind a field the domain refused.
     fn column_of_domain_field(&self, err: &gridline_core::DomainError) -> String {
         let columns = &self.mapping.columns;
-        let field = match err {
-            gridline_core::DomainError::Invalid { field, .. } => *field,
-            _ => "",
-        };
+        let field = err.field().unwrap_or("");
         match field {
             "external_id" => Some(columns.external_id.clone()),
             "description" => Some(columns.description.join("+")),

@@ -18,6 +18,9 @@ pub enum DomainError {
     /// The actor's role or unit may not do this.
     #[error("{message}")]
     Forbidden { message: String },
+    /// A refusal with a stable code and parameters, told in the reader's language at the edge.
+    #[error("{0}")]
+    Refused(crate::message::Reason),
 }
 
 impl DomainError {
@@ -27,6 +30,15 @@ impl DomainError {
 
     pub fn forbidden(message: impl Into<String>) -> Self {
         DomainError::Forbidden { message: message.into() }
+    }
+
+    /// The input field a refusal names, if any.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            DomainError::Invalid { field, .. } => Some(field),
+            DomainError::Refused(reason) => reason.field(),
+            _ => None,
+        }
     }
 }
 

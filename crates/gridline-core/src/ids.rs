@@ -123,7 +123,7 @@ macro_rules! code {
                 let allowed: fn(char) -> bool = $allowed;
                 let text = text.trim();
                 if text.is_empty() {
-                    return Err(DomainError::invalid($field, concat!("the ", $what, " is empty")));
+                    return Err(DomainError::Refused($crate::message::Reason::new("required").on($field)));
                 }
                 if text.chars().count() > Self::MAX_LEN {
                     return Err(DomainError::invalid(

@@ -11,6 +11,7 @@ pub mod crosswalk;
 pub mod error;
 pub mod evaluation;
 pub mod hotspots;
+pub mod message;
 pub mod ids;
 pub mod ledger;
 pub mod period;
@@ -26,4 +27,5 @@ pub mod unit;
 pub mod workflow;
 
 pub use error::{DomainError, FileProblem};
+pub use message::{Lang, Reason};
 pub use ids::{CaseId, CategoryCode, RegionCode, UnitCode};

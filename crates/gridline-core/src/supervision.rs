@@ -12,6 +12,7 @@ use crate::catalogue::Catalogue;
 use crate::error::DomainError;
 use crate::ids::{CategoryCode, RegionCode};
 use crate::region::RegionTree;
+use crate::message::Reason;
 use crate::workflow::check_region;
 
 /// Longest free text kept on supervision records, as on case actions.
@@ -20,10 +21,10 @@ pub const MAX_TEXT_CHARS: usize = 2000;
 fn text(field: &'static str, value: &str) -> Result<String, DomainError> {
     let value = value.trim();
     if value.is_empty() {
-        return Err(DomainError::invalid(field, format!("{field} must not be empty")));
+        return Err(DomainError::Refused(Reason::new("required").on(field)));
     }
     if value.chars().count() > MAX_TEXT_CHARS {
-        return Err(DomainError::invalid(field, format!("{field} is at most {MAX_TEXT_CHARS} characters")));
+        return Err(DomainError::Refused(Reason::new("too_long").on(field).with("max", MAX_TEXT_CHARS)));
     }
     Ok(value.to_owned())
 }
@@ -639,7 +640,7 @@ mod tests {
             (new("110101001000", "p", "S0102", 7, Some("2027-06-01 09:00")), "first_due"),
         ] {
             match bad.validate(now, &catalogue, &tree) {
-                Err(DomainError::Invalid { field: f, .. }) => assert_eq!(f, field),
+                Err(e) if e.field().is_some() => assert_eq!(e.field(), Some(field)),
                 other => panic!("{field}: {other:?}"),
             }
         }

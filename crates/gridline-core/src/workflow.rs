@@ -14,6 +14,7 @@ use crate::case::{Case, CaseId, CaseStatus, Change, Satisfaction, SupervisionLev
 use crate::ids::{CategoryCode, RegionCode, UnitCode};
 use crate::catalogue::Catalogue;
 use crate::error::DomainError;
+use crate::message::Reason;
 use crate::region::RegionTree;
 use crate::sla::{LimitUnit, SlaClock, TimeLimit};
 use crate::unit::Unit;
@@ -308,7 +309,7 @@ pub fn decide(case: &Case, command: &Command, actor: &Actor, ctx: &Context<'_>, 
             Change::Merge { into: *into, note: note_opt(note)? }
         }
         Command::Dispatch { unit, note, rule } => {
-            let target = (ctx.units)(unit).ok_or_else(|| DomainError::invalid("unit", format!("unknown unit {unit:?}")))?;
+            let target = (ctx.units)(unit).ok_or_else(|| DomainError::Refused(Reason::new("unknown_unit").on("unit").with("unit", unit)))?;
             let region = case.region.as_deref().unwrap_or_default();
             if !target.covers(ctx.regions, region) {
                 return Err(DomainError::invalid(
@@ -409,17 +410,17 @@ fn check_scope(case: &Case, actor: &Actor, scope: Scope, ctx: &Context<'_>) -> R
 }
 
 pub fn check_region(regions: &RegionTree, code: &str) -> Result<(), DomainError> {
-    regions.get(code).map(|_| ()).ok_or_else(|| DomainError::invalid("region", format!("unknown region {code:?}")))
+    regions.get(code).map(|_| ()).ok_or_else(|| DomainError::Refused(Reason::new("unknown_region").on("region").with("region", code)))
 }
 
 /// A free text that must be given: trimmed, non-empty, not too long.
 pub fn required(field: &'static str, text: &str) -> Result<String, DomainError> {
     let text = text.trim();
     if text.is_empty() {
-        return Err(DomainError::invalid(field, format!("{field} must not be empty")));
+        return Err(DomainError::Refused(Reason::new("required").on(field)));
     }
     if text.chars().count() > MAX_NOTE_CHARS {
-        return Err(DomainError::invalid(field, format!("{field} is longer than {MAX_NOTE_CHARS} characters")));
+        return Err(DomainError::Refused(Reason::new("too_long").on(field).with("max", MAX_NOTE_CHARS)));
     }
     Ok(text.to_owned())
 }
@@ -586,7 +587,7 @@ mod tests {
         let d = dispatcher();
         let bad = |category: &str, region: &str| Command::Register { category: Some(category.parse().unwrap()), region: Some(region.parse().unwrap()), note: None };
         assert!(matches!(w.act(&mut case, &d, bad("S01", "110101001000")), Err(DomainError::Invalid { field: "category", .. })));
-        assert!(matches!(w.act(&mut case, &d, bad("S0102", "999")), Err(DomainError::Invalid { field: "region", .. })));
+        assert!(matches!(w.act(&mut case, &d, bad("S0102", "999")), Err(e) if e.field() == Some("region")));
         w.act(&mut case, &d, bad("S0201", "110101002000")).unwrap();
         assert_eq!((case.category.as_deref(), case.region.as_deref()), (Some("S0201"), Some("110101002000")));
     }

@@ -80,7 +80,7 @@ impl AppState {
             .store
             .people().session_user(&hash, now)
             .await?
-            .ok_or_else(|| ApiError::Unauthorized("the session token is unknown or has expired; sign in again".into()))?;
+            .ok_or_else(|| ApiError::Refused(gridline_core::Reason::new("session_expired")))?;
         let session = SignedIn {
             display_name: user.display_name.clone(),
             actor: user.actor(),
@@ -156,7 +156,7 @@ pub async fn sign_in(
     ApiJson(credentials): ApiJson<Credentials>,
 ) -> Result<(StatusCode, Json<SessionView>), ApiError> {
     if credentials.username.len() > 100 || credentials.password.len() > 1000 {
-        return Err(ApiError::Unauthorized("wrong username or password".into()));
+        return Err(ApiError::Refused(gridline_core::Reason::new("wrong_credentials")));
     }
     let address = address.as_deref();
     let now = Timestamp::now();
@@ -180,7 +180,7 @@ pub async fn sign_in(
         _ => {
             tracing::warn!(user = %credentials.username, address, "failed sign-in");
             state.sign_in_failed(&credentials.username, address, now).await?;
-            return Err(ApiError::Unauthorized("wrong username or password".into()));
+            return Err(ApiError::Refused(gridline_core::Reason::new("wrong_credentials")));
         }
     };
     state.sign_in_succeeded(&user.username).await?;

@@ -153,12 +153,12 @@ pub(crate) fn case_filter(
         filter.category = Some(category);
     }
     if let Some(region) = query.region {
-        let found = state.regions.get(&region).ok_or_else(|| ApiError::invalid("region", format!("unknown region {region:?}")))?;
+        let found = state.regions.get(&region).ok_or_else(|| ApiError::Refused(gridline_core::Reason::new("unknown_region").on("region").with("region", &region)))?;
         filter.region_prefix = Some(found.code_prefix().to_owned());
     }
     if let Some(unit) = query.unit {
         if state.unit(&unit).is_none() {
-            return Err(ApiError::invalid("unit", format!("unknown unit {unit:?}")));
+            return Err(ApiError::Refused(gridline_core::Reason::new("unknown_unit").on("unit").with("unit", &unit)));
         }
         filter.unit = Some(unit);
     }

@@ -1,12 +1,18 @@
 //! The one error type of the HTTP edge. Every failure leaves as
-//! `{"error": {"code": "...", "message": "..."}}` with the matching status; 500s are logged and
-//! their text hidden.
+//! `{"error": {"code": "...", "reason": "...", "message": "...", "params": {...}}}` with the
+//! matching status; 500s are logged and their text hidden. `code` is the class of the answer
+//! (`invalid`, `not_found`, …), `reason` the precise refusal (`unknown_unit`, `case_not_found`, …,
+//! or the class again when there is none), `params` its parameters. Every code and reason is
+//! stable and has a Chinese and an English text (gridline_core::message::TEXTS); the message is
+//! told in the language the request's `Accept-Language` asks for first (Chinese for `zh…`,
+//! English otherwise).
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use gridline_app::AppError;
+use gridline_core::message::{Class, Lang, Reason};
 use gridline_core::DomainError;
 use gridline_store::StoreError;
 use serde::Serialize;
@@ -45,6 +51,29 @@ pub enum ApiError {
     Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// A refusal with a precise code and parameters.
+    #[error("{0}")]
+    Refused(Reason),
+}
+
+tokio::task_local! {
+    /// The language of the request being answered (set by [`language`]).
+    static LANG: Lang;
+}
+
+/// Middleware: answers the request's errors in the language of its `Accept-Language`.
+pub async fn language(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let lang = request
+        .headers()
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map_or(Lang::En, Lang::from_accept_language);
+    LANG.scope(lang, next.run(request)).await
+}
+
+/// The language of the request being answered; English outside a request.
+pub fn request_lang() -> Lang {
+    LANG.try_with(|lang| *lang).unwrap_or_default()
 }
 
 impl ApiError {
@@ -68,6 +97,47 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            ApiError::Refused(reason) => match reason.class() {
+                Some(Class::Invalid) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+                Some(Class::Unauthorized) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+                Some(Class::Forbidden) => (StatusCode::FORBIDDEN, "forbidden"),
+                Some(Class::NotFound) => (StatusCode::NOT_FOUND, "not_found"),
+                Some(Class::Conflict) => (StatusCode::CONFLICT, "conflict"),
+                None => (StatusCode::BAD_REQUEST, "bad_request"),
+            },
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status_and_code().0
+    }
+
+    /// The input field the error names.
+    fn field(&self) -> Option<&str> {
+        match self {
+            ApiError::Invalid { field, .. } => field.as_deref(),
+            ApiError::Refused(reason) => reason.field(),
+            _ => None,
+        }
+    }
+
+    /// The text for a reader of `lang`. English keeps the detail of a refusal without a precise
+    /// code; Chinese tells its class (and field), so that no English reaches the Chinese pages.
+    fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (ApiError::Refused(reason), _) => reason.render(lang),
+            (ApiError::Internal(_), _) => Reason::new("internal").render(lang),
+            (_, Lang::En) => self.to_string(),
+            (_, Lang::Zh) => {
+                let (_, code) = self.status_and_code();
+                let reason = Reason::new(code);
+                match self.field() {
+                    Some(field) => reason.with("field", gridline_core::message::field_label(field, Lang::Zh)),
+                    None if code == "invalid" => Reason::new("malformed_json"),
+                    None => reason,
+                }
+                .render(Lang::Zh)
+            }
         }
     }
 }
@@ -84,8 +154,15 @@ pub struct ErrorDetail {
     /// `unauthorized`, `forbidden`, `not_found`, `method_not_allowed`, `conflict`,
     /// `payload_too_large`, `unsupported_media_type`, `too_many_requests`, `unavailable`, `internal`.
     pub code: String,
-    /// What went wrong, for people.
+    /// The precise refusal, stable, for programs and translations (`wrong_credentials`,
+    /// `required`, `unknown_unit`, `case_not_found`, …; the code again when there is none). Every
+    /// code and reason has a Chinese and an English text: gridline_core::message::TEXTS.
+    pub reason: String,
+    /// What went wrong, for people, in the language `Accept-Language` names first (zh or en).
     pub message: String,
+    /// The reason's parameters (`field`, `unit`, `id`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub params: Option<std::collections::BTreeMap<String, String>>,
     /// The field at fault (`invalid`): a JSON body's path such as `reporter.phone`, or a query
     /// parameter's name.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -98,12 +175,12 @@ pub struct ErrorDetail {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        let message = match &self {
-            ApiError::Internal(detail) => {
-                tracing::error!(%detail, "request failed");
-                "the server failed to complete the request; it has been logged".to_owned()
-            }
-            other => other.to_string(),
+        if let ApiError::Internal(detail) = &self {
+            tracing::error!(%detail, "request failed");
+        }
+        let reason = match &self {
+            ApiError::Refused(reason) => reason.code(),
+            _ => code,
         };
         let retry_after = match &self {
             ApiError::TooManyRequests { retry_after_seconds, .. } => Some((*retry_after_seconds).max(1)),
@@ -112,9 +189,11 @@ impl IntoResponse for ApiError {
         let body = ErrorBody {
             error: ErrorDetail {
                 code: code.to_owned(),
-                message,
-                field: match &self {
-                    ApiError::Invalid { field, .. } => field.clone(),
+                reason: reason.to_owned(),
+                message: self.message(request_lang()),
+                field: self.field().map(str::to_owned),
+                params: match &self {
+                    ApiError::Refused(reason) => Some(reason.params().map(|(name, value)| (name.to_owned(), value.to_owned())).collect()),
                     _ => None,
                 },
                 problems: match self {
@@ -139,6 +218,7 @@ impl From<DomainError> for ApiError {
             DomainError::Forbidden { message } => ApiError::Forbidden(message),
             DomainError::InvalidData(message) => ApiError::Internal(message),
             DomainError::InvalidFiles(problems) => ApiError::InvalidFiles(problems),
+            DomainError::Refused(reason) => ApiError::Refused(reason),
         }
     }
 }

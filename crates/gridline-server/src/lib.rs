@@ -193,6 +193,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(web::routes())
         .fallback(reference::not_found)
         .method_not_allowed_fallback(reference::method_not_allowed)
+        .layer(axum::middleware::from_fn(error::language))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(axum::middleware::map_response(security_headers))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::count_requests))

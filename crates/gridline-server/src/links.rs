@@ -107,7 +107,9 @@ pub async fn create(
     let case = state.visible_case(id, actor).await?;
     let other = match state.visible_case(body.case, actor).await {
         Ok(other) => other,
-        Err(gridline_app::AppError::NotFound(message)) => return Err(ApiError::invalid("case", message)),
+        Err(gridline_app::AppError::Domain(gridline_core::DomainError::Refused(reason))) if reason.code() == "case_not_found" => {
+            return Err(ApiError::invalid("case", reason.to_string()));
+        }
         Err(other) => return Err(other.into()),
     };
     let (finding, hotline) = link_pair(&case, &other)?;

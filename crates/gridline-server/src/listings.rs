@@ -78,7 +78,7 @@ pub async fn create(
     let now = Timestamp::now();
     let new = new.validate(now, &state.regions)?;
     if new.kind == ListingKind::Unit && state.unit(&new.target).is_none() {
-        return Err(ApiError::invalid("target", format!("unknown unit {:?}", new.target)));
+        return Err(ApiError::Refused(gridline_core::Reason::new("unknown_unit").on("target").with("unit", &new.target)));
     }
     let listing = state.store.listings().create(&new, who.actor.user_id, now).await?;
     tracing::info!(listing = listing.id, target = %listing.target, user = %who.actor.username, "listed for supervision");

@@ -29,8 +29,14 @@ pub async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed("this endpoint does not take that method".into())
 }
 
-pub async fn not_found() -> ApiError {
-    ApiError::NotFound("no such endpoint; the API lives under /api/v1".into())
+pub async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let path = uri.path();
+    if path.starts_with("/api/") || path.starts_with("/open311/") {
+        ApiError::NotFound("no such endpoint; the API lives under /api/v1".into()).into_response()
+    } else {
+        crate::web::missing_page()
+    }
 }
 
 /// `GET /api/v1/units`

@@ -490,3 +490,48 @@ async fn the_evaluator_answers_a_checklist_on_a_phone_through_a_network_drop_and
     b.screenshot("evaluation").await;
     s.stop().await;
 }
+
+#[tokio::test]
+async fn the_pages_tell_errors_in_chinese_and_an_unknown_path_is_a_chinese_page() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some((_driver, b)) = launch(&dir.path().join("chromium-profile")).await else { return };
+    let s = TestServer::start(&format!("sqlite://{}?mode=rwc", dir.path().join("gridline.db").display())).await;
+    b.goto(&s.url("/login")).await;
+    b.ready("login").await;
+    b.type_into("#username", "operator").await;
+    b.type_into("#password", "not the password").await;
+    b.click("#login-form button[type=submit]").await;
+    b.until("the refusal", "return document.querySelector('.notice.error')?.innerText", json!([])).await;
+    let refusal = b.text(".notice.error").await;
+    assert!(refusal.contains("用户名或密码错误") && !refusal.contains("wrong"), "{refusal}");
+
+    b.goto(&s.url("/no/such/page")).await;
+    b.ready("missing").await;
+    assert!(b.text("main h1").await.contains("没有这个页面"));
+    let icon = b.run("return document.querySelector('link[rel=icon]').href", json!([])).await;
+    assert!(icon.as_str().is_some_and(|href| href.ends_with("/assets/favicon.svg")), "{icon}");
+
+    // Each action form labels its note by its action, not every one as 核查意见.
+    let operator = s.token("operator").await;
+    let id = s.file(&operator, "S0102", WANGJING, "望京西园三区楼下垃圾桶满溢").await;
+    let mut b = b;
+    b.sign_in(&s, "dispatcher", "dispatcher").await;
+    b.goto(&s.url(&format!("/cases/{id}"))).await;
+    b.ready("case").await;
+    b.find("#case-actions form").await;
+    let labels = b.run("return [...document.querySelectorAll('#case-actions form')].flatMap((f) => { \
+        const note = f.querySelector('[id$=\"-note\"]'); \
+        return note ? [[f.dataset.action, document.querySelector(`label[for=\"${note.id}\"]`).innerText]] : []; })", json!([])).await;
+    let labels = labels.as_array().expect("pairs").clone();
+    assert!(!labels.is_empty(), "no action with a note");
+    for pair in labels {
+        let (action, label) = (pair[0].as_str().unwrap_or_default(), pair[1].as_str().unwrap_or_default());
+        assert!(action == "verify" || label != "核查意见", "{action}'s note is labelled {label}");
+        assert!(!label.is_empty() && !label.contains("note."), "{action}: {label:?}");
+    }
+    // The city's table of districts says 区, not 所在街道.
+    b.sign_out().await;
+    b.sign_in(&s, "admin", "dashboard").await;
+    assert_eq!(b.text("#region-table th").await, "区");
+    s.stop().await;
+}

@@ -865,8 +865,11 @@ async fn bad_input_gets_the_exact_status_and_an_error_body_with_code_and_message
         }
         let answer = s.get("/api/v1/nowhere", "admin").await;
         s.refused("an unknown endpoint", &answer, 404, "not_found");
-        let answer = s.send(s.http(Method::GET, "/elsewhere")).await;
-        s.refused("a path outside the API", &answer, 404, "not_found");
+        // A path outside the API is a page: the Chinese 404 page, not JSON.
+        let page = s.http(Method::GET, "/elsewhere").send().await.expect("a page");
+        assert_eq!(page.status(), 404, "[{engine}]");
+        let page = page.text().await.expect("HTML");
+        assert!(page.contains(r#"data-view="missing""#), "[{engine}] {page}");
 
         // Actions.
         let answer = s.act(first, "dispatcher", json!({"action": "explode"})).await;

@@ -207,6 +207,75 @@ async fn the_dashboard_counts_intake_open_rates_categories_and_regions_of_its_sc
     }
 }
 
+/// Whether a message is free of English: no Latin letters outside the quoted parameters.
+fn chinese_only(message: &str, params: &Value) -> bool {
+    let mut rest = message.to_owned();
+    if let Some(params) = params.as_object() {
+        for value in params.values().filter_map(Value::as_str) {
+            rest = rest.replace(value, "");
+        }
+    }
+    !rest.chars().any(|c| c.is_ascii_alphabetic()) && rest.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+#[tokio::test]
+async fn every_error_the_pages_can_meet_is_told_in_chinese_with_a_stable_reason() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (engine, url) in fresh_databases(dir.path()).await {
+        let s = TestServer::start(&url).await;
+        let zh = |request: reqwest::RequestBuilder| request.header(reqwest::header::ACCEPT_LANGUAGE, "zh-CN,zh;q=0.9");
+        let operator = s.token("operator").await;
+        let dispatcher = s.token("dispatcher").await;
+        let id = s.file(&operator, "S0102", WANGJING, "望京西路垃圾满溢").await;
+        let act = |token: &str, id: i64, body: Value| {
+            zh(s.http.post(s.url(&format!("/api/v1/cases/{id}/actions"))).bearer_auth(token.to_owned()).json(&body))
+        };
+        let cases: Vec<(&str, reqwest::RequestBuilder, u16, &str, &str)> = vec![
+            ("wrong password", zh(s.http.post(s.url("/web/session")).json(&json!({"username": "wj", "password": "nope"}))), 401, "wrong_credentials", "用户名或密码错误"),
+            ("a stale token", zh(s.http.get(s.url("/api/v1/me")).bearer_auth("0123abcd")), 401, "session_expired", "登录已过期，请重新登录"),
+            ("no token", zh(s.http.get(s.url("/api/v1/me"))), 401, "unauthorized", "请先登录"),
+            ("a missing case", zh(s.http.get(s.url("/api/v1/cases/999999")).bearer_auth(&dispatcher)), 404, "case_not_found", "案件 999999 不存在或您无权查看"),
+            ("an action on a missing case", act(&dispatcher, 999_999, json!({"action": "register"})), 404, "case_not_found", "案件 999999 不存在或您无权查看"),
+            ("a rejection without a reason", act(&dispatcher, id, json!({"action": "reject", "reason": " "})), 422, "required", "请填写“理由”"),
+            ("a dispatch to no unit", act(&dispatcher, id, json!({"action": "dispatch", "unit": ""})), 422, "invalid", ""),
+            ("an unknown unit filter", zh(s.http.get(s.url("/api/v1/cases?unit=NOPE")).bearer_auth(&dispatcher)), 422, "unknown_unit", "没有代码为“NOPE”的单位"),
+            ("a case without a description", zh(s.http.post(s.url("/api/v1/cases")).bearer_auth(&operator).json(&json!({"channel": "hotline", "category": "S0102", "region": WANGJING, "description": " "}))), 422, "required", "请填写“问题描述”"),
+            ("the operator dispatches", act(&operator, id, json!({"action": "accept"})), 403, "forbidden", ""),
+            ("an unknown region filter", zh(s.http.get(s.url("/api/v1/cases?region=999")).bearer_auth(&dispatcher)), 422, "unknown_region", "没有代码为“999”的区域"),
+        ];
+        for (what, request, status, reason, message) in cases {
+            let answer = request.send().await.expect("request");
+            assert_eq!(answer.status().as_u16(), status, "[{engine}] {what}");
+            let body: Value = answer.json().await.expect("JSON");
+            let error = &body["error"];
+            assert_eq!(error["reason"], reason, "[{engine}] {what}: {body}");
+            let text = error["message"].as_str().expect("message");
+            if !message.is_empty() {
+                assert_eq!(text, message, "[{engine}] {what}");
+            }
+            assert!(chinese_only(text, &error["params"]), "[{engine}] {what}: English in {text:?}");
+        }
+        // English on request, and by default for API clients.
+        let (status, body) = s.api(Method::GET, "/api/v1/cases/999999", &dispatcher, None).await;
+        assert_eq!((status, body["error"]["message"].as_str()), (404, Some("case 999999 not found")), "[{engine}]");
+        assert_eq!(body["error"]["params"]["id"], "999999");
+
+        // A path that is no page answers the Chinese 404 page; the API's own paths answer JSON.
+        let (status, _, html) = page(&s, "/no/such/page", None).await;
+        assert_eq!(status, 404, "[{engine}]");
+        assert!(html.contains(r#"data-view="missing""#) && html.contains(r#"lang="zh-CN""#), "[{engine}] {html}");
+        let (status, _, json_body) = page(&s, "/api/v1/no-such-endpoint", None).await;
+        assert_eq!(status, 404);
+        assert!(json_body.starts_with('{'), "{json_body}");
+        // The icon, drawn here.
+        let icon = s.http.get(s.url("/favicon.ico")).send().await.expect("icon");
+        assert_eq!(icon.status(), 200);
+        assert_eq!(icon.headers()[CONTENT_TYPE], "image/svg+xml");
+        assert!(icon.text().await.expect("svg").starts_with("<svg"));
+        s.stop().await;
+    }
+}
+
 #[tokio::test]
 async fn after_sign_in_the_page_goes_only_to_paths_of_this_site_as_the_browser_reads_them() {
     let dir = tempfile::tempdir().expect("temp dir");

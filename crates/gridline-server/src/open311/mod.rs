@@ -25,6 +25,7 @@ use gridline_core::region::RegionLevel;
 use serde_json::{Value, json};
 
 use crate::error::ApiError;
+use gridline_core::message::Class;
 use crate::AppState;
 
 pub fn router() -> Router<Arc<AppState>> {
@@ -165,6 +166,11 @@ impl From<ApiError> for Open311Error {
         let status = match &err {
             ApiError::Unauthorized(_) | ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Refused(reason) => match reason.class() {
+                Some(Class::Unauthorized | Class::Forbidden) => StatusCode::FORBIDDEN,
+                Some(Class::NotFound) => StatusCode::NOT_FOUND,
+                _ => StatusCode::BAD_REQUEST,
+            },
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             _ => StatusCode::BAD_REQUEST,

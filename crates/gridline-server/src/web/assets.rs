@@ -11,6 +11,7 @@ use crate::error::ApiError;
 const ASSETS: &[(&str, &str, &[u8])] = &[
     ("app.js", "text/javascript; charset=utf-8", include_bytes!("../../web/assets/app.js")),
     ("app.css", "text/css; charset=utf-8", include_bytes!("../../web/assets/app.css")),
+    ("favicon.svg", "image/svg+xml", include_bytes!("../../web/assets/favicon.svg")),
     (
         "echarts.min.js",
         "text/javascript; charset=utf-8",

@@ -126,7 +126,9 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/web/session", post(sign_in))
         .route("/cases/{id}", get(case_page))
         .route("/ledger/projects/{id}", get(ledger_project_page))
-        .route("/assets/{name}", get(assets::asset));
+        .route("/assets/{name}", get(assets::asset))
+        // What browsers ask for when a page names no icon (the API's documents, a bare URL).
+        .route("/favicon.ico", get(|| assets::asset(Path("favicon.svg".to_owned()))));
     for page in [Page::Operator, Page::Grid, Page::Dispatcher, Page::Unit, Page::Supervisor, Page::Admin, Page::Dashboard, Page::Evaluation, Page::Field, Page::Ledger] {
         router = router.route(page.path(), get(move |state: State<Arc<AppState>>, headers: HeaderMap, uri: Uri| guarded(state, headers, uri, page)));
     }
@@ -150,7 +152,7 @@ async fn page_user(state: &AppState, headers: &HeaderMap) -> Result<Option<(Stri
     let Some(token) = cookie_token(headers) else { return Ok(None) };
     match state.signed_in(token).await {
         Ok(who) => Ok(Some((token.to_owned(), who))),
-        Err(ApiError::Unauthorized(_)) => Ok(None),
+        Err(err) if err.status() == StatusCode::UNAUTHORIZED => Ok(None),
         Err(other) => Err(other),
     }
 }
@@ -256,6 +258,11 @@ async fn sign_out(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Res
     Ok(response)
 }
 
+/// The Chinese 404 page for a path that is no page (the API's own paths answer JSON).
+pub(crate) fn missing_page() -> Response {
+    html(StatusCode::NOT_FOUND, &shell("missing", None, None))
+}
+
 /// The HTML every page shares; the script draws the page named `view` into `<main>`.
 fn shell(view: &str, token: Option<&str>, who: Option<&SignedIn>) -> String {
     let token = token.map(|t| format!(r#"<meta name="gridline-token" content="{}">"#, escape_html(t))).unwrap_or_default();
@@ -279,6 +286,7 @@ fn shell(view: &str, token: Option<&str>, who: Option<&SignedIn>) -> String {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>gridline 创城网格</title>
 {token}{user}
+<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/assets/app.css">
 <script src="/assets/echarts.min.js" defer></script>
 <script src="/assets/app.js" defer></script>

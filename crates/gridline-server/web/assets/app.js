@@ -37,7 +37,9 @@
       'sat.basically_satisfied': '基本满意', 'sat.dissatisfied': '不满意', record_callback: '记录回访',
       // grid
       report_problem: '上报问题', verify_queue: '待核查', recent_reports: '辖区近期上报', passed: '核查通过', failed: '不通过（返工）',
-      verify_note: '核查意见',
+      verify_note: '核查意见', late_by: '超期', left_for: '剩余', 'u.days': '天', 'u.hours': '小时', 'u.minutes': '分',
+      'note.merge': '并案说明', 'note.dispatch': '派遣说明', 'note.accept': '签收备注', 'note.verify': '核查意见', 'note.callback': '回访记录',
+      'note.approve_extension': '审批意见', 'note.resume': '恢复说明', 'note.supervise': '督办意见',
       // dispatcher
       dispatch_queue: '待派单', bulk: '批量操作', bulk_dispatch: '批量派遣至建议单位', bulk_register: '批量立案', selected: '已选',
       register_dispatch: '立案并派遣', reason: '理由', merge_into: '并入案件编号', extension_queue: '待审批延期',
@@ -144,7 +146,9 @@
       satisfaction: 'Satisfaction', 'sat.satisfied': 'Satisfied', 'sat.basically_satisfied': 'Basically satisfied',
       'sat.dissatisfied': 'Dissatisfied', record_callback: 'Record call-back',
       report_problem: 'Report a problem', verify_queue: 'To verify', recent_reports: 'Recent reports in my area', passed: 'Passed',
-      failed: 'Failed (rework)', verify_note: 'Verification note',
+      failed: 'Failed (rework)', verify_note: 'Verification note', late_by: 'late by', left_for: 'left:', 'u.days': 'd ', 'u.hours': 'h ', 'u.minutes': 'min',
+      'note.merge': 'Merge note', 'note.dispatch': 'Dispatch note', 'note.accept': 'Acceptance note', 'note.verify': 'Verification note',
+      'note.callback': 'Call-back record', 'note.approve_extension': 'Decision note', 'note.resume': 'Resumption note', 'note.supervise': 'Supervision note',
       dispatch_queue: 'To dispatch', bulk: 'Bulk actions', bulk_dispatch: 'Dispatch selected to suggested units',
       bulk_register: 'Register selected', selected: 'selected', register_dispatch: 'Register and dispatch', reason: 'Reason',
       merge_into: 'Merge into case no.', extension_queue: 'Extension requests', approve: 'Approve', deny: 'Refuse', select_all: 'Select all',
@@ -213,8 +217,10 @@
   // comment, checked against the OpenAPI document by crates/gridline-server/tests/web_api.rs.
   // fields @overview: today.received today.closed open overdue due_soon rates.response.rate rates.resolution.rate rates.satisfaction.rate
   // fields @case: id status channel external_id category category_name district.name region_name address unit_name reporter.name reporter.phone received_at merged_into suspended overdue due_soon deadline time_left_seconds time_limit supervision_count rework_count pending_extension.amount pending_extension.unit pending_extension.reason photos feedback.text feedback.photos callback.resolved callback.satisfaction location.lat location.lon allowed_actions description events[].time events[].action events[].actor.username events[].actor.role events[].unit_name events[].note
+  // The server tells its errors in the language asked for (codes and texts: gridline_core::message).
+  const ACCEPT_LANGUAGE = () => (lang === 'zh' ? 'zh-CN' : 'en');
   async function api(method, path, body) {
-    const headers = { Accept: 'application/json' };
+    const headers = { Accept: 'application/json', 'Accept-Language': ACCEPT_LANGUAGE() };
     if (TOKEN) headers.Authorization = `Bearer ${TOKEN}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const response = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -262,13 +268,15 @@
     if (c.deadline) return h('span', { class: 'badge ok' }, t('on_time'));
     return h('span', { class: 'badge muted' }, t('clock_stopped'));
   }
+  /** Time left, or how late, in days and hours (minutes only under a day): 超期 2天3小时. */
   function timeLeft(seconds) {
     if (seconds === null || seconds === undefined) return '—';
-    const sign = seconds < 0 ? '-' : '';
     const s = Math.abs(seconds);
-    const hours = Math.floor(s / 3600);
+    const days = Math.floor(s / 86400);
+    const hours = Math.floor((s % 86400) / 3600);
     const minutes = Math.floor((s % 3600) / 60);
-    return `${sign}${hours}h${String(minutes).padStart(2, '0')}m`;
+    const span = days ? `${days}${t('u.days')}${hours}${t('u.hours')}` : `${hours}${t('u.hours')}${minutes}${t('u.minutes')}`;
+    return `${t(seconds < 0 ? 'late_by' : 'left_for')} ${span}`;
   }
   const statusBadge = (s) => h('span', { class: `badge status-${s}` }, t(`status.${s}`));
   const caseLink = (c) => h('a', { href: `/cases/${c.id}` }, `#${c.id}`);
@@ -414,7 +422,7 @@
       try {
         // The server decides where to go next (`home`): the page's `?next=` if it is a path of
         // this site as the browser would read it, else the role's home page.
-        const response = await fetch('/web/session' + location.search, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+        const response = await fetch('/web/session' + location.search, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Accept-Language': ACCEPT_LANGUAGE() },
           body: JSON.stringify({ username: username.value.trim(), password: password.value }) });
         const data = await response.json().catch(() => null);
         if (!response.ok) throw new ApiFailure(response.status, data?.error?.code, data?.error?.message ?? response.statusText);
@@ -864,7 +872,8 @@
     approve_extension: [['approved', 'bool'], ['note', 'text']], suspend: [['reason', 'text', true]], resume: [['note', 'text']],
     supervise: [['level', 'level'], ['note', 'text', true]],
   };
-  const FIELD_LABEL = { reason: 'reason', into: 'merge_into', note: 'verify_note', unit: 'unit', feedback: 'feedback', photos: 'photo_urls',
+  // A note is labelled by its action (派遣说明, 核查意见, 回访记录 …).
+  const FIELD_LABEL = { reason: 'reason', into: 'merge_into', unit: 'unit', feedback: 'feedback', photos: 'photo_urls',
     passed: 'passed', resolved: 'resolved', satisfaction: 'satisfaction', amount: 'amount', approved: 'approve', level: 'level' };
 
   async function actionForm(c, action, onDone) {
@@ -897,7 +906,7 @@
       try { onDone(await act(c.id, body)); } catch (err) { status(box, failText(err), 'error'); }
     } }, h('h3', {}, t(`action.${action}`)), controls.map(([name, kind, control]) => (kind === 'bool'
       ? h('div', { class: 'field' }, h('label', { for: control.id }, control, t(FIELD_LABEL[name])))
-      : field(t(FIELD_LABEL[name] ?? name), control))), h('button', { type: 'submit', class: 'primary' }, t(`action.${action}`)), box);
+      : field(t(name === 'note' ? `note.${action}` : FIELD_LABEL[name] ?? name), control))), h('button', { type: 'submit', class: 'primary' }, t(`action.${action}`)), box);
   }
 
   VIEWS.case = async () => {
@@ -995,7 +1004,7 @@
     const mapNote = h('div', {});
     const value = (r) => (colour === 'overdue' ? (r.total ? r.overdue / r.total : 0) : r.total);
     const regionTable = o.by_region.length ? h('div', { class: 'table-wrap' }, h('table', { id: 'region-table' },
-      h('thead', {}, h('tr', {}, [t('region'), t('total'), t('open'), t('overdue_now'), t('overdue_share')].map((x) => h('th', { scope: 'col' }, x)))),
+      h('thead', {}, h('tr', {}, [t(o.scope.level === 'district' ? 'region' : 'district'), t('total'), t('open'), t('overdue_now'), t('overdue_share')].map((x) => h('th', { scope: 'col' }, x)))),
       h('tbody', {}, o.by_region.map((r) => h('tr', {},
         h('td', {}, h('a', { href: `/dashboard?region=${r.code}`, 'data-region': r.code, onclick: (e) => { e.preventDefault(); go(r.code); } }, r.name)),
         h('td', {}, r.total), h('td', {}, r.open), h('td', {}, r.overdue), h('td', {}, pct(r.total ? r.overdue / r.total : null))))))) : null;

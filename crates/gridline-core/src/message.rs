@@ -1,0 +1,200 @@
+//! Refusals told as a stable code and its parameters, with a Chinese and an English text for every
+//! code in one table ([`TEXTS`]). The edges render a [`Reason`] in the reader's language; the
+//! English text is also what `Display` and the logs show.
+
+use std::fmt;
+
+/// The reader's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    Zh,
+    #[default]
+    En,
+}
+
+impl Lang {
+    /// The language an `Accept-Language` header asks for first: Chinese for `zh…`, else English.
+    pub fn from_accept_language(header: &str) -> Lang {
+        let first = header.split(',').next().unwrap_or("").trim().to_ascii_lowercase();
+        if first.starts_with("zh") { Lang::Zh } else { Lang::En }
+    }
+}
+
+/// What an error answer says: the HTTP class it belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    Invalid,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    Conflict,
+}
+
+/// `(code, class, Chinese, English)`; `{name}` in a text is the parameter `name`. The class codes
+/// of the API's error answers (`invalid`, `not_found`, …) are here too: they are what a reader
+/// sees when a refusal has no more precise code.
+pub const TEXTS: &[(&str, Option<Class>, &str, &str)] = &[
+    // the classes of the API's answers
+    ("bad_request", None, "请求格式有误", "the request is malformed"),
+    ("malformed_json", None, "提交的数据格式有误", "the request body is not valid JSON"),
+    ("invalid", Some(Class::Invalid), "“{field}”填写有误", "{field} is invalid"),
+    ("invalid_files", None, "文件中有错误，请逐条修改后重新导入", "the files have problems"),
+    ("unauthorized", Some(Class::Unauthorized), "请先登录", "sign in first"),
+    ("forbidden", Some(Class::Forbidden), "您无权进行此操作", "you may not do this"),
+    ("not_found", Some(Class::NotFound), "没有找到要访问的内容", "not found"),
+    ("method_not_allowed", None, "不支持此请求方法", "this method is not allowed here"),
+    ("conflict", Some(Class::Conflict), "案件状态已变化，此操作不能进行，请刷新后重试", "the action conflicts with the current state"),
+    ("payload_too_large", None, "提交的内容过大", "the request body is too large"),
+    ("too_many_requests", None, "登录失败次数过多，请稍后再试或请管理员解除锁定", "too many failed sign-ins; try again later"),
+    ("unavailable", None, "服务暂时不可用，请稍后重试", "the server cannot answer now; try again later"),
+    ("unsupported_media_type", None, "提交的数据类型不受支持", "unsupported content type"),
+    ("internal", None, "服务器处理出错，已记录，请稍后重试", "the server failed to complete the request; it has been logged"),
+    // precise refusals
+    ("wrong_credentials", Some(Class::Unauthorized), "用户名或密码错误", "wrong username or password"),
+    ("session_expired", Some(Class::Unauthorized), "登录已过期，请重新登录", "the session token is unknown or has expired; sign in again"),
+    ("required", Some(Class::Invalid), "请填写“{field}”", "{field} must not be empty"),
+    ("too_long", Some(Class::Invalid), "“{field}”不能超过 {max} 个字", "{field} is longer than {max} characters"),
+    ("unknown_unit", Some(Class::Invalid), "没有代码为“{unit}”的单位", "unknown unit \"{unit}\""),
+    ("unknown_region", Some(Class::Invalid), "没有代码为“{region}”的区域", "unknown region \"{region}\""),
+    ("case_not_found", Some(Class::NotFound), "案件 {id} 不存在或您无权查看", "case {id} not found"),
+];
+
+/// The field names a refusal can name, `(field, Chinese, English)`; a field not listed is shown
+/// as its name.
+pub const FIELDS: &[(&str, &str, &str)] = &[
+    ("amount", "时长", "amount"),
+    ("category", "问题类别", "category"),
+    ("description", "问题描述", "description"),
+    ("into", "并入案件编号", "case to merge into"),
+    ("note", "意见", "note"),
+    ("photos", "照片", "photos"),
+    ("reason", "理由", "reason"),
+    ("region", "所在区域", "region"),
+    ("target", "对象", "target"),
+    ("title", "标题", "title"),
+    ("unit", "承办单位", "unit"),
+    ("username", "用户名", "username"),
+    ("password", "密码", "password"),
+    ("lat", "纬度", "latitude"),
+    ("lon", "经度", "longitude"),
+    ("address", "地址", "address"),
+];
+
+/// The label of a field in `lang`.
+pub fn field_label(field: &str, lang: Lang) -> &str {
+    FIELDS
+        .iter()
+        .find(|(name, _, _)| *name == field)
+        .map_or(field, |(_, zh, en)| if lang == Lang::Zh { zh } else { en })
+}
+
+/// A refusal: a code of [`TEXTS`] and its parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reason {
+    code: &'static str,
+    field: Option<&'static str>,
+    params: Vec<(&'static str, String)>,
+}
+
+impl Reason {
+    /// # Panics
+    /// When `code` is not in [`TEXTS`]: a programming error, caught by the tests that meet it.
+    pub fn new(code: &'static str) -> Reason {
+        assert!(entry(code).is_some(), "no text for the refusal code {code}");
+        Reason { code, field: None, params: Vec::new() }
+    }
+
+    /// The refusal concerns the input field `field` (also the `{field}` parameter).
+    pub fn on(mut self, field: &'static str) -> Reason {
+        self.field = Some(field);
+        self
+    }
+
+    pub fn with(mut self, name: &'static str, value: impl fmt::Display) -> Reason {
+        self.params.push((name, value.to_string()));
+        self
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    pub fn field(&self) -> Option<&'static str> {
+        self.field
+    }
+
+    /// The parameters, the field included.
+    pub fn params(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.field.map(|f| ("field", f)).into_iter().chain(self.params.iter().map(|(n, v)| (*n, v.as_str())))
+    }
+
+    pub fn class(&self) -> Option<Class> {
+        entry(self.code).and_then(|(_, class, _, _)| *class)
+    }
+
+    /// The text in `lang`, its parameters filled in (a field by its label).
+    pub fn render(&self, lang: Lang) -> String {
+        let (_, _, zh, en) = entry(self.code).expect("checked in Reason::new");
+        let mut text = (if lang == Lang::Zh { *zh } else { *en }).to_owned();
+        if let Some(field) = self.field {
+            text = text.replace("{field}", field_label(field, lang));
+        }
+        for (name, value) in &self.params {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        text
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(Lang::En))
+    }
+}
+
+fn entry(code: &str) -> Option<&'static (&'static str, Option<Class>, &'static str, &'static str)> {
+    TEXTS.iter().find(|(known, ..)| *known == code)
+}
+
+/// The `{name}` placeholders of a text, sorted.
+pub fn placeholders(text: &str) -> Vec<&str> {
+    let mut names: Vec<&str> = text.split('{').skip(1).filter_map(|rest| rest.split_once('}').map(|(name, _)| name)).collect();
+    names.sort_unstable();
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_a_chinese_and_an_english_text_with_the_same_parameters() {
+        let mut codes = std::collections::HashSet::new();
+        for (code, _, zh, en) in TEXTS {
+            assert!(codes.insert(code), "{code} twice");
+            assert!(!zh.trim().is_empty() && !en.trim().is_empty(), "{code} lacks a text");
+            assert!(zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{code}: the Chinese text has no Chinese");
+            assert_eq!(placeholders(zh), placeholders(en), "{code}: the texts name different parameters");
+        }
+        for (field, zh, en) in FIELDS {
+            assert!(!zh.is_empty() && !en.is_empty(), "{field}");
+        }
+    }
+
+    #[test]
+    fn a_reason_renders_in_either_language() {
+        let reason = Reason::new("required").on("reason");
+        assert_eq!(reason.render(Lang::Zh), "请填写“理由”");
+        assert_eq!(reason.to_string(), "reason must not be empty");
+        let unit = Reason::new("unknown_unit").on("unit").with("unit", "");
+        assert_eq!(unit.render(Lang::Zh), "没有代码为“”的单位");
+        assert_eq!(Lang::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"), Lang::Zh);
+        assert_eq!(Lang::from_accept_language("en-US"), Lang::En);
+    }
+
+    #[test]
+    #[should_panic(expected = "no text")]
+    fn a_code_without_texts_is_refused() {
+        let _ = Reason::new("no_such_code");
+    }
+}
