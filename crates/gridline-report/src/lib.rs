@@ -87,6 +87,8 @@ impl Format {
 #[derive(Clone, Debug)]
 pub struct Rendered {
     pub title: String,
+    /// The PDF's page count.
+    pub pages: usize,
     pub docx: Vec<u8>,
     pub pdf: Vec<u8>,
 }
@@ -103,7 +105,8 @@ pub fn render(snapshot: &Snapshot, template: &Template, fonts: &Fonts) -> Result
     snapshot.content.check()?;
     let pieces = template.resolve(snapshot)?;
     let title = snapshot.content.title();
-    Ok(Rendered { docx: docx::render(&pieces, &title)?, pdf: pdf::render(fonts, &pieces, &title)?, title })
+    let (pdf, pages) = pdf::render(fonts, &pieces, &title)?;
+    Ok(Rendered { docx: docx::render(&pieces, &title)?, pdf, pages, title })
 }
 
 /// Renders one format only (a preview).
@@ -113,6 +116,6 @@ pub fn render_one(snapshot: &Snapshot, template: &Template, fonts: &Fonts, forma
     let title = snapshot.content.title();
     match format {
         Format::Docx => docx::render(&pieces, &title),
-        Format::Pdf => pdf::render(fonts, &pieces, &title),
+        Format::Pdf => pdf::render(fonts, &pieces, &title).map(|(pdf, _)| pdf),
     }
 }

@@ -262,13 +262,14 @@ fn red() -> rgb::Color {
     rgb::Color::new(230, 0, 18)
 }
 
-/// Renders the pieces to a PDF with the fonts embedded and subset.
-pub(crate) fn render(fonts: &Fonts, pieces: &[Piece], title: &str) -> Result<Vec<u8>, ReportError> {
+/// Renders the pieces to a PDF with the fonts embedded and subset; the PDF and its page count.
+pub(crate) fn render(fonts: &Fonts, pieces: &[Piece], title: &str) -> Result<(Vec<u8>, usize), ReportError> {
     let mut layout = Layout::new(fonts);
     for piece in pieces {
         layout.piece(piece);
     }
     let mut document = Document::new();
+    let pages = layout.pages.len();
     for (n, ops) in layout.pages.iter().enumerate() {
         let settings = PageSettings::from_wh(PAGE_W, PAGE_H).ok_or_else(|| ReportError::Render("page size".into()))?;
         let mut page = document.start_page_with(settings);
@@ -329,5 +330,6 @@ pub(crate) fn render(fonts: &Fonts, pieces: &[Piece], title: &str) -> Result<Vec
     let mut metadata = krilla::metadata::Metadata::new().title(title.to_owned()).language("zh-CN".to_owned());
     metadata = metadata.creator("gridline".to_owned());
     document.set_metadata(metadata);
-    document.finish().map_err(|e| ReportError::Render(format!("{e:?}")))
+    let pdf = document.finish().map_err(|e| ReportError::Render(format!("{e:?}")))?;
+    Ok((pdf, pages))
 }

@@ -36,6 +36,9 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// A stored document no longer matches its hash; the message says which, and is shown.
+    #[error("{0}")]
+    Integrity(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -58,6 +61,7 @@ impl ApiError {
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            ApiError::Integrity(_) => (StatusCode::INTERNAL_SERVER_ERROR, "integrity"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -105,6 +109,7 @@ impl From<AppError> for ApiError {
             AppError::NotFound(message) => ApiError::NotFound(message),
             AppError::Conflict(message) => ApiError::Conflict(message),
             AppError::Internal(message) => ApiError::Internal(message),
+            AppError::Integrity(message) => ApiError::Integrity(message),
         }
     }
 }
