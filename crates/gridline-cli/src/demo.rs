@@ -98,13 +98,12 @@ pub async fn ensure(store: &Store, data_dir: &Path, cases: usize) -> anyhow::Res
     Ok(table)
 }
 
-/// The supervisor raises orders (督办) on three of the overdue dispatched cases: what the 督办单
+/// The supervisor raises orders (督办) on three dispatched cases still open: what the 督办单
 /// documents are made of.
 async fn supervise_overdue(store: &Store, people: &People, now: Timestamp) -> anyhow::Result<()> {
     let Some(supervisor) = people.users.iter().find(|u| u.role == Role::Supervisor) else { return Ok(()) };
     let mut filter = gridline_store::CaseFilter::new(gridline_store::Visibility::All, now);
     filter.status = Some(CaseStatus::Dispatched);
-    filter.overdue = Some(true);
     filter.page_size = 3;
     for (case, level) in store.cases().list(&filter).await?.cases.iter().zip([SupervisionLevel::Urgent, SupervisionLevel::Key, SupervisionLevel::General]) {
         let order = gridline_core::supervision::NewOrder {
