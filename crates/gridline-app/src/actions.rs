@@ -36,7 +36,7 @@ impl App {
     pub async fn act(&self, id: CaseId, actor: &Actor, command: &Command) -> Result<Case, AppError> {
         // One action at a time per case in this process; other processes (PostgreSQL deployments
         // with several servers) are caught by the store's version check and retried.
-        let _turn = self.case_locks[usize::try_from(id).unwrap_or(0) % self.case_locks.len()].lock().await;
+        let _turn = self.case_locks[usize::try_from(id.get()).unwrap_or(0) % self.case_locks.len()].lock().await;
         let case = self.decide_and_append(id, actor, command).await?;
         if matches!(command, Command::Register { .. })
             && let Some(route) = self.route_of(&case, Timestamp::now())
@@ -46,7 +46,7 @@ impl App {
             let dispatch = Command::Dispatch { unit, note: Some(route.reason), rule: route.rule.map(|r| r.id) };
             match self.decide_and_append(id, actor, &dispatch).await {
                 Ok(dispatched) => return Ok(dispatched),
-                Err(err) => tracing::warn!(case = id, %err, "automatic dispatch refused; the case waits for the dispatcher"),
+                Err(err) => tracing::warn!(case = id.get(), %err, "automatic dispatch refused; the case waits for the dispatcher"),
             }
         }
         Ok(case)
@@ -79,7 +79,7 @@ impl App {
             after.apply(&event);
             match self.store.cases().append(after, event).await {
                 Ok(case) => {
-                    tracing::info!(case = id, action = command.action(), user = %actor.username, "case action");
+                    tracing::info!(case = id.get(), action = command.action(), user = %actor.username, "case action");
                     self.text.remember(&case, &self.regions);
                     return Ok(case);
                 }

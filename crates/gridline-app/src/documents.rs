@@ -184,7 +184,7 @@ pub async fn ranking(
     level: RateLevel,
     region_prefix: Option<&str>,
 ) -> Result<Vec<RankingRow>, AppError> {
-    let units: std::collections::HashMap<String, String> = store.people().units().await?.into_iter().map(|u| (u.code, u.name)).collect();
+    let units: std::collections::HashMap<String, String> = store.people().units().await?.into_iter().map(|u| (u.code.into_string(), u.name)).collect();
     let contenders = |counts: std::collections::BTreeMap<String, gridline_core::rollup::RateCounts>| -> Vec<Contender> {
         counts
             .into_iter()
@@ -276,7 +276,8 @@ impl App {
                 if order.target_kind != TargetKind::Case {
                     return Err(AppError::invalid("order", format!("order {} is raised on a {}; a 督办单 is made for an order on a case", order.id, order.target_kind.as_str())));
                 }
-                let case_id: i64 = order.target.parse().map_err(|_| AppError::Internal(format!("order {} names case {:?}", order.id, order.target)))?;
+                let case_id: gridline_core::ids::CaseId =
+                    order.target.parse().map_err(|_| AppError::Internal(format!("order {} names case {:?}", order.id, order.target)))?;
                 let case = self.store.cases().get(case_id).await?.ok_or_else(|| AppError::NotFound(format!("no case {case_id}")))?;
                 let reference = self.reference();
                 let category = case.category.as_deref().and_then(|c| reference.catalogue.get(c)).map_or_else(|| "未分类".to_owned(), |e| e.name.clone());
@@ -289,7 +290,7 @@ impl App {
                 Content::SupervisionOrder(SupervisionOrder {
                     issuer: settings.issuer.clone(),
                     unit,
-                    case_id,
+                    case_id: case_id.get(),
                     case_title: case.intake.title.clone(),
                     case_description: case.intake.description.clone(),
                     address: case.intake.address.clone().unwrap_or_else(|| "未填写".into()),

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use gridline_core::calendar::{WorkCalendar, local_time};
 use gridline_core::case::Case;
 use gridline_core::catalogue::Catalogue;
+use gridline_core::ids::UnitCode;
 use gridline_core::region::{RegionLevel, RegionTree};
 use gridline_core::unit::Unit;
 use gridline_store::{CaseFilter, Store, StoreError};
@@ -83,7 +84,7 @@ impl Cell {
 pub struct Exporter {
     catalogue: Arc<Catalogue>,
     regions: Arc<RegionTree>,
-    units: HashMap<String, Unit>,
+    units: HashMap<UnitCode, Unit>,
     now: Timestamp,
 }
 
@@ -102,7 +103,7 @@ impl Exporter {
         let overdue = case.running_clock().is_some_and(|c| c.is_overdue(self.now));
         let region = case.region.as_deref();
         [
-            Cell::Int(case.id),
+            Cell::Int(case.id.get()),
             Cell::Text(intake.channel.as_str().to_owned()),
             text(intake.external_id.as_deref()),
             Cell::Text(case.status.as_str().to_owned()),

@@ -1,6 +1,7 @@
 //! Geography as the intake uses it: placing a new case in its street (gridline-geo).
 
 use gridline_core::case::Intake;
+use gridline_core::ids::RegionCode;
 use gridline_geo::{Geography, LatLon};
 
 /// A case's street is taken from its address only with at least this confidence: a road named
@@ -25,12 +26,12 @@ pub fn place(intake: &mut Intake) {
         return;
     }
     intake.region = match (point, &intake.address) {
-        (Some(point), _) => geo.street_at(point).map(str::to_owned),
+        (Some(point), _) => geo.street_at(point).and_then(|code| RegionCode::parse(code).ok()),
         (None, Some(address)) => geo
             .geocode(address, INTAKE_GEOCODE_THRESHOLD)
             .ok()
             .and_then(|g| g.street.or(g.district))
-            .map(|r| r.code),
+            .and_then(|r| RegionCode::parse(&r.code).ok()),
         (None, None) => None,
     };
 }

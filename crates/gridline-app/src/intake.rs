@@ -7,6 +7,7 @@ use gridline_core::DomainError;
 use gridline_core::actor::Actor;
 use gridline_core::case::{CaseEvent, Change, Channel, GeoPoint, Intake, Reporter};
 use gridline_core::crosswalk::SourceCode;
+use gridline_core::ids::{CategoryCode, RegionCode};
 use gridline_core::reference::Reference;
 use gridline_core::region::RegionTree;
 use gridline_core::workflow::{check_region, required};
@@ -52,7 +53,7 @@ pub struct NewCase {
     #[serde(default)]
     pub external_id: Option<String>,
     #[serde(default)]
-    pub category: Option<String>,
+    pub category: Option<CategoryCode>,
     /// The code in the channel's own taxonomy (e.g. the hotline's category); mapped through the
     /// crosswalk when no category is given.
     #[serde(default)]
@@ -60,7 +61,7 @@ pub struct NewCase {
     #[serde(default)]
     pub emergency: bool,
     #[serde(default)]
-    pub region: Option<String>,
+    pub region: Option<RegionCode>,
     #[serde(default)]
     pub title: Option<String>,
     pub description: String,
@@ -114,8 +115,10 @@ impl NewCase {
             None => None,
         };
         // A category given wins; else the crosswalk's entry for the source code, when it has one.
-        let category =
-            self.category.clone().or_else(|| source.as_ref().and_then(|s| reference.crosswalk.entry_for(s)).map(str::to_owned));
+        let category = match (&self.category, source.as_ref().and_then(|s| reference.crosswalk.entry_for(s))) {
+            (Some(category), _) => Some(category.clone()),
+            (None, entry) => entry.map(CategoryCode::parse).transpose()?,
+        };
         let category_version = match &category {
             Some(code) => Some(catalogue.check_fileable(code)?.version),
             None => None,

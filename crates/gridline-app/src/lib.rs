@@ -11,6 +11,7 @@ mod error;
 pub mod export;
 pub mod geo;
 pub mod intake;
+pub mod ledger;
 pub mod passwords;
 mod reference;
 pub mod supervision;
@@ -20,6 +21,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use gridline_core::ids::CaseId;
 use gridline_core::reference::Reference;
 use gridline_core::region::RegionTree;
 use gridline_core::unit::Unit;
@@ -97,7 +99,7 @@ impl App {
     /// Adds to the duplicate index the open cases received within its window that it has not
     /// seen (all of them at start; afterwards those other processes filed); returns how many.
     pub async fn load_open_cases(&self) -> Result<usize, AppError> {
-        let after = self.newest_case_seen.load(Ordering::Relaxed);
+        let after = CaseId::new(self.newest_case_seen.load(Ordering::Relaxed)).unwrap_or(CaseId::UNSTORED);
         let ids = self.store.text().case_ids_after(after, true, Some(self.text.window_start())).await?;
         // The cases this process filed are in the index already: reading each of them whole
         // again on every refresh cost a busy server a second of work every ten.
@@ -106,7 +108,7 @@ impl App {
             self.text.remember(case, &self.regions);
         }
         if let Some(&newest) = ids.last() {
-            self.newest_case_seen.fetch_max(newest, Ordering::Relaxed);
+            self.newest_case_seen.fetch_max(newest.get(), Ordering::Relaxed);
         }
         Ok(fresh.len())
     }

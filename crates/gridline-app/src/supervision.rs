@@ -41,7 +41,7 @@ impl App {
         loop {
             let cases = self.store.supervision().cases_on_the_clock(after, SWEEP_PAGE).await?;
             let Some(last) = cases.last() else { break };
-            after = last.id;
+            after = last.id.get();
             let reminders: Vec<Reminder> = cases
                 .iter()
                 .filter_map(|case| {
@@ -88,7 +88,7 @@ impl App {
         let created = self.file_case(intake, &user.actor(), now).await?;
         self.store.watches().advance(watch.id, watch.next_due, watch.next_after(now), created.case.id).await?;
         if created.created {
-            tracing::info!(watch = watch.id, case = created.case.id, "watch list inspection filed");
+            tracing::info!(watch = watch.id, case = created.case.id.get(), "watch list inspection filed");
         }
         Ok(created.created)
     }

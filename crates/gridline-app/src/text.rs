@@ -11,6 +11,7 @@ use std::sync::{Mutex, OnceLock};
 
 use gridline_core::case::{Case, CaseId, CategorySuggestion, Intake, SuggestedCategory, SuggestionSource};
 use gridline_core::catalogue::Catalogue;
+use gridline_core::ids::CategoryCode;
 use gridline_core::region::{RegionLevel, RegionTree};
 use gridline_text::TextError;
 use gridline_text::dedupe::{DuplicateSuggestion, DedupeSettings, DuplicateIndex, OpenCase, simhash};
@@ -107,7 +108,7 @@ impl TextIntel {
         };
         let auto_filed = confident && fileable.is_some();
         if auto_filed {
-            intake.category = Some(label.clone());
+            intake.category = CategoryCode::parse(&label).ok();
             intake.category_version = fileable.map(|e| e.version);
         }
         intake.suggestion = Some(CategorySuggestion {
@@ -129,10 +130,10 @@ impl TextIntel {
     fn open_case(case: &Case, regions: &RegionTree) -> OpenCase {
         let region = case.region.as_deref().or(case.intake.region.as_deref());
         OpenCase {
-            id: case.id,
+            id: case.id.get(),
             street: region.and_then(|r| regions.ancestor_at(r, RegionLevel::Street)).map(|s| s.code.clone()),
             point: case.intake.location.map(|p| (p.lat, p.lon)),
-            category: case.category.clone(),
+            category: case.category.clone().map(String::from),
             received: case.received_at.as_second(),
             fingerprint: simhash(&Self::fingerprint_text(&case.intake.title, &case.intake.description)),
         }
@@ -145,14 +146,14 @@ impl TextIntel {
             let open = TextIntel::open_case(case, regions);
             self.duplicates.lock().expect("duplicate index").insert(open);
         } else {
-            self.duplicates.lock().expect("duplicate index").remove(case.id);
+            self.duplicates.lock().expect("duplicate index").remove(case.id.get());
         }
     }
 
     /// Those of `ids` the duplicate index does not hold.
     pub fn not_remembered(&self, ids: &[CaseId]) -> Vec<CaseId> {
         let index = self.duplicates.lock().expect("duplicate index");
-        ids.iter().copied().filter(|&id| !index.holds(id)).collect()
+        ids.iter().copied().filter(|&id| !index.holds(id.get())).collect()
     }
 
     /// The oldest a case may be received to enter the duplicate index now.
@@ -171,6 +172,6 @@ impl TextIntel {
 
     /// Drops a case from the duplicate index.
     pub fn forget(&self, case: CaseId) {
-        self.duplicates.lock().expect("duplicate index").remove(case);
+        self.duplicates.lock().expect("duplicate index").remove(case.get());
     }
 }

@@ -51,11 +51,11 @@ async fn a_refresh_takes_up_the_open_cases_other_processes_filed() {
         let intake = submission("A-2").validate(&actor, &one.reference(), &one.regions).unwrap();
         let second = one.file_case(intake, &actor, Timestamp::now()).await.unwrap();
         let found = |app: &App| app.text.duplicate_candidates(&second.case, &app.regions).iter().map(|c| c.case).collect::<Vec<_>>();
-        assert_eq!(found(&one), [first.case.id], "{engine}: the filing process knows at once");
+        assert_eq!(found(&one), [first.case.id.get()], "{engine}: the filing process knows at once");
         assert!(found(&other).is_empty(), "{engine}: the other has not refreshed yet");
         assert_eq!(one.load_open_cases().await.unwrap(), 0, "{engine}: the filing process does not read its own cases again");
         other.refresh().await.unwrap();
-        assert_eq!(found(&other), [first.case.id], "{engine}: after a refresh");
+        assert_eq!(found(&other), [first.case.id.get()], "{engine}: after a refresh");
         assert_eq!(other.load_open_cases().await.unwrap(), 0, "{engine}: nothing new the second time");
         store.close().await;
     }

@@ -13,6 +13,7 @@ use gridline_core::calendar::WorkCalendar;
 use gridline_core::case::{CaseEvent, Change, Channel, Intake, Satisfaction};
 use gridline_core::catalogue::Catalogue;
 use gridline_core::hotspots::problems;
+use gridline_core::ids::{CategoryCode, RegionCode, UnitCode};
 use gridline_core::period::{Month, Period};
 use gridline_core::ranking::{RankingRow, notice};
 use gridline_core::region::{RegionLevel, RegionTree};
@@ -48,8 +49,7 @@ pub fn parse_level(text: &str) -> anyhow::Result<RateLevel> {
     })
 }
 
-/// The ranking of `period` at `level`, named from the region tree and the units.
-/// The ranking as the application layer computes it for every edge.
+/// The ranking of `period` at `level`, as the application layer computes it for every edge.
 async fn ranking(store: &Store, period: Period, level: RateLevel, region: Option<&str>) -> anyhow::Result<Vec<RankingRow>> {
     Ok(gridline_app::documents::ranking(store, &gridline_geo::beijing(), period, level, region).await?)
 }
@@ -173,18 +173,18 @@ fn fact(rng: &mut StdRng, year_start: Timestamp, streets: usize, categories: usi
 /// The event history of a fact: receive, register, dispatch, accept (within the response limit
 /// or not), handle (before or after the deadline), verify and call back, all inside an hour or a
 /// day of the intake. This is what the store's writer folds for every case.
-fn history(f: &Fact, street: &str, unit: &str, category: &str, actor: &Actor) -> Vec<CaseEvent> {
+fn history(f: &Fact, street: &RegionCode, unit: &UnitCode, category: &CategoryCode, actor: &Actor) -> Vec<CaseEvent> {
     let at = |minutes: i64| f.received + SignedDuration::from_mins(minutes);
     let clock = SlaClock::start(WorkCalendar::china(), at(10), TimeLimit::new(24, LimitUnit::Hours));
     let intake = Intake {
         channel: f.channel,
         external_id: None,
-        category: Some(category.to_owned()),
+        category: Some(category.clone()),
         category_version: Some(1),
         source: None,
         emergency: false,
         suggestion: None,
-        region: Some(street.to_owned()),
+        region: Some(street.clone()),
         title: String::new(),
         description: String::new(),
         address: None,
@@ -194,8 +194,8 @@ fn history(f: &Fact, street: &str, unit: &str, category: &str, actor: &Actor) ->
     };
     let mut changes = vec![
         (0, Change::Receive(intake)),
-        (5, Change::Register { category: category.to_owned(), category_version: 1, region: street.to_owned(), note: None }),
-        (10, Change::Dispatch { unit: unit.to_owned(), clock, note: None, rule: None }),
+        (5, Change::Register { category: category.clone(), category_version: 1, region: street.clone(), note: None }),
+        (10, Change::Dispatch { unit: unit.clone(), clock, note: None, rule: None }),
         (if f.responded { 60 } else { 60 * 30 }, Change::Accept { note: None }),
     ];
     if f.closed {
@@ -215,12 +215,21 @@ fn history(f: &Fact, street: &str, unit: &str, category: &str, actor: &Actor) ->
 
 /// One generated case received in the 360 days from `year_start`: its facts, the unit it goes
 /// to (the street's office, or the district's city-management department) and its history.
-pub(crate) fn generated_case(rng: &mut StdRng, year_start: Timestamp, streets: &[String], categories: &[String], actor: &Actor) -> (Fact, String, Vec<CaseEvent>) {
+pub(crate) fn generated_case(rng: &mut StdRng, year_start: Timestamp, streets: &[RegionCode], categories: &[CategoryCode], actor: &Actor) -> (Fact, UnitCode, Vec<CaseEvent>) {
     let f = fact(rng, year_start, streets.len(), categories.len());
     let street = &streets[f.street];
     let unit = if f.unit_is_department { format!("{}-CGW", &street[..6]) } else { format!("{street}-JD") };
+    // A street's code with a suffix of letters is always a unit code.
+    let unit: UnitCode = unit.parse().expect("a street code with a suffix is a unit code");
     let events = history(&f, street, &unit, &categories[f.category], actor);
     (f, unit, events)
+}
+
+/// The streets and the catalogue's leaves that generated cases are placed in and filed under.
+pub(crate) fn generated_codes(tree: &RegionTree) -> anyhow::Result<(Vec<RegionCode>, Vec<CategoryCode>)> {
+    let streets = tree.at_level(RegionLevel::Street).map(|r| r.code.parse()).collect::<Result<_, _>>()?;
+    let categories = Catalogue::builtin().leaves().map(|e| e.code.parse()).collect::<Result<_, _>>()?;
+    Ok((streets, categories))
 }
 
 /// `gridline bench rankings`
@@ -228,8 +237,7 @@ pub async fn bench_rankings(cases: u64, dir: &Path, python: &str, repeat: usize)
     std::fs::create_dir_all(dir)?;
     anyhow::ensure!(!dir.join("gridline.db").exists(), "{} already holds a database; give an empty directory", dir.display());
     let tree = gridline_geo::beijing();
-    let streets: Vec<String> = tree.at_level(RegionLevel::Street).map(|r| r.code.clone()).collect();
-    let categories: Vec<String> = Catalogue::builtin().leaves().map(|e| e.code.clone()).collect();
+    let (streets, categories) = generated_codes(&tree)?;
     let year_start: Timestamp = Month::parse("2025-12")?.start();
     let csv_path = dir.join("facts.csv");
     println!("generating {cases} cases over 2025-12..2026-11 and folding their histories into rollups…");

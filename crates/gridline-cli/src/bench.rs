@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail, ensure};
 use clap::Subcommand;
 use gridline_core::actor::{Actor, Role};
-use gridline_core::case::{CaseEvent, Change};
+use gridline_core::case::{CaseEvent, CaseId, Change};
 use gridline_core::catalogue::Catalogue;
 use gridline_core::reference::Reference;
 use gridline_app::intake::NewCase;
@@ -236,14 +236,14 @@ async fn sign_in(client: &reqwest::Client, addr: SocketAddr) -> anyhow::Result<S
 /// The part of the intake answer the client keeps.
 #[derive(serde::Deserialize)]
 struct Acknowledged {
-    id: i64,
+    id: CaseId,
 }
 
 /// What one client saw: latencies inside the measured window and every acknowledged case.
 #[derive(Default)]
 struct ClientLog {
     latencies: Vec<Duration>,
-    acknowledged: Vec<(String, i64)>,
+    acknowledged: Vec<(String, CaseId)>,
 }
 
 async fn intake(dir: &Path, measured: Duration, concurrency: usize) -> anyhow::Result<()> {

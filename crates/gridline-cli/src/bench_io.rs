@@ -12,6 +12,7 @@ use gridline_core::actor::{Actor, Role};
 use gridline_core::calendar::WorkCalendar;
 use gridline_core::case::{CaseEvent, Change};
 use gridline_core::catalogue::Catalogue;
+use gridline_core::ids::UnitCode;
 use gridline_app::intake::NewCase;
 use gridline_core::region::RegionLevel;
 use gridline_core::sla::SlaClock;
@@ -30,6 +31,11 @@ fn fresh_dir(data_dir: Option<PathBuf>, name: &str) -> anyhow::Result<PathBuf> {
 }
 
 /// Real streets and catalogue entries for generated rows.
+/// The unit every benchmark case is dispatched to.
+fn bench_unit() -> anyhow::Result<UnitCode> {
+    Ok("BENCH-UNIT".parse()?)
+}
+
 struct Material {
     streets: Vec<(String, String, (f64, f64))>,
     entries: Vec<(String, String)>,
@@ -154,7 +160,7 @@ async fn fill(store: &Store, cases: usize) -> anyhow::Result<()> {
     let calendar = WorkCalendar::china();
     let now = Timestamp::now();
     store
-        .people().put_unit(&Unit { code: "BENCH-UNIT".into(), name: "基准测试承办单位".into(), kind: UnitKind::StreetOffice, regions: vec!["110000000000".into()], types: Vec::new() }, now)
+        .people().put_unit(&Unit { code: bench_unit()?, name: "基准测试承办单位".into(), kind: UnitKind::StreetOffice, regions: vec!["110000000000".into()], types: Vec::new() }, now)
         .await?;
     let actor = Actor { user_id: 1, username: "bench".into(), role: Role::Dispatcher, unit: None };
     let start = now - SignedDuration::from_hours(24 * 300);
@@ -165,10 +171,10 @@ async fn fill(store: &Store, cases: usize) -> anyhow::Result<()> {
         let submission = NewCase {
             channel: "hotline".into(),
             external_id: Some(format!("EXPORT-{n}")),
-            category: Some(code.clone()),
+            category: Some(code.parse()?),
             source: None,
             emergency: false,
-            region: Some(region.clone()),
+            region: Some(region.parse()?),
             title: None,
             description: format!("市民反映{street}第{n}号楼附近{name}，请尽快处理"),
             address: Some(format!("北京市{street}{}号", n % 300)),
@@ -186,9 +192,9 @@ async fn fill(store: &Store, cases: usize) -> anyhow::Result<()> {
         };
         if n % 3 > 0 {
             let limit = catalogue.time_limit(code, false).context("every leaf has a limit")?;
-            push(Change::Register { category: code.clone(), category_version: 1, region: region.clone(), note: None }, at + hour);
+            push(Change::Register { category: code.parse()?, category_version: 1, region: region.parse()?, note: None }, at + hour);
             let clock = SlaClock::start(calendar, at + hour * 2, limit);
-            push(Change::Dispatch { unit: "BENCH-UNIT".into(), clock, note: None, rule: None }, at + hour * 2);
+            push(Change::Dispatch { unit: bench_unit()?, clock, note: None, rule: None }, at + hour * 2);
             push(Change::Accept { note: None }, at + hour * 3);
         }
         if n % 3 == 2 {

@@ -8,8 +8,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, ensure};
 use gridline_core::actor::{Actor, Role};
-use gridline_core::catalogue::Catalogue;
-use gridline_core::region::RegionLevel;
 use gridline_store::Store;
 use jiff::{SignedDuration, Timestamp};
 use rand::SeedableRng;
@@ -94,8 +92,7 @@ pub async fn dashboard(dir: &Path, cases: usize, rounds: usize, binary: Option<&
 /// Imports `cases` generated histories received over the 360 days before the last two (every
 /// step of a generated case falls within two days of its intake), in batches of 10,000.
 async fn fill(store: &Store, cases: usize) -> anyhow::Result<()> {
-    let streets: Vec<String> = gridline_geo::beijing().at_level(RegionLevel::Street).map(|r| r.code.clone()).collect();
-    let categories: Vec<String> = Catalogue::builtin().leaves().map(|e| e.code.clone()).collect();
+    let (streets, categories) = crate::analytics::generated_codes(&gridline_geo::beijing())?;
     let actor = Actor { user_id: 1, username: "bench".into(), role: Role::Admin, unit: None };
     let year_start = Timestamp::now() - SignedDuration::from_hours(24 * 362);
     let mut rng = StdRng::seed_from_u64(19);

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
+use gridline_core::case::CaseId;
 use gridline_core::catalogue::CATALOGUE_FILE;
 use gridline_core::crosswalk::CROSSWALK_FILE;
 use gridline_core::reference::ReplacementFiles;
@@ -81,7 +82,7 @@ pub struct FileArgs {
 pub enum RouteCommand {
     /// Which unit the rules choose for a case, and why (JSON).
     Explain {
-        case: i64,
+        case: CaseId,
         #[command(flatten)]
         database: Database,
     },

@@ -1,6 +1,9 @@
 //! The demo city: Beijing's districts and streets (built into the binary), a few dozen units,
 //! one user per role, and a few thousand cases that went through the real workflow at plausible
-//! times over the past months, so that every state, late case and call-back is there to see.
+//! times over the past months, so that every state, late case and call-back is there to see; and
+//! the committee's project ledger (`demo/ledger.rs`): 2020 closed, the current year in progress.
+
+mod ledger;
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -8,7 +11,8 @@ use std::path::Path;
 use anyhow::Context as _;
 use gridline_core::actor::{Actor, Role};
 use gridline_core::calendar::WorkCalendar;
-use gridline_core::case::{Case, CaseEvent, CaseStatus, Change, Channel, GeoPoint, Intake, Reporter, Satisfaction, SupervisionLevel};
+use gridline_core::case::{Case, CaseEvent, CaseId, CaseStatus, Change, Channel, GeoPoint, Intake, Reporter, Satisfaction, SupervisionLevel};
+use gridline_core::ids::UnitCode;
 use gridline_core::reference::Reference;
 use gridline_core::routing::RouteQuery;
 use gridline_core::region::{Region, RegionLevel, RegionTree};
@@ -70,7 +74,7 @@ pub async fn ensure(store: &Store, data_dir: &Path, cases: usize) -> anyhow::Res
     let mut people = People::default();
     for (username, display, role, unit) in ROLE_USERS {
         let password = demo_password();
-        let user = crate::add_user(store, username, Some(display), role, unit.map(Into::into), &password).await?;
+        let user = crate::add_user(store, username, Some(display), role, unit.map(demo_code), &password).await?;
         writeln!(table, "  {username:<11} {password:<18} {}", role.as_str())?;
         people.add(user);
     }
@@ -94,6 +98,7 @@ pub async fn ensure(store: &Store, data_dir: &Path, cases: usize) -> anyhow::Res
         store.cases().import(chunk.to_vec()).await?;
     }
     supervise_overdue(store, &people, now).await?;
+    ledger::seed(store, &units, &people.named("supervisor"), &people.named("member"), now).await?;
     write_private(&credentials_path, &table)?;
     Ok(table)
 }
@@ -135,13 +140,19 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::rename(&partial, path)
 }
 
+/// A code the demo writes itself (its units', or one its catalogue and regions hold): valid by
+/// construction, so a refusal is a bug in the demo.
+fn demo_code<T: std::str::FromStr<Err = gridline_core::DomainError>>(text: &str) -> T {
+    text.parse().unwrap_or_else(|e| panic!("the demo's own code {text:?}: {e}"))
+}
+
 /// Units of the demo city: the city's departments and service companies (each handling one unit
 /// type city-wide), member units, each district's city-management committee and enforcement
 /// bureau, and street offices in two central districts and 望京. Elsewhere, street-level problems
 /// find no street office and wait for the dispatcher, who sends them to the district.
 fn units(regions: &RegionTree) -> Vec<Unit> {
     let city_unit = |code: &str, name: &str, kind: UnitKind, types: &[&str]| Unit {
-        code: code.into(),
+        code: demo_code(code),
         name: name.into(),
         kind,
         regions: vec!["110000000000".to_owned()],
@@ -181,7 +192,7 @@ fn units(regions: &RegionTree) -> Vec<Unit> {
     ];
     for district in regions.at_level(RegionLevel::District) {
         let district_unit = |suffix: &str, name: &str, unit_type: &str| Unit {
-            code: format!("{}-{suffix}", district.code),
+            code: demo_code(&format!("{}-{suffix}", district.code)),
             name: format!("{}{name}", district.name),
             kind: Department,
             regions: vec![district.code.clone()],
@@ -193,7 +204,7 @@ fn units(regions: &RegionTree) -> Vec<Unit> {
     for street in regions.at_level(RegionLevel::Street) {
         if street.code == WANGJING || STREET_OFFICE_DISTRICTS.contains(&street.parent.as_deref().unwrap_or_default()) {
             units.push(Unit {
-                code: format!("{}-JD", street.code),
+                code: demo_code(&format!("{}-JD", street.code)),
                 name: street_office_name(&street.name),
                 kind: UnitKind::StreetOffice,
                 regions: vec![street.code.clone()],
@@ -346,11 +357,11 @@ impl City<'_> {
             external_id: (channel == Channel::Hotline).then(|| {
                 format!("12345-{}-{:05}", received_at.to_zoned(WorkCalendar::china().time_zone().clone()).strftime("%Y%m%d"), n)
             }),
-            category: Some(category.to_owned()),
+            category: Some(demo_code(category)),
             category_version: Some(entry.version),
             source: None,
             emergency: false,
-            region: Some(street.code.clone()),
+            region: Some(demo_code(&street.code)),
             title: description.chars().take(24).collect(),
             description,
             address: Some(format!("北京市{}{place}", self.regions.ancestor_at(&street.code, RegionLevel::District).map_or("", |d| d.name.as_str()))),
@@ -360,7 +371,7 @@ impl City<'_> {
             suggestion: None,
         };
         let first = CaseEvent { seq: 1, at: received_at, actor: reporter_actor, change: Change::Receive(intake) };
-        let mut sim = Simulation { city: self, case: Case::received(0, &first).expect("intake"), events: vec![first], at: received_at, now, stopped: false };
+        let mut sim = Simulation { city: self, case: Case::received(CaseId::UNSTORED, &first).expect("intake"), events: vec![first], at: received_at, now, stopped: false };
         let dispatcher = self.people.named("dispatcher");
         let minutes = |rng: &mut StdRng, lo: i64, hi: i64| SignedDuration::from_mins(rng.random_range(lo..hi));
 
@@ -373,7 +384,7 @@ impl City<'_> {
         if roll < 7 {
             // Merge into a recent live case about the same problem (ids follow the import order).
             let master = earlier.iter().enumerate().rev().take(40).find_map(|(i, h)| {
-                let target = Case::replay(i64::try_from(i + 1).ok()?, h)?;
+                let target = Case::replay(CaseId::new(i64::try_from(i + 1).ok()?).ok()?, h)?;
                 (target.category.as_deref() == Some(category)
                     && !matches!(target.status, CaseStatus::Rejected | CaseStatus::Merged))
                 .then_some(target)
@@ -395,10 +406,10 @@ impl City<'_> {
                 unit
             }
             _ => {
-                let unit = format!("{}-CGW", street.parent.as_deref().unwrap_or_default());
+                let unit: UnitCode = demo_code(&format!("{}-CGW", street.parent.as_deref().unwrap_or_default()));
                 let returned = rng.random_bool(0.1);
                 if returned {
-                    sim.step(minutes(rng, 5, 120), &dispatcher, Command::Dispatch { unit: "BJ-CGW".into(), note: None, rule: None });
+                    sim.step(minutes(rng, 5, 120), &dispatcher, Command::Dispatch { unit: demo_code("BJ-CGW"), note: None, rule: None });
                     sim.step(minutes(rng, 30, 600), &self.people.staff_of("BJ-CGW"), Command::Return { reason: "不属本单位职责,请改派属地单位".into() });
                 }
                 // A returned case waits for the dispatcher's next round, as do some others (a weekend).
@@ -504,12 +515,12 @@ mod tests {
         let mut people = People::default();
         let regions = gridline_geo::beijing();
         let mut id = 0;
-        let mut user = |username: String, role: Role, unit: Option<String>| {
+        let mut user = |username: String, role: Role, unit: Option<UnitCode>| {
             id += 1;
             UserRecord { id, username: username.clone(), display_name: username, role, unit, password_hash: LOCKED.into() }
         };
         for (username, _, role, unit) in ROLE_USERS {
-            people.add(user(username.into(), role, unit.map(Into::into)));
+            people.add(user(username.into(), role, unit.map(demo_code)));
         }
         for unit in units(&regions) {
             people.add(user(format!("staff-{}", unit.code), Role::HandlingUnit, Some(unit.code)));
@@ -527,7 +538,7 @@ mod tests {
         let city = City { regions: &regions, reference: &reference, units: &units, people: &people };
         let now: Timestamp = "2026-11-20T06:00:00Z".parse().unwrap();
         let histories = city.histories(2000, now, 7);
-        let cases: Vec<Case> = histories.iter().map(|h| Case::replay(0, h).expect("valid history")).collect();
+        let cases: Vec<Case> = histories.iter().map(|h| Case::replay(CaseId::UNSTORED, h).expect("valid history")).collect();
         for status in CaseStatus::ALL {
             assert!(cases.iter().any(|c| c.status == status), "no case is {}", status.as_str());
         }

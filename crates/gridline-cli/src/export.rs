@@ -83,7 +83,7 @@ pub async fn run(command: ExportCommand) -> anyhow::Result<()> {
     filter.received_to = to.map(|d| d.tomorrow().and_then(|t| t.to_zoned(zone.clone())).map(|z| z.timestamp())).transpose()?;
     let units = store.people().units().await?;
     if let Some(code) = &unit
-        && !units.iter().any(|u| &u.code == code)
+        && !units.iter().any(|u| u.code.as_str() == code)
     {
         bail!("unknown unit {code:?}");
     }

@@ -23,6 +23,7 @@ use std::sync::Arc;
 use gridline_app::{App, TextOptions};
 use gridline_core::calendar::WorkCalendar;
 use gridline_core::case::{CaseEvent, Change, GeoPoint, Reporter, Satisfaction};
+use gridline_core::ids::{CategoryCode, RegionCode, UnitCode};
 use gridline_core::workflow::required;
 use gridline_app::intake::NewCase;
 use gridline_core::sla::SlaClock;
@@ -37,6 +38,7 @@ use crate::Database;
 mod input;
 
 use input::{Input, Next, SourceRow, is_workbook};
+pub(crate) use input::cell_text;
 
 #[derive(Subcommand)]
 pub enum ImportCommand {
@@ -408,9 +410,13 @@ impl Converter {
         let title = self.cell(record, columns.title.as_ref());
         let reference = self.app.reference();
         let category = self.cell(record, columns.category.as_ref()).and_then(|value| match self.mapping.category_map.get(value) {
-            Some(code) => Some(code.clone()),
-            None => reference.catalogue.check_fileable(value).ok().map(|e| e.code.clone()),
+            Some(code) => Some(code.as_str()),
+            None => reference.catalogue.check_fileable(value).ok().map(|e| e.code.as_str()),
         });
+        let category = category
+            .map(CategoryCode::parse)
+            .transpose()
+            .map_err(|e| error(columns.category.as_deref().unwrap_or("category"), e.to_string()))?;
         let classified = category.is_none();
         let lat = self.number(row, record, columns.lat.as_ref())?;
         let lon = self.number(row, record, columns.lon.as_ref())?;
@@ -423,7 +429,9 @@ impl Converter {
         let given_region = self.cell(record, columns.region.as_ref());
         let located = given_region.is_none();
         let region = match given_region {
-            Some(code) if self.app.regions.get(code).is_some() => Some(code.to_owned()),
+            Some(code) if self.app.regions.get(code).is_some() => {
+                Some(RegionCode::parse(code).map_err(|e| error(columns.region.as_deref().unwrap_or("region"), e.to_string()))?)
+            }
             Some(code) => return Err(error(columns.region.as_deref().unwrap_or("region"), format!("unknown region code {code:?}"))),
             None => None,
         };
@@ -485,7 +493,7 @@ impl Converter {
                 error(columns.dispatched_at.as_deref().unwrap_or_default(), "a dispatched case needs a category with a time limit".into())
             })?;
             let clock = SlaClock::start(WorkCalendar::china(), at, limit);
-            step(Some(at), &columns.dispatched_at, Change::Dispatch { unit: unit.to_owned(), clock, note: None, rule: None }, &mut history)?;
+            step(Some(at), &columns.dispatched_at, Change::Dispatch { unit: UnitCode::parse(unit).map_err(|e| error(unit_column, e.to_string()))?, clock, note: None, rule: None }, &mut history)?;
         }
         let accepted_at = self.time(row, record, columns.accepted_at.as_ref())?;
         if accepted_at.is_some() && dispatched_at.is_none() {
@@ -698,7 +706,7 @@ pub async fn import_file(store: &Store, input: &Path, mapping_text: &str, report
     };
     let mut rows = Input::open(input, mapping.source.encoding.as_deref(), mapping.source.sheet.as_deref())?;
     let header = rows.header.clone();
-    let units = store.people().units().await?.into_iter().map(|u| u.code).collect();
+    let units = store.people().units().await?.into_iter().map(|u| u.code.into_string()).collect();
     // An import has no dispatcher reading each row: a keyword suggestion files it.
     let text = TextOptions {
         model: options.model.clone(),

@@ -14,6 +14,7 @@ mod export;
 mod geo;
 mod import;
 pub mod report;
+mod ledger;
 pub mod text;
 
 use std::io::Read;
@@ -22,6 +23,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use gridline_core::actor::Role;
+use gridline_core::ids::UnitCode;
 use gridline_core::unit::{Unit, UnitKind};
 use gridline_store::{NewUser, Store};
 
@@ -143,6 +145,11 @@ pub enum Command {
         #[command(subcommand)]
         command: catalogue::RouteCommand,
     },
+    /// The committee's project ledger (重点工作项目台账): import, export, the progress board.
+    Ledger {
+        #[command(subcommand)]
+        command: ledger::LedgerCommand,
+    },
     /// Benchmarks whose figures go into BENCHMARKS.md.
     Bench {
         #[command(subcommand)]
@@ -159,7 +166,7 @@ pub enum UserCommand {
         role: String,
         /// The unit the user works for (required for grid workers and unit staff).
         #[arg(long)]
-        unit: Option<String>,
+        unit: Option<UnitCode>,
         #[arg(long)]
         display_name: Option<String>,
         /// Read the password from standard input (the only way: never on the command line).
@@ -179,7 +186,7 @@ pub enum UserCommand {
 pub enum UnitCommand {
     /// Add or update a unit.
     Add {
-        code: String,
+        code: UnitCode,
         #[arg(long)]
         name: String,
         /// department, street_office, member_unit or public_service.
@@ -219,7 +226,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::User { command: UserCommand::List { database } } => {
             for user in database.open().await?.people().users().await? {
-                println!("{}\t{}\t{}\t{}", user.id, user.username, user.role.as_str(), user.unit.unwrap_or_default());
+                println!("{}\t{}\t{}\t{}", user.id, user.username, user.role.as_str(), user.unit.as_deref().unwrap_or_default());
             }
             Ok(())
         }
@@ -232,7 +239,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
                     bail!("unknown region {region:?}");
                 }
             }
-            if code.trim().is_empty() || name.trim().is_empty() {
+            if name.trim().is_empty() {
                 bail!("a unit needs a code and a name");
             }
             let store = database.open().await?;
@@ -256,6 +263,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Geo { command } => geo::run(command),
         Command::Catalogue { command } => catalogue::run(command).await,
         Command::Route { command } => catalogue::run_route(command).await,
+        Command::Ledger { command } => ledger::run(command).await,
         Command::Bench { command } => bench::run(command).await,
         Command::Apikey { command } => apikey::run(command).await,
         Command::Import { command } => import::run(command).await,
@@ -278,7 +286,7 @@ pub async fn add_user(
     username: &str,
     display_name: Option<&str>,
     role: Role,
-    unit: Option<String>,
+    unit: Option<UnitCode>,
     password: &str,
 ) -> anyhow::Result<gridline_store::UserRecord> {
     if username.is_empty() || username.chars().count() > 64 || !username.chars().all(|c| c.is_alphanumeric() || "._-".contains(c)) {
@@ -291,7 +299,7 @@ pub async fn add_user(
         bail!("role {} works for a unit: give --unit CODE", role.as_str());
     }
     if let Some(code) = &unit
-        && !store.people().units().await?.iter().any(|u| &u.code == code)
+        && !store.people().units().await?.iter().any(|u| u.code == *code)
     {
         bail!("unknown unit {code:?}; add it first with `gridline unit add`");
     }

@@ -250,7 +250,7 @@ async fn labelled(data: &Labelled) -> anyhow::Result<LabelledSet> {
         let examples: Vec<Example> = cases
             .into_iter()
             .filter_map(|case| {
-                let label = case.category.clone()?;
+                let label = case.category.clone()?.into_string();
                 let corrected = case.intake.suggestion.as_ref().is_some_and(|s| s.label != label);
                 Some(Example {
                     text: format!("{}\n{}", case.intake.title, case.intake.description),

@@ -1,6 +1,7 @@
 //! Users' roles and the actor behind every action.
 
 use serde::{Deserialize, Serialize};
+use crate::ids::UnitCode;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -68,7 +69,7 @@ pub struct Actor {
     pub user_id: i64,
     pub username: String,
     pub role: Role,
-    pub unit: Option<String>,
+    pub unit: Option<UnitCode>,
 }
 
 /// Masks a phone number for roles that must not see it: keeps the first three and last four

@@ -8,7 +8,7 @@ use crate::actor::{Actor, Role};
 use crate::crosswalk::SourceCode;
 use crate::sla::{SlaClock, TimeLimit};
 
-pub type CaseId = i64;
+pub use crate::ids::{CaseId, CategoryCode, RegionCode, UnitCode};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -177,7 +177,7 @@ pub struct Reporter {
 pub struct Intake {
     pub channel: Channel,
     pub external_id: Option<String>,
-    pub category: Option<String>,
+    pub category: Option<CategoryCode>,
     pub category_version: Option<u32>,
     /// The case's code in the channel's own taxonomy, kept beside the unified category.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -185,7 +185,7 @@ pub struct Intake {
     /// Marked as an emergency: the catalogue's emergency time limit applies.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub emergency: bool,
-    pub region: Option<String>,
+    pub region: Option<RegionCode>,
     pub title: String,
     pub description: String,
     pub address: Option<String>,
@@ -233,11 +233,11 @@ pub enum SuggestionSource {
 #[allow(clippy::large_enum_variant)]
 pub enum Change {
     Receive(Intake),
-    Register { category: String, category_version: u32, region: String, note: Option<String> },
+    Register { category: CategoryCode, category_version: u32, region: RegionCode, note: Option<String> },
     Reject { reason: String },
     Merge { into: CaseId, note: Option<String> },
     Dispatch {
-        unit: String,
+        unit: UnitCode,
         clock: SlaClock,
         note: Option<String>,
         /// The routing rule that chose the unit when registration dispatched on its own.
@@ -344,11 +344,11 @@ pub struct Case {
     pub version: u32,
     pub status: CaseStatus,
     pub intake: Intake,
-    pub category: Option<String>,
+    pub category: Option<CategoryCode>,
     pub category_version: Option<u32>,
-    pub region: Option<String>,
+    pub region: Option<RegionCode>,
     pub reported_by: i64,
-    pub unit: Option<String>,
+    pub unit: Option<UnitCode>,
     pub clock: Option<SlaClock>,
     pub suspension: Option<Suspension>,
     pub pending_extension: Option<ExtensionRequest>,

@@ -211,16 +211,16 @@ mod tests {
             received: bj(&format!("{day} 10:00")),
         };
         let points = vec![
-            p(1, Some("阜通东大街6号"), Some((39.99620, 116.47010)), "2026-05-03"),
-            p(2, Some("阜通东大街 6号"), Some((39.99630, 116.47020)), "2026-05-01"),
-            p(3, Some("阜通东大街6号。"), None, "2026-05-02"),
-            p(4, Some("望京西路1号"), Some((39.99625, 116.47015)), "2026-05-04"),
-            p(5, None, Some((39.9, 116.3)), "2026-05-04"),
+            p(CaseId::new(1).unwrap(), Some("阜通东大街6号"), Some((39.99620, 116.47010)), "2026-05-03"),
+            p(CaseId::new(2).unwrap(), Some("阜通东大街 6号"), Some((39.99630, 116.47020)), "2026-05-01"),
+            p(CaseId::new(3).unwrap(), Some("阜通东大街6号。"), None, "2026-05-02"),
+            p(CaseId::new(4).unwrap(), Some("望京西路1号"), Some((39.99625, 116.47015)), "2026-05-04"),
+            p(CaseId::new(5).unwrap(), None, Some((39.9, 116.3)), "2026-05-04"),
         ];
         let places = recurring_places(&points, 3);
         assert_eq!(places.len(), 2);
-        assert_eq!((places[0].kind, places[0].place.as_str(), places[0].cases.clone()), ("address", "阜通东大街6号", vec![2, 3, 1]));
-        assert_eq!((places[1].kind, places[1].cases.clone()), ("cluster", vec![2, 1, 4]));
+        assert_eq!((places[0].kind, places[0].place.as_str(), places[0].cases.iter().map(|c| c.get()).collect::<Vec<_>>()), ("address", "阜通东大街6号", vec![2, 3, 1]));
+        assert_eq!((places[1].kind, places[1].cases.iter().map(|c| c.get()).collect::<Vec<_>>()), ("cluster", vec![2, 1, 4]));
         assert!(recurring_places(&[], 2).is_empty());
     }
 }

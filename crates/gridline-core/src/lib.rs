@@ -10,6 +10,8 @@ pub mod catalogue;
 pub mod crosswalk;
 pub mod error;
 pub mod hotspots;
+pub mod ids;
+pub mod ledger;
 pub mod period;
 pub mod ranking;
 pub mod rates;
@@ -23,3 +25,4 @@ pub mod unit;
 pub mod workflow;
 
 pub use error::{DomainError, FileProblem};
+pub use ids::{CaseId, CategoryCode, RegionCode, UnitCode};

@@ -22,7 +22,7 @@ use jiff::SignedDuration;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use crate::case::{Case, CaseEvent, CaseStatus, Change, Channel, Satisfaction};
+use crate::case::{Case, CaseEvent, CaseId, CaseStatus, Change, Channel, Satisfaction};
 use crate::period::{Month, day_of};
 
 /// A unit responds in time when it accepts (签收, the moment it takes the case and contacts the
@@ -252,7 +252,7 @@ impl Rollup {
     /// Folds a whole history (an import, or one case of a rebuild).
     pub fn record_history(&mut self, events: &[CaseEvent]) {
         let Some((first, rest)) = events.split_first() else { return };
-        let Some(mut case) = Case::received(0, first) else { return };
+        let Some(mut case) = Case::received(CaseId::UNSTORED, first) else { return };
         self.record(None, &case, first);
         for event in rest {
             let before = case.clone();
@@ -359,7 +359,7 @@ pub(crate) mod tests {
                 source: None,
                 emergency: false,
                 suggestion: None,
-                region: Some(region.into()),
+                region: Some(region.parse().unwrap()),
                 title: "t".into(),
                 description: "d".into(),
                 address: None,
@@ -368,7 +368,7 @@ pub(crate) mod tests {
                 photos: vec![],
             };
             let first = CaseEvent { seq: 1, at: bj(at), actor: actor(), change: Change::Receive(intake) };
-            let case = Case::received(1, &first).unwrap();
+            let case = Case::received(CaseId::new(1).unwrap(), &first).unwrap();
             History { events: vec![first], case }
         }
 
@@ -381,13 +381,13 @@ pub(crate) mod tests {
 
         pub(crate) fn register(self, at: &str, category: &str) -> History {
             let region = self.case.region.clone().unwrap();
-            self.then(at, Change::Register { category: category.into(), category_version: 1, region, note: None })
+            self.then(at, Change::Register { category: category.parse().unwrap(), category_version: 1, region, note: None })
         }
 
         /// Dispatch with a clock of `hours` natural hours.
         pub(crate) fn dispatch(self, at: &str, unit: &str, hours: u32) -> History {
             let clock = SlaClock::start(WorkCalendar::china(), bj(at), TimeLimit::new(hours, LimitUnit::Hours));
-            self.then(at, Change::Dispatch { unit: unit.into(), clock, note: None, rule: None })
+            self.then(at, Change::Dispatch { unit: unit.parse().unwrap(), clock, note: None, rule: None })
         }
 
         pub(crate) fn accept(self, at: &str) -> History {
@@ -561,10 +561,10 @@ pub(crate) mod tests {
         let kept = History::received(Channel::Hotline, STREET, "2026-06-01 09:00").register("2026-06-01 09:05", "0101");
         let duplicate = History::received(Channel::Hotline, STREET, "2026-06-01 10:00")
             .register("2026-06-01 10:05", "0101")
-            .then("2026-06-01 10:10", Change::Merge { into: 1, note: None });
+            .then("2026-06-01 10:10", Change::Merge { into: CaseId::new(1).unwrap(), note: None });
         // Merged before registration: it never counted.
         let early = History::received(Channel::Hotline, STREET, "2026-06-01 11:00")
-            .then("2026-06-01 11:10", Change::Merge { into: 1, note: None });
+            .then("2026-06-01 11:10", Change::Merge { into: CaseId::new(1).unwrap(), note: None });
         let rejected = History::received(Channel::Hotline, STREET, "2026-06-01 12:00")
             .then("2026-06-01 12:10", Change::Reject { reason: "not a city problem".into() });
         let mut rollup = Rollup::default();
@@ -623,7 +623,7 @@ pub(crate) mod tests {
         let mut case: Option<Case> = None;
         for event in &h.events {
             let after = match &case {
-                None => Case::received(1, event).unwrap(),
+                None => Case::received(CaseId::new(1).unwrap(), event).unwrap(),
                 Some(c) => {
                     let mut c = c.clone();
                     c.apply(event);

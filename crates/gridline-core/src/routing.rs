@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalogue::Catalogue;
 use crate::error::{DomainError, FileProblem, line_of};
+use crate::ids::UnitCode;
 use crate::region::{RegionLevel, RegionTree};
 use crate::unit::Unit;
 
@@ -49,7 +50,7 @@ pub struct RoutingRule {
     pub unit_type: Option<String>,
     /// A concrete unit code instead of a type (a district naming its own unit).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
+    pub unit: Option<UnitCode>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
@@ -185,7 +186,7 @@ pub struct MatchedRule {
     pub line: Option<usize>,
     pub scope: String,
     pub unit_type: Option<String>,
-    pub unit: Option<String>,
+    pub unit: Option<UnitCode>,
     pub note: Option<String>,
     pub specificity: Specificity,
 }
@@ -195,12 +196,12 @@ pub struct MatchedRule {
 pub struct Route {
     /// A single unit was found: registration dispatches to it without asking.
     pub certain: bool,
-    pub unit: Option<String>,
+    pub unit: Option<UnitCode>,
     pub unit_type: Option<String>,
     /// The rule that decided, when one did.
     pub rule: Option<MatchedRule>,
     /// Units that could take it (when not certain, the dispatcher chooses among them).
-    pub candidates: Vec<String>,
+    pub candidates: Vec<UnitCode>,
     /// The explanation, in the operators' language.
     pub reason: String,
     /// Every rule whose scope holds the case, most specific first.
@@ -433,7 +434,7 @@ impl Routing {
             });
         }
         matched.sort_by_key(|m| std::cmp::Reverse(m.specificity));
-        let queue = |rule: Option<MatchedRule>, unit_type: Option<String>, candidates: Vec<String>, reason: String| Route {
+        let queue = |rule: Option<MatchedRule>, unit_type: Option<String>, candidates: Vec<UnitCode>, reason: String| Route {
             certain: false,
             unit: None,
             unit_type,
@@ -483,7 +484,7 @@ impl Routing {
         let Some(deepest) = covering.iter().map(|&(_, level)| level).max() else {
             return queue(Some(best), Some(unit_type), Vec::new(), format!("{decided}但没有这一类单位负责{region_name}，"));
         };
-        let candidates: Vec<String> =
+        let candidates: Vec<UnitCode> =
             covering.iter().filter(|&&(_, level)| level == deepest).map(|(u, _)| u.code.clone()).collect();
         if let [unit] = candidates.as_slice() {
             return Route {
@@ -550,7 +551,7 @@ name = "城管执法"
 
     fn unit(code: &str, region: &str, unit_type: &str) -> Unit {
         Unit {
-            code: code.into(),
+            code: code.parse().unwrap(),
             name: format!("{code}单位"),
             kind: UnitKind::Department,
             regions: vec![region.into()],

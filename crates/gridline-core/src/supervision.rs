@@ -10,6 +10,7 @@ use crate::calendar::WorkCalendar;
 use crate::case::{Case, CaseId, CaseStatus, Channel, Intake, SupervisionLevel};
 use crate::catalogue::Catalogue;
 use crate::error::DomainError;
+use crate::ids::{CategoryCode, RegionCode};
 use crate::region::RegionTree;
 use crate::workflow::check_region;
 
@@ -338,21 +339,21 @@ impl CaseLink {
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Watch {
     pub id: i64,
-    pub region: String,
+    pub region: RegionCode,
     pub place: String,
-    pub category: String,
+    pub category: CategoryCode,
     pub every_days: u32,
     pub next_due: Timestamp,
     pub active: bool,
-    pub last_case: Option<i64>,
+    pub last_case: Option<CaseId>,
 }
 
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewWatch {
-    pub region: String,
+    pub region: RegionCode,
     pub place: String,
-    pub category: String,
+    pub category: CategoryCode,
     pub every_days: u32,
     /// The first inspection; now when absent.
     #[serde(default)]
@@ -373,8 +374,7 @@ impl NewWatch {
         if self.place.chars().count() > MAX_PLACE_CHARS {
             return Err(DomainError::invalid("place", format!("place is at most {MAX_PLACE_CHARS} characters")));
         }
-        self.region = region(regions, &self.region)?;
-        self.category = text("category", &self.category)?;
+        check_region(regions, &self.region)?;
         catalogue.check_fileable(&self.category)?;
         if !(1..=MAX_WATCH_DAYS).contains(&self.every_days) {
             return Err(DomainError::invalid("every_days", format!("inspect every 1–{MAX_WATCH_DAYS} days")));
@@ -443,14 +443,14 @@ mod tests {
         let h = History::received(Channel::Hotline, "110105026000", "2026-05-04 08:00")
             .register("2026-05-04 08:30", "0101")
             .dispatch("2026-05-04 09:00", "U1", 10);
-        let case = Case::replay(1, &h.events).unwrap();
+        let case = Case::replay(CaseId::new(1).unwrap(), &h.events).unwrap();
         let cal = WorkCalendar::china();
         assert_eq!(reminder(&case, cal, bj("2026-05-04 12:00")), None);
         assert_eq!(reminder(&case, cal, bj("2026-05-04 17:30")), Some((ReminderKind::DueSoon, bj("2026-05-04 19:00"))));
         assert_eq!(reminder(&case, cal, bj("2026-05-04 19:01")), Some((ReminderKind::Overdue, bj("2026-05-04 19:00"))));
         // Handled: the unit's part is done, no reminder however late.
         let handled = h.handle("2026-05-04 20:00");
-        assert_eq!(reminder(&Case::replay(1, &handled.events).unwrap(), cal, bj("2026-05-05 12:00")), None);
+        assert_eq!(reminder(&Case::replay(CaseId::new(1).unwrap(), &handled.events).unwrap(), cal, bj("2026-05-05 12:00")), None);
     }
 
     #[test]
@@ -459,7 +459,7 @@ mod tests {
             .register("2026-05-04 08:30", "0101")
             .dispatch("2026-05-04 09:00", "U1", 10)
             .suspend("2026-05-04 18:00");
-        let case = Case::replay(1, &h.events).unwrap();
+        let case = Case::replay(CaseId::new(1).unwrap(), &h.events).unwrap();
         assert_eq!(reminder(&case, WorkCalendar::china(), bj("2026-05-09 12:00")), None);
     }
 
@@ -567,23 +567,23 @@ mod tests {
 
     #[test]
     fn links_pair_a_finding_with_a_hotline_case() {
-        let finding = Case::replay(1, &History::received(Channel::Grid, "110105026000", "2026-05-01 09:00").events).unwrap();
-        let hotline = Case::replay(2, &History::received(Channel::Hotline, "110105026000", "2026-05-01 10:00").events).unwrap();
+        let finding = Case::replay(CaseId::new(1).unwrap(), &History::received(Channel::Grid, "110105026000", "2026-05-01 09:00").events).unwrap();
+        let hotline = Case::replay(CaseId::new(2).unwrap(), &History::received(Channel::Hotline, "110105026000", "2026-05-01 10:00").events).unwrap();
         assert!(check_link(&finding, &hotline).is_ok());
         assert!(check_link(&hotline, &finding).is_err());
         assert!(check_link(&finding, &finding).is_err());
         let mut merged = hotline.clone();
-        merged.apply(&CaseEvent { seq: 2, at: bj("2026-05-01 11:00"), actor: finding_actor(), change: Change::Merge { into: 9, note: None } });
+        merged.apply(&CaseEvent { seq: 2, at: bj("2026-05-01 11:00"), actor: finding_actor(), change: Change::Merge { into: CaseId::new(9).unwrap(), note: None } });
         assert!(matches!(check_link(&finding, &merged), Err(DomainError::Conflict { .. })));
         // Either order: the finding comes first.
         let (f, h) = link_pair(&hotline, &finding).unwrap();
-        assert_eq!((f.id, h.id), (1, 2));
-        assert_eq!(link_pair(&finding, &hotline).map(|(f, h)| (f.id, h.id)), Ok((1, 2)));
+        assert_eq!((f.id.get(), h.id.get()), (1, 2));
+        assert_eq!(link_pair(&finding, &hotline).map(|(f, h)| (f.id.get(), h.id.get())), Ok((1, 2)));
         assert!(matches!(link_pair(&finding, &finding), Err(DomainError::Invalid { field: "case", .. })));
-        let grid_too = Case::replay(3, &History::received(Channel::AlleyPatrol, "110105026000", "2026-05-01 10:00").events).unwrap();
+        let grid_too = Case::replay(CaseId::new(3).unwrap(), &History::received(Channel::AlleyPatrol, "110105026000", "2026-05-01 10:00").events).unwrap();
         assert!(link_pair(&finding, &grid_too).is_err(), "two findings are not a pair");
-        let link = CaseLink { finding: 1, hotline: 2, linked_by: 5, linked_at: bj("2026-05-01 12:00") };
-        assert_eq!((link.other(1), link.other(2)), (2, 1));
+        let link = CaseLink { finding: CaseId::new(1).unwrap(), hotline: CaseId::new(2).unwrap(), linked_by: 5, linked_at: bj("2026-05-01 12:00") };
+        assert_eq!([link.other(CaseId::new(1).unwrap()), link.other(CaseId::new(2).unwrap())].map(CaseId::get), [2, 1]);
     }
 
     fn finding_actor() -> crate::actor::Actor {
@@ -594,9 +594,9 @@ mod tests {
     fn a_watch_keeps_its_cadence() {
         let w = Watch {
             id: 4,
-            region: "110105026000".into(),
+            region: "110105026000".parse().unwrap(),
             place: "望京SOHO北侧".into(),
-            category: "0101".into(),
+            category: "0101".parse().unwrap(),
             every_days: 7,
             next_due: bj("2026-05-01 09:00"),
             active: true,
@@ -616,9 +616,9 @@ mod tests {
         let now = bj("2026-05-01 09:00");
         let (catalogue, tree) = (Catalogue::builtin(), crate::region::tests::small_tree());
         let new = |region: &str, place: &str, category: &str, every_days: u32, first_due: Option<&str>| NewWatch {
-            region: region.into(),
+            region: region.parse().unwrap(),
             place: place.into(),
-            category: category.into(),
+            category: category.parse().unwrap(),
             every_days,
             first_due: first_due.map(bj),
         };
@@ -632,7 +632,6 @@ mod tests {
             (new("110101001000", "p", "S0102", 0, None), "every_days"),
             (new("110101001000", "p", "S0102", 91, None), "every_days"),
             (new("999", "p", "S0102", 7, None), "region"),
-            (new("", "p", "S0102", 7, None), "region"),
             (new("110101001000", "p", "S01", 7, None), "category"),
             (new("110101001000", "p", "nope", 7, None), "category"),
             (new("110101001000", " ", "S0102", 7, None), "place"),

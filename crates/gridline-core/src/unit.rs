@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ids::UnitCode;
 use crate::region::RegionTree;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -35,7 +36,7 @@ impl UnitKind {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Unit {
-    pub code: String,
+    pub code: UnitCode,
     pub name: String,
     pub kind: UnitKind,
     /// Region codes the unit is responsible for; it covers everything inside them.
@@ -73,7 +74,7 @@ mod tests {
     fn a_district_unit_covers_its_streets_only() {
         let tree = small_tree();
         let unit = Unit {
-            code: "DC-CGW".into(),
+            code: "DC-CGW".parse().unwrap(),
             name: "东城区城市管理委员会".into(),
             kind: UnitKind::Department,
             regions: vec!["110101000000".into()],

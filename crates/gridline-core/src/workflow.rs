@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::actor::{Actor, Role};
 use crate::calendar::WorkCalendar;
 use crate::case::{Case, CaseId, CaseStatus, Change, Satisfaction, SupervisionLevel};
+use crate::ids::{CategoryCode, RegionCode, UnitCode};
 use crate::catalogue::Catalogue;
 use crate::error::DomainError;
 use crate::region::RegionTree;
@@ -26,9 +27,9 @@ pub const MAX_NOTE_CHARS: usize = 2000;
 pub enum Command {
     Register {
         #[serde(default)]
-        category: Option<String>,
+        category: Option<CategoryCode>,
         #[serde(default)]
-        region: Option<String>,
+        region: Option<RegionCode>,
         #[serde(default)]
         note: Option<String>,
     },
@@ -36,13 +37,12 @@ pub enum Command {
         reason: String,
     },
     Merge {
-        #[schema(value_type = i64)]
         into: CaseId,
         #[serde(default)]
         note: Option<String>,
     },
     Dispatch {
-        unit: String,
+        unit: UnitCode,
         #[serde(default)]
         note: Option<String>,
         /// Set by registration's automatic dispatch, never by a client.
@@ -214,7 +214,7 @@ pub struct Context<'a> {
 pub enum Visibility {
     All,
     /// Cases currently with this unit.
-    Unit(String),
+    Unit(UnitCode),
     /// Cases inside any of these region-code prefixes, or reported by this user.
     Regions { prefixes: Vec<String>, reporter: i64 },
 }
@@ -446,7 +446,7 @@ mod tests {
     use crate::unit::UnitKind;
 
     fn actor(id: i64, role: Role, unit: Option<&str>) -> Actor {
-        Actor { user_id: id, username: format!("u{id}"), role, unit: unit.map(Into::into) }
+        Actor { user_id: id, username: format!("u{id}"), role, unit: unit.map(|c| c.parse().unwrap()) }
     }
 
     fn units(code: &str) -> Option<Unit> {
@@ -456,7 +456,7 @@ mod tests {
             "DC-CGW" => ("东城区城市管理委员会", vec!["110101000000"]),
             _ => return None,
         };
-        Some(Unit { code: code.into(), name: name.into(), kind: UnitKind::StreetOffice, regions: regions.into_iter().map(Into::into).collect(), types: vec!["street_office".into()] })
+        Some(Unit { code: code.parse().unwrap(), name: name.into(), kind: UnitKind::StreetOffice, regions: regions.into_iter().map(Into::into).collect(), types: vec!["street_office".into()] })
     }
 
     struct World {
@@ -478,11 +478,11 @@ mod tests {
             let intake = Intake {
                 channel: Channel::Hotline,
                 external_id: Some("HL-1".into()),
-                category: Some("S0102".into()),
+                category: Some("S0102".parse().unwrap()),
                 category_version: Some(1),
                 source: None,
                 emergency: false,
-                region: Some("110101001000".into()),
+                region: Some("110101001000".parse().unwrap()),
                 title: "垃圾".into(),
                 description: "胡同口暴露垃圾".into(),
                 address: None,
@@ -492,7 +492,7 @@ mod tests {
                 suggestion: None,
             };
             let event = CaseEvent { seq: 1, at: self.now, actor: actor(1, Role::HotlineOperator, None), change: Change::Receive(intake) };
-            Case::received(7, &event).unwrap()
+            Case::received(CaseId::new(7).unwrap(), &event).unwrap()
         }
 
         /// Decides and applies, as the store would.
@@ -514,7 +514,7 @@ mod tests {
     }
 
     fn dispatch(unit: &str) -> Command {
-        Command::Dispatch { unit: unit.into(), note: None, rule: None }
+        Command::Dispatch { unit: unit.parse().unwrap(), note: None, rule: None }
     }
 
     #[test]
@@ -591,7 +591,7 @@ mod tests {
         let w = World::new();
         let mut case = w.new_case();
         let d = dispatcher();
-        let bad = |category: &str, region: &str| Command::Register { category: Some(category.into()), region: Some(region.into()), note: None };
+        let bad = |category: &str, region: &str| Command::Register { category: Some(category.parse().unwrap()), region: Some(region.parse().unwrap()), note: None };
         assert!(matches!(w.act(&mut case, &d, bad("S01", "110101001000")), Err(DomainError::Invalid { field: "category", .. })));
         assert!(matches!(w.act(&mut case, &d, bad("S0102", "999")), Err(DomainError::Invalid { field: "region", .. })));
         w.act(&mut case, &d, bad("S0201", "110101002000")).unwrap();
@@ -603,15 +603,15 @@ mod tests {
         let w = World::new();
         let case = w.new_case();
         let d = dispatcher();
-        let into_self = Command::Merge { into: 7, note: None };
+        let into_self = Command::Merge { into: CaseId::new(7).unwrap(), note: None };
         assert!(decide(&case, &into_self, &d, &w.ctx(), Some(&case)).is_err());
-        assert!(decide(&case, &Command::Merge { into: 8, note: None }, &d, &w.ctx(), None).is_err());
+        assert!(decide(&case, &Command::Merge { into: CaseId::new(8).unwrap(), note: None }, &d, &w.ctx(), None).is_err());
         let mut master = w.new_case();
-        master.id = 8;
-        let change = decide(&case, &Command::Merge { into: 8, note: None }, &d, &w.ctx(), Some(&master)).unwrap();
-        assert_eq!(change, Change::Merge { into: 8, note: None });
+        master.id = CaseId::new(8).unwrap();
+        let change = decide(&case, &Command::Merge { into: CaseId::new(8).unwrap(), note: None }, &d, &w.ctx(), Some(&master)).unwrap();
+        assert_eq!(change, Change::Merge { into: CaseId::new(8).unwrap(), note: None });
         master.status = CaseStatus::Merged;
-        assert!(decide(&case, &Command::Merge { into: 8, note: None }, &d, &w.ctx(), Some(&master)).is_err());
+        assert!(decide(&case, &Command::Merge { into: CaseId::new(8).unwrap(), note: None }, &d, &w.ctx(), Some(&master)).is_err());
     }
 
     #[test]
@@ -626,7 +626,7 @@ mod tests {
             case.apply(&event);
             events.push(event);
         }
-        assert_eq!(Case::replay(7, &events), Some(case));
+        assert_eq!(Case::replay(CaseId::new(7).unwrap(), &events), Some(case));
     }
 
     #[test]
@@ -638,7 +638,7 @@ mod tests {
             Visibility::of(who, unit.as_ref(), &w.regions).admits(case)
         };
         assert!(!sees(&handler(), &case));
-        case.unit = Some("DC-DHM".into());
+        case.unit = Some("DC-DHM".parse().unwrap());
         assert!(sees(&handler(), &case));
         assert!(!sees(&other_handler(), &case));
         assert!(sees(&actor(6, Role::GridWorker, Some("DC-DHM")), &case));

@@ -37,7 +37,7 @@ const DISTRICT_TYPES: [&str; 14] = [
 fn units(reference: &Reference, regions: &RegionTree) -> Vec<Unit> {
     let unit = |code: String, region: &str, unit_type: &str| Unit {
         name: code.clone(),
-        code,
+        code: code.parse().unwrap(),
         kind: UnitKind::Department,
         regions: vec![region.to_owned()],
         types: vec![unit_type.to_owned()],

@@ -314,7 +314,6 @@ pub struct PlaceView {
 /// A case of a place's history.
 #[derive(Clone, Serialize, ToSchema)]
 pub struct PlaceCase {
-    #[schema(value_type = i64)]
     id: CaseId,
     received_at: Timestamp,
     status: CaseStatus,
@@ -374,13 +373,13 @@ pub async fn recurring(
                 id: case.id,
                 received_at: case.received_at,
                 status: case.status,
-                category: case.category.clone(),
+                category: case.category.clone().map(String::from),
                 title: case.intake.title,
                 address: case.intake.address.clone(),
             });
             points.push(CasePoint {
                 id: case.id,
-                category: case.category,
+                category: case.category.map(String::from),
                 location: case.intake.location.as_ref().map(|p| (p.lat, p.lon)),
                 address: case.intake.address,
                 received: case.received_at,

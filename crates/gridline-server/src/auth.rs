@@ -11,6 +11,7 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use gridline_core::actor::{Actor, Role};
+use gridline_core::ids::UnitCode;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -110,7 +111,7 @@ pub struct UserView {
     username: String,
     display_name: String,
     pub(crate) role: Role,
-    unit: Option<String>,
+    unit: Option<UnitCode>,
 }
 
 /// `POST /api/v1/session`: exchanges a username and password for a bearer token.

@@ -22,7 +22,7 @@ use crate::views::CaseView;
 use crate::{ApiJson, AppState};
 
 pub(crate) fn parse_id(path: Result<Path<String>, PathRejection>) -> Result<CaseId, ApiError> {
-    path_id("case", path)
+    Ok(CaseId::new(path_id("case", path)?)?)
 }
 
 /// The id in a path (`/cases/{id}`, `/supervision/orders/{id}`, …): a positive number; `what`

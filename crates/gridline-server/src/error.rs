@@ -121,6 +121,9 @@ impl From<StoreError> for ApiError {
             StoreError::VersionConflict { case_id, .. } => {
                 ApiError::Conflict(format!("case {case_id} is being changed by someone else; try again"))
             }
+            StoreError::ProjectChanged { project_id } => {
+                ApiError::Conflict(format!("ledger project {project_id} is being changed by someone else; try again"))
+            }
             other => ApiError::Internal(other.to_string()),
         }
     }

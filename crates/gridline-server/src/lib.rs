@@ -13,6 +13,7 @@ mod documents;
 mod error;
 pub mod export;
 mod geo;
+mod ledger;
 mod links;
 mod listings;
 mod open311;
@@ -153,7 +154,14 @@ fn api() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         .routes(routes!(listings::check))
         .routes(routes!(watches::list, watches::create))
         .routes(routes!(watches::stop))
-        .routes(routes!(links::list, links::create));
+        .routes(routes!(links::list, links::create))
+        .routes(routes!(ledger::index))
+        .routes(routes!(ledger::year))
+        .routes(routes!(ledger::summary))
+        .routes(routes!(ledger::report))
+        .routes(routes!(ledger::propose))
+        .routes(routes!(ledger::show))
+        .routes(routes!(ledger::act));
     let (api, mut description) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest("/api/v1", api).split_for_parts();
     openapi::refused_without_session(&mut description);
     (api, description)

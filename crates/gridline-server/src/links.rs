@@ -24,7 +24,6 @@ use crate::{ApiJson, AppState};
 /// A case's links: `case` is the case asked about.
 #[derive(Serialize, ToSchema)]
 pub struct LinksView {
-    #[schema(value_type = i64)]
     case: CaseId,
     items: Vec<LinkView>,
 }
@@ -32,9 +31,7 @@ pub struct LinksView {
 /// A link seen from one of its cases: the case at the other end with what supervises it.
 #[derive(Serialize, ToSchema)]
 pub struct LinkView {
-    #[schema(value_type = i64)]
     finding: CaseId,
-    #[schema(value_type = i64)]
     hotline: CaseId,
     linked_by: i64,
     linked_at: Timestamp,
@@ -86,7 +83,6 @@ impl AppState {
 #[serde(deny_unknown_fields)]
 pub struct LinkBody {
     /// The other case.
-    #[schema(value_type = i64)]
     case: CaseId,
 }
 
@@ -109,9 +105,6 @@ pub async fn create(
     }
     let id = crate::cases::parse_id(path)?;
     let case = state.visible_case(id, actor).await?;
-    if body.case <= 0 {
-        return Err(ApiError::invalid("case", format!("case is a case id, not {}", body.case)));
-    }
     let other = match state.visible_case(body.case, actor).await {
         Ok(other) => other,
         Err(gridline_app::AppError::NotFound(message)) => return Err(ApiError::invalid("case", message)),
@@ -120,7 +113,7 @@ pub async fn create(
     let (finding, hotline) = link_pair(&case, &other)?;
     let now = Timestamp::now();
     state.store.links().link(finding.id, hotline.id, actor.user_id, now).await?;
-    tracing::info!(finding = finding.id, hotline = hotline.id, user = %actor.username, "cases linked");
+    tracing::info!(finding = finding.id.get(), hotline = hotline.id.get(), user = %actor.username, "cases linked");
     Ok((StatusCode::CREATED, Json(state.links_view(id, actor, now).await?)))
 }
 

@@ -11,7 +11,8 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use gridline_core::actor::{Actor, Role};
-use gridline_core::case::SupervisionLevel;
+use gridline_core::case::{CaseId, SupervisionLevel};
+use gridline_core::ids::UnitCode;
 use gridline_core::supervision::{NewOrder, Order, OrderState, ReminderKind, TargetKind, age_bracket};
 use gridline_store::Reminder;
 use gridline_app::supervision::{SWEEP_EVERY, Swept};
@@ -78,7 +79,7 @@ pub async fn create_order(
     let new = new.validate(now)?;
     match new.target_kind {
         TargetKind::Case => {
-            let id: i64 = new.target.parse().map_err(|_| ApiError::invalid("target", "a case target is a case id"))?;
+            let id: CaseId = new.target.parse().map_err(|_| ApiError::invalid("target", "a case target is a case id"))?;
             if state.store.cases().get(id).await?.is_none() {
                 return Err(ApiError::invalid("target", format!("no case {id}")));
             }
@@ -132,8 +133,8 @@ impl AppState {
     async fn order_unit(&self, order: &Order) -> Result<Option<String>, ApiError> {
         Ok(match order.target_kind {
             TargetKind::Unit => Some(order.target.clone()),
-            TargetKind::Case => match order.target.parse::<i64>() {
-                Ok(id) => self.store.cases().get(id).await?.and_then(|c| c.unit),
+            TargetKind::Case => match order.target.parse::<CaseId>() {
+                Ok(id) => self.store.cases().get(id).await?.and_then(|c| c.unit).map(String::from),
                 Err(_) => None,
             },
             TargetKind::Place => None,
@@ -263,10 +264,10 @@ pub struct UnitOverdue {
 /// A reminder the sweep sent for a case due soon or overdue.
 #[derive(Serialize, ToSchema)]
 pub struct ReminderView {
-    case_id: i64,
+    case_id: CaseId,
     kind: ReminderKind,
     deadline: Timestamp,
-    unit: Option<String>,
+    unit: Option<UnitCode>,
     at: Timestamp,
 }
 
@@ -281,7 +282,7 @@ impl From<Reminder> for ReminderView {
 #[into_params(parameter_in = Query)]
 pub struct RemindersQuery {
     /// A unit code; ignored for a unit's own staff, who see their unit's reminders only.
-    unit: Option<String>,
+    unit: Option<UnitCode>,
 }
 
 /// `GET /api/v1/supervision/reminders?unit=CODE`: a unit's staff see their own unit's only.

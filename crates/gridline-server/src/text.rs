@@ -83,7 +83,6 @@ pub async fn classify(
 /// The duplicate suggestions for `case`.
 #[derive(Serialize, ToSchema)]
 pub struct Duplicates {
-    #[schema(value_type = i64)]
     case: CaseId,
     /// Best first.
     suggestions: Vec<Duplicate>,
@@ -93,7 +92,6 @@ pub struct Duplicates {
 #[derive(Serialize, ToSchema)]
 pub struct Duplicate {
     /// The other case's id.
-    #[schema(value_type = i64)]
     case: CaseId,
     /// 0–1: how likely the same problem.
     score: f32,
@@ -123,7 +121,7 @@ pub async fn duplicates(
     let mut suggestions = Vec::new();
     for candidate in candidates {
         // The index learns of closings lazily: a candidate that is no longer open leaves it here.
-        match state.store.cases().get(candidate.case).await? {
+        match state.store.cases().get(CaseId::new(candidate.case)?).await? {
             Some(other) if other.status.is_open() => {
                 if state.visibility(&who.actor).admits(&other) {
                     suggestions.push(Duplicate {
@@ -139,7 +137,7 @@ pub async fn duplicates(
                     });
                 }
             }
-            _ => state.text.forget(candidate.case),
+            _ => state.text.forget(CaseId::new(candidate.case)?),
         }
     }
     Ok(Json(Duplicates { case: id, suggestions }))

@@ -3,6 +3,7 @@
 
 use gridline_core::actor::{Actor, Role, mask_phone};
 use gridline_core::case::{Case, CaseEvent, CaseStatus, Change, Channel, GeoPoint, Reporter, Satisfaction, SupervisionLevel};
+use gridline_core::ids::CaseId;
 use gridline_core::region::RegionLevel;
 use gridline_core::sla::LimitUnit;
 use gridline_core::workflow::allowed_actions;
@@ -68,7 +69,7 @@ struct SuspensionView<'a> {
 /// of intake and of every list. Times are Beijing time (`2024-10-08T17:00:00+08:00`).
 #[derive(Serialize, ToSchema)]
 pub struct CaseView<'a> {
-    id: i64,
+    id: CaseId,
     version: u32,
     status: CaseStatus,
     channel: Channel,
@@ -100,7 +101,7 @@ pub struct CaseView<'a> {
     pending_extension: Option<ExtensionView<'a>>,
     feedback: Option<FeedbackView<'a>>,
     callback: Option<CallbackView<'a>>,
-    merged_into: Option<i64>,
+    merged_into: Option<CaseId>,
     reject_reason: Option<&'a str>,
     return_reason: Option<&'a str>,
     rework_count: u32,
@@ -150,7 +151,7 @@ struct EventActor<'a> {
 /// The fields of a case that both sides of a link supervise by: no reporter, no description.
 #[derive(Serialize, ToSchema)]
 pub struct LinkedCase {
-    id: i64,
+    id: CaseId,
     status: CaseStatus,
     channel: Channel,
     title: String,

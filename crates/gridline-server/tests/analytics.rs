@@ -33,12 +33,12 @@ fn closed_loop(region: &str, unit: &str, day: &str, accept_h: i64, resolved: boo
     let intake = Intake {
         channel: Channel::Hotline,
         external_id: None,
-        category: Some("S0102".into()),
+        category: Some("S0102".parse().unwrap()),
         category_version: Some(1),
         source: None,
         emergency: false,
         suggestion: None,
-        region: Some(region.into()),
+        region: Some(region.parse().unwrap()),
         title: "垃圾".into(),
         description: "暴露垃圾".into(),
         address: None,
@@ -49,8 +49,8 @@ fn closed_loop(region: &str, unit: &str, day: &str, accept_h: i64, resolved: boo
     let clock = SlaClock::start(WorkCalendar::china(), at(10), TimeLimit::new(72, LimitUnit::Hours));
     let changes = vec![
         (0, Change::Receive(intake)),
-        (5, Change::Register { category: "S0102".into(), category_version: 1, region: region.into(), note: None }),
-        (10, Change::Dispatch { unit: unit.into(), clock, note: None, rule: None }),
+        (5, Change::Register { category: "S0102".parse().unwrap(), category_version: 1, region: region.parse().unwrap(), note: None }),
+        (10, Change::Dispatch { unit: unit.parse().unwrap(), clock, note: None, rule: None }),
         (10 + accept_h * 60, Change::Accept { note: None }),
         (10 + accept_h * 60 + 60, Change::Handle { feedback: "已清理".into(), photos: vec![] }),
         (10 + accept_h * 60 + 120, Change::Verify { passed: true, note: None }),
@@ -130,11 +130,11 @@ async fn each_server(test: impl AsyncFn(&'static str, Api, Store)) {
         let store = Store::open(&url).await.unwrap();
         let now = Timestamp::now();
         for (code, region) in [("CY-WJ", WANGJING), ("DC-DHM", DONGHUAMEN)] {
-            let unit = Unit { code: code.into(), name: format!("{code} 街道办事处"), kind: UnitKind::StreetOffice, regions: vec![region.into()], types: vec![] };
+            let unit = Unit { code: code.parse().unwrap(), name: format!("{code} 街道办事处"), kind: UnitKind::StreetOffice, regions: vec![region.into()], types: vec![] };
             store.people().put_unit(&unit, now).await.unwrap();
         }
         for (name, role, unit) in [("admin", Role::Admin, None), ("supervisor", Role::Supervisor, None), ("dispatcher", Role::Dispatcher, None), ("wj", Role::HandlingUnit, Some("CY-WJ")), ("dhm", Role::HandlingUnit, Some("DC-DHM"))] {
-            let user = NewUser { username: name.into(), display_name: name.into(), role, unit: unit.map(Into::into), password_hash: hash.clone() };
+            let user = NewUser { username: name.into(), display_name: name.into(), role, unit: unit.map(|c| c.parse().unwrap()), password_hash: hash.clone() };
             store.people().create_user(&user, now).await.unwrap();
         }
         // October: 望京 3 cases, 2 answered in time, all solved, one only basically satisfied.
@@ -244,7 +244,7 @@ async fn the_dashboard_and_the_ranking_agree_on_a_months_rates() {
             closed_loop(WANGJING, "CY-WJ", "2026-10-08", 1, false, Satisfaction::Dissatisfied),
             2,
             vec![
-                (6, Change::Dispatch { unit: "DC-DHM".into(), clock: SlaClock::start(WorkCalendar::china(), bj("2026-10-08 08:06"), TimeLimit::new(72, LimitUnit::Hours)), note: None, rule: None }),
+                (6, Change::Dispatch { unit: "DC-DHM".parse().unwrap(), clock: SlaClock::start(WorkCalendar::china(), bj("2026-10-08 08:06"), TimeLimit::new(72, LimitUnit::Hours)), note: None, rule: None }),
                 (8, Change::Return { reason: "不属本单位".into() }),
             ],
         );
@@ -262,7 +262,7 @@ async fn the_dashboard_and_the_ranking_agree_on_a_months_rates() {
             event.at = now - SignedDuration::from_mins(ago);
             event.actor = actor.clone();
         }
-        due_soon[2].change = Change::Dispatch { unit: "DC-DHM".into(), clock: SlaClock::start(WorkCalendar::china(), due_soon[2].at, TimeLimit::new(2, LimitUnit::Hours)), note: None, rule: None };
+        due_soon[2].change = Change::Dispatch { unit: "DC-DHM".parse().unwrap(), clock: SlaClock::start(WorkCalendar::china(), due_soon[2].at, TimeLimit::new(2, LimitUnit::Hours)), note: None, rule: None };
         store.cases().import(vec![returned, overdue, due_soon]).await.unwrap();
 
         let token = api.token("supervisor").await;
@@ -474,7 +474,7 @@ async fn the_sweep_reminds_an_overdue_case_once() {
             e.at = start;
         }
         let clock = SlaClock::start(WorkCalendar::china(), start, TimeLimit::new(2, LimitUnit::Hours));
-        history.push(CaseEvent { seq: 3, at: start, actor, change: Change::Dispatch { unit: "CY-WJ".into(), clock, note: None, rule: None } });
+        history.push(CaseEvent { seq: 3, at: start, actor, change: Change::Dispatch { unit: "CY-WJ".parse().unwrap(), clock, note: None, rule: None } });
         let case_id = store.cases().import(vec![history]).await.unwrap()[0].case.id;
         let state = gridline_app::App::new(store.clone(), std::sync::Arc::new(gridline_geo::beijing()), &Default::default()).await.unwrap();
         let now = Timestamp::now();
@@ -485,7 +485,7 @@ async fn the_sweep_reminds_an_overdue_case_once() {
         assert_eq!(state.sweep(now + SignedDuration::from_mins(1)).await.unwrap().reminders, 0, "sent once");
         let (_, mine) = api.get(&api.token("wj").await, "/supervision/reminders").await;
         assert_eq!(mine["items"].as_array().map(Vec::len), Some(1), "{engine}: {mine}");
-        assert_eq!(mine["items"][0]["case_id"], case_id, "{engine}: {mine}");
+        assert_eq!(mine["items"][0]["case_id"], case_id.get(), "{engine}: {mine}");
         assert_eq!(mine["items"][0]["kind"], "overdue");
         let (_, board) = api.get(&api.token("supervisor").await, "/supervision/board").await;
         assert_eq!(board["overdue_cases_by_unit"][0]["unit"], "CY-WJ", "{engine}: {board}");
@@ -631,7 +631,7 @@ async fn a_finding_and_a_hotline_case_are_linked_and_supervised_from_both_sides(
             .await
             .unwrap()
             .iter()
-            .map(|c| c.case.id)
+            .map(|c| c.case.id.get())
             .collect();
         let (finding, hotline, hotline2) = (ids[0], ids[1], ids[2]);
         let supervisor = api.token("supervisor").await;

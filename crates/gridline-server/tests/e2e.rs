@@ -13,6 +13,7 @@ use std::time::Duration;
 use gridline_core::actor::{Actor, Role};
 use gridline_core::calendar::WorkCalendar;
 use gridline_core::case::{CaseEvent, Change};
+use gridline_core::ids::UnitCode;
 use gridline_core::reference::Reference;
 use gridline_app::intake::NewCase;
 use gridline_core::unit::{Unit, UnitKind};
@@ -48,7 +49,7 @@ fn password_hash() -> String {
 /// registration dispatches by the rules there and everywhere else waits for the dispatcher.
 fn units() -> Vec<Unit> {
     let unit = |code: &str, name: &str, kind, region: &str, types: &[&str]| Unit {
-        code: code.into(),
+        code: code.parse().unwrap(),
         name: name.into(),
         kind,
         regions: vec![region.into()],
@@ -143,7 +144,7 @@ impl Server {
                 username: username.into(),
                 display_name: display_name.into(),
                 role,
-                unit: unit.map(Into::into),
+                unit: unit.map(|c| c.parse().unwrap()),
                 password_hash: password_hash(),
             };
             let record = store.people().create_user(&user, now).await.unwrap_or_else(|e| panic!("[{engine}] user {username}: {e}"));
@@ -334,7 +335,7 @@ impl Server {
         let received_at = Timestamp::now() - SignedDuration::from_hours(24 * days_ago);
         let regions = gridline_geo::beijing();
         let reference = Reference::builtin(&regions);
-        let known: HashMap<String, Unit> =
+        let known: HashMap<UnitCode, Unit> =
             self.store.people().units().await.expect("units").into_iter().map(|u| (u.code.clone(), u)).collect();
         let lookup = |code: &str| known.get(code).cloned();
         let operator = self.actor("operator");
@@ -353,7 +354,7 @@ impl Server {
             after.apply(&event);
             case = self.store.cases().append(after, event).await.unwrap_or_else(|e| panic!("[{engine}] {action}: {e}"));
         }
-        case.id
+        case.id.get()
     }
 }
 
@@ -1512,5 +1513,93 @@ async fn a_server_takes_up_units_and_catalogues_changed_by_another_process_when_
         other.refresh().await.expect("a refresh with nothing new changes nothing");
         assert_eq!(other.reference_revision(), revision, "{engine}");
         store.close().await;
+    }
+}
+
+/// The project ledger over HTTP: a member unit proposes and reports on its own projects and sees
+/// only them; only the office accepts, checks and closes; the board counts by class and status;
+/// bad input is named.
+#[tokio::test]
+async fn the_ledger_over_http_keeps_each_member_unit_to_its_own_projects_and_the_office_to_its_steps() {
+    use gridline_core::ledger::{KeyTask, LedgerYear, MemberUnit, UnitTier};
+    let (_dir, databases) = engines().await;
+    for (engine, url) in databases {
+        let s = Server::start(engine, &url).await;
+        for unit in ["BJ-JTW", "CY-CGW"] {
+            let member = MemberUnit { unit: unit.parse().unwrap(), tier: UnitTier::Municipal, contact_name: "联络员".into(), contact_phone: "010-1".into() };
+            s.store.ledger().put_member(&member).await.unwrap();
+        }
+        s.store.ledger().put_year(&LedgerYear::new(2026, None, None).unwrap()).await.unwrap();
+        s.store.ledger().put_key_task(&KeyTask { year: 2026, code: "T1".into(), title: "文明交通".into() }).await.unwrap();
+        let draft = |title: &str, class: &str, due: &str| {
+            json!({"class": class, "key_task": "T1", "title": title, "goals": "目标", "measures": "措施",
+                   "milestones": [{"title": "方案", "due": due}], "responsible": "张三", "evidence": "材料"})
+        };
+        let (status, own) = s.post("/api/v1/ledger/projects", "member", &json!({"year": 2026, "draft": draft("文明交通宣传月", "文明宣传", "2026-03-31")})).await;
+        assert_eq!(status, StatusCode::CREATED, "[{engine}] {own}");
+        assert_eq!((own["project"]["unit"].as_str(), own["project"]["status"].as_str()), (Some("BJ-JTW"), Some("proposed")), "[{engine}]");
+        assert_eq!(own["project"]["unit_name"], "北京市交通委员会");
+        let own_id = own["project"]["id"].as_i64().unwrap();
+        let (status, other) =
+            s.post("/api/v1/ledger/projects", "admin", &json!({"year": 2026, "unit": "CY-CGW", "draft": draft("背街小巷整治", "文明治理", "2026-05-31")})).await;
+        assert_eq!(status, StatusCode::CREATED, "[{engine}] {other}");
+        let other_id = other["project"]["id"].as_i64().unwrap();
+        let (status, late) = s.post("/api/v1/ledger/projects", "member", &json!({"year": 2026, "draft": draft("跨年", "文明宣传", "2027-01-10")})).await;
+        assert_eq!((status, late["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("milestones")), "[{engine}] {late}");
+        let (status, _) = s.post("/api/v1/ledger/projects", "member", &json!({"year": 2026, "unit": "CY-CGW", "draft": draft("冒名", "文明宣传", "2026-03-31")})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "[{engine}]");
+
+        let (status, mine) = s.get("/api/v1/ledger/2026", "member").await;
+        assert_eq!(status, StatusCode::OK, "[{engine}] {mine}");
+        let items = mine["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "[{engine}] a member unit sees only its own");
+        for field in ["unit", "class", "title", "status"] {
+            assert!(items[0][field].is_string(), "[{engine}] {field}: {}", items[0]);
+        }
+        let (_, all) = s.get("/api/v1/ledger/2026", "supervisor").await;
+        assert_eq!(all["items"].as_array().unwrap().len(), 2, "[{engine}]");
+        let (_, governance) = s.get("/api/v1/ledger/2026?class=%E6%96%87%E6%98%8E%E6%B2%BB%E7%90%86", "supervisor").await;
+        assert_eq!(ids(&governance), [other_id], "[{engine}] by class");
+        let (_, by_unit) = s.get("/api/v1/ledger/2026?unit=BJ-JTW&status=proposed", "supervisor").await;
+        assert_eq!(ids(&by_unit), [own_id], "[{engine}] by unit and status");
+        assert_eq!(s.get("/api/v1/ledger/2026?status=done", "supervisor").await.0, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(s.get("/api/v1/ledger/2026?unit=CY-CGW", "member").await.0, StatusCode::FORBIDDEN, "[{engine}]");
+        assert_eq!(s.get(&format!("/api/v1/ledger/projects/{other_id}"), "member").await.0, StatusCode::NOT_FOUND, "[{engine}]");
+        assert_eq!(s.get("/api/v1/ledger/2026", "operator").await.0, StatusCode::FORBIDDEN);
+        assert_eq!(s.get("/api/v1/ledger/2019", "supervisor").await.0, StatusCode::NOT_FOUND);
+        assert_eq!(s.get("/api/v1/ledger/twenty", "supervisor").await.0, StatusCode::BAD_REQUEST);
+
+        let action = |id: i64| format!("/api/v1/ledger/projects/{id}/actions");
+        assert_eq!(s.post(&action(own_id), "member", &json!({"action": "accept"})).await.0, StatusCode::FORBIDDEN, "[{engine}] not its own acceptance");
+        let (status, accepted) = s.post(&action(own_id), "supervisor", &json!({"action": "accept", "note": "同意立项"})).await;
+        assert_eq!((status, accepted["project"]["status"].as_str()), (StatusCode::OK, Some("accepted")), "[{engine}] {accepted}");
+        assert_eq!(accepted["project"]["actions"], json!(["check", "close"]), "[{engine}] what the office may do next");
+        let report = json!({"action": "report", "text": "开展宣传活动 12 场", "figures": [{"label": "活动", "value": 12, "unit": "场"}], "milestones_done": [0]});
+        let (status, reported) = s.post(&action(own_id), "member", &report).await;
+        assert_eq!((status, reported["project"]["status"].as_str()), (StatusCode::OK, Some("in_progress")), "[{engine}] {reported}");
+        assert_eq!(reported["history"].as_array().unwrap().iter().map(|e| e["change"]["action"].as_str().unwrap()).collect::<Vec<_>>(), [
+            "propose", "accept", "report"
+        ]);
+        assert_eq!(s.post(&action(own_id), "member", &json!({"action": "close", "outcome": "completed", "rating": "excellent", "comment": "自评"})).await.0,
+            StatusCode::FORBIDDEN, "[{engine}] a member unit cannot rate its own project");
+        assert_eq!(s.post(&action(own_id), "supervisor", &json!({"action": "accept"})).await.0, StatusCode::CONFLICT, "[{engine}]");
+        assert_eq!(s.post(&action(own_id), "supervisor", &json!({"action": "fly"})).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+        let (status, checked) =
+            s.post(&action(own_id), "supervisor", &json!({"action": "check", "assessment": "按计划推进", "comment": "扩大覆盖面", "light": "green"})).await;
+        assert_eq!((status, checked["project"]["check"]["light"].as_str()), (StatusCode::OK, Some("green")), "[{engine}] {checked}");
+
+        assert_eq!(s.get("/api/v1/ledger/2026/summary", "member").await.0, StatusCode::FORBIDDEN);
+        let (status, board) = s.get("/api/v1/ledger/2026/summary", "supervisor").await;
+        assert_eq!(status, StatusCode::OK, "[{engine}] {board}");
+        assert_eq!((board["units"].as_i64(), board["projects"].as_i64()), (Some(2), Some(2)));
+        let count = |class: &str| board["by_class"].as_array().unwrap().iter().find(|c| c["class"] == class).unwrap()["projects"].as_i64();
+        assert_eq!((count("文明宣传"), count("文明治理"), count("制度建设")), (Some(1), Some(1), Some(0)), "[{engine}] {board}");
+        assert_eq!(board["by_status"], json!([{"status": "proposed", "count": 1}, {"status": "checked", "count": 1}]), "[{engine}]");
+        let (status, report) = s.get("/api/v1/ledger/2026/report", "supervisor").await;
+        assert_eq!(status, StatusCode::OK, "[{engine}] {report}");
+        assert!(report["headline"].as_str().unwrap().starts_with("2026 年台账共有 2 个成员单位报送 2 个工作项目"), "[{engine}] {report}");
+        let (_, index) = s.get("/api/v1/ledger", "member").await;
+        assert_eq!((index["office"].as_bool(), index["members"].as_array().map(Vec::len)), (Some(false), Some(1)), "[{engine}] {index}");
+        s.stop().await;
     }
 }

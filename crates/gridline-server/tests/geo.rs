@@ -27,12 +27,12 @@ impl Client {
     async fn start(engine: &'static str, url: &str) -> (Client, tokio::sync::oneshot::Sender<()>) {
         let store = Store::open(url).await.unwrap();
         let now = Timestamp::now();
-        let unit = Unit { code: "CY-WJ".into(), name: "望京街道办事处".into(), kind: UnitKind::StreetOffice, regions: vec![WANGJING.into()], types: vec![] };
+        let unit = Unit { code: "CY-WJ".parse().unwrap(), name: "望京街道办事处".into(), kind: UnitKind::StreetOffice, regions: vec![WANGJING.into()], types: vec![] };
         store.people().put_unit(&unit, now).await.unwrap();
         let hash = hash_password(PASSWORD).unwrap();
         let users = [("operator", Role::HotlineOperator, None), ("grid", Role::GridWorker, Some("CY-WJ")), ("dispatcher", Role::Dispatcher, None)];
         for (username, role, unit) in users {
-            let user = NewUser { username: username.into(), display_name: username.into(), role, unit: unit.map(Into::into), password_hash: hash.clone() };
+            let user = NewUser { username: username.into(), display_name: username.into(), role, unit: unit.map(|c| c.parse().unwrap()), password_hash: hash.clone() };
             store.people().create_user(&user, now).await.unwrap();
         }
         let app = Application::build(store, "127.0.0.1:0".parse().unwrap()).await.unwrap();

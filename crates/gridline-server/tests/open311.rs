@@ -52,7 +52,7 @@ impl Server {
         assert!(duplicate.is_err(), "[{engine}] a second key of the same name");
         assert!(store.people().user_by_name("apikey.other").await.unwrap().is_none(), "[{engine}] a refused key leaves no user behind");
         store
-            .people().put_unit(&Unit { code: "CY-WJ".into(), name: "望京街道办事处".into(), kind: UnitKind::StreetOffice, regions: vec![WANGJING.into()], types: Vec::new() }, now)
+            .people().put_unit(&Unit { code: "CY-WJ".parse().unwrap(), name: "望京街道办事处".into(), kind: UnitKind::StreetOffice, regions: vec![WANGJING.into()], types: Vec::new() }, now)
             .await
             .unwrap();
         let mut dispatcher = user("dispatcher", Role::Dispatcher);
@@ -391,6 +391,13 @@ async fn the_openapi_document_describes_every_api_route_and_every_described_rout
         ("/api/v1/supervision/listings/{id}/checks", &["post"]),
         ("/api/v1/supervision/watches", &["get", "post"]),
         ("/api/v1/supervision/watches/{id}/stop", &["post"]),
+        ("/api/v1/ledger", &["get"]),
+        ("/api/v1/ledger/{year}", &["get"]),
+        ("/api/v1/ledger/{year}/summary", &["get"]),
+        ("/api/v1/ledger/{year}/report", &["get"]),
+        ("/api/v1/ledger/projects", &["post"]),
+        ("/api/v1/ledger/projects/{id}", &["get"]),
+        ("/api/v1/ledger/projects/{id}/actions", &["post"]),
     ];
     for (path, methods) in expected {
         let described: Vec<&str> = paths.get(path).and_then(Value::as_object).map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
@@ -423,7 +430,7 @@ async fn the_openapi_document_describes_every_api_route_and_every_described_rout
     for (path, operations) in paths {
         for (method, operation) in operations.as_object().unwrap() {
             let needs_session = operation["security"].as_array().is_some_and(|s| !s.is_empty());
-            let path = path.replace("{id}", "1").replace("{code}", "S0102").replace("{file}", "catalogue.toml");
+            let path = path.replace("{id}", "1").replace("{code}", "S0102").replace("{file}", "catalogue.toml").replace("{year}", "2026");
             assert!(!path.contains('{'), "{path}: a path parameter without a value to try");
             let url = format!("{base}{path}");
             let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();

@@ -10,7 +10,7 @@ use sqlx::any::AnyArguments;
 use sqlx::{Arguments, AssertSqlSafe};
 use tokio::sync::mpsc;
 
-use crate::cases::{CaseFilter, CaseRow, Cases, EventRow, Param, where_clause};
+use crate::cases::{CaseFilter, CaseRow, Cases, EventRow, Param, case_id, where_clause};
 use crate::{StoreError, millis};
 
 /// The Open311 request list: every field narrows it; ids, when given, override the others.
@@ -62,10 +62,10 @@ impl Cases<'_> {
         };
         let mut conditions = vec!["1 = 1".to_owned()];
         if !query.ids.is_empty() {
-            conditions.push(format!("id IN ({})", place(query.ids.iter().map(|&id| Bind::Int(id)).collect())));
+            conditions.push(format!("id IN ({})", place(query.ids.iter().map(|&id| Bind::Int(id.get())).collect())));
         } else {
             if !query.categories.is_empty() {
-                let codes = place(query.categories.iter().map(|c| Bind::Text(c.clone())).collect());
+                let codes = place(query.categories.iter().map(|c| Bind::Text(c.to_string())).collect());
                 conditions.push(format!("category IN ({codes})"));
             }
             if !query.statuses.is_empty() {
@@ -110,7 +110,7 @@ impl Cases<'_> {
         .bind(millis(to))
         .fetch_all(&self.0.pool)
         .await?;
-        rows.into_iter().map(|row| Ok(EventRecord { case_id: row.case_id, event: row.try_into()? })).collect()
+        rows.into_iter().map(|row| Ok(EventRecord { case_id: case_id(row.case_id)?, event: row.try_into()? })).collect()
     }
 
     /// Every case the filter admits (its page is ignored), oldest first, in batches through a

@@ -136,7 +136,7 @@ impl TryFrom<CaseRow> for Case {
 
     fn try_from(row: CaseRow) -> Result<Self, StoreError> {
         let mut case: Case = serde_json::from_str(&row.doc).map_err(|e| StoreError::corrupt(format!("case {}: {e}", row.id)))?;
-        case.id = row.id;
+        case.id = CaseId::new(row.id).map_err(|e| StoreError::corrupt(format!("case {}: {e}", row.id)))?;
         Ok(case)
     }
 }
@@ -174,7 +174,7 @@ pub(crate) async fn insert_histories(
         if history.iter().zip(1..).any(|(event, seq)| event.seq != seq) {
             return Err(StoreError::corrupt("a case history is numbered 1, 2, 3, …"));
         }
-        cases.push(Case::replay(0, history).ok_or_else(|| StoreError::corrupt("a case history starts with its intake"))?);
+        cases.push(Case::replay(CaseId::UNSTORED, history).ok_or_else(|| StoreError::corrupt("a case history starts with its intake"))?);
     }
     let key = |case: &Case| case.intake.external_id.clone().map(|id| (case.intake.channel.as_str(), id));
     let stored = existing_cases(conn, backend, &cases).await?;
@@ -268,6 +268,11 @@ async fn existing_cases(conn: &mut AnyConnection, backend: Backend, cases: &[Cas
 
 /// `n` new case ids. SQLite has one writer (this one, inside BEGIN IMMEDIATE), so the next ids
 /// follow the largest; PostgreSQL draws them from the identity sequence, safe across servers.
+/// A case id the store reads back, refused as corrupt if it is not one.
+pub(crate) fn case_id(id: i64) -> Result<CaseId, StoreError> {
+    CaseId::new(id).map_err(StoreError::corrupt)
+}
+
 async fn allocate_case_ids(conn: &mut AnyConnection, backend: Backend, n: usize) -> Result<Vec<CaseId>, StoreError> {
     if n == 0 {
         return Ok(Vec::new());
@@ -276,16 +281,16 @@ async fn allocate_case_ids(conn: &mut AnyConnection, backend: Backend, n: usize)
     match backend {
         Backend::Sqlite => {
             let max: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM cases").fetch_one(&mut *conn).await?;
-            Ok((max + 1..=max + count).collect())
+            (max + 1..=max + count).map(case_id).collect()
         }
         Backend::Postgres => {
-            let mut ids: Vec<CaseId> =
+            let mut ids: Vec<i64> =
                 sqlx::query_scalar("SELECT nextval(pg_get_serial_sequence('cases', 'id')) FROM generate_series(1, $1)")
                     .bind(count)
                     .fetch_all(&mut *conn)
                     .await?;
             ids.sort_unstable();
-            Ok(ids)
+            ids.into_iter().map(case_id).collect()
         }
     }
 }
@@ -298,14 +303,14 @@ async fn insert_case_rows(conn: &mut AnyConnection, backend: Backend, cases: imp
         let intake = &case.intake;
         rows += 1;
         for result in [
-            args.add(case.id),
+            args.add(case.id.get()),
             args.add(i64::from(case.version)),
             args.add(intake.channel.as_str()),
             args.add(intake.external_id.clone()),
             args.add(cols.status),
-            args.add(case.category.clone()),
-            args.add(case.region.clone()),
-            args.add(case.unit.clone()),
+            args.add(case.category.clone().map(String::from)),
+            args.add(case.region.clone().map(String::from)),
+            args.add(case.unit.clone().map(String::from)),
             args.add(cols.deadline),
             args.add(cols.suspended),
             args.add(cols.due_soon_at),
@@ -344,7 +349,7 @@ async fn insert_event_rows(conn: &mut AnyConnection, backend: Backend, events: &
     for (case_id, event) in events {
         let doc = serde_json::to_string(event).map_err(StoreError::corrupt)?;
         for result in [
-            args.add(*case_id),
+            args.add(case_id.get()),
             args.add(i64::from(event.seq)),
             args.add(event.change.action()),
             args.add(event.actor.user_id),
@@ -374,9 +379,9 @@ pub(crate) async fn append_event(conn: &mut AnyConnection, backend: Backend, cas
     )
     .bind(i64::from(event.seq))
     .bind(cols.status)
-    .bind(case.category.clone())
-    .bind(case.region.clone())
-    .bind(case.unit.clone())
+    .bind(case.category.as_deref())
+    .bind(case.region.as_deref())
+    .bind(case.unit.as_deref())
     .bind(cols.deadline)
     .bind(cols.suspended)
     .bind(cols.due_soon_at)
@@ -384,12 +389,12 @@ pub(crate) async fn append_event(conn: &mut AnyConnection, backend: Backend, cas
     .bind(millis(event.at))
     .bind(cols.search_text)
     .bind(cols.doc)
-    .bind(case.id)
+    .bind(case.id.get())
     .bind(i64::from(expected))
     .execute(&mut *conn)
     .await?;
     if updated.rows_affected() == 0 {
-        return Err(StoreError::VersionConflict { case_id: case.id, expected });
+        return Err(StoreError::VersionConflict { case_id: case.id.get(), expected });
     }
     insert_event_rows(conn, backend, &[(case.id, event)]).await
 }
@@ -429,13 +434,13 @@ impl Cases<'_> {
     }
 
     pub async fn get(&self, id: CaseId) -> Result<Option<Case>, StoreError> {
-        let row: Option<CaseRow> = sqlx::query_as("SELECT id, doc FROM cases WHERE id = $1").bind(id).fetch_optional(&self.0.pool).await?;
+        let row: Option<CaseRow> = sqlx::query_as("SELECT id, doc FROM cases WHERE id = $1").bind(id.get()).fetch_optional(&self.0.pool).await?;
         row.map(Case::try_from).transpose()
     }
 
     pub async fn events(&self, id: CaseId) -> Result<Vec<CaseEvent>, StoreError> {
         let rows: Vec<EventRow> = sqlx::query_as("SELECT case_id, doc FROM case_events WHERE case_id = $1 ORDER BY seq")
-            .bind(id)
+            .bind(id.get())
             .fetch_all(&self.0.pool)
             .await?;
         rows.into_iter().map(CaseEvent::try_from).collect()
@@ -478,7 +483,7 @@ pub(crate) fn where_clause(filter: &CaseFilter) -> (String, Vec<Param>) {
     let mut conditions = vec!["1 = 1".to_owned()];
     match &filter.visibility {
         Visibility::All => {}
-        Visibility::Unit(unit) => conditions.push(format!("unit = {}", param(Param::Text(unit.clone())))),
+        Visibility::Unit(unit) => conditions.push(format!("unit = {}", param(Param::Text(unit.to_string())))),
         Visibility::Regions { prefixes, reporter } => {
             let mut any = vec![format!("reported_by = {}", param(Param::Int(*reporter)))];
             for prefix in prefixes {
@@ -502,7 +507,7 @@ pub(crate) fn where_clause(filter: &CaseFilter) -> (String, Vec<Param>) {
         conditions.push(format!("region >= {} AND region < {}", param(Param::Text(lo)), param(Param::Text(hi))));
     }
     if let Some(unit) = &filter.unit {
-        conditions.push(format!("unit = {}", param(Param::Text(unit.clone()))));
+        conditions.push(format!("unit = {}", param(Param::Text(unit.to_string()))));
     }
     if let Some(overdue) = filter.overdue {
         let late = format!("deadline IS NOT NULL AND deadline < {}", param(Param::Int(millis(filter.now))));

@@ -14,6 +14,9 @@ pub enum StoreError {
     /// Someone else changed the case since it was read; read it again and retry.
     #[error("case {case_id} changed concurrently (expected version {expected})")]
     VersionConflict { case_id: i64, expected: u32 },
+    /// Someone else changed the ledger project since it was read; read it again and retry.
+    #[error("project {project_id} changed concurrently")]
+    ProjectChanged { project_id: i64 },
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
     #[error("the database writer has stopped")]

@@ -5,6 +5,7 @@ use gridline_core::supervision::CaseLink;
 use jiff::Timestamp;
 use sqlx::FromRow;
 
+use crate::cases::case_id;
 use crate::{Store, StoreError, as_stored, from_millis, is_unique_violation, millis};
 
 /// A `case_links` row as stored.
@@ -20,7 +21,7 @@ impl TryFrom<LinkRow> for CaseLink {
     type Error = StoreError;
 
     fn try_from(row: LinkRow) -> Result<Self, StoreError> {
-        Ok(CaseLink { finding: row.finding_case, hotline: row.hotline_case, linked_by: row.linked_by, linked_at: from_millis(row.linked_at)? })
+        Ok(CaseLink { finding: case_id(row.finding_case)?, hotline: case_id(row.hotline_case)?, linked_by: row.linked_by, linked_at: from_millis(row.linked_at)? })
     }
 }
 
@@ -37,8 +38,8 @@ impl Links<'_> {
     /// Links the two cases; `Duplicate` when they are linked already.
     pub async fn link(&self, finding: CaseId, hotline: CaseId, by: i64, at: Timestamp) -> Result<CaseLink, StoreError> {
         let inserted = sqlx::query("INSERT INTO case_links (finding_case, hotline_case, linked_by, linked_at) VALUES ($1, $2, $3, $4)")
-            .bind(finding)
-            .bind(hotline)
+            .bind(finding.get())
+            .bind(hotline.get())
             .bind(by)
             .bind(millis(at))
             .execute(&self.0.pool)
@@ -59,7 +60,7 @@ impl Links<'_> {
              UNION ALL SELECT finding_case, hotline_case, linked_by, linked_at FROM case_links WHERE hotline_case = $1 \
              ORDER BY linked_at, finding_case, hotline_case",
         )
-        .bind(case)
+        .bind(case.get())
         .fetch_all(&self.0.pool)
         .await?;
         rows.into_iter().map(CaseLink::try_from).collect()

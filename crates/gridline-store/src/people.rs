@@ -1,6 +1,7 @@
 //! Units, users and sessions: `store.people()`.
 
 use gridline_core::actor::{Actor, Role};
+use gridline_core::ids::UnitCode;
 use gridline_core::unit::{Unit, UnitKind};
 use jiff::Timestamp;
 use sqlx::{AssertSqlSafe, FromRow};
@@ -12,7 +13,7 @@ pub struct NewUser {
     pub username: String,
     pub display_name: String,
     pub role: Role,
-    pub unit: Option<String>,
+    pub unit: Option<UnitCode>,
     pub password_hash: String,
 }
 
@@ -22,7 +23,7 @@ pub struct UserRecord {
     pub username: String,
     pub display_name: String,
     pub role: Role,
-    pub unit: Option<String>,
+    pub unit: Option<UnitCode>,
     pub password_hash: String,
 }
 
@@ -53,7 +54,7 @@ impl TryFrom<UserRow> for UserRecord {
             role: Role::parse(&row.role).ok_or_else(|| StoreError::corrupt(format!("unknown role {}", row.role)))?,
             username: row.username,
             display_name: row.display_name,
-            unit: row.unit_code,
+            unit: row.unit_code.map(UnitCode::try_from).transpose().map_err(StoreError::corrupt)?,
             password_hash: row.password_hash,
         })
     }
@@ -78,7 +79,7 @@ pub(crate) async fn insert_user<'c>(
     .bind(user.username.clone())
     .bind(user.display_name.clone())
     .bind(user.role.as_str())
-    .bind(user.unit.clone())
+    .bind(user.unit.as_deref())
     .bind(user.password_hash.clone())
     .bind(millis(now))
     .fetch_one(executor)
@@ -105,7 +106,7 @@ impl TryFrom<UnitRow> for Unit {
             kind: UnitKind::parse(&row.kind).ok_or_else(|| StoreError::corrupt(format!("unknown unit kind {}", row.kind)))?,
             regions: serde_json::from_str(&row.regions).map_err(StoreError::corrupt)?,
             types: serde_json::from_str(&row.types).map_err(StoreError::corrupt)?,
-            code: row.code,
+            code: UnitCode::try_from(row.code).map_err(StoreError::corrupt)?,
             name: row.name,
         })
     }
@@ -138,7 +139,7 @@ impl People<'_> {
              ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind, regions = excluded.regions, \
              types = excluded.types",
         )
-        .bind(unit.code.clone())
+        .bind(unit.code.as_str())
         .bind(unit.name.clone())
         .bind(unit.kind.as_str())
         .bind(regions)

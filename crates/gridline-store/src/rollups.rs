@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use gridline_core::campaign::VolumeRow;
-use gridline_core::case::{Case, CaseEvent, Channel};
+use gridline_core::case::{Case, CaseEvent, CaseId, Channel};
 use gridline_core::period::{Month, Period};
 use gridline_core::rollup::{DayCounts, DayKey, RateCounts, RateKey, Rollup, VolumeKey, differing_rows};
 use sqlx::any::AnyArguments;
@@ -146,8 +146,8 @@ async fn add_volume(
 }
 
 /// The case as stored before the event being written: what the rollup of that event compares with.
-pub(crate) async fn case_before(conn: &mut AnyConnection, id: i64) -> Result<Option<Case>, StoreError> {
-    let row: Option<CaseRow> = sqlx::query_as("SELECT id, doc FROM cases WHERE id = $1").bind(id).fetch_optional(&mut *conn).await?;
+pub(crate) async fn case_before(conn: &mut AnyConnection, id: CaseId) -> Result<Option<Case>, StoreError> {
+    let row: Option<CaseRow> = sqlx::query_as("SELECT id, doc FROM cases WHERE id = $1").bind(id.get()).fetch_optional(&mut *conn).await?;
     row.map(Case::try_from).transpose()
 }
 
@@ -227,9 +227,9 @@ pub(crate) async fn catch_up(conn: &mut AnyConnection, backend: Backend) -> Resu
         }
         for row in rows {
             let case = Case::try_from(row)?;
-            after_id = case.id;
+            after_id = case.id.get();
             let columns = crate::cases::Columns::of(&case)?;
-            sqlx::query("UPDATE cases SET due_soon_at = $1 WHERE id = $2").bind(columns.due_soon_at).bind(case.id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE cases SET due_soon_at = $1 WHERE id = $2").bind(columns.due_soon_at).bind(case.id.get()).execute(&mut *tx).await?;
         }
     }
     tx.commit().await?;

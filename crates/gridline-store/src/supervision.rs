@@ -1,21 +1,22 @@
 //! Supervision records: orders (督办) with their replies, and the reminders the sweep has sent.
 //! `store.supervision()`.
 
-use gridline_core::case::{Case, SupervisionLevel};
+use gridline_core::case::{Case, CaseId, SupervisionLevel};
+use gridline_core::ids::UnitCode;
 use gridline_core::supervision::{NewOrder, Order, ReminderKind, TargetKind};
 use jiff::Timestamp;
 use sqlx::{AssertSqlSafe, FromRow};
 
-use crate::cases::CaseRow;
+use crate::cases::{CaseRow, case_id};
 use crate::{Store, StoreError, from_millis, millis};
 
 /// A reminder the sweep decided for a case.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Reminder {
-    pub case_id: i64,
+    pub case_id: CaseId,
     pub kind: ReminderKind,
     pub deadline: Timestamp,
-    pub unit: Option<String>,
+    pub unit: Option<UnitCode>,
     pub at: Timestamp,
 }
 
@@ -81,14 +82,14 @@ impl TryFrom<ReminderRow> for Reminder {
 
     fn try_from(row: ReminderRow) -> Result<Self, StoreError> {
         Ok(Reminder {
-            case_id: row.case_id,
+            case_id: case_id(row.case_id)?,
             kind: match row.kind.as_str() {
                 "due_soon" => ReminderKind::DueSoon,
                 "overdue" => ReminderKind::Overdue,
                 other => return Err(StoreError::corrupt(format!("reminder kind {other:?}"))),
             },
             deadline: from_millis(row.deadline)?,
-            unit: row.unit,
+            unit: row.unit.map(UnitCode::try_from).transpose().map_err(StoreError::corrupt)?,
             at: from_millis(row.at)?,
         })
     }
@@ -198,10 +199,10 @@ impl Supervision<'_> {
                 "INSERT INTO reminders (case_id, kind, deadline, unit, at) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (case_id, kind, deadline) DO NOTHING",
             )
-            .bind(r.case_id)
+            .bind(r.case_id.get())
             .bind(r.kind.as_str())
             .bind(millis(r.deadline))
-            .bind(r.unit.clone())
+            .bind(r.unit.as_deref())
             .bind(millis(r.at))
             .execute(&self.0.pool)
             .await?;

@@ -6,7 +6,7 @@ use gridline_core::case::{Case, CaseId, CaseStatus};
 use jiff::Timestamp;
 use sqlx::AssertSqlSafe;
 
-use crate::cases::CaseRow;
+use crate::cases::{CaseRow, case_id};
 use crate::{Store, StoreError, millis};
 
 const PAGE: i64 = 5000;
@@ -53,7 +53,7 @@ impl Text<'_> {
             let done = (rows.len() as i64) < PAGE;
             for row in rows {
                 let case = Case::try_from(row)?;
-                after = case.id;
+                after = case.id.get();
                 cases.push(case);
             }
             if done {
@@ -67,11 +67,11 @@ impl Text<'_> {
     /// index of the process that filed them) reads only the others whole.
     pub async fn case_ids_after(&self, after: CaseId, open_only: bool, from: Option<Timestamp>) -> Result<Vec<CaseId>, StoreError> {
         let sql = format!("SELECT id FROM cases WHERE {} ORDER BY id", text_condition(open_only, from.is_some()));
-        let mut query = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql)).bind(after);
+        let mut query = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql)).bind(after.get());
         if let Some(from) = from {
             query = query.bind(millis(from));
         }
-        Ok(query.fetch_all(&self.0.pool).await?)
+        query.fetch_all(&self.0.pool).await?.into_iter().map(case_id).collect()
     }
 
     /// The cases of `ids` that exist, by id.
@@ -82,7 +82,7 @@ impl Text<'_> {
             let sql = format!("SELECT id, doc FROM cases WHERE id IN ({})", placeholders.join(", "));
             let mut query = sqlx::query_as::<_, CaseRow>(AssertSqlSafe(sql));
             for &id in chunk {
-                query = query.bind(id);
+                query = query.bind(id.get());
             }
             for row in query.fetch_all(&self.0.pool).await? {
                 cases.push(Case::try_from(row)?);

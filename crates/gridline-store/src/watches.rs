@@ -2,10 +2,12 @@
 //! `store.watches()`.
 
 use gridline_core::case::CaseId;
+use gridline_core::ids::{CategoryCode, RegionCode};
 use gridline_core::supervision::{NewWatch, Watch};
 use jiff::Timestamp;
 use sqlx::{AssertSqlSafe, FromRow};
 
+use crate::cases::case_id;
 use crate::{Store, StoreError, as_stored, from_millis, is_unique_violation, millis};
 
 /// A `watch_list` row as stored.
@@ -28,14 +30,14 @@ impl TryFrom<WatchRow> for Watch {
         let id = row.id;
         Ok(Watch {
             id,
-            region: row.region,
+            region: RegionCode::try_from(row.region).map_err(StoreError::corrupt)?,
             place: row.place,
-            category: row.category,
+            category: CategoryCode::try_from(row.category).map_err(StoreError::corrupt)?,
             every_days: u32::try_from(row.every_days)
                 .map_err(|_| StoreError::corrupt(format!("watch {id}: every_days {}", row.every_days)))?,
             next_due: from_millis(row.next_due)?,
             active: row.active != 0,
-            last_case: row.last_case,
+            last_case: row.last_case.map(case_id).transpose()?,
         })
     }
 }
@@ -67,9 +69,9 @@ impl Watches<'_> {
             "INSERT INTO watch_list (region, place, category, every_days, next_due, active, created_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, 1, $6, $7) RETURNING id",
         )
-        .bind(new.region.clone())
+        .bind(new.region.as_str())
         .bind(new.place.clone())
-        .bind(new.category.clone())
+        .bind(new.category.as_str())
         .bind(i64::from(new.every_days))
         .bind(millis(first_due))
         .bind(by)
@@ -130,7 +132,7 @@ impl Watches<'_> {
     pub async fn advance(&self, id: i64, was_due: Timestamp, next_due: Timestamp, case: CaseId) -> Result<(), StoreError> {
         sqlx::query("UPDATE watch_list SET next_due = $1, last_case = $2 WHERE id = $3 AND next_due = $4 AND active = 1")
             .bind(millis(next_due))
-            .bind(case)
+            .bind(case.get())
             .bind(id)
             .bind(millis(was_due))
             .execute(&self.0.pool)

@@ -25,7 +25,7 @@ fn bj(text: &str) -> Timestamp {
 }
 
 fn actor(id: i64, role: Role, unit: Option<&str>) -> Actor {
-    Actor { user_id: id, username: format!("u{id}"), role, unit: unit.map(Into::into) }
+    Actor { user_id: id, username: format!("u{id}"), role, unit: unit.map(|c| c.parse().unwrap()) }
 }
 
 struct World {
@@ -38,7 +38,7 @@ struct World {
 impl World {
     fn new() -> World {
         let unit = |code: &str, region: &str| Unit {
-            code: code.into(),
+            code: code.parse().unwrap(),
             name: format!("{code} office"),
             kind: UnitKind::StreetOffice,
             regions: vec![region.into()],
@@ -60,12 +60,12 @@ impl World {
         let intake = Intake {
             channel,
             external_id: None,
-            category: Some("S0102".into()),
+            category: Some("S0102".parse().unwrap()),
             category_version: Some(1),
             source: None,
             emergency: false,
             suggestion: None,
-            region: Some(region.into()),
+            region: Some(region.parse().unwrap()),
             title: "垃圾".into(),
             description: "路边暴露垃圾".into(),
             address: None,

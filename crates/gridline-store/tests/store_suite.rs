@@ -31,11 +31,11 @@ fn intake(external_id: Option<&str>, region: &str, text: &str) -> CaseEvent {
         change: Change::Receive(Intake {
             channel: Channel::Hotline,
             external_id: external_id.map(Into::into),
-            category: Some("S0102".into()),
+            category: Some("S0102".parse().unwrap()),
             category_version: Some(1),
             source: None,
             emergency: false,
-            region: Some(region.into()),
+            region: Some(region.parse().unwrap()),
             title: text.chars().take(10).collect(),
             description: text.into(),
             address: None,
@@ -59,7 +59,7 @@ impl World {
             regions: gridline_geo::beijing(),
             catalogue: Catalogue::builtin(),
             unit: Unit {
-                code: "CY-WJ".into(),
+                code: "CY-WJ".parse().unwrap(),
                 name: "望京街道办事处".into(),
                 kind: UnitKind::StreetOffice,
                 regions: vec!["110105026000".into()],
@@ -71,7 +71,7 @@ impl World {
     /// Decides a command and appends its event, as the server does.
     async fn act(&self, store: &Store, case: &Case, by: &Actor, command: Command) -> Result<Case, StoreError> {
         let unit = self.unit.clone();
-        let units = move |code: &str| (code == unit.code).then(|| unit.clone());
+        let units = move |code: &str| (unit.code == code).then(|| unit.clone());
         let ctx = Context { calendar: WorkCalendar::china(), catalogue: &self.catalogue, regions: &self.regions, units: &units, now: now() };
         let change = decide(case, &command, by, &ctx, None).expect("allowed");
         let event = CaseEvent { seq: case.version + 1, at: now(), actor: by.clone(), change };
@@ -171,8 +171,8 @@ async fn the_stored_projection_equals_the_replay_of_the_stored_events() {
         let world = World::new();
         let case = store.cases().create(intake(None, WANGJING, "堆物堆料")).await.unwrap().case;
         let case = world.act(&store, &case, &dispatcher(), Command::Register { category: None, region: None, note: None }).await.unwrap();
-        let case = world.act(&store, &case, &dispatcher(), Command::Dispatch { unit: "CY-WJ".into(), note: None, rule: None }).await.unwrap();
-        let handler = Actor { user_id: 3, username: "wj".into(), role: Role::HandlingUnit, unit: Some("CY-WJ".into()) };
+        let case = world.act(&store, &case, &dispatcher(), Command::Dispatch { unit: "CY-WJ".parse().unwrap(), note: None, rule: None }).await.unwrap();
+        let handler = Actor { user_id: 3, username: "wj".into(), role: Role::HandlingUnit, unit: Some("CY-WJ".parse().unwrap()) };
         let case = world.act(&store, &case, &handler, Command::Accept { note: Some("收到".into()) }).await.unwrap();
         let stored = store.cases().get(case.id).await.unwrap().unwrap();
         let replayed = Case::replay(case.id, &store.cases().events(case.id).await.unwrap()).unwrap();
@@ -213,13 +213,13 @@ async fn the_case_list_filters_by_region_subtree_visibility_overdue_text_and_pag
 
         let visible = CaseFilter::new(Visibility::Regions { prefixes: vec!["110101001".into()], reporter: 99 }, now());
         assert_eq!(store.cases().list(&visible).await.unwrap().total, 1);
-        let none = CaseFilter::new(Visibility::Unit("CY-WJ".into()), now());
+        let none = CaseFilter::new(Visibility::Unit("CY-WJ".parse().unwrap()), now());
         assert_eq!(store.cases().list(&none).await.unwrap().total, 0);
 
         // Dispatch one: it is with the unit and, a week later, overdue.
         let case = store.cases().list(&CaseFilter::new(Visibility::All, now())).await.unwrap().cases.pop().unwrap();
         let case = world.act(&store, &case, &dispatcher(), Command::Register { category: None, region: None, note: None }).await.unwrap();
-        world.act(&store, &case, &dispatcher(), Command::Dispatch { unit: "CY-WJ".into(), note: None, rule: None }).await.unwrap();
+        world.act(&store, &case, &dispatcher(), Command::Dispatch { unit: "CY-WJ".parse().unwrap(), note: None, rule: None }).await.unwrap();
         assert_eq!(store.cases().list(&none).await.unwrap().total, 1);
         let mut overdue = CaseFilter::new(Visibility::All, "2024-11-11T02:00:00Z".parse().unwrap());
         overdue.overdue = Some(true);
@@ -244,13 +244,13 @@ async fn users_units_and_sessions_round_trip_and_duplicates_are_refused() {
             username: "wangjing".into(),
             display_name: "望京承办".into(),
             role: Role::HandlingUnit,
-            unit: Some("CY-WJ".into()),
+            unit: Some("CY-WJ".parse().unwrap()),
             password_hash: "x".into(),
         };
         let created = store.people().create_user(&user, now()).await.unwrap();
         let err = store.people().create_user(&user, now()).await.unwrap_err();
         assert!(matches!(err, StoreError::Duplicate(_)), "{engine}: {err}");
-        let bad_unit = NewUser { username: "ghost".into(), unit: Some("NOPE".into()), ..user.clone() };
+        let bad_unit = NewUser { username: "ghost".into(), unit: Some("NOPE".parse().unwrap()), ..user.clone() };
         assert!(store.people().create_user(&bad_unit, now()).await.is_err(), "{engine}: unknown unit refused");
         store.people().create_session("hash", created.id, now(), "2024-11-05T02:00:00Z".parse().unwrap()).await.unwrap();
         let (found, _) = store.people().session_user("hash", now()).await.unwrap().unwrap();
@@ -290,7 +290,7 @@ async fn an_import_is_all_or_nothing_and_repeats_within_it_are_filed_once() {
         // A whole history: received, registered, dispatched.
         let case = store.cases().create(intake(Some("HL-H"), WANGJING, "历史工单")).await.unwrap().case;
         let case = world.act(&store, &case, &dispatcher(), Command::Register { category: None, region: None, note: None }).await.unwrap();
-        world.act(&store, &case, &dispatcher(), Command::Dispatch { unit: "CY-WJ".into(), note: None, rule: None }).await.unwrap();
+        world.act(&store, &case, &dispatcher(), Command::Dispatch { unit: "CY-WJ".parse().unwrap(), note: None, rule: None }).await.unwrap();
         let mut history = store.cases().events(case.id).await.unwrap();
         for event in &mut history {
             if let Change::Receive(intake) = &mut event.change {
@@ -387,7 +387,7 @@ async fn a_streamed_export_has_every_admitted_case_once_in_id_order_across_pages
             while let Some(page) = pages.recv().await {
                 let page = page.unwrap();
                 assert!(!page.is_empty(), "{engine}: no empty page is handed on");
-                ids.extend(page.iter().map(|c| c.id));
+                ids.extend(page.iter().map(|c| c.id.get()));
             }
             ids
         };
@@ -402,7 +402,7 @@ async fn a_streamed_export_has_every_admitted_case_once_in_id_order_across_pages
         assert!(collect(&nothing).await.is_empty(), "{engine}");
         // What the reader does with a page runs where it was decoded; its refusal ends the stream.
         let mut sizes = store.cases().stream_pages(&CaseFilter::new(Visibility::All, now()), |cases| {
-            if cases.iter().any(|c| c.id > 3_000) { Err(StoreError::Corrupt("stop here".into())) } else { Ok(cases.len()) }
+            if cases.iter().any(|c| c.id.get() > 3_000) { Err(StoreError::Corrupt("stop here".into())) } else { Ok(cases.len()) }
         });
         let mut read = 0;
         let mut ended_by = None;
@@ -467,7 +467,7 @@ async fn orders_and_reminders_read_back_as_written() {
         assert!(store.supervision().orders(true, 10).await.unwrap().is_empty(), "{engine}: no open order left");
 
         let case = store.cases().create(intake(None, WANGJING, "催办")).await.unwrap().case;
-        let reminder = Reminder { case_id: case.id, kind: ReminderKind::Overdue, deadline: later(-1), unit: Some("CY-WJ".into()), at: now() };
+        let reminder = Reminder { case_id: case.id, kind: ReminderKind::Overdue, deadline: later(-1), unit: Some("CY-WJ".parse().unwrap()), at: now() };
         assert_eq!(store.supervision().record_reminders(&[reminder.clone(), reminder.clone()]).await.unwrap(), 1, "{engine}");
         assert_eq!(store.supervision().reminders(Some("CY-WJ"), 10).await.unwrap(), vec![reminder]);
         assert!(store.supervision().reminders(Some("OTHER"), 10).await.unwrap().is_empty());
@@ -499,7 +499,7 @@ async fn listings_watches_links_and_campaigns_read_back_as_written() {
         assert_eq!(store.listings().list(false, 10).await.unwrap(), vec![checked]);
         assert!(store.listings().open_of(ListingKind::Place, "阜通东大街").await.unwrap().is_none());
 
-        let watch = NewWatch { region: WANGJING.into(), place: "望京SOHO".into(), category: "S0102".into(), every_days: 7, first_due: None };
+        let watch = NewWatch { region: WANGJING.parse().unwrap(), place: "望京SOHO".into(), category: "S0102".parse().unwrap(), every_days: 7, first_due: None };
         let watched = store.watches().create(&watch, now(), 2, now()).await.unwrap();
         assert_eq!(store.watches().get(watched.id).await.unwrap(), Some(watched.clone()), "{engine}");
         assert_eq!(store.watches().due(now(), 10).await.unwrap(), vec![(watched.clone(), 2)]);

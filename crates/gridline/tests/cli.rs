@@ -464,6 +464,22 @@ async fn the_demo_city_is_created_once_and_its_passwords_are_kept() {
         }
     }
     let (routed, route) = routed.expect("the rules are certain of some demo case");
+    // The ledger: 2020 closed as bulletin 2178 counts it, the current year past its mid-year check.
+    let supervisor = sign_in(&http, &demo, "supervisor", &demo_password(&table, "supervisor")).await;
+    let report = get(&http, &demo, "/api/v1/ledger/2020/report", &supervisor).await;
+    assert_eq!((report["units"].as_u64(), report["projects"].as_u64(), report["closed"].as_bool()), (Some(58), Some(114), Some(true)));
+    let units_by_class: Vec<u64> = report["classes"].as_array().unwrap().iter().map(|c| c["units"].as_u64().unwrap()).collect();
+    assert_eq!(units_by_class, [8, 37, 7, 12], "as the bulletin counts them");
+    assert_eq!(report["outcomes"]["completed"].as_u64(), Some(114));
+    assert!(report["classes"][0]["examples"].as_array().is_some_and(|e| !e.is_empty()), "{report}");
+    assert_eq!(report["classes"][0]["lead"], "北京市人大常委会等 8 家单位围绕制度建设立项 11 个", "the bulletin's examples, in its order");
+    let this_year = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap()).year();
+    let board = get(&http, &demo, &format!("/api/v1/ledger/{this_year}/summary"), &supervisor).await;
+    assert_eq!((board["units"].as_u64(), board["closed"].as_bool()), (Some(58), Some(false)), "{board}");
+    let member = sign_in(&http, &demo, "member", &demo_password(&table, "member")).await;
+    let own = get(&http, &demo, &format!("/api/v1/ledger/{this_year}"), &member).await;
+    let units: Vec<&str> = own["items"].as_array().unwrap().iter().map(|p| p["unit"].as_str().unwrap()).collect();
+    assert_eq!(units, ["BJ-SWJ", "BJ-SWJ"], "a member unit sees only its own projects");
     demo.kill();
     let explained: Value = serde_json::from_str(&assert_succeeded(&dir.run(&["route", "explain", &routed.to_string()], ""))).unwrap();
     assert_eq!(explained["rule"]["id"], route["rule"]["id"], "the command and the API agree: {explained}");
@@ -493,6 +509,79 @@ async fn the_demo_city_is_created_once_and_its_passwords_are_kept() {
     again.kill();
     assert_eq!(dir.users(), users, "the second start changed the users");
     assert_eq!(dir.units(), units, "the second start changed the units");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The project ledger
+// ---------------------------------------------------------------------------------------------
+
+const LEDGER_HEADERS: [&str; 10] = ["序号", "单位", "类别", "重点任务", "项目名称", "工作目标", "主要措施", "节点安排", "责任人", "佐证材料"];
+
+fn ledger_xlsx(path: &Path, rows: &[[&str; 10]]) {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (r, row) in std::iter::once(&LEDGER_HEADERS).chain(rows).enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            sheet.write(r as u32, c as u16, *cell).unwrap();
+        }
+    }
+    workbook.save(path).unwrap();
+}
+
+#[test]
+fn a_ledger_is_imported_from_the_offices_spreadsheet_and_a_bad_one_writes_nothing() {
+    let dir = DataDir::new();
+    for (code, name) in [("BJ-MZJ", "北京市民政局"), ("BJ-FL", "北京市妇女联合会")] {
+        assert_succeeded(&dir.run(&["unit", "add", code, "--name", name, "--kind", "member_unit", "--region", "110000000000"], ""));
+        assert_succeeded(&dir.run(&["ledger", "member", code, "--tier", "市级单位", "--contact", "王老师", "--phone", "010-1"], ""));
+    }
+    assert_refused(&dir.run(&["ledger", "member", "BJ-XX", "--tier", "municipal", "--contact", "a", "--phone", "1"], ""), &["unknown unit"]);
+    assert_succeeded(&dir.run(&["ledger", "year", "--year", "2026", "--task", "T1=贯彻落实《北京市文明行为促进条例》"], ""));
+    let good = ["1", "北京市民政局", "文明宣传", "T1", "社区邻里节", "带动社区开展邻里活动", "发动社区", "2026-03-31 方案\n2026-11-30 总结", "张三", "照片"];
+    let bad = dir.path().join("bad.xlsx");
+    ledger_xlsx(&bad, &[
+        good,
+        ["2", "北京市不存在局", "文明宣传", "T1", "甲", "目标", "措施", "2026-03-31 方案", "张三", "照片"],
+        ["3", "北京市妇女联合会", "文明出行", "T1", "乙", "目标", "措施", "2026-03-31 方案", "张三", "照片"],
+        ["4", "北京市妇女联合会", "文明治理", "T1", "丙", "目标", "措施", "2025-12-31 方案", "张三", "照片"],
+        ["5", "北京市民政局", "文明宣传", "T1", "社区邻里节", "目标", "措施", "2026-03-31 方案", "张三", "照片"],
+    ]);
+    let refused = assert_refused(&dir.run(&["ledger", "import", bad.to_str().unwrap(), "--year", "2026"], ""), &[
+        "nothing was written",
+        "bad.xlsx line 3: 单位",
+        "bad.xlsx line 4: 类别",
+        "bad.xlsx line 5: 节点安排",
+        "bad.xlsx line 6: 项目名称",
+    ]);
+    assert!(!refused.contains("line 2"), "the good row is not blamed: {refused}");
+    let summary = |dir: &DataDir| -> Value { serde_json::from_str(&assert_succeeded(&dir.run(&["ledger", "summary", "--year", "2026", "--json"], ""))).unwrap() };
+    assert_eq!(summary(&dir)["projects"], 0, "nothing of the bad file was written");
+
+    let text = format!("{}\n{}\n", LEDGER_HEADERS.join(","), good.join(",").replace('\n', " "));
+    let (gbk, _, _) = encoding_rs::GB18030.encode(&text);
+    let csv = dir.path().join("ledger.csv");
+    std::fs::write(&csv, &gbk).unwrap();
+    assert_refused(&dir.run(&["ledger", "import", csv.to_str().unwrap(), "--year", "2026"], ""), &["row 1", "GB18030", "--encoding gb18030", "Nothing was written"]);
+    assert_eq!(summary(&dir)["projects"], 0);
+
+    let fine = dir.path().join("ledger.xlsx");
+    ledger_xlsx(&fine, &[good, ["2", "北京市妇女联合会", "文明治理", "T1", "垃圾分类“家”行动", "目标", "措施", "2026年3月31日 方案", "李四", "照片"]]);
+    let said = assert_succeeded(&dir.run(&["ledger", "import", fine.to_str().unwrap(), "--year", "2026", "--accept"], ""));
+    assert!(said.contains("imported 2 project(s) of 2 unit(s)"), "{said}");
+    let board = summary(&dir);
+    assert_eq!((board["projects"].as_u64(), board["by_status"][0]["status"].as_str()), (Some(2), Some("accepted")), "{board}");
+    let table = assert_succeeded(&dir.run(&["ledger", "summary", "--year", "2026"], ""));
+    assert!(table.contains("文明宣传\t1 家单位\t1 个项目"), "{table}");
+
+    let out = dir.path().join("export.xlsx");
+    assert_succeeded(&dir.run(&["ledger", "export", "--year", "2026", "--out", out.to_str().unwrap()], ""));
+    use calamine::Reader;
+    let mut workbook: calamine::Xlsx<_> = calamine::open_workbook(&out).unwrap();
+    let sheet = workbook.sheet_names()[0].clone();
+    let range = workbook.worksheet_range(&sheet).unwrap();
+    let exported: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    assert_eq!(&exported[0][..10], LEDGER_HEADERS, "the import's columns first");
+    assert_eq!((exported.len(), exported[2][4].as_str(), exported[2][10].as_str()), (3, "社区邻里节", "已立项"), "by unit code: 妇联 first");
 }
 
 #[test]

@@ -388,7 +388,7 @@ fn read_sheet(
 }
 
 /// A cell as text, and its local time when the workbook stored a date.
-fn cell_text(value: &calamine::DataRef<'_>) -> (String, Option<DateTime>) {
+pub(crate) fn cell_text(value: &calamine::DataRef<'_>) -> (String, Option<DateTime>) {
     use calamine::DataRef;
     match value {
         DataRef::Empty => (String::new(), None),

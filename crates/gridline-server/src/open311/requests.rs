@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use gridline_core::actor::Actor;
 use gridline_core::case::{Case, CaseId, CaseStatus, Change, Channel, GeoPoint, Reporter};
+use gridline_core::ids::{CategoryCode, RegionCode};
 use gridline_app::intake::NewCase;
 use jiff::{SignedDuration, Timestamp};
 use gridline_store::PublicQuery;
@@ -154,9 +155,9 @@ async fn create(state: &AppState, format: Format, pairs: &[(String, String)]) ->
     // address_id is a region code of this server's region tree (see /api/v1/regions); without
     // it, the intake places the request from its point or address as it places every case.
     let region = match address_id {
-        Some(id) => match state.regions.get(id) {
-            Some(region) => Some(region.code.clone()),
-            None => return Err(Open311Error::bad_request(format!("address_id {id:?} is not a region code of this server"))),
+        Some(id) => match state.regions.get(id).map(|region| RegionCode::parse(&region.code)) {
+            Some(Ok(code)) => Some(code),
+            Some(Err(_)) | None => return Err(Open311Error::bad_request(format!("address_id {id:?} is not a region code of this server"))),
         },
         None => None,
     };
@@ -183,7 +184,7 @@ async fn create(state: &AppState, format: Format, pairs: &[(String, String)]) ->
     let submission = NewCase {
         channel: channel.as_str().to_owned(),
         external_id: Some(token.clone()),
-        category: Some(entry.code.clone()),
+        category: Some(CategoryCode::parse(&entry.code).map_err(|e| Open311Error::bad_request(e.to_string()))?),
         source: None,
         emergency: false,
         region,
@@ -197,7 +198,7 @@ async fn create(state: &AppState, format: Format, pairs: &[(String, String)]) ->
     let intake = submission.validate(&actor, &reference, &state.regions)?;
     let now = Timestamp::now();
     let created = state.file_case(intake, &actor, now).await?;
-    tracing::info!(case = created.case.id, key_user = %actor.username, "Open311 request filed");
+    tracing::info!(case = created.case.id.get(), key_user = %actor.username, "Open311 request filed");
     let notice = service_notice(state, &created.case);
     let body = json!([{
         "service_request_id": created.case.id.to_string(),
@@ -282,7 +283,7 @@ fn status_notes(case: &Case, unit_name: Option<&str>) -> String {
         CaseStatus::Received => "已受理，等待立案".to_owned(),
         CaseStatus::Registered => "已立案，等待派遣".to_owned(),
         CaseStatus::Rejected => format!("不予立案：{}", case.reject_reason.as_deref().unwrap_or("")),
-        CaseStatus::Merged => format!("与工单 {} 为同一问题，已并案办理", case.merged_into.unwrap_or_default()),
+        CaseStatus::Merged => format!("与工单 {} 为同一问题，已并案办理", case.merged_into.map_or(0, CaseId::get)),
         CaseStatus::Dispatched => format!("已派遣至{unit}，等待签收"),
         CaseStatus::Returned => "正在重新派遣".to_owned(),
         CaseStatus::Accepted if case.is_suspended() => format!("{unit}处置中（暂停办理）"),
@@ -307,7 +308,7 @@ fn request_view(state: &AppState, case: &Case, extensions: bool) -> Value {
         "status_notes": status_notes(case, unit_name.as_deref()),
         "service_name": service_name,
         // Cases from other channels may wait for a dispatcher to classify them.
-        "service_code": case.category.clone().unwrap_or_else(|| "unclassified".to_owned()),
+        "service_code": case.category.as_deref().unwrap_or("unclassified"),
         "description": intake.description.chars().take(4000).collect::<String>(),
         "agency_responsible": unit_name,
         "service_notice": service_notice(state, case),
@@ -434,7 +435,6 @@ async fn list(state: &AppState, format: Format, pairs: &[(String, String)]) -> R
 fn request_id(text: &str) -> Result<CaseId, Open311Error> {
     text.parse::<CaseId>()
         .ok()
-        .filter(|id| *id > 0)
         .ok_or_else(|| Open311Error::bad_request(format!("service_request_id is a positive number, not {text:?}")))
 }
 

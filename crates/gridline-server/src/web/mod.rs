@@ -39,6 +39,9 @@ pub enum Page {
     Admin,
     Dashboard,
     Case,
+    /// The committee's project ledger: the office's board, a member unit's own projects.
+    Ledger,
+    LedgerProject,
 }
 
 impl Page {
@@ -53,6 +56,8 @@ impl Page {
             Page::Admin => "admin",
             Page::Dashboard => "dashboard",
             Page::Case => "case",
+            Page::Ledger => "ledger",
+            Page::LedgerProject => "ledger_project",
         }
     }
 
@@ -68,6 +73,7 @@ impl Page {
                 Page::Supervisor => role == Role::Supervisor,
                 Page::Admin => false,
                 Page::Dashboard | Page::Case => true,
+                Page::Ledger | Page::LedgerProject => matches!(role, Role::Supervisor | Role::MemberUnit),
             }
     }
 
@@ -93,6 +99,8 @@ impl Page {
             Page::Admin => "/admin",
             Page::Dashboard => "/dashboard",
             Page::Case => "/cases",
+            Page::Ledger => "/ledger",
+            Page::LedgerProject => "/ledger/projects",
         }
     }
 }
@@ -106,8 +114,9 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/logout", post(sign_out))
         .route("/web/session", post(sign_in))
         .route("/cases/{id}", get(case_page))
+        .route("/ledger/projects/{id}", get(ledger_project_page))
         .route("/assets/{name}", get(assets::asset));
-    for page in [Page::Operator, Page::Grid, Page::Dispatcher, Page::Unit, Page::Supervisor, Page::Admin, Page::Dashboard] {
+    for page in [Page::Operator, Page::Grid, Page::Dispatcher, Page::Unit, Page::Supervisor, Page::Admin, Page::Dashboard, Page::Ledger] {
         router = router.route(page.path(), get(move |state: State<Arc<AppState>>, headers: HeaderMap, uri: Uri| guarded(state, headers, uri, page)));
     }
     router
@@ -165,11 +174,27 @@ async fn case_page(
     uri: Uri,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    numbered_page(&state, &headers, &uri, path, Page::Case).await
+}
+
+/// `GET /ledger/projects/{id}`: a ledger project's page; the API answers 404 for a project the
+/// user may not see.
+async fn ledger_project_page(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    uri: Uri,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    numbered_page(&state, &headers, &uri, path, Page::LedgerProject).await
+}
+
+/// A page of one numbered thing: the missing page for an id that is not a positive number.
+async fn numbered_page(state: &AppState, headers: &HeaderMap, uri: &Uri, path: Result<Path<String>, PathRejection>, page: Page) -> Result<Response, ApiError> {
     let Path(id) = path?;
     if !id.parse::<i64>().is_ok_and(|id| id > 0) {
         return Ok(html(StatusCode::NOT_FOUND, &shell("missing", None, None)));
     }
-    serve_page(&state, &headers, &uri, Page::Case).await
+    serve_page(state, headers, uri, page).await
 }
 
 async fn serve_page(state: &AppState, headers: &HeaderMap, uri: &Uri, page: Page) -> Result<Response, ApiError> {
@@ -303,6 +328,8 @@ mod tests {
         assert!(!Page::Operator.admits(Role::GridWorker));
         assert!(!Page::Unit.admits(Role::Dispatcher));
         assert!(!Page::Supervisor.admits(Role::HotlineOperator));
+        assert!(Page::Ledger.admits(Role::Supervisor) && Page::Ledger.admits(Role::MemberUnit));
+        assert!(!Page::Ledger.admits(Role::Dispatcher) && !Page::LedgerProject.admits(Role::HandlingUnit));
     }
 
     #[test]

@@ -35,7 +35,7 @@ pub const USERS: [(&str, &str, Role, Option<&str>); 9] = [
 fn units() -> Vec<Unit> {
     // The unit types are the routing file's, so that the rules find these units.
     let unit = |code: &str, name: &str, kind, region: &str, unit_type: &str| Unit {
-        code: code.into(),
+        code: code.parse().unwrap(),
         name: name.into(),
         kind,
         regions: vec![region.into()],
@@ -70,7 +70,7 @@ impl TestServer {
                 username: username.into(),
                 display_name: display_name.into(),
                 role,
-                unit: unit.map(Into::into),
+                unit: unit.map(|c| c.parse().unwrap()),
                 password_hash: hash.clone(),
             };
             store.people().create_user(&user, now).await.expect("seed a user");
