@@ -100,7 +100,7 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         repeat: usize,
     },
-    /// A 4-page 简报 rendered to DOCX and PDF (fonts read once, as a server does).
+    /// The demo 简报 (six pages) rendered to DOCX and PDF (fonts read once, as a server does).
     Documents {
         /// Timed renderings.
         #[arg(long, default_value_t = 10)]

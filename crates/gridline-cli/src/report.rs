@@ -213,7 +213,7 @@ pub fn demo_articles(paragraphs: usize) -> Vec<ArticleInput> {
     ]
 }
 
-/// `gridline bench documents`: a 4-page 简报 rendered `repeat` times.
+/// `gridline bench documents`: the demo 简报 (six pages) rendered `repeat` times.
 pub fn bench(repeat: usize) -> anyhow::Result<()> {
     use gridline_report::{Bulletin, Content, Fonts, Kind, Numbering, Snapshot, Template};
     let started = std::time::Instant::now();

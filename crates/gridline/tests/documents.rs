@@ -109,7 +109,7 @@ async fn the_demo_city_issues_a_bulletin_a_notice_and_a_supervision_order() {
             articles: vec![ArticleInput { section: "工作动态".into(), title: " ".into(), body: "正文".into(), office: "综合协调处".into() }],
         };
         let err = app.issue_document(&supervisor, &untitled, &settings, None, now).await.unwrap_err();
-        assert_eq!(err.to_string(), "articles: article 1 has an empty title", "{engine}");
+        assert_eq!(err.to_string(), "article 1 has an empty title", "{engine}");
         let empty_period = DocumentRequest::Notice { period: "2001-01".into(), level: "district".into(), bottom: None, comment: None };
         let err = app.issue_document(&supervisor, &empty_period, &settings, None, now).await.unwrap_err();
         assert!(matches!(err, AppError::NotFound(_)), "{engine}: {err}");
