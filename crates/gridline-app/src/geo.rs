@@ -36,3 +36,8 @@ pub fn place(intake: &mut Intake) {
     };
 }
 
+
+/// Whether a WGS-84 point lies in one of the city's streets.
+pub fn inside_city(point: gridline_core::case::GeoPoint) -> bool {
+    Geography::beijing().street_at(LatLon { lat: point.lat, lon: point.lon }).is_some()
+}

@@ -168,9 +168,7 @@ impl NewCase {
         {
             return Err(DomainError::invalid("reporter.phone", "a phone number is up to 20 digits, '-' or '+'"));
         }
-        if self.photos.len() > 20 || self.photos.iter().any(|p| p.trim().is_empty() || p.len() > 1000) {
-            return Err(DomainError::invalid("photos", "at most 20 photos, each a non-empty reference of at most 1000 bytes"));
-        }
+        gridline_core::case::check_photos(&self.photos)?;
         Ok(Intake {
             channel,
             external_id,

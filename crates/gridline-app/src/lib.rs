@@ -13,6 +13,7 @@ pub mod geo;
 pub mod intake;
 pub mod ledger;
 pub mod passwords;
+pub mod sign_in;
 mod reference;
 pub mod supervision;
 pub mod text;

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use gridline_core::calendar::WorkCalendar;
 use gridline_core::supervision::{Watch, reminder};
-use gridline_store::Reminder;
+use gridline_core::actor::{Actor, Role};
+use gridline_store::{OrderScope, Reminder};
 use jiff::Timestamp;
 
 use crate::{App, AppError};
@@ -27,6 +28,18 @@ pub struct Swept {
 }
 
 impl App {
+    /// The supervision orders `actor` may see, scoped like the cases: those on cases they may
+    /// see, those addressed to their unit for the unit's own staff (who answer them), and those
+    /// on places for dispatchers (who answer those). Roles that see every case see every order.
+    pub fn order_scope(&self, actor: &Actor) -> OrderScope {
+        let answers_for_unit = matches!(actor.role, Role::HandlingUnit | Role::MemberUnit);
+        OrderScope {
+            visibility: self.visibility(actor),
+            unit: actor.unit.clone().filter(|_| answers_for_unit),
+            places: actor.role == Role::Dispatcher,
+        }
+    }
+
     /// Sends the reminders that the running clocks call for and were not sent before, and files
     /// the inspections of the watches that are due.
     pub async fn sweep(&self, now: Timestamp) -> Result<Swept, AppError> {

@@ -88,7 +88,8 @@ pub enum RouteCommand {
     },
 }
 
-async fn state(database: &Database) -> anyhow::Result<App> {
+/// The application layer over the database, for commands that act through it.
+pub(crate) async fn state(database: &Database) -> anyhow::Result<App> {
     let store = database.open().await?;
     Ok(App::new(store, Arc::new(gridline_geo::beijing()), &Default::default()).await?)
 }

@@ -5,6 +5,7 @@
 
 mod analytics;
 mod apikey;
+mod backup;
 mod bench;
 mod bench_io;
 mod bench_web;
@@ -145,6 +146,22 @@ pub enum Command {
         #[command(subcommand)]
         command: catalogue::RouteCommand,
     },
+    /// An online, consistent copy of the embedded SQLite store (while it serves), with its
+    /// SHA-256 in FILE.sha256. PostgreSQL: use pg_dump (docs/postgresql.md).
+    Backup {
+        #[arg(long)]
+        output: PathBuf,
+        #[command(flatten)]
+        database: Database,
+    },
+    /// Put a backup back as the database of an empty data directory, after checking its
+    /// checksum and SQLite's integrity check. Stop the server first.
+    Restore {
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long, default_value = "gridline-data", env = "GRIDLINE_DATA_DIR")]
+        data_dir: PathBuf,
+    },
     /// The committee's project ledger (重点工作项目台账): import, export, the progress board.
     Ledger {
         #[command(subcommand)]
@@ -177,6 +194,17 @@ pub enum UserCommand {
     },
     /// List users.
     List {
+        #[command(flatten)]
+        database: Database,
+    },
+    /// List the accounts and addresses locked out of signing in after too many failures.
+    Locks {
+        #[command(flatten)]
+        database: Database,
+    },
+    /// Lift a sign-in lockout (written to the audit log): `account:NAME` or `address:IP`.
+    Unlock {
+        subject: String,
         #[command(flatten)]
         database: Database,
     },
@@ -230,6 +258,23 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::User { command: UserCommand::Locks { database } } => {
+            let app = catalogue::state(&database).await?;
+            for lock in app.sign_in_locks(jiff::Timestamp::now()).await? {
+                let until = lock.locked_until.map(|t| t.to_string()).unwrap_or_default();
+                println!("{}\t{} failures\tlocked until {until}", lock.subject.key(), lock.failures);
+            }
+            Ok(())
+        }
+        Command::User { command: UserCommand::Unlock { subject, database } } => {
+            let parsed = gridline_store::SignInSubject::parse(&subject)
+                .with_context(|| format!("{subject:?} is not account:NAME or address:IP"))?;
+            let app = catalogue::state(&database).await?;
+            let operator = std::env::var("USER").map_or_else(|_| "cli".to_owned(), |user| format!("cli:{user}"));
+            app.lift_sign_in_lock(&parsed, &operator, jiff::Timestamp::now()).await?;
+            println!("lifted the sign-in lockout of {subject}");
+            Ok(())
+        }
         Command::Unit { command: UnitCommand::Add { code, name, kind, regions, types, database } } => {
             let kind = UnitKind::parse(&kind)
                 .with_context(|| format!("unknown unit kind {kind:?}; one of department, street_office, member_unit, public_service"))?;
@@ -265,6 +310,8 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Route { command } => catalogue::run_route(command).await,
         Command::Ledger { command } => ledger::run(command).await,
         Command::Bench { command } => bench::run(command).await,
+        Command::Backup { output, database } => backup::backup(&database, &output).await,
+        Command::Restore { input, data_dir } => backup::restore(&input, &data_dir).await,
         Command::Apikey { command } => apikey::run(command).await,
         Command::Import { command } => import::run(command).await,
         Command::Export { command } => export::run(command).await,

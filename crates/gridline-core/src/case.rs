@@ -5,6 +5,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::actor::{Actor, Role};
+use crate::DomainError;
 use crate::crosswalk::SourceCode;
 use crate::sla::{SlaClock, TimeLimit};
 
@@ -307,6 +308,49 @@ pub struct CaseEvent {
     pub change: Change,
 }
 
+/// Most photos a case or a handling report carries.
+pub const MAX_PHOTOS: usize = 20;
+const MAX_PHOTO_BYTES: usize = 1000;
+
+/// Whether a photo reference may be stored and drawn as a link: an `http(s)://` URL with a host,
+/// or a relative reference to the platform's own files (`/media/1.jpg`, `1.jpg`). Any other scheme
+/// (`javascript:`, `data:`, `file:`), a protocol-relative `//host`, backslashes, spaces and control
+/// characters (which browsers strip, so `java\tscript:` is `javascript:`) are refused.
+pub fn photo_reference_ok(photo: &str) -> bool {
+    if photo.is_empty()
+        || photo.len() > MAX_PHOTO_BYTES
+        || photo.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+        || photo.starts_with("//")
+    {
+        return false;
+    }
+    // A scheme is what comes before the first ':' when no '/', '?' or '#' comes before it.
+    match photo.find([':', '/', '?', '#']) {
+        Some(at) if photo[at..].starts_with(':') => {
+            let scheme = photo[..at].to_ascii_lowercase();
+            (scheme == "http" || scheme == "https")
+                && photo[at..].strip_prefix("://").is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'))
+        }
+        _ => true,
+    }
+}
+
+/// Checks the photos of a case or a handling report: at most [`MAX_PHOTOS`], each a reference
+/// [`photo_reference_ok`] takes.
+pub fn check_photos(photos: &[String]) -> Result<(), DomainError> {
+    if photos.len() > MAX_PHOTOS {
+        return Err(DomainError::invalid("photos", format!("at most {MAX_PHOTOS} photos")));
+    }
+    if let Some(bad) = photos.iter().find(|p| !photo_reference_ok(p)) {
+        let shown: String = bad.chars().take(60).collect();
+        return Err(DomainError::invalid(
+            "photos",
+            format!("photo {shown:?} is not an http(s) URL or a path of this platform (at most {MAX_PHOTO_BYTES} bytes)"),
+        ));
+    }
+    Ok(())
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Feedback {
     pub text: String,
@@ -536,6 +580,23 @@ impl Case {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn photos_are_http_urls_or_paths_of_the_platform() {
+        for ok in ["https://img.example.cn/a.jpg", "HTTP://img.example.cn/a.jpg?x=1", "/media/12/a.jpg", "a.jpg", "photos/2024/b.png", "a.jpg#1"] {
+            assert!(photo_reference_ok(ok), "{ok}");
+        }
+        for bad in [
+            "javascript:alert(1)", "JavaScript:alert(1)", "java\tscript:alert(1)", " javascript:alert(1)", "data:image/png;base64,xx",
+            "file:///etc/passwd", "//evil.example/a.jpg", "/\\evil.example", "https:evil.example", "https:///a", "http://", "vbscript:x",
+            "", "a b.jpg", "a:b.jpg",
+        ] {
+            assert!(!photo_reference_ok(bad), "{bad:?}");
+        }
+        assert!(check_photos(&vec!["a.jpg".to_owned(); MAX_PHOTOS]).is_ok());
+        assert!(check_photos(&vec!["a.jpg".to_owned(); MAX_PHOTOS + 1]).is_err());
+        assert!(check_photos(&["a.jpg".to_owned(), "javascript:alert(1)".to_owned()]).is_err());
+    }
 
     #[test]
     fn satisfaction_names_are_their_serde_names_and_parse_back() {

@@ -31,7 +31,7 @@ impl DomainError {
 }
 
 /// One problem found in a reference-data file, located as precisely as the file allows.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct FileProblem {
     pub file: String,
     /// 1-based line, when the problem sits on one.

@@ -331,14 +331,7 @@ pub fn decide(case: &Case, command: &Command, actor: &Actor, ctx: &Context<'_>, 
         Command::Accept { note } => Change::Accept { note: note_opt(note)? },
         Command::Return { reason } => Change::Return { reason: required("reason", reason)? },
         Command::Handle { feedback, photos } => {
-            if photos.len() > 20 {
-                return Err(DomainError::invalid("photos", "at most 20 photos"));
-            }
-            for photo in photos {
-                if photo.trim().is_empty() || photo.len() > 1000 {
-                    return Err(DomainError::invalid("photos", "each photo is a non-empty reference of at most 1000 bytes"));
-                }
-            }
+            crate::case::check_photos(photos)?;
             Change::Handle { feedback: required("feedback", feedback)?, photos: photos.clone() }
         }
         Command::Verify { passed, note } => {

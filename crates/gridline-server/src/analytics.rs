@@ -207,6 +207,7 @@ pub struct HotspotQuery {
     /// Only cases of this channel (hotline, grid, inspection, alley_patrol, public, import).
     channel: Option<String>,
     /// How many problems (1 to 50, default 20).
+    #[param(value_type = Option<u32>)]
     limit: Option<String>,
 }
 
@@ -279,8 +280,10 @@ pub struct PlacesQuery {
     /// Only cases of this channel (hotline, grid, inspection, alley_patrol, public, import).
     channel: Option<String>,
     /// The fewest cases that make a place recurrent (2 to 50, default 3).
+    #[param(value_type = Option<u32>)]
     min: Option<String>,
     /// How many places (1 to 50, default 20).
+    #[param(value_type = Option<u32>)]
     limit: Option<String>,
 }
 

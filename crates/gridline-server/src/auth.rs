@@ -2,12 +2,20 @@
 //!
 //! A session token is 32 random bytes shown to the client once; the database keeps only its
 //! SHA-256, so a copy of the database does not hand out sessions.
+//!
+//! The database is the only record of a session: every server of a deployment reads it there, so
+//! a sign-out on one is seen by all. Each server remembers a session it has read for at most
+//! [`SESSION_RECHECK`] (and at most [`MAX_CACHED_SESSIONS`] of them), so a busy client costs one
+//! read per half second rather than one per request, and a sign-out elsewhere takes effect
+//! within that half second.
 
 use std::sync::Arc;
 
 use axum::Json;
 use gridline_app::passwords::password_matches;
-use axum::extract::{FromRequestParts, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use gridline_core::actor::{Actor, Role};
@@ -23,9 +31,17 @@ use crate::{ApiJson, AppState};
 /// How long a session lasts: a long working shift.
 pub(crate) const SESSION_HOURS: i64 = 12;
 
-/// Sessions kept in memory before expired ones are swept out.
+/// How long a server trusts a session it has read from the database before reading it again.
+pub(crate) const SESSION_RECHECK: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Sessions remembered at most; beyond it, those read longer ago than [`SESSION_RECHECK`] go.
 const MAX_CACHED_SESSIONS: usize = 10_000;
 
+/// A session as read from the database, and when it was read.
+pub(crate) struct CachedSession {
+    session: SignedIn,
+    read_at: std::time::Instant,
+}
 
 fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
@@ -54,10 +70,11 @@ impl AppState {
         let state = self;
         let hash = token_hash(token);
         let now = Timestamp::now();
-        if let Some(session) = state.sessions.read().expect("session cache").get(&hash)
-            && session.expires_at > now
+        if let Some(cached) = state.sessions.read().expect("session cache").get(&hash)
+            && cached.session.expires_at > now
+            && cached.read_at.elapsed() < SESSION_RECHECK
         {
-            return Ok(session.clone());
+            return Ok(cached.session.clone());
         }
         let (user, expires_at) = state
             .store
@@ -71,16 +88,29 @@ impl AppState {
             token_hash: hash.clone(),
         };
         let mut sessions = state.sessions.write().expect("session cache");
-        // Keep the cache to live sessions; sign-ins add to it for as long as the server runs.
         if sessions.len() >= MAX_CACHED_SESSIONS {
-            sessions.retain(|_, s| s.expires_at > now);
+            sessions.retain(|_, cached| cached.read_at.elapsed() < SESSION_RECHECK);
+            if sessions.len() >= MAX_CACHED_SESSIONS {
+                sessions.clear();
+            }
         }
-        sessions.insert(hash, session.clone());
+        sessions.insert(hash, CachedSession { session: session.clone(), read_at: std::time::Instant::now() });
         Ok(session)
     }
 }
 
-fn bearer_token(headers: &HeaderMap) -> Result<&str, ApiError> {
+/// The client's address as the connection shows it (behind a reverse proxy, the proxy's).
+pub struct PeerAddress(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for PeerAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(PeerAddress(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip().to_string())))
+    }
+}
+
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Result<&str, ApiError> {
     let value = headers
         .get(header::AUTHORIZATION)
         .ok_or_else(|| ApiError::Unauthorized("sign in first: send Authorization: Bearer TOKEN".into()))?;
@@ -117,13 +147,26 @@ pub struct UserView {
 /// `POST /api/v1/session`: exchanges a username and password for a bearer token.
 #[utoipa::path(post, path = "/session", tag = "session",
     request_body(content = Credentials, description = "`{\"username\": …, \"password\": …}`"),
-    responses((status = 201, description = "the bearer token, when it expires, and who signed in", body = SessionView), (status = 401, description = "wrong username or password")))]
+    responses((status = 201, description = "the bearer token, when it expires, and who signed in", body = SessionView),
+        (status = 401, description = "wrong username or password", body = crate::error::ErrorBody),
+        (status = 429, description = "too many failed sign-ins of this account or from this address: locked out for a while (Retry-After) or until an administrator lifts it", body = crate::error::ErrorBody)))]
 pub async fn sign_in(
     State(state): State<Arc<AppState>>,
+    PeerAddress(address): PeerAddress,
     ApiJson(credentials): ApiJson<Credentials>,
 ) -> Result<(StatusCode, Json<SessionView>), ApiError> {
     if credentials.username.len() > 100 || credentials.password.len() > 1000 {
         return Err(ApiError::Unauthorized("wrong username or password".into()));
+    }
+    let address = address.as_deref();
+    let now = Timestamp::now();
+    // A locked account or address is refused before its password is looked at: an attacker
+    // hammering one account costs a database read, not an Argon2 hash.
+    if let Some(until) = state.sign_in_locked_until(&credentials.username, address, now).await? {
+        return Err(ApiError::TooManyRequests {
+            message: format!("too many failed sign-ins; try again after {} or ask an administrator to lift the lockout", local_time(until)),
+            retry_after_seconds: until.duration_since(now).as_secs(),
+        });
     }
     let user = state.store.people().user_by_name(&credentials.username).await?;
     // Verify against a real hash even for an unknown user, so that timing does not reveal names.
@@ -134,10 +177,14 @@ pub async fn sign_in(
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let user = match user {
         Some(user) if matches => user,
-        _ => return Err(ApiError::Unauthorized("wrong username or password".into())),
+        _ => {
+            tracing::warn!(user = %credentials.username, address, "failed sign-in");
+            state.sign_in_failed(&credentials.username, address, now).await?;
+            return Err(ApiError::Unauthorized("wrong username or password".into()));
+        }
     };
+    state.sign_in_succeeded(&user.username).await?;
     let token = hex::encode(rand::random::<[u8; 32]>());
-    let now = Timestamp::now();
     let expires_at = now + SignedDuration::from_hours(SESSION_HOURS);
     state.store.people().create_session(&token_hash(&token), user.id, now, expires_at).await?;
     tracing::info!(user = %user.username, role = user.role.as_str(), "signed in");

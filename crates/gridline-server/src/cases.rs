@@ -111,6 +111,7 @@ pub struct ListQuery {
     /// A unit code.
     unit: Option<String>,
     /// true: only cases past their deadline; false: only the others.
+    #[param(value_type = Option<bool>)]
     overdue: Option<String>,
     /// Received on or after: a Beijing date (2024-10-08) or an RFC 3339 time.
     from: Option<String>,
@@ -121,8 +122,10 @@ pub struct ListQuery {
     /// The reporter's phone number (roles that see phone numbers only).
     phone: Option<String>,
     /// From 1.
+    #[param(value_type = Option<u32>)]
     page: Option<String>,
     /// 1 to 200 (default 20).
+    #[param(value_type = Option<u32>)]
     page_size: Option<String>,
 }
 
@@ -191,7 +194,8 @@ pub struct CaseList<'a> {
 
 /// `GET /api/v1/cases?status=&channel=&category=&region=&unit=&overdue=&from=&to=&q=&page=&page_size=`
 #[utoipa::path(get, path = "/cases", tag = "cases", security(("bearer" = [])), params(ListQuery),
-    responses((status = 200, description = "a page of the cases the filters admit, newest first", body = CaseList), (status = 422, description = "an invalid filter")))]
+    responses((status = 200, description = "a page of the cases the filters admit, newest first", body = CaseList),
+        (status = 403, description = "`phone` given by a role that may not search by phone number"), (status = 422, description = "an invalid filter")))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     who: SignedIn,

@@ -133,6 +133,7 @@ pub struct EntryInForce {
     #[serde(flatten)]
     entry: EntryView,
     /// True.
+    #[schema(schema_with = only_true)]
     in_force: bool,
     /// The codes of the entries right below it.
     children: Vec<String>,
@@ -145,7 +146,19 @@ pub struct PastEntry {
     entry: CatalogueEntry,
     version: u32,
     /// False.
+    #[schema(schema_with = only_false)]
     in_force: bool,
+}
+
+/// `in_force` of an entry in force: the one value `true`, so that the document tells the two
+/// answers of `GET /catalogue/{code}` apart (each extends a schema that allows more properties).
+fn only_true() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::Boolean).enum_values(Some([true])).build()
+}
+
+/// `in_force` of a past version: the one value `false`.
+fn only_false() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::Boolean).enum_values(Some([false])).build()
 }
 
 /// `GET /api/v1/catalogue/{code}?version=N`: the entry in force, or the version a case was filed under.

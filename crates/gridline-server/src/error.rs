@@ -9,7 +9,8 @@ use axum::response::{IntoResponse, Response};
 use gridline_app::AppError;
 use gridline_core::DomainError;
 use gridline_store::StoreError;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -34,11 +35,17 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// Too many failed sign-ins: refused until `retry_after_seconds` have passed.
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after_seconds: i64 },
     #[error("{0}")]
     UnsupportedMediaType(String),
     /// A stored document no longer matches its hash; the message says which, and is shown.
     #[error("{0}")]
     Integrity(String),
+    /// The server cannot answer now (the database does not): 503.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -60,11 +67,36 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ApiError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             ApiError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
             ApiError::Integrity(_) => (StatusCode::INTERNAL_SERVER_ERROR, "integrity"),
+            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
+}
+
+/// Every refusal and failure of the API: `{"error": {code, message, field?, problems?}}`.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// What went wrong, for programs: `bad_request`, `malformed_json`, `invalid`, `invalid_files`,
+    /// `unauthorized`, `forbidden`, `not_found`, `method_not_allowed`, `conflict`,
+    /// `payload_too_large`, `unsupported_media_type`, `too_many_requests`, `unavailable`, `internal`.
+    pub code: String,
+    /// What went wrong, for people.
+    pub message: String,
+    /// The field at fault (`invalid`): a JSON body's path such as `reporter.phone`, or a query
+    /// parameter's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Every problem of refused reference files (`invalid_files`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problems: Option<Vec<gridline_core::FileProblem>>,
 }
 
 impl IntoResponse for ApiError {
@@ -77,14 +109,29 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
-        let mut body = json!({ "error": { "code": code, "message": message } });
-        if let ApiError::Invalid { field: Some(field), .. } = &self {
-            body["error"]["field"] = json!(field);
+        let retry_after = match &self {
+            ApiError::TooManyRequests { retry_after_seconds, .. } => Some((*retry_after_seconds).max(1)),
+            _ => None,
+        };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: code.to_owned(),
+                message,
+                field: match &self {
+                    ApiError::Invalid { field, .. } => field.clone(),
+                    _ => None,
+                },
+                problems: match self {
+                    ApiError::InvalidFiles(problems) => Some(problems),
+                    _ => None,
+                },
+            },
+        };
+        let mut response = (status, Json(body)).into_response();
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
         }
-        if let ApiError::InvalidFiles(problems) = &self {
-            body["error"]["problems"] = json!(problems);
-        }
-        (status, Json(body)).into_response()
+        response
     }
 }
 

@@ -23,6 +23,7 @@ use crate::AppState;
     params(("format" = Option<String>, Query, description = "csv (the default) or xlsx"), ListQuery),
     responses((status = 200, description = "every case the filters admit, one row each (columns: see docs/import-export.md); CSV streamed, XLSX (at most 1,048,575 cases) with times as date cells",
             content((String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 403, description = "`phone` given by a role that may not search by phone number"),
         (status = 422, description = "an invalid filter or format, or a page")))]
 pub async fn cases(
     State(state): State<Arc<AppState>>,

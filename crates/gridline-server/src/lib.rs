@@ -13,12 +13,15 @@ mod documents;
 mod error;
 pub mod export;
 mod geo;
+mod input;
 mod ledger;
 mod links;
 mod listings;
+mod metrics;
 mod open311;
 mod openapi;
 mod reference;
+mod security;
 pub mod supervision;
 mod text;
 mod views;
@@ -29,18 +32,19 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 
-use axum::extract::{DefaultBodyLimit, FromRequest, Request};
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
 use axum::routing::get;
 use utoipa::OpenApi;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
-use axum::{Json, Router};
+use axum::Router;
 use gridline_app::{App, REFRESH_EVERY, TextOptions};
 use gridline_store::Store;
-use serde::de::DeserializeOwned;
 use tokio::net::TcpListener;
 
 pub use error::ApiError;
+pub(crate) use input::ApiJson;
 
 /// Largest request body accepted: a case with a long description and photo references fits
 /// many times over; anything bigger is refused with 413.
@@ -52,7 +56,8 @@ pub const REFERENCE_BODY_LIMIT_BYTES: usize = 8 * 1024 * 1024;
 /// What every request can reach: the application layer, and the sessions of the HTTP edge.
 pub struct AppState {
     pub app: App,
-    sessions: RwLock<HashMap<String, auth::SignedIn>>,
+    sessions: RwLock<HashMap<String, auth::CachedSession>>,
+    metrics: metrics::Metrics,
     /// A password hash checked when a username is unknown, so both paths take as long.
     decoy_hash: String,
 }
@@ -60,7 +65,8 @@ pub struct AppState {
 impl AppState {
     pub fn new(app: App) -> Result<Self, ApiError> {
         let decoy_hash = gridline_app::passwords::hash_password("decoy").map_err(|e| ApiError::Internal(e.to_string()))?;
-        Ok(AppState { app, sessions: RwLock::new(HashMap::new()), decoy_hash })
+        let metrics = metrics::Metrics::from_env().map_err(ApiError::Internal)?;
+        Ok(AppState { app, sessions: RwLock::new(HashMap::new()), metrics, decoy_hash })
     }
 }
 
@@ -87,18 +93,6 @@ fn spawn_refresher(state: Arc<AppState>) {
     });
 }
 
-/// `Json` whose rejections answer in the API's error format.
-pub struct ApiJson<T>(pub T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let Json(value) = Json::<T>::from_request(req, state).await?;
-        Ok(ApiJson(value))
-    }
-}
-
 /// The OpenAPI document of `/api/v1`, as served at `/api/v1/openapi.json`.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
     api().1
@@ -112,6 +106,9 @@ fn api() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
     let api = OpenApiRouter::new()
         .routes(routes!(auth::sign_in, auth::sign_out))
         .routes(routes!(auth::me))
+        .routes(routes!(security::locks))
+        .routes(routes!(security::lift))
+        .routes(routes!(security::audit))
         .routes(routes!(cases::create, cases::list))
         .routes(routes!(export::cases))
         .routes(routes!(cases::show))
@@ -162,15 +159,29 @@ fn api() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         .routes(routes!(ledger::propose))
         .routes(routes!(ledger::show))
         .routes(routes!(ledger::act));
+    let api = api.layer(axum::middleware::from_fn(input::refuse_invalid_query));
     let (api, mut description) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest("/api/v1", api).split_for_parts();
-    openapi::refused_without_session(&mut description);
+    openapi::describe_refusals(&mut description);
+    openapi::open_extended_schemas(&mut description);
     (api, description)
+}
+
+/// Every answer: `nosniff`, and `Cache-Control: no-store` unless the handler chose its caching
+/// (the embedded assets do): answers hold sessions, tokens and citizens' cases, which no shared
+/// or browser cache should keep.
+async fn security_headers(mut response: axum::response::Response) -> axum::response::Response {
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    response
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
     let (api, description) = api();
     Router::new()
         .route("/healthz", get(reference::health))
+        .route("/readyz", get(metrics::ready))
+        .route("/metrics", get(metrics::metrics))
         .merge(api)
         .merge(openapi::docs(description))
         .nest("/open311/v2", open311::router())
@@ -178,6 +189,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fallback(reference::not_found)
         .method_not_allowed_fallback(reference::method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::count_requests))
         .with_state(state)
 }
 
@@ -217,7 +230,9 @@ impl Application {
 
     /// Serves until `shutdown` resolves; requests in flight are finished first.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await
+        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await
     }
 
     /// Serves until Ctrl-C or SIGTERM (what service managers send).

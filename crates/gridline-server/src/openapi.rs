@@ -8,7 +8,8 @@
 use std::sync::Arc;
 
 use axum::Router;
-use utoipa::openapi::Response;
+use utoipa::openapi::path::ParameterIn;
+use utoipa::openapi::{Content, Ref, RefOr, Response, Schema};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
@@ -24,6 +25,7 @@ use crate::AppState;
                        `{\"error\": {\"code\", \"message\", \"field\"?}}`; see docs/api.md.",
     ),
     modifiers(&BearerToken),
+    components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail)),
     tags(
         (name = "session", description = "Signing in and out"),
         (name = "cases", description = "Cases: intake, list, history, workflow actions, export"),
@@ -50,17 +52,89 @@ impl Modify for BearerToken {
     }
 }
 
-/// Adds the 401 to every operation that needs the bearer token (said once here rather than on
-/// each handler): the session extractor refuses the request before the handler runs.
-pub fn refused_without_session(openapi: &mut utoipa::openapi::OpenApi) {
+/// Describes the refusals every handler shares, said once here rather than on each handler, and
+/// gives every refusal the error body's schema:
+/// - 401 for every operation that needs the bearer token (the session extractor refuses first);
+/// - 400 (malformed JSON), 413 (too large), 415 (not JSON) and 422 (an invalid field) for every
+///   JSON request body;
+/// - 400 for a query parameter that is unknown or malformed, or a path parameter that does not
+///   parse; 404 for a path naming what does not exist or may not be seen;
+/// - 422 for a query string holding a NUL or bytes that are not UTF-8 (refused before any
+///   handler: `input::refuse_invalid_query`); 500 for a failure of the server's own.
+pub fn describe_refusals(openapi: &mut utoipa::openapi::OpenApi) {
+    let error = || {
+        Content::new(Some(Ref::from_schema_name("ErrorBody")))
+    };
     for item in openapi.paths.paths.values_mut() {
         let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
         for operation in operations.into_iter().flatten() {
+            let parameters = operation.parameters.as_deref().unwrap_or_default();
+            let has_query = parameters.iter().any(|p| p.parameter_in == ParameterIn::Query);
+            let has_path = parameters.iter().any(|p| p.parameter_in == ParameterIn::Path);
+            let mut refusals: Vec<(&str, &str)> = Vec::new();
             if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
-                operation.responses.responses.entry("401".to_owned()).or_insert_with(|| {
-                    Response::new("no session: the bearer token is missing, unknown or expired").into()
-                });
+                refusals.push(("401", "no session: the bearer token is missing, unknown or expired"));
             }
+            if operation.request_body.is_some() {
+                refusals.extend([
+                    ("400", "the body is not well-formed JSON"),
+                    ("413", "the body is larger than the limit (64 KiB; 8 MiB for catalogue imports)"),
+                    ("415", "the body is not sent as Content-Type: application/json"),
+                    ("422", "a field is missing, unknown, of the wrong type or invalid (named in `error.field`)"),
+                ]);
+            }
+            if has_query {
+                refusals.push(("400", "an unknown or malformed query parameter"));
+            }
+            if has_path {
+                refusals.push(("400", "a path parameter that does not parse"));
+                refusals.push(("404", "not found, or not visible to this user"));
+            }
+            refusals.push(("422", "a query parameter holding a NUL or bytes that are not UTF-8 (named in `error.field`)"));
+            refusals.push(("500", "the server failed to complete the request; it has been logged"));
+            for (status, description) in refusals {
+                operation.responses.responses.entry(status.to_owned()).or_insert_with(|| Response::new(description).into());
+            }
+            for (status, response) in operation.responses.responses.iter_mut() {
+                if status.starts_with(['4', '5'])
+                    && let RefOr::T(response) = response
+                    && response.content.is_empty()
+                {
+                    response.content.insert("application/json".to_owned(), error());
+                }
+            }
+        }
+    }
+}
+
+/// Lets the schemas that other schemas extend (`allOf`, from `#[serde(flatten)]`) have more
+/// properties: a part that forbids them (`additionalProperties: false`, from
+/// `deny_unknown_fields`) would make every answer of the extending view invalid.
+pub fn open_extended_schemas(openapi: &mut utoipa::openapi::OpenApi) {
+    fn extended(value: &serde_json::Value, found: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(parts) = map.get("allOf").and_then(|p| p.as_array()) {
+                    for part in parts {
+                        if let Some(name) = part.get("$ref").and_then(|r| r.as_str()).and_then(|r| r.strip_prefix("#/components/schemas/")) {
+                            found.push(name.to_owned());
+                        }
+                    }
+                }
+                map.values().for_each(|v| extended(v, found));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| extended(v, found)),
+            _ => {}
+        }
+    }
+    let Some(components) = openapi.components.as_mut() else { return };
+    let mut names = Vec::new();
+    for schema in components.schemas.values() {
+        extended(&serde_json::to_value(schema).unwrap_or_default(), &mut names);
+    }
+    for name in names {
+        if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(&name) {
+            object.additional_properties = None;
         }
     }
 }

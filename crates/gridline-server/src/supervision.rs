@@ -99,6 +99,7 @@ pub async fn create_order(
 #[into_params(parameter_in = Query)]
 pub struct OpenQuery {
     /// true: only what still stands (default false: everything).
+    #[param(value_type = Option<bool>)]
     pub(crate) open: Option<String>,
 }
 
@@ -112,13 +113,13 @@ pub(crate) fn flag(field: &str, text: Option<&str>) -> Result<bool, ApiError> {
     responses((status = 200, description = "the latest 500 orders, each with its `state`", body = Items<OrderView>), (status = 422, description = "`open` is not true or false")))]
 pub async fn orders(
     State(state): State<Arc<AppState>>,
-    _who: SignedIn,
+    who: SignedIn,
     query: Result<Query<OpenQuery>, QueryRejection>,
 ) -> Result<Json<Items<OrderView>>, ApiError> {
     let Query(query) = query?;
     let open = flag("open", query.open.as_deref())?;
     let now = Timestamp::now();
-    let items = state.store.supervision().orders(open, 500).await?.into_iter().map(|o| order_view(o, now)).collect();
+    let items = state.store.supervision().orders(open, &state.order_scope(&who.actor), 500).await?.into_iter().map(|o| order_view(o, now)).collect();
     Ok(Json(Items { items }))
 }
 
@@ -183,9 +184,9 @@ const BOARD_WATCH_HORIZON: jiff::SignedDuration = jiff::SignedDuration::from_hou
 /// whose inspection is due within a day.
 #[utoipa::path(get, path = "/supervision/board", tag = "supervision", security(("bearer" = [])),
     responses((status = 200, description = "what stands open and overdue in supervision now", body = Board)))]
-pub async fn board(State(state): State<Arc<AppState>>, _who: SignedIn) -> Result<Json<Board>, ApiError> {
+pub async fn board(State(state): State<Arc<AppState>>, who: SignedIn) -> Result<Json<Board>, ApiError> {
     let now = Timestamp::now();
-    let open = state.store.supervision().orders(true, 10_000).await?;
+    let open = state.store.supervision().orders(true, &state.order_scope(&who.actor), 10_000).await?;
     let open_orders = open.len();
     let mut by_level = BTreeMap::new();
     let mut by_unit = BTreeMap::new();

@@ -353,6 +353,9 @@ async fn the_openapi_document_describes_every_api_route_and_every_described_rout
     let expected = [
         ("/api/v1/session", &["post", "delete"][..]),
         ("/api/v1/me", &["get"]),
+        ("/api/v1/sign-in-locks", &["get"]),
+        ("/api/v1/sign-in-locks/{subject}", &["delete"]),
+        ("/api/v1/audit", &["get"]),
         ("/api/v1/cases", &["get", "post"]),
         ("/api/v1/cases/export", &["get"]),
         ("/api/v1/cases/{id}", &["get"]),
@@ -430,7 +433,7 @@ async fn the_openapi_document_describes_every_api_route_and_every_described_rout
     for (path, operations) in paths {
         for (method, operation) in operations.as_object().unwrap() {
             let needs_session = operation["security"].as_array().is_some_and(|s| !s.is_empty());
-            let path = path.replace("{id}", "1").replace("{code}", "S0102").replace("{file}", "catalogue.toml").replace("{year}", "2026");
+            let path = path.replace("{id}", "1").replace("{code}", "S0102").replace("{file}", "catalogue.toml").replace("{subject}", "account:wj").replace("{year}", "2026");
             assert!(!path.contains('{'), "{path}: a path parameter without a value to try");
             let url = format!("{base}{path}");
             let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
@@ -443,4 +446,57 @@ async fn the_openapi_document_describes_every_api_route_and_every_described_rout
     let page = http.get(format!("{base}/api/v1/docs/")).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().await.unwrap().to_lowercase().contains("swagger"));
+}
+
+#[tokio::test]
+async fn open311_refuses_bad_bytes_nul_points_outside_the_city_and_endless_fields_in_the_spec_error_format() {
+    let dir = tempfile::tempdir().unwrap();
+    for (engine, url) in fresh_databases(dir.path()).await {
+        let s = Server::start(engine, &url).await;
+        let post_raw = |body: Vec<u8>| {
+            let s = &s;
+            async move {
+                let response = s
+                    .http
+                    .post(format!("{}/open311/v2/requests.json", s.base))
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(body)
+                    .send()
+                    .await
+                    .expect("a response");
+                let status = response.status();
+                let text = response.text().await.expect("a body");
+                (status, serde_json::from_str::<Value>(&text).unwrap_or_else(|e| panic!("[{engine}] not JSON ({e}): {text}")))
+            }
+        };
+        let form = |extra: &str| format!("api_key={KEY}&service_code=S0102&{extra}").into_bytes();
+
+        // Bytes that are not UTF-8 were stored as U+FFFD; a NUL gave 500 on PostgreSQL.
+        let mut not_utf8 = form("lat=39.99&long=116.47&description=");
+        not_utf8.extend_from_slice(b"%FF%FE%E6%9C");
+        let description = s.refused("invalid UTF-8", &post_raw(not_utf8).await, 422);
+        assert!(description.contains("description") && description.contains("UTF-8"), "[{engine}] {description}");
+        let description = s.refused("a NUL", &post_raw(form("lat=39.99&long=116.47&description=a%00b")).await, 422);
+        assert!(description.contains("description") && description.contains("NUL"), "[{engine}] {description}");
+        let (status, _) = s.get("/open311/v2/requests.json?service_code=%00").await;
+        assert_eq!(status.as_u16(), 422, "[{engine}] a NUL in the query");
+
+        // Points outside the city (here the Gulf of Guinea) file no case without a region.
+        for point in ["lat=-0&long=-0", "lat=0&long=0", "lat=31.23&long=121.47"] {
+            let description = s.refused(point, &post_raw(form(&format!("{point}&description=x"))).await, 400);
+            assert!(description.contains("outside the city"), "[{engine}] {point}: {description}");
+        }
+
+        // Unknown fields are ignored, but not thousands of them.
+        let many: String = (0..200).map(|i| format!("extra{i}=x")).collect::<Vec<_>>().join("&");
+        let description = s.refused("200 unknown fields", &post_raw(form(&format!("lat=39.99&long=116.47&description=x&{many}"))).await, 400);
+        assert!(description.contains("fields"), "[{engine}] {description}");
+        let (status, _) = s.get(&format!("/open311/v2/requests.json?{many}")).await;
+        assert_eq!(status.as_u16(), 400, "[{engine}] 200 fields in the query");
+        let (status, _) = s.get("/open311/v2/requests.json?extra1=x&extra2=y").await;
+        assert_eq!(status.as_u16(), 200, "[{engine}] a few unknown fields are still ignored");
+
+        assert_eq!(s.store.cases().count().await.unwrap(), 0, "[{engine}] nothing filed");
+        let _ = s.stop.map(|stop| stop.send(()));
+    }
 }

@@ -156,3 +156,48 @@ fn no_two_schema_types_share_a_name() {
     let shared: Vec<_> = names.iter().filter(|(_, places)| places.len() > 1).collect();
     assert!(shared.is_empty(), "schema names used by more than one type (name one apart with #[schema(as = …)]): {shared:#?}");
 }
+
+#[test]
+fn every_refusal_is_described_with_the_error_body_and_bodies_list_their_refusals() {
+    let document = document();
+    let mut problems = Vec::new();
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("operations") {
+            let responses = operation["responses"].as_object().expect("responses");
+            let mut needed = vec!["422", "500"];
+            if operation.get("requestBody").is_some() {
+                needed.extend(["400", "413", "415"]);
+            }
+            if path.contains('{') {
+                needed.extend(["400", "404"]);
+            }
+            for status in needed {
+                if !responses.contains_key(status) {
+                    problems.push(format!("{method} {path} does not list {status}"));
+                }
+            }
+            for (status, response) in responses {
+                let schema = &response["content"]["application/json"]["schema"]["$ref"];
+                if status.starts_with(['4', '5']) && schema != "#/components/schemas/ErrorBody" {
+                    problems.push(format!("{method} {path} {status} has no ErrorBody schema"));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn a_schema_that_another_extends_does_not_forbid_the_extension() {
+    let document = document();
+    let text = document.to_string();
+    for (name, schema) in document["components"]["schemas"].as_object().expect("schemas") {
+        let extended = text.contains(&format!(r##"{{"$ref":"#/components/schemas/{name}"}}"##))
+            && document["components"]["schemas"].as_object().unwrap().values().any(|s| {
+                s["allOf"].as_array().is_some_and(|parts| parts.iter().any(|p| p["$ref"] == format!("#/components/schemas/{name}")))
+            });
+        if extended {
+            assert_ne!(schema["additionalProperties"], Value::Bool(false), "{name} is extended through allOf but forbids other properties");
+        }
+    }
+}

@@ -206,3 +206,33 @@ async fn the_dashboard_counts_intake_open_rates_categories_and_regions_of_its_sc
         s.stop().await;
     }
 }
+
+#[tokio::test]
+async fn after_sign_in_the_page_goes_only_to_paths_of_this_site_as_the_browser_reads_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (engine, url) in fresh_databases(dir.path()).await {
+        let s = TestServer::start(&url).await;
+        let home = |next: &'static str| {
+            let s = &s;
+            async move {
+                let answer = s
+                    .http
+                    .post(s.url(&format!("/web/session?next={next}")))
+                    .json(&json!({"username": "wj", "password": PASSWORD}))
+                    .send()
+                    .await
+                    .expect("sign in");
+                assert_eq!(answer.status(), 201, "[{engine}] {next}");
+                let session: Value = answer.json().await.expect("JSON");
+                session["home"].as_str().expect("home").to_owned()
+            }
+        };
+        assert_eq!(home("%2Fcases%2F7").await, "/cases/7", "[{engine}]");
+        assert_eq!(home("/dashboard%3Fregion%3D110105000000").await, "/dashboard?region=110105000000", "[{engine}]");
+        for foreign in ["%2F%09%2Fevil.example%2F", "/%0A/evil.example", "/%0D%0A/evil.example", "%2F%2Fevil.example", "/%5Cevil.example",
+            "https%3A%2F%2Fevil.example", "javascript:alert(1)", "%09//evil.example", "evil.example"]
+        {
+            assert_eq!(home(foreign).await, "/unit", "[{engine}] next={foreign} must not leave the site");
+        }
+    }
+}

@@ -451,6 +451,11 @@ impl Cases<'_> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM cases").fetch_one(&self.0.pool).await?)
     }
 
+    /// How many cases are in each status, by the status's name.
+    pub async fn count_by_status(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        Ok(sqlx::query_as("SELECT status, COUNT(*) FROM cases GROUP BY status ORDER BY status").fetch_all(&self.0.pool).await?)
+    }
+
     pub async fn list(&self, filter: &CaseFilter) -> Result<CasePage, StoreError> {
         let (conditions, params) = where_clause(filter);
         let total: i64 = sqlx::query_scalar_with(AssertSqlSafe(format!("SELECT COUNT(*) FROM cases WHERE {conditions}")), bind(&params))

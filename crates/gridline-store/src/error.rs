@@ -21,6 +21,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the database writer has stopped")]
     WriterStopped,
+    /// Not something this engine does.
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 impl StoreError {

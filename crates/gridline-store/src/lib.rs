@@ -26,6 +26,7 @@ mod links;
 mod listings;
 mod people;
 mod rollups;
+mod security;
 mod supervision;
 mod reference;
 mod text;
@@ -53,7 +54,8 @@ pub use listings::Listings;
 pub use people::{NewUser, People, UserRecord};
 pub use reference::{NewReferenceRevision, Reference, ReferenceRevision};
 pub use rollups::{RateLevel, RollupCheck, Rollups, VolumeGrain};
-pub use supervision::{Reminder, Supervision};
+pub use security::{AuditEntry, NewAuditEntry, Security, SignInLock, SignInSubject};
+pub use supervision::{OrderScope, Reminder, Supervision};
 pub use text::Text;
 pub use watches::Watches;
 
@@ -68,15 +70,52 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     writer: mpsc::Sender<writer::Job>,
+    backend: Backend,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// SQLite settings for every connection: WAL so readers never block the writer, FULL sync so an
-/// acknowledged commit survives a crash, and a busy timeout instead of immediate SQLITE_BUSY.
-pub(crate) const SQLITE_PRAGMAS: &str =
-    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
+/// acknowledged commit survives a crash, a busy timeout instead of immediate SQLITE_BUSY, and a
+/// WAL cut back to at most 64 MB whenever a checkpoint lets it start over.
+pub(crate) const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; \
+     PRAGMA foreign_keys = ON; PRAGMA journal_size_limit = 67108864;";
+
+/// How often the WAL is checkpointed into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+/// Checkpoints the WAL every [`CHECKPOINT_EVERY`] for as long as the pool is open: passively
+/// (never blocking the writer) while writes come in, and once the writer has been idle for a
+/// whole interval with everything copied, a truncating checkpoint that empties the WAL file, so
+/// that a quiet server does not keep a WAL as large as its busiest hour made it.
+async fn checkpoint_while_open(pool: AnyPool) {
+    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    let mut last_frames = -1;
+    loop {
+        tick.tick().await;
+        let passive: Result<(i64, i64, i64), sqlx::Error> = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&pool).await;
+        let result = match passive {
+            // (blocked, frames in the WAL, frames copied): idle when nothing came since the last
+            // tick and everything is in the database file.
+            Ok((0, frames, copied)) if frames > 0 && frames == copied && frames == last_frames => {
+                last_frames = -1;
+                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await.map(|_| ())
+            }
+            Ok((_, frames, _)) => {
+                last_frames = frames;
+                Ok(())
+            }
+            Err(err) => Err(err),
+        };
+        if let Err(err) = result {
+            if pool.is_closed() {
+                break;
+            }
+            tracing::warn!(error = %err, "WAL checkpoint failed");
+        }
+    }
+}
 
 impl Store {
     /// The embedded database inside a data directory (created if absent).
@@ -125,23 +164,29 @@ impl Store {
             // they stall every commit queued behind it. A background task does them instead.
             writer_conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
             // The writer's page cache grows for bulk imports only (writer::BULK_CACHE).
-            let checkpointer = pool.clone();
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(Duration::from_millis(500));
-                loop {
-                    tick.tick().await;
-                    if let Err(err) = checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").await {
-                        if checkpointer.is_closed() {
-                            break;
-                        }
-                        tracing::warn!(error = %err, "WAL checkpoint failed");
-                    }
-                }
-            });
+            tokio::spawn(checkpoint_while_open(pool.clone()));
         }
         rollups::catch_up(&mut writer_conn, backend).await?;
         let writer = writer::spawn(writer_conn, backend);
-        Ok(Store { pool, writer })
+        Ok(Store { pool, writer, backend })
+    }
+
+    /// Writes a consistent copy of the embedded database to `target` (which must not exist) while
+    /// it serves: SQLite's `VACUUM INTO` reads one snapshot, so the copy holds every write
+    /// committed before it began and nothing half-written, compacted. PostgreSQL deployments back
+    /// up with pg_dump or base backups instead (docs/postgresql.md).
+    pub async fn backup_to(&self, target: &Path) -> Result<(), StoreError> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::Unsupported("gridline backup copies the embedded SQLite store; back PostgreSQL up with pg_dump (docs/postgresql.md)".into()));
+        }
+        let target = target.to_str().ok_or_else(|| StoreError::Unsupported(format!("{} is not a UTF-8 path", target.display())))?;
+        sqlx::query("VACUUM INTO $1").bind(target.to_owned()).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Writes waiting for the writer now (group commit's queue).
+    pub fn writer_queue_depth(&self) -> usize {
+        self.writer.max_capacity() - self.writer.capacity()
     }
 
     /// Checks that the database answers.
@@ -156,6 +201,15 @@ impl Store {
         drop(self.writer);
         self.pool.close().await;
     }
+}
+
+/// SQLite's integrity check of the database file `path`, opened read-only: `ok`, or what is wrong.
+pub async fn sqlite_integrity(path: &Path) -> Result<String, StoreError> {
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&format!("sqlite://{}?mode=ro", path.display())).await?;
+    let verdict: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&mut conn).await?;
+    conn.close().await?;
+    Ok(verdict)
 }
 
 /// `count` bind parameters numbered from `first`. SQLite gets anonymous `?`: it resolves each

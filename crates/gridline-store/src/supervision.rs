@@ -7,8 +7,17 @@ use gridline_core::supervision::{NewOrder, Order, ReminderKind, TargetKind};
 use jiff::Timestamp;
 use sqlx::{AssertSqlSafe, FromRow};
 
-use crate::cases::{CaseRow, case_id};
+use crate::cases::{CaseFilter, CaseRow, Param, Visibility, bind, case_id, where_clause};
 use crate::{Store, StoreError, from_millis, millis};
+
+/// Which supervision orders a reader may see: those on the cases `visibility` admits (all of
+/// them for [`Visibility::All`]), those addressed to `unit`, and those on places when `places`.
+#[derive(Clone, Debug)]
+pub struct OrderScope {
+    pub visibility: Visibility,
+    pub unit: Option<UnitCode>,
+    pub places: bool,
+}
 
 /// A reminder the sweep decided for a case.
 #[derive(Clone, Debug, PartialEq)]
@@ -154,12 +163,30 @@ impl Supervision<'_> {
         rows.into_iter().map(Order::try_from).collect()
     }
 
-    /// Orders, newest first; only those still waiting for a reply when `open_only`.
-    pub async fn orders(&self, open_only: bool, limit: u32) -> Result<Vec<Order>, StoreError> {
-        let filter = if open_only { "WHERE reply IS NULL" } else { "" };
-        let rows: Vec<OrderRow> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {ORDER_COLUMNS} FROM supervision_orders {filter} ORDER BY id DESC LIMIT {limit}"
-        )))
+    /// Orders `scope` admits, newest first; only those still waiting for a reply when `open_only`.
+    pub async fn orders(&self, open_only: bool, scope: &OrderScope, limit: u32) -> Result<Vec<Order>, StoreError> {
+        let mut conditions = vec![if open_only { "reply IS NULL" } else { "1 = 1" }.to_owned()];
+        let mut params = Vec::new();
+        if scope.visibility != Visibility::All {
+            let (visible, case_params) = where_clause(&CaseFilter::new(scope.visibility.clone(), Timestamp::UNIX_EPOCH));
+            params = case_params;
+            let mut any = vec![format!("(target_kind = 'case' AND target IN (SELECT CAST(id AS TEXT) FROM cases WHERE {visible}))")];
+            if let Some(unit) = &scope.unit {
+                params.push(Param::Text(unit.to_string()));
+                any.push(format!("(target_kind = 'unit' AND target = ${})", params.len()));
+            }
+            if scope.places {
+                any.push("target_kind = 'place'".to_owned());
+            }
+            conditions.push(format!("({})", any.join(" OR ")));
+        }
+        let rows: Vec<OrderRow> = sqlx::query_as_with(
+            AssertSqlSafe(format!(
+                "SELECT {ORDER_COLUMNS} FROM supervision_orders WHERE {} ORDER BY id DESC LIMIT {limit}",
+                conditions.join(" AND ")
+            )),
+            bind(&params),
+        )
         .fetch_all(&self.0.pool)
         .await?;
         rows.into_iter().map(Order::try_from).collect()

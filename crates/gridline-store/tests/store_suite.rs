@@ -2,13 +2,13 @@
 
 use gridline_core::actor::{Actor, Role};
 use gridline_core::calendar::WorkCalendar;
-use gridline_core::case::{Case, CaseEvent, CaseStatus, Change, Channel, Intake};
+use gridline_core::case::{Case, CaseEvent, CaseId, CaseStatus, Change, Channel, Intake};
 use gridline_core::catalogue::Catalogue;
 use gridline_core::region::RegionTree;
 use gridline_core::unit::{Unit, UnitKind};
 use gridline_core::workflow::{Command, Context, decide};
 use gridline_store::testing::fresh_databases;
-use gridline_store::{CaseFilter, NewUser, Store, StoreError, Visibility};
+use gridline_store::{CaseFilter, NewAuditEntry, NewUser, OrderScope, SignInSubject, Store, StoreError, Visibility};
 use jiff::Timestamp;
 
 fn now() -> Timestamp {
@@ -464,7 +464,8 @@ async fn orders_and_reminders_read_back_as_written() {
         assert!(matches!(err, StoreError::Duplicate(_)), "{engine}: {err}");
         let replied = store.supervision().order(order.id).await.unwrap().unwrap();
         assert_eq!((replied.reply.as_deref(), replied.replied_by, replied.replied_at), (Some("已整改"), Some(3), Some(later(1))));
-        assert!(store.supervision().orders(true, 10).await.unwrap().is_empty(), "{engine}: no open order left");
+        let everything = OrderScope { visibility: Visibility::All, unit: None, places: false };
+        assert!(store.supervision().orders(true, &everything, 10).await.unwrap().is_empty(), "{engine}: no open order left");
 
         let case = store.cases().create(intake(None, WANGJING, "催办")).await.unwrap().case;
         let reminder = Reminder { case_id: case.id, kind: ReminderKind::Overdue, deadline: later(-1), unit: Some("CY-WJ".parse().unwrap()), at: now() };
@@ -523,4 +524,108 @@ async fn listings_watches_links_and_campaigns_read_back_as_written() {
         assert_eq!(store.campaigns().list().await.unwrap(), vec![campaign]);
     })
     .await;
+}
+
+#[tokio::test]
+async fn sign_in_failures_count_in_their_window_lock_until_cleared_and_the_audit_log_reads_back() {
+    let dir = tempfile::tempdir().unwrap();
+    for (engine, url) in fresh_databases(dir.path()).await {
+        let store = Store::open(&url).await.unwrap();
+        let security = store.security();
+        let start = now();
+        let at = |minutes: i64| start + jiff::SignedDuration::from_mins(minutes);
+        let wj = SignInSubject::Account("wj".into());
+        let address = SignInSubject::Address("10.0.0.7".into());
+        for (n, minute) in [(1, 0), (2, 1), (3, 2)] {
+            assert_eq!(security.count_failure(&wj, at(minute), at(minute - 15)).await.unwrap(), n, "{engine}");
+        }
+        // A failure after the window starts a new count.
+        assert_eq!(security.count_failure(&wj, at(20), at(5)).await.unwrap(), 1, "{engine}");
+        assert_eq!(security.count_failure(&address, at(20), at(5)).await.unwrap(), 1, "{engine}");
+        assert!(security.locked(&[wj.clone(), address.clone()], at(20)).await.unwrap().is_empty(), "{engine}");
+        security.lock(&wj, at(35)).await.unwrap();
+        let locked = security.locked(&[wj.clone(), address.clone()], at(21)).await.unwrap();
+        assert_eq!(locked.len(), 1, "{engine}");
+        assert_eq!((&locked[0].subject, locked[0].failures, locked[0].locked_until), (&wj, 1, Some(at(35))), "{engine}");
+        assert_eq!(security.locks(at(21)).await.unwrap(), locked, "{engine}");
+        assert!(security.locked(&[wj.clone()], at(36)).await.unwrap().is_empty(), "{engine}: a lockout ends");
+        assert!(security.clear(&wj).await.unwrap(), "{engine}");
+        assert!(!security.clear(&wj).await.unwrap(), "{engine}: nothing left");
+        assert!(security.locks(at(21)).await.unwrap().is_empty(), "{engine}");
+
+        for (kind, minute) in [("sign_in_failed", 0), ("lock_lifted", 1)] {
+            let entry = NewAuditEntry { kind, username: Some("wj"), address: Some("10.0.0.7"), actor: None, detail: format!("{kind} 详情") };
+            security.audit(&entry, at(minute)).await.unwrap();
+        }
+        let log = security.audit_log(10).await.unwrap();
+        assert_eq!(log.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["lock_lifted", "sign_in_failed"], "{engine}");
+        assert_eq!((log[1].at, log[1].username.as_deref(), log[1].detail.as_str()), (at(0), Some("wj"), "sign_in_failed 详情"), "{engine}");
+        assert_eq!(security.audit_log(1).await.unwrap().len(), 1, "{engine}");
+        assert_eq!(SignInSubject::parse(&address.key()), Some(address), "{engine}");
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn the_sqlite_wal_is_emptied_once_writes_stop() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_data_dir(dir.path()).await.unwrap();
+    let wal = dir.path().join("gridline.db-wal");
+    let wal_size = || std::fs::metadata(&wal).map_or(0, |m| m.len());
+    let mut largest = 0;
+    for n in 0..1500 {
+        store.cases().create(intake(Some(&format!("WAL-{n}")), WANGJING, "望京街道阜通东大街6号门口暴露垃圾，长期无人清理")).await.unwrap();
+        largest = largest.max(wal_size());
+    }
+    assert!(largest > 256 * 1024, "the writes went through the WAL ({largest} bytes at most)");
+    let idle = std::time::Instant::now();
+    while wal_size() > 0 {
+        assert!(idle.elapsed() < std::time::Duration::from_secs(10), "the WAL still holds {} bytes 10 s after the last write", wal_size());
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(store.cases().count().await.unwrap(), 1500, "everything is in the database file");
+    store.close().await;
+}
+
+#[tokio::test]
+async fn a_backup_taken_while_16_clients_write_holds_every_case_acknowledged_before_it_began() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_data_dir(&dir.path().join("live")).await.unwrap();
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writers: Vec<_> = (0..16)
+        .map(|client| {
+            let (store, acknowledged, stop) = (store.clone(), acknowledged.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let created = store.cases().create(intake(Some(&format!("BK-{client}-{n}")), WANGJING, "望京街道暴露垃圾")).await.unwrap();
+                    acknowledged.lock().unwrap().push(created.case.id);
+                    n += 1;
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let before: Vec<CaseId> = acknowledged.lock().unwrap().clone();
+    let copy = dir.path().join("copy.db");
+    store.backup_to(&copy).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    assert!(before.len() > 16, "the clients wrote before the backup ({} cases)", before.len());
+    assert_eq!(gridline_store::sqlite_integrity(&copy).await.unwrap(), "ok");
+    let restored_dir = dir.path().join("restored");
+    std::fs::create_dir_all(&restored_dir).unwrap();
+    std::fs::copy(&copy, restored_dir.join("gridline.db")).unwrap();
+    let restored = Store::open_data_dir(&restored_dir).await.unwrap();
+    for id in &before {
+        assert!(restored.cases().get(*id).await.unwrap().is_some(), "case {id}, acknowledged before the backup, is in it");
+    }
+    let total = restored.cases().count().await.unwrap();
+    assert!(total >= before.len() as i64 && total <= store.cases().count().await.unwrap(), "{total} cases in the copy");
+    restored.close().await;
+    store.close().await;
 }

@@ -821,3 +821,58 @@ fn messages_labelled_from_their_replies_are_counted_and_the_labelled_ones_left_o
     assert_refused(&run(&[&["model", "cv", "--departments", &path("departments.csv")][..], &common].concat(), ""), &["--distant"]);
     assert_refused(&run(&[&["model", "cv", "--distant-weight", "0.2"][..], &common].concat(), ""), &["--distant"]);
 }
+
+#[test]
+fn an_operator_lists_sign_in_lockouts_and_lifts_one() {
+    let dir = DataDir::new();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    runtime.block_on(async {
+        let store = gridline_store::Store::open_data_dir(dir.path()).await.expect("the data directory");
+        let wj = gridline_store::SignInSubject::Account("wj".into());
+        let now = jiff::Timestamp::now();
+        store.security().count_failure(&wj, now, now).await.expect("a failure");
+        store.security().lock(&wj, now + jiff::SignedDuration::from_mins(15)).await.expect("a lockout");
+        store.close().await;
+    });
+    let locks = rows(&assert_succeeded(&dir.run(&["user", "locks"], "")));
+    assert_eq!(locks.len(), 1, "{locks:?}");
+    assert_eq!(&locks[0][..2], ["account:wj", "1 failures"], "{locks:?}");
+    assert_succeeded(&dir.run(&["user", "unlock", "account:wj"], ""));
+    assert!(rows(&assert_succeeded(&dir.run(&["user", "locks"], ""))).is_empty());
+    assert_refused(&dir.run(&["user", "unlock", "account:wj"], ""), &["no failed sign-ins"]);
+    assert_refused(&dir.run(&["user", "unlock", "wj"], ""), &["account:NAME or address:IP"]);
+    let lifted = runtime.block_on(async {
+        let store = gridline_store::Store::open_data_dir(dir.path()).await.expect("the data directory");
+        let log = store.security().audit_log(1).await.expect("the audit log");
+        store.close().await;
+        log
+    });
+    assert_eq!(lifted[0].kind, "lock_lifted");
+    assert!(lifted[0].actor.as_deref().is_some_and(|a| a.starts_with("cli")), "{lifted:?}");
+}
+
+#[test]
+fn a_backup_is_checksummed_and_restored_into_an_empty_data_directory_and_a_damaged_one_is_refused() {
+    let dir = DataDir::new();
+    dir.add_unit("CY-WJ", "望京街道办事处");
+    assert_succeeded(&dir.add_user("wangjing", "long-enough-1", &["--role", "handling_unit", "--unit", "CY-WJ"]));
+    let out = tempfile::tempdir().expect("a temporary directory");
+    let file = out.path().join("gridline-backup.db");
+    let file_arg = file.to_str().expect("UTF-8");
+    assert_succeeded(&dir.run(&["backup", "--output", file_arg], ""));
+    let checksum = std::fs::read_to_string(out.path().join("gridline-backup.db.sha256")).expect("the checksum file");
+    assert!(checksum.ends_with("  gridline-backup.db\n") && checksum.len() == 64 + "  gridline-backup.db\n".len(), "{checksum:?}");
+    assert_refused(&dir.run(&["backup", "--output", file_arg], ""), &["exists"]);
+
+    let restored = DataDir::new();
+    assert_succeeded(&run(&["restore", "--input", file_arg, "--data-dir", restored.arg()], ""));
+    assert_eq!(restored.usernames(), dir.usernames());
+    assert_refused(&run(&["restore", "--input", file_arg, "--data-dir", restored.arg()], ""), &["exists"]);
+
+    let mut bytes = std::fs::read(&file).expect("the backup");
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&file, bytes).expect("damage the backup");
+    let empty = DataDir::new();
+    assert_refused(&run(&["restore", "--input", file_arg, "--data-dir", empty.arg()], ""), &["does not match its checksum"]);
+}

@@ -16,8 +16,8 @@ mod xml;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -64,10 +64,24 @@ fn path_file(path: Result<Path<String>, PathRejection>) -> Result<(String, Forma
     Ok((name.to_owned(), format))
 }
 
-/// The query as pairs: repeated names are kept, unknown ones are ignored as the specification
-/// lets clients add their own.
-fn query_pairs(query: Result<Query<Vec<(String, String)>>, QueryRejection>, format: Format) -> Result<Vec<(String, String)>, Open311Error> {
-    query.map(|Query(pairs)| pairs).map_err(|e| Open311Error::new(StatusCode::BAD_REQUEST, e.body_text()).in_format(format))
+/// Most fields a query or form may carry: the specification lets clients add their own, which
+/// are ignored, but not without end.
+const MAX_FIELDS: usize = 100;
+
+/// A query string or form body as pairs, decoded strictly: text that is not UTF-8 or holds a
+/// NUL is refused with 422 naming the field (never stored as U+FFFD), and more than
+/// [`MAX_FIELDS`] fields with 400. Repeated names are kept; unknown ones are ignored.
+fn form_pairs(input: &[u8]) -> Result<Vec<(String, String)>, Open311Error> {
+    let pairs = crate::input::strict_pairs(input).map_err(|invalid| Open311Error::new(StatusCode::UNPROCESSABLE_ENTITY, invalid.message))?;
+    if pairs.len() > MAX_FIELDS {
+        return Err(Open311Error::bad_request(format!("{} fields given; at most {MAX_FIELDS} are read", pairs.len())));
+    }
+    Ok(pairs)
+}
+
+/// The query as pairs ([`form_pairs`]).
+fn query_pairs(RawQuery(query): RawQuery, format: Format) -> Result<Vec<(String, String)>, Open311Error> {
+    form_pairs(query.as_deref().unwrap_or("").as_bytes()).map_err(|e| e.in_format(format))
 }
 
 /// The single value of `name`; given twice it is an error rather than a guess.

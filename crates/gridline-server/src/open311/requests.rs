@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use gridline_core::actor::Actor;
@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 
 use super::attributes;
 use super::services::{discovery, services};
-use super::{Format, Open311Error, check_jurisdiction, path_file, query_pairs, respond, single};
+use super::{Format, Open311Error, check_jurisdiction, form_pairs, path_file, query_pairs, respond, single};
 use crate::AppState;
 use crate::views::local_time;
 
@@ -35,7 +35,7 @@ const MAX_MEDIA_URL_BYTES: usize = 1000;
 pub async fn top_get(
     State(state): State<Arc<AppState>>,
     path: Result<Path<String>, PathRejection>,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    query: RawQuery,
 ) -> Response {
     let (name, format) = match path_file(path) {
         Ok(found) => found,
@@ -83,8 +83,7 @@ pub async fn top_post(
                 Open311Error::bad_request(e.body_text())
             }
         })?;
-        let pairs: Vec<(String, String)> =
-            serde_urlencoded::from_bytes(&body).map_err(|e| Open311Error::bad_request(format!("the form cannot be read: {e}")))?;
+        let pairs = form_pairs(&body)?;
         create(&state, format, &pairs).await
     };
     answer.await.unwrap_or_else(|e| e.in_format(format).into_response())
@@ -143,6 +142,11 @@ async fn create(state: &AppState, format: Format, pairs: &[(String, String)]) ->
     let lat = coordinate(pairs, "lat")?;
     let long = coordinate(pairs, "long")?;
     let location = match (lat, long) {
+        (Some(lat), Some(lon)) if !gridline_app::geo::inside_city(GeoPoint { lat, lon }) => {
+            return Err(Open311Error::bad_request(format!(
+                "lat {lat} long {lon} (WGS-84) is outside the city this server answers for"
+            )));
+        }
         (Some(lat), Some(lon)) => Some(GeoPoint { lat, lon }),
         (None, None) => None,
         _ => return Err(Open311Error::bad_request("lat and long are given together")),
@@ -442,7 +446,7 @@ fn request_id(text: &str) -> Result<CaseId, Open311Error> {
 pub async fn one(
     State(state): State<Arc<AppState>>,
     path: Result<Path<String>, PathRejection>,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    query: RawQuery,
 ) -> Response {
     let (id, format) = match path_file(path) {
         Ok(found) => found,
@@ -468,7 +472,7 @@ pub async fn one(
 pub async fn token(
     State(state): State<Arc<AppState>>,
     path: Result<Path<String>, PathRejection>,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    query: RawQuery,
 ) -> Response {
     let (token, format) = match path_file(path) {
         Ok(found) => found,

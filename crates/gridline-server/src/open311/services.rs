@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use gridline_core::catalogue::{Catalogue, CatalogueEntry};
@@ -91,7 +91,7 @@ pub(super) fn services(state: &AppState, format: Format, pairs: &[(String, Strin
 pub async fn definition(
     State(state): State<Arc<AppState>>,
     path: Result<Path<String>, PathRejection>,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    query: RawQuery,
 ) -> Response {
     let (code, format) = match path_file(path) {
         Ok(found) => found,

@@ -30,7 +30,6 @@ pub async fn asset(Path(name): Path<String>) -> Result<Response, ApiError> {
             (header::CONTENT_TYPE, *content_type),
             // An hour: a new release is picked up the same day without fingerprinted names.
             (header::CACHE_CONTROL, "public, max-age=3600"),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         ],
         *bytes,
     )

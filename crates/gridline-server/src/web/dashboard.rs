@@ -38,6 +38,7 @@ pub struct DashboardQuery {
     /// A district or street code; the whole city when absent.
     region: Option<String>,
     /// Days of trend ending today (1–366, default 30).
+    #[param(value_type = Option<u32>)]
     days: Option<String>,
     /// The month (YYYY-MM) or months (YYYY-MM..YYYY-MM) of the rates; this month by default.
     period: Option<String>,

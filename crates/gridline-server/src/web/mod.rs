@@ -12,13 +12,14 @@ pub mod dashboard;
 
 use std::sync::Arc;
 
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use gridline_core::actor::Role;
+use serde::Deserialize;
 
 use crate::auth::{self, Credentials, SignedIn};
 use crate::error::ApiError;
@@ -208,11 +209,24 @@ async fn serve_page(state: &AppState, headers: &HeaderMap, uri: &Uri, page: Page
     Ok(html(StatusCode::OK, &shell(page.view(), Some(&token), Some(&who))))
 }
 
-/// `POST /web/session`: signs in like `POST /api/v1/session` and also sets the page cookie.
-async fn sign_in(state: State<Arc<AppState>>, credentials: ApiJson<Credentials>) -> Result<Response, ApiError> {
-    let (status, Json(session)) = auth::sign_in(state, credentials).await?;
+#[derive(Deserialize)]
+struct SignInQuery {
+    next: Option<String>,
+}
+
+/// `POST /web/session[?next=PATH]`: signs in like `POST /api/v1/session` and also sets the page
+/// cookie. `home` in the answer is where the page goes next: `next` when it is a path of this
+/// site ([`own_path`]), else the role's home page.
+async fn sign_in(
+    state: State<Arc<AppState>>,
+    address: auth::PeerAddress,
+    query: Result<Query<SignInQuery>, QueryRejection>,
+    credentials: ApiJson<Credentials>,
+) -> Result<Response, ApiError> {
+    let Query(query) = query?;
+    let (status, Json(session)) = auth::sign_in(state, address, credentials).await?;
     let cookie = format!("{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}", session.token, auth::SESSION_HOURS * 3600);
-    let home = Page::home_of(session.user.role).path();
+    let home = query.next.as_deref().and_then(own_path).unwrap_or_else(|| Page::home_of(session.user.role).path().to_owned());
     let mut body = serde_json::to_value(&session).map_err(|e| ApiError::Internal(e.to_string()))?;
     body["home"] = home.into();
     let mut response = (status, Json(body)).into_response();
@@ -274,8 +288,6 @@ fn html(status: StatusCode, body: &str) -> Response {
         status,
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (header::CACHE_CONTROL, "no-store"),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
             (header::REFERRER_POLICY, "same-origin"),
             // Everything the pages use is served from here: no CDN, no tile server. Photos are
             // references the reporters gave, so images may come from elsewhere.
@@ -302,6 +314,20 @@ pub(crate) fn escape_html(text: &str) -> String {
         }
     }
     out
+}
+
+/// `next` as the browser would follow it, if it stays on this site: browsers drop tabs and line
+/// breaks anywhere in a URL (so `/\t/evil.example` is `//evil.example`, another host) and read
+/// `\` as `/`; what is left must be a path starting with exactly one `/`, with no control
+/// characters or backslashes, and no scheme.
+fn own_path(next: &str) -> Option<String> {
+    let path: String = next.chars().filter(|c| !matches!(c, '\t' | '\r' | '\n')).collect();
+    let mut chars = path.chars();
+    let own = path.len() <= 2000
+        && chars.next() == Some('/')
+        && !matches!(chars.next(), Some('/' | '\\'))
+        && !path.chars().any(|c| c.is_control() || c == '\\' || c.is_whitespace());
+    own.then_some(path)
 }
 
 /// Percent-encodes everything but unreserved characters and `/`, for the `next` of a redirect.
@@ -347,5 +373,20 @@ mod tests {
     fn user_text_in_the_page_is_escaped() {
         assert_eq!(escape_html(r#"<script>"x"&'y'"#), "&lt;script&gt;&quot;x&quot;&amp;&#39;y&#39;");
         assert_eq!(percent_encode("/cases/12?x=1&y=二"), "/cases/12%3Fx%3D1%26y%3D%E4%BA%8C");
+    }
+
+    #[test]
+    fn the_next_page_after_sign_in_is_a_path_of_this_site_as_the_browser_reads_it() {
+        for own in ["/", "/cases/12", "/dashboard?region=110105000000", "/cases/12#events"] {
+            assert_eq!(own_path(own).as_deref(), Some(own), "{own}");
+        }
+        assert_eq!(own_path("/cases/\t12").as_deref(), Some("/cases/12"));
+        for foreign in [
+            "//evil.example/", "/\t/evil.example/", "/\n/evil.example", "/\r\n/evil.example", "\t//evil.example",
+            "/\\evil.example", "\\/evil.example", "https://evil.example/", "javascript:alert(1)", "evil.example",
+            "", " /cases", "/\u{0}/evil.example", "/%09/x\\y",
+        ] {
+            assert_eq!(own_path(foreign), None, "{foreign:?}");
+        }
     }
 }

@@ -391,13 +391,13 @@
     const form = h('form', { id: 'login-form', class: 'card narrow', onsubmit: async (e) => {
       e.preventDefault();
       try {
-        const response = await fetch('/web/session', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+        // The server decides where to go next (`home`): the page's `?next=` if it is a path of
+        // this site as the browser would read it, else the role's home page.
+        const response = await fetch('/web/session' + location.search, { method: 'POST', headers: { 'Content-Type': 'application/json' },
           body: JSON.stringify({ username: username.value.trim(), password: password.value }) });
         const data = await response.json().catch(() => null);
         if (!response.ok) throw new ApiFailure(response.status, data?.error?.code, data?.error?.message ?? response.statusText);
-        const next = new URLSearchParams(location.search).get('next');
-        // Only a path of this site: never an absolute or protocol-relative URL.
-        location.assign(next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : data.home);
+        location.assign(data.home);
       } catch (err) { status(box, failText(err), 'error'); }
     } }, h('h1', {}, t('signin')), field(t('username'), username), field(t('password'), password),
     h('button', { type: 'submit', class: 'primary' }, t('signin')), box);
