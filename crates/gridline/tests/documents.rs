@@ -93,7 +93,7 @@ async fn the_demo_city_issues_a_bulletin_a_notice_and_a_supervision_order() {
         }
 
         // 督办单 of the demo's first supervision order.
-        let order = store.supervision().orders(false, 10).await.unwrap().into_iter().min_by_key(|o| o.id).expect("the demo raises orders");
+        let order = store.supervision().orders(false, &gridline_store::OrderScope { visibility: gridline_store::Visibility::All, unit: None, places: false }, 10).await.unwrap().into_iter().min_by_key(|o| o.id).expect("the demo raises orders");
         let issued_order = app.issue_document(&supervisor, &DocumentRequest::SupervisionOrder { order: order.id }, &settings, None, now).await.unwrap();
         let case = store.cases().get(order.target.parse().unwrap()).await.unwrap().unwrap();
         if let Some((text, _, pages)) = read_back(&app, issued_order.id, &format!("{engine}-supervision-order")).await {
