@@ -19,6 +19,10 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// A stored file or snapshot no longer matches the hash stored with it: it was altered after
+    /// it was issued. Said plainly, for the official who asked for it.
+    #[error("{0}")]
+    Integrity(String),
     /// Stored data or the server's own state is broken; not the caller's fault.
     #[error("internal error: {0}")]
     Internal(String),

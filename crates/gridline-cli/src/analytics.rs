@@ -2,7 +2,6 @@
 //! the command line, the rollups' rebuild and check, and the ranking benchmark over a generated
 //! year of cases.
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -16,8 +15,7 @@ use gridline_core::catalogue::Catalogue;
 use gridline_core::hotspots::problems;
 use gridline_core::ids::{CategoryCode, RegionCode, UnitCode};
 use gridline_core::period::{Month, Period};
-use gridline_core::ranking::{Contender, RankingRow, notice, rank};
-use gridline_core::rates::RateConfig;
+use gridline_core::ranking::{RankingRow, notice};
 use gridline_core::region::{RegionLevel, RegionTree};
 use gridline_core::rollup::Rollup;
 use gridline_core::sla::{LimitUnit, SlaClock, TimeLimit};
@@ -51,26 +49,9 @@ pub fn parse_level(text: &str) -> anyhow::Result<RateLevel> {
     })
 }
 
-/// The ranking of `period` at `level`, named from the region tree and the units.
+/// The ranking of `period` at `level`, as the application layer computes it for every edge.
 async fn ranking(store: &Store, period: Period, level: RateLevel, region: Option<&str>) -> anyhow::Result<Vec<RankingRow>> {
-    let tree = gridline_geo::beijing();
-    let units: HashMap<String, String> = store.people().units().await?.into_iter().map(|u| (u.code.into_string(), u.name)).collect();
-    let contenders = |counts: std::collections::BTreeMap<String, gridline_core::rollup::RateCounts>| -> Vec<Contender> {
-        counts
-            .into_iter()
-            .map(|(code, counts)| {
-                let name = match level {
-                    RateLevel::Unit => units.get(&code).cloned(),
-                    RateLevel::District => tree.get(&format!("{code}000000")).map(|r| r.name.clone()),
-                    RateLevel::Street => tree.get(&code).map(|r| r.name.clone()),
-                };
-                Contender { name: name.unwrap_or_else(|| code.clone()), code, counts }
-            })
-            .collect()
-    };
-    let now = contenders(store.rollups().rate_counts(period, level, region).await?);
-    let before = contenders(store.rollups().rate_counts(period.previous(), level, region).await?);
-    Ok(rank(&now, &before, &RateConfig::default()))
+    Ok(gridline_app::documents::ranking(store, &gridline_geo::beijing(), period, level, region).await?)
 }
 
 fn region_prefix(tree: &RegionTree, code: &str) -> anyhow::Result<String> {

@@ -100,6 +100,12 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         repeat: usize,
     },
+    /// The demo 简报 (six pages) rendered to DOCX and PDF (fonts read once, as a server does).
+    Documents {
+        /// Timed renderings.
+        #[arg(long, default_value_t = 10)]
+        repeat: usize,
+    },
     #[command(flatten)]
     Text(crate::text::TextBench),
 }
@@ -130,6 +136,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             let dir = data_dir.unwrap_or_else(crate::analytics::default_bench_dir);
             crate::analytics::bench_rankings(cases, &dir, &python, repeat.max(1)).await
         }
+        BenchCommand::Documents { repeat } => crate::report::bench(repeat.max(1)),
         BenchCommand::Text(command) => crate::text::bench(command),
     }
 }

@@ -118,9 +118,30 @@ pub async fn ensure(store: &Store, data_dir: &Path, cases: usize) -> anyhow::Res
         verified = seeded.verified,
         "demo evaluation seeded"
     );
+    supervise_overdue(store, &people, now).await?;
     ledger::seed(store, &units, &people.named("supervisor"), &people.named("member"), now).await?;
     write_private(&credentials_path, &table)?;
     Ok(table)
+}
+
+/// The supervisor raises orders (督办) on three dispatched cases still open: what the 督办单
+/// documents are made of.
+async fn supervise_overdue(store: &Store, people: &People, now: Timestamp) -> anyhow::Result<()> {
+    let Some(supervisor) = people.users.iter().find(|u| u.role == Role::Supervisor) else { return Ok(()) };
+    let mut filter = gridline_store::CaseFilter::new(gridline_store::Visibility::All, now);
+    filter.status = Some(CaseStatus::Dispatched);
+    filter.page_size = 3;
+    for (case, level) in store.cases().list(&filter).await?.cases.iter().zip([SupervisionLevel::Urgent, SupervisionLevel::Key, SupervisionLevel::General]) {
+        let order = gridline_core::supervision::NewOrder {
+            target_kind: gridline_core::supervision::TargetKind::Case,
+            target: case.id.to_string(),
+            level,
+            note: "该案件已超过办理时限，请承办单位负责同志亲自督办，限期办结并书面反馈。".into(),
+            deadline: now + SignedDuration::from_hours(72),
+        };
+        store.supervision().create_order(&order, supervisor.id, now).await?;
+    }
+    Ok(())
 }
 
 /// Twelve characters from an alphabet without look-alikes (no 0/O, 1/l/I): about 69 bits.

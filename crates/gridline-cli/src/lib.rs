@@ -16,6 +16,7 @@ mod evaluation;
 mod export;
 mod geo;
 mod import;
+pub mod report;
 mod ledger;
 pub mod text;
 
@@ -115,6 +116,11 @@ pub enum Command {
         json: bool,
         #[command(flatten)]
         database: Database,
+    },
+    /// Documents officials read (简报, 通报, 督办单) as DOCX or PDF in the GB/T 9704 layout.
+    Report {
+        #[command(subcommand)]
+        command: report::ReportCommand,
     },
     /// The rollups behind rates and rankings: rebuild them from the events, or check them.
     Rollups {
@@ -320,6 +326,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Rank { period, level, region, bottom, json, database } => {
             analytics::rank_command(&database, &period, &level, region.as_deref(), bottom, json).await
         }
+        Command::Report { command } => report::run(command).await,
         Command::Rollups { command } => analytics::rollups_command(command).await,
         Command::Model { command } => text::model(command).await,
         Command::Classify(args) => text::classify(args),

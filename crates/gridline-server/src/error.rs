@@ -46,6 +46,9 @@ pub enum ApiError {
     TooManyRequests { message: String, retry_after_seconds: i64 },
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// A stored document no longer matches its hash; the message says which, and is shown.
+    #[error("{0}")]
+    Integrity(String),
     /// The server cannot answer now (the database does not): 503.
     #[error("{0}")]
     Unavailable(String),
@@ -95,6 +98,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             ApiError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            ApiError::Integrity(_) => (StatusCode::INTERNAL_SERVER_ERROR, "integrity"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             ApiError::Refused(reason) => match reason.class() {
@@ -232,6 +236,7 @@ impl From<AppError> for ApiError {
             AppError::NotFound(message) => ApiError::NotFound(message),
             AppError::Conflict(message) => ApiError::Conflict(message),
             AppError::Internal(message) => ApiError::Internal(message),
+            AppError::Integrity(message) => ApiError::Integrity(message),
         }
     }
 }

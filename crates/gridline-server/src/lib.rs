@@ -9,6 +9,7 @@ mod analytics;
 mod auth;
 mod cases;
 mod catalogue;
+mod documents;
 mod error;
 mod evaluation;
 pub mod export;
@@ -139,6 +140,10 @@ fn api() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         .routes(routes!(analytics::recurring))
         .routes(routes!(analytics::campaigns, analytics::create_campaign))
         .routes(routes!(analytics::campaign))
+        .routes(routes!(documents::preview))
+        .routes(routes!(documents::issue, documents::list))
+        .routes(routes!(documents::show))
+        .routes(routes!(documents::file))
         .routes(routes!(supervision::orders, supervision::create_order))
         .routes(routes!(supervision::reply))
         .routes(routes!(supervision::board))

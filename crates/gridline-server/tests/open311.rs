@@ -409,6 +409,10 @@ async fn the_openapi_document_describes_every_api_route_and_every_described_rout
         ("/api/v1/ledger/projects", &["post"]),
         ("/api/v1/ledger/projects/{id}", &["get"]),
         ("/api/v1/ledger/projects/{id}/actions", &["post"]),
+        ("/api/v1/documents", &["get", "post"]),
+        ("/api/v1/documents/preview", &["post"]),
+        ("/api/v1/documents/{id}", &["get"]),
+        ("/api/v1/documents/{id}/file", &["get"]),
     ];
     for (path, methods) in expected {
         let described: Vec<&str> = paths.get(path).and_then(Value::as_object).map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();

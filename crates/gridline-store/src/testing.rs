@@ -32,6 +32,17 @@ pub async fn fresh_postgres_schema(base: &str) -> String {
     format!("{base}{joiner}options=-c%20search_path%3D{schema}")
 }
 
+/// Runs `statements` on the database at `url` outside the store, as someone with access to the
+/// database could (tests of what gridline does when stored data was altered).
+pub async fn execute(url: &str, statements: &[&str]) {
+    sqlx::any::install_default_drivers();
+    let mut conn = AnyConnection::connect(url).await.expect("connect to the test database");
+    for statement in statements {
+        conn.execute(AssertSqlSafe(statement.to_string())).await.unwrap_or_else(|e| panic!("{statement}: {e}"));
+    }
+    let _ = conn.close().await;
+}
+
 /// What [`sqlite_copy_floor`] copied and how long it took.
 #[derive(Debug)]
 pub struct CopyFloor {

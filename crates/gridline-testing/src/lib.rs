@@ -1,5 +1,7 @@
 //! For tests and benchmarks only: where the shared public data lies. The product never reads it.
 
+pub mod documents;
+
 use std::path::PathBuf;
 
 /// A file (or folder) of the shared data: under `$GRIDLINE_SHARED_DATA`, in `shared/data` beside
