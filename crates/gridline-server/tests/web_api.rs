@@ -419,3 +419,17 @@ fn a_call_without_a_comment_or_to_an_unknown_path_is_refused() {
     let unknown = "// reads: GET /no-such-thing items\nconst x = await api('GET', '/no-such-thing');\n";
     assert!(problems(unknown, document).iter().any(|p| p.contains("is not in the OpenAPI document")));
 }
+
+/// The script parses: a merge once left a function without its closing brace, and every page
+/// stayed blank. Node.js checks the syntax where it is installed (it is on the CI machines).
+#[test]
+fn the_script_parses() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/web/assets/app.js");
+    match std::process::Command::new("node").arg("--check").arg(path).output() {
+        Ok(out) => assert!(out.status.success(), "app.js does not parse:\n{}", String::from_utf8_lossy(&out.stderr)),
+        Err(err) => {
+            assert!(std::env::var_os("CI").is_none(), "node is needed in CI to check app.js: {err}");
+            eprintln!("node is not installed ({err}): the syntax check is skipped");
+        }
+    }
+}

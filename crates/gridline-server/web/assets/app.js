@@ -1217,6 +1217,8 @@
     } }, h('ol', { class: 'checklist' }, items), send, box);
     return [h('p', {}, h('a', { href: `/field?round=${round}`, onclick: (e) => { e.preventDefault(); open(`?round=${round}`); } }, `← ${t('ev_back')}`)),
       h('h1', {}, result.point.name), h('p', { class: 'muted' }, `${t('ev_point_score')} ${score1(result.score)}`), form];
+  }
+
   // ---------------------------------------------------------------- the project ledger (重点工作项目台账)
   const lightBadge = (l) => (l ? h('span', { class: `badge light-${l}` }, t(`light.${l}`)) : '—');
   const ledgerStatus = (s) => h('span', { class: `badge ledger-${s}` }, t(`ls.${s}`));
