@@ -1078,14 +1078,14 @@
     const levelSelect = h('select', { id: 'ev-level' }, options([['district', t('ev.district')], ['street', t('ev.street')]], level));
     const form = h('form', { class: 'row', onsubmit: (e) => { e.preventDefault(); go({ period: periodInput.value.trim(), level: levelSelect.value }); } },
       field(t('period'), periodInput), field(t('ev_level'), levelSelect), h('button', { type: 'submit' }, t('refresh')));
-    // reads: GET /evaluation/scores period weights.field_check items[].code items[].name items[].rank items[].score items[].field_check items[].questionnaire items[].material_review items[].platform_data items[].points_checked items[].movement
+    // reads: GET /evaluation/scores weights.field_check items[].code items[].name items[].rank items[].score items[].field_check items[].questionnaire items[].material_review items[].platform_data items[].points_checked items[].movement
     const scores = await api('GET', `/evaluation/scores?period=${encodeURIComponent(period)}&level=${level}`);
     const move = (m) => (m === null || m === undefined ? '—' : m > 0 ? `↑${m}` : m < 0 ? `↓${-m}` : '—');
     const rows = scores.items.map((r) => [r.rank ?? '—',
       level === 'district' ? h('a', { href: `/evaluation?period=${encodeURIComponent(period)}&report=${r.code}` }, r.name) : r.name,
       score1(r.score), score1(r.field_check), score1(r.questionnaire), score1(r.material_review), score1(r.platform_data), r.points_checked, move(r.movement)]);
     const content = [h('h1', {}, t('page.evaluation')), form,
-      section(`${t('rankings')} · ${scores.period}`, grid([t('rank'), t('region'), t('ev_composite'), t('ev_field'), t('ev_questionnaire'), t('ev_material'),
+      section(`${t('rankings')} · ${period}`, grid([t('rank'), level === 'district' ? t('district') : t('region'), t('ev_composite'), t('ev_field'), t('ev_questionnaire'), t('ev_material'),
         t('ev_platform'), t('ev_points_checked'), t('movement')], rows, 'ev-scores'))];
     const report = params.get('report');
     if (report) content.push(await healthReport(report, period));
