@@ -123,6 +123,7 @@ pub async fn create_round(
 /// `GET /api/v1/evaluation/rounds/{id}/points`: the round's points (an evaluator's own).
 #[utoipa::path(get, path = "/evaluation/rounds/{id}/points", tag = "evaluation", security(("bearer" = [])), params(("id" = i64, Path, description = "round id")),
     responses((status = 200, description = "the points with their evaluator and the clauses answered", body = Items<AssignedPoint>),
+        (status = 403, description = "a role that takes no part in field checks"),
         (status = 404, description = "no such round, or none of its points is the evaluator's")))]
 pub async fn round_points(
     State(state): State<Arc<AppState>>,
@@ -145,6 +146,7 @@ fn round_and_point(path: Result<Path<(String, String)>, PathRejection>) -> Resul
 #[utoipa::path(get, path = "/evaluation/rounds/{id}/points/{point}", tag = "evaluation", security(("bearer" = [])),
     params(("id" = i64, Path, description = "round id"), ("point" = i64, Path, description = "point id")),
     responses((status = 200, description = "the clauses of the point's type with the answers, their cases and rectifications", body = PointResult),
+        (status = 403, description = "a role that takes no part in field checks"),
         (status = 404, description = "not a point of the round (or not the evaluator's)")))]
 pub async fn point_result(
     State(state): State<Arc<AppState>>,
@@ -168,6 +170,7 @@ pub struct AnswersBody {
     params(("id" = i64, Path, description = "round id"), ("point" = i64, Path, description = "point id")),
     request_body(content = AnswersBody, description = "`{answers: [{clause, outcome, count?, note?, position?}]}`"),
     responses((status = 200, description = "the point with its answers and the cases filed", body = PointResult),
+        (status = 403, description = "a role that takes no part in field checks"),
         (status = 404, description = "the point is not assigned to the evaluator in the round"),
         (status = 409, description = "the round is past its deadline, or a clause was answered before differently"),
         (status = 422, description = "a clause unknown or not applying to the point's type, or a count contradicting the verdict")))]
