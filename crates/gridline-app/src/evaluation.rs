@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use gridline_core::actor::{Actor, Role};
 use gridline_core::case::{CaseId, CaseStatus, Channel, Intake};
 use gridline_core::evaluation::round::assign;
-use gridline_core::evaluation::score::{Tally, clause_parents, platform_tally, rank, tally_by};
+use gridline_core::evaluation::score::{Tally, clause_parents, platform_tally, questionnaire_tally, rank, tally_by};
 use gridline_core::evaluation::{
     Answer, Check, Composite, IndicatorSystem, InspectionPoint, Method, NewPoint, NewRound, Outcome, PointType, Rectification, RegionScore, Round, draw,
 };
@@ -50,7 +50,7 @@ impl ScoreLevel {
     }
 
     /// The key a street is counted under at this level: its district's six digits or itself.
-    fn key(self, street: &str) -> String {
+    pub(crate) fn key(self, street: &str) -> String {
         match self {
             ScoreLevel::District => street[..street.len().min(6)].to_owned(),
             ScoreLevel::Street => street.to_owned(),
@@ -67,8 +67,37 @@ pub struct Scores {
     pub level: ScoreLevel,
     /// The weights of the methods in the composite (the system in force).
     pub weights: gridline_core::evaluation::MethodWeights,
-    /// Best first; regions without any score last.
+    /// The fewest points checked for a region to be ranked: below it a region is 样本不足.
+    pub min_points: u64,
+    /// Best first; regions without any score or with too small a sample last.
     pub items: Vec<RegionScore>,
+}
+
+/// The fewest points checked in a period for a district or street to be ranked, by default.
+pub const MIN_POINTS_CHECKED: u64 = 1;
+
+/// The office's 点评 of a month, for the city (`region` "") or a district or street.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Comment {
+    pub month: String,
+    pub region: String,
+    pub region_name: String,
+    pub text: String,
+    pub written_at: Timestamp,
+}
+
+/// The data of a month's notice (通报): the ranking, the office's 点评 and the interview (约谈)
+/// list of the lowest ranked.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct EvaluationNotice {
+    pub month: Month,
+    pub scores: Scores,
+    /// The city-wide 点评, then one per region that has one.
+    pub comments: Vec<Comment>,
+    /// The bottom `bottom` ranked regions (ties at the edge included), lowest first; a region
+    /// with too small a sample is never on it.
+    pub interview: Vec<RegionScore>,
+    pub bottom: usize,
 }
 
 /// A clause answered at a point, with the rectification of its failure.
@@ -545,8 +574,9 @@ impl App {
 
     /// The composite per district or street over `period`, unranked: field checks pooled,
     /// platform data from the rates, weighted by the system in force.
-    async fn region_scores(&self, period: Period, level: ScoreLevel, system: &IndicatorSystem) -> Result<Vec<RegionScore>, AppError> {
+    async fn region_scores(&self, period: Period, level: ScoreLevel, system: &IndicatorSystem, min_points: u64) -> Result<Vec<RegionScore>, AppError> {
         let results = self.store.evaluation().results(period, "").await?;
+        let questionnaires = self.questionnaire_values(period, level).await?;
         let field = tally_by(&results, |r| Some(level.key(&r.region)));
         let mut checked: HashMap<String, BTreeSet<i64>> = HashMap::new();
         let mut answers: HashMap<String, u64> = HashMap::new();
@@ -571,27 +601,87 @@ impl App {
             .map(|region| {
                 let key = level.key(&region.code);
                 let platform = counts.get(&key).map(|c| platform_tally(system, &Rates::of(c, &config))).and_then(|t| t.rate());
+                let questionnaire = questionnaires.get(&key).map(|values| questionnaire_tally(system, values)).and_then(|t| t.rate());
                 let composite = Composite::of(
                     &system.weights,
-                    &[(Method::FieldCheck, field.get(&key).and_then(Tally::rate)), (Method::PlatformData, platform)],
+                    &[(Method::FieldCheck, field.get(&key).and_then(Tally::rate)), (Method::Questionnaire, questionnaire), (Method::PlatformData, platform)],
                 );
-                RegionScore::new(
+                let mut row = RegionScore::new(
                     region.code.clone(),
                     region.name.clone(),
                     composite,
                     answers.get(&key).copied().unwrap_or(0),
                     checked.get(&key).map_or(0, |s| s.len() as u64),
-                )
+                );
+                row.insufficient_sample = row.points_checked < min_points;
+                row
             })
             .collect())
     }
 
-    /// The evaluation ranking of `period` with the movement since the period before.
+    /// The evaluation ranking of `period` with the movement since the period before; a region
+    /// needs [`MIN_POINTS_CHECKED`] points checked to be ranked.
     pub async fn evaluation_scores(&self, period: Period, level: ScoreLevel) -> Result<Scores, AppError> {
+        self.evaluation_scores_with(period, level, MIN_POINTS_CHECKED).await
+    }
+
+    /// The ranking with a region's minimum sample: fewer points checked is 样本不足, not ranked.
+    pub async fn evaluation_scores_with(&self, period: Period, level: ScoreLevel, min_points: u64) -> Result<Scores, AppError> {
         let system = self.indicator_system().await?.system;
         let previous = period.previous();
-        let items = rank(self.region_scores(period, level, &system).await?, &self.region_scores(previous, level, &system).await?);
-        Ok(Scores { period, previous_period: previous, level, weights: system.weights, items })
+        let items = rank(
+            self.region_scores(period, level, &system, min_points).await?,
+            &self.region_scores(previous, level, &system, min_points).await?,
+        );
+        Ok(Scores { period, previous_period: previous, level, weights: system.weights, min_points, items })
+    }
+
+    /// Writes the office's 点评 of a month for the city (no region) or a district or street.
+    pub async fn put_evaluation_comment(&self, actor: &Actor, month: Month, region: Option<&str>, text: &str, now: Timestamp) -> Result<Comment, AppError> {
+        require_office(actor, "write the month's 点评")?;
+        let region = match region {
+            Some(code) => {
+                let r = self.regions.get(code).filter(|r| matches!(r.level, RegionLevel::District | RegionLevel::Street));
+                r.ok_or_else(|| AppError::invalid("region", format!("{code:?} is not a district's or street's code")))?.code.clone()
+            }
+            None => String::new(),
+        };
+        let text = text.trim();
+        if text.is_empty() || text.chars().count() > 5000 {
+            return Err(AppError::invalid("text", "the 点评 is 1–5000 characters"));
+        }
+        self.store.questionnaires().put_comment(&month.to_string(), &region, text, actor.user_id, now).await?;
+        Ok(Comment { month: month.to_string(), region_name: self.regions.get(&region).map(|r| r.name.clone()).unwrap_or_default(), region, text: text.to_owned(), written_at: now })
+    }
+
+    /// The data of a month's notice: ranking, 点评 and the interview list of the bottom `bottom`.
+    pub async fn evaluation_notice(&self, month: Month, level: ScoreLevel, bottom: usize, min_points: u64) -> Result<EvaluationNotice, AppError> {
+        let scores = self.evaluation_scores_with(Period::month(month), level, min_points).await?;
+        let comments = self
+            .store
+            .questionnaires()
+            .comments(&month.to_string())
+            .await?
+            .into_iter()
+            .map(|c| {
+                Ok(Comment {
+                    region_name: self.regions.get(&c.region).map(|r| r.name.clone()).unwrap_or_default(),
+                    month: c.month,
+                    region: c.region,
+                    text: c.text,
+                    written_at: Timestamp::from_millisecond(c.written_at).map_err(|e| AppError::Internal(e.to_string()))?,
+                })
+            })
+            .collect::<Result<Vec<_>, AppError>>()?;
+        let mut ranked: Vec<&RegionScore> = scores.items.iter().filter(|r| r.rank.is_some()).collect();
+        ranked.sort_by(|a, b| b.rank.cmp(&a.rank).then_with(|| a.code.cmp(&b.code)));
+        let edge = ranked.get(bottom.saturating_sub(1)).and_then(|r| r.rank);
+        let interview = match edge {
+            Some(edge) if bottom > 0 => ranked.into_iter().filter(|r| r.rank >= Some(edge)).cloned().collect(),
+            _ if bottom > 0 => ranked.into_iter().cloned().collect(),
+            _ => vec![],
+        };
+        Ok(EvaluationNotice { month, scores, comments, interview, bottom })
     }
 
     /// 体检报告 of a district for a period.

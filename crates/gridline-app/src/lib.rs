@@ -14,6 +14,7 @@ pub mod geo;
 pub mod intake;
 pub mod ledger;
 pub mod passwords;
+pub mod questionnaires;
 pub mod sign_in;
 mod reference;
 pub mod supervision;

@@ -116,6 +116,7 @@ pub async fn ensure(store: &Store, data_dir: &Path, cases: usize) -> anyhow::Res
         answers = seeded.answers,
         cases = seeded.cases,
         verified = seeded.verified,
+        responses = seeded.responses,
         "demo evaluation seeded"
     );
     supervise_overdue(store, &people, now).await?;

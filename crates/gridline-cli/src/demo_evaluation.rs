@@ -43,6 +43,120 @@ pub struct Seeded {
     pub answers: usize,
     pub cases: usize,
     pub verified: usize,
+    /// Questionnaire responses (imported over the quarter, and entered by enumerators today).
+    pub responses: usize,
+}
+
+/// The demo's questionnaire as an XLSForm's sheets (invented; the scale and the structure are
+/// what local 群众满意度调查 use): survey, choices, settings.
+pub const DEMO_SURVEY: [[&str; 7]; 12] = [
+    ["type", "name", "label::Chinese (zh)", "required", "relevant", "weight", "clause"],
+    ["start", "start", "", "", "", "", ""],
+    ["begin group", "environment", "一、城市环境与秩序", "", "", "", ""],
+    ["select_one satisfaction", "sanitation", "您对所在街道的环境卫生是否满意？", "yes", "", "2", "5.1.1"],
+    ["select_one satisfaction", "traffic", "您对周边交通秩序（乱停车、占道经营）是否满意？", "yes", "", "1", "5.1.1"],
+    ["select_one satisfaction", "alleys", "您对背街小巷的整治效果是否满意？", "yes", "", "1", "5.1.1"],
+    ["select_multiple problems", "problems", "您认为最突出的问题是？（可多选）", "yes", "${sanitation} = '1' or ${sanitation} = '2'", "", ""],
+    ["end group", "", "", "", "", "", ""],
+    ["select_one yn", "values", "您是否知道社会主义核心价值观的内容？", "yes", "", "", "5.1.2"],
+    ["select_one satisfaction", "overall", "总体上，您对本区文明城区创建工作是否满意？", "yes", "", "2", "5.1.1"],
+    ["integer", "age", "您的年龄", "no", "", "", ""],
+    ["text", "advice", "您对创建工作还有什么建议？", "no", "${age} >= 16", "", ""],
+];
+pub const DEMO_CHOICES: [[&str; 4]; 9] = [
+    ["list_name", "name", "label", "score"],
+    ["yn", "yes", "知道", "100"],
+    ["yn", "no", "不知道", "0"],
+    ["yn", "unsure", "说不清", ""],
+    ["problems", "litter", "乱扔垃圾、垃圾清运不及时", ""],
+    ["problems", "parking", "乱停车", ""],
+    ["problems", "stalls", "占道经营", ""],
+    ["problems", "wires", "架空线乱", ""],
+    ["problems", "other", "其他", ""],
+];
+pub const DEMO_SETTINGS: [[&str; 3]; 2] = [["form_title", "form_id", "version"], ["文明城区创建群众满意度调查", "sat-demo", "1"]];
+
+fn rows<const N: usize>(sheet: &[[&str; N]]) -> Vec<Vec<String>> {
+    sheet.iter().map(|r| r.iter().map(|c| (*c).to_owned()).collect()).collect()
+}
+
+/// Responses per street over the quarter.
+const RESPONSES_PER_STREET: usize = 10;
+
+/// One respondent's answers: each satisfaction question drawn around the district's mood (its
+/// field-check failure rate makes it worse), as a row of the import.
+fn demo_response(rng: &mut StdRng, mood: f64) -> Vec<(&'static str, String)> {
+    let level = |rng: &mut StdRng| -> String {
+        let x: f64 = rng.random::<f64>() * 0.9 + mood * 0.5;
+        (if x < 0.45 { "5" } else if x < 0.7 { "4" } else if x < 0.85 { "3" } else if x < 0.95 { "2" } else { "1" }).to_owned()
+    };
+    let sanitation = level(rng);
+    let mut row = vec![("sanitation", sanitation.clone()), ("traffic", level(rng)), ("alleys", level(rng)), ("overall", level(rng))];
+    if sanitation == "1" || sanitation == "2" {
+        row.push(("problems", ["litter", "parking stalls", "wires", "litter parking"][rng.random_range(0..4)].to_owned()));
+    }
+    row.push(("values", ["yes", "yes", "yes", "no", "unsure"][rng.random_range(0..5)].to_owned()));
+    if rng.random_bool(0.6) {
+        let age: u32 = rng.random_range(18..80);
+        row.push(("age", age.to_string()));
+        if rng.random_bool(0.2) {
+            row.push(("advice", "希望加强背街小巷的日常保洁".to_owned()));
+        }
+    }
+    row
+}
+
+/// Seeds the quarter's satisfaction questionnaire: read from its XLSForm, opened (a link per
+/// district), answered by about ten respondents per street over the quarter (imported as a file
+/// is), a few entered by enumerators today, and the office's 点评 of this month.
+pub async fn seed_questionnaire(store: &Store, regions: &RegionTree, office: &Actor, enumerator: &Actor, now: Timestamp) -> anyhow::Result<usize> {
+    use gridline_app::questionnaires::ResponseBody;
+    use gridline_core::evaluation::Form;
+    let app = App::new(store.clone(), Arc::new(regions.clone()), &TextOptions::default()).await?;
+    let mut rng = StdRng::seed_from_u64(2026_1021);
+    let form = Form::from_xlsform(&rows(&DEMO_SURVEY), &rows(&DEMO_CHOICES), &rows(&DEMO_SETTINGS))?;
+    let start = now - SignedDuration::from_hours(24 * 7 * WEEKS);
+    let questionnaire = app.create_questionnaire(office, "sat-demo", form, start).await?;
+    app.open_questionnaire(office, questionnaire.id, None, start).await?;
+    let columns = ["respondent", "street", "submitted_at", "sanitation", "traffic", "alleys", "problems", "values", "overall", "age", "advice"];
+    let mut table = vec![columns.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>()];
+    let span = now.duration_since(start).as_secs();
+    for street in regions.at_level(RegionLevel::Street) {
+        let mood = failure_rate(&street.code[..6]) * 2.0;
+        for n in 0..RESPONSES_PER_STREET {
+            let at = start + SignedDuration::from_secs(rng.random_range(0..span.max(1)));
+            let answers = demo_response(&mut rng, mood);
+            let row = columns
+                .iter()
+                .map(|c| match *c {
+                    "respondent" => format!("demo-{}-{n:02}", street.code),
+                    "street" => street.code.clone(),
+                    "submitted_at" => at.to_string(),
+                    q => answers.iter().find(|(name, _)| *name == q).map(|(_, v)| v.clone()).unwrap_or_default(),
+                })
+                .collect();
+            table.push(row);
+        }
+    }
+    let imported = app.import_responses(office, questionnaire.id, &table, now).await?;
+    let mut entered = 0;
+    for (n, street) in regions.at_level(RegionLevel::Street).take(20).enumerate() {
+        let answers = demo_response(&mut rng, 0.2)
+            .into_iter()
+            .map(|(q, v)| (q.to_owned(), form_value(&questionnaire.form, q, &v)))
+            .collect();
+        let body = ResponseBody { respondent: format!("enum-{n:04}-{}", &street.code[6..9]), street: street.code.clone(), answers };
+        app.submit_enumerated(enumerator, questionnaire.id, body, now).await?;
+        entered += 1;
+    }
+    let month = gridline_core::period::Month::of(now);
+    app.put_evaluation_comment(office, month, None, "本月各区创建工作总体平稳，背街小巷环境秩序仍是主要失分点；排名末位的区要对照体检报告立行立改，下月复查。", now).await?;
+    Ok(imported.imported + entered)
+}
+
+/// A cell of the demo's table as the answer its question takes.
+fn form_value(form: &gridline_core::evaluation::Form, question: &str, cell: &str) -> gridline_core::evaluation::AnswerValue {
+    form.question(question).map_or_else(|| gridline_core::evaluation::AnswerValue::Text(cell.to_owned()), |q| q.kind.read_cell(cell))
 }
 
 /// The short form of a street's name for place names: 望京街道 → 望京.
@@ -143,7 +257,7 @@ pub async fn seed(store: &Store, regions: &RegionTree, office: &Actor, inspector
     let start = now - SignedDuration::from_hours(24 * 7 * WEEKS);
     let points = register_points(&app, office, regions, &mut rng, start - SignedDuration::from_hours(24)).await?;
     let system = app.indicator_system().await?.system;
-    let mut seeded = Seeded { points, rounds: 0, answers: 0, cases: 0, verified: 0 };
+    let mut seeded = Seeded { points, rounds: 0, answers: 0, cases: 0, verified: 0, responses: 0 };
     let beijing = jiff::tz::TimeZone::get("Asia/Shanghai")?;
     for week in 0..WEEKS {
         let opens = start + SignedDuration::from_hours(24 * 7 * (week + 1));
@@ -188,6 +302,7 @@ pub async fn seed(store: &Store, regions: &RegionTree, office: &Actor, inspector
             }
         }
     }
+    seeded.responses = seed_questionnaire(store, regions, office, &inspectors[0], now).await?;
     Ok(seeded)
 }
 

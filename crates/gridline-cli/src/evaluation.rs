@@ -46,6 +46,102 @@ pub enum EvaluationCommand {
         #[command(flatten)]
         database: Database,
     },
+    /// The month's notice data: ranking, 点评 and the interview (约谈) list of the bottom N.
+    Notice {
+        /// YYYY-MM
+        #[arg(long)]
+        month: String,
+        #[arg(long, default_value = "district")]
+        level: String,
+        /// How many of the lowest ranked are on the interview list.
+        #[arg(long, default_value_t = 3)]
+        bottom: usize,
+        /// The fewest points checked for a region to be ranked (fewer: 样本不足).
+        #[arg(long, default_value_t = gridline_app::evaluation::MIN_POINTS_CHECKED)]
+        min_points: u64,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        database: Database,
+    },
+    /// Writes the office's 点评 of a month (for the city, or --region).
+    Comment {
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long)]
+        text: String,
+        #[command(flatten)]
+        database: Database,
+    },
+    /// Questionnaires (问卷调查): XLSForm import, open and close, links, answers, the index.
+    Questionnaire {
+        #[command(subcommand)]
+        command: QuestionnaireCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum QuestionnaireCommand {
+    /// Creates a questionnaire in draft from an XLSForm workbook (survey, choices, settings).
+    Import {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        input: PathBuf,
+        #[command(flatten)]
+        database: Database,
+    },
+    /// Opens a draft for answers, with a public link per district.
+    Open {
+        #[arg(long)]
+        id: i64,
+        /// RFC 3339 instant after which answers are refused.
+        #[arg(long)]
+        closes_at: Option<String>,
+        #[command(flatten)]
+        database: Database,
+    },
+    /// Closes an open questionnaire.
+    Close {
+        #[arg(long)]
+        id: i64,
+        #[command(flatten)]
+        database: Database,
+    },
+    /// The questionnaires with their status and responses, or one's public links.
+    List {
+        /// Print this questionnaire's links per district.
+        #[arg(long)]
+        links: Option<i64>,
+        #[command(flatten)]
+        database: Database,
+    },
+    /// Imports answers from CSV or XLSX: columns respondent, street (code or name), submitted_at
+    /// (optional) and one per question; all rows are checked before any is stored.
+    Answers {
+        #[arg(long)]
+        id: i64,
+        #[arg(long)]
+        input: PathBuf,
+        #[command(flatten)]
+        database: Database,
+    },
+    /// The satisfaction index of a period per district or street.
+    Index {
+        /// YYYY-MM or YYYY-MM..YYYY-MM (a quarter).
+        #[arg(long)]
+        period: String,
+        #[arg(long, default_value = "district")]
+        level: String,
+        #[arg(long)]
+        questionnaire: Option<i64>,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        database: Database,
+    },
 }
 
 #[derive(Subcommand)]
@@ -121,7 +217,98 @@ pub async fn run(command: EvaluationCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        EvaluationCommand::Notice { month, level, bottom, min_points, json, database } => {
+            let month = gridline_core::period::Month::parse(&month)?;
+            let notice = app(&database).await?.evaluation_notice(month, ScoreLevel::parse(&level)?, bottom, min_points).await?;
+            let mut out = std::io::stdout().lock();
+            if json {
+                serde_json::to_writer_pretty(&mut out, &notice)?;
+                return Ok(writeln!(out)?);
+            }
+            for c in &notice.comments {
+                writeln!(out, "点评 {}: {}", if c.region.is_empty() { "全市" } else { &c.region_name }, c.text)?;
+            }
+            let thin = notice.scores.items.iter().filter(|r| r.insufficient_sample).count();
+            writeln!(out, "{} regions ranked, {thin} 样本不足 (fewer than {min_points} points checked)", notice.scores.items.iter().filter(|r| r.rank.is_some()).count())?;
+            writeln!(out, "约谈名单 (bottom {bottom}):")?;
+            for r in &notice.interview {
+                writeln!(out, "{}\t{}\t{}\t{:.1}", r.rank.unwrap_or(0), r.code, r.name, r.score.unwrap_or(0.0))?;
+            }
+            Ok(())
+        }
+        EvaluationCommand::Comment { month, region, text, database } => {
+            let month = gridline_core::period::Month::parse(&month)?;
+            let comment = app(&database).await?.put_evaluation_comment(&operator(), month, region.as_deref(), &text, jiff::Timestamp::now()).await?;
+            println!("点评 of {} for {} saved", comment.month, if comment.region.is_empty() { "the city" } else { &comment.region_name });
+            Ok(())
+        }
+        EvaluationCommand::Questionnaire { command } => questionnaire(command).await,
     }
+}
+
+async fn questionnaire(command: QuestionnaireCommand) -> anyhow::Result<()> {
+    use gridline_app::questionnaires::{read_workbook, read_xlsform};
+    let now = jiff::Timestamp::now();
+    match command {
+        QuestionnaireCommand::Import { code, input, database } => {
+            let bytes = std::fs::read(&input).with_context(|| format!("reading {}", input.display()))?;
+            let form = read_xlsform(&bytes)?;
+            let q = app(&database).await?.create_questionnaire(&operator(), &code, form, now).await?;
+            println!("questionnaire {} ({}) created as a draft: {} questions in {} sections", q.id, q.title, q.form.questions().count(), q.form.sections.len());
+        }
+        QuestionnaireCommand::Open { id, closes_at, database } => {
+            let closes_at = closes_at.map(|t| t.parse::<jiff::Timestamp>()).transpose().context("--closes-at is an RFC 3339 instant")?;
+            let app = app(&database).await?;
+            let q = app.open_questionnaire(&operator(), id, closes_at, now).await?;
+            println!("questionnaire {} ({}) is open; its links:", q.id, q.title);
+            for link in app.questionnaire_links(&operator(), id).await? {
+                println!("{}\t{}\t{}", link.district, link.district_name, link.path);
+            }
+        }
+        QuestionnaireCommand::Close { id, database } => {
+            let q = app(&database).await?.close_questionnaire(&operator(), id, now).await?;
+            println!("questionnaire {} ({}) is closed", q.id, q.title);
+        }
+        QuestionnaireCommand::List { links, database } => {
+            let app = app(&database).await?;
+            if let Some(id) = links {
+                for link in app.questionnaire_links(&operator(), id).await? {
+                    println!("{}\t{}\t{}", link.district, link.district_name, link.path);
+                }
+                return Ok(());
+            }
+            println!("id\tcode\tstatus\tresponses\ttitle");
+            for q in app.questionnaires(&operator()).await? {
+                println!("{}\t{}\t{}\t{}\t{}", q.questionnaire.id, q.questionnaire.code, q.questionnaire.status.as_str(), q.responses, q.questionnaire.title);
+            }
+        }
+        QuestionnaireCommand::Answers { id, input, database } => {
+            let rows = if input.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx")) {
+                let bytes = std::fs::read(&input).with_context(|| format!("reading {}", input.display()))?;
+                read_workbook(&bytes)?.into_values().next().unwrap_or_default()
+            } else {
+                let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_path(&input).with_context(|| format!("reading {}", input.display()))?;
+                reader.records().map(|r| Ok(r?.iter().map(str::to_owned).collect())).collect::<anyhow::Result<Vec<Vec<String>>>>()?
+            };
+            let done = app(&database).await?.import_responses(&operator(), id, &rows, now).await?;
+            println!("{} answers imported, {} already there", done.imported, done.unchanged);
+        }
+        QuestionnaireCommand::Index { period, level, questionnaire, json, database } => {
+            let index = app(&database).await?.satisfaction_index(questionnaire, Period::parse(&period)?, ScoreLevel::parse(&level)?).await?;
+            let mut out = std::io::stdout().lock();
+            if json {
+                serde_json::to_writer_pretty(&mut out, &index)?;
+                return Ok(writeln!(out)?);
+            }
+            let f = |x: Option<f64>| x.map_or_else(|| "—".to_owned(), |x| format!("{x:.1}"));
+            writeln!(out, "city\t{}\t±{}\tn={}", f(index.city.mean), f(index.city.margin), index.city.n)?;
+            writeln!(out, "code\tname\tindex\tmargin\tn")?;
+            for r in index.items.iter().filter(|r| r.estimate.n > 0) {
+                writeln!(out, "{}\t{}\t{}\t±{}\t{}", r.code, r.name, f(r.estimate.mean), f(r.estimate.margin), r.estimate.n)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn write_workbook(system: &IndicatorSystem, path: &std::path::Path) -> anyhow::Result<()> {

@@ -8,7 +8,8 @@ use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use gridline_app::evaluation::{AssignedPoint, HealthReport, PointResult, RoundSummary, ScoreLevel, Scores, SystemInForce};
+use gridline_app::evaluation::{AssignedPoint, Comment, EvaluationNotice, HealthReport, MIN_POINTS_CHECKED, PointResult, RoundSummary, ScoreLevel, Scores, SystemInForce};
+use gridline_core::period::Month;
 use gridline_core::evaluation::{Answer, InspectionPoint, NewPoint, NewRound, PointType};
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -193,12 +194,21 @@ pub struct ScoresQuery {
     period: Option<String>,
     /// district (default) or street.
     level: Option<String>,
+    /// The fewest points checked for a region to be ranked (default 1): fewer is 样本不足.
+    min_points: Option<String>,
+}
+
+fn min_points(text: Option<&str>) -> Result<u64, ApiError> {
+    match text {
+        None => Ok(MIN_POINTS_CHECKED),
+        Some(text) => text.parse::<u64>().ok().filter(|n| *n <= 10_000).ok_or_else(|| ApiError::invalid("min_points", format!("min_points is a whole number from 0 to 10000, not {text:?}"))),
+    }
 }
 
 /// `GET /api/v1/evaluation/scores?period=P&level=district|street`
 #[utoipa::path(get, path = "/evaluation/scores", tag = "evaluation", security(("bearer" = [])), params(ScoresQuery),
     responses((status = 200, description = "every district or street with its rank, composite score 0–100, per-method sub-scores and movement", body = Scores),
-        (status = 422, description = "a missing or malformed period, or an unknown level")))]
+        (status = 422, description = "a missing or malformed period, an unknown level or a bad min_points")))]
 pub async fn scores(
     State(state): State<Arc<AppState>>,
     _who: SignedIn,
@@ -207,7 +217,63 @@ pub async fn scores(
     let Query(query) = query?;
     let period = parse_period(query.period.as_deref())?;
     let level = ScoreLevel::parse(query.level.as_deref().unwrap_or("district"))?;
-    Ok(Json(state.evaluation_scores(period, level).await?))
+    Ok(Json(state.evaluation_scores_with(period, level, min_points(query.min_points.as_deref())?).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct NoticeQuery {
+    /// A month YYYY-MM.
+    #[param(required = true)]
+    month: Option<String>,
+    /// district (default) or street.
+    level: Option<String>,
+    /// How many of the lowest ranked are on the interview (约谈) list (default 3, at most 50).
+    bottom: Option<String>,
+    /// The fewest points checked for a region to be ranked (default 1).
+    min_points: Option<String>,
+}
+
+/// `GET /api/v1/evaluation/notice?month=YYYY-MM&level=&bottom=N&min_points=`: the data of the
+/// month's notice (通报): ranking, the office's 点评, the interview list.
+#[utoipa::path(get, path = "/evaluation/notice", tag = "evaluation", security(("bearer" = [])), params(NoticeQuery),
+    responses((status = 200, description = "the ranking, the 点评 texts and the bottom N (样本不足 regions are neither ranked nor listed)", body = EvaluationNotice),
+        (status = 422, description = "a missing or malformed month, an unknown level, a bad bottom or min_points")))]
+pub async fn notice(
+    State(state): State<Arc<AppState>>,
+    _who: SignedIn,
+    query: Result<Query<NoticeQuery>, QueryRejection>,
+) -> Result<Json<EvaluationNotice>, ApiError> {
+    let Query(query) = query?;
+    let month = Month::parse(query.month.as_deref().ok_or_else(|| ApiError::invalid("month", "give month=YYYY-MM"))?)?;
+    let level = ScoreLevel::parse(query.level.as_deref().unwrap_or("district"))?;
+    let bottom = match query.bottom.as_deref() {
+        None => 3,
+        Some(text) => text.parse::<usize>().ok().filter(|n| *n <= 50).ok_or_else(|| ApiError::invalid("bottom", format!("bottom is a whole number from 0 to 50, not {text:?}")))?,
+    };
+    Ok(Json(state.evaluation_notice(month, level, bottom, min_points(query.min_points.as_deref())?).await?))
+}
+
+/// The office's 点评 of a month.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentBody {
+    /// YYYY-MM
+    pub month: String,
+    /// A district or street; absent: the city-wide 点评.
+    pub region: Option<String>,
+    pub text: String,
+}
+
+/// `PUT /api/v1/evaluation/comments` `{month, region?, text}`: writes or replaces a 点评.
+#[utoipa::path(put, path = "/evaluation/comments", tag = "evaluation", security(("bearer" = [])),
+    request_body(content = CommentBody, description = "`{month: YYYY-MM, region?, text}`"),
+    responses((status = 200, description = "the 点评 as stored", body = Comment), (status = 403, description = "the office only"),
+        (status = 422, description = "a malformed month, a region that is no district or street, an empty or too long text")))]
+pub async fn put_comment(State(state): State<Arc<AppState>>, who: SignedIn, ApiJson(body): ApiJson<CommentBody>) -> Result<Json<Comment>, ApiError> {
+    let month = Month::parse(&body.month)?;
+    Ok(Json(state.put_evaluation_comment(&who.actor, month, body.region.as_deref(), &body.text, Timestamp::now()).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

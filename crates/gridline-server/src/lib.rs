@@ -21,6 +21,7 @@ mod listings;
 mod metrics;
 mod open311;
 mod openapi;
+mod questionnaires;
 mod reference;
 mod security;
 pub mod supervision;
@@ -59,6 +60,8 @@ pub struct AppState {
     pub app: App,
     sessions: RwLock<HashMap<String, auth::CachedSession>>,
     metrics: metrics::Metrics,
+    /// The public questionnaire form's limit per address.
+    form_limiter: questionnaires::FormLimiter,
     /// A password hash checked when a username is unknown, so both paths take as long.
     decoy_hash: String,
 }
@@ -67,7 +70,8 @@ impl AppState {
     pub fn new(app: App) -> Result<Self, ApiError> {
         let decoy_hash = gridline_app::passwords::hash_password("decoy").map_err(|e| ApiError::Internal(e.to_string()))?;
         let metrics = metrics::Metrics::from_env().map_err(ApiError::Internal)?;
-        Ok(AppState { app, sessions: RwLock::new(HashMap::new()), metrics, decoy_hash })
+        let form_limiter = questionnaires::FormLimiter::from_env().map_err(ApiError::Internal)?;
+        Ok(AppState { app, sessions: RwLock::new(HashMap::new()), metrics, form_limiter, decoy_hash })
     }
 }
 
@@ -162,6 +166,18 @@ fn api() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         .routes(routes!(evaluation::submit_answers))
         .routes(routes!(evaluation::scores))
         .routes(routes!(evaluation::health_report))
+        .routes(routes!(evaluation::notice))
+        .routes(routes!(evaluation::put_comment))
+        // A questionnaire's XLSForm is bigger than a case.
+        .routes(routes!(questionnaires::list, questionnaires::create).layer(DefaultBodyLimit::max(REFERENCE_BODY_LIMIT_BYTES)))
+        .routes(routes!(questionnaires::satisfaction))
+        .routes(routes!(questionnaires::show))
+        .routes(routes!(questionnaires::replace_form).layer(DefaultBodyLimit::max(REFERENCE_BODY_LIMIT_BYTES)))
+        .routes(routes!(questionnaires::set_status))
+        .routes(routes!(questionnaires::links))
+        .routes(routes!(questionnaires::respond))
+        .routes(routes!(questionnaires::public_form))
+        .routes(routes!(questionnaires::public_respond))
         .routes(routes!(ledger::index))
         .routes(routes!(ledger::year))
         .routes(routes!(ledger::summary))

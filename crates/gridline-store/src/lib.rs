@@ -26,6 +26,7 @@ mod evaluation;
 mod links;
 mod listings;
 mod people;
+mod questionnaires;
 mod rollups;
 mod security;
 mod supervision;
@@ -53,6 +54,7 @@ pub use evaluation::{Assignment, Evaluation, PeriodResult, RoundProgress, System
 pub use ledger::{Ledger, ProjectFilter};
 pub use links::Links;
 pub use listings::Listings;
+pub use questionnaires::{CommentRecord, NewResponse, Questionnaires, ResponseRecord, Stored, TallyRow};
 pub use people::{NewUser, People, UserRecord};
 pub use reference::{NewReferenceRevision, Reference, ReferenceRevision};
 pub use rollups::{RateLevel, RollupCheck, Rollups, VolumeGrain};

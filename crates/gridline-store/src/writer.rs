@@ -8,6 +8,7 @@ use gridline_core::case::{Case, CaseEvent};
 use gridline_core::rollup::Rollup;
 
 use crate::cases::{append_event, insert_histories};
+use crate::questionnaires::{self, NewResponse, Stored};
 use crate::rollups;
 use crate::{Backend, Created, StoreError};
 
@@ -20,12 +21,15 @@ pub(crate) enum Job {
     Append { case: Box<Case>, event: Box<CaseEvent>, reply: oneshot::Sender<Result<(), StoreError>> },
     RebuildRollups { reply: oneshot::Sender<Result<Rollup, StoreError>> },
     AddRollups { rollup: Box<Rollup>, reply: oneshot::Sender<Result<(), StoreError>> },
+    /// Questionnaire responses with their tallies.
+    Respond { responses: Vec<NewResponse>, reply: oneshot::Sender<Result<Vec<Stored>, StoreError>> },
 }
 
 enum Outcome {
     Imported(Vec<Created>),
     Appended,
     Rebuilt(Box<Rollup>),
+    Responded(Vec<Stored>),
 }
 
 impl Job {
@@ -41,6 +45,12 @@ impl Job {
             Job::RebuildRollups { reply } => {
                 let _ = reply.send(outcome.and_then(|o| match o {
                     Outcome::Rebuilt(r) => Ok(*r),
+                    _ => Err(StoreError::corrupt("writer outcome mismatch")),
+                }));
+            }
+            Job::Respond { reply, .. } => {
+                let _ = reply.send(outcome.and_then(|o| match o {
+                    Outcome::Responded(s) => Ok(s),
                     _ => Err(StoreError::corrupt("writer outcome mismatch")),
                 }));
             }
@@ -71,6 +81,7 @@ fn is_bulk(jobs: &[Job]) -> bool {
         .iter()
         .map(|job| match job {
             Job::Import { histories, .. } => histories.len(),
+            Job::Respond { responses, .. } => responses.len(),
             _ => 0,
         })
         .sum();
@@ -174,6 +185,9 @@ async fn run_jobs(conn: &mut AnyConnection, backend: Backend, jobs: &[Job]) -> R
             Job::AddRollups { rollup: extra, .. } => {
                 rollup.merge((**extra).clone());
                 outcomes.push(Ok(Outcome::Appended));
+            }
+            Job::Respond { responses, .. } => {
+                outcomes.push(Ok(Outcome::Responded(questionnaires::insert_responses(conn, backend, responses).await?)));
             }
             Job::RebuildRollups { .. } => {
                 // Whatever this batch counted so far is in the events the rebuild reads.

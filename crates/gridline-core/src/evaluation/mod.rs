@@ -9,11 +9,14 @@
 //! of one type answered against the clauses that apply to that type, scored by the same rules.
 
 pub mod point;
+pub mod questionnaire;
+pub mod relevant;
 pub mod round;
 pub mod score;
 pub mod system;
 pub mod table;
 
+pub use questionnaire::{AnswerValue, Estimate, Form, Moments, ScoredResponse};
 pub use point::{InspectionPoint, Location, NewPoint, PointType};
 pub use round::{Answer, Candidate, Check, NewRound, Outcome, Rectification, Round, SamplingLevel, SamplingPlan, Scored, draw};
 pub use score::{Composite, RegionScore, Tally};

@@ -84,6 +84,19 @@ pub fn platform_tally(system: &IndicatorSystem, rates: &Rates) -> Tally {
     tally
 }
 
+/// A region's questionnaire clauses scored on the mean value its respondents gave each (the
+/// clause's linked questions, see `questionnaire`): a clause nobody gave a value is left out.
+pub fn questionnaire_tally(system: &IndicatorSystem, values: &HashMap<String, f64>) -> Tally {
+    let mut tally = Tally::default();
+    for placed in system.clauses().filter(|p| p.clause.method == Method::Questionnaire) {
+        let clause = placed.clause;
+        if let Some(value) = values.get(&clause.code) {
+            tally.add(clause.rule.earned(clause.points, Evidence::Value(*value)), clause.points);
+        }
+    }
+    tally
+}
+
 /// A composite score and its parts, each 0–100.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Composite {
@@ -130,6 +143,9 @@ pub struct RegionScore {
     pub previous_rank: Option<u32>,
     /// Places gained since the previous period (negative: lost).
     pub movement: Option<i64>,
+    /// 样本不足: fewer points checked than the ranking's minimum; shown, not ranked, never on
+    /// the interview list.
+    pub insufficient_sample: bool,
 }
 
 impl RegionScore {
@@ -147,17 +163,23 @@ impl RegionScore {
             points_checked,
             previous_rank: None,
             movement: None,
+            insufficient_sample: false,
         }
     }
 }
 
+/// The score a row is ranked on: none when its sample is insufficient.
+fn ranked_score(row: &RegionScore) -> Option<f64> {
+    row.score.filter(|_| !row.insufficient_sample)
+}
+
 /// Ranks `rows` by their composite, with the movement against `previous` (the same regions
-/// ranked in the period before).
+/// ranked in the period before). Rows with an insufficient sample are not ranked.
 pub fn rank(mut rows: Vec<RegionScore>, previous: &[RegionScore]) -> Vec<RegionScore> {
     let mut before = previous.to_vec();
-    let before_ranks = competition_ranks(&mut before, |r| r.score, |r| &r.code);
+    let before_ranks = competition_ranks(&mut before, ranked_score, |r| &r.code);
     let before: HashMap<&str, u32> = before.iter().zip(before_ranks).filter_map(|(r, rank)| rank.map(|k| (r.code.as_str(), k))).collect();
-    let ranks = competition_ranks(&mut rows, |r| r.score, |r| &r.code);
+    let ranks = competition_ranks(&mut rows, ranked_score, |r| &r.code);
     for (row, rank) in rows.iter_mut().zip(ranks) {
         row.rank = rank;
         row.previous_rank = before.get(row.code.as_str()).copied();
@@ -256,6 +278,21 @@ mod tests {
     }
 
     #[test]
+    fn questionnaire_clauses_score_their_respondents_mean_by_hand() {
+        let system = IndicatorSystem::builtin();
+        // 5.1.1 (4 points, ratio of 100) at a mean of 80 → 3.2; 5.1.2 (2 points) at 50 → 1;
+        // together 4.2 of 6 = 70 %.
+        let values: HashMap<String, f64> = [("5.1.1".to_owned(), 80.0), ("5.1.2".to_owned(), 50.0)].into();
+        let tally = questionnaire_tally(&system, &values);
+        assert!((tally.earned - 4.2).abs() < 1e-9 && tally.possible == 6.0);
+        assert!(close(tally.rate(), 70.0));
+        // A clause without answers is left out: 5.1.1 alone, 3.2 of 4.
+        let only: HashMap<String, f64> = [("5.1.1".to_owned(), 80.0)].into();
+        assert!(close(questionnaire_tally(&system, &only).rate(), 80.0));
+        assert_eq!(questionnaire_tally(&system, &HashMap::new()).rate(), None);
+    }
+
+    #[test]
     fn ranking_shares_ranks_and_shows_movement() {
         let row = |code: &str, score: Option<f64>| {
             RegionScore::new(code.into(), code.into(), Composite { score, ..Composite::default() }, 1, 1)
@@ -266,5 +303,11 @@ mod tests {
         let view: Vec<(&str, Option<u32>, Option<i64>)> = ranked.iter().map(|r| (r.code.as_str(), r.rank, r.movement)).collect();
         // Before: A 1, E 2, B 3.  Now: B 1 (+2), A 2 (-1), C 2 (new), E 4 (-2), D unranked.
         assert_eq!(view, vec![("B", Some(1), Some(2)), ("A", Some(2), Some(-1)), ("C", Some(2), None), ("E", Some(4), Some(-2)), ("D", None, None)]);
+        // 样本不足: B's score stands but it is not ranked, and the others move up.
+        let mut thin = vec![row("A", Some(80.0)), row("B", Some(90.0)), row("E", Some(70.0))];
+        thin[1].insufficient_sample = true;
+        let ranked = rank(thin, &[]);
+        let view: Vec<(&str, Option<u32>)> = ranked.iter().map(|r| (r.code.as_str(), r.rank)).collect();
+        assert_eq!(view, vec![("A", Some(1)), ("E", Some(2)), ("B", None)]);
     }
 }

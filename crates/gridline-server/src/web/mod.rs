@@ -122,6 +122,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/", get(start))
         .route("/login", get(login_page))
         .route("/public/listings", get(public_listings_page))
+        .route("/q/{token}", get(questionnaire_page))
         .route("/logout", post(sign_out))
         .route("/web/session", post(sign_in))
         .route("/cases/{id}", get(case_page))
@@ -172,6 +173,12 @@ async fn login_page() -> Response {
 /// `GET /public/listings`: the public list of listed supervision (挂牌督办公示), for everyone.
 async fn public_listings_page() -> Response {
     html(StatusCode::OK, &shell("public_listings", None, None))
+}
+
+/// `GET /q/{token}`: a questionnaire's public form, for everyone; the form itself comes from the
+/// API, which answers 404 for an unknown link.
+async fn questionnaire_page() -> Response {
+    html(StatusCode::OK, &shell("questionnaire_form", None, None))
 }
 
 /// A role-guarded page: the sign-in page for nobody, 403 for a wrong role.

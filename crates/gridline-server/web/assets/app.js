@@ -70,6 +70,13 @@
       ev_note: '备注', ev_send: '提交本点位', ev_saved_offline: '网络中断：答案已保存在本机，恢复后自动提交', ev_sent: '已提交',
       ev_pending: '待提交', 'rect.open': '整改中', 'rect.fixed': '已整改待核查', 'rect.verified': '已核查销号', 'rect.dropped': '未立案',
       ev_case: '案件', ev_point_score: '点位得分率', ev_back: '返回点位列表',
+      ev_insufficient: '样本不足', ev_notice: '本月通报', ev_comment: '点评', ev_comment_city: '全市点评', ev_comment_save: '保存点评',
+      ev_comment_region: '点评对象（区或街道代码，空为全市）', ev_interview: '约谈名单', ev_interview_hint: '排名末位且样本充足的地区',
+      ev_satisfaction: '群众满意度指数', ev_respondents: '样本量', ev_margin: '误差范围（95%）', ev_saved: '已保存',
+      'page.questionnaire_form': '问卷调查', qf_district: '所在区', qf_street: '您所在的街道', qf_required: '必答', qf_send: '提交问卷',
+      qf_thanks: '提交成功，感谢您的参与！', qf_closed: '本问卷已结束，不再收集答卷。', qf_already: '本设备已经提交过答卷，感谢参与。',
+      qf_offline: '网络中断：答卷已保存在本机，恢复网络后自动提交。', qf_too_many: '提交过于频繁，请一分钟后再试。', qf_choose: '请选择',
+      qf_missing: '请回答标有“必答”的问题：', qf_pending: '您的答卷正在提交…',
       watches: '未诉先办巡查', every_days: '间隔天数', next_due: '下次巡查', stop: '停止', watch_add: '加入巡查', last_inspection: '上次巡查案件',
       // admin
       units: '单位', kind: '类型', regions: '覆盖区域', catalogue: '问题目录', time_limit: '时限', unit_kind: '承办类型',
@@ -121,6 +128,13 @@
       ev_note: 'Note', ev_send: 'Submit this point', ev_saved_offline: 'Offline: answers kept on this device and sent when back online', ev_sent: 'Submitted',
       ev_pending: 'Waiting to be sent', 'rect.open': 'Being fixed', 'rect.fixed': 'Fixed, awaiting verification', 'rect.verified': 'Verified', 'rect.dropped': 'Not registered',
       ev_case: 'Case', ev_point_score: 'Point score', ev_back: 'Back to the points',
+      ev_insufficient: 'Too few checks', ev_notice: 'This month\'s notice', ev_comment: 'Comment', ev_comment_city: 'City-wide comment', ev_comment_save: 'Save comment',
+      ev_comment_region: 'About (district or street code; empty: the city)', ev_interview: 'Interview list', ev_interview_hint: 'The lowest ranked regions with enough checks',
+      ev_satisfaction: 'Satisfaction index', ev_respondents: 'Respondents', ev_margin: 'Margin of error (95%)', ev_saved: 'Saved',
+      'page.questionnaire_form': 'Questionnaire', qf_district: 'District', qf_street: 'Your street', qf_required: 'required', qf_send: 'Submit',
+      qf_thanks: 'Thank you: your answers are in.', qf_closed: 'This questionnaire is closed.', qf_already: 'This device has answered already. Thank you.',
+      qf_offline: 'Offline: your answers are kept on this device and sent when back online.', qf_too_many: 'Too many answers from here; try again in a minute.', qf_choose: 'Choose',
+      qf_missing: 'Please answer the required questions:', qf_pending: 'Sending your answers…',
       brand: 'gridline', skip: 'Skip to content', signin: 'Sign in', signout: 'Sign out', username: 'Username', password: 'Password',
       lang_toggle: '中文', lang_label: 'Switch language', nav: 'Main navigation',
       'page.operator': 'Hotline desk', 'page.grid': 'Grid worker', 'page.dispatcher': 'Dispatch', 'page.unit': 'Handling unit',
@@ -1078,19 +1092,55 @@
     const levelSelect = h('select', { id: 'ev-level' }, options([['district', t('ev.district')], ['street', t('ev.street')]], level));
     const form = h('form', { class: 'row', onsubmit: (e) => { e.preventDefault(); go({ period: periodInput.value.trim(), level: levelSelect.value }); } },
       field(t('period'), periodInput), field(t('ev_level'), levelSelect), h('button', { type: 'submit' }, t('refresh')));
-    // reads: GET /evaluation/scores weights.field_check items[].code items[].name items[].rank items[].score items[].field_check items[].questionnaire items[].material_review items[].platform_data items[].points_checked items[].movement
+    // reads: GET /evaluation/scores weights.field_check items[].code items[].name items[].rank items[].score items[].field_check items[].questionnaire items[].material_review items[].platform_data items[].points_checked items[].movement items[].insufficient_sample
     const scores = await api('GET', `/evaluation/scores?period=${encodeURIComponent(period)}&level=${level}`);
     const move = (m) => (m === null || m === undefined ? '—' : m > 0 ? `↑${m}` : m < 0 ? `↓${-m}` : '—');
-    const rows = scores.items.map((r) => [r.rank ?? '—',
+    const rows = scores.items.map((r) => [r.insufficient_sample ? h('span', { class: 'badge muted' }, t('ev_insufficient')) : (r.rank ?? '—'),
       level === 'district' ? h('a', { href: `/evaluation?period=${encodeURIComponent(period)}&report=${r.code}` }, r.name) : r.name,
       score1(r.score), score1(r.field_check), score1(r.questionnaire), score1(r.material_review), score1(r.platform_data), r.points_checked, move(r.movement)]);
     const content = [h('h1', {}, t('page.evaluation')), form,
       section(`${t('rankings')} · ${period}`, grid([t('rank'), level === 'district' ? t('district') : t('region'), t('ev_composite'), t('ev_field'), t('ev_questionnaire'), t('ev_material'),
         t('ev_platform'), t('ev_points_checked'), t('movement')], rows, 'ev-scores'))];
+    if (/^\d{4}-\d{2}$/.test(period)) content.push(await evaluationNotice(period, level));
+    content.push(await satisfactionSection(period, level));
     const report = params.get('report');
     if (report) content.push(await healthReport(report, period));
     return content;
   };
+
+  /** The month's notice: the office's 点评 (editable) and the interview (约谈) list. */
+  async function evaluationNotice(month, level) {
+    // reads: GET /evaluation/notice comments[].region comments[].region_name comments[].text interview[].name interview[].rank interview[].score bottom
+    const notice = await api('GET', `/evaluation/notice?month=${month}&level=${level}`);
+    const box = h('div', { id: 'ev-comment-status', 'aria-live': 'polite' });
+    const region = h('input', { id: 'ev-comment-region', size: 14, pattern: '\\d{12}' });
+    const text = h('textarea', { id: 'ev-comment-text', rows: 3, maxlength: 5000, required: true },
+      notice.comments.find((c) => c.region === '')?.text ?? '');
+    const form = h('form', { id: 'ev-comment', onsubmit: async (e) => {
+      e.preventDefault();
+      try {
+        // reads: PUT /evaluation/comments region text
+        await api('PUT', '/evaluation/comments', { month, region: region.value.trim() || undefined, text: text.value });
+        status(box, t('ev_saved'));
+        await render();
+      } catch (err) { status(box, failText(err), 'error'); }
+    } }, field(t('ev_comment_region'), region), field(t('ev_comment'), text), h('button', { type: 'submit' }, t('ev_comment_save')), box);
+    return section(`${t('ev_notice')} · ${month}`,
+      h('div', { id: 'ev-comments' }, notice.comments.map((c) => h('p', {}, h('strong', {}, `${c.region ? c.region_name : t('ev_comment_city')}：`), c.text))),
+      h('h3', {}, `${t('ev_interview')}（${t('ev_interview_hint')}，${notice.bottom}）`),
+      grid([t('rank'), t('region'), t('ev_composite')], notice.interview.map((r) => [r.rank, r.name, score1(r.score)]), 'ev-interview'), form);
+  }
+
+  /** The satisfaction index of the period with its sample sizes and margins of error. */
+  async function satisfactionSection(period, level) {
+    // reads: GET /questionnaires/satisfaction city.n city.mean city.margin items[].name items[].n items[].mean items[].margin
+    const index = await api('GET', `/questionnaires/satisfaction?period=${encodeURIComponent(period)}&level=${level}`);
+    const margin = (m) => (m === null || m === undefined ? '—' : `±${m.toFixed(1)}`);
+    return section(`${t('ev_satisfaction')} · ${period}`,
+      h('p', {}, `${t('city')} ${score1(index.city.mean)} ${margin(index.city.margin)} · ${t('ev_respondents')} ${index.city.n}`),
+      grid([t('region'), t('ev_satisfaction'), t('ev_margin'), t('ev_respondents')],
+        index.items.filter((r) => r.n > 0).map((r) => [r.name, score1(r.mean), margin(r.margin), r.n]), 'ev-satisfaction'));
+  }
 
   /** 体检报告 of a district (GET /evaluation/health-report). */
   async function healthReport(region, period) {
@@ -1218,6 +1268,166 @@
     return [h('p', {}, h('a', { href: `/field?round=${round}`, onclick: (e) => { e.preventDefault(); open(`?round=${round}`); } }, `← ${t('ev_back')}`)),
       h('h1', {}, result.point.name), h('p', { class: 'muted' }, `${t('ev_point_score')} ${score1(result.score)}`), form];
   }
+
+  // ---------------------------------------------------------------- the public questionnaire (问卷调查, no sign-in)
+  /** XLSForm's `relevant`, the subset the server reads (gridline_core::evaluation::relevant). */
+  function relevantHolds(src, values) {
+    const tokens = [];
+    const re = /\s*(\$\{[^}]*\}|'[^']*'|"[^"]*"|-?\d+(?:\.\d+)?|!=|<=|>=|[=<>(),]|[A-Za-z_][\w-]*)/y;
+    let m;
+    while (re.lastIndex < src.length && (m = re.exec(src))) tokens.push(m[1]);
+    let i = 0;
+    const value = (tok) => {
+      if (tok.startsWith('${')) return values[tok.slice(2, -1).trim()] ?? '';
+      if (tok.startsWith("'") || tok.startsWith('"')) return tok.slice(1, -1);
+      return Number(tok);
+    };
+    const asText = (v) => (Array.isArray(v) ? v.join(' ') : String(v));
+    const compare = (a, op, b) => {
+      const [x, y] = [Number(asText(a)), Number(asText(b))];
+      const numeric = asText(a) !== '' && asText(b) !== '' && !Number.isNaN(x) && !Number.isNaN(y);
+      if (op === '=') return numeric ? x === y : asText(a) === asText(b);
+      if (op === '!=') return numeric ? x !== y : asText(a) !== asText(b);
+      if (!numeric) return false;
+      return { '<': x < y, '<=': x <= y, '>': x > y, '>=': x >= y }[op];
+    };
+    const term = () => {
+      const tok = tokens[i++];
+      if (tok === '(') { const v = or(); i++; return v; }
+      if (tok === 'not') { i++; const v = or(); i++; return !v; }
+      if (tok === 'selected') { i++; const q = value(tokens[i++]); i++; const c = value(tokens[i++]); i++; return Array.isArray(q) ? q.includes(c) : asText(q) === asText(c); }
+      if (['=', '!=', '<', '<=', '>', '>='].includes(tokens[i])) { const op = tokens[i++]; return compare(value(tok), op, value(tokens[i++])); }
+      const v = value(tok);
+      return Array.isArray(v) ? v.length > 0 : v !== '';
+    };
+    const and = () => { let v = term(); while (tokens[i] === 'and') { i++; v = term() && v; } return v; };
+    const or = () => { let v = and(); while (tokens[i] === 'or') { i++; v = and() || v; } return v; };
+    try { return or(); } catch { return true; }
+  }
+
+  // A public answer not yet acknowledged, kept across reloads and network loss: { token: body }.
+  const FORM_PENDING_KEY = 'gridline.questionnaire.pending';
+  const RESPONDENT_KEY = 'gridline.respondent';
+  /** This device's respondent key: one answer per device. */
+  function respondentKey() {
+    let key = localStorage.getItem(RESPONDENT_KEY);
+    if (!key) {
+      key = `d-${Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+      localStorage.setItem(RESPONDENT_KEY, key);
+    }
+    return key;
+  }
+  /** Sends a kept answer; the server's verdict replaces it, a network failure keeps it. */
+  async function sendForm(token, body) {
+    const all = JSON.parse(localStorage.getItem(FORM_PENDING_KEY) || '{}');
+    all[token] = body;
+    localStorage.setItem(FORM_PENDING_KEY, JSON.stringify(all));
+    try {
+      // reads: POST /public/questionnaires/{token}/responses id created
+      const receipt = await api('POST', `/public/questionnaires/${encodeURIComponent(token)}/responses`, body);
+      return { done: true, receipt };
+    } catch (err) {
+      if (!(err instanceof ApiFailure)) return { done: false, offline: true };
+      return { done: err.status !== 429, err };
+    } finally {
+      // Kept only while the network is down.
+      const now = JSON.parse(localStorage.getItem(FORM_PENDING_KEY) || '{}');
+      if (navigator.onLine) { delete now[token]; localStorage.setItem(FORM_PENDING_KEY, JSON.stringify(now)); }
+    }
+  }
+
+  VIEWS.questionnaire_form = async () => {
+    const token = location.pathname.split('/').pop();
+    // reads: GET /public/questionnaires/{token} title open district.name streets[].code streets[].name form.sections[].label form.sections[].questions[].name form.sections[].questions[].label form.sections[].questions[].hint form.sections[].questions[].type form.sections[].questions[].required form.sections[].questions[].relevant form.sections[].questions[].choices
+    const pub = await api('GET', `/public/questionnaires/${encodeURIComponent(token)}`);
+    const head = [h('h1', {}, pub.title), h('p', { class: 'muted' }, `${t('qf_district')}：${pub.district.name}`)];
+    const doneKey = `gridline.questionnaire.done.${token}`;
+    if (localStorage.getItem(doneKey)) return [...head, h('p', { class: 'notice info', id: 'qf-done' }, t('qf_already'))];
+    if (!pub.open) return [...head, h('p', { class: 'notice info', id: 'qf-closed' }, t('qf_closed'))];
+    const box = h('div', { id: 'qf-status', 'aria-live': 'polite' });
+    const street = h('select', { id: 'qf-street', required: true }, h('option', { value: '' }, t('qf_choose')), pub.streets.map((s) => h('option', { value: s.code }, s.name)));
+    const blocks = [];
+    const questions = pub.form.sections.flatMap((sec) => sec.questions);
+    const read = () => {
+      const values = {};
+      for (const b of blocks) {
+        if (b.hidden()) continue;
+        const v = b.value();
+        if (v !== null && v !== '' && !(Array.isArray(v) && !v.length)) values[b.q.name] = v;
+      }
+      return values;
+    };
+    const refresh = () => {
+      const values = {};
+      for (const b of blocks) {
+        const shown = !b.q.relevant || relevantHolds(b.q.relevant, values);
+        b.el.hidden = !shown;
+        const v = shown ? b.value() : null;
+        if (v !== null && v !== '' && !(Array.isArray(v) && !v.length)) values[b.q.name] = v;
+      }
+    };
+    const question = (q) => {
+      const name = `q-${q.name}`;
+      let control;
+      let value;
+      if (q.type === 'single_choice' || q.type === 'satisfaction') {
+        control = h('div', { class: 'choices', role: 'radiogroup' }, q.choices.map((c) => h('label', { class: 'choice' },
+          h('input', { type: 'radio', name, value: c.name, onchange: refresh }), c.label)));
+        value = () => control.querySelector('input:checked')?.value ?? null;
+      } else if (q.type === 'multiple_choice') {
+        control = h('div', { class: 'choices' }, q.choices.map((c) => h('label', { class: 'choice' },
+          h('input', { type: 'checkbox', name, value: c.name, onchange: refresh }), c.label)));
+        value = () => Array.from(control.querySelectorAll('input:checked'), (x) => x.value);
+      } else if (q.type === 'integer' || q.type === 'decimal') {
+        control = h('input', { type: 'number', inputmode: q.type === 'integer' ? 'numeric' : 'decimal', step: q.type === 'integer' ? 1 : 'any', id: name, oninput: refresh });
+        value = () => (control.value === '' ? null : Number(control.value));
+      } else if (q.type === 'text') {
+        control = h('textarea', { id: name, rows: 3, maxlength: 2000, oninput: refresh });
+        value = () => control.value.trim();
+      } else {
+        control = null;
+        value = () => null;
+      }
+      const el = h('fieldset', { class: 'question', 'data-question': q.name },
+        h('legend', {}, q.label, q.required ? h('span', { class: 'badge warn' }, ` ${t('qf_required')}`) : ''),
+        q.hint ? h('p', { class: 'muted' }, q.hint) : null, control);
+      const block = { q, el, value, hidden: () => el.hidden };
+      blocks.push(block);
+      return el;
+    };
+    const sections = pub.form.sections.map((sec) => h('section', { class: 'panel' }, sec.label ? h('h2', {}, sec.label) : null, sec.questions.map(question)));
+    const form = h('form', { id: 'qf', class: 'questionnaire', onsubmit: async (e) => {
+      e.preventDefault();
+      refresh();
+      const answers = read();
+      const missing = questions.filter((q) => q.required && q.type !== 'note' && !blocks.find((b) => b.q === q).hidden() && answers[q.name] === undefined);
+      if (!street.value || missing.length) {
+        status(box, `${t('qf_missing')} ${[street.value ? null : t('qf_street'), ...missing.map((q) => q.label)].filter(Boolean).join('；')}`, 'error');
+        return;
+      }
+      status(box, t('qf_pending'));
+      const result = await sendForm(token, { respondent: respondentKey(), street: street.value, answers });
+      if (result.offline) return status(box, t('qf_offline'));
+      if (result.done && !result.err) {
+        localStorage.setItem(doneKey, String(result.receipt.id));
+        form.replaceWith(h('p', { class: 'notice info', id: 'qf-thanks' }, t('qf_thanks')));
+        return;
+      }
+      const err = result.err;
+      if (err.status === 429) return status(box, t('qf_too_many'), 'error');
+      if (err.status === 409) {
+        localStorage.setItem(doneKey, 'conflict');
+        return status(box, err.message.includes('closed') || err.message.includes('not open') ? t('qf_closed') : t('qf_already'), 'error');
+      }
+      status(box, failText(err), 'error');
+    } }, field(t('qf_street'), street), sections, h('button', { type: 'submit', class: 'primary', id: 'qf-send' }, t('qf_send')), box);
+    refresh();
+    return [...head, form];
+  };
+  window.addEventListener('online', () => {
+    const all = JSON.parse(localStorage.getItem(FORM_PENDING_KEY) || '{}');
+    for (const [token, body] of Object.entries(all)) sendForm(token, body).then(() => render());
+  });
 
   // ---------------------------------------------------------------- the project ledger (重点工作项目台账)
   const lightBadge = (l) => (l ? h('span', { class: `badge light-${l}` }, t(`light.${l}`)) : '—');
