@@ -575,16 +575,17 @@ impl App {
     /// The composite per district or street over `period`, unranked: field checks pooled,
     /// platform data from the rates, weighted by the system in force.
     async fn region_scores(&self, period: Period, level: ScoreLevel, system: &IndicatorSystem, min_points: u64) -> Result<Vec<RegionScore>, AppError> {
-        let results = self.store.evaluation().results(period, "").await?;
-        let questionnaires = self.questionnaire_values(period, level).await?;
-        let field = tally_by(&results, |r| Some(level.key(&r.region)));
-        let mut checked: HashMap<String, BTreeSet<i64>> = HashMap::new();
+        let mut field: HashMap<String, Tally> = HashMap::new();
+        let mut checked: HashMap<String, u64> = HashMap::new();
         let mut answers: HashMap<String, u64> = HashMap::new();
-        for r in &results {
-            let key = level.key(&r.result.region);
-            checked.entry(key.clone()).or_default().insert(r.result.point);
-            *answers.entry(key).or_default() += 1;
+        for street in self.store.evaluation().street_totals(period).await? {
+            let key = level.key(&street.region);
+            field.entry(key.clone()).or_default().add(street.earned, street.possible);
+            // A point lies in one street: a district's points are its streets' together.
+            *checked.entry(key.clone()).or_default() += street.points as u64;
+            *answers.entry(key).or_default() += street.answers as u64;
         }
+        let questionnaires = self.questionnaire_values(period, level).await?;
         let rate_level = match level {
             ScoreLevel::District => RateLevel::District,
             ScoreLevel::Street => RateLevel::Street,
@@ -611,7 +612,7 @@ impl App {
                     region.name.clone(),
                     composite,
                     answers.get(&key).copied().unwrap_or(0),
-                    checked.get(&key).map_or(0, |s| s.len() as u64),
+                    checked.get(&key).copied().unwrap_or(0),
                 );
                 row.insufficient_sample = row.points_checked < min_points;
                 row

@@ -106,6 +106,28 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 10)]
         repeat: usize,
     },
+    /// A month's evaluation scores and ranking (districts and streets) and a district's health
+    /// report over generated point checks and questionnaire answers; then answers through the
+    /// public questionnaire form by concurrent clients, durable across kill -9.
+    Evaluation {
+        /// Point checks (a point's checklist answered in a round) in the month.
+        #[arg(long, default_value_t = 100_000)]
+        checks: usize,
+        /// Questionnaire answers in the month.
+        #[arg(long, default_value_t = 1_000_000)]
+        responses: usize,
+        /// Answers sent through the public form.
+        #[arg(long, default_value_t = 10_000)]
+        submissions: usize,
+        #[arg(long, default_value_t = 64)]
+        clients: usize,
+        /// Timed runs of each query.
+        #[arg(long, default_value_t = 10)]
+        repeat: usize,
+        /// An empty directory for the database (a fresh temporary one by default).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
     #[command(flatten)]
     Text(crate::text::TextBench),
 }
@@ -137,6 +159,10 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             crate::analytics::bench_rankings(cases, &dir, &python, repeat.max(1)).await
         }
         BenchCommand::Documents { repeat } => crate::report::bench(repeat.max(1)),
+        BenchCommand::Evaluation { checks, responses, submissions, clients, repeat, data_dir } => {
+            let dir = data_dir.unwrap_or_else(|| std::env::temp_dir().join(format!("gridline-bench-evaluation-{}", std::process::id())));
+            crate::bench_evaluation::evaluation(&dir, checks, responses, submissions, clients.max(1), repeat.max(1)).await
+        }
         BenchCommand::Text(command) => crate::text::bench(command),
     }
 }
@@ -198,6 +224,11 @@ pub(crate) fn free_port() -> anyhow::Result<SocketAddr> {
 /// Starts `gridline serve` (this very binary, or `binary`) on the data directory and waits until
 /// it answers.
 pub(crate) async fn start_server(dir: &Path, addr: SocketAddr, binary: Option<&Path>) -> anyhow::Result<Child> {
+    start_server_with(dir, addr, binary, &[]).await
+}
+
+/// [`start_server`] with environment variables set for the server.
+pub(crate) async fn start_server_with(dir: &Path, addr: SocketAddr, binary: Option<&Path>, env: &[(&str, &str)]) -> anyhow::Result<Child> {
     let binary = match binary {
         Some(path) => path.to_owned(),
         None => std::env::current_exe()?,
@@ -207,6 +238,7 @@ pub(crate) async fn start_server(dir: &Path, addr: SocketAddr, binary: Option<&P
         .arg(dir)
         .args(["--addr", &addr.to_string()])
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .stdout(std::process::Stdio::null())
         .kill_on_drop(true)
         .spawn()

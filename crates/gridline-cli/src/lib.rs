@@ -7,6 +7,7 @@ mod analytics;
 mod apikey;
 mod backup;
 mod bench;
+mod bench_evaluation;
 mod bench_io;
 mod bench_web;
 mod catalogue;
