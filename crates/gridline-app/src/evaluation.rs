@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use gridline_core::actor::{Actor, Role};
 use gridline_core::case::{CaseId, CaseStatus, Channel, Intake};
 use gridline_core::evaluation::round::assign;
-use gridline_core::evaluation::score::{Tally, clause_parents, platform_tally, questionnaire_tally, rank, tally_by};
+use gridline_core::evaluation::score::{Tally, clause_parents, platform_tally, questionnaire_tally, rank};
 use gridline_core::evaluation::{
     Answer, Check, Composite, IndicatorSystem, InspectionPoint, Method, NewPoint, NewRound, Outcome, PointType, Rectification, RegionScore, Round, draw,
 };
@@ -16,7 +16,7 @@ use gridline_core::period::{Month, Period};
 use gridline_core::rates::{RateConfig, Rates};
 use gridline_core::region::RegionLevel;
 use gridline_geo::{Geography, LatLon};
-use gridline_store::{PeriodResult, RateLevel, RoundProgress, StoreError, SystemRevision, VolumeGrain};
+use gridline_store::{ClauseTotal, RateLevel, RoundProgress, StoreError, SystemRevision, VolumeGrain};
 use jiff::Timestamp;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -698,27 +698,27 @@ impl App {
         let ranked: Vec<f64> = ranking.items.iter().filter_map(|r| r.score).collect();
         let city_average = (!ranked.is_empty()).then(|| ranked.iter().sum::<f64>() / ranked.len() as f64);
 
-        // Category and item lines, each result mapped through the revision it was scored under.
-        let results = self.store.evaluation().results(period, "").await?;
-        let systems = self.systems_of(&results).await?;
+        // Category and item lines, each tally mapped through the revision it was scored under.
+        let totals = self.store.evaluation().clause_totals(period).await?;
+        let systems = self.systems_of(totals.iter().map(|t| t.system_id)).await?;
         let parents: HashMap<i64, HashMap<&str, (&str, &str)>> = systems.iter().map(|(id, s)| (*id, clause_parents(s))).collect();
-        let parent = |r: &PeriodResult| parents.get(&r.system_id).and_then(|p| p.get(r.result.clause.as_str())).copied();
+        let parent = |t: &ClauseTotal| parents.get(&t.system_id).and_then(|p| p.get(t.clause.as_str())).copied();
         let best_prefix = best.as_ref().map(|b| b.code[..6].to_owned());
         // Tallies of the district, the city and the best district, by item or category code.
-        let sums = |item: bool, inside: &dyn Fn(&PeriodResult) -> bool| {
+        let sums = |item: bool, inside: &dyn Fn(&ClauseTotal) -> bool| {
             let mut out: BTreeMap<String, Tally> = BTreeMap::new();
-            for r in results.iter().filter(|r| inside(r)) {
-                if let Some((i, c)) = parent(r) {
-                    out.entry(if item { i } else { c }.to_owned()).or_default().add(r.result.earned, r.result.possible);
+            for t in totals.iter().filter(|t| inside(t)) {
+                if let Some((i, c)) = parent(t) {
+                    out.entry(if item { i } else { c }.to_owned()).or_default().add(t.earned, t.possible);
                 }
             }
             out
         };
         let mut lines = Vec::new();
         for item in [false, true] {
-            let mine = sums(item, &|r| r.result.region.starts_with(&prefix));
+            let mine = sums(item, &|t| t.region.starts_with(&prefix));
             let city = sums(item, &|_| true);
-            let top = sums(item, &|r| best_prefix.as_deref().is_some_and(|b| r.result.region.starts_with(b)));
+            let top = sums(item, &|t| best_prefix.as_deref().is_some_and(|b| t.region.starts_with(b)));
             for category in &system.categories {
                 let entries: Vec<(&str, &str, Option<String>)> = if item {
                     category.items.iter().map(|i| (i.code.as_str(), i.name.as_str(), Some(category.code.clone()))).collect()
@@ -740,8 +740,11 @@ impl App {
         let (items, categories): (Vec<_>, Vec<_>) = lines.into_iter().partition(|(is_item, _)| *is_item);
 
         // The clauses that lost most.
-        let here: Vec<&PeriodResult> = results.iter().filter(|r| r.result.region.starts_with(&prefix)).collect();
-        let mut lost: Vec<LostClause> = tally_by(&here, |r| Some(r.clause.clone()))
+        let mut by_clause: BTreeMap<String, Tally> = BTreeMap::new();
+        for t in totals.iter().filter(|t| t.region.starts_with(&prefix)) {
+            by_clause.entry(t.clause.clone()).or_default().add(t.earned, t.possible);
+        }
+        let mut lost: Vec<LostClause> = by_clause
             .into_iter()
             .filter(|(_, t)| t.lost() > 1e-9)
             .map(|(code, t)| {
@@ -758,23 +761,24 @@ impl App {
             .collect();
         lost.sort_by(|a, b| b.lost.total_cmp(&a.lost).then_with(|| a.code.cmp(&b.code)));
 
-        // Points failing again and again over the last six months.
+        // Points failing again and again over the last six months: the most rounds failed first
+        // (then by registration), the first ten looked up.
         let six = Period::new(period.last.plus(1 - TREND_MONTHS), period.last)?;
-        let recent = self.store.evaluation().results(six, &prefix).await?;
         let mut failing: BTreeMap<i64, (BTreeSet<i64>, BTreeSet<String>)> = BTreeMap::new();
-        for r in recent.iter().filter(|r| r.result.earned < r.result.possible - 1e-9) {
-            let entry = failing.entry(r.result.point).or_default();
-            entry.0.insert(r.round_id);
-            entry.1.insert(r.result.clause.clone());
+        for (round, point, clause) in self.store.evaluation().failures(six, &prefix).await? {
+            let entry = failing.entry(point).or_default();
+            entry.0.insert(round);
+            entry.1.insert(clause);
         }
+        let mut repeated: Vec<(i64, BTreeSet<i64>, BTreeSet<String>)> =
+            failing.into_iter().filter(|(_, (rounds, _))| rounds.len() >= 2).map(|(p, (r, c))| (p, r, c)).collect();
+        repeated.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(&b.0)));
         let mut repeat_failures = Vec::new();
-        for (point, (rounds, clauses)) in failing.into_iter().filter(|(_, (rounds, _))| rounds.len() >= 2) {
+        for (point, rounds, clauses) in repeated.into_iter().take(REPORT_LIST) {
             if let Some(point) = self.store.evaluation().point(point).await? {
                 repeat_failures.push(RepeatFailure { point, rounds_failed: rounds.len(), clauses: clauses.into_iter().collect() });
             }
         }
-        repeat_failures.sort_by(|a, b| b.rounds_failed.cmp(&a.rounds_failed).then_with(|| a.point.code.cmp(&b.point.code)));
-        repeat_failures.truncate(REPORT_LIST);
 
         // The hotline and grid volume of the problems the district lost points on.
         let categories_lost: BTreeSet<String> = lost.iter().filter_map(|l| l.case_category.clone().map(String::from)).collect();
@@ -795,9 +799,10 @@ impl App {
 
         let mut trend = Vec::new();
         for month in six.months() {
-            let ranking = self.evaluation_scores(Period::month(month), ScoreLevel::District).await?;
-            let scores: Vec<f64> = ranking.items.iter().filter_map(|r| r.score).collect();
-            let row = ranking.items.iter().find(|r| r.code == district.code);
+            // Ranked as the month's ranking ranks (its movement is not needed here).
+            let ranking = rank(self.region_scores(Period::month(month), ScoreLevel::District, &system, MIN_POINTS_CHECKED).await?, &[]);
+            let scores: Vec<f64> = ranking.iter().filter_map(|r| r.score).collect();
+            let row = ranking.iter().find(|r| r.code == district.code);
             trend.push(TrendPoint {
                 month,
                 score: row.and_then(|r| r.score),
@@ -832,10 +837,10 @@ impl App {
         })
     }
 
-    /// The indicator systems the results were scored under, by revision id.
-    async fn systems_of(&self, results: &[PeriodResult]) -> Result<HashMap<i64, IndicatorSystem>, AppError> {
+    /// The indicator systems of these revision ids.
+    async fn systems_of(&self, ids: impl Iterator<Item = i64>) -> Result<HashMap<i64, IndicatorSystem>, AppError> {
         let mut out = HashMap::new();
-        for id in results.iter().map(|r| r.system_id).collect::<BTreeSet<_>>() {
+        for id in ids.collect::<BTreeSet<_>>() {
             out.insert(id, self.system_revision(id).await?.system);
         }
         Ok(out)

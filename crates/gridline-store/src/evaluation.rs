@@ -3,16 +3,18 @@
 //! `store.evaluation()`.
 
 use gridline_core::case::{CaseStatus, GeoPoint};
-use gridline_core::evaluation::score::CheckResult;
 use gridline_core::evaluation::{Answer, Candidate, Check, InspectionPoint, Location, Outcome, PointType, Round, SamplingPlan};
 use gridline_core::ids::{RegionCode, UnitCode};
 use gridline_core::period::Period;
 use jiff::Timestamp;
 use jiff::civil::Date;
-use sqlx::{AssertSqlSafe, FromRow};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use sqlx::any::AnyArguments;
+use sqlx::{Arguments, AssertSqlSafe, FromRow};
 
 use crate::rollups::prefix_range;
-use crate::{Store, StoreError, as_stored, from_millis, is_unique_violation, millis};
+use crate::{Store, StoreError, as_stored, from_millis, is_unique_violation, millis, row_placeholders};
 
 /// An indicator-system revision as stored: its TOML document, parsed by the caller.
 #[derive(Clone, Debug, PartialEq, FromRow)]
@@ -184,33 +186,6 @@ impl TryFrom<AnswerRow> for (Check, Option<CaseStatus>) {
 const ANSWER_COLUMNS: &str = "a.round_id, a.point_id, a.clause, a.outcome, a.found, a.earned, a.possible, a.note, a.lat, a.lon, \
      a.case_id, a.answered_by, a.answered_at, c.status AS case_status";
 
-/// A scored answer for the roll-ups, with the round's revision and month.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PeriodResult {
-    pub round_id: i64,
-    pub system_id: i64,
-    pub month: String,
-    pub result: CheckResult,
-}
-
-impl AsRef<CheckResult> for PeriodResult {
-    fn as_ref(&self) -> &CheckResult {
-        &self.result
-    }
-}
-
-#[derive(FromRow)]
-struct ResultRow {
-    round_id: i64,
-    system_id: i64,
-    month: String,
-    point_id: i64,
-    region: String,
-    clause: String,
-    earned: f64,
-    possible: f64,
-}
-
 /// A street's scored answers over a period.
 #[derive(Clone, Debug, PartialEq, FromRow)]
 pub struct StreetTotal {
@@ -218,6 +193,16 @@ pub struct StreetTotal {
     pub answers: i64,
     /// Points with a scored answer.
     pub points: i64,
+    pub earned: f64,
+    pub possible: f64,
+}
+
+/// A street's tally of one clause under one revision over a period.
+#[derive(Clone, Debug, PartialEq, FromRow)]
+pub struct ClauseTotal {
+    pub region: String,
+    pub system_id: i64,
+    pub clause: String,
     pub earned: f64,
     pub possible: f64,
 }
@@ -465,47 +450,120 @@ impl Evaluation<'_> {
                 }
             })?;
         }
+        // The tallies move with the answers: per month, street, revision and clause.
+        let mut rounds: HashMap<i64, (String, i64)> = HashMap::new();
+        let mut regions: HashMap<i64, String> = HashMap::new();
+        let mut tallies: BTreeMap<(String, String, i64, String), (i64, f64, f64)> = BTreeMap::new();
+        let mut checked: BTreeSet<(String, i64, String)> = BTreeSet::new();
+        for check in checks {
+            let Some(earned) = check.earned else { continue };
+            if !rounds.contains_key(&check.round) {
+                let round: (String, i64) = sqlx::query_as("SELECT month, system_id FROM evaluation_rounds WHERE id = $1").bind(check.round).fetch_one(&mut *tx).await?;
+                rounds.insert(check.round, round);
+            }
+            if !regions.contains_key(&check.point) {
+                let region: String = sqlx::query_scalar("SELECT region FROM inspection_points WHERE id = $1").bind(check.point).fetch_one(&mut *tx).await?;
+                regions.insert(check.point, region);
+            }
+            let (month, system) = &rounds[&check.round];
+            let region = &regions[&check.point];
+            let t = tallies.entry((month.clone(), region.clone(), *system, check.answer.clause.clone())).or_default();
+            t.0 += 1;
+            t.1 += earned;
+            t.2 += check.possible;
+            checked.insert((month.clone(), check.point, region.clone()));
+        }
+        let backend = self.0.backend;
+        let rows: Vec<_> = tallies.into_iter().collect();
+        for chunk in rows.chunks(500) {
+            let mut args = AnyArguments::default();
+            for ((month, region, system, clause), (answers, earned, possible)) in chunk {
+                args.add(month.clone()).map_err(StoreError::corrupt)?;
+                args.add(region.clone()).map_err(StoreError::corrupt)?;
+                args.add(*system).map_err(StoreError::corrupt)?;
+                args.add(clause.clone()).map_err(StoreError::corrupt)?;
+                args.add(*answers).map_err(StoreError::corrupt)?;
+                args.add(*earned).map_err(StoreError::corrupt)?;
+                args.add(*possible).map_err(StoreError::corrupt)?;
+            }
+            let sql = format!(
+                "INSERT INTO evaluation_tallies (month, region, system_id, clause, answers, earned, possible) VALUES {} \
+                 ON CONFLICT (month, region, system_id, clause) DO UPDATE SET answers = evaluation_tallies.answers + excluded.answers, \
+                 earned = evaluation_tallies.earned + excluded.earned, possible = evaluation_tallies.possible + excluded.possible",
+                row_placeholders(backend, 7, chunk.len())
+            );
+            sqlx::query_with(AssertSqlSafe(sql), args).execute(&mut *tx).await?;
+        }
+        let checked: Vec<_> = checked.into_iter().collect();
+        for chunk in checked.chunks(500) {
+            let mut args = AnyArguments::default();
+            for (month, point, region) in chunk {
+                args.add(month.clone()).map_err(StoreError::corrupt)?;
+                args.add(*point).map_err(StoreError::corrupt)?;
+                args.add(region.clone()).map_err(StoreError::corrupt)?;
+            }
+            let sql = format!(
+                "INSERT INTO evaluation_checked (month, point_id, region) VALUES {} ON CONFLICT (month, point_id) DO NOTHING",
+                row_placeholders(backend, 3, chunk.len())
+            );
+            sqlx::query_with(AssertSqlSafe(sql), args).execute(&mut *tx).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
 
-    /// The scored answers (not applicable ones left out) of the rounds counting in `period`, at
-    /// points in the streets under `region_prefix` ("" = the city).
-    pub async fn results(&self, period: Period, region_prefix: &str) -> Result<Vec<PeriodResult>, StoreError> {
+    /// The scored answers of the rounds counting in `period`, summed per street (from the
+    /// tallies kept with the answers): what a ranking needs without reading every answer.
+    pub async fn street_totals(&self, period: Period) -> Result<Vec<StreetTotal>, StoreError> {
+        let (first, last) = (period.first.to_string(), period.last.to_string());
+        let sums: Vec<(String, i64, f64, f64)> = sqlx::query_as(
+            "SELECT region, CAST(SUM(answers) AS BIGINT), CAST(SUM(earned) AS DOUBLE PRECISION), CAST(SUM(possible) AS DOUBLE PRECISION) \
+             FROM evaluation_tallies WHERE month >= $1 AND month <= $2 GROUP BY region",
+        )
+        .bind(first.clone())
+        .bind(last.clone())
+        .fetch_all(&self.0.pool)
+        .await?;
+        let points: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
+            "SELECT region, CAST(COUNT(DISTINCT point_id) AS BIGINT) FROM evaluation_checked WHERE month >= $1 AND month <= $2 GROUP BY region",
+        )
+        .bind(first)
+        .bind(last)
+        .fetch_all(&self.0.pool)
+        .await?
+        .into_iter()
+        .collect();
+        Ok(sums
+            .into_iter()
+            .map(|(region, answers, earned, possible)| StreetTotal { points: points.get(&region).copied().unwrap_or(0), region, answers, earned, possible })
+            .collect())
+    }
+
+    /// The tallies of `period` per street, revision and clause.
+    pub async fn clause_totals(&self, period: Period) -> Result<Vec<ClauseTotal>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT region, system_id, clause, CAST(SUM(earned) AS DOUBLE PRECISION) AS earned, CAST(SUM(possible) AS DOUBLE PRECISION) AS possible \
+             FROM evaluation_tallies WHERE month >= $1 AND month <= $2 GROUP BY region, system_id, clause",
+        )
+        .bind(period.first.to_string())
+        .bind(period.last.to_string())
+        .fetch_all(&self.0.pool)
+        .await?)
+    }
+
+    /// The answers that lost points in the rounds of `period` at points under `region_prefix`:
+    /// (round, point, clause).
+    pub async fn failures(&self, period: Period, region_prefix: &str) -> Result<Vec<(i64, i64, String)>, StoreError> {
         let (lo, hi) = prefix_range(region_prefix);
-        let rows: Vec<ResultRow> = sqlx::query_as(
-            "SELECT r.id AS round_id, r.system_id, r.month, a.point_id, p.region, a.clause, a.earned, a.possible \
-             FROM evaluation_rounds r JOIN evaluation_answers a ON a.round_id = r.id JOIN inspection_points p ON p.id = a.point_id \
-             WHERE r.month >= $1 AND r.month <= $2 AND p.region >= $3 AND p.region < $4 AND a.earned IS NOT NULL",
+        Ok(sqlx::query_as(
+            "SELECT a.round_id, a.point_id, a.clause \
+             FROM inspection_points p JOIN evaluation_answers a ON a.point_id = p.id JOIN evaluation_rounds r ON r.id = a.round_id \
+             WHERE p.region >= $3 AND p.region < $4 AND r.month >= $1 AND r.month <= $2 AND a.earned < a.possible - 0.000000001",
         )
         .bind(period.first.to_string())
         .bind(period.last.to_string())
         .bind(lo)
         .bind(hi)
-        .fetch_all(&self.0.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| PeriodResult {
-                round_id: row.round_id,
-                system_id: row.system_id,
-                month: row.month,
-                result: CheckResult { point: row.point_id, region: row.region, clause: row.clause, earned: row.earned, possible: row.possible },
-            })
-            .collect())
-    }
-
-    /// The scored answers of the rounds counting in `period`, summed per street in the database:
-    /// what a ranking needs without reading every answer.
-    pub async fn street_totals(&self, period: Period) -> Result<Vec<StreetTotal>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT p.region, CAST(COUNT(*) AS BIGINT) AS answers, CAST(COUNT(DISTINCT a.point_id) AS BIGINT) AS points, \
-               CAST(SUM(a.earned) AS DOUBLE PRECISION) AS earned, CAST(SUM(a.possible) AS DOUBLE PRECISION) AS possible \
-             FROM evaluation_rounds r JOIN evaluation_answers a ON a.round_id = r.id JOIN inspection_points p ON p.id = a.point_id \
-             WHERE r.month >= $1 AND r.month <= $2 AND a.earned IS NOT NULL GROUP BY p.region",
-        )
-        .bind(period.first.to_string())
-        .bind(period.last.to_string())
         .fetch_all(&self.0.pool)
         .await?)
     }

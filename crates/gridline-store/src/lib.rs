@@ -50,7 +50,7 @@ pub use cases::{CaseFilter, CasePage, Cases, Created, Visibility};
 pub use dashboard::OpenCases;
 pub use documents::{Composed, DocumentFilter, Documents, IssuedDocument, NewDocument, Numbered};
 pub use error::StoreError;
-pub use evaluation::{Assignment, Evaluation, PeriodResult, RoundProgress, StreetTotal, SystemRevision};
+pub use evaluation::{Assignment, ClauseTotal, Evaluation, RoundProgress, StreetTotal, SystemRevision};
 pub use ledger::{Ledger, ProjectFilter};
 pub use links::Links;
 pub use listings::Listings;

@@ -64,3 +64,36 @@ CREATE TABLE evaluation_comments (
     written_at BIGINT NOT NULL,
     PRIMARY KEY (month, region)
 );
+
+-- Field checks summed per month, street, indicator revision and clause, and the points checked
+-- per month: kept with the answers (same transaction), read by rankings and health reports so
+-- that they do not rescan every answer. Filled here from the answers given so far.
+CREATE TABLE evaluation_tallies (
+    month     TEXT NOT NULL,
+    region    TEXT NOT NULL,
+    system_id BIGINT NOT NULL,
+    clause    TEXT NOT NULL,
+    answers   BIGINT NOT NULL,
+    earned    DOUBLE PRECISION NOT NULL,
+    possible  DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (month, region, system_id, clause)
+);
+
+CREATE TABLE evaluation_checked (
+    month    TEXT NOT NULL,
+    point_id BIGINT NOT NULL,
+    region   TEXT NOT NULL,
+    PRIMARY KEY (month, point_id)
+);
+CREATE INDEX evaluation_checked_region ON evaluation_checked (month, region);
+
+INSERT INTO evaluation_tallies (month, region, system_id, clause, answers, earned, possible)
+SELECT r.month, p.region, r.system_id, a.clause, COUNT(*), SUM(a.earned), SUM(a.possible)
+FROM evaluation_answers a JOIN evaluation_rounds r ON r.id = a.round_id JOIN inspection_points p ON p.id = a.point_id
+WHERE a.earned IS NOT NULL
+GROUP BY r.month, p.region, r.system_id, a.clause;
+
+INSERT INTO evaluation_checked (month, point_id, region)
+SELECT DISTINCT r.month, a.point_id, p.region
+FROM evaluation_answers a JOIN evaluation_rounds r ON r.id = a.round_id JOIN inspection_points p ON p.id = a.point_id
+WHERE a.earned IS NOT NULL;
