@@ -12,6 +12,7 @@ use sqlx::any::AnyArguments;
 use sqlx::{AnyConnection, Arguments, AssertSqlSafe, FromRow};
 use tokio::sync::oneshot;
 
+use crate::nullable::NullableDouble;
 use crate::rollups::prefix_range;
 use crate::writer::Job;
 use crate::{Backend, Store, StoreError, as_stored, from_millis, is_unique_violation, millis, row_placeholders};
@@ -333,7 +334,7 @@ pub(crate) async fn insert_responses(conn: &mut AnyConnection, backend: Backend,
         .bind(r.region.clone())
         .bind(r.month.clone())
         .bind(r.answers.clone())
-        .bind(r.score)
+        .bind(NullableDouble(r.score))
         .bind(clauses)
         .bind(r.entered_by)
         .bind(millis(r.submitted_at))
