@@ -247,7 +247,7 @@ pub async fn run(command: EvaluationCommand) -> anyhow::Result<()> {
 }
 
 async fn questionnaire(command: QuestionnaireCommand) -> anyhow::Result<()> {
-    use gridline_app::questionnaires::{read_workbook, read_xlsform};
+    use gridline_app::questionnaires::read_xlsform;
     let now = jiff::Timestamp::now();
     match command {
         QuestionnaireCommand::Import { code, input, database } => {
@@ -283,13 +283,9 @@ async fn questionnaire(command: QuestionnaireCommand) -> anyhow::Result<()> {
             }
         }
         QuestionnaireCommand::Answers { id, input, database } => {
-            let rows = if input.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx")) {
-                let bytes = std::fs::read(&input).with_context(|| format!("reading {}", input.display()))?;
-                read_workbook(&bytes)?.into_values().next().unwrap_or_default()
-            } else {
-                let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_path(&input).with_context(|| format!("reading {}", input.display()))?;
-                reader.records().map(|r| Ok(r?.iter().map(str::to_owned).collect())).collect::<anyhow::Result<Vec<Vec<String>>>>()?
-            };
+            let bytes = std::fs::read(&input).with_context(|| format!("reading {}", input.display()))?;
+            let name = input.display().to_string();
+            let rows = gridline_app::table::read_table(&name, &bytes, gridline_app::table::TableFormat::of_file_name(&name), None)?;
             let done = app(&database).await?.import_responses(&operator(), id, &rows, now).await?;
             println!("{} answers imported, {} already there", done.imported, done.unchanged);
         }
