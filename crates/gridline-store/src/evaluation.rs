@@ -220,23 +220,19 @@ impl Store {
 impl Evaluation<'_> {
     /// Records an indicator system as the next revision of its year.
     pub async fn add_system(&self, year: i16, document: &str, by: i64, at: Timestamp) -> Result<SystemRevision, StoreError> {
-        let mut tx = self.0.pool.begin().await?;
-        let revision: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(MAX(revision), 0) + 1 AS BIGINT) FROM evaluation_systems WHERE year = $1")
-            .bind(i64::from(year))
-            .fetch_one(&mut *tx)
-            .await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO evaluation_systems (year, revision, document, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        // One statement: a transaction that read first and wrote second could find its snapshot
+        // stale when it wants to write (SQLite answers "database is locked" without waiting).
+        let (id, revision): (i64, i64) = sqlx::query_as(
+            "INSERT INTO evaluation_systems (year, revision, document, created_by, created_at) \
+             SELECT $1, CAST(COALESCE(MAX(revision), 0) + 1 AS BIGINT), $2, $3, $4 FROM evaluation_systems WHERE year = $1 RETURNING id, revision",
         )
         .bind(i64::from(year))
-        .bind(revision)
         .bind(document.to_owned())
         .bind(by)
         .bind(millis(at))
-        .fetch_one(&mut *tx)
+        .fetch_one(&self.0.pool)
         .await
-        .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate(format!("revision {revision} of {year} was just imported")) } else { e.into() })?;
-        tx.commit().await?;
+        .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate(format!("a revision of {year} was just imported")) } else { e.into() })?;
         Ok(SystemRevision { id, year: i64::from(year), revision, document: document.to_owned(), created_at: millis(at) })
     }
 
