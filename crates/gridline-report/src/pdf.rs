@@ -142,6 +142,10 @@ impl<'f> Layout<'f> {
 
     fn aligned(&mut self, text: &str, style: Style, align: Align, red: bool) {
         let (which, size, height) = setting(style);
+        if style == Style::Heading {
+            // A heading stays with at least two lines of what it heads.
+            self.room(height * 3.0);
+        }
         let face = face(self.fonts, which).clone();
         for line in wrap(&face, text, size, GRID_W, GRID_W) {
             let w = face.width(&line, size);
@@ -289,7 +293,8 @@ pub(crate) fn render(fonts: &Fonts, pieces: &[Piece], title: &str) -> Result<(Ve
                     }
                 }
                 Op::Svg { x, y, tree } => {
-                    let size = tree.size();
+                    let size = krilla::geom::Size::from_wh(tree.size().width(), tree.size().height())
+                        .ok_or_else(|| ReportError::Render("a chart of no size".into()))?;
                     surface.push_transform(&Transform::from_translate(*x, *y));
                     // Text outlined: the chart is a picture (its figures are in the tables beside it).
                     surface.draw_svg(tree, size, SvgSettings { embed_text: false, ..SvgSettings::default() });

@@ -134,7 +134,7 @@ pub async fn preview(
     let options = options(request.corrects, request.template.as_deref(), None)?;
     let preview = state.preview_document(&who.actor, &request.document, &settings, &options, format, Timestamp::now()).await?;
     let mut response = file_response(format, "preview", preview.bytes);
-    if let Ok(value) = header::HeaderValue::from_str(&preview.snapshot_sha256) {
+    if let Ok(value) = axum::http::HeaderValue::from_str(&preview.snapshot_sha256) {
         response.headers_mut().insert(SNAPSHOT_HEADER, value);
     }
     Ok(response)
