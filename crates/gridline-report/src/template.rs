@@ -291,7 +291,8 @@ impl Template {
                     "classes",
                     vec![
                         Block::Paragraphs { text: "{lead}，完成 {completed} 个，完成率 {completion_rate}。".into() },
-                        each("examples", vec![Block::Paragraphs { text: "{unit}“{title}”：{excerpt}".into() }]),
+                        // The office's pick from a closure text, which names its unit (as 简报 2178 prints them).
+                        each("examples", vec![Block::Paragraphs { text: "{excerpt}".into() }]),
                     ],
                 ),
                 line("二、结项评定", Heading, Left),

@@ -6,6 +6,8 @@
 //! stored hashes, and a file altered behind gridline's back is refused. Every JSON answer is
 //! checked against the OpenAPI document.
 
+// The OpenAPI reader of the server's own end-to-end tests.
+#[path = "../../gridline-server/tests/api_schema/mod.rs"]
 mod api_schema;
 
 use std::collections::HashMap;
@@ -199,7 +201,8 @@ async fn documents_are_previewed_issued_listed_and_downloaded_over_http_and_bad_
         assert!(message.contains("health_report"), "[{engine}] the kinds are named: {message}");
         let shown = s.get(&format!("/api/v1/documents/{id}"), "supervisor").await;
         assert_eq!(shown.json["title"], doc["title"], "[{engine}]");
-        s.refused("no such document", &s.get("/api/v1/documents/999999", "supervisor").await, 404, "not_found", None);
+        let missing = s.get("/api/v1/documents/999999", "supervisor").await;
+        s.refused("no such document", &missing, 404, "not_found", None);
 
         // Downloads match the stored hashes.
         for (format, field) in [("pdf", "pdf_sha256"), ("docx", "docx_sha256")] {
