@@ -1,6 +1,7 @@
-//! Documents officials read (简报, 通报, 督办单): the data of each kind gathered from the store and
-//! frozen into a snapshot, previewed, issued (numbered and stored with both files and the
-//! hashes, in one transaction), listed and downloaded with the stored hash checked.
+//! Documents officials read (简报, 通报, 督办单, 体检报告, the ledger's year-end report): the data
+//! of each kind gathered from the store and frozen into a snapshot, previewed (with the snapshot's
+//! hash, which issuing can be asked to match), issued (numbered and stored with both files and
+//! the hashes, in one transaction), listed and downloaded with the stored hash checked.
 
 use std::sync::OnceLock;
 
@@ -9,9 +10,11 @@ use gridline_core::period::Period;
 use gridline_core::ranking::{Contender, RankingRow, notice, rank};
 use gridline_core::rates::RateConfig;
 use gridline_core::supervision::TargetKind;
+use gridline_core::Reason;
 use gridline_report::{
-    Article, Bulletin, Content, Correction, Fonts, Format, Imprint, Kind, Notice, NoticeRow, Numbering, ReportError, Snapshot, SupervisionOrder,
-    Template, sha256_hex,
+    Article, ArticlePart, Bulletin, CommendedUnit, Content, Correction, Fonts, Format, HealthReport, Imprint, Kind, LedgerClass, LedgerExample, LedgerReport,
+    LostLine, Notice, NoticeRow, Numbering, RatingLine, RectificationLine, RepeatLine, ReportError, ScoreLine, Snapshot, SupervisionOrder, Template,
+    TrendLine, VolumeLine, sha256_hex,
 };
 use gridline_store::{Composed, DocumentFilter, IssuedDocument, NewDocument, RateLevel, Store};
 use jiff::Timestamp;
@@ -91,6 +94,15 @@ pub enum DocumentRequest {
     },
     /// The 督办单 of a supervision order raised on a case.
     SupervisionOrder { order: i64 },
+    /// The 体检报告 of a district for a period.
+    HealthReport {
+        /// The district's code (12 digits).
+        region: String,
+        /// YYYY-MM, or YYYY-MM..YYYY-MM
+        period: String,
+    },
+    /// The ledger's year-end report.
+    LedgerReport { year: i32 },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -111,16 +123,55 @@ impl DocumentRequest {
             DocumentRequest::Bulletin { .. } => Kind::Bulletin,
             DocumentRequest::Notice { .. } => Kind::Notice,
             DocumentRequest::SupervisionOrder { .. } => Kind::SupervisionOrder,
+            DocumentRequest::HealthReport { .. } => Kind::HealthReport,
+            DocumentRequest::LedgerReport { .. } => Kind::LedgerReport,
         }
     }
+}
+
+/// How a document is issued (or previewed) beyond its data.
+#[derive(Clone, Debug, Default)]
+pub struct IssueOptions {
+    /// An issued document of the same kind that this one corrects.
+    pub corrects: Option<i64>,
+    /// The office's own template (else the kind's built-in one).
+    pub template: Option<Template>,
+    /// The snapshot's SHA-256 the issuer previewed: issuing refuses a snapshot that differs (the
+    /// data or the number changed since), and nothing is issued.
+    pub expect_sha256: Option<String>,
+}
+
+/// A template given as JSON (the built-in templates' shape), or a refusal saying why it does not read.
+pub fn parse_template(json: &str) -> Result<Template, AppError> {
+    serde_json::from_str(json).map_err(|e| AppError::invalid("template", format!("not a document template: {e}")))
+}
+
+/// A preview: one format, and the hash of the snapshot it shows.
+#[derive(Clone, Debug)]
+pub struct Preview {
+    pub bytes: Vec<u8>,
+    pub snapshot_sha256: String,
+}
+
+/// A refusal with its code and parameters, told in the reader's language at the edge.
+fn refused(reason: Reason) -> AppError {
+    AppError::Domain(gridline_core::DomainError::Refused(reason))
 }
 
 impl From<ReportError> for AppError {
     fn from(err: ReportError) -> Self {
         match err {
             ReportError::Invalid { field, message } => AppError::invalid(field, message),
-            ReportError::UnknownField { .. } => AppError::invalid("template", err.to_string()),
-            ReportError::NoData(_) => AppError::NotFound(err.to_string()),
+            ReportError::IncompleteArticle { number, title, part } => {
+                let code = match part {
+                    ArticlePart::Title => "article_untitled",
+                    ArticlePart::Body => "article_empty",
+                    ArticlePart::Section => "article_no_section",
+                };
+                refused(Reason::new(code).on("articles").with("number", number).with("title", title))
+            }
+            ReportError::UnknownField { field, .. } => refused(Reason::new("template_unknown_field").on("template").with("name", field)),
+            ReportError::NoData(what) => refused(Reason::new("nothing_to_report").with("what", what)),
             ReportError::HashMismatch { .. } => AppError::Integrity(err.to_string()),
             ReportError::Font(_) | ReportError::Render(_) => AppError::Internal(err.to_string()),
         }
@@ -151,8 +202,8 @@ fn level_of(text: &str) -> Result<(RateLevel, &'static str), AppError> {
     }
 }
 
-fn movement(row: &RankingRow) -> String {
-    match row.movement {
+fn movement(places: Option<i64>) -> String {
+    match places {
         Some(m) if m > 0 => format!("↑{m}"),
         Some(m) if m < 0 => format!("↓{}", -m),
         Some(_) => "持平".into(),
@@ -169,7 +220,7 @@ fn notice_row(row: &RankingRow) -> NoticeRow {
         response_rate: pct(row.response_rate),
         resolution_rate: pct(row.resolution_rate),
         satisfaction_rate: pct(row.satisfaction_rate),
-        movement: movement(row),
+        movement: movement(row.movement),
         score_value: row.score.unwrap_or(0.0),
     }
 }
@@ -254,14 +305,9 @@ impl App {
                 }
                 let rows = ranking(&self.store, &self.regions, parsed, rate_level, None).await?;
                 let figures = notice(&rows, bottom);
-                let period_name = if parsed.first == parsed.last {
-                    format!("{} 年 {} 月", parsed.first.year(), parsed.first.number())
-                } else {
-                    format!("{} 年 {} 月至 {} 年 {} 月", parsed.first.year(), parsed.first.number(), parsed.last.year(), parsed.last.number())
-                };
                 Content::Notice(Notice {
                     issuer: settings.issuer.clone(),
-                    period: period_name,
+                    period: period_name(parsed),
                     level: level_name.into(),
                     ranked: figures.ranked as i64,
                     unranked: figures.unranked as i64,
@@ -301,42 +347,21 @@ impl App {
                     note: if order.note.trim().is_empty() { "请按期办结。".into() } else { order.note.clone() },
                 })
             }
+            DocumentRequest::HealthReport { region, period } => {
+                let parsed = Period::parse(period)?;
+                Content::HealthReport(health_content(settings, &self.health_report(region, parsed).await?, period_name(parsed)))
+            }
+            DocumentRequest::LedgerReport { year } => Content::LedgerReport(ledger_content(settings, &self.ledger_report_of(*year).await?)),
         })
     }
 
-    /// The document as it would be issued now (numbered as the next of its series, unless
-    /// someone issues first), in one format; nothing is stored.
-    pub async fn preview_document(&self, actor: &Actor, request: &DocumentRequest, settings: &DocumentSettings, format: Format, now: Timestamp) -> Result<Vec<u8>, AppError> {
-        may_issue(actor)?;
-        let content = self.document_content(request, settings).await?;
-        let date = shanghai(now);
-        let kind = content.kind();
-        let next = self.store.documents().next_number(kind.as_str(), i64::from(date.year()), first_total(kind, settings)).await?;
-        let snapshot = Snapshot {
-            numbering: Numbering { year: i32::from(date.year()), number: next.number, total: next.total },
-            dated: chinese_date(date),
-            corrects: None,
-            content,
-        };
-        Ok(gridline_report::render_one(&snapshot, &Template::builtin(kind), fonts()?, format)?)
-    }
-
-    /// Issues a document: gathers and checks its data, takes its number, renders both formats and
-    /// stores them with the snapshot and the hashes, all or nothing. `corrects` names an issued
-    /// document of the same kind that this one corrects.
-    pub async fn issue_document(
-        &self,
-        actor: &Actor,
-        request: &DocumentRequest,
-        settings: &DocumentSettings,
-        corrects: Option<i64>,
-        now: Timestamp,
-    ) -> Result<IssuedDocument, AppError> {
-        may_issue(actor)?;
+    /// The snapshot a document would be issued with now, numbered as the next of its series
+    /// (unless someone issues first), and the template it fills; checked, nothing stored.
+    async fn draft(&self, request: &DocumentRequest, settings: &DocumentSettings, options: &IssueOptions, now: Timestamp) -> Result<(Snapshot, Template), AppError> {
         let content = self.document_content(request, settings).await?;
         let kind = content.kind();
-        let template = Template::builtin(kind);
-        let correction = match corrects {
+        let template = options.template.clone().unwrap_or_else(|| Template::builtin(kind));
+        let correction = match options.corrects {
             None => None,
             Some(id) => {
                 let earlier = self.store.documents().get(id).await?.ok_or_else(|| AppError::NotFound(format!("no issued document {id} to correct")))?;
@@ -347,15 +372,55 @@ impl App {
             }
         };
         let date = shanghai(now);
-        let draft = Snapshot { numbering: Numbering { year: i32::from(date.year()), number: 0, total: 0 }, dated: chinese_date(date), corrects: correction, content };
+        let next = self.store.documents().next_number(kind.as_str(), i64::from(date.year()), first_total(kind, settings)).await?;
+        let snapshot = Snapshot {
+            numbering: Numbering { year: i32::from(date.year()), number: next.number, total: next.total },
+            dated: chinese_date(date),
+            corrects: correction,
+            content,
+        };
         // Refused before a number is taken: an empty title, a template naming a missing field.
-        gridline_report::check(&draft, &template)?;
+        gridline_report::check(&snapshot, &template)?;
+        Ok((snapshot, template))
+    }
+
+    /// The document as it would be issued now, in one format, with its snapshot's hash (which
+    /// issuing can be asked to match); nothing is stored.
+    pub async fn preview_document(
+        &self,
+        actor: &Actor,
+        request: &DocumentRequest,
+        settings: &DocumentSettings,
+        options: &IssueOptions,
+        format: Format,
+        now: Timestamp,
+    ) -> Result<Preview, AppError> {
+        may_issue(actor)?;
+        let (snapshot, template) = self.draft(request, settings, options, now).await?;
+        let bytes = gridline_report::render_one(&snapshot, &template, fonts()?, format)?;
+        Ok(Preview { bytes, snapshot_sha256: snapshot.freeze().sha256 })
+    }
+
+    /// Issues a document: gathers and checks its data, takes its number, renders both formats and
+    /// stores them with the snapshot and the hashes, all or nothing. A snapshot whose hash is not
+    /// the one the issuer previewed (`options.expect_sha256`) is refused and nothing is issued.
+    pub async fn issue_document(
+        &self,
+        actor: &Actor,
+        request: &DocumentRequest,
+        settings: &DocumentSettings,
+        options: &IssueOptions,
+        now: Timestamp,
+    ) -> Result<IssuedDocument, AppError> {
+        may_issue(actor)?;
+        let (draft, template) = self.draft(request, settings, options, now).await?;
+        let kind = draft.content.kind();
         let fonts = fonts()?;
         let new = NewDocument {
             kind: kind.as_str().into(),
-            year: i64::from(date.year()),
+            year: i64::from(draft.numbering.year),
             first_total: first_total(kind, settings),
-            corrects,
+            corrects: options.corrects,
             issued_by: actor.user_id,
             issued_at: now,
         };
@@ -365,6 +430,9 @@ impl App {
             .issue(&new, |n| {
                 let snapshot = Snapshot { numbering: Numbering { year: n.year as i32, number: n.number, total: n.total }, ..draft };
                 let frozen = snapshot.freeze();
+                if let Some(expected) = options.expect_sha256.as_deref().filter(|e| *e != frozen.sha256) {
+                    return Err(refused(Reason::new("snapshot_changed").with("actual", &frozen.sha256).with("expected", expected)));
+                }
                 let rendered = gridline_report::render(&snapshot, &template, fonts)?;
                 Ok::<_, AppError>(Composed {
                     title: rendered.title,
@@ -406,6 +474,188 @@ impl App {
 fn first_total(kind: Kind, settings: &DocumentSettings) -> i64 {
     match kind {
         Kind::Bulletin => settings.bulletin_first_total,
-        Kind::Notice | Kind::SupervisionOrder => 1,
+        Kind::Notice | Kind::SupervisionOrder | Kind::HealthReport | Kind::LedgerReport => 1,
+    }
+}
+
+/// 2024 年 10 月, or 2024 年 7 月至 2024 年 9 月.
+fn period_name(period: Period) -> String {
+    if period.first == period.last {
+        format!("{} 年 {} 月", period.first.year(), period.first.number())
+    } else {
+        format!("{} 年 {} 月至 {} 年 {} 月", period.first.year(), period.first.number(), period.last.year(), period.last.number())
+    }
+}
+
+/// A score rate as printed: one decimal, or — when nothing was scored.
+fn rate(value: Option<f64>) -> String {
+    value.map_or_else(|| "—".to_owned(), |v| format!("{v:.1}"))
+}
+
+/// The district against the city: +2.3, −1.5, 持平.
+fn gap(score: Option<f64>, city: Option<f64>) -> String {
+    match score.zip(city).map(|(s, c)| ((s - c) * 10.0).round() / 10.0) {
+        None => "—".into(),
+        Some(d) if d > 0.0 => format!("+{d:.1}"),
+        Some(d) if d < 0.0 => format!("−{:.1}", -d),
+        Some(_) => "持平".into(),
+    }
+}
+
+fn rectification_status(status: Option<gridline_core::case::CaseStatus>) -> &'static str {
+    use gridline_core::evaluation::Rectification;
+    match status.map(Rectification::of) {
+        None | Some(Rectification::Open) => "整改中",
+        Some(Rectification::Fixed) => "已整改待核查",
+        Some(Rectification::Verified) => "已核查销号",
+        Some(Rectification::Dropped) => "未立案",
+    }
+}
+
+/// The 体检报告's content from the evaluation's health report: every figure as printed, and the
+/// opening paragraph written from them.
+fn health_content(settings: &DocumentSettings, report: &crate::evaluation::HealthReport, period: String) -> HealthReport {
+    let line = |l: &crate::evaluation::ReportLine, category: String| ScoreLine {
+        code: l.code.clone(),
+        name: l.name.clone(),
+        category,
+        score: rate(l.score),
+        city_average: rate(l.city_average),
+        best_district: rate(l.best_district),
+        gap: gap(l.score, l.city_average),
+        score_value: l.score,
+        city_value: l.city_average,
+        best_value: l.best_district,
+    };
+    let category_names: std::collections::HashMap<&str, &str> = report.categories.iter().map(|c| (c.code.as_str(), c.name.as_str())).collect();
+    let rank = report.score.rank.map_or_else(|| "未排名".to_owned(), |r| format!("第 {r} 名"));
+    let best = report.best_district.as_ref().map_or_else(|| "—".to_owned(), |b| format!("{}（{}）", b.name, rate(b.score)));
+    let lost_most: Vec<LostLine> = report
+        .lost_most
+        .iter()
+        .map(|l| LostLine { code: l.code.clone(), text: l.text.clone(), lost: format!("{:.1}", l.lost), possible: format!("{:.1}", l.possible), score: rate(l.score) })
+        .collect();
+    let mut summary = match report.score.score {
+        Some(score) => format!(
+            "{period}，{}创建测评综合得分 {score:.1}，{}（较上期{}），全市各区平均 {}，得分最高的是{}。",
+            report.name,
+            report.score.rank.map_or_else(|| "未参加排名".to_owned(), |r| format!("在全市各区中列第 {r} 名")),
+            movement(report.score.movement),
+            rate(report.city_average),
+            best
+        ),
+        None => format!("{period}，{}没有综合得分（没有实地考察结果和平台数据）。", report.name),
+    };
+    if let Some(worst) = report.categories.iter().filter(|c| c.score.is_some()).min_by(|a, b| {
+        let d = |l: &crate::evaluation::ReportLine| l.score.unwrap_or(0.0) - l.city_average.unwrap_or(0.0);
+        d(a).total_cmp(&d(b))
+    }) {
+        summary.push_str(&format!("各类别中“{}”得分率 {}，与全市平均相比{}。", worst.name, rate(worst.score), gap(worst.score, worst.city_average)));
+    }
+    if let Some(first) = lost_most.first() {
+        summary.push_str(&format!("失分最多的测评内容是“{}”（失 {} 分）。", first.text, first.lost));
+    }
+    summary.push_str(&format!(
+        "近六个月有 {} 个点位两轮以上不达标，尚有 {} 项整改未完成。",
+        report.repeat_failures.len(),
+        report.open_rectifications.len()
+    ));
+    HealthReport {
+        issuer: settings.issuer.clone(),
+        district: report.name.clone(),
+        period,
+        score: rate(report.score.score),
+        score_value: report.score.score,
+        rank,
+        movement: movement(report.score.movement),
+        city_average: rate(report.city_average),
+        best_district: best,
+        summary,
+        categories: report.categories.iter().map(|c| line(c, String::new())).collect(),
+        items: report
+            .items
+            .iter()
+            .map(|i| line(i, i.category.as_deref().and_then(|c| category_names.get(c)).map_or_else(String::new, |n| (*n).to_owned())))
+            .collect(),
+        lost_most,
+        repeat_failures: report
+            .repeat_failures
+            .iter()
+            .map(|r| RepeatLine {
+                point: r.point.name.clone(),
+                address: r.point.address.clone().unwrap_or_else(|| "—".into()),
+                rounds: r.rounds_failed as i64,
+                clauses: r.clauses.join("、"),
+            })
+            .collect(),
+        problem_volume: report
+            .problem_volume
+            .iter()
+            .map(|v| VolumeLine {
+                category: v.category_name.clone().unwrap_or_else(|| v.category.clone()),
+                hotline: v.hotline,
+                grid: v.grid,
+                total: v.hotline + v.grid,
+            })
+            .filter(|v| v.total > 0)
+            .collect(),
+        trend: report
+            .trend
+            .iter()
+            .map(|t| TrendLine {
+                month: format!("{}.{:02}", t.month.year(), t.month.number()),
+                score: rate(t.score),
+                rank: t.rank.map_or_else(|| "—".to_owned(), |r| r.to_string()),
+                city_average: rate(t.city_average),
+                score_value: t.score,
+                city_value: t.city_average,
+            })
+            .collect(),
+        open_rectifications: report
+            .open_rectifications
+            .iter()
+            .map(|o| RectificationLine {
+                point: o.point_name.clone(),
+                clause: o.check.answer.clause.clone(),
+                case: o.check.case_id.map_or_else(|| "—".to_owned(), |c| format!("#{c}")),
+                status: rectification_status(o.case_status).into(),
+            })
+            .collect(),
+    }
+}
+
+/// The ledger report's content from the ledger's year-end data, every figure as printed.
+fn ledger_content(settings: &DocumentSettings, report: &crate::ledger::LedgerReport) -> LedgerReport {
+    let percent = |r: f64| format!("{:.1}%", r * 100.0);
+    LedgerReport {
+        issuer: settings.issuer.clone(),
+        year: i64::from(report.year),
+        headline: report.headline.replace(',', "，"),
+        units: report.units as i64,
+        projects: report.projects as i64,
+        completed: report.outcomes.completed as i64,
+        partly: report.outcomes.partly as i64,
+        not_completed: report.outcomes.not_completed as i64,
+        open: report.outcomes.open as i64,
+        completion_rate: percent(report.outcomes.completion_rate),
+        classes: report
+            .classes
+            .iter()
+            .map(|c| LedgerClass {
+                class: c.class.clone(),
+                lead: c.lead.clone(),
+                units: c.units as i64,
+                projects: c.projects as i64,
+                completed: c.outcomes.completed as i64,
+                partly: c.outcomes.partly as i64,
+                not_completed: c.outcomes.not_completed as i64,
+                open: c.outcomes.open as i64,
+                completion_rate: percent(c.outcomes.completion_rate),
+                completion_value: (c.outcomes.completion_rate * 1000.0).round() / 10.0,
+                examples: c.examples.iter().map(|e| LedgerExample { unit: e.unit_name.clone(), title: e.title.clone(), excerpt: e.excerpt.clone() }).collect(),
+            })
+            .collect(),
+        ratings: report.ratings.iter().map(|r| RatingLine { rating: r.rating.label().into(), count: r.count as i64 }).collect(),
+        commended: report.commended.iter().map(|c| CommendedUnit { name: c.name.clone(), projects: c.projects as i64, excellent: c.excellent as i64 }).collect(),
     }
 }

@@ -100,11 +100,18 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         repeat: usize,
     },
-    /// The demo 简报 (six pages) rendered to DOCX and PDF (fonts read once, as a server does).
+    /// A 4-page 简报 rendered to PDF and DOCX (fonts read once, as a server does), then the demo
+    /// city's 16 districts' 体检报告 as PDF, from the store.
     Documents {
-        /// Timed renderings.
-        #[arg(long, default_value_t = 10)]
+        /// Timed runs of each.
+        #[arg(long, default_value_t = 5)]
         repeat: usize,
+        /// Where the demo city is kept between runs (made on the first).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Cases of the demo city when it is made.
+        #[arg(long, default_value_t = 5000)]
+        cases: usize,
     },
     /// A month's evaluation scores and ranking (districts and streets) and a district's health
     /// report over generated point checks and questionnaire answers; then answers through the
@@ -158,7 +165,10 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             let dir = data_dir.unwrap_or_else(crate::analytics::default_bench_dir);
             crate::analytics::bench_rankings(cases, &dir, &python, repeat.max(1)).await
         }
-        BenchCommand::Documents { repeat } => crate::report::bench(repeat.max(1)),
+        BenchCommand::Documents { repeat, data_dir, cases } => {
+            let dir = data_dir.unwrap_or_else(|| std::env::temp_dir().join(format!("gridline-bench-documents-{cases}")));
+            crate::report::bench(repeat.max(1), &dir, cases).await
+        }
         BenchCommand::Evaluation { checks, responses, submissions, clients, repeat, data_dir } => {
             let dir = data_dir.unwrap_or_else(|| std::env::temp_dir().join(format!("gridline-bench-evaluation-{}", std::process::id())));
             crate::bench_evaluation::evaluation(&dir, checks, responses, submissions, clients.max(1), repeat.max(1)).await

@@ -57,6 +57,18 @@ pub const TEXTS: &[(&str, Option<Class>, &str, &str)] = &[
     ("unknown_unit", Some(Class::Invalid), "没有代码为“{unit}”的单位", "unknown unit \"{unit}\""),
     ("unknown_region", Some(Class::Invalid), "没有代码为“{region}”的区域", "unknown region \"{region}\""),
     ("case_not_found", Some(Class::NotFound), "案件 {id} 不存在或您无权查看", "case {id} not found"),
+    // documents (公文)
+    ("article_untitled", Some(Class::Invalid), "第 {number} 篇稿件没有标题", "article {number} has an empty title"),
+    ("article_empty", Some(Class::Invalid), "第 {number} 篇稿件《{title}》没有正文", "article {number} ({title}) has an empty body"),
+    ("article_no_section", Some(Class::Invalid), "第 {number} 篇稿件《{title}》没有栏目", "article {number} ({title}) has no section heading"),
+    ("template_unknown_field", Some(Class::Invalid), "模板引用了公文数据中没有的字段“{name}”，未印发", "the template names a field the document has no data for: {name}"),
+    ("nothing_to_report", Some(Class::NotFound), "{what}没有数据，未印发", "no data for {what}; nothing was issued"),
+    (
+        "snapshot_changed",
+        Some(Class::Conflict),
+        "预览之后公文的数据或期号已变化（快照 SHA-256 {actual}，预览时为 {expected}），未印发，请重新预览",
+        "the document's data snapshot has sha256 {actual}, not the {expected} previewed: its data or its number changed since; preview it again (nothing was issued)",
+    ),
 ];
 
 /// The field names a refusal can name, `(field, Chinese, English)`; a field not listed is shown
@@ -78,6 +90,15 @@ pub const FIELDS: &[(&str, &str, &str)] = &[
     ("lat", "纬度", "latitude"),
     ("lon", "经度", "longitude"),
     ("address", "地址", "address"),
+    ("articles", "稿件", "articles"),
+    ("template", "模板", "template"),
+    ("period", "期间", "period"),
+    ("year", "年度", "year"),
+    ("level", "层级", "level"),
+    ("format", "格式", "format"),
+    ("corrects", "更正的公文", "corrected document"),
+    ("order", "督办单", "supervision order"),
+    ("kind", "种类", "kind"),
 ];
 
 /// The label of a field in `lang`.

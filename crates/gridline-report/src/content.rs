@@ -5,10 +5,11 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::ReportError;
+use crate::{ArticlePart, ReportError};
 
-/// The kinds of document. A new kind (体检报告, the ledger's report, the alleys' 季点名) is a
-/// variant here, its data type in [`Content`] and its built-in template in `template.rs`.
+/// The kinds of document. A new kind (the alleys' 季点名 next) is a variant here and in
+/// [`Kind::ALL`], its data type in [`Content`] and its built-in template in `template.rs`; the
+/// numbering, storage, API, list and renderers take it as it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
@@ -18,17 +19,28 @@ pub enum Kind {
     Notice,
     /// 督办单: the one page sent to the unit that must act on a case.
     SupervisionOrder,
+    /// 体检报告 of a district for a period, from the evaluation.
+    HealthReport,
+    /// The ledger's year-end report to the committee (向首都文明委书面报告).
+    LedgerReport,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 3] = [Kind::Bulletin, Kind::Notice, Kind::SupervisionOrder];
+    pub const ALL: [Kind; 5] = [Kind::Bulletin, Kind::Notice, Kind::SupervisionOrder, Kind::HealthReport, Kind::LedgerReport];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Bulletin => "bulletin",
             Kind::Notice => "notice",
             Kind::SupervisionOrder => "supervision_order",
+            Kind::HealthReport => "health_report",
+            Kind::LedgerReport => "ledger_report",
         }
+    }
+
+    /// The kinds' names as the API and the CLI take them: `bulletin, notice, …`.
+    pub fn names() -> String {
+        Kind::ALL.map(Kind::as_str).join(", ")
     }
 
     pub fn parse(text: &str) -> Option<Kind> {
@@ -41,6 +53,8 @@ impl Kind {
             Kind::Bulletin => "简报",
             Kind::Notice => "通报",
             Kind::SupervisionOrder => "督办单",
+            Kind::HealthReport => "体检报告",
+            Kind::LedgerReport => "台账年度报告",
         }
     }
 }
@@ -145,6 +159,163 @@ pub struct SupervisionOrder {
     pub note: String,
 }
 
+/// A score rate (得分率) of a category or item: the district's, the city's average and the best
+/// district's, as printed, with the numbers for the chart (`None`: not scored).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScoreLine {
+    pub code: String,
+    pub name: String,
+    /// An item's category; empty on a category's line.
+    pub category: String,
+    pub score: String,
+    pub city_average: String,
+    pub best_district: String,
+    /// The district against the city: +2.3, −1.5, —.
+    pub gap: String,
+    pub score_value: Option<f64>,
+    pub city_value: Option<f64>,
+    pub best_value: Option<f64>,
+}
+
+/// A clause that lost points in the district.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LostLine {
+    pub code: String,
+    pub text: String,
+    pub lost: String,
+    pub possible: String,
+    pub score: String,
+}
+
+/// A point that failed in several rounds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RepeatLine {
+    pub point: String,
+    pub address: String,
+    pub rounds: i64,
+    /// The clauses it failed, by code: 1.2.1、2.3.4.
+    pub clauses: String,
+}
+
+/// Hotline and grid cases of a problem the district lost points on (the 病因).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VolumeLine {
+    pub category: String,
+    pub hotline: i64,
+    pub grid: i64,
+    pub total: i64,
+}
+
+/// One month of the district's trend.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrendLine {
+    /// 2024.10
+    pub month: String,
+    pub score: String,
+    pub rank: String,
+    pub city_average: String,
+    pub score_value: Option<f64>,
+    pub city_value: Option<f64>,
+}
+
+/// A failed clause whose case is not yet verified and closed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RectificationLine {
+    pub point: String,
+    pub clause: String,
+    /// The case's number, #123, or — when none was filed.
+    pub case: String,
+    pub status: String,
+}
+
+/// 体检报告: a district's evaluation for a period, with its causes and its trend.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HealthReport {
+    pub issuer: String,
+    pub district: String,
+    /// 2024 年 10 月
+    pub period: String,
+    pub score: String,
+    pub score_value: Option<f64>,
+    /// 第 3 名, or 未排名.
+    pub rank: String,
+    /// ↑2, ↓1, 持平, —
+    pub movement: String,
+    pub city_average: String,
+    /// 东城区（95.2）
+    pub best_district: String,
+    /// The opening paragraph, written from the figures.
+    pub summary: String,
+    pub categories: Vec<ScoreLine>,
+    pub items: Vec<ScoreLine>,
+    pub lost_most: Vec<LostLine>,
+    pub repeat_failures: Vec<RepeatLine>,
+    pub problem_volume: Vec<VolumeLine>,
+    pub trend: Vec<TrendLine>,
+    pub open_rectifications: Vec<RectificationLine>,
+}
+
+/// An example the office picked for the ledger's report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LedgerExample {
+    pub unit: String,
+    pub title: String,
+    pub excerpt: String,
+}
+
+/// One class of the ledger in its year-end report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LedgerClass {
+    pub class: String,
+    /// "市人大常委会等 8 家单位围绕制度建设立项 12 个"
+    pub lead: String,
+    pub units: i64,
+    pub projects: i64,
+    pub completed: i64,
+    pub partly: i64,
+    pub not_completed: i64,
+    pub open: i64,
+    /// 91.7%
+    pub completion_rate: String,
+    pub completion_value: f64,
+    pub examples: Vec<LedgerExample>,
+}
+
+/// A count of the ratings given at closure.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RatingLine {
+    pub rating: String,
+    pub count: i64,
+}
+
+/// A unit proposed for commendation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CommendedUnit {
+    pub name: String,
+    pub projects: i64,
+    pub excellent: i64,
+}
+
+/// The ledger's year-end report (in the shape of 简报 2178: units and projects in total, each
+/// class with its counts, outcomes and the examples the office picked, then the units to commend).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LedgerReport {
+    pub issuer: String,
+    pub year: i64,
+    /// "2020 年台账共有 58 个成员单位报送 114 个工作项目，分为…四大类。"
+    pub headline: String,
+    pub units: i64,
+    pub projects: i64,
+    pub completed: i64,
+    pub partly: i64,
+    pub not_completed: i64,
+    pub open: i64,
+    pub completion_rate: String,
+    pub classes: Vec<LedgerClass>,
+    pub ratings: Vec<RatingLine>,
+    pub commended: Vec<CommendedUnit>,
+}
+
 /// The kind's data.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "data", rename_all = "snake_case")]
@@ -152,6 +323,8 @@ pub enum Content {
     Bulletin(Bulletin),
     Notice(Notice),
     SupervisionOrder(SupervisionOrder),
+    HealthReport(HealthReport),
+    LedgerReport(LedgerReport),
 }
 
 impl Content {
@@ -160,6 +333,8 @@ impl Content {
             Content::Bulletin(_) => Kind::Bulletin,
             Content::Notice(_) => Kind::Notice,
             Content::SupervisionOrder(_) => Kind::SupervisionOrder,
+            Content::HealthReport(_) => Kind::HealthReport,
+            Content::LedgerReport(_) => Kind::LedgerReport,
         }
     }
 
@@ -169,6 +344,8 @@ impl Content {
             Content::Bulletin(b) => b.masthead.clone(),
             Content::Notice(n) => format!("关于{}{}三率排名情况的通报", n.period, n.level),
             Content::SupervisionOrder(o) => format!("督办单：{}", o.case_title),
+            Content::HealthReport(h) => format!("{}{}创建测评体检报告", h.district, h.period),
+            Content::LedgerReport(l) => format!("关于{} 年首都文明委重点工作项目台账完成情况的报告", l.year),
         }
     }
 
@@ -181,15 +358,16 @@ impl Content {
                     return Err(ReportError::invalid("articles", "a 简报 needs at least one article"));
                 }
                 for (i, a) in b.articles.iter().enumerate() {
-                    if blank(&a.title) {
-                        return Err(ReportError::invalid("articles", format!("article {} has an empty title", i + 1)));
-                    }
-                    if blank(&a.body) {
-                        return Err(ReportError::invalid("articles", format!("article {} ({}) has an empty body", i + 1, a.title.trim())));
-                    }
-                    if blank(&a.section) {
-                        return Err(ReportError::invalid("articles", format!("article {} ({}) has no section heading", i + 1, a.title.trim())));
-                    }
+                    let part = if blank(&a.title) {
+                        ArticlePart::Title
+                    } else if blank(&a.body) {
+                        ArticlePart::Body
+                    } else if blank(&a.section) {
+                        ArticlePart::Section
+                    } else {
+                        continue;
+                    };
+                    return Err(ReportError::IncompleteArticle { number: i + 1, title: a.title.trim().to_owned(), part });
                 }
                 if blank(&b.masthead) || blank(&b.issuer) {
                     return Err(ReportError::invalid("masthead", "a 简报 needs its masthead and issuing office"));
@@ -197,12 +375,22 @@ impl Content {
             }
             Content::Notice(n) => {
                 if n.rows.is_empty() {
-                    return Err(ReportError::NoData(format!("{}{}: nothing was ranked", n.period, n.level)));
+                    return Err(ReportError::NoData(format!("{}{}的三率排名", n.period, n.level)));
                 }
             }
             Content::SupervisionOrder(o) => {
                 if blank(&o.unit) {
                     return Err(ReportError::invalid("unit", format!("case {} has no unit to send the order to", o.case_id)));
+                }
+            }
+            Content::HealthReport(h) => {
+                if h.score_value.is_none() && h.categories.iter().all(|c| c.score_value.is_none()) {
+                    return Err(ReportError::NoData(format!("{}{}的测评得分", h.district, h.period)));
+                }
+            }
+            Content::LedgerReport(l) => {
+                if l.projects == 0 {
+                    return Err(ReportError::NoData(format!("{} 年台账的项目", l.year)));
                 }
             }
         }

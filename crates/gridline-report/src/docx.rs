@@ -4,16 +4,21 @@
 //! outer side.
 //!
 //! The runs name the standard's fonts for East-Asian text — 方正小标宋简体 (titles), 仿宋_GB2312
-//! (body), 黑体 (headings) — as offices have them installed; where a machine lacks one, Word and
-//! WPS substitute their own 仿宋/宋体 and LibreOffice its fontconfig match (Noto Serif CJK SC with
-//! Debian's fonts-noto-cjk). Latin text is named Times New Roman.
+//! (body), 黑体 (headings) — as offices have them installed. The fonts table names a fallback
+//! for each (`w:altName`: 仿宋, 宋体, SimHei) with its GB2312 character set, family and PANOSE
+//! class, so that Word and WPS substitute a Chinese face of the same kind where one is missing;
+//! LibreOffice takes its fontconfig match (Noto Serif CJK SC with Debian's fonts-noto-cjk). Latin
+//! text is named Times New Roman. Charts are PNG pictures (rasterised from the same SVG the PDF
+//! draws), one type area wide.
 
 use docx_rs::{
     AlignmentType, BorderType, Docx, Footer, LineSpacing, LineSpacingType, PageMargin, PageNum, Paragraph, ParagraphBorder,
-    ParagraphBorderPosition, Run, RunFonts, Table, TableCell, TableRow, WidthType,
+    ParagraphBorderPosition, Pic, Run, RunFonts, Table, TableCell, TableRow, WidthType,
 };
 
 use crate::ReportError;
+use crate::chart::Chart;
+use crate::fonts::Fonts;
 use crate::template::{Align, Piece, Style};
 
 /// GB/T 9704's fonts, named in the DOCX.
@@ -21,6 +26,40 @@ pub const TITLE_FONT: &str = "方正小标宋简体";
 pub const BODY_FONT: &str = "仿宋_GB2312";
 pub const HEADING_FONT: &str = "黑体";
 const LATIN_FONT: &str = "Times New Roman";
+
+/// The fonts table: each font the runs name, with the face Word and WPS fall back to
+/// (`w:altName`), its character set (86: GB2312), family and PANOSE class.
+fn font_table() -> String {
+    const FONTS: [(&str, &str, &str, &str, &str, &str); 5] = [
+        // name, fallback, PANOSE, charset, family, pitch
+        (TITLE_FONT, "宋体", "02010600030101010101", "86", "script", "variable"),
+        (BODY_FONT, "仿宋", "02010609030101010101", "86", "modern", "fixed"),
+        (HEADING_FONT, "SimHei", "02010609060101010101", "86", "modern", "fixed"),
+        ("宋体", "SimSun", "02010600030101010101", "86", "auto", "variable"),
+        (LATIN_FONT, "Times", "02020603050405020304", "00", "roman", "variable"),
+    ];
+    let mut xml = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:fonts xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">"#,
+    );
+    for (name, alt, panose, charset, family, pitch) in FONTS {
+        xml.push_str(&format!(
+            r#"<w:font w:name="{name}"><w:altName w:val="{alt}"/><w:panose1 w:val="{panose}"/><w:charset w:val="{charset}"/><w:family w:val="{family}"/><w:pitch w:val="{pitch}"/></w:font>"#
+        ));
+    }
+    xml.push_str("</w:fonts>");
+    xml
+}
+
+/// A chart as a PNG picture across the type area (150 dpi), centred in its own paragraph.
+fn picture(fonts: &Fonts, chart: &Chart) -> Result<Paragraph, ReportError> {
+    const DPI: f32 = 150.0;
+    const WIDTH_PT: f32 = 156.0 * 72.0 / 25.4;
+    let (png, w, h) = chart.png(fonts, WIDTH_PT, DPI)?;
+    // EMU: 12,700 a point.
+    let emu = |px: u32| (px as f32 * 72.0 / DPI * 12_700.0).round() as u32;
+    let pic = Pic::new_with_dimensions(png, w, h).size(emu(w), emu(h));
+    Ok(Paragraph::new().align(AlignmentType::Center).add_run(Run::new().add_image(pic)))
+}
 
 /// Twips (1/20 pt) per millimetre.
 fn mm(v: f32) -> i32 {
@@ -32,7 +71,7 @@ fn line_pitch() -> i32 {
     mm(225.0) / 22
 }
 
-fn fonts(east_asia: &str) -> RunFonts {
+fn run_fonts(east_asia: &str) -> RunFonts {
     RunFonts::new().east_asia(east_asia).ascii(LATIN_FONT).hi_ansi(LATIN_FONT)
 }
 
@@ -49,7 +88,7 @@ fn setting(style: Style) -> (&'static str, usize, bool) {
 
 fn run(text: &str, style: Style, red: bool) -> Run {
     let (font, size, bold) = setting(style);
-    let mut run = Run::new().add_text(text).fonts(fonts(font)).size(size);
+    let mut run = Run::new().add_text(text).fonts(run_fonts(font)).size(size);
     if bold {
         run = run.bold();
     }
@@ -92,7 +131,7 @@ fn rule(red: bool) -> Paragraph {
 }
 
 fn cell(text: &str, bold: bool) -> TableCell {
-    let mut r = Run::new().add_text(text).fonts(fonts(if bold { HEADING_FONT } else { BODY_FONT })).size(24);
+    let mut r = Run::new().add_text(text).fonts(run_fonts(if bold { HEADING_FONT } else { BODY_FONT })).size(24);
     if bold {
         r = r.bold();
     }
@@ -100,15 +139,15 @@ fn cell(text: &str, bold: bool) -> TableCell {
 }
 
 fn page_number(align: AlignmentType) -> Footer {
-    let dash = |t: &str| Run::new().add_text(t).fonts(fonts("宋体")).size(28);
+    let dash = |t: &str| Run::new().add_text(t).fonts(run_fonts("宋体")).size(28);
     Footer::new().add_paragraph(Paragraph::new().align(align).add_run(dash("— ")).add_page_num(PageNum::new()).add_run(dash(" —")))
 }
 
-pub(crate) fn render(pieces: &[Piece], title: &str) -> Result<Vec<u8>, ReportError> {
+pub(crate) fn render(fonts: &Fonts, pieces: &[Piece], title: &str) -> Result<Vec<u8>, ReportError> {
     let mut docx = Docx::new()
         .page_size(mm(210.0) as u32, mm(297.0) as u32)
         .page_margin(PageMargin { top: mm(37.0), bottom: mm(35.0), left: mm(28.0), right: mm(26.0), header: mm(15.0), footer: mm(21.0), gutter: 0 })
-        .default_fonts(fonts(BODY_FONT))
+        .default_fonts(run_fonts(BODY_FONT))
         .default_size(32)
         // Odd pages' numbers on the right, even pages' on the left (GB/T 9704 §7.5).
         .footer(page_number(AlignmentType::Right))
@@ -138,17 +177,10 @@ pub(crate) fn render(pieces: &[Piece], title: &str) -> Result<Vec<u8>, ReportErr
                 table_rows.extend(rows.iter().map(|r| TableRow::new(r.iter().map(|c| cell(c, false)).collect())));
                 docx.add_table(Table::new(table_rows).width(mm(156.0) as usize, WidthType::Dxa))
             }
-            Piece::Bars { caption, bars } => {
-                // The chart as a bar of block characters per row, as long as its value against the
-                // largest: editable text, which Word and WPS show without an image.
-                let max = bars.iter().map(|(_, v)| *v).fold(0.0, f64::max);
-                for (label, value) in bars {
-                    let blocks = if max > 0.0 { ((value / max) * 20.0).round() as usize } else { 0 };
-                    let line = format!("{label}　{}　{value:.1}", "█".repeat(blocks.max(1)));
-                    docx = docx.add_paragraph(spaced(Paragraph::new().add_run(run(&line, Style::Small, false)), Style::Small));
-                }
-                docx.add_paragraph(spaced(Paragraph::new().align(AlignmentType::Center).add_run(run(caption, Style::Small, false)), Style::Small))
-            }
+            Piece::Chart(chart) => docx.add_paragraph(picture(fonts, chart)?).add_paragraph(spaced(
+                Paragraph::new().align(AlignmentType::Center).add_run(run(&chart.caption, Style::Small, false)),
+                Style::Small,
+            )),
             Piece::Space(lines) => {
                 for _ in 0..*lines {
                     docx = docx.add_paragraph(spaced(Paragraph::new(), Style::Body));
@@ -158,6 +190,8 @@ pub(crate) fn render(pieces: &[Piece], title: &str) -> Result<Vec<u8>, ReportErr
         };
     }
     let mut out = std::io::Cursor::new(Vec::new());
-    docx.build().pack(&mut out).map_err(|e| ReportError::Render(format!("docx: {e}")))?;
+    let mut xml = docx.build();
+    xml.font_table = font_table().into_bytes();
+    xml.pack(&mut out).map_err(|e| ReportError::Render(format!("docx: {e}")))?;
     Ok(out.into_inner())
 }

@@ -69,6 +69,8 @@ impl Face {
 /// The three faces documents are set in.
 #[derive(Clone)]
 pub struct Fonts {
+    /// The same font files (shared, not copied) for laying out the charts' SVG text.
+    pub(crate) svg: Arc<resvg::usvg::fontdb::Database>,
     /// Body text (仿宋's place).
     pub(crate) serif: Face,
     /// Titles and mastheads (小标宋's place).
@@ -86,10 +88,14 @@ impl Fonts {
 
     /// `NotoSerifCJK-Regular.ttc`, `NotoSerifCJK-Bold.ttc` and `NotoSansCJK-Bold.ttc` in `dir`.
     pub fn load(dir: &Path) -> Result<Fonts, ReportError> {
-        Ok(Fonts {
-            serif: Face::load(&dir.join("NotoSerifCJK-Regular.ttc"))?,
-            serif_bold: Face::load(&dir.join("NotoSerifCJK-Bold.ttc"))?,
-            sans_bold: Face::load(&dir.join("NotoSansCJK-Bold.ttc"))?,
-        })
+        let serif = Face::load(&dir.join("NotoSerifCJK-Regular.ttc"))?;
+        let serif_bold = Face::load(&dir.join("NotoSerifCJK-Bold.ttc"))?;
+        let sans_bold = Face::load(&dir.join("NotoSansCJK-Bold.ttc"))?;
+        let mut svg = resvg::usvg::fontdb::Database::new();
+        for face in [&serif, &serif_bold, &sans_bold] {
+            let data: Arc<dyn AsRef<[u8]> + Send + Sync> = face.data.clone();
+            svg.load_font_source(resvg::usvg::fontdb::Source::Binary(data));
+        }
+        Ok(Fonts { svg: Arc::new(svg), serif, serif_bold, sans_bold })
     }
 }

@@ -1,28 +1,33 @@
-//! gridline's documents: the 简报, the monthly 通报 and the 督办单 — a kind, a frozen data
-//! snapshot (hashed, stored with the issued document) and a template — rendered to DOCX and PDF in
-//! the layout of GB/T 9704-2012 (格式 of official documents).
+//! gridline's documents: the 简报, the monthly 通报, the 督办单, a district's 体检报告 and the
+//! ledger's year-end report — a kind, a frozen data snapshot (hashed, stored with the issued
+//! document) and a template — rendered to DOCX and PDF in the layout of GB/T 9704-2012 (格式 of
+//! official documents), with charts drawn on the server (SVG in the PDF, PNG in the DOCX).
 //!
 //! A kind is a variant of [`Kind`] with its data in [`Content`] and its built-in
-//! [`Template`]; the renderers know only the template's blocks, so the kinds to come (体检报告, the
-//! ledger's report, the alleys' 季点名) plug in as data and a template, drawing with the same
-//! blocks (tables, bar charts, paragraphs).
+//! [`Template`]; the renderers know only the template's blocks, so the kind to come (the alleys'
+//! 季点名) plugs in as data and a template, drawing with the same blocks (tables, charts,
+//! paragraphs).
 //!
 //! This crate does no I/O but reading the fonts; numbering and storing issued documents are the
 //! store's and the application's.
 #![forbid(unsafe_code)]
 
+mod chart;
 mod content;
 mod docx;
 mod fonts;
 mod pdf;
 mod template;
 
+pub use chart::ChartKind;
 pub use content::{
-    Article, Bulletin, Content, Correction, Frozen, Imprint, Kind, Notice, NoticeRow, Numbering, Snapshot, SupervisionOrder, sha256_hex,
+    Article, Bulletin, CommendedUnit, Content, Correction, Frozen, HealthReport, Imprint, Kind, LedgerClass, LedgerExample, LedgerReport, LostLine,
+    Notice, NoticeRow, Numbering, RatingLine, RectificationLine, RepeatLine, ScoreLine, Snapshot, SupervisionOrder, TrendLine, VolumeLine,
+    sha256_hex,
 };
 pub use docx::{BODY_FONT, HEADING_FONT, TITLE_FONT};
 pub use fonts::{DEFAULT_FONT_DIR, FONT_DIR_ENV, Fonts};
-pub use template::{Align, Block, Column, Style, Template};
+pub use template::{Align, Block, Column, SeriesField, Style, Template};
 
 use thiserror::Error;
 
@@ -31,8 +36,11 @@ pub enum ReportError {
     /// The document's data would print a broken document (an article without a title).
     #[error("{field}: {message}")]
     Invalid { field: &'static str, message: String },
-    /// There is nothing to report for the period asked.
-    #[error("no data: {0}")]
+    /// An article of a 简报 lacks its title, body or section heading.
+    #[error("article {number} {}", part.describe(title))]
+    IncompleteArticle { number: usize, title: String, part: ArticlePart },
+    /// There is nothing to report for what was asked (in Chinese: 2001 年 1 月朝阳区的测评).
+    #[error("no data for {0}")]
     NoData(String),
     #[error("template {template} names a field the document has no data for: {field}")]
     UnknownField { template: String, field: String },
@@ -43,6 +51,24 @@ pub enum ReportError {
     Font(String),
     #[error("rendering failed: {0}")]
     Render(String),
+}
+
+/// The part of an article that is missing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArticlePart {
+    Title,
+    Body,
+    Section,
+}
+
+impl ArticlePart {
+    fn describe(self, title: &str) -> String {
+        match self {
+            ArticlePart::Title => "has an empty title".into(),
+            ArticlePart::Body => format!("({title}) has an empty body"),
+            ArticlePart::Section => format!("({title}) has no section heading"),
+        }
+    }
 }
 
 impl ReportError {
@@ -106,7 +132,7 @@ pub fn render(snapshot: &Snapshot, template: &Template, fonts: &Fonts) -> Result
     let pieces = template.resolve(snapshot)?;
     let title = snapshot.content.title();
     let (pdf, pages) = pdf::render(fonts, &pieces, &title)?;
-    Ok(Rendered { docx: docx::render(&pieces, &title)?, pdf, pages, title })
+    Ok(Rendered { docx: docx::render(fonts, &pieces, &title)?, pdf, pages, title })
 }
 
 /// Renders one format only (a preview).
@@ -115,7 +141,7 @@ pub fn render_one(snapshot: &Snapshot, template: &Template, fonts: &Fonts, forma
     let pieces = template.resolve(snapshot)?;
     let title = snapshot.content.title();
     match format {
-        Format::Docx => docx::render(&pieces, &title),
+        Format::Docx => docx::render(fonts, &pieces, &title),
         Format::Pdf => pdf::render(fonts, &pieces, &title).map(|(pdf, _)| pdf),
     }
 }

@@ -15,7 +15,11 @@ use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke};
 use krilla::text::TextDirection;
 
+use krilla_svg::{SurfaceExt, SvgSettings};
+use resvg::usvg;
+
 use crate::ReportError;
+use crate::chart::Chart;
 use crate::fonts::{Face, Fonts};
 use crate::template::{Align, Piece, Style};
 
@@ -43,8 +47,9 @@ enum Which {
 enum Op {
     Text { x: f32, baseline: f32, which: Which, size: f32, text: String, red: bool },
     Line { x1: f32, x2: f32, y: f32, width: f32, red: bool },
-    Rect { x: f32, y: f32, w: f32, h: f32 },
     Frame { x: f32, y: f32, w: f32, h: f32 },
+    /// A chart's SVG, drawn as vectors at (x, y) in its own size.
+    Svg { x: f32, y: f32, tree: Box<usvg::Tree> },
 }
 
 struct Layout<'f> {
@@ -137,6 +142,10 @@ impl<'f> Layout<'f> {
 
     fn aligned(&mut self, text: &str, style: Style, align: Align, red: bool) {
         let (which, size, height) = setting(style);
+        if style == Style::Heading {
+            // A heading stays with at least two lines of what it heads.
+            self.room(height * 3.0);
+        }
         let face = face(self.fonts, which).clone();
         for line in wrap(&face, text, size, GRID_W, GRID_W) {
             let w = face.width(&line, size);
@@ -207,32 +216,19 @@ impl<'f> Layout<'f> {
         self.y += LINE * 0.5;
     }
 
-    /// A horizontal bar chart: a label, a bar as long as its value against the largest, the value.
-    fn bars(&mut self, caption: &str, bars: &[(String, f64)]) {
-        const SIZE: f32 = 11.0;
-        let pitch = SIZE * 1.7;
-        let serif = self.fonts.serif.clone();
-        let label_w = bars.iter().map(|(l, _)| serif.width(l, SIZE)).fold(0.0, f32::max) + SIZE;
-        let value_w = 4.0 * SIZE;
-        let max = bars.iter().map(|(_, v)| *v).fold(0.0, f64::max);
-        self.room(pitch * 2.0);
-        for (label, value) in bars {
-            self.room(pitch);
-            let top = self.y;
-            let baseline = top + pitch / 2.0 + SIZE * 0.35;
-            let lw = serif.width(label, SIZE);
-            self.ops().push(Op::Text { x: label_w - SIZE / 2.0 - lw, baseline, which: Which::Serif, size: SIZE, text: label.clone(), red: false });
-            let span = GRID_W - label_w - value_w;
-            let w = if max > 0.0 { (value / max) as f32 * span } else { 0.0 };
-            self.ops().push(Op::Rect { x: label_w, y: top + pitch * 0.2, w: w.max(0.5), h: pitch * 0.6 });
-            let text = format!("{value:.1}");
-            self.ops().push(Op::Text { x: label_w + w + SIZE / 3.0, baseline, which: Which::Serif, size: SIZE, text, red: false });
-            self.y += pitch;
-        }
-        self.aligned(caption, Style::Small, Align::Center, false);
+    /// A chart across the type area, kept on one page with its caption under it.
+    fn chart(&mut self, chart: &Chart) -> Result<(), ReportError> {
+        let tree = chart.tree(self.fonts, GRID_W)?;
+        let height = tree.size().height();
+        self.room(height + LINE * 0.85);
+        let y = self.y;
+        self.ops().push(Op::Svg { x: 0.0, y, tree: Box::new(tree) });
+        self.y += height;
+        self.aligned(&chart.caption, Style::Small, Align::Center, false);
+        Ok(())
     }
 
-    fn piece(&mut self, piece: &Piece) {
+    fn piece(&mut self, piece: &Piece) -> Result<(), ReportError> {
         match piece {
             Piece::Text { text, style, align, red } => self.aligned(text, *style, *align, *red),
             Piece::Split { left, right } => {
@@ -247,7 +243,7 @@ impl<'f> Layout<'f> {
             Piece::Rule { red } => self.rule(*red),
             Piece::Paragraph(text) => self.paragraph(text),
             Piece::Table { headers, rows } => self.table(headers, rows),
-            Piece::Bars { caption, bars } => self.bars(caption, bars),
+            Piece::Chart(chart) => self.chart(chart)?,
             Piece::Space(lines) => {
                 let h = f32::from(*lines) * LINE;
                 if self.y + h <= AREA_H {
@@ -255,6 +251,7 @@ impl<'f> Layout<'f> {
                 }
             }
         }
+        Ok(())
     }
 }
 
@@ -266,7 +263,7 @@ fn red() -> rgb::Color {
 pub(crate) fn render(fonts: &Fonts, pieces: &[Piece], title: &str) -> Result<(Vec<u8>, usize), ReportError> {
     let mut layout = Layout::new(fonts);
     for piece in pieces {
-        layout.piece(piece);
+        layout.piece(piece)?;
     }
     let mut document = Document::new();
     let pages = layout.pages.len();
@@ -295,7 +292,15 @@ pub(crate) fn render(fonts: &Fonts, pieces: &[Piece], title: &str) -> Result<(Ve
                         surface.draw_path(&path);
                     }
                 }
-                Op::Rect { x, y, w, h } | Op::Frame { x, y, w, h } => {
+                Op::Svg { x, y, tree } => {
+                    let size = krilla::geom::Size::from_wh(tree.size().width(), tree.size().height())
+                        .ok_or_else(|| ReportError::Render("a chart of no size".into()))?;
+                    surface.push_transform(&Transform::from_translate(*x, *y));
+                    // Text outlined: the chart is a picture (its figures are in the tables beside it).
+                    surface.draw_svg(tree, size, SvgSettings { embed_text: false, ..SvgSettings::default() });
+                    surface.pop();
+                }
+                Op::Frame { x, y, w, h } => {
                     let mut path = PathBuilder::new();
                     path.move_to(*x, *y);
                     path.line_to(x + w, *y);
@@ -303,13 +308,8 @@ pub(crate) fn render(fonts: &Fonts, pieces: &[Piece], title: &str) -> Result<(Ve
                     path.line_to(*x, y + h);
                     path.close();
                     if let Some(path) = path.finish() {
-                        if matches!(op, Op::Rect { .. }) {
-                            surface.set_stroke(None);
-                            surface.set_fill(Some(Fill { paint: rgb::Color::new(178, 34, 34).into(), ..Default::default() }));
-                        } else {
-                            surface.set_fill(None);
-                            surface.set_stroke(Some(Stroke { paint: rgb::Color::black().into(), width: 0.5, ..Default::default() }));
-                        }
+                        surface.set_fill(None);
+                        surface.set_stroke(Some(Stroke { paint: rgb::Color::black().into(), width: 0.5, ..Default::default() }));
                         surface.draw_path(&path);
                     }
                 }

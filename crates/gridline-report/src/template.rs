@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::ReportError;
+use crate::chart::{Chart, ChartKind, Series};
 use crate::content::{Kind, Snapshot};
 
 /// How a line of text is set (GB/T 9704-2012 §7: title 2号小标宋, body 3号仿宋; headings 3号黑体;
@@ -41,6 +42,13 @@ pub struct Column {
     pub field: String,
 }
 
+/// One series of a chart: its legend and the row field holding its numbers (null: no value).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SeriesField {
+    pub name: String,
+    pub value: String,
+}
+
 /// One block of a template.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "block", rename_all = "snake_case")]
@@ -66,13 +74,27 @@ pub enum Block {
     Paragraphs { text: String },
     /// A table over the array at `rows`.
     Table { rows: String, columns: Vec<Column> },
-    /// A bar chart over the array at `rows`, drawn by the renderer.
-    Bars { rows: String, label: String, value: String, caption: String },
+    /// A chart over the array at `rows`: a label a row and one or more series of numbers,
+    /// drawn as SVG (vectors in the PDF, PNG in the DOCX). Nothing is drawn when no row has a
+    /// value.
+    Chart {
+        #[serde(default)]
+        chart: ChartKind,
+        rows: String,
+        label: String,
+        series: Vec<SeriesField>,
+        caption: String,
+    },
     /// The blocks repeated for each item of the array at `items`; inside, placeholders name the
     /// item's fields first, then the snapshot's.
     Each { items: String, blocks: Vec<Block> },
-    /// The blocks only when the value at `field` is neither null, empty nor false.
-    When { field: String, blocks: Vec<Block> },
+    /// The blocks when the value at `field` is neither null, empty nor false; else `otherwise`.
+    When {
+        field: String,
+        blocks: Vec<Block>,
+        #[serde(default)]
+        otherwise: Vec<Block>,
+    },
     /// Blank space of `lines` body lines.
     Space { lines: u8 },
 }
@@ -91,7 +113,7 @@ pub(crate) enum Piece {
     Rule { red: bool },
     Paragraph(String),
     Table { headers: Vec<String>, rows: Vec<Vec<String>> },
-    Bars { caption: String, bars: Vec<(String, f64)> },
+    Chart(Chart),
     Space(u8),
 }
 
@@ -103,6 +125,25 @@ fn each(items: &str, blocks: Vec<Block>) -> Block {
     Block::Each { items: items.into(), blocks }
 }
 
+fn table(rows: &str, columns: &[(&str, &str)]) -> Block {
+    Block::Table { rows: rows.into(), columns: columns.iter().map(|(header, field)| Column { header: (*header).into(), field: (*field).into() }).collect() }
+}
+
+fn chart(kind: ChartKind, rows: &str, label: &str, series: &[(&str, &str)], caption: &str) -> Block {
+    Block::Chart {
+        chart: kind,
+        rows: rows.into(),
+        label: label.into(),
+        series: series.iter().map(|(name, value)| SeriesField { name: (*name).into(), value: (*value).into() }).collect(),
+        caption: caption.into(),
+    }
+}
+
+/// The blocks when the list (or value) at `field` has something, else one line saying so.
+fn listed(field: &str, blocks: Vec<Block>, none: &str) -> Block {
+    Block::When { field: field.into(), blocks, otherwise: vec![Block::Paragraphs { text: none.into() }] }
+}
+
 impl Template {
     /// The built-in template of a kind.
     pub fn builtin(kind: Kind) -> Template {
@@ -111,6 +152,7 @@ impl Template {
         let correction = Block::When {
             field: "corrects".into(),
             blocks: vec![line("（本期更正{corrects.cited_as}《{corrects.title}》）", Body, Center)],
+            otherwise: vec![],
         };
         let blocks = match kind {
             Kind::Bulletin => vec![
@@ -150,19 +192,11 @@ impl Template {
                     text: "{period}，{level}共 {ranked} 个参加排名，{unranked} 个因派单量不足未参加排名，平均得分 {average_score}。按响应率、解决率、满意率加权计分，排名情况如下。".into(),
                 },
                 line("一、排名情况", Heading, Left),
-                Block::Table {
-                    rows: "rows".into(),
-                    columns: vec![
-                        Column { header: "名次".into(), field: "rank".into() },
-                        Column { header: "名称".into(), field: "name".into() },
-                        Column { header: "得分".into(), field: "score".into() },
-                        Column { header: "响应率".into(), field: "response_rate".into() },
-                        Column { header: "解决率".into(), field: "resolution_rate".into() },
-                        Column { header: "满意率".into(), field: "satisfaction_rate".into() },
-                        Column { header: "较上月".into(), field: "movement".into() },
-                    ],
-                },
-                Block::Bars { rows: "rows".into(), label: "name".into(), value: "score_value".into(), caption: "图 1　{period}得分".into() },
+                table(
+                    "rows",
+                    &[("名次", "rank"), ("名称", "name"), ("得分", "score"), ("响应率", "response_rate"), ("解决率", "resolution_rate"), ("满意率", "satisfaction_rate"), ("较上月", "movement")],
+                ),
+                chart(ChartKind::Bars, "rows", "name", &[("得分", "score_value")], "图 1　{period}得分"),
                 line("二、约谈名单", Heading, Left),
                 each("interview", vec![Block::Paragraphs { text: "{name}（第 {rank} 名，得分 {score}，较上月 {movement}）".into() }]),
                 line("三、点评", Heading, Left),
@@ -185,6 +219,94 @@ impl Template {
                 line("督办意见", Heading, Left),
                 Block::Paragraphs { text: "{note}".into() },
                 Block::Space { lines: 2 },
+                line("{issuer}", Body, Right),
+                line("{dated}", Body, Right),
+            ],
+            Kind::HealthReport => vec![
+                Block::Line { text: "{issuer}".into(), style: Masthead, align: Center, red: true },
+                line("首文明办测〔{numbering.year}〕{numbering.number}号", Body, Center),
+                Block::Rule { red: true },
+                correction,
+                line("{district}{period}创建测评体检报告", Title, Center),
+                Block::Space { lines: 1 },
+                Block::Paragraphs { text: "{summary}".into() },
+                line("一、总体得分", Heading, Left),
+                table("categories", &[("测评类别", "name"), ("本区", "score"), ("全市平均", "city_average"), ("最好的区", "best_district"), ("与全市比", "gap")]),
+                chart(ChartKind::Bars, "categories", "name", &[("本区", "score_value"), ("全市平均", "city_value"), ("最好的区", "best_value")], "图 1　{district}各类别得分率与全市平均、最好的区"),
+                line("二、测评项目得分", Heading, Left),
+                table("items", &[("类别", "category"), ("测评项目", "name"), ("本区", "score"), ("全市平均", "city_average"), ("最好的区", "best_district"), ("与全市比", "gap")]),
+                line("三、近六个月走势", Heading, Left),
+                table("trend", &[("月份", "month"), ("得分", "score"), ("名次", "rank"), ("全市平均", "city_average")]),
+                chart(ChartKind::Lines, "trend", "month", &[("本区", "score_value"), ("全市平均", "city_value")], "图 2　{district}近六个月综合得分与全市平均"),
+                line("四、失分最多的测评内容", Heading, Left),
+                listed(
+                    "lost_most",
+                    vec![table("lost_most", &[("编号", "code"), ("测评内容", "text"), ("失分", "lost"), ("应得分", "possible"), ("得分率", "score")])],
+                    "本期没有失分的测评内容。",
+                ),
+                line("五、反复不达标的点位", Heading, Left),
+                listed(
+                    "repeat_failures",
+                    vec![table("repeat_failures", &[("点位", "point"), ("地址", "address"), ("不达标轮次", "rounds"), ("不达标内容", "clauses")])],
+                    "近六个月没有两轮以上不达标的点位。",
+                ),
+                line("六、同类问题的热线与网格案件", Heading, Left),
+                listed(
+                    "problem_volume",
+                    vec![
+                        Block::Paragraphs { text: "本期失分的测评内容所对应的问题，在本区同期 12345 热线和网格上报的案件如下，是失分的“病因”所在。".into() },
+                        table("problem_volume", &[("问题类别", "category"), ("热线", "hotline"), ("网格", "grid"), ("合计", "total")]),
+                        chart(ChartKind::Bars, "problem_volume", "category", &[("热线", "hotline"), ("网格", "grid")], "图 3　{district}失分问题的热线与网格案件量"),
+                    ],
+                    "失分的测评内容在本期没有对应的热线和网格案件。",
+                ),
+                line("七、未完成的整改", Heading, Left),
+                listed(
+                    "open_rectifications",
+                    vec![table("open_rectifications", &[("点位", "point"), ("测评内容", "clause"), ("案件", "case"), ("办理状态", "status")])],
+                    "测评发现的问题均已整改并核查销号。",
+                ),
+                Block::Space { lines: 1 },
+                line("{issuer}", Body, Right),
+                line("{dated}", Body, Right),
+            ],
+            Kind::LedgerReport => vec![
+                Block::Line { text: "{issuer}文件".into(), style: Masthead, align: Center, red: true },
+                line("首文明办报〔{numbering.year}〕{numbering.number}号", Body, Center),
+                Block::Rule { red: true },
+                correction,
+                line("关于{year} 年首都文明委重点工作项目台账完成情况的报告", Title, Center),
+                Block::Space { lines: 1 },
+                line("首都文明委：", Body, Left),
+                Block::Paragraphs {
+                    text: "{headline}截至目前，完成 {completed} 个，部分完成 {partly} 个，未完成 {not_completed} 个，尚未结项 {open} 个，完成率 {completion_rate}。现将有关情况报告如下。".into(),
+                },
+                line("一、{year} 年台账完成情况", Heading, Left),
+                table(
+                    "classes",
+                    &[("类别", "class"), ("单位", "units"), ("项目", "projects"), ("完成", "completed"), ("部分完成", "partly"), ("未完成", "not_completed"), ("未结项", "open"), ("完成率", "completion_rate")],
+                ),
+                chart(ChartKind::Bars, "classes", "class", &[("完成率（%）", "completion_value")], "图 1　各类项目完成率（%）"),
+                each(
+                    "classes",
+                    vec![
+                        Block::Paragraphs { text: "{lead}，完成 {completed} 个，完成率 {completion_rate}。".into() },
+                        // The office's pick from a closure text, which names its unit (as 简报 2178 prints them).
+                        each("examples", vec![Block::Paragraphs { text: "{excerpt}".into() }]),
+                    ],
+                ),
+                line("二、结项评定", Heading, Left),
+                listed("ratings", vec![table("ratings", &[("评定等次", "rating"), ("项目数", "count")])], "本年度尚无结项评定。"),
+                line("三、建议表扬的单位", Heading, Left),
+                listed(
+                    "commended",
+                    vec![
+                        Block::Paragraphs { text: "以下单位的项目全部完成，且至少一个项目评定为优秀、其余不低于良好，建议予以通报表扬。".into() },
+                        table("commended", &[("单位", "name"), ("项目数", "projects"), ("评定优秀", "excellent")]),
+                    ],
+                    "本年度没有符合表扬条件的单位。",
+                ),
+                Block::Space { lines: 1 },
                 line("{issuer}", Body, Right),
                 line("{dated}", Body, Right),
             ],
@@ -281,15 +403,25 @@ fn resolve_blocks(template: &str, blocks: &[Block], scopes: &[&Value], out: &mut
                 }
                 out.push(Piece::Table { headers: columns.iter().map(|c| c.header.clone()).collect(), rows: table_rows });
             }
-            Block::Bars { rows, label, value, caption } => {
-                let mut bars = Vec::new();
-                for row in array(template, rows, scopes)? {
+            Block::Chart { chart, rows, label, series, caption } => {
+                let items = array(template, rows, scopes)?;
+                let mut labels = Vec::with_capacity(items.len());
+                let mut columns: Vec<Series> = series.iter().map(|s| Series { name: s.name.clone(), values: Vec::with_capacity(items.len()) }).collect();
+                for row in items {
                     let inner: Vec<&Value> = scopes.iter().copied().chain([row]).collect();
-                    let v = lookup(template, value, &inner)?;
-                    let number = v.as_f64().ok_or_else(|| ReportError::invalid("template", format!("{template}: {value} is not a number")))?;
-                    bars.push((display(lookup(template, label, &inner)?), number));
+                    labels.push(display(lookup(template, label, &inner)?));
+                    for (spec, column) in series.iter().zip(&mut columns) {
+                        let v = lookup(template, &spec.value, &inner)?;
+                        if !v.is_null() && !v.is_number() {
+                            return Err(ReportError::invalid("template", format!("{template}: {} is not a number", spec.value)));
+                        }
+                        column.values.push(v.as_f64());
+                    }
                 }
-                out.push(Piece::Bars { caption: fill(template, caption, scopes)?, bars });
+                let chart = Chart { kind: *chart, caption: fill(template, caption, scopes)?, labels, series: columns };
+                if !chart.is_empty() {
+                    out.push(Piece::Chart(chart));
+                }
             }
             Block::Each { items, blocks } => {
                 for item in array(template, items, scopes)? {
@@ -297,16 +429,14 @@ fn resolve_blocks(template: &str, blocks: &[Block], scopes: &[&Value], out: &mut
                     resolve_blocks(template, blocks, &inner, out)?;
                 }
             }
-            Block::When { field, blocks } => {
+            Block::When { field, blocks, otherwise } => {
                 let present = match lookup(template, field, scopes)? {
                     Value::Null | Value::Bool(false) => false,
                     Value::String(s) => !s.is_empty(),
                     Value::Array(a) => !a.is_empty(),
                     _ => true,
                 };
-                if present {
-                    resolve_blocks(template, blocks, scopes, out)?;
-                }
+                resolve_blocks(template, if present { blocks } else { otherwise }, scopes, out)?;
             }
             Block::Space { lines } => out.push(Piece::Space(*lines)),
         }

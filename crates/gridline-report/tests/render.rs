@@ -6,8 +6,9 @@
 use std::path::PathBuf;
 
 use gridline_report::{
-    Article, Block, Bulletin, Content, Correction, Fonts, Imprint, Kind, Notice, NoticeRow, Numbering, ReportError, Snapshot, SupervisionOrder,
-    Template, render,
+    Article, Block, Bulletin, CommendedUnit, Content, Correction, Fonts, HealthReport, Imprint, Kind, LedgerClass, LedgerExample, LedgerReport, LostLine,
+    Notice, NoticeRow, Numbering, RatingLine, RectificationLine, RepeatLine, ReportError, ScoreLine, Snapshot, SupervisionOrder, Template, TrendLine,
+    VolumeLine, render,
 };
 use gridline_testing::documents::{first_page_png, pdf_pages, pdf_text, read_docx};
 
@@ -178,7 +179,7 @@ fn an_article_with_an_empty_title_is_refused() {
     let Content::Bulletin(b) = &mut snapshot.content else { unreachable!() };
     b.articles[1].title = "  ".into();
     let err = gridline_report::check(&snapshot, &Template::builtin(Kind::Bulletin)).unwrap_err();
-    assert_eq!(err.to_string(), "articles: article 2 has an empty title");
+    assert_eq!(err.to_string(), "article 2 has an empty title");
 }
 
 #[test]
@@ -196,4 +197,191 @@ fn a_notice_of_a_period_with_nothing_ranked_is_refused() {
     n.rows.clear();
     let err = gridline_report::check(&snapshot, &Template::builtin(Kind::Notice)).unwrap_err();
     assert!(matches!(err, ReportError::NoData(_)), "{err}");
+}
+
+fn score_line(code: &str, name: &str, category: &str, score: Option<f64>, city: f64, best: f64) -> ScoreLine {
+    let rate = |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |v| format!("{v:.1}"));
+    ScoreLine {
+        code: code.into(),
+        name: name.into(),
+        category: category.into(),
+        score: rate(score),
+        city_average: rate(Some(city)),
+        best_district: rate(Some(best)),
+        gap: score.map_or_else(|| "—".to_owned(), |s| format!("{:+.1}", s - city)),
+        score_value: score,
+        city_value: Some(city),
+        best_value: Some(best),
+    }
+}
+
+fn health() -> Snapshot {
+    let trend = [(5, Some(84.0), 85.1), (6, Some(86.5), 85.9), (7, None, 86.0), (8, Some(88.2), 86.4), (9, Some(87.0), 87.1), (10, Some(89.4), 87.5)];
+    Snapshot {
+        numbering: Numbering { year: 2024, number: 5, total: 5 },
+        dated: "2024 年 11 月 5 日".into(),
+        corrects: None,
+        content: Content::HealthReport(HealthReport {
+            issuer: "首都精神文明办".into(),
+            district: "朝阳区".into(),
+            period: "2024 年 10 月".into(),
+            score: "89.4".into(),
+            score_value: Some(89.4),
+            rank: "第 4 名".into(),
+            movement: "↑2".into(),
+            city_average: "87.5".into(),
+            best_district: "东城区（93.2）".into(),
+            summary: "2024 年 10 月，朝阳区创建测评综合得分 89.4，在全市各区中列第 4 名（较上期↑2）。".into(),
+            categories: vec![
+                score_line("1", "公共环境", "", Some(86.0), 88.0, 93.0),
+                score_line("2", "公共秩序", "", Some(91.5), 87.0, 95.0),
+                score_line("3", "公共服务", "", None, 80.0, 90.0),
+            ],
+            items: vec![score_line("1.1", "市容环境", "公共环境", Some(84.0), 86.0, 92.0), score_line("2.1", "交通秩序", "公共秩序", Some(91.5), 87.0, 95.0)],
+            lost_most: vec![LostLine { code: "1.1.2".into(), text: "无暴露垃圾、无积存垃圾".into(), lost: "6.0".into(), possible: "20.0".into(), score: "70.0".into() }],
+            repeat_failures: vec![RepeatLine { point: "望京东一巷".into(), address: "望京街道".into(), rounds: 3, clauses: "1.1.2、1.3.1".into() }],
+            problem_volume: vec![VolumeLine { category: "暴露垃圾".into(), hotline: 42, grid: 17, total: 59 }],
+            trend: trend
+                .iter()
+                .map(|(m, s, c)| TrendLine {
+                    month: format!("2024.{m:02}"),
+                    score: s.map_or_else(|| "—".to_owned(), |s| format!("{s:.1}")),
+                    rank: "—".into(),
+                    city_average: format!("{c:.1}"),
+                    score_value: *s,
+                    city_value: Some(*c),
+                })
+                .collect(),
+            open_rectifications: vec![RectificationLine { point: "望京东一巷".into(), clause: "1.1.2".into(), case: "#4711".into(), status: "整改中".into() }],
+        }),
+    }
+}
+
+fn ledger() -> Snapshot {
+    let class = |class: &str, lead: &str, projects: i64, completed: i64, examples: Vec<LedgerExample>| LedgerClass {
+        class: class.into(),
+        lead: lead.into(),
+        units: projects / 2,
+        projects,
+        completed,
+        partly: projects - completed,
+        not_completed: 0,
+        open: 0,
+        completion_rate: format!("{:.1}%", completed as f64 * 100.0 / projects as f64),
+        completion_value: (completed as f64 * 1000.0 / projects as f64).round() / 10.0,
+        examples,
+    };
+    Snapshot {
+        numbering: Numbering { year: 2021, number: 1, total: 1 },
+        dated: "2021 年 3 月 8 日".into(),
+        corrects: None,
+        content: Content::LedgerReport(LedgerReport {
+            issuer: "首都精神文明办".into(),
+            year: 2020,
+            headline: "2020 年台账共有 58 个成员单位报送 114 个工作项目，分为制度建设、文明宣传、文明治理、机关建设四大类。".into(),
+            units: 58,
+            projects: 114,
+            completed: 110,
+            partly: 4,
+            not_completed: 0,
+            open: 0,
+            completion_rate: "96.5%".into(),
+            classes: vec![
+                class("制度建设", "市人大常委会等 8 家单位围绕制度建设立项 16 个", 16, 16, vec![LedgerExample {
+                    unit: "市人大常委会".into(),
+                    title: "文明行为促进立法".into(),
+                    excerpt: "市人大完成《北京市文明行为促进条例》《北京市志愿服务促进条例》的制定修订。".into(),
+                }]),
+                class("文明宣传", "国务院国资委等 37 家单位围绕文明宣传立项 74 个", 74, 71, vec![]),
+            ],
+            ratings: vec![RatingLine { rating: "优秀".into(), count: 30 }, RatingLine { rating: "良好".into(), count: 80 }],
+            commended: vec![CommendedUnit { name: "市人大常委会".into(), projects: 2, excellent: 2 }],
+        }),
+    }
+}
+
+#[test]
+fn a_health_report_prints_the_scores_against_the_city_its_trend_and_its_charts() {
+    let Some((text, docx, _)) = render_and_read("health-report", &health()) else { return };
+    let flat = squeeze(&text);
+    for expected in [
+        "朝阳区2024年10月创建测评体检报告",
+        "首文明办测〔2024〕5号",
+        "一、总体得分",
+        "公共秩序91.587.095.0+4.5",
+        "三、近六个月走势",
+        "图1",
+        "图2",
+        "图3",
+        "无暴露垃圾、无积存垃圾",
+        "望京东一巷",
+        "#4711",
+    ] {
+        assert!(flat.contains(expected), "the PDF lacks {expected}:\n{text}");
+    }
+    let tables = docx["tables"].as_array().unwrap();
+    assert_eq!(tables[0][0], serde_json::json!(["测评类别", "本区", "全市平均", "最好的区", "与全市比"]));
+    assert_eq!(tables[0][3], serde_json::json!(["公共服务", "—", "80.0", "90.0", "—"]));
+    // Three charts, each a PNG one type area (156 mm) wide.
+    assert_eq!(docx["pictures_mm"], serde_json::json!([156, 156, 156]), "{docx}");
+    assert_eq!(docx["images"], serde_json::json!(["image/png", "image/png", "image/png"]));
+    assert_eq!(docx["font_table"]["仿宋_GB2312"], serde_json::json!({"alt": "仿宋", "charset": "86"}));
+    assert_eq!(docx["font_table"]["黑体"]["alt"], "SimHei");
+    assert_eq!(docx["font_table"]["方正小标宋简体"]["alt"], "宋体");
+}
+
+#[test]
+fn an_empty_list_says_so_instead_of_an_empty_table() {
+    let mut snapshot = health();
+    let Content::HealthReport(h) = &mut snapshot.content else { unreachable!() };
+    h.repeat_failures.clear();
+    h.problem_volume.clear();
+    let Some((text, docx, _)) = render_and_read("health-report-quiet", &snapshot) else { return };
+    let flat = squeeze(&text);
+    assert!(flat.contains("近六个月没有两轮以上不达标的点位。"), "{text}");
+    assert!(flat.contains("失分的测评内容在本期没有对应的热线和网格案件。"), "{text}");
+    assert!(!flat.contains("图3"), "no chart without data:\n{text}");
+    assert_eq!(docx["pictures_mm"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn a_health_report_of_a_period_with_no_score_is_refused() {
+    let mut snapshot = health();
+    let Content::HealthReport(h) = &mut snapshot.content else { unreachable!() };
+    h.score_value = None;
+    h.categories.iter_mut().for_each(|c| c.score_value = None);
+    let err = gridline_report::check(&snapshot, &Template::builtin(Kind::HealthReport)).unwrap_err();
+    assert_eq!(err.to_string(), "no data for 朝阳区2024 年 10 月的测评得分");
+}
+
+#[test]
+fn a_ledger_report_prints_the_classes_the_examples_and_the_units_to_commend() {
+    let Some((text, docx, _)) = render_and_read("ledger-report", &ledger()) else { return };
+    let flat = squeeze(&text);
+    for expected in [
+        "关于2020年首都文明委重点工作项目台账完成情况的报告",
+        "首文明办报〔2021〕1号",
+        "首都文明委：",
+        "2020年台账共有58个成员单位报送114个工作项目",
+        "完成110个",
+        "市人大常委会等8家单位围绕制度建设立项16个，完成16个，完成率100.0%。",
+        "市人大完成《北京市文明行为促进条例》",
+        "三、建议表扬的单位",
+        "图1",
+    ] {
+        assert!(flat.contains(expected), "the PDF lacks {expected}:\n{text}");
+    }
+    let tables = docx["tables"].as_array().unwrap();
+    assert_eq!(tables[0][0], serde_json::json!(["类别", "单位", "项目", "完成", "部分完成", "未完成", "未结项", "完成率"]));
+    assert_eq!(tables[0][2], serde_json::json!(["文明宣传", "37", "74", "71", "3", "0", "0", "95.9%"]));
+    assert_eq!(tables[2][1], serde_json::json!(["市人大常委会", "2", "2"]));
+}
+
+#[test]
+fn every_kind_has_a_builtin_template_that_fills_from_its_data() {
+    for snapshot in [bulletin(1), notice(), order(), health(), ledger()] {
+        let kind = snapshot.content.kind();
+        gridline_report::check(&snapshot, &Template::builtin(kind)).unwrap_or_else(|e| panic!("{}: {e}", kind.as_str()));
+    }
+    assert_eq!(Kind::ALL.len(), 5, "a new kind gets its snapshot above");
 }

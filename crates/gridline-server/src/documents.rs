@@ -1,6 +1,7 @@
-//! Documents over HTTP: preview a 简报, 通报 or 督办单 (nothing stored), issue it (numbered and
-//! stored with its snapshot and hashes), list and search the issued ones, and download a file,
-//! checked against the hash stored when it was issued.
+//! Documents over HTTP: preview a 简报, 通报, 督办单, 体检报告 or ledger report (nothing stored;
+//! the snapshot's hash in `X-Snapshot-Sha256`), issue it (numbered and stored with its snapshot
+//! and hashes; refused when the snapshot is not the one previewed), list and search the issued
+//! ones, and download a file, checked against the hash stored when it was issued.
 
 use std::sync::Arc;
 
@@ -9,7 +10,7 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use gridline_app::documents::{DocumentRequest, DocumentSettings, parse_format};
+use gridline_app::documents::{DocumentRequest, DocumentSettings, IssueOptions, parse_format, parse_template};
 use gridline_report::{Format, Kind};
 use gridline_store::{DocumentFilter, IssuedDocument};
 use jiff::Timestamp;
@@ -26,9 +27,9 @@ use crate::{ApiJson, AppState};
 #[derive(Serialize, ToSchema)]
 pub struct DocumentView {
     id: i64,
-    /// bulletin, notice or supervision_order
+    /// bulletin, notice, supervision_order, health_report or ledger_report
     kind: String,
-    /// 简报, 通报, 督办单
+    /// 简报, 通报, 督办单, 体检报告, 台账年度报告
     kind_label: String,
     title: String,
     /// 第 `number` 期 of `year`, 总第 `total` 期.
@@ -89,24 +90,54 @@ fn file_response(format: Format, name: &str, bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
+/// The header of a preview carrying its snapshot's SHA-256.
+pub const SNAPSHOT_HEADER: &str = "x-snapshot-sha256";
+
+/// What to preview.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewRequest {
+    document: DocumentRequest,
+    /// The id of an issued document of the same kind that this one would correct.
+    #[serde(default)]
+    corrects: Option<i64>,
+    /// The office's own template, as JSON text in the shape of the built-in ones; without it the
+    /// kind's built-in template.
+    #[serde(default)]
+    template: Option<String>,
+}
+
+fn options(corrects: Option<i64>, template: Option<&str>, expect_sha256: Option<String>) -> Result<IssueOptions, ApiError> {
+    Ok(IssueOptions { corrects, template: template.map(parse_template).transpose()?, expect_sha256 })
+}
+
 /// `POST /api/v1/documents/preview?format=pdf|docx`: the document as it would be issued now.
 #[utoipa::path(post, path = "/documents/preview", tag = "documents", security(("bearer" = [])), params(FormatQuery),
-    request_body(content = DocumentRequest, description = "`{kind: bulletin, articles}`, `{kind: notice, period, level}` or `{kind: supervision_order, order}`"),
-    responses((status = 200, description = "the document, numbered as the next of its series; nothing is stored",
+    request_body(content = PreviewRequest, description = "`{document: {kind: bulletin, articles} | {kind: notice, period, level} | {kind: supervision_order, order} | \
+        {kind: health_report, region, period} | {kind: ledger_report, year}, corrects?, template?}`"),
+    responses((status = 200, description = "the document, numbered as the next of its series; nothing is stored. The snapshot's SHA-256 is in \
+            `X-Snapshot-Sha256`: give it to `POST /documents` to issue exactly this",
+            headers(("X-Snapshot-Sha256" = String, description = "SHA-256 of the frozen data snapshot shown")),
             content((Vec<u8> = "application/pdf"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"))),
         (status = 403, description = "supervisors and administrators only"),
-        (status = 404, description = "a period with nothing ranked, an unknown order"),
-        (status = 422, description = "an article without a title or body, an unknown level or format")))]
+        (status = 404, description = "a period or year with nothing to report, an unknown order or corrected document"),
+        (status = 422, description = "an article without a title or body, a template naming a field the document has no data for, \
+            an unknown level, region or format")))]
 pub async fn preview(
     State(state): State<Arc<AppState>>,
     who: SignedIn,
     query: Result<Query<FormatQuery>, QueryRejection>,
-    ApiJson(request): ApiJson<DocumentRequest>,
+    ApiJson(request): ApiJson<PreviewRequest>,
 ) -> Result<Response, ApiError> {
     let format = format_of(query)?;
     let settings = DocumentSettings::from_env()?;
-    let bytes = state.preview_document(&who.actor, &request, &settings, format, Timestamp::now()).await?;
-    Ok(file_response(format, "preview", bytes))
+    let options = options(request.corrects, request.template.as_deref(), None)?;
+    let preview = state.preview_document(&who.actor, &request.document, &settings, &options, format, Timestamp::now()).await?;
+    let mut response = file_response(format, "preview", preview.bytes);
+    if let Ok(value) = axum::http::HeaderValue::from_str(&preview.snapshot_sha256) {
+        response.headers_mut().insert(SNAPSHOT_HEADER, value);
+    }
+    Ok(response)
 }
 
 /// What to issue.
@@ -117,22 +148,31 @@ pub struct IssueRequest {
     /// The id of an issued document of the same kind that this one corrects.
     #[serde(default)]
     corrects: Option<i64>,
+    /// The office's own template, as JSON text in the shape of the built-in ones.
+    #[serde(default)]
+    template: Option<String>,
+    /// The `X-Snapshot-Sha256` of the preview the issuer read: a snapshot that differs (the data or
+    /// the number changed since) is refused with 409 and nothing is issued.
+    #[serde(default)]
+    snapshot_sha256: Option<String>,
 }
 
-/// `POST /api/v1/documents` `{document, corrects?}`: issues a document.
+/// `POST /api/v1/documents` `{document, corrects?, template?, snapshot_sha256?}`: issues a document.
 #[utoipa::path(post, path = "/documents", tag = "documents", security(("bearer" = [])),
-    request_body(content = IssueRequest, description = "the document to issue, and the issued one it corrects"),
+    request_body(content = IssueRequest, description = "the document to issue, the issued one it corrects, the template, the previewed snapshot's hash"),
     responses((status = 201, description = "the issued document: numbered, stored in both formats with its snapshot and their SHA-256", body = DocumentView),
         (status = 403, description = "supervisors and administrators only"),
-        (status = 404, description = "a period with nothing ranked, an unknown order or corrected document"),
-        (status = 422, description = "an article without a title or body, a template naming a missing field; nothing is issued")))]
+        (status = 404, description = "a period or year with nothing to report, an unknown order or corrected document"),
+        (status = 409, description = "the snapshot's hash is not the one previewed; nothing is issued"),
+        (status = 422, description = "an article without a title or body, a template naming a missing field, an unknown level or region; nothing is issued")))]
 pub async fn issue(
     State(state): State<Arc<AppState>>,
     who: SignedIn,
     ApiJson(request): ApiJson<IssueRequest>,
 ) -> Result<(StatusCode, Json<DocumentView>), ApiError> {
     let settings = DocumentSettings::from_env()?;
-    let doc = state.issue_document(&who.actor, &request.document, &settings, request.corrects, Timestamp::now()).await?;
+    let options = options(request.corrects, request.template.as_deref(), request.snapshot_sha256)?;
+    let doc = state.issue_document(&who.actor, &request.document, &settings, &options, Timestamp::now()).await?;
     Ok((StatusCode::CREATED, Json(document_view(doc))))
 }
 
@@ -140,7 +180,7 @@ pub async fn issue(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// bulletin, notice or supervision_order.
+    /// bulletin, notice, supervision_order, health_report or ledger_report.
     kind: Option<String>,
     /// Words in the title or the data.
     q: Option<String>,
@@ -159,7 +199,7 @@ pub async fn list(
 ) -> Result<Json<Items<DocumentView>>, ApiError> {
     let Query(query) = query?;
     if let Some(kind) = &query.kind {
-        Kind::parse(kind).ok_or_else(|| ApiError::invalid("kind", format!("unknown kind {kind:?}: bulletin, notice or supervision_order")))?;
+        Kind::parse(kind).ok_or_else(|| ApiError::invalid("kind", format!("unknown kind {kind:?}: {}", Kind::names())))?;
     }
     let limit = query.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {

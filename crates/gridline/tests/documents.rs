@@ -1,5 +1,6 @@
 //! Documents from the demo city, on every engine of `fresh_databases`: a 简报, the last month's
-//! 通报 and a 督办单 issued through the application layer, downloaded (hash checked) and read
+//! 通报, a 督办单, a district's 体检报告 and the 2020 ledger's year-end report issued through the
+//! application layer, downloaded (hash checked) and read
 //! back by readers written elsewhere (pdftotext, python-docx); a correction; bad input refused
 //! with nothing issued; a stored file altered behind gridline's back refused at download. The
 //! first pages are rendered to PNG beside the output (`$CARGO_TARGET_TMPDIR/documents-demo/`).
@@ -8,9 +9,9 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
 
-use gridline_app::documents::{ArticleInput, DocumentRequest, DocumentSettings, ranking};
+use gridline_app::documents::{ArticleInput, DocumentRequest, DocumentSettings, IssueOptions, ranking};
 use gridline_app::{App, AppError};
-use gridline_cli::report::demo_articles;
+use gridline_cli::report::{FOUR_PAGES, demo_articles};
 use gridline_core::period::{Month, Period};
 use gridline_report::Format;
 use gridline_store::testing::fresh_databases;
@@ -50,10 +51,11 @@ async fn the_demo_city_issues_a_bulletin_a_notice_and_a_supervision_order() {
         let now = Timestamp::now();
 
         // 简报
-        let bulletin = DocumentRequest::Bulletin { articles: demo_articles(9) };
-        let refused = app.issue_document(&operator, &bulletin, &settings, None, now).await.unwrap_err();
+        let none = IssueOptions::default();
+        let bulletin = DocumentRequest::Bulletin { articles: demo_articles(FOUR_PAGES) };
+        let refused = app.issue_document(&operator, &bulletin, &settings, &none, now).await.unwrap_err();
         assert!(matches!(refused, AppError::Domain(_)), "{engine}: an operator does not issue: {refused}");
-        let first = app.issue_document(&supervisor, &bulletin, &settings, None, now).await.unwrap();
+        let first = app.issue_document(&supervisor, &bulletin, &settings, &none, now).await.unwrap();
         assert_eq!((first.number, first.total), (1, 2214), "{engine}");
         let year = now.to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap()).year();
         if let Some((text, docx, pages)) = read_back(&app, first.id, &format!("{engine}-bulletin")).await {
@@ -62,12 +64,12 @@ async fn the_demo_city_issues_a_bulletin_a_notice_and_a_supervision_order() {
                 assert!(flat.contains(expected), "{engine}: the 简报 lacks {expected}:\n{text}");
             }
             assert!(flat.contains(&format!("{year}年")), "{engine}: dated this year");
-            assert!(pages >= 4, "{engine}: the demo 简报 is four pages, got {pages}");
+            assert_eq!(pages, 4, "{engine}: the demo 简报 is four pages");
             assert!(docx["east_asia_fonts"].as_array().unwrap().iter().any(|f| f == "仿宋_GB2312"), "{engine}: {docx}");
         }
 
         // A correction names the document it corrects and takes the next number.
-        let correction = app.issue_document(&supervisor, &bulletin, &settings, Some(first.id), now).await.unwrap();
+        let correction = app.issue_document(&supervisor, &bulletin, &settings, &IssueOptions { corrects: Some(first.id), ..IssueOptions::default() }, now).await.unwrap();
         assert_eq!((correction.number, correction.total, correction.corrects), (2, 2215, Some(first.id)), "{engine}");
         if let Some((text, _, _)) = read_back(&app, correction.id, &format!("{engine}-correction")).await {
             assert!(squeeze(&text).contains(&format!("本期更正{year}年第1期")), "{engine}:\n{text}");
@@ -79,7 +81,7 @@ async fn the_demo_city_issues_a_bulletin_a_notice_and_a_supervision_order() {
         let rows = ranking(&store, &gridline_geo::beijing(), Period::month(month), RateLevel::District, None).await.unwrap();
         let top = rows.iter().find(|r| r.rank == Some(1)).expect("the demo city ranks its districts");
         let notice = DocumentRequest::Notice { period: period.clone(), level: "district".into(), bottom: Some(3), comment: None };
-        let issued = app.issue_document(&supervisor, &notice, &settings, None, now).await.unwrap();
+        let issued = app.issue_document(&supervisor, &notice, &settings, &none, now).await.unwrap();
         assert_eq!((issued.kind.as_str(), issued.number), ("notice", 1), "{engine}");
         if let Some((text, docx, _)) = read_back(&app, issued.id, &format!("{engine}-notice")).await {
             let flat = squeeze(&text);
@@ -90,11 +92,62 @@ async fn the_demo_city_issues_a_bulletin_a_notice_and_a_supervision_order() {
             let table = &docx["tables"][0];
             assert_eq!(table[1][1], serde_json::json!(top.name), "{engine}: the DOCX table's first row");
             assert_eq!(table.as_array().unwrap().len(), 1 + rows.iter().filter(|r| r.rank.is_some()).count(), "{engine}");
+            assert_eq!(docx["images"], serde_json::json!(["image/png"]), "{engine}: the score chart is a PNG in the DOCX");
+        }
+
+        // 体检报告 of 朝阳区 for last month: the figures are the evaluation's health report's.
+        let chaoyang = "110105000000";
+        let data = app.health_report(chaoyang, Period::month(month)).await.unwrap();
+        let score = data.score.score.expect("the demo scores 朝阳区");
+        let health = DocumentRequest::HealthReport { region: chaoyang.into(), period: period.clone() };
+        let issued_health = app.issue_document(&supervisor, &health, &settings, &none, now).await.unwrap();
+        assert_eq!((issued_health.kind.as_str(), issued_health.number), ("health_report", 1), "{engine}");
+        if let Some((text, docx, _)) = read_back(&app, issued_health.id, &format!("{engine}-health-report")).await {
+            let flat = squeeze(&text);
+            for expected in [
+                format!("朝阳区{}年{}月创建测评体检报告", month.year(), month.number()),
+                format!("首文明办测〔{year}〕1号"),
+                format!("综合得分{score:.1}"),
+                "一、总体得分".into(),
+                "三、近六个月走势".into(),
+                "七、未完成的整改".into(),
+                "图1".into(),
+                "图2".into(),
+            ] {
+                assert!(flat.contains(&expected), "{engine}: the 体检报告 lacks {expected}:\n{text}");
+            }
+            if let Some(lost) = data.lost_most.first() {
+                assert!(flat.contains(&squeeze(&lost.text)), "{engine}: the clause that lost most:\n{text}");
+            }
+            let tables = docx["tables"].as_array().unwrap();
+            assert_eq!(tables[0][0], serde_json::json!(["测评类别", "本区", "全市平均", "最好的区", "与全市比"]), "{engine}");
+            assert_eq!(tables[0].as_array().unwrap().len(), 1 + data.categories.len(), "{engine}");
+            assert!(docx["pictures_mm"].as_array().unwrap().len() >= 2, "{engine}: the charts as pictures: {docx}");
+            assert!(docx["pictures_mm"].as_array().unwrap().iter().all(|w| w == 156), "{engine}: one type area wide: {docx}");
+            assert_eq!(docx["font_table"]["仿宋_GB2312"]["alt"], "仿宋", "{engine}: the body font's fallback");
+            assert_eq!(docx["font_table"]["方正小标宋简体"]["charset"], "86", "{engine}: GB2312");
+        }
+
+        // The ledger's year-end report of 2020, in the shape of 简报 2178.
+        let ledger = app.issue_document(&supervisor, &DocumentRequest::LedgerReport { year: 2020 }, &settings, &none, now).await.unwrap();
+        let ledger_data = app.ledger_report(&supervisor, 2020).await.unwrap();
+        if let Some((text, docx, _)) = read_back(&app, ledger.id, &format!("{engine}-ledger-report")).await {
+            let flat = squeeze(&text);
+            assert!(flat.contains("关于2020年首都文明委重点工作项目台账完成情况的报告"), "{engine}:\n{text}");
+            assert!(flat.contains(&format!("2020年台账共有{}个成员单位报送{}个工作项目", ledger_data.units, ledger_data.projects)), "{engine}:\n{text}");
+            for class in &ledger_data.classes {
+                assert!(flat.contains(&squeeze(&class.lead)), "{engine}: {}:\n{text}", class.lead);
+            }
+            for unit in &ledger_data.commended {
+                assert!(flat.contains(&unit.name), "{engine}: commended {}:\n{text}", unit.name);
+            }
+            let tables = docx["tables"].as_array().unwrap();
+            assert_eq!(tables[0].as_array().unwrap().len(), 1 + ledger_data.classes.len(), "{engine}");
         }
 
         // 督办单 of the demo's first supervision order.
         let order = store.supervision().orders(false, &gridline_store::OrderScope { visibility: gridline_store::Visibility::All, unit: None, places: false }, 10).await.unwrap().into_iter().min_by_key(|o| o.id).expect("the demo raises orders");
-        let issued_order = app.issue_document(&supervisor, &DocumentRequest::SupervisionOrder { order: order.id }, &settings, None, now).await.unwrap();
+        let issued_order = app.issue_document(&supervisor, &DocumentRequest::SupervisionOrder { order: order.id }, &settings, &none, now).await.unwrap();
         let case = store.cases().get(order.target.parse().unwrap()).await.unwrap().unwrap();
         if let Some((text, _, pages)) = read_back(&app, issued_order.id, &format!("{engine}-supervision-order")).await {
             let flat = squeeze(&text);
@@ -108,15 +161,34 @@ async fn the_demo_city_issues_a_bulletin_a_notice_and_a_supervision_order() {
         let untitled = DocumentRequest::Bulletin {
             articles: vec![ArticleInput { section: "工作动态".into(), title: " ".into(), body: "正文".into(), office: "综合协调处".into() }],
         };
-        let err = app.issue_document(&supervisor, &untitled, &settings, None, now).await.unwrap_err();
+        let err = app.issue_document(&supervisor, &untitled, &settings, &none, now).await.unwrap_err();
         assert_eq!(err.to_string(), "article 1 has an empty title", "{engine}");
         let empty_period = DocumentRequest::Notice { period: "2001-01".into(), level: "district".into(), bottom: None, comment: None };
-        let err = app.issue_document(&supervisor, &empty_period, &settings, None, now).await.unwrap_err();
-        assert!(matches!(err, AppError::NotFound(_)), "{engine}: {err}");
+        let err = app.issue_document(&supervisor, &empty_period, &settings, &none, now).await.unwrap_err();
+        assert!(err.to_string().starts_with("no data for 2001 年 1 月各区的三率排名"), "{engine}: {err}");
+        let unscored = DocumentRequest::HealthReport { region: chaoyang.into(), period: "2001-01".into() };
+        let err = app.issue_document(&supervisor, &unscored, &settings, &none, now).await.unwrap_err();
+        assert_eq!(err.to_string(), "no data for 朝阳区2001 年 1 月的测评得分; nothing was issued", "{engine}");
+        let err = app.issue_document(&supervisor, &DocumentRequest::LedgerReport { year: 1999 }, &settings, &none, now).await.unwrap_err();
+        assert!(matches!(err, AppError::NotFound(_)), "{engine}: no 1999 ledger: {err}");
+        // A snapshot that is not the one previewed: refused, nothing issued.
+        let previewed = app.preview_document(&supervisor, &bulletin, &settings, &none, Format::Pdf, now).await.unwrap();
+        let stale = IssueOptions { expect_sha256: Some("0".repeat(64)), ..IssueOptions::default() };
+        let err = app.issue_document(&supervisor, &bulletin, &settings, &stale, now).await.unwrap_err();
+        assert!(err.to_string().contains("not the 000") && err.to_string().contains("nothing was issued"), "{engine}: {err}");
+        let template = IssueOptions { template: Some(gridline_report::Template::builtin(gridline_report::Kind::Bulletin)), ..IssueOptions::default() };
+        let mut broken = template.clone();
+        if let Some(t) = broken.template.as_mut() {
+            t.blocks.push(gridline_report::Block::Line { text: "签发人：{signer}".into(), style: Default::default(), align: Default::default(), red: false });
+        }
+        let err = app.issue_document(&supervisor, &bulletin, &settings, &broken, now).await.unwrap_err();
+        assert!(err.to_string().contains("signer"), "{engine}: {err}");
         let after = app.issued_documents(&DocumentFilter { kind: None, text: None, limit: 500 }).await.unwrap();
         assert_eq!(after.len(), before, "{engine}: nothing issued");
-        let third = app.issue_document(&supervisor, &bulletin, &settings, None, now).await.unwrap();
+        let exact = IssueOptions { expect_sha256: Some(previewed.snapshot_sha256.clone()), ..IssueOptions::default() };
+        let third = app.issue_document(&supervisor, &bulletin, &settings, &exact, now).await.unwrap();
         assert_eq!(third.number, 3, "{engine}: the refusals took no number");
+        assert_eq!(third.snapshot_sha256, previewed.snapshot_sha256, "{engine}: issued exactly what was previewed");
 
         // Search.
         let found = app.issued_documents(&DocumentFilter { kind: Some("notice".into()), text: Some("各区".into()), limit: 10 }).await.unwrap();

@@ -47,6 +47,9 @@ pub enum Page {
     /// The committee's project ledger: the office's board, a member unit's own projects.
     Ledger,
     LedgerProject,
+    /// The office's documents: issued ones listed and searched, a 简报 composed, previewed,
+    /// issued and downloaded.
+    Documents,
 }
 
 impl Page {
@@ -65,6 +68,7 @@ impl Page {
             Page::Field => "field",
             Page::Ledger => "ledger",
             Page::LedgerProject => "ledger_project",
+            Page::Documents => "documents",
         }
     }
 
@@ -83,6 +87,7 @@ impl Page {
                 Page::Evaluation => matches!(role, Role::Supervisor | Role::Dispatcher),
                 Page::Field => role == Role::Inspector,
                 Page::Ledger | Page::LedgerProject => matches!(role, Role::Supervisor | Role::MemberUnit),
+                Page::Documents => role == Role::Supervisor,
             }
     }
 
@@ -112,6 +117,7 @@ impl Page {
             Page::Field => "/field",
             Page::Ledger => "/ledger",
             Page::LedgerProject => "/ledger/projects",
+            Page::Documents => "/documents",
         }
     }
 }
@@ -130,7 +136,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/assets/{name}", get(assets::asset))
         // What browsers ask for when a page names no icon (the API's documents, a bare URL).
         .route("/favicon.ico", get(|| assets::asset(Path("favicon.svg".to_owned()))));
-    for page in [Page::Operator, Page::Grid, Page::Dispatcher, Page::Unit, Page::Supervisor, Page::Admin, Page::Dashboard, Page::Evaluation, Page::Field, Page::Ledger] {
+    for page in [Page::Operator, Page::Grid, Page::Dispatcher, Page::Unit, Page::Supervisor, Page::Admin, Page::Dashboard, Page::Evaluation, Page::Field, Page::Ledger, Page::Documents] {
         router = router.route(page.path(), get(move |state: State<Arc<AppState>>, headers: HeaderMap, uri: Uri| guarded(state, headers, uri, page)));
     }
     router
@@ -381,6 +387,7 @@ mod tests {
         assert!(!Page::Supervisor.admits(Role::HotlineOperator));
         assert!(Page::Ledger.admits(Role::Supervisor) && Page::Ledger.admits(Role::MemberUnit));
         assert!(!Page::Ledger.admits(Role::Dispatcher) && !Page::LedgerProject.admits(Role::HandlingUnit));
+        assert!(Page::Documents.admits(Role::Supervisor) && Page::Documents.admits(Role::Admin) && !Page::Documents.admits(Role::Dispatcher));
     }
 
     #[test]

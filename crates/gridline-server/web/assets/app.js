@@ -121,6 +121,13 @@
       ledger_tools: '导入与关账', import_file: '台账文件（XLSX 或 CSV，每行一个项目）', import_accept: '导入即立项', csv_encoding: 'CSV 编码',
       import_ledger: '导入', imported: '已导入', close_year: '关闭本年度台账', close_year_confirm: '关账后本年度台账不能再修改。确定关账吗？',
       late_by: '逾期',
+      // documents
+      'page.documents': '公文', doc_issued: '已印发公文', doc_search: '搜索标题或内容', doc_kind: '种类', doc_number: '期号', doc_issued_at: '印发时间',
+      doc_compose: '编发', doc_preview: '预览', doc_issue: '印发', doc_download: '下载', doc_articles: '稿件', doc_add_article: '添加稿件',
+      doc_remove: '删除此稿', doc_section: '栏目', doc_office: '供稿处室', doc_body: '正文（段落之间空一行）', doc_previewed: '预览与将印发的一致，快照 SHA-256：',
+      doc_issued_ok: '已印发', doc_preview_first: '请先预览，确认后再印发。', doc_changed: '内容已修改，请重新预览。', doc_order: '督办单编号',
+      doc_level: '排名层级', doc_region: '区', doc_corrects: '更正的公文编号（可选）', doc_no: '第 {n} 期（总第 {t} 期）',
+      'dk.bulletin': '简报', 'dk.notice': '通报', 'dk.supervision_order': '督办单', 'dk.health_report': '体检报告', 'dk.ledger_report': '台账年度报告',
     },
     en: {
       'page.evaluation': 'Evaluation', 'page.field': 'Field check', ev_level: 'Level', 'ev.district': 'Districts', 'ev.street': 'Streets',
@@ -213,6 +220,13 @@
       'role.hotline_operator': 'Hotline operator', 'role.grid_worker': 'Grid worker', 'role.dispatcher': 'Dispatcher',
       'role.handling_unit': 'Handling unit', 'role.supervisor': 'Supervisor', 'role.inspector': 'Inspector',
       'role.member_unit': 'Member unit', 'role.admin': 'Administrator',
+      'page.documents': 'Documents', doc_issued: 'Issued documents', doc_search: 'Search titles and text', doc_kind: 'Kind', doc_number: 'Number', doc_issued_at: 'Issued',
+      doc_compose: 'Compose', doc_preview: 'Preview', doc_issue: 'Issue', doc_download: 'Download', doc_articles: 'Articles', doc_add_article: 'Add an article',
+      doc_remove: 'Remove this article', doc_section: 'Section', doc_office: 'Contributing office', doc_body: 'Body (a blank line between paragraphs)',
+      doc_previewed: 'Previewed as it will be issued; snapshot SHA-256:', doc_issued_ok: 'Issued', doc_preview_first: 'Preview first, then issue.',
+      doc_changed: 'Changed since the preview: preview again.', doc_order: 'Supervision order no.', doc_level: 'Level', doc_region: 'District',
+      doc_corrects: 'Corrects document no. (optional)', doc_no: 'No. {n} (overall {t})',
+      'dk.bulletin': 'Bulletin', 'dk.notice': 'Ranking notice', 'dk.supervision_order': 'Supervision order', 'dk.health_report': 'Health report', 'dk.ledger_report': 'Ledger report',
     },
   };
   const t = (key) => I18N[lang][key] ?? I18N.zh[key] ?? key;
@@ -251,6 +265,10 @@
     if (body !== undefined) headers['Content-Type'] = file ? body.type : 'application/json';
     const response = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined || file ? body : JSON.stringify(body) });
     if (response.status === 204) return null;
+    // A file (a document's PDF or DOCX): its bytes, and the snapshot hash a preview carries.
+    if (response.ok && !(response.headers.get('Content-Type') || '').includes('json')) {
+      return { blob: await response.blob(), sha256: response.headers.get('X-Snapshot-Sha256') };
+    }
     const data = await response.json().catch(() => null);
     if (!response.ok) {
       if (response.status === 401) location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
@@ -396,8 +414,8 @@
   const PAGES_OF = {
     hotline_operator: ['operator', 'dashboard'], grid_worker: ['grid', 'dashboard'], inspector: ['grid', 'field', 'dashboard'],
     dispatcher: ['dispatcher', 'evaluation', 'dashboard'], handling_unit: ['unit', 'dashboard'], member_unit: ['unit', 'ledger', 'dashboard'],
-    supervisor: ['supervisor', 'evaluation', 'ledger', 'dashboard'],
-    admin: ['dashboard', 'operator', 'dispatcher', 'unit', 'grid', 'supervisor', 'evaluation', 'ledger', 'admin'],
+    supervisor: ['supervisor', 'evaluation', 'ledger', 'documents', 'dashboard'],
+    admin: ['dashboard', 'operator', 'dispatcher', 'unit', 'grid', 'supervisor', 'evaluation', 'ledger', 'documents', 'admin'],
   };
 
   function header(view) {
@@ -1670,6 +1688,145 @@
       h('div', { class: 'columns' }, h('div', {}, section(t('page.ledger_project'), h('dl', { class: 'facts' }, rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]))),
         section(t('milestones'), milestones), section(t('reports'), p.reports.length ? reports : h('p', { class: 'empty' }, t('empty')), ...outcome)),
       h('div', {}, p.actions.length ? section(t('actions'), actions) : null, section(t('timeline'), history)))];
+  }
+
+
+  // ---------------------------------------------------------------- documents (公文)
+  const DOC_KINDS = ['bulletin', 'notice', 'supervision_order', 'health_report', 'ledger_report'];
+  const SECTIONS = ['重要会议', '创新案例', '工作动态', '经验交流', '基层风采'];
+
+  /** Saves a file the API answered under a name. */
+  function saveFile(file, name) {
+    const url = URL.createObjectURL(file.blob);
+    const a = h('a', { href: url, download: name });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  }
+
+  VIEWS.documents = async () => {
+    const params = new URLSearchParams(location.search);
+    const query = new URLSearchParams();
+    if (params.get('kind')) query.set('kind', params.get('kind'));
+    if (params.get('q')) query.set('q', params.get('q'));
+    // reads: GET /documents items[].id items[].kind_label items[].title items[].year items[].number items[].total items[].issued_at items[].corrects items[].pdf_sha256
+    const list = await api('GET', `/documents?${query}`);
+    const go = (changes) => {
+      const next = new URLSearchParams(params);
+      for (const [k, v] of Object.entries(changes)) { if (v) next.set(k, v); else next.delete(k); }
+      history.pushState(null, '', `/documents?${next}`);
+      render();
+    };
+    const kindSelect = h('select', { id: 'doc-filter-kind' }, options([['', t('all')], ...DOC_KINDS.map((k) => [k, t(`dk.${k}`)])], params.get('kind') ?? ''));
+    const search = h('input', { id: 'doc-search', type: 'search', value: params.get('q') ?? '' });
+    const filters = h('form', { class: 'inline', id: 'doc-filters', onsubmit: (e) => { e.preventDefault(); go({ kind: kindSelect.value, q: search.value.trim() }); } },
+      field(t('doc_kind'), kindSelect), field(t('doc_search'), search), h('button', { type: 'submit' }, t('filter')));
+    const message = h('div', { 'aria-live': 'polite' });
+    const download = async (d, format) => {
+      try {
+        // reads: GET /documents/{id}/file blob
+        const file = await api('GET', `/documents/${d.id}/file?format=${format}`);
+        saveFile(file, `${d.kind_label}-${d.year}-${d.number}.${format}`);
+      } catch (err) { status(message, failText(err), 'error'); }
+    };
+    const number = (d) => t('doc_no').replace('{n}', d.number).replace('{t}', d.total);
+    const issued = section(t('doc_issued'), filters, message, grid([t('id'), t('doc_kind'), t('title'), t('doc_number'), t('doc_issued_at'), t('doc_download')],
+      list.items.map((d) => [d.id, d.kind_label, d.corrects ? `${d.title}（更正 #${d.corrects}）` : d.title, `${d.year} · ${number(d)}`, time(d.issued_at),
+        h('span', { class: 'inline' }, h('button', { type: 'button', 'data-download': `${d.id}-pdf`, onclick: () => download(d, 'pdf') }, 'PDF'),
+          h('button', { type: 'button', 'data-download': `${d.id}-docx`, onclick: () => download(d, 'docx') }, 'DOCX'))]), 'doc-list'));
+    return [h('h1', {}, t('page.documents')), await composer(), issued];
+  };
+
+  /** One article of a 简报 being composed. */
+  function articleFields(n, onChange, onRemove) {
+    const input = (name, attrs = {}) => h('input', { name, required: true, oninput: onChange, ...attrs });
+    const sectionInput = input('section', { list: 'doc-sections', value: SECTIONS[0] });
+    return h('fieldset', { class: 'doc-article', 'data-article': n }, h('legend', {}, `${t('doc_articles')} ${n}`),
+      field(t('doc_section'), sectionInput), field(t('title'), input('title')),
+      field(t('doc_body'), h('textarea', { name: 'body', rows: 6, required: true, oninput: onChange })), field(t('doc_office'), input('office', { value: '综合协调处' })),
+      h('button', { type: 'button', class: 'secondary', onclick: onRemove }, t('doc_remove')));
+  }
+
+  /** Compose a document, preview it in the page, issue exactly what was previewed. */
+  async function composer() {
+    const kind = h('select', { id: 'doc-kind' }, options(DOC_KINDS.map((k) => [k, t(`dk.${k}`)]), 'bulletin'));
+    const message = h('div', { id: 'doc-message', 'aria-live': 'polite' });
+    const frame = h('iframe', { id: 'doc-preview', title: t('doc_preview'), hidden: true });
+    let previewed = null;
+    const changed = () => { if (previewed) { previewed = null; status(message, t('doc_changed'), 'info'); } };
+    const articles = h('div', { id: 'doc-articles' });
+    let count = 0;
+    const addArticle = () => {
+      const el = articleFields(++count, changed, () => { el.remove(); changed(); });
+      articles.append(el);
+    };
+    addArticle();
+    // The month before this one (Beijing time): the last whole month of data.
+    const [y, m] = thisMonth().split('-').map(Number);
+    const lastMonth = m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+    const regions = await districts();
+    const controls = {
+      period: h('input', { id: 'doc-period', value: lastMonth, pattern: '\\d{4}-\\d{2}(\\.\\.\\d{4}-\\d{2})?', oninput: changed }),
+      level: h('select', { id: 'doc-level', onchange: changed }, options([['district', t('ev.district')], ['street', t('ev.street')], ['unit', t('unit')]], 'district')),
+      region: h('select', { id: 'doc-region', onchange: changed }, options(regions.map((r) => [r.code, r.name]), regions[0]?.code)),
+      year: h('input', { id: 'doc-year', type: 'number', value: new Date().getFullYear() - 1, min: 2000, max: 2100, oninput: changed }),
+      order: h('input', { id: 'doc-order', type: 'number', min: 1, oninput: changed }),
+      corrects: h('input', { id: 'doc-corrects', type: 'number', min: 1, oninput: changed }),
+    };
+    const fieldsOf = {
+      bulletin: [articles, h('datalist', { id: 'doc-sections' }, SECTIONS.map((x) => h('option', { value: x }))),
+        h('button', { type: 'button', id: 'doc-add-article', onclick: () => { addArticle(); changed(); } }, t('doc_add_article'))],
+      notice: [field(t('period'), controls.period), field(t('doc_level'), controls.level)],
+      supervision_order: [field(t('doc_order'), controls.order)],
+      health_report: [field(t('doc_region'), controls.region), field(t('period'), controls.period)],
+      ledger_report: [field(t('year'), controls.year)],
+    };
+    const body = h('div', { id: 'doc-fields' });
+    const showKind = () => { body.replaceChildren(...fieldsOf[kind.value]); changed(); };
+    kind.addEventListener('change', showKind);
+    showKind();
+    const request = () => {
+      const k = kind.value;
+      const document = { kind: k };
+      if (k === 'bulletin') {
+        document.articles = [...articles.querySelectorAll('.doc-article')].map((el) => Object.fromEntries(
+          ['section', 'title', 'body', 'office'].map((name) => [name, el.querySelector(`[name=${name}]`).value.trim()])));
+      }
+      if (k === 'notice') Object.assign(document, { period: controls.period.value.trim(), level: controls.level.value });
+      if (k === 'supervision_order') document.order = Number(controls.order.value);
+      if (k === 'health_report') Object.assign(document, { region: controls.region.value, period: controls.period.value.trim() });
+      if (k === 'ledger_report') document.year = Number(controls.year.value);
+      const corrects = Number(controls.corrects.value) || null;
+      return corrects ? { document, corrects } : { document };
+    };
+    const preview = async () => {
+      status(message, t('loading'));
+      try {
+        // reads: POST /documents/preview blob sha256
+        const file = await api('POST', '/documents/preview?format=pdf', request());
+        if (frame.src) URL.revokeObjectURL(frame.src);
+        frame.src = URL.createObjectURL(file.blob);
+        frame.hidden = false;
+        previewed = file.sha256;
+        status(message, `${t('doc_previewed')} ${file.sha256}`, 'info');
+      } catch (err) { previewed = null; status(message, failText(err), 'error'); }
+    };
+    const issue = async () => {
+      if (!previewed) { status(message, t('doc_preview_first'), 'error'); return; }
+      try {
+        // reads: POST /documents id kind_label title year number total
+        const doc = await api('POST', '/documents', { ...request(), snapshot_sha256: previewed });
+        status(message, `${t('doc_issued_ok')}: #${doc.id} ${doc.kind_label} ${doc.year} ${t('doc_no').replace('{n}', doc.number).replace('{t}', doc.total)}《${doc.title}》`, 'ok');
+        previewed = null;
+        setTimeout(render, 1500);
+      } catch (err) { status(message, failText(err), 'error'); }
+    };
+    const form = h('form', { id: 'doc-compose', onsubmit: (e) => { e.preventDefault(); preview(); } },
+      field(t('doc_kind'), kind), body, field(t('doc_corrects'), controls.corrects),
+      h('div', { class: 'inline' }, h('button', { type: 'submit', id: 'doc-preview-button' }, t('doc_preview')),
+        h('button', { type: 'button', id: 'doc-issue-button', onclick: issue }, t('doc_issue'))));
+    return section(t('doc_compose'), form, message, frame);
   }
 
   window.addEventListener('popstate', render);
