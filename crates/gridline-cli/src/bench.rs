@@ -100,6 +100,18 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         repeat: usize,
     },
+    /// A phone's photo (3 MB) uploaded to a case over HTTP, one at a time, acknowledged once on
+    /// disk; checked after kill -9.
+    Upload {
+        #[arg(long, default_value_t = 50)]
+        rounds: usize,
+        /// The photo's size in MB.
+        #[arg(long, default_value_t = 3.0)]
+        megabytes: f64,
+        /// Where the benchmark's database and files go (a fresh temporary directory by default).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
     /// The demo 简报 (six pages) rendered to DOCX and PDF (fonts read once, as a server does).
     Documents {
         /// Timed renderings.
@@ -135,6 +147,10 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Rankings { cases, data_dir, python, repeat } => {
             let dir = data_dir.unwrap_or_else(crate::analytics::default_bench_dir);
             crate::analytics::bench_rankings(cases, &dir, &python, repeat.max(1)).await
+        }
+        BenchCommand::Upload { rounds, megabytes, data_dir } => {
+            let dir = data_dir.unwrap_or_else(|| std::env::temp_dir().join(format!("gridline-bench-upload-{}", std::process::id())));
+            crate::bench_upload::upload(&dir, rounds, megabytes).await
         }
         BenchCommand::Documents { repeat } => crate::report::bench(repeat.max(1)),
         BenchCommand::Text(command) => crate::text::bench(command),
