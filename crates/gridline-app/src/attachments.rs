@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use gridline_core::DomainError;
 use gridline_core::actor::Actor;
-use gridline_core::attachment::{DISPLAY_SIDE, Expect, MAX_FILES_PER_UPLOAD, MAX_PHOTO_MEGAPIXELS, MediaType, Stage, THUMBNAIL_SIDE, clean_name};
+use gridline_core::attachment::{DISPLAY_SIDE, Expect, MAX_FILES_PER_UPLOAD, MAX_PHOTO_MEGAPIXELS, Stage, THUMBNAIL_SIDE, clean_name};
 use gridline_core::case::CaseId;
 use gridline_core::message::Reason;
 use gridline_store::{CaseAttachment, NewAttachment, StoreError, StoredAttachment, Variant};
