@@ -589,7 +589,8 @@ async fn a_photo_goes_from_intake_to_verification_and_a_signed_out_visitor_canno
     let row = format!("tr[data-case='{id}']");
     b.type_into(&format!("#verify-photos-{id}"), &photo).await;
     b.click(&format!("{row} button[data-verify='pass']")).await;
-    b.until("the verified case to leave the queue", "return document.querySelector(arguments[0]) === null", json!([row])).await;
+    // The case stays under 辖区近期上报: only its row of the queue, with the buttons, goes.
+    b.until("the verified case to leave the queue", "return document.querySelector(arguments[0]) === null", json!([format!("{row} button[data-verify]")])).await;
     let (_, case) = s.api(Method::GET, &format!("/api/v1/cases/{id}"), &admin, None).await;
     assert_eq!(case["status"], "closed");
     let (_, attached) = s.api(Method::GET, &format!("/api/v1/cases/{id}/attachments"), &admin, None).await;
