@@ -16,7 +16,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-const BENCH_USER: &str = "bench-grid";
+const BENCH_USER: &str = "bench-operator";
 const BENCH_PASSWORD: &str = "bench-password-1";
 
 /// A noisy street-like JPEG of about `target` bytes (noise does not compress, as a real photo's
@@ -67,7 +67,7 @@ pub async fn upload(dir: &Path, rounds: usize, megabytes: f64) -> anyhow::Result
     std::fs::create_dir_all(dir)?;
     {
         let store = Store::open_data_dir(dir).await?;
-        crate::add_user(&store, BENCH_USER, None, Role::GridWorker, None, BENCH_PASSWORD).await.ok();
+        crate::add_user(&store, BENCH_USER, None, Role::HotlineOperator, None, BENCH_PASSWORD).await?;
         store.close().await;
     }
     let photo = photo((megabytes * 1024.0 * 1024.0) as usize)?;
@@ -79,7 +79,7 @@ pub async fn upload(dir: &Path, rounds: usize, megabytes: f64) -> anyhow::Result
         .send().await?.error_for_status()?.json().await?;
     let token = session["token"].as_str().context("no session token")?.to_owned();
     let case: Value = http.post(format!("{base}/api/v1/cases")).bearer_auth(&token)
-        .json(&json!({"channel": "grid", "category": "S0102", "region": "110105026000", "description": "望京西园三区楼下垃圾桶满溢"}))
+        .json(&json!({"channel": "hotline", "category": "S0102", "region": "110105026000", "description": "望京西园三区楼下垃圾桶满溢"}))
         .send().await?.error_for_status()?.json().await?;
     let id = case["id"].as_i64().context("no case id")?;
     println!("photo {:.2} MB; {rounds} uploads to case {id}, one at a time (time from send to the 201):", photo.len() as f64 / 1048576.0);
