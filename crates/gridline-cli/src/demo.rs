@@ -99,7 +99,12 @@ pub async fn ensure(store: &Store, data_dir: &Path, cases: usize) -> anyhow::Res
     for chunk in histories.chunks(500) {
         created.extend(store.cases().import(chunk.to_vec()).await?);
     }
-    let app = gridline_app::App::new(store.clone(), std::sync::Arc::new(regions.clone()), &gridline_app::TextOptions::default()).await?;
+    // A store without a files directory (PostgreSQL) keeps the demo's photos in the data directory.
+    let files = match store.attachments().dir() {
+        Ok(_) => store.clone(),
+        Err(_) => store.clone().with_files_dir(data_dir.join("files")),
+    };
+    let app = gridline_app::App::new(files, std::sync::Arc::new(regions.clone()), &gridline_app::TextOptions::default()).await?;
     let photos = photos::attach(&app, &created).await?;
     tracing::info!(photos, "demo photos added");
     // Two more evaluators beside the demo's inspector, for the rounds to be shared among.
