@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use gridline_core::actor::{Actor, Role};
 use gridline_core::period::Period;
-use gridline_core::ranking::{Contender, RankingRow, notice, rank};
+use gridline_core::ranking::{Contender, DEFAULT_MIN_CASES, RankingRow, notice, rank};
 use gridline_core::rates::RateConfig;
 use gridline_core::supervision::TargetKind;
 use gridline_core::Reason;
@@ -225,15 +225,34 @@ fn notice_row(row: &RankingRow) -> NoticeRow {
     }
 }
 
+/// The environment variable giving the fewest dispatches and call-backs a region or unit needs
+/// in a period to be ranked (default [`DEFAULT_MIN_CASES`]); below it, 样本不足.
+pub const MIN_CASES_ENV: &str = "GRIDLINE_RANKING_MIN_CASES";
+
+/// The minimum sample of the rankings in force: [`MIN_CASES_ENV`], else [`DEFAULT_MIN_CASES`].
+pub fn ranking_min_cases() -> Result<i64, AppError> {
+    match std::env::var(MIN_CASES_ENV) {
+        Err(_) => Ok(DEFAULT_MIN_CASES),
+        Ok(text) => text
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (0..=100_000).contains(n))
+            .ok_or_else(|| AppError::Internal(format!("{MIN_CASES_ENV} is a whole number from 0 to 100000, not {text:?}"))),
+    }
+}
+
 /// The ranking of a period by the three rates (inside the regions whose codes start with
 /// `region_prefix`, if given), with the movement against the period before: the figures of
-/// `gridline rank` and of the 通报.
+/// `gridline rank` and of the 通报. Contenders with fewer than `min_cases` dispatches or
+/// call-backs are listed unranked (样本不足).
 pub async fn ranking(
     store: &Store,
     regions: &gridline_core::region::RegionTree,
     period: Period,
     level: RateLevel,
     region_prefix: Option<&str>,
+    min_cases: i64,
 ) -> Result<Vec<RankingRow>, AppError> {
     let units: std::collections::HashMap<String, String> = store.people().units().await?.into_iter().map(|u| (u.code.into_string(), u.name)).collect();
     let contenders = |counts: std::collections::BTreeMap<String, gridline_core::rollup::RateCounts>| -> Vec<Contender> {
@@ -251,7 +270,7 @@ pub async fn ranking(
     };
     let now = contenders(store.rollups().rate_counts(period, level, region_prefix).await?);
     let before = contenders(store.rollups().rate_counts(period.previous(), level, region_prefix).await?);
-    Ok(rank(&now, &before, &RateConfig::default()))
+    Ok(rank(&now, &before, &RateConfig::default(), min_cases))
 }
 
 /// The 点评 written from the figures.
@@ -303,7 +322,7 @@ impl App {
                 if !(1..=50).contains(&bottom) {
                     return Err(AppError::invalid("bottom", "bottom is 1–50"));
                 }
-                let rows = ranking(&self.store, &self.regions, parsed, rate_level, None).await?;
+                let rows = ranking(&self.store, &self.regions, parsed, rate_level, None, ranking_min_cases()?).await?;
                 let figures = notice(&rows, bottom);
                 Content::Notice(Notice {
                     issuer: settings.issuer.clone(),

@@ -51,7 +51,8 @@ pub fn parse_level(text: &str) -> anyhow::Result<RateLevel> {
 
 /// The ranking of `period` at `level`, as the application layer computes it for every edge.
 async fn ranking(store: &Store, period: Period, level: RateLevel, region: Option<&str>) -> anyhow::Result<Vec<RankingRow>> {
-    Ok(gridline_app::documents::ranking(store, &gridline_geo::beijing(), period, level, region).await?)
+    let min_cases = gridline_app::documents::ranking_min_cases()?;
+    Ok(gridline_app::documents::ranking(store, &gridline_geo::beijing(), period, level, region, min_cases).await?)
 }
 
 fn region_prefix(tree: &RegionTree, code: &str) -> anyhow::Result<String> {
@@ -83,10 +84,15 @@ pub async fn rank_command(database: &Database, period: &str, level: &str, region
     writeln!(out, "{period} ranking: rank\tcode\tname\tscore\tresponse\tresolution\tsatisfaction\tmovement")?;
     for r in &rows {
         let movement = r.movement.map_or_else(|| "new".to_owned(), |m| format!("{m:+}"));
+        let rank = match r.rank {
+            Some(n) => n.to_string(),
+            None if r.insufficient => "样本不足".to_owned(),
+            None => "—".to_owned(),
+        };
         writeln!(
             out,
             "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
-            r.rank.map_or_else(|| "—".to_owned(), |n| n.to_string()),
+            rank,
             r.code,
             r.name,
             pct(r.score),

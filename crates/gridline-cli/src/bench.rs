@@ -100,6 +100,18 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         repeat: usize,
     },
+    /// A phone's photo (3 MB) uploaded to a case over HTTP, one at a time, acknowledged once on
+    /// disk; checked after kill -9.
+    Upload {
+        #[arg(long, default_value_t = 50)]
+        rounds: usize,
+        /// The photo's size in MB.
+        #[arg(long, default_value_t = 3.0)]
+        megabytes: f64,
+        /// Where the benchmark's database and files go (a fresh temporary directory by default).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
     /// A 4-page 简报 rendered to PDF and DOCX (fonts read once, as a server does), then the demo
     /// city's 16 districts' 体检报告 as PDF, from the store.
     Documents {
@@ -172,6 +184,10 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Evaluation { checks, responses, submissions, clients, repeat, data_dir } => {
             let dir = data_dir.unwrap_or_else(|| std::env::temp_dir().join(format!("gridline-bench-evaluation-{}", std::process::id())));
             crate::bench_evaluation::evaluation(&dir, checks, responses, submissions, clients.max(1), repeat.max(1)).await
+        }
+        BenchCommand::Upload { rounds, megabytes, data_dir } => {
+            let dir = data_dir.unwrap_or_else(|| std::env::temp_dir().join(format!("gridline-bench-upload-{}", std::process::id())));
+            crate::bench_upload::upload(&dir, rounds, megabytes).await
         }
         BenchCommand::Text(command) => crate::text::bench(command),
     }

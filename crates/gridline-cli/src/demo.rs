@@ -4,6 +4,7 @@
 //! the committee's project ledger (`demo/ledger.rs`): 2020 closed, the current year in progress.
 
 mod ledger;
+mod photos;
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -94,9 +95,18 @@ pub async fn ensure(store: &Store, data_dir: &Path, cases: usize) -> anyhow::Res
         people.add(user);
     }
     let histories = City { regions: &regions, reference: &reference, units: &units, people: &people }.histories(cases, now, 2026);
+    let mut created = Vec::with_capacity(histories.len());
     for chunk in histories.chunks(500) {
-        store.cases().import(chunk.to_vec()).await?;
+        created.extend(store.cases().import(chunk.to_vec()).await?);
     }
+    // A store without a files directory (PostgreSQL) keeps the demo's photos in the data directory.
+    let files = match store.attachments().dir() {
+        Ok(_) => store.clone(),
+        Err(_) => store.clone().with_files_dir(data_dir.join("files")),
+    };
+    let app = gridline_app::App::new(files, std::sync::Arc::new(regions.clone()), &gridline_app::TextOptions::default()).await?;
+    let photos = photos::attach(&app, &created).await?;
+    tracing::info!(photos, "demo photos added");
     // Two more evaluators beside the demo's inspector, for the rounds to be shared among.
     let mut inspectors = vec![people.named("inspector")];
     for n in 2..=3 {
@@ -389,7 +399,8 @@ impl City<'_> {
             address: Some(format!("北京市{}{place}", self.regions.ancestor_at(&street.code, RegionLevel::District).map_or("", |d| d.name.as_str()))),
             location: Some(GeoPoint { lat: lat + rng.random_range(-0.004..0.004), lon: lon + rng.random_range(-0.004..0.004) }),
             reporter,
-            photos: if channel == Channel::Hotline { vec![] } else { vec![format!("demo/photo-{n}.jpg")] },
+            // Photos are attachments (demo/photos.rs), not links.
+            photos: vec![],
             suggestion: None,
         };
         let first = CaseEvent { seq: 1, at: received_at, actor: reporter_actor, change: Change::Receive(intake) };
@@ -469,7 +480,7 @@ impl City<'_> {
         #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
         let handle_after = SignedDuration::from_secs(((limit_secs as f64) * share * 1.8) as i64);
         let verifier = if street.code == WANGJING { self.people.named("grid") } else { dispatcher.clone() };
-        sim.step(handle_after, &staff, Command::Handle { feedback: "已安排人员现场处置,问题已整改".into(), photos: vec![format!("demo/after-{n}.jpg")] });
+        sim.step(handle_after, &staff, Command::Handle { feedback: "已安排人员现场处置,问题已整改".into(), photos: vec![] });
         if rng.random_bool(0.08) {
             sim.step(minutes(rng, 60, 1440), &verifier, Command::Verify { passed: false, note: Some("现场核查仍未整改到位".into()) });
             sim.step(minutes(rng, 120, 2880), &staff, Command::Handle { feedback: "已二次整改完毕".into(), photos: vec![] });

@@ -9,6 +9,7 @@ mod backup;
 mod bench;
 mod bench_evaluation;
 mod bench_io;
+mod bench_upload;
 mod bench_web;
 mod catalogue;
 pub mod demo;
@@ -40,6 +41,10 @@ pub struct Database {
     /// A database URL (postgres://… or sqlite://…) instead of the data directory.
     #[arg(long, env = "GRIDLINE_DATABASE")]
     database: Option<String>,
+    /// Where attachments (photos and files) are kept: `DATA_DIR/files` beside the embedded
+    /// database by default; required with PostgreSQL, a directory every server shares.
+    #[arg(long, env = "GRIDLINE_FILES_DIR")]
+    files_dir: Option<PathBuf>,
 }
 
 impl Database {
@@ -50,7 +55,10 @@ impl Database {
                 .await
                 .with_context(|| format!("opening the data directory {}", self.data_dir.display()))?,
         };
-        Ok(store)
+        Ok(match &self.files_dir {
+            Some(dir) => store.with_files_dir(dir),
+            None => store,
+        })
     }
 }
 

@@ -28,6 +28,12 @@ pub enum Class {
     Forbidden,
     NotFound,
     Conflict,
+    /// 413: an upload larger than its limit.
+    TooLarge,
+    /// 415: an upload of a type that is not kept.
+    UnsupportedType,
+    /// 503: the server lacks what the request needs (e.g. no attachments directory configured).
+    Unavailable,
 }
 
 /// `(code, class, Chinese, English)`; `{name}` in a text is the parameter `name`. The class codes
@@ -69,6 +75,17 @@ pub const TEXTS: &[(&str, Option<Class>, &str, &str)] = &[
         "预览之后公文的数据或期号已变化（快照 SHA-256 {actual}，预览时为 {expected}），未印发，请重新预览",
         "the document's data snapshot has sha256 {actual}, not the {expected} previewed: its data or its number changed since; preview it again (nothing was issued)",
     ),
+    // attachments
+    ("file_too_large", Some(Class::TooLarge), "文件过大，每个文件不能超过 {max_mb} MB", "the file is larger than {max_mb} MB"),
+    ("photo_not_image", Some(Class::UnsupportedType), "照片必须是 JPEG、PNG 或 WebP 图片", "a photo must be a JPEG, PNG or WebP image"),
+    ("file_type_refused", Some(Class::UnsupportedType), "只能上传图片（JPEG、PNG、WebP）、PDF、Word 或 Excel 文件", "only images (JPEG, PNG, WebP), PDF, Word and Excel files are accepted"),
+    ("file_empty", Some(Class::Invalid), "上传的文件是空的", "the file is empty"),
+    ("photo_unreadable", Some(Class::Invalid), "照片无法读取，文件可能已损坏", "the photo cannot be read; the file may be damaged"),
+    ("photo_too_big", Some(Class::Invalid), "照片像素过多，不能超过 {max} 百万像素", "the photo has more than {max} megapixels"),
+    ("too_many_files", Some(Class::Invalid), "一次最多上传 {max} 个文件", "at most {max} files per upload"),
+    ("unknown_stage", Some(Class::Invalid), "附件环节“{stage}”无效，应为受理、处置、核查或回访", "unknown stage \"{stage}\"; one of intake, handling, verification, callback"),
+    ("attachment_not_found", Some(Class::NotFound), "附件 {id} 不存在或您无权查看", "attachment {id} not found"),
+    ("attachments_unavailable", Some(Class::Unavailable), "服务器未配置附件存储目录，暂不能上传或查看附件", "no attachments directory is configured on this server"),
 ];
 
 /// The field names a refusal can name, `(field, Chinese, English)`; a field not listed is shown
@@ -99,6 +116,8 @@ pub const FIELDS: &[(&str, &str, &str)] = &[
     ("corrects", "更正的公文", "corrected document"),
     ("order", "督办单", "supervision order"),
     ("kind", "种类", "kind"),
+    ("file", "文件", "file"),
+    ("stage", "环节", "stage"),
 ];
 
 /// The label of a field in `lang`.

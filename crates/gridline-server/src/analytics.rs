@@ -98,6 +98,10 @@ pub struct RankingQuery {
     region: Option<String>,
     /// How many at the bottom go on the interview list (1 to 50, default 3).
     bottom: Option<String>,
+    /// The fewest dispatches and call-backs (each) a contender needs to be ranked (0 to 100000;
+    /// the server's `GRIDLINE_RANKING_MIN_CASES`, 5 by default); below it 样本不足.
+    #[param(value_type = Option<u32>)]
+    min_cases: Option<String>,
 }
 
 /// A ranking with the change against the period before.
@@ -108,7 +112,10 @@ pub struct RankingView {
     /// Who is ranked: street, district or unit.
     level: String,
     weights: RateConfig,
-    /// Best first.
+    /// The minimum sample applied: fewer dispatches or call-backs and a row is `insufficient`.
+    min_cases: i64,
+    /// Best first; equal scores share a rank (1, 2, 2, 4); the unranked (nothing measured, or
+    /// 样本不足) last.
     items: Vec<RankingRow>,
     /// The bottom of the list (the notice's `interview`).
     interview: Vec<RankingRow>,
@@ -129,12 +136,21 @@ pub async fn rankings(
     let level = parse_level(query.level.as_deref())?;
     let region = query.region.as_deref().map(|r| state.region_prefix(r)).transpose()?;
     let bottom = parse_n("bottom", query.bottom.as_deref(), 3)?;
+    let min_cases = match query.min_cases.as_deref() {
+        None => gridline_app::documents::ranking_min_cases()?,
+        Some(text) => text
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (0..=100_000).contains(n))
+            .ok_or_else(|| ApiError::invalid("min_cases", format!("min_cases is a whole number from 0 to 100000, not {text:?}")))?,
+    };
     let config = RateConfig::default();
     let previous = period.previous();
     let rows = rank(
         &state.contenders(period, level, region.as_deref()).await?,
         &state.contenders(previous, level, region.as_deref()).await?,
         &config,
+        min_cases,
     );
     let notice = notice(&rows, bottom);
     Ok(Json(RankingView {
@@ -142,6 +158,7 @@ pub async fn rankings(
         previous_period: previous,
         level: query.level.unwrap_or_else(|| "street".to_owned()),
         weights: config,
+        min_cases,
         interview: notice.interview.clone(),
         items: rows,
         notice,

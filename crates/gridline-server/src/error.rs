@@ -107,6 +107,9 @@ impl ApiError {
                 Some(Class::Forbidden) => (StatusCode::FORBIDDEN, "forbidden"),
                 Some(Class::NotFound) => (StatusCode::NOT_FOUND, "not_found"),
                 Some(Class::Conflict) => (StatusCode::CONFLICT, "conflict"),
+                Some(Class::TooLarge) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+                Some(Class::UnsupportedType) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+                Some(Class::Unavailable) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
                 None => (StatusCode::BAD_REQUEST, "bad_request"),
             },
         }

@@ -6,6 +6,7 @@
 #![recursion_limit = "256"]
 
 mod analytics;
+mod attachments;
 mod auth;
 mod cases;
 mod catalogue;
@@ -118,6 +119,9 @@ fn api() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         .routes(routes!(export::cases))
         .routes(routes!(cases::show))
         .routes(routes!(cases::act))
+        // Photos and files: each checked against its own limit as it streams in.
+        .routes(routes!(attachments::upload, attachments::list).layer(DefaultBodyLimit::max(attachments::UPLOAD_BODY_LIMIT_BYTES)))
+        .routes(routes!(attachments::content))
         .routes(routes!(reference::units))
         .routes(routes!(reference::regions))
         .routes(routes!(web::dashboard::dashboard))

@@ -165,7 +165,17 @@ async fn each_server(test: impl AsyncFn(&'static str, Api, Store)) {
 async fn the_monthly_street_ranking_by_hand() {
     each_server(async |engine, api, _store| {
         let token = api.token("wj").await;
-        let (status, body) = api.get(&token, "/rankings?period=2026-10&level=street").await;
+        // Two or three cases a street: under the default minimum sample (5), shown unranked
+        // (样本不足) and nobody on the interview list.
+        let (status, small) = api.get(&token, "/rankings?period=2026-10&level=street").await;
+        assert_eq!(status, StatusCode::OK, "{engine}: {small}");
+        assert_eq!(small["min_cases"], 5);
+        assert!(small["items"].as_array().unwrap().iter().all(|r| r["rank"].is_null() && r["insufficient"] == true), "{engine}: {small}");
+        assert_eq!(small["interview"], json!([]));
+        assert_eq!((small["notice"]["ranked"].as_u64(), small["notice"]["unranked"].as_u64()), (Some(0), Some(2)));
+        assert_eq!(api.get(&token, "/rankings?period=2026-10&min_cases=many").await.0, StatusCode::UNPROCESSABLE_ENTITY);
+        // The figures by hand, every street ranked.
+        let (status, body) = api.get(&token, "/rankings?period=2026-10&level=street&min_cases=0").await;
         assert_eq!(status, StatusCode::OK, "{engine}: {body}");
         let items = body["items"].as_array().unwrap();
         assert_eq!(items.len(), 2, "{engine}");
@@ -182,12 +192,12 @@ async fn the_monthly_street_ranking_by_hand() {
         assert_eq!(items[1]["movement"], -1);
         assert_eq!(items[1]["score"], 55.0);
         assert_eq!(body["interview"].as_array().unwrap().len(), 2);
-        let (_, one) = api.get(&token, "/rankings?period=2026-10&level=street&bottom=1").await;
+        let (_, one) = api.get(&token, "/rankings?period=2026-10&level=street&bottom=1&min_cases=0").await;
         assert_eq!(one["interview"][0]["code"], DONGHUAMEN);
-        let (_, units) = api.get(&token, "/rankings?period=2026-10&level=unit").await;
+        let (_, units) = api.get(&token, "/rankings?period=2026-10&level=unit&min_cases=0").await;
         assert_eq!(units["items"][0]["code"], "CY-WJ");
         assert_eq!(units["items"][0]["name"], "CY-WJ 街道办事处");
-        let (_, districts) = api.get(&token, "/rankings?period=2026-09..2026-10&level=district").await;
+        let (_, districts) = api.get(&token, "/rankings?period=2026-09..2026-10&level=district&min_cases=0").await;
         assert_eq!(districts["items"].as_array().unwrap().len(), 2, "{engine}");
         let (_, empty) = api.get(&token, "/rankings?period=2020-01").await;
         assert_eq!(empty["items"], json!([]));

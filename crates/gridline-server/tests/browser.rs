@@ -535,3 +535,97 @@ async fn the_pages_tell_errors_in_chinese_and_an_unknown_path_is_a_chinese_page(
     assert_eq!(b.text("#region-table th").await, "区");
     s.stop().await;
 }
+
+/// Photos from the camera input through a case's life, on a phone (390 px) and a desktop
+/// (1366 px): the grid worker reports a problem with a photo, the unit proves its fix with one,
+/// the grid worker verifies with one; the case page shows the three thumbnails, each loaded by
+/// the page's cookie; signed out, the photo is not served.
+#[tokio::test]
+async fn a_photo_goes_from_intake_to_verification_and_a_signed_out_visitor_cannot_fetch_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some((_driver, mut b)) = launch(&dir.path().join("chromium-profile")).await else { return };
+    let s = TestServer::start(&format!("sqlite://{}?mode=rwc", dir.path().join("gridline.db").display())).await;
+    let admin = s.token("admin").await;
+    let photo = dir.path().join("IMG_2001.jpg");
+    std::fs::write(&photo, web_support::phone_photo(640, 480)).expect("a photo on disk");
+    let photo = photo.display().to_string();
+
+    // The grid worker's phone: the report form with a photo from the camera input.
+    b.window(390, 844).await;
+    b.sign_in(&s, "grid", "grid").await;
+    let accept = b.run("return document.querySelector('#photos').getAttribute('accept') + ' ' + document.querySelector('#photos').getAttribute('capture')", json!([])).await;
+    assert_eq!(accept, "image/* environment");
+    b.type_into("#description", "望京西园三区楼下垃圾桶满溢，周边散落垃圾").await;
+    b.choose("#category", "S0102").await;
+    b.choose("#report-district", "110105000000").await;
+    b.choose("#report-street", WANGJING).await;
+    b.type_into("#photos", &photo).await;
+    b.screenshot("grid-photo-phone").await;
+    b.click("#report-case").await;
+    let filed = b.text("#report-result a").await;
+    let id: i64 = filed.trim_start_matches('#').parse().unwrap_or_else(|_| panic!("a case link, not {filed:?}"));
+    b.until("the photo uploaded", "return document.querySelector('#report-result').innerText.includes('张照片已上传')", json!([])).await;
+    let (_, attached) = s.api(Method::GET, &format!("/api/v1/cases/{id}/attachments"), &admin, None).await;
+    assert_eq!(attached["items"][0]["stage"], "intake", "{attached}");
+    b.sign_out().await;
+
+    // The unit, on its phone: accepts, then reports the fix with a photo.
+    let dispatcher = s.token("dispatcher").await;
+    s.register_and_dispatch(&dispatcher, id, "CY-WJ").await;
+    b.sign_in(&s, "wj", "unit").await;
+    b.click(&format!("button[data-accept='{id}']")).await;
+    b.find(&format!("form[data-handle='{id}']")).await;
+    b.type_into(&format!("#feedback-{id}"), "已清运，现场已清理干净").await;
+    b.type_into(&format!("#feedback-photos-{id}"), &photo).await;
+    b.run("document.querySelector(arguments[0]).scrollIntoView()", json!([format!("form[data-handle='{id}']")])).await;
+    b.screenshot("unit-photo-phone").await;
+    b.click(&format!("form[data-handle='{id}'] button[type=submit]")).await;
+    b.until("the handled case to leave the queue", "return document.querySelector(arguments[0]) === null && document.querySelector('main[data-ready]')", json!([format!("form[data-handle='{id}']")])).await;
+    b.sign_out().await;
+
+    // The grid worker at the desk verifies with a photo of the fixed street.
+    b.window(1366, 768).await;
+    b.sign_in(&s, "grid", "grid").await;
+    let row = format!("tr[data-case='{id}']");
+    b.type_into(&format!("#verify-photos-{id}"), &photo).await;
+    b.click(&format!("{row} button[data-verify='pass']")).await;
+    // The case stays under 辖区近期上报: only its row of the queue, with the buttons, goes.
+    b.until("the verified case to leave the queue", "return document.querySelector(arguments[0]) === null", json!([format!("{row} button[data-verify]")])).await;
+    let (_, case) = s.api(Method::GET, &format!("/api/v1/cases/{id}"), &admin, None).await;
+    assert_eq!(case["status"], "closed");
+    let (_, attached) = s.api(Method::GET, &format!("/api/v1/cases/{id}/attachments"), &admin, None).await;
+    let stages: Vec<&str> = attached["items"].as_array().unwrap().iter().map(|a| a["stage"].as_str().unwrap()).collect();
+    assert_eq!(stages, ["intake", "handling", "verification"]);
+
+    // The case page: three thumbnails under their stages, each loaded (by the page's cookie).
+    b.goto(&s.url(&format!("/cases/{id}"))).await;
+    b.ready("case").await;
+    b.until("three loaded thumbnails", "return [...document.querySelectorAll('#attachments img')].filter((i) => i.complete && i.naturalWidth > 0).length === 3", json!([])).await;
+    let captions = b.text("#attachments").await;
+    for stage in ["受理时", "处置后", "核查时"] {
+        assert!(captions.contains(stage), "{captions}");
+    }
+    b.run("document.querySelector('#attachments').scrollIntoView()", json!([])).await;
+    b.screenshot("case-photos").await;
+    b.window(390, 844).await;
+    b.goto(&s.url(&format!("/cases/{id}"))).await;
+    b.ready("case").await;
+    b.until("the thumbnails on a phone", "return [...document.querySelectorAll('#attachments img')].filter((i) => i.complete && i.naturalWidth > 0).length === 3", json!([])).await;
+    let overflow = b.run("return document.documentElement.scrollWidth - window.innerWidth", json!([])).await;
+    assert!(overflow.as_i64().unwrap_or(0) <= 0, "the case page scrolls sideways on a phone by {overflow} px");
+    b.run("document.querySelector('#attachments').scrollIntoView()", json!([])).await;
+    b.screenshot("case-photos-phone").await;
+    let file = attached["items"][0]["url"].as_str().unwrap().to_owned();
+    b.sign_out().await;
+
+    // Signed out: the photo's address answers the missing page, not the photo; so does the API.
+    b.goto(&s.url(&file)).await;
+    b.ready("missing").await;
+    let answer = s.http.get(s.url(&file)).send().await.unwrap();
+    assert_eq!(answer.status(), 404);
+    assert!(!answer.headers()["content-type"].to_str().unwrap().starts_with("image/"));
+    let api = s.http.get(s.url(&format!("/api/v1/attachments/{}", attached["items"][0]["id"]))).send().await.unwrap();
+    assert_eq!(api.status(), 401);
+    b.window(1366, 768).await;
+    s.stop().await;
+}

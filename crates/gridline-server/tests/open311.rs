@@ -360,6 +360,8 @@ async fn the_openapi_document_describes_every_api_route_and_every_described_rout
         ("/api/v1/cases/export", &["get"]),
         ("/api/v1/cases/{id}", &["get"]),
         ("/api/v1/cases/{id}/actions", &["post"]),
+        ("/api/v1/cases/{id}/attachments", &["get", "post"]),
+        ("/api/v1/attachments/{id}", &["get"]),
         ("/api/v1/cases/{id}/route", &["get"]),
         ("/api/v1/cases/{id}/duplicates", &["get"]),
         ("/api/v1/cases/{id}/links", &["get", "post"]),

@@ -440,3 +440,14 @@ fn the_script_parses() {
         }
     }
 }
+
+#[test]
+fn months_and_days_are_taken_in_beijing_time() {
+    // `toISOString()` tells the UTC date: before 08:00 on the 1st in Beijing it is still the
+    // month before, and the supervisor's ranking showed that month. Every month and day the
+    // script derives from the clock goes through `thisMonth()` / `time()` in Asia/Shanghai.
+    for (n, line) in SCRIPT.lines().enumerate() {
+        assert!(!line.contains("toISOString()"), "line {}: a date taken in UTC: {line}", n + 1);
+    }
+    assert!(SCRIPT.contains("const thisMonth = () => new Date().toLocaleString('sv-SE', { timeZone: 'Asia/Shanghai' }).slice(0, 7);"));
+}

@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 
 mod api_keys;
+mod attachments;
 mod campaigns;
 mod cases;
 mod case_reads;
@@ -45,6 +46,7 @@ use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
 use tokio::sync::mpsc;
 
 pub use api_keys::{ApiKeyRecord, ApiKeys};
+pub use attachments::{Attachments, CaseAttachment, NewAttachment, StoredAttachment, Variant};
 pub use campaigns::Campaigns;
 pub use case_reads::{EventRecord, PublicQuery};
 pub use cases::{CaseFilter, CasePage, Cases, Created, Visibility};
@@ -76,6 +78,10 @@ pub struct Store {
     pool: AnyPool,
     writer: mpsc::Sender<writer::Job>,
     backend: Backend,
+    /// Where attachments' bytes live (`attachments.rs`): `files/` beside an SQLite database, or
+    /// the directory configured with [`Store::with_files_dir`] (shared by every server of a
+    /// PostgreSQL deployment). `None`: attachments cannot be kept.
+    files: Option<std::sync::Arc<std::path::PathBuf>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -130,6 +136,14 @@ impl Store {
         Store::open(&format!("sqlite://{}?mode=rwc", dir.join("gridline.db").display())).await
     }
 
+    /// The store with its attachments kept in `dir` (created when the first one is stored)
+    /// rather than beside the SQLite database: required for PostgreSQL, where it must be a
+    /// directory every server of the deployment shares (a network file system).
+    pub fn with_files_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Store {
+        self.files = Some(std::sync::Arc::new(dir.into()));
+        self
+    }
+
     /// Opens `sqlite://PATH` or `postgres://…` and brings the schema up to date.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
@@ -173,7 +187,7 @@ impl Store {
         }
         rollups::catch_up(&mut writer_conn, backend).await?;
         let writer = writer::spawn(writer_conn, backend);
-        Ok(Store { pool, writer, backend })
+        Ok(Store { pool, writer, backend, files: attachments::files_beside(url).map(std::sync::Arc::new) })
     }
 
     /// Writes a consistent copy of the embedded database to `target` (which must not exist) while

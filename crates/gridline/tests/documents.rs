@@ -78,7 +78,7 @@ async fn the_demo_city_issues_a_bulletin_a_notice_and_a_supervision_order() {
         // 通报 of last month's district ranking: the figures are the ranking's.
         let month = Month::of(now).previous();
         let period = format!("{:04}-{:02}", month.year(), month.number());
-        let rows = ranking(&store, &gridline_geo::beijing(), Period::month(month), RateLevel::District, None).await.unwrap();
+        let rows = ranking(&store, &gridline_geo::beijing(), Period::month(month), RateLevel::District, None, gridline_app::documents::ranking_min_cases().unwrap()).await.unwrap();
         let top = rows.iter().find(|r| r.rank == Some(1)).expect("the demo city ranks its districts");
         let notice = DocumentRequest::Notice { period: period.clone(), level: "district".into(), bottom: Some(3), comment: None };
         let issued = app.issue_document(&supervisor, &notice, &settings, &none, now).await.unwrap();

@@ -18,6 +18,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use gridline_app::attachments::Size;
 use gridline_core::actor::Role;
 use serde::Deserialize;
 
@@ -133,6 +134,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/web/session", post(sign_in))
         .route("/cases/{id}", get(case_page))
         .route("/ledger/projects/{id}", get(ledger_project_page))
+        .route("/files/{id}", get(file))
+        .route("/files/{id}/thumb", get(thumbnail))
         .route("/assets/{name}", get(assets::asset))
         // What browsers ask for when a page names no icon (the API's documents, a bare URL).
         .route("/favicon.ico", get(|| assets::asset(Path("favicon.svg".to_owned()))));
@@ -212,6 +215,29 @@ async fn ledger_project_page(
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     numbered_page(&state, &headers, &uri, path, Page::LedgerProject).await
+}
+
+/// `GET /files/{id}`: a case's photo (upright, without its metadata) or file for the pages,
+/// which send the session cookie rather than a bearer token. Nobody signed in, and a user who
+/// may not see it, get the 404 page: an attachment's existence is not revealed.
+async fn file(State(state): State<Arc<AppState>>, headers: HeaderMap, path: Result<Path<String>, PathRejection>) -> Result<Response, ApiError> {
+    page_file(&state, &headers, path, Size::Full).await
+}
+
+/// `GET /files/{id}/thumb`: a photo's thumbnail, for the pages.
+async fn thumbnail(State(state): State<Arc<AppState>>, headers: HeaderMap, path: Result<Path<String>, PathRejection>) -> Result<Response, ApiError> {
+    page_file(&state, &headers, path, Size::Thumbnail).await
+}
+
+async fn page_file(state: &AppState, headers: &HeaderMap, path: Result<Path<String>, PathRejection>, size: Size) -> Result<Response, ApiError> {
+    let Path(id) = path?;
+    let (Some(id), Some((_, who))) = (id.parse::<i64>().ok().filter(|id| *id > 0), page_user(state, headers).await?) else {
+        return Ok(missing_page());
+    };
+    match crate::attachments::serve(state, id, size, &who.actor).await {
+        Err(err) if err.status() == StatusCode::NOT_FOUND => Ok(missing_page()),
+        other => other,
+    }
 }
 
 /// A page of one numbered thing: the missing page for an id that is not a positive number.
@@ -321,7 +347,8 @@ fn html(status: StatusCode, body: &str) -> Response {
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (header::REFERRER_POLICY, "same-origin"),
             // Everything the pages use is served from here: no CDN, no tile server. Photos are
-            // references the reporters gave, so images may come from elsewhere.
+            // uploaded here (`/files/…`), but older cases may name links the reporters gave, so
+            // images may come from elsewhere.
             (
                 header::CONTENT_SECURITY_POLICY,
                 "default-src 'self'; img-src 'self' data: blob: http: https:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'",
@@ -362,7 +389,7 @@ fn own_path(next: &str) -> Option<String> {
 }
 
 /// Percent-encodes everything but unreserved characters and `/`, for the `next` of a redirect.
-fn percent_encode(text: &str) -> String {
+pub(crate) fn percent_encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => (b as char).to_string(),

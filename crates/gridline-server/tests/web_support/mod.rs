@@ -54,11 +54,14 @@ pub struct TestServer {
     pub http: reqwest::Client,
     pub store: Store,
     stop: Option<oneshot::Sender<()>>,
+    /// The attachments' directory (PostgreSQL has none beside its database).
+    _files: tempfile::TempDir,
 }
 
 impl TestServer {
     pub async fn start(db_url: &str) -> TestServer {
-        let store = Store::open(db_url).await.unwrap_or_else(|e| panic!("open {db_url}: {e}"));
+        let files = tempfile::tempdir().expect("a files directory");
+        let store = Store::open(db_url).await.unwrap_or_else(|e| panic!("open {db_url}: {e}")).with_files_dir(files.path());
         let now = Timestamp::now();
         for unit in units() {
             store.people().put_unit(&unit, now).await.expect("seed a unit");
@@ -82,7 +85,7 @@ impl TestServer {
             let _ = stopped.await;
         }));
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        TestServer { base, http, store, stop: Some(stop) }
+        TestServer { base, http, store, stop: Some(stop), _files: files }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -122,6 +125,23 @@ impl TestServer {
         case["id"].as_i64().expect("id")
     }
 
+    /// Uploads `(part, file name, bytes)` to a case at `stage` as a multipart form; the status
+    /// and the answer.
+    pub async fn upload(&self, token: &str, id: i64, stage: Option<&str>, files: &[(&str, &str, &[u8])]) -> (u16, Value) {
+        let (content_type, body) = multipart(stage, files);
+        let answer = self
+            .http
+            .post(self.url(&format!("/api/v1/cases/{id}/attachments")))
+            .bearer_auth(token)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("upload");
+        let status = answer.status().as_u16();
+        (status, answer.json().await.unwrap_or(Value::Null))
+    }
+
     pub async fn act(&self, token: &str, id: i64, action: Value) -> Value {
         let (status, case) = self.api(reqwest::Method::POST, &format!("/api/v1/cases/{id}/actions"), token, Some(action.clone())).await;
         assert_eq!(status, 200, "{action} on {id}: {case}");
@@ -142,4 +162,56 @@ impl TestServer {
         }
         self.store.clone().close().await;
     }
+}
+
+/// A `multipart/form-data` body with a `stage` field and file parts: the content type and bytes.
+pub fn multipart(stage: Option<&str>, files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "gridline-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    if let Some(stage) = stage {
+        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"stage\"\r\n\r\n{stage}\r\n").as_bytes());
+    }
+    for (part, name, bytes) in files {
+        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{part}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+        body.extend_from_slice(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// A JPEG of `width` × `height` (a gradient, so that it is not uniform) carrying an EXIF block
+/// that says "rotate 90° clockwise to show" (orientation 6) and a GPS position (39.9 N), as a
+/// phone's camera writes.
+pub fn phone_photo(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 128]));
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90).encode_image(&image).expect("encode");
+    // TIFF, big-endian: IFD0 with Orientation = 6 and a GPS IFD pointer; the GPS IFD with
+    // GPSLatitudeRef = "N" and GPSLatitude = 39/1, 54/1, 0/1.
+    let mut tiff: Vec<u8> = b"MM\0\x2a\0\0\0\x08".to_vec();
+    let entry = |tag: u16, kind: u16, count: u32, value: u32| [tag.to_be_bytes().as_slice(), &kind.to_be_bytes(), &count.to_be_bytes(), &value.to_be_bytes()].concat();
+    let gps_ifd = 8 + 2 + 2 * 12 + 4;
+    tiff.extend(2u16.to_be_bytes());
+    tiff.extend(entry(0x0112, 3, 1, 6 << 16));
+    tiff.extend(entry(0x8825, 4, 1, gps_ifd));
+    tiff.extend(0u32.to_be_bytes());
+    let rationals = gps_ifd + 2 + 2 * 12 + 4;
+    tiff.extend(2u16.to_be_bytes());
+    tiff.extend(entry(0x0001, 2, 2, u32::from_be_bytes(*b"N\0\0\0")));
+    tiff.extend(entry(0x0002, 5, 3, rationals));
+    tiff.extend(0u32.to_be_bytes());
+    for (n, d) in [(39u32, 1u32), (54, 1), (0, 1)] {
+        tiff.extend(n.to_be_bytes());
+        tiff.extend(d.to_be_bytes());
+    }
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend(tiff);
+    let length = u16::try_from(app1.len() + 2).expect("a small EXIF block");
+    let mut out = jpeg[..2].to_vec();
+    out.extend([0xFF, 0xE1]);
+    out.extend(length.to_be_bytes());
+    out.extend(app1);
+    out.extend(&jpeg[2..]);
+    out
 }

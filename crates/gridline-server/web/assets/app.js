@@ -28,6 +28,9 @@
       suggested_unit: '建议单位', rule: '依据', none: '无', overdue: '已超期', due_soon: '即将超期', on_time: '时限内', clock_stopped: '时钟未运行', suspended: '已挂起',
       pending_extension: '待批延期', supervision: '督办', rework: '返工次数', working_hours_left: '剩余',
       lat: '纬度', lon: '经度', use_my_location: '使用当前位置', photo_urls: '照片链接（每行一个）',
+      take_photos: '拍照或选择照片', attachments: '照片和附件', uploading: '正在上传照片…', uploaded: '张照片已上传',
+      'stage.intake': '受理时', 'stage.handling': '处置后', 'stage.verification': '核查时', 'stage.callback': '回访时',
+      photo_links: '照片链接', open_file: '打开文件',
       // operator
       new_ticket: '新建热线工单', caller_name: '来电人', caller_phone: '来电号码', caller_history: '来电人历史工单',
       category_suggestion: '类别建议', apply: '采用', classify_unavailable: '自动分类不可用，请手工选择类别',
@@ -50,7 +53,7 @@
       // supervisor
       overdue_list: '超期案件', rankings: '排名', rankings_unavailable: '排名不可用（等待考核排名模块）', level: '级别',
       'sl.general': '一般督办', 'sl.key': '重点督办', 'sl.urgent': '紧急督办', campaigns: '专项整治', hotspots: '热点地图',
-      period: '月份', movement: '变化', score: '得分', rank: '名次', interview: '约谈名单（排名末位）',
+      period: '月份', sample: '派遣/回访件数', insufficient: '样本不足', insufficient_hint: '派遣或回访件数不足时显示“样本不足”，不参加排名和约谈；最低件数：', movement: '变化', score: '得分', rank: '名次', interview: '约谈名单（排名末位）',
       hot_problems: '高频问题', spikes: '异常上升', cases_n: '件数', vs_previous: '环比', vs_last_year: '同比', usual: '常态月均',
       hot_places: '高频点位', place: '点位', 'pk.address': '同一地址', 'pk.cluster': '百米范围内', latest_case: '最近案件',
       listings: '挂牌督办', list_new: '挂牌', target: '对象（地址或单位代码）', listing_name: '公示名称', 'lk.place': '点位', 'lk.unit': '单位',
@@ -164,6 +167,9 @@
       due_soon: 'Due soon', on_time: 'On time', clock_stopped: 'Clock not running', suspended: 'Suspended',
       pending_extension: 'Extension pending', supervision: 'Supervision', rework: 'Rework count', working_hours_left: 'left',
       lat: 'Latitude', lon: 'Longitude', use_my_location: 'Use my location', photo_urls: 'Photo links (one per line)',
+      take_photos: 'Take or choose photos', attachments: 'Photos and files', uploading: 'Uploading photos…', uploaded: 'photo(s) uploaded',
+      'stage.intake': 'At intake', 'stage.handling': 'After handling', 'stage.verification': 'At verification', 'stage.callback': 'At call-back',
+      photo_links: 'Photo links', open_file: 'Open file',
       new_ticket: 'New hotline ticket', caller_name: 'Caller', caller_phone: 'Caller\'s phone', caller_history: 'Caller\'s earlier cases',
       category_suggestion: 'Suggested category', apply: 'Use it', classify_unavailable: 'Automatic classification is not available; pick the category',
       geocode: 'Locate address', geocode_unavailable: 'Address lookup is not available; pick the street', pick_district: 'Pick a district',
@@ -182,7 +188,7 @@
       amount: 'Amount', amount_unit: 'Unit', 'lu.working_days': 'working days', 'lu.working_hours': 'working hours', 'lu.hours': 'hours',
       overdue_list: 'Overdue cases', rankings: 'Rankings', rankings_unavailable: 'Rankings are not available yet', level: 'Level',
       'sl.general': 'General', 'sl.key': 'Key', 'sl.urgent': 'Urgent', campaigns: 'Campaigns', hotspots: 'Hotspot map',
-      period: 'Month', movement: 'Movement', score: 'Score', rank: 'Rank', interview: 'Interview list (bottom of the ranking)',
+      period: 'Month', sample: 'Dispatched / called back', insufficient: 'Too few cases', insufficient_hint: 'Regions with fewer dispatches or call-backs than this are shown as too few cases, neither ranked nor interviewed; minimum:', movement: 'Movement', score: 'Score', rank: 'Rank', interview: 'Interview list (bottom of the ranking)',
       hot_problems: 'Frequent problems', spikes: 'Spikes', cases_n: 'Cases', vs_previous: 'vs previous', vs_last_year: 'vs last year', usual: 'Usual per month',
       hot_places: 'Recurring places', place: 'Place', 'pk.address': 'Same address', 'pk.cluster': 'Within 100 m', latest_case: 'Latest case',
       listings: 'Listed supervision', list_new: 'List', target: 'Target (address or unit code)', listing_name: 'Public name', 'lk.place': 'Place', 'lk.unit': 'Unit',
@@ -260,10 +266,12 @@
   async function api(method, path, body) {
     const headers = { Accept: 'application/json', 'Accept-Language': ACCEPT_LANGUAGE() };
     if (TOKEN) headers.Authorization = `Bearer ${TOKEN}`;
-    // A file (Blob) goes as it is, under its own type; anything else as JSON.
+    // A FormData body (photos) goes as multipart/form-data, with the boundary the browser sets;
+    // a file (Blob) as it is, under its own type; anything else as JSON.
+    const form = body instanceof FormData;
     const file = body instanceof Blob;
-    if (body !== undefined) headers['Content-Type'] = file ? body.type : 'application/json';
-    const response = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined || file ? body : JSON.stringify(body) });
+    if (body !== undefined && !form) headers['Content-Type'] = file ? body.type : 'application/json';
+    const response = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined || form || file ? body : JSON.stringify(body) });
     if (response.status === 204) return null;
     // A file (a document's PDF or DOCX): its bytes, and the snapshot hash a preview carries.
     if (response.ok && !(response.headers.get('Content-Type') || '').includes('json')) {
@@ -295,6 +303,8 @@
   const section = (title, ...body) => h('section', { class: 'panel', 'aria-label': title }, h('h2', {}, title), ...body);
   // The API's instants are UTC; people here read Beijing time (sv-SE formats as YYYY-MM-DD HH:MM).
   const time = (iso) => (iso ? new Date(iso).toLocaleString('sv-SE', { timeZone: 'Asia/Shanghai' }).slice(0, 16) : '—');
+  /** This month in Beijing time (YYYY-MM): the periods of the rankings and statistics are Beijing's. */
+  const thisMonth = () => new Date().toLocaleString('sv-SE', { timeZone: 'Asia/Shanghai' }).slice(0, 7);
   const pct = (rate) => (rate === null || rate === undefined ? '—' : `${(rate * 100).toFixed(1)}%`);
   let fieldSeq = 0;
   /** A labelled control: every input gets a visible label tied to it. */
@@ -356,6 +366,21 @@
     // reads: POST /cases/{id}/actions @case
     return api('POST', `/cases/${id}/actions`, body);
   }
+
+  /** A camera input: on a phone it opens the back camera; elsewhere it picks image files. */
+  const cameraInput = (id) => h('input', { id, type: 'file', accept: 'image/*', capture: 'environment', multiple: true, 'data-camera': '' });
+  /** Uploads the photos picked in `input` to case `id` at `stage`; nothing when none is picked. */
+  async function uploadPhotos(id, stage, input) {
+    if (!input?.files?.length) return [];
+    const form = new FormData();
+    form.append('stage', stage);
+    for (const file of input.files) form.append('photo', file, file.name);
+    // reads: POST /cases/{id}/attachments items[].id
+    const added = await api('POST', `/cases/${id}/attachments`, form);
+    return added.items;
+  }
+  /** The attachment stage of an action's photos. */
+  const STAGE_OF = { handle: 'handling', verify: 'verification', callback: 'callback' };
 
   // ---------------------------------------------------------------- reference data (cached per page)
   const cache = {};
@@ -544,6 +569,7 @@
         pin.replaceChildren(h('p', {}, `${found.district?.name ?? ''} ${found.street?.name ?? ''} (${pct(found.confidence)})`));
       } catch (err) { status(pin, failText(err), 'error'); }
     } }, t('geocode'));
+    const camera = cameraInput('ticket-photos');
     const form = h('form', { id: 'new-case-form', class: 'card', onsubmit: async (e) => {
       e.preventDefault();
       const body = { channel: 'hotline', description: description.value.trim() };
@@ -559,7 +585,9 @@
       try {
         // reads: POST /cases id status
         const created = await api('POST', '/cases', body);
-        message.replaceChildren(h('p', { class: 'notice ok', role: 'status' }, `${t('filed')} `, caseLink(created), ` · ${t(`status.${created.status}`)}`));
+        const photos = await uploadPhotos(created.id, 'intake', camera);
+        message.replaceChildren(h('p', { class: 'notice ok', role: 'status' }, `${t('filed')} `, caseLink(created), ` · ${t(`status.${created.status}`)}`,
+          photos.length ? ` · ${photos.length} ${t('uploaded')}` : ''));
         form.reset();
         suggestion.replaceChildren();
         // reads: GET /cases/{id}/duplicates suggestions[]@duplicate
@@ -572,7 +600,7 @@
     h('div', { class: 'grid2' }, field(t('external_id'), ticket), field(t('caller_name'), caller), field(t('caller_phone'), phone)),
     field(t('description'), description), suggestion,
     h('div', { class: 'grid2' }, field(t('category'), category), ...regions.nodes),
-    h('div', { class: 'with-button' }, field(t('address'), address), locate), pin,
+    h('div', { class: 'with-button' }, field(t('address'), address), locate), pin, field(t('take_photos'), camera),
     h('button', { type: 'submit', class: 'primary', id: 'file-case' }, t('submit')), message);
     return [h('h1', {}, t('page.operator')), h('div', { class: 'columns' }, form, h('div', {}, history, duplicates)),
       await callbackQueue()];
@@ -607,14 +635,14 @@
     const address = h('input', { id: 'address', maxlength: 200 });
     const lat = h('input', { id: 'lat', type: 'number', step: 'any', min: -90, max: 90, inputmode: 'decimal' });
     const lon = h('input', { id: 'lon', type: 'number', step: 'any', min: -180, max: 180, inputmode: 'decimal' });
-    const photos = h('textarea', { id: 'photos', rows: 2 });
+    const photos = cameraInput('photos');
     const locateMe = h('button', { type: 'button', onclick: () => navigator.geolocation?.getCurrentPosition((p) => {
       lat.value = p.coords.latitude.toFixed(6); lon.value = p.coords.longitude.toFixed(6);
     }, (err) => status(message, err.message, 'error')) }, t('use_my_location'));
     const channel = USER.role === 'inspector' ? 'inspection' : 'grid';
     const form = h('form', { id: 'report-form', class: 'card', onsubmit: async (e) => {
       e.preventDefault();
-      const body = { channel, description: description.value.trim(), photos: linesOf(photos.value) };
+      const body = { channel, description: description.value.trim() };
       if (category.value) body.category = category.value;
       if (regions.street.value) body.region = regions.street.value;
       if (address.value.trim()) body.address = address.value.trim();
@@ -622,20 +650,25 @@
       try {
         // reads: POST /cases id
         const created = await api('POST', '/cases', body);
-        message.replaceChildren(h('p', { class: 'notice ok', role: 'status' }, `${t('filed')} `, caseLink(created)));
+        message.replaceChildren(h('p', { class: 'notice', role: 'status' }, t('uploading')));
+        const added = await uploadPhotos(created.id, 'intake', photos);
+        message.replaceChildren(h('p', { class: 'notice ok', role: 'status' }, `${t('filed')} `, caseLink(created),
+          added.length ? ` · ${added.length} ${t('uploaded')}` : ''));
         form.reset();
       } catch (err) { status(message, failText(err), 'error'); }
     } }, h('h2', {}, t('report_problem')), field(t('description'), description), field(t('category'), category), ...regions.nodes,
     field(t('address'), address), h('div', { class: 'grid2' }, field(t('lat'), lat), field(t('lon'), lon)), locateMe,
-    field(t('photo_urls'), photos), h('button', { type: 'submit', class: 'primary', id: 'report-case' }, t('submit')), message);
+    field(t('take_photos'), photos), h('button', { type: 'submit', class: 'primary', id: 'report-case' }, t('submit')), message);
 
     // reads: GET /cases total items[]@case
     const handled = await api('GET', '/cases?status=handled&page_size=50');
     const box = h('div', {});
     const queue = caseTable(handled.items, [...baseColumns(), [t('feedback'), (c) => c.feedback?.text ?? '—'], [t('actions'), (c) => {
       const note = h('input', { id: `verify-note-${c.id}`, maxlength: 2000, placeholder: t('verify_note') });
+      const camera = cameraInput(`verify-photos-${c.id}`);
       const verify = (passed) => async () => {
         try {
+          await uploadPhotos(c.id, 'verification', camera);
           await act(c.id, passed ? { action: 'verify', passed: true, ...(note.value.trim() ? { note: note.value.trim() } : {}) }
             : { action: 'verify', passed: false, note: note.value.trim() });
           document.querySelector(`tr[data-case="${c.id}"]`)?.remove();
@@ -643,6 +676,7 @@
         } catch (err) { status(box, failText(err), 'error'); }
       };
       return h('div', { class: 'inline' }, h('label', { class: 'sr-only', for: note.id }, t('verify_note')), note,
+        h('label', { class: 'sr-only', for: camera.id }, t('take_photos')), camera,
         h('button', { type: 'button', 'data-verify': 'pass', onclick: verify(true) }, t('passed')),
         h('button', { type: 'button', 'data-verify': 'fail', onclick: verify(false) }, t('failed')));
     }]]);
@@ -745,13 +779,17 @@
               h('button', { type: 'button', onclick: () => done({ action: 'return', reason: reason.value.trim() }) }, t('return_now'))));
         }
         const feedback = h('textarea', { id: `feedback-${c.id}`, rows: 2, maxlength: 2000 });
-        const photos = h('textarea', { id: `feedback-photos-${c.id}`, rows: 1 });
+        const photos = cameraInput(`feedback-photos-${c.id}`);
         const amount = h('input', { id: `ext-amount-${c.id}`, type: 'number', min: 1, max: 30, value: 1 });
         const unit = h('select', { id: `ext-unit-${c.id}` }, options(['working_days', 'working_hours', 'hours'].map((u) => [u, t(`lu.${u}`)])));
         const reason = h('input', { id: `ext-reason-${c.id}`, maxlength: 2000 });
         return h('div', { class: 'stack' },
-          h('form', { 'data-handle': c.id, onsubmit: (e) => { e.preventDefault(); done({ action: 'handle', feedback: feedback.value.trim(), photos: linesOf(photos.value) }); } },
-            field(t('feedback'), feedback), field(t('photo_urls'), photos), h('button', { type: 'submit', class: 'primary' }, t('handle_now'))),
+          h('form', { 'data-handle': c.id, onsubmit: async (e) => {
+            e.preventDefault();
+            try { await uploadPhotos(c.id, 'handling', photos); } catch (err) { status(box, failText(err), 'error'); return; }
+            done({ action: 'handle', feedback: feedback.value.trim() });
+          } },
+            field(t('feedback'), feedback), field(t('take_photos'), photos), h('button', { type: 'submit', class: 'primary' }, t('handle_now'))),
           c.pending_extension ? h('p', {}, t('pending_extension')) : h('details', {}, h('summary', {}, t('extension')),
             h('form', { onsubmit: (e) => { e.preventDefault(); done({ action: 'request_extension', amount: Number(amount.value), unit: unit.value, reason: reason.value.trim() }); } },
               field(t('amount'), amount), field(t('amount_unit'), unit), field(t('reason'), reason), h('button', { type: 'submit' }, t('submit')))));
@@ -778,8 +816,15 @@
         } }, h('label', { class: 'sr-only', for: level.id }, t('level')), level, h('label', { class: 'sr-only', for: note.id }, t('reason')), note,
         h('button', { type: 'submit' }, t('action.supervise')));
       }]]);
-    const month = new Date().toISOString().slice(0, 7);
-    // reads: GET /rankings items[].rank items[].name items[].score items[].response_rate items[].resolution_rate items[].satisfaction_rate items[].movement interview[].name interview[].score
+    // The month asked for (?period=YYYY-MM), else this month in Beijing time.
+    const asked = new URLSearchParams(location.search).get('period');
+    const month = /^\d{4}-\d{2}$/.test(asked ?? '') ? asked : thisMonth();
+    const picker = h('input', { type: 'month', id: 'ranking-month', value: month, max: thisMonth(), required: true });
+    const monthForm = h('form', { class: 'row', id: 'month-picker', onsubmit: (e) => {
+      e.preventDefault();
+      if (picker.value) location.assign(`/supervisor?period=${encodeURIComponent(picker.value)}`);
+    } }, field(t('period'), picker), h('button', { type: 'submit' }, t('refresh')));
+    // reads: GET /rankings min_cases items[].rank items[].name items[].score items[].response_rate items[].resolution_rate items[].satisfaction_rate items[].movement items[].insufficient items[].dispatched items[].called_back interview[].name interview[].score
     // reads: GET /hotspots items[].category items[].name items[].count items[].change_vs_previous items[].change_vs_last_year spikes[].name spikes[].category spikes[].count spikes[].usual
     // reads: GET /hotspots/places items[].place items[].kind items[].count items[].categories items[].history[].id items[].history[].received_at
     // reads: GET /supervision/listings items[].id items[].name items[].kind items[].reason items[].deadline items[].overdue items[].checks
@@ -790,9 +835,11 @@
       optional('GET', `/hotspots/places?period=${month}&limit=10`), optional('GET', '/supervision/listings?open=true'),
       optional('GET', '/campaigns'), optional('GET', '/supervision/watches?active=true')]);
     const rankings = ranking
-      ? [grid([t('rank'), t('region'), t('score'), t('rate_response'), t('rate_resolution'), t('rate_satisfaction'), t('movement')],
-        ranking.items.map((r) => [r.rank ?? '—', r.name, num(r.score), pct100(r.response_rate), pct100(r.resolution_rate), pct100(r.satisfaction_rate),
-          r.movement > 0 ? `▲${r.movement}` : r.movement < 0 ? `▼${-r.movement}` : '—']), 'ranking'),
+      ? [grid([t('rank'), t('region'), t('score'), t('rate_response'), t('rate_resolution'), t('rate_satisfaction'), t('movement'), t('sample')],
+        ranking.items.map((r) => [r.rank ?? (r.insufficient ? h('span', { class: 'badge muted', 'data-insufficient': '' }, t('insufficient')) : '—'), r.name, num(r.score),
+          pct100(r.response_rate), pct100(r.resolution_rate), pct100(r.satisfaction_rate),
+          r.movement > 0 ? `▲${r.movement}` : r.movement < 0 ? `▼${-r.movement}` : '—', `${r.dispatched} / ${r.called_back}`]), 'ranking'),
+      h('p', { class: 'muted' }, `${t('insufficient_hint')} ${ranking.min_cases}`),
       h('p', { 'data-interview': '' }, `${t('interview')}: `, ranking.interview.map((r) => `${r.name} (${num(r.score)})`).join('、') || '—')]
       : [unavailable(t('rankings_unavailable'))];
     const problems = hot
@@ -807,7 +854,7 @@
       }), 'hot-places')
       : unavailable();
     return [h('h1', {}, t('page.supervisor')), kpis(overview), section(`${t('overdue_list')} (${overdue.total})`, box, table),
-      section(`${t('rankings')} · ${month}`, ...rankings),
+      section(`${t('rankings')} · ${month}`, monthForm, ...rankings),
       section(`${t('hot_problems')} · ${month}`, ...problems, h('a', { href: '/dashboard' }, t('page.dashboard'))),
       section(`${t('hot_places')} · ${month}`, placeTable),
       section(t('listings'), ...(listings ? listingsPanel(listings.items) : [unavailable()])),
@@ -910,14 +957,14 @@
   const ACTION_FIELDS = {
     register: [], reject: [['reason', 'text', true]], merge: [['into', 'number', true], ['note', 'text']],
     dispatch: [['unit', 'unit', true], ['note', 'text']], accept: [['note', 'text']], return: [['reason', 'text', true]],
-    handle: [['feedback', 'textarea', true], ['photos', 'lines']], verify: [['passed', 'bool'], ['note', 'text']],
-    callback: [['resolved', 'bool'], ['satisfaction', 'satisfaction'], ['note', 'text']],
+    handle: [['feedback', 'textarea', true], ['photos', 'camera']], verify: [['passed', 'bool'], ['note', 'text'], ['photos', 'camera']],
+    callback: [['resolved', 'bool'], ['satisfaction', 'satisfaction'], ['note', 'text'], ['photos', 'camera']],
     request_extension: [['amount', 'number', true], ['unit', 'limit_unit'], ['reason', 'text', true]],
     approve_extension: [['approved', 'bool'], ['note', 'text']], suspend: [['reason', 'text', true]], resume: [['note', 'text']],
     supervise: [['level', 'level'], ['note', 'text', true]],
   };
   // A note is labelled by its action (派遣说明, 核查意见, 回访记录 …).
-  const FIELD_LABEL = { reason: 'reason', into: 'merge_into', unit: 'unit', feedback: 'feedback', photos: 'photo_urls',
+  const FIELD_LABEL = { reason: 'reason', into: 'merge_into', unit: 'unit', feedback: 'feedback', photos: 'take_photos',
     passed: 'passed', resolved: 'resolved', satisfaction: 'satisfaction', amount: 'amount', approved: 'approve', level: 'level' };
 
   async function actionForm(c, action, onDone) {
@@ -925,7 +972,8 @@
     for (const [name, kind, required] of ACTION_FIELDS[action]) {
       const id = `${action}-${name}`;
       let control;
-      if (kind === 'textarea' || kind === 'lines') control = h('textarea', { id, rows: 2, required, maxlength: 2000 });
+      if (kind === 'textarea') control = h('textarea', { id, rows: 2, required, maxlength: 2000 });
+      else if (kind === 'camera') control = cameraInput(id);
       else if (kind === 'number') control = h('input', { id, type: 'number', min: 1, required });
       else if (kind === 'bool') control = h('input', { id, type: 'checkbox', checked: true });
       else if (kind === 'satisfaction') control = h('select', { id }, options(['satisfied', 'basically_satisfied', 'dissatisfied'].map((s) => [s, t(`sat.${s}`)])));
@@ -941,13 +989,15 @@
     return h('form', { class: 'action-form', 'data-action': action, onsubmit: async (e) => {
       e.preventDefault();
       const body = { action };
+      let camera = null;
       for (const [name, kind, control] of controls) {
         if (kind === 'bool') body[name] = control.checked;
         else if (kind === 'number') { if (control.value) body[name] = Number(control.value); }
-        else if (kind === 'lines') body[name] = linesOf(control.value);
+        else if (kind === 'camera') camera = control;
         else if (control.value.trim()) body[name] = control.value.trim();
       }
-      try { onDone(await act(c.id, body)); } catch (err) { status(box, failText(err), 'error'); }
+      // The photos first: a refused photo (too large, not an image) stops the action with it.
+      try { await uploadPhotos(c.id, STAGE_OF[action], camera); onDone(await act(c.id, body)); } catch (err) { status(box, failText(err), 'error'); }
     } }, h('h3', {}, t(`action.${action}`)), controls.map(([name, kind, control]) => (kind === 'bool'
       ? h('div', { class: 'field' }, h('label', { for: control.id }, control, t(FIELD_LABEL[name])))
       : field(t(name === 'note' ? `note.${action}` : FIELD_LABEL[name] ?? name), control))), h('button', { type: 'submit', class: 'primary' }, t(`action.${action}`)), box);
@@ -974,7 +1024,10 @@
         h('dt', {}, t('time_limit')), h('dd', {}, c.time_limit ?? '—'), h('dt', {}, t('supervision')), h('dd', {}, c.supervision_count),
         h('dt', {}, t('rework')), h('dd', {}, c.rework_count)),
       c.pending_extension ? h('p', {}, `${t('pending_extension')}: ${c.pending_extension.amount} ${t(`lu.${c.pending_extension.unit}`)} · ${c.pending_extension.reason}`) : null);
-    const photos = [...(c.photos ?? []), ...(c.feedback?.photos ?? [])];
+    // Links given before photos were uploaded here: only absolute ones can be followed.
+    const links = [...(c.photos ?? []), ...(c.feedback?.photos ?? [])];
+    // reads: GET /cases/{id}/attachments items[].id items[].stage items[].name items[].url items[].thumbnail_url
+    const attached = (await api('GET', `/cases/${c.id}/attachments`)).items;
     const timeline = h('ol', { class: 'timeline', id: 'timeline' }, (c.events ?? []).map((e) => h('li', {},
       h('time', { datetime: e.time }, time(e.time)), ' ', h('strong', {}, t(`action.${e.action}`)), ' · ',
       `${e.actor.username} (${t(`role.${e.actor.role}`)})`, e.unit_name ? ` · ${e.unit_name}` : '', e.note ? h('p', {}, e.note) : null)));
@@ -988,10 +1041,23 @@
         h('div', {}, section(t('description'), h('p', { class: 'description' }, c.description), c.feedback ? h('p', {}, `${t('feedback')}: ${c.feedback.text}`) : null,
           c.callback ? h('p', {}, `${t('callback')}: ${c.callback.resolved ? t('resolved') : '✗'} · ${t(`sat.${c.callback.satisfaction}`)}`) : null),
         section(t('more'), h('dl', { class: 'facts' }, rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]))),
-        section(t('photos'), photos.length ? h('div', { class: 'photos' }, photos.map((p, i) => h('a', { href: p }, h('img', { src: p, alt: `${t('photos')} ${i + 1}`, loading: 'lazy' })))) : h('p', { class: 'empty' }, t('empty'))),
+        section(t('attachments'), attachmentGallery(attached, links)),
         section(t('location'), c.location ? [h('p', {}, `${c.location.lat}, ${c.location.lon}`), pointMap(c.location)] : h('p', { class: 'empty' }, t('empty'))),
         section(t('duplicates'), dup ? duplicateTable(dup.suggestions) : unavailable(t('duplicates_unavailable')))),
         h('div', {}, clock, section(t('actions'), c.allowed_actions.length ? actionsBox : h('p', { class: 'empty' }, t('none'))), section(t('timeline'), timeline)))];
+  }
+
+  /** A case's photos as thumbnails under the stage they came with, its files as links, and
+   *  the links given before (an absolute URL or path opens; anything else is shown as text). */
+  function attachmentGallery(attached, links) {
+    if (!attached.length && !links.length) return h('p', { class: 'empty' }, t('empty'));
+    const figure = (a) => h('figure', { class: 'photo', 'data-attachment': a.id },
+      a.thumbnail_url ? h('a', { href: a.url, target: '_blank', rel: 'noopener' }, h('img', { src: a.thumbnail_url, alt: `${t(`stage.${a.stage}`)} ${a.name}`, loading: 'lazy' }))
+        : h('a', { href: a.url, class: 'file' }, `📄 ${a.name}`),
+      h('figcaption', {}, t(`stage.${a.stage}`)));
+    const followable = (p) => /^https?:\/\//i.test(p) || p.startsWith('/');
+    return [h('div', { class: 'photos', id: 'attachments' }, attached.map(figure)),
+      links.length ? h('p', { class: 'links' }, `${t('photo_links')}: `, links.map((p) => (followable(p) ? h('a', { href: p, rel: 'noopener' }, p) : h('span', {}, p))).flatMap((x) => [x, ' '])) : null];
   }
 
   // ---------------------------------------------------------------- maps and the dashboard
@@ -1105,7 +1171,6 @@
 
   // ---------------------------------------------------------------- evaluation (测评)
   const score1 = (x) => (x === null || x === undefined ? '—' : x.toFixed(1));
-  const thisMonth = () => new Date().toLocaleString('sv-SE', { timeZone: 'Asia/Shanghai' }).slice(0, 7);
 
   /** The office's rankings (GET /evaluation/scores) and a district's health report. */
   VIEWS.evaluation = async () => {

@@ -1,0 +1,138 @@
+//! Attachments over HTTP on every engine: photos and files uploaded to a case at its stages, the
+//! type read from the bytes, the limits (413, 415, 422), the photo served upright without its
+//! EXIF block (no GPS position), the thumbnail, and who may fetch them (nobody signed out, no
+//! other unit).
+
+mod web_support;
+
+use gridline_store::testing::fresh_databases;
+use reqwest::Method;
+use reqwest::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
+use serde_json::{Value, json};
+use web_support::{PASSWORD, TestServer, WANGJING, multipart, phone_photo};
+
+async fn fetch(s: &TestServer, path: &str, token: Option<&str>, cookie: Option<&str>) -> (u16, String, Vec<u8>) {
+    let mut request = s.http.get(s.url(path));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(cookie) = cookie {
+        request = request.header(COOKIE, cookie);
+    }
+    let answer = request.send().await.expect("fetch");
+    let status = answer.status().as_u16();
+    let kind = answer.headers().get(CONTENT_TYPE).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    (status, kind, answer.bytes().await.expect("body").to_vec())
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn reason(answer: &Value) -> &str {
+    answer["error"]["reason"].as_str().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn photos_travel_with_a_case_upright_without_their_location_and_only_to_those_who_may_see_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (engine, url) in fresh_databases(dir.path()).await {
+        let s = TestServer::start(&url).await;
+        let operator = s.token("operator").await;
+        let id = s.file(&operator, "S0102", WANGJING, "望京街道某小区门口垃圾堆放").await;
+
+        // A phone's photo: 64 × 48 as stored, "rotate 90°" and a GPS position in its EXIF block.
+        let photo = phone_photo(64, 48);
+        assert!(contains(&photo, b"Exif") && contains(&photo, b"N\0"));
+        let (status, added) = s.upload(&operator, id, Some("intake"), &[("photo", "IMG_0001.JPG", &photo)]).await;
+        assert_eq!(status, 201, "[{engine}] {added}");
+        let item = &added["items"][0];
+        assert_eq!(item["stage"], "intake");
+        assert_eq!(item["media_type"], "jpeg");
+        assert_eq!((item["width"].as_u64(), item["height"].as_u64()), (Some(48), Some(64)), "measured upright");
+        assert_eq!(item["size"].as_u64(), Some(photo.len() as u64));
+        assert_eq!(item["sha256"].as_str().map(str::len), Some(64));
+        let attachment = item["id"].as_i64().expect("id");
+        assert_eq!(item["url"], format!("/files/{attachment}"));
+
+        // Served upright, re-encoded, with nothing of the EXIF block; the thumbnail too.
+        let (status, kind, served) = fetch(&s, &format!("/api/v1/attachments/{attachment}"), Some(&operator), None).await;
+        assert_eq!((status, kind.as_str()), (200, "image/jpeg"), "[{engine}]");
+        assert!(!contains(&served, b"Exif") && !contains(&served, b"GPS"), "[{engine}] the served photo carries metadata");
+        let shown = image::load_from_memory(&served).expect("a JPEG");
+        assert_eq!((shown.width(), shown.height()), (48, 64), "[{engine}] orientation applied");
+        let (status, _, thumb) = fetch(&s, &format!("/api/v1/attachments/{attachment}?size=thumb"), Some(&operator), None).await;
+        assert_eq!(status, 200);
+        let thumb = image::load_from_memory(&thumb).expect("a JPEG");
+        assert!(thumb.width() <= 320 && thumb.height() <= 320 && thumb.height() > thumb.width());
+        assert_eq!(fetch(&s, &format!("/api/v1/attachments/{attachment}?size=huge"), Some(&operator), None).await.0, 422);
+
+        // The case lists it; the unit it goes to adds its proof of the fix.
+        let (status, list) = s.api(Method::GET, &format!("/api/v1/cases/{id}/attachments"), &operator, None).await;
+        assert_eq!((status, list["items"].as_array().map(Vec::len)), (200, Some(1)), "[{engine}] {list}");
+        let dispatcher = s.token("dispatcher").await;
+        s.register_and_dispatch(&dispatcher, id, "CY-WJ").await;
+        let unit = s.token("wj").await;
+        let pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+        let (status, added) = s.upload(&unit, id, Some("handling"), &[("photo", "after.jpg", &phone_photo(32, 32)), ("file", "整改报告.pdf", pdf)]).await;
+        assert_eq!(status, 201, "[{engine}] {added}");
+        assert_eq!(added["items"].as_array().map(Vec::len), Some(2));
+        let report = added["items"].as_array().unwrap().iter().find(|a| a["media_type"] == "pdf").expect("the PDF");
+        assert_eq!(report["name"], "整改报告.pdf");
+        assert!(report["thumbnail_url"].is_null());
+        let (status, kind, bytes) = fetch(&s, &format!("/api/v1/attachments/{}", report["id"]), Some(&unit), None).await;
+        assert_eq!((status, kind.as_str(), bytes.as_slice()), (200, "application/pdf", &pdf[..]), "a file as uploaded");
+
+        // Stages belong to roles: the operator does not add the unit's proof.
+        let (status, refused) = s.upload(&operator, id, Some("handling"), &[("photo", "x.jpg", &photo)]).await;
+        assert_eq!(status, 403, "[{engine}] {refused}");
+
+        // Refusals: the type comes from the bytes, not the name.
+        let (status, refused) = s.upload(&operator, id, Some("intake"), &[("photo", "photo.jpg", pdf)]).await;
+        assert_eq!((status, reason(&refused)), (415, "photo_not_image"), "[{engine}] {refused}");
+        let (status, refused) = s.upload(&operator, id, Some("intake"), &[("file", "a.pdf", b"MZ\x90\0 an executable")]).await;
+        assert_eq!((status, reason(&refused)), (415, "file_type_refused"));
+        let mut broken = vec![0xFF, 0xD8, 0xFF, 0xE0];
+        broken.extend([7u8; 64]);
+        let (status, refused) = s.upload(&operator, id, Some("intake"), &[("photo", "cut.jpg", &broken)]).await;
+        assert_eq!((status, reason(&refused)), (422, "photo_unreadable"), "{refused}");
+        let mut big = phone_photo(8, 8);
+        big.resize(15 * 1024 * 1024 + 1, 0);
+        let (status, refused) = s.upload(&operator, id, Some("intake"), &[("photo", "big.jpg", &big)]).await;
+        assert_eq!((status, reason(&refused)), (413, "file_too_large"), "{refused}");
+        let (status, refused) = s.upload(&operator, id, None, &[("photo", "a.jpg", &photo)]).await;
+        assert_eq!((status, refused["error"]["field"].as_str()), (422, Some("stage")));
+        let (status, refused) = s.upload(&operator, id, Some("later"), &[("photo", "a.jpg", &photo)]).await;
+        assert_eq!((status, reason(&refused)), (422, "unknown_stage"));
+        let (status, _) = s.upload(&operator, id, Some("intake"), &[]).await;
+        assert_eq!(status, 422);
+        let json = s.api(Method::POST, &format!("/api/v1/cases/{id}/attachments"), &operator, Some(json!({"stage": "intake"}))).await;
+        assert_eq!(json.0, 415, "a JSON body is no upload");
+        // Chinese for the Chinese pages.
+        let (content_type, body) = multipart(Some("intake"), &[("photo", "p.jpg", pdf)]);
+        let zh: Value = s.http.post(s.url(&format!("/api/v1/cases/{id}/attachments"))).bearer_auth(&operator)
+            .header(CONTENT_TYPE, content_type).header("accept-language", "zh-CN").body(body).send().await.unwrap().json().await.unwrap();
+        assert_eq!(zh["error"]["message"], "照片必须是 JPEG、PNG 或 WebP 图片");
+
+        // Who may fetch it: nobody signed out, no other unit; the page route by cookie only.
+        let path = format!("/api/v1/attachments/{attachment}");
+        assert_eq!(fetch(&s, &path, None, None).await.0, 401, "[{engine}] signed out");
+        let other_unit = s.token("dhm").await;
+        assert_eq!(fetch(&s, &path, Some(&other_unit), None).await.0, 404, "[{engine}] another unit");
+        assert_eq!(s.upload(&other_unit, id, Some("handling"), &[("photo", "x.jpg", &photo)]).await.0, 404);
+        assert_eq!(s.api(Method::GET, &format!("/api/v1/cases/{id}/attachments"), &other_unit, None).await.0, 404);
+        let (status, _, page) = fetch(&s, &format!("/files/{attachment}"), None, None).await;
+        assert_eq!(status, 404, "[{engine}] the page route without a cookie");
+        assert!(!contains(&page, b"\xFF\xD8\xFF"));
+        assert_eq!(fetch(&s, &format!("/files/{attachment}"), Some(&operator), None).await.0, 404, "the page route takes no bearer token");
+        let signed_in = s.http.post(s.url("/web/session")).json(&json!({"username": "dhm", "password": PASSWORD})).send().await.unwrap();
+        let cookie = signed_in.headers().get(SET_COOKIE).unwrap().to_str().unwrap().split(';').next().unwrap().to_owned();
+        assert_eq!(fetch(&s, &format!("/files/{attachment}/thumb"), None, Some(&cookie)).await.0, 404, "another unit's cookie");
+        let signed_in = s.http.post(s.url("/web/session")).json(&json!({"username": "wj", "password": PASSWORD})).send().await.unwrap();
+        let cookie = signed_in.headers().get(SET_COOKIE).unwrap().to_str().unwrap().split(';').next().unwrap().to_owned();
+        let (status, kind, _) = fetch(&s, &format!("/files/{attachment}/thumb"), None, Some(&cookie)).await;
+        assert_eq!((status, kind.as_str()), (200, "image/jpeg"), "[{engine}] the unit's page sees its case's photo");
+        assert_eq!(fetch(&s, "/files/999999", None, Some(&cookie)).await.0, 404);
+        s.stop().await;
+    }
+}
