@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod actions;
+pub mod alleys;
 pub mod documents;
 mod error;
 pub mod evaluation;

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod actor;
+pub mod alley;
 pub mod calendar;
 pub mod campaign;
 pub mod case;
