@@ -16,6 +16,7 @@ use gridline_core::alley::{
 use gridline_core::case::{Channel, Intake};
 use gridline_core::evaluation::{IndicatorSystem, InspectionPoint};
 use gridline_core::ids::RegionCode;
+use gridline_core::region::RegionLevel;
 use gridline_core::period::{Month, day_of};
 use gridline_core::ranking::competition_ranks;
 use gridline_core::supervision::{Listing, ListingKind, NewListing};
@@ -214,9 +215,18 @@ impl App {
     }
 
     /// The alleys under a region (its code) with their score of `month` and listing.
-    pub async fn alley_map(&self, region: &str, month: Month) -> Result<Vec<AlleyEntry>, AppError> {
-        let prefix = self.region_prefix(region)?;
+    pub async fn alley_map(&self, region: Option<&str>, month: Month) -> Result<Vec<AlleyEntry>, AppError> {
+        let (_, _, prefix) = self.alley_scope(region)?;
         Ok(self.store.alleys().entries(&prefix, month).await?)
+    }
+
+    /// A region asked for (the city when `None`): its code, name and code prefix.
+    fn alley_scope(&self, region: Option<&str>) -> Result<(String, String, String), AppError> {
+        let region = match region {
+            Some(code) => self.regions.get(code).ok_or_else(|| AppError::invalid("region", format!("unknown region {code:?}")))?,
+            None => self.regions.at_level(RegionLevel::City).next().ok_or_else(|| AppError::Internal("the region tree has no city".into()))?,
+        };
+        Ok((region.code.clone(), region.name.clone(), self.region_prefix(&region.code)?))
     }
 
     /// An alley's page: the alley, its listing, scores, history, patrols and checks.
@@ -317,7 +327,7 @@ impl App {
 
     /// The patrol board of a street (or any region) on a day: which alleys were patrolled.
     pub async fn patrol_board(&self, region: &str, day: Date) -> Result<Vec<CoverageRow>, AppError> {
-        let prefix = self.region_prefix(region)?;
+        let (_, _, prefix) = self.alley_scope(Some(region))?;
         Ok(self.store.alleys().coverage(&prefix, day).await?)
     }
 
@@ -443,9 +453,8 @@ impl App {
 
     /// The month's ranking of the alleys under `region`, each with its ranks in its street, its
     /// district and the city; at a quarter's end, the quarter's worst named (季点名).
-    pub async fn alley_ranking(&self, month: Month, region: &str) -> Result<AlleyRanking, AppError> {
-        let prefix = self.region_prefix(region)?;
-        let region_name = self.regions.get(region).map(|r| r.name.clone()).unwrap_or_default();
+    pub async fn alley_ranking(&self, month: Month, region: Option<&str>) -> Result<AlleyRanking, AppError> {
+        let (region, region_name, prefix) = self.alley_scope(region)?;
         let all = self.store.alleys().named_scores(month, "").await?;
         let rank_within = |key: &dyn Fn(&str) -> String| -> HashMap<i64, u32> {
             let mut groups: HashMap<String, Vec<(i64, f64, String)>> = HashMap::new();
@@ -488,7 +497,7 @@ impl App {
             .collect();
         items.sort_by(|a, b| a.rank_in_city.cmp(&b.rank_in_city).then_with(|| a.code.cmp(&b.code)));
         let named_worst = if month.number() % 3 == 0 { self.quarter_named(month, &prefix).await? } else { vec![] };
-        Ok(AlleyRanking { month, region: region.to_owned(), region_name, items, named_worst })
+        Ok(AlleyRanking { month, region, region_name, items, named_worst })
     }
 
     /// 季点名: the quarter ending with `month`, the alleys under the prefix with the lowest mean.

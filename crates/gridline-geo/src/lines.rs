@@ -65,7 +65,7 @@ impl LineIndex {
     /// The lines (by their position in the input) within the distance of `at`, with the
     /// distance in metres.
     pub fn near(&self, at: GeoPoint) -> impl Iterator<Item = (usize, f64)> + '_ {
-        self.tree.locate_in_envelope_intersecting(AABB::from_point([at.lon, at.lat])).filter_map(move |b| {
+        self.tree.locate_in_envelope_intersecting(&AABB::from_point([at.lon, at.lat])).filter_map(move |b| {
             let d = self.lines[b.data].distance_m(at);
             (d <= self.within_m).then_some((b.data, d))
         })

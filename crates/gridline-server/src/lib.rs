@@ -11,6 +11,7 @@ mod cases;
 mod catalogue;
 mod documents;
 mod error;
+mod alleys;
 mod evaluation;
 pub mod export;
 mod geo;
@@ -162,6 +163,14 @@ fn api() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         .routes(routes!(evaluation::submit_answers))
         .routes(routes!(evaluation::scores))
         .routes(routes!(evaluation::health_report))
+        .routes(routes!(alleys::map))
+        .routes(routes!(alleys::ranking))
+        .routes(routes!(alleys::patrol_board))
+        .routes(routes!(alleys::mine))
+        .routes(routes!(alleys::standard))
+        .routes(routes!(alleys::show))
+        .routes(routes!(alleys::patrol))
+        .routes(routes!(alleys::check))
         .routes(routes!(ledger::index))
         .routes(routes!(ledger::year))
         .routes(routes!(ledger::summary))

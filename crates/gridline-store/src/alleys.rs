@@ -611,6 +611,12 @@ impl Alleys<'_> {
         rows.into_iter().map(|r| Ok(NamedScore { record: r.score.try_into()?, code: r.code, name: r.name })).collect()
     }
 
+    /// The latest month with scores.
+    pub async fn latest_month(&self) -> Result<Option<Month>, StoreError> {
+        let month: Option<String> = sqlx::query_scalar("SELECT MAX(month) FROM alley_scores").fetch_one(&self.0.pool).await?;
+        month.map(|m| Month::parse(&m).map_err(StoreError::corrupt)).transpose()
+    }
+
     /// Whether any alley has a score of `month`.
     pub async fn evaluated(&self, month: Month) -> Result<bool, StoreError> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM alley_scores WHERE month = $1 LIMIT 1) x")

@@ -47,6 +47,10 @@ pub enum Page {
     /// The committee's project ledger: the office's board, a member unit's own projects.
     Ledger,
     LedgerProject,
+    /// 背街小巷: the alley map, an alley's page, the patrol board and the monthly ranking.
+    Alleys,
+    /// The steward's phone page: the daily patrol (日巡) of their alleys.
+    Patrol,
 }
 
 impl Page {
@@ -65,6 +69,8 @@ impl Page {
             Page::Field => "field",
             Page::Ledger => "ledger",
             Page::LedgerProject => "ledger_project",
+            Page::Alleys => "alleys",
+            Page::Patrol => "patrol",
         }
     }
 
@@ -83,6 +89,8 @@ impl Page {
                 Page::Evaluation => matches!(role, Role::Supervisor | Role::Dispatcher),
                 Page::Field => role == Role::Inspector,
                 Page::Ledger | Page::LedgerProject => matches!(role, Role::Supervisor | Role::MemberUnit),
+                Page::Alleys => matches!(role, Role::Supervisor | Role::Dispatcher | Role::Inspector | Role::GridWorker),
+                Page::Patrol => role == Role::GridWorker,
             }
     }
 
@@ -112,6 +120,8 @@ impl Page {
             Page::Field => "/field",
             Page::Ledger => "/ledger",
             Page::LedgerProject => "/ledger/projects",
+            Page::Alleys => "/alleys",
+            Page::Patrol => "/patrol",
         }
     }
 }
@@ -129,7 +139,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/assets/{name}", get(assets::asset))
         // What browsers ask for when a page names no icon (the API's documents, a bare URL).
         .route("/favicon.ico", get(|| assets::asset(Path("favicon.svg".to_owned()))));
-    for page in [Page::Operator, Page::Grid, Page::Dispatcher, Page::Unit, Page::Supervisor, Page::Admin, Page::Dashboard, Page::Evaluation, Page::Field, Page::Ledger] {
+    for page in [Page::Operator, Page::Grid, Page::Dispatcher, Page::Unit, Page::Supervisor, Page::Admin, Page::Dashboard, Page::Evaluation, Page::Field, Page::Ledger, Page::Alleys, Page::Patrol] {
         router = router.route(page.path(), get(move |state: State<Arc<AppState>>, headers: HeaderMap, uri: Uri| guarded(state, headers, uri, page)));
     }
     router
