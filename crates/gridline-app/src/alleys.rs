@@ -290,15 +290,14 @@ impl App {
             problems.push(Problem { case_id: Some(case), ..problem });
         }
         let patrol = Patrol { id: new.id.clone(), alley: alley_id, steward: actor.user_id, day: day_of(now), at: now, position: new.position, problems };
-        match self.store.alleys().record_patrols(std::slice::from_ref(&patrol)).await {
-            Ok(()) => Ok((patrol, true)),
+        let created = match self.store.alleys().record_patrols(std::slice::from_ref(&patrol)).await {
+            Ok(()) => true,
             // Sent twice at once: the other one won; answer with it.
-            Err(StoreError::Duplicate(_)) => {
-                let stored = self.store.alleys().patrol(&new.id).await?.ok_or_else(|| AppError::Internal("a patrol vanished".into()))?;
-                Ok((stored, false))
-            }
-            Err(e) => Err(e.into()),
-        }
+            Err(StoreError::Duplicate(_)) => false,
+            Err(e) => return Err(e.into()),
+        };
+        let stored = self.store.alleys().patrol(&new.id).await?.ok_or_else(|| AppError::Internal("a patrol vanished".into()))?;
+        Ok((stored, created))
     }
 
     /// Records a street's weekly check (周查) of an alley on `day`: the problems fail, the rest of

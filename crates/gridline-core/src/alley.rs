@@ -406,8 +406,8 @@ pub struct Problem {
     pub count: Option<u32>,
     #[serde(default)]
     pub note: Option<String>,
-    /// For a patrol: the case it was filed as.
-    #[serde(default, skip_deserializing)]
+    /// For a patrol: the case it was filed as (set by gridline; ignored when sent).
+    #[serde(default)]
     pub case_id: Option<CaseId>,
 }
 
@@ -431,7 +431,7 @@ pub fn score_visit(standard: &IndicatorSystem, problems: Vec<Problem>) -> Result
         if standard.clause(&code).is_none() {
             return Err(DomainError::invalid("clause", format!("{code:?} is no clause of the standard ({})", standard.name)));
         }
-        if failed.insert(code.clone(), Problem { clause: code.clone(), ..problem }).is_some() {
+        if failed.insert(code.clone(), Problem { clause: code.clone(), case_id: None, ..problem }).is_some() {
             return Err(DomainError::invalid("clause", format!("clause {code} is given twice")));
         }
     }
