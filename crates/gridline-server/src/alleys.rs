@@ -278,7 +278,7 @@ pub async fn patrol(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CheckBody {
+pub struct AlleyCheckBody {
     /// The day of the check, YYYY-MM-DD.
     #[schema(value_type = String, format = Date)]
     day: Date,
@@ -289,7 +289,7 @@ pub struct CheckBody {
 
 /// `POST /api/v1/alleys/{id}/checks` `{day, problems}`: the street's weekly check (周查).
 #[utoipa::path(post, path = "/alleys/{id}/checks", tag = "alleys", security(("bearer" = [])), params(("id" = i64, Path, description = "alley id")),
-    request_body(content = CheckBody, description = "`{day, problems: [{clause, count?, note?}]}`"),
+    request_body(content = AlleyCheckBody, description = "`{day, problems: [{clause, count?, note?}]}`"),
     responses((status = 201, description = "the check with its 十无 points", body = WeeklyCheck),
         (status = 403, description = "the office and inspectors only"),
         (status = 404, description = "no such alley"),
@@ -299,7 +299,7 @@ pub async fn check(
     State(state): State<Arc<AppState>>,
     who: SignedIn,
     path: Result<Path<String>, PathRejection>,
-    ApiJson(body): ApiJson<CheckBody>,
+    ApiJson(body): ApiJson<AlleyCheckBody>,
 ) -> Result<(StatusCode, Json<WeeklyCheck>), ApiError> {
     let id = path_id("alley", path)?;
     Ok((StatusCode::CREATED, Json(state.record_alley_check(&who.actor, id, body.day, body.problems, Timestamp::now()).await?)))

@@ -1326,13 +1326,14 @@
     // reads: GET /alleys/{id} alley.point.name alley.point.code alley.point.region alley.community alley.length_m alley.awarded alley.standing.grade alley.standing.downgraded alley.four.chief alley.four.stewards alley.four.council alley.four.compact alley.title.status alley.title.named_in listed listing.reason listing.deadline scores[].month scores[].score scores[].checks scores[].check_mean scores[].hotline_cases scores[].other_cases scores[].grade history[].month history[].change patrols[].day patrols[].problems[].clause patrols[].problems[].case_id checks[].day checks[].ten_no.earned checks[].problems[].clause
     const d = await api('GET', `/alleys/${encodeURIComponent(id)}`);
     const a = d.alley;
+    const monthly = d['scores'];
     const four = [[t('alley_chief'), a.four.chief], [t('alley_stewards'), a.four.stewards.join('、')], [t('alley_council'), a.four.council], [t('alley_compact'), a.four.compact]];
     const scoreEl = h('div', { class: 'chart', id: 'alley-trend', role: 'img', 'aria-label': t('alley_scores') });
     setTimeout(() => {
-      if (!window.echarts || !d.scores.length) return;
+      if (!window.echarts || !monthly.length) return;
       echarts.init(scoreEl).setOption({ tooltip: { trigger: 'axis' }, grid: { left: 40, right: 16, top: 16, bottom: 24 },
-        xAxis: { type: 'category', data: d.scores.map((s) => s.month) }, yAxis: { type: 'value', min: (v) => Math.min(70, Math.floor(v.min)), max: 100 },
-        series: [{ type: 'line', data: d.scores.map((s) => s.score), markLine: { silent: true, data: [{ yAxis: 90 }] } }] });
+        xAxis: { type: 'category', data: monthly.map((s) => s.month) }, yAxis: { type: 'value', min: (v) => Math.min(70, Math.floor(v.min)), max: 100 },
+        series: [{ type: 'line', data: monthly.map((s) => s.score), markLine: { silent: true, data: [{ yAxis: 90 }] } }] });
     }, 0);
     return [h('p', {}, h('a', { href: '/alleys' }, `← ${t('page.alleys')}`)),
       h('h1', {}, a.point.name, ' ', d.listed ? h('span', { class: 'badge bad' }, t('alley_listed')) : ''),
@@ -1344,7 +1345,7 @@
         ...four.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v || h('span', { class: 'badge warn' }, t('alley_missing')))])),
       d.listing ? h('p', { class: 'notice error', id: 'alley-listing' }, `${t('alley_listed')}: ${d.listing.reason} · ${t('deadline')} ${time(d.listing.deadline)}`) : null,
       section(t('alley_scores'), scoreEl, grid([t('period'), t('score'), t('alley_checks'), t('alley_check_mean'), t('ev_hotline'), t('alley_other_cases'), t('alley_grade')],
-        d.scores.slice().reverse().map((s) => [s.month, score1(s.score), s.checks, score1(s.check_mean), s.hotline_cases, s.other_cases, gradeText(s.grade)]), 'alley-scores')),
+        monthly.slice().reverse().map((s) => [s.month, score1(s.score), s.checks, score1(s.check_mean), s.hotline_cases, s.other_cases, gradeText(s.grade)]), 'alley-scores')),
       section(t('alley_history'), grid([t('period'), t('alley_change')], d.history.slice().reverse().map((e) => [e.month, changeText(e.change)]), 'alley-history')),
       section(t('alley_patrols'), grid([t('alley_day'), t('alley_problems'), t('ev_case')], d.patrols.map((p) => [p.day, p.problems.map((x) => x.clause).join('、') || '✓',
         h('span', {}, ...p.problems.filter((x) => x.case_id).map((x) => h('a', { href: `/cases/${x.case_id}` }, `#${x.case_id} `)))]), 'alley-patrols')),
@@ -1395,10 +1396,10 @@
         h('a', { href: `/patrol?alley=${a.id}` }, h('strong', {}, a.name), h('span', { class: 'muted' }, ` ${a.street_name} ${a.code}`))))) : h('p', { class: 'empty' }, t('empty'))];
     }
     const here = mine.items.find((a) => String(a.id) === alley);
-    // reads: GET /alleys/standard categories[].code categories[].name categories[].items[].clauses[].code categories[].items[].clauses[].text
+    // reads: GET /alleys/standard category[].code category[].item[].clause[].code category[].item[].clause[].text
     const standard = await api('GET', '/alleys/standard');
-    const ten = standard.categories.find((c) => c.code === 'N');
-    const clauses = ten.items.flatMap((i) => i.clauses);
+    const ten = standard.category.find((c) => c.code === 'N');
+    const clauses = ten.item.flatMap((i) => i.clause);
     const box = h('div', { id: 'patrol-status', 'aria-live': 'polite' });
     const rows = clauses.map((c) => {
       const tick = h('input', { type: 'checkbox', id: `p-${c.code}`, 'data-clause': c.code });
