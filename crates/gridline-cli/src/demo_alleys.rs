@@ -26,7 +26,7 @@ const ALLEYS_PER_STREET: usize = 4;
 const DAYS: i64 = 365;
 /// Patrols of the last days file their problems as cases through the intake; older ones are
 /// history without cases.
-const FILED_DAYS: i64 = 30;
+const FILED_DAYS: i64 = 14;
 const DIRECTIONS: [&str; 4] = ["东", "西", "南", "北"];
 const KINDS: [&str; 4] = ["胡同", "巷", "里", "条"];
 const ORDINALS: [&str; 6] = ["一", "二", "三", "四", "五", "六"];
@@ -206,6 +206,7 @@ pub async fn seed(store: &Store, regions: &RegionTree, office: &Actor, now: Time
         })
         .collect();
 
+    tracing::info!(alleys = created.len(), "demo alleys registered, stewards assigned");
     let version = standard_version(alley_standard());
     let beijing = jiff::tz::TimeZone::get("Asia/Shanghai")?;
     let filed_from = now - SignedDuration::from_hours(24 * FILED_DAYS);
@@ -271,6 +272,7 @@ pub async fn seed(store: &Store, regions: &RegionTree, office: &Actor, now: Time
     store.alleys().record_patrols(&patrols).await?;
     seeded.checks = checks.len();
     store.alleys().record_checks(&checks).await?;
+    tracing::info!(patrols = seeded.patrols, checks = seeded.checks, cases = seeded.cases, "demo alleys' year of patrols and checks written");
 
     // 月评: the twelve months that are over, in order.
     let rules = AlleyRules::default();

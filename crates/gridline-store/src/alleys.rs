@@ -15,7 +15,7 @@ use sqlx::{AssertSqlSafe, FromRow};
 
 use crate::evaluation::{POINT_COLUMNS_OF_P, PointRow, insert_point};
 use crate::rollups::prefix_range;
-use crate::{Store, StoreError, from_millis, is_unique_violation, millis};
+use crate::{Store, StoreError, from_millis, is_unique_violation, millis, row_placeholders};
 
 fn json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(StoreError::corrupt)
@@ -238,16 +238,9 @@ pub struct CoverageRow {
     pub problems: i64,
 }
 
-/// Rows per multi-row INSERT of the batch writers (9 columns: well under either engine's limit
-/// of bound parameters).
-const BATCH_ROWS: usize = 400;
-
-fn placeholders(rows: usize, columns: usize) -> String {
-    (0..rows)
-        .map(|r| format!("({})", (1..=columns).map(|c| format!("${}", r * columns + c)).collect::<Vec<_>>().join(", ")))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+/// Rows per multi-row INSERT of the batch writers (9 columns: 9,000 parameters, well under
+/// either engine's limit of bound parameters).
+const BATCH_ROWS: usize = 1000;
 
 /// The alleys. `store.alleys()`.
 pub struct Alleys<'a>(&'a Store);
@@ -336,7 +329,7 @@ impl Alleys<'_> {
     pub async fn assign_stewards(&self, pairs: &[(i64, i64)]) -> Result<(), StoreError> {
         let mut tx = self.0.pool.begin().await?;
         for chunk in pairs.chunks(BATCH_ROWS) {
-            let sql = format!("INSERT INTO alley_stewards (alley_id, user_id) VALUES {} ON CONFLICT DO NOTHING", placeholders(chunk.len(), 2));
+            let sql = format!("INSERT INTO alley_stewards (alley_id, user_id) VALUES {} ON CONFLICT DO NOTHING", row_placeholders(self.0.backend, 2, chunk.len()));
             let mut query = sqlx::query(AssertSqlSafe(sql));
             for (alley, user) in chunk {
                 query = query.bind(*alley).bind(*user);
@@ -383,7 +376,7 @@ impl Alleys<'_> {
         for chunk in patrols.chunks(BATCH_ROWS) {
             let sql = format!(
                 "INSERT INTO alley_patrols (id, alley_id, steward, day, at, lat, lon, problems, findings) VALUES {}",
-                placeholders(chunk.len(), 9)
+                row_placeholders(self.0.backend, 9, chunk.len())
             );
             let mut query = sqlx::query(AssertSqlSafe(sql));
             for p in chunk {
@@ -442,7 +435,7 @@ impl Alleys<'_> {
         for chunk in checks.chunks(BATCH_ROWS) {
             let sql = format!(
                 "INSERT INTO alley_checks (alley_id, day, month, standard, earned, possible, answers, checked_by, checked_at) VALUES {}",
-                placeholders(chunk.len(), 9)
+                row_placeholders(self.0.backend, 9, chunk.len())
             );
             let mut query = sqlx::query(AssertSqlSafe(sql));
             for c in chunk {
@@ -518,7 +511,7 @@ impl Alleys<'_> {
     pub async fn record_month(&self, outcomes: &[MonthOutcome], at: Timestamp) -> Result<(), StoreError> {
         let mut tx = self.0.pool.begin().await?;
         for chunk in outcomes.chunks(BATCH_ROWS / 2) {
-            let sql = format!("INSERT INTO alley_scores ({SCORE_COLUMNS}) VALUES {}", placeholders(chunk.len(), 10));
+            let sql = format!("INSERT INTO alley_scores ({SCORE_COLUMNS}) VALUES {}", row_placeholders(self.0.backend, 10, chunk.len()));
             let mut query = sqlx::query(AssertSqlSafe(sql));
             for o in chunk {
                 let r = &o.record;
