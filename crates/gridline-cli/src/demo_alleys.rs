@@ -200,8 +200,8 @@ pub async fn seed(store: &Store, regions: &RegionTree, office: &Actor, now: Time
         .enumerate()
         .map(|(i, _)| match rng.random_range(0..100) {
             _ if i == 0 => falling,
-            0..5 => Course::Spell(rng.random_range(0..8)),
-            5..11 => Course::Dip(rng.random_range(0..8)),
+            0..5 => Course::Spell(rng.random_range(0..11)),
+            5..11 => Course::Dip(rng.random_range(0..11)),
             _ => Course::Clean,
         })
         .collect();
