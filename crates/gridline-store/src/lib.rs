@@ -26,6 +26,7 @@ mod error;
 mod evaluation;
 mod links;
 mod listings;
+mod nullable;
 mod people;
 mod rollups;
 mod security;
