@@ -117,6 +117,10 @@ async fn alleys_are_registered_patrolled_and_evaluated_month_by_month() {
         let unknown = NewPatrol { id: "phone-0002".into(), problems: vec![problem("N99", 1)], position: None };
         assert!(app.submit_patrol(&steward, id, unknown, now).await.unwrap_err().to_string().contains("no clause"), "{engine}");
         assert!(store.alleys().patrol("phone-0002").await.unwrap().is_none(), "{engine}");
+        // A clean patrol with a position, after one without (a NULL double first on PostgreSQL).
+        let clean = NewPatrol { id: "phone-0003".into(), problems: vec![], position: Some(GeoPoint { lat, lon: lon + 0.001 }) };
+        let (clean, _) = app.submit_patrol(&steward, id, clean, now).await.unwrap();
+        assert_eq!((clean.problems.len(), clean.position.map(|p| p.lat)), (0, Some(lat)), "{engine}");
 
         // January 2025: checks of 95 (N01 once: −5) and 90 (N03 three times: −10, the clause's
         // floor) → 92.5; a hotline case 30 m north of the line's middle counts (−2), one 300 m
@@ -221,6 +225,6 @@ async fn alleys_are_registered_patrolled_and_evaluated_month_by_month() {
         assert_eq!(ranking.named_worst.len(), 1, "{engine}");
         assert_eq!(ranking.named_worst[0].quarter_mean, 100.0, "{engine}");
         let board = app.patrol_board(WANGJING, now.to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap()).date()).await.unwrap();
-        assert_eq!((board.len(), board[0].patrols, board[0].problems), (1, 1, 1), "{engine}");
+        assert_eq!((board.len(), board[0].patrols, board[0].problems), (1, 2, 1), "{engine}");
     }
 }

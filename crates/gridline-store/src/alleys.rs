@@ -14,6 +14,7 @@ use serde::Deserialize;
 use sqlx::{AssertSqlSafe, FromRow};
 
 use crate::evaluation::{POINT_COLUMNS_OF_P, PointRow, insert_point};
+use crate::nullable::NullableDouble;
 use crate::rollups::prefix_range;
 use crate::{Store, StoreError, from_millis, is_unique_violation, millis, row_placeholders};
 
@@ -386,8 +387,8 @@ impl Alleys<'_> {
                     .bind(p.steward)
                     .bind(p.day.to_string())
                     .bind(millis(p.at))
-                    .bind(p.position.map(|g| g.lat))
-                    .bind(p.position.map(|g| g.lon))
+                    .bind(NullableDouble(p.position.map(|g| g.lat)))
+                    .bind(NullableDouble(p.position.map(|g| g.lon)))
                     .bind(p.problems.len() as i64)
                     .bind(json(&p.problems)?);
             }
