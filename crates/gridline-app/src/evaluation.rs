@@ -245,7 +245,7 @@ pub struct HealthReport {
 }
 
 /// The office that keeps the evaluation: indicators, points, rounds.
-fn require_office(actor: &Actor, what: &str) -> Result<(), AppError> {
+pub(crate) fn require_office(actor: &Actor, what: &str) -> Result<(), AppError> {
     if matches!(actor.role, Role::Admin | Role::Supervisor | Role::Dispatcher) {
         Ok(())
     } else {
@@ -341,7 +341,7 @@ impl App {
     }
 
     /// The code prefix of a region, or a refusal naming the unknown region.
-    fn region_prefix(&self, code: &str) -> Result<String, AppError> {
+    pub(crate) fn region_prefix(&self, code: &str) -> Result<String, AppError> {
         let region = self.regions.get(code).ok_or_else(|| AppError::invalid("region", format!("unknown region {code:?}")))?;
         Ok(if region.level == RegionLevel::City { String::new() } else { region.code_prefix().to_owned() })
     }

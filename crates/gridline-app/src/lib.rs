@@ -7,6 +7,7 @@
 
 mod actions;
 pub mod attachments;
+pub mod alleys;
 pub mod documents;
 mod error;
 pub mod evaluation;

@@ -48,7 +48,7 @@ pub async fn web(dir: &Path, cases: usize, rounds: usize) -> anyhow::Result<()> 
 }
 
 /// A `gridline serve` (this binary or `binary`) on `dir`, a client and the bench user's token.
-async fn serve_signed_in(dir: &Path, binary: Option<&Path>) -> anyhow::Result<(Child, reqwest::Client, String, String)> {
+pub(crate) async fn serve_signed_in(dir: &Path, binary: Option<&Path>) -> anyhow::Result<(Child, reqwest::Client, String, String)> {
     let addr = crate::bench::free_port()?;
     let base = format!("http://{addr}");
     let server = crate::bench::start_server(dir, addr, binary).await?;
@@ -112,7 +112,7 @@ async fn fill(store: &Store, cases: usize) -> anyhow::Result<()> {
 /// Times each of `paths` `rounds` times, one request at a time, and prints p50, p95 and max. A
 /// path with a note after a space (`/dashboard (the page)`) is asked for by cookie, as a browser
 /// does; the others with the bearer token.
-async fn time_requests(http: &reqwest::Client, base: &str, token: &str, paths: &[&str], rounds: usize) -> anyhow::Result<()> {
+pub(crate) async fn time_requests(http: &reqwest::Client, base: &str, token: &str, paths: &[&str], rounds: usize) -> anyhow::Result<()> {
     println!("{:<58} {:>9} {:>9} {:>9} {:>9}", "request", "p50", "p95", "max", "bytes");
     for path in paths {
         let (url, by_cookie) = match path.split_once(' ') {

@@ -28,7 +28,7 @@ use rand::{Rng, SeedableRng};
 
 const CREDENTIALS_FILE: &str = "demo-credentials.txt";
 /// A password hash no password matches: staff accounts that exist for the history but cannot sign in.
-const LOCKED: &str = "!locked";
+pub(crate) const LOCKED: &str = "!locked";
 /// Cases are spread over this many days before today.
 const HISTORY_DAYS: i64 = 120;
 
@@ -37,7 +37,7 @@ const CENTRAL_DISTRICTS: [&str; 3] = ["110101000000", "110102000000", "110105000
 /// The districts whose every street has its own street office in the demo (others are handled by
 /// the district's departments), and 望京, where the demo's grid worker and handler work.
 const STREET_OFFICE_DISTRICTS: [&str; 2] = ["110101000000", "110102000000"];
-const WANGJING: &str = "110105026000";
+pub(crate) const WANGJING: &str = "110105026000";
 
 /// One demo user per role: (username, display name, role, unit code).
 const ROLE_USERS: [(&str, &str, Role, Option<&str>); 8] = [
@@ -129,6 +129,11 @@ pub async fn ensure(store: &Store, data_dir: &Path, cases: usize) -> anyhow::Res
         responses = seeded.responses,
         "demo evaluation seeded"
     );
+    let alleys = crate::demo_alleys::seed(store, &regions, &people.named("dispatcher"), now).await?;
+    table.push_str(&alleys.steward_line);
+    tracing::info!(alleys = alleys.alleys, patrols = alleys.patrols, checks = alleys.checks, cases = alleys.cases, months = alleys.months,
+        downgraded = alleys.downgraded, restored = alleys.restored, listed = alleys.listed, delisted = alleys.delisted,
+        title_changes = alleys.title_changes, "demo alleys seeded");
     supervise_overdue(store, &people, now).await?;
     ledger::seed(store, &units, &people.named("supervisor"), &people.named("member"), now).await?;
     write_private(&credentials_path, &table)?;
@@ -156,7 +161,7 @@ async fn supervise_overdue(store: &Store, people: &People, now: Timestamp) -> an
 }
 
 /// Twelve characters from an alphabet without look-alikes (no 0/O, 1/l/I): about 69 bits.
-fn demo_password() -> String {
+pub(crate) fn demo_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     (0..12).map(|_| char::from(ALPHABET[rand::random_range(0..ALPHABET.len())])).collect()
 }

@@ -3,16 +3,19 @@
 //! the benchmarks. They act through the application layer (gridline-app), never through the HTTP
 //! server; the binary (crates/gridline) adds `serve` and `demo`.
 
+mod alleys;
 mod analytics;
 mod apikey;
 mod backup;
 mod bench;
 mod bench_evaluation;
+mod bench_alleys;
 mod bench_io;
 mod bench_upload;
 mod bench_web;
 mod catalogue;
 pub mod demo;
+mod demo_alleys;
 mod demo_evaluation;
 mod evaluation;
 mod export;
@@ -173,6 +176,11 @@ pub enum Command {
         #[arg(long, default_value = "gridline-data", env = "GRIDLINE_DATA_DIR")]
         data_dir: PathBuf,
     },
+    /// 背街小巷: the alley registry as XLSX or GeoJSON, the month's evaluation (月评), the ranking.
+    Alleys {
+        #[command(subcommand)]
+        command: alleys::AlleysCommand,
+    },
     /// The evaluation (测评): the indicator system as XLSX, rounds, scores.
     Evaluation {
         #[command(subcommand)]
@@ -324,6 +332,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Geo { command } => geo::run(command),
         Command::Catalogue { command } => catalogue::run(command).await,
         Command::Route { command } => catalogue::run_route(command).await,
+        Command::Alleys { command } => alleys::run(command).await,
         Command::Evaluation { command } => evaluation::run(command).await,
         Command::Ledger { command } => ledger::run(command).await,
         Command::Bench { command } => bench::run(command).await,

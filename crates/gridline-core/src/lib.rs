@@ -4,6 +4,7 @@
 
 pub mod actor;
 pub mod attachment;
+pub mod alley;
 pub mod calendar;
 pub mod campaign;
 pub mod case;

@@ -185,6 +185,8 @@ pub fn age_bracket(raised_at: Timestamp, now: Timestamp) -> &'static str {
 pub enum ListingKind {
     Place,
     Unit,
+    /// A back alley, by its code (the alleys' 挂牌督办).
+    Alley,
 }
 
 impl ListingKind {
@@ -192,11 +194,12 @@ impl ListingKind {
         match self {
             ListingKind::Place => "place",
             ListingKind::Unit => "unit",
+            ListingKind::Alley => "alley",
         }
     }
 
     pub fn parse(text: &str) -> Option<ListingKind> {
-        [ListingKind::Place, ListingKind::Unit].into_iter().find(|k| k.as_str() == text)
+        [ListingKind::Place, ListingKind::Unit, ListingKind::Alley].into_iter().find(|k| k.as_str() == text)
     }
 }
 
@@ -204,7 +207,7 @@ impl ListingKind {
 #[serde(deny_unknown_fields)]
 pub struct NewListing {
     pub kind: ListingKind,
-    /// A unit code, or a place's key (its address or name).
+    /// A unit code, a place's key (its address or name), or an alley's code.
     pub target: String,
     /// The name shown on the public list.
     pub name: String,

@@ -11,6 +11,7 @@ pub mod crs;
 pub mod gazetteer;
 pub mod grid;
 pub mod index;
+pub mod lines;
 
 use std::sync::{Arc, OnceLock};
 

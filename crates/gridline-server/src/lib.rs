@@ -12,6 +12,7 @@ mod cases;
 mod catalogue;
 mod documents;
 mod error;
+mod alleys;
 mod evaluation;
 pub mod export;
 mod geo;
@@ -182,6 +183,14 @@ fn api() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         .routes(routes!(questionnaires::respond))
         .routes(routes!(questionnaires::public_form))
         .routes(routes!(questionnaires::public_respond))
+        .routes(routes!(alleys::map))
+        .routes(routes!(alleys::ranking))
+        .routes(routes!(alleys::patrol_board))
+        .routes(routes!(alleys::mine))
+        .routes(routes!(alleys::standard))
+        .routes(routes!(alleys::show))
+        .routes(routes!(alleys::patrol))
+        .routes(routes!(alleys::check))
         .routes(routes!(ledger::index))
         .routes(routes!(ledger::year))
         .routes(routes!(ledger::summary))

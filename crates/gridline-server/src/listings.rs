@@ -66,9 +66,9 @@ pub(crate) fn listing_view(state: &AppState, listing: Listing, now: Timestamp) -
 
 /// `POST /api/v1/supervision/listings` `{kind: place|unit, target, name, region?, reason, deadline}`
 #[utoipa::path(post, path = "/supervision/listings", tag = "supervision", security(("bearer" = [])),
-    request_body(content = NewListing, description = "`{kind: place|unit, target, name, region?, reason, deadline}`"),
+    request_body(content = NewListing, description = "`{kind: place|unit|alley, target, name, region?, reason, deadline}`"),
     responses((status = 201, description = "the listing", body = ListingView), (status = 403, description = "supervisors and administrators only"),
-        (status = 409, description = "the target is listed already"), (status = 422, description = "an invalid field or an unknown unit, named in `error.field`")))]
+        (status = 409, description = "the target is listed already"), (status = 422, description = "an invalid field, an unknown unit or alley code, named in `error.field`")))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     who: SignedIn,
@@ -79,6 +79,11 @@ pub async fn create(
     let new = new.validate(now, &state.regions)?;
     if new.kind == ListingKind::Unit && state.unit(&new.target).is_none() {
         return Err(ApiError::Refused(gridline_core::Reason::new("unknown_unit").on("target").with("unit", &new.target)));
+    }
+    if new.kind == ListingKind::Alley
+        && state.store.evaluation().point_by_code(&new.target).await?.is_none_or(|p| p.point_type != gridline_core::evaluation::PointType::BackAlley)
+    {
+        return Err(ApiError::invalid("target", format!("no alley has the code {:?}", new.target)));
     }
     let listing = state.store.listings().create(&new, who.actor.user_id, now).await?;
     tracing::info!(listing = listing.id, target = %listing.target, user = %who.actor.username, "listed for supervision");

@@ -35,6 +35,7 @@ use crate::AppState;
         (name = "text", description = "Text intelligence: category suggestions and duplicate cases"),
         (name = "supervision", description = "Supervision orders and their replies, the board, reminders, listed supervision, linked cases and the watch list"),
         (name = "analytics", description = "The dashboard, rankings, the three rates, high-frequency problems and campaigns"),
+        (name = "alleys", description = "背街小巷: the alley map (GeoJSON), an alley's page, the monthly ranking and the quarter's worst, the patrol board, the stewards' daily patrols and the streets' weekly checks"),
         (name = "evaluation", description = "The evaluation (测评): the indicator system, inspection points, rounds of field checks and their answers, scores and rankings, a district's health report"),
         (name = "questionnaires", description = "Questionnaires (问卷调查): forms from XLSForm, public links per district, responses from the public form, enumerators and files, the satisfaction index with its margin of error"),
         (name = "documents", description = "Documents officials read (简报, 通报, 督办单) as DOCX and PDF in the GB/T 9704 layout: preview, issue, list, download checked against the stored hash"),

@@ -28,7 +28,7 @@ pub struct SystemRevision {
 }
 
 #[derive(FromRow)]
-struct PointRow {
+pub(crate) struct PointRow {
     id: i64,
     code: String,
     name: String,
@@ -58,6 +58,31 @@ impl TryFrom<PointRow> for InspectionPoint {
 }
 
 const POINT_COLUMNS: &str = "id, code, name, point_type, region, location, unit, address";
+/// The same columns of `inspection_points p` in a join.
+pub(crate) const POINT_COLUMNS_OF_P: &str = "p.id, p.code, p.name, p.point_type, p.region, p.location, p.unit, p.address";
+
+/// Inserts a point (its id ignored) on `conn`, perhaps inside a transaction; returns its id, or
+/// `Duplicate` naming the code when it is taken.
+pub(crate) async fn insert_point(conn: &mut sqlx::AnyConnection, point: &InspectionPoint, at: Timestamp) -> Result<i64, StoreError> {
+    let anchor = point.location.anchor();
+    sqlx::query_scalar(
+        "INSERT INTO inspection_points (code, name, point_type, region, location, lat, lon, unit, address, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    )
+    .bind(point.code.clone())
+    .bind(point.name.clone())
+    .bind(point.point_type.as_str())
+    .bind(point.region.as_str().to_owned())
+    .bind(serde_json::to_string(&point.location).map_err(StoreError::corrupt)?)
+    .bind(anchor.lat)
+    .bind(anchor.lon)
+    .bind(point.unit.as_ref().map(|u| u.as_str().to_owned()))
+    .bind(point.address.clone())
+    .bind(millis(at))
+    .fetch_one(conn)
+    .await
+    .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate(format!("point code {:?} is taken", point.code)) } else { e.into() })
+}
 
 #[derive(FromRow)]
 struct RoundRow {
@@ -252,25 +277,16 @@ impl Evaluation<'_> {
 
     /// Registers a point placed in `region`; `Duplicate` when its code is taken.
     pub async fn create_point(&self, point: &InspectionPoint, at: Timestamp) -> Result<InspectionPoint, StoreError> {
-        let anchor = point.location.anchor();
-        let id = sqlx::query_scalar(
-            "INSERT INTO inspection_points (code, name, point_type, region, location, lat, lon, unit, address, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-        )
-        .bind(point.code.clone())
-        .bind(point.name.clone())
-        .bind(point.point_type.as_str())
-        .bind(point.region.as_str().to_owned())
-        .bind(serde_json::to_string(&point.location).map_err(StoreError::corrupt)?)
-        .bind(anchor.lat)
-        .bind(anchor.lon)
-        .bind(point.unit.as_ref().map(|u| u.as_str().to_owned()))
-        .bind(point.address.clone())
-        .bind(millis(at))
-        .fetch_one(&self.0.pool)
-        .await
-        .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate(format!("point code {:?} is taken", point.code)) } else { e.into() })?;
+        let id = insert_point(&mut *self.0.pool.acquire().await?, point, at).await?;
         Ok(InspectionPoint { id, ..point.clone() })
+    }
+
+    pub async fn point_by_code(&self, code: &str) -> Result<Option<InspectionPoint>, StoreError> {
+        let row: Option<PointRow> = sqlx::query_as(AssertSqlSafe(format!("SELECT {POINT_COLUMNS} FROM inspection_points WHERE code = $1")))
+            .bind(code.to_owned())
+            .fetch_optional(&self.0.pool)
+            .await?;
+        row.map(InspectionPoint::try_from).transpose()
     }
 
     pub async fn point(&self, id: i64) -> Result<Option<InspectionPoint>, StoreError> {

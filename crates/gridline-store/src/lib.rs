@@ -14,6 +14,7 @@
 //! per batch rather than once per case.
 #![forbid(unsafe_code)]
 
+mod alleys;
 mod api_keys;
 mod attachments;
 mod campaigns;
@@ -45,6 +46,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
 use tokio::sync::mpsc;
 
+pub use alleys::{AlleyEntry, Alleys, CaseSketch, CoverageRow, MonthOutcome, NamedScore, ScoreRecord};
 pub use api_keys::{ApiKeyRecord, ApiKeys};
 pub use attachments::{Attachments, CaseAttachment, NewAttachment, StoredAttachment, Variant};
 pub use campaigns::Campaigns;

@@ -51,6 +51,10 @@ pub enum Page {
     /// The office's documents: issued ones listed and searched, a 简报 composed, previewed,
     /// issued and downloaded.
     Documents,
+    /// 背街小巷: the alley map, an alley's page, the patrol board and the monthly ranking.
+    Alleys,
+    /// The steward's phone page: the daily patrol (日巡) of their alleys.
+    Patrol,
 }
 
 impl Page {
@@ -70,6 +74,8 @@ impl Page {
             Page::Ledger => "ledger",
             Page::LedgerProject => "ledger_project",
             Page::Documents => "documents",
+            Page::Alleys => "alleys",
+            Page::Patrol => "patrol",
         }
     }
 
@@ -89,6 +95,8 @@ impl Page {
                 Page::Field => role == Role::Inspector,
                 Page::Ledger | Page::LedgerProject => matches!(role, Role::Supervisor | Role::MemberUnit),
                 Page::Documents => role == Role::Supervisor,
+                Page::Alleys => matches!(role, Role::Supervisor | Role::Dispatcher | Role::Inspector | Role::GridWorker),
+                Page::Patrol => role == Role::GridWorker,
             }
     }
 
@@ -119,6 +127,8 @@ impl Page {
             Page::Ledger => "/ledger",
             Page::LedgerProject => "/ledger/projects",
             Page::Documents => "/documents",
+            Page::Alleys => "/alleys",
+            Page::Patrol => "/patrol",
         }
     }
 }
@@ -139,7 +149,21 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/assets/{name}", get(assets::asset))
         // What browsers ask for when a page names no icon (the API's documents, a bare URL).
         .route("/favicon.ico", get(|| assets::asset(Path("favicon.svg".to_owned()))));
-    for page in [Page::Operator, Page::Grid, Page::Dispatcher, Page::Unit, Page::Supervisor, Page::Admin, Page::Dashboard, Page::Evaluation, Page::Field, Page::Ledger, Page::Documents] {
+    for page in [
+        Page::Operator,
+        Page::Grid,
+        Page::Dispatcher,
+        Page::Unit,
+        Page::Supervisor,
+        Page::Admin,
+        Page::Dashboard,
+        Page::Evaluation,
+        Page::Field,
+        Page::Ledger,
+        Page::Documents,
+        Page::Alleys,
+        Page::Patrol,
+    ] {
         router = router.route(page.path(), get(move |state: State<Arc<AppState>>, headers: HeaderMap, uri: Uri| guarded(state, headers, uri, page)));
     }
     router

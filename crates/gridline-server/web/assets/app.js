@@ -62,6 +62,17 @@
       'check.passed': '合格', 'check.failed': '不合格',
       theme: '主题', entries: '问题类别代码（逗号分隔）', first_month: '起始月', last_month: '结束月', declare: '启动专项整治',
       effect_previous: '较上期', effect_last_year: '较去年同期', campaign_regions: '区域代码（逗号分隔，空为全市）',
+      // alleys
+      'page.alleys': '背街小巷', 'page.patrol': '小巷日巡', alley_map: '背街小巷地图', alley_unscored: '未评分', alley_count: '街巷数', alley_scored: '已评分',
+      alley_below: '低于90分', alley_listed: '挂牌督办', alley_ranking: '背街小巷月度排名', alley_rank_city: '全市', alley_rank_district: '全区', alley_rank_street: '街道内',
+      alley_name: '街巷', alley_grade: '等级', alley_named: '季度点名（得分最低）', alley_quarter_mean: '季度平均分', alley_downgraded: '降级', alley_restored: '恢复等级',
+      alley_listing_due: '连续低分，应挂牌', alley_recheck: '挂牌复查', alley_title_named: '命名首都文明街巷', alley_title: '首都文明街巷', alley_board: '街道巡查看板',
+      alley_awarded: '评定等级', alley_chief: '街巷长', alley_stewards: '小巷管家', alley_council: '自治共建理事会', alley_compact: '街巷公约', alley_missing: '缺',
+      alley_scores: '月度评分', alley_checks: '周查次数', alley_check_mean: '周查平均', alley_other_cases: '其他案件', alley_history: '等级、挂牌与称号记录',
+      alley_change: '变化', alley_patrols: '日巡', alley_day: '日期', alley_problems: '问题', alley_weekly: '周查', alley_missed: '未巡查', today: '今天',
+      alley_patrol_hint: '勾选发现的问题（十无），填写处数；没有问题直接提交。每个问题自动生成案件，派往街道。', alley_patrol_send: '提交日巡', alley_patrol_sent: '日巡已提交',
+      'grade.premium': '精品', 'grade.fine': '优美', 'grade.standard': '达标', 'grade.substandard': '未达标', 'lk.alley': '背街小巷',
+      'title.named': '已命名', 'title.warned': '警示', 'title.suspended': '暂停', 'title.withdrawn': '撤销',
       // evaluation
       'page.evaluation': '测评排名', 'page.field': '实地考察', ev_level: '排名层级', 'ev.district': '区', 'ev.street': '街道',
       ev_composite: '综合得分', ev_field: '实地考察', ev_questionnaire: '问卷调查', ev_material: '材料审核', ev_platform: '平台数据',
@@ -133,6 +144,16 @@
       'dk.bulletin': '简报', 'dk.notice': '通报', 'dk.supervision_order': '督办单', 'dk.health_report': '体检报告', 'dk.ledger_report': '台账年度报告',
     },
     en: {
+      'page.alleys': 'Back alleys', 'page.patrol': 'Alley patrol', alley_map: 'Alley map', alley_unscored: 'Not scored', alley_count: 'Alleys', alley_scored: 'Scored',
+      alley_below: 'Below 90', alley_listed: 'Listed', alley_ranking: 'Monthly alley ranking', alley_rank_city: 'City', alley_rank_district: 'District', alley_rank_street: 'Street',
+      alley_name: 'Alley', alley_grade: 'Grade', alley_named: "The quarter's worst", alley_quarter_mean: 'Quarter mean', alley_downgraded: 'Downgraded', alley_restored: 'Restored',
+      alley_listing_due: 'Low months in a row: to be listed', alley_recheck: 'Listing re-check', alley_title_named: 'Named civilised alley', alley_title: 'Civilised-alley title', alley_board: 'Patrol board',
+      alley_awarded: 'Awarded', alley_chief: 'Alley chief', alley_stewards: 'Stewards', alley_council: 'Residents\u2019 council', alley_compact: 'Alley compact', alley_missing: 'missing',
+      alley_scores: 'Monthly scores', alley_checks: 'Weekly checks', alley_check_mean: 'Check mean', alley_other_cases: 'Other cases', alley_history: 'Grade, listing and title history',
+      alley_change: 'Change', alley_patrols: 'Daily patrols', alley_day: 'Day', alley_problems: 'Problems', alley_weekly: 'Weekly checks', alley_missed: 'Missed', today: 'today',
+      alley_patrol_hint: 'Tick the problems found (the ten "no"s) with how many; with none, just send. Each problem becomes a case for the street office.', alley_patrol_send: 'Send patrol', alley_patrol_sent: 'Patrol sent',
+      'grade.premium': 'Premium', 'grade.fine': 'Fine', 'grade.standard': 'Standard', 'grade.substandard': 'Substandard', 'lk.alley': 'Alley',
+      'title.named': 'Named', 'title.warned': 'Warned', 'title.suspended': 'Suspended', 'title.withdrawn': 'Withdrawn',
       'page.evaluation': 'Evaluation', 'page.field': 'Field check', ev_level: 'Level', 'ev.district': 'Districts', 'ev.street': 'Streets',
       ev_composite: 'Composite', ev_field: 'Field checks', ev_questionnaire: 'Questionnaire', ev_material: 'Materials', ev_platform: 'Platform data',
       ev_points_checked: 'Points checked', ev_report: 'Health report', ev_city_avg: 'City average', ev_best: 'Best district', ev_categories: 'By category',
@@ -437,10 +458,10 @@
 
   // ---------------------------------------------------------------- frame
   const PAGES_OF = {
-    hotline_operator: ['operator', 'dashboard'], grid_worker: ['grid', 'dashboard'], inspector: ['grid', 'field', 'dashboard'],
-    dispatcher: ['dispatcher', 'evaluation', 'dashboard'], handling_unit: ['unit', 'dashboard'], member_unit: ['unit', 'ledger', 'dashboard'],
-    supervisor: ['supervisor', 'evaluation', 'ledger', 'documents', 'dashboard'],
-    admin: ['dashboard', 'operator', 'dispatcher', 'unit', 'grid', 'supervisor', 'evaluation', 'ledger', 'documents', 'admin'],
+    hotline_operator: ['operator', 'dashboard'], grid_worker: ['grid', 'patrol', 'dashboard'], inspector: ['grid', 'field', 'dashboard'],
+    dispatcher: ['dispatcher', 'evaluation', 'alleys', 'dashboard'], handling_unit: ['unit', 'dashboard'], member_unit: ['unit', 'ledger', 'dashboard'],
+    supervisor: ['supervisor', 'evaluation', 'alleys', 'ledger', 'documents', 'dashboard'],
+    admin: ['dashboard', 'operator', 'dispatcher', 'unit', 'grid', 'supervisor', 'evaluation', 'alleys', 'ledger', 'documents', 'admin'],
   };
 
   function header(view) {
@@ -893,7 +914,7 @@
       } }, h('label', { for: passed.id }, passed, t('passed')), h('label', { class: 'sr-only', for: note.id }, t('note')), note, h('button', { type: 'submit' }, t('check')), box);
       return [l.name, t(`lk.${l.kind}`), l.reason, h('span', {}, time(l.deadline), ' ', l.overdue ? h('span', { class: 'badge bad' }, t('overdue')) : ''), `${l.checks.length}`, check];
     });
-    const kind = h('select', { id: 'listing-kind' }, options([['place', t('lk.place')], ['unit', t('lk.unit')]]));
+    const kind = h('select', { id: 'listing-kind' }, options([['place', t('lk.place')], ['unit', t('lk.unit')], ['alley', t('lk.alley')]]));
     const target = h('input', { id: 'listing-target', required: true, maxlength: 2000 });
     const name = h('input', { id: 'listing-name', required: true, maxlength: 2000 });
     const reason = h('input', { id: 'listing-reason', required: true, maxlength: 2000 });
@@ -1523,6 +1544,197 @@
     const all = JSON.parse(localStorage.getItem(FORM_PENDING_KEY) || '{}');
     for (const [token, body] of Object.entries(all)) sendForm(token, body).then(() => render());
   });
+  // ---------------------------------------------------------------- back alleys (背街小巷)
+  /** A month's score as a colour: ≥95 green, ≥90 yellow-green, ≥80 orange, below red, none grey. */
+  const scoreColour = (x) => (x === null || x === undefined ? '#9e9e9e' : x >= 95 ? '#1a9850' : x >= 90 ? '#a6d96a' : x >= 80 ? '#fdae61' : '#d73027');
+  const lastMonth = () => {
+    const [y, m] = thisMonth().split('-').map(Number);
+    return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+  };
+  const gradeText = (g) => t(`grade.${g}`);
+  const alleyLink = (id, name) => h('a', { href: `/alleys?id=${id}` }, name);
+
+  /** The alley map (lines coloured by the month's score), the month's ranking and the quarter's worst. */
+  VIEWS.alleys = async () => {
+    const params = new URLSearchParams(location.search);
+    if (params.get('id')) return alleyPage(params.get('id'));
+    if (params.get('board')) return patrolBoard(params.get('board'), params.get('day'));
+    const region = params.get('region') || '';
+    const month = params.get('month') || lastMonth();
+    const go = (changes) => {
+      const next = new URLSearchParams(location.search);
+      for (const [k, v] of Object.entries(changes)) { if (v) next.set(k, v); else next.delete(k); }
+      history.pushState(null, '', `/alleys?${next}`);
+      render();
+    };
+    const regionSelect = h('select', { id: 'alley-region' }, options([['', t('city')], ...(await districts()).map((d) => [d.code, d.name])], region));
+    const monthInput = h('input', { id: 'alley-month', type: 'month', value: month });
+    const form = h('form', { class: 'row', onsubmit: (e) => { e.preventDefault(); go({ region: regionSelect.value, month: monthInput.value }); } },
+      field(t('district'), regionSelect), field(t('period'), monthInput), h('button', { type: 'submit' }, t('refresh')));
+    const where = region ? `&region=${encodeURIComponent(region)}` : '';
+    // reads: GET /alleys month features[].id features[].geometry.coordinates features[].properties.name features[].properties.score features[].properties.grade features[].properties.listed features[].properties.street_name
+    const map = await api('GET', `/alleys?month=${encodeURIComponent(month)}${where}`);
+    // reads: GET /alleys/ranking month region_name items[].id items[].name items[].street_name items[].district_name items[].score items[].grade items[].rank_in_city items[].rank_in_district items[].rank_in_street named_worst[].id named_worst[].name named_worst[].street_name named_worst[].quarter_mean
+    const ranking = await api('GET', `/alleys/ranking?period=${encodeURIComponent(month)}${where}`);
+    const mapEl = h('div', { class: 'chart map', id: 'alley-map', role: 'img', 'aria-label': t('alley_map') });
+    const legend = h('p', { class: 'legend muted' }, [['≥95', 95], ['90–95', 92], ['80–90', 85], ['<80', 50], [t('alley_unscored'), null]].map(([label, x]) =>
+      h('span', { class: 'legend-item' }, h('span', { class: 'swatch', style: `background:${scoreColour(x)}` }), ` ${label} `)));
+    const listed = map.features.filter((f) => f.properties.listed).length;
+    const scored = map.features.filter((f) => f.properties.score !== null);
+    const below = scored.filter((f) => f.properties.score < 90).length;
+    const summary = h('p', { id: 'alley-summary' }, `${t('alley_count')} ${map.features.length} · ${t('alley_scored')} ${scored.length} · ${t('alley_below')} ${below} · ${t('alley_listed')} ${listed}`);
+    setTimeout(async () => {
+      const geo = await geojson(region ? 'streets' : 'districts').catch(() => null);
+      if (!window.echarts) { mapEl.replaceWith(unavailable(t('map_unavailable'))); return; }
+      const features = geo ? (region ? geo.features.filter((f) => String(f.properties.code).startsWith(region.slice(0, 6))) : geo.features) : [];
+      const mapName = `bj-alleys-${region || 'city'}`;
+      echarts.registerMap(mapName, { type: 'FeatureCollection', features });
+      const chart = echarts.init(mapEl);
+      chart.setOption({
+        tooltip: { formatter: (p) => (p.data?.name ? `${p.data.name} · ${p.data.street} · ${score1(p.data.score)}${p.data.listed ? ` · ${t('alley_listed')}` : ''}` : p.name) },
+        geo: { map: mapName, roam: true, itemStyle: { areaColor: '#f4f4f4', borderColor: '#bbb' }, emphasis: { disabled: true } },
+        series: [{ type: 'lines', coordinateSystem: 'geo', polyline: true, silent: false,
+          data: map.features.map((f) => ({ id: f.id, name: f.properties.name, street: f.properties.street_name, score: f.properties.score, listed: f.properties.listed,
+            coords: f.geometry.coordinates, lineStyle: { color: scoreColour(f.properties.score), width: f.properties.listed ? 5 : 3 } })) }],
+      });
+      chart.on('click', (p) => { if (p.data?.id) { history.pushState(null, '', `/alleys?id=${p.data.id}`); render(); } });
+      performance.mark('gridline:alley-map');
+    }, 0);
+    const rows = ranking.items.slice(0, 200).map((r) => [r.rank_in_city, r.rank_in_district, r.rank_in_street, alleyLink(r.id, r.name),
+      `${r.district_name} ${r.street_name}`, score1(r.score), gradeText(r.grade)]);
+    const content = [h('h1', {}, t('page.alleys')), form, summary, mapEl, legend,
+      section(`${ranking.region_name} ${t('alley_ranking')} · ${ranking.month}`,
+        grid([t('alley_rank_city'), t('alley_rank_district'), t('alley_rank_street'), t('alley_name'), t('region'), t('score'), t('alley_grade')], rows, 'alley-ranking'))];
+    if (ranking.named_worst.length) {
+      content.push(section(t('alley_named'), grid([t('alley_name'), t('region'), t('alley_quarter_mean')],
+        ranking.named_worst.map((n) => [alleyLink(n.id, n.name), n.street_name, score1(n.quarter_mean)]), 'alley-named')));
+    }
+    return content;
+  };
+
+  const changeText = (c) => {
+    switch (c.kind) {
+      case 'downgraded': return `${t('alley_downgraded')} ${gradeText(c.from)} → ${gradeText(c.to)} (${score1(c.score)})`;
+      case 'restored': return `${t('alley_restored')} ${gradeText(c.to)}`;
+      case 'listing_due': return `${t('alley_listing_due')} (${c.low_months})`;
+      case 'listed': return `${t('alley_listed')} #${c.listing}`;
+      case 'listing_checked': return `${t('alley_recheck')} ${t(c.passed ? 'check.passed' : 'check.failed')}${c.delisted ? ` · ${t('delisted')}` : ''}`;
+      case 'title_named': return t('alley_title_named');
+      case 'title': return `${t('alley_title')} ${t(`title.${c.from}`)} → ${t(`title.${c.to}`)} (${score1(c.quarter_low)})`;
+      default: return c.kind;
+    }
+  };
+
+  /** An alley's page: its 四有, grade, title and its history, scores, listing, patrols and checks. */
+  async function alleyPage(id) {
+    // reads: GET /alleys/{id} alley.point.name alley.point.code alley.point.region alley.community alley.length_m alley.awarded alley.standing.grade alley.standing.downgraded alley.four.chief alley.four.stewards alley.four.council alley.four.compact alley.title.status alley.title.named_in listed listing.reason listing.deadline scores[].month scores[].score scores[].checks scores[].check_mean scores[].hotline_cases scores[].other_cases scores[].grade history[].month history[].change patrols[].day patrols[].problems[].clause patrols[].problems[].case_id checks[].day checks[].ten_no.earned checks[].problems[].clause
+    const d = await api('GET', `/alleys/${encodeURIComponent(id)}`);
+    const a = d.alley;
+    const monthly = d['scores'];
+    const four = [[t('alley_chief'), a.four.chief], [t('alley_stewards'), a.four.stewards.join('、')], [t('alley_council'), a.four.council], [t('alley_compact'), a.four.compact]];
+    const scoreEl = h('div', { class: 'chart', id: 'alley-trend', role: 'img', 'aria-label': t('alley_scores') });
+    setTimeout(() => {
+      if (!window.echarts || !monthly.length) return;
+      echarts.init(scoreEl).setOption({ tooltip: { trigger: 'axis' }, grid: { left: 40, right: 16, top: 16, bottom: 24 },
+        xAxis: { type: 'category', data: monthly.map((s) => s.month) }, yAxis: { type: 'value', min: (v) => Math.min(70, Math.floor(v.min)), max: 100 },
+        series: [{ type: 'line', data: monthly.map((s) => s.score), markLine: { silent: true, data: [{ yAxis: 90 }] } }] });
+    }, 0);
+    return [h('p', {}, h('a', { href: '/alleys' }, `← ${t('page.alleys')}`)),
+      h('h1', {}, a.point.name, ' ', d.listed ? h('span', { class: 'badge bad' }, t('alley_listed')) : ''),
+      h('p', { class: 'muted' }, `${a.point.code} · ${a.community ?? ''} · ${Math.round(a.length_m)} m · `,
+        h('a', { href: `/alleys?board=${a.point.region}` }, t('alley_board'))),
+      h('dl', { class: 'facts', id: 'alley-facts' },
+        h('dt', {}, t('alley_grade')), h('dd', {}, `${gradeText(a.standing.grade)}${a.standing.downgraded ? ` (${t('alley_awarded')} ${gradeText(a.awarded)}, ${t('alley_downgraded')})` : ''}`),
+        h('dt', {}, t('alley_title')), h('dd', {}, a.title ? `${t(`title.${a.title.status}`)} · ${t('alley_title_named')} ${a.title.named_in}` : '—'),
+        ...four.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v || h('span', { class: 'badge warn' }, t('alley_missing')))])),
+      d.listing ? h('p', { class: 'notice error', id: 'alley-listing' }, `${t('alley_listed')}: ${d.listing.reason} · ${t('deadline')} ${time(d.listing.deadline)}`) : null,
+      section(t('alley_scores'), scoreEl, grid([t('period'), t('score'), t('alley_checks'), t('alley_check_mean'), t('ev_hotline'), t('alley_other_cases'), t('alley_grade')],
+        monthly.slice().reverse().map((s) => [s.month, score1(s.score), s.checks, score1(s.check_mean), s.hotline_cases, s.other_cases, gradeText(s.grade)]), 'alley-scores')),
+      section(t('alley_history'), grid([t('period'), t('alley_change')], d.history.slice().reverse().map((e) => [e.month, changeText(e.change)]), 'alley-history')),
+      section(t('alley_patrols'), grid([t('alley_day'), t('alley_problems'), t('ev_case')], d.patrols.map((p) => [p.day, p.problems.map((x) => x.clause).join('、') || '✓',
+        h('span', {}, ...p.problems.filter((x) => x.case_id).map((x) => h('a', { href: `/cases/${x.case_id}` }, `#${x.case_id} `)))]), 'alley-patrols')),
+      section(t('alley_weekly'), grid([t('alley_day'), t('score'), t('alley_problems')], d.checks.map((c) => [c.day, score1(c.ten_no.earned), c.problems.map((x) => x.clause).join('、') || '✓']), 'alley-checks'))];
+  }
+
+  /** The street's patrol board: every alley with its patrols that day, the missed ones first. */
+  async function patrolBoard(region, day) {
+    const q = day ? `&day=${encodeURIComponent(day)}` : '';
+    // reads: GET /alleys/patrol-board items[].id items[].name items[].code items[].patrols items[].problems items[].missed
+    const board = await api('GET', `/alleys/patrol-board?region=${encodeURIComponent(region)}${q}`);
+    const items = board.items.slice().sort((x, y) => Number(y.missed) - Number(x.missed));
+    const missed = items.filter((r) => r.missed).length;
+    return [h('p', {}, h('a', { href: '/alleys' }, `← ${t('page.alleys')}`)), h('h1', {}, `${t('alley_board')} · ${day || t('today')}`),
+      h('p', { id: 'board-summary' }, `${t('alley_count')} ${items.length} · ${t('alley_missed')} ${missed}`),
+      grid([t('alley_name'), t('alley_patrols'), t('alley_problems'), t('status')], items.map((r) => [alleyLink(r.id, r.name), r.patrols, r.problems,
+        r.missed ? h('span', { class: 'badge bad' }, t('alley_missed')) : h('span', { class: 'badge ok' }, '✓')]), 'patrol-board')];
+  }
+
+  // Patrols not yet acknowledged, kept across network loss: { id: {alley, body} }; sent again with
+  // the same id, the server answers with the patrol it has (nothing is filed twice).
+  const PATROL_KEY = 'gridline.alleys.pending';
+  const pendingPatrols = () => JSON.parse(localStorage.getItem(PATROL_KEY) || '{}');
+  const keepPatrols = (all) => localStorage.setItem(PATROL_KEY, JSON.stringify(all));
+  async function sendPatrols() {
+    const all = pendingPatrols();
+    for (const [id, { alley, body }] of Object.entries(all)) {
+      try {
+        // reads: POST /alleys/{id}/patrols id
+        await api('POST', `/alleys/${alley}/patrols`, body);
+        delete all[id];
+      } catch (err) {
+        if (err instanceof ApiFailure) delete all[id]; else break;
+      }
+    }
+    keepPatrols(all);
+  }
+  window.addEventListener('online', () => { sendPatrols().catch(() => {}); });
+
+  /** The steward's phone page (日巡): my alleys, then an alley's 十无 by quick taps. */
+  VIEWS.patrol = async () => {
+    await sendPatrols().catch(() => {});
+    const alley = new URLSearchParams(location.search).get('alley');
+    // reads: GET /alleys/mine items[].id items[].name items[].code items[].street_name
+    const mine = await api('GET', '/alleys/mine');
+    if (!alley) {
+      return [h('h1', {}, t('page.patrol')), mine.items.length ? h('ul', { class: 'field-list', id: 'my-alleys' }, mine.items.map((a) => h('li', {},
+        h('a', { href: `/patrol?alley=${a.id}` }, h('strong', {}, a.name), h('span', { class: 'muted' }, ` ${a.street_name} ${a.code}`))))) : h('p', { class: 'empty' }, t('empty'))];
+    }
+    const here = mine.items.find((a) => String(a.id) === alley);
+    // reads: GET /alleys/standard category[].code category[].item[].clause[].code category[].item[].clause[].text
+    const standard = await api('GET', '/alleys/standard');
+    const ten = standard.category.find((c) => c.code === 'N');
+    const clauses = ten.item.flatMap((i) => i.clause);
+    const box = h('div', { id: 'patrol-status', 'aria-live': 'polite' });
+    const rows = clauses.map((c) => {
+      const tick = h('input', { type: 'checkbox', id: `p-${c.code}`, 'data-clause': c.code });
+      const count = h('input', { type: 'number', min: 1, value: 1, inputmode: 'numeric', class: 'count', 'aria-label': `${c.text} ${t('ev_count')}` });
+      return { c, tick, count, node: h('li', { class: 'clause' }, h('label', { class: 'choice', for: tick.id }, tick, ` ${c.text}`), count) };
+    });
+    const form = h('form', { id: 'patrol-form', onsubmit: async (e) => {
+      e.preventDefault();
+      const problems = rows.filter((r) => r.tick.checked).map((r) => ({ clause: r.c.code, count: Math.max(1, Number(r.count.value) || 1) }));
+      const body = { id: crypto.randomUUID(), problems };
+      const position = await new Promise((done) => navigator.geolocation
+        ? navigator.geolocation.getCurrentPosition((p) => done({ lat: p.coords.latitude, lon: p.coords.longitude }), () => done(null), { timeout: 3000 })
+        : done(null));
+      if (position) body.position = position;
+      const all = pendingPatrols();
+      all[body.id] = { alley, body };
+      keepPatrols(all);
+      try {
+        // reads: POST /alleys/{id}/patrols problems[].case_id
+        const done = await api('POST', `/alleys/${alley}/patrols`, body);
+        delete all[body.id];
+        keepPatrols(all);
+        form.reset();
+        status(box, `${t('alley_patrol_sent')}${done.problems.length ? ` · ${t('ev_case')} ${done.problems.map((p) => `#${p.case_id}`).join(' ')}` : ''}`, 'ok');
+      } catch (err) {
+        if (err instanceof ApiFailure) { delete all[body.id]; keepPatrols(all); status(box, failText(err), 'error'); } else status(box, t('ev_saved_offline'), 'info');
+      }
+    } }, h('p', { class: 'muted' }, t('alley_patrol_hint')), h('ol', { class: 'checklist' }, rows.map((r) => r.node)),
+    h('button', { type: 'submit', class: 'primary', id: 'patrol-send' }, t('alley_patrol_send')), box);
+    return [h('p', {}, h('a', { href: '/patrol' }, `← ${t('page.patrol')}`)), h('h1', {}, here?.name ?? `#${alley}`), form];
+  };
 
   // ---------------------------------------------------------------- the project ledger (重点工作项目台账)
   const lightBadge = (l) => (l ? h('span', { class: `badge light-${l}` }, t(`light.${l}`)) : '—');

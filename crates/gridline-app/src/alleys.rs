@@ -1,0 +1,524 @@
+//! 背街小巷 as a service: the registry (imported whole or not at all), the stewards' daily patrols
+//! — each problem filed as a case through [`App::file_case`] on the alley patrol channel, routed
+//! to the street office and caught by the duplicate index like any case — the streets' weekly
+//! checks, the month's evaluation (score, downgrade and restore, listed supervision on the one
+//! `listings` mechanism, the titles' re-checks) and the rankings.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use aho_corasick::AhoCorasick;
+use gridline_core::actor::{Actor, Role};
+use gridline_core::alley::{
+    Alley, AlleyRules, Change, NewAlley, NewPatrol, Patrol, Problem, WeeklyCheck, builtin_standard, listing_passes, month_score,
+    named_worst, score_visit, standard_version,
+};
+use gridline_core::case::{Channel, Intake};
+use gridline_core::evaluation::{IndicatorSystem, InspectionPoint};
+use gridline_core::ids::RegionCode;
+use gridline_core::region::RegionLevel;
+use gridline_core::period::{Month, day_of};
+use gridline_core::ranking::competition_ranks;
+use gridline_core::supervision::{Listing, ListingKind, NewListing};
+use gridline_core::{DomainError, FileProblem};
+use gridline_geo::lines::LineIndex;
+use gridline_geo::{Geography, LatLon};
+use gridline_store::{AlleyEntry, CoverageRow, MonthOutcome, ScoreRecord, StoreError};
+use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::evaluation::require_office;
+use crate::{App, AppError};
+
+/// The alley standard in force (十无 · 五好 · 四有), built in from data/alleys/standard.toml.
+pub fn alley_standard() -> &'static IndicatorSystem {
+    static STANDARD: OnceLock<IndicatorSystem> = OnceLock::new();
+    STANDARD.get_or_init(builtin_standard)
+}
+
+/// An alley with everything its page shows.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct AlleyDetail {
+    pub alley: Alley,
+    pub listed: bool,
+    /// Its open listing (挂牌督办), if any.
+    pub listing: Option<Listing>,
+    /// Monthly scores, oldest first.
+    pub scores: Vec<AlleyMonth>,
+    /// What the months changed (grade, listing, title), in order.
+    pub history: Vec<AlleyHistoryEntry>,
+    /// The latest 30 patrols, newest first.
+    pub patrols: Vec<Patrol>,
+    /// The latest 12 weekly checks, newest first.
+    pub checks: Vec<WeeklyCheck>,
+}
+
+/// One month's score of an alley.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct AlleyMonth {
+    pub month: Month,
+    #[serde(flatten)]
+    pub score: gridline_core::alley::MonthScore,
+    pub grade: gridline_core::alley::Grade,
+}
+
+impl From<ScoreRecord> for AlleyMonth {
+    fn from(r: ScoreRecord) -> Self {
+        AlleyMonth { month: r.month, score: r.score, grade: r.grade }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct AlleyHistoryEntry {
+    pub month: Month,
+    pub change: Change,
+}
+
+/// What a month's evaluation did.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, ToSchema)]
+pub struct MonthSummary {
+    pub scored: usize,
+    /// Alleys without a weekly check in the month, left unscored.
+    pub unscored: usize,
+    pub downgraded: usize,
+    pub restored: usize,
+    pub listed: usize,
+    pub delisted: usize,
+    pub title_changes: usize,
+    /// Cases of the month counted on some alley.
+    pub cases_on_alleys: usize,
+}
+
+/// A row of the monthly ranking, with its ranks in its street, its district and the city.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RankedAlley {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub street: String,
+    pub street_name: String,
+    pub district: String,
+    pub district_name: String,
+    pub score: f64,
+    pub grade: gridline_core::alley::Grade,
+    pub rank_in_street: u32,
+    pub rank_in_district: u32,
+    pub rank_in_city: u32,
+}
+
+/// A month's alley ranking within a region, best first.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct AlleyRanking {
+    pub month: Month,
+    pub region: String,
+    pub region_name: String,
+    pub items: Vec<RankedAlley>,
+    /// The worst of the quarter ending with this month (季点名), worst first; empty unless the
+    /// month ends a quarter.
+    pub named_worst: Vec<NamedAlley>,
+}
+
+/// An alley named in the quarter's notice: its mean score over the quarter.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct NamedAlley {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub street_name: String,
+    pub quarter_mean: f64,
+}
+
+/// How many alleys the quarter's notice names in a ranking.
+pub const NAMED_PER_QUARTER: usize = 10;
+
+/// The first instant after a month.
+fn month_end(month: Month) -> Timestamp {
+    month.plus(1).start()
+}
+
+impl App {
+    /// Registers the alleys of an office's file, all or none. Each row is checked (code, name,
+    /// line, grade), its line must lie in the city (every vertex in one of its streets) and its
+    /// code must be new in the file and in the registry; every problem is reported with its row
+    /// number and nothing is written while there is one.
+    pub async fn import_alleys(&self, actor: &Actor, rows: Vec<(usize, Result<NewAlley, String>)>, now: Timestamp) -> Result<Vec<Alley>, AppError> {
+        require_office(actor, "register alleys")?;
+        let geography = Geography::beijing();
+        let mut problems = Vec::new();
+        let mut seen = HashSet::new();
+        let mut ready = Vec::new();
+        for (row, parsed) in rows {
+            let mut problem = |message: String| problems.push(FileProblem::new("alleys", Some(row), message));
+            let new = match parsed {
+                Ok(new) => new,
+                Err(message) => {
+                    problem(message);
+                    continue;
+                }
+            };
+            let (point, rest) = match new.validate(|code| self.unit(code).is_some()) {
+                Ok(checked) => checked,
+                Err(err) => {
+                    problem(format!("{}{err}", err.field().map(|f| format!("{f}: ")).unwrap_or_default()));
+                    continue;
+                }
+            };
+            if !seen.insert(point.code.clone()) {
+                problem(format!("code {:?} is used twice in the file", point.code));
+                continue;
+            }
+            let gridline_core::evaluation::Location::Line { points } = &point.location else { unreachable!("an alley is a line") };
+            if let Some(outside) = points.iter().find(|p| geography.street_at(LatLon { lat: p.lat, lon: p.lon }).is_none()) {
+                problem(format!("line: ({}, {}) lies outside the city's streets", outside.lat, outside.lon));
+                continue;
+            }
+            let anchor = point.location.anchor();
+            let street = geography.street_at(LatLon { lat: anchor.lat, lon: anchor.lon }).map(str::to_owned).unwrap_or_default();
+            let region = RegionCode::parse(&street)?;
+            if self.store.evaluation().point_by_code(&point.code).await?.is_some() {
+                problem(format!("code {:?} is registered already", point.code));
+                continue;
+            }
+            let point = InspectionPoint {
+                id: 0,
+                code: point.code,
+                name: point.name,
+                point_type: point.point_type,
+                location: point.location,
+                region,
+                unit: point.unit,
+                address: point.address,
+            };
+            ready.push((point, rest));
+        }
+        if !problems.is_empty() {
+            return Err(DomainError::InvalidFiles(problems).into());
+        }
+        let titled: Vec<(usize, Month)> = ready.iter().enumerate().filter_map(|(i, (_, r))| r.title_named_in.map(|m| (i, m))).collect();
+        let created = self.store.alleys().create_many(ready, now).await.map_err(|e| match e {
+            StoreError::Duplicate(message) => AppError::Conflict(message),
+            other => other.into(),
+        })?;
+        for (i, month) in titled {
+            self.store.alleys().add_changes(created[i].point.id, month, &[Change::TitleNamed], now).await?;
+        }
+        tracing::info!(alleys = created.len(), user = %actor.username, "alleys registered");
+        Ok(created)
+    }
+
+    /// Makes users stewards (小巷管家) of alleys: `(alley, user)` pairs.
+    pub async fn assign_stewards(&self, actor: &Actor, pairs: &[(i64, i64)]) -> Result<(), AppError> {
+        require_office(actor, "assign alley stewards")?;
+        Ok(self.store.alleys().assign_stewards(pairs).await?)
+    }
+
+    /// The alleys under a region (its code) with their score of `month` and listing.
+    pub async fn alley_map(&self, region: Option<&str>, month: Month) -> Result<Vec<AlleyEntry>, AppError> {
+        let (_, _, prefix) = self.alley_scope(region)?;
+        Ok(self.store.alleys().entries(&prefix, month).await?)
+    }
+
+    /// A region asked for (the city when `None`): its code, name and code prefix.
+    fn alley_scope(&self, region: Option<&str>) -> Result<(String, String, String), AppError> {
+        let region = match region {
+            Some(code) => self.regions.get(code).ok_or_else(|| AppError::invalid("region", format!("unknown region {code:?}")))?,
+            None => self.regions.at_level(RegionLevel::City).next().ok_or_else(|| AppError::Internal("the region tree has no city".into()))?,
+        };
+        Ok((region.code.clone(), region.name.clone(), self.region_prefix(&region.code)?))
+    }
+
+    /// An alley's page: the alley, its listing, scores, history, patrols and checks.
+    pub async fn alley_detail(&self, id: i64) -> Result<AlleyDetail, AppError> {
+        let alley = self.store.alleys().get(id).await?.ok_or_else(|| AppError::NotFound(format!("alley {id} not found")))?;
+        let listing = self.store.listings().open_of(ListingKind::Alley, &alley.point.code).await?;
+        let (scores, changes) = self.store.alleys().history(id).await?;
+        Ok(AlleyDetail {
+            listed: listing.is_some(),
+            listing,
+            scores: scores.into_iter().map(AlleyMonth::from).collect(),
+            history: changes.into_iter().map(|(month, change)| AlleyHistoryEntry { month, change }).collect(),
+            patrols: self.store.alleys().patrols_of(id, 30).await?,
+            checks: self.store.alleys().checks_of(id, 12).await?,
+            alley,
+        })
+    }
+
+    /// Records a steward's daily patrol (日巡) of an alley assigned to them. The phone's id makes
+    /// it idempotent: the same patrol sent again is answered with the one stored (`false`), a
+    /// different one under the same id is a conflict. Each problem is filed as a case (alley
+    /// patrol channel, the clause's catalogue entry, the alley's street and position) before the
+    /// patrol is stored; a retry files none twice (the case's external id is the patrol's).
+    pub async fn submit_patrol(&self, actor: &Actor, alley_id: i64, new: NewPatrol, now: Timestamp) -> Result<(Patrol, bool), AppError> {
+        new.check()?;
+        let alley = self.store.alleys().get(alley_id).await?.ok_or_else(|| AppError::NotFound(format!("alley {alley_id} not found")))?;
+        if !Channel::AlleyPatrol.open_to(actor.role) || !self.store.alleys().is_steward(alley_id, actor.user_id).await? {
+            return Err(AppError::forbidden(format!("alley {} ({}) is not assigned to {} for patrol", alley.point.code, alley.point.name, actor.username)));
+        }
+        if let Some(stored) = self.store.alleys().patrol(&new.id).await? {
+            return if stored.same_as(alley_id, actor.user_id, &new) {
+                Ok((stored, false))
+            } else {
+                Err(AppError::Conflict(format!("patrol {} was recorded before with other content", new.id)))
+            };
+        }
+        let visit = score_visit(alley_standard(), new.problems.clone())?;
+        let mut problems = Vec::with_capacity(visit.problems.len());
+        for (problem, clause) in visit.problems {
+            let category = clause.case_category.clone().ok_or_else(|| AppError::Internal(format!("clause {} has no case category", clause.code)))?;
+            let version = self.reference().catalogue.check_fileable(&category)?.version;
+            let found = problem.count.map(|n| format!("，{n} 处")).unwrap_or_default();
+            let note = problem.note.as_deref().map(|n| format!("。{n}")).unwrap_or_default();
+            let intake = Intake {
+                channel: Channel::AlleyPatrol,
+                external_id: Some(format!("alley-patrol:{}:{}", new.id, clause.code)),
+                category: Some(category),
+                category_version: Some(version),
+                source: None,
+                emergency: false,
+                region: Some(alley.point.region.clone()),
+                title: format!("{}：{}不达标", alley.point.name, clause.text).chars().take(200).collect(),
+                description: format!("小巷管家日巡，{}（{}）：{}不达标{found}{note}", alley.point.name, alley.point.code, clause.text),
+                address: Some(alley.point.name.clone()),
+                location: Some(new.position.unwrap_or_else(|| alley.point.location.anchor())),
+                reporter: None,
+                photos: vec![],
+                suggestion: None,
+            };
+            let case = self.file_case(intake, actor, now).await?.case.id;
+            problems.push(Problem { case_id: Some(case), ..problem });
+        }
+        let patrol = Patrol { id: new.id.clone(), alley: alley_id, steward: actor.user_id, day: day_of(now), at: now, position: new.position, problems };
+        let created = match self.store.alleys().record_patrols(std::slice::from_ref(&patrol)).await {
+            Ok(()) => true,
+            // Sent twice at once: the other one won; answer with it.
+            Err(StoreError::Duplicate(_)) => false,
+            Err(e) => return Err(e.into()),
+        };
+        let stored = self.store.alleys().patrol(&new.id).await?.ok_or_else(|| AppError::Internal("a patrol vanished".into()))?;
+        Ok((stored, created))
+    }
+
+    /// Records a street's weekly check (周查) of an alley on `day`: the problems fail, the rest of
+    /// the standard passes; scored under the standard in force.
+    pub async fn record_alley_check(&self, actor: &Actor, alley_id: i64, day: Date, problems: Vec<Problem>, now: Timestamp) -> Result<WeeklyCheck, AppError> {
+        if !matches!(actor.role, Role::Admin | Role::Supervisor | Role::Dispatcher | Role::Inspector) {
+            return Err(AppError::forbidden(format!("role {} may not record alley checks", actor.role.as_str())));
+        }
+        self.store.alleys().get(alley_id).await?.ok_or_else(|| AppError::NotFound(format!("alley {alley_id} not found")))?;
+        let visit = score_visit(alley_standard(), problems)?;
+        let check = WeeklyCheck {
+            alley: alley_id,
+            day,
+            standard: standard_version(alley_standard()),
+            ten_no: visit.ten_no,
+            problems: visit.problems.into_iter().map(|(p, _)| p).collect(),
+            checked_by: actor.user_id,
+            checked_at: now,
+        };
+        self.store.alleys().record_checks(std::slice::from_ref(&check)).await.map_err(|e| match e {
+            StoreError::Duplicate(m) => AppError::Conflict(m),
+            other => other.into(),
+        })?;
+        Ok(check)
+    }
+
+    /// The patrol board of a street (or any region) on a day: which alleys were patrolled.
+    pub async fn patrol_board(&self, region: &str, day: Date) -> Result<Vec<CoverageRow>, AppError> {
+        let (_, _, prefix) = self.alley_scope(Some(region))?;
+        Ok(self.store.alleys().coverage(&prefix, day).await?)
+    }
+
+    /// Counts the cases of `month` on each alley: within the rules' distance of its line, or
+    /// naming it (names of at least three characters); hotline cases apart. Returns
+    /// `(hotline, other)` per alley id and how many cases counted on some alley.
+    pub async fn cases_on_alleys(&self, alleys: &[Alley], month: Month, rules: &AlleyRules) -> Result<(HashMap<i64, (u32, u32)>, usize), AppError> {
+        let cases = self.store.alleys().cases_received(month.start(), month_end(month)).await?;
+        let index = LineIndex::new(alleys.iter().map(Alley::line), rules.case_distance_m);
+        let named: Vec<(usize, &str)> = alleys.iter().enumerate().filter(|(_, a)| a.point.name.chars().count() >= 3).map(|(i, a)| (i, a.point.name.as_str())).collect();
+        let names = AhoCorasick::new(named.iter().map(|(_, n)| *n)).map_err(|e| AppError::Internal(format!("alley names: {e}")))?;
+        let mut counts: HashMap<i64, (u32, u32)> = HashMap::new();
+        let mut counted = 0;
+        for case in &cases {
+            let mut on: HashSet<usize> = HashSet::new();
+            if let Some(at) = case.location {
+                on.extend(index.near(at).map(|(i, _)| i));
+            }
+            on.extend(names.find_overlapping_iter(&case.text).map(|m| named[m.pattern().as_usize()].0));
+            counted += usize::from(!on.is_empty());
+            for i in on {
+                let entry = counts.entry(alleys[i].point.id).or_default();
+                if case.channel == Channel::Hotline {
+                    entry.0 += 1;
+                } else {
+                    entry.1 += 1;
+                }
+            }
+        }
+        Ok((counts, counted))
+    }
+
+    /// The month's evaluation (月评) of every alley, once per month and in order: each alley with
+    /// a weekly check is scored (checks less its cases), its grade moved, a listing opened when
+    /// the rule calls for it, open listings re-checked (a pass at or after the deadline
+    /// de-lists), and at a quarter's end its title re-checked. Written at once.
+    pub async fn evaluate_alley_month(&self, actor: &Actor, month: Month, rules: &AlleyRules, now: Timestamp) -> Result<MonthSummary, AppError> {
+        require_office(actor, "evaluate the alleys' month")?;
+        if month_end(month) > now {
+            return Err(AppError::invalid("month", format!("{month} is not over yet")));
+        }
+        if self.store.alleys().evaluated(month).await? {
+            return Err(AppError::Conflict(format!("the alleys of {month} were evaluated already")));
+        }
+        let alleys = self.store.alleys().list("").await?;
+        let rates = self.store.alleys().check_rates(month).await?;
+        let (cases, counted) = self.cases_on_alleys(&alleys, month, rules).await?;
+        let mut summary = MonthSummary { cases_on_alleys: counted, ..MonthSummary::default() };
+        let mut outcomes = Vec::new();
+        for alley in &alleys {
+            let (hotline, other) = cases.get(&alley.point.id).copied().unwrap_or_default();
+            let Some(score) = rates.get(&alley.point.id).and_then(|r| month_score(r, hotline, other, rules)) else {
+                summary.unscored += 1;
+                continue;
+            };
+            if alley.standing.last_month.is_some_and(|last| last >= month) {
+                continue;
+            }
+            let step = alley.standing.step(alley.awarded, alley.title, month, score.score, rules)?;
+            outcomes.push(MonthOutcome {
+                record: ScoreRecord { month, alley: alley.point.id, region: alley.point.region.as_str().to_owned(), score, grade: step.standing.grade },
+                standing: step.standing,
+                title: step.title,
+                changes: step.changes,
+            });
+        }
+        self.store.alleys().record_month(&outcomes, now).await.map_err(|e| match e {
+            StoreError::Duplicate(m) => AppError::Conflict(m),
+            other => other.into(),
+        })?;
+        summary.scored = outcomes.len();
+        let open: HashMap<String, Listing> = self
+            .store
+            .listings()
+            .list(true, u32::MAX >> 1)
+            .await?
+            .into_iter()
+            .filter(|l| l.kind == ListingKind::Alley)
+            .map(|l| (l.target.clone(), l))
+            .collect();
+        let by_id: HashMap<i64, &Alley> = alleys.iter().map(|a| (a.point.id, a)).collect();
+        for outcome in &outcomes {
+            let alley = by_id[&outcome.record.alley];
+            let score = outcome.record.score.score;
+            let mut more = Vec::new();
+            for change in &outcome.changes {
+                match change {
+                    Change::Downgraded { .. } => summary.downgraded += 1,
+                    Change::Restored { .. } => summary.restored += 1,
+                    Change::Title { .. } => summary.title_changes += 1,
+                    _ => {}
+                }
+            }
+            if let Some(listing) = open.get(&alley.point.code) {
+                let mut after = listing.clone();
+                let passed = listing_passes(score, rules);
+                let note = (!passed).then(|| format!("{month} 月评 {score} 分，仍低于 {} 分", rules.threshold));
+                after.check(passed, note.as_deref(), actor.user_id, month_end(month))?;
+                self.store.listings().record_check(listing, &after).await?;
+                let delisted = after.delisted_at.is_some();
+                summary.delisted += usize::from(delisted);
+                more.push(Change::ListingChecked { listing: listing.id, passed, delisted });
+            } else if let Some(Change::ListingDue { low_months }) = outcome.changes.iter().find(|c| matches!(c, Change::ListingDue { .. })) {
+                let new = NewListing {
+                    kind: ListingKind::Alley,
+                    target: alley.point.code.clone(),
+                    name: alley.point.name.clone(),
+                    region: Some(alley.point.region.as_str().to_owned()),
+                    reason: format!("背街小巷月评连续 {low_months} 个月低于 {} 分（{month} 为 {score} 分），限期整改", rules.threshold),
+                    deadline: month_end(month) + SignedDuration::from_hours(24 * rules.listing_days),
+                };
+                let listing = self.store.listings().create(&new, actor.user_id, month_end(month)).await?;
+                summary.listed += 1;
+                more.push(Change::Listed { listing: listing.id });
+            }
+            if !more.is_empty() {
+                self.store.alleys().add_changes(alley.point.id, month, &more, now).await?;
+            }
+        }
+        tracing::info!(%month, scored = summary.scored, downgraded = summary.downgraded, restored = summary.restored, listed = summary.listed, "alleys' month evaluated");
+        Ok(summary)
+    }
+
+    /// The month's ranking of the alleys under `region`, each with its ranks in its street, its
+    /// district and the city; at a quarter's end, the quarter's worst named (季点名).
+    pub async fn alley_ranking(&self, month: Month, region: Option<&str>) -> Result<AlleyRanking, AppError> {
+        let (region, region_name, prefix) = self.alley_scope(region)?;
+        let all = self.store.alleys().named_scores(month, "").await?;
+        let rank_within = |key: &dyn Fn(&str) -> String| -> HashMap<i64, u32> {
+            let mut groups: HashMap<String, Vec<(i64, f64, String)>> = HashMap::new();
+            for s in &all {
+                groups.entry(key(&s.record.region)).or_default().push((s.record.alley, s.record.score.score, s.code.clone()));
+            }
+            let mut ranks = HashMap::new();
+            for (_, mut rows) in groups {
+                let r = competition_ranks(&mut rows, |r| Some(r.1), |r| &r.2);
+                for (row, rank) in rows.iter().zip(r) {
+                    ranks.insert(row.0, rank.unwrap_or(0));
+                }
+            }
+            ranks
+        };
+        let in_city = rank_within(&|_| String::new());
+        let in_district = rank_within(&|s| s[..6].to_owned());
+        let in_street = rank_within(&|s| s.to_owned());
+        let name_of = |code: &str| self.regions.get(code).map(|r| r.name.clone()).unwrap_or_default();
+        let mut items: Vec<RankedAlley> = all
+            .iter()
+            .filter(|s| s.record.region.starts_with(&prefix))
+            .map(|s| {
+                let district = format!("{:0<12}", &s.record.region[..6]);
+                RankedAlley {
+                    id: s.record.alley,
+                    code: s.code.clone(),
+                    name: s.name.clone(),
+                    street_name: name_of(&s.record.region),
+                    street: s.record.region.clone(),
+                    district_name: name_of(&district),
+                    district,
+                    score: s.record.score.score,
+                    grade: s.record.grade,
+                    rank_in_street: in_street[&s.record.alley],
+                    rank_in_district: in_district[&s.record.alley],
+                    rank_in_city: in_city[&s.record.alley],
+                }
+            })
+            .collect();
+        items.sort_by(|a, b| a.rank_in_city.cmp(&b.rank_in_city).then_with(|| a.code.cmp(&b.code)));
+        let named_worst = if month.number() % 3 == 0 { self.quarter_named(month, &prefix).await? } else { vec![] };
+        Ok(AlleyRanking { month, region, region_name, items, named_worst })
+    }
+
+    /// 季点名: the quarter ending with `month`, the alleys under the prefix with the lowest mean.
+    async fn quarter_named(&self, month: Month, prefix: &str) -> Result<Vec<NamedAlley>, AppError> {
+        let mut sums: HashMap<i64, (f64, u32, String, String, String)> = HashMap::new();
+        for m in [month.plus(-2), month.plus(-1), month] {
+            for s in self.store.alleys().named_scores(m, prefix).await? {
+                let e = sums.entry(s.record.alley).or_insert((0.0, 0, s.code.clone(), s.name.clone(), s.record.region.clone()));
+                e.0 += s.record.score.score;
+                e.1 += 1;
+            }
+        }
+        let rows: Vec<NamedAlley> = sums
+            .into_iter()
+            .map(|(id, (sum, n, code, name, street))| NamedAlley {
+                id,
+                code,
+                name,
+                street_name: self.regions.get(&street).map(|r| r.name.clone()).unwrap_or_default(),
+                quarter_mean: (sum / f64::from(n) * 100.0).round() / 100.0,
+            })
+            .collect();
+        Ok(named_worst(&rows, |r| Some(r.quarter_mean), |r| &r.code, NAMED_PER_QUARTER))
+    }
+}
