@@ -8,6 +8,7 @@ mod apikey;
 mod backup;
 mod bench;
 mod bench_io;
+mod bench_sign_in;
 mod bench_web;
 mod catalogue;
 pub mod demo;

@@ -59,6 +59,8 @@ pub struct AppState {
     pub app: App,
     sessions: RwLock<HashMap<String, auth::CachedSession>>,
     metrics: metrics::Metrics,
+    /// The reverse proxies whose X-Forwarded-For names the client ([`auth::TrustedProxies`]).
+    trusted_proxies: auth::TrustedProxies,
     /// A password hash checked when a username is unknown, so both paths take as long.
     decoy_hash: String,
 }
@@ -67,7 +69,8 @@ impl AppState {
     pub fn new(app: App) -> Result<Self, ApiError> {
         let decoy_hash = gridline_app::passwords::hash_password("decoy").map_err(|e| ApiError::Internal(e.to_string()))?;
         let metrics = metrics::Metrics::from_env().map_err(ApiError::Internal)?;
-        Ok(AppState { app, sessions: RwLock::new(HashMap::new()), metrics, decoy_hash })
+        let trusted_proxies = auth::TrustedProxies::from_env().map_err(ApiError::Internal)?;
+        Ok(AppState { app, sessions: RwLock::new(HashMap::new()), metrics, trusted_proxies, decoy_hash })
     }
 }
 

@@ -12,7 +12,7 @@ use sqlx::{AnyConnection, Arguments, AssertSqlSafe, FromRow};
 use tokio::sync::oneshot;
 
 use crate::writer::Job;
-use crate::{Backend, Store, StoreError, millis, placeholders, row_placeholders};
+use crate::{Backend, Store, StoreError, millis, packed, placeholders, row_placeholders};
 
 /// The result of an intake: the case, and whether this call created it.
 #[derive(Clone, Debug)]
@@ -80,7 +80,8 @@ pub(crate) struct Columns {
     pub(crate) due_soon_at: Option<i64>,
     pub(crate) supervised: i64,
     search_text: String,
-    doc: String,
+    /// The case's document, packed ([`crate::packed`]).
+    doc: Vec<u8>,
 }
 
 impl Columns {
@@ -100,7 +101,7 @@ impl Columns {
             due_soon_at: case.running_clock().and_then(|c| c.due_soon_from(WorkCalendar::china())).map(millis),
             supervised: i64::from(case.supervision_count > 0),
             search_text,
-            doc: serde_json::to_string(case).map_err(StoreError::corrupt)?,
+            doc: packed::pack(case)?,
         })
     }
 }
@@ -128,14 +129,14 @@ fn lowercase(text: &str) -> String {
 #[derive(FromRow)]
 pub(crate) struct CaseRow {
     id: i64,
-    doc: String,
+    doc: Vec<u8>,
 }
 
 impl TryFrom<CaseRow> for Case {
     type Error = StoreError;
 
     fn try_from(row: CaseRow) -> Result<Self, StoreError> {
-        let mut case: Case = serde_json::from_str(&row.doc).map_err(|e| StoreError::corrupt(format!("case {}: {e}", row.id)))?;
+        let mut case: Case = packed::read(&row.doc, || format!("case {}", row.id))?;
         case.id = CaseId::new(row.id).map_err(|e| StoreError::corrupt(format!("case {}: {e}", row.id)))?;
         Ok(case)
     }
@@ -145,14 +146,14 @@ impl TryFrom<CaseRow> for Case {
 #[derive(FromRow)]
 pub(crate) struct EventRow {
     pub(crate) case_id: i64,
-    doc: String,
+    doc: Vec<u8>,
 }
 
 impl TryFrom<EventRow> for CaseEvent {
     type Error = StoreError;
 
     fn try_from(row: EventRow) -> Result<Self, StoreError> {
-        serde_json::from_str(&row.doc).map_err(|e| StoreError::corrupt(format!("event of case {}: {e}", row.case_id)))
+        packed::read(&row.doc, || format!("event of case {}", row.case_id))
     }
 }
 
@@ -347,7 +348,7 @@ async fn insert_event_rows(conn: &mut AnyConnection, backend: Backend, events: &
     }
     let mut args = AnyArguments::default();
     for (case_id, event) in events {
-        let doc = serde_json::to_string(event).map_err(StoreError::corrupt)?;
+        let doc = packed::pack(event)?;
         for result in [
             args.add(case_id.get()),
             args.add(i64::from(event.seq)),

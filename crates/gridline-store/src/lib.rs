@@ -25,6 +25,7 @@ mod error;
 mod evaluation;
 mod links;
 mod listings;
+mod packed;
 mod people;
 mod rollups;
 mod security;
