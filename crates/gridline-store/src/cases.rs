@@ -101,7 +101,7 @@ impl Columns {
             due_soon_at: case.running_clock().and_then(|c| c.due_soon_from(WorkCalendar::china())).map(millis),
             supervised: i64::from(case.supervision_count > 0),
             search_text,
-            doc: packed::pack(case)?,
+            doc: packed::pack(&without_intake(case)?)?,
         })
     }
 }
@@ -125,19 +125,49 @@ fn lowercase(text: &str) -> String {
     out
 }
 
-/// A `cases` row as read: the projection's document; the filter columns are only ever read in SQL.
+/// The case's document as stored (migration 0018): the projection without its intake, which
+/// the intake event (seq 1) holds already and the case is read with. (A document written before
+/// 0018 still holds its intake, and is read as it is.)
+fn without_intake(case: &Case) -> Result<serde_json::Value, StoreError> {
+    let mut doc = serde_json::to_value(case).map_err(StoreError::corrupt)?;
+    if let Some(fields) = doc.as_object_mut() {
+        fields.remove("intake");
+    }
+    Ok(doc)
+}
+
+/// The columns a case is read from, `FROM cases`: its id, its document and, beside it, the
+/// document of its intake event ([`without_intake`]), looked up by key for each row read.
+pub(crate) const CASE_COLUMNS: &str = "id, doc, (SELECT e.doc FROM case_events e WHERE e.case_id = cases.id AND e.seq = 1) AS intake";
+
+/// A `cases` row as read: the projection's document and its intake event's; the filter columns
+/// are only ever read in SQL.
 #[derive(FromRow)]
 pub(crate) struct CaseRow {
     id: i64,
     doc: Vec<u8>,
+    intake: Option<Vec<u8>>,
 }
 
 impl TryFrom<CaseRow> for Case {
     type Error = StoreError;
 
     fn try_from(row: CaseRow) -> Result<Self, StoreError> {
-        let mut case: Case = packed::read(&row.doc, || format!("case {}", row.id))?;
-        case.id = CaseId::new(row.id).map_err(|e| StoreError::corrupt(format!("case {}: {e}", row.id)))?;
+        let id = row.id;
+        let what = || format!("case {id}");
+        let mut doc: serde_json::Map<String, serde_json::Value> = packed::read(&row.doc, what)?;
+        if !doc.contains_key("intake") {
+            let intake = row.intake.ok_or_else(|| StoreError::corrupt(format!("case {id}: no intake event")))?;
+            let mut event: serde_json::Map<String, serde_json::Value> = packed::read(&intake, || format!("the intake event of case {id}"))?;
+            let mut change = event.remove("change").unwrap_or_default();
+            let action = change.as_object_mut().and_then(|fields| fields.remove("action"));
+            if action.is_none_or(|action| action != "receive") {
+                return Err(StoreError::corrupt(format!("case {id}: its first event is not its intake")));
+            }
+            doc.insert("intake".to_owned(), change);
+        }
+        let mut case: Case = serde_json::from_value(serde_json::Value::Object(doc)).map_err(|e| StoreError::corrupt(format!("case {id}: {e}")))?;
+        case.id = CaseId::new(id).map_err(|e| StoreError::corrupt(format!("case {id}: {e}")))?;
         Ok(case)
     }
 }
@@ -249,7 +279,7 @@ async fn existing_cases(conn: &mut AnyConnection, backend: Backend, cases: &[Cas
             }
             let rows: Vec<CaseRow> = sqlx::query_as_with(
                 AssertSqlSafe(format!(
-                    "SELECT id, doc FROM cases WHERE channel = {} AND external_id IN ({placeholders})",
+                    "SELECT {CASE_COLUMNS} FROM cases WHERE channel = {} AND external_id IN ({placeholders})",
                     self::placeholders(backend, 1, 1)
                 )),
                 args,
@@ -435,7 +465,7 @@ impl Cases<'_> {
     }
 
     pub async fn get(&self, id: CaseId) -> Result<Option<Case>, StoreError> {
-        let row: Option<CaseRow> = sqlx::query_as("SELECT id, doc FROM cases WHERE id = $1").bind(id.get()).fetch_optional(&self.0.pool).await?;
+        let row: Option<CaseRow> = sqlx::query_as(AssertSqlSafe(format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"))).bind(id.get()).fetch_optional(&self.0.pool).await?;
         row.map(Case::try_from).transpose()
     }
 
@@ -467,7 +497,7 @@ impl Cases<'_> {
         let offset = i64::from(page - 1) * i64::from(page_size);
         let rows: Vec<CaseRow> = sqlx::query_as_with(
             AssertSqlSafe(format!(
-                "SELECT id, doc FROM cases WHERE {conditions} ORDER BY id DESC LIMIT {page_size} OFFSET {offset}"
+                "SELECT {CASE_COLUMNS} FROM cases WHERE {conditions} ORDER BY id DESC LIMIT {page_size} OFFSET {offset}"
             )),
             bind(&params),
         )
