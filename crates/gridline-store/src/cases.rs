@@ -92,18 +92,25 @@ impl Columns {
             .running_clock()
             .filter(|c| c.paused_remaining_seconds.is_none_or(|left| left < 0))
             .map(|c| millis(c.deadline));
-        let intake = &case.intake;
-        let search_text = lowercase(&[intake.title.as_str(), intake.description.as_str(), intake.address.as_deref().unwrap_or("")].join("\n"));
         Ok(Columns {
             status: case.status.as_str(),
             deadline,
             suspended: i64::from(case.is_suspended()),
             due_soon_at: case.running_clock().and_then(|c| c.due_soon_from(WorkCalendar::china())).map(millis),
             supervised: i64::from(case.supervision_count > 0),
-            search_text,
+            search_text: search_text(&case.intake),
             doc: packed::pack(&without_intake(case)?)?,
         })
     }
+}
+
+/// The text a case is found by: its title, description and address, lower-cased, each once — a
+/// title that is part of the description (as hotline systems cut titles from the first words) is
+/// left out, since whatever matches in it matches in the description.
+fn search_text(intake: &gridline_core::case::Intake) -> String {
+    let title = intake.title.as_str();
+    let title = if intake.description.contains(title) { "" } else { title };
+    lowercase(&[title, intake.description.as_str(), intake.address.as_deref().unwrap_or("")].join("\n"))
 }
 
 /// `text.to_lowercase()`, without looking up in the Unicode case tables the ideographs, kana and
@@ -622,6 +629,19 @@ mod tests {
         }
         // What the short cut rests on.
         assert!(('\u{3000}'..='\u{9fff}').all(|c| c.to_lowercase().eq([c])));
+    }
+
+    #[test]
+    fn the_search_column_holds_a_title_cut_from_the_description_once() {
+        let mut intake: gridline_core::case::Intake = serde_json::from_value(serde_json::json!({
+            "channel": "hotline", "external_id": null, "category": null, "category_version": null, "region": null,
+            "title": "阜通东大街垃圾", "description": "阜通东大街垃圾两天没人清运", "address": "望京ABC",
+            "location": null, "reporter": null, "photos": []
+        }))
+        .expect("an intake");
+        assert_eq!(search_text(&intake), "\n阜通东大街垃圾两天没人清运\n望京abc");
+        intake.title = "垃圾堆积".into();
+        assert_eq!(search_text(&intake), "垃圾堆积\n阜通东大街垃圾两天没人清运\n望京abc");
     }
 
     #[test]
