@@ -11,6 +11,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use sqlx::{AssertSqlSafe, FromRow};
 
+use crate::nullable::NullableDouble;
 use crate::rollups::prefix_range;
 use crate::{Store, StoreError, as_stored, from_millis, is_unique_violation, millis};
 
@@ -436,11 +437,11 @@ impl Evaluation<'_> {
             .bind(a.clause.clone())
             .bind(a.outcome.as_str())
             .bind(a.count.map(i64::from))
-            .bind(check.earned)
+            .bind(NullableDouble(check.earned))
             .bind(check.possible)
             .bind(a.note.clone())
-            .bind(a.position.map(|p| p.lat))
-            .bind(a.position.map(|p| p.lon))
+            .bind(NullableDouble(a.position.map(|p| p.lat)))
+            .bind(NullableDouble(a.position.map(|p| p.lon)))
             .bind(check.case_id.map(i64::from))
             .bind(check.answered_by)
             .bind(millis(check.answered_at))

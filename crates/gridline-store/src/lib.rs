@@ -25,6 +25,7 @@ mod error;
 mod evaluation;
 mod links;
 mod listings;
+mod nullable;
 mod packed;
 mod people;
 mod rollups;
