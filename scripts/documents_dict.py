@@ -38,7 +38,14 @@ conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
 random.seed(20261206)
 cases = [d for (d,) in conn.execute("SELECT doc FROM cases")]
 events = [d for (d,) in conn.execute("SELECT doc FROM case_events")]
+def stored_case(doc):
+    # As the store writes a case's document: without its intake, keys in sorted order.
+    doc.pop("intake", None)
+    return doc
+
 for name, docs, n in (("case", cases, 4000), ("event", events, 12000)):
     for i, doc in enumerate(random.sample(docs, min(n, len(docs)))):
+        doc = json.loads(doc)
+        doc = blank(stored_case(doc) if name == "case" else doc)
         with open(os.path.join(out, f"{name}-{i}.json"), "w") as f:
-            f.write(json.dumps(blank(json.loads(doc)), ensure_ascii=False, separators=(",", ":")))
+            f.write(json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=(name == "case")))
