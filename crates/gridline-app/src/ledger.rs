@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use gridline_core::FileProblem;
 use gridline_core::actor::{Actor, Role};
 use gridline_core::ledger::{
-    KeyTask, LedgerContext, LedgerYear, Light, MemberUnit, Milestone, Outcome, Project, ProjectChange, ProjectCommand, ProjectDraft,
-    ProjectEvent, ProjectStatus, Rating, UnitTier, blocking_year_close, decide, decide_proposal, is_office, may_see,
+    KeyTask, LedgerCalendar, LedgerContext, LedgerYear, Light, MemberUnit, Milestone, Outcome, Project, ProjectChange, ProjectCommand, ProjectDraft,
+    ProjectEvent, ProjectStatus, Rating, Reminder, UnitTier, blocking_year_close, decide, decide_proposal, is_office, may_see,
 };
 use gridline_core::{DomainError, UnitCode};
 use gridline_store::{ProjectFilter, StoreError};
@@ -171,8 +171,19 @@ pub struct RatingCount {
     pub count: usize,
 }
 
+/// A reminder with the project it is about.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct ProjectReminder {
+    pub project_id: i64,
+    pub unit: UnitCode,
+    pub unit_name: String,
+    pub title: String,
+    #[serde(flatten)]
+    pub reminder: Reminder,
+}
+
 /// What an import wrote.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 pub struct ImportReport {
     pub projects: usize,
     pub units: usize,
@@ -315,6 +326,30 @@ impl App {
         }
         self.ledger_year(year).await?;
         Ok(self.store.ledger().projects(year, &filter).await?)
+    }
+
+    /// What each visible project still needs as of `today` (the office's whole ledger, a member
+    /// unit its own), the most urgent first; nothing once the year is closed.
+    pub async fn ledger_reminders(&self, actor: &Actor, year: i32, today: Date) -> Result<Vec<ProjectReminder>, AppError> {
+        let projects = self.ledger_projects(actor, year, ProjectFilter::default()).await?;
+        if self.ledger_year(year).await?.is_closed() {
+            return Ok(Vec::new());
+        }
+        let calendar = LedgerCalendar::of_year(year);
+        let mut found: Vec<ProjectReminder> = projects
+            .iter()
+            .flat_map(|p| {
+                p.reminders(&calendar, today).into_iter().map(|reminder| ProjectReminder {
+                    project_id: p.id,
+                    unit: p.unit.clone(),
+                    unit_name: self.unit_name(&p.unit),
+                    title: p.draft.title.clone(),
+                    reminder,
+                })
+            })
+            .collect();
+        found.sort_by_key(|r| (r.reminder.days_left.unwrap_or(i32::MIN), r.project_id));
+        Ok(found)
     }
 
     /// The office's progress board of a year, as of `today`.

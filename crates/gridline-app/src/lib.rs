@@ -17,6 +17,7 @@ pub mod passwords;
 pub mod sign_in;
 mod reference;
 pub mod supervision;
+pub mod table;
 pub mod text;
 
 use std::sync::atomic::{AtomicI64, Ordering};

@@ -38,7 +38,6 @@ use crate::Database;
 mod input;
 
 use input::{Input, Next, SourceRow, is_workbook};
-pub(crate) use input::cell_text;
 
 #[derive(Subcommand)]
 pub enum ImportCommand {

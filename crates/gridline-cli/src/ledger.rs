@@ -1,13 +1,14 @@
-//! `gridline ledger import|export|summary`: the committee's project ledger from and to the
+//! `gridline ledger import|export|summary|close`: the committee's project ledger from and to the
 //! offices' spreadsheets, and the progress board, through the application layer (App::ledger_*).
 //! The commands act as the office (an administrator); the import writes nothing of a file with
 //! any bad row.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Subcommand;
+use gridline_app::table::{TableFormat, read_table};
 use gridline_app::{App, AppError};
 use gridline_core::{DomainError, UnitCode};
 use gridline_core::actor::{Actor, Role};
@@ -81,6 +82,14 @@ pub enum LedgerCommand {
         #[command(flatten)]
         database: Database,
     },
+    /// Close a year (年底清点 done): refused while a project is not archived; nothing of a closed
+    /// year changes afterwards.
+    Close {
+        #[arg(long)]
+        year: i32,
+        #[command(flatten)]
+        database: Database,
+    },
 }
 
 /// The command line acts as the office.
@@ -120,10 +129,10 @@ pub async fn run(command: LedgerCommand) -> anyhow::Result<()> {
             println!("{unit} is a member unit ({})", tier.label());
         }
         LedgerCommand::Import { file, year, accept, encoding, database } => {
-            let table = read_table(&file, encoding.as_deref())?;
-            let app = app(&database).await?;
             let name = file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
-            let report = app.ledger_import(&office(), year, &name, &table, accept).await.map_err(explain)?;
+            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let table = read_table(&name, &bytes, TableFormat::of_file_name(&name), encoding.as_deref()).map_err(explain)?;
+            let report = app(&database).await?.ledger_import(&office(), year, &name, &table, accept).await.map_err(explain)?;
             println!("imported {} project(s) of {} unit(s) into the {year} ledger", report.projects, report.units);
         }
         LedgerCommand::Export { year, out, database } => {
@@ -148,6 +157,10 @@ pub async fn run(command: LedgerCommand) -> anyhow::Result<()> {
                 println!("  逾期节点 {} 个; 未报送进展 {} 家; 未申报 {} 家", summary.overdue.len(), summary.not_reported.len(), summary.not_proposed.len());
             }
         }
+        LedgerCommand::Close { year, database } => {
+            let closed = app(&database).await?.ledger_close_year(&office(), year).await?;
+            println!("the {year} ledger is closed ({})", closed.closed_at.map(gridline_core::calendar::local_time).unwrap_or_default());
+        }
     }
     Ok(())
 }
@@ -155,55 +168,4 @@ pub async fn run(command: LedgerCommand) -> anyhow::Result<()> {
 async fn app(database: &Database) -> anyhow::Result<App> {
     let store = database.open().await?;
     Ok(App::new(store, Arc::new(gridline_geo::beijing()), &Default::default()).await?)
-}
-
-/// The file's rows as text: the first sheet of an XLSX workbook, or a CSV file.
-fn read_table(path: &Path, encoding: Option<&str>) -> anyhow::Result<Vec<Vec<String>>> {
-    let is_xlsx = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
-    if is_xlsx {
-        use calamine::{Reader, ReaderRef};
-        let mut workbook: calamine::Xlsx<_> =
-            calamine::open_workbook(path).with_context(|| format!("{} is not a readable XLSX workbook", path.display()))?;
-        let sheet = workbook.sheet_names().first().cloned().context("the workbook has no sheet")?;
-        let range = workbook.worksheet_range_ref(&sheet).with_context(|| format!("reading sheet {sheet:?}"))?;
-        // Rows are numbered from the sheet's first row, as the office sees them.
-        let offset = range.start().map_or(0, |(row, _)| row as usize);
-        let mut rows = vec![Vec::new(); offset];
-        rows.extend(range.rows().map(|row| row.iter().map(|cell| crate::import::cell_text(cell).0).collect()));
-        return Ok(rows);
-    }
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let text = match encoding {
-        Some(label) => {
-            let encoding = encoding_rs::Encoding::for_label(label.as_bytes())
-                .with_context(|| format!("unknown encoding {label:?}; use a WHATWG label such as utf-8, gb18030, gbk"))?;
-            let (text, _, bad) = encoding.decode(&bytes);
-            if bad {
-                bail!("{} is not valid {} text", path.display(), encoding.name());
-            }
-            text.into_owned()
-        }
-        None => match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(e) => {
-                let at = e.utf8_error().valid_up_to();
-                let row = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-                bail!(
-                    "{} row {row}: not UTF-8 text (byte {at}); it looks like a GBK/GB18030 file: pass --encoding gb18030, \
-                     or save it as XLSX or UTF-8 CSV. Nothing was written.",
-                    path.display()
-                );
-            }
-        },
-    };
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let record = record.with_context(|| format!("{} row {}: not CSV", path.display(), i + 1))?;
-        // Blank lines are skipped by the reader: keep the rows numbered as the file's lines.
-        let line = record.position().map_or(rows.len() + 1, |p| p.line() as usize);
-        rows.resize(line.saturating_sub(1).max(rows.len()), Vec::new());
-        rows.push(record.iter().map(str::to_owned).collect());
-    }
-    Ok(rows)
 }

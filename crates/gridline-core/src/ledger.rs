@@ -444,6 +444,93 @@ impl Project {
     }
 }
 
+/// Days ahead that a milestone or a window's end is announced.
+pub const REMINDER_LEAD_DAYS: i32 = 14;
+
+/// The office's calendar of a year (年中开展半年检查, 年底清点台账项目): the mid-year check runs
+/// from 1 June to 31 July, the year-end closure from 1 December to 31 December. The bulletins
+/// name the seasons, not the days: these defaults are the office's usual practice as we model it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LedgerCalendar {
+    pub check: (Date, Date),
+    pub closure: (Date, Date),
+}
+
+impl LedgerCalendar {
+    pub fn of_year(year: i32) -> LedgerCalendar {
+        let day = |m: i8, d: i8| Date::new(year as i16, m, d).expect("a valid day of the year");
+        LedgerCalendar { check: (day(6, 1), day(7, 31)), closure: (day(12, 1), day(12, 31)) }
+    }
+}
+
+/// What a project still needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = LedgerReminderKind)]
+pub enum ReminderKind {
+    /// The office returned the proposal with guidance: the unit revises it.
+    Revise,
+    /// A milestone falls due within [`REMINDER_LEAD_DAYS`].
+    MilestoneDue,
+    /// A milestone is past its date and not reached.
+    MilestoneOverdue,
+    /// The mid-year check window is near or open and the project has not been checked; the unit
+    /// reports its progress first.
+    MidYearCheck,
+    /// The year-end closure window is near or open and the unit's closure summary is not in.
+    Closure,
+}
+
+/// One reminder of a project: what, and the day it is due (`days_left` below 0 when late).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = LedgerReminder)]
+pub struct Reminder {
+    pub kind: ReminderKind,
+    /// The milestone's title, for the milestone reminders.
+    pub milestone: Option<String>,
+    /// For the mid-year check: whether the unit has sent a progress report.
+    pub reported: Option<bool>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub due: Option<Date>,
+    pub days_left: Option<i32>,
+}
+
+impl Reminder {
+    fn new(kind: ReminderKind, due: Option<Date>, today: Date) -> Reminder {
+        Reminder { kind, milestone: None, reported: None, due, days_left: due.map(|d| (d - today).get_days()) }
+    }
+}
+
+impl Project {
+    /// The project's reminders on `today`, the most urgent first.
+    pub fn reminders(&self, calendar: &LedgerCalendar, today: Date) -> Vec<Reminder> {
+        let near = |(opens, closes): (Date, Date)| (opens - today).get_days() <= REMINDER_LEAD_DAYS && today <= closes;
+        let mut found = Vec::new();
+        if self.status == ProjectStatus::Returned {
+            found.push(Reminder::new(ReminderKind::Revise, None, today));
+        }
+        if !self.status.is_running() {
+            return found;
+        }
+        for m in self.draft.milestones.iter().filter(|m| m.done_on.is_none()) {
+            let kind = match (m.due - today).get_days() {
+                ..0 => ReminderKind::MilestoneOverdue,
+                0..=REMINDER_LEAD_DAYS => ReminderKind::MilestoneDue,
+                _ => continue,
+            };
+            found.push(Reminder { milestone: Some(m.title.clone()), ..Reminder::new(kind, Some(m.due), today) });
+        }
+        if self.check.is_none() && matches!(self.status, ProjectStatus::Accepted | ProjectStatus::InProgress) && near(calendar.check) {
+            found.push(Reminder { reported: Some(!self.reports.is_empty()), ..Reminder::new(ReminderKind::MidYearCheck, Some(calendar.check.1), today) });
+        }
+        if self.closure.is_none() && self.status != ProjectStatus::ClosureSubmitted && near(calendar.closure) {
+            found.push(Reminder::new(ReminderKind::Closure, Some(calendar.closure.1), today));
+        }
+        found.sort_by_key(|r| r.days_left.unwrap_or(i32::MIN));
+        found
+    }
+}
+
 /// One recorded step of a project; the project is the fold of its events.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProjectEvent {
@@ -1043,6 +1130,41 @@ pub(crate) mod tests {
         step(&mut p, report(), &member("BJ-MZJ"), &year).unwrap();
         assert_eq!(p.overdue_milestones(june).count(), 0);
         assert_eq!(p.overdue_milestones("2026-12-01".parse().unwrap()).count(), 1);
+    }
+
+    #[test]
+    fn reminders_name_near_milestones_and_the_open_windows_and_fall_silent_once_done() {
+        let year = year();
+        let calendar = LedgerCalendar::of_year(2026);
+        let day = |d: &str| -> Date { d.parse().unwrap() };
+        let mut p = proposed("BJ-MZJ");
+        assert!(p.reminders(&calendar, day("2026-03-20")).is_empty(), "a proposal waits for the office");
+        step(&mut p, ProjectCommand::Accept { note: None }, &office(), &year).unwrap();
+        // 制定方案 is due 31 March: 11 days ahead on 20 March, late by 1 day on 1 April.
+        let march = p.reminders(&calendar, day("2026-03-20"));
+        assert_eq!(march, [Reminder {
+            kind: ReminderKind::MilestoneDue,
+            milestone: Some("制定方案".into()),
+            reported: None,
+            due: Some(day("2026-03-31")),
+            days_left: Some(11)
+        }]);
+        let april = p.reminders(&calendar, day("2026-04-01"));
+        assert_eq!((april[0].kind, april[0].milestone.as_deref()), (ReminderKind::MilestoneOverdue, Some("制定方案")));
+        assert_eq!(april[0].days_left, Some(-1));
+        assert!(p.reminders(&calendar, day("2026-03-16")).is_empty(), "15 days ahead is not yet announced");
+        // The check window opens 1 June: announced from 18 May, until 31 July.
+        step(&mut p, report(), &member("BJ-MZJ"), &year).unwrap();
+        assert!(p.reminders(&calendar, day("2026-05-17")).is_empty());
+        let may = p.reminders(&calendar, day("2026-05-18"));
+        assert_eq!(may, [Reminder { kind: ReminderKind::MidYearCheck, milestone: None, reported: Some(true), due: Some(day("2026-07-31")), days_left: Some(74) }]);
+        assert!(p.reminders(&calendar, day("2026-08-01")).is_empty(), "the window has closed");
+        step(&mut p, ProjectCommand::Check { assessment: "按计划推进".into(), comment: "加强宣传".into(), light: Light::Green }, &office(), &year).unwrap();
+        assert!(p.reminders(&calendar, day("2026-06-20")).is_empty(), "checked");
+        // 活动总结 (30 November) and the closure window (to 31 December) in late November.
+        let november = p.reminders(&calendar, day("2026-11-20"));
+        assert_eq!(november.iter().map(|r| r.days_left.unwrap()).collect::<Vec<_>>(), [10, 41]);
+        assert_eq!(november[1].kind, ReminderKind::Closure);
     }
 
     #[test]

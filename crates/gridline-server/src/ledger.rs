@@ -9,7 +9,8 @@ use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use gridline_app::ledger::{LedgerReport, LedgerSummary, UnitRef};
+use gridline_app::ledger::{LedgerReport, LedgerSummary, ProjectReminder, UnitRef};
+use gridline_app::table::{TableFormat, read_table};
 use gridline_core::actor::Actor;
 use gridline_core::calendar::local_time;
 use gridline_core::ledger::{
@@ -85,6 +86,22 @@ pub struct Proposal {
     unit: Option<String>,
     draft: ProjectDraft,
 }
+
+/// `POST /api/v1/ledger/{year}/import?…`: how to read the file in the body.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// The file's name, as problems name it (`台账.xlsx` by default).
+    file: Option<String>,
+    /// Enter the projects as accepted (立项) rather than proposed.
+    #[serde(default)]
+    accept: bool,
+    /// A CSV file's text encoding, a WHATWG label such as gb18030; UTF-8 by default.
+    encoding: Option<String>,
+}
+
+const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -177,6 +194,65 @@ pub async fn summary(State(state): State<Arc<AppState>>, who: SignedIn, path: Re
 pub async fn report(State(state): State<Arc<AppState>>, who: SignedIn, path: Result<Path<String>, PathRejection>) -> Result<Json<LedgerReport>, ApiError> {
     let year = path_year(path)?;
     Ok(Json(state.ledger_report(&who.actor, year).await?))
+}
+
+/// `GET /api/v1/ledger/{year}/reminders`
+#[utoipa::path(get, path = "/ledger/{year}/reminders", tag = "ledger", security(("bearer" = [])),
+    params(("year" = i32, Path, description = "the ledger's year")),
+    responses((status = 200, description = "what each project still needs and by when (milestones due or late, the mid-year check and the year-end closure windows, proposals to revise), the most urgent first; a member unit's own only", body = Vec<ProjectReminder>),
+        (status = 400, description = "a year outside 2000–2100"), (status = 403, description = "not the office nor a member unit"), (status = 404, description = "no ledger for the year")))]
+pub async fn reminders(State(state): State<Arc<AppState>>, who: SignedIn, path: Result<Path<String>, PathRejection>) -> Result<Json<Vec<ProjectReminder>>, ApiError> {
+    let year = path_year(path)?;
+    Ok(Json(state.ledger_reminders(&who.actor, year, day_of(Timestamp::now())).await?))
+}
+
+/// `POST /api/v1/ledger/{year}/close`: the office closes the year (年底清点 done).
+#[utoipa::path(post, path = "/ledger/{year}/close", tag = "ledger", security(("bearer" = [])),
+    params(("year" = i32, Path, description = "the ledger's year")),
+    responses((status = 200, description = "the closed year", body = LedgerYear), (status = 400, description = "a year outside 2000–2100"),
+        (status = 403, description = "the office only"), (status = 404, description = "no ledger for the year"),
+        (status = 409, description = "closed already, or a project is not archived yet")))]
+pub async fn close(State(state): State<Arc<AppState>>, who: SignedIn, path: Result<Path<String>, PathRejection>) -> Result<Json<LedgerYear>, ApiError> {
+    let year = path_year(path)?;
+    Ok(Json(state.ledger_close_year(&who.actor, year).await?))
+}
+
+/// `POST /api/v1/ledger/{year}/import`: a year's ledger from the office's spreadsheet, sent as
+/// the body (XLSX, or CSV as `text/csv`); every bad row is named and nothing of the file is written.
+#[utoipa::path(post, path = "/ledger/{year}/import", tag = "ledger", security(("bearer" = [])),
+    params(("year" = i32, Path, description = "the ledger's year"), ImportQuery),
+    request_body(description = "the spreadsheet: one row a project under the headers 单位, 类别, 重点任务, 项目名称, 工作目标, 主要措施, 节点安排, 责任人, 佐证材料 (docs/ledger.md); up to 8 MiB",
+        content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (String = "text/csv"))),
+    responses((status = 200, description = "what was imported", body = gridline_app::ledger::ImportReport), (status = 400, description = "a year outside 2000–2100, or a bad query"),
+        (status = 403, description = "the office only"), (status = 404, description = "no ledger for the year"), (status = 409, description = "the year is closed"),
+        (status = 413, description = "the file is larger than 8 MiB"), (status = 415, description = "neither XLSX nor text/csv"),
+        (status = 422, description = "the file was refused: every problem with its row in `error.problems`, nothing written")))]
+pub async fn import(
+    State(state): State<Arc<AppState>>,
+    who: SignedIn,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<ImportQuery>, QueryRejection>,
+    headers: axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Json<gridline_app::ledger::ImportReport>, ApiError> {
+    let year = path_year(path)?;
+    let Query(query) = query?;
+    let essence = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let format = match essence.as_str() {
+        XLSX_TYPE => TableFormat::Xlsx,
+        "text/csv" => TableFormat::Csv,
+        _ => return Err(ApiError::UnsupportedMediaType(format!("send the spreadsheet as {XLSX_TYPE} or text/csv"))),
+    };
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge(format!("the file is larger than {} MiB", crate::REFERENCE_BODY_LIMIT_BYTES >> 20))
+        } else {
+            ApiError::BadRequest(rejection.body_text())
+        }
+    })?;
+    let file = query.file.filter(|f| !f.trim().is_empty()).unwrap_or_else(|| "台账.xlsx".to_owned());
+    let table = read_table(&file, &body, format, query.encoding.as_deref())?;
+    Ok(Json(state.ledger_import(&who.actor, year, &file, &table, query.accept).await?))
 }
 
 async fn page(state: &AppState, actor: &Actor, id: i64) -> Result<ProjectPage, ApiError> {

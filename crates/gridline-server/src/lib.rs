@@ -169,6 +169,9 @@ fn api() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         .routes(routes!(ledger::year))
         .routes(routes!(ledger::summary))
         .routes(routes!(ledger::report))
+        .routes(routes!(ledger::reminders))
+        .routes(routes!(ledger::close))
+        .routes(routes!(ledger::import).layer(DefaultBodyLimit::max(REFERENCE_BODY_LIMIT_BYTES)))
         .routes(routes!(ledger::propose))
         .routes(routes!(ledger::show))
         .routes(routes!(ledger::act));

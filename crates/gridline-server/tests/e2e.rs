@@ -1710,6 +1710,43 @@ async fn the_ledger_over_http_keeps_each_member_unit_to_its_own_projects_and_the
         assert!(report["headline"].as_str().unwrap().starts_with("2026 年台账共有 2 个成员单位报送 2 个工作项目"), "[{engine}] {report}");
         let (_, index) = s.get("/api/v1/ledger", "member").await;
         assert_eq!((index["office"].as_bool(), index["members"].as_array().map(Vec::len)), (Some(false), Some(1)), "[{engine}] {index}");
+
+        // Reminders: a member unit's are its own projects' only (the domain's tests fix the dates).
+        let (status, reminders) = s.get("/api/v1/ledger/2026/reminders", "member").await;
+        assert_eq!(status, StatusCode::OK, "[{engine}] {reminders}");
+        assert!(reminders.as_array().unwrap().iter().all(|r| r["project_id"] == own_id), "[{engine}] {reminders}");
+        assert_eq!(s.get("/api/v1/ledger/2026/reminders", "operator").await.0, StatusCode::FORBIDDEN);
+
+        // The office's spreadsheet over HTTP: a file with a bad row writes nothing; a good one imports.
+        let import = async |user: &str, query: &str, content_type: &str, body: Vec<u8>| {
+            let token = s.token(user).await;
+            let request = s.http(Method::POST, &format!("/api/v1/ledger/2026/import{query}")).bearer_auth(token).header("content-type", content_type).body(body);
+            s.send(request).await
+        };
+        let header = "单位,类别,重点任务,项目名称,工作目标,主要措施,节点安排,责任人,佐证材料\n";
+        let good = "CY-CGW,制度建设,T1,门前三包责任制,落实门前三包,签订责任书,2026-04-30 签订责任书,李四,责任书\n";
+        let bad = format!("{header}{good}不存在的单位,文明宣传,T1,无名项目,目标,措施,2026-05-31 启动,王五,照片\n");
+        let (status, refused) = import("supervisor", "?file=2026.csv", "text/csv", bad.into_bytes()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{engine}] {refused}");
+        assert_eq!(refused["error"]["problems"][0]["line"], 3, "[{engine}] the bad row is named: {refused}");
+        let utf8 = format!("{header}{good}");
+        let (gbk, _, _) = encoding_rs::GB18030.encode(&utf8);
+        let (status, refused) = import("supervisor", "", "text/csv", gbk.to_vec()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{engine}] a GBK file named as such: {refused}");
+        assert!(refused["error"]["problems"][0]["message"].as_str().unwrap().contains("GB18030"), "[{engine}] {refused}");
+        assert_eq!(import("supervisor", "", "application/json", b"{}".to_vec()).await.0, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_eq!(import("member", "", "text/csv", format!("{header}{good}").into_bytes()).await.0, StatusCode::FORBIDDEN);
+        let (_, before) = s.get("/api/v1/ledger/2026", "supervisor").await;
+        assert_eq!(before["items"].as_array().unwrap().len(), 2, "[{engine}] nothing of the refused files was written");
+        let (status, imported) = import("supervisor", "?encoding=gb18030&accept=true", "text/csv", gbk.to_vec()).await;
+        assert_eq!((status, imported["projects"].as_i64()), (StatusCode::OK, Some(1)), "[{engine}] {imported}");
+        let (_, after) = s.get("/api/v1/ledger/2026?status=accepted", "supervisor").await;
+        assert_eq!(after["items"][0]["title"], "门前三包责任制", "[{engine}] {after}");
+
+        // Closing the year waits for every project to be archived; a member unit may not close it.
+        assert_eq!(s.post("/api/v1/ledger/2026/close", "member", &json!(null)).await.0, StatusCode::FORBIDDEN);
+        let (status, open) = s.post("/api/v1/ledger/2026/close", "supervisor", &json!(null)).await;
+        assert_eq!(status, StatusCode::CONFLICT, "[{engine}] {open}");
         s.stop().await;
     }
 }

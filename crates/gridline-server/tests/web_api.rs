@@ -2,7 +2,8 @@
 //! operation the document has, and every field it reads of the answer is in that answer's schema.
 //!
 //! The script says what it reads: each API call has a `// reads: METHOD /path field …` comment
-//! in the lines just above it (`items[].status` is a field of each element of `items`;
+//! in the lines just above it (`items[].status` is a field of each element of `items`, `[].id` of
+//! each element of an answer that is a list;
 //! `items[]@case` stands for every field of the `// fields @case: …` set; `-` reads nothing).
 //! A second check keeps the comments honest: where the answer is bound to a name
 //! (`const dup = await api(…)`, `.then((r) => …)`, `const [a, b] = await Promise.all([…])`),
@@ -209,10 +210,13 @@ fn field<'a>(document: &'a Value, schema: &'a Value, path: &str) -> Result<&'a V
             Some(name) => (name, true),
             None => (segment, false),
         };
-        here = variants(document, here)
-            .into_iter()
-            .find_map(|s| s.get("properties").and_then(|p| p.get(name)))
-            .ok_or_else(|| format!("no field `{name}`"))?;
+        // `[].x` reads each element of an answer that is itself a list.
+        if !name.is_empty() {
+            here = variants(document, here)
+                .into_iter()
+                .find_map(|s| s.get("properties").and_then(|p| p.get(name)))
+                .ok_or_else(|| format!("no field `{name}`"))?;
+        }
         if each {
             here = variants(document, here).into_iter().find_map(|s| s.get("items")).ok_or_else(|| format!("`{name}` is not a list"))?;
         }
@@ -250,8 +254,11 @@ fn problems(script: &str, document: &Value) -> Vec<String> {
         let annotation = &reads[index];
         if let Some((name, from)) = &call.binding {
             let roots: BTreeSet<&str> = annotation.fields.iter().map(|f| f.split(['.', '[']).next().unwrap_or_default()).collect();
+            // An answer that is a list (`[].x`): its length and methods are no fields of it.
+            let list = roots.contains("");
             for read in read_fields(script, name, *from) {
-                if !roots.contains(read.as_str()) {
+                let list_member = list && ["length", "slice", "map", "filter", "find", "some", "every", "forEach"].contains(&read.as_str());
+                if !roots.contains(read.as_str()) && !list_member {
                     out.push(format!("line {}: the script reads `{name}.{read}` of {} {}, which its `// reads:` comment does not name", call.line, call.method, call.path));
                 }
             }

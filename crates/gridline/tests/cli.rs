@@ -590,7 +590,7 @@ fn a_ledger_is_imported_from_the_offices_spreadsheet_and_a_bad_one_writes_nothin
     let (gbk, _, _) = encoding_rs::GB18030.encode(&text);
     let csv = dir.path().join("ledger.csv");
     std::fs::write(&csv, &gbk).unwrap();
-    assert_refused(&dir.run(&["ledger", "import", csv.to_str().unwrap(), "--year", "2026"], ""), &["row 1", "GB18030", "--encoding gb18030", "Nothing was written"]);
+    assert_refused(&dir.run(&["ledger", "import", csv.to_str().unwrap(), "--year", "2026"], ""), &["line 1", "GB18030", "--encoding gb18030", "Nothing was written"]);
     assert_eq!(summary(&dir)["projects"], 0);
 
     let fine = dir.path().join("ledger.xlsx");
@@ -611,6 +611,10 @@ fn a_ledger_is_imported_from_the_offices_spreadsheet_and_a_bad_one_writes_nothin
     let exported: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
     assert_eq!(&exported[0][..10], LEDGER_HEADERS, "the import's columns first");
     assert_eq!((exported.len(), exported[2][4].as_str(), exported[2][10].as_str()), (3, "社区邻里节", "已立项"), "by unit code: 妇联 first");
+
+    // A year closes only once every project is archived.
+    assert_refused(&dir.run(&["ledger", "close", "--year", "2026"], ""), &["2 project(s) of 2026 are not archived yet"]);
+    assert!(!summary(&dir)["closed"].as_bool().unwrap());
 }
 
 #[test]

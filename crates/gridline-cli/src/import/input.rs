@@ -356,7 +356,7 @@ fn read_sheet(
                 if row.fields.len() <= c {
                     row.fields.resize(c + 1, String::new());
                 }
-                let (text, date) = cell_text(cell.get_value());
+                let (text, date) = gridline_app::table::cell_text(cell.get_value());
                 row.fields[c] = text;
                 if let Some(date) = date {
                     row.dates.push((c, date));
@@ -385,42 +385,6 @@ fn read_sheet(
             }
         }
     }
-}
-
-/// A cell as text, and its local time when the workbook stored a date.
-pub(crate) fn cell_text(value: &calamine::DataRef<'_>) -> (String, Option<DateTime>) {
-    use calamine::DataRef;
-    match value {
-        DataRef::Empty => (String::new(), None),
-        DataRef::String(s) => (s.clone(), None),
-        DataRef::SharedString(s) => ((*s).to_owned(), None),
-        DataRef::Int(i) => (i.to_string(), None),
-        // An id or a count typed as a number is 12345, not 12345.0.
-        DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => (format!("{}", *f as i64), None),
-        DataRef::Float(f) => (f.to_string(), None),
-        DataRef::Bool(b) => (b.to_string(), None),
-        DataRef::DateTime(d) if d.is_datetime() => match excel_date(d) {
-            Some(at) => (at.strftime("%Y-%m-%d %H:%M:%S").to_string(), Some(at)),
-            None => (d.as_f64().to_string(), None),
-        },
-        DataRef::DateTime(d) => (d.as_f64().to_string(), None),
-        DataRef::DateTimeIso(s) => {
-            let at = s.parse::<DateTime>().ok().or_else(|| s.parse::<jiff::civil::Date>().ok().map(|d| d.to_datetime(jiff::civil::Time::midnight())));
-            (s.clone(), at)
-        }
-        DataRef::DurationIso(s) => (s.clone(), None),
-        DataRef::Error(e) => (format!("#{e}"), None),
-    }
-}
-
-/// The local time of an Excel serial date, to the nearest second: a serial is a float, and
-/// 10:00 can come out as 09:59:59.999 (or as 1000 ms).
-fn excel_date(d: &calamine::ExcelDateTime) -> Option<DateTime> {
-    let (y, mo, da, h, mi, s, ms) = d.to_ymd_hms_milli();
-    let day = jiff::civil::Date::new(i16::try_from(y).ok()?, i8::try_from(mo).ok()?, i8::try_from(da).ok()?).ok()?;
-    let millis = ((i64::from(h) * 60 + i64::from(mi)) * 60 + i64::from(s)) * 1000 + i64::from(ms);
-    let seconds = (millis + 500) / 1000;
-    day.to_datetime(jiff::civil::Time::midnight()).checked_add(jiff::SignedDuration::from_secs(seconds)).ok()
 }
 
 #[cfg(test)]
@@ -466,17 +430,5 @@ mod tests {
         assert_eq!(first_malformed(&path, UTF_8).unwrap(), Some((12, 12)));
         std::fs::write(&path, "a,b\n1,北京\n".as_bytes()).unwrap();
         assert_eq!(first_malformed(&path, UTF_8).unwrap(), None);
-    }
-
-    #[test]
-    fn excel_serial_dates_become_local_times_to_the_second() {
-        use calamine::{ExcelDateTime, ExcelDateTimeType};
-        let at = |serial: f64| excel_date(&ExcelDateTime::new(serial, ExcelDateTimeType::DateTime, false)).unwrap().to_string();
-        // 45574.416666666664 is 2024-10-09 10:00 as rust_xlsxwriter writes it.
-        assert_eq!(at(45574.416666666664), "2024-10-09T10:00:00");
-        assert_eq!(at(45573.395833333336), "2024-10-08T09:30:00");
-        assert_eq!(at(45573.999999999), "2024-10-09T00:00:00");
-        // Before 1900-03-01 Excel counts a 29 February 1900 that never was.
-        assert_eq!(at(1.5), "1900-01-01T12:00:00");
     }
 }

@@ -109,6 +109,11 @@
       'la.check': '半年检查', 'la.submit_closure': '报送结项总结', 'la.close': '结项评定', 'la.pick_example': '选为报告案例', 'la.archive': '归档',
       text: '内容', comment: '意见', assessment: '检查情况', summary: '总结', excerpt: '摘录（须为总结原文）', note_optional: '备注（可选）',
       year_closed: '本年度台账已关账，不能再修改。', my_projects: '本单位项目', member: '成员单位', due_on: '节点日期',
+      reminders: '待办提醒', matter: '事项', days_left: '剩余天数', 'rk.revise': '按指导意见修改后重新申报', 'rk.milestone_due': '节点即将到期',
+      'rk.milestone_overdue': '节点已逾期', 'rk.mid_year_check': '半年检查', 'rk.closure': '报送年终结项总结', 'rk.no_report': '（尚未报送进展）',
+      ledger_tools: '导入与关账', import_file: '台账文件（XLSX 或 CSV，每行一个项目）', import_accept: '导入即立项', csv_encoding: 'CSV 编码',
+      import_ledger: '导入', imported: '已导入', close_year: '关闭本年度台账', close_year_confirm: '关账后本年度台账不能再修改。确定关账吗？',
+      late_by: '逾期',
     },
     en: {
       'page.evaluation': 'Evaluation', 'page.field': 'Field check', ev_level: 'Level', 'ev.district': 'Districts', 'ev.street': 'Streets',
@@ -181,6 +186,11 @@
       'action.receive': 'Received', 'action.register': 'Register', 'action.reject': 'Reject', 'action.merge': 'Merge',
       'action.dispatch': 'Dispatch', 'action.accept': 'Accept', 'action.return': 'Return', 'action.handle': 'Handle',
       'page.ledger': 'Project ledger', 'page.ledger_project': 'Ledger project',
+      reminders: 'Reminders', matter: 'What', days_left: 'Days left', 'rk.revise': 'Revise along the guidance and propose again', 'rk.milestone_due': 'Milestone due soon',
+      'rk.milestone_overdue': 'Milestone overdue', 'rk.mid_year_check': 'Mid-year check', 'rk.closure': 'Year-end closure summary', 'rk.no_report': ' (no progress report yet)',
+      ledger_tools: 'Import and close', import_file: 'Ledger file (XLSX or CSV, one row a project)', import_accept: 'Accept on import', csv_encoding: 'CSV encoding',
+      import_ledger: 'Import', imported: 'Imported', close_year: 'Close this year', close_year_confirm: 'A closed year can no longer change. Close it?',
+      late_by: 'late by',
       'action.verify': 'Verify', 'action.callback': 'Call-back', 'action.request_extension': 'Request extension',
       'action.approve_extension': 'Decide extension', 'action.suspend': 'Suspend', 'action.resume': 'Resume',
       'action.supervise': 'Supervise',
@@ -222,8 +232,10 @@
   async function api(method, path, body) {
     const headers = { Accept: 'application/json', 'Accept-Language': ACCEPT_LANGUAGE() };
     if (TOKEN) headers.Authorization = `Bearer ${TOKEN}`;
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const response = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    // A file (Blob) goes as it is, under its own type; anything else as JSON.
+    const file = body instanceof Blob;
+    if (body !== undefined) headers['Content-Type'] = file ? body.type : 'application/json';
+    const response = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined || file ? body : JSON.stringify(body) });
     if (response.status === 204) return null;
     const data = await response.json().catch(() => null);
     if (!response.ok) {
@@ -1254,10 +1266,59 @@
         p.verdict ? t(`rating.${p.verdict.rating}`) : '—', p.overdue_milestones ? h('span', { class: 'badge bad' }, p.overdue_milestones) : '0']))));
     const projects = section(index.office ? t('ledger_projects') : t('my_projects'), filters, tables.length ? tables : h('p', { class: 'empty' }, t('empty')));
     const head = [h('h1', {}, `${t('page.ledger')} · ${year}`), ledger.year.closed_at ? h('p', { class: 'notice info' }, t('year_closed')) : null];
-    // The office starts from the board; a member unit from its own projects and, while the year is open, its proposal.
-    if (index.office) return [...head, await ledgerBoard(year), projects, await ledgerReport(year)].filter(Boolean);
-    return [...head, projects, ledger.year.closed_at ? null : proposeForm(ledger)].filter(Boolean);
+    const reminders = ledger.year.closed_at ? null : await ledgerReminders(year);
+    // The office starts from the board; a member unit from its own reminders, projects and, while the year is open, its proposal.
+    if (index.office) return [...head, await ledgerBoard(year), reminders, projects, await ledgerReport(year), ledger.year.closed_at ? null : ledgerTools(year)].filter(Boolean);
+    return [...head, reminders, projects, ledger.year.closed_at ? null : proposeForm(ledger)].filter(Boolean);
   };
+
+  async function ledgerReminders(year) {
+    // reads: GET /ledger/{year}/reminders [].project_id [].unit_name [].title [].kind [].milestone [].reported [].due [].days_left
+    const items = await api('GET', `/ledger/${year}/reminders`);
+    const what = (r) => `${t(`rk.${r.kind}`)}${r.milestone ? `：${r.milestone}` : ''}${r.kind === 'mid_year_check' && !r.reported ? t('rk.no_report') : ''}`;
+    const left = (r) => (r.days_left === null || r.days_left === undefined ? '—'
+      : r.days_left < 0 ? h('span', { class: 'badge bad' }, `${t('late_by')} ${-r.days_left}`) : String(r.days_left));
+    return section(`${t('reminders')} (${items.length})`, grid([t('member'), t('title'), t('matter'), t('due_on'), t('days_left')],
+      items.slice(0, 100).map((r) => [r.unit_name, h('a', { href: `/ledger/projects/${r.project_id}` }, r.title), what(r), r.due ?? '—', left(r)]), 'ledger-reminders'));
+  }
+
+  /** The office's import of a year's spreadsheet and the year's closing. */
+  function ledgerTools(year) {
+    const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+    const fileInput = h('input', { type: 'file', id: 'ledger-import-file', required: true, accept: `.xlsx,.csv,${XLSX},text/csv` });
+    const accept = h('input', { type: 'checkbox', id: 'ledger-import-accept' });
+    const encoding = h('select', { id: 'ledger-import-encoding' }, options([['', 'UTF-8'], ['gb18030', 'GB18030 / GBK']], ''));
+    const box = h('div', { id: 'ledger-import-result' });
+    const importForm = h('form', { id: 'ledger-import', class: 'stack', onsubmit: async (e) => {
+      e.preventDefault();
+      const chosen = fileInput.files[0];
+      if (!chosen) return;
+      const query = new URLSearchParams({ file: chosen.name });
+      if (accept.checked) query.set('accept', 'true');
+      if (encoding.value) query.set('encoding', encoding.value);
+      const body = new Blob([chosen], { type: chosen.name.toLowerCase().endsWith('.xlsx') ? XLSX : 'text/csv' });
+      try {
+        // reads: POST /ledger/{year}/import projects units
+        const done = await api('POST', `/ledger/${year}/import?${query}`, body);
+        status(box, `${t('imported')} ${done.projects} ${t('projects_n')}（${done.units} ${t('units_n')}）`);
+      } catch (err) {
+        status(box, failText(err), 'error');
+      }
+    } }, field(t('import_file'), fileInput), h('label', { class: 'inline' }, accept, ` ${t('import_accept')}`), field(t('csv_encoding'), encoding),
+    h('button', { type: 'submit', class: 'primary' }, t('import_ledger')), box);
+    const closeBox = h('div', { id: 'ledger-close-result' });
+    const closeButton = h('button', { type: 'button', id: 'ledger-close', onclick: async () => {
+      if (!confirm(t('close_year_confirm'))) return;
+      try {
+        // reads: POST /ledger/{year}/close closed_at
+        await api('POST', `/ledger/${year}/close`);
+        await render();
+      } catch (err) {
+        status(closeBox, failText(err), 'error');
+      }
+    } }, t('close_year'));
+    return section(t('ledger_tools'), importForm, h('div', { class: 'stack' }, closeButton, closeBox));
+  }
 
   async function ledgerBoard(year) {
     // reads: GET /ledger/{year}/summary units projects by_class[].class by_class[].units by_class[].projects by_class[].by_status[].status by_class[].by_status[].count lights.green lights.yellow lights.red lights.unchecked overdue[].project_id overdue[].unit_name overdue[].title overdue[].milestone overdue[].due overdue[].days_late not_reported[].name not_reported[].contact_name not_reported[].contact_phone not_proposed[].name
