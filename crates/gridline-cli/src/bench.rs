@@ -1,7 +1,8 @@
 //! `gridline bench intake`: sustained case creation over HTTP against a real server process on
-//! the embedded store, then `kill -9` of that server in the middle of the load, and a check that
-//! every case it had acknowledged is in the database. The same rows are then written straight
-//! into SQLite as the ceiling to compare with.
+//! the embedded store (or a PostgreSQL database), then `kill -9` of that server in the middle of
+//! the load, and a check that every case it had acknowledged is in the database. The same rows
+//! are then written straight into SQLite as the ceiling to compare with. A short run of it is the
+//! durability check of `cargo test` on both engines (crates/gridline/tests/durability.rs).
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -32,6 +33,32 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 96)]
         concurrency: usize,
         /// Where the benchmark's database goes (a fresh temporary directory by default).
+        #[arg(long, conflicts_with = "database")]
+        data_dir: Option<PathBuf>,
+        /// A PostgreSQL URL (an empty database or schema) instead of an embedded store; the SQLite
+        /// ceiling is then not measured.
+        #[arg(long)]
+        database: Option<String>,
+        /// Only the load, the kill and the durability check: no SQLite ceiling afterwards.
+        #[arg(long)]
+        no_ceiling: bool,
+    },
+    /// Good users' sign-in latency while an attacker hammers one account with wrong passwords,
+    /// against the same load without the attacker (runs alternated).
+    SignIn {
+        /// Good users, each signing in again and again on its own connection.
+        #[arg(long, default_value_t = 8)]
+        users: usize,
+        /// The attacker's concurrent connections.
+        #[arg(long, default_value_t = 16)]
+        attackers: usize,
+        /// Seconds of each run.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Pairs of runs (without and with the attacker).
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// An empty directory for the benchmark's database (a fresh temporary one by default).
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
@@ -169,15 +196,20 @@ pub enum BenchCommand {
 
 pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
-        BenchCommand::Intake { seconds, concurrency, data_dir } => {
-            let dir = match data_dir {
-                Some(dir) => {
+        BenchCommand::Intake { seconds, concurrency, data_dir, database, no_ceiling } => {
+            let place = match (database, data_dir) {
+                (Some(url), _) => Place::Url(url),
+                (None, Some(dir)) => {
                     ensure!(!dir.join("gridline.db").exists(), "{} already holds a database; give an empty directory", dir.display());
-                    dir
+                    Place::Dir(dir)
                 }
-                None => std::env::temp_dir().join(format!("gridline-bench-{}", std::process::id())),
+                (None, None) => Place::Dir(std::env::temp_dir().join(format!("gridline-bench-{}", std::process::id()))),
             };
-            intake(&dir, Duration::from_secs(seconds), concurrency).await
+            intake(&place, Duration::from_secs(seconds), concurrency, !no_ceiling).await
+        }
+        BenchCommand::SignIn { users, attackers, seconds, rounds, data_dir } => {
+            let dir = data_dir.unwrap_or_else(|| std::env::temp_dir().join(format!("gridline-bench-sign-in-{}", std::process::id())));
+            crate::bench_sign_in::sign_in(&dir, users, attackers, seconds, rounds).await
         }
         BenchCommand::Alleys { alleys, cases_per_month, rounds, data_dir } => {
             let dir = data_dir.unwrap_or_else(|| std::env::temp_dir().join(format!("gridline-bench-alleys-{alleys}")));
@@ -267,21 +299,41 @@ pub(crate) fn free_port() -> anyhow::Result<SocketAddr> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?)
 }
 
-/// Starts `gridline serve` (this very binary, or `binary`) on the data directory and waits until
-/// it answers.
-pub(crate) async fn start_server(dir: &Path, addr: SocketAddr, binary: Option<&Path>) -> anyhow::Result<Child> {
-    start_server_with(dir, addr, binary, &[]).await
+/// Where a benchmark's server keeps its data.
+pub(crate) enum Place {
+    /// An embedded store in this data directory.
+    Dir(PathBuf),
+    /// A database URL (PostgreSQL).
+    Url(String),
 }
 
-/// [`start_server`] with environment variables set for the server.
-pub(crate) async fn start_server_with(dir: &Path, addr: SocketAddr, binary: Option<&Path>, env: &[(&str, &str)]) -> anyhow::Result<Child> {
+impl Place {
+    async fn open(&self) -> anyhow::Result<Store> {
+        Ok(match self {
+            Place::Dir(dir) => Store::open_data_dir(dir).await?,
+            Place::Url(url) => Store::open(url).await?,
+        })
+    }
+
+    /// The arguments of `gridline serve` that point it here.
+    fn serve_args(&self) -> Vec<std::ffi::OsString> {
+        match self {
+            Place::Dir(dir) => vec!["--data-dir".into(), dir.into()],
+            Place::Url(url) => vec!["--database".into(), url.into()],
+        }
+    }
+}
+
+/// Starts `gridline serve` (this very binary, or `binary`) on `place`, with `env` added to its
+/// environment, and waits until it answers.
+pub(crate) async fn start_server(place: &Place, addr: SocketAddr, binary: Option<&Path>, env: &[(&str, &str)]) -> anyhow::Result<Child> {
     let binary = match binary {
         Some(path) => path.to_owned(),
         None => std::env::current_exe()?,
     };
     let child = Command::new(binary)
-        .args(["serve", "--data-dir"])
-        .arg(dir)
+        .arg("serve")
+        .args(place.serve_args())
         .args(["--addr", &addr.to_string()])
         .env("RUST_LOG", "warn")
         .envs(env.iter().copied())
@@ -324,17 +376,17 @@ struct ClientLog {
     acknowledged: Vec<(String, CaseId)>,
 }
 
-async fn intake(dir: &Path, measured: Duration, concurrency: usize) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir)?;
+async fn intake(place: &Place, measured: Duration, concurrency: usize, ceiling: bool) -> anyhow::Result<()> {
     {
-        let store = Store::open_data_dir(dir).await?;
+        let store = place.open().await?;
+        ensure!(store.cases().count().await? == 0, "the benchmark's database already holds cases; give an empty one");
         if store.people().user_by_name(BENCH_USER).await?.is_none() {
             crate::add_user(&store, BENCH_USER, None, Role::HotlineOperator, None, BENCH_PASSWORD).await?;
         }
         store.close().await;
     }
     let addr = free_port()?;
-    let mut server = start_server(dir, addr, None).await?;
+    let mut server = start_server(place, addr, None, &[]).await?;
     let http = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
     let token = sign_in(&http, addr).await?;
     let bodies = Arc::new(Bodies::new());
@@ -382,7 +434,7 @@ async fn intake(dir: &Path, measured: Duration, concurrency: usize) -> anyhow::R
     }
     latencies.sort();
     let rate = latencies.len() as f64 / measured.as_secs_f64();
-    let pct = |p: f64| latencies.get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1))).copied().unwrap_or_default();
+    let pct = |p: f64| percentile(&latencies, p);
     println!(
         "HTTP intake: {} cases in the measured {} s = {rate:.0} cases/s; latency p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
         latencies.len(),
@@ -394,7 +446,7 @@ async fn intake(dir: &Path, measured: Duration, concurrency: usize) -> anyhow::R
     );
 
     // Every acknowledged case must have survived the kill.
-    let store = Store::open_data_dir(dir).await?;
+    let store = place.open().await?;
     let mut missing = 0;
     for (external_id, id) in &acknowledged {
         match store.cases().get(*id).await? {
@@ -409,7 +461,7 @@ async fn intake(dir: &Path, measured: Duration, concurrency: usize) -> anyhow::R
         acknowledged.len()
     );
     ensure!(missing == 0, "{missing} acknowledged cases were lost");
-    let mut server = start_server(dir, addr, None).await?;
+    let mut server = start_server(place, addr, None, &[]).await?;
     let token = sign_in(&http, addr).await?;
     if let Some((_, id)) = acknowledged.last() {
         let status = http.get(format!("http://{addr}/api/v1/cases/{id}")).bearer_auth(&token).send().await?.status();
@@ -419,7 +471,10 @@ async fn intake(dir: &Path, measured: Duration, concurrency: usize) -> anyhow::R
     server.wait().await?;
     println!("restart: the server came back and serves the acknowledged cases");
 
-    raw_ceiling(dir, &bodies, acknowledged.len().max(10_000)).await
+    match place {
+        Place::Dir(dir) if ceiling => raw_ceiling(dir, &bodies, acknowledged.len().max(10_000)).await,
+        _ => Ok(()),
+    }
 }
 
 /// The same rows written straight into a fresh SQLite database in transactions of 1,000, without
@@ -453,6 +508,11 @@ async fn raw_ceiling(dir: &Path, bodies: &Bodies, rows: usize) -> anyhow::Result
     Ok(())
 }
 
-fn ms(d: Duration) -> f64 {
+pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
+}
+
+/// The `p` quantile (0–1) of `sorted` latencies; zero when there are none.
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted.get(((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1))).copied().unwrap_or_default()
 }

@@ -211,7 +211,7 @@ async fn public_form(dir: &Path, submissions: usize, clients: usize) -> anyhow::
     store.close().await;
 
     let addr = crate::bench::free_port()?;
-    let mut server = crate::bench::start_server_with(dir, addr, None, &[("GRIDLINE_FORM_ANSWERS_PER_MINUTE", "0")]).await?;
+    let mut server = crate::bench::start_server(&crate::bench::Place::Dir(dir.to_owned()), addr, None, &[("GRIDLINE_FORM_ANSWERS_PER_MINUTE", "0")]).await?;
     let url = format!("http://{addr}/api/v1/public/questionnaires/{}/responses", link.token);
     let started = Instant::now();
     let mut tasks = Vec::new();

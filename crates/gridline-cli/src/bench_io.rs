@@ -80,6 +80,9 @@ pub async fn import(rows: usize, classify: bool, model: Option<PathBuf>, data_di
         println!("with classification and geocoding: {} of {rows} rows classified, {} located", summary.classified, summary.located);
     }
     println!("import: {rows} rows in {:.2} s = {:.0} rows/s (data in {})", summary.seconds, rows as f64 / summary.seconds, dir.display());
+    // Closed, the store has checkpointed its WAL into the file: the file is the whole database.
+    let bytes = std::fs::metadata(dir.join("gridline.db"))?.len();
+    println!("database: {bytes} bytes = {:.0} bytes per case (cases, events, indexes, rollups)", bytes as f64 / rows as f64);
     let floor_dir = dir.join("floor");
     let _ = std::fs::remove_dir_all(&floor_dir);
     let floor = gridline_store::testing::sqlite_copy_floor(&dir.join("gridline.db"), &floor_dir).await?;

@@ -72,7 +72,7 @@ pub async fn upload(dir: &Path, rounds: usize, megabytes: f64) -> anyhow::Result
     }
     let photo = photo((megabytes * 1024.0 * 1024.0) as usize)?;
     let addr = crate::bench::free_port()?;
-    let mut server = crate::bench::start_server(dir, addr, None).await?;
+    let mut server = crate::bench::start_server(&crate::bench::Place::Dir(dir.to_owned()), addr, None, &[]).await?;
     let base = format!("http://{addr}");
     let http = reqwest::Client::new();
     let session: Value = http.post(format!("{base}/api/v1/session")).json(&json!({"username": BENCH_USER, "password": BENCH_PASSWORD}))

@@ -51,7 +51,7 @@ pub async fn web(dir: &Path, cases: usize, rounds: usize) -> anyhow::Result<()> 
 pub(crate) async fn serve_signed_in(dir: &Path, binary: Option<&Path>) -> anyhow::Result<(Child, reqwest::Client, String, String)> {
     let addr = crate::bench::free_port()?;
     let base = format!("http://{addr}");
-    let server = crate::bench::start_server(dir, addr, binary).await?;
+    let server = crate::bench::start_server(&crate::bench::Place::Dir(dir.to_owned()), addr, binary, &[]).await?;
     let http = reqwest::Client::new();
     let session: Value = http
         .post(format!("{base}/api/v1/session"))

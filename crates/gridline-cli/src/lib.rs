@@ -12,6 +12,7 @@ mod bench_evaluation;
 mod bench_alleys;
 mod bench_io;
 mod bench_upload;
+mod bench_sign_in;
 mod bench_web;
 mod catalogue;
 pub mod demo;

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use gridline_app::passwords::password_matches;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
@@ -99,14 +99,82 @@ impl AppState {
     }
 }
 
-/// The client's address as the connection shows it (behind a reverse proxy, the proxy's).
+/// The client's address: the connection's, or, when the connection comes from one of the
+/// configured reverse proxies ([`TrustedProxies`]), the address that proxy says it forwarded for.
+/// Sign-in throttling counts failures by it, and `/metrics` admits by it.
 pub struct PeerAddress(pub Option<String>);
 
-impl<S: Send + Sync> FromRequestParts<S> for PeerAddress {
+impl FromRequestParts<Arc<AppState>> for PeerAddress {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(PeerAddress(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip().to_string())))
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
+        Ok(PeerAddress(peer.map(|peer| state.trusted_proxies.client(peer, &parts.headers).to_string())))
+    }
+}
+
+/// The reverse proxies whose `X-Forwarded-For` is believed (`GRIDLINE_TRUSTED_PROXIES`: IP
+/// addresses or networks such as `10.0.0.0/8`, comma-separated; none by default). From anyone
+/// else the header is ignored, so a client cannot pick the address its failed sign-ins count
+/// against.
+#[derive(Debug, Default)]
+pub struct TrustedProxies(Vec<ipnet::IpNet>);
+
+impl TrustedProxies {
+    pub const ENV: &'static str = "GRIDLINE_TRUSTED_PROXIES";
+
+    /// The proxies of a comma-separated list of addresses and networks.
+    pub fn parse(list: &str) -> Result<TrustedProxies, String> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(|item| {
+                item.parse::<ipnet::IpNet>()
+                    .or_else(|_| item.parse::<IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| format!("{}: {item:?} is not an IP address or network", Self::ENV))
+            })
+            .collect::<Result<_, _>>()
+            .map(TrustedProxies)
+    }
+
+    /// The proxies named by `GRIDLINE_TRUSTED_PROXIES`.
+    pub fn from_env() -> Result<TrustedProxies, String> {
+        std::env::var(Self::ENV).map_or_else(|_| Ok(TrustedProxies::default()), |list| TrustedProxies::parse(&list))
+    }
+
+    fn trusts(&self, address: IpAddr) -> bool {
+        let address = address.to_canonical();
+        self.0.iter().any(|net| net.contains(&address))
+    }
+
+    /// The client behind a connection from `peer`: `peer` itself unless it is a trusted proxy;
+    /// else the `X-Forwarded-For` chain read from the right (each proxy appends the address it
+    /// received from), passing over trusted proxies, up to the first address that is not one. An
+    /// entry that is not an address ends the walk at the last trusted hop before it.
+    pub fn client(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+        let mut client = peer.to_canonical();
+        if !self.trusts(client) {
+            return client;
+        }
+        let hops: Vec<&str> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .map(str::trim)
+            .collect();
+        for hop in hops.into_iter().rev() {
+            match hop.parse::<IpAddr>() {
+                Ok(address) => {
+                    client = address.to_canonical();
+                    if !self.trusts(client) {
+                        break;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        client
     }
 }
 
@@ -224,4 +292,53 @@ pub async fn me(who: SignedIn) -> Json<UserView> {
         role: who.actor.role,
         unit: who.actor.unit,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn forwarded(values: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append("x-forwarded-for", value.parse().expect("a header value"));
+        }
+        headers
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().expect("an address")
+    }
+
+    #[test]
+    fn forwarded_for_is_ignored_from_a_peer_that_is_not_a_trusted_proxy() {
+        let proxies = TrustedProxies::parse("10.0.0.5").expect("a list");
+        assert_eq!(proxies.client(ip("203.0.113.9"), &forwarded(&["198.51.100.1"])), ip("203.0.113.9"));
+        assert_eq!(TrustedProxies::default().client(ip("10.0.0.5"), &forwarded(&["198.51.100.1"])), ip("10.0.0.5"));
+    }
+
+    #[test]
+    fn a_trusted_proxy_names_the_client_and_a_forged_left_part_is_not_believed() {
+        let proxies = TrustedProxies::parse(" 10.0.0.0/8 , 192.0.2.7,").expect("a list");
+        // The client sent its own X-Forwarded-For (a forged 1.2.3.4); the proxy appended the
+        // address it really received from.
+        assert_eq!(proxies.client(ip("10.1.2.3"), &forwarded(&["1.2.3.4, 198.51.100.1"])), ip("198.51.100.1"));
+        // Two trusted proxies in a row, over two header lines.
+        assert_eq!(proxies.client(ip("10.1.2.3"), &forwarded(&["198.51.100.1, 192.0.2.7", "10.9.9.9"])), ip("198.51.100.1"));
+        // No header: the proxy itself.
+        assert_eq!(proxies.client(ip("10.1.2.3"), &HeaderMap::new()), ip("10.1.2.3"));
+        // Garbage ends the walk at the last trusted hop.
+        assert_eq!(proxies.client(ip("10.1.2.3"), &forwarded(&["198.51.100.1, not-an-address"])), ip("10.1.2.3"));
+        // Every hop trusted: the leftmost.
+        assert_eq!(proxies.client(ip("10.1.2.3"), &forwarded(&["10.4.4.4, 10.5.5.5"])), ip("10.4.4.4"));
+        // An IPv4 client seen through an IPv6 socket is the IPv4 address.
+        assert_eq!(proxies.client(ip("::ffff:10.1.2.3"), &forwarded(&["::ffff:198.51.100.1"])), ip("198.51.100.1"));
+    }
+
+    #[test]
+    fn a_trusted_proxy_list_names_what_it_cannot_read() {
+        assert!(TrustedProxies::parse("10.0.0.0/8, ::1, 2001:db8::/32").is_ok());
+        let err = TrustedProxies::parse("10.0.0.0/8, proxy.example").expect_err("a host name is not an address");
+        assert!(err.contains("GRIDLINE_TRUSTED_PROXIES") && err.contains("proxy.example"), "{err}");
+    }
 }

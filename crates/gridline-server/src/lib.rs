@@ -64,6 +64,8 @@ pub struct AppState {
     metrics: metrics::Metrics,
     /// The public questionnaire form's limit per address.
     form_limiter: questionnaires::FormLimiter,
+    /// The reverse proxies whose X-Forwarded-For names the client ([`auth::TrustedProxies`]).
+    trusted_proxies: auth::TrustedProxies,
     /// A password hash checked when a username is unknown, so both paths take as long.
     decoy_hash: String,
 }
@@ -73,7 +75,8 @@ impl AppState {
         let decoy_hash = gridline_app::passwords::hash_password("decoy").map_err(|e| ApiError::Internal(e.to_string()))?;
         let metrics = metrics::Metrics::from_env().map_err(ApiError::Internal)?;
         let form_limiter = questionnaires::FormLimiter::from_env().map_err(ApiError::Internal)?;
-        Ok(AppState { app, sessions: RwLock::new(HashMap::new()), metrics, form_limiter, decoy_hash })
+        let trusted_proxies = auth::TrustedProxies::from_env().map_err(ApiError::Internal)?;
+        Ok(AppState { app, sessions: RwLock::new(HashMap::new()), metrics, form_limiter, trusted_proxies, decoy_hash })
     }
 }
 

@@ -10,7 +10,7 @@ use sqlx::any::AnyArguments;
 use sqlx::{Arguments, AssertSqlSafe};
 use tokio::sync::mpsc;
 
-use crate::cases::{CaseFilter, CaseRow, Cases, EventRow, Param, case_id, where_clause};
+use crate::cases::{CASE_COLUMNS, CaseFilter, CaseRow, Cases, EventRow, Param, case_id, where_clause};
 use crate::{StoreError, millis};
 
 /// The Open311 request list: every field narrows it; ids, when given, override the others.
@@ -43,7 +43,7 @@ const EXPORT_PAGES_AT_ONCE: usize = 3;
 impl Cases<'_> {
     /// The case filed through `channel` under the channel's own ticket number.
     pub async fn by_external_id(&self, channel: Channel, external_id: &str) -> Result<Option<Case>, StoreError> {
-        let row: Option<CaseRow> = sqlx::query_as("SELECT id, doc FROM cases WHERE channel = $1 AND external_id = $2")
+        let row: Option<CaseRow> = sqlx::query_as(AssertSqlSafe(format!("SELECT {CASE_COLUMNS} FROM cases WHERE channel = $1 AND external_id = $2")))
             .bind(channel.as_str())
             .bind(external_id.to_owned())
             .fetch_optional(&self.0.pool)
@@ -91,7 +91,7 @@ impl Cases<'_> {
         let offset = i64::from(query.page.max(1) - 1) * i64::from(page_size);
         let rows: Vec<CaseRow> = sqlx::query_as_with(
             AssertSqlSafe(format!(
-                "SELECT id, doc FROM cases WHERE {} ORDER BY id DESC LIMIT {page_size} OFFSET {offset}",
+                "SELECT {CASE_COLUMNS} FROM cases WHERE {} ORDER BY id DESC LIMIT {page_size} OFFSET {offset}",
                 conditions.join(" AND ")
             )),
             args,
@@ -146,7 +146,7 @@ impl Cases<'_> {
                     return;
                 }
             };
-            let sql = format!("SELECT id, doc FROM cases WHERE {conditions} AND id > ${} AND id <= ${} ORDER BY id", params.len() + 1, params.len() + 2);
+            let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE {conditions} AND id > ${} AND id <= ${} ORDER BY id", params.len() + 1, params.len() + 2);
             let mut pages = futures_util::stream::iter(0..=last / EXPORT_PAGE_IDS)
                 .map(|k| {
                     let (pool, sql, each_page) = (pool.clone(), sql.clone(), each_page.clone());

@@ -12,7 +12,7 @@ use sqlx::{AnyConnection, Arguments, AssertSqlSafe, FromRow};
 use tokio::sync::oneshot;
 
 use crate::writer::Job;
-use crate::{Backend, Store, StoreError, millis, placeholders, row_placeholders};
+use crate::{Backend, Store, StoreError, millis, packed, placeholders, row_placeholders};
 
 /// The result of an intake: the case, and whether this call created it.
 #[derive(Clone, Debug)]
@@ -80,7 +80,8 @@ pub(crate) struct Columns {
     pub(crate) due_soon_at: Option<i64>,
     pub(crate) supervised: i64,
     search_text: String,
-    doc: String,
+    /// The case's document, packed ([`crate::packed`]).
+    doc: Vec<u8>,
 }
 
 impl Columns {
@@ -91,18 +92,25 @@ impl Columns {
             .running_clock()
             .filter(|c| c.paused_remaining_seconds.is_none_or(|left| left < 0))
             .map(|c| millis(c.deadline));
-        let intake = &case.intake;
-        let search_text = lowercase(&[intake.title.as_str(), intake.description.as_str(), intake.address.as_deref().unwrap_or("")].join("\n"));
         Ok(Columns {
             status: case.status.as_str(),
             deadline,
             suspended: i64::from(case.is_suspended()),
             due_soon_at: case.running_clock().and_then(|c| c.due_soon_from(WorkCalendar::china())).map(millis),
             supervised: i64::from(case.supervision_count > 0),
-            search_text,
-            doc: serde_json::to_string(case).map_err(StoreError::corrupt)?,
+            search_text: search_text(&case.intake),
+            doc: packed::pack(&without_intake(case)?)?,
         })
     }
+}
+
+/// The text a case is found by: its title, description and address, lower-cased, each once — a
+/// title that is part of the description (as hotline systems cut titles from the first words) is
+/// left out, since whatever matches in it matches in the description.
+fn search_text(intake: &gridline_core::case::Intake) -> String {
+    let title = intake.title.as_str();
+    let title = if intake.description.contains(title) { "" } else { title };
+    lowercase(&[title, intake.description.as_str(), intake.address.as_deref().unwrap_or("")].join("\n"))
 }
 
 /// `text.to_lowercase()`, without looking up in the Unicode case tables the ideographs, kana and
@@ -124,19 +132,49 @@ fn lowercase(text: &str) -> String {
     out
 }
 
-/// A `cases` row as read: the projection's document; the filter columns are only ever read in SQL.
+/// The case's document as stored (migration 0018): the projection without its intake, which
+/// the intake event (seq 1) holds already and the case is read with. (A document written before
+/// 0018 still holds its intake, and is read as it is.)
+fn without_intake(case: &Case) -> Result<serde_json::Value, StoreError> {
+    let mut doc = serde_json::to_value(case).map_err(StoreError::corrupt)?;
+    if let Some(fields) = doc.as_object_mut() {
+        fields.remove("intake");
+    }
+    Ok(doc)
+}
+
+/// The columns a case is read from, `FROM cases`: its id, its document and, beside it, the
+/// document of its intake event ([`without_intake`]), looked up by key for each row read.
+pub(crate) const CASE_COLUMNS: &str = "id, doc, (SELECT e.doc FROM case_events e WHERE e.case_id = cases.id AND e.seq = 1) AS intake";
+
+/// A `cases` row as read: the projection's document and its intake event's; the filter columns
+/// are only ever read in SQL.
 #[derive(FromRow)]
 pub(crate) struct CaseRow {
     id: i64,
-    doc: String,
+    doc: Vec<u8>,
+    intake: Option<Vec<u8>>,
 }
 
 impl TryFrom<CaseRow> for Case {
     type Error = StoreError;
 
     fn try_from(row: CaseRow) -> Result<Self, StoreError> {
-        let mut case: Case = serde_json::from_str(&row.doc).map_err(|e| StoreError::corrupt(format!("case {}: {e}", row.id)))?;
-        case.id = CaseId::new(row.id).map_err(|e| StoreError::corrupt(format!("case {}: {e}", row.id)))?;
+        let id = row.id;
+        let what = || format!("case {id}");
+        let mut doc: serde_json::Map<String, serde_json::Value> = packed::read(&row.doc, what)?;
+        if !doc.contains_key("intake") {
+            let intake = row.intake.ok_or_else(|| StoreError::corrupt(format!("case {id}: no intake event")))?;
+            let mut event: serde_json::Map<String, serde_json::Value> = packed::read(&intake, || format!("the intake event of case {id}"))?;
+            let mut change = event.remove("change").unwrap_or_default();
+            let action = change.as_object_mut().and_then(|fields| fields.remove("action"));
+            if action.is_none_or(|action| action != "receive") {
+                return Err(StoreError::corrupt(format!("case {id}: its first event is not its intake")));
+            }
+            doc.insert("intake".to_owned(), change);
+        }
+        let mut case: Case = serde_json::from_value(serde_json::Value::Object(doc)).map_err(|e| StoreError::corrupt(format!("case {id}: {e}")))?;
+        case.id = CaseId::new(id).map_err(|e| StoreError::corrupt(format!("case {id}: {e}")))?;
         Ok(case)
     }
 }
@@ -145,14 +183,14 @@ impl TryFrom<CaseRow> for Case {
 #[derive(FromRow)]
 pub(crate) struct EventRow {
     pub(crate) case_id: i64,
-    doc: String,
+    doc: Vec<u8>,
 }
 
 impl TryFrom<EventRow> for CaseEvent {
     type Error = StoreError;
 
     fn try_from(row: EventRow) -> Result<Self, StoreError> {
-        serde_json::from_str(&row.doc).map_err(|e| StoreError::corrupt(format!("event of case {}: {e}", row.case_id)))
+        packed::read(&row.doc, || format!("event of case {}", row.case_id))
     }
 }
 
@@ -248,7 +286,7 @@ async fn existing_cases(conn: &mut AnyConnection, backend: Backend, cases: &[Cas
             }
             let rows: Vec<CaseRow> = sqlx::query_as_with(
                 AssertSqlSafe(format!(
-                    "SELECT id, doc FROM cases WHERE channel = {} AND external_id IN ({placeholders})",
+                    "SELECT {CASE_COLUMNS} FROM cases WHERE channel = {} AND external_id IN ({placeholders})",
                     self::placeholders(backend, 1, 1)
                 )),
                 args,
@@ -347,7 +385,7 @@ async fn insert_event_rows(conn: &mut AnyConnection, backend: Backend, events: &
     }
     let mut args = AnyArguments::default();
     for (case_id, event) in events {
-        let doc = serde_json::to_string(event).map_err(StoreError::corrupt)?;
+        let doc = packed::pack(event)?;
         for result in [
             args.add(case_id.get()),
             args.add(i64::from(event.seq)),
@@ -434,7 +472,7 @@ impl Cases<'_> {
     }
 
     pub async fn get(&self, id: CaseId) -> Result<Option<Case>, StoreError> {
-        let row: Option<CaseRow> = sqlx::query_as("SELECT id, doc FROM cases WHERE id = $1").bind(id.get()).fetch_optional(&self.0.pool).await?;
+        let row: Option<CaseRow> = sqlx::query_as(AssertSqlSafe(format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"))).bind(id.get()).fetch_optional(&self.0.pool).await?;
         row.map(Case::try_from).transpose()
     }
 
@@ -466,7 +504,7 @@ impl Cases<'_> {
         let offset = i64::from(page - 1) * i64::from(page_size);
         let rows: Vec<CaseRow> = sqlx::query_as_with(
             AssertSqlSafe(format!(
-                "SELECT id, doc FROM cases WHERE {conditions} ORDER BY id DESC LIMIT {page_size} OFFSET {offset}"
+                "SELECT {CASE_COLUMNS} FROM cases WHERE {conditions} ORDER BY id DESC LIMIT {page_size} OFFSET {offset}"
             )),
             bind(&params),
         )
@@ -591,6 +629,19 @@ mod tests {
         }
         // What the short cut rests on.
         assert!(('\u{3000}'..='\u{9fff}').all(|c| c.to_lowercase().eq([c])));
+    }
+
+    #[test]
+    fn the_search_column_holds_a_title_cut_from_the_description_once() {
+        let mut intake: gridline_core::case::Intake = serde_json::from_value(serde_json::json!({
+            "channel": "hotline", "external_id": null, "category": null, "category_version": null, "region": null,
+            "title": "阜通东大街垃圾", "description": "阜通东大街垃圾两天没人清运", "address": "望京ABC",
+            "location": null, "reporter": null, "photos": []
+        }))
+        .expect("an intake");
+        assert_eq!(search_text(&intake), "\n阜通东大街垃圾两天没人清运\n望京abc");
+        intake.title = "垃圾堆积".into();
+        assert_eq!(search_text(&intake), "垃圾堆积\n阜通东大街垃圾两天没人清运\n望京abc");
     }
 
     #[test]

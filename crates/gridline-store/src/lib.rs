@@ -28,6 +28,7 @@ mod evaluation;
 mod links;
 mod listings;
 mod nullable;
+mod packed;
 mod people;
 mod questionnaires;
 mod rollups;

@@ -13,7 +13,7 @@ use sqlx::{AnyConnection, Arguments, AssertSqlSafe, Connection, Executor, FromRo
 use tokio::sync::oneshot;
 
 use crate::writer::Job;
-use crate::cases::{CaseRow, EventRow};
+use crate::cases::{CASE_COLUMNS, CaseRow, EventRow};
 use crate::{Backend, Store, StoreError, row_placeholders};
 
 /// Rows per multi-row upsert: 19 parameters a row keeps a statement well inside both engines'
@@ -147,7 +147,7 @@ async fn add_volume(
 
 /// The case as stored before the event being written: what the rollup of that event compares with.
 pub(crate) async fn case_before(conn: &mut AnyConnection, id: CaseId) -> Result<Option<Case>, StoreError> {
-    let row: Option<CaseRow> = sqlx::query_as("SELECT id, doc FROM cases WHERE id = $1").bind(id.get()).fetch_optional(&mut *conn).await?;
+    let row: Option<CaseRow> = sqlx::query_as(AssertSqlSafe(format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"))).bind(id.get()).fetch_optional(&mut *conn).await?;
     row.map(Case::try_from).transpose()
 }
 
@@ -217,7 +217,7 @@ pub(crate) async fn catch_up(conn: &mut AnyConnection, backend: Backend) -> Resu
     let mut after_id = 0_i64;
     loop {
         let rows: Vec<CaseRow> =
-            sqlx::query_as("SELECT id, doc FROM cases WHERE id > $1 AND status IN ('dispatched', 'accepted') ORDER BY id LIMIT $2")
+            sqlx::query_as(AssertSqlSafe(format!("SELECT {CASE_COLUMNS} FROM cases WHERE id > $1 AND status IN ('dispatched', 'accepted') ORDER BY id LIMIT $2")))
                 .bind(after_id)
                 .bind(CATCH_UP_CASES_PER_QUERY)
                 .fetch_all(&mut *tx)

@@ -7,7 +7,7 @@ use gridline_core::supervision::{NewOrder, Order, ReminderKind, TargetKind};
 use jiff::Timestamp;
 use sqlx::{AssertSqlSafe, FromRow};
 
-use crate::cases::{CaseFilter, CaseRow, Param, Visibility, bind, case_id, where_clause};
+use crate::cases::{CASE_COLUMNS, CaseFilter, CaseRow, Param, Visibility, bind, case_id, where_clause};
 use crate::{Store, StoreError, from_millis, millis};
 
 /// Which supervision orders a reader may see: those on the cases `visibility` admits (all of
@@ -210,7 +210,7 @@ impl Supervision<'_> {
     /// Cases whose unit's clock runs now (dispatched or accepted), for the reminder sweep.
     pub async fn cases_on_the_clock(&self, after_id: i64, limit: u32) -> Result<Vec<Case>, StoreError> {
         let rows: Vec<CaseRow> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT id, doc FROM cases WHERE status IN ('dispatched', 'accepted') AND id > $1 ORDER BY id LIMIT {limit}"
+            "SELECT {CASE_COLUMNS} FROM cases WHERE status IN ('dispatched', 'accepted') AND id > $1 ORDER BY id LIMIT {limit}"
         )))
         .bind(after_id)
         .fetch_all(&self.0.pool)

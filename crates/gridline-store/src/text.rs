@@ -6,7 +6,7 @@ use gridline_core::case::{Case, CaseId, CaseStatus};
 use jiff::Timestamp;
 use sqlx::AssertSqlSafe;
 
-use crate::cases::{CaseRow, case_id};
+use crate::cases::{CASE_COLUMNS, CaseRow, case_id};
 use crate::{Store, StoreError, millis};
 
 const PAGE: i64 = 5000;
@@ -41,7 +41,7 @@ fn text_condition(open_only: bool, from: bool) -> String {
 impl Text<'_> {
     /// Every case (only the open ones with `open_only`) received at or after `from`, by id.
     pub async fn cases(&self, open_only: bool, from: Option<Timestamp>) -> Result<Vec<Case>, StoreError> {
-        let sql = format!("SELECT id, doc FROM cases WHERE {} ORDER BY id LIMIT {PAGE}", text_condition(open_only, from.is_some()));
+        let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE {} ORDER BY id LIMIT {PAGE}", text_condition(open_only, from.is_some()));
         let mut cases = Vec::new();
         let mut after = 0;
         loop {
@@ -79,7 +79,7 @@ impl Text<'_> {
         let mut cases = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(IDS_PER_QUERY) {
             let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
-            let sql = format!("SELECT id, doc FROM cases WHERE id IN ({})", placeholders.join(", "));
+            let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE id IN ({})", placeholders.join(", "));
             let mut query = sqlx::query_as::<_, CaseRow>(AssertSqlSafe(sql));
             for &id in chunk {
                 query = query.bind(id.get());

@@ -19,7 +19,7 @@ const READY_TIMEOUT: Duration = Duration::from_secs(60);
 /// `GRIDLINE_DATABASE` would silently win over `--data-dir`), and plain, short error output.
 fn gridline() -> Command {
     let mut command = Command::new(GRIDLINE);
-    for var in ["GRIDLINE_DATA_DIR", "GRIDLINE_DATABASE", "GRIDLINE_ADDR", "RUST_BACKTRACE", "RUST_LIB_BACKTRACE", "RUST_LOG"] {
+    for var in ["GRIDLINE_DATA_DIR", "GRIDLINE_DATABASE", "GRIDLINE_ADDR", "GRIDLINE_TRUSTED_PROXIES", "RUST_BACKTRACE", "RUST_LIB_BACKTRACE", "RUST_LOG"] {
         command.env_remove(var);
     }
     command.env("NO_COLOR", "1");
@@ -144,8 +144,14 @@ struct Server {
 
 impl Server {
     fn start(args: &[&str], addr: SocketAddr) -> Server {
+        Server::start_with_env(args, addr, &[])
+    }
+
+    /// [`Server::start`] with `env` added to the server's environment.
+    fn start_with_env(args: &[&str], addr: SocketAddr, env: &[(&str, &str)]) -> Server {
         let mut child = gridline()
             .args(args)
+            .envs(env.iter().copied())
             .args(["--addr", &addr.to_string()])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -649,6 +655,59 @@ async fn serve_answers_health_checks_and_signs_in_users_added_from_the_command_l
         .await
         .expect("POST /api/v1/session");
     assert_eq!(refused.status(), reqwest::StatusCode::UNAUTHORIZED);
+}
+
+/// Sign-in throttling behind a reverse proxy (`GRIDLINE_TRUSTED_PROXIES`): the address a trusted
+/// proxy forwards for is the one locked out, so the other clients behind the proxy still sign in;
+/// a server that does not trust the proxy ignores the header.
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_forwarded_address_is_the_one_locked_out() {
+    let dir = DataDir::new();
+    assert_succeeded(&dir.add_user("admin", "correct horse battery", &["--role", "admin"]));
+    let http = http();
+    let attempt = |server: &Server, username: &str, password: &str, forwarded_for: &str| {
+        http.post(server.url("/api/v1/session"))
+            .header("x-forwarded-for", forwarded_for)
+            .json(&json!({ "username": username, "password": password }))
+            .send()
+    };
+    {
+        let mut server = Server::start_with_env(&["serve", "--data-dir", dir.arg()], free_addr(), &[("GRIDLINE_TRUSTED_PROXIES", "127.0.0.0/8")]);
+        server.ready(&http).await;
+        // 20 failures from one client, on 20 accounts (so that no account lock is reached), a
+        // forged address written by the client itself on the left.
+        for n in 0..20 {
+            let response = attempt(&server, &format!("nobody-{n}"), "wrong password", "10.9.9.9, 198.51.100.7").await.expect("POST /api/v1/session");
+            assert_eq!(response.status(), reqwest::StatusCode::UNAUTHORIZED);
+        }
+        let locked = attempt(&server, "admin", "correct horse battery", "198.51.100.7").await.expect("POST /api/v1/session");
+        assert_eq!(locked.status(), reqwest::StatusCode::TOO_MANY_REQUESTS);
+        let other = attempt(&server, "admin", "correct horse battery", "198.51.100.8").await.expect("POST /api/v1/session");
+        assert_eq!(other.status(), reqwest::StatusCode::CREATED);
+    }
+    let locks = rows(&assert_succeeded(&dir.run(&["user", "locks"], "")));
+    assert_eq!(locks.iter().map(|l| l[0].as_str()).collect::<Vec<_>>(), ["address:198.51.100.7"], "{locks:?}");
+
+    // Not trusted: the header is ignored and the connection's address counts.
+    let mut server = Server::start(&["serve", "--data-dir", dir.arg()], free_addr());
+    server.ready(&http).await;
+    let response = attempt(&server, "nobody", "wrong password", "198.51.100.9").await.expect("POST /api/v1/session");
+    assert_eq!(response.status(), reqwest::StatusCode::UNAUTHORIZED);
+    drop(server);
+    let store = gridline_store::Store::open_data_dir(dir.path()).await.expect("the data directory");
+    let failed = store.security().audit_log(1).await.expect("the audit log");
+    store.close().await;
+    assert_eq!((failed[0].kind.as_str(), failed[0].address.as_deref()), ("sign_in_failed", Some("127.0.0.1")), "{failed:?}");
+
+    // A list the server cannot read stops it with the entry named.
+    let mut server = Server::start_with_env(&["serve", "--data-dir", dir.arg()], free_addr(), &[("GRIDLINE_TRUSTED_PROXIES", "proxy.example")]);
+    let status = server.child.wait().expect("the server exits");
+    assert!(!status.success());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !server.stderr().contains("proxy.example") && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(server.stderr().contains("proxy.example"), "{}", server.stderr());
 }
 
 #[test]
