@@ -4,15 +4,15 @@
 use std::collections::HashMap;
 
 use gridline_core::alley::{Alley, Change, FourHaves, Grade, MonthScore, NewAlleyRest, Patrol, Problem, Standing, Title, WeeklyCheck};
-use gridline_core::case::{CaseId, Channel, GeoPoint};
+use gridline_core::case::{Case, CaseId, Channel, GeoPoint};
 use gridline_core::evaluation::InspectionPoint;
 use gridline_core::evaluation::score::Tally;
 use gridline_core::period::Month;
 use jiff::Timestamp;
 use jiff::civil::Date;
-use serde::Deserialize;
 use sqlx::{AssertSqlSafe, FromRow};
 
+use crate::cases::{CASE_COLUMNS, CaseRow};
 use crate::evaluation::{POINT_COLUMNS_OF_P, PointRow, insert_point};
 use crate::nullable::NullableDouble;
 use crate::rollups::prefix_range;
@@ -211,21 +211,6 @@ pub struct CaseSketch {
     pub channel: Channel,
     pub text: String,
     pub location: Option<GeoPoint>,
-}
-
-#[derive(Deserialize)]
-struct SketchIntake {
-    channel: Channel,
-    title: String,
-    #[serde(default)]
-    address: Option<String>,
-    #[serde(default)]
-    location: Option<GeoPoint>,
-}
-
-#[derive(Deserialize)]
-struct SketchDoc {
-    intake: SketchIntake,
 }
 
 /// A street's patrol coverage on a day: each alley with how many patrols it had.
@@ -486,23 +471,25 @@ impl Alleys<'_> {
         Ok(rates)
     }
 
-    /// The cases received in `[from, to)` that were not rejected or merged into another.
+    /// The cases received in `[from, to)` that were not rejected or merged into another, read
+    /// as every case is (their documents are packed, their intake is their first event).
     pub async fn cases_received(&self, from: Timestamp, to: Timestamp) -> Result<Vec<CaseSketch>, StoreError> {
-        let rows: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT id, doc FROM cases WHERE received_at >= $1 AND received_at < $2 AND status NOT IN ('rejected', 'merged')",
-        )
+        let rows: Vec<CaseRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {CASE_COLUMNS} FROM cases WHERE received_at >= $1 AND received_at < $2 AND status NOT IN ('rejected', 'merged')"
+        )))
         .bind(millis(from))
         .bind(millis(to))
         .fetch_all(&self.0.pool)
         .await?;
         rows.into_iter()
-            .map(|(id, doc)| {
-                let doc: SketchDoc = parse(&format!("case {id}"), &doc)?;
-                let text = match doc.intake.address {
-                    Some(address) => format!("{} {address}", doc.intake.title),
-                    None => doc.intake.title,
+            .map(|row| {
+                let case = Case::try_from(row)?;
+                let intake = case.intake;
+                let text = match intake.address {
+                    Some(address) => format!("{} {address}", intake.title),
+                    None => intake.title,
                 };
-                Ok(CaseSketch { id: CaseId::try_from(id).map_err(StoreError::corrupt)?, channel: doc.intake.channel, text, location: doc.intake.location })
+                Ok(CaseSketch { id: case.id, channel: intake.channel, text, location: intake.location })
             })
             .collect()
     }

@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 const GRIDLINE: &str = env!("CARGO_BIN_EXE_gridline");
-const READY_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a server may take to start: the demo city (a year of alley patrols among it) takes a
+/// minute or more in a debug build on a busy 2-core machine before it serves.
+const READY_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// The binary with an environment that cannot point it elsewhere (a developer's
 /// `GRIDLINE_DATABASE` would silently win over `--data-dir`), and plain, short error output.
