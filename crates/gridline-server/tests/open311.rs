@@ -429,6 +429,14 @@ async fn the_openapi_document_describes_every_api_route_and_every_described_rout
         ("/api/v1/documents/preview", &["post"]),
         ("/api/v1/documents/{id}", &["get"]),
         ("/api/v1/documents/{id}/file", &["get"]),
+        ("/api/v1/alleys", &["get"]),
+        ("/api/v1/alleys/standard", &["get"]),
+        ("/api/v1/alleys/ranking", &["get"]),
+        ("/api/v1/alleys/patrol-board", &["get"]),
+        ("/api/v1/alleys/mine", &["get"]),
+        ("/api/v1/alleys/{id}", &["get"]),
+        ("/api/v1/alleys/{id}/patrols", &["post"]),
+        ("/api/v1/alleys/{id}/checks", &["post"]),
     ];
     for (path, methods) in expected {
         let described: Vec<&str> = paths.get(path).and_then(Value::as_object).map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();

@@ -558,13 +558,19 @@ impl Alleys<'_> {
     /// Adds changes to an alley's history after those of the month (a listing, a title named).
     pub async fn add_changes(&self, alley: i64, month: Month, changes: &[Change], at: Timestamp) -> Result<(), StoreError> {
         let mut tx = self.0.pool.begin().await?;
-        let next: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(MAX(seq) + 1, 0) AS BIGINT) FROM alley_changes WHERE alley_id = $1 AND month = $2")
+        // Each change numbers itself in its INSERT: a transaction that read first and wrote after
+        // could meet a newer snapshot on SQLite and fail with 'database is locked'.
+        for change in changes {
+            sqlx::query(
+                "INSERT INTO alley_changes (alley_id, month, seq, change, at) \
+                 SELECT $1, $2, COALESCE(MAX(seq) + 1, 0), $3, $4 FROM alley_changes WHERE alley_id = $1 AND month = $2",
+            )
             .bind(alley)
             .bind(month.to_string())
-            .fetch_one(&mut *tx)
+            .bind(json(change)?)
+            .bind(millis(at))
+            .execute(&mut *tx)
             .await?;
-        for (i, change) in changes.iter().enumerate() {
-            self.insert_change(&mut tx, alley, month, next + i as i64, change, at).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -288,22 +288,20 @@ impl Attachments<'_> {
     /// Adds attachments to a case at `stage` (one transaction; one already there is kept as it was).
     pub async fn add_to_case(&self, case: CaseId, ids: &[i64], stage: Stage, by: i64, at: Timestamp) -> Result<(), StoreError> {
         let mut tx = self.0.pool.begin().await?;
+        // Writes only (no read first): a transaction that read and then wrote could meet a newer
+        // snapshot on SQLite and fail with 'database is locked'.
         for id in ids {
-            let exists: Option<i64> = sqlx::query_scalar("SELECT attachment_id FROM case_attachments WHERE case_id = $1 AND attachment_id = $2")
-                .bind(case.get())
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if exists.is_none() {
-                sqlx::query("INSERT INTO case_attachments (case_id, attachment_id, stage, added_by, added_at) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(case.get())
-                    .bind(id)
-                    .bind(stage.as_str())
-                    .bind(by)
-                    .bind(millis(at))
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            sqlx::query(
+                "INSERT INTO case_attachments (case_id, attachment_id, stage, added_by, added_at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (case_id, attachment_id) DO NOTHING",
+            )
+            .bind(case.get())
+            .bind(id)
+            .bind(stage.as_str())
+            .bind(by)
+            .bind(millis(at))
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(())

@@ -255,8 +255,8 @@ async fn case_total(http: &reqwest::Client, server: &Server, token: &str) -> u64
 }
 
 /// The cases the demo's evaluation filed for its findings.
-async fn inspection_total(http: &reqwest::Client, server: &Server, token: &str) -> u64 {
-    get(http, server, "/api/v1/cases?page_size=1&channel=inspection", token).await["total"].as_u64().expect("a total")
+async fn channel_total(http: &reqwest::Client, server: &Server, token: &str, channel: &str) -> u64 {
+    get(http, server, &format!("/api/v1/cases?page_size=1&channel={channel}"), token).await["total"].as_u64().expect("a total")
 }
 
 /// The password the demo printed for `username`, from its table
@@ -466,11 +466,13 @@ async fn the_demo_city_is_created_once_and_its_passwords_are_kept() {
     assert_eq!(demo_password(&stored, "dispatcher"), password, "the printed passwords are the stored ones");
 
     let token = sign_in(&http, &demo, "dispatcher", &password).await;
-    // 300 cases of the history, and the findings of the quarter's field checks, filed through the
-    // inspection channel (where the history has some cases too).
+    // 300 cases of the history, the findings of the quarter's field checks (inspection channel,
+    // where the history has some cases too) and of the last fortnight's alley patrols.
     let findings = case_total(&http, &demo, &token).await - 300;
-    assert!(findings > 0, "the demo's field checks filed no case");
-    assert!(inspection_total(&http, &demo, &token).await >= findings);
+    let patrol_findings = channel_total(&http, &demo, &token, "alley_patrol").await;
+    assert!(patrol_findings > 0, "the demo's alley patrols filed no case");
+    assert!(findings > patrol_findings, "the demo's field checks filed no case");
+    assert!(channel_total(&http, &demo, &token, "inspection").await >= findings - patrol_findings);
     // The demo's cases went through the routing rules: find one the rules dispatched.
     let mut routed = None;
     for id in 1..=300 {
