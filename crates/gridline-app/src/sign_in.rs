@@ -17,6 +17,11 @@ pub const FAILURE_WINDOW: SignedDuration = SignedDuration::from_mins(15);
 /// How long a lockout lasts unless an administrator lifts it first.
 pub const LOCKOUT: SignedDuration = SignedDuration::from_mins(15);
 
+/// How long an attempt waits for the attempts in flight that hold all of a subject's allowed
+/// failures, and how often it looks again.
+pub const BUSY_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+const BUSY_RETRY: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// The subjects a sign-in attempt counts against.
 fn subjects(username: &str, address: Option<&str>) -> Vec<SignInSubject> {
     let mut subjects = vec![SignInSubject::Account(username.to_owned())];
@@ -24,44 +29,87 @@ fn subjects(username: &str, address: Option<&str>) -> Vec<SignInSubject> {
     subjects
 }
 
+/// The failures within the window that lock `subject`.
+fn limit(subject: &SignInSubject) -> i64 {
+    match subject {
+        SignInSubject::Account(_) => ACCOUNT_FAILURES,
+        SignInSubject::Address(_) => ADDRESS_FAILURES,
+    }
+}
+
+/// What [`App::begin_sign_in`] decided about an attempt.
+#[derive(Debug, PartialEq)]
+pub enum SignInAttempt {
+    /// Counted as a failure of each subject (with its failures so far) until its password is
+    /// found right: check the password, then call [`App::sign_in_succeeded`] or
+    /// [`App::sign_in_failed`].
+    Counted(Vec<(SignInSubject, i64)>),
+    /// Refused without looking at the password: the account or the address is locked out until then.
+    LockedUntil(Timestamp),
+}
+
 impl App {
-    /// When the account or the address may try again, if either is locked out now.
-    pub async fn sign_in_locked_until(&self, username: &str, address: Option<&str>, now: Timestamp) -> Result<Option<Timestamp>, AppError> {
-        let locks = self.store.security().locked(&subjects(username, address), now).await?;
-        Ok(locks.into_iter().filter_map(|lock| lock.locked_until).max())
+    /// Decides whether an attempt may have its password checked, counting it first: each
+    /// attempt in flight holds one of the allowed failures until it is found right, so that no
+    /// more passwords than the limit are ever checked, however many connections an attacker
+    /// opens. An attempt that finds them all held waits for them (a user signing in on several
+    /// connections at once gets through as the others succeed); if they are still held after
+    /// [`BUSY_WAIT`], they count as the failures they are and the subject is locked out.
+    pub async fn begin_sign_in(&self, username: &str, address: Option<&str>, now: Timestamp) -> Result<SignInAttempt, AppError> {
+        let security = self.store.security();
+        let subjects = subjects(username, address);
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(until) = security.locked(&subjects, now).await?.into_iter().filter_map(|lock| lock.locked_until).max() {
+                return Ok(SignInAttempt::LockedUntil(until));
+            }
+            let failures = security.count_failures(&subjects, now, now - FAILURE_WINDOW).await?;
+            let counted: Vec<(SignInSubject, i64)> = subjects.iter().cloned().zip(failures).collect();
+            let Some((subject, failures)) = counted.iter().find(|(subject, failures)| *failures > limit(subject)) else {
+                return Ok(SignInAttempt::Counted(counted));
+            };
+            security.forgive_failures(&subjects).await?;
+            if started.elapsed() >= BUSY_WAIT {
+                return Ok(SignInAttempt::LockedUntil(self.lock_out(subject, failures - 1, username, address, now).await?));
+            }
+            tokio::time::sleep(BUSY_RETRY).await;
+        }
     }
 
-    /// Counts a failed sign-in against the account and the address, writes it to the audit
-    /// log, and locks whichever reached its limit.
-    pub async fn sign_in_failed(&self, username: &str, address: Option<&str>, now: Timestamp) -> Result<(), AppError> {
-        let security = self.store.security();
-        security
-            .audit(
-                &NewAuditEntry { kind: "sign_in_failed", username: Some(username), address, actor: None, detail: "wrong username or password".into() },
-                now,
-            )
-            .await?;
-        for subject in subjects(username, address) {
-            let limit = match subject {
-                SignInSubject::Account(_) => ACCOUNT_FAILURES,
-                SignInSubject::Address(_) => ADDRESS_FAILURES,
-            };
-            let failures = security.count_failure(&subject, now, now - FAILURE_WINDOW).await?;
-            if failures >= limit {
-                let until = now + LOCKOUT;
-                security.lock(&subject, until).await?;
-                tracing::warn!(subject = subject.key(), failures, "sign-in locked out");
-                let detail = format!("{failures} failed sign-ins of {} within {} minutes; locked until {until}", subject.key(), FAILURE_WINDOW.as_mins());
-                security.audit(&NewAuditEntry { kind: "sign_in_locked", username: Some(username), address, actor: None, detail }, now).await?;
+    /// An attempt counted by [`App::begin_sign_in`] failed: writes it to the audit log and
+    /// locks whichever subject it brought to its limit.
+    pub async fn sign_in_failed(&self, username: &str, address: Option<&str>, counted: &[(SignInSubject, i64)], now: Timestamp) -> Result<(), AppError> {
+        let entry = NewAuditEntry { kind: "sign_in_failed", username: Some(username), address, actor: None, detail: "wrong username or password".into() };
+        self.store.security().audit(&entry, now).await?;
+        for (subject, failures) in counted {
+            if *failures >= limit(subject) {
+                self.lock_out(subject, *failures, username, address, now).await?;
             }
         }
         Ok(())
     }
 
-    /// A good sign-in forgets the account's failures (not the address's: one good account
-    /// must not reset the count of an address trying others).
-    pub async fn sign_in_succeeded(&self, username: &str) -> Result<(), AppError> {
-        self.store.security().clear(&SignInSubject::Account(username.to_owned())).await?;
+    /// Locks `subject` out (audited once, however many attempts reach it); until when.
+    async fn lock_out(&self, subject: &SignInSubject, failures: i64, username: &str, address: Option<&str>, now: Timestamp) -> Result<Timestamp, AppError> {
+        let security = self.store.security();
+        let until = now + LOCKOUT;
+        if security.lock(subject, until, now).await? {
+            tracing::warn!(subject = subject.key(), failures, "sign-in locked out");
+            let detail = format!("{failures} failed sign-ins of {} within {} minutes; locked until {until}", subject.key(), FAILURE_WINDOW.as_mins());
+            security.audit(&NewAuditEntry { kind: "sign_in_locked", username: Some(username), address, actor: None, detail }, now).await?;
+        }
+        Ok(until)
+    }
+
+    /// A good sign-in forgets the account's failures, and takes back the attempt counted
+    /// against the address (not the address's other failures: one good account must not reset
+    /// the count of an address trying others).
+    pub async fn sign_in_succeeded(&self, username: &str, address: Option<&str>) -> Result<(), AppError> {
+        let security = self.store.security();
+        security.clear(&SignInSubject::Account(username.to_owned())).await?;
+        if let Some(address) = address {
+            security.forgive_failures(&[SignInSubject::Address(address.to_owned())]).await?;
+        }
         Ok(())
     }
 

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use gridline_app::passwords::password_matches;
+use gridline_app::sign_in::SignInAttempt;
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts, State};
@@ -36,6 +37,8 @@ pub(crate) const SESSION_RECHECK: std::time::Duration = std::time::Duration::fro
 
 /// Sessions remembered at most; beyond it, those read longer ago than [`SESSION_RECHECK`] go.
 const MAX_CACHED_SESSIONS: usize = 10_000;
+/// How long the answer refusing a locked-out sign-in waits (see [`sign_in`]).
+const LOCKED_OUT_PAUSE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// A session as read from the database, and when it was read.
 pub(crate) struct CachedSession {
@@ -228,14 +231,21 @@ pub async fn sign_in(
     }
     let address = address.as_deref();
     let now = Timestamp::now();
-    // A locked account or address is refused before its password is looked at: an attacker
-    // hammering one account costs a database read, not an Argon2 hash.
-    if let Some(until) = state.sign_in_locked_until(&credentials.username, address, now).await? {
-        return Err(ApiError::TooManyRequests {
-            message: format!("too many failed sign-ins; try again after {} or ask an administrator to lift the lockout", local_time(until)),
-            retry_after_seconds: until.duration_since(now).as_secs(),
-        });
-    }
+    // Each attempt is counted before its password is looked at, and a locked account or
+    // address is refused unchecked: an attacker hammering one account costs a few database
+    // statements, not an Argon2 hash, and no more hashes than the limit however many
+    // connections it opens. The refusal waits a moment, so that one connection gets about one
+    // answer a second.
+    let counted = match state.begin_sign_in(&credentials.username, address, now).await? {
+        SignInAttempt::Counted(counted) => counted,
+        SignInAttempt::LockedUntil(until) => {
+            tokio::time::sleep(LOCKED_OUT_PAUSE).await;
+            return Err(ApiError::TooManyRequests {
+                message: format!("too many failed sign-ins; try again after {} or ask an administrator to lift the lockout", local_time(until)),
+                retry_after_seconds: until.duration_since(now).as_secs(),
+            });
+        }
+    };
     let user = state.store.people().user_by_name(&credentials.username).await?;
     // Verify against a real hash even for an unknown user, so that timing does not reveal names.
     let hash = user.as_ref().map_or_else(|| state.decoy_hash.clone(), |u| u.password_hash.clone());
@@ -247,11 +257,11 @@ pub async fn sign_in(
         Some(user) if matches => user,
         _ => {
             tracing::warn!(user = %credentials.username, address, "failed sign-in");
-            state.sign_in_failed(&credentials.username, address, now).await?;
+            state.sign_in_failed(&credentials.username, address, &counted, now).await?;
             return Err(ApiError::Refused(gridline_core::Reason::new("wrong_credentials")));
         }
     };
-    state.sign_in_succeeded(&user.username).await?;
+    state.sign_in_succeeded(&credentials.username, address).await?;
     let token = hex::encode(rand::random::<[u8; 32]>());
     let expires_at = now + SignedDuration::from_hours(SESSION_HOURS);
     state.store.people().create_session(&token_hash(&token), user.id, now, expires_at).await?;

@@ -1892,6 +1892,17 @@ async fn failed_sign_ins_are_audited_and_lock_the_account_and_the_address_until_
         assert_eq!((status, &locks["items"][0]["subject"]), (StatusCode::OK, &json!("account:")), "[{engine}] {locks}");
         let (status, _) = s.send(as_admin(Method::DELETE, "/api/v1/sign-in-locks/account:")).await;
         assert_eq!(status, StatusCode::NO_CONTENT, "[{engine}]");
+
+        // Twelve wrong passwords at once: each attempt is counted before its password is
+        // checked, so exactly five are checked (401) and the rest refused unchecked (429);
+        // the lockout is audited once.
+        let answers = futures_join_all((0..12).map(|_| s.sign_in("dhm", "wrong-password"))).await;
+        let statuses: Vec<u16> = answers.iter().map(|(status, _)| status.as_u16()).collect();
+        assert_eq!(statuses.iter().filter(|status| **status == 401).count(), 5, "[{engine}] {statuses:?}");
+        assert_eq!(statuses.iter().filter(|status| **status == 429).count(), 7, "[{engine}] {statuses:?}");
+        let (_, audit) = s.send(as_admin(Method::GET, "/api/v1/audit?limit=50")).await;
+        let dhm = |kind: &str| audit["items"].as_array().unwrap().iter().filter(|e| e["kind"] == kind && e["username"] == "dhm").count();
+        assert_eq!((dhm("sign_in_failed"), dhm("sign_in_locked")), (5, 1), "[{engine}] {audit}");
         s.stop().await;
     }
 }

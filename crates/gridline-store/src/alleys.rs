@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use gridline_core::alley::{Alley, Change, FourHaves, Grade, MonthScore, NewAlleyRest, Patrol, Problem, Standing, Title, WeeklyCheck};
-use gridline_core::case::{Case, CaseId, Channel, GeoPoint};
+use gridline_core::case::{CaseEvent, CaseId, Change as CaseChange, Channel, GeoPoint};
 use gridline_core::evaluation::InspectionPoint;
 use gridline_core::evaluation::score::Tally;
 use gridline_core::period::Month;
@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use sqlx::{AssertSqlSafe, FromRow};
 
-use crate::cases::{CASE_COLUMNS, CaseRow};
+use crate::cases::{EventRow, case_id};
 use crate::evaluation::{POINT_COLUMNS_OF_P, PointRow, insert_point};
 use crate::nullable::NullableDouble;
 use crate::rollups::prefix_range;
@@ -471,25 +471,28 @@ impl Alleys<'_> {
         Ok(rates)
     }
 
-    /// The cases received in `[from, to)` that were not rejected or merged into another, read
-    /// as every case is (their documents are packed, their intake is their first event).
+    /// The cases received in `[from, to)` that were not rejected or merged into another. Only
+    /// their intake events are read and unpacked (where and what was reported), not the cases.
     pub async fn cases_received(&self, from: Timestamp, to: Timestamp) -> Result<Vec<CaseSketch>, StoreError> {
-        let rows: Vec<CaseRow> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {CASE_COLUMNS} FROM cases WHERE received_at >= $1 AND received_at < $2 AND status NOT IN ('rejected', 'merged')"
-        )))
+        let rows: Vec<EventRow> = sqlx::query_as(
+            "SELECT e.case_id, e.doc FROM cases c JOIN case_events e ON e.case_id = c.id AND e.seq = 1 \
+             WHERE c.received_at >= $1 AND c.received_at < $2 AND c.status NOT IN ('rejected', 'merged')",
+        )
         .bind(millis(from))
         .bind(millis(to))
         .fetch_all(&self.0.pool)
         .await?;
         rows.into_iter()
             .map(|row| {
-                let case = Case::try_from(row)?;
-                let intake = case.intake;
+                let id = case_id(row.case_id)?;
+                let CaseChange::Receive(intake) = CaseEvent::try_from(row)?.change else {
+                    return Err(StoreError::corrupt(format!("case {id}: its first event is not its intake")));
+                };
                 let text = match intake.address {
                     Some(address) => format!("{} {address}", intake.title),
                     None => intake.title,
                 };
-                Ok(CaseSketch { id: case.id, channel: intake.channel, text, location: intake.location })
+                Ok(CaseSketch { id, channel: intake.channel, text, location: intake.location })
             })
             .collect()
     }

@@ -4,7 +4,7 @@
 //! counts the same failures and an administrator's lifting of a lockout holds everywhere.
 
 use jiff::Timestamp;
-use sqlx::FromRow;
+use sqlx::{AssertSqlSafe, FromRow};
 
 use crate::{Store, StoreError, from_millis, millis};
 
@@ -143,32 +143,59 @@ impl Security<'_> {
         Ok(found)
     }
 
-    /// Counts a failure of `subject`: a new window when the last began before `window_start`.
-    /// Returns the failures of the current window.
-    pub async fn count_failure(&self, subject: &SignInSubject, now: Timestamp, window_start: Timestamp) -> Result<i64, StoreError> {
-        let failures: i64 = sqlx::query_scalar(
-            "INSERT INTO sign_in_locks (subject, failures, window_start, locked_until) VALUES ($1, 1, $2, NULL) \
+    /// Counts an attempt as a failure of each of `subjects` (before its password is checked, so
+    /// that concurrent attempts cannot all pass the limit), in one statement: a new window for a
+    /// subject whose last began before `window_start`. Returns each subject's failures of its
+    /// current window, this one included, in the order given.
+    pub async fn count_failures(&self, subjects: &[SignInSubject], now: Timestamp, window_start: Timestamp) -> Result<Vec<i64>, StoreError> {
+        let rows = (0..subjects.len()).map(|i| format!("(${}, 1, $1, NULL)", i + 3)).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "INSERT INTO sign_in_locks (subject, failures, window_start, locked_until) VALUES {rows} \
              ON CONFLICT (subject) DO UPDATE SET \
-             failures = CASE WHEN sign_in_locks.window_start < $3 THEN 1 ELSE sign_in_locks.failures + 1 END, \
-             window_start = CASE WHEN sign_in_locks.window_start < $3 THEN $2 ELSE sign_in_locks.window_start END \
-             RETURNING failures",
-        )
-        .bind(subject.key())
-        .bind(millis(now))
-        .bind(millis(window_start))
-        .fetch_one(&self.0.pool)
-        .await?;
-        Ok(failures)
+             failures = CASE WHEN sign_in_locks.window_start < $2 THEN 1 ELSE sign_in_locks.failures + 1 END, \
+             window_start = CASE WHEN sign_in_locks.window_start < $2 THEN $1 ELSE sign_in_locks.window_start END \
+             RETURNING subject, failures"
+        );
+        let mut query = sqlx::query_as::<_, (String, i64)>(AssertSqlSafe(sql)).bind(millis(now)).bind(millis(window_start));
+        for subject in subjects {
+            query = query.bind(subject.key());
+        }
+        let counted = query.fetch_all(&self.0.pool).await?;
+        subjects
+            .iter()
+            .map(|subject| {
+                let key = subject.key();
+                counted.iter().find(|(counted, _)| *counted == key).map(|(_, failures)| *failures)
+            })
+            .collect::<Option<Vec<i64>>>()
+            .ok_or_else(|| StoreError::corrupt("a counted sign-in failure was not returned"))
     }
 
-    /// Locks `subject` until `until`.
-    pub async fn lock(&self, subject: &SignInSubject, until: Timestamp) -> Result<(), StoreError> {
-        sqlx::query("UPDATE sign_in_locks SET locked_until = $2 WHERE subject = $1")
-            .bind(subject.key())
-            .bind(millis(until))
-            .execute(&self.0.pool)
-            .await?;
+    /// Takes back one failure of each of `subjects` (an attempt counted before its check that
+    /// succeeded, or that did not go on). One statement a subject: an `UPDATE … IN` would lock
+    /// the rows in its own order, and deadlock on PostgreSQL against an attempt counting them.
+    pub async fn forgive_failures(&self, subjects: &[SignInSubject]) -> Result<(), StoreError> {
+        for subject in subjects {
+            sqlx::query("UPDATE sign_in_locks SET failures = failures - 1 WHERE subject = $1 AND failures > 0")
+                .bind(subject.key())
+                .execute(&self.0.pool)
+                .await?;
+        }
         Ok(())
+    }
+
+    /// Locks `subject` until `until` unless it is locked at `now` already; whether it was not
+    /// (so that a lockout is audited once, however many attempts raced to it).
+    pub async fn lock(&self, subject: &SignInSubject, until: Timestamp, now: Timestamp) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE sign_in_locks SET locked_until = $2 WHERE subject = $1 AND (locked_until IS NULL OR locked_until <= $3)",
+        )
+        .bind(subject.key())
+        .bind(millis(until))
+        .bind(millis(now))
+        .execute(&self.0.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     /// Forgets the failures and lockout of `subject`; whether there were any.

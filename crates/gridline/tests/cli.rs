@@ -920,8 +920,8 @@ fn an_operator_lists_sign_in_lockouts_and_lifts_one() {
         let store = gridline_store::Store::open_data_dir(dir.path()).await.expect("the data directory");
         let wj = gridline_store::SignInSubject::Account("wj".into());
         let now = jiff::Timestamp::now();
-        store.security().count_failure(&wj, now, now).await.expect("a failure");
-        store.security().lock(&wj, now + jiff::SignedDuration::from_mins(15)).await.expect("a lockout");
+        store.security().count_failures(&[wj.clone()], now, now).await.expect("a failure");
+        store.security().lock(&wj, now + jiff::SignedDuration::from_mins(15), now).await.expect("a lockout");
         store.close().await;
     });
     let locks = rows(&assert_succeeded(&dir.run(&["user", "locks"], "")));
