@@ -135,7 +135,8 @@ pub async fn export(cases: usize, data_dir: Option<PathBuf>) -> anyhow::Result<(
     println!("filled {cases} cases in {:.1} s", filled.elapsed().as_secs_f64());
     let units = store.people().units().await?;
     let now = Timestamp::now();
-    let exporter = Exporter::new(Arc::new(Catalogue::builtin()), Arc::new(gridline_geo::beijing()), units, now);
+    // What `gridline export cases` writes by default: Chinese headers and labels.
+    let exporter = Exporter::new(Arc::new(Catalogue::builtin()), Arc::new(gridline_geo::beijing()), units, now, gridline_core::message::Lang::Zh);
     let path = dir.join("cases.csv");
     let started = Instant::now();
     let file = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&path)?);

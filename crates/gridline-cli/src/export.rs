@@ -10,6 +10,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::Subcommand;
 use gridline_core::case::{CaseStatus, Channel};
+use gridline_core::message::Lang;
 use gridline_app::export::{Exporter, csv_stream};
 use gridline_store::{CaseFilter, Store, Visibility};
 use jiff::Timestamp;
@@ -26,6 +27,10 @@ pub enum ExportCommand {
         /// csv or xlsx; by default the output's extension decides (csv when it says nothing).
         #[arg(long)]
         format: Option<String>,
+        /// zh (the default): Chinese headers (编号, 状态, …) and labels (已派遣, 是/否); en: the
+        /// columns' names (id, status, …) and the API's values (dispatched, true), stable for scripts.
+        #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
+        lang: String,
         #[arg(long)]
         status: Option<String>,
         #[arg(long)]
@@ -52,7 +57,8 @@ pub enum ExportCommand {
 }
 
 pub async fn run(command: ExportCommand) -> anyhow::Result<()> {
-    let ExportCommand::Cases { output, format, status, channel, category, region, unit, overdue, from, to, database } = command;
+    let ExportCommand::Cases { output, format, lang, status, channel, category, region, unit, overdue, from, to, database } = command;
+    let lang = if lang == "en" { Lang::En } else { Lang::Zh };
     let by_extension = output.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     let xlsx = match format.as_deref().or(by_extension.as_deref().filter(|e| *e == "xlsx")).unwrap_or("csv") {
         "csv" => false,
@@ -88,7 +94,7 @@ pub async fn run(command: ExportCommand) -> anyhow::Result<()> {
         bail!("unknown unit {code:?}");
     }
     filter.unit = unit;
-    let exporter = Exporter::new(catalogue, regions, units, now);
+    let exporter = Exporter::new(catalogue, regions, units, now, lang);
     let (rows, bytes) = if xlsx {
         let (bytes, rows) = gridline_app::export::xlsx_bytes(&store, exporter, &filter).await?;
         if output.as_os_str() == "-" {

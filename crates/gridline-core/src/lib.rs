@@ -13,6 +13,7 @@ pub mod crosswalk;
 pub mod error;
 pub mod evaluation;
 pub mod hotspots;
+pub mod labels;
 pub mod message;
 pub mod ids;
 pub mod ledger;

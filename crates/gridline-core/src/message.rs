@@ -63,6 +63,11 @@ pub const TEXTS: &[(&str, Option<Class>, &str, &str)] = &[
     ("unknown_unit", Some(Class::Invalid), "没有代码为“{unit}”的单位", "unknown unit \"{unit}\""),
     ("unknown_region", Some(Class::Invalid), "没有代码为“{region}”的区域", "unknown region \"{region}\""),
     ("case_not_found", Some(Class::NotFound), "案件 {id} 不存在或您无权查看", "case {id} not found"),
+    // the case list's and the export's filters
+    // `unknown_value` also carries the accepted values in `known` (English codes: not in the texts).
+    ("unknown_value", Some(Class::Invalid), "“{field}”没有“{value}”这一项", "unknown {field} \"{value}\""),
+    ("unknown_category", Some(Class::Invalid), "没有代码为“{category}”的问题类别", "unknown category \"{category}\""),
+    ("bad_date", Some(Class::Invalid), "“{field}”应为日期，如 2024-10-08，而不是“{value}”", "{field} is a date like 2024-10-08 or an RFC 3339 time, not \"{value}\""),
     // documents (公文)
     ("article_untitled", Some(Class::Invalid), "第 {number} 篇稿件没有标题", "article {number} has an empty title"),
     ("article_empty", Some(Class::Invalid), "第 {number} 篇稿件《{title}》没有正文", "article {number} ({title}) has an empty body"),
@@ -118,6 +123,15 @@ pub const FIELDS: &[(&str, &str, &str)] = &[
     ("kind", "种类", "kind"),
     ("file", "文件", "file"),
     ("stage", "环节", "stage"),
+    ("status", "状态", "status"),
+    ("channel", "渠道", "channel"),
+    ("overdue", "是否超期", "overdue"),
+    ("from", "起始日期", "from"),
+    ("to", "截止日期", "to"),
+    ("q", "关键词", "q"),
+    ("page", "页码", "page"),
+    ("page_size", "每页条数", "page_size"),
+    ("lang", "语言", "lang"),
 ];
 
 /// The label of a field in `lang`.

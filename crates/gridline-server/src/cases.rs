@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use gridline_core::case::{CaseId, CaseStatus, Channel};
 use gridline_core::calendar::WorkCalendar;
 use gridline_app::intake::NewCase;
+use gridline_core::message::Reason;
 use gridline_core::workflow::Command;
 use gridline_store::CaseFilter;
 use jiff::Timestamp;
@@ -148,17 +149,17 @@ pub(crate) fn case_filter(
         .transpose()?;
     if let Some(category) = query.category {
         if state.reference().catalogue.get(&category).is_none() {
-            return Err(ApiError::invalid("category", format!("unknown category {category:?}")));
+            return Err(ApiError::Refused(Reason::new("unknown_category").on("category").with("category", &category)));
         }
         filter.category = Some(category);
     }
     if let Some(region) = query.region {
-        let found = state.regions.get(&region).ok_or_else(|| ApiError::Refused(gridline_core::Reason::new("unknown_region").on("region").with("region", &region)))?;
+        let found = state.regions.get(&region).ok_or_else(|| ApiError::Refused(Reason::new("unknown_region").on("region").with("region", &region)))?;
         filter.region_prefix = Some(found.code_prefix().to_owned());
     }
     if let Some(unit) = query.unit {
         if state.unit(&unit).is_none() {
-            return Err(ApiError::Refused(gridline_core::Reason::new("unknown_unit").on("unit").with("unit", &unit)));
+            return Err(ApiError::Refused(Reason::new("unknown_unit").on("unit").with("unit", &unit)));
         }
         filter.unit = Some(unit);
     }
@@ -169,7 +170,7 @@ pub(crate) fn case_filter(
     if let Some(q) = &filter.text
         && q.chars().count() > 100
     {
-        return Err(ApiError::invalid("q", "a search is at most 100 characters"));
+        return Err(ApiError::Refused(Reason::new("too_long").on("q").with("max", 100)));
     }
     if let Some(phone) = query.phone {
         if !who.actor.role.sees_phone_numbers() {
@@ -209,8 +210,8 @@ pub async fn list(
     Ok(Json(CaseList { items, total: page.total, page: page.page, page_size: page.page_size }).into_response())
 }
 
-fn unknown<const N: usize>(field: &str, value: &str, known: [&str; N]) -> ApiError {
-    ApiError::invalid(field, format!("unknown {field} {value:?}; one of {}", known.join(", ")))
+fn unknown<const N: usize>(field: &'static str, value: &str, known: [&str; N]) -> ApiError {
+    ApiError::Refused(Reason::new("unknown_value").on(field).with("value", value).with("known", known.join(", ")))
 }
 
 pub(crate) fn parse_bool(field: &str, text: &str) -> Result<bool, ApiError> {
@@ -229,15 +230,12 @@ fn parse_count(field: &str, text: &str, min: u32, max: u32) -> Result<u32, ApiEr
 }
 
 /// A date (`2024-10-08`, Beijing time; `to` then includes that whole day) or a full timestamp.
-fn parse_time(field: &str, text: &str, end_of_day: bool) -> Result<Timestamp, ApiError> {
+fn parse_time(field: &'static str, text: &str, end_of_day: bool) -> Result<Timestamp, ApiError> {
     if let Ok(at) = text.parse::<Timestamp>() {
         return Ok(at);
     }
-    let date: jiff::civil::Date = text
-        .parse()
-        .map_err(|_| ApiError::invalid(field, format!("{field} is a date like 2024-10-08 or an RFC 3339 time, not {text:?}")))?;
-    let date = if end_of_day { date.tomorrow().map_err(|e| ApiError::invalid(field, e.to_string()))? } else { date };
-    date.to_zoned(WorkCalendar::china().time_zone().clone())
-        .map(|z| z.timestamp())
-        .map_err(|e| ApiError::invalid(field, e.to_string()))
+    let bad = || ApiError::Refused(Reason::new("bad_date").on(field).with("value", text));
+    let date: jiff::civil::Date = text.parse().map_err(|_| bad())?;
+    let date = if end_of_day { date.tomorrow().map_err(|_| bad())? } else { date };
+    date.to_zoned(WorkCalendar::china().time_zone().clone()).map(|z| z.timestamp()).map_err(|_| bad())
 }

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use gridline_app::export::{XLSX_CONTENT_TYPE, csv_stream, xlsx_bytes};
 use gridline_core::calendar::local_time;
+use gridline_core::message::Lang;
 use jiff::Timestamp;
 
 use crate::auth::SignedIn;
@@ -18,9 +19,12 @@ use crate::cases::{ListQuery, case_filter};
 use crate::error::ApiError;
 use crate::AppState;
 
-/// `GET /api/v1/cases/export?format=csv|xlsx&…` with the filters of the case list (its paging aside).
+/// `GET /api/v1/cases/export?format=csv|xlsx&lang=zh|en&…` with the filters of the case list (its
+/// paging aside), parsed by the list's own parser and limited to what the user may see.
 #[utoipa::path(get, path = "/cases/export", tag = "cases", security(("bearer" = [])),
-    params(("format" = Option<String>, Query, description = "csv (the default) or xlsx"), ListQuery),
+    params(("format" = Option<String>, Query, description = "csv (the default) or xlsx"),
+        ("lang" = Option<String>, Query, description = "zh (the default): Chinese headers (编号, 状态, …) and labels (已派遣, 是/否); en: the columns' names (id, status, …) and the API's values (dispatched, true), stable for scripts"),
+        ListQuery),
     responses((status = 200, description = "every case the filters admit, one row each (columns: see docs/import-export.md); CSV streamed, XLSX (at most 1,048,575 cases) with times as date cells",
             content((String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 403, description = "`phone` given by a role that may not search by phone number"),
@@ -32,12 +36,13 @@ pub async fn cases(
 ) -> Result<Response, ApiError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
         .map_err(|e| ApiError::BadRequest(format!("the query cannot be read: {e}")))?;
-    let mut format = None;
+    let (mut format, mut lang) = (None, None);
     let mut rest = Vec::new();
     for (name, value) in pairs {
         match name.as_str() {
             "format" if format.is_none() => format = Some(value),
-            "format" => return Err(ApiError::invalid("format", "format is given more than once")),
+            "lang" if lang.is_none() => lang = Some(value),
+            "format" | "lang" => return Err(ApiError::invalid(&name, format!("{name} is given more than once"))),
             "page" | "page_size" => return Err(ApiError::invalid(&name, "an export has every case the filters admit; it takes no page")),
             _ => rest.push((name, value)),
         }
@@ -47,6 +52,11 @@ pub async fn cases(
         "xlsx" => true,
         other => return Err(ApiError::invalid("format", format!("format is csv or xlsx, not {other:?}"))),
     };
+    let lang = match lang.as_deref().unwrap_or("zh") {
+        "zh" => Lang::Zh,
+        "en" => Lang::En,
+        other => return Err(ApiError::invalid("lang", format!("lang is zh or en, not {other:?}"))),
+    };
     let rest = serde_urlencoded::to_string(&rest).map_err(|e| ApiError::Internal(e.to_string()))?;
     let uri: axum::http::Uri =
         format!("/?{rest}").parse().map_err(|_| ApiError::BadRequest("the query is not a valid URI query".into()))?;
@@ -55,7 +65,7 @@ pub async fn cases(
     let filter = case_filter(&state, &who, query, now)?;
     let day = local_time(now).get(..10).unwrap_or("export").to_owned();
     if xlsx {
-        let (bytes, _) = xlsx_bytes(&state.store, state.exporter(now), &filter).await?;
+        let (bytes, _) = xlsx_bytes(&state.store, state.exporter(now, lang), &filter).await?;
         return Ok((
             [
                 (header::CONTENT_TYPE, XLSX_CONTENT_TYPE.to_owned()),
@@ -65,7 +75,7 @@ pub async fn cases(
         )
             .into_response());
     }
-    let mut chunks = csv_stream(&state.store, state.exporter(now), &filter);
+    let mut chunks = csv_stream(&state.store, state.exporter(now, lang), &filter);
     // A store error ends the body with an error, which aborts the transfer: a client never takes
     // a cut file for a whole one.
     let stream = futures_util::stream::poll_fn(move |cx| chunks.poll_recv(cx)).map(|chunk| {

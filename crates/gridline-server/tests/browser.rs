@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use reqwest::Method;
 use serde_json::{Value, json};
-use web_support::{DONGHUAMEN, TestServer, WANGJING};
+use web_support::{CHAOYANG, DONGHUAMEN, TestServer, WANGJING};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -157,6 +157,17 @@ impl Browser {
         std::fs::write(&path, &png).expect("write the screenshot");
         self.shots.push(path);
     }
+
+    /// Copies the screenshots taken to `docs/screenshots/` when `GRIDLINE_UPDATE_SCREENSHOTS` is set.
+    fn publish_screenshots(&self) {
+        if std::env::var_os("GRIDLINE_UPDATE_SCREENSHOTS").is_some() {
+            let docs = workspace_root().join("docs/screenshots");
+            std::fs::create_dir_all(&docs).expect("docs/screenshots");
+            for shot in &self.shots {
+                std::fs::copy(shot, docs.join(shot.file_name().expect("a name"))).expect("copy a screenshot");
+            }
+        }
+    }
 }
 
 fn workspace_root() -> PathBuf {
@@ -165,6 +176,37 @@ fn workspace_root() -> PathBuf {
 
 fn screenshot_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace_root().join("target"), PathBuf::from).join("screenshots")
+}
+
+/// Where the browser of `profile` saves downloads.
+fn downloads_of(profile: &Path) -> PathBuf {
+    profile.with_file_name("downloads")
+}
+
+/// Waits for the one finished download in `dir` (Chromium writes `*.crdownload` until done) and
+/// returns its name and bytes.
+async fn downloaded(dir: &Path) -> (String, Vec<u8>) {
+    let start = Instant::now();
+    loop {
+        let names: Vec<String> = std::fs::read_dir(dir)
+            .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default();
+        if let [name] = names.as_slice()
+            && !name.ends_with(".crdownload")
+            && let Ok(bytes) = std::fs::read(dir.join(name))
+            && !bytes.is_empty()
+        {
+            return (name.clone(), bytes);
+        }
+        assert!(start.elapsed() < PATIENCE, "no download in {} after {PATIENCE:?}: {names:?}", dir.display());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Empties the downloads directory before the next one.
+fn clear_downloads(dir: &Path) {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).expect("the downloads directory");
 }
 
 fn free_port() -> u16 {
@@ -202,6 +244,7 @@ async fn launch(profile: &Path) -> Option<(Driver, Browser)> {
         "browserName": "chrome",
         "goog:chromeOptions": {
             "binary": CHROMIUM,
+            "prefs": {"download.default_directory": downloads_of(profile).display().to_string(), "download.prompt_for_download": false},
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                      "--disable-dev-shm-usage", format!("--user-data-dir={}", profile.display()),
                      "--window-size=1366,768", "--lang=zh-CN"],
@@ -412,13 +455,7 @@ async fn every_role_does_its_part_of_the_closed_loop_in_the_browser_and_a_wrong_
     b.screenshot("admin").await;
 
     b.call(Method::DELETE, "", None).await;
-    if std::env::var_os("GRIDLINE_UPDATE_SCREENSHOTS").is_some() {
-        let docs = workspace_root().join("docs/screenshots");
-        std::fs::create_dir_all(&docs).expect("docs/screenshots");
-        for shot in &b.shots {
-            std::fs::copy(shot, docs.join(shot.file_name().expect("a name"))).expect("copy a screenshot");
-        }
-    }
+    b.publish_screenshots();
     s.stop().await;
 }
 
@@ -485,7 +522,7 @@ async fn the_evaluator_answers_a_checklist_on_a_phone_through_a_network_drop_and
     b.sign_in(&s, "supervisor", "supervisor").await;
     b.goto(&s.url("/evaluation")).await;
     b.ready("evaluation").await;
-    b.click(&format!("#ev-scores a[href*='report={}']", web_support::CHAOYANG)).await;
+    b.click(&format!("#ev-scores a[href*='report={CHAOYANG}']")).await;
     b.until("the health report", "return document.querySelector('#ev-lost') && document.querySelector('#ev-lost').innerText.includes('1.2.1')", json!([])).await;
     b.screenshot("evaluation").await;
     s.stop().await;
@@ -627,5 +664,118 @@ async fn a_photo_goes_from_intake_to_verification_and_a_signed_out_visitor_canno
     let api = s.http.get(s.url(&format!("/api/v1/attachments/{}", attached["items"][0]["id"]))).send().await.unwrap();
     assert_eq!(api.status(), 401);
     b.window(1366, 768).await;
+    s.stop().await;
+}
+
+/// The case search at a desk (1366 px) and on a phone (390 px): the dispatcher reaches it from
+/// the navigation, searches by street and text, exports the same filters as CSV and XLSX (the
+/// files hold the rows found, under Chinese headers) and opens a case from its row; a unit finds
+/// and exports only its own cases; a filter the API refuses is told in Chinese and nothing is
+/// downloaded.
+#[tokio::test]
+async fn a_search_shows_the_filtered_cases_and_exports_the_same_ones_with_chinese_headers() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let profile = dir.path().join("chromium-profile");
+    let Some((_driver, mut b)) = launch(&profile).await else { return };
+    let downloads = downloads_of(&profile);
+    let s = TestServer::start(&format!("sqlite://{}?mode=rwc", dir.path().join("gridline.db").display())).await;
+    let operator = s.token("operator").await;
+    let dispatcher = s.token("dispatcher").await;
+    let bins = s.file(&operator, "S0102", WANGJING, "望京西园三区楼下垃圾桶满溢").await;
+    let pavement = s.file(&operator, "S0102", WANGJING, "阜通东大街人行道积存垃圾").await;
+    s.file(&operator, "S0201", WANGJING, "望京SOHO附近非法小广告").await;
+    s.file(&operator, "S0102", DONGHUAMEN, "东华门大街路边垃圾堆放").await;
+    s.register_and_dispatch(&dispatcher, pavement, "CY-WJ").await;
+    let rows = "return [...document.querySelectorAll('#search-results tr[data-case]')].map((r) => Number(r.dataset.case))";
+
+    // The dispatcher: from the navigation, every case at first; then 望京街道 and 垃圾.
+    b.sign_in(&s, "dispatcher", "dispatcher").await;
+    b.click("header nav a[href='/search']").await;
+    b.ready("search").await;
+    b.until("every case", "return document.querySelectorAll('#search-results tr[data-case]').length === 4", json!([])).await;
+    b.choose("#search-district", CHAOYANG).await;
+    b.choose("#search-street", WANGJING).await;
+    b.type_into("#search-q", "垃圾").await;
+    b.click("#search-submit").await;
+    b.until("the filtered rows", "return location.search.includes('q=') && document.querySelectorAll('#search-results tr[data-case]').length === 2", json!([])).await;
+    assert_eq!(b.run(rows, json!([])).await, json!([pavement, bins]), "newest first");
+    assert!(b.text("#search-found h2").await.contains("共 2 件"));
+    assert!(b.text("#search-results").await.contains("已派遣"), "statuses as people read them");
+    b.screenshot("search").await;
+
+    // 导出 CSV: the same two cases, oldest first, under Chinese headers, readable by Excel.
+    clear_downloads(&downloads);
+    b.click("#export-csv").await;
+    let (name, csv) = downloaded(&downloads).await;
+    assert!(name.starts_with("案件查询-") && name.ends_with(".csv"), "{name}");
+    let text = csv.strip_prefix("\u{feff}".as_bytes()).expect("a byte-order mark for Excel");
+    let mut reader = csv::Reader::from_reader(text);
+    let header: Vec<String> = reader.headers().expect("a header").iter().map(str::to_owned).collect();
+    assert_eq!(&header[..4], ["编号", "渠道", "工单号", "状态"]);
+    let found: Vec<Vec<String>> = reader.records().map(|r| r.expect("a row").iter().map(str::to_owned).collect()).collect();
+    let column = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let exported: Vec<(String, String)> = found.iter().map(|r| (r[column("编号")].clone(), r[column("状态")].clone())).collect();
+    assert_eq!(exported, [(bins.to_string(), "已受理".to_owned()), (pavement.to_string(), "已派遣".to_owned())]);
+    assert!(found.iter().all(|r| r[column("渠道")] == "12345热线" && r[column("所在区域")] == "望京街道"), "{found:?}");
+    b.until("the export done", "return document.querySelector('#search-message').innerText.includes('已导出')", json!([])).await;
+    // 导出 Excel: the same rows in a workbook.
+    clear_downloads(&downloads);
+    b.click("#export-xlsx").await;
+    let (name, xlsx) = downloaded(&downloads).await;
+    assert!(name.ends_with(".xlsx"), "{name}");
+    let mut workbook: calamine::Xlsx<_> = calamine::Reader::new(std::io::Cursor::new(xlsx)).expect("a workbook");
+    let sheet = calamine::Reader::worksheet_range_at(&mut workbook, 0).expect("a sheet").expect("readable");
+    let sheet: Vec<Vec<String>> = sheet.rows().map(|r| r.iter().map(ToString::to_string).collect()).collect();
+    assert_eq!(sheet[0], header, "the CSV's headers");
+    assert_eq!(sheet[1..].iter().map(|r| r[0].clone()).collect::<Vec<_>>(), [bins.to_string(), pavement.to_string()]);
+    // A row opens its case.
+    b.click(&format!("#search-results tr[data-case='{pavement}'] a")).await;
+    b.ready("case").await;
+
+    // A filter the API refuses: told in Chinese, the form still there; an export of it downloads nothing.
+    b.goto(&s.url("/search?status=lost")).await;
+    b.ready("search").await;
+    let refused = b.text("#search-refused").await;
+    assert!(refused.contains("“状态”没有“lost”这一项"), "{refused}");
+    assert!(!refused.replace("lost", "").chars().any(|c| c.is_ascii_alphabetic()), "English in {refused:?}");
+    clear_downloads(&downloads);
+    b.run("const s = document.querySelector('#search-unit'); s.append(new Option('NOPE', 'NOPE')); s.value = 'NOPE';", json!([])).await;
+    b.click("#export-csv").await;
+    b.until("the export refused", "return document.querySelector('#search-message [role=alert]')", json!([])).await;
+    let message = b.text("#search-message").await;
+    assert!(message.contains("没有代码为“NOPE”的单位"), "{message}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(std::fs::read_dir(&downloads).expect("downloads").count(), 0, "nothing downloaded");
+
+    // On a phone: the results as cards, nothing wider than the screen, the export at hand.
+    b.window(390, 844).await;
+    b.goto(&s.url(&format!("/search?region={WANGJING}&q=%E5%9E%83%E5%9C%BE"))).await;
+    b.ready("search").await;
+    b.until("the rows on a phone", "return document.querySelectorAll('#search-results tr[data-case]').length === 2", json!([])).await;
+    let overflow = b.run("return document.documentElement.scrollWidth - window.innerWidth", json!([])).await;
+    assert!(overflow.as_i64().unwrap_or(0) <= 0, "the search page scrolls sideways on a phone by {overflow} px");
+    assert_eq!(b.run("return document.querySelector('#search-street').value", json!([])).await, WANGJING, "the form shows the filters in force");
+    b.find("#export-csv").await;
+    b.run("document.querySelector('#search-found').scrollIntoView()", json!([])).await;
+    b.screenshot("search-phone").await;
+    b.window(1366, 768).await;
+    b.sign_out().await;
+
+    // A unit: only its own case, listed and exported; no unit filter to pick others with.
+    b.sign_in(&s, "wj", "unit").await;
+    b.click("header nav a[href='/search']").await;
+    b.ready("search").await;
+    b.until("the unit's case", "return document.querySelectorAll('#search-results tr[data-case]').length === 1", json!([])).await;
+    assert_eq!(b.run(rows, json!([])).await, json!([pavement]));
+    assert_eq!(b.run("return document.querySelector('#search-unit')", json!([])).await, Value::Null);
+    clear_downloads(&downloads);
+    b.click("#export-csv").await;
+    let (_, csv) = downloaded(&downloads).await;
+    let text = String::from_utf8(csv).expect("UTF-8");
+    assert_eq!(text.lines().count(), 2, "the header and the unit's one case: {text}");
+    assert!(text.lines().nth(1).is_some_and(|row| row.starts_with(&format!("{pavement},"))), "{text}");
+
+    b.call(Method::DELETE, "", None).await;
+    b.publish_screenshots();
     s.stop().await;
 }

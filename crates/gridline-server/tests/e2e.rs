@@ -308,6 +308,45 @@ impl Server {
         found
     }
 
+    /// `GET /api/v1/cases/export` as `user`: the status, the content type and the body's bytes.
+    async fn export_raw(&self, user: &str, query: &[(&str, &str)]) -> (StatusCode, String, Vec<u8>) {
+        let token = self.token(user).await;
+        let answer = self.http(Method::GET, "/api/v1/cases/export").query(query).bearer_auth(token).send().await;
+        let answer = answer.unwrap_or_else(|e| panic!("[{}] export failed: {e}", self.engine));
+        let status = answer.status();
+        let content_type = answer.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let bytes = answer.bytes().await.expect("the export's bytes").to_vec();
+        if !status.is_success() {
+            // A refusal is JSON, as the document describes it (a file is not checked).
+            let body: Value = serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("[{}] a {status} refusal that is not JSON: {e}", self.engine));
+            let problems = api_schema::check_answer("GET", "/api/v1/cases/export", status.as_u16(), &body);
+            assert!(problems.is_empty(), "[{}] the export's refusal differs from the OpenAPI document:\n{}", self.engine, problems.join("\n"));
+        }
+        (status, content_type, bytes)
+    }
+
+    /// The CSV export as `user` sees it, accepted: its header and its rows.
+    async fn export_csv(&self, user: &str, query: &[(&str, &str)]) -> (Vec<String>, Vec<Vec<String>>) {
+        let (status, content_type, bytes) = self.export_raw(user, query).await;
+        assert_eq!(status, StatusCode::OK, "[{}] {user} exports {query:?}: {}", self.engine, String::from_utf8_lossy(&bytes));
+        assert!(content_type.starts_with("text/csv"), "[{}] {content_type}", self.engine);
+        let text = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or_else(|| panic!("[{}] no byte-order mark for Excel", self.engine));
+        let mut reader = csv::Reader::from_reader(text);
+        let header = reader.headers().expect("a header").iter().map(str::to_owned).collect();
+        let rows = reader.records().map(|r| r.expect("a CSV row").iter().map(str::to_owned).collect()).collect();
+        (header, rows)
+    }
+
+    /// The ids of the cases `user` exports with `query` (the `id` column of `lang=en`), in the
+    /// export's order: oldest first.
+    async fn export_ids(&self, user: &str, query: &[(&str, &str)]) -> Vec<i64> {
+        let mut query = query.to_vec();
+        query.push(("lang", "en"));
+        let (header, rows) = self.export_csv(user, &query).await;
+        assert_eq!(header[0], "id", "[{}]", self.engine);
+        rows.iter().map(|row| row[0].parse().expect("an id")).collect()
+    }
+
     /// Checks a refusal: status, `error.code`, a message; returns the message.
     fn refused(&self, what: &str, answer: &(StatusCode, Value), status: u16, code: &str) -> String {
         let (got, body) = answer;
@@ -1090,16 +1129,26 @@ async fn the_case_list_filters_by_status_channel_category_region_unit_text_time_
             (vec![("region", CHAOYANG.into()), ("status", "dispatched".into())], cases(&[jianwai, old])),
             (vec![("category", "S0102".into()), ("unit", "CY-WJ".into()), ("overdue", "false".into())], cases(&[accepted])),
         ];
+        let oldest_first = |ids: &[i64]| ids.iter().rev().copied().collect::<Vec<i64>>();
         for (query, expected) in &checks {
             let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
             assert_eq!(&s.list_ids("admin", &query).await, expected, "[{engine}] admin lists {query:?}");
+            // The export reads its filters with the list's own parser: the same cases, oldest first.
+            assert_eq!(s.export_ids("admin", &query).await, oldest_first(expected), "[{engine}] admin exports {query:?}");
         }
-        // Filters apply inside what the user may see.
-        assert_eq!(s.list_ids("grid", &[("overdue", "true")]).await, vec![old], "[{engine}]");
-        assert_eq!(s.list_ids("grid", &[("region", "110101000000")]).await, Vec::<i64>::new(), "[{engine}]");
-        assert_eq!(s.list_ids("dhm", &[("category", "S0102")]).await, vec![city_centre], "[{engine}]");
-        assert_eq!(s.list_ids("wj", &[("unit", "DC-DHM")]).await, Vec::<i64>::new(), "[{engine}] a unit filter opens nothing");
-        assert_eq!(s.list_ids("cgw", &[("q", "SOHO")]).await, vec![jianwai], "[{engine}]");
+        // Filters apply inside what the user may see, in the list and in the export alike.
+        let scoped: [(&str, &[(&str, &str)], Vec<i64>); 6] = [
+            ("grid", &[("overdue", "true")], vec![old]),
+            ("grid", &[("region", "110101000000")], vec![]),
+            ("dhm", &[("category", "S0102")], vec![city_centre]),
+            ("wj", &[], vec![accepted, old]),
+            ("wj", &[("unit", "DC-DHM")], vec![]),
+            ("cgw", &[("q", "SOHO")], vec![jianwai]),
+        ];
+        for (user, query, expected) in scoped {
+            assert_eq!(s.list_ids(user, query).await, expected, "[{engine}] {user} lists {query:?}");
+            assert_eq!(s.export_ids(user, query).await, oldest_first(&expected), "[{engine}] {user} exports {query:?}: only what it may see");
+        }
 
         // Pages: newest first, `total` counts every match.
         for (page, size, expected) in [
@@ -1138,6 +1187,78 @@ async fn the_case_list_filters_by_status_channel_category_region_unit_text_time_
         ] {
             let answer = s.list_raw("admin", &[query]).await;
             s.invalid(&format!("list {query:?}"), &answer, field);
+            // The export refuses the same filters the same way, before writing a byte of CSV.
+            let (status, content_type, bytes) = s.export_raw("admin", &[query]).await;
+            let body: Value = serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("[{engine}] export {query:?}: not JSON ({e}), {content_type}"));
+            assert_eq!((status.as_u16(), &body["error"]["field"]), (422, &json!(field)), "[{engine}] export {query:?}: {body}");
+        }
+        s.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn the_export_has_chinese_headers_and_labels_by_default_and_the_columns_names_and_values_in_english() {
+    use gridline_app::export::header;
+    use gridline_core::message::Lang;
+    let (_dir, databases) = engines().await;
+    for (engine, url) in databases {
+        let s = Server::start(engine, &url).await;
+        let accepted = dispatched_case(&s, "HL-E1", json!({}), "CY-WJ").await;
+        s.ok_act(accepted, "wj", json!({"action": "accept"})).await;
+        let other = s.file("operator", hotline("HL-E2", json!({"region": DONGHUAMEN, "description": "东华门大街暴露垃圾"}))).await;
+
+        // Chinese by default: 编号, 状态 …, the statuses and channels as people read them, 是/否.
+        let (zh_header, rows) = s.export_csv("wj", &[]).await;
+        assert_eq!(zh_header, header(Lang::Zh), "[{engine}]");
+        assert_eq!(rows.len(), 1, "[{engine}] the unit's one case, not {other}: {rows:?}");
+        let cell = |name: &str| rows[0][zh_header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"))].clone();
+        assert_eq!((cell("编号"), cell("渠道"), cell("状态"), cell("是否超期")), (accepted.to_string(), "12345热线".into(), "已签收".into(), "否".into()), "[{engine}]");
+        assert_eq!((cell("承办单位"), cell("工单号")), ("望京街道办事处".into(), "HL-E1".into()), "[{engine}]");
+        let received = cell("受理时间");
+        assert!(received.len() == 19 && received.as_bytes()[10] == b' ', "[{engine}] a Beijing date and time: {received}");
+        assert_eq!(s.export_csv("wj", &[("lang", "zh")]).await.1, rows, "[{engine}] lang=zh is the default");
+
+        // lang=en: the columns' names and the API's values, as scripts have read them.
+        let (en_header, en_rows) = s.export_csv("wj", &[("lang", "en")]).await;
+        assert_eq!(en_header, header(Lang::En), "[{engine}]");
+        let en = |name: &str| en_rows[0][en_header.iter().position(|h| h == name).unwrap()].clone();
+        assert_eq!((en("channel"), en("status"), en("overdue")), ("hotline".into(), "accepted".into(), "false".into()), "[{engine}]");
+        assert!(en("received_at").ends_with("+08:00") && en("received_at")[..19].replace('T', " ") == received, "[{engine}] {}", en("received_at"));
+
+        // The workbook: the same Chinese header on a sheet named 案件, labels as text.
+        let (status, content_type, bytes) = s.export_raw("admin", &[("format", "xlsx"), ("status", "received")]).await;
+        assert_eq!((status, content_type.as_str()), (StatusCode::OK, gridline_app::export::XLSX_CONTENT_TYPE), "[{engine}]");
+        let mut workbook: calamine::Xlsx<_> = calamine::Reader::new(std::io::Cursor::new(bytes)).expect("a workbook");
+        assert_eq!(calamine::Reader::sheet_names(&workbook), ["案件"], "[{engine}]");
+        let sheet = calamine::Reader::worksheet_range_at(&mut workbook, 0).expect("a sheet").expect("readable");
+        let sheet: Vec<Vec<String>> = sheet.rows().map(|r| r.iter().map(ToString::to_string).collect()).collect();
+        assert_eq!(sheet[0], header(Lang::Zh), "[{engine}]");
+        assert_eq!(sheet.len(), 2, "[{engine}] the header and the one received case: {sheet:?}");
+        assert_eq!((sheet[1][0].as_str(), sheet[1][3].as_str(), sheet[1][4].as_str()), (other.to_string().as_str(), "已受理", "否"), "[{engine}]");
+        let (status, _, bytes) = s.export_raw("admin", &[("format", "xlsx"), ("lang", "en")]).await;
+        assert_eq!(status, StatusCode::OK, "[{engine}]");
+        let mut workbook: calamine::Xlsx<_> = calamine::Reader::new(std::io::Cursor::new(bytes)).expect("a workbook");
+        assert_eq!(calamine::Reader::sheet_names(&workbook), ["cases"], "[{engine}]");
+        let sheet = calamine::Reader::worksheet_range_at(&mut workbook, 0).expect("a sheet").expect("readable");
+        let first: Vec<String> = sheet.rows().next().expect("a header").iter().map(ToString::to_string).collect();
+        assert_eq!(first, header(Lang::En), "[{engine}]");
+
+        // A language or format it does not know, or either given twice, is refused before anything is written.
+        for (query, field) in [
+            (vec![("lang", "fr")], "lang"),
+            (vec![("lang", "zh"), ("lang", "en")], "lang"),
+            (vec![("format", "pdf")], "format"),
+            (vec![("format", "csv"), ("format", "xlsx")], "format"),
+            (vec![("nonsense", "1")], ""),
+        ] {
+            let (status, content_type, bytes) = s.export_raw("admin", &query).await;
+            assert!(content_type.starts_with("application/json"), "[{engine}] {query:?}: {content_type}");
+            let body: Value = serde_json::from_slice(&bytes).expect("a JSON refusal");
+            if field.is_empty() {
+                assert_eq!(status, StatusCode::BAD_REQUEST, "[{engine}] {query:?}: {body}");
+            } else {
+                assert_eq!((status, &body["error"]["field"]), (StatusCode::UNPROCESSABLE_ENTITY, &json!(field)), "[{engine}] {query:?}: {body}");
+            }
         }
         s.stop().await;
     }

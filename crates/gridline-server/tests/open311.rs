@@ -287,15 +287,16 @@ async fn open311_files_and_reads_requests_in_json_and_xml_and_refuses_bad_ones_i
         assert_eq!(status, StatusCode::OK);
         assert!(xml.contains("<service_request_updates><request_update>") && xml.contains("<update_id>"), "{xml}");
 
-        // The case export of the API, with the list's filters.
+        // The case export of the API, with the list's filters; `lang=en` for the columns' names
+        // and the API's values (Chinese headers and labels are the default: see e2e.rs).
         let export = |query: &'static str| s.http.get(format!("{}/api/v1/cases/export{query}", s.base)).bearer_auth(&bearer).send();
-        let response = export("?status=dispatched").await.unwrap();
+        let response = export("?status=dispatched&lang=en").await.unwrap();
         assert_eq!(response.status(), StatusCode::OK);
         assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
         let text = response.text().await.unwrap();
         let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
         let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
-        assert_eq!(header, gridline_app::export::COLUMNS);
+        assert_eq!(header, gridline_app::export::header(gridline_core::message::Lang::En));
         let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
         assert_eq!(rows.len(), 1, "[{engine}] {text}");
         let cell = |name: &str| rows[0][header.iter().position(|h| h == name).unwrap()].to_owned();
@@ -304,7 +305,7 @@ async fn open311_files_and_reads_requests_in_json_and_xml_and_refuses_bad_ones_i
         assert_eq!(cell("overdue"), "false");
         assert!(!cell("dispatched_at").is_empty() && !cell("registered_at").is_empty() && cell("closed_at").is_empty());
         // The same as a workbook: the same columns, numbers as numbers, times as date cells.
-        let response = export("?status=dispatched&format=xlsx").await.unwrap();
+        let response = export("?status=dispatched&format=xlsx&lang=en").await.unwrap();
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(response.headers()["content-type"], gridline_app::export::XLSX_CONTENT_TYPE);
         let disposition = response.headers()["content-disposition"].to_str().unwrap().to_owned();
@@ -314,7 +315,7 @@ async fn open311_files_and_reads_requests_in_json_and_xml_and_refuses_bad_ones_i
         let sheet = calamine::Reader::worksheet_range_at(&mut workbook, 0).expect("a sheet").unwrap();
         let xlsx_rows: Vec<&[calamine::Data]> = sheet.rows().collect();
         let xlsx_header: Vec<String> = xlsx_rows[0].iter().map(ToString::to_string).collect();
-        assert_eq!(xlsx_header, gridline_app::export::COLUMNS);
+        assert_eq!(xlsx_header, gridline_app::export::header(gridline_core::message::Lang::En));
         assert_eq!(xlsx_rows.len(), 2, "[{engine}] the header and the one dispatched case");
         let xcell = |name: &str| &xlsx_rows[1][header.iter().position(|h| h == name).unwrap()];
         assert_eq!(xcell("id"), &calamine::Data::Float(by_id.parse::<f64>().unwrap()));

@@ -242,6 +242,17 @@ async fn every_error_the_pages_can_meet_is_told_in_chinese_with_a_stable_reason(
             ("a case without a description", zh(s.http.post(s.url("/api/v1/cases")).bearer_auth(&operator).json(&json!({"channel": "hotline", "category": "S0102", "region": WANGJING, "description": " "}))), 422, "required", "请填写“问题描述”"),
             ("the operator dispatches", act(&operator, id, json!({"action": "accept"})), 403, "forbidden", ""),
             ("an unknown region filter", zh(s.http.get(s.url("/api/v1/cases?region=999")).bearer_auth(&dispatcher)), 422, "unknown_region", "没有代码为“999”的区域"),
+            // The search page's filters, on the list and on the export alike.
+            ("an unknown status filter", zh(s.http.get(s.url("/api/v1/cases?status=lost")).bearer_auth(&dispatcher)), 422, "unknown_value", "“状态”没有“lost”这一项"),
+            ("an unknown channel filter", zh(s.http.get(s.url("/api/v1/cases?channel=fax")).bearer_auth(&dispatcher)), 422, "unknown_value", "“渠道”没有“fax”这一项"),
+            ("an unknown category filter", zh(s.http.get(s.url("/api/v1/cases?category=ZZ")).bearer_auth(&dispatcher)), 422, "unknown_category", "没有代码为“ZZ”的问题类别"),
+            ("a date that is none", zh(s.http.get(s.url("/api/v1/cases?from=2024-13-45")).bearer_auth(&dispatcher)), 422, "bad_date", "“起始日期”应为日期，如 2024-10-08，而不是“2024-13-45”"),
+            ("an overdue that is neither", zh(s.http.get(s.url("/api/v1/cases?overdue=maybe")).bearer_auth(&dispatcher)), 422, "invalid", "“是否超期”填写有误"),
+            ("a search too long", zh(s.http.get(s.url(&format!("/api/v1/cases?q={}", "垃".repeat(101)))).bearer_auth(&dispatcher)), 422, "too_long", "“关键词”不能超过 100 个字"),
+            ("an export with an unknown status", zh(s.http.get(s.url("/api/v1/cases/export?status=lost")).bearer_auth(&dispatcher)), 422, "unknown_value", "“状态”没有“lost”这一项"),
+            ("an export with a bad date", zh(s.http.get(s.url("/api/v1/cases/export?format=xlsx&to=yesterday")).bearer_auth(&dispatcher)), 422, "bad_date", "“截止日期”应为日期，如 2024-10-08，而不是“yesterday”"),
+            ("an export in an unknown format", zh(s.http.get(s.url("/api/v1/cases/export?format=pdf")).bearer_auth(&dispatcher)), 422, "invalid", "“格式”填写有误"),
+            ("an export in an unknown language", zh(s.http.get(s.url("/api/v1/cases/export?lang=fr")).bearer_auth(&dispatcher)), 422, "invalid", "“语言”填写有误"),
         ];
         for (what, request, status, reason, message) in cases {
             let answer = request.send().await.expect("request");

@@ -47,11 +47,12 @@ fn copy_in(dir: &Path, source: &Path, name: &str) -> String {
     target.display().to_string()
 }
 
-/// The rows of an exported CSV as header → value maps.
+/// The rows of an exported CSV (`--lang en`: the columns' names and the API's values) as
+/// header → value maps.
 fn export_rows(db: &[&str], dir: &Path, filters: &[&str]) -> Vec<std::collections::HashMap<String, String>> {
     let out = dir.join("export.csv");
     let out_arg = out.display().to_string();
-    let mut args = vec!["export", "cases", "--output", out_arg.as_str()];
+    let mut args = vec!["export", "cases", "--lang", "en", "--output", out_arg.as_str()];
     args.extend_from_slice(filters);
     args.extend_from_slice(db);
     succeeded(&gridline(&args));
@@ -357,7 +358,7 @@ fn an_xlsx_workbook_imports_with_its_date_cells_and_sheet_row_numbers_and_export
 
     // Export as a workbook, by the output's extension, and read it back.
     let out = dir.path().join("cases.xlsx").display().to_string();
-    succeeded(&gridline(&["export", "cases", "--output", &out, "--data-dir", &db]));
+    succeeded(&gridline(&["export", "cases", "--lang", "en", "--output", &out, "--data-dir", &db]));
     let mut book: calamine::Xlsx<_> = calamine::open_workbook(&out).expect("an XLSX file");
     let range = calamine::Reader::worksheet_range_at(&mut book, 0).unwrap().unwrap();
     let sheet: Vec<&[calamine::Data]> = range.rows().collect();
@@ -379,6 +380,18 @@ fn an_xlsx_workbook_imports_with_its_date_cells_and_sheet_row_numbers_and_export
     let named = dir.path().join("cases.dat").display().to_string();
     succeeded(&gridline(&["export", "cases", "--output", &named, "--format", "xlsx", "--data-dir", &db]));
     assert!(std::fs::read(&named).unwrap().starts_with(b"PK"), "a zip file");
+    // Without --lang: Chinese headers and labels, on a sheet named 案件, as on the search page.
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&named).expect("an XLSX file");
+    assert_eq!(calamine::Reader::sheet_names(&book), ["案件"]);
+    let range = calamine::Reader::worksheet_range_at(&mut book, 0).unwrap().unwrap();
+    let sheet: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(ToString::to_string).collect()).collect();
+    assert_eq!(sheet[0], gridline_app::export::header(gridline_core::message::Lang::Zh));
+    let closed = sheet.iter().find(|r| r[2] == "1001").expect("1001 exported");
+    assert_eq!((closed[3].as_str(), closed[4].as_str()), ("已结案", "否"), "状态 and 是否超期 as people read them: {closed:?}");
+    let csv = dir.path().join("中文.csv");
+    succeeded(&gridline(&["export", "cases", "--output", csv.to_str().unwrap(), "--data-dir", &db]));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.starts_with("\u{feff}编号,渠道,工单号,状态,"), "{text}");
 }
 
 #[test]
@@ -604,6 +617,7 @@ fn export_refuses_unknown_filters_and_formats() {
     let out = dir.path().join("x.csv").display().to_string();
     for (flag, value, expected) in [
         ("--format", "ods", "csv or xlsx"),
+        ("--lang", "fr", "possible values: zh, en"),
         ("--status", "lost", "unknown status"),
         ("--category", "ZZ", "unknown category"),
         ("--region", "999", "unknown region"),

@@ -10,7 +10,7 @@
 mod assets;
 pub mod dashboard;
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -55,6 +55,8 @@ pub enum Page {
     Alleys,
     /// The steward's phone page: the daily patrol (日巡) of their alleys.
     Patrol,
+    /// Every role's case search within what it may see, with the export of the same filters.
+    Search,
 }
 
 impl Page {
@@ -76,11 +78,12 @@ impl Page {
             Page::Documents => "documents",
             Page::Alleys => "alleys",
             Page::Patrol => "patrol",
+            Page::Search => "search",
         }
     }
 
-    /// Who may open the page. Administrators may open every page; the case page and the
-    /// dashboard are open to every role, and show only what the API lets the user see.
+    /// Who may open the page. Administrators may open every page; the case page, the search and
+    /// the dashboard are open to every role, and show only what the API lets the user see.
     pub fn admits(self, role: Role) -> bool {
         role == Role::Admin
             || match self {
@@ -90,7 +93,7 @@ impl Page {
                 Page::Unit => matches!(role, Role::HandlingUnit | Role::MemberUnit),
                 Page::Supervisor => role == Role::Supervisor,
                 Page::Admin => false,
-                Page::Dashboard | Page::Case => true,
+                Page::Dashboard | Page::Case | Page::Search => true,
                 Page::Evaluation => matches!(role, Role::Supervisor | Role::Dispatcher),
                 Page::Field => role == Role::Inspector,
                 Page::Ledger | Page::LedgerProject => matches!(role, Role::Supervisor | Role::MemberUnit),
@@ -129,6 +132,7 @@ impl Page {
             Page::Documents => "/documents",
             Page::Alleys => "/alleys",
             Page::Patrol => "/patrol",
+            Page::Search => "/search",
         }
     }
 }
@@ -163,6 +167,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         Page::Documents,
         Page::Alleys,
         Page::Patrol,
+        Page::Search,
     ] {
         router = router.route(page.path(), get(move |state: State<Arc<AppState>>, headers: HeaderMap, uri: Uri| guarded(state, headers, uri, page)));
     }
@@ -326,8 +331,20 @@ pub(crate) fn missing_page() -> Response {
     html(StatusCode::NOT_FOUND, &shell("missing", None, None))
 }
 
+/// The case's words for people in both languages (gridline_core::labels), as the script reads
+/// them: `{"zh": [["status.received", "已受理"], …], "en": […]}` in the table's order (the order
+/// the search page offers them in), escaped for an attribute. The exports label their cells from
+/// the same table.
+static LABELS: LazyLock<String> = LazyLock::new(|| {
+    let in_lang = |zh: bool| -> Vec<[&str; 2]> {
+        gridline_core::labels::LABELS.iter().map(|(key, zh_label, en_label)| [*key, if zh { *zh_label } else { *en_label }]).collect()
+    };
+    escape_html(&serde_json::json!({"zh": in_lang(true), "en": in_lang(false)}).to_string())
+});
+
 /// The HTML every page shares; the script draws the page named `view` into `<main>`.
 fn shell(view: &str, token: Option<&str>, who: Option<&SignedIn>) -> String {
+    let labels = &*LABELS;
     let token = token.map(|t| format!(r#"<meta name="gridline-token" content="{}">"#, escape_html(t))).unwrap_or_default();
     let user = who
         .map(|who| {
@@ -348,6 +365,7 @@ fn shell(view: &str, token: Option<&str>, who: Option<&SignedIn>) -> String {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>gridline 创城网格</title>
+<meta name="gridline-labels" content="{labels}">
 {token}{user}
 <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/assets/app.css">

@@ -36,8 +36,7 @@
       category_suggestion: '类别建议', apply: '采用', classify_unavailable: '自动分类不可用，请手工选择类别',
       geocode: '定位地址', geocode_unavailable: '地址定位不可用，请手工选择街道', pick_district: '选择区', pick_street: '选择街道',
       pick_category: '选择类别', filed: '已受理，工单', duplicates: '可能重复的案件', duplicates_unavailable: '查重不可用',
-      callback_queue: '待回访', resolved: '已解决', satisfaction: '满意度', 'sat.satisfied': '满意',
-      'sat.basically_satisfied': '基本满意', 'sat.dissatisfied': '不满意', record_callback: '记录回访',
+      callback_queue: '待回访', resolved: '已解决', satisfaction: '满意度', record_callback: '记录回访',
       // grid
       report_problem: '上报问题', verify_queue: '待核查', recent_reports: '辖区近期上报', passed: '核查通过', failed: '不通过（返工）',
       verify_note: '核查意见', late_by: '超期', left_for: '剩余', 'u.days': '天', 'u.hours': '小时', 'u.minutes': '分',
@@ -102,15 +101,10 @@
       received: '受理', closed: '结案', by_category: '问题类别分布', by_region: '区域分布', map: '地图',
       colour_by: '着色', volume: '案件量', overdue_share: '超期占比', map_unavailable: '地图数据不可用，以列表显示',
       city: '北京市', drill_hint: '点击区域逐级查看：市 → 区 → 街道 → 案件', cases_here: '该街道的案件', total: '总数',
-      'status.received': '已受理', 'status.registered': '已立案', 'status.rejected': '不予立案', 'status.merged': '已并案',
-      'status.dispatched': '已派遣', 'status.returned': '已退单', 'status.accepted': '已签收', 'status.handled': '已办结',
-      'status.closed': '已结案', 'status.called_back': '已回访',
       'action.receive': '受理', 'action.register': '立案', 'action.reject': '不予立案', 'action.merge': '并案',
       'action.dispatch': '派遣', 'action.accept': '签收', 'action.return': '退单', 'action.handle': '办结反馈',
       'action.verify': '核查', 'action.callback': '回访', 'action.request_extension': '申请延期',
       'action.approve_extension': '审批延期', 'action.suspend': '挂起', 'action.resume': '恢复', 'action.supervise': '督办',
-      'channel.hotline': '12345热线', 'channel.grid': '网格上报', 'channel.inspection': '测评抽查', 'channel.alley_patrol': '背街小巷巡查',
-      'channel.public': '市民网上反映', 'channel.import': '批量导入',
       'role.hotline_operator': '话务员', 'role.grid_worker': '网格员', 'role.dispatcher': '派单员', 'role.handling_unit': '承办单位',
       'role.supervisor': '督查', 'role.inspector': '测评员', 'role.member_unit': '成员单位', 'role.admin': '管理员',
       // ledger
@@ -142,6 +136,11 @@
       doc_issued_ok: '已印发', doc_preview_first: '请先预览，确认后再印发。', doc_changed: '内容已修改，请重新预览。', doc_order: '督办单编号',
       doc_level: '排名层级', doc_region: '区', doc_corrects: '更正的公文编号（可选）', doc_no: '第 {n} 期（总第 {t} 期）',
       'dk.bulletin': '简报', 'dk.notice': '通报', 'dk.supervision_order': '督办单', 'dk.health_report': '体检报告', 'dk.ledger_report': '台账年度报告',
+      // case search
+      'page.search': '案件查询', search_filters: '查询条件', keyword: '关键词', keyword_hint: '标题、描述或地址中的文字',
+      date_from: '受理日期自', date_to: '受理日期至', overdue_filter: '是否超期', not_overdue: '未超期', search: '查询', reset: '重置',
+      results_n: '共 {n} 件', page_n: '第 {p} / {pages} 页', prev_page: '上一页', next_page: '下一页',
+      export_csv: '导出 CSV', export_xlsx: '导出 Excel', exporting: '正在导出…', exported: '已导出', export_hint: '导出当前查询条件下的全部案件（不分页）',
     },
     en: {
       'page.alleys': 'Back alleys', 'page.patrol': 'Alley patrol', alley_map: 'Alley map', alley_unscored: 'Not scored', alley_count: 'Alleys', alley_scored: 'Scored',
@@ -196,8 +195,7 @@
       geocode: 'Locate address', geocode_unavailable: 'Address lookup is not available; pick the street', pick_district: 'Pick a district',
       pick_street: 'Pick a street', pick_category: 'Pick a category', filed: 'Received as case', duplicates: 'Possible duplicates',
       duplicates_unavailable: 'Duplicate detection is not available', callback_queue: 'Awaiting call-back', resolved: 'Resolved',
-      satisfaction: 'Satisfaction', 'sat.satisfied': 'Satisfied', 'sat.basically_satisfied': 'Basically satisfied',
-      'sat.dissatisfied': 'Dissatisfied', record_callback: 'Record call-back',
+      satisfaction: 'Satisfaction', record_callback: 'Record call-back',
       report_problem: 'Report a problem', verify_queue: 'To verify', recent_reports: 'Recent reports in my area', passed: 'Passed',
       failed: 'Failed (rework)', verify_note: 'Verification note', late_by: 'late by', left_for: 'left:', 'u.days': 'd ', 'u.hours': 'h ', 'u.minutes': 'min',
       'note.merge': 'Merge note', 'note.dispatch': 'Dispatch note', 'note.accept': 'Acceptance note', 'note.verify': 'Verification note',
@@ -228,9 +226,6 @@
       colour_by: 'Colour by', volume: 'Volume', overdue_share: 'Overdue share', map_unavailable: 'Map data not available; shown as a list',
       city: 'Beijing', drill_hint: 'Click an area to drill down: city → district → street → cases', cases_here: 'Cases in this street',
       total: 'Total',
-      'status.received': 'Received', 'status.registered': 'Registered', 'status.rejected': 'Rejected', 'status.merged': 'Merged',
-      'status.dispatched': 'Dispatched', 'status.returned': 'Returned', 'status.accepted': 'Accepted', 'status.handled': 'Handled',
-      'status.closed': 'Closed', 'status.called_back': 'Called back',
       'action.receive': 'Received', 'action.register': 'Register', 'action.reject': 'Reject', 'action.merge': 'Merge',
       'action.dispatch': 'Dispatch', 'action.accept': 'Accept', 'action.return': 'Return', 'action.handle': 'Handle',
       'page.ledger': 'Project ledger', 'page.ledger_project': 'Ledger project',
@@ -242,8 +237,6 @@
       'action.verify': 'Verify', 'action.callback': 'Call-back', 'action.request_extension': 'Request extension',
       'action.approve_extension': 'Decide extension', 'action.suspend': 'Suspend', 'action.resume': 'Resume',
       'action.supervise': 'Supervise',
-      'channel.hotline': '12345 hotline', 'channel.grid': 'Grid worker', 'channel.inspection': 'Spot check',
-      'channel.alley_patrol': 'Alley patrol', 'channel.public': 'Public', 'channel.import': 'Import',
       'role.hotline_operator': 'Hotline operator', 'role.grid_worker': 'Grid worker', 'role.dispatcher': 'Dispatcher',
       'role.handling_unit': 'Handling unit', 'role.supervisor': 'Supervisor', 'role.inspector': 'Inspector',
       'role.member_unit': 'Member unit', 'role.admin': 'Administrator',
@@ -254,8 +247,18 @@
       doc_changed: 'Changed since the preview: preview again.', doc_order: 'Supervision order no.', doc_level: 'Level', doc_region: 'District',
       doc_corrects: 'Corrects document no. (optional)', doc_no: 'No. {n} (overall {t})',
       'dk.bulletin': 'Bulletin', 'dk.notice': 'Ranking notice', 'dk.supervision_order': 'Supervision order', 'dk.health_report': 'Health report', 'dk.ledger_report': 'Ledger report',
+      'page.search': 'Case search', search_filters: 'Filters', keyword: 'Text', keyword_hint: 'in the title, description or address',
+      date_from: 'Received from', date_to: 'Received until', overdue_filter: 'Overdue', not_overdue: 'Not overdue', search: 'Search', reset: 'Reset',
+      results_n: '{n} cases', page_n: 'Page {p} of {pages}', prev_page: 'Previous', next_page: 'Next', all: 'All',
+      export_csv: 'Export CSV', export_xlsx: 'Export Excel', exporting: 'Exporting…', exported: 'Exported', export_hint: 'Exports every case these filters admit (all pages)',
     },
   };
+  // The case's words (statuses, channels, satisfaction) come with the page, from the table the
+  // server also labels its exports with (gridline_core::labels): [[key, label], …] per language.
+  const LABELS = JSON.parse(meta('gridline-labels') || '{}');
+  for (const l of Object.keys(I18N)) Object.assign(I18N[l], Object.fromEntries(LABELS[l] ?? []));
+  /** The values of a kind the labels name, in the table's order: valuesOf('status') → ['received', …]. */
+  const valuesOf = (kind) => (LABELS.zh ?? []).map(([key]) => key).filter((key) => key.startsWith(`${kind}.`)).map((key) => key.slice(kind.length + 1));
   const t = (key) => I18N[lang][key] ?? I18N.zh[key] ?? key;
 
   // ---------------------------------------------------------------- DOM and API helpers
@@ -357,12 +360,13 @@
   const caseLink = (c) => h('a', { href: `/cases/${c.id}` }, `#${c.id}`);
   const snippet = (text, n = 60) => (text.length > n ? `${text.slice(0, n)}…` : text);
 
-  /** A table of cases with the given extra columns: [[heading, (case) => cell], …]. */
-  function caseTable(cases, columns, rowAttrs = () => ({})) {
+  /** A table of cases with the given columns: [[heading, (case) => cell], …]. Each cell carries
+   *  its heading (`data-label`), which a `cards` table shows beside it on a phone. */
+  function caseTable(cases, columns, rowAttrs = () => ({}), tableAttrs = {}) {
     if (!cases.length) return h('p', { class: 'empty' }, t('empty'));
-    return h('div', { class: 'table-wrap' }, h('table', {},
+    return h('div', { class: 'table-wrap' }, h('table', tableAttrs,
       h('thead', {}, h('tr', {}, columns.map(([heading]) => h('th', { scope: 'col' }, heading)))),
-      h('tbody', {}, cases.map((c) => h('tr', { 'data-case': c.id, ...rowAttrs(c) }, columns.map(([, cell]) => h('td', {}, cell(c))))))));
+      h('tbody', {}, cases.map((c) => h('tr', { 'data-case': c.id, ...rowAttrs(c) }, columns.map(([heading, cell]) => h('td', { 'data-label': heading }, cell(c))))))));
   }
   const baseColumns = () => [
     [t('id'), caseLink],
@@ -458,10 +462,10 @@
 
   // ---------------------------------------------------------------- frame
   const PAGES_OF = {
-    hotline_operator: ['operator', 'dashboard'], grid_worker: ['grid', 'patrol', 'dashboard'], inspector: ['grid', 'field', 'dashboard'],
-    dispatcher: ['dispatcher', 'evaluation', 'alleys', 'dashboard'], handling_unit: ['unit', 'dashboard'], member_unit: ['unit', 'ledger', 'dashboard'],
-    supervisor: ['supervisor', 'evaluation', 'alleys', 'ledger', 'documents', 'dashboard'],
-    admin: ['dashboard', 'operator', 'dispatcher', 'unit', 'grid', 'supervisor', 'evaluation', 'alleys', 'ledger', 'documents', 'admin'],
+    hotline_operator: ['operator', 'search', 'dashboard'], grid_worker: ['grid', 'patrol', 'search', 'dashboard'], inspector: ['grid', 'field', 'search', 'dashboard'],
+    dispatcher: ['dispatcher', 'search', 'evaluation', 'alleys', 'dashboard'], handling_unit: ['unit', 'search', 'dashboard'],
+    member_unit: ['unit', 'ledger', 'search', 'dashboard'], supervisor: ['supervisor', 'search', 'evaluation', 'alleys', 'ledger', 'documents', 'dashboard'],
+    admin: ['dashboard', 'search', 'operator', 'dispatcher', 'unit', 'grid', 'supervisor', 'evaluation', 'alleys', 'ledger', 'documents', 'admin'],
   };
 
   function header(view) {
@@ -1080,6 +1084,112 @@
     return [h('div', { class: 'photos', id: 'attachments' }, attached.map(figure)),
       links.length ? h('p', { class: 'links' }, `${t('photo_links')}: `, links.map((p) => (followable(p) ? h('a', { href: p, rel: 'noopener' }, p) : h('span', {}, p))).flatMap((x) => [x, ' '])) : null];
   }
+
+  // ---------------------------------------------------------------- case search and export
+  /** The case list's filters the search page offers, named as the API names them. */
+  const SEARCH_FILTERS = ['q', 'status', 'channel', 'category', 'region', 'unit', 'from', 'to', 'overdue'];
+  const SEARCH_PAGE_SIZE = 20;
+
+  /** Every role's case search within what it may see (the API's scope): the list's filters, the
+   *  results a page at a time, and an export of every case the same filters admit. */
+  VIEWS.search = async () => {
+    const params = new URLSearchParams(location.search);
+    const applied = new URLSearchParams();
+    for (const name of SEARCH_FILTERS) if (params.get(name)) applied.set(name, params.get(name));
+    const page = Math.max(1, Number.parseInt(params.get('page') || '1', 10) || 1);
+
+    const q = h('input', { id: 'search-q', name: 'q', type: 'search', maxlength: 100, value: applied.get('q') ?? '', placeholder: t('keyword_hint') });
+    const select = (name, values, label) => h('select', { id: `search-${name}`, name },
+      options([['', t('all')], ...values.map((v) => [v, label(v)])], applied.get(name) ?? ''));
+    const statusSelect = select('status', valuesOf('status'), (s) => t(`status.${s}`));
+    const channelSelect = select('channel', valuesOf('channel'), (c) => t(`channel.${c}`));
+    const overdueSelect = h('select', { id: 'search-overdue', name: 'overdue' },
+      options([['', t('all')], ['true', t('overdue')], ['false', t('not_overdue')]], applied.get('overdue') ?? ''));
+    const category = await categorySelect({ id: 'search-category', name: 'category' });
+    category.options[0].textContent = t('all');
+    category.value = applied.get('category') ?? '';
+    const regions = await regionPicker('search');
+    const region = applied.get('region') ?? '';
+    // A street's code lies under its district's: 110105026000 is in 110105000000.
+    if (/^\d{12}$/.test(region)) await regions.set(`${region.slice(0, 6)}000000`, region.endsWith('000000') ? '' : region);
+    // A unit sees its own cases only: the unit filter is for those who see many units.
+    const unitSelect = USER.unit ? null : h('select', { id: 'search-unit', name: 'unit' },
+      options([['', t('all')], ...(await units()).map((u) => [u.code, u.name])], applied.get('unit') ?? ''));
+    const date = (name) => h('input', { id: `search-${name}`, name, type: 'date', value: applied.get(name) ?? '' });
+    const from = date('from');
+    const to = date('to');
+
+    /** The filters as the form holds them, without the empty ones. */
+    const chosen = () => {
+      const out = new URLSearchParams();
+      const put = (name, value) => { if (value) out.set(name, value); };
+      put('q', q.value.trim());
+      put('status', statusSelect.value);
+      put('channel', channelSelect.value);
+      put('category', category.value);
+      put('region', regions.street.value || regions.district.value);
+      put('unit', unitSelect?.value);
+      put('from', from.value);
+      put('to', to.value);
+      put('overdue', overdueSelect.value);
+      return out;
+    };
+    const go = (filters, pageNo = 1) => {
+      const next = new URLSearchParams(filters);
+      if (pageNo > 1) next.set('page', pageNo);
+      history.pushState(null, '', `/search${next.toString() ? `?${next}` : ''}`);
+      render();
+    };
+    const message = h('div', { id: 'search-message', 'aria-live': 'polite' });
+    const exportAs = (format) => async () => {
+      const filters = chosen();
+      status(message, t('exporting'));
+      try {
+        filters.set('format', format);
+        filters.set('lang', lang);
+        // reads: GET /cases/export blob
+        const file = await api('GET', `/cases/export?${filters}`);
+        saveFile(file, `${t('page.search')}-${new Date().toLocaleString('sv-SE', { timeZone: 'Asia/Shanghai' }).slice(0, 10)}.${format}`);
+        status(message, t('exported'), 'ok');
+      } catch (err) { status(message, failText(err), 'error'); }
+    };
+    const form = h('form', { id: 'search-form', class: 'card', onsubmit: (e) => { e.preventDefault(); go(chosen()); } },
+      h('h2', {}, t('search_filters')),
+      h('div', { class: 'grid2' }, field(t('keyword'), q), field(t('status'), statusSelect), field(t('channel'), channelSelect),
+        field(t('category'), category), ...regions.nodes, unitSelect ? field(t('unit'), unitSelect) : null,
+        field(t('date_from'), from), field(t('date_to'), to), field(t('overdue_filter'), overdueSelect)),
+      h('div', { class: 'inline' }, h('button', { type: 'submit', class: 'primary', id: 'search-submit' }, t('search')),
+        h('button', { type: 'button', id: 'search-reset', onclick: () => go(new URLSearchParams()) }, t('reset')),
+        h('span', { class: 'export-buttons inline', title: t('export_hint') },
+          h('button', { type: 'button', id: 'export-csv', onclick: exportAs('csv') }, t('export_csv')),
+          h('button', { type: 'button', id: 'export-xlsx', onclick: exportAs('xlsx') }, t('export_xlsx')))),
+      message);
+
+    let results;
+    try {
+      const query = new URLSearchParams(applied);
+      query.set('page', page);
+      query.set('page_size', SEARCH_PAGE_SIZE);
+      // reads: GET /cases total page page_size items[]@case
+      const found = await api('GET', `/cases?${query}`);
+      const pages = Math.max(1, Math.ceil(found.total / found.page_size));
+      const [caseId, caseStatus, caseCategory, caseRegion, caseDescription] = baseColumns();
+      const columns = [caseId, caseStatus, [t('channel'), (c) => t(`channel.${c.channel}`)], caseCategory, caseRegion,
+        [t('unit'), (c) => c.unit_name ?? '—'], [t('received_at'), (c) => time(c.received_at)], [t('deadline'), (c) => clockBadge(c)], caseDescription];
+      const table = caseTable(found.items, columns, () => ({}), { id: 'search-results', class: 'cards' });
+      const pager = h('nav', { class: 'inline pager', 'aria-label': t('page_n').replace('{p}', found.page).replace('{pages}', pages) },
+        h('button', { type: 'button', id: 'prev-page', disabled: found.page <= 1, onclick: () => go(applied, found.page - 1) }, t('prev_page')),
+        h('span', { id: 'page-of' }, t('page_n').replace('{p}', found.page).replace('{pages}', pages)),
+        h('button', { type: 'button', id: 'next-page', disabled: found.page >= pages, onclick: () => go(applied, found.page + 1) }, t('next_page')));
+      results = section(t('results_n').replace('{n}', found.total), table, found.total > found.page_size ? pager : null);
+      results.id = 'search-found';
+    } catch (err) {
+      // A filter the API refuses (a hand-edited address): the form stays, the refusal is told.
+      if (!(err instanceof ApiFailure) || err.status >= 500 || err.status === 401) throw err;
+      results = h('p', { class: 'notice error', role: 'alert', id: 'search-refused' }, failText(err));
+    }
+    return [h('h1', {}, t('page.search')), form, results];
+  };
 
   // ---------------------------------------------------------------- maps and the dashboard
   /** The served GeoJSON of `level` (districts or streets), or null when the server has none. */
