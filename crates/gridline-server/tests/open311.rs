@@ -476,7 +476,7 @@ async fn the_openapi_document_describes_every_api_route_and_every_described_rout
     for (path, operations) in paths {
         for (method, operation) in operations.as_object().unwrap() {
             let needs_session = operation["security"].as_array().is_some_and(|s| !s.is_empty());
-            let path = path.replace("{id}", "1").replace("{point}", "1").replace("{code}", "S0102").replace("{file}", "catalogue.toml").replace("{subject}", "account:wj").replace("{year}", "2026").replace("{token}", "no-such-link");
+            let path = path.replace("{id}", "1").replace("{point}", "1").replace("{submission}", "1").replace("{code}", "S0102").replace("{file}", "catalogue.toml").replace("{subject}", "account:wj").replace("{year}", "2026").replace("{token}", "no-such-link");
             assert!(!path.contains('{'), "{path}: a path parameter without a value to try");
             let url = format!("{base}{path}");
             let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
