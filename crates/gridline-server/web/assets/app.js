@@ -1403,24 +1403,26 @@
       j.disagreement ? h('span', { class: 'badge warn' }, t('mr_disagree')) : null,
       j.settled ? h('span', { class: 'badge ok' }, `${t('mr_settled')}（${t(`mr.${s.settlement.rule}`)}）`) : null,
       s.settlement?.note ? ` ${s.settlement.note}` : '');
-    const act = async (method, path, body) => {
-      try { await api(method, path, body); await render(); } catch (err) { status(box, failText(err), 'error'); }
+    const act = async (call) => {
+      try { await call(); await render(); } catch (err) { status(box, failText(err), 'error'); }
     };
     const forms = [];
     if (w.may_score && !j.settled) {
       const mine = s.reviews.find((r) => r.reviewer === USER?.id);
       const score = h('input', { type: 'number', min: 0, max: s.points, step: 0.01, required: true, inputmode: 'decimal', class: 'mr-score', value: mine?.score ?? '' });
       const comment = h('input', { type: 'text', maxlength: 1000, required: true, class: 'mr-comment', value: mine?.comment ?? '' });
-      // reads: PUT /evaluation/reviews/{id}/submissions/{submission}/score joint.score
-      forms.push(h('form', { class: 'row mr-score-form', onsubmit: (e) => { e.preventDefault(); act('PUT', `/evaluation/reviews/${id}/submissions/${s.id}/score`, { score: Number(score.value), comment: comment.value }); } },
+      const give = () => act(() =>
+        // reads: PUT /evaluation/reviews/{id}/submissions/{submission}/score joint.score
+        api('PUT', `/evaluation/reviews/${id}/submissions/${s.id}/score`, { score: Number(score.value), comment: comment.value }));
+      forms.push(h('form', { class: 'row mr-score-form', onsubmit: (e) => { e.preventDefault(); give(); } },
         field(`${t('mr_score')}（0–${s.points}）`, score), field(t('mr_comment'), comment), h('button', { type: 'submit' }, t('mr_give_score'))));
     }
     if (w.may_settle) {
       const score = h('input', { type: 'number', min: 0, max: s.points, step: 0.01, inputmode: 'decimal', class: 'mr-settle-score' });
       const note = h('input', { type: 'text', maxlength: 1000, class: 'mr-note' });
-      // reads: PUT /evaluation/reviews/{id}/submissions/{submission}/settlement joint.score
-      const settle = (byHand) => act('PUT', `/evaluation/reviews/${id}/submissions/${s.id}/settlement`, byHand
-        ? { score: Number(score.value), note: note.value } : { note: note.value || undefined });
+      const settle = (byHand) => act(() =>
+        // reads: PUT /evaluation/reviews/{id}/submissions/{submission}/settlement joint.score
+        api('PUT', `/evaluation/reviews/${id}/submissions/${s.id}/settlement`, byHand ? { score: Number(score.value), note: note.value } : { note: note.value || undefined }));
       forms.push(h('form', { class: 'row mr-settle-form', onsubmit: (e) => { e.preventDefault(); settle(true); } },
         field(t('mr_score'), score), field(t('mr_note'), note),
         h('button', { type: 'button', class: 'mr-settle-mean', disabled: !s.reviews.length, onclick: () => settle(false) }, t('mr_settle_mean')),
