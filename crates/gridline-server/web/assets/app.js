@@ -1349,15 +1349,15 @@
     const content = [...head];
     // reads: GET /evaluation/reviews/{id}/reminders items[].region items[].region_name items[].missing items[].days_left items[].units
     const reminders = await api('GET', `/evaluation/reviews/${id}/reminders`);
-    if (reminders.items.length) {
-      content.push(section(t('mr_reminders'), grid([t('region'), t('mr_missing'), t('mr_days_left'), t('mr_units')],
-        reminders.items.map((r) => [r.region_name, r.missing.join('、'), r.days_left, r.units.join('、') || '—']), 'mr-reminders')));
-    }
-    if (unit) content.push(submitSection(id, w));
-    content.push(section(unit ? t('mr_my_submissions') : t('mr_submissions'), w.submissions.length
+    const reminding = reminders.items.length ? section(t('mr_reminders'), grid([t('region'), t('mr_missing'), t('mr_days_left'), t('mr_units')],
+      reminders.items.map((r) => [r.region_name, r.missing.join('、'), r.days_left, r.units.join('、') || '—']), 'mr-reminders')) : null;
+    const submitted = section(unit ? t('mr_my_submissions') : t('mr_submissions'), w.submissions.length
       ? h('ol', { class: 'checklist', id: 'mr-submissions' }, w.submissions.map((s) => submissionCard(id, w, s)))
-      : h('p', { class: 'empty' }, t('empty'))));
-    return content;
+      : h('p', { class: 'empty' }, t('empty')));
+    // A unit sees what it still owes first; the reviewers and the office the joint review.
+    if (unit) content.push(reminding, submitSection(id, w), submitted);
+    else content.push(submitted, reminding);
+    return content.filter(Boolean);
   }
 
   /** The unit's forms: one per region and clause not yet submitted (text, then files). */
