@@ -1,14 +1,16 @@
 //! The one attachments service: every photo and file gridline keeps goes through
 //! [`App::store_attachment`] — a case's (intake, handling, verification, call-back, through
-//! [`App::attach_to_case`]), and the evaluation's field checks and the alley patrols, which call
-//! it with the bytes they received and link the id it returns to their own records.
+//! [`App::attach_to_case`]), a material review's submissions, and the evaluation's field checks
+//! and the alley patrols, which call it with the bytes they received and link the id it returns
+//! to their own records.
 //!
 //! What a file is comes from its bytes (gridline_core::attachment); the original is kept durably
 //! under its SHA-256 before the upload is acknowledged. A photo is served only as re-encoded
 //! renderings — its EXIF orientation applied, every metadata block (the GPS position among them)
 //! left out, at most 2048 px — and a thumbnail; both are made in the background after the upload
-//! and again on demand if missing. An attachment is served to whoever may see a case it belongs
-//! to, and to whoever uploaded it; to nobody else (not found, as for a case).
+//! and again on demand if missing. An attachment is served to whoever may see a case or a
+//! material submission it belongs to, and to whoever uploaded it; to nobody else (not found, as
+//! for a case).
 
 use std::io::Cursor;
 use std::sync::Arc;
@@ -168,8 +170,8 @@ impl App {
         Ok(self.store.attachments().of_case(id).await?)
     }
 
-    /// The attachment if `actor` may see it: its uploader, or whoever may see a case it belongs
-    /// to. Not found otherwise, like a case.
+    /// The attachment if `actor` may see it: its uploader, whoever may see a case it belongs to,
+    /// or a material submission it was submitted with. Not found otherwise, like a case.
     pub async fn visible_attachment(&self, id: i64, actor: &Actor) -> Result<StoredAttachment, AppError> {
         let not_found = || AppError::Domain(DomainError::Refused(Reason::new("attachment_not_found").with("id", id)));
         let attachment = self.store.attachments().get(id).await?.ok_or_else(not_found)?;
@@ -178,6 +180,11 @@ impl App {
         }
         for case in self.store.attachments().cases_of(id).await? {
             if self.visible_case(case, actor).await.is_ok() {
+                return Ok(attachment);
+            }
+        }
+        for (_, region) in self.store.material().submissions_with_file(id).await? {
+            if self.sees_material_of(actor, &region) {
                 return Ok(attachment);
             }
         }

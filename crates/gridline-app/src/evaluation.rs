@@ -573,7 +573,8 @@ impl App {
     }
 
     /// The composite per district or street over `period`, unranked: field checks pooled,
-    /// platform data from the rates, weighted by the system in force.
+    /// questionnaires and material reviews by their clauses, platform data from the rates,
+    /// weighted by the system in force.
     async fn region_scores(&self, period: Period, level: ScoreLevel, system: &IndicatorSystem, min_points: u64) -> Result<Vec<RegionScore>, AppError> {
         let mut field: HashMap<String, Tally> = HashMap::new();
         let mut checked: HashMap<String, u64> = HashMap::new();
@@ -586,6 +587,7 @@ impl App {
             *answers.entry(key).or_default() += street.answers as u64;
         }
         let questionnaires = self.questionnaire_values(period, level).await?;
+        let material = self.material_tallies(period, level).await?;
         let rate_level = match level {
             ScoreLevel::District => RateLevel::District,
             ScoreLevel::Street => RateLevel::Street,
@@ -605,7 +607,12 @@ impl App {
                 let questionnaire = questionnaires.get(&key).map(|values| questionnaire_tally(system, values)).and_then(|t| t.rate());
                 let composite = Composite::of(
                     &system.weights,
-                    &[(Method::FieldCheck, field.get(&key).and_then(Tally::rate)), (Method::Questionnaire, questionnaire), (Method::PlatformData, platform)],
+                    &[
+                        (Method::FieldCheck, field.get(&key).and_then(Tally::rate)),
+                        (Method::Questionnaire, questionnaire),
+                        (Method::MaterialReview, material.get(&key).and_then(Tally::rate)),
+                        (Method::PlatformData, platform),
+                    ],
                 );
                 let mut row = RegionScore::new(
                     region.code.clone(),
@@ -699,7 +706,9 @@ impl App {
         let city_average = (!ranked.is_empty()).then(|| ranked.iter().sum::<f64>() / ranked.len() as f64);
 
         // Category and item lines, each tally mapped through the revision it was scored under.
-        let totals = self.store.evaluation().clause_totals(period).await?;
+        // Field checks' and material reviews' clauses alike.
+        let mut totals = self.store.evaluation().clause_totals(period).await?;
+        totals.extend(self.material_clause_totals(period).await?);
         let systems = self.systems_of(totals.iter().map(|t| t.system_id)).await?;
         let parents: HashMap<i64, HashMap<&str, (&str, &str)>> = systems.iter().map(|(id, s)| (*id, clause_parents(s))).collect();
         let parent = |t: &ClauseTotal| parents.get(&t.system_id).and_then(|p| p.get(t.clause.as_str())).copied();

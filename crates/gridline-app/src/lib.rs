@@ -15,6 +15,7 @@ pub mod export;
 pub mod geo;
 pub mod intake;
 pub mod ledger;
+pub mod material;
 pub mod passwords;
 pub mod questionnaires;
 pub mod sign_in;

@@ -129,6 +129,9 @@ pub async fn ensure(store: &Store, data_dir: &Path, cases: usize) -> anyhow::Res
         responses = seeded.responses,
         "demo evaluation seeded"
     );
+    let material = crate::demo_evaluation::seed_material_review(&app, &regions, &people.named("supervisor"), &inspectors, now).await?;
+    tracing::info!(submissions = material.submissions, scores = material.scores, settled = material.settled, disagreements = material.disagreements,
+        "demo material review seeded");
     let alleys = crate::demo_alleys::seed(store, &regions, &people.named("dispatcher"), now).await?;
     table.push_str(&alleys.steward_line);
     tracing::info!(alleys = alleys.alleys, patrols = alleys.patrols, checks = alleys.checks, cases = alleys.cases, months = alleys.months,

@@ -1,7 +1,8 @@
 //! The demo city's evaluation (测评): inspection points in every street and a quarter of weekly
 //! field-check rounds, answered through the application's own services, so that every failure
 //! became a case through the one intake, and the older ones were dispatched, handled and
-//! verified. Provenance (what is invented): data/evaluation/PROVENANCE.md.
+//! verified; and this half-year's material review (材料审核) with its joint review. Provenance
+//! (what is invented): data/evaluation/PROVENANCE.md.
 
 use std::sync::Arc;
 
@@ -322,4 +323,105 @@ async fn fix(app: &App, store: &Store, office: &Actor, evaluator: &Actor, case_i
     app.act(case_id, &staff, &Command::Handle { feedback: "已按测评要求整改到位".into(), photos: vec![] }).await?;
     app.act(case_id, evaluator, &Command::Verify { passed: true, note: Some("复查已整改".into()) }).await?;
     Ok(true)
+}
+
+/// What the demo's material review made.
+pub struct MaterialSeeded {
+    pub submissions: usize,
+    pub scores: usize,
+    pub settled: usize,
+    pub disagreements: usize,
+}
+
+/// A minimal PDF standing for a unit's scanned materials (the demo's own, invented).
+fn demo_pdf(title: &str) -> Vec<u8> {
+    format!("%PDF-1.4\n% gridline demo: {title}\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n").into_bytes()
+}
+
+/// Seeds this half-year's material review (每半年网上申报材料): a window opened three weeks
+/// ago that closes in five days; the districts' city-management committees submit their
+/// materials for each material-review clause (a few have not yet: the reminders name them), with
+/// a PDF where the store keeps files; the three inspectors score each, one of them sometimes far
+/// from the others; the office settles the disagreements by hand and some others on the mean.
+pub async fn seed_material_review(app: &App, regions: &RegionTree, office: &Actor, reviewers: &[Actor], now: Timestamp) -> anyhow::Result<MaterialSeeded> {
+    use gridline_app::attachments::Upload;
+    use gridline_core::attachment::Expect;
+    use gridline_core::evaluation::review::{Half, NewWindow, material_clauses};
+    use gridline_core::period::{Month, day_of};
+    let mut rng = StdRng::seed_from_u64(2026_0521);
+    let today = day_of(now);
+    let opened = now - SignedDuration::from_hours(24 * 21);
+    let window = app
+        .create_material_window(
+            office,
+            NewWindow {
+                half: Half::of(Month::of(now)),
+                level: SamplingLevel::District,
+                name: None,
+                opens: day_of(opened),
+                closes: today.checked_add(jiff::Span::new().days(5))?,
+                reviewers: reviewers.iter().map(|r| r.user_id).collect(),
+            },
+            opened,
+        )
+        .await?;
+    let system = app.indicator_system().await?.system;
+    let clauses: Vec<(String, f64)> = material_clauses(&system).map(|(c, p)| (c.to_owned(), p)).collect();
+    let files = app.store.attachments().dir().is_ok();
+    let texts = [
+        "本区已印发创建工作方案，明确责任分工，建立周调度、月通报工作台账，附方案及台账扫描件。",
+        "本区志愿服务组织健全，注册志愿者队伍按街道全覆盖，附活动记录及照片。",
+    ];
+    let mut seeded = MaterialSeeded { submissions: 0, scores: 0, settled: 0, disagreements: 0 };
+    for (d, district) in regions.at_level(RegionLevel::District).enumerate() {
+        let Some(staff) = app.store.people().user_by_name(&format!("staff-{}-CGW", district.code)).await? else { continue };
+        let staff = staff.actor();
+        // Two districts have submitted nothing yet and two only their first clause.
+        let submit = match d % 8 {
+            3 => 0,
+            6 => 1,
+            _ => clauses.len(),
+        };
+        // How complete the district's materials are: fixed per district.
+        let quality = 1.0 - failure_rate(&district.code[..6]) * 1.5;
+        for (k, (clause, points)) in clauses.iter().take(submit).enumerate() {
+            let at = opened + SignedDuration::from_mins(rng.random_range(60..60 * 24 * 18));
+            let text = format!("{}{}", district.name, texts[k % texts.len()]);
+            let (reviewed, _) = app.submit_material(&staff, window.id, &district.code, clause, &text, at).await?;
+            seeded.submissions += 1;
+            let id = reviewed.submission.id;
+            if files {
+                let upload = Upload { bytes: demo_pdf(&format!("{} {clause}", district.code)), name: format!("{}-{clause}-材料.pdf", district.name), expect: Expect::File };
+                app.add_material_files(&staff, window.id, id, vec![upload], at).await?;
+            }
+            // Three reviewers score; every fourth submission one of them sees it quite differently.
+            let base = (points * quality).clamp(0.0, *points);
+            let odd = rng.random_range(0..4) == 0;
+            for (r, reviewer) in reviewers.iter().enumerate() {
+                let noise: f64 = rng.random_range(-0.2..0.2);
+                let mut score = (base + noise).clamp(0.0, *points);
+                if odd && r == reviewers.len() - 1 {
+                    score = (base - points * 0.6).max(0.0);
+                }
+                let score = (score * 10.0).round() / 10.0;
+                let comment = if score >= points * 0.9 { "材料齐全，佐证充分" } else if score >= points * 0.6 { "材料基本齐全，部分台账记录不完整" } else { "材料缺项较多，佐证不足" };
+                let scored = at + SignedDuration::from_hours(24 + 6 * r as i64);
+                app.score_material(reviewer, window.id, id, score, comment, scored.min(now)).await?;
+                seeded.scores += 1;
+            }
+            let result = app.material_window(office, window.id, today).await?;
+            let joint = result.submissions.iter().find(|s| s.submission.id == id).map(|s| s.joint).unwrap_or_default();
+            if joint.disagreement {
+                seeded.disagreements += 1;
+                // The office settles a disagreement by hand, on the two reviewers who agreed.
+                let agreed = ((joint.mean.unwrap_or(0.0) * 3.0 - joint.lowest.unwrap_or(0.0)) / 2.0 * 10.0).round() / 10.0;
+                app.settle_material(office, window.id, id, Some(agreed.clamp(0.0, *points)), Some("联审意见分歧较大，经复核以两位评审一致意见认定"), now).await?;
+                seeded.settled += 1;
+            } else if d % 2 == 0 {
+                app.settle_material(office, window.id, id, None, None, now).await?;
+                seeded.settled += 1;
+            }
+        }
+    }
+    Ok(seeded)
 }

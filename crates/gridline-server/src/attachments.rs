@@ -55,7 +55,7 @@ pub struct AttachmentView {
 }
 
 impl AttachmentView {
-    fn new(attachment: StoredAttachment, stage: Option<Stage>) -> AttachmentView {
+    pub(crate) fn new(attachment: StoredAttachment, stage: Option<Stage>) -> AttachmentView {
         let id = attachment.id;
         AttachmentView {
             id,
@@ -81,13 +81,13 @@ impl AttachmentView {
 #[derive(ToSchema)]
 pub struct UploadForm {
     /// intake, handling, verification or callback.
-    stage: Option<Stage>,
+    pub(crate) stage: Option<Stage>,
     /// Photos: JPEG, PNG or WebP (read from the bytes), at most 15 MB each.
     #[schema(value_type = Vec<String>, format = Binary)]
-    photo: Vec<Upload>,
+    pub(crate) photo: Vec<Upload>,
     /// Other files: a photo, PDF, Word or Excel, at most 20 MB each.
     #[schema(value_type = Vec<String>, format = Binary)]
-    file: Vec<Upload>,
+    pub(crate) file: Vec<Upload>,
 }
 
 fn multipart_error(err: MultipartError) -> ApiError {
@@ -99,7 +99,7 @@ fn multipart_error(err: MultipartError) -> ApiError {
 }
 
 /// Reads the form, refusing a file as soon as it passes its limit.
-async fn read_form(multipart: Result<Multipart, MultipartRejection>) -> Result<UploadForm, ApiError> {
+pub(crate) async fn read_form(multipart: Result<Multipart, MultipartRejection>) -> Result<UploadForm, ApiError> {
     let mut multipart = multipart.map_err(|_| ApiError::UnsupportedMediaType("send the files as multipart/form-data".into()))?;
     let mut form = UploadForm { stage: None, photo: Vec::new(), file: Vec::new() };
     while let Some(mut part) = multipart.next_field().await.map_err(multipart_error)? {

@@ -25,6 +25,7 @@ mod open311;
 mod openapi;
 mod questionnaires;
 mod reference;
+mod reviews;
 mod security;
 pub mod supervision;
 mod text;
@@ -176,6 +177,13 @@ fn api() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         .routes(routes!(evaluation::health_report))
         .routes(routes!(evaluation::notice))
         .routes(routes!(evaluation::put_comment))
+        .routes(routes!(reviews::windows, reviews::create_window))
+        .routes(routes!(reviews::window))
+        .routes(routes!(reviews::reminders))
+        .routes(routes!(reviews::submit))
+        .routes(routes!(reviews::add_files).layer(DefaultBodyLimit::max(attachments::UPLOAD_BODY_LIMIT_BYTES)))
+        .routes(routes!(reviews::score))
+        .routes(routes!(reviews::settle))
         // A questionnaire's XLSForm is bigger than a case.
         .routes(routes!(questionnaires::list, questionnaires::create).layer(DefaultBodyLimit::max(REFERENCE_BODY_LIMIT_BYTES)))
         .routes(routes!(questionnaires::satisfaction))

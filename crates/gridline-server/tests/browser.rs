@@ -777,5 +777,55 @@ async fn a_search_shows_the_filtered_cases_and_exports_the_same_ones_with_chines
 
     b.call(Method::DELETE, "", None).await;
     b.publish_screenshots();
+/// Material review in the browser: a street office submits its materials on a phone (375 px),
+/// the inspector scores them, and the office settles the joint review on the mean.
+#[tokio::test]
+async fn a_unit_submits_materials_on_a_phone_a_reviewer_scores_and_the_office_settles() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some((_driver, mut b)) = launch(&dir.path().join("chromium-profile")).await else { return };
+    let s = TestServer::start(&format!("sqlite://{}?mode=rwc", dir.path().join("gridline.db").display())).await;
+    let office = s.token("supervisor").await;
+    let inspector = s.token("inspector").await;
+    let (_, me) = s.api(Method::GET, "/api/v1/me", &inspector, None).await;
+    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap()).date();
+    let half = format!("{}-H{}", today.year(), if today.month() <= 6 { 1 } else { 2 });
+    let (status, window) = s
+        .api(Method::POST, "/api/v1/evaluation/reviews", &office, Some(json!({"half": half, "level": "street", "opens": today.to_string(),
+            "closes": today.checked_add(jiff::Span::new().days(5)).unwrap().to_string(), "reviewers": [me["id"]]})))
+        .await;
+    assert_eq!(status, 201, "{window}");
+    let page = format!("/reviews?window={}", window["id"]);
+
+    b.window(375, 812).await;
+    b.sign_in(&s, "wj", "unit").await;
+    b.goto(&s.url(&page)).await;
+    b.ready("reviews").await;
+    let form = format!("li[data-region='{WANGJING}'][data-clause='5.2.1']");
+    b.type_into(&format!("{form} textarea"), "望京街道2026年创建工作方案、责任分工及周调度台账").await;
+    b.screenshot("reviews-unit-phone").await;
+    let wide = b.run("return document.documentElement.scrollWidth", json!([])).await;
+    assert!(wide.as_i64().is_some_and(|w| w <= 375), "the page is wider than the phone: {wide}");
+    b.click(&format!("{form} button[type=submit]")).await;
+    b.find("#mr-submissions li[data-submission]").await;
+    b.sign_out().await;
+
+    b.window(1366, 768).await;
+    b.sign_in(&s, "inspector", "grid").await;
+    b.goto(&s.url(&page)).await;
+    b.ready("reviews").await;
+    b.type_into(".mr-score", "1.5").await;
+    b.type_into(".mr-comment", "方案齐全，台账缺一个月").await;
+    b.click(".mr-score-form button[type=submit]").await;
+    b.until("the reviewer's score", "return document.querySelector('.mr-joint') && document.querySelector('.mr-joint').innerText.includes('1.50')", json!([])).await;
+    b.sign_out().await;
+
+    b.sign_in(&s, "supervisor", "supervisor").await;
+    b.goto(&s.url(&page)).await;
+    b.ready("reviews").await;
+    b.click(".mr-settle-mean").await;
+    b.until("the settlement", "return document.querySelector('.mr-joint') && document.querySelector('.mr-joint').innerText.includes('已认定')", json!([])).await;
+    b.screenshot("reviews").await;
+    let (_, after) = s.api(Method::GET, &format!("/api/v1/evaluation/reviews/{}", window["id"]), &office, None).await;
+    assert_eq!(after["submissions"][0]["settlement"]["rule"], "mean", "{after}");
     s.stop().await;
 }

@@ -416,6 +416,13 @@ async fn the_openapi_document_describes_every_api_route_and_every_described_rout
         ("/api/v1/questionnaires/{id}/responses", &["post"]),
         ("/api/v1/public/questionnaires/{token}", &["get"]),
         ("/api/v1/public/questionnaires/{token}/responses", &["post"]),
+        ("/api/v1/evaluation/reviews", &["get", "post"]),
+        ("/api/v1/evaluation/reviews/{id}", &["get"]),
+        ("/api/v1/evaluation/reviews/{id}/reminders", &["get"]),
+        ("/api/v1/evaluation/reviews/{id}/submissions", &["post"]),
+        ("/api/v1/evaluation/reviews/{id}/submissions/{submission}/files", &["post"]),
+        ("/api/v1/evaluation/reviews/{id}/submissions/{submission}/score", &["put"]),
+        ("/api/v1/evaluation/reviews/{id}/submissions/{submission}/settlement", &["put"]),
         ("/api/v1/ledger", &["get"]),
         ("/api/v1/ledger/{year}", &["get"]),
         ("/api/v1/ledger/{year}/summary", &["get"]),
@@ -470,7 +477,7 @@ async fn the_openapi_document_describes_every_api_route_and_every_described_rout
     for (path, operations) in paths {
         for (method, operation) in operations.as_object().unwrap() {
             let needs_session = operation["security"].as_array().is_some_and(|s| !s.is_empty());
-            let path = path.replace("{id}", "1").replace("{point}", "1").replace("{code}", "S0102").replace("{file}", "catalogue.toml").replace("{subject}", "account:wj").replace("{year}", "2026").replace("{token}", "no-such-link");
+            let path = path.replace("{id}", "1").replace("{point}", "1").replace("{submission}", "1").replace("{code}", "S0102").replace("{file}", "catalogue.toml").replace("{subject}", "account:wj").replace("{year}", "2026").replace("{token}", "no-such-link");
             assert!(!path.contains('{'), "{path}: a path parameter without a value to try");
             let url = format!("{base}{path}");
             let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();

@@ -73,7 +73,7 @@ impl Variant {
 }
 
 #[derive(FromRow)]
-struct AttachmentRow {
+pub(crate) struct AttachmentRow {
     id: i64,
     sha256: String,
     media_type: String,
@@ -128,7 +128,7 @@ impl TryFrom<CaseAttachmentRow> for CaseAttachment {
     }
 }
 
-const COLUMNS: &str = "a.id, a.sha256, a.media_type, a.size, a.width, a.height, a.name, a.uploaded_by, a.uploaded_at";
+pub(crate) const COLUMNS: &str = "a.id, a.sha256, a.media_type, a.size, a.width, a.height, a.name, a.uploaded_by, a.uploaded_at";
 
 /// The files directory beside an SQLite database file (`sqlite://DIR/gridline.db?…` → `DIR/files`);
 /// none for PostgreSQL or an in-memory database.

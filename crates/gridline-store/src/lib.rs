@@ -27,6 +27,7 @@ mod error;
 mod evaluation;
 mod links;
 mod listings;
+mod material;
 mod nullable;
 mod packed;
 mod people;
@@ -60,6 +61,7 @@ pub use evaluation::{Assignment, ClauseTotal, Evaluation, RoundProgress, StreetT
 pub use ledger::{Ledger, ProjectFilter};
 pub use links::Links;
 pub use listings::Listings;
+pub use material::{Material, Submission};
 pub use questionnaires::{CommentRecord, NewResponse, Questionnaires, ResponseRecord, Stored, TallyRow};
 pub use people::{NewUser, People, UserRecord};
 pub use reference::{NewReferenceRevision, Reference, ReferenceRevision};

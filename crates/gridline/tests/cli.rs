@@ -499,6 +499,21 @@ async fn the_demo_city_is_created_once_and_its_passwords_are_kept() {
     let own = get(&http, &demo, &format!("/api/v1/ledger/{this_year}"), &member).await;
     let units: Vec<&str> = own["items"].as_array().unwrap().iter().map(|p| p["unit"].as_str().unwrap()).collect();
     assert_eq!(units, ["BJ-SWJ", "BJ-SWJ"], "a member unit sees only its own projects");
+    // The half-year's material review: 12 districts submitted both clauses and 2 one (26), the
+    // other 4 are reminded; three reviewers scored each; disagreements settled by hand.
+    let reviews = get(&http, &demo, "/api/v1/evaluation/reviews", &supervisor).await;
+    let window = &reviews["items"][0];
+    assert_eq!((window["submitted"].as_u64(), window["reviewed"].as_u64(), window["open"].as_bool()), (Some(26), Some(26), Some(true)), "{reviews}");
+    let page = get(&http, &demo, &format!("/api/v1/evaluation/reviews/{}", window["id"]), &supervisor).await;
+    let submissions = page["submissions"].as_array().unwrap();
+    assert!(submissions.iter().all(|s| s["reviews"].as_array().map(Vec::len) == Some(3)), "{page}");
+    assert!(submissions.iter().any(|s| s["joint"]["disagreement"] == true && s["settlement"]["rule"] == "hand"), "{page}");
+    let reminders = get(&http, &demo, &format!("/api/v1/evaluation/reviews/{}/reminders", window["id"]), &supervisor).await;
+    assert_eq!(reminders["items"].as_array().map(Vec::len), Some(4), "{reminders}");
+    let month = jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap()).strftime("%Y-%m").to_string();
+    let scores = get(&http, &demo, &format!("/api/v1/evaluation/scores?period={month}"), &supervisor).await;
+    let with_materials = scores["items"].as_array().unwrap().iter().filter(|r| r["material_review"].is_number()).count();
+    assert_eq!(with_materials, 14, "the composite includes the material review where it was scored: {scores}");
     demo.kill();
     let explained: Value = serde_json::from_str(&assert_succeeded(&dir.run(&["route", "explain", &routed.to_string()], ""))).unwrap();
     assert_eq!(explained["rule"]["id"], route["rule"]["id"], "the command and the API agree: {explained}");

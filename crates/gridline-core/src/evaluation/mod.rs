@@ -3,7 +3,8 @@
 //! ([`system`]: system → category → item 测评项目 → clause 测评内容, each clause with its method,
 //! points and scoring rule), typed inspection points ([`point`]: 点位, an alley being one of type
 //! 背街小巷), rounds of field checks drawn by stratified sampling from a stored seed and their
-//! answers ([`round`]), and the pure scoring behind 得分率, composites and rankings ([`score`]).
+//! answers ([`round`]), half-yearly material review with its joint review ([`review`]), and the
+//! pure scoring behind 得分率, composites and rankings ([`score`]).
 //!
 //! Nothing here is particular to the evaluation office: an alley patrol is a round over points
 //! of one type answered against the clauses that apply to that type, scored by the same rules.
@@ -11,6 +12,7 @@
 pub mod point;
 pub mod questionnaire;
 pub mod relevant;
+pub mod review;
 pub mod round;
 pub mod score;
 pub mod system;

@@ -45,6 +45,8 @@ pub enum Page {
     Evaluation,
     /// The evaluator's phone page: rounds, points, a point's checklist.
     Field,
+    /// 材料审核: the half-yearly windows; a unit submits, reviewers score, the office settles.
+    Reviews,
     /// The committee's project ledger: the office's board, a member unit's own projects.
     Ledger,
     LedgerProject,
@@ -73,6 +75,7 @@ impl Page {
             Page::Case => "case",
             Page::Evaluation => "evaluation",
             Page::Field => "field",
+            Page::Reviews => "reviews",
             Page::Ledger => "ledger",
             Page::LedgerProject => "ledger_project",
             Page::Documents => "documents",
@@ -96,6 +99,7 @@ impl Page {
                 Page::Dashboard | Page::Case | Page::Search => true,
                 Page::Evaluation => matches!(role, Role::Supervisor | Role::Dispatcher),
                 Page::Field => role == Role::Inspector,
+                Page::Reviews => matches!(role, Role::Supervisor | Role::Dispatcher | Role::Inspector | Role::HandlingUnit | Role::MemberUnit),
                 Page::Ledger | Page::LedgerProject => matches!(role, Role::Supervisor | Role::MemberUnit),
                 Page::Documents => role == Role::Supervisor,
                 Page::Alleys => matches!(role, Role::Supervisor | Role::Dispatcher | Role::Inspector | Role::GridWorker),
@@ -127,6 +131,7 @@ impl Page {
             Page::Case => "/cases",
             Page::Evaluation => "/evaluation",
             Page::Field => "/field",
+            Page::Reviews => "/reviews",
             Page::Ledger => "/ledger",
             Page::LedgerProject => "/ledger/projects",
             Page::Documents => "/documents",
@@ -163,6 +168,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         Page::Dashboard,
         Page::Evaluation,
         Page::Field,
+        Page::Reviews,
         Page::Ledger,
         Page::Documents,
         Page::Alleys,
@@ -349,6 +355,7 @@ fn shell(view: &str, token: Option<&str>, who: Option<&SignedIn>) -> String {
     let user = who
         .map(|who| {
             let user = serde_json::json!({
+                "id": who.actor.user_id,
                 "username": who.actor.username,
                 "display_name": who.display_name,
                 "role": who.actor.role,
