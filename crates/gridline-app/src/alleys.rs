@@ -17,10 +17,10 @@ use gridline_core::case::{Channel, Intake};
 use gridline_core::evaluation::{IndicatorSystem, InspectionPoint};
 use gridline_core::ids::RegionCode;
 use gridline_core::region::RegionLevel;
-use gridline_core::period::{Month, day_of};
+use gridline_core::period::{Month, Period, day_of};
 use gridline_core::ranking::competition_ranks;
 use gridline_core::supervision::{Listing, ListingKind, NewListing};
-use gridline_core::{DomainError, FileProblem};
+use gridline_core::{DomainError, FileProblem, Reason};
 use gridline_geo::lines::LineIndex;
 use gridline_geo::{Geography, LatLon};
 use gridline_store::{AlleyEntry, CoverageRow, MonthOutcome, ScoreRecord, StoreError};
@@ -495,30 +495,131 @@ impl App {
             })
             .collect();
         items.sort_by(|a, b| a.rank_in_city.cmp(&b.rank_in_city).then_with(|| a.code.cmp(&b.code)));
-        let named_worst = if month.number() % 3 == 0 { self.quarter_named(month, &prefix).await? } else { vec![] };
+        let named_worst = if month.number() % 3 == 0 {
+            let quarter = Period { first: month.plus(-2), last: month };
+            let means = self.quarter_means(quarter, &prefix, &AlleyRules::default()).await?;
+            named_worst(&means, |r| Some(r.mean), |r| &r.code, NAMED_PER_QUARTER)
+                .into_iter()
+                .map(|m| NamedAlley { id: m.id, code: m.code, name: m.name, street_name: self.region_name(&m.street), quarter_mean: m.mean })
+                .collect()
+        } else {
+            vec![]
+        };
         Ok(AlleyRanking { month, region, region_name, items, named_worst })
     }
 
-    /// 季点名: the quarter ending with `month`, the alleys under the prefix with the lowest mean.
-    async fn quarter_named(&self, month: Month, prefix: &str) -> Result<Vec<NamedAlley>, AppError> {
-        let mut sums: HashMap<i64, (f64, u32, String, String, String)> = HashMap::new();
-        for m in [month.plus(-2), month.plus(-1), month] {
+    fn region_name(&self, code: &str) -> String {
+        self.regions.get(code).map(|r| r.name.clone()).unwrap_or_default()
+    }
+
+    /// Each scored alley under the prefix with its mean over the quarter's scored months and how
+    /// many of them fell below the threshold.
+    async fn quarter_means(&self, quarter: Period, prefix: &str, rules: &AlleyRules) -> Result<Vec<QuarterMean>, AppError> {
+        let mut sums: HashMap<i64, (f64, u32, QuarterMean)> = HashMap::new();
+        for m in quarter.months() {
             for s in self.store.alleys().named_scores(m, prefix).await? {
-                let e = sums.entry(s.record.alley).or_insert((0.0, 0, s.code.clone(), s.name.clone(), s.record.region.clone()));
+                let e = sums.entry(s.record.alley).or_insert_with(|| {
+                    (0.0, 0, QuarterMean { id: s.record.alley, code: s.code.clone(), name: s.name.clone(), street: s.record.region.clone(), mean: 0.0, low_months: 0 })
+                });
                 e.0 += s.record.score.score;
                 e.1 += 1;
+                e.2.low_months += u32::from(s.record.score.score < rules.threshold);
             }
         }
-        let rows: Vec<NamedAlley> = sums
+        Ok(sums.into_values().map(|(sum, n, m)| QuarterMean { mean: (sum / f64::from(n) * 100.0).round() / 100.0, ..m }).collect())
+    }
+
+    /// 季点名 of a quarter (`YYYY-Qn`) in the city or under a region: the quarter's figures and its
+    /// worst alleys, each with its 街巷长 and whether it is listed. Refused while the quarter is not
+    /// over and when no alley there has a score in it.
+    pub async fn alley_rollcall(&self, quarter: &str, region: Option<&str>, now: Timestamp) -> Result<QuarterRollcall, AppError> {
+        let period = Period::quarter(quarter)?;
+        let (code, name, prefix) = self.alley_scope(region)?;
+        let area = if region.is_some() { name.clone() } else { "全市".to_owned() };
+        let refused = |reason: Reason| AppError::Domain(DomainError::Refused(reason.on("quarter").with("quarter", quarter)));
+        let end = month_end(period.last);
+        if end > now {
+            return Err(refused(Reason::new("quarter_not_over").with("end", day_of(end - SignedDuration::from_secs(1)))));
+        }
+        let rules = AlleyRules::default();
+        let means = self.quarter_means(period, &prefix, &rules).await?;
+        if means.is_empty() {
+            return Err(refused(Reason::new("quarter_unscored").with("area", &area)));
+        }
+        let changes = self.store.alleys().changes_between(period.first, period.last, &prefix).await?;
+        let count = |is: fn(&Change) -> bool| changes.iter().filter(|(_, c)| is(c)).count();
+        let entries: HashMap<i64, AlleyEntry> = self.store.alleys().entries(&prefix, period.last).await?.into_iter().map(|e| (e.alley.point.id, e)).collect();
+        let named = named_worst(&means, |r| Some(r.mean), |r| &r.code, NAMED_PER_QUARTER)
             .into_iter()
-            .map(|(id, (sum, n, code, name, street))| NamedAlley {
-                id,
-                code,
-                name,
-                street_name: self.regions.get(&street).map(|r| r.name.clone()).unwrap_or_default(),
-                quarter_mean: (sum / f64::from(n) * 100.0).round() / 100.0,
+            .map(|m| {
+                let entry = entries.get(&m.id);
+                RollcallAlley {
+                    district: self.region_name(&format!("{:0<12}", &m.street[..6])),
+                    street_name: self.region_name(&m.street),
+                    listed: entry.is_some_and(|e| e.listed),
+                    chief: entry.and_then(|e| e.alley.four.chief.clone()),
+                    alley: m,
+                }
             })
             .collect();
-        Ok(named_worst(&rows, |r| Some(r.quarter_mean), |r| &r.code, NAMED_PER_QUARTER))
+        Ok(QuarterRollcall {
+            quarter: period,
+            region: region.map(|_| (code, name)),
+            area,
+            scored: means.len(),
+            mean: (means.iter().map(|m| m.mean).sum::<f64>() / means.len() as f64 * 100.0).round() / 100.0,
+            below: means.iter().filter(|m| m.low_months > 0).count(),
+            downgraded: count(|c| matches!(c, Change::Downgraded { .. })),
+            listed: count(|c| matches!(c, Change::Listed { .. })),
+            threshold: rules.threshold,
+            listing_days: rules.listing_days,
+            named,
+        })
     }
+}
+
+/// An alley's quarter: its mean score and the months below the threshold.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QuarterMean {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    /// Its street's code.
+    pub street: String,
+    pub mean: f64,
+    pub low_months: u32,
+}
+
+/// An alley named in the quarter's notice.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RollcallAlley {
+    pub alley: QuarterMean,
+    pub district: String,
+    pub street_name: String,
+    /// Under listed supervision (挂牌督办) now.
+    pub listed: bool,
+    /// 街巷长
+    pub chief: Option<String>,
+}
+
+/// 季点名: a quarter's figures and its worst alleys, worst first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QuarterRollcall {
+    pub quarter: Period,
+    /// The region asked for, code and name; `None` for the city.
+    pub region: Option<(String, String)>,
+    /// 全市 or the region's name.
+    pub area: String,
+    pub scored: usize,
+    /// The mean of the alleys' quarter means.
+    pub mean: f64,
+    /// Alleys with a month below the threshold.
+    pub below: usize,
+    /// Downgrades and listings the quarter's evaluations made.
+    pub downgraded: usize,
+    pub listed: usize,
+    pub threshold: f64,
+    /// Days given to put a listed alley right (限期整改).
+    pub listing_days: i64,
+    pub named: Vec<RollcallAlley>,
 }

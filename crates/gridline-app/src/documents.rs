@@ -1,4 +1,5 @@
-//! Documents officials read (简报, 通报, 督办单, 体检报告, the ledger's year-end report): the data
+//! Documents officials read (简报, 通报, 督办单, 体检报告, the ledger's year-end report, the alleys'
+//! 季点名 notice): the data
 //! of each kind gathered from the store and frozen into a snapshot, previewed (with the snapshot's
 //! hash, which issuing can be asked to match), issued (numbered and stored with both files and
 //! the hashes, in one transaction), listed and downloaded with the stored hash checked.
@@ -12,8 +13,8 @@ use gridline_core::rates::RateConfig;
 use gridline_core::supervision::TargetKind;
 use gridline_core::Reason;
 use gridline_report::{
-    Article, ArticlePart, Bulletin, CommendedUnit, Content, Correction, Fonts, Format, HealthReport, Imprint, Kind, LedgerClass, LedgerExample, LedgerReport,
-    LostLine, Notice, NoticeRow, Numbering, RatingLine, RectificationLine, RepeatLine, ReportError, ScoreLine, Snapshot, SupervisionOrder, Template,
+    AlleyRollcall, Article, ArticlePart, Bulletin, CommendedUnit, Content, Correction, Fonts, Format, HealthReport, Imprint, Kind, LedgerClass, LedgerExample, LedgerReport,
+    LostLine, Notice, NoticeRow, Numbering, RatingLine, RectificationLine, RepeatLine, ReportError, RollcallRow, ScoreLine, Snapshot, SupervisionOrder, Template,
     TrendLine, VolumeLine, sha256_hex,
 };
 use gridline_store::{Composed, DocumentFilter, IssuedDocument, NewDocument, RateLevel, Store};
@@ -103,6 +104,14 @@ pub enum DocumentRequest {
     },
     /// The ledger's year-end report.
     LedgerReport { year: i32 },
+    /// The alleys' 季点名 notice: a quarter's worst back alleys, named.
+    AlleyRollcall {
+        /// YYYY-Qn, a quarter that is over: 2026-Q3.
+        quarter: String,
+        /// A district's code (12 digits); without it the whole city.
+        #[serde(default)]
+        region: Option<String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -125,6 +134,7 @@ impl DocumentRequest {
             DocumentRequest::SupervisionOrder { .. } => Kind::SupervisionOrder,
             DocumentRequest::HealthReport { .. } => Kind::HealthReport,
             DocumentRequest::LedgerReport { .. } => Kind::LedgerReport,
+            DocumentRequest::AlleyRollcall { .. } => Kind::AlleyRollcall,
         }
     }
 }
@@ -303,8 +313,8 @@ pub fn parse_format(text: &str) -> Result<Format, AppError> {
 }
 
 impl App {
-    /// Gathers the data of a document from the store.
-    pub async fn document_content(&self, request: &DocumentRequest, settings: &DocumentSettings) -> Result<Content, AppError> {
+    /// Gathers the data of a document from the store, as of `now`.
+    pub async fn document_content(&self, request: &DocumentRequest, settings: &DocumentSettings, now: Timestamp) -> Result<Content, AppError> {
         Ok(match request {
             DocumentRequest::Bulletin { articles } => Content::Bulletin(Bulletin {
                 masthead: settings.bulletin_masthead.clone(),
@@ -371,13 +381,16 @@ impl App {
                 Content::HealthReport(health_content(settings, &self.health_report(region, parsed).await?, period_name(parsed)))
             }
             DocumentRequest::LedgerReport { year } => Content::LedgerReport(ledger_content(settings, &self.ledger_report_of(*year).await?)),
+            DocumentRequest::AlleyRollcall { quarter, region } => {
+                Content::AlleyRollcall(rollcall_content(settings, &self.alley_rollcall(quarter, region.as_deref(), now).await?, shanghai(now)))
+            }
         })
     }
 
     /// The snapshot a document would be issued with now, numbered as the next of its series
     /// (unless someone issues first), and the template it fills; checked, nothing stored.
     async fn draft(&self, request: &DocumentRequest, settings: &DocumentSettings, options: &IssueOptions, now: Timestamp) -> Result<(Snapshot, Template), AppError> {
-        let content = self.document_content(request, settings).await?;
+        let content = self.document_content(request, settings, now).await?;
         let kind = content.kind();
         let template = options.template.clone().unwrap_or_else(|| Template::builtin(kind));
         let correction = match options.corrects {
@@ -493,7 +506,7 @@ impl App {
 fn first_total(kind: Kind, settings: &DocumentSettings) -> i64 {
     match kind {
         Kind::Bulletin => settings.bulletin_first_total,
-        Kind::Notice | Kind::SupervisionOrder | Kind::HealthReport | Kind::LedgerReport => 1,
+        Kind::Notice | Kind::SupervisionOrder | Kind::HealthReport | Kind::LedgerReport | Kind::AlleyRollcall => 1,
     }
 }
 
@@ -640,6 +653,51 @@ fn health_content(settings: &DocumentSettings, report: &crate::evaluation::Healt
                 status: rectification_status(o.case_status).into(),
             })
             .collect(),
+    }
+}
+
+/// 2026 年第三季度
+fn quarter_name(quarter: Period) -> String {
+    let n = ["一", "二", "三", "四"][usize::try_from((quarter.first.number() - 1) / 3).unwrap_or(0).min(3)];
+    format!("{} 年第{n}季度", quarter.first.year())
+}
+
+/// The 季点名 notice's content from the quarter's figures, dated `today`: the named alleys put
+/// right within the listing's days, re-checked the day after.
+fn rollcall_content(settings: &DocumentSettings, r: &crate::alleys::QuarterRollcall, today: jiff::civil::Date) -> AlleyRollcall {
+    let deadline = today.checked_add(jiff::Span::new().days(r.listing_days)).unwrap_or(today);
+    let recheck = deadline.tomorrow().unwrap_or(deadline);
+    AlleyRollcall {
+        issuer: settings.issuer.clone(),
+        quarter: quarter_name(r.quarter),
+        district: r.region.as_ref().map_or_else(String::new, |(_, name)| name.clone()),
+        area: r.area.clone(),
+        scored: r.scored as i64,
+        mean_score: format!("{:.1}", r.mean),
+        threshold: format!("{}", r.threshold),
+        below: r.below as i64,
+        downgraded: r.downgraded as i64,
+        listed: r.listed as i64,
+        named: r.named.len() as i64,
+        rows: r
+            .named
+            .iter()
+            .enumerate()
+            .map(|(i, n)| RollcallRow {
+                rank: i as i64 + 1,
+                name: n.alley.name.clone(),
+                district: n.district.clone(),
+                street: n.street_name.clone(),
+                mean: format!("{:.2}", n.alley.mean),
+                mean_value: n.alley.mean,
+                low_months: i64::from(n.alley.low_months),
+                listed: if n.listed { "是" } else { "否" }.into(),
+                chief: n.chief.clone().unwrap_or_else(|| "未设".into()),
+            })
+            .collect(),
+        deadline: chinese_date(deadline),
+        recheck: chinese_date(recheck),
+        copy_to: settings.imprint.copy_to.clone(),
     }
 }
 

@@ -1,5 +1,5 @@
 //! `gridline report …`: the documents officials read (简报, 通报, 督办单, 体检报告, the ledger's
-//! year-end report) as DOCX or PDF. Without `--issue` a document is rendered as it would be issued
+//! year-end report, the alleys' 季点名 notice) as DOCX or PDF. Without `--issue` a document is rendered as it would be issued
 //! now and nothing is stored (the snapshot's hash is printed); with `--issue --by USER` it is
 //! numbered, stored with its snapshot and hashes, and the file written is the stored one.
 //! `report list` and `report download` read issued documents back.
@@ -121,15 +121,30 @@ pub enum ReportCommand {
         #[command(flatten)]
         database: Database,
     },
+    /// The alleys' 季点名 notice: a quarter's worst back alleys named.
+    AlleyRollcall {
+        /// YYYY-Qn, a quarter that is over (2026-Q3).
+        #[arg(long)]
+        quarter: String,
+        /// A district's code (12 digits); without it the whole city.
+        #[arg(long)]
+        region: Option<String>,
+        #[command(flatten)]
+        issue: Issue,
+        #[command(flatten)]
+        output: Output,
+        #[command(flatten)]
+        database: Database,
+    },
     /// Prints a kind's built-in template as JSON, to adapt and give back with `--template`.
     Template {
-        /// bulletin, notice, supervision_order, health_report or ledger_report.
+        /// bulletin, notice, supervision_order, health_report, ledger_report or alley_rollcall.
         #[arg(long)]
         kind: String,
     },
     /// Issued documents, newest first.
     List {
-        /// bulletin, notice, supervision_order, health_report or ledger_report.
+        /// bulletin, notice, supervision_order, health_report, ledger_report or alley_rollcall.
         #[arg(long)]
         kind: Option<String>,
         /// Words in the title or the data.
@@ -209,6 +224,9 @@ pub async fn run(command: ReportCommand) -> anyhow::Result<()> {
             make(DocumentRequest::HealthReport { region, period }, issue, output, database).await
         }
         ReportCommand::LedgerReport { year, issue, output, database } => make(DocumentRequest::LedgerReport { year }, issue, output, database).await,
+        ReportCommand::AlleyRollcall { quarter, region, issue, output, database } => {
+            make(DocumentRequest::AlleyRollcall { quarter, region }, issue, output, database).await
+        }
         ReportCommand::Template { kind } => {
             let kind = gridline_report::Kind::parse(&kind).with_context(|| format!("unknown kind {kind:?}: {}", gridline_report::Kind::names()))?;
             println!("{}", serde_json::to_string_pretty(&gridline_report::Template::builtin(kind))?);
@@ -337,7 +355,7 @@ pub async fn bench(repeat: usize, data_dir: &Path, cases: usize) -> anyhow::Resu
         let t = std::time::Instant::now();
         let mut snapshots = Vec::with_capacity(districts.len());
         for (n, region) in districts.iter().enumerate() {
-            let content = app.document_content(&DocumentRequest::HealthReport { region: region.clone(), period: period.clone() }, &settings).await?;
+            let content = app.document_content(&DocumentRequest::HealthReport { region: region.clone(), period: period.clone() }, &settings, Timestamp::now()).await?;
             snapshots.push(Snapshot { numbering: Numbering { year: i32::from(month.year()), number: n as i64 + 1, total: n as i64 + 1 }, dated: "2024 年 11 月 5 日".into(), corrects: None, content });
         }
         let gathered = t.elapsed().as_secs_f64() * 1000.0;

@@ -74,6 +74,8 @@ pub const TEXTS: &[(&str, Option<Class>, &str, &str)] = &[
     ("article_no_section", Some(Class::Invalid), "第 {number} 篇稿件《{title}》没有栏目", "article {number} ({title}) has no section heading"),
     ("template_unknown_field", Some(Class::Invalid), "模板引用了公文数据中没有的字段“{name}”，未印发", "the template names a field the document has no data for: {name}"),
     ("nothing_to_report", Some(Class::NotFound), "{what}没有数据，未印发", "no data for {what}; nothing was issued"),
+    ("quarter_not_over", Some(Class::Invalid), "{quarter}尚未结束（{end}结束），还不能点名，未印发", "{quarter} is not over until {end}: its alleys cannot be named yet; nothing was issued"),
+    ("quarter_unscored", Some(Class::Invalid), "{area}的背街小巷{quarter}没有月评得分，无可点名，未印发", "no alley of {area} has a monthly score in {quarter}: there is nothing to name; nothing was issued"),
     (
         "snapshot_changed",
         Some(Class::Conflict),

@@ -154,6 +154,18 @@ impl Period {
         }
     }
 
+    /// A quarter written `YYYY-Qn` (n 1–4): its three months.
+    pub fn quarter(text: &str) -> Result<Period, DomainError> {
+        let bad = || DomainError::invalid("quarter", format!("{text:?} is not a quarter written YYYY-Qn, e.g. 2026-Q3"));
+        let (y, q) = text.split_once("-Q").ok_or_else(bad)?;
+        if y.len() != 4 || q.len() != 1 || !y.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        let q: i8 = q.parse().ok().filter(|q| (1..=4).contains(q)).ok_or_else(bad)?;
+        let first = Month::new(y.parse().map_err(|_| bad())?, q * 3 - 2).ok_or_else(bad)?;
+        Ok(Period { first, last: first.plus(2) })
+    }
+
     pub fn month_count(self) -> i32 {
         self.last.index() - self.first.index() + 1
     }
@@ -185,6 +197,16 @@ impl std::fmt::Display for Period {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quarters_parse_strictly() {
+        let q3 = Period::quarter("2026-Q3").unwrap();
+        assert_eq!((q3.first.to_string(), q3.last.to_string()), ("2026-07".into(), "2026-09".into()));
+        assert_eq!(Period::quarter("2025-Q4").unwrap().last.to_string(), "2025-12");
+        for bad in ["2026-Q0", "2026-Q5", "2026Q3", "2026-q3", "26-Q3", "2026-Q33", ""] {
+            assert!(Period::quarter(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn months_parse_strictly() {

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{ArticlePart, ReportError};
 
-/// The kinds of document. A new kind (the alleys' 季点名 next) is a variant here and in
+/// The kinds of document. A new kind is a variant here and in
 /// [`Kind::ALL`], its data type in [`Content`] and its built-in template in `template.rs`; the
 /// numbering, storage, API, list and renderers take it as it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -23,10 +23,12 @@ pub enum Kind {
     HealthReport,
     /// The ledger's year-end report to the committee (向首都文明委书面报告).
     LedgerReport,
+    /// 季点名: the quarter's worst back alleys named in a notice.
+    AlleyRollcall,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [Kind::Bulletin, Kind::Notice, Kind::SupervisionOrder, Kind::HealthReport, Kind::LedgerReport];
+    pub const ALL: [Kind; 6] = [Kind::Bulletin, Kind::Notice, Kind::SupervisionOrder, Kind::HealthReport, Kind::LedgerReport, Kind::AlleyRollcall];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -35,6 +37,7 @@ impl Kind {
             Kind::SupervisionOrder => "supervision_order",
             Kind::HealthReport => "health_report",
             Kind::LedgerReport => "ledger_report",
+            Kind::AlleyRollcall => "alley_rollcall",
         }
     }
 
@@ -55,6 +58,7 @@ impl Kind {
             Kind::SupervisionOrder => "督办单",
             Kind::HealthReport => "体检报告",
             Kind::LedgerReport => "台账年度报告",
+            Kind::AlleyRollcall => "背街小巷季点名通报",
         }
     }
 }
@@ -316,6 +320,57 @@ pub struct LedgerReport {
     pub commended: Vec<CommendedUnit>,
 }
 
+/// An alley named in the quarter's notice, its figures as printed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RollcallRow {
+    /// 1 is the worst.
+    pub rank: i64,
+    pub name: String,
+    pub district: String,
+    pub street: String,
+    /// The mean of the quarter's monthly scores: 84.35.
+    pub mean: String,
+    pub mean_value: f64,
+    /// Months of the quarter scored below the threshold: 2.
+    pub low_months: i64,
+    /// 是 while under listed supervision (挂牌督办), else 否.
+    pub listed: String,
+    /// 街巷长, or 未设.
+    pub chief: String,
+}
+
+/// 季点名: the quarter's worst back alleys of the city or a district, named in a notice with the
+/// quarter's figures and a deadline to put them right.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AlleyRollcall {
+    pub issuer: String,
+    /// 2026 年第三季度
+    pub quarter: String,
+    /// The district named in the title, empty for the whole city.
+    pub district: String,
+    /// 全市, or the district's name.
+    pub area: String,
+    /// Alleys with at least one monthly score in the quarter.
+    pub scored: i64,
+    /// The mean of their quarter means: 93.1.
+    pub mean_score: String,
+    /// The threshold of a month's score: 90.
+    pub threshold: String,
+    /// Alleys with a month below the threshold.
+    pub below: i64,
+    /// Downgrades and listings (挂牌督办) the quarter's evaluations made.
+    pub downgraded: i64,
+    pub listed: i64,
+    pub named: i64,
+    pub rows: Vec<RollcallRow>,
+    /// 限期整改: the date by which the named alleys are put right.
+    pub deadline: String,
+    /// The date the office re-checks them from.
+    pub recheck: String,
+    /// 抄送, from the office's distribution.
+    pub copy_to: String,
+}
+
 /// The kind's data.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "data", rename_all = "snake_case")]
@@ -325,6 +380,7 @@ pub enum Content {
     SupervisionOrder(SupervisionOrder),
     HealthReport(HealthReport),
     LedgerReport(LedgerReport),
+    AlleyRollcall(AlleyRollcall),
 }
 
 impl Content {
@@ -335,6 +391,7 @@ impl Content {
             Content::SupervisionOrder(_) => Kind::SupervisionOrder,
             Content::HealthReport(_) => Kind::HealthReport,
             Content::LedgerReport(_) => Kind::LedgerReport,
+            Content::AlleyRollcall(_) => Kind::AlleyRollcall,
         }
     }
 
@@ -346,6 +403,7 @@ impl Content {
             Content::SupervisionOrder(o) => format!("督办单：{}", o.case_title),
             Content::HealthReport(h) => format!("{}{}创建测评体检报告", h.district, h.period),
             Content::LedgerReport(l) => format!("关于{} 年首都文明委重点工作项目台账完成情况的报告", l.year),
+            Content::AlleyRollcall(r) => format!("关于{}{}背街小巷环境问题点名情况的通报", r.quarter, r.district),
         }
     }
 
@@ -391,6 +449,11 @@ impl Content {
             Content::LedgerReport(l) => {
                 if l.projects == 0 {
                     return Err(ReportError::NoData(format!("{} 年台账的项目", l.year)));
+                }
+            }
+            Content::AlleyRollcall(r) => {
+                if r.rows.is_empty() {
+                    return Err(ReportError::NoData(format!("{}{}背街小巷的月评得分", r.quarter, r.area)));
                 }
             }
         }

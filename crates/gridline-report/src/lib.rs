@@ -1,12 +1,11 @@
-//! gridline's documents: the 简报, the monthly 通报, the 督办单, a district's 体检报告 and the
-//! ledger's year-end report — a kind, a frozen data snapshot (hashed, stored with the issued
+//! gridline's documents: the 简报, the monthly 通报, the 督办单, a district's 体检报告, the
+//! ledger's year-end report and the alleys' 季点名 notice — a kind, a frozen data snapshot (hashed, stored with the issued
 //! document) and a template — rendered to DOCX and PDF in the layout of GB/T 9704-2012 (格式 of
 //! official documents), with charts drawn on the server (SVG in the PDF, PNG in the DOCX).
 //!
 //! A kind is a variant of [`Kind`] with its data in [`Content`] and its built-in
-//! [`Template`]; the renderers know only the template's blocks, so the kind to come (the alleys'
-//! 季点名) plugs in as data and a template, drawing with the same blocks (tables, charts,
-//! paragraphs).
+//! [`Template`]; the renderers know only the template's blocks, so a new kind plugs in as data
+//! and a template, drawing with the same blocks (tables, charts, paragraphs).
 //!
 //! This crate does no I/O but reading the fonts; numbering and storing issued documents are the
 //! store's and the application's.
@@ -21,8 +20,8 @@ mod template;
 
 pub use chart::ChartKind;
 pub use content::{
-    Article, Bulletin, CommendedUnit, Content, Correction, Frozen, HealthReport, Imprint, Kind, LedgerClass, LedgerExample, LedgerReport, LostLine,
-    Notice, NoticeRow, Numbering, RatingLine, RectificationLine, RepeatLine, ScoreLine, Snapshot, SupervisionOrder, TrendLine, VolumeLine,
+    AlleyRollcall, Article, Bulletin, CommendedUnit, Content, Correction, Frozen, HealthReport, Imprint, Kind, LedgerClass, LedgerExample, LedgerReport, LostLine,
+    Notice, NoticeRow, Numbering, RatingLine, RectificationLine, RepeatLine, RollcallRow, ScoreLine, Snapshot, SupervisionOrder, TrendLine, VolumeLine,
     sha256_hex,
 };
 pub use docx::{BODY_FONT, HEADING_FONT, TITLE_FONT};

@@ -310,6 +310,37 @@ impl Template {
                 line("{issuer}", Body, Right),
                 line("{dated}", Body, Right),
             ],
+            Kind::AlleyRollcall => vec![
+                Block::Line { text: "{issuer}文件".into(), style: Masthead, align: Center, red: true },
+                line("首文明办巷〔{numbering.year}〕{numbering.number}号", Body, Center),
+                Block::Rule { red: true },
+                correction,
+                line("关于{quarter}{district}背街小巷环境问题点名情况的通报", Title, Center),
+                Block::Space { lines: 1 },
+                line("各区文明办，各街道（乡镇）：", Body, Left),
+                Block::Paragraphs {
+                    text: "按照背街小巷“日巡、周查、月评、季点名”工作机制，现将{quarter}{area}背街小巷环境问题点名情况通报如下。本季度{area}共有 {scored} 条背街小巷参加月评，季度平均得分 {mean_score}；{below} 条有月评低于 {threshold} 分，月评降级 {downgraded} 次，新挂牌督办 {listed} 条。季度平均得分（季均分）最低的 {named} 条背街小巷予以点名，“低分月”为本季度月评低于 {threshold} 分的月数。".into(),
+                },
+                line("一、点名的背街小巷", Heading, Left),
+                table(
+                    "rows",
+                    &[("名次", "rank"), ("街巷", "name"), ("区", "district"), ("街道", "street"), ("季均分", "mean"), ("低分月", "low_months"), ("挂牌", "listed"), ("街巷长", "chief")],
+                ),
+                chart(ChartKind::Bars, "rows", "name", &[("季度平均得分", "mean_value")], "图 1　{quarter}点名背街小巷的季度平均得分"),
+                line("二、整改要求", Heading, Left),
+                Block::Paragraphs {
+                    text: "被点名背街小巷所在街道（乡镇）要落实街巷长制，由街巷长牵头，对照“十无五好四有”标准逐项查找问题，限期整改，于{deadline}前完成整改并将整改情况书面报送{issuer}。\n\n{issuer}将于{recheck}起组织复查，复查仍不达标的，实行挂牌督办并予以通报。".into(),
+                },
+                Block::Space { lines: 1 },
+                line("{issuer}", Body, Right),
+                line("{dated}", Body, Right),
+                Block::Space { lines: 1 },
+                Block::Rule { red: false },
+                line("抄送：{copy_to}", Small, Left),
+                Block::Rule { red: false },
+                Block::Split { left: "{issuer}".into(), right: "{dated}印发".into() },
+                Block::Rule { red: false },
+            ],
         };
         Template { name: format!("builtin:{}", kind.as_str()), blocks }
     }

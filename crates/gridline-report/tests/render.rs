@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 
 use gridline_report::{
-    Article, Block, Bulletin, CommendedUnit, Content, Correction, Fonts, HealthReport, Imprint, Kind, LedgerClass, LedgerExample, LedgerReport, LostLine,
-    Notice, NoticeRow, Numbering, RatingLine, RectificationLine, RepeatLine, ReportError, ScoreLine, Snapshot, SupervisionOrder, Template, TrendLine,
+    AlleyRollcall, Article, Block, Bulletin, CommendedUnit, Content, Correction, Fonts, HealthReport, Imprint, Kind, LedgerClass, LedgerExample, LedgerReport, LostLine,
+    Notice, NoticeRow, Numbering, RatingLine, RectificationLine, RepeatLine, ReportError, RollcallRow, ScoreLine, Snapshot, SupervisionOrder, Template, TrendLine,
     VolumeLine, render,
 };
 use gridline_testing::documents::{first_page_png, pdf_pages, pdf_text, read_docx};
@@ -377,11 +377,84 @@ fn a_ledger_report_prints_the_classes_the_examples_and_the_units_to_commend() {
     assert_eq!(tables[2][1], serde_json::json!(["市人大常委会", "2", "2"]));
 }
 
+fn rollcall() -> Snapshot {
+    let row = |rank: i64, name: &str, street: &str, mean: f64, low_months: i64, listed: &str, chief: &str| RollcallRow {
+        rank,
+        name: name.into(),
+        district: "朝阳区".into(),
+        street: street.into(),
+        mean: format!("{mean:.2}"),
+        mean_value: mean,
+        low_months,
+        listed: listed.into(),
+        chief: chief.into(),
+    };
+    Snapshot {
+        numbering: Numbering { year: 2026, number: 2, total: 2 },
+        dated: "2026 年 10 月 9 日".into(),
+        corrects: None,
+        content: Content::AlleyRollcall(AlleyRollcall {
+            issuer: "首都精神文明办".into(),
+            quarter: "2026 年第三季度".into(),
+            district: "朝阳区".into(),
+            area: "朝阳区".into(),
+            scored: 212,
+            mean_score: "93.4".into(),
+            threshold: "90".into(),
+            below: 17,
+            downgraded: 12,
+            listed: 4,
+            named: 2,
+            rows: vec![
+                row(1, "望京西园三巷", "望京街道", 81.27, 3, "是", "张建国"),
+                row(2, "南湖东园北巷", "望京街道", 86.5, 1, "否", "未设"),
+            ],
+            deadline: "2026 年 11 月 8 日".into(),
+            recheck: "2026 年 11 月 9 日".into(),
+            copy_to: "首都文明委委员单位".into(),
+        }),
+    }
+}
+
+#[test]
+fn an_alley_rollcall_names_the_quarters_worst_with_their_chiefs_and_a_deadline() {
+    let Some((text, docx, _)) = render_and_read("alley-rollcall", &rollcall()) else { return };
+    let flat = squeeze(&text);
+    for expected in [
+        "关于2026年第三季度朝阳区背街小巷环境问题点名情况的通报",
+        "首文明办巷〔2026〕2号",
+        "共有212条背街小巷参加月评，季度平均得分93.4；17条有月评低于90分，月评降级12次，新挂牌督办4条",
+        "1望京西园三巷朝阳区望京街道81.273是张建国",
+        "2南湖东园北巷朝阳区望京街道86.501否未设",
+        "二、整改要求",
+        "于2026年11月8日前完成整改",
+        "将于2026年11月9日起组织复查",
+        "抄送：首都文明委委员单位",
+        "2026年10月9日印发",
+        "图1",
+    ] {
+        assert!(flat.contains(expected), "the PDF lacks {expected}:\n{text}");
+    }
+    let tables = docx["tables"].as_array().unwrap();
+    assert_eq!(tables[0][0], serde_json::json!(["名次", "街巷", "区", "街道", "季均分", "低分月", "挂牌", "街巷长"]));
+    assert_eq!(tables[0][1], serde_json::json!(["1", "望京西园三巷", "朝阳区", "望京街道", "81.27", "3", "是", "张建国"]));
+    assert_eq!(tables[0].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn an_alley_rollcall_with_no_alley_to_name_is_refused() {
+    let mut snapshot = rollcall();
+    let Content::AlleyRollcall(r) = &mut snapshot.content else { unreachable!() };
+    r.rows.clear();
+    let err = gridline_report::check(&snapshot, &Template::builtin(Kind::AlleyRollcall)).unwrap_err();
+    assert_eq!(err.to_string(), "no data for 2026 年第三季度朝阳区背街小巷的月评得分");
+}
+
 #[test]
 fn every_kind_has_a_builtin_template_that_fills_from_its_data() {
-    for snapshot in [bulletin(1), notice(), order(), health(), ledger()] {
+    for snapshot in [bulletin(1), notice(), order(), health(), ledger(), rollcall()] {
         let kind = snapshot.content.kind();
         gridline_report::check(&snapshot, &Template::builtin(kind)).unwrap_or_else(|e| panic!("{}: {e}", kind.as_str()));
     }
-    assert_eq!(Kind::ALL.len(), 5, "a new kind gets its snapshot above");
+    assert_eq!(Kind::ALL.len(), 6, "a new kind gets its snapshot above");
 }

@@ -1,4 +1,4 @@
-//! Documents over HTTP: preview a 简报, 通报, 督办单, 体检报告 or ledger report (nothing stored;
+//! Documents over HTTP: preview a 简报, 通报, 督办单, 体检报告, ledger report or 季点名 notice (nothing stored;
 //! the snapshot's hash in `X-Snapshot-Sha256`), issue it (numbered and stored with its snapshot
 //! and hashes; refused when the snapshot is not the one previewed), list and search the issued
 //! ones, and download a file, checked against the hash stored when it was issued.
@@ -27,9 +27,9 @@ use crate::{ApiJson, AppState};
 #[derive(Serialize, ToSchema)]
 pub struct DocumentView {
     id: i64,
-    /// bulletin, notice, supervision_order, health_report or ledger_report
+    /// bulletin, notice, supervision_order, health_report, ledger_report or alley_rollcall
     kind: String,
-    /// 简报, 通报, 督办单, 体检报告, 台账年度报告
+    /// 简报, 通报, 督办单, 体检报告, 台账年度报告, 背街小巷季点名通报
     kind_label: String,
     title: String,
     /// 第 `number` 期 of `year`, 总第 `total` 期.
@@ -114,7 +114,7 @@ fn options(corrects: Option<i64>, template: Option<&str>, expect_sha256: Option<
 /// `POST /api/v1/documents/preview?format=pdf|docx`: the document as it would be issued now.
 #[utoipa::path(post, path = "/documents/preview", tag = "documents", security(("bearer" = [])), params(FormatQuery),
     request_body(content = PreviewRequest, description = "`{document: {kind: bulletin, articles} | {kind: notice, period, level} | {kind: supervision_order, order} | \
-        {kind: health_report, region, period} | {kind: ledger_report, year}, corrects?, template?}`"),
+        {kind: health_report, region, period} | {kind: ledger_report, year} | {kind: alley_rollcall, quarter, region?}, corrects?, template?}`"),
     responses((status = 200, description = "the document, numbered as the next of its series; nothing is stored. The snapshot's SHA-256 is in \
             `X-Snapshot-Sha256`: give it to `POST /documents` to issue exactly this",
             headers(("X-Snapshot-Sha256" = String, description = "SHA-256 of the frozen data snapshot shown")),
@@ -122,7 +122,7 @@ fn options(corrects: Option<i64>, template: Option<&str>, expect_sha256: Option<
         (status = 403, description = "supervisors and administrators only"),
         (status = 404, description = "a period or year with nothing to report, an unknown order or corrected document"),
         (status = 422, description = "an article without a title or body, a template naming a field the document has no data for, \
-            an unknown level, region or format")))]
+            an unknown level, region or format, a quarter not over or with no alley scored")))]
 pub async fn preview(
     State(state): State<Arc<AppState>>,
     who: SignedIn,
@@ -164,7 +164,8 @@ pub struct IssueRequest {
         (status = 403, description = "supervisors and administrators only"),
         (status = 404, description = "a period or year with nothing to report, an unknown order or corrected document"),
         (status = 409, description = "the snapshot's hash is not the one previewed; nothing is issued"),
-        (status = 422, description = "an article without a title or body, a template naming a missing field, an unknown level or region; nothing is issued")))]
+        (status = 422, description = "an article without a title or body, a template naming a missing field, an unknown level or region, \
+            a quarter not over or with no alley scored; nothing is issued")))]
 pub async fn issue(
     State(state): State<Arc<AppState>>,
     who: SignedIn,
@@ -180,7 +181,7 @@ pub async fn issue(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// bulletin, notice, supervision_order, health_report or ledger_report.
+    /// bulletin, notice, supervision_order, health_report, ledger_report or alley_rollcall.
     kind: Option<String>,
     /// Words in the title or the data.
     q: Option<String>,

@@ -592,6 +592,23 @@ impl Alleys<'_> {
         rows.into_iter().map(|r| Ok(NamedScore { record: r.score.try_into()?, code: r.code, name: r.name })).collect()
     }
 
+    /// The changes the months from `first` to `last` made to the alleys under `region_prefix`,
+    /// by alley and in order.
+    pub async fn changes_between(&self, first: Month, last: Month, region_prefix: &str) -> Result<Vec<(i64, Change)>, StoreError> {
+        let (lo, hi) = prefix_range(region_prefix);
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT c.alley_id, c.change FROM alley_changes c JOIN inspection_points p ON p.id = c.alley_id \
+             WHERE c.month >= $1 AND c.month <= $2 AND p.region >= $3 AND p.region < $4 ORDER BY c.alley_id, c.month, c.seq",
+        )
+        .bind(first.to_string())
+        .bind(last.to_string())
+        .bind(lo)
+        .bind(hi)
+        .fetch_all(&self.0.pool)
+        .await?;
+        rows.into_iter().map(|(alley, change)| Ok((alley, parse::<Change>(&format!("alley {alley} change"), &change)?))).collect()
+    }
+
     /// The latest month with scores.
     pub async fn latest_month(&self) -> Result<Option<Month>, StoreError> {
         let month: Option<String> = sqlx::query_scalar("SELECT MAX(month) FROM alley_scores").fetch_one(&self.0.pool).await?;

@@ -222,3 +222,104 @@ async fn sqlx_tamper(url: &str, engine: &str, id: i64) {
     let drop = if engine == "sqlite" { "DROP TRIGGER documents_never_change" } else { "DROP TRIGGER documents_never_change ON documents" };
     gridline_store::testing::execute(url, &[drop, &format!("UPDATE documents SET pdf = docx WHERE id = {id}")]).await;
 }
+
+/// 季点名 on a small registry of three 望京 alleys scored through 2025's first quarter: the notice
+/// names them worst first with their means, months below 90, listing and 街巷长; a quarter not
+/// over, or with no score, is refused and nothing is issued.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_quarters_worst_alleys_are_named_in_a_notice() {
+    use gridline_core::actor::Role;
+    use gridline_core::alley::{AlleyRules, FourHaves, Grade, NewAlley, Problem};
+    use gridline_core::case::GeoPoint;
+    use gridline_store::NewUser;
+
+    const WANGJING: &str = "110105026000";
+    let dir = tempfile::tempdir().unwrap();
+    for (engine, url) in fresh_databases(dir.path()).await {
+        let store = Store::open(&url).await.unwrap();
+        let regions = Arc::new(gridline_geo::beijing());
+        let app = App::new(store.clone(), regions.clone(), &Default::default()).await.unwrap();
+        let now = Timestamp::now();
+        let new = NewUser { username: "office".into(), display_name: "office".into(), role: Role::Supervisor, unit: None, password_hash: "!".into() };
+        let office = store.people().create_user(&new, now).await.unwrap().actor();
+        let (lat, lon) = regions.get(WANGJING).unwrap().label_point.unwrap();
+        let rows = [("WJ-001", "望京测试一巷", Some("张建国")), ("WJ-002", "望京测试二巷", None), ("WJ-003", "望京测试三巷", Some("李秀英"))]
+            .iter()
+            .enumerate()
+            .map(|(i, (code, name, chief))| {
+                let lat = lat + 0.001 * i as f64;
+                let alley = NewAlley {
+                    code: (*code).into(),
+                    name: (*name).into(),
+                    line: vec![GeoPoint { lat, lon }, GeoPoint { lat, lon: lon + 0.002 }],
+                    community: None,
+                    grade: Grade::Fine,
+                    unit: None,
+                    four: FourHaves { chief: chief.map(Into::into), ..FourHaves::default() },
+                    title_named_in: None,
+                };
+                (i + 2, Ok(alley))
+            })
+            .collect();
+        let alleys = app.import_alleys(&office, rows, now).await.unwrap();
+        // Failed clauses a month: 一巷 none (100), 二巷 three (85), 三巷 one (95) but three in March.
+        let failed = |alley: usize, m: &str| -> usize {
+            match (alley, m) {
+                (0, _) => 0,
+                (1, _) => 3,
+                (2, "2025-03") => 3,
+                _ => 1,
+            }
+        };
+        let rules = AlleyRules::default();
+        for m in ["2025-01", "2025-02", "2025-03"] {
+            let day = Month::parse(m).unwrap().start().to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap()).date().saturating_add(jiff::Span::new().days(14));
+            for (i, alley) in alleys.iter().enumerate() {
+                let problems = ["N01", "N02", "N03"][..failed(i, m)].iter().map(|c| Problem { clause: (*c).into(), count: Some(1), note: None, case_id: None }).collect();
+                app.record_alley_check(&office, alley.point.id, day, problems, now).await.unwrap();
+            }
+            app.evaluate_alley_month(&office, Month::parse(m).unwrap(), &rules, now).await.unwrap();
+        }
+
+        let settings = DocumentSettings::default();
+        let none = IssueOptions::default();
+        let request = DocumentRequest::AlleyRollcall { quarter: "2025-Q1".into(), region: Some("110105000000".into()) };
+        let issued = app.issue_document(&office, &request, &settings, &none, now).await.unwrap();
+        assert_eq!((issued.kind.as_str(), issued.number), ("alley_rollcall", 1), "{engine}");
+        assert_eq!(squeeze(&issued.title), "关于2025年第一季度朝阳区背街小巷环境问题点名情况的通报", "{engine}");
+        if let Some((text, docx, _)) = read_back(&app, issued.id, &format!("{engine}-alley-rollcall")).await {
+            let flat = squeeze(&text);
+            for expected in [
+                "关于2025年第一季度朝阳区背街小巷环境问题点名情况的通报",
+                // Means 100, 85, 91.67: 92.22; 二巷 and 三巷 below 90 in some month; 二巷 downgraded
+                // in January and listed in February, 三巷 downgraded in March.
+                "本季度朝阳区共有3条背街小巷参加月评，季度平均得分92.2；2条有月评低于90分，月评降级2次，新挂牌督办1条。",
+                "1望京测试二巷朝阳区望京街道85.003是未设",
+                "2望京测试三巷朝阳区望京街道91.671否李秀英",
+                "3望京测试一巷朝阳区望京街道100.000否张建国",
+                "二、整改要求",
+                "抄送：首都文明委委员",
+            ] {
+                assert!(flat.contains(expected), "{engine}: the 季点名 lacks {expected}:\n{text}");
+            }
+            let table = docx["tables"][0].as_array().unwrap();
+            assert_eq!(table[1], serde_json::json!(["1", "望京测试二巷", "朝阳区", "望京街道", "85.00", "3", "是", "未设"]), "{engine}");
+        }
+
+        // Refused, nothing issued: a quarter not over, a quarter with no score, a bad quarter.
+        let this_quarter = format!("{}-Q{}", Month::of(now).year(), (Month::of(now).number() - 1) / 3 + 1);
+        for (quarter, message) in [
+            (this_quarter.as_str(), "is not over until"),
+            ("2001-Q1", "no alley of 全市 has a monthly score in 2001-Q1"),
+            ("2025-Q5", "is not a quarter written YYYY-Qn"),
+        ] {
+            let request = DocumentRequest::AlleyRollcall { quarter: quarter.into(), region: None };
+            let err = app.issue_document(&office, &request, &settings, &none, now).await.unwrap_err();
+            assert!(matches!(&err, AppError::Domain(_)), "{engine}: {quarter}: {err:?}");
+            assert!(err.to_string().contains(message), "{engine}: {quarter}: {err}");
+        }
+        let all = app.issued_documents(&DocumentFilter { kind: None, text: None, limit: 500 }).await.unwrap();
+        assert_eq!(all.len(), 1, "{engine}: nothing issued by the refusals");
+        store.close().await;
+    }
+}

@@ -163,6 +163,14 @@ async fn documents_are_previewed_issued_listed_and_downloaded_over_http_and_bad_
         s.refused("a year without a ledger", &no_ledger, 404, "not_found", None);
         let street = s.post("/api/v1/documents", "supervisor", &json!({"document": {"kind": "health_report", "region": "110105026000", "period": "2024-01"}})).await;
         s.refused("a street's health report", &street, 422, "invalid", Some("region"));
+        let now = Month::of(Timestamp::now());
+        let this_quarter = format!("{}-Q{}", now.year(), (now.number() - 1) / 3 + 1);
+        let open = s.post("/api/v1/documents", "supervisor", &json!({"document": {"kind": "alley_rollcall", "quarter": this_quarter}})).await;
+        let message = s.refused("a quarter not over", &open, 422, "invalid", Some("quarter"));
+        assert!(message.contains("is not over until") && message.contains("nothing was issued"), "[{engine}] {message}");
+        let unscored = s.post("/api/v1/documents/preview", "supervisor", &json!({"document": {"kind": "alley_rollcall", "quarter": "2001-Q1", "region": CHAOYANG}})).await;
+        let message = s.refused("a quarter with no alley scored", &unscored, 422, "invalid", Some("quarter"));
+        assert!(message.contains("no alley of 朝阳区 has a monthly score in 2001-Q1"), "[{engine}] {message}");
         let unknown = s.post("/api/v1/documents", "supervisor", &json!({"document": {"kind": "ledger_report", "year": 2020, "colour": "red"}})).await;
         assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY, "[{engine}] an unknown field: {}", unknown.json);
         assert_eq!(s.issued().await, 0, "[{engine}] nothing issued");

@@ -144,7 +144,8 @@
       doc_remove: '删除此稿', doc_section: '栏目', doc_office: '供稿处室', doc_body: '正文（段落之间空一行）', doc_previewed: '预览与将印发的一致，快照 SHA-256：',
       doc_issued_ok: '已印发', doc_preview_first: '请先预览，确认后再印发。', doc_changed: '内容已修改，请重新预览。', doc_order: '督办单编号',
       doc_level: '排名层级', doc_region: '区', doc_corrects: '更正的公文编号（可选）', doc_no: '第 {n} 期（总第 {t} 期）',
-      'dk.bulletin': '简报', 'dk.notice': '通报', 'dk.supervision_order': '督办单', 'dk.health_report': '体检报告', 'dk.ledger_report': '台账年度报告',
+      'dk.bulletin': '简报', 'dk.notice': '通报', 'dk.supervision_order': '督办单', 'dk.health_report': '体检报告', 'dk.ledger_report': '台账年度报告', 'dk.alley_rollcall': '背街小巷季点名通报',
+      doc_quarter: '季度（如 2026-Q3）', doc_city: '全市',
       // case search
       'page.search': '案件查询', search_filters: '查询条件', keyword: '关键词', keyword_hint: '标题、描述或地址中的文字',
       date_from: '受理日期自', date_to: '受理日期至', overdue_filter: '是否超期', not_overdue: '未超期', search: '查询', reset: '重置',
@@ -263,7 +264,8 @@
       doc_previewed: 'Previewed as it will be issued; snapshot SHA-256:', doc_issued_ok: 'Issued', doc_preview_first: 'Preview first, then issue.',
       doc_changed: 'Changed since the preview: preview again.', doc_order: 'Supervision order no.', doc_level: 'Level', doc_region: 'District',
       doc_corrects: 'Corrects document no. (optional)', doc_no: 'No. {n} (overall {t})',
-      'dk.bulletin': 'Bulletin', 'dk.notice': 'Ranking notice', 'dk.supervision_order': 'Supervision order', 'dk.health_report': 'Health report', 'dk.ledger_report': 'Ledger report',
+      'dk.bulletin': 'Bulletin', 'dk.notice': 'Ranking notice', 'dk.supervision_order': 'Supervision order', 'dk.health_report': 'Health report', 'dk.ledger_report': 'Ledger report', 'dk.alley_rollcall': "Alleys' quarterly roll-call",
+      doc_quarter: 'Quarter (e.g. 2026-Q3)', doc_city: 'Whole city',
       'page.search': 'Case search', search_filters: 'Filters', keyword: 'Text', keyword_hint: 'in the title, description or address',
       date_from: 'Received from', date_to: 'Received until', overdue_filter: 'Overdue', not_overdue: 'Not overdue', search: 'Search', reset: 'Reset',
       results_n: '{n} cases', page_n: 'Page {p} of {pages}', prev_page: 'Previous', next_page: 'Next', all: 'All',
@@ -2236,7 +2238,7 @@
 
 
   // ---------------------------------------------------------------- documents (公文)
-  const DOC_KINDS = ['bulletin', 'notice', 'supervision_order', 'health_report', 'ledger_report'];
+  const DOC_KINDS = ['bulletin', 'notice', 'supervision_order', 'health_report', 'ledger_report', 'alley_rollcall'];
   const SECTIONS = ['重要会议', '创新案例', '工作动态', '经验交流', '基层风采'];
 
   /** Saves a file the API answered under a name. */
@@ -2309,8 +2311,13 @@
     // The month before this one (Beijing time): the last whole month of data.
     const [y, m] = thisMonth().split('-').map(Number);
     const lastMonth = m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+    // The last whole quarter: the one before this month's.
+    const q = Math.floor((m - 1) / 3);
+    const lastQuarter = q === 0 ? `${y - 1}-Q4` : `${y}-Q${q}`;
     const regions = await districts();
     const controls = {
+      quarter: h('input', { id: 'doc-quarter', value: lastQuarter, pattern: '\\d{4}-Q[1-4]', oninput: changed }),
+      scope: h('select', { id: 'doc-scope', onchange: changed }, options([['', t('doc_city')], ...regions.map((r) => [r.code, r.name])], '')),
       period: h('input', { id: 'doc-period', value: lastMonth, pattern: '\\d{4}-\\d{2}(\\.\\.\\d{4}-\\d{2})?', oninput: changed }),
       level: h('select', { id: 'doc-level', onchange: changed }, options([['district', t('ev.district')], ['street', t('ev.street')], ['unit', t('unit')]], 'district')),
       region: h('select', { id: 'doc-region', onchange: changed }, options(regions.map((r) => [r.code, r.name]), regions[0]?.code)),
@@ -2325,6 +2332,7 @@
       supervision_order: [field(t('doc_order'), controls.order)],
       health_report: [field(t('doc_region'), controls.region), field(t('period'), controls.period)],
       ledger_report: [field(t('year'), controls.year)],
+      alley_rollcall: [field(t('doc_quarter'), controls.quarter), field(t('doc_region'), controls.scope)],
     };
     const body = h('div', { id: 'doc-fields' });
     const showKind = () => { body.replaceChildren(...fieldsOf[kind.value]); changed(); };
@@ -2341,6 +2349,7 @@
       if (k === 'supervision_order') document.order = Number(controls.order.value);
       if (k === 'health_report') Object.assign(document, { region: controls.region.value, period: controls.period.value.trim() });
       if (k === 'ledger_report') document.year = Number(controls.year.value);
+      if (k === 'alley_rollcall') Object.assign(document, { quarter: controls.quarter.value.trim(), ...(controls.scope.value ? { region: controls.scope.value } : {}) });
       const corrects = Number(controls.corrects.value) || null;
       return corrects ? { document, corrects } : { document };
     };
