@@ -508,10 +508,6 @@ impl App {
         Ok(AlleyRanking { month, region, region_name, items, named_worst })
     }
 
-    fn region_name(&self, code: &str) -> String {
-        self.regions.get(code).map(|r| r.name.clone()).unwrap_or_default()
-    }
-
     /// Each scored alley under the prefix with its mean over the quarter's scored months and how
     /// many of them fell below the threshold.
     async fn quarter_means(&self, quarter: Period, prefix: &str, rules: &AlleyRules) -> Result<Vec<QuarterMean>, AppError> {

@@ -62,6 +62,11 @@ pub struct App {
 }
 
 impl App {
+    /// The name of the region `code`, empty when the tree has no such region.
+    pub(crate) fn region_name(&self, code: &str) -> String {
+        self.regions.get(code).map(|r| r.name.clone()).unwrap_or_default()
+    }
+
     /// Loads what is in force from `store` (on a new database, records the built-in catalogue
     /// as its first revision) and the text services of `options`.
     pub async fn new(store: Store, regions: Arc<RegionTree>, options: &TextOptions) -> Result<App, AppError> {

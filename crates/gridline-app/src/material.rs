@@ -153,10 +153,6 @@ impl App {
         codes
     }
 
-    fn region_name(&self, code: &str) -> String {
-        self.regions.get(code).map(|r| r.name.clone()).unwrap_or_default()
-    }
-
     async fn window_system(&self, window: &Window) -> Result<IndicatorSystem, AppError> {
         let revision = self.store.evaluation().system(window.system_id).await?.ok_or_else(|| AppError::Internal(format!("indicator system {} is missing", window.system_id)))?;
         IndicatorSystem::from_toml(&revision.document, |_| true).map_err(|e| AppError::Internal(format!("stored indicator system {} does not read: {e}", revision.id)))
