@@ -777,6 +777,9 @@ async fn a_search_shows_the_filtered_cases_and_exports_the_same_ones_with_chines
 
     b.call(Method::DELETE, "", None).await;
     b.publish_screenshots();
+    s.stop().await;
+}
+
 /// Material review in the browser: a street office submits its materials on a phone (375 px),
 /// the inspector scores them, and the office settles the joint review on the mean.
 #[tokio::test]
