@@ -191,7 +191,10 @@ async fn downloaded(dir: &Path) -> (String, Vec<u8>) {
         let names: Vec<String> = std::fs::read_dir(dir)
             .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
             .unwrap_or_default();
+        // Chromium writes a download under a hidden temporary name (`.org.chromium.Chromium.…`)
+        // or `….crdownload`, then renames it: only the final name is the finished file.
         if let [name] = names.as_slice()
+            && !name.starts_with('.')
             && !name.ends_with(".crdownload")
             && let Ok(bytes) = std::fs::read(dir.join(name))
             && !bytes.is_empty()
