@@ -92,6 +92,7 @@ pub const TEXTS: &[(&str, Option<Class>, &str, &str)] = &[
     ("too_many_files", Some(Class::Invalid), "一次最多上传 {max} 个文件", "at most {max} files per upload"),
     ("unknown_stage", Some(Class::Invalid), "附件环节“{stage}”无效，应为受理、处置、核查或回访", "unknown stage \"{stage}\"; one of intake, handling, verification, callback"),
     ("attachment_not_found", Some(Class::NotFound), "附件 {id} 不存在或您无权查看", "attachment {id} not found"),
+    ("photo_not_uploaded", Some(Class::Invalid), "照片 {id} 不是您上传的照片，请重新拍照上传", "photo {id} is not a photo you uploaded; upload it again"),
     ("attachments_unavailable", Some(Class::Unavailable), "服务器未配置附件存储目录，暂不能上传或查看附件", "no attachments directory is configured on this server"),
 ];
 

@@ -1726,6 +1726,21 @@ async fn an_evaluation_round_runs_over_http_from_points_to_scores_and_the_health
         let (status, _) = s.get("/api/v1/evaluation/scores", "supervisor").await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{engine}]");
 
+        // The score explained: the one answer that lost points, in the street and in its district.
+        for region in [WANGJING, CHAOYANG] {
+            let (status, findings) = s.get(&format!("/api/v1/evaluation/findings?region={region}&period={period}"), "supervisor").await;
+            assert_eq!(status, StatusCode::OK, "[{engine}] {findings}");
+            assert_eq!((findings["lost"].as_f64(), findings["possible"].as_f64()), (Some(1.5), Some(2.5)), "[{engine}] {findings}");
+            let items = findings["items"].as_array().unwrap();
+            assert_eq!(items.len(), 1, "[{engine}] {findings}");
+            assert_eq!((items[0]["clause"].as_str(), items[0]["case_id"].as_i64(), items[0]["rectification"].as_str()), (Some("1.2.1"), Some(case_id), Some("open")), "[{engine}]");
+            assert_eq!((items[0]["point_code"].as_str(), items[0]["note"].as_str(), items[0]["region_name"].as_str()), (Some("WJ-A1"), Some("巷口新搭彩钢房"), Some("望京街道")), "[{engine}]");
+        }
+        for bad in [format!("region=110000000000&period={period}"), format!("region={WANGJING}"), format!("period={period}")] {
+            let (status, _) = s.get(&format!("/api/v1/evaluation/findings?{bad}"), "supervisor").await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{engine}] {bad}");
+        }
+
         let (status, report) = s.get(&format!("/api/v1/evaluation/health-report?region={CHAOYANG}&period={period}"), "supervisor").await;
         assert_eq!(status, StatusCode::OK, "[{engine}] {report}");
         assert_eq!(report["lost_most"][0]["code"], "1.2.1", "[{engine}]");

@@ -81,7 +81,9 @@
       ev_rounds: '我的测评轮次', ev_round: '轮次', ev_deadline: '截止', ev_progress: '已查/应查', ev_points: '点位', ev_answered: '已答',
       ev_checklist: '检查清单', ev_observe: '察看', ev_pass: '达标', ev_fail: '不达标', ev_na: '不适用', ev_count: '发现处数',
       ev_note: '备注', ev_send: '提交本点位', ev_saved_offline: '网络中断：答案已保存在本机，恢复后自动提交', ev_sent: '已提交',
-      ev_pending: '待提交', 'rect.open': '整改中', 'rect.fixed': '已整改待核查', 'rect.verified': '已核查销号', 'rect.dropped': '未立案',
+      ev_pending: '待提交', ev_findings: '扣分明细', ev_findings_hint: '点击“实地考察”得分可查看扣分明细。', ev_found_n: '处', ev_lost_of: '实地考察共扣分（扣分 / 应得分）',
+      ev_findings_truncated: '仅列出前 1000 条', ev_round: '轮次', ev_finding: '发现问题', ev_earned: '得分 / 分值', ev_rectification: '整改', ev_points_registry: '测评点位', ev_import_points: '导入点位', ev_points_n: '个点位', ev_streets_n: '个街道',
+      ev_points_columns: '表头：编码、名称、类型（如 公交站台），纬度和经度（或 线路：纬度,经度; 纬度,经度），可选 责任单位、地址。整表校验，有一行出错则全部不导入。', ev_photo_offline: '网络不通，照片未上传，请联网后重新拍照', 'rect.open': '整改中', 'rect.fixed': '已整改待核查', 'rect.verified': '已核查销号', 'rect.dropped': '未立案',
       ev_case: '案件', ev_point_score: '点位得分率', ev_back: '返回点位列表',
       ev_insufficient: '样本不足', ev_notice: '本月通报', ev_comment: '点评', ev_comment_city: '全市点评', ev_comment_save: '保存点评',
       ev_comment_region: '点评对象（区或街道代码，空为全市）', ev_interview: '约谈名单', ev_interview_hint: '排名末位且样本充足的地区',
@@ -136,7 +138,7 @@
       reminders: '待办提醒', matter: '事项', days_left: '剩余天数', 'rk.revise': '按指导意见修改后重新申报', 'rk.milestone_due': '节点即将到期',
       'rk.milestone_overdue': '节点已逾期', 'rk.mid_year_check': '半年检查', 'rk.closure': '报送年终结项总结', 'rk.no_report': '（尚未报送进展）',
       ledger_tools: '导入与关账', import_file: '台账文件（XLSX 或 CSV，每行一个项目）', import_accept: '导入即立项', csv_encoding: 'CSV 编码',
-      import_ledger: '导入', imported: '已导入', close_year: '关闭本年度台账', close_year_confirm: '关账后本年度台账不能再修改。确定关账吗？',
+      import_ledger: '导入', imported: '已导入', row_n: '第 {n} 行', close_year: '关闭本年度台账', close_year_confirm: '关账后本年度台账不能再修改。确定关账吗？',
       late_by: '逾期',
       // documents
       'page.documents': '公文', doc_issued: '已印发公文', doc_search: '搜索标题或内容', doc_kind: '种类', doc_number: '期号', doc_issued_at: '印发时间',
@@ -171,7 +173,9 @@
       ev_rounds: 'My rounds', ev_round: 'Round', ev_deadline: 'Deadline', ev_progress: 'Checked / drawn', ev_points: 'Points', ev_answered: 'Answered',
       ev_checklist: 'Checklist', ev_observe: 'Observe', ev_pass: 'Pass', ev_fail: 'Fail', ev_na: 'N/A', ev_count: 'Found',
       ev_note: 'Note', ev_send: 'Submit this point', ev_saved_offline: 'Offline: answers kept on this device and sent when back online', ev_sent: 'Submitted',
-      ev_pending: 'Waiting to be sent', 'rect.open': 'Being fixed', 'rect.fixed': 'Fixed, awaiting verification', 'rect.verified': 'Verified', 'rect.dropped': 'Not registered',
+      ev_pending: 'Waiting to be sent', ev_findings: 'Points lost', ev_findings_hint: 'Click a field-check score to see where it lost points.', ev_found_n: 'found', ev_lost_of: 'Field checks: points lost / possible',
+      ev_findings_truncated: 'the first 1000 only', ev_round: 'Round', ev_finding: 'Found', ev_earned: 'Earned / points', ev_rectification: 'Rectification', ev_points_registry: 'Inspection points', ev_import_points: 'Import points', ev_points_n: 'points', ev_streets_n: 'streets',
+      ev_points_columns: 'Headers: 编码, 名称, 类型 (e.g. 公交站台), 纬度 and 经度 (or 线路: lat,lon; lat,lon), optionally 责任单位 and 地址. The file is checked whole: one bad row and nothing is imported.', ev_photo_offline: 'No network: the photo was not uploaded; take it again once online', 'rect.open': 'Being fixed', 'rect.fixed': 'Fixed, awaiting verification', 'rect.verified': 'Verified', 'rect.dropped': 'Not registered',
       ev_case: 'Case', ev_point_score: 'Point score', ev_back: 'Back to the points',
       ev_insufficient: 'Too few checks', ev_notice: 'This month\'s notice', ev_comment: 'Comment', ev_comment_city: 'City-wide comment', ev_comment_save: 'Save comment',
       ev_comment_region: 'About (district or street code; empty: the city)', ev_interview: 'Interview list', ev_interview_hint: 'The lowest ranked regions with enough checks',
@@ -250,7 +254,7 @@
       reminders: 'Reminders', matter: 'What', days_left: 'Days left', 'rk.revise': 'Revise along the guidance and propose again', 'rk.milestone_due': 'Milestone due soon',
       'rk.milestone_overdue': 'Milestone overdue', 'rk.mid_year_check': 'Mid-year check', 'rk.closure': 'Year-end closure summary', 'rk.no_report': ' (no progress report yet)',
       ledger_tools: 'Import and close', import_file: 'Ledger file (XLSX or CSV, one row a project)', import_accept: 'Accept on import', csv_encoding: 'CSV encoding',
-      import_ledger: 'Import', imported: 'Imported', close_year: 'Close this year', close_year_confirm: 'A closed year can no longer change. Close it?',
+      import_ledger: 'Import', imported: 'Imported', row_n: 'line {n}', close_year: 'Close this year', close_year_confirm: 'A closed year can no longer change. Close it?',
       late_by: 'late by',
       'action.verify': 'Verify', 'action.callback': 'Call-back', 'action.request_extension': 'Request extension',
       'action.approve_extension': 'Decide extension', 'action.suspend': 'Suspend', 'action.resume': 'Resume',
@@ -297,7 +301,7 @@
   }
 
   class ApiFailure extends Error {
-    constructor(status, code, message) { super(message); this.status = status; this.code = code; }
+    constructor(status, code, message, problems) { super(message); this.status = status; this.code = code; this.problems = problems ?? []; }
   }
 
   // Every call below says what it reads of the answer in a `// reads: METHOD /path field …`
@@ -323,7 +327,7 @@
     const data = await response.json().catch(() => null);
     if (!response.ok) {
       if (response.status === 401) location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
-      throw new ApiFailure(response.status, data?.error?.code ?? 'error', data?.error?.message ?? response.statusText);
+      throw new ApiFailure(response.status, data?.error?.code ?? 'error', data?.error?.message ?? response.statusText, data?.error?.problems);
     }
     return data;
   }
@@ -341,7 +345,13 @@
   const status = (box, text, kind = 'info') => {
     box.replaceChildren(text ? h('p', { class: `notice ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text) : '');
   };
-  const failText = (err) => (err instanceof ApiFailure ? `${t('error')} ${err.status}: ${err.message}` : `${t('error')}: ${err.message}`);
+  /** An error as the reader sees it; a refused file's problems each on its line (the first 50), by row. */
+  const failText = (err) => {
+    if (!(err instanceof ApiFailure)) return `${t('error')}: ${err.message}`;
+    const lines = err.problems.slice(0, 50).map((p) => `${p.line ? `${t('row_n').replace('{n}', p.line)}：` : ''}${p.message}`);
+    if (err.problems.length > 50) lines.push('…');
+    return [`${t('error')} ${err.status}: ${err.message}`, ...lines].join('\n');
+  };
   const unavailable = (text) => h('p', { class: 'notice unavailable', 'data-unavailable': '' }, text || t('not_available'));
   const section = (title, ...body) => h('section', { class: 'panel', 'aria-label': title }, h('h2', {}, title), ...body);
   // The API's instants are UTC; people here read Beijing time (sv-SE formats as YYYY-MM-DD HH:MM).
@@ -1340,18 +1350,33 @@
     // reads: GET /evaluation/scores weights.field_check items[].code items[].name items[].rank items[].score items[].field_check items[].questionnaire items[].material_review items[].platform_data items[].points_checked items[].movement items[].insufficient_sample
     const scores = await api('GET', `/evaluation/scores?period=${encodeURIComponent(period)}&level=${level}`);
     const move = (m) => (m === null || m === undefined ? '—' : m > 0 ? `↑${m}` : m < 0 ? `↓${-m}` : '—');
+    const here = `/evaluation?period=${encodeURIComponent(period)}&level=${level}`;
     const rows = scores.items.map((r) => [r.insufficient_sample ? h('span', { class: 'badge muted' }, t('ev_insufficient')) : (r.rank ?? '—'),
-      level === 'district' ? h('a', { href: `/evaluation?period=${encodeURIComponent(period)}&report=${r.code}` }, r.name) : r.name,
-      score1(r.score), score1(r.field_check), score1(r.questionnaire), score1(r.material_review), score1(r.platform_data), r.points_checked, move(r.movement)]);
+      level === 'district' ? h('a', { href: `${here}&report=${r.code}` }, r.name) : r.name,
+      score1(r.score), r.field_check === null || r.field_check === undefined ? '—' : h('a', { href: `${here}&findings=${r.code}`, class: 'ev-findings-link', title: t('ev_findings') }, score1(r.field_check)),
+      score1(r.questionnaire), score1(r.material_review), score1(r.platform_data), r.points_checked, move(r.movement)]);
     const content = [h('h1', {}, t('page.evaluation')), form,
       section(`${t('rankings')} · ${period}`, grid([t('rank'), level === 'district' ? t('district') : t('region'), t('ev_composite'), t('ev_field'), t('ev_questionnaire'), t('ev_material'),
-        t('ev_platform'), t('ev_points_checked'), t('movement')], rows, 'ev-scores'))];
+        t('ev_platform'), t('ev_points_checked'), t('movement')], rows, 'ev-scores'), h('p', { class: 'hint' }, t('ev_findings_hint')))];
+    const findings = params.get('findings');
+    if (findings) content.push(await findingsSection(findings, period));
     if (/^\d{4}-\d{2}$/.test(period)) content.push(await evaluationNotice(period, level));
     content.push(await satisfactionSection(period, level));
     const report = params.get('report');
     if (report) content.push(await healthReport(report, period));
+    if (['dispatcher', 'supervisor', 'admin'].includes(USER.role)) content.push(pointsImport());
     return content;
   };
+
+  /** The office registers inspection points (点位) from its spreadsheet. */
+  function pointsImport() {
+    const form = spreadsheetForm('points-import', t('ev_import_points'), async (query, body) => {
+      // reads: POST /evaluation/points/import items[].region
+      const done = await api('POST', `/evaluation/points/import?${query}`, body);
+      return `${t('imported')} ${done.items.length} ${t('ev_points_n')}（${new Set(done.items.map((p) => p.region)).size} ${t('ev_streets_n')}）`;
+    });
+    return section(t('ev_points_registry'), h('p', { class: 'hint' }, t('ev_points_columns')), form);
+  }
 
   /** The month's notice: the office's 点评 (editable) and the interview (约谈) list. */
   async function evaluationNotice(month, level) {
@@ -1388,6 +1413,20 @@
   }
 
   /** 体检报告 of a district (GET /evaluation/health-report). */
+  /** What a district's or street's field-check score lost points on, answer by answer. */
+  async function findingsSection(region, period) {
+    // reads: GET /evaluation/findings name lost possible truncated items[].month items[].round_name items[].point_name items[].point_code items[].region_name items[].clause items[].clause_text items[].count items[].note items[].earned items[].possible items[].case_id items[].rectification
+    const f = await api('GET', `/evaluation/findings?region=${encodeURIComponent(region)}&period=${encodeURIComponent(period)}`);
+    const rows = f.items.map((i) => [i.month, i.round_name, `${i.point_name}（${i.point_code}）`, i.region_name, `${i.clause} ${i.clause_text}`,
+      [i.count ? `${i.count} ${t('ev_found_n')}` : '', i.note ?? ''].filter(Boolean).join(' · ') || '—', `${score1(i.earned)} / ${score1(i.possible)}`,
+      i.case_id ? h('a', { href: `/cases/${i.case_id}` }, `#${i.case_id}`) : '—', i.rectification ? t(`rect.${i.rectification}`) : '—']);
+    return h('section', { class: 'panel', id: 'ev-findings', 'aria-label': t('ev_findings') },
+      h('h2', {}, `${f.name} ${t('ev_findings')} · ${period}`),
+      h('p', {}, `${t('ev_lost_of')} ${score1(f.lost)} / ${score1(f.possible)}`, f.truncated ? ` · ${t('ev_findings_truncated')}` : ''),
+      f.items.length ? grid([t('period'), t('ev_round'), t('place'), t('region'), t('ev_checklist'), t('ev_finding'), t('ev_earned'), t('ev_case'), t('ev_rectification')], rows, 'ev-findings-table')
+        : h('p', { class: 'empty' }, t('empty')));
+  }
+
   async function healthReport(region, period) {
     // reads: GET /evaluation/health-report name period score.score score.rank city_average best_district.name best_district.score categories[].name categories[].score categories[].city_average categories[].best_district items[].code items[].name items[].score items[].city_average items[].best_district lost_most[].code lost_most[].text lost_most[].lost lost_most[].score repeat_failures[].point.name repeat_failures[].rounds_failed repeat_failures[].clauses problem_volume[].category_name problem_volume[].hotline problem_volume[].grid trend[].month trend[].score trend[].rank trend[].city_average open_rectifications[].point_name open_rectifications[].check.clause open_rectifications[].check.case_id open_rectifications[].check.answered_at open_rectifications[].case_status
     const r = await api('GET', `/evaluation/health-report?region=${encodeURIComponent(region)}&period=${encodeURIComponent(period)}`);
@@ -1592,8 +1631,11 @@
         h('strong', {}, r.name), h('span', { class: 'muted' }, ` ${t('ev_deadline')} ${time(r.deadline)} · ${r.points_answered}/${r.points}`)))))];
   };
 
+  /** A kept photo's thumbnail, opening the photo. */
+  const thumb = (id) => h('a', { href: `/files/${id}`, target: '_blank', class: 'thumb' }, h('img', { src: `/files/${id}/thumb`, alt: t('attachments'), loading: 'lazy' }));
+
   async function fieldChecklist(round, point, open) {
-    // reads: GET /evaluation/rounds/{id}/points/{point} point.name point.point_type score clauses[].code clauses[].text clauses[].observe clauses[].points clauses[].rule.kind clauses[].answer.outcome clauses[].answer.count clauses[].answer.case_id clauses[].rectification
+    // reads: GET /evaluation/rounds/{id}/points/{point} point.name point.point_type score clauses[].code clauses[].text clauses[].observe clauses[].points clauses[].rule.kind clauses[].answer.outcome clauses[].answer.count clauses[].answer.case_id clauses[].answer.photos clauses[].rectification
     const result = await api('GET', `/evaluation/rounds/${round}/points/${point}`);
     const key = `${round}/${point}`;
     const kept = pendingAnswers()[key] || [];
@@ -1608,14 +1650,35 @@
       const note = h('input', { type: 'text', maxlength: 500, class: 'note', 'aria-label': t('ev_note'), value: mine?.note ?? '' });
       const radio = (value, label) => h('label', { class: 'choice' }, h('input', { type: 'radio', name, value, disabled: !!done,
         checked: (done?.outcome ?? mine?.outcome) === value }), label);
-      choices.set(c.code, { name, count, note });
+      // The photos are kept on the server as soon as they are taken; the answer names their ids.
+      const photos = [...(mine?.photos ?? [])];
+      const thumbs = h('span', { class: 'photos' }, (done?.photos ?? photos).map(thumb));
+      const camera = done ? null : cameraInput(`ph-${c.code}`);
+      camera?.classList.add('sr-only');
+      if (camera) camera.addEventListener('change', async () => {
+        if (!camera.files.length) return;
+        const form = new FormData();
+        for (const file of camera.files) form.append('photo', file, file.name);
+        status(box, t('uploading'), 'info');
+        try {
+          // reads: POST /evaluation/rounds/{id}/points/{point}/photos items[].id
+          const kept = await api('POST', `/evaluation/rounds/${round}/points/${point}/photos`, form);
+          for (const p of kept.items) { photos.push(p.id); thumbs.append(thumb(p.id)); }
+          status(box, `${kept.items.length} ${t('uploaded')}`, 'info');
+        } catch (err) {
+          status(box, err instanceof ApiFailure ? failText(err) : t('ev_photo_offline'), 'error');
+        }
+        camera.value = '';
+      });
+      choices.set(c.code, { name, count, note, photos });
       const after = done?.case_id
         ? h('p', { class: 'muted' }, h('a', { href: `/cases/${done.case_id}` }, `${t('ev_case')} #${done.case_id}`), ' ', c.rectification ? t(`rect.${c.rectification}`) : '')
         : null;
       return h('li', { class: 'clause', 'data-clause': c.code }, h('p', {}, h('strong', {}, `${c.code} ${c.text}`), ` (${c.points})`),
         c.observe ? h('p', { class: 'muted' }, `${t('ev_observe')}: ${c.observe}`) : null,
         h('div', { class: 'choices' }, radio('pass', t('ev_pass')), radio('fail', t('ev_fail')), radio('not_applicable', t('ev_na'))),
-        done ? null : h('div', { class: 'row' }, count, note), after);
+        done ? null : h('div', { class: 'row' }, count, note),
+        camera ? h('label', { class: 'photo-pick', for: camera.id }, `📷 ${t('take_photos')}`) : null, camera, thumbs, after);
     });
     const send = h('button', { type: 'submit', class: 'primary', id: 'ev-send' }, t('ev_send'));
     const form = h('form', { id: 'ev-checklist', onsubmit: async (e) => {
@@ -1623,12 +1686,13 @@
       const answers = [];
       for (const c of result.clauses) {
         if (c.answer) continue;
-        const { name, count, note } = choices.get(c.code);
+        const { name, count, note, photos } = choices.get(c.code);
         const picked = form.querySelector(`input[name="${CSS.escape(name)}"]:checked`);
         if (!picked) continue;
         const a = { clause: c.code, outcome: picked.value };
         if (picked.value === 'fail' && count.value !== '') a.count = Number(count.value);
         if (note.value.trim()) a.note = note.value.trim();
+        if (photos.length) a.photos = [...photos];
         answers.push(a);
       }
       if (!answers.length) return;
@@ -2056,30 +2120,37 @@
       items.slice(0, 100).map((r) => [r.unit_name, h('a', { href: `/ledger/projects/${r.project_id}` }, r.title), what(r), r.due ?? '—', left(r)]), 'ledger-reminders'));
   }
 
-  /** The office's import of a year's spreadsheet and the year's closing. */
-  function ledgerTools(year) {
+  /** An office's spreadsheet upload (XLSX, or CSV in its encoding) as form `id`: `send(query, body)`
+   *  posts it and answers the text saying what was done; `extra` are the form's own fields. */
+  function spreadsheetForm(id, label, send, ...extra) {
     const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-    const fileInput = h('input', { type: 'file', id: 'ledger-import-file', required: true, accept: `.xlsx,.csv,${XLSX},text/csv` });
-    const accept = h('input', { type: 'checkbox', id: 'ledger-import-accept' });
-    const encoding = h('select', { id: 'ledger-import-encoding' }, options([['', 'UTF-8'], ['gb18030', 'GB18030 / GBK']], ''));
-    const box = h('div', { id: 'ledger-import-result' });
-    const importForm = h('form', { id: 'ledger-import', class: 'stack', onsubmit: async (e) => {
+    const fileInput = h('input', { type: 'file', id: `${id}-file`, required: true, accept: `.xlsx,.csv,${XLSX},text/csv` });
+    const encoding = h('select', { id: `${id}-encoding` }, options([['', 'UTF-8'], ['gb18030', 'GB18030 / GBK']], ''));
+    const box = h('div', { id: `${id}-result` });
+    return h('form', { id, class: 'stack', onsubmit: async (e) => {
       e.preventDefault();
       const chosen = fileInput.files[0];
       if (!chosen) return;
       const query = new URLSearchParams({ file: chosen.name });
-      if (accept.checked) query.set('accept', 'true');
       if (encoding.value) query.set('encoding', encoding.value);
       const body = new Blob([chosen], { type: chosen.name.toLowerCase().endsWith('.xlsx') ? XLSX : 'text/csv' });
       try {
-        // reads: POST /ledger/{year}/import projects units
-        const done = await api('POST', `/ledger/${year}/import?${query}`, body);
-        status(box, `${t('imported')} ${done.projects} ${t('projects_n')}（${done.units} ${t('units_n')}）`);
+        status(box, await send(query, body));
       } catch (err) {
         status(box, failText(err), 'error');
       }
-    } }, field(t('import_file'), fileInput), h('label', { class: 'inline' }, accept, ` ${t('import_accept')}`), field(t('csv_encoding'), encoding),
-    h('button', { type: 'submit', class: 'primary' }, t('import_ledger')), box);
+    } }, field(t('import_file'), fileInput), ...extra, field(t('csv_encoding'), encoding), h('button', { type: 'submit', class: 'primary' }, label), box);
+  }
+
+  /** The office's import of a year's spreadsheet and the year's closing. */
+  function ledgerTools(year) {
+    const accept = h('input', { type: 'checkbox', id: 'ledger-import-accept' });
+    const importForm = spreadsheetForm('ledger-import', t('import_ledger'), async (query, body) => {
+      if (accept.checked) query.set('accept', 'true');
+      // reads: POST /ledger/{year}/import projects units
+      const done = await api('POST', `/ledger/${year}/import?${query}`, body);
+      return `${t('imported')} ${done.projects} ${t('projects_n')}（${done.units} ${t('units_n')}）`;
+    }, h('label', { class: 'inline' }, accept, ` ${t('import_accept')}`));
     const closeBox = h('div', { id: 'ledger-close-result' });
     const closeButton = h('button', { type: 'button', id: 'ledger-close', onclick: async () => {
       if (!confirm(t('close_year_confirm'))) return;
