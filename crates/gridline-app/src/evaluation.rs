@@ -55,9 +55,14 @@ impl ScoreLevel {
 
     /// The key a street is counted under at this level: its district's six digits or itself.
     pub(crate) fn key(self, street: &str) -> String {
+        street[..street.len().min(self.key_len())].to_owned()
+    }
+
+    /// How many leading characters of a street's code its key at this level keeps.
+    pub(crate) fn key_len(self) -> usize {
         match self {
-            ScoreLevel::District => street[..street.len().min(6)].to_owned(),
-            ScoreLevel::Street => street.to_owned(),
+            ScoreLevel::District => 6,
+            ScoreLevel::Street => 12,
         }
     }
 }
@@ -857,10 +862,9 @@ impl App {
     pub async fn evaluation_scores_with(&self, period: Period, level: ScoreLevel, min_points: u64) -> Result<Scores, AppError> {
         let system = self.indicator_system().await?.system;
         let previous = period.previous();
-        let items = rank(
-            self.region_scores(period, level, &system, min_points).await?,
-            &self.region_scores(previous, level, &system, min_points).await?,
-        );
+        let (now, before) =
+            futures_util::future::try_join(self.region_scores(period, level, &system, min_points), self.region_scores(previous, level, &system, min_points)).await?;
+        let items = rank(now, &before);
         Ok(Scores { period, previous_period: previous, level, weights: system.weights, min_points, items })
     }
 
@@ -982,7 +986,7 @@ impl App {
 
         // Category and item lines, each tally mapped through the revision it was scored under.
         // Field checks' and material reviews' clauses alike.
-        let mut totals = self.store.evaluation().clause_totals(period).await?;
+        let mut totals = self.store.evaluation().district_clause_totals(period).await?;
         totals.extend(self.material_clause_totals(period).await?);
         let systems = self.systems_of(totals.iter().map(|t| t.system_id)).await?;
         let parents: HashMap<i64, HashMap<&str, (&str, &str)>> = systems.iter().map(|(id, s)| (*id, clause_parents(s))).collect();
@@ -1081,10 +1085,13 @@ impl App {
             .collect();
         lost.truncate(REPORT_LIST);
 
+        // The six months' rankings read side by side (each is a handful of summed queries).
+        let months: Vec<Month> = six.months().collect();
+        let rankings = futures_util::future::try_join_all(months.iter().map(|month| self.region_scores(Period::month(*month), ScoreLevel::District, &system, MIN_POINTS_CHECKED))).await?;
         let mut trend = Vec::new();
-        for month in six.months() {
+        for (month, scores) in months.into_iter().zip(rankings) {
             // Ranked as the month's ranking ranks (its movement is not needed here).
-            let ranking = rank(self.region_scores(Period::month(month), ScoreLevel::District, &system, MIN_POINTS_CHECKED).await?, &[]);
+            let ranking = rank(scores, &[]);
             let scores: Vec<f64> = ranking.iter().filter_map(|r| r.score).collect();
             let row = ranking.iter().find(|r| r.code == district.code);
             trend.push(TrendPoint {

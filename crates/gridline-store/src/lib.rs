@@ -62,7 +62,7 @@ pub use ledger::{Ledger, ProjectFilter};
 pub use links::Links;
 pub use listings::Listings;
 pub use material::{Material, Submission};
-pub use questionnaires::{CommentRecord, NewResponse, Questionnaires, ResponseRecord, Stored, TallyRow};
+pub use questionnaires::{CommentRecord, MeasureTotal, NewResponse, Questionnaires, ResponseRecord, Stored};
 pub use people::{NewUser, People, UserRecord};
 pub use reference::{NewReferenceRevision, Reference, ReferenceRevision};
 pub use rollups::{RateLevel, RollupCheck, Rollups, VolumeGrain};
