@@ -162,7 +162,7 @@ fn order_item(kind: ItemKind, order: &Order, at: Timestamp) -> InboxItem {
 /// `events` the recent events on them, `orders` the open orders addressed to it or on its cases,
 /// `reminders` what the sweep sent it.
 pub fn unit_items(cases: &[Case], events: &[EventRecord], orders: &[Order], reminders: &[Reminder], calendar: &WorkCalendar, now: Timestamp) -> Vec<InboxItem> {
-    let sent: HashMap<(CaseId, ReminderKind, Timestamp), Timestamp> = reminders.iter().map(|r| ((r.case_id, r.kind, r.deadline), r.at)).collect();
+    let sent: HashMap<(CaseId, &str, Timestamp), Timestamp> = reminders.iter().map(|r| ((r.case_id, r.kind.as_str(), r.deadline), r.at)).collect();
     let by_id: HashMap<CaseId, &Case> = cases.iter().map(|c| (c.id, c)).collect();
     let mut items = Vec::new();
     for case in cases {
@@ -172,7 +172,7 @@ pub fn unit_items(cases: &[Case], events: &[EventRecord], orders: &[Order], remi
             items.push(case_item(ItemKind::Assigned, case, at.as_millisecond(), at));
         }
         if let Some((kind, deadline)) = reminder(case, calendar, now) {
-            let reminded_at = sent.get(&(case.id, kind, deadline)).copied();
+            let reminded_at = sent.get(&(case.id, kind.as_str(), deadline)).copied();
             let (kind, arose) = match kind {
                 ReminderKind::Overdue => (ItemKind::Overdue, deadline),
                 ReminderKind::DueSoon => (ItemKind::DueSoon, case.running_clock().and_then(|c| c.due_soon_from(calendar)).unwrap_or(now)),
@@ -278,7 +278,7 @@ impl App {
                     .events_of(&ids, &["verify", "approve_extension", "suspend", "resume"], now - LOOK_BACK, MAX_CASES)
                     .await?;
                 let orders = self.store.supervision().orders(true, &scope, MAX_ORDERS).await?;
-                let reminders = self.store.supervision().reminders(Some(&unit), MAX_CASES).await?;
+                let reminders = self.store.supervision().reminders(Some(unit.as_str()), MAX_CASES).await?;
                 unit_items(&cases, &events, &orders, &reminders, WorkCalendar::china(), now)
             }
             Role::Dispatcher => {

@@ -2245,16 +2245,18 @@ async fn a_unit_sees_its_cases_and_orders_in_its_inbox_answers_an_order_and_othe
         let dispatcher = inbox(&s, "dispatcher").await;
         assert_eq!(inbox_ids(&dispatcher, Some(returned), None), vec![format!("returned:{returned}:1")], "[{engine}] {dispatcher}");
 
-        // Bad input: the JSON error with a code.
-        let unknown = s.post("/api/v1/inbox/read", "wj", &json!({"items": ["order:999999"]})).await;
-        s.refused("an unknown item", &unknown, 422, "inbox_item_unknown");
-        let others = s.post("/api/v1/inbox/read", "cgw", &json!({"items": [assigned[0]]})).await;
-        s.refused("another unit's item", &others, 422, "inbox_item_unknown");
-        s.refused("no items", &s.post("/api/v1/inbox/read", "wj", &json!({"items": []})).await, 422, "required");
-        s.refused("an empty object", &s.post("/api/v1/inbox/read", "wj", &json!({})).await, 422, "required");
+        // Bad input: the JSON error with a code (the class) and the precise reason, naming `items`.
+        let refused = |what: &str, answer: (StatusCode, Value), reason: &str| {
+            s.invalid(what, &answer, "items");
+            assert_eq!(answer.1["error"]["reason"], reason, "[{engine}] {what}: {}", answer.1);
+        };
+        refused("an unknown item", s.post("/api/v1/inbox/read", "wj", &json!({"items": ["order:999999"]})).await, "inbox_item_unknown");
+        refused("another unit's item", s.post("/api/v1/inbox/read", "cgw", &json!({"items": [assigned[0]]})).await, "inbox_item_unknown");
+        refused("no items", s.post("/api/v1/inbox/read", "wj", &json!({"items": []})).await, "required");
+        refused("an empty object", s.post("/api/v1/inbox/read", "wj", &json!({})).await, "required");
         let too_many: Vec<String> = (0..201).map(|n| format!("order:{n}")).collect();
-        s.refused("201 items", &s.post("/api/v1/inbox/read", "wj", &json!({"items": too_many})).await, 422, "inbox_too_many");
-        s.refused("items and all", &s.post("/api/v1/inbox/read", "wj", &json!({"items": [assigned[0]], "all": true})).await, 422, "invalid");
+        refused("201 items", s.post("/api/v1/inbox/read", "wj", &json!({"items": too_many})).await, "inbox_too_many");
+        s.invalid("items and all", &s.post("/api/v1/inbox/read", "wj", &json!({"items": [assigned[0]], "all": true})).await, "all");
         let token = s.token("wj").await;
         let raw = |body: String| s.http(Method::POST, "/api/v1/inbox/read").bearer_auth(&token).header("content-type", "application/json").body(body);
         s.refused("an empty body", &s.send(raw(String::new())).await, 400, "malformed_json");

@@ -10,7 +10,7 @@ use sqlx::AssertSqlSafe;
 
 use crate::case_reads::EventRecord;
 use crate::cases::EventRow;
-use crate::cases::case_id;
+use crate::cases::{Param, bind, case_id};
 use crate::{Store, StoreError, millis};
 
 /// Inbox reads and read marks.
@@ -29,27 +29,17 @@ impl Inbox<'_> {
         if ids.is_empty() || actions.is_empty() {
             return Ok(Vec::new());
         }
-        // Numbered in the order they appear, each once: both engines take `$n` so.
-        let mut n = 1;
-        let mut next = || {
-            n += 1;
-            format!("${}", n)
-        };
-        let id_marks: Vec<String> = ids.iter().map(|_| next()).collect();
-        let action_marks: Vec<String> = actions.iter().map(|_| next()).collect();
+        let mut params = vec![Param::Int(millis(since))];
+        params.extend(ids.iter().map(|id| Param::Int(id.get())));
+        params.extend(actions.iter().map(|a| Param::Text((*a).to_owned())));
+        // `$n` numbered in the order they appear, each once: both engines take them so.
+        let marks = |from: usize, n: usize| (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
         let sql = format!(
             "SELECT case_id, doc FROM case_events WHERE at >= $1 AND case_id IN ({}) AND action IN ({}) ORDER BY at DESC, case_id DESC LIMIT {limit}",
-            id_marks.join(", "),
-            action_marks.join(", ")
+            marks(2, ids.len()),
+            marks(2 + ids.len(), actions.len())
         );
-        let mut query = sqlx::query_as::<_, EventRow>(AssertSqlSafe(sql)).bind(millis(since));
-        for id in ids {
-            query = query.bind(id.get());
-        }
-        for action in actions {
-            query = query.bind((*action).to_owned());
-        }
-        let rows = query.fetch_all(&self.0.pool).await?;
+        let rows: Vec<EventRow> = sqlx::query_as_with(AssertSqlSafe(sql), bind(&params)).fetch_all(&self.0.pool).await?;
         rows.into_iter().map(|row| Ok(EventRecord { case_id: case_id(row.case_id)?, event: row.try_into()? })).collect()
     }
 
