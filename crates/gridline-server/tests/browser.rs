@@ -863,8 +863,8 @@ async fn a_unit_sees_the_badge_opens_its_inbox_and_answers_a_supervision_order_o
         assert!(before >= 1, "{before}");
         assert!(b.text("#inbox-badge").await.starts_with("待办"));
         if width > 1000 {
-            b.find("#unit-figures").await;
-            b.find("#unit-history").await;
+            assert!(b.text("#unit-figures").await.contains("响应率"));
+            assert!(b.text("main").await.contains("本单位办结记录"));
             b.screenshot("unit-figures").await;
         }
         b.click("#inbox-badge").await;

@@ -159,7 +159,8 @@
       'ik.suspended': '已挂起', 'ik.resumed': '已恢复', 'ik.returned': '退单待重派', 'ik.order_replied': '督办已答复', 'ik.order_overdue': '督办超期未答复',
       ext_approved: '同意延期', ext_refused: '不同意延期', order_target: '督办对象', 'tk.case': '案件', 'tk.unit': '单位', 'tk.place': '点位',
       unit_figures: '本单位成绩', unit_rank: '单位排名', unit_rank_of: '第 {rank} 名（共 {n} 个单位）', unit_history: '本单位办结记录（最近 30 件）', closed_at: '办结时间',
-      rates_source: '按全市统一口径计算（与月排名相同）',
+      rates_source: '按全市统一口径计算（与月排名相同）', inbox_section: '待办事项',
+      'note.rework': '核查意见', 'note.order_replied': '答复', 'note.returned': '退单理由', 'note.extension_answer': '批复意见', 'note.suspended': '挂起原因', 'note.resumed': '说明',
     },
     en: {
       'page.alleys': 'Back alleys', 'page.patrol': 'Alley patrol', alley_map: 'Alley map', alley_unscored: 'Not scored', alley_count: 'Alleys', alley_scored: 'Scored',
@@ -286,7 +287,8 @@
       'ik.suspended': 'Suspended', 'ik.resumed': 'Resumed', 'ik.returned': 'Returned, to dispatch again', 'ik.order_replied': 'Order answered', 'ik.order_overdue': 'Order overdue',
       ext_approved: 'Extension approved', ext_refused: 'Extension refused', order_target: 'On', 'tk.case': 'Case', 'tk.unit': 'Unit', 'tk.place': 'Place',
       unit_figures: 'Our figures', unit_rank: 'Unit ranking', unit_rank_of: 'No. {rank} of {n} units', unit_history: 'Our closed cases (latest 30)', closed_at: 'Closed',
-      rates_source: 'by the city-wide definition (as in the monthly ranking)',
+      rates_source: 'by the city-wide definition (as in the monthly ranking)', inbox_section: 'Items',
+      'note.rework': 'Verifier', 'note.order_replied': 'Answer', 'note.returned': 'Reason', 'note.extension_answer': 'Dispatcher', 'note.suspended': 'Reason', 'note.resumed': 'Note',
     },
   };
   // The case's words (statuses, channels, satisfaction) come with the page, from the table the
@@ -891,18 +893,18 @@
     // reads: GET /rates rates.response_rate rates.resolution_rate rates.satisfaction_rate rates.score counts.dispatched counts.called_back
     // reads: GET /rankings min_cases items[].code items[].rank items[].insufficient
     // reads: GET /cases total items[]@case
-    const [rates, ranking, closed, calledBack] = await Promise.all([
+    const [unitRates, unitRanking, closed, calledBack] = await Promise.all([
       optional('GET', `/rates?period=${month}&unit=${unitQ}`), optional('GET', `/rankings?period=${month}&level=unit`),
       api('GET', `/cases?unit=${unitQ}&status=closed&page_size=30`), api('GET', `/cases?unit=${unitQ}&status=called_back&page_size=30`)]);
-    const mine = ranking?.items.find((r) => r.code === code);
-    const ranked = ranking ? ranking.items.filter((r) => r.rank !== null && r.rank !== undefined).length : 0;
+    const mine = unitRanking?.items.find((r) => r.code === code);
+    const ranked = unitRanking ? unitRanking.items.filter((r) => r.rank !== null && r.rank !== undefined).length : 0;
     const rank = !mine ? '—'
       : mine.insufficient ? h('span', { class: 'badge muted', 'data-insufficient': '' }, t('insufficient'))
         : mine.rank ? t('unit_rank_of').replace('{rank}', mine.rank).replace('{n}', ranked) : '—';
-    const figures = rates
+    const figures = unitRates
       ? grid([t('rate_response'), t('rate_resolution'), t('rate_satisfaction'), t('score'), t('unit_rank'), t('sample')],
-        [[pct100(rates.rates.response_rate), pct100(rates.rates.resolution_rate), pct100(rates.rates.satisfaction_rate), num(rates.rates.score), rank,
-          `${rates.counts.dispatched} / ${rates.counts.called_back}`]], 'unit-figures')
+        [[pct100(unitRates.rates.response_rate), pct100(unitRates.rates.resolution_rate), pct100(unitRates.rates.satisfaction_rate), num(unitRates.rates.score), rank,
+          `${unitRates.counts.dispatched} / ${unitRates.counts.called_back}`]], 'unit-figures')
       : unavailable();
     const history = [...closed.items, ...calledBack.items].sort((a, b) => b.id - a.id).slice(0, 30);
     return [section(`${t('unit_figures')} · ${month}`, figures, h('p', { class: 'muted' }, t('rates_source'))),
@@ -918,6 +920,8 @@
     // reads: GET /inbox @inbox
     const inbox = await api('GET', '/inbox');
     showUnread(inbox.unread);
+    // Orders on a unit name it, not its code.
+    const unitNames = inbox.items.some((i) => i.target_kind === 'unit') ? new Map((await units()).map((u) => [u.code, u.name])) : new Map();
     const unreadOnly = new URLSearchParams(location.search).get('show') === 'unread';
     const box = h('div', { id: 'inbox-result' });
     const markRead = async (body) => {
@@ -932,7 +936,10 @@
       const detail = [];
       if (i.kind === 'extension_answer') detail.push(h('span', { class: `badge ${i.approved ? 'ok' : 'bad'}` }, t(i.approved ? 'ext_approved' : 'ext_refused')));
       if (i.level) detail.push(h('span', { class: 'badge warn' }, t(`sl.${i.level}`)));
-      if (i.target_kind && i.target_kind !== 'case') detail.push(h('span', {}, `${t('order_target')}：${t(`tk.${i.target_kind}`)} ${i.target}`));
+      if (i.target_kind && i.target_kind !== 'case') {
+        const target = i.target_kind === 'unit' ? unitNames.get(i.target) ?? i.target : i.target;
+        detail.push(h('span', {}, `${t('order_target')}：${t(`tk.${i.target_kind}`)} ${target}`));
+      }
       if (i.deadline) detail.push(h('span', {}, `${t('inbox_deadline')}：${time(i.deadline)}`));
       if (i.reminded_at) detail.push(h('span', {}, `${t('inbox_reminded')}：${time(i.reminded_at)}`));
       const title = i.case_id ? h('a', { href: `/cases/${i.case_id}` }, `#${i.case_id} ${i.title}`) : h('span', {}, i.title);
@@ -963,7 +970,7 @@
         h('div', { class: 'inbox-head' }, h('span', { class: `badge kind-${i.kind}` }, t(`ik.${i.kind}`)),
           i.unread ? h('span', { class: 'badge unread-mark' }, t('inbox_unread')) : null, h('time', { datetime: i.at }, time(i.at))),
         h('p', { class: 'inbox-title' }, title),
-        i.note ? h('p', { class: 'inbox-note' }, i.note) : null,
+        i.note ? h('p', { class: 'inbox-note' }, I18N.zh[`note.${i.kind}`] ? `${t(`note.${i.kind}`)}：${i.note}` : i.note) : null,
         detail.length ? h('p', { class: 'inbox-detail' }, ...detail.flatMap((d, n) => (n ? [' · ', d] : [d]))) : null,
         actions.length ? h('div', { class: 'inline' }, ...actions) : null, reply);
     };
@@ -974,7 +981,7 @@
         try { await markRead({ all: true }); await redraw(); } catch (err) { status(box, failText(err), 'error'); }
       } }, t('inbox_all_read')) : null);
     const list = items.length ? h('ul', { class: 'inbox-list', id: 'inbox-list' }, items.map(card)) : h('p', { class: 'empty', id: 'inbox-empty' }, t('inbox_empty'));
-    return [h('h1', {}, t('page.inbox')), section(`${t('page.inbox')} · ${t('inbox_unread_n').replace('{n}', inbox.unread)}`, show, box, list)];
+    return [h('h1', {}, t('page.inbox')), section(`${t('inbox_section')} · ${t('inbox_unread_n').replace('{n}', inbox.unread)}`, show, box, list)];
   };
 
   // ---------------------------------------------------------------- supervisor
