@@ -2311,6 +2311,15 @@ async fn the_webhook_sender_posts_a_notice_when_a_case_is_assigned_and_an_order_
     assert_eq!(notice["title"], "望京街道阜通东大街6号门口暴露垃圾", "{notice}");
     assert!(notice["deadline"].is_string() && notice["at"].is_string(), "{notice}");
 
+    // A case three days late: the sweep's first overdue reminder is a notice too (the server's
+    // own sweeper, a minute apart, has not seen the case yet).
+    let late = s.backdated_case(3, hotline("HL-HOOK-LATE", json!({})), &[("dispatcher", register()), ("dispatcher", dispatch("CY-WJ"))]).await;
+    let swept = app.sweep(Timestamp::now()).await.expect("a sweep");
+    assert!(swept.reminders >= 1, "{swept:?}");
+    let notice = next(&mut received).await;
+    assert_eq!((&notice["kind"], &notice["unit"], &notice["case_id"]), (&json!("overdue"), &json!("CY-WJ"), &json!(late)), "{notice}");
+    assert_eq!(app.sweep(Timestamp::now()).await.expect("a sweep").reminders, 0, "a reminder is sent once");
+
     // An order's notice, posted and answered.
     let order = gridline_core::supervision::Order {
         id: 7,
