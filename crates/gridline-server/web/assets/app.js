@@ -942,7 +942,9 @@
       }
       if (i.deadline) detail.push(h('span', {}, `${t('inbox_deadline')}：${time(i.deadline)}`));
       if (i.reminded_at) detail.push(h('span', {}, `${t('inbox_reminded')}：${time(i.reminded_at)}`));
-      const title = i.case_id ? h('a', { href: `/cases/${i.case_id}` }, `#${i.case_id} ${i.title}`) : h('span', {}, i.title);
+      // An order on a case links to the case, as a case's own item does.
+      const caseRef = i.case_id ?? (i.target_kind === 'case' ? i.target : null);
+      const title = caseRef ? h('a', { href: `/cases/${caseRef}` }, `#${caseRef} ${i.title}`) : h('span', {}, i.title);
       const actions = [];
       if (i.unread) {
         actions.push(h('button', { type: 'button', class: 'mark-read', 'data-mark': i.id, onclick: async () => {
