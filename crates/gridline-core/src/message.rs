@@ -94,6 +94,9 @@ pub const TEXTS: &[(&str, Option<Class>, &str, &str)] = &[
     ("attachment_not_found", Some(Class::NotFound), "附件 {id} 不存在或您无权查看", "attachment {id} not found"),
     ("photo_not_uploaded", Some(Class::Invalid), "照片 {id} 不是您上传的照片，请重新拍照上传", "photo {id} is not a photo you uploaded; upload it again"),
     ("attachments_unavailable", Some(Class::Unavailable), "服务器未配置附件存储目录，暂不能上传或查看附件", "no attachments directory is configured on this server"),
+    // the to-do inbox (gridline_app::inbox)
+    ("inbox_item_unknown", Some(Class::Invalid), "待办事项“{item}”不在您的待办中（可能已处理）", "\"{item}\" is not an item of your inbox (it may have been dealt with)"),
+    ("inbox_too_many", Some(Class::Invalid), "一次最多标记 {max} 条待办", "at most {max} inbox items at a time"),
 ];
 
 /// The field names a refusal can name, `(field, Chinese, English)`; a field not listed is shown

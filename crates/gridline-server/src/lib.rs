@@ -16,6 +16,7 @@ mod alleys;
 mod evaluation;
 pub mod export;
 mod geo;
+mod inbox;
 mod input;
 mod ledger;
 mod links;
@@ -77,6 +78,7 @@ impl AppState {
         let metrics = metrics::Metrics::from_env().map_err(ApiError::Internal)?;
         let form_limiter = questionnaires::FormLimiter::from_env().map_err(ApiError::Internal)?;
         let trusted_proxies = auth::TrustedProxies::from_env().map_err(ApiError::Internal)?;
+        app.set_notifier(gridline_app::notify::from_env().map_err(ApiError::from)?);
         Ok(AppState { app, sessions: RwLock::new(HashMap::new()), metrics, form_limiter, trusted_proxies, decoy_hash })
     }
 }
@@ -161,6 +163,8 @@ fn api() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         .routes(routes!(supervision::reply))
         .routes(routes!(supervision::board))
         .routes(routes!(supervision::reminders))
+        .routes(routes!(inbox::inbox))
+        .routes(routes!(inbox::mark_read))
         .routes(routes!(listings::list, listings::create))
         .routes(routes!(listings::check))
         .routes(routes!(watches::list, watches::create))

@@ -33,6 +33,7 @@ use crate::AppState;
         (name = "catalogue", description = "The catalogue, the routing rules and the crosswalk: search, export, import, and where a case is routed"),
         (name = "geo", description = "Geography: locate a point, geocode an address, teach the gazetteer, district and street boundaries"),
         (name = "text", description = "Text intelligence: category suggestions and duplicate cases"),
+        (name = "inbox", description = "Each person's to-do (待办): assigned and returned cases, due-soon and overdue, 督办单 waiting for a reply, answers to extension requests, suspensions; read and unread"),
         (name = "supervision", description = "Supervision orders and their replies, the board, reminders, listed supervision, linked cases and the watch list"),
         (name = "analytics", description = "The dashboard, rankings, the three rates, high-frequency problems and campaigns"),
         (name = "alleys", description = "背街小巷: the alley map (GeoJSON), an alley's page, the monthly ranking and the quarter's worst, the patrol board, the stewards' daily patrols and the streets' weekly checks"),

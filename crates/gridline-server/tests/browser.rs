@@ -835,3 +835,77 @@ async fn a_unit_submits_materials_on_a_phone_a_reviewer_scores_and_the_office_se
     assert_eq!(after["submissions"][0]["settlement"]["rule"], "mean", "{after}");
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_unit_sees_the_badge_opens_its_inbox_and_answers_a_supervision_order_on_a_phone_and_a_laptop() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some((_driver, mut b)) = launch(&dir.path().join("chromium-profile")).await else { return };
+    let s = TestServer::start(&format!("sqlite://{}?mode=rwc", dir.path().join("gridline.db").display())).await;
+    let operator = s.token("operator").await;
+    let dispatcher = s.token("dispatcher").await;
+    let office = s.token("supervisor").await;
+    let case = s.file(&operator, "S0102", WANGJING, "望京西园三区楼下垃圾桶满溢，异味严重").await;
+    s.register_and_dispatch(&dispatcher, case, "CY-WJ").await;
+    let deadline = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(72)).to_string();
+
+    for (width, height, suffix) in [(390, 844, "-phone"), (1366, 768, "")] {
+        let note = "阜通东大街沿线垃圾桶满溢反复出现，请三日内整改并书面答复整改措施";
+        let (status, order) = s
+            .api(Method::POST, "/api/v1/supervision/orders", &office, Some(json!({"target_kind": "unit", "target": "CY-WJ", "level": "key", "note": note, "deadline": deadline})))
+            .await;
+        assert_eq!(status, 201, "{order}");
+        let order_id = order["id"].as_i64().expect("an order id");
+        b.window(width, height).await;
+        b.sign_in(&s, "wj", "unit").await;
+        // The badge in the header carries the unread count.
+        let count = b.until("the unread count in the badge", "const c = document.querySelector('#inbox-count'); return c && !c.hidden && c.innerText", json!([])).await;
+        let before: i64 = count.as_str().unwrap_or_default().parse().unwrap_or_else(|_| panic!("a number, not {count}"));
+        assert!(before >= 1, "{before}");
+        assert!(b.text("#inbox-badge").await.starts_with("待办"));
+        if width > 1000 {
+            assert!(b.text("#unit-figures").await.contains("响应率"));
+            assert!(b.text("main").await.contains("本单位办结记录"));
+            b.screenshot("unit-figures").await;
+        }
+        b.click("#inbox-badge").await;
+        b.ready("inbox").await;
+        let form = format!("form[data-order='{order_id}']");
+        b.find(&form).await;
+        assert!(b.text(&format!("li[data-item='order:{order_id}']")).await.contains(note));
+        let main = b.text("main").await;
+        assert!(main.contains("我的待办") && main.contains("督办单") && main.contains("新派单"), "{main}");
+        b.screenshot(&format!("inbox{suffix}")).await;
+        let wide = b.run("return document.documentElement.scrollWidth", json!([])).await;
+        assert!(wide.as_i64().is_some_and(|w| w <= i64::from(width)), "the inbox is wider than {width} px: {wide}");
+
+        b.type_into(&format!("#order-reply-{order_id}"), "已组织环卫力量清运，增设垃圾桶两处，安排专人每日巡查").await;
+        b.click(&format!("{form} button[type=submit]")).await;
+        b.until("the answered order to leave the inbox", "return document.querySelector(arguments[0]) === null && document.querySelector(\"main[data-ready='inbox']\")", json!([form])).await;
+        b.until(
+            "the count to drop",
+            "const c = document.querySelector('#inbox-count'); return (c.hidden ? 0 : Number(c.innerText)) === arguments[0]",
+            json!([before - 1]),
+        )
+        .await;
+        let (_, answered) = s.api(Method::GET, "/api/v1/supervision/orders", &office, None).await;
+        let answered = answered["items"].as_array().unwrap().iter().find(|o| o["id"] == order_id).cloned().expect("the order");
+        assert_eq!(answered["reply"], "已组织环卫力量清运，增设垃圾桶两处，安排专人每日巡查", "{answered}");
+        // Everything read: the badge shows no number.
+        if before > 1 {
+            b.click("#inbox-all-read").await;
+        }
+        b.until("no unread count", "const c = document.querySelector('#inbox-count'); return c && c.hidden", json!([])).await;
+        b.screenshot(&format!("inbox-read{suffix}")).await;
+        b.sign_out().await;
+    }
+
+    // The supervisor finds the reply in their own inbox.
+    b.sign_in(&s, "supervisor", "supervisor").await;
+    b.click("#inbox-badge").await;
+    b.ready("inbox").await;
+    b.find("li[data-kind='order_replied']").await;
+    assert!(b.text("li[data-kind='order_replied']").await.contains("督办已答复"));
+    b.screenshot("inbox-supervisor").await;
+    b.publish_screenshots();
+    s.stop().await;
+}

@@ -2171,3 +2171,190 @@ async fn readyz_asks_the_database_and_metrics_count_requests_by_route_for_admini
         s.stop().await;
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The to-do inbox (待办) and notifications
+
+/// The inbox of `user`, accepted.
+async fn inbox(s: &Server, user: &str) -> Value {
+    let (status, body) = s.get("/api/v1/inbox", user).await;
+    assert_eq!(status, StatusCode::OK, "[{}] {user}'s inbox: {body}", s.engine);
+    body
+}
+
+/// The item ids of an inbox that name `case` (by case id) or `order` (by order id).
+fn inbox_ids(inbox: &Value, case: Option<i64>, order: Option<i64>) -> Vec<String> {
+    inbox["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|i| (case.is_some() && i["case_id"].as_i64() == case) || (order.is_some() && i["order_id"].as_i64() == order))
+        .map(|i| i["id"].as_str().expect("an id").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_unit_sees_its_cases_and_orders_in_its_inbox_answers_an_order_and_other_units_see_none_of_it() {
+    let (_dir, databases) = engines().await;
+    for (engine, url) in databases {
+        let s = Server::start(engine, &url).await;
+        // Signed out: 401 with the error body, for reading and for marking.
+        let answer = s.send(s.http(Method::GET, "/api/v1/inbox")).await;
+        s.refused("the inbox signed out", &answer, 401, "unauthorized");
+        let answer = s.send(s.http(Method::POST, "/api/v1/inbox/read").json(&json!({"all": true}))).await;
+        s.refused("marking read signed out", &answer, 401, "unauthorized");
+
+        let case = dispatched_case(&s, "HL-INBOX1", json!({}), "CY-WJ").await;
+        let deadline = (Timestamp::now() + SignedDuration::from_hours(72)).to_string();
+        let order = json!({"target_kind": "unit", "target": "CY-WJ", "level": "key", "note": "阜通东大街暴露垃圾反复出现，请三日内整改并答复", "deadline": deadline});
+        let (status, raised) = s.post("/api/v1/supervision/orders", "supervisor", &order).await;
+        assert_eq!(status, StatusCode::CREATED, "[{engine}] {raised}");
+        let order_id = raised["id"].as_i64().expect("an order id");
+
+        // The unit sees the case assigned to it and the order, both unread.
+        let before = inbox(&s, "wj").await;
+        let assigned = inbox_ids(&before, Some(case), None);
+        assert!(assigned.iter().any(|id| id.starts_with(&format!("assigned:{case}:"))), "[{engine}] the assigned case: {before}");
+        assert_eq!(inbox_ids(&before, None, Some(order_id)), vec![format!("order:{order_id}")], "[{engine}] the order: {before}");
+        let item = before["items"].as_array().unwrap().iter().find(|i| i["order_id"] == order_id).unwrap();
+        assert_eq!((&item["kind"], &item["title"], &item["level"], &item["unread"]), (&json!("order"), &order["note"], &json!("key"), &json!(true)), "[{engine}]");
+        let unread = before["unread"].as_u64().expect("unread");
+        assert!(unread >= 2, "[{engine}] {before}");
+        assert_eq!(before["unread_by_kind"]["assigned"], 1, "[{engine}] {before}");
+
+        // Another unit, a member unit and a grid worker see none of it.
+        for other in ["cgw", "dhm", "member", "grid"] {
+            let theirs = inbox(&s, other).await;
+            assert!(inbox_ids(&theirs, Some(case), Some(order_id)).is_empty(), "[{engine}] {other} sees the unit's items: {theirs}");
+        }
+
+        // Reading the assigned case lowers the count by one.
+        let (status, after) = s.post("/api/v1/inbox/read", "wj", &json!({"items": [assigned[0]]})).await;
+        assert_eq!(status, StatusCode::OK, "[{engine}] {after}");
+        assert_eq!(after["unread"].as_u64(), Some(unread - 1), "[{engine}] {after}");
+        let read = after["items"].as_array().unwrap().iter().find(|i| i["id"] == assigned[0].as_str()).unwrap();
+        assert_eq!(read["unread"], false, "[{engine}]");
+        assert_eq!(inbox(&s, "wj").await["unread"].as_u64(), Some(unread - 1), "[{engine}] the reading is kept");
+
+        // The unit answers the order: it leaves the unit's inbox and the supervisor sees the reply.
+        let (status, replied) = s.post(&format!("/api/v1/supervision/orders/{order_id}/reply"), "wj", &json!({"reply": "已清运并设置围挡，专人每日巡查"})).await;
+        assert_eq!(status, StatusCode::OK, "[{engine}] {replied}");
+        let now = inbox(&s, "wj").await;
+        assert!(inbox_ids(&now, None, Some(order_id)).is_empty(), "[{engine}] the answered order stays in the inbox: {now}");
+        assert_eq!(now["unread"].as_u64(), Some(unread - 2), "[{engine}] {now}");
+        let supervisor = inbox(&s, "supervisor").await;
+        let reply = supervisor["items"].as_array().unwrap().iter().find(|i| i["order_id"] == order_id).expect("the reply in the supervisor's inbox");
+        assert_eq!((&reply["kind"], &reply["note"]), (&json!("order_replied"), &json!("已清运并设置围挡，专人每日巡查")), "[{engine}]");
+
+        // Sent back for rework after a failed verification: a new item for the unit.
+        s.ok_act(case, "wj", json!({"action": "accept"})).await;
+        s.ok_act(case, "wj", json!({"action": "handle", "feedback": "已清运"})).await;
+        s.ok_act(case, "dispatcher", json!({"action": "verify", "passed": false, "note": "现场仍有垃圾"})).await;
+        let rework = inbox(&s, "wj").await;
+        let item = rework["items"].as_array().unwrap().iter().find(|i| i["kind"] == "rework").unwrap_or_else(|| panic!("[{engine}] no rework: {rework}"));
+        assert_eq!((&item["case_id"], &item["note"], &item["unread"]), (&json!(case), &json!("现场仍有垃圾"), &json!(true)), "[{engine}]");
+
+        // A returned case waits in the dispatcher's inbox.
+        let returned = dispatched_case(&s, "HL-INBOX2", json!({}), "CY-CGW").await;
+        s.ok_act(returned, "cgw", json!({"action": "return", "reason": "属街道职责"})).await;
+        let dispatcher = inbox(&s, "dispatcher").await;
+        assert_eq!(inbox_ids(&dispatcher, Some(returned), None), vec![format!("returned:{returned}:1")], "[{engine}] {dispatcher}");
+
+        // Bad input: the JSON error with a code (the class) and the precise reason, naming `items`.
+        let refused = |what: &str, answer: (StatusCode, Value), reason: &str| {
+            s.invalid(what, &answer, "items");
+            assert_eq!(answer.1["error"]["reason"], reason, "[{engine}] {what}: {}", answer.1);
+        };
+        refused("an unknown item", s.post("/api/v1/inbox/read", "wj", &json!({"items": ["order:999999"]})).await, "inbox_item_unknown");
+        refused("another unit's item", s.post("/api/v1/inbox/read", "cgw", &json!({"items": [assigned[0]]})).await, "inbox_item_unknown");
+        refused("no items", s.post("/api/v1/inbox/read", "wj", &json!({"items": []})).await, "required");
+        refused("an empty object", s.post("/api/v1/inbox/read", "wj", &json!({})).await, "required");
+        let too_many: Vec<String> = (0..201).map(|n| format!("order:{n}")).collect();
+        refused("201 items", s.post("/api/v1/inbox/read", "wj", &json!({"items": too_many})).await, "inbox_too_many");
+        s.invalid("items and all", &s.post("/api/v1/inbox/read", "wj", &json!({"items": [assigned[0]], "all": true})).await, "all");
+        let token = s.token("wj").await;
+        let raw = |body: String| s.http(Method::POST, "/api/v1/inbox/read").bearer_auth(&token).header("content-type", "application/json").body(body);
+        s.refused("an empty body", &s.send(raw(String::new())).await, 400, "malformed_json");
+        let huge = json!({"items": vec!["x".repeat(1000); 70]}).to_string();
+        assert!(huge.len() > 64 * 1024);
+        s.refused("a body over 64 KiB", &s.send(raw(huge)).await, 413, "payload_too_large");
+
+        // Everything read.
+        let (status, all) = s.post("/api/v1/inbox/read", "wj", &json!({"all": true})).await;
+        assert_eq!(status, StatusCode::OK, "[{engine}] {all}");
+        assert_eq!((all["unread"].as_u64(), all["total"].as_u64().map(|n| n > 0)), (Some(0), Some(true)), "[{engine}] {all}");
+        s.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn the_webhook_sender_posts_a_notice_when_a_case_is_assigned_and_an_order_issued() {
+    use axum::routing::post;
+    use gridline_app::notify::{Notice, Webhook};
+
+    // A local receiver standing in for an SMS gateway's adapter.
+    let (sent, mut received) = tokio::sync::mpsc::unbounded_channel::<Value>();
+    let hook = axum::Router::new().route(
+        "/hook",
+        post(move |axum::Json(body): axum::Json<Value>| {
+            let sent = sent.clone();
+            async move {
+                let _ = sent.send(body);
+                StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, hook).await });
+    let next = async |received: &mut tokio::sync::mpsc::UnboundedReceiver<Value>| {
+        tokio::time::timeout(Duration::from_secs(10), received.recv()).await.expect("a notice within 10 s").expect("a notice")
+    };
+
+    let (_dir, databases) = engines().await;
+    let (engine, db) = databases.into_iter().next().expect("SQLite");
+    let s = Server::start(engine, &db).await;
+    let case = s.file("operator", hotline("HL-HOOK", json!({}))).await;
+    s.ok_act(case, "dispatcher", register()).await;
+    // The application acting on the same store, with the webhook as its notifier.
+    let app = gridline_app::App::new(s.store.clone(), std::sync::Arc::new(gridline_geo::beijing()), &gridline_app::TextOptions::default()).await.expect("an app");
+    app.set_notifier(std::sync::Arc::new(Webhook::new(&url).expect("a webhook")));
+    let command: Command = serde_json::from_value(dispatch("CY-WJ")).unwrap();
+    app.act(gridline_core::ids::CaseId::new(case).unwrap(), &s.actor("dispatcher"), &command).await.expect("dispatched");
+    let notice = next(&mut received).await;
+    assert_eq!((&notice["kind"], &notice["unit"], &notice["case_id"]), (&json!("assigned"), &json!("CY-WJ"), &json!(case)), "{notice}");
+    assert_eq!(notice["title"], "望京街道阜通东大街6号门口暴露垃圾", "{notice}");
+    assert!(notice["deadline"].is_string() && notice["at"].is_string(), "{notice}");
+
+    // A case three days late: the sweep's first overdue reminder is a notice too (the server's
+    // own sweeper, a minute apart, has not seen the case yet).
+    let late = s.backdated_case(3, hotline("HL-HOOK-LATE", json!({})), &[("dispatcher", register()), ("dispatcher", dispatch("CY-WJ"))]).await;
+    let swept = app.sweep(Timestamp::now()).await.expect("a sweep");
+    assert!(swept.reminders >= 1, "{swept:?}");
+    let notice = next(&mut received).await;
+    assert_eq!((&notice["kind"], &notice["unit"], &notice["case_id"]), (&json!("overdue"), &json!("CY-WJ"), &json!(late)), "{notice}");
+    assert_eq!(app.sweep(Timestamp::now()).await.expect("a sweep").reminders, 0, "a reminder is sent once");
+
+    // An order's notice, posted and answered.
+    let order = gridline_core::supervision::Order {
+        id: 7,
+        target_kind: gridline_core::supervision::TargetKind::Unit,
+        target: "CY-WJ".into(),
+        level: gridline_core::case::SupervisionLevel::Urgent,
+        note: "请立即整改".into(),
+        deadline: Timestamp::now() + SignedDuration::from_hours(24),
+        raised_by: 1,
+        raised_at: Timestamp::now(),
+        reply: None,
+        replied_by: None,
+        replied_at: None,
+    };
+    Webhook::new(&url).unwrap().post(&Notice::of_order(&order, Some("CY-WJ".parse().unwrap()))).await.expect("posted");
+    let notice = next(&mut received).await;
+    assert_eq!((&notice["kind"], &notice["order_id"], &notice["level"], &notice["unit"]), (&json!("order"), &json!(7), &json!("urgent"), &json!("CY-WJ")), "{notice}");
+    // A receiver that refuses is an error for the caller of `post` (and a logged warning for `send`).
+    let refused = Webhook::new(&format!("{url}-missing")).unwrap().post(&Notice::of_order(&order, None)).await;
+    assert!(refused.is_err_and(|e| e.contains("404")), "a 404 is not delivered");
+    assert!(Webhook::new("https://sms.example/hook").is_err(), "this build posts over plain HTTP only");
+    s.stop().await;
+}

@@ -153,6 +153,16 @@
       date_from: '受理日期自', date_to: '受理日期至', overdue_filter: '是否超期', not_overdue: '未超期', search: '查询', reset: '重置',
       results_n: '共 {n} 件', page_n: '第 {p} / {pages} 页', prev_page: '上一页', next_page: '下一页',
       export_csv: '导出 CSV', export_xlsx: '导出 Excel', exporting: '正在导出…', exported: '已导出', export_hint: '导出当前查询条件下的全部案件（不分页）',
+      // the to-do inbox (待办) and a unit's own figures
+      'page.inbox': '我的待办', inbox_badge: '待办', inbox_unread_n: '{n} 条未读', inbox_all_read: '全部标为已读', inbox_mark_read: '标为已读', inbox_unread: '未读',
+      inbox_empty: '暂无待办事项', inbox_show: '显示', inbox_show_unread: '只看未读', inbox_show_all: '全部', inbox_reply: '答复督办', inbox_reply_text: '答复内容（整改措施、完成情况）',
+      inbox_reply_send: '提交答复', inbox_replied: '已答复督办单', inbox_deadline: '期限', inbox_reminded: '提醒时间', inbox_go_unit: '去签收或办理',
+      'ik.assigned': '新派单', 'ik.rework': '返工', 'ik.order': '督办单', 'ik.due_soon': '临期提醒', 'ik.overdue': '超期提醒', 'ik.extension_answer': '延期答复',
+      'ik.suspended': '已挂起', 'ik.resumed': '已恢复', 'ik.returned': '退单待重派', 'ik.order_replied': '督办已答复', 'ik.order_overdue': '督办超期未答复',
+      ext_approved: '同意延期', ext_refused: '不同意延期', order_target: '督办对象', 'tk.case': '案件', 'tk.unit': '单位', 'tk.place': '点位',
+      unit_figures: '本单位成绩', unit_rank: '单位排名', unit_rank_of: '第 {rank} 名（共 {n} 个单位）', unit_history: '本单位办结记录（最近 30 件）', closed_at: '办结时间',
+      rates_source: '按全市统一口径计算（与月排名相同）', inbox_section: '待办事项',
+      'note.rework': '核查意见', 'note.order_replied': '答复', 'note.returned': '退单理由', 'note.extension_answer': '批复意见', 'note.suspended': '挂起原因', 'note.resumed': '说明',
     },
     en: {
       'page.alleys': 'Back alleys', 'page.patrol': 'Alley patrol', alley_map: 'Alley map', alley_unscored: 'Not scored', alley_count: 'Alleys', alley_scored: 'Scored',
@@ -274,6 +284,15 @@
       date_from: 'Received from', date_to: 'Received until', overdue_filter: 'Overdue', not_overdue: 'Not overdue', search: 'Search', reset: 'Reset',
       results_n: '{n} cases', page_n: 'Page {p} of {pages}', prev_page: 'Previous', next_page: 'Next', all: 'All',
       export_csv: 'Export CSV', export_xlsx: 'Export Excel', exporting: 'Exporting…', exported: 'Exported', export_hint: 'Exports every case these filters admit (all pages)',
+      'page.inbox': 'My to-do', inbox_badge: 'To-do', inbox_unread_n: '{n} unread', inbox_all_read: 'Mark all read', inbox_mark_read: 'Mark read', inbox_unread: 'Unread',
+      inbox_empty: 'Nothing to do', inbox_show: 'Show', inbox_show_unread: 'Unread only', inbox_show_all: 'All', inbox_reply: 'Answer the order', inbox_reply_text: 'Answer (measures taken, what is done)',
+      inbox_reply_send: 'Send answer', inbox_replied: 'Order answered', inbox_deadline: 'Deadline', inbox_reminded: 'Reminded at', inbox_go_unit: 'Accept or handle',
+      'ik.assigned': 'Assigned', 'ik.rework': 'Rework', 'ik.order': 'Supervision order', 'ik.due_soon': 'Due soon', 'ik.overdue': 'Overdue', 'ik.extension_answer': 'Extension answer',
+      'ik.suspended': 'Suspended', 'ik.resumed': 'Resumed', 'ik.returned': 'Returned, to dispatch again', 'ik.order_replied': 'Order answered', 'ik.order_overdue': 'Order overdue',
+      ext_approved: 'Extension approved', ext_refused: 'Extension refused', order_target: 'On', 'tk.case': 'Case', 'tk.unit': 'Unit', 'tk.place': 'Place',
+      unit_figures: 'Our figures', unit_rank: 'Unit ranking', unit_rank_of: 'No. {rank} of {n} units', unit_history: 'Our closed cases (latest 30)', closed_at: 'Closed',
+      rates_source: 'by the city-wide definition (as in the monthly ranking)', inbox_section: 'Items',
+      'note.rework': 'Verifier', 'note.order_replied': 'Answer', 'note.returned': 'Reason', 'note.extension_answer': 'Dispatcher', 'note.suspended': 'Reason', 'note.resumed': 'Note',
     },
   };
   // The case's words (statuses, channels, satisfaction) come with the page, from the table the
@@ -497,6 +516,24 @@
     admin: ['dashboard', 'search', 'operator', 'dispatcher', 'unit', 'grid', 'supervisor', 'evaluation', 'reviews', 'alleys', 'ledger', 'documents', 'admin'],
   };
 
+  /** Shows `n` unread in the header's badge (none: no number). */
+  function showUnread(n) {
+    const count = document.getElementById('inbox-count');
+    const badge = document.getElementById('inbox-badge');
+    if (!count || !badge) return;
+    count.textContent = n > 99 ? '99+' : String(n);
+    count.hidden = !n;
+    badge.setAttribute('aria-label', n ? `${t('inbox_badge')} ${t('inbox_unread_n').replace('{n}', n)}` : t('inbox_badge'));
+  }
+  /** Fetches the unread count for the header; a failure leaves the badge without a number. */
+  async function inboxCount() {
+    try {
+      // reads: GET /inbox unread
+      const inbox = await optional('GET', '/inbox');
+      if (inbox) showUnread(inbox.unread);
+    } catch (_) { /* the page itself says what failed */ }
+  }
+
   function header(view) {
     const top = document.getElementById('top');
     const toggle = h('button', { type: 'button', id: 'lang-toggle', 'aria-label': t('lang_label'), onclick: () => {
@@ -508,11 +545,17 @@
       ? h('nav', { 'aria-label': t('nav') }, h('ul', {}, (PAGES_OF[USER.role] || []).map((p) =>
         h('li', {}, h('a', { href: `/${p}`, 'aria-current': p === view ? 'page' : null }, t(`page.${p}`))))))
       : null;
+    // The to-do badge: every page's header, for the signed-in user; its count comes after.
+    const badge = USER
+      ? h('a', { href: '/inbox', id: 'inbox-badge', class: 'inbox-badge', 'aria-current': view === 'inbox' ? 'page' : null },
+        t('inbox_badge'), ' ', h('span', { class: 'count', id: 'inbox-count', hidden: true }))
+      : null;
     const who = USER
       ? h('div', { class: 'who' }, h('span', {}, `${USER.display_name} · ${t(`role.${USER.role}`)}`),
         h('form', { method: 'post', action: '/logout' }, h('button', { type: 'submit', id: 'sign-out' }, t('signout'))))
       : null;
-    top.replaceChildren(h('div', { class: 'bar' }, h('a', { class: 'brand', href: '/' }, t('brand')), nav, h('div', { class: 'tools' }, toggle, who)));
+    top.replaceChildren(h('div', { class: 'bar' }, h('a', { class: 'brand', href: '/' }, t('brand')), nav, h('div', { class: 'tools' }, badge, toggle, who)));
+    if (USER) inboxCount();
     document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
     document.querySelector('.skip').textContent = t('skip');
   }
@@ -849,9 +892,109 @@
               field(t('amount'), amount), field(t('amount_unit'), unit), field(t('reason'), reason), h('button', { type: 'submit' }, t('submit')))));
       }]]);
     const total = lists.reduce((n, l) => n + l.total, 0);
-    return [h('h1', {}, t('page.unit')), section(`${t('my_cases')} (${total})`, box, table)];
+    return [h('h1', {}, t('page.unit')), section(`${t('my_cases')} (${total})`, box, table), ...(USER?.unit ? await unitRecord(USER.unit) : [])];
   };
 
+  /** A unit's own month — its three rates (the one definition the rankings use) and its place
+   *  among the units — and its latest closed cases. */
+  async function unitRecord(code) {
+    const month = thisMonth();
+    const unitQ = encodeURIComponent(code);
+    // reads: GET /rates rates.response_rate rates.resolution_rate rates.satisfaction_rate rates.score counts.dispatched counts.called_back
+    // reads: GET /rankings min_cases items[].code items[].rank items[].insufficient
+    // reads: GET /cases total items[]@case
+    const [unitRates, unitRanking, closed, calledBack] = await Promise.all([
+      optional('GET', `/rates?period=${month}&unit=${unitQ}`), optional('GET', `/rankings?period=${month}&level=unit`),
+      api('GET', `/cases?unit=${unitQ}&status=closed&page_size=30`), api('GET', `/cases?unit=${unitQ}&status=called_back&page_size=30`)]);
+    const mine = unitRanking?.items.find((r) => r.code === code);
+    const ranked = unitRanking ? unitRanking.items.filter((r) => r.rank !== null && r.rank !== undefined).length : 0;
+    const rank = !mine ? '—'
+      : mine.insufficient ? h('span', { class: 'badge muted', 'data-insufficient': '' }, t('insufficient'))
+        : mine.rank ? t('unit_rank_of').replace('{rank}', mine.rank).replace('{n}', ranked) : '—';
+    const figures = unitRates
+      ? grid([t('rate_response'), t('rate_resolution'), t('rate_satisfaction'), t('score'), t('unit_rank'), t('sample')],
+        [[pct100(unitRates.rates.response_rate), pct100(unitRates.rates.resolution_rate), pct100(unitRates.rates.satisfaction_rate), num(unitRates.rates.score), rank,
+          `${unitRates.counts.dispatched} / ${unitRates.counts.called_back}`]], 'unit-figures')
+      : unavailable();
+    const history = [...closed.items, ...calledBack.items].sort((a, b) => b.id - a.id).slice(0, 30);
+    return [section(`${t('unit_figures')} · ${month}`, figures, h('p', { class: 'muted' }, t('rates_source'))),
+      section(t('unit_history'), caseTable(history, [...baseColumns(), [t('deadline'), (c) => time(c.deadline)]], () => ({}), { id: 'unit-history' }))];
+  }
+
+
+  // ---------------------------------------------------------------- the to-do inbox (待办)
+  // fields @inbox: unread total items[].id items[].kind items[].at items[].case_id items[].order_id items[].title items[].note items[].deadline items[].approved items[].level items[].target_kind items[].target items[].reminded_at items[].unread
+  /** Who answers a 督办单 from the inbox: the supervised unit's staff, and dispatchers for places. */
+  const answersOrders = () => ['handling_unit', 'member_unit', 'dispatcher', 'admin'].includes(USER?.role);
+  VIEWS.inbox = async () => {
+    // reads: GET /inbox @inbox
+    const inbox = await api('GET', '/inbox');
+    showUnread(inbox.unread);
+    // Orders on a unit name it, not its code.
+    const unitNames = inbox.items.some((i) => i.target_kind === 'unit') ? new Map((await units()).map((u) => [u.code, u.name])) : new Map();
+    const unreadOnly = new URLSearchParams(location.search).get('show') === 'unread';
+    const box = h('div', { id: 'inbox-result' });
+    const markRead = async (body) => {
+      // reads: POST /inbox/read @inbox
+      const after = await api('POST', '/inbox/read', body);
+      showUnread(after.unread);
+      return after;
+    };
+    const redraw = async () => { await render(); };
+    const items = unreadOnly ? inbox.items.filter((i) => i.unread) : inbox.items;
+    const card = (i) => {
+      const detail = [];
+      if (i.kind === 'extension_answer') detail.push(h('span', { class: `badge ${i.approved ? 'ok' : 'bad'}` }, t(i.approved ? 'ext_approved' : 'ext_refused')));
+      if (i.level) detail.push(h('span', { class: 'badge warn' }, t(`sl.${i.level}`)));
+      if (i.target_kind && i.target_kind !== 'case') {
+        const target = i.target_kind === 'unit' ? unitNames.get(i.target) ?? i.target : i.target;
+        detail.push(h('span', {}, `${t('order_target')}：${t(`tk.${i.target_kind}`)} ${target}`));
+      }
+      if (i.deadline) detail.push(h('span', {}, `${t('inbox_deadline')}：${time(i.deadline)}`));
+      if (i.reminded_at) detail.push(h('span', {}, `${t('inbox_reminded')}：${time(i.reminded_at)}`));
+      // An order on a case links to the case, as a case's own item does.
+      const caseRef = i.case_id ?? (i.target_kind === 'case' ? i.target : null);
+      const title = caseRef ? h('a', { href: `/cases/${caseRef}` }, `#${caseRef} ${i.title}`) : h('span', {}, i.title);
+      const actions = [];
+      if (i.unread) {
+        actions.push(h('button', { type: 'button', class: 'mark-read', 'data-mark': i.id, onclick: async () => {
+          try { await markRead({ items: [i.id] }); await redraw(); } catch (err) { status(box, failText(err), 'error'); }
+        } }, t('inbox_mark_read')));
+      }
+      if (['assigned', 'rework', 'due_soon', 'overdue'].includes(i.kind) && ['handling_unit', 'member_unit'].includes(USER?.role)) {
+        actions.push(h('a', { href: '/unit', class: 'button-link' }, t('inbox_go_unit')));
+      }
+      let reply = null;
+      if (i.kind === 'order' && answersOrders()) {
+        const text = h('textarea', { id: `order-reply-${i.order_id}`, rows: 3, maxlength: 2000, required: true });
+        reply = h('form', { class: 'stack order-reply', 'data-order': i.order_id, onsubmit: async (e) => {
+          e.preventDefault();
+          try {
+            // reads: POST /supervision/orders/{id}/reply id state
+            await api('POST', `/supervision/orders/${i.order_id}/reply`, { reply: text.value.trim() });
+            status(box, `${t('inbox_replied')} #${i.order_id}`);
+            // The answered order leaves the inbox; nothing left to mark read.
+            await redraw();
+          } catch (err) { status(box, failText(err), 'error'); }
+        } }, field(t('inbox_reply_text'), text), h('button', { type: 'submit', class: 'primary' }, t('inbox_reply_send')));
+      }
+      return h('li', { class: `inbox-item${i.unread ? ' unread' : ''}`, 'data-item': i.id, 'data-kind': i.kind },
+        h('div', { class: 'inbox-head' }, h('span', { class: `badge kind-${i.kind}` }, t(`ik.${i.kind}`)),
+          i.unread ? h('span', { class: 'badge unread-mark' }, t('inbox_unread')) : null, h('time', { datetime: i.at }, time(i.at))),
+        h('p', { class: 'inbox-title' }, title),
+        i.note ? h('p', { class: 'inbox-note' }, I18N.zh[`note.${i.kind}`] ? `${t(`note.${i.kind}`)}：${i.note}` : i.note) : null,
+        detail.length ? h('p', { class: 'inbox-detail' }, ...detail.flatMap((d, n) => (n ? [' · ', d] : [d]))) : null,
+        actions.length ? h('div', { class: 'inline' }, ...actions) : null, reply);
+    };
+    const show = h('div', { class: 'inline', role: 'group', 'aria-label': t('inbox_show') },
+      h('a', { href: '/inbox', 'aria-current': unreadOnly ? null : 'true' }, `${t('inbox_show_all')} (${inbox.total})`),
+      h('a', { href: '/inbox?show=unread', 'aria-current': unreadOnly ? 'true' : null }, `${t('inbox_show_unread')} (${inbox.unread})`),
+      inbox.unread ? h('button', { type: 'button', id: 'inbox-all-read', onclick: async () => {
+        try { await markRead({ all: true }); await redraw(); } catch (err) { status(box, failText(err), 'error'); }
+      } }, t('inbox_all_read')) : null);
+    const list = items.length ? h('ul', { class: 'inbox-list', id: 'inbox-list' }, items.map(card)) : h('p', { class: 'empty', id: 'inbox-empty' }, t('inbox_empty'));
+    return [h('h1', {}, t('page.inbox')), section(`${t('inbox_section')} · ${t('inbox_unread_n').replace('{n}', inbox.unread)}`, show, box, list)];
+  };
 
   // ---------------------------------------------------------------- supervisor
   VIEWS.supervisor = async () => {
