@@ -899,6 +899,7 @@ async fn an_administrator_creates_and_disables_a_user_and_reads_and_exports_the_
     assert!(unit_row.contains("望京街道办事处") && unit_row.contains("街道办事处") && unit_row.contains("朝阳区望京街道"), "{unit_row}");
     b.click("#unit-table tr[data-unit='CY-WJ'] button[data-edit-unit]").await;
     b.find("#unit-CY-WJ-regions li[data-region]").await;
+    b.run("document.querySelector('#unit-CY-WJ-form').scrollIntoView()", json!([])).await;
     b.screenshot("admin-units").await;
 
     // The audit log: both actions, by name; filtered to the disabling; exported in Chinese.
@@ -941,8 +942,12 @@ async fn an_administrator_creates_and_disables_a_user_and_reads_and_exports_the_
         no_overflow(&b, &format!("the {tab} tab on a phone")).await;
         b.screenshot(shot).await;
     }
+    b.goto(&s.url("/admin?tab=users")).await;
+    b.ready("admin").await;
     b.click("#user-table tr[data-user='zhang.san'] button[data-user-action='enable']").await;
     b.find("#user-table tr[data-user='zhang.san'] .confirm").await;
+    b.run("document.querySelector(\"#user-table tr[data-user='zhang.san']\").scrollIntoView()", json!([])).await;
+    b.screenshot("admin-confirm-phone").await;
     no_overflow(&b, "a confirmation on a phone").await;
     b.window(1366, 768).await;
 

@@ -105,7 +105,7 @@
       users: '用户', routing_rules: '派单规则', api_keys: 'API 密钥', note: '说明',
       'tab.users': '用户管理', 'tab.units': '单位与覆盖区域', 'tab.audit': '审计日志', 'tab.reference': '问题目录与派单规则',
       user_search: '查找用户', user_q: '用户名或姓名', user_q_hint: '输入用户名或姓名中的文字', role: '角色', user_status: '状态',
-      user_active: '正常', user_disabled: '已停用', display_name: '姓名', user_area: '辖区（所属单位的覆盖区域）', users_n: '共 {n} 个用户',
+      user_active: '正常', user_disabled: '已停用', display_name: '姓名', user_area: '辖区', admin_users_n: '共 {n} 个用户',
       new_user: '新建用户', new_user_hint: '网格员、承办单位和成员单位须选择所属单位；密码至少 8 个字符。用户的辖区即所属单位的覆盖区域。',
       initial_password: '初始密码', create_user: '创建用户', user_created: '已创建用户', no_unit: '（无）',
       disable: '停用', enable: '启用', reset_password: '重置密码', change_user: '修改角色和单位', confirm: '确认', save: '保存',
@@ -114,9 +114,9 @@
       user_saved: '已保存', password_was_reset: '密码已重置，该用户需用新密码重新登录',
       unit_name: '单位名称', unit_code: '单位代码', unit_code_hint: '字母、数字和“-”，如 CY-WJ', unit_types: '承办类型',
       new_unit: '新建单位', create_unit: '创建单位', edit_coverage: '编辑覆盖区域', add_region: '添加区域', remove: '移除',
-      no_regions: '尚未选择区域', unit_saved: '单位已保存', units_n: '共 {n} 个单位',
+      no_regions: '尚未选择区域', unit_saved: '单位已保存', admin_units_n: '共 {n} 个单位',
       audit_filters: '筛选', audit_actor: '操作人', audit_kind: '操作', audit_subject: '对象（用户名或单位代码）', audit_when: '时间',
-      audit_detail: '详情', audit_target: '对象', admin_actions: '操作', audit_address: '来源地址', audit_query: '查询', audit_export: '导出 CSV', audit_n: '最近 {n} 条',
+      audit_detail: '详情', audit_target: '对象', admin_actions: '操作', user_unit: '所属单位', audit_from: '起始日期', audit_to: '截止日期', audit_address: '来源地址', audit_query: '查询', audit_export: '导出 CSV', audit_n: '最近 {n} 条',
       change_password: '修改密码', old_password: '原密码', new_password_again: '再次输入新密码', password_mismatch: '两次输入的新密码不一致',
       password_changed: '密码已修改，您在其他设备上的登录已退出', password_rule: '新密码至少 8 个字符', close: '关闭',
       // dashboard
@@ -254,7 +254,7 @@
       users: 'Users', routing_rules: 'Routing rules', api_keys: 'API keys', note: 'Note',
       'tab.users': 'Users', 'tab.units': 'Units and coverage', 'tab.audit': 'Audit log', 'tab.reference': 'Catalogue and routing',
       user_search: 'Find users', user_q: 'Username or name', user_q_hint: 'part of the username or name', role: 'Role', user_status: 'Status',
-      user_active: 'Active', user_disabled: 'Disabled', display_name: 'Name', user_area: 'Area (their unit\'s regions)', users_n: '{n} users',
+      user_active: 'Active', user_disabled: 'Disabled', display_name: 'Name', user_area: 'Area', admin_users_n: '{n} users',
       new_user: 'New user', new_user_hint: 'Grid workers, handling units and member units need a unit; passwords have at least 8 characters. A user\'s area is their unit\'s regions.',
       initial_password: 'Initial password', create_user: 'Create user', user_created: 'User created', no_unit: '(none)',
       disable: 'Disable', enable: 'Enable', reset_password: 'Reset password', change_user: 'Change role and unit', confirm: 'Confirm', save: 'Save',
@@ -263,9 +263,9 @@
       user_saved: 'Saved', password_was_reset: 'Password reset; the user signs in again with the new one',
       unit_name: 'Unit', unit_code: 'Code', unit_code_hint: 'letters, digits and "-", e.g. CY-WJ', unit_types: 'Unit types',
       new_unit: 'New unit', create_unit: 'Create unit', edit_coverage: 'Edit coverage', add_region: 'Add region', remove: 'Remove',
-      no_regions: 'No region chosen yet', unit_saved: 'Unit saved', units_n: '{n} units',
+      no_regions: 'No region chosen yet', unit_saved: 'Unit saved', admin_units_n: '{n} units',
       audit_filters: 'Filters', audit_actor: 'Actor', audit_kind: 'Action', audit_subject: 'Subject (username or unit code)', audit_when: 'Time',
-      audit_detail: 'Detail', audit_target: 'Subject', admin_actions: 'Actions', audit_address: 'Address', audit_query: 'Search', audit_export: 'Export CSV', audit_n: 'Latest {n}',
+      audit_detail: 'Detail', audit_target: 'Subject', admin_actions: 'Actions', user_unit: 'Unit', audit_from: 'From', audit_to: 'Until', audit_address: 'Address', audit_query: 'Search', audit_export: 'Export CSV', audit_n: 'Latest {n}',
       change_password: 'Change password', old_password: 'Current password', new_password_again: 'New password again', password_mismatch: 'The new passwords differ',
       password_changed: 'Password changed; your other sessions have been signed out', password_rule: 'At least 8 characters', close: 'Close',
       today_intake: 'Received today', today_closed: 'Closed today', open: 'Open', overdue_now: 'Overdue', due_soon_now: 'Due soon',
@@ -1052,7 +1052,7 @@
     const tab = ADMIN_TABS.includes(params.get('tab')) ? params.get('tab') : 'users';
     const tabs = h('nav', { class: 'tabs', 'aria-label': t('page.admin') }, ADMIN_TABS.map((name) =>
       h('a', { href: `/admin?tab=${name}`, id: `tab-${name}`, 'aria-current': name === tab ? 'page' : null }, t(`tab.${name}`))));
-    return [h('h1', {}, t('page.admin')), tabs, flashBox(), ...[await ADMIN_PANELS[tab](params)].flat()];
+    return [h('h1', {}, t('page.admin')), tabs, flashBox(), ...[await ADMIN_PANELS[tab](params)].flat()].filter(Boolean);
   };
   const ADMIN_PANELS = {};
 
@@ -1062,7 +1062,7 @@
     for (const name of ['q', 'role', 'unit', 'disabled']) if (params.get(name)) filters.set(name, params.get(name));
     const q = h('input', { id: 'user-q', type: 'search', maxlength: 64, value: filters.get('q') ?? '', placeholder: t('user_q_hint') });
     const roleFilter = h('select', { id: 'user-role' }, h('option', { value: '' }, t('all')), roleOptions(filters.get('role') ?? ''));
-    const unitFilter = h('select', { id: 'user-unit' }, options([['', t('all')], ...allUnits.map((u) => [u.code, u.name])], filters.get('unit') ?? ''));
+    const unitFilter = h('select', { id: 'user-unit' }, options([['', t('all')], ...allUnits.map((u) => [u.code, u.name])], filters.get('user_unit') ?? ''));
     const stateFilter = h('select', { id: 'user-state' }, options([['', t('all')], ['false', t('user_active')], ['true', t('user_disabled')]], filters.get('disabled') ?? ''));
     const search = h('form', { id: 'user-search', class: 'card', onsubmit: (e) => {
       e.preventDefault();
@@ -1071,7 +1071,7 @@
       history.pushState(null, '', `/admin?${next}`);
       render();
     } }, h('h2', {}, t('user_search')),
-    h('div', { class: 'grid2' }, field(t('user_q'), q), field(t('role'), roleFilter), field(t('unit'), unitFilter), field(t('user_status'), stateFilter)),
+    h('div', { class: 'grid2' }, field(t('user_q'), q), field(t('role'), roleFilter), field(t('user_unit'), unitFilter), field(t('user_status'), stateFilter)),
     h('button', { type: 'submit', class: 'primary', id: 'user-search-submit' }, t('search')));
 
     // reads: GET /users items[].id items[].username items[].display_name items[].role items[].unit items[].unit_name items[].regions[].name items[].disabled items[].disabled_at
@@ -1097,19 +1097,21 @@
         const role = h('select', { id: `user-role-${u.id}` }, roleOptions(u.role));
         const unit = h('select', { id: `user-unit-${u.id}` }, unitOptions(allUnits, u.unit));
         // reads: PATCH /users/{id} -
-        ask(box, `${t('change_user')}：${name}`, t('save'), [h('div', { class: 'grid2' }, field(t('display_name'), display), field(t('role'), role), field(t('unit'), unit))],
+        ask(box, `${t('change_user')}：${name}`, t('save'), [h('div', { class: 'grid2' }, field(t('display_name'), display), field(t('role'), role), field(t('user_unit'), unit))],
           adminChange(box, () => api('PATCH', `/users/${u.id}`, { display_name: display.value.trim(), role: role.value, unit: unit.value || null }), `${t('user_saved')}：${name}`));
       } }, t('change_user'));
+      // Oneself: no disabling and no reset here (the server refuses both); 修改密码 is in the header.
+      const self = u.username === USER.username;
       return h('tr', { 'data-user': u.username },
         h('td', { 'data-label': t('username') }, u.username), h('td', { 'data-label': t('display_name') }, u.display_name),
-        h('td', { 'data-label': t('role') }, t(`role.${u.role}`)), h('td', { 'data-label': t('unit') }, u.unit_name ?? '—'),
+        h('td', { 'data-label': t('role') }, t(`role.${u.role}`)), h('td', { 'data-label': t('user_unit') }, u.unit_name ?? '—'),
         h('td', { 'data-label': t('user_area') }, u.regions.map((r) => r.name).join('、') || '—'),
         h('td', { 'data-label': t('user_status') }, u.disabled ? h('span', { class: 'badge bad' }, t('user_disabled')) : h('span', { class: 'badge ok' }, t('user_active'))),
-        h('td', { 'data-label': t('admin_actions') }, h('div', { class: 'inline' }, toggle, reset, edit), box));
+        h('td', { 'data-label': t('admin_actions') }, h('div', { class: 'inline' }, self ? null : toggle, self ? null : reset, edit), box));
     };
     const table = found.items.length
       ? h('div', { class: 'table-wrap' }, h('table', { id: 'user-table', class: 'cards' },
-        h('thead', {}, h('tr', {}, [t('username'), t('display_name'), t('role'), t('unit'), t('user_area'), t('user_status'), t('admin_actions')].map((x) => h('th', { scope: 'col' }, x)))),
+        h('thead', {}, h('tr', {}, [t('username'), t('display_name'), t('role'), t('user_unit'), t('user_area'), t('user_status'), t('admin_actions')].map((x) => h('th', { scope: 'col' }, x)))),
         h('tbody', {}, found.items.map(row))))
       : h('p', { class: 'empty' }, t('empty'));
 
@@ -1125,13 +1127,13 @@
       adminChange(createBox, () => api('POST', '/users', { username: username.value.trim(), display_name: display.value.trim() || null, role: role.value, unit: unit.value || null, password: password.value }),
         `${t('user_created')}：${username.value.trim()}`)();
     } }, h('h2', {}, t('new_user')), h('p', { class: 'hint' }, t('new_user_hint')),
-    h('div', { class: 'grid2' }, field(t('username'), username), field(t('display_name'), display), field(t('role'), role), field(t('unit'), unit), field(t('initial_password'), password)),
+    h('div', { class: 'grid2' }, field(t('username'), username), field(t('display_name'), display), field(t('role'), role), field(t('user_unit'), unit), field(t('initial_password'), password)),
     h('button', { type: 'submit', class: 'primary', id: 'new-user-submit' }, t('create_user')), createBox);
-    return [search, section(t('users_n').replace('{n}', found.items.length), table), create];
+    return [search, section(t('admin_users_n').replace('{n}', found.items.length), table), create];
   };
 
   /** The form of a unit: new (`u` null) or the coverage of `u`. */
-  function unitForm(u, regions, types, box) {
+  function unitForm(u, regions, types, box, onCancel) {
     const prefix = u ? `unit-${u.code}` : 'new-unit';
     const code = u ? null : h('input', { id: `${prefix}-code`, maxlength: 64, required: true, placeholder: t('unit_code_hint') });
     const name = h('input', { id: `${prefix}-name`, maxlength: 64, required: true, value: u?.name ?? '' });
@@ -1163,28 +1165,33 @@
         h('div', { class: 'grid2 picker' }, ...picker.nodes, h('div', { class: 'field' }, h('span', { class: 'label' }, '\u00a0'), add)),
         h('div', { class: 'field' }, h('span', { class: 'label' }, t('unit_types')), checks),
         h('div', { class: 'inline' }, h('button', { type: 'submit', class: 'primary' }, u ? t('save') : t('create_unit')),
-          u ? h('button', { type: 'button', onclick: () => box.replaceChildren() }, t('cancel')) : null), box);
+          onCancel ? h('button', { type: 'button', onclick: onCancel }, t('cancel')) : null), box);
     })();
   }
 
   ADMIN_PANELS.units = async () => {
     const [allUnits, regions, types] = await Promise.all([units(), allRegions(), unitTypes()]);
-    const rows = allUnits.map((u) => {
-      const box = h('div', { class: 'row-panel' });
+    // A unit's edit form opens in a full-width row under it, not squeezed into the last cell.
+    const rows = allUnits.flatMap((u) => {
       const result = h('div', {});
-      const edit = h('button', { type: 'button', 'data-edit-unit': u.code, onclick: async () => { box.replaceChildren(await unitForm(u, regions, types, result)); } }, t('edit_coverage'));
-      return h('tr', { 'data-unit': u.code },
+      const editRow = h('tr', { class: 'edit-row', hidden: true }, h('td', { colspan: 5 }));
+      const edit = h('button', { type: 'button', 'data-edit-unit': u.code, onclick: async () => {
+        editRow.firstChild.replaceChildren(await unitForm(u, regions, types, result, () => { editRow.hidden = true; }));
+        editRow.hidden = false;
+        editRow.querySelector('input')?.focus();
+      } }, t('edit_coverage'));
+      return [h('tr', { 'data-unit': u.code },
         h('td', { 'data-label': t('unit_name') }, h('strong', {}, u.name), h('div', { class: 'hint' }, u.code)),
         h('td', { 'data-label': t('kind') }, t(`unit_kind.${u.kind}`)),
         h('td', { 'data-label': t('regions') }, u.regions.map((c) => regionLabel(regions, c)).join('、') || '—'),
         h('td', { 'data-label': t('unit_types') }, (u.types ?? []).map((c) => typeName(types, c)).join('、') || '—'),
-        h('td', { 'data-label': t('admin_actions') }, edit, box));
+        h('td', { 'data-label': t('admin_actions') }, edit)), editRow];
     });
     const table = h('div', { class: 'table-wrap' }, h('table', { id: 'unit-table', class: 'cards' },
       h('thead', {}, h('tr', {}, [t('unit_name'), t('kind'), t('regions'), t('unit_types'), t('admin_actions')].map((x) => h('th', { scope: 'col' }, x)))),
       h('tbody', {}, rows)));
     const createBox = h('div', { id: 'new-unit-result' });
-    return [section(t('units_n').replace('{n}', allUnits.length), table),
+    return [section(t('admin_units_n').replace('{n}', allUnits.length), table),
       h('details', { class: 'card', id: 'new-unit' }, h('summary', {}, t('new_unit')), await unitForm(null, regions, types, createBox))];
   };
 
@@ -1220,7 +1227,7 @@
       history.pushState(null, '', `/admin?${next}`);
       render();
     } }, h('h2', {}, t('audit_filters')),
-    h('div', { class: 'grid2' }, field(t('audit_actor'), actor), field(t('audit_kind'), kind), field(t('audit_subject'), subject), field(t('date_from'), from), field(t('date_to'), to)),
+    h('div', { class: 'grid2' }, field(t('audit_actor'), actor), field(t('audit_kind'), kind), field(t('audit_subject'), subject), field(t('audit_from'), from), field(t('audit_to'), to)),
     h('div', { class: 'inline' }, h('button', { type: 'submit', class: 'primary', id: 'audit-submit' }, t('audit_query')),
       h('button', { type: 'button', id: 'audit-export', onclick: exportCsv }, t('audit_export'))), message);
     let body;
