@@ -17,6 +17,7 @@ use gridline_store::{AuditEntry, AuditFilter, NewAuditEntry, NewUser, Store, Sto
 use jiff::Timestamp;
 
 use crate::passwords::{hash_password, password_matches};
+use crate::sign_in::SignInAttempt;
 use crate::{App, AppError};
 
 /// The fewest characters (not bytes) of a password.
@@ -259,22 +260,41 @@ pub async fn reset_password(store: &Store, id: i64, password: &str, by: &Actor, 
     Ok(user)
 }
 
-/// A user changes their own password: the old one must be right and the new one follow the
-/// rules; their other sessions end (the one of `keep`, where they made the change, stays).
-/// Audited as `password_changed`.
-pub async fn change_own_password(store: &Store, who: &Actor, old: &str, new: &str, keep: Option<&str>, now: Timestamp) -> Result<(), AppError> {
-    let user = user(store, who.user_id).await?;
-    let (old, hash_now) = (old.to_owned(), user.password_hash.clone());
-    let right = tokio::task::spawn_blocking(move || password_matches(&old, &hash_now)).await.map_err(|e| AppError::Internal(e.to_string()))?;
-    if !right {
-        audit(store, "password_changed", Some(&user.username), None, who, "原密码不正确，未修改".into(), now).await?;
-        return Err(refused(Reason::new("wrong_old_password").on("old_password")));
+impl App {
+    /// A user changes their own password: the old one must be right and the new one follow the
+    /// rules; their other sessions end (the one of `keep`, where they made the change, stays).
+    /// Audited as `password_changed`. A wrong old password counts as a failed sign-in of the
+    /// account (from `address`), so that a session left open cannot be used to guess the
+    /// password faster than the sign-in page allows: too many lock the account out
+    /// ([`AppError::LockedOut`]), sign-in included.
+    pub async fn change_own_password(&self, who: &Actor, old: &str, new: &str, keep: Option<&str>, address: Option<&str>, now: Timestamp) -> Result<(), AppError> {
+        let store = &self.store;
+        let user = user(store, who.user_id).await?;
+        let counted = match self.begin_sign_in(&user.username, address, now).await? {
+            SignInAttempt::Counted(counted) => counted,
+            SignInAttempt::LockedUntil(until) => return Err(AppError::LockedOut(until)),
+        };
+        let (old, hash_now) = (old.to_owned(), user.password_hash.clone());
+        let right = tokio::task::spawn_blocking(move || password_matches(&old, &hash_now)).await.map_err(|e| AppError::Internal(e.to_string()))?;
+        if !right {
+            let entry = NewAuditEntry {
+                kind: "password_changed",
+                username: Some(&user.username),
+                actor: Some(&who.username),
+                address,
+                detail: "原密码不正确，未修改".into(),
+                subject: None,
+            };
+            self.failed_attempt(&entry, &user.username, address, &counted, now).await?;
+            return Err(refused(Reason::new("wrong_old_password").on("old_password")));
+        }
+        self.sign_in_succeeded(&user.username, address).await?;
+        check_password("new_password", new)?;
+        store.people().set_password_hash(user.id, &hash(new).await?).await?;
+        let ended = store.people().delete_sessions_of(user.id, keep).await?;
+        audit(store, "password_changed", Some(&user.username), None, who, format!("本人修改密码，结束其他 {ended} 个登录会话"), now).await?;
+        Ok(())
     }
-    check_password("new_password", new)?;
-    store.people().set_password_hash(user.id, &hash(new).await?).await?;
-    let ended = store.people().delete_sessions_of(user.id, keep).await?;
-    audit(store, "password_changed", Some(&user.username), None, who, format!("本人修改密码，结束其他 {ended} 个登录会话"), now).await?;
-    Ok(())
 }
 
 /// How [`App::save_unit`] takes a unit whose code exists, or does not.

@@ -80,7 +80,20 @@ impl App {
     /// locks whichever subject it brought to its limit.
     pub async fn sign_in_failed(&self, username: &str, address: Option<&str>, counted: &[(SignInSubject, i64)], now: Timestamp) -> Result<(), AppError> {
         let entry = NewAuditEntry { kind: "sign_in_failed", username: Some(username), address, actor: None, detail: "用户名或密码错误".into(), subject: None };
-        self.store.security().audit(&entry, now).await?;
+        self.failed_attempt(&entry, username, address, counted, now).await
+    }
+
+    /// A counted attempt at a password failed (a sign-in, or a password change's old password):
+    /// written to the audit log as `entry`, and whichever subject it brought to its limit is locked.
+    pub(crate) async fn failed_attempt(
+        &self,
+        entry: &NewAuditEntry<'_>,
+        username: &str,
+        address: Option<&str>,
+        counted: &[(SignInSubject, i64)],
+        now: Timestamp,
+    ) -> Result<(), AppError> {
+        self.store.security().audit(entry, now).await?;
         for (subject, failures) in counted {
             if *failures >= limit(subject) {
                 self.lock_out(subject, *failures, username, address, now).await?;

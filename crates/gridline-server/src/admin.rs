@@ -19,7 +19,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::SignedIn;
+use crate::auth::{PeerAddress, SignedIn};
 use crate::error::{ApiError, ErrorBody};
 use crate::views::{Items, local_time};
 use crate::{ApiJson, AppState};
@@ -284,17 +284,23 @@ pub struct OwnPasswordBody {
 }
 
 /// `POST /api/v1/me/password`: the signed-in user changes their own password; their other
-/// sessions end, this one stays (audited as `password_changed`, a wrong old password too).
+/// sessions end, this one stays (audited as `password_changed`, a wrong old password too, which
+/// also counts as a failed sign-in of the account).
 #[utoipa::path(post, path = "/me/password", tag = "session", security(("bearer" = [])), request_body = OwnPasswordBody,
     responses((status = 204, description = "changed"),
-        (status = 422, description = "the old password is wrong (`wrong_old_password`) or the new one too short (`weak_password`)", body = ErrorBody)))]
+        (status = 422, description = "the old password is wrong (`wrong_old_password`) or the new one too short (`weak_password`)", body = ErrorBody),
+        (status = 429, description = "too many wrong passwords of this account (a wrong old password counts as a failed sign-in): locked out for a while (Retry-After)", body = ErrorBody)))]
 pub async fn change_own_password(
     State(state): State<Arc<AppState>>,
     who: SignedIn,
+    PeerAddress(address): PeerAddress,
     ApiJson(body): ApiJson<OwnPasswordBody>,
 ) -> Result<StatusCode, ApiError> {
+    if body.old_password.len() > 1000 || body.new_password.len() > 1000 {
+        return Err(ApiError::invalid("new_password", "a password is at most 1000 bytes"));
+    }
     let keep = who.token_hash.as_str();
-    admin::change_own_password(&state.store, &who.actor, &body.old_password, &body.new_password, Some(keep), Timestamp::now()).await?;
+    state.change_own_password(&who.actor, &body.old_password, &body.new_password, Some(keep), address.as_deref(), Timestamp::now()).await?;
     state.forget_sessions_of_except(who.actor.user_id, keep);
     Ok(StatusCode::NO_CONTENT)
 }

@@ -2349,6 +2349,18 @@ async fn an_administrator_manages_users_and_units_over_http_and_every_change_is_
         let mut lines = csv.trim_start_matches('\u{feff}').lines();
         assert_eq!(lines.next(), Some("编号,时间,操作,操作人,对象账号,对象单位,来源地址,详情"), "[{engine}] {csv}");
         assert!(csv.contains(",新建用户,admin,wang.wu,") && csv.contains(",停用用户,admin,wang.wu,") && csv.contains(",重置密码,admin,wang.wu,"), "[{engine}] {csv}");
+
+        // A session left open cannot guess the password faster than the sign-in page: wrong old
+        // passwords count as failed sign-ins of the account, and lock it (sign-in included).
+        for n in 1..=5 {
+            let wrong = s.send(own_change(&first, &format!("guess-{n}"), "Mine-own-2027")).await;
+            s.invalid("a guessed old password", &wrong, "old_password");
+        }
+        let locked = s.send(own_change(&first, "Mine-own-2026", "Mine-own-2027")).await;
+        s.refused("the right old password after five wrong ones", &locked, 429, "too_many_requests");
+        s.refused("signing in after them", &s.sign_in("wang.wu", "Mine-own-2026").await, 429, "too_many_requests");
+        let (_, locks) = s.get("/api/v1/sign-in-locks", "admin").await;
+        assert!(locks["items"].as_array().unwrap().iter().any(|l| l["subject"] == "account:wang.wu"), "[{engine}] {locks}");
         s.stop().await;
     }
 }
