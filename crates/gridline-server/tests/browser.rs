@@ -878,6 +878,7 @@ async fn an_administrator_creates_and_disables_a_user_and_reads_and_exports_the_
     b.choose("#new-unit", "CY-WJ").await;
     b.type_into("#new-password", "short").await;
     b.click("#new-user-submit").await;
+    b.until("the refusal", "return document.querySelector('#new-user-result [role=alert]')", json!([])).await;
     let refused = b.text("#new-user-result").await;
     assert!(refused.contains("密码至少要 8 个字符"), "{refused}");
     b.screenshot("admin-users").await;
