@@ -92,6 +92,7 @@ pub const TEXTS: &[(&str, Option<Class>, &str, &str)] = &[
     ("too_many_files", Some(Class::Invalid), "一次最多上传 {max} 个文件", "at most {max} files per upload"),
     ("unknown_stage", Some(Class::Invalid), "附件环节“{stage}”无效，应为受理、处置、核查或回访", "unknown stage \"{stage}\"; one of intake, handling, verification, callback"),
     ("attachment_not_found", Some(Class::NotFound), "附件 {id} 不存在或您无权查看", "attachment {id} not found"),
+    ("attachments_unavailable", Some(Class::Unavailable), "服务器未配置附件存储目录，暂不能上传或查看附件", "no attachments directory is configured on this server"),
     // administration: users, units, passwords
     ("bad_username", Some(Class::Invalid), "用户名须为 1 至 64 个字母、汉字、数字或“._-”", "a username is 1–64 letters, digits, '.', '_' or '-'"),
     ("weak_password", Some(Class::Invalid), "密码至少要 {min} 个字符", "the password must be at least {min} characters"),
@@ -105,7 +106,6 @@ pub const TEXTS: &[(&str, Option<Class>, &str, &str)] = &[
     ("unit_code_taken", Some(Class::Conflict), "单位代码“{unit}”已被使用", "unit {unit} already exists"),
     ("unit_not_found", Some(Class::NotFound), "单位“{unit}”不存在", "unit {unit} not found"),
     ("unknown_unit_type", Some(Class::Invalid), "没有“{type}”这一承办类型", "unknown unit type \"{type}\""),
-    ("attachments_unavailable", Some(Class::Unavailable), "服务器未配置附件存储目录，暂不能上传或查看附件", "no attachments directory is configured on this server"),
 ];
 
 /// The field names a refusal can name, `(field, Chinese, English)`; a field not listed is shown
