@@ -336,9 +336,12 @@ impl App {
             (Saving::Update, None) => return Err(refused(Reason::new("unit_not_found").with("unit", &unit.code))),
             _ => {}
         }
-        let mut regions = unit.regions;
-        regions.dedup();
-        let saved = Unit { name, regions, ..unit };
+        // Each region and type once, in the order given.
+        let once = |list: Vec<String>| {
+            let mut seen = std::collections::HashSet::new();
+            list.into_iter().filter(|x| seen.insert(x.clone())).collect::<Vec<_>>()
+        };
+        let saved = Unit { name, regions: once(unit.regions), types: once(unit.types), ..unit };
         self.store.people().put_unit(&saved, now).await?;
         *self.units.write().expect("units") = crate::sorted_units(&self.store).await?;
         let region_names = |u: &Unit| u.regions.iter().map(|r| self.region_name(r)).collect::<Vec<_>>().join("、");
