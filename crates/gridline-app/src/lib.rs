@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod actions;
+pub mod admin;
 pub mod attachments;
 pub mod alleys;
 pub mod documents;

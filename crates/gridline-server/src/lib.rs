@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 #![recursion_limit = "256"]
 
+mod admin;
 mod analytics;
 mod attachments;
 mod auth;
@@ -122,6 +123,14 @@ fn api() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         .routes(routes!(security::locks))
         .routes(routes!(security::lift))
         .routes(routes!(security::audit))
+        .routes(routes!(security::audit_export))
+        .routes(routes!(admin::users, admin::create_user))
+        .routes(routes!(admin::change_user))
+        .routes(routes!(admin::disable_user))
+        .routes(routes!(admin::enable_user))
+        .routes(routes!(admin::reset_password))
+        .routes(routes!(admin::change_own_password))
+        .routes(routes!(admin::update_unit))
         .routes(routes!(cases::create, cases::list))
         .routes(routes!(export::cases))
         .routes(routes!(cases::show))
@@ -129,7 +138,7 @@ fn api() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         // Photos and files: each checked against its own limit as it streams in.
         .routes(routes!(attachments::upload, attachments::list).layer(DefaultBodyLimit::max(attachments::UPLOAD_BODY_LIMIT_BYTES)))
         .routes(routes!(attachments::content))
-        .routes(routes!(reference::units))
+        .routes(routes!(reference::units, admin::create_unit))
         .routes(routes!(reference::regions))
         .routes(routes!(web::dashboard::dashboard))
         .routes(routes!(catalogue::list))

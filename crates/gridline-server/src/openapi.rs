@@ -30,6 +30,7 @@ use crate::AppState;
         (name = "session", description = "Signing in and out"),
         (name = "cases", description = "Cases: intake, list, history, workflow actions, export"),
         (name = "reference", description = "Units and regions"),
+        (name = "admin", description = "Administration: users (add, change role, unit or name, disable, reset the password) and units (add, edit their coverage); every change audited"),
         (name = "catalogue", description = "The catalogue, the routing rules and the crosswalk: search, export, import, and where a case is routed"),
         (name = "geo", description = "Geography: locate a point, geocode an address, teach the gazetteer, district and street boundaries"),
         (name = "text", description = "Text intelligence: category suggestions and duplicate cases"),

@@ -909,3 +909,124 @@ async fn a_unit_sees_the_badge_opens_its_inbox_and_answers_a_supervision_order_o
     b.publish_screenshots();
     s.stop().await;
 }
+
+/// Administration in the browser, at 1366 px and on a 390-px phone: the administrator creates a
+/// grid worker, disables them (confirming), sees units with their coverage by name, reads the
+/// audit log filtered and exports it with Chinese headers; a wrong old password is refused in the
+/// 修改密码 dialog.
+#[tokio::test]
+async fn an_administrator_creates_and_disables_a_user_and_reads_and_exports_the_audit_log() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let profile = dir.path().join("chromium-profile");
+    let Some((_driver, mut b)) = launch(&profile).await else { return };
+    let downloads = downloads_of(&profile);
+    let s = TestServer::start(&format!("sqlite://{}?mode=rwc", dir.path().join("gridline.db").display())).await;
+    let no_overflow = async |b: &Browser, what: &str| {
+        let overflow = b.run("return document.documentElement.scrollWidth - window.innerWidth", json!([])).await;
+        assert!(overflow.as_i64().unwrap_or(0) <= 0, "{what} scrolls sideways by {overflow} px");
+    };
+
+    b.sign_in(&s, "admin", "dashboard").await;
+    b.click("header nav a[href='/admin']").await;
+    b.ready("admin").await;
+    b.find("#user-table tr[data-user='grid']").await;
+    // Names, not codes: the role and the unit in Chinese.
+    let grid_row = b.text("#user-table tr[data-user='grid']").await;
+    assert!(grid_row.contains("网格员") && grid_row.contains("望京街道办事处") && grid_row.contains("望京街道") && !grid_row.contains("grid_worker"), "{grid_row}");
+
+    // A new grid worker of 望京.
+    b.type_into("#new-username", "zhang.san").await;
+    b.type_into("#new-display-name", "网格员张三").await;
+    b.choose("#new-role", "grid_worker").await;
+    b.choose("#new-unit", "CY-WJ").await;
+    b.type_into("#new-password", "Zhangsan-2026").await;
+    b.click("#new-user-submit").await;
+    b.until("the new user's row", "return document.querySelector(\"#user-table tr[data-user='zhang.san']\")", json!([])).await;
+    assert!(b.text("#admin-flash").await.contains("已创建用户：zhang.san"));
+    let row = b.text("#user-table tr[data-user='zhang.san']").await;
+    assert!(row.contains("网格员张三") && row.contains("望京街道办事处") && row.contains("正常"), "{row}");
+    let (status, _) = s.api(Method::POST, "/api/v1/session", "", Some(json!({"username": "zhang.san", "password": "Zhangsan-2026"}))).await;
+    assert_eq!(status, 201, "the new user signs in");
+    // A refused one is told in Chinese, and the form keeps what was typed.
+    b.type_into("#new-username", "grid").await;
+    b.choose("#new-unit", "CY-WJ").await;
+    b.type_into("#new-password", "short").await;
+    b.click("#new-user-submit").await;
+    b.until("the refusal", "return document.querySelector('#new-user-result [role=alert]')", json!([])).await;
+    let refused = b.text("#new-user-result").await;
+    assert!(refused.contains("密码至少要 8 个字符"), "{refused}");
+    b.screenshot("admin-users").await;
+
+    // Disable, after a confirmation; the user can no longer sign in.
+    b.click("#user-table tr[data-user='zhang.san'] button[data-user-action='disable']").await;
+    let question = b.text("#user-table tr[data-user='zhang.san'] .confirm").await;
+    assert!(question.contains("确认停用用户“网格员张三（zhang.san）”"), "{question}");
+    b.screenshot("admin-confirm-disable").await;
+    b.click("#user-table tr[data-user='zhang.san'] button[data-confirm]").await;
+    b.until("the row disabled", "return document.querySelector(\"#user-table tr[data-user='zhang.san']\")?.innerText.includes('已停用')", json!([])).await;
+    let (status, refused) = s.api(Method::POST, "/api/v1/session", "", Some(json!({"username": "zhang.san", "password": "Zhangsan-2026"}))).await;
+    assert_eq!((status, &refused["error"]["reason"]), (401, &json!("account_disabled")), "{refused}");
+
+    // Units with their coverage by name; the edit form shows the regions as chips.
+    b.click("#tab-units").await;
+    b.ready("admin").await;
+    let unit_row = b.text("#unit-table tr[data-unit='CY-WJ']").await;
+    assert!(unit_row.contains("望京街道办事处") && unit_row.contains("街道办事处") && unit_row.contains("朝阳区望京街道"), "{unit_row}");
+    b.click("#unit-table tr[data-unit='CY-WJ'] button[data-edit-unit]").await;
+    b.find("#unit-CY-WJ-regions li[data-region]").await;
+    b.run("document.querySelector('#unit-CY-WJ-form').scrollIntoView()", json!([])).await;
+    b.screenshot("admin-units").await;
+
+    // The audit log: both actions, by name; filtered to the disabling; exported in Chinese.
+    b.click("#tab-audit").await;
+    b.ready("admin").await;
+    b.until("the audit rows", "return document.querySelectorAll('#audit-table tr[data-audit]').length >= 2", json!([])).await;
+    let log = b.text("#audit-table").await;
+    assert!(log.contains("新建用户") && log.contains("停用用户") && log.contains("管理员（admin）") && log.contains("网格员张三（zhang.san）"), "{log}");
+    b.choose("#audit-kind", "user_disabled").await;
+    b.click("#audit-submit").await;
+    b.until("the filtered log", "return location.search.includes('kind=user_disabled') && document.querySelectorAll('#audit-table tr[data-audit]').length === 1", json!([])).await;
+    b.screenshot("admin-audit").await;
+    clear_downloads(&downloads);
+    b.click("#audit-export").await;
+    let (name, csv) = downloaded(&downloads).await;
+    assert!(name.starts_with("审计日志-") && name.ends_with(".csv"), "{name}");
+    let text = String::from_utf8(csv).expect("UTF-8");
+    let mut lines = text.trim_start_matches('\u{feff}').lines();
+    assert_eq!(lines.next(), Some("编号,时间,操作,操作人,对象账号,对象单位,来源地址,详情"));
+    let rows: Vec<&str> = lines.collect();
+    assert!(rows.len() == 1 && rows[0].contains(",停用用户,admin,zhang.san,"), "the export has the filters of the page: {rows:?}");
+
+    // 修改密码 from the header: a wrong old password is refused in Chinese.
+    b.click("#change-password").await;
+    b.type_into("#old-password", "not-my-password").await;
+    b.type_into("#new-password-1", "Brand-new-2026").await;
+    b.type_into("#new-password-2", "Brand-new-2026").await;
+    b.click("#password-submit").await;
+    b.until("the refusal", "return document.querySelector('#password-result [role=alert]')", json!([])).await;
+    assert!(b.text("#password-result").await.contains("原密码不正确"));
+    b.screenshot("change-password").await;
+    b.click("#password-close").await;
+
+    // On a phone: every tab fits the screen.
+    b.window(390, 844).await;
+    for (tab, ready, shot) in [("users", "#user-table", "admin-users-phone"), ("units", "#unit-table", "admin-units-phone"), ("audit", "#audit-table", "admin-audit-phone")] {
+        b.goto(&s.url(&format!("/admin?tab={tab}"))).await;
+        b.ready("admin").await;
+        b.find(ready).await;
+        no_overflow(&b, &format!("the {tab} tab on a phone")).await;
+        b.screenshot(shot).await;
+    }
+    b.goto(&s.url("/admin?tab=users")).await;
+    b.ready("admin").await;
+    b.click("#user-table tr[data-user='zhang.san'] button[data-user-action='enable']").await;
+    b.find("#user-table tr[data-user='zhang.san'] .confirm").await;
+    b.run("document.querySelector(\"#user-table tr[data-user='zhang.san']\").scrollIntoView()", json!([])).await;
+    b.screenshot("admin-confirm-phone").await;
+    no_overflow(&b, "a confirmation on a phone").await;
+    b.window(1366, 768).await;
+
+    b.call(Method::DELETE, "", None).await;
+    b.publish_screenshots();
+    s.stop().await;
+}

@@ -68,7 +68,7 @@ pub use questionnaires::{CommentRecord, MeasureTotal, NewResponse, Questionnaire
 pub use people::{NewUser, People, UserRecord};
 pub use reference::{NewReferenceRevision, Reference, ReferenceRevision};
 pub use rollups::{RateLevel, RollupCheck, Rollups, VolumeGrain};
-pub use security::{AuditEntry, NewAuditEntry, Security, SignInLock, SignInSubject};
+pub use security::{AuditEntry, AuditFilter, NewAuditEntry, Security, SignInLock, SignInSubject};
 pub use supervision::{OrderScope, Reminder, Supervision};
 pub use text::Text;
 pub use watches::Watches;

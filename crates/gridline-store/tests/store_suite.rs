@@ -584,7 +584,7 @@ async fn sign_in_failures_count_in_their_window_lock_until_cleared_and_the_audit
         assert!(security.locks(at(21)).await.unwrap().is_empty(), "{engine}");
 
         for (kind, minute) in [("sign_in_failed", 0), ("lock_lifted", 1)] {
-            let entry = NewAuditEntry { kind, username: Some("wj"), address: Some("10.0.0.7"), actor: None, detail: format!("{kind} 详情") };
+            let entry = NewAuditEntry { kind, username: Some("wj"), address: Some("10.0.0.7"), detail: format!("{kind} 详情"), ..NewAuditEntry::default() };
             security.audit(&entry, at(minute)).await.unwrap();
         }
         let log = security.audit_log(10).await.unwrap();

@@ -104,8 +104,23 @@
       watches: '未诉先办巡查', every_days: '间隔天数', next_due: '下次巡查', stop: '停止', watch_add: '加入巡查', last_inspection: '上次巡查案件',
       // admin
       units: '单位', kind: '类型', regions: '覆盖区域', catalogue: '问题目录', time_limit: '时限', unit_kind: '承办类型',
-      users: '用户', users_cli: '用户由命令行管理：gridline user add 用户名 --role 角色 --password-stdin',
-      routing_rules: '派单规则', api_keys: 'API 密钥', note: '说明',
+      users: '用户', routing_rules: '派单规则', api_keys: 'API 密钥', note: '说明',
+      'tab.users': '用户管理', 'tab.units': '单位与覆盖区域', 'tab.audit': '审计日志', 'tab.reference': '问题目录与派单规则',
+      user_search: '查找用户', user_q: '用户名或姓名', user_q_hint: '输入用户名或姓名中的文字', role: '角色', user_status: '状态',
+      user_active: '正常', user_disabled: '已停用', display_name: '姓名', user_area: '辖区', admin_users_n: '共 {n} 个用户',
+      new_user: '新建用户', new_user_hint: '网格员、承办单位和成员单位须选择所属单位；密码至少 8 个字符。用户的辖区即所属单位的覆盖区域。',
+      initial_password: '初始密码', create_user: '创建用户', user_created: '已创建用户', no_unit: '（无）',
+      disable: '停用', enable: '启用', reset_password: '重置密码', change_user: '修改角色和单位', confirm: '确认', save: '保存',
+      confirm_disable: '确认停用用户“{name}”？停用后该用户立即退出登录，不能再登录。', confirm_enable: '确认启用用户“{name}”？',
+      confirm_reset: '为“{name}”设置新密码（至少 8 个字符），该用户的所有登录将退出：', new_password: '新密码',
+      user_saved: '已保存', password_was_reset: '密码已重置，该用户需用新密码重新登录',
+      unit_name: '单位名称', unit_code: '单位代码', unit_code_hint: '字母、数字和“-”，如 CY-WJ', unit_types: '承办类型',
+      new_unit: '新建单位', create_unit: '创建单位', edit_coverage: '编辑覆盖区域', add_region: '添加区域', remove: '移除',
+      no_regions: '尚未选择区域', unit_saved: '单位已保存', admin_units_n: '共 {n} 个单位',
+      audit_filters: '筛选', audit_actor: '操作人', audit_kind: '操作', audit_subject: '对象（用户名或单位代码）', audit_when: '时间',
+      audit_detail: '详情', audit_target: '对象', admin_actions: '操作', user_unit: '所属单位', audit_from: '起始日期', audit_to: '截止日期', audit_address: '来源地址', audit_query: '查询', audit_export: '导出 CSV', audit_n: '最近 {n} 条',
+      change_password: '修改密码', old_password: '原密码', new_password_again: '再次输入新密码', password_mismatch: '两次输入的新密码不一致',
+      password_changed: '密码已修改，您在其他设备上的登录已退出', password_rule: '新密码至少 8 个字符', close: '关闭',
       // dashboard
       today_intake: '今日受理', today_closed: '今日结案', open: '在办', overdue_now: '超期', due_soon_now: '即将超期',
       rate_response: '响应率', rate_resolution: '解决率', rate_satisfaction: '满意率', trend: '趋势（近30天）',
@@ -250,8 +265,23 @@
       effect_previous: 'vs period before', effect_last_year: 'vs a year before', campaign_regions: 'Region codes (comma-separated; none = the city)',
       watches: 'Watch list (handle before they call)', every_days: 'Every (days)', next_due: 'Next inspection', stop: 'Stop', watch_add: 'Put on watch', last_inspection: 'Last inspection case',
       units: 'Units', kind: 'Kind', regions: 'Regions', catalogue: 'Catalogue', time_limit: 'Time limit', unit_kind: 'Unit kind',
-      users: 'Users', users_cli: 'Users are managed from the command line: gridline user add NAME --role ROLE --password-stdin',
-      routing_rules: 'Routing rules', api_keys: 'API keys', note: 'Note',
+      users: 'Users', routing_rules: 'Routing rules', api_keys: 'API keys', note: 'Note',
+      'tab.users': 'Users', 'tab.units': 'Units and coverage', 'tab.audit': 'Audit log', 'tab.reference': 'Catalogue and routing',
+      user_search: 'Find users', user_q: 'Username or name', user_q_hint: 'part of the username or name', role: 'Role', user_status: 'Status',
+      user_active: 'Active', user_disabled: 'Disabled', display_name: 'Name', user_area: 'Area', admin_users_n: '{n} users',
+      new_user: 'New user', new_user_hint: 'Grid workers, handling units and member units need a unit; passwords have at least 8 characters. A user\'s area is their unit\'s regions.',
+      initial_password: 'Initial password', create_user: 'Create user', user_created: 'User created', no_unit: '(none)',
+      disable: 'Disable', enable: 'Enable', reset_password: 'Reset password', change_user: 'Change role and unit', confirm: 'Confirm', save: 'Save',
+      confirm_disable: 'Disable user "{name}"? They are signed out at once and cannot sign in.', confirm_enable: 'Enable user "{name}"?',
+      confirm_reset: 'A new password for "{name}" (at least 8 characters); all their sessions end:', new_password: 'New password',
+      user_saved: 'Saved', password_was_reset: 'Password reset; the user signs in again with the new one',
+      unit_name: 'Unit', unit_code: 'Code', unit_code_hint: 'letters, digits and "-", e.g. CY-WJ', unit_types: 'Unit types',
+      new_unit: 'New unit', create_unit: 'Create unit', edit_coverage: 'Edit coverage', add_region: 'Add region', remove: 'Remove',
+      no_regions: 'No region chosen yet', unit_saved: 'Unit saved', admin_units_n: '{n} units',
+      audit_filters: 'Filters', audit_actor: 'Actor', audit_kind: 'Action', audit_subject: 'Subject (username or unit code)', audit_when: 'Time',
+      audit_detail: 'Detail', audit_target: 'Subject', admin_actions: 'Actions', user_unit: 'Unit', audit_from: 'From', audit_to: 'Until', audit_address: 'Address', audit_query: 'Search', audit_export: 'Export CSV', audit_n: 'Latest {n}',
+      change_password: 'Change password', old_password: 'Current password', new_password_again: 'New password again', password_mismatch: 'The new passwords differ',
+      password_changed: 'Password changed; your other sessions have been signed out', password_rule: 'At least 8 characters', close: 'Close',
       today_intake: 'Received today', today_closed: 'Closed today', open: 'Open', overdue_now: 'Overdue', due_soon_now: 'Due soon',
       rate_response: 'Response rate', rate_resolution: 'Resolution rate', rate_satisfaction: 'Satisfaction rate',
       trend: 'Trend (30 days)', received: 'Received', closed: 'Closed', by_category: 'By category', by_region: 'By area', map: 'Map',
@@ -552,6 +582,7 @@
       : null;
     const who = USER
       ? h('div', { class: 'who' }, h('span', {}, `${USER.display_name} · ${t(`role.${USER.role}`)}`),
+        h('button', { type: 'button', id: 'change-password', onclick: openPasswordDialog }, t('change_password')),
         h('form', { method: 'post', action: '/logout' }, h('button', { type: 'submit', id: 'sign-out' }, t('signout'))))
       : null;
     top.replaceChildren(h('div', { class: 'bar' }, h('a', { class: 'brand', href: '/' }, t('brand')), nav, h('div', { class: 'tools' }, badge, toggle, who)));
@@ -1135,20 +1166,282 @@
   }
 
   // ---------------------------------------------------------------- administrator
-  VIEWS.admin = async () => {
-    // reads: GET /routing-rules items[].id items[].entries items[].regions items[].unit items[].unit_type items[].note
-    const [allUnits, cat, rules] = await Promise.all([units(), catalogue(), optional('GET', '/routing-rules')]);
-    const limit = (l) => (l ? `${l.amount} ${t(`lu.${l.unit}`)}` : '—');
-    return [h('h1', {}, t('page.admin')),
-      section(`${t('units')} (${allUnits.length})`, grid([t('id'), t('unit'), t('kind'), t('regions')], allUnits.map((u) => [u.code, u.name, u.kind, u.regions.join(', ')]))),
-      section(`${t('catalogue')} (${cat.length})`, grid([t('id'), t('category'), t('time_limit'), t('unit_kind')], cat.map((e) => [e.code, entryName(e), limit(e.effective_time_limit), e.effective_unit_type ?? '—']))),
-      section(t('users'), h('p', {}, h('code', {}, t('users_cli')))),
-      section(t('routing_rules'), rules
-        ? grid([t('id'), t('category'), t('regions'), t('unit_kind'), t('note')],
-          rules.items.map((r) => [r.id, (r.entries ?? []).join(', ') || '—', (r.regions ?? []).join(', ') || '—', r.unit ?? r.unit_type ?? '—', r.note ?? '']))
-        : unavailable()),
-      section(t('api_keys'), unavailable())];
+  // Users, units and the audit log, one tab each (`/admin?tab=…`); the catalogue and the routing
+  // rules on the last. Every change goes through the API, which checks it and writes the audit log.
+  const ADMIN_TABS = ['users', 'units', 'audit', 'reference'];
+  /** The city, its districts and streets by code (what units cover), for names instead of codes. */
+  const allRegions = () => once('regions:all', () => Promise.all(['city', 'district', 'street'].map((level) =>
+    // reads: GET /regions items[].code items[].name items[].level items[].parent
+    api('GET', `/regions?level=${level}`).then((r) => r.items))).then((lists) => new Map(lists.flat().map((x) => [x.code, x]))));
+  // reads: GET /unit-types items[].code items[].name items[].name_en
+  const unitTypes = () => once('unit-types', () => api('GET', '/unit-types').then((r) => r.items));
+  /** A region's name, a street's after its district's (朝阳区望京街道). */
+  const regionLabel = (map, code) => {
+    const r = map.get(code);
+    if (!r) return code;
+    const up = r.parent ? map.get(r.parent) : null;
+    return up && up.level === 'district' ? `${up.name}${r.name}` : r.name;
   };
+  const typeName = (types, code) => { const x = types.find((y) => y.code === code); return x ? (lang === 'en' && x.name_en ? x.name_en : x.name) : code; };
+  /** What the last change did, told once above the redrawn tab. */
+  let adminFlash = null;
+  const flashBox = () => { const text = adminFlash; adminFlash = null; return text ? h('p', { class: 'notice ok', role: 'status', id: 'admin-flash' }, text) : null; };
+  /** Runs a change, then redraws the page with `flash`, or tells the refusal in `box`. */
+  const adminChange = (box, send, flash) => async () => {
+    try { await send(); adminFlash = flash; delete cache.units; await render(); } catch (err) { status(box, failText(err), 'error'); }
+  };
+  /** A question with a confirming and a cancelling button, in `box`. */
+  const ask = (box, question, label, controls, onConfirm) => {
+    box.replaceChildren(h('div', { class: 'confirm' }, h('p', {}, question), ...controls,
+      h('div', { class: 'inline' }, h('button', { type: 'button', class: 'primary', 'data-confirm': '', onclick: onConfirm }, label),
+        h('button', { type: 'button', 'data-cancel': '', onclick: () => box.replaceChildren() }, t('cancel')))));
+    box.querySelector('input, select, button')?.focus();
+  };
+  const roleOptions = (selected) => options(valuesOf('role').map((r) => [r, t(`role.${r}`)]), selected);
+  const unitOptions = (list, selected) => options([['', t('no_unit')], ...list.map((u) => [u.code, u.name])], selected ?? '');
+
+  VIEWS.admin = async () => {
+    const params = new URLSearchParams(location.search);
+    const tab = ADMIN_TABS.includes(params.get('tab')) ? params.get('tab') : 'users';
+    const tabs = h('nav', { class: 'tabs', 'aria-label': t('page.admin') }, ADMIN_TABS.map((name) =>
+      h('a', { href: `/admin?tab=${name}`, id: `tab-${name}`, 'aria-current': name === tab ? 'page' : null }, t(`tab.${name}`))));
+    return [h('h1', {}, t('page.admin')), tabs, flashBox(), ...[await ADMIN_PANELS[tab](params)].flat()].filter(Boolean);
+  };
+  const ADMIN_PANELS = {};
+
+  ADMIN_PANELS.users = async (params) => {
+    const [allUnits] = await Promise.all([units()]);
+    const filters = new URLSearchParams();
+    for (const name of ['q', 'role', 'unit', 'disabled']) if (params.get(name)) filters.set(name, params.get(name));
+    const q = h('input', { id: 'user-q', type: 'search', maxlength: 64, value: filters.get('q') ?? '', placeholder: t('user_q_hint') });
+    const roleFilter = h('select', { id: 'user-role' }, h('option', { value: '' }, t('all')), roleOptions(filters.get('role') ?? ''));
+    const unitFilter = h('select', { id: 'user-unit' }, options([['', t('all')], ...allUnits.map((u) => [u.code, u.name])], filters.get('user_unit') ?? ''));
+    const stateFilter = h('select', { id: 'user-state' }, options([['', t('all')], ['false', t('user_active')], ['true', t('user_disabled')]], filters.get('disabled') ?? ''));
+    const search = h('form', { id: 'user-search', class: 'card', onsubmit: (e) => {
+      e.preventDefault();
+      const next = new URLSearchParams({ tab: 'users' });
+      for (const [name, control] of [['q', q], ['role', roleFilter], ['unit', unitFilter], ['disabled', stateFilter]]) if (control.value.trim()) next.set(name, control.value.trim());
+      history.pushState(null, '', `/admin?${next}`);
+      render();
+    } }, h('h2', {}, t('user_search')),
+    h('div', { class: 'grid2' }, field(t('user_q'), q), field(t('role'), roleFilter), field(t('user_unit'), unitFilter), field(t('user_status'), stateFilter)),
+    h('button', { type: 'submit', class: 'primary', id: 'user-search-submit' }, t('search')));
+
+    // reads: GET /users items[].id items[].username items[].display_name items[].role items[].unit items[].unit_name items[].regions[].name items[].disabled items[].disabled_at
+    const found = await api('GET', `/users?${filters}`);
+    const row = (u) => {
+      const box = h('div', { class: 'row-panel', 'aria-live': 'polite' });
+      const name = u.display_name === u.username ? u.username : `${u.display_name}（${u.username}）`;
+      const toggle = u.disabled
+        // reads: POST /users/{id}/enable -
+        ? h('button', { type: 'button', 'data-user-action': 'enable', onclick: () => ask(box, t('confirm_enable').replace('{name}', name), t('enable'), [],
+          adminChange(box, () => api('POST', `/users/${u.id}/enable`), `${t('enable')}：${name}`)) }, t('enable'))
+        // reads: POST /users/{id}/disable -
+        : h('button', { type: 'button', 'data-user-action': 'disable', onclick: () => ask(box, t('confirm_disable').replace('{name}', name), t('disable'), [],
+          adminChange(box, () => api('POST', `/users/${u.id}/disable`), `${t('disable')}：${name}`)) }, t('disable'));
+      const reset = h('button', { type: 'button', 'data-user-action': 'reset', onclick: () => {
+        const password = h('input', { id: `reset-password-${u.id}`, type: 'password', autocomplete: 'new-password' });
+        // reads: POST /users/{id}/password -
+        ask(box, t('confirm_reset').replace('{name}', name), t('reset_password'), [field(t('new_password'), password)],
+          adminChange(box, () => api('POST', `/users/${u.id}/password`, { password: password.value }), `${t('password_was_reset')}：${name}`));
+      } }, t('reset_password'));
+      const edit = h('button', { type: 'button', 'data-user-action': 'change', onclick: () => {
+        const display = h('input', { id: `user-name-${u.id}`, maxlength: 64, value: u.display_name });
+        const role = h('select', { id: `user-role-${u.id}` }, roleOptions(u.role));
+        const unit = h('select', { id: `user-unit-${u.id}` }, unitOptions(allUnits, u.unit));
+        // reads: PATCH /users/{id} -
+        ask(box, `${t('change_user')}：${name}`, t('save'), [h('div', { class: 'grid2' }, field(t('display_name'), display), field(t('role'), role), field(t('user_unit'), unit))],
+          adminChange(box, () => api('PATCH', `/users/${u.id}`, { display_name: display.value.trim(), role: role.value, unit: unit.value || null }), `${t('user_saved')}：${name}`));
+      } }, t('change_user'));
+      // Oneself: no disabling and no reset here (the server refuses both); 修改密码 is in the header.
+      const self = u.username === USER.username;
+      return h('tr', { 'data-user': u.username },
+        h('td', { 'data-label': t('username') }, u.username), h('td', { 'data-label': t('display_name') }, u.display_name),
+        h('td', { 'data-label': t('role') }, t(`role.${u.role}`)), h('td', { 'data-label': t('user_unit') }, u.unit_name ?? '—'),
+        h('td', { 'data-label': t('user_area') }, u.regions.map((r) => r.name).join('、') || '—'),
+        h('td', { 'data-label': t('user_status') }, u.disabled ? h('span', { class: 'badge bad' }, t('user_disabled')) : h('span', { class: 'badge ok' }, t('user_active'))),
+        h('td', { 'data-label': t('admin_actions') }, h('div', { class: 'inline' }, self ? null : toggle, self ? null : reset, edit), box));
+    };
+    const table = found.items.length
+      ? h('div', { class: 'table-wrap' }, h('table', { id: 'user-table', class: 'cards' },
+        h('thead', {}, h('tr', {}, [t('username'), t('display_name'), t('role'), t('user_unit'), t('user_area'), t('user_status'), t('admin_actions')].map((x) => h('th', { scope: 'col' }, x)))),
+        h('tbody', {}, found.items.map(row))))
+      : h('p', { class: 'empty' }, t('empty'));
+
+    const username = h('input', { id: 'new-username', maxlength: 64, autocomplete: 'off', required: true });
+    const display = h('input', { id: 'new-display-name', maxlength: 64 });
+    const role = h('select', { id: 'new-role' }, roleOptions('grid_worker'));
+    const unit = h('select', { id: 'new-unit' }, unitOptions(allUnits, ''));
+    const password = h('input', { id: 'new-password', type: 'password', autocomplete: 'new-password', required: true });
+    const createBox = h('div', { id: 'new-user-result' });
+    const create = h('form', { id: 'new-user', class: 'card', onsubmit: (e) => {
+      e.preventDefault();
+      // reads: POST /users username
+      adminChange(createBox, () => api('POST', '/users', { username: username.value.trim(), display_name: display.value.trim() || null, role: role.value, unit: unit.value || null, password: password.value }),
+        `${t('user_created')}：${username.value.trim()}`)();
+    } }, h('h2', {}, t('new_user')), h('p', { class: 'hint' }, t('new_user_hint')),
+    h('div', { class: 'grid2' }, field(t('username'), username), field(t('display_name'), display), field(t('role'), role), field(t('user_unit'), unit), field(t('initial_password'), password)),
+    h('button', { type: 'submit', class: 'primary', id: 'new-user-submit' }, t('create_user')), createBox);
+    return [search, section(t('admin_users_n').replace('{n}', found.items.length), table), create];
+  };
+
+  /** The form of a unit: new (`u` null) or the coverage of `u`. */
+  function unitForm(u, regions, types, box, onCancel) {
+    const prefix = u ? `unit-${u.code}` : 'new-unit';
+    const code = u ? null : h('input', { id: `${prefix}-code`, maxlength: 64, required: true, placeholder: t('unit_code_hint') });
+    const name = h('input', { id: `${prefix}-name`, maxlength: 64, required: true, value: u?.name ?? '' });
+    const kind = h('select', { id: `${prefix}-kind` }, options(valuesOf('unit_kind').map((k) => [k, t(`unit_kind.${k}`)]), u?.kind ?? 'street_office'));
+    const chosen = [...(u?.regions ?? [])];
+    const chips = h('ul', { class: 'chips', id: `${prefix}-regions` });
+    const drawChips = () => chips.replaceChildren(...(chosen.length ? chosen.map((c) => h('li', { 'data-region': c }, regionLabel(regions, c), ' ',
+      h('button', { type: 'button', 'aria-label': `${t('remove')} ${regionLabel(regions, c)}`, onclick: () => { chosen.splice(chosen.indexOf(c), 1); drawChips(); } }, '×')))
+      : [h('li', { class: 'empty' }, t('no_regions'))]));
+    drawChips();
+    const checks = h('div', { class: 'checks', id: `${prefix}-types` }, types.map((x) => h('label', {},
+      h('input', { type: 'checkbox', value: x.code, checked: (u?.types ?? []).includes(x.code) }), typeName(types, x.code))));
+    return (async () => {
+      const picker = await regionPicker(prefix);
+      const add = h('button', { type: 'button', id: `${prefix}-add-region`, onclick: () => {
+        const c = picker.street.value || picker.district.value;
+        if (c && !chosen.includes(c)) { chosen.push(c); drawChips(); }
+      } }, t('add_region'));
+      const send = () => {
+        const body = { name: name.value.trim(), kind: kind.value, regions: chosen, types: [...checks.querySelectorAll('input:checked')].map((i) => i.value) };
+        // reads: POST /units code
+        if (!u) return api('POST', '/units', { code: code.value.trim(), ...body });
+        // reads: PUT /units/{code} code
+        return api('PUT', `/units/${encodeURIComponent(u.code)}`, body);
+      };
+      return h('form', { class: 'stack unit-form', id: `${prefix}-form`, onsubmit: (e) => { e.preventDefault(); adminChange(box, send, `${t('unit_saved')}：${name.value.trim()}`)(); } },
+        h('div', { class: 'grid2' }, code ? field(t('unit_code'), code) : null, field(t('unit_name'), name), field(t('kind'), kind)),
+        h('div', { class: 'field' }, h('span', { class: 'label' }, t('regions')), chips),
+        h('div', { class: 'grid2 picker' }, ...picker.nodes, h('div', { class: 'field' }, h('span', { class: 'label' }, '\u00a0'), add)),
+        h('div', { class: 'field' }, h('span', { class: 'label' }, t('unit_types')), checks),
+        h('div', { class: 'inline' }, h('button', { type: 'submit', class: 'primary' }, u ? t('save') : t('create_unit')),
+          onCancel ? h('button', { type: 'button', onclick: onCancel }, t('cancel')) : null), box);
+    })();
+  }
+
+  ADMIN_PANELS.units = async () => {
+    const [allUnits, regions, types] = await Promise.all([units(), allRegions(), unitTypes()]);
+    // A unit's edit form opens in a full-width row under it, not squeezed into the last cell.
+    const rows = allUnits.flatMap((u) => {
+      const result = h('div', {});
+      const editRow = h('tr', { class: 'edit-row', hidden: true }, h('td', { colspan: 5 }));
+      const edit = h('button', { type: 'button', 'data-edit-unit': u.code, onclick: async () => {
+        editRow.firstChild.replaceChildren(await unitForm(u, regions, types, result, () => { editRow.hidden = true; }));
+        editRow.hidden = false;
+        editRow.querySelector('input')?.focus();
+      } }, t('edit_coverage'));
+      return [h('tr', { 'data-unit': u.code },
+        h('td', { 'data-label': t('unit_name') }, h('strong', {}, u.name), h('div', { class: 'hint' }, u.code)),
+        h('td', { 'data-label': t('kind') }, t(`unit_kind.${u.kind}`)),
+        h('td', { 'data-label': t('regions') }, u.regions.map((c) => regionLabel(regions, c)).join('、') || '—'),
+        h('td', { 'data-label': t('unit_types') }, (u.types ?? []).map((c) => typeName(types, c)).join('、') || '—'),
+        h('td', { 'data-label': t('admin_actions') }, edit)), editRow];
+    });
+    const table = h('div', { class: 'table-wrap' }, h('table', { id: 'unit-table', class: 'cards' },
+      h('thead', {}, h('tr', {}, [t('unit_name'), t('kind'), t('regions'), t('unit_types'), t('admin_actions')].map((x) => h('th', { scope: 'col' }, x)))),
+      h('tbody', {}, rows)));
+    const createBox = h('div', { id: 'new-unit-result' });
+    return [section(t('admin_units_n').replace('{n}', allUnits.length), table),
+      h('details', { class: 'card', id: 'new-unit' }, h('summary', {}, t('new_unit')), await unitForm(null, regions, types, createBox))];
+  };
+
+  ADMIN_PANELS.audit = async (params) => {
+    const filters = new URLSearchParams();
+    for (const name of ['actor', 'kind', 'subject', 'from', 'to']) if (params.get(name)) filters.set(name, params.get(name));
+    const actor = h('input', { id: 'audit-actor', maxlength: 64, value: filters.get('actor') ?? '' });
+    const kind = h('select', { id: 'audit-kind' }, options([['', t('all')], ...valuesOf('audit').map((k) => [k, t(`audit.${k}`)])], filters.get('kind') ?? ''));
+    const subject = h('input', { id: 'audit-subject', maxlength: 64, value: filters.get('subject') ?? '' });
+    const from = h('input', { id: 'audit-from', type: 'date', value: filters.get('from') ?? '' });
+    const to = h('input', { id: 'audit-to', type: 'date', value: filters.get('to') ?? '' });
+    const chosen = () => {
+      const out = new URLSearchParams();
+      for (const [name, control] of [['actor', actor], ['kind', kind], ['subject', subject], ['from', from], ['to', to]]) if (control.value.trim()) out.set(name, control.value.trim());
+      return out;
+    };
+    const message = h('div', { id: 'audit-message', 'aria-live': 'polite' });
+    const exportCsv = async () => {
+      const query = chosen();
+      query.set('lang', lang);
+      status(message, t('exporting'));
+      try {
+        // reads: GET /audit/export blob
+        const file = await api('GET', `/audit/export?${query}`);
+        saveFile(file, `${t('tab.audit')}-${new Date().toLocaleString('sv-SE', { timeZone: 'Asia/Shanghai' }).slice(0, 10)}.csv`);
+        status(message, t('exported'), 'ok');
+      } catch (err) { status(message, failText(err), 'error'); }
+    };
+    const form = h('form', { id: 'audit-form', class: 'card', onsubmit: (e) => {
+      e.preventDefault();
+      const next = chosen();
+      next.set('tab', 'audit');
+      history.pushState(null, '', `/admin?${next}`);
+      render();
+    } }, h('h2', {}, t('audit_filters')),
+    h('div', { class: 'grid2' }, field(t('audit_actor'), actor), field(t('audit_kind'), kind), field(t('audit_subject'), subject), field(t('audit_from'), from), field(t('audit_to'), to)),
+    h('div', { class: 'inline' }, h('button', { type: 'submit', class: 'primary', id: 'audit-submit' }, t('audit_query')),
+      h('button', { type: 'button', id: 'audit-export', onclick: exportCsv }, t('audit_export'))), message);
+    let body;
+    try {
+      // reads: GET /users items[].username items[].display_name
+      // reads: GET /audit items[].id items[].at items[].kind items[].username items[].subject items[].subject_name items[].actor items[].address items[].detail
+      const [people, log] = await Promise.all([api('GET', '/users'), api('GET', `/audit?${filters}`)]);
+      const nameOf = new Map(people.items.map((u) => [u.username, u.display_name]));
+      const who = (username) => (!username ? '—' : nameOf.get(username) && nameOf.get(username) !== username ? `${nameOf.get(username)}（${username}）` : username);
+      const columns = [t('audit_when'), t('audit_kind'), t('audit_actor'), t('audit_target'), t('audit_detail'), t('audit_address')];
+      body = section(t('audit_n').replace('{n}', log.items.length), log.items.length ? h('div', { class: 'table-wrap' }, h('table', { id: 'audit-table', class: 'cards' },
+        h('thead', {}, h('tr', {}, columns.map((x) => h('th', { scope: 'col' }, x)))),
+        h('tbody', {}, log.items.map((e) => h('tr', { 'data-audit': e.kind }, [time(e.at), t(`audit.${e.kind}`), who(e.actor),
+          e.subject ? (e.subject_name ?? e.subject) : who(e.username), e.detail, e.address ?? '—'].map((x, i) => h('td', { 'data-label': columns[i] }, x)))))))
+        : h('p', { class: 'empty' }, t('empty')));
+    } catch (err) {
+      if (!(err instanceof ApiFailure) || err.status >= 500 || err.status === 401) throw err;
+      body = h('p', { class: 'notice error', role: 'alert', id: 'audit-refused' }, failText(err));
+    }
+    return [form, body];
+  };
+
+  ADMIN_PANELS.reference = async () => {
+    // reads: GET /routing-rules items[].id items[].entries items[].regions items[].unit items[].unit_type items[].note
+    const [allUnits, cat, rules, regions, types] = await Promise.all([units(), catalogue(), optional('GET', '/routing-rules'), allRegions(), unitTypes()]);
+    const unitName = new Map(allUnits.map((u) => [u.code, u.name]));
+    const limit = (l) => (l ? `${l.amount} ${t(`lu.${l.unit}`)}` : '—');
+    return [section(`${t('catalogue')} (${cat.length})`, grid([t('id'), t('category'), t('time_limit'), t('unit_kind')],
+      cat.map((e) => [e.code, entryName(e), limit(e.effective_time_limit), e.effective_unit_type ? typeName(types, e.effective_unit_type) : '—']))),
+    section(t('routing_rules'), rules
+      ? grid([t('id'), t('category'), t('regions'), t('unit'), t('note')],
+        rules.items.map((r) => [r.id, (r.entries ?? []).join(', ') || '—', (r.regions ?? []).map((c) => regionLabel(regions, c)).join('、') || '—',
+          r.unit ? (unitName.get(r.unit) ?? r.unit) : r.unit_type ? typeName(types, r.unit_type) : '—', r.note ?? '']))
+      : unavailable())];
+  };
+
+  /** The signed-in user's own password change, from the header on every page. */
+  function openPasswordDialog() {
+    const old = h('input', { id: 'old-password', type: 'password', autocomplete: 'current-password', required: true });
+    const next = h('input', { id: 'new-password-1', type: 'password', autocomplete: 'new-password', required: true });
+    const again = h('input', { id: 'new-password-2', type: 'password', autocomplete: 'new-password', required: true });
+    const box = h('div', { id: 'password-result', 'aria-live': 'polite' });
+    const dialog = h('dialog', { id: 'password-dialog', 'aria-labelledby': 'password-title' });
+    const form = h('form', { class: 'stack', onsubmit: async (e) => {
+      e.preventDefault();
+      if (next.value !== again.value) { status(box, t('password_mismatch'), 'error'); return; }
+      try {
+        // reads: POST /me/password -
+        await api('POST', '/me/password', { old_password: old.value, new_password: next.value });
+        for (const input of [old, next, again]) input.value = '';
+        status(box, t('password_changed'), 'ok');
+      } catch (err) { status(box, failText(err), 'error'); }
+    } }, h('h2', { id: 'password-title' }, t('change_password')), field(t('old_password'), old), field(t('new_password'), next),
+    h('p', { class: 'hint' }, t('password_rule')), field(t('new_password_again'), again),
+    h('div', { class: 'inline' }, h('button', { type: 'submit', class: 'primary', id: 'password-submit' }, t('change_password')),
+      h('button', { type: 'button', id: 'password-close', onclick: () => dialog.close() }, t('close'))), box);
+    dialog.append(form);
+    dialog.addEventListener('close', () => dialog.remove());
+    document.body.append(dialog);
+    dialog.showModal();
+  }
 
   // ---------------------------------------------------------------- the case page
   const ACTION_FIELDS = {
