@@ -82,7 +82,7 @@
       ev_checklist: '检查清单', ev_observe: '察看', ev_pass: '达标', ev_fail: '不达标', ev_na: '不适用', ev_count: '发现处数',
       ev_note: '备注', ev_send: '提交本点位', ev_saved_offline: '网络中断：答案已保存在本机，恢复后自动提交', ev_sent: '已提交',
       ev_pending: '待提交', ev_findings: '扣分明细', ev_findings_hint: '点击“实地考察”得分可查看扣分明细。', ev_found_n: '处', ev_lost_of: '实地考察共扣分（扣分 / 应得分）',
-      ev_findings_truncated: '仅列出前 1000 条', ev_round: '轮次', ev_finding: '发现问题', ev_earned: '得分 / 分值', ev_rectification: '整改', ev_points_registry: '测评点位', ev_import_points: '导入点位', ev_points_n: '个点位', ev_streets_n: '个街道',
+      ev_findings_truncated: '仅列出前 1000 条', ev_round: '轮次', ev_finding: '发现问题', ev_earned: '得分 / 分值', ev_rectification: '整改', ev_points_registry: '测评点位', ev_points_file: '点位文件（XLSX 或 CSV，每行一个点位）', ev_import_points: '导入点位', ev_points_n: '个点位', ev_streets_n: '个街道',
       ev_points_columns: '表头：编码、名称、类型（如 公交站台），纬度和经度（或 线路：纬度,经度; 纬度,经度），可选 责任单位、地址。整表校验，有一行出错则全部不导入。', ev_photo_offline: '网络不通，照片未上传，请联网后重新拍照', 'rect.open': '整改中', 'rect.fixed': '已整改待核查', 'rect.verified': '已核查销号', 'rect.dropped': '未立案',
       ev_case: '案件', ev_point_score: '点位得分率', ev_back: '返回点位列表',
       ev_insufficient: '样本不足', ev_notice: '本月通报', ev_comment: '点评', ev_comment_city: '全市点评', ev_comment_save: '保存点评',
@@ -199,7 +199,7 @@
       ev_checklist: 'Checklist', ev_observe: 'Observe', ev_pass: 'Pass', ev_fail: 'Fail', ev_na: 'N/A', ev_count: 'Found',
       ev_note: 'Note', ev_send: 'Submit this point', ev_saved_offline: 'Offline: answers kept on this device and sent when back online', ev_sent: 'Submitted',
       ev_pending: 'Waiting to be sent', ev_findings: 'Points lost', ev_findings_hint: 'Click a field-check score to see where it lost points.', ev_found_n: 'found', ev_lost_of: 'Field checks: points lost / possible',
-      ev_findings_truncated: 'the first 1000 only', ev_round: 'Round', ev_finding: 'Found', ev_earned: 'Earned / points', ev_rectification: 'Rectification', ev_points_registry: 'Inspection points', ev_import_points: 'Import points', ev_points_n: 'points', ev_streets_n: 'streets',
+      ev_findings_truncated: 'the first 1000 only', ev_round: 'Round', ev_finding: 'Found', ev_earned: 'Earned / points', ev_rectification: 'Rectification', ev_points_registry: 'Inspection points', ev_points_file: 'Points file (XLSX or CSV, one point a row)', ev_import_points: 'Import points', ev_points_n: 'points', ev_streets_n: 'streets',
       ev_points_columns: 'Headers: 编码, 名称, 类型 (e.g. 公交站台), 纬度 and 经度 (or 线路: lat,lon; lat,lon), optionally 责任单位 and 地址. The file is checked whole: one bad row and nothing is imported.', ev_photo_offline: 'No network: the photo was not uploaded; take it again once online', 'rect.open': 'Being fixed', 'rect.fixed': 'Fixed, awaiting verification', 'rect.verified': 'Verified', 'rect.dropped': 'Not registered',
       ev_case: 'Case', ev_point_score: 'Point score', ev_back: 'Back to the points',
       ev_insufficient: 'Too few checks', ev_notice: 'This month\'s notice', ev_comment: 'Comment', ev_comment_city: 'City-wide comment', ev_comment_save: 'Save comment',
@@ -1794,19 +1794,20 @@
     const content = [h('h1', {}, t('page.evaluation')), form,
       section(`${t('rankings')} · ${period}`, grid([t('rank'), level === 'district' ? t('district') : t('region'), t('ev_composite'), t('ev_field'), t('ev_questionnaire'), t('ev_material'),
         t('ev_platform'), t('ev_points_checked'), t('movement')], rows, 'ev-scores'), h('p', { class: 'hint' }, t('ev_findings_hint')))];
+    // What was asked for comes first, above the long ranking.
     const findings = params.get('findings');
-    if (findings) content.push(await findingsSection(findings, period));
+    if (findings) content.splice(2, 0, await findingsSection(findings, period));
     if (/^\d{4}-\d{2}$/.test(period)) content.push(await evaluationNotice(period, level));
     content.push(await satisfactionSection(period, level));
     const report = params.get('report');
-    if (report) content.push(await healthReport(report, period));
+    if (report) content.splice(2, 0, await healthReport(report, period));
     if (['dispatcher', 'supervisor', 'admin'].includes(USER.role)) content.push(pointsImport());
     return content;
   };
 
   /** The office registers inspection points (点位) from its spreadsheet. */
   function pointsImport() {
-    const form = spreadsheetForm('points-import', t('ev_import_points'), async (query, body) => {
+    const form = spreadsheetForm('points-import', t('ev_points_file'), t('ev_import_points'), async (query, body) => {
       // reads: POST /evaluation/points/import items[].region
       const done = await api('POST', `/evaluation/points/import?${query}`, body);
       return `${t('imported')} ${done.items.length} ${t('ev_points_n')}（${new Set(done.items.map((p) => p.region)).size} ${t('ev_streets_n')}）`;
@@ -2558,7 +2559,7 @@
 
   /** An office's spreadsheet upload (XLSX, or CSV in its encoding) as form `id`: `send(query, body)`
    *  posts it and answers the text saying what was done; `extra` are the form's own fields. */
-  function spreadsheetForm(id, label, send, ...extra) {
+  function spreadsheetForm(id, fileLabel, label, send, ...extra) {
     const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
     const fileInput = h('input', { type: 'file', id: `${id}-file`, required: true, accept: `.xlsx,.csv,${XLSX},text/csv` });
     const encoding = h('select', { id: `${id}-encoding` }, options([['', 'UTF-8'], ['gb18030', 'GB18030 / GBK']], ''));
@@ -2575,13 +2576,13 @@
       } catch (err) {
         status(box, failText(err), 'error');
       }
-    } }, field(t('import_file'), fileInput), ...extra, field(t('csv_encoding'), encoding), h('button', { type: 'submit', class: 'primary' }, label), box);
+    } }, field(fileLabel, fileInput), ...extra, field(t('csv_encoding'), encoding), h('button', { type: 'submit', class: 'primary' }, label), box);
   }
 
   /** The office's import of a year's spreadsheet and the year's closing. */
   function ledgerTools(year) {
     const accept = h('input', { type: 'checkbox', id: 'ledger-import-accept' });
-    const importForm = spreadsheetForm('ledger-import', t('import_ledger'), async (query, body) => {
+    const importForm = spreadsheetForm('ledger-import', t('import_file'), t('import_ledger'), async (query, body) => {
       if (accept.checked) query.set('accept', 'true');
       // reads: POST /ledger/{year}/import projects units
       const done = await api('POST', `/ledger/${year}/import?${query}`, body);
