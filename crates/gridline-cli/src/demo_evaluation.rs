@@ -269,8 +269,10 @@ pub async fn seed(store: &Store, regions: &RegionTree, office: &Actor, inspector
             let others: Vec<PointType> = PointType::ALL.into_iter().filter(|t| *t != PointType::BackAlley).collect();
             per_type.insert(others[(week as usize * 3 + k) % others.len()], 1);
         }
+        // Named by the week of its month, as the office counts (the 8th round is not "11月第8周").
+        let opened = opens.to_zoned(beijing.clone());
         let new = NewRound {
-            name: format!("{}第{}周实地考察", opens.to_zoned(beijing.clone()).strftime("%Y年%m月"), week + 1),
+            name: format!("{}第{}周实地考察", opened.strftime("%Y年%-m月"), (opened.day() - 1) / 7 + 1),
             starts: opens.to_zoned(beijing.clone()).date(),
             deadline,
             plan: SamplingPlan { level: SamplingLevel::District, per_type, regions: vec![] },

@@ -2083,8 +2083,8 @@
       const done = c.answer;
       const mine = kept.find((a) => a.clause === c.code);
       const name = `c-${c.code}`;
-      const count = h('input', { type: 'number', min: 0, inputmode: 'numeric', class: 'count', 'aria-label': t('ev_count'), value: mine?.count ?? '' });
-      const note = h('input', { type: 'text', maxlength: 500, class: 'note', 'aria-label': t('ev_note'), value: mine?.note ?? '' });
+      const count = h('input', { type: 'number', min: 0, inputmode: 'numeric', class: 'count', 'aria-label': t('ev_count'), placeholder: t('ev_count'), value: mine?.count ?? '' });
+      const note = h('input', { type: 'text', maxlength: 500, class: 'note', 'aria-label': t('ev_note'), placeholder: t('ev_note'), value: mine?.note ?? '' });
       const radio = (value, label) => h('label', { class: 'choice' }, h('input', { type: 'radio', name, value, disabled: !!done,
         checked: (done?.outcome ?? mine?.outcome) === value }), label);
       // The photos are kept on the server as soon as they are taken; the answer names their ids.
@@ -2115,7 +2115,7 @@
         c.observe ? h('p', { class: 'muted' }, `${t('ev_observe')}: ${c.observe}`) : null,
         h('div', { class: 'choices' }, radio('pass', t('ev_pass')), radio('fail', t('ev_fail')), radio('not_applicable', t('ev_na'))),
         done ? null : h('div', { class: 'row' }, count, note),
-        camera ? h('label', { class: 'photo-pick', for: camera.id }, `📷 ${t('take_photos')}`) : null, camera, thumbs, after);
+        camera ? h('label', { class: 'photo-pick', for: camera.id }, t('take_photos')) : null, camera, thumbs, after);
     });
     const send = h('button', { type: 'submit', class: 'primary', id: 'ev-send' }, t('ev_send'));
     const form = h('form', { id: 'ev-checklist', onsubmit: async (e) => {
