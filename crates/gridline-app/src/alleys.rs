@@ -558,6 +558,18 @@ impl App {
                 }
             })
             .collect();
+        let mut listed_now: Vec<ListedNow> = self
+            .store
+            .listings()
+            .list(true, 10_000)
+            .await?
+            .into_iter()
+            .filter_map(|listing| {
+                let street = listing.region.clone().filter(|r| listing.kind == ListingKind::Alley && r.starts_with(&prefix) && r.len() >= 6)?;
+                Some(ListedNow { district: self.region_name(&format!("{:0<12}", &street[..6])), street_name: self.region_name(&street), listing })
+            })
+            .collect();
+        listed_now.sort_by(|a, b| a.listing.listed_at.cmp(&b.listing.listed_at).then_with(|| a.listing.target.cmp(&b.listing.target)));
         Ok(QuarterRollcall {
             quarter: period,
             region: region.map(|_| (code, name)),
@@ -570,6 +582,7 @@ impl App {
             threshold: rules.threshold,
             listing_days: rules.listing_days,
             named,
+            listed_now,
         })
     }
 }
@@ -618,4 +631,14 @@ pub struct QuarterRollcall {
     /// Days given to put a listed alley right (限期整改).
     pub listing_days: i64,
     pub named: Vec<RollcallAlley>,
+    /// The area's alleys under listed supervision now, the longest listed first.
+    pub listed_now: Vec<ListedNow>,
+}
+
+/// An alley under listed supervision, with where it is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListedNow {
+    pub listing: Listing,
+    pub district: String,
+    pub street_name: String,
 }

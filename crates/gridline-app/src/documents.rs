@@ -13,7 +13,7 @@ use gridline_core::rates::RateConfig;
 use gridline_core::supervision::TargetKind;
 use gridline_core::Reason;
 use gridline_report::{
-    AlleyRollcall, Article, ArticlePart, Bulletin, CommendedUnit, Content, Correction, Fonts, Format, HealthReport, Imprint, Kind, LedgerClass, LedgerExample, LedgerReport,
+    AlleyRollcall, Article, ArticlePart, Bulletin, CommendedUnit, Content, Correction, Fonts, Format, HealthReport, Imprint, Kind, LedgerClass, LedgerExample, LedgerReport, ListedAlley,
     LostLine, Notice, NoticeRow, Numbering, RatingLine, RectificationLine, RepeatLine, ReportError, RollcallRow, ScoreLine, Snapshot, SupervisionOrder, Template,
     TrendLine, VolumeLine, sha256_hex,
 };
@@ -693,6 +693,18 @@ fn rollcall_content(settings: &DocumentSettings, r: &crate::alleys::QuarterRollc
                 low_months: i64::from(n.alley.low_months),
                 listed: if n.listed { "是" } else { "否" }.into(),
                 chief: n.chief.clone().unwrap_or_else(|| "未设".into()),
+            })
+            .collect(),
+        listed_alleys: r
+            .listed_now
+            .iter()
+            .map(|l| ListedAlley {
+                name: l.listing.name.clone(),
+                district: l.district.clone(),
+                street: l.street_name.clone(),
+                listed_on: chinese_date(shanghai(l.listing.listed_at)),
+                deadline: format!("{}{}", chinese_date(shanghai(l.listing.deadline)), if shanghai(l.listing.deadline) < today { "（已逾期）" } else { "" }),
+                reason: l.listing.reason.clone(),
             })
             .collect(),
         deadline: chinese_date(deadline),

@@ -339,8 +339,22 @@ pub struct RollcallRow {
     pub chief: String,
 }
 
+/// An alley under listed supervision (挂牌督办) when a 季点名 is issued, as printed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ListedAlley {
+    pub name: String,
+    pub district: String,
+    pub street: String,
+    /// 2026 年 9 月 30 日
+    pub listed_on: String,
+    /// 限期整改 by: 2026 年 10 月 30 日, with （已逾期） when past and still listed.
+    pub deadline: String,
+    pub reason: String,
+}
+
 /// 季点名: the quarter's worst back alleys of the city or a district, named in a notice with the
-/// quarter's figures and a deadline to put them right.
+/// quarter's figures and a deadline to put them right, and the list of alleys under listed
+/// supervision.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AlleyRollcall {
     pub issuer: String,
@@ -363,6 +377,10 @@ pub struct AlleyRollcall {
     pub listed: i64,
     pub named: i64,
     pub rows: Vec<RollcallRow>,
+    /// The alleys of the area under listed supervision (挂牌督办) on the day of issue, the
+    /// longest listed first. (Absent from snapshots frozen before the list was printed.)
+    #[serde(default)]
+    pub listed_alleys: Vec<ListedAlley>,
     /// 限期整改: the date by which the named alleys are put right.
     pub deadline: String,
     /// The date the office re-checks them from.

@@ -20,7 +20,7 @@ mod template;
 
 pub use chart::ChartKind;
 pub use content::{
-    AlleyRollcall, Article, Bulletin, CommendedUnit, Content, Correction, Frozen, HealthReport, Imprint, Kind, LedgerClass, LedgerExample, LedgerReport, LostLine,
+    AlleyRollcall, Article, Bulletin, CommendedUnit, Content, Correction, Frozen, HealthReport, Imprint, Kind, LedgerClass, LedgerExample, LedgerReport, ListedAlley, LostLine,
     Notice, NoticeRow, Numbering, RatingLine, RectificationLine, RepeatLine, RollcallRow, ScoreLine, Snapshot, SupervisionOrder, TrendLine, VolumeLine,
     sha256_hex,
 };

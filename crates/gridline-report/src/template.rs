@@ -327,7 +327,19 @@ impl Template {
                     &[("名次", "rank"), ("街巷", "name"), ("区", "district"), ("街道", "street"), ("季均分", "mean"), ("低分月", "low_months"), ("挂牌", "listed"), ("街巷长", "chief")],
                 ),
                 chart(ChartKind::Bars, "rows", "name", &[("季度平均得分", "mean_value")], "图 1　{quarter}点名背街小巷的季度平均得分"),
-                line("二、整改要求", Heading, Left),
+                line("二、挂牌督办中的背街小巷", Heading, Left),
+                listed(
+                    "listed_alleys",
+                    vec![
+                        Block::Paragraphs { text: "截至发文之日，以下背街小巷正在挂牌督办，所在街道（乡镇）要在整改期限内完成整改，经复查达标后摘牌。".into() },
+                        table(
+                            "listed_alleys",
+                            &[("街巷", "name"), ("区", "district"), ("街道", "street"), ("挂牌日期", "listed_on"), ("整改期限", "deadline"), ("挂牌原因", "reason")],
+                        ),
+                    ],
+                    "截至发文之日，没有挂牌督办中的背街小巷。",
+                ),
+                line("三、整改要求", Heading, Left),
                 Block::Paragraphs {
                     text: "被点名背街小巷所在街道（乡镇）要落实街巷长制，由街巷长牵头，对照“十无五好四有”标准逐项查找问题，限期整改，于{deadline}前完成整改并将整改情况书面报送{issuer}。\n\n{issuer}将于{recheck}起组织复查，复查仍不达标的，实行挂牌督办并予以通报。".into(),
                 },

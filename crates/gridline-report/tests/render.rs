@@ -409,6 +409,14 @@ fn rollcall() -> Snapshot {
                 row(1, "望京西园三巷", "望京街道", 81.27, 3, "是", "张建国"),
                 row(2, "南湖东园北巷", "望京街道", 86.5, 1, "否", "未设"),
             ],
+            listed_alleys: vec![gridline_report::ListedAlley {
+                name: "望京西园三巷".into(),
+                district: "朝阳区".into(),
+                street: "望京街道".into(),
+                listed_on: "2026 年 8 月 31 日".into(),
+                deadline: "2026 年 9 月 30 日（已逾期）".into(),
+                reason: "背街小巷月评连续 2 个月低于 90 分".into(),
+            }],
             deadline: "2026 年 11 月 8 日".into(),
             recheck: "2026 年 11 月 9 日".into(),
             copy_to: "首都文明委委员单位".into(),
@@ -426,7 +434,9 @@ fn an_alley_rollcall_names_the_quarters_worst_with_their_chiefs_and_a_deadline()
         "共有212条背街小巷参加月评，季度平均得分93.4；17条有月评低于90分，月评降级12次，新挂牌督办4条",
         "1望京西园三巷朝阳区望京街道81.273是张建国",
         "2南湖东园北巷朝阳区望京街道86.501否未设",
-        "二、整改要求",
+        "二、挂牌督办中的背街小巷",
+        "以下背街小巷正在挂牌督办",
+        "三、整改要求",
         "于2026年11月8日前完成整改",
         "将于2026年11月9日起组织复查",
         "抄送：首都文明委委员单位",
@@ -438,6 +448,11 @@ fn an_alley_rollcall_names_the_quarters_worst_with_their_chiefs_and_a_deadline()
     let tables = docx["tables"].as_array().unwrap();
     assert_eq!(tables[0][0], serde_json::json!(["名次", "街巷", "区", "街道", "季均分", "低分月", "挂牌", "街巷长"]));
     assert_eq!(tables[0][1], serde_json::json!(["1", "望京西园三巷", "朝阳区", "望京街道", "81.27", "3", "是", "张建国"]));
+    assert_eq!(tables[1][0], serde_json::json!(["街巷", "区", "街道", "挂牌日期", "整改期限", "挂牌原因"]));
+    assert_eq!(
+        tables[1][1],
+        serde_json::json!(["望京西园三巷", "朝阳区", "望京街道", "2026 年 8 月 31 日", "2026 年 9 月 30 日（已逾期）", "背街小巷月评连续 2 个月低于 90 分"])
+    );
     assert_eq!(tables[0].as_array().unwrap().len(), 3);
 }
 

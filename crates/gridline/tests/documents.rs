@@ -297,13 +297,18 @@ async fn the_quarters_worst_alleys_are_named_in_a_notice() {
                 "1望京测试二巷朝阳区望京街道85.003是未设",
                 "2望京测试三巷朝阳区望京街道91.671否李秀英",
                 "3望京测试一巷朝阳区望京街道100.000否张建国",
-                "二、整改要求",
+                "二、挂牌督办中的背街小巷",
+                "三、整改要求",
                 "抄送：首都文明委委员",
             ] {
                 assert!(flat.contains(expected), "{engine}: the 季点名 lacks {expected}:\n{text}");
             }
             let table = docx["tables"][0].as_array().unwrap();
             assert_eq!(table[1], serde_json::json!(["1", "望京测试二巷", "朝阳区", "望京街道", "85.00", "3", "是", "未设"]), "{engine}");
+            // The alley listed in February is on the list of those under 挂牌督办, past its deadline.
+            let listed = docx["tables"][1].as_array().unwrap();
+            assert_eq!((listed.len(), &listed[1][0], &listed[1][2]), (2, &serde_json::json!("望京测试二巷"), &serde_json::json!("望京街道")), "{engine}: {listed:?}");
+            assert!(listed[1][4].as_str().unwrap().ends_with("（已逾期）"), "{engine}: {listed:?}");
         }
 
         // Refused, nothing issued: a quarter not over, a quarter with no score, a bad quarter.
