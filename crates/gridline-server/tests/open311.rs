@@ -453,6 +453,11 @@ async fn the_openapi_document_describes_every_api_route_and_every_described_rout
         ("/api/v1/alleys/{id}", &["get"]),
         ("/api/v1/alleys/{id}/patrols", &["post"]),
         ("/api/v1/alleys/{id}/checks", &["post"]),
+        ("/api/v1/evaluation/findings", &["get"]),
+        ("/api/v1/evaluation/points/import", &["post"]),
+        ("/api/v1/evaluation/rounds/{id}/points/{point}/photos", &["post"]),
+        ("/api/v1/inbox", &["get"]),
+        ("/api/v1/inbox/read", &["post"]),
     ];
     for (path, methods) in expected {
         let described: Vec<&str> = paths.get(path).and_then(Value::as_object).map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
