@@ -23,7 +23,7 @@ use gridline_core::supervision::{Listing, ListingKind, NewListing};
 use gridline_core::{DomainError, FileProblem, Reason};
 use gridline_geo::lines::LineIndex;
 use gridline_geo::{Geography, LatLon};
-use gridline_store::{AlleyEntry, CoverageRow, MonthOutcome, ScoreRecord, StoreError};
+use gridline_store::{AlleyEntry, CoverageRow, ListingStep, MonthOutcome, ScoreRecord, StoreError};
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
@@ -374,6 +374,16 @@ impl App {
         let alleys = self.store.alleys().list("").await?;
         let rates = self.store.alleys().check_rates(month).await?;
         let (cases, counted) = self.cases_on_alleys(&alleys, month, rules).await?;
+        // Read before the month's transaction, which only writes (SQLite: no read-then-write).
+        let open: HashMap<String, Listing> = self
+            .store
+            .listings()
+            .list(true, u32::MAX >> 1)
+            .await?
+            .into_iter()
+            .filter(|l| l.kind == ListingKind::Alley)
+            .map(|l| (l.target.clone(), l))
+            .collect();
         let mut summary = MonthSummary { cases_on_alleys: counted, ..MonthSummary::default() };
         let mut outcomes = Vec::new();
         for alley in &alleys {
@@ -386,33 +396,7 @@ impl App {
                 continue;
             }
             let step = alley.standing.step(alley.awarded, alley.title, month, score.score, rules)?;
-            outcomes.push(MonthOutcome {
-                record: ScoreRecord { month, alley: alley.point.id, region: alley.point.region.as_str().to_owned(), score, grade: step.standing.grade },
-                standing: step.standing,
-                title: step.title,
-                changes: step.changes,
-            });
-        }
-        self.store.alleys().record_month(&outcomes, now).await.map_err(|e| match e {
-            StoreError::Duplicate(m) => AppError::Conflict(m),
-            other => other.into(),
-        })?;
-        summary.scored = outcomes.len();
-        let open: HashMap<String, Listing> = self
-            .store
-            .listings()
-            .list(true, u32::MAX >> 1)
-            .await?
-            .into_iter()
-            .filter(|l| l.kind == ListingKind::Alley)
-            .map(|l| (l.target.clone(), l))
-            .collect();
-        let by_id: HashMap<i64, &Alley> = alleys.iter().map(|a| (a.point.id, a)).collect();
-        for outcome in &outcomes {
-            let alley = by_id[&outcome.record.alley];
-            let score = outcome.record.score.score;
-            let mut more = Vec::new();
-            for change in &outcome.changes {
+            for change in &step.changes {
                 match change {
                     Change::Downgraded { .. } => summary.downgraded += 1,
                     Change::Restored { .. } => summary.restored += 1,
@@ -420,32 +404,45 @@ impl App {
                     _ => {}
                 }
             }
-            if let Some(listing) = open.get(&alley.point.code) {
+            let score_now = score.score;
+            let listing = if let Some(listing) = open.get(&alley.point.code) {
                 let mut after = listing.clone();
-                let passed = listing_passes(score, rules);
-                let note = (!passed).then(|| format!("{month} 月评 {score} 分，仍低于 {} 分", rules.threshold));
+                let passed = listing_passes(score_now, rules);
+                let note = (!passed).then(|| format!("{month} 月评 {score_now} 分，仍低于 {} 分", rules.threshold));
                 after.check(passed, note.as_deref(), actor.user_id, month_end(month))?;
-                self.store.listings().record_check(listing, &after).await?;
-                let delisted = after.delisted_at.is_some();
-                summary.delisted += usize::from(delisted);
-                more.push(Change::ListingChecked { listing: listing.id, passed, delisted });
-            } else if let Some(Change::ListingDue { low_months }) = outcome.changes.iter().find(|c| matches!(c, Change::ListingDue { .. })) {
-                let new = NewListing {
-                    kind: ListingKind::Alley,
-                    target: alley.point.code.clone(),
-                    name: alley.point.name.clone(),
-                    region: Some(alley.point.region.as_str().to_owned()),
-                    reason: format!("背街小巷月评连续 {low_months} 个月低于 {} 分（{month} 为 {score} 分），限期整改", rules.threshold),
-                    deadline: month_end(month) + SignedDuration::from_hours(24 * rules.listing_days),
-                };
-                let listing = self.store.listings().create(&new, actor.user_id, month_end(month)).await?;
+                summary.delisted += usize::from(after.delisted_at.is_some());
+                Some(ListingStep::Check { before: listing.clone(), after })
+            } else if let Some(Change::ListingDue { low_months }) = step.changes.iter().find(|c| matches!(c, Change::ListingDue { .. })) {
                 summary.listed += 1;
-                more.push(Change::Listed { listing: listing.id });
-            }
-            if !more.is_empty() {
-                self.store.alleys().add_changes(alley.point.id, month, &more, now).await?;
-            }
+                Some(ListingStep::Open {
+                    new: NewListing {
+                        kind: ListingKind::Alley,
+                        target: alley.point.code.clone(),
+                        name: alley.point.name.clone(),
+                        region: Some(alley.point.region.as_str().to_owned()),
+                        reason: format!("背街小巷月评连续 {low_months} 个月低于 {} 分（{month} 为 {score_now} 分），限期整改", rules.threshold),
+                        deadline: month_end(month) + SignedDuration::from_hours(24 * rules.listing_days),
+                    },
+                    by: actor.user_id,
+                    at: month_end(month),
+                })
+            } else {
+                None
+            };
+            outcomes.push(MonthOutcome {
+                record: ScoreRecord { month, alley: alley.point.id, region: alley.point.region.as_str().to_owned(), score, grade: step.standing.grade },
+                standing: step.standing,
+                title: step.title,
+                changes: step.changes,
+                listing,
+            });
         }
+        // One transaction for the month: scores, standings, listings and changes.
+        self.store.alleys().record_month(&outcomes, now).await.map_err(|e| match e {
+            StoreError::Duplicate(m) => AppError::Conflict(m),
+            other => other.into(),
+        })?;
+        summary.scored = outcomes.len();
         tracing::info!(%month, scored = summary.scored, downgraded = summary.downgraded, restored = summary.restored, listed = summary.listed, "alleys' month evaluated");
         Ok(summary)
     }
