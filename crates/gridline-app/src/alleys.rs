@@ -13,6 +13,7 @@ use gridline_core::alley::{
     Alley, AlleyRules, Change, NewAlley, NewPatrol, Patrol, Problem, WeeklyCheck, builtin_standard, listing_passes, month_score,
     named_worst, score_visit, standard_version,
 };
+use gridline_core::attachment::Stage;
 use gridline_core::case::{Channel, Intake};
 use gridline_core::evaluation::{IndicatorSystem, InspectionPoint};
 use gridline_core::ids::RegionCode;
@@ -29,6 +30,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::attachments::{Upload, check_attaching, check_upload};
 use crate::evaluation::require_office;
 use crate::{App, AppError};
 
@@ -251,7 +253,21 @@ impl App {
     /// patrol channel, the clause's catalogue entry, the alley's street and position) before the
     /// patrol is stored; a retry files none twice (the case's external id is the patrol's).
     pub async fn submit_patrol(&self, actor: &Actor, alley_id: i64, new: NewPatrol, now: Timestamp) -> Result<(Patrol, bool), AppError> {
+        self.submit_patrol_with_photos(actor, alley_id, new, vec![], now).await
+    }
+
+    /// [`App::submit_patrol`] with the photos the steward took: each is kept once by the
+    /// attachments service ([`App::store_attachment`]) and added to every case the patrol files,
+    /// at the intake stage. Photos go with problems (none without one), and every photo is
+    /// checked by its bytes before anything is filed or kept: a refused one (not an image, too
+    /// big, unreadable, too many) leaves nothing written. Sent again, the patrol is answered with
+    /// the one stored and its photos are not added twice.
+    pub async fn submit_patrol_with_photos(&self, actor: &Actor, alley_id: i64, new: NewPatrol, photos: Vec<Upload>, now: Timestamp) -> Result<(Patrol, bool), AppError> {
         new.check()?;
+        // One at a time per patrol id: a phone that sends again while its first attempt is still
+        // being filed must meet the patrol stored, not file and attach its photos beside it.
+        let stripe = new.id.bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(usize::from(b))) % self.patrol_locks.len();
+        let _turn = self.patrol_locks[stripe].lock().await;
         let alley = self.store.alleys().get(alley_id).await?.ok_or_else(|| AppError::NotFound(format!("alley {alley_id} not found")))?;
         if !Channel::AlleyPatrol.open_to(actor.role) || !self.store.alleys().is_steward(alley_id, actor.user_id).await? {
             return Err(AppError::forbidden(format!("alley {} ({}) is not assigned to {} for patrol", alley.point.code, alley.point.name, actor.username)));
@@ -264,7 +280,17 @@ impl App {
             };
         }
         let visit = score_visit(alley_standard(), new.problems.clone())?;
+        if !photos.is_empty() {
+            if visit.problems.is_empty() {
+                return Err(AppError::Domain(DomainError::Refused(Reason::new("patrol_photos_without_problem").on("photo"))));
+            }
+            check_attaching(Stage::Intake, photos.len(), actor)?;
+            for photo in &photos {
+                check_upload(photo)?;
+            }
+        }
         let mut problems = Vec::with_capacity(visit.problems.len());
+        let mut cases = Vec::with_capacity(visit.problems.len());
         for (problem, clause) in visit.problems {
             let category = clause.case_category.clone().ok_or_else(|| AppError::Internal(format!("clause {} has no case category", clause.code)))?;
             let version = self.reference().catalogue.check_fileable(&category)?.version;
@@ -286,8 +312,24 @@ impl App {
                 photos: vec![],
                 suggestion: None,
             };
-            let case = self.file_case(intake, actor, now).await?.case.id;
-            problems.push(Problem { case_id: Some(case), ..problem });
+            let filed = self.file_case(intake, actor, now).await?;
+            cases.push((filed.case.id, filed.created));
+            problems.push(Problem { case_id: Some(filed.case.id), ..problem });
+        }
+        // The photos before the patrol: once it is recorded, a retry is answered with it, so its
+        // cases must have their photos by then.
+        let mut kept = Vec::with_capacity(photos.len());
+        for photo in photos {
+            kept.push(self.store_attachment(photo, actor, now).await?);
+        }
+        if !kept.is_empty() {
+            for (case, created) in cases {
+                // A case filed by an earlier attempt that stopped short may have them already.
+                let had: HashSet<String> =
+                    if created { HashSet::new() } else { self.store.attachments().of_case(case).await?.into_iter().map(|a| a.attachment.sha256).collect() };
+                let ids: Vec<i64> = kept.iter().filter(|a| !had.contains(&a.sha256)).map(|a| a.id).collect();
+                self.store.attachments().add_to_case(case, &ids, Stage::Intake, actor.user_id, now).await?;
+            }
         }
         let patrol = Patrol { id: new.id.clone(), alley: alley_id, steward: actor.user_id, day: day_of(now), at: now, position: new.position, problems };
         let created = match self.store.alleys().record_patrols(std::slice::from_ref(&patrol)).await {
