@@ -77,10 +77,14 @@ impl App {
             let event = CaseEvent { seq: case.version + 1, at: now, actor: actor.clone(), change };
             let mut after = case;
             after.apply(&event);
+            let notice = crate::notify::Notice::of_event(&after, &event);
             match self.store.cases().append(after, event).await {
                 Ok(case) => {
                     tracing::info!(case = id.get(), action = command.action(), user = %actor.username, "case action");
                     self.text.remember(&case, &self.regions);
+                    if let Some(notice) = notice {
+                        self.notify(notice);
+                    }
                     return Ok(case);
                 }
                 Err(StoreError::VersionConflict { .. }) => continue,

@@ -9,8 +9,8 @@
 //! renderings — its EXIF orientation applied, every metadata block (the GPS position among them)
 //! left out, at most 2048 px — and a thumbnail; both are made in the background after the upload
 //! and again on demand if missing. An attachment is served to whoever may see a case or a
-//! material submission it belongs to, and to whoever uploaded it; to nobody else (not found, as
-//! for a case).
+//! material submission or a field check it belongs to, and to whoever uploaded it; to nobody else
+//! (not found, as for a case).
 
 use std::io::Cursor;
 use std::sync::Arc;
@@ -162,7 +162,8 @@ impl App {
     }
 
     /// The attachment if `actor` may see it: its uploader, whoever may see a case it belongs to,
-    /// or a material submission it was submitted with. Not found otherwise, like a case.
+    /// a material submission it was submitted with, or a field check it was taken at. Not found
+    /// otherwise, like a case.
     pub async fn visible_attachment(&self, id: i64, actor: &Actor) -> Result<StoredAttachment, AppError> {
         let not_found = || AppError::Domain(DomainError::Refused(Reason::new("attachment_not_found").with("id", id)));
         let attachment = self.store.attachments().get(id).await?.ok_or_else(not_found)?;
@@ -178,6 +179,9 @@ impl App {
             if self.sees_material_of(actor, &region) {
                 return Ok(attachment);
             }
+        }
+        if self.sees_check_photo(actor, id).await? {
+            return Ok(attachment);
         }
         Err(not_found())
     }

@@ -23,6 +23,9 @@ pub enum AppError {
     /// it was issued. Said plainly, for the official who asked for it.
     #[error("{0}")]
     Integrity(String),
+    /// Too many wrong passwords of the account: refused until then (sign-in throttling).
+    #[error("too many failed attempts; try again after {0}")]
+    LockedOut(jiff::Timestamp),
     /// Stored data or the server's own state is broken; not the caller's fault.
     #[error("internal error: {0}")]
     Internal(String),

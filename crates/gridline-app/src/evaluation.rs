@@ -2,25 +2,29 @@
 //! of field checks and their answers — each failed clause filed as a case through
 //! [`App::file_case`] — and the scores, rankings and health reports computed from them.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use gridline_core::actor::{Actor, Role};
-use gridline_core::case::{CaseId, CaseStatus, Channel, Intake};
+use gridline_core::case::{CaseId, CaseStatus, Channel, GeoPoint, Intake};
 use gridline_core::evaluation::round::assign;
 use gridline_core::evaluation::score::{Tally, clause_parents, platform_tally, questionnaire_tally, rank};
 use gridline_core::evaluation::{
-    Answer, Check, Composite, IndicatorSystem, InspectionPoint, Method, NewPoint, NewRound, Outcome, PointType, Rectification, RegionScore, Round, draw,
+    Answer, Check, Composite, IndicatorSystem, InspectionPoint, Location, Method, NewPoint, NewRound, Outcome, PointType, Rectification, RegionScore, Round, draw,
 };
 use gridline_core::ids::{CategoryCode, RegionCode};
 use gridline_core::period::{Month, Period};
 use gridline_core::rates::{RateConfig, Rates};
 use gridline_core::region::RegionLevel;
 use gridline_geo::{Geography, LatLon};
-use gridline_store::{ClauseTotal, RateLevel, RoundProgress, StoreError, SystemRevision, VolumeGrain};
+use gridline_core::{DomainError, FileProblem};
+use gridline_core::attachment::{Expect, MAX_FILES_PER_UPLOAD, Stage};
+use gridline_core::message::Reason;
+use gridline_store::{ClauseTotal, RateLevel, RoundProgress, StoreError, StoredAttachment, SystemRevision, VolumeGrain};
 use jiff::Timestamp;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::attachments::Upload;
 use crate::{App, AppError};
 
 /// The indicator system of a stored revision.
@@ -51,9 +55,14 @@ impl ScoreLevel {
 
     /// The key a street is counted under at this level: its district's six digits or itself.
     pub(crate) fn key(self, street: &str) -> String {
+        street[..street.len().min(self.key_len())].to_owned()
+    }
+
+    /// How many leading characters of a street's code its key at this level keeps.
+    pub(crate) fn key_len(self) -> usize {
         match self {
-            ScoreLevel::District => street[..street.len().min(6)].to_owned(),
-            ScoreLevel::Street => street.to_owned(),
+            ScoreLevel::District => 6,
+            ScoreLevel::Street => 12,
         }
     }
 }
@@ -113,6 +122,51 @@ pub struct ClauseResult {
     /// For a failed clause: where its case stands (cleared once verified and closed).
     pub rectification: Option<Rectification>,
 }
+
+/// A field-check answer that lost points, with what it was about: one line of a score's
+/// explanation.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Finding {
+    pub round: i64,
+    pub round_name: String,
+    /// The month the round counts in (YYYY-MM).
+    pub month: String,
+    pub point_id: i64,
+    pub point_code: String,
+    pub point_name: String,
+    pub point_type: PointType,
+    /// The point's street.
+    pub region: String,
+    pub region_name: String,
+    pub clause: String,
+    pub clause_text: String,
+    pub outcome: Outcome,
+    pub count: Option<u32>,
+    pub note: Option<String>,
+    pub earned: f64,
+    pub possible: f64,
+    pub case_id: Option<CaseId>,
+    pub rectification: Option<Rectification>,
+    pub answered_at: Timestamp,
+}
+
+/// The findings behind a district's or street's field-check score over a period.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Findings {
+    pub region: String,
+    pub name: String,
+    pub period: Period,
+    /// Points lost and possible over every clause answered there in the period (the field-check
+    /// sub-score is earned ÷ possible).
+    pub lost: f64,
+    pub possible: f64,
+    pub items: Vec<Finding>,
+    /// More findings than `items` holds ([`FINDINGS_LIMIT`]).
+    pub truncated: bool,
+}
+
+/// The most findings one answer lists.
+pub const FINDINGS_LIMIT: u32 = 1000;
 
 /// A point in a round: its checklist (the clauses of its type) with the answers so far.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -245,7 +299,7 @@ pub struct HealthReport {
 }
 
 /// The office that keeps the evaluation: indicators, points, rounds.
-pub(crate) fn require_office(actor: &Actor, what: &str) -> Result<(), AppError> {
+pub fn require_office(actor: &Actor, what: &str) -> Result<(), AppError> {
     if matches!(actor.role, Role::Admin | Role::Supervisor | Role::Dispatcher) {
         Ok(())
     } else {
@@ -259,6 +313,47 @@ fn round_reader(actor: &Actor) -> Result<Option<i64>, AppError> {
         Role::Admin | Role::Supervisor | Role::Dispatcher => Ok(None),
         Role::Inspector => Ok(Some(actor.user_id)),
         other => Err(AppError::forbidden(format!("role {} does not take part in field checks", other.as_str()))),
+    }
+}
+
+/// The columns of a points spreadsheet every file has.
+pub const POINT_HEADERS: [&str; 3] = ["编码", "名称", "类型"];
+/// The columns a points spreadsheet may have: a place as 纬度 and 经度 (WGS-84), or a road's or
+/// alley's line as 线路 (`纬度,经度; 纬度,经度; …`); the responsible unit (code or name); the address.
+pub const POINT_OPTIONAL_HEADERS: [&str; 5] = ["纬度", "经度", "线路", "责任单位", "地址"];
+
+/// A spreadsheet row's location: the place (纬度, 经度) or the line (线路), not both.
+fn point_location(lat: &str, lon: &str, line: &str) -> Result<Location, String> {
+    let number = |column: &str, text: &str| text.parse::<f64>().map_err(|_| format!("{column}: {text:?} is not a number"));
+    match (lat.is_empty() && lon.is_empty(), line.is_empty()) {
+        (false, true) => Ok(Location::Point { lat: number("纬度", lat)?, lon: number("经度", lon)? }),
+        (true, false) => {
+            let points = line
+                .split([';', '；'])
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|pair| match pair.split([',', '，']).map(str::trim).collect::<Vec<_>>()[..] {
+                    [lat, lon] => Ok(GeoPoint { lat: number("线路", lat)?, lon: number("线路", lon)? }),
+                    _ => Err(format!("线路: {pair:?} is not 纬度,经度")),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Location::Line { points })
+        }
+        (true, true) => Err("纬度 and 经度, or 线路: the point has no location".into()),
+        (false, false) => Err("纬度 and 经度, or 线路: not both".into()),
+    }
+}
+
+/// The spreadsheet column of a refused point's field.
+fn point_column(field: &str) -> &str {
+    match field {
+        "code" => "编码",
+        "name" => "名称",
+        "point_type" => "类型",
+        "location" => "纬度/经度/线路",
+        "unit" => "责任单位",
+        "address" => "地址",
+        other => other,
     }
 }
 
@@ -312,23 +407,104 @@ impl App {
     /// Registers an inspection point, placed in its street by gridline's locate.
     pub async fn create_point(&self, actor: &Actor, new: NewPoint, now: Timestamp) -> Result<InspectionPoint, AppError> {
         require_office(actor, "register inspection points")?;
+        let point = self.placed_point(new)?;
+        Ok(self.store.evaluation().create_point(&point, now).await?)
+    }
+
+    /// A new point checked and placed in the street its location (a line's half-way point) lies in.
+    fn placed_point(&self, new: NewPoint) -> Result<InspectionPoint, AppError> {
         let new = new.validate(|code| self.unit(code).is_some())?;
         let anchor = new.location.anchor();
         let region = Geography::beijing()
             .street_at(LatLon { lat: anchor.lat, lon: anchor.lon })
             .ok_or_else(|| AppError::invalid("location", format!("({}, {}) lies in none of the city's streets", anchor.lat, anchor.lon)))?;
-        let region = RegionCode::parse(region)?;
-        let point = InspectionPoint {
+        Ok(InspectionPoint {
             id: 0,
             code: new.code,
             name: new.name,
             point_type: new.point_type,
             location: new.location,
-            region,
+            region: RegionCode::parse(region)?,
             unit: new.unit,
             address: new.address,
-        };
-        Ok(self.store.evaluation().create_point(&point, now).await?)
+        })
+    }
+
+    /// Registers the points of an office's spreadsheet (headers [`POINT_HEADERS`], optional
+    /// [`POINT_OPTIONAL_HEADERS`]), all or none: every row is checked and placed as
+    /// [`App::create_point`] does, a code must be new in the file and in the registry, and every
+    /// problem is named with its row; nothing is written while there is one.
+    pub async fn import_points(&self, actor: &Actor, file: &str, table: &[Vec<String>], now: Timestamp) -> Result<Vec<InspectionPoint>, AppError> {
+        require_office(actor, "register inspection points")?;
+        let problems = |found: Vec<FileProblem>| AppError::Domain(DomainError::InvalidFiles(found));
+        let (header, rows) = table.split_first().ok_or_else(|| problems(vec![FileProblem::new(file, None, "the file is empty")]))?;
+        let columns = crate::table::header_columns(file, header, &POINT_HEADERS, &POINT_OPTIONAL_HEADERS)?;
+        let units = self.units();
+        let mut found = Vec::new();
+        let mut seen = HashSet::new();
+        let mut ready = Vec::new();
+        for (i, row) in rows.iter().enumerate() {
+            let line = i + 2;
+            if row.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            let cell = |name: &str| columns.get(name).and_then(|&c| row.get(c)).map_or("", |v| v.trim());
+            let mut problem = |message: String| found.push(FileProblem::new(file, Some(line), message));
+            let point_type = match PointType::parse(cell("类型")) {
+                Ok(t) => t,
+                Err(err) => {
+                    problem(format!("类型: {err}"));
+                    continue;
+                }
+            };
+            let location = match point_location(cell("纬度"), cell("经度"), cell("线路")) {
+                Ok(location) => location,
+                Err(message) => {
+                    problem(message);
+                    continue;
+                }
+            };
+            let unit = match cell("责任单位") {
+                "" => None,
+                text => match units.iter().find(|u| u.code.as_str() == text || u.name == text) {
+                    Some(u) => Some(u.code.clone()),
+                    None => {
+                        problem(format!("责任单位: {text:?} is neither a unit's code nor its name"));
+                        continue;
+                    }
+                },
+            };
+            let new = NewPoint { code: cell("编码").to_owned(), name: cell("名称").to_owned(), point_type, location, unit, address: Some(cell("地址").to_owned()) };
+            let point = match self.placed_point(new) {
+                Ok(point) => point,
+                Err(AppError::Domain(err)) => {
+                    problem(format!("{}{err}", err.field().map(|f| format!("{}: ", point_column(f))).unwrap_or_default()));
+                    continue;
+                }
+                Err(other) => return Err(other),
+            };
+            if !seen.insert(point.code.clone()) {
+                problem(format!("编码: {:?} is used twice in the file", point.code));
+                continue;
+            }
+            if self.store.evaluation().point_by_code(&point.code).await?.is_some() {
+                problem(format!("编码: {:?} is registered already", point.code));
+                continue;
+            }
+            ready.push(point);
+        }
+        if !found.is_empty() {
+            return Err(problems(found));
+        }
+        if ready.is_empty() {
+            return Err(problems(vec![FileProblem::new(file, None, "no point rows below the headers")]));
+        }
+        let created = self.store.evaluation().create_points(&ready, now).await.map_err(|err| match err {
+            StoreError::Duplicate(message) => problems(vec![FileProblem::new(file, None, message)]),
+            other => other.into(),
+        })?;
+        tracing::info!(points = created.len(), user = %actor.username, file, "inspection points imported");
+        Ok(created)
     }
 
     /// The points under a region (its code; the city when `None`), of one type or all.
@@ -472,15 +648,11 @@ impl App {
         })
     }
 
-    /// Records an evaluator's answers at a round's point. Each is checked against its clause
-    /// (refused when the clause does not apply to the point's type); each failure is filed as
-    /// a case (channel inspection, the clause's catalogue entry, the point's location); then all
-    /// are stored at once. Sending the same answers again changes nothing; a different answer
-    /// to a clause already answered is a conflict.
-    pub async fn submit_answers(&self, actor: &Actor, round: i64, point: i64, answers: Vec<Answer>, now: Timestamp) -> Result<PointResult, AppError> {
+    /// The round, if `point` is assigned to `actor` in it (an administrator answers any) and the
+    /// round is still open.
+    pub async fn answerable_round(&self, actor: &Actor, round: i64, point: i64, now: Timestamp) -> Result<Round, AppError> {
         let round = self.store.evaluation().round(round).await?.ok_or_else(|| AppError::NotFound(format!("round {round} not found")))?;
-        let assignee = self.store.evaluation().assignee(round.id, point).await?;
-        match assignee {
+        match self.store.evaluation().assignee(round.id, point).await? {
             Some(a) if a == actor.user_id => {}
             Some(_) if actor.role == Role::Admin => {}
             _ => return Err(AppError::NotFound(format!("point {point} is not assigned to you in round {}", round.id))),
@@ -488,8 +660,25 @@ impl App {
         if !round.is_open(now) {
             return Err(AppError::Conflict(format!("round {} closed at its deadline {}", round.id, round.deadline)));
         }
+        Ok(round)
+    }
+
+    /// Records an evaluator's answers at a round's point. Each is checked against its clause
+    /// (refused when the clause does not apply to the point's type); each failure is filed as
+    /// a case (channel inspection, the clause's catalogue entry, the point's location); then all
+    /// are stored at once. Sending the same answers again changes nothing; a different answer
+    /// to a clause already answered is a conflict. Photos are the evaluator's own uploads
+    /// ([`App::store_check_photos`]).
+    pub async fn submit_answers(&self, actor: &Actor, round: i64, point: i64, answers: Vec<Answer>, now: Timestamp) -> Result<PointResult, AppError> {
+        let round = self.answerable_round(actor, round, point, now).await?;
         if answers.is_empty() {
             return Err(AppError::invalid("answers", "no answer given"));
+        }
+        for id in answers.iter().flat_map(|a| &a.photos) {
+            match self.store.attachments().get(*id).await? {
+                Some(photo) if photo.uploaded_by == actor.user_id && photo.media.is_image() => {}
+                _ => return Err(AppError::Domain(DomainError::Refused(Reason::new("photo_not_uploaded").on("photos").with("id", id)))),
+            }
         }
         let system = self.system_revision(round.system_id).await?;
         let point = self.store.evaluation().point(point).await?.ok_or_else(|| AppError::NotFound(format!("point {point} not found")))?;
@@ -514,7 +703,13 @@ impl App {
         let mut checks = Vec::with_capacity(fresh.len());
         for (clause, scored) in fresh {
             let case_id = match scored.answer.outcome {
-                Outcome::Fail => Some(self.file_finding(actor, &round, &point, &clause, &scored.answer, now).await?),
+                Outcome::Fail => {
+                    let case = self.file_finding(actor, &round, &point, &clause, &scored.answer, now).await?;
+                    if !scored.answer.photos.is_empty() {
+                        self.store.attachments().add_to_case(case, &scored.answer.photos, Stage::Intake, actor.user_id, now).await?;
+                    }
+                    Some(case)
+                }
                 _ => None,
             };
             checks.push(Check {
@@ -537,6 +732,36 @@ impl App {
             tracing::debug!(round = round.id, point = point.id, answers = checks.len(), user = %actor.username, "field check answered");
         }
         self.point_result(actor, round.id, point.id).await
+    }
+
+    /// Keeps photos an evaluator took at a point assigned to them in an open round; their ids go
+    /// into the answers' `photos` (a failed clause's case carries them).
+    pub async fn store_check_photos(&self, actor: &Actor, round: i64, point: i64, uploads: Vec<Upload>, now: Timestamp) -> Result<Vec<StoredAttachment>, AppError> {
+        let round = self.answerable_round(actor, round, point, now).await?;
+        if uploads.is_empty() {
+            return Err(AppError::Domain(DomainError::Refused(Reason::new("required").on("photo"))));
+        }
+        if uploads.len() > MAX_FILES_PER_UPLOAD {
+            return Err(AppError::Domain(DomainError::Refused(Reason::new("too_many_files").with("max", MAX_FILES_PER_UPLOAD))));
+        }
+        let mut stored = Vec::with_capacity(uploads.len());
+        for upload in uploads {
+            stored.push(self.store_attachment(Upload { expect: Expect::Photo, ..upload }, actor, now).await?);
+        }
+        tracing::debug!(round = round.id, point, photos = stored.len(), user = %actor.username, "field check photos kept");
+        Ok(stored)
+    }
+
+    /// Whether `actor` may see the field check that carries photo `attachment`: the office, or
+    /// the evaluator the point was assigned to.
+    pub(crate) async fn sees_check_photo(&self, actor: &Actor, attachment: i64) -> Result<bool, AppError> {
+        let Ok(reader) = round_reader(actor) else { return Ok(false) };
+        for (round, point) in self.store.evaluation().checks_with_photo(attachment).await? {
+            if reader.is_none() || self.store.evaluation().assignee(round, point).await? == reader {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Files a failed clause as a case; the same finding filed again returns its case.
@@ -637,10 +862,9 @@ impl App {
     pub async fn evaluation_scores_with(&self, period: Period, level: ScoreLevel, min_points: u64) -> Result<Scores, AppError> {
         let system = self.indicator_system().await?.system;
         let previous = period.previous();
-        let items = rank(
-            self.region_scores(period, level, &system, min_points).await?,
-            &self.region_scores(previous, level, &system, min_points).await?,
-        );
+        let (now, before) =
+            futures_util::future::try_join(self.region_scores(period, level, &system, min_points), self.region_scores(previous, level, &system, min_points)).await?;
+        let items = rank(now, &before);
         Ok(Scores { period, previous_period: previous, level, weights: system.weights, min_points, items })
     }
 
@@ -692,6 +916,61 @@ impl App {
         Ok(EvaluationNotice { month, scores, comments, interview, bottom })
     }
 
+    /// The findings behind the field-check score of a district or street over `period`: every
+    /// answer that lost points there, with its point, clause, case and rectification.
+    pub async fn evaluation_findings(&self, region: &str, period: Period) -> Result<Findings, AppError> {
+        let area = self.regions.get(region).filter(|r| matches!(r.level, RegionLevel::District | RegionLevel::Street)).ok_or_else(|| {
+            AppError::invalid("region", format!("{region:?} is not a district's or street's code"))
+        })?;
+        let prefix = area.code_prefix().to_owned();
+        let (mut earned, mut possible) = (0.0, 0.0);
+        for street in self.store.evaluation().street_totals(period).await?.into_iter().filter(|s| s.region.starts_with(&prefix)) {
+            earned += street.earned;
+            possible += street.possible;
+        }
+        let answers = self.store.evaluation().findings(period, &prefix, FINDINGS_LIMIT + 1).await?;
+        let truncated = answers.len() > FINDINGS_LIMIT as usize;
+        let (mut rounds, mut points, mut systems): (HashMap<i64, Round>, HashMap<i64, InspectionPoint>, HashMap<i64, IndicatorSystem>) = Default::default();
+        let mut items = Vec::with_capacity(answers.len().min(FINDINGS_LIMIT as usize));
+        for (check, case_status) in answers.into_iter().take(FINDINGS_LIMIT as usize) {
+            if !rounds.contains_key(&check.round) {
+                let round = self.store.evaluation().round(check.round).await?.ok_or_else(|| AppError::Internal(format!("round {} is gone", check.round)))?;
+                if !systems.contains_key(&round.system_id) {
+                    systems.insert(round.system_id, self.system_revision(round.system_id).await?.system);
+                }
+                rounds.insert(check.round, round);
+            }
+            if !points.contains_key(&check.point) {
+                let point = self.store.evaluation().point(check.point).await?.ok_or_else(|| AppError::Internal(format!("point {} is gone", check.point)))?;
+                points.insert(check.point, point);
+            }
+            let (round, point) = (&rounds[&check.round], &points[&check.point]);
+            let clause_text = systems[&round.system_id].clause(&check.answer.clause).map(|p| p.clause.text.clone()).unwrap_or_default();
+            items.push(Finding {
+                round: round.id,
+                round_name: round.name.clone(),
+                month: round.month().to_string(),
+                point_id: point.id,
+                point_code: point.code.clone(),
+                point_name: point.name.clone(),
+                point_type: point.point_type,
+                region: point.region.to_string(),
+                region_name: self.region_name(point.region.as_str()),
+                clause: check.answer.clause.clone(),
+                clause_text,
+                outcome: check.answer.outcome,
+                count: check.answer.count,
+                note: check.answer.note.clone(),
+                earned: check.earned.unwrap_or(0.0),
+                possible: check.possible,
+                rectification: (check.answer.outcome == Outcome::Fail).then(|| case_status.map_or(Rectification::Open, Rectification::of)),
+                case_id: check.case_id,
+                answered_at: check.answered_at,
+            });
+        }
+        Ok(Findings { region: area.code.clone(), name: area.name.clone(), period, lost: possible - earned, possible, items, truncated })
+    }
+
     /// 体检报告 of a district for a period.
     pub async fn health_report(&self, region: &str, period: Period) -> Result<HealthReport, AppError> {
         let district = self.regions.get(region).filter(|r| r.level == RegionLevel::District).ok_or_else(|| {
@@ -707,7 +986,7 @@ impl App {
 
         // Category and item lines, each tally mapped through the revision it was scored under.
         // Field checks' and material reviews' clauses alike.
-        let mut totals = self.store.evaluation().clause_totals(period).await?;
+        let mut totals = self.store.evaluation().district_clause_totals(period).await?;
         totals.extend(self.material_clause_totals(period).await?);
         let systems = self.systems_of(totals.iter().map(|t| t.system_id)).await?;
         let parents: HashMap<i64, HashMap<&str, (&str, &str)>> = systems.iter().map(|(id, s)| (*id, clause_parents(s))).collect();
@@ -806,10 +1085,13 @@ impl App {
             .collect();
         lost.truncate(REPORT_LIST);
 
+        // The six months' rankings read side by side (each is a handful of summed queries).
+        let months: Vec<Month> = six.months().collect();
+        let rankings = futures_util::future::try_join_all(months.iter().map(|month| self.region_scores(Period::month(*month), ScoreLevel::District, &system, MIN_POINTS_CHECKED))).await?;
         let mut trend = Vec::new();
-        for month in six.months() {
+        for (month, scores) in months.into_iter().zip(rankings) {
             // Ranked as the month's ranking ranks (its movement is not needed here).
-            let ranking = rank(self.region_scores(Period::month(month), ScoreLevel::District, &system, MIN_POINTS_CHECKED).await?, &[]);
+            let ranking = rank(scores, &[]);
             let scores: Vec<f64> = ranking.iter().filter_map(|r| r.score).collect();
             let row = ranking.iter().find(|r| r.code == district.code);
             trend.push(TrendPoint {

@@ -404,7 +404,7 @@ impl App {
         let members = self.store.ledger().members().await?;
         let existing = self.store.ledger().projects(year, &ProjectFilter::default()).await?;
         let (header, rows) = table.split_first().ok_or_else(|| problems(vec![FileProblem::new(file, None, "the file is empty")]))?;
-        let columns = header_columns(file, header)?;
+        let columns = crate::table::header_columns(file, header, &IMPORT_HEADERS, &[])?;
         let mut by_name: HashMap<String, &UnitCode> = HashMap::new();
         for member in &members {
             by_name.insert(member.unit.to_string(), &member.unit);
@@ -569,26 +569,6 @@ fn column_of(err: &DomainError) -> Option<&'static str> {
         "evidence" => "佐证材料",
         _ => return None,
     })
-}
-
-/// Where each expected header sits; every header must be there.
-fn header_columns(file: &str, header: &[String]) -> Result<HashMap<&'static str, usize>, AppError> {
-    let mut columns = HashMap::new();
-    for name in IMPORT_HEADERS {
-        match header.iter().position(|h| h.trim() == name) {
-            Some(c) => {
-                columns.insert(name, c);
-            }
-            None => {
-                return Err(problems(vec![FileProblem::new(
-                    file,
-                    Some(1),
-                    format!("the header row has no column {name}; the columns are {}", IMPORT_HEADERS.join("、")),
-                )]));
-            }
-        }
-    }
-    Ok(columns)
 }
 
 /// A milestones cell: one milestone a line (or separated by `;`/`；`), each a date and a title:

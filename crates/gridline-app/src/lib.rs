@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod actions;
+pub mod admin;
 pub mod attachments;
 pub mod alleys;
 pub mod documents;
@@ -13,9 +14,11 @@ mod error;
 pub mod evaluation;
 pub mod export;
 pub mod geo;
+pub mod inbox;
 pub mod intake;
 pub mod ledger;
 pub mod material;
+pub mod notify;
 pub mod passwords;
 pub mod questionnaires;
 pub mod sign_in;
@@ -61,6 +64,8 @@ pub struct App {
     /// The highest case id the duplicate index has seen, so that a refresh adds only the cases
     /// other processes filed since.
     newest_case_seen: AtomicI64,
+    /// Where notices go ([`notify`]): logged unless an edge sets a webhook or a gateway.
+    notifier: RwLock<Arc<dyn notify::Notifier>>,
 }
 
 impl App {
@@ -84,7 +89,19 @@ impl App {
             patrol_locks: (0..64).map(|_| tokio::sync::Mutex::new(())).collect(),
             text: TextIntel::new(options)?,
             newest_case_seen: AtomicI64::new(0),
+            notifier: RwLock::new(Arc::new(notify::Logged)),
         })
+    }
+
+    /// Sends notices to `notifier` from now on (the server sets the one its configuration names).
+    pub fn set_notifier(&self, notifier: Arc<dyn notify::Notifier>) {
+        *self.notifier.write().expect("notifier") = notifier;
+    }
+
+    /// Hands `notice` to the notifier in force; returns at once.
+    pub fn notify(&self, notice: notify::Notice) {
+        let notifier = self.notifier.read().expect("notifier").clone();
+        notifier.send(notice);
     }
 
     pub fn unit(&self, code: &str) -> Option<Unit> {

@@ -12,7 +12,7 @@ use gridline_core::evaluation::{AnswerValue, Estimate, Form, Method, Moments};
 use gridline_core::period::{Month, Period};
 use gridline_core::region::RegionLevel;
 use gridline_core::{DomainError, FileProblem};
-use gridline_store::{NewResponse, StoreError, TallyRow};
+use gridline_store::{MeasureTotal, NewResponse, StoreError};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -389,8 +389,8 @@ impl App {
         if let Some(id) = questionnaire {
             self.questionnaire(id).await?;
         }
-        let tallies = self.store.questionnaires().tallies(period, "", questionnaire).await?;
-        let by_region = sum_tallies(&tallies, level);
+        let tallies = self.store.questionnaires().measure_totals(period, level.key_len(), questionnaire).await?;
+        let by_region = by_region(&tallies);
         let mut city = Moments::default();
         for row in tallies.iter().filter(|t| t.measure.is_empty()) {
             city.add(row.moments);
@@ -419,8 +419,8 @@ impl App {
     /// The mean value of each questionnaire clause per district or street over `period`, every
     /// questionnaire's respondents pooled: what the questionnaire method's sub-score is scored on.
     pub(crate) async fn questionnaire_values(&self, period: Period, level: ScoreLevel) -> Result<HashMap<String, HashMap<String, f64>>, AppError> {
-        let tallies = self.store.questionnaires().tallies(period, "", None).await?;
-        Ok(sum_tallies(&tallies, level)
+        let tallies = self.store.questionnaires().measure_totals(period, level.key_len(), None).await?;
+        Ok(by_region(&tallies)
             .into_iter()
             .map(|(region, measures)| {
                 let values = measures.into_iter().filter(|(m, t)| !m.is_empty() && t.n > 0).map(|(m, t)| (m, t.sum / t.n as f64)).collect();
@@ -430,11 +430,11 @@ impl App {
     }
 }
 
-/// Tallies summed per district or street and measure.
-fn sum_tallies(tallies: &[TallyRow], level: ScoreLevel) -> HashMap<String, BTreeMap<String, Moments>> {
+/// Sums per district or street (as the store keyed them) and measure.
+fn by_region(totals: &[MeasureTotal]) -> HashMap<String, BTreeMap<String, Moments>> {
     let mut out: HashMap<String, BTreeMap<String, Moments>> = HashMap::new();
-    for row in tallies {
-        out.entry(level.key(&row.region)).or_default().entry(row.measure.clone()).or_default().add(row.moments);
+    for row in totals {
+        out.entry(row.region.clone()).or_default().entry(row.measure.clone()).or_default().add(row.moments);
     }
     out
 }

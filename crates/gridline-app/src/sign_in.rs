@@ -79,8 +79,21 @@ impl App {
     /// An attempt counted by [`App::begin_sign_in`] failed: writes it to the audit log and
     /// locks whichever subject it brought to its limit.
     pub async fn sign_in_failed(&self, username: &str, address: Option<&str>, counted: &[(SignInSubject, i64)], now: Timestamp) -> Result<(), AppError> {
-        let entry = NewAuditEntry { kind: "sign_in_failed", username: Some(username), address, actor: None, detail: "wrong username or password".into() };
-        self.store.security().audit(&entry, now).await?;
+        let entry = NewAuditEntry { kind: "sign_in_failed", username: Some(username), address, actor: None, detail: "用户名或密码错误".into(), subject: None };
+        self.failed_attempt(&entry, username, address, counted, now).await
+    }
+
+    /// A counted attempt at a password failed (a sign-in, or a password change's old password):
+    /// written to the audit log as `entry`, and whichever subject it brought to its limit is locked.
+    pub(crate) async fn failed_attempt(
+        &self,
+        entry: &NewAuditEntry<'_>,
+        username: &str,
+        address: Option<&str>,
+        counted: &[(SignInSubject, i64)],
+        now: Timestamp,
+    ) -> Result<(), AppError> {
+        self.store.security().audit(entry, now).await?;
         for (subject, failures) in counted {
             if *failures >= limit(subject) {
                 self.lock_out(subject, *failures, username, address, now).await?;
@@ -95,8 +108,8 @@ impl App {
         let until = now + LOCKOUT;
         if security.lock(subject, until, now).await? {
             tracing::warn!(subject = subject.key(), failures, "sign-in locked out");
-            let detail = format!("{failures} failed sign-ins of {} within {} minutes; locked until {until}", subject.key(), FAILURE_WINDOW.as_mins());
-            security.audit(&NewAuditEntry { kind: "sign_in_locked", username: Some(username), address, actor: None, detail }, now).await?;
+            let detail = format!("{} 分钟内登录失败 {failures} 次（{}），锁定至 {}", FAILURE_WINDOW.as_mins(), subject.key(), gridline_core::calendar::local_time(until));
+            security.audit(&NewAuditEntry { kind: "sign_in_locked", username: Some(username), address, actor: None, detail, subject: None }, now).await?;
         }
         Ok(until)
     }
@@ -110,6 +123,15 @@ impl App {
         if let Some(address) = address {
             security.forgive_failures(&[SignInSubject::Address(address.to_owned())]).await?;
         }
+        Ok(())
+    }
+
+    /// The right password of a disabled account: not a failure (the attempt counted against the
+    /// account and the address is taken back), but refused, and written to the audit log.
+    pub async fn sign_in_of_disabled(&self, username: &str, address: Option<&str>, now: Timestamp) -> Result<(), AppError> {
+        self.sign_in_succeeded(username, address).await?;
+        let entry = NewAuditEntry { kind: "sign_in_refused", username: Some(username), address, detail: "账号已停用，拒绝登录".into(), ..NewAuditEntry::default() };
+        self.store.security().audit(&entry, now).await?;
         Ok(())
     }
 
@@ -129,7 +151,7 @@ impl App {
             SignInSubject::Account(name) => (Some(name.as_str()), None),
             SignInSubject::Address(address) => (None, Some(address.as_str())),
         };
-        let entry = NewAuditEntry { kind: "lock_lifted", username, address, actor: Some(actor), detail: format!("{} lifted by {actor}", subject.key()) };
+        let entry = NewAuditEntry { kind: "lock_lifted", username, address, actor: Some(actor), detail: format!("{} 的登录锁定由 {actor} 解除", subject.key()), subject: None };
         security.audit(&entry, now).await?;
         Ok(())
     }

@@ -9,6 +9,7 @@ use gridline_core::actor::{Actor, Role};
 use gridline_store::{OrderScope, Reminder};
 use jiff::Timestamp;
 
+use crate::notify::Notice;
 use crate::{App, AppError};
 
 /// How often the sweep looks for cases due soon or overdue.
@@ -55,19 +56,16 @@ impl App {
             let cases = self.store.supervision().cases_on_the_clock(after, SWEEP_PAGE).await?;
             let Some(last) = cases.last() else { break };
             after = last.id.get();
-            let reminders: Vec<Reminder> = cases
-                .iter()
-                .filter_map(|case| {
-                    reminder(case, WorkCalendar::china(), now).map(|(kind, deadline)| Reminder {
-                        case_id: case.id,
-                        kind,
-                        deadline,
-                        unit: case.unit.clone(),
-                        at: now,
-                    })
-                })
-                .collect();
-            new += self.store.supervision().record_reminders(&reminders).await?;
+            for case in &cases {
+                let Some((kind, deadline)) = reminder(case, WorkCalendar::china(), now) else { continue };
+                let reminder = Reminder { case_id: case.id, kind, deadline, unit: case.unit.clone(), at: now };
+                // One at a time (the store writes them one by one anyway), so that only a
+                // reminder not sent before is notified.
+                if self.store.supervision().record_reminders(std::slice::from_ref(&reminder)).await? > 0 {
+                    new += 1;
+                    self.notify(Notice::of_reminder(case, kind, deadline, now));
+                }
+            }
         }
         Ok(new)
     }

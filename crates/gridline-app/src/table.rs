@@ -1,6 +1,7 @@
 //! Tables that offices send as files: the first sheet of an XLSX workbook or a CSV file, as rows
 //! of text numbered as the office sees them. One reader for the CLI and the HTTP uploads.
 
+use std::collections::HashMap;
 use std::io::Cursor;
 
 use calamine::{DataRef, Reader, ReaderRef};
@@ -22,6 +23,24 @@ impl TableFormat {
         let lower = name.to_ascii_lowercase();
         if lower.ends_with(".xlsx") { TableFormat::Xlsx } else { TableFormat::Csv }
     }
+}
+
+/// Where each named column sits in the header row: every one of `required` must be there, each of
+/// `optional` may be; a missing one is refused naming the columns the file needs.
+pub fn header_columns(file: &str, header: &[String], required: &[&'static str], optional: &[&'static str]) -> Result<HashMap<&'static str, usize>, AppError> {
+    let mut columns = HashMap::new();
+    for &name in required.iter().chain(optional) {
+        match header.iter().position(|h| h.trim() == name) {
+            Some(c) => {
+                columns.insert(name, c);
+            }
+            None if optional.contains(&name) => {}
+            None => {
+                return Err(refused(file, Some(1), format!("the header row has no column {name}; the columns are {}", required.join("、"))));
+            }
+        }
+    }
+    Ok(columns)
 }
 
 fn refused(file: &str, row: Option<usize>, message: String) -> AppError {

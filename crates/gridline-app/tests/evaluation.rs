@@ -29,7 +29,7 @@ fn cy_wj() -> UnitCode {
 }
 
 fn answer(clause: &str, outcome: Outcome, count: Option<u32>) -> Answer {
-    Answer { clause: clause.into(), outcome, count, note: None, position: None }
+    Answer { clause: clause.into(), outcome, count, note: None, position: None, photos: vec![] }
 }
 
 #[tokio::test]
@@ -157,6 +157,84 @@ async fn a_failed_clause_becomes_a_case_and_its_verified_closure_clears_the_rect
         assert!(app.health_report("110105000000", period).await.unwrap().open_rectifications.is_empty(), "{engine}");
         let progress = &app.rounds(&office, 10).await.unwrap()[0];
         assert_eq!((progress.points_answered, progress.failures, progress.failures_cleared), (1, 1, 1), "{engine}");
+        store.close().await;
+    }
+}
+
+/// The office's spreadsheet of points: registered all at once, each placed in its street; a
+/// file with bad rows is refused with every problem and its row, and nothing of it is written.
+#[tokio::test]
+async fn a_points_spreadsheet_is_registered_whole_or_refused_row_by_row() {
+    use gridline_app::table::{TableFormat, read_table};
+    use gridline_core::{DomainError, FileProblem};
+    let dir = tempfile::tempdir().unwrap();
+    for (engine, url) in fresh_databases(dir.path()).await {
+        let store = Store::open(&url).await.unwrap();
+        let regions = Arc::new(gridline_geo::beijing());
+        let now = Timestamp::now();
+        let unit = Unit { code: cy_wj(), name: "望京街道办事处".into(), kind: UnitKind::StreetOffice, regions: vec![WANGJING.parse().unwrap()], types: vec!["street_office".into()] };
+        store.people().put_unit(&unit, now).await.unwrap();
+        let app = App::new(store.clone(), regions.clone(), &Default::default()).await.unwrap();
+        let office = user(&store, "office", Role::Dispatcher, None).await;
+        let evaluator = user(&store, "evaluator", Role::Inspector, None).await;
+        let (lat, lon) = regions.get(WANGJING).unwrap().label_point.unwrap();
+        let table = |csv: &str| read_table("点位.csv", csv.as_bytes(), TableFormat::Csv, None).unwrap();
+        let refused = |result: Result<Vec<_>, AppError>| match result {
+            Err(AppError::Domain(DomainError::InvalidFiles(problems))) => problems.iter().map(FileProblem::to_string).collect::<Vec<_>>(),
+            other => panic!("{engine}: expected a refused file, got {other:?}"),
+        };
+
+        let bad = format!(
+            "编码,名称,类型,纬度,经度,线路,责任单位,地址\n\
+             WJ-M1,望京农贸市场,农贸市场,{lat},{lon},,望京街道办事处,望京西路\n\
+             WJ-M1,重复编码,农贸市场,{lat},{lon},,,\n\
+             WJ-X1,未知类型,菜园子,{lat},{lon},,,\n\
+             WJ-S1,上海的站台,公交站台,31.2,121.5,,,\n\
+             WJ-U1,未知单位,公交站台,{lat},{lon},,火星街道,\n\
+             WJ-N1,,公交站台,{lat},{lon},,,\n\
+             WJ-L1,两种位置,背街小巷,{lat},{lon},\"{lat},{lon};{lat},{lon}\",,\n\
+             WJ-Z1,没有位置,公交站台,,,,,\n\
+             WJ-B1,坏的纬度,公交站台,北纬40,{lon},,,\n"
+        );
+        let problems = refused(app.import_points(&office, "点位.csv", &table(&bad), now).await);
+        let expect = [
+            ("line 3", "used twice"),
+            ("line 4", "类型"),
+            ("line 5", "纬度/经度/线路"),
+            ("line 6", "责任单位"),
+            ("line 7", "名称"),
+            ("line 8", "not both"),
+            ("line 9", "no location"),
+            ("line 10", "not a number"),
+        ];
+        assert_eq!(problems.len(), expect.len(), "{engine}: {problems:#?}");
+        for ((row, what), problem) in expect.iter().zip(&problems) {
+            assert!(problem.contains(row) && problem.contains(what), "{engine}: {problem:?} should name {row} and {what}");
+        }
+        assert!(app.points(None, None, 100).await.unwrap().is_empty(), "{engine}: nothing of a refused file is written");
+        let problems = refused(app.import_points(&office, "点位.csv", &table("编码,名称\nWJ-1,某处\n"), now).await);
+        assert!(problems[0].contains("no column 类型"), "{engine}: {problems:?}");
+        let problems = refused(app.import_points(&office, "点位.csv", &table("编码,名称,类型\n"), now).await);
+        assert!(problems[0].contains("no point rows"), "{engine}: {problems:?}");
+        assert!(matches!(app.import_points(&office, "点位.csv", &[], now).await, Err(AppError::Domain(DomainError::InvalidFiles(_)))), "{engine}: empty");
+
+        let good = format!(
+            "编码,名称,类型,纬度,经度,线路,责任单位,地址\n\
+             WJ-M1,望京农贸市场,农贸市场,{lat},{lon},,望京街道办事处,望京西路\n\
+             \n\
+             WJ-A9,望京小巷,back_alley,,,\"{lat},{lon}; {},{lon}\",CY-WJ,\n",
+            lat + 0.001
+        );
+        assert!(matches!(app.import_points(&evaluator, "点位.csv", &table(&good), now).await, Err(AppError::Domain(DomainError::Forbidden { .. }))), "{engine}");
+        let created = app.import_points(&office, "点位.csv", &table(&good), now).await.unwrap();
+        assert_eq!(created.len(), 2, "{engine}");
+        assert!(created.iter().all(|p| p.region == WANGJING && p.unit == Some(cy_wj())), "{engine}: {created:?}");
+        assert_eq!(created[1].point_type, PointType::BackAlley);
+        assert!(matches!(created[1].location, Location::Line { ref points } if points.len() == 2), "{engine}");
+        assert_eq!(created[0].address.as_deref(), Some("望京西路"));
+        let again = refused(app.import_points(&office, "点位.csv", &table(&good), now).await);
+        assert!(again.iter().all(|p| p.contains("registered already")) && again.len() == 2, "{engine}: {again:?}");
+        assert_eq!(app.points(None, None, 100).await.unwrap().len(), 2, "{engine}");
         store.close().await;
     }
 }

@@ -107,6 +107,7 @@ pub async fn evaluation(dir: &Path, checks: usize, responses: usize, submissions
                     count: fail.then_some(1),
                     note: None,
                     position: None,
+                    photos: vec![],
                 };
                 let scored = answer.score(placed.clause, point.point_type)?;
                 batch.push(Check {

@@ -558,7 +558,7 @@ mod tests {
         let mut id = 0;
         let mut user = |username: String, role: Role, unit: Option<UnitCode>| {
             id += 1;
-            UserRecord { id, username: username.clone(), display_name: username, role, unit, password_hash: LOCKED.into() }
+            UserRecord { id, username: username.clone(), display_name: username, role, unit, password_hash: LOCKED.into(), disabled_at: None }
         };
         for (username, _, role, unit) in ROLE_USERS {
             people.add(user(username.into(), role, unit.map(demo_code)));

@@ -247,7 +247,7 @@ fn answer_for(rng: &mut StdRng, code: &str, rule: ScoringRule, fail_rate: f64) -
     } else {
         (Outcome::Pass, None)
     };
-    Answer { clause: code.to_owned(), outcome, count, note: (outcome == Outcome::Fail).then(|| "现场暗访发现".to_owned()), position: None }
+    Answer { clause: code.to_owned(), outcome, count, note: (outcome == Outcome::Fail).then(|| "现场暗访发现".to_owned()), position: None, photos: vec![] }
 }
 
 /// Seeds points and a quarter of weekly rounds ending with this week's, still open and half

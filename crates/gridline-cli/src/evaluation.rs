@@ -1,5 +1,5 @@
-//! `gridline evaluation …`: the indicator system as XLSX (export, import), the rounds and the
-//! scores, through the application's evaluation service.
+//! `gridline evaluation …`: the indicator system as XLSX (export, import), points from a
+//! spreadsheet, the rounds and the scores, through the application's evaluation service.
 
 use std::io::{BufReader, Write as _};
 use std::path::PathBuf;
@@ -10,6 +10,7 @@ use calamine::Reader as _;
 use clap::Subcommand;
 use gridline_app::App;
 use gridline_app::evaluation::ScoreLevel;
+use gridline_app::table::{TableFormat, read_table};
 use gridline_core::actor::{Actor, Role};
 use gridline_core::evaluation::IndicatorSystem;
 use gridline_core::evaluation::table::CLAUSE_COLUMNS;
@@ -24,6 +25,11 @@ pub enum EvaluationCommand {
     Indicators {
         #[command(subcommand)]
         command: IndicatorsCommand,
+    },
+    /// Inspection points (点位): import the office's spreadsheet.
+    Points {
+        #[command(subcommand)]
+        command: PointsCommand,
     },
     /// The rounds of field checks with their progress.
     Rounds {
@@ -145,6 +151,20 @@ pub enum QuestionnaireCommand {
 }
 
 #[derive(Subcommand)]
+pub enum PointsCommand {
+    /// Registers the points of an XLSX or CSV file (columns 编码, 名称, 类型, 纬度 + 经度 or 线路,
+    /// optionally 责任单位 and 地址), all or none: every bad row is named and nothing is written.
+    Import {
+        file: PathBuf,
+        /// The text encoding of a CSV file, a WHATWG label (gb18030, gbk, …); UTF-8 by default.
+        #[arg(long)]
+        encoding: Option<String>,
+        #[command(flatten)]
+        database: Database,
+    },
+}
+
+#[derive(Subcommand)]
 pub enum IndicatorsCommand {
     /// Writes the system in force as an XLSX workbook (sheets `system` and `clauses`).
     Export {
@@ -186,6 +206,15 @@ pub async fn run(command: EvaluationCommand) -> anyhow::Result<()> {
             let system = IndicatorSystem::from_table(&settings, &clauses, |code| catalogue.check_fileable(code).is_ok())?;
             let imported = app.import_indicators(&operator(), &system.to_toml(), jiff::Timestamp::now()).await?;
             println!("imported {} as revision {} of {} (id {})", input.display(), imported.revision, imported.system.year, imported.id);
+            Ok(())
+        }
+        EvaluationCommand::Points { command: PointsCommand::Import { file, encoding, database } } => {
+            let name = file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
+            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let table = read_table(&name, &bytes, TableFormat::of_file_name(&name), encoding.as_deref()).map_err(crate::ledger::explain)?;
+            let points = app(&database).await?.import_points(&operator(), &name, &table, jiff::Timestamp::now()).await.map_err(crate::ledger::explain)?;
+            let streets = points.iter().map(|p| p.region.as_str()).collect::<std::collections::BTreeSet<_>>().len();
+            println!("registered {} point(s) in {streets} street(s) from {}", points.len(), file.display());
             Ok(())
         }
         EvaluationCommand::Rounds { json, database } => {

@@ -98,7 +98,8 @@ fn office() -> Actor {
 }
 
 /// Problems of a refused file, one per line, as `file line N: message`.
-fn explain(err: AppError) -> anyhow::Error {
+/// A refused file's problems, one a line.
+pub(crate) fn explain(err: AppError) -> anyhow::Error {
     match err {
         AppError::Domain(DomainError::InvalidFiles(problems)) => {
             let lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();

@@ -29,12 +29,14 @@ pub mod text;
 use std::io::Read;
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Args, Subcommand};
 use gridline_core::actor::Role;
 use gridline_core::ids::UnitCode;
-use gridline_core::unit::{Unit, UnitKind};
-use gridline_store::{NewUser, Store};
+use gridline_core::unit::Unit;
+use gridline_app::admin;
+use gridline_core::actor::Actor;
+use gridline_store::Store;
 
 /// Where the data lives: the embedded database in a data directory, or a database URL.
 #[derive(Args, Clone)]
@@ -222,6 +224,42 @@ pub enum UserCommand {
         #[command(flatten)]
         database: Database,
     },
+    /// Disable a user: their sessions end and they cannot sign in (written to the audit log).
+    Disable {
+        username: String,
+        #[command(flatten)]
+        database: Database,
+    },
+    /// Enable a disabled user again (written to the audit log).
+    Enable {
+        username: String,
+        #[command(flatten)]
+        database: Database,
+    },
+    /// Give a user a new password, read from standard input; their sessions end (audited).
+    ResetPassword {
+        username: String,
+        /// Read the password from standard input (the only way: never on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[command(flatten)]
+        database: Database,
+    },
+    /// Change a user's role, unit or display name (audited).
+    Change {
+        username: String,
+        #[arg(long)]
+        role: Option<String>,
+        #[arg(long, conflicts_with = "no_unit")]
+        unit: Option<UnitCode>,
+        /// Take the user's unit away.
+        #[arg(long)]
+        no_unit: bool,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[command(flatten)]
+        database: Database,
+    },
     /// List the accounts and addresses locked out of signing in after too many failures.
     Locks {
         #[command(flatten)]
@@ -261,26 +299,65 @@ pub enum UnitCommand {
     },
 }
 
+/// A role by its name; an unknown one is refused with the list of roles.
+fn parse_role(text: &str) -> anyhow::Result<Role> {
+    admin::parse_role(text).map_err(|err| {
+        let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        anyhow::anyhow!("{err}; one of {}", roles.join(", "))
+    })
+}
+
 /// Runs one command.
 pub async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::User { command: UserCommand::Add { username, role, unit, display_name, password_stdin: _, database } } => {
-            let role = Role::parse(&role).with_context(|| {
-                let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
-                format!("unknown role {role:?}; one of {}", roles.join(", "))
-            })?;
-            let mut password = String::new();
-            std::io::stdin().read_to_string(&mut password).context("reading the password from standard input")?;
-            let password = password.trim_end_matches(['\r', '\n']);
+            let role = parse_role(&role)?;
+            let password = password_from_stdin()?;
             let store = database.open().await?;
-            let user = add_user(&store, &username, display_name.as_deref(), role, unit, password).await?;
+            let user = add_user(&store, &username, display_name.as_deref(), role, unit, &password).await?;
             println!("added user {} (id {}, role {})", user.username, user.id, user.role.as_str());
             Ok(())
         }
         Command::User { command: UserCommand::List { database } } => {
-            for user in database.open().await?.people().users().await? {
-                println!("{}\t{}\t{}\t{}", user.id, user.username, user.role.as_str(), user.unit.as_deref().unwrap_or_default());
+            let store = database.open().await?;
+            for user in admin::list_users(&store, &admin::UserFilter::default(), &cli_actor()).await? {
+                let disabled = if user.disabled_at.is_some() { "\tdisabled" } else { "" };
+                println!("{}\t{}\t{}\t{}{disabled}", user.id, user.username, user.role.as_str(), user.unit.as_deref().unwrap_or_default());
             }
+            Ok(())
+        }
+        Command::User { command: UserCommand::Disable { username, database } } => {
+            let store = database.open().await?;
+            let user = named_user(&store, &username).await?;
+            admin::set_user_disabled(&store, user.id, true, &cli_actor(), jiff::Timestamp::now()).await?;
+            println!("disabled user {username}; their sessions ended");
+            Ok(())
+        }
+        Command::User { command: UserCommand::Enable { username, database } } => {
+            let store = database.open().await?;
+            let user = named_user(&store, &username).await?;
+            admin::set_user_disabled(&store, user.id, false, &cli_actor(), jiff::Timestamp::now()).await?;
+            println!("enabled user {username}");
+            Ok(())
+        }
+        Command::User { command: UserCommand::ResetPassword { username, password_stdin: _, database } } => {
+            let password = password_from_stdin()?;
+            let store = database.open().await?;
+            let user = named_user(&store, &username).await?;
+            admin::reset_password(&store, user.id, &password, &cli_actor(), jiff::Timestamp::now()).await?;
+            println!("reset the password of {username}; their sessions ended");
+            Ok(())
+        }
+        Command::User { command: UserCommand::Change { username, role, unit, no_unit, display_name, database } } => {
+            let store = database.open().await?;
+            let user = named_user(&store, &username).await?;
+            let change = admin::UserChange {
+                display_name,
+                role: role.as_deref().map(parse_role).transpose()?,
+                unit: if no_unit { Some(None) } else { unit.map(Some) },
+            };
+            let user = admin::change_user(&store, user.id, &change, &cli_actor(), jiff::Timestamp::now()).await?;
+            println!("changed user {} (role {}, unit {})", user.username, user.role.as_str(), user.unit.as_deref().unwrap_or("none"));
             Ok(())
         }
         Command::User { command: UserCommand::Locks { database } } => {
@@ -301,26 +378,18 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Unit { command: UnitCommand::Add { code, name, kind, regions, types, database } } => {
-            let kind = UnitKind::parse(&kind)
-                .with_context(|| format!("unknown unit kind {kind:?}; one of department, street_office, member_unit, public_service"))?;
-            let tree = gridline_geo::beijing();
-            for region in &regions {
-                if tree.get(region).is_none() {
-                    bail!("unknown region {region:?}");
+            let kind = admin::parse_unit_kind(&kind)
+                .map_err(|_| anyhow::anyhow!("unknown unit kind {kind:?}; one of department, street_office, member_unit, public_service"))?;
+            let app = catalogue::state(&database).await?;
+            let unit = Unit { code: code.clone(), name, kind, regions, types };
+            app.save_unit(unit, admin::Saving::Upsert, &cli_actor(), jiff::Timestamp::now()).await.map_err(|err| match refusal(&err) {
+                Some("required") => anyhow::anyhow!("a unit needs a code and a name ({err})"),
+                Some("unknown_unit_type") => {
+                    let known: Vec<String> = app.reference().routing.unit_types().iter().map(|t| t.code.clone()).collect();
+                    anyhow::anyhow!("{err}; one of {}", known.join(", "))
                 }
-            }
-            if name.trim().is_empty() {
-                bail!("a unit needs a code and a name");
-            }
-            let store = database.open().await?;
-            let (reference, _) = gridline_app::reference_in_force(&store, &tree).await?;
-            for unit_type in &types {
-                if reference.routing.unit_type(unit_type).is_none() {
-                    let known: Vec<&str> = reference.routing.unit_types().iter().map(|t| t.code.as_str()).collect();
-                    bail!("unknown unit type {unit_type:?}; one of {}", known.join(", "));
-                }
-            }
-            store.people().put_unit(&Unit { code: code.clone(), name, kind, regions, types }, jiff::Timestamp::now()).await?;
+                _ => err.into(),
+            })?;
             println!("saved unit {code}");
             Ok(())
         }
@@ -354,7 +423,14 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
     }
 }
 
-/// Checks and adds a user; shared by `user add` and the demo.
+/// Who the CLI acts as in the audit log: `cli:` and the operating-system user.
+pub fn cli_actor() -> Actor {
+    let username = std::env::var("USER").map_or_else(|_| "cli".to_owned(), |user| format!("cli:{user}"));
+    Actor { user_id: 0, username, role: Role::Admin, unit: None }
+}
+
+/// Adds a user through the application layer's one `create_user` (the API's too), in the CLI's
+/// name; shared by `user add`, the demo and the benchmarks. Refusals say what to type.
 pub async fn add_user(
     store: &Store,
     username: &str,
@@ -363,28 +439,32 @@ pub async fn add_user(
     unit: Option<UnitCode>,
     password: &str,
 ) -> anyhow::Result<gridline_store::UserRecord> {
-    if username.is_empty() || username.chars().count() > 64 || !username.chars().all(|c| c.is_alphanumeric() || "._-".contains(c)) {
-        bail!("a username is 1–64 letters, digits, '.', '_' or '-'");
+    let input = admin::NewUserInput { username, display_name, role, unit, password };
+    admin::create_user(store, &input, &cli_actor(), jiff::Timestamp::now()).await.map_err(|err| match refusal(&err) {
+        Some("unit_required") => anyhow::anyhow!("role {} works for a unit: give --unit CODE", role.as_str()),
+        Some("unknown_unit") => anyhow::anyhow!("{err}; add it first with `gridline unit add`"),
+        _ => err.into(),
+    })
+}
+
+/// The code of an application-layer refusal, if it is one.
+fn refusal(err: &gridline_app::AppError) -> Option<&'static str> {
+    match err {
+        gridline_app::AppError::Domain(gridline_core::DomainError::Refused(reason)) => Some(reason.code()),
+        _ => None,
     }
-    if password.chars().count() < 8 {
-        bail!("the password must be at least 8 characters");
-    }
-    if role.needs_unit() && unit.is_none() {
-        bail!("role {} works for a unit: give --unit CODE", role.as_str());
-    }
-    if let Some(code) = &unit
-        && !store.people().units().await?.iter().any(|u| u.code == *code)
-    {
-        bail!("unknown unit {code:?}; add it first with `gridline unit add`");
-    }
-    let user = NewUser {
-        username: username.to_owned(),
-        display_name: display_name.unwrap_or(username).to_owned(),
-        role,
-        unit,
-        password_hash: gridline_app::passwords::hash_password(password).map_err(|e| anyhow::anyhow!("hashing: {e}"))?,
-    };
-    Ok(store.people().create_user(&user, jiff::Timestamp::now()).await?)
+}
+
+/// The user named `username`, for the commands that act on one.
+async fn named_user(store: &Store, username: &str) -> anyhow::Result<gridline_store::UserRecord> {
+    store.people().user_by_name(username).await?.with_context(|| format!("no user {username:?}"))
+}
+
+/// Reads a password from standard input, without the line's end.
+fn password_from_stdin() -> anyhow::Result<String> {
+    let mut password = String::new();
+    std::io::stdin().read_to_string(&mut password).context("reading the password from standard input")?;
+    Ok(password.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 #[cfg(test)]

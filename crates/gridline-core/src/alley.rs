@@ -444,6 +444,7 @@ pub fn score_visit(standard: &IndicatorSystem, problems: Vec<Problem>) -> Result
             count: problem.as_ref().and_then(|p| p.count),
             note: problem.as_ref().and_then(|p| p.note.clone()),
             position: None,
+            photos: vec![],
         };
         let scored = answer.score(placed.clause, PointType::BackAlley)?;
         let earned = scored.earned.unwrap_or(0.0);
@@ -655,7 +656,7 @@ mod tests {
                 "N03" => (Outcome::Fail, Some(3)),
                 _ => (Outcome::Pass, None),
             };
-            let answer = Answer { clause: placed.clause.code.clone(), outcome, count, note: None, position: None };
+            let answer = Answer { clause: placed.clause.code.clone(), outcome, count, note: None, position: None, photos: vec![] };
             let scored = answer.score(placed.clause, PointType::BackAlley).unwrap();
             tally.add(scored.earned.unwrap(), scored.possible);
         }

@@ -1,5 +1,5 @@
 //! The words of a case's values for people, in Chinese and English: its statuses, channels and
-//! call-back satisfaction. One table for every edge: the exports label their cells with it, and
+//! call-back satisfaction; users' roles, units' kinds and the audit log's kinds of entry. One table for every edge: the exports label their cells with it, and
 //! the web pages receive it from the page shell (`<meta name="gridline-labels">`) instead of
 //! keeping their own, so a status reads the same on the page and in the spreadsheet.
 
@@ -27,6 +27,31 @@ pub const LABELS: &[(&str, &str, &str)] = &[
     ("sat.satisfied", "满意", "Satisfied"),
     ("sat.basically_satisfied", "基本满意", "Basically satisfied"),
     ("sat.dissatisfied", "不满意", "Dissatisfied"),
+    ("role.hotline_operator", "话务员", "Hotline operator"),
+    ("role.grid_worker", "网格员", "Grid worker"),
+    ("role.dispatcher", "派单员", "Dispatcher"),
+    ("role.handling_unit", "承办单位", "Handling unit"),
+    ("role.supervisor", "督查", "Supervisor"),
+    ("role.inspector", "测评员", "Inspector"),
+    ("role.member_unit", "成员单位", "Member unit"),
+    ("role.admin", "管理员", "Administrator"),
+    ("unit_kind.department", "职能部门", "Department"),
+    ("unit_kind.street_office", "街道办事处", "Street office"),
+    ("unit_kind.member_unit", "成员单位", "Member unit"),
+    ("unit_kind.public_service", "公共服务企业", "Public service"),
+    // The audit log's kinds of entry (`audit_log.kind`).
+    ("audit.sign_in_failed", "登录失败", "Failed sign-in"),
+    ("audit.sign_in_locked", "登录锁定", "Sign-in locked out"),
+    ("audit.sign_in_refused", "停用账号登录被拒", "Sign-in of a disabled account refused"),
+    ("audit.lock_lifted", "解除登录锁定", "Lockout lifted"),
+    ("audit.user_created", "新建用户", "User created"),
+    ("audit.user_changed", "修改用户", "User changed"),
+    ("audit.user_disabled", "停用用户", "User disabled"),
+    ("audit.user_enabled", "启用用户", "User enabled"),
+    ("audit.password_reset", "重置密码", "Password reset"),
+    ("audit.password_changed", "修改密码", "Password changed"),
+    ("audit.unit_created", "新建单位", "Unit created"),
+    ("audit.unit_changed", "修改单位", "Unit changed"),
 ];
 
 /// The label of `kind.value` in `lang`, if the table has one.
@@ -41,6 +66,20 @@ impl CaseStatus {
     /// The status as people read it (已派遣, Dispatched).
     pub fn label(self, lang: Lang) -> &'static str {
         label("status", self.as_str(), lang).unwrap_or(self.as_str())
+    }
+}
+
+impl crate::actor::Role {
+    /// The role as people read it (派单员).
+    pub fn label(self, lang: Lang) -> &'static str {
+        label("role", self.as_str(), lang).unwrap_or(self.as_str())
+    }
+}
+
+impl crate::unit::UnitKind {
+    /// The kind of unit as people read it (街道办事处).
+    pub fn label(self, lang: Lang) -> &'static str {
+        label("unit_kind", self.as_str(), lang).unwrap_or(self.as_str())
     }
 }
 
@@ -66,7 +105,9 @@ mod tests {
     fn every_status_channel_and_satisfaction_has_a_chinese_and_an_english_label() {
         let values = CaseStatus::ALL.map(|s| ("status", s.as_str())).into_iter()
             .chain(Channel::ALL.map(|c| ("channel", c.as_str())))
-            .chain(Satisfaction::ALL.map(|s| ("sat", s.as_str())));
+            .chain(Satisfaction::ALL.map(|s| ("sat", s.as_str())))
+            .chain(crate::actor::Role::ALL.map(|r| ("role", r.as_str())))
+            .chain(["department", "street_office", "member_unit", "public_service"].map(|k| ("unit_kind", k)));
         let mut count = 0;
         for (kind, value) in values {
             let zh = label(kind, value, Lang::Zh).unwrap_or_else(|| panic!("no label for {kind}.{value}"));
@@ -75,7 +116,14 @@ mod tests {
             assert!(!en.is_empty() && en.is_ascii(), "{kind}.{value}: {en}");
             count += 1;
         }
-        assert_eq!(count, LABELS.len(), "no label for a value that does not exist");
+        // The audit log's kinds are plain strings, not an enum: each needs both texts.
+        let audit: Vec<_> = LABELS.iter().filter(|(key, _, _)| key.starts_with("audit.")).collect();
+        for (key, zh, en) in &audit {
+            assert!(zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) && !en.is_empty() && en.is_ascii(), "{key}");
+        }
+        assert_eq!(count + audit.len(), LABELS.len(), "no label for a value that does not exist");
+        assert_eq!(crate::unit::UnitKind::parse("street_office").map(|k| k.label(Lang::Zh)), Some("街道办事处"));
+        assert_eq!(crate::actor::Role::Dispatcher.label(Lang::Zh), "派单员");
         assert_eq!(CaseStatus::Dispatched.label(Lang::Zh), "已派遣");
         assert_eq!(Channel::Hotline.label(Lang::Zh), "12345热线");
         assert_eq!(Satisfaction::BasicallySatisfied.label(Lang::En), "Basically satisfied");

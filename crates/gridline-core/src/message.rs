@@ -93,7 +93,24 @@ pub const TEXTS: &[(&str, Option<Class>, &str, &str)] = &[
     ("patrol_photos_without_problem", Some(Class::Invalid), "照片随问题上报：请先勾选发现的问题", "a patrol's photos go with its problems: tick the problems found first"),
     ("unknown_stage", Some(Class::Invalid), "附件环节“{stage}”无效，应为受理、处置、核查或回访", "unknown stage \"{stage}\"; one of intake, handling, verification, callback"),
     ("attachment_not_found", Some(Class::NotFound), "附件 {id} 不存在或您无权查看", "attachment {id} not found"),
+    ("photo_not_uploaded", Some(Class::Invalid), "照片 {id} 不是您上传的照片，请重新拍照上传", "photo {id} is not a photo you uploaded; upload it again"),
     ("attachments_unavailable", Some(Class::Unavailable), "服务器未配置附件存储目录，暂不能上传或查看附件", "no attachments directory is configured on this server"),
+    // the to-do inbox (gridline_app::inbox)
+    ("inbox_item_unknown", Some(Class::Invalid), "待办事项“{item}”不在您的待办中（可能已处理）", "\"{item}\" is not an item of your inbox (it may have been dealt with)"),
+    ("inbox_too_many", Some(Class::Invalid), "一次最多标记 {max} 条待办", "at most {max} inbox items at a time"),
+    // administration: users, units, passwords
+    ("bad_username", Some(Class::Invalid), "用户名须为 1 至 64 个字母、汉字、数字或“._-”", "a username is 1–64 letters, digits, '.', '_' or '-'"),
+    ("weak_password", Some(Class::Invalid), "密码至少要 {min} 个字符", "the password must be at least {min} characters"),
+    ("username_taken", Some(Class::Conflict), "用户名“{username}”已被使用", "user {username} already exists"),
+    ("unit_required", Some(Class::Invalid), "此角色须属于一个单位，请选择所属单位", "this role works for a unit: give its unit"),
+    ("wrong_old_password", Some(Class::Invalid), "原密码不正确", "the old password is wrong"),
+    ("user_not_found", Some(Class::NotFound), "用户 {id} 不存在", "user {id} not found"),
+    ("own_account", Some(Class::Conflict), "不能停用自己的账号，也不能取消自己的管理员角色", "you cannot disable your own account or take away your own administrator role"),
+    ("own_password", Some(Class::Conflict), "自己的密码请用页面顶部的“修改密码”修改（需输入原密码）", "change your own password with POST /api/v1/me/password, which asks for the old one"),
+    ("account_disabled", Some(Class::Unauthorized), "此账号已停用，请联系管理员", "this account is disabled; ask an administrator"),
+    ("unit_code_taken", Some(Class::Conflict), "单位代码“{unit}”已被使用", "unit {unit} already exists"),
+    ("unit_not_found", Some(Class::NotFound), "单位“{unit}”不存在", "unit {unit} not found"),
+    ("unknown_unit_type", Some(Class::Invalid), "没有“{type}”这一承办类型", "unknown unit type \"{type}\""),
 ];
 
 /// The field names a refusal can name, `(field, Chinese, English)`; a field not listed is shown
@@ -135,6 +152,17 @@ pub const FIELDS: &[(&str, &str, &str)] = &[
     ("page", "页码", "page"),
     ("page_size", "每页条数", "page_size"),
     ("lang", "语言", "lang"),
+    ("role", "角色", "role"),
+    ("display_name", "姓名", "display name"),
+    ("old_password", "原密码", "old password"),
+    ("new_password", "新密码", "new password"),
+    ("regions", "覆盖区域", "regions"),
+    ("types", "承办类型", "unit types"),
+    ("name", "名称", "name"),
+    ("code", "代码", "code"),
+    ("actor", "操作人", "actor"),
+    ("subject", "对象", "subject"),
+    ("limit", "条数", "limit"),
 ];
 
 /// The label of a field in `lang`.

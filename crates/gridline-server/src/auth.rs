@@ -102,6 +102,19 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// Forgets this server's cached sessions of `user_id` (but `keep`'s), whose rows were just
+    /// deleted: a disabled user, or one whose password changed, is refused here at once (and by
+    /// other servers within [`SESSION_RECHECK`]).
+    pub(crate) fn forget_sessions_of_except(&self, user_id: i64, keep: &str) {
+        self.sessions.write().expect("session cache").retain(|hash, cached| cached.session.actor.user_id != user_id || hash == keep);
+    }
+
+    pub(crate) fn forget_sessions_of(&self, user_id: i64) {
+        self.forget_sessions_of_except(user_id, "");
+    }
+}
+
 /// The client's address: the connection's, or, when the connection comes from one of the
 /// configured reverse proxies ([`TrustedProxies`]), the address that proxy says it forwarded for.
 /// Sign-in throttling counts failures by it, and `/metrics` admits by it.
@@ -219,7 +232,7 @@ pub struct UserView {
 #[utoipa::path(post, path = "/session", tag = "session",
     request_body(content = Credentials, description = "`{\"username\": …, \"password\": …}`"),
     responses((status = 201, description = "the bearer token, when it expires, and who signed in", body = SessionView),
-        (status = 401, description = "wrong username or password", body = crate::error::ErrorBody),
+        (status = 401, description = "wrong username or password (`wrong_credentials`), or the right password of a disabled account (`account_disabled`)", body = crate::error::ErrorBody),
         (status = 429, description = "too many failed sign-ins of this account or from this address: locked out for a while (Retry-After) or until an administrator lifts it", body = crate::error::ErrorBody)))]
 pub async fn sign_in(
     State(state): State<Arc<AppState>>,
@@ -261,6 +274,10 @@ pub async fn sign_in(
             return Err(ApiError::Refused(gridline_core::Reason::new("wrong_credentials")));
         }
     };
+    if user.disabled_at.is_some() {
+        state.sign_in_of_disabled(&credentials.username, address, now).await?;
+        return Err(ApiError::Refused(gridline_core::Reason::new("account_disabled")));
+    }
     state.sign_in_succeeded(&credentials.username, address).await?;
     let token = hex::encode(rand::random::<[u8; 32]>());
     let expires_at = now + SignedDuration::from_hours(SESSION_HOURS);

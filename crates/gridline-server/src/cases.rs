@@ -230,7 +230,7 @@ fn parse_count(field: &str, text: &str, min: u32, max: u32) -> Result<u32, ApiEr
 }
 
 /// A date (`2024-10-08`, Beijing time; `to` then includes that whole day) or a full timestamp.
-fn parse_time(field: &'static str, text: &str, end_of_day: bool) -> Result<Timestamp, ApiError> {
+pub(crate) fn parse_time(field: &'static str, text: &str, end_of_day: bool) -> Result<Timestamp, ApiError> {
     if let Ok(at) = text.parse::<Timestamp>() {
         return Ok(at);
     }

@@ -240,6 +240,10 @@ impl From<AppError> for ApiError {
             AppError::Conflict(message) => ApiError::Conflict(message),
             AppError::Internal(message) => ApiError::Internal(message),
             AppError::Integrity(message) => ApiError::Integrity(message),
+            AppError::LockedOut(until) => ApiError::TooManyRequests {
+                message: format!("too many failed attempts; try again after {} or ask an administrator to lift the lockout", crate::views::local_time(until)),
+                retry_after_seconds: until.duration_since(jiff::Timestamp::now()).as_secs(),
+            },
         }
     }
 }

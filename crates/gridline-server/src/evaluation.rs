@@ -5,10 +5,11 @@
 use std::sync::Arc;
 
 use axum::Json;
+use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use gridline_app::evaluation::{AssignedPoint, Comment, EvaluationNotice, HealthReport, MIN_POINTS_CHECKED, PointResult, RoundSummary, ScoreLevel, Scores, SystemInForce};
+use gridline_app::evaluation::{AssignedPoint, Comment, EvaluationNotice, Findings, HealthReport, MIN_POINTS_CHECKED, PointResult, RoundSummary, ScoreLevel, Scores, SystemInForce};
 use gridline_core::period::Month;
 use gridline_core::evaluation::{Answer, InspectionPoint, NewPoint, NewRound, PointType};
 use jiff::Timestamp;
@@ -16,6 +17,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::analytics::parse_period;
+use crate::attachments::{AttachmentView, UploadForm, read_form};
 use crate::auth::SignedIn;
 use crate::cases::path_id;
 use crate::error::ApiError;
@@ -85,6 +87,42 @@ pub async fn points(
             .ok_or_else(|| ApiError::invalid("limit", format!("limit is a whole number from 1 to {MAX_POINTS}, not {text:?}")))?,
     };
     Ok(Json(Items { items: state.points(query.region.as_deref(), point_type, limit).await? }))
+}
+
+/// Query of `POST /api/v1/evaluation/points/import`.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PointsImportQuery {
+    /// The file's name, as problems name it (`点位.xlsx` by default).
+    file: Option<String>,
+    /// A CSV file's text encoding, a WHATWG label such as gb18030; UTF-8 by default.
+    encoding: Option<String>,
+}
+
+/// `POST /api/v1/evaluation/points/import`: the office's spreadsheet of points, sent as the body
+/// (XLSX, or CSV as `text/csv`); every bad row is named and nothing of the file is written.
+#[utoipa::path(post, path = "/evaluation/points/import", tag = "evaluation", security(("bearer" = [])), params(PointsImportQuery),
+    request_body(description = "the spreadsheet: one row a point under the headers 编码, 名称, 类型, and 纬度 + 经度 or 线路 (`纬度,经度; …`), optionally 责任单位 and 地址 (docs/evaluation.md); up to 8 MiB",
+        content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (String = "text/csv"))),
+    responses((status = 201, description = "the points registered, each with its street", body = Items<InspectionPoint>),
+        (status = 403, description = "the office only"), (status = 413, description = "the file is larger than 8 MiB"),
+        (status = 415, description = "neither XLSX nor text/csv"),
+        (status = 422, description = "the file was refused: every problem with its row in `error.problems`, nothing written")))]
+pub async fn import_points(
+    State(state): State<Arc<AppState>>,
+    who: SignedIn,
+    query: Result<Query<PointsImportQuery>, QueryRejection>,
+    headers: axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<(StatusCode, Json<Items<InspectionPoint>>), ApiError> {
+    let Query(query) = query?;
+    // The role first: nobody else's file is read.
+    gridline_app::evaluation::require_office(&who.actor, "register inspection points")?;
+    let file = query.file.filter(|f| !f.trim().is_empty()).unwrap_or_else(|| "点位.xlsx".to_owned());
+    let table = crate::ledger::uploaded_table(&file, &headers, body, query.encoding.as_deref())?;
+    let items = state.import_points(&who.actor, &file, &table, Timestamp::now()).await?;
+    Ok((StatusCode::CREATED, Json(Items { items })))
 }
 
 /// `POST /api/v1/evaluation/points`: registers a point, placed in its street by locate.
@@ -169,12 +207,12 @@ pub struct AnswersBody {
 /// as a case; the same answers again change nothing.
 #[utoipa::path(post, path = "/evaluation/rounds/{id}/points/{point}/answers", tag = "evaluation", security(("bearer" = [])),
     params(("id" = i64, Path, description = "round id"), ("point" = i64, Path, description = "point id")),
-    request_body(content = AnswersBody, description = "`{answers: [{clause, outcome, count?, note?, position?}]}`"),
+    request_body(content = AnswersBody, description = "`{answers: [{clause, outcome, count?, note?, position?, photos?}]}`; `photos` are ids from `POST …/photos`"),
     responses((status = 200, description = "the point with its answers and the cases filed", body = PointResult),
         (status = 403, description = "a role that takes no part in field checks"),
         (status = 404, description = "the point is not assigned to the evaluator in the round"),
         (status = 409, description = "the round is past its deadline, or a clause was answered before differently"),
-        (status = 422, description = "a clause unknown or not applying to the point's type, or a count contradicting the verdict")))]
+        (status = 422, description = "a clause unknown or not applying to the point's type, a count contradicting the verdict, or `photo_not_uploaded`: a photo id that is not the evaluator's own upload")))]
 pub async fn submit_answers(
     State(state): State<Arc<AppState>>,
     who: SignedIn,
@@ -183,6 +221,38 @@ pub async fn submit_answers(
 ) -> Result<Json<PointResult>, ApiError> {
     let (round, point) = round_and_point(path)?;
     Ok(Json(state.submit_answers(&who.actor, round, point, body.answers, Timestamp::now()).await?))
+}
+
+/// `POST /api/v1/evaluation/rounds/{id}/points/{point}/photos`: photos taken at a point, kept
+/// before the answers that name them.
+#[utoipa::path(post, path = "/evaluation/rounds/{id}/points/{point}/photos", tag = "evaluation", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "round id"), ("point" = i64, Path, description = "point id")),
+    request_body(content = UploadForm, content_type = "multipart/form-data",
+        description = "one or more `photo` parts (JPEG, PNG, WebP; 15 MB each), at most 9; the type is read from the bytes"),
+    responses((status = 201, description = "the photos kept, each acknowledged once its bytes are on disk; their ids go into the answers' `photos`", body = Items<AttachmentView>),
+        (status = 400, description = "a malformed multipart body"),
+        (status = 404, description = "the point is not assigned to the evaluator in the round"),
+        (status = 409, description = "the round is past its deadline"),
+        (status = 413, description = "`file_too_large`: a photo over 15 MB"),
+        (status = 415, description = "`photo_not_image`: not a JPEG, PNG or WebP image; or a body that is not multipart/form-data"),
+        (status = 422, description = "no photo, an unknown part, an empty or unreadable photo, too many photos or pixels"),
+        (status = 503, description = "`attachments_unavailable`: the server has no attachments directory")))]
+pub async fn upload_photos(
+    State(state): State<Arc<AppState>>,
+    who: SignedIn,
+    path: Result<Path<(String, String)>, PathRejection>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<(StatusCode, Json<Items<AttachmentView>>), ApiError> {
+    let (round, point) = round_and_point(path)?;
+    let now = Timestamp::now();
+    // The assignment first: nobody uploads to a point that is not theirs.
+    state.answerable_round(&who.actor, round, point, now).await?;
+    let form = read_form(multipart).await?;
+    if form.stage.is_some() || !form.file.is_empty() {
+        return Err(ApiError::invalid("photo", "send the photos as `photo` parts only"));
+    }
+    let kept = state.store_check_photos(&who.actor, round, point, form.photo, now).await?;
+    Ok((StatusCode::CREATED, Json(Items { items: kept.into_iter().map(|a| AttachmentView::new(a, None)).collect() })))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -286,6 +356,34 @@ pub struct HealthReportQuery {
     /// A month YYYY-MM or months YYYY-MM..YYYY-MM.
     #[param(required = true)]
     period: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FindingsQuery {
+    /// A district's or street's code.
+    #[param(required = true)]
+    region: Option<String>,
+    /// A month YYYY-MM or months YYYY-MM..YYYY-MM.
+    #[param(required = true)]
+    period: Option<String>,
+}
+
+/// `GET /api/v1/evaluation/findings?region=CODE&period=P`: what a field-check score lost points on.
+#[utoipa::path(get, path = "/evaluation/findings", tag = "evaluation", security(("bearer" = [])), params(FindingsQuery),
+    responses((status = 200, description = "every field-check answer that lost points in the district or street over the period (at most 1000, `truncated` when more), \
+        with its round, point, clause, count, note, points earned and possible, case and rectification; and the points lost of those possible", body = Findings),
+        (status = 422, description = "a missing period or region, or a region that is neither a district nor a street")))]
+pub async fn findings(
+    State(state): State<Arc<AppState>>,
+    _who: SignedIn,
+    query: Result<Query<FindingsQuery>, QueryRejection>,
+) -> Result<Json<Findings>, ApiError> {
+    let Query(query) = query?;
+    let period = parse_period(query.period.as_deref())?;
+    let region = query.region.ok_or_else(|| ApiError::invalid("region", "give region=CODE, a district's or street's code"))?;
+    Ok(Json(state.evaluation_findings(&region, period).await?))
 }
 
 /// `GET /api/v1/evaluation/health-report?region=CODE&period=P`: 体检报告.

@@ -237,6 +237,19 @@ pub async fn import(
 ) -> Result<Json<gridline_app::ledger::ImportReport>, ApiError> {
     let year = path_year(path)?;
     let Query(query) = query?;
+    let file = query.file.filter(|f| !f.trim().is_empty()).unwrap_or_else(|| "台账.xlsx".to_owned());
+    let table = uploaded_table(&file, &headers, body, query.encoding.as_deref())?;
+    Ok(Json(state.ledger_import(&who.actor, year, &file, &table, query.accept).await?))
+}
+
+/// An office's spreadsheet sent as a request body — XLSX, or CSV as `text/csv` (in `encoding`,
+/// UTF-8 by default) — as rows of text; refused by its content type (415) or size (413).
+pub(crate) fn uploaded_table(
+    file: &str,
+    headers: &axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+    encoding: Option<&str>,
+) -> Result<Vec<Vec<String>>, ApiError> {
     let essence = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     let format = match essence.as_str() {
         XLSX_TYPE => TableFormat::Xlsx,
@@ -250,9 +263,7 @@ pub async fn import(
             ApiError::BadRequest(rejection.body_text())
         }
     })?;
-    let file = query.file.filter(|f| !f.trim().is_empty()).unwrap_or_else(|| "台账.xlsx".to_owned());
-    let table = read_table(&file, &body, format, query.encoding.as_deref())?;
-    Ok(Json(state.ledger_import(&who.actor, year, &file, &table, query.accept).await?))
+    Ok(read_table(file, &body, format, encoding)?)
 }
 
 async fn page(state: &AppState, actor: &Actor, id: i64) -> Result<ProjectPage, ApiError> {

@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 #![recursion_limit = "256"]
 
+mod admin;
 mod analytics;
 mod attachments;
 mod auth;
@@ -16,6 +17,7 @@ mod alleys;
 mod evaluation;
 pub mod export;
 mod geo;
+mod inbox;
 mod input;
 mod ledger;
 mod links;
@@ -77,6 +79,7 @@ impl AppState {
         let metrics = metrics::Metrics::from_env().map_err(ApiError::Internal)?;
         let form_limiter = questionnaires::FormLimiter::from_env().map_err(ApiError::Internal)?;
         let trusted_proxies = auth::TrustedProxies::from_env().map_err(ApiError::Internal)?;
+        app.set_notifier(gridline_app::notify::from_env().map_err(ApiError::from)?);
         Ok(AppState { app, sessions: RwLock::new(HashMap::new()), metrics, form_limiter, trusted_proxies, decoy_hash })
     }
 }
@@ -120,6 +123,14 @@ fn api() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         .routes(routes!(security::locks))
         .routes(routes!(security::lift))
         .routes(routes!(security::audit))
+        .routes(routes!(security::audit_export))
+        .routes(routes!(admin::users, admin::create_user))
+        .routes(routes!(admin::change_user))
+        .routes(routes!(admin::disable_user))
+        .routes(routes!(admin::enable_user))
+        .routes(routes!(admin::reset_password))
+        .routes(routes!(admin::change_own_password))
+        .routes(routes!(admin::update_unit))
         .routes(routes!(cases::create, cases::list))
         .routes(routes!(export::cases))
         .routes(routes!(cases::show))
@@ -127,7 +138,7 @@ fn api() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         // Photos and files: each checked against its own limit as it streams in.
         .routes(routes!(attachments::upload, attachments::list).layer(DefaultBodyLimit::max(attachments::UPLOAD_BODY_LIMIT_BYTES)))
         .routes(routes!(attachments::content))
-        .routes(routes!(reference::units))
+        .routes(routes!(reference::units, admin::create_unit))
         .routes(routes!(reference::regions))
         .routes(routes!(web::dashboard::dashboard))
         .routes(routes!(catalogue::list))
@@ -161,6 +172,8 @@ fn api() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         .routes(routes!(supervision::reply))
         .routes(routes!(supervision::board))
         .routes(routes!(supervision::reminders))
+        .routes(routes!(inbox::inbox))
+        .routes(routes!(inbox::mark_read))
         .routes(routes!(listings::list, listings::create))
         .routes(routes!(listings::check))
         .routes(routes!(watches::list, watches::create))
@@ -169,12 +182,15 @@ fn api() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         // An indicator system's TOML is bigger than a case.
         .routes(routes!(evaluation::indicators, evaluation::import_indicators).layer(DefaultBodyLimit::max(REFERENCE_BODY_LIMIT_BYTES)))
         .routes(routes!(evaluation::points, evaluation::create_point))
+        .routes(routes!(evaluation::import_points).layer(DefaultBodyLimit::max(REFERENCE_BODY_LIMIT_BYTES)))
         .routes(routes!(evaluation::rounds, evaluation::create_round))
         .routes(routes!(evaluation::round_points))
         .routes(routes!(evaluation::point_result))
         .routes(routes!(evaluation::submit_answers))
+        .routes(routes!(evaluation::upload_photos).layer(DefaultBodyLimit::max(attachments::UPLOAD_BODY_LIMIT_BYTES)))
         .routes(routes!(evaluation::scores))
         .routes(routes!(evaluation::health_report))
+        .routes(routes!(evaluation::findings))
         .routes(routes!(evaluation::notice))
         .routes(routes!(evaluation::put_comment))
         .routes(routes!(reviews::windows, reviews::create_window))

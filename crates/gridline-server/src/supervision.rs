@@ -90,6 +90,8 @@ pub async fn create_order(
         TargetKind::Unit | TargetKind::Place => {}
     }
     let order = state.store.supervision().create_order(&new, who.actor.user_id, now).await?;
+    let unit = state.order_unit(&order).await?.and_then(|u| UnitCode::parse(&u).ok());
+    state.notify(gridline_app::notify::Notice::of_order(&order, unit));
     Ok((StatusCode::CREATED, Json(order_view(order, now))))
 }
 

@@ -225,3 +225,90 @@ async fn a_patrol_s_photos_go_to_each_of_its_cases_and_a_refused_photo_leaves_no
         s.stop().await;
     }
 }
+
+/// Photos of a field check: kept at the point before the answers name them, refused when not an
+/// image or not the evaluator's own point or upload, carried by the failed clause's case, shown
+/// with the point's result, and seen by the office and the case's unit — not by another unit.
+#[tokio::test]
+async fn a_field_checks_photos_go_with_its_answers_and_its_failures_case() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (engine, url) in fresh_databases(dir.path()).await {
+        let s = TestServer::start(&url).await;
+        let dispatcher = s.token("dispatcher").await;
+        let inspector = s.token("inspector").await;
+        let (lat, lon) = gridline_geo::beijing().get(WANGJING).and_then(|r| r.label_point).expect("望京 has a label point");
+        let point = json!({"code": "WJ-A1", "name": "望京西园三区东侧小巷", "point_type": "back_alley", "location": {"kind": "point", "lat": lat, "lon": lon}, "unit": "CY-WJ"});
+        let (status, point) = s.api(Method::POST, "/api/v1/evaluation/points", &dispatcher, Some(point)).await;
+        assert_eq!(status, 201, "[{engine}] {point}");
+        let point = point["id"].as_i64().unwrap();
+        let evaluator = s.store.people().user_by_name("inspector").await.unwrap().expect("the inspector").id;
+        let now = jiff::Timestamp::now();
+        let today = now.to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap()).date().to_string();
+        let round = json!({"name": "第1周实地考察", "starts": today, "deadline": (now + jiff::SignedDuration::from_hours(72)).to_string(),
+            "plan": {"level": "street", "per_type": {"back_alley": 1}, "regions": [WANGJING]}, "evaluators": [evaluator], "seed": "7"});
+        let (status, round) = s.api(Method::POST, "/api/v1/evaluation/rounds", &dispatcher, Some(round)).await;
+        assert_eq!(status, 201, "[{engine}] {round}");
+        let round = round["id"].as_i64().unwrap();
+        let photos_path = format!("/api/v1/evaluation/rounds/{round}/points/{point}/photos");
+        let send = |token: &str, files: &[(&str, &str, &[u8])]| {
+            let (content_type, body) = multipart(None, files);
+            s.http.post(s.url(&photos_path)).bearer_auth(token).header(CONTENT_TYPE, content_type).body(body).send()
+        };
+        let status_and_json = |answer: reqwest::Response| async move { (answer.status().as_u16(), answer.json::<Value>().await.unwrap_or(Value::Null)) };
+
+        // Refused: another's point, not an image, too big, no photo, a file part; nothing kept.
+        let photo = phone_photo(40, 30);
+        let (status, _) = status_and_json(send(&s.token("grid").await, &[("photo", "a.jpg", &photo)]).await.unwrap()).await;
+        assert_eq!(status, 404, "[{engine}] a grid worker has no field check");
+        let (status, refused) = status_and_json(send(&inspector, &[("photo", "a.jpg", b"%PDF-1.4 not a photo")]).await.unwrap()).await;
+        assert_eq!((status, reason(&refused)), (415, "photo_not_image"), "[{engine}] {refused}");
+        let mut big = phone_photo(8, 8);
+        big.resize(15 * 1024 * 1024 + 1, 0);
+        let (status, refused) = status_and_json(send(&inspector, &[("photo", "big.jpg", &big)]).await.unwrap()).await;
+        assert_eq!((status, reason(&refused)), (413, "file_too_large"), "[{engine}] {refused}");
+        assert_eq!(status_and_json(send(&inspector, &[]).await.unwrap()).await.0, 422, "[{engine}] no photo");
+        assert_eq!(status_and_json(send(&inspector, &[("file", "a.jpg", &photo)]).await.unwrap()).await.0, 422, "[{engine}] a file part");
+        let answers_path = format!("/api/v1/evaluation/rounds/{round}/points/{point}/answers");
+        let (_, before) = s.api(Method::GET, &format!("/api/v1/evaluation/rounds/{round}/points/{point}"), &inspector, None).await;
+
+        let (status, kept) = status_and_json(send(&inspector, &[("photo", "巷口.jpg", &photo), ("photo", "近景.jpg", &phone_photo(30, 40))]).await.unwrap()).await;
+        assert_eq!(status, 201, "[{engine}] {kept}");
+        let ids: Vec<i64> = kept["items"].as_array().unwrap().iter().map(|a| a["id"].as_i64().unwrap()).collect();
+        assert_eq!(ids.len(), 2);
+
+        // An answer naming a photo that is not the inspector's own upload is refused, nothing written.
+        let operator = s.token("operator").await;
+        let case = s.file(&operator, "S0102", WANGJING, "望京街道某小区门口垃圾堆放").await;
+        let (_, theirs) = s.upload(&operator, case, Some("intake"), &[("photo", "x.jpg", &photo)]).await;
+        let theirs = theirs["items"][0]["id"].as_i64().unwrap();
+        let answers = |photos: &[i64]| json!({"answers": [{"clause": "1.2.1", "outcome": "fail", "count": 1, "note": "巷口堆物", "photos": photos}, {"clause": "1.2.2", "outcome": "pass"}]});
+        let (status, refused) = s.api(Method::POST, &answers_path, &inspector, Some(answers(&[ids[0], theirs]))).await;
+        assert_eq!((status, reason(&refused)), (422, "photo_not_uploaded"), "[{engine}] {refused}");
+        let (_, after) = s.api(Method::GET, &format!("/api/v1/evaluation/rounds/{round}/points/{point}"), &inspector, None).await;
+        assert_eq!(after, before, "[{engine}] nothing answered");
+        let (status, refused) = s.api(Method::POST, &answers_path, &inspector, Some(answers(&[999_999]))).await;
+        assert_eq!((status, reason(&refused)), (422, "photo_not_uploaded"), "[{engine}] {refused}");
+
+        // Answered with both photos (sent in another order, one twice): the result shows them, the case carries them.
+        let (status, result) = s.api(Method::POST, &answers_path, &inspector, Some(answers(&[ids[1], ids[0], ids[1]]))).await;
+        assert_eq!(status, 200, "[{engine}] {result}");
+        let failed = result["clauses"].as_array().unwrap().iter().find(|c| c["code"] == "1.2.1").unwrap();
+        assert_eq!(failed["answer"]["photos"], json!(ids), "[{engine}] {failed}");
+        let case_id = failed["answer"]["case_id"].as_i64().expect("a case for the failure");
+        let (status, on_case) = s.api(Method::GET, &format!("/api/v1/cases/{case_id}/attachments"), &dispatcher, None).await;
+        assert_eq!(status, 200, "[{engine}] {on_case}");
+        let on_case: Vec<i64> = on_case["items"].as_array().unwrap().iter().map(|a| a["id"].as_i64().unwrap()).collect();
+        assert_eq!(on_case, ids, "[{engine}] the failure's case carries the photos");
+        let (status, again) = s.api(Method::POST, &answers_path, &inspector, Some(answers(&[ids[0], ids[1]]))).await;
+        assert_eq!((status, &again["clauses"]), (200, &result["clauses"]), "[{engine}] the same answers again change nothing");
+        let (status, _) = s.api(Method::POST, &answers_path, &inspector, Some(answers(&[ids[0]]))).await;
+        assert_eq!(status, 409, "[{engine}] other photos are another answer");
+
+        // Who sees them: the office, the case's unit; not another unit, not signed out.
+        let photo_path = format!("/api/v1/attachments/{}", ids[0]);
+        assert_eq!(fetch(&s, &photo_path, Some(&s.token("supervisor").await), None).await.0, 200, "[{engine}] the office");
+        assert_eq!(fetch(&s, &photo_path, Some(&s.token("dhm").await), None).await.0, 404, "[{engine}] another unit");
+        assert_eq!(fetch(&s, &photo_path, None, None).await.0, 401, "[{engine}] signed out");
+        s.stop().await;
+    }
+}

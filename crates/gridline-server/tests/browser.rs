@@ -884,3 +884,198 @@ async fn a_steward_patrols_an_alley_on_a_phone_with_a_photo_through_a_network_dr
     b.window(1366, 768).await;
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_unit_sees_the_badge_opens_its_inbox_and_answers_a_supervision_order_on_a_phone_and_a_laptop() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some((_driver, mut b)) = launch(&dir.path().join("chromium-profile")).await else { return };
+    let s = TestServer::start(&format!("sqlite://{}?mode=rwc", dir.path().join("gridline.db").display())).await;
+    let operator = s.token("operator").await;
+    let dispatcher = s.token("dispatcher").await;
+    let office = s.token("supervisor").await;
+    let case = s.file(&operator, "S0102", WANGJING, "望京西园三区楼下垃圾桶满溢，异味严重").await;
+    s.register_and_dispatch(&dispatcher, case, "CY-WJ").await;
+    let deadline = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(72)).to_string();
+
+    for (width, height, suffix) in [(390, 844, "-phone"), (1366, 768, "")] {
+        let note = "阜通东大街沿线垃圾桶满溢反复出现，请三日内整改并书面答复整改措施";
+        let (status, order) = s
+            .api(Method::POST, "/api/v1/supervision/orders", &office, Some(json!({"target_kind": "unit", "target": "CY-WJ", "level": "key", "note": note, "deadline": deadline})))
+            .await;
+        assert_eq!(status, 201, "{order}");
+        let order_id = order["id"].as_i64().expect("an order id");
+        b.window(width, height).await;
+        b.sign_in(&s, "wj", "unit").await;
+        // The badge in the header carries the unread count.
+        let count = b.until("the unread count in the badge", "const c = document.querySelector('#inbox-count'); return c && !c.hidden && c.innerText", json!([])).await;
+        let before: i64 = count.as_str().unwrap_or_default().parse().unwrap_or_else(|_| panic!("a number, not {count}"));
+        assert!(before >= 1, "{before}");
+        assert!(b.text("#inbox-badge").await.starts_with("待办"));
+        if width > 1000 {
+            assert!(b.text("#unit-figures").await.contains("响应率"));
+            assert!(b.text("main").await.contains("本单位办结记录"));
+            b.screenshot("unit-figures").await;
+        }
+        b.click("#inbox-badge").await;
+        b.ready("inbox").await;
+        let form = format!("form[data-order='{order_id}']");
+        b.find(&form).await;
+        assert!(b.text(&format!("li[data-item='order:{order_id}']")).await.contains(note));
+        let main = b.text("main").await;
+        assert!(main.contains("我的待办") && main.contains("督办单") && main.contains("新派单"), "{main}");
+        b.screenshot(&format!("inbox{suffix}")).await;
+        let wide = b.run("return document.documentElement.scrollWidth", json!([])).await;
+        assert!(wide.as_i64().is_some_and(|w| w <= i64::from(width)), "the inbox is wider than {width} px: {wide}");
+
+        b.type_into(&format!("#order-reply-{order_id}"), "已组织环卫力量清运，增设垃圾桶两处，安排专人每日巡查").await;
+        b.click(&format!("{form} button[type=submit]")).await;
+        b.until("the answered order to leave the inbox", "return document.querySelector(arguments[0]) === null && document.querySelector(\"main[data-ready='inbox']\")", json!([form])).await;
+        b.until(
+            "the count to drop",
+            "const c = document.querySelector('#inbox-count'); return (c.hidden ? 0 : Number(c.innerText)) === arguments[0]",
+            json!([before - 1]),
+        )
+        .await;
+        let (_, answered) = s.api(Method::GET, "/api/v1/supervision/orders", &office, None).await;
+        let answered = answered["items"].as_array().unwrap().iter().find(|o| o["id"] == order_id).cloned().expect("the order");
+        assert_eq!(answered["reply"], "已组织环卫力量清运，增设垃圾桶两处，安排专人每日巡查", "{answered}");
+        // Everything read: the badge shows no number.
+        if before > 1 {
+            b.click("#inbox-all-read").await;
+        }
+        b.until("no unread count", "const c = document.querySelector('#inbox-count'); return c && c.hidden", json!([])).await;
+        b.screenshot(&format!("inbox-read{suffix}")).await;
+        b.sign_out().await;
+    }
+
+    // The supervisor finds the reply in their own inbox.
+    b.sign_in(&s, "supervisor", "supervisor").await;
+    b.click("#inbox-badge").await;
+    b.ready("inbox").await;
+    b.find("li[data-kind='order_replied']").await;
+    assert!(b.text("li[data-kind='order_replied']").await.contains("督办已答复"));
+    b.screenshot("inbox-supervisor").await;
+    b.publish_screenshots();
+    s.stop().await;
+}
+
+/// Administration in the browser, at 1366 px and on a 390-px phone: the administrator creates a
+/// grid worker, disables them (confirming), sees units with their coverage by name, reads the
+/// audit log filtered and exports it with Chinese headers; a wrong old password is refused in the
+/// 修改密码 dialog.
+#[tokio::test]
+async fn an_administrator_creates_and_disables_a_user_and_reads_and_exports_the_audit_log() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let profile = dir.path().join("chromium-profile");
+    let Some((_driver, mut b)) = launch(&profile).await else { return };
+    let downloads = downloads_of(&profile);
+    let s = TestServer::start(&format!("sqlite://{}?mode=rwc", dir.path().join("gridline.db").display())).await;
+    let no_overflow = async |b: &Browser, what: &str| {
+        let overflow = b.run("return document.documentElement.scrollWidth - window.innerWidth", json!([])).await;
+        assert!(overflow.as_i64().unwrap_or(0) <= 0, "{what} scrolls sideways by {overflow} px");
+    };
+
+    b.sign_in(&s, "admin", "dashboard").await;
+    b.click("header nav a[href='/admin']").await;
+    b.ready("admin").await;
+    b.find("#user-table tr[data-user='grid']").await;
+    // Names, not codes: the role and the unit in Chinese.
+    let grid_row = b.text("#user-table tr[data-user='grid']").await;
+    assert!(grid_row.contains("网格员") && grid_row.contains("望京街道办事处") && grid_row.contains("望京街道") && !grid_row.contains("grid_worker"), "{grid_row}");
+
+    // A new grid worker of 望京.
+    b.type_into("#new-username", "zhang.san").await;
+    b.type_into("#new-display-name", "网格员张三").await;
+    b.choose("#new-role", "grid_worker").await;
+    b.choose("#new-unit", "CY-WJ").await;
+    b.type_into("#new-password", "Zhangsan-2026").await;
+    b.click("#new-user-submit").await;
+    b.until("the new user's row", "return document.querySelector(\"#user-table tr[data-user='zhang.san']\")", json!([])).await;
+    assert!(b.text("#admin-flash").await.contains("已创建用户：zhang.san"));
+    let row = b.text("#user-table tr[data-user='zhang.san']").await;
+    assert!(row.contains("网格员张三") && row.contains("望京街道办事处") && row.contains("正常"), "{row}");
+    let (status, _) = s.api(Method::POST, "/api/v1/session", "", Some(json!({"username": "zhang.san", "password": "Zhangsan-2026"}))).await;
+    assert_eq!(status, 201, "the new user signs in");
+    // A refused one is told in Chinese, and the form keeps what was typed.
+    b.type_into("#new-username", "grid").await;
+    b.choose("#new-unit", "CY-WJ").await;
+    b.type_into("#new-password", "short").await;
+    b.click("#new-user-submit").await;
+    b.until("the refusal", "return document.querySelector('#new-user-result [role=alert]')", json!([])).await;
+    let refused = b.text("#new-user-result").await;
+    assert!(refused.contains("密码至少要 8 个字符"), "{refused}");
+    b.screenshot("admin-users").await;
+
+    // Disable, after a confirmation; the user can no longer sign in.
+    b.click("#user-table tr[data-user='zhang.san'] button[data-user-action='disable']").await;
+    let question = b.text("#user-table tr[data-user='zhang.san'] .confirm").await;
+    assert!(question.contains("确认停用用户“网格员张三（zhang.san）”"), "{question}");
+    b.screenshot("admin-confirm-disable").await;
+    b.click("#user-table tr[data-user='zhang.san'] button[data-confirm]").await;
+    b.until("the row disabled", "return document.querySelector(\"#user-table tr[data-user='zhang.san']\")?.innerText.includes('已停用')", json!([])).await;
+    let (status, refused) = s.api(Method::POST, "/api/v1/session", "", Some(json!({"username": "zhang.san", "password": "Zhangsan-2026"}))).await;
+    assert_eq!((status, &refused["error"]["reason"]), (401, &json!("account_disabled")), "{refused}");
+
+    // Units with their coverage by name; the edit form shows the regions as chips.
+    b.click("#tab-units").await;
+    b.ready("admin").await;
+    let unit_row = b.text("#unit-table tr[data-unit='CY-WJ']").await;
+    assert!(unit_row.contains("望京街道办事处") && unit_row.contains("街道办事处") && unit_row.contains("朝阳区望京街道"), "{unit_row}");
+    b.click("#unit-table tr[data-unit='CY-WJ'] button[data-edit-unit]").await;
+    b.find("#unit-CY-WJ-regions li[data-region]").await;
+    b.run("document.querySelector('#unit-CY-WJ-form').scrollIntoView()", json!([])).await;
+    b.screenshot("admin-units").await;
+
+    // The audit log: both actions, by name; filtered to the disabling; exported in Chinese.
+    b.click("#tab-audit").await;
+    b.ready("admin").await;
+    b.until("the audit rows", "return document.querySelectorAll('#audit-table tr[data-audit]').length >= 2", json!([])).await;
+    let log = b.text("#audit-table").await;
+    assert!(log.contains("新建用户") && log.contains("停用用户") && log.contains("管理员（admin）") && log.contains("网格员张三（zhang.san）"), "{log}");
+    b.choose("#audit-kind", "user_disabled").await;
+    b.click("#audit-submit").await;
+    b.until("the filtered log", "return location.search.includes('kind=user_disabled') && document.querySelectorAll('#audit-table tr[data-audit]').length === 1", json!([])).await;
+    b.screenshot("admin-audit").await;
+    clear_downloads(&downloads);
+    b.click("#audit-export").await;
+    let (name, csv) = downloaded(&downloads).await;
+    assert!(name.starts_with("审计日志-") && name.ends_with(".csv"), "{name}");
+    let text = String::from_utf8(csv).expect("UTF-8");
+    let mut lines = text.trim_start_matches('\u{feff}').lines();
+    assert_eq!(lines.next(), Some("编号,时间,操作,操作人,对象账号,对象单位,来源地址,详情"));
+    let rows: Vec<&str> = lines.collect();
+    assert!(rows.len() == 1 && rows[0].contains(",停用用户,admin,zhang.san,"), "the export has the filters of the page: {rows:?}");
+
+    // 修改密码 from the header: a wrong old password is refused in Chinese.
+    b.click("#change-password").await;
+    b.type_into("#old-password", "not-my-password").await;
+    b.type_into("#new-password-1", "Brand-new-2026").await;
+    b.type_into("#new-password-2", "Brand-new-2026").await;
+    b.click("#password-submit").await;
+    b.until("the refusal", "return document.querySelector('#password-result [role=alert]')", json!([])).await;
+    assert!(b.text("#password-result").await.contains("原密码不正确"));
+    b.screenshot("change-password").await;
+    b.click("#password-close").await;
+
+    // On a phone: every tab fits the screen.
+    b.window(390, 844).await;
+    for (tab, ready, shot) in [("users", "#user-table", "admin-users-phone"), ("units", "#unit-table", "admin-units-phone"), ("audit", "#audit-table", "admin-audit-phone")] {
+        b.goto(&s.url(&format!("/admin?tab={tab}"))).await;
+        b.ready("admin").await;
+        b.find(ready).await;
+        no_overflow(&b, &format!("the {tab} tab on a phone")).await;
+        b.screenshot(shot).await;
+    }
+    b.goto(&s.url("/admin?tab=users")).await;
+    b.ready("admin").await;
+    b.click("#user-table tr[data-user='zhang.san'] button[data-user-action='enable']").await;
+    b.find("#user-table tr[data-user='zhang.san'] .confirm").await;
+    b.run("document.querySelector(\"#user-table tr[data-user='zhang.san']\").scrollIntoView()", json!([])).await;
+    b.screenshot("admin-confirm-phone").await;
+    no_overflow(&b, "a confirmation on a phone").await;
+    b.window(1366, 768).await;
+
+    b.call(Method::DELETE, "", None).await;
+    b.publish_screenshots();
+    s.stop().await;
+}

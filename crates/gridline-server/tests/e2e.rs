@@ -1726,6 +1726,21 @@ async fn an_evaluation_round_runs_over_http_from_points_to_scores_and_the_health
         let (status, _) = s.get("/api/v1/evaluation/scores", "supervisor").await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{engine}]");
 
+        // The score explained: the one answer that lost points, in the street and in its district.
+        for region in [WANGJING, CHAOYANG] {
+            let (status, findings) = s.get(&format!("/api/v1/evaluation/findings?region={region}&period={period}"), "supervisor").await;
+            assert_eq!(status, StatusCode::OK, "[{engine}] {findings}");
+            assert_eq!((findings["lost"].as_f64(), findings["possible"].as_f64()), (Some(1.5), Some(2.5)), "[{engine}] {findings}");
+            let items = findings["items"].as_array().unwrap();
+            assert_eq!(items.len(), 1, "[{engine}] {findings}");
+            assert_eq!((items[0]["clause"].as_str(), items[0]["case_id"].as_i64(), items[0]["rectification"].as_str()), (Some("1.2.1"), Some(case_id), Some("open")), "[{engine}]");
+            assert_eq!((items[0]["point_code"].as_str(), items[0]["note"].as_str(), items[0]["region_name"].as_str()), (Some("WJ-A1"), Some("巷口新搭彩钢房"), Some("望京街道")), "[{engine}]");
+        }
+        for bad in [format!("region=110000000000&period={period}"), format!("region={WANGJING}"), format!("period={period}")] {
+            let (status, _) = s.get(&format!("/api/v1/evaluation/findings?{bad}"), "supervisor").await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{engine}] {bad}");
+        }
+
         let (status, report) = s.get(&format!("/api/v1/evaluation/health-report?region={CHAOYANG}&period={period}"), "supervisor").await;
         assert_eq!(status, StatusCode::OK, "[{engine}] {report}");
         assert_eq!(report["lost_most"][0]["code"], "1.2.1", "[{engine}]");
@@ -2155,4 +2170,405 @@ async fn readyz_asks_the_database_and_metrics_count_requests_by_route_for_admini
         s.refused("readyz without a database", &answer, 503, "unavailable");
         s.stop().await;
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The to-do inbox (待办) and notifications
+
+/// The inbox of `user`, accepted.
+async fn inbox(s: &Server, user: &str) -> Value {
+    let (status, body) = s.get("/api/v1/inbox", user).await;
+    assert_eq!(status, StatusCode::OK, "[{}] {user}'s inbox: {body}", s.engine);
+    body
+}
+
+/// The item ids of an inbox that name `case` (by case id) or `order` (by order id).
+fn inbox_ids(inbox: &Value, case: Option<i64>, order: Option<i64>) -> Vec<String> {
+    inbox["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|i| (case.is_some() && i["case_id"].as_i64() == case) || (order.is_some() && i["order_id"].as_i64() == order))
+        .map(|i| i["id"].as_str().expect("an id").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_unit_sees_its_cases_and_orders_in_its_inbox_answers_an_order_and_other_units_see_none_of_it() {
+    let (_dir, databases) = engines().await;
+    for (engine, url) in databases {
+        let s = Server::start(engine, &url).await;
+        // Signed out: 401 with the error body, for reading and for marking.
+        let answer = s.send(s.http(Method::GET, "/api/v1/inbox")).await;
+        s.refused("the inbox signed out", &answer, 401, "unauthorized");
+        let answer = s.send(s.http(Method::POST, "/api/v1/inbox/read").json(&json!({"all": true}))).await;
+        s.refused("marking read signed out", &answer, 401, "unauthorized");
+
+        let case = dispatched_case(&s, "HL-INBOX1", json!({}), "CY-WJ").await;
+        let deadline = (Timestamp::now() + SignedDuration::from_hours(72)).to_string();
+        let order = json!({"target_kind": "unit", "target": "CY-WJ", "level": "key", "note": "阜通东大街暴露垃圾反复出现，请三日内整改并答复", "deadline": deadline});
+        let (status, raised) = s.post("/api/v1/supervision/orders", "supervisor", &order).await;
+        assert_eq!(status, StatusCode::CREATED, "[{engine}] {raised}");
+        let order_id = raised["id"].as_i64().expect("an order id");
+
+        // The unit sees the case assigned to it and the order, both unread.
+        let before = inbox(&s, "wj").await;
+        let assigned = inbox_ids(&before, Some(case), None);
+        assert!(assigned.iter().any(|id| id.starts_with(&format!("assigned:{case}:"))), "[{engine}] the assigned case: {before}");
+        assert_eq!(inbox_ids(&before, None, Some(order_id)), vec![format!("order:{order_id}")], "[{engine}] the order: {before}");
+        let item = before["items"].as_array().unwrap().iter().find(|i| i["order_id"] == order_id).unwrap();
+        assert_eq!((&item["kind"], &item["title"], &item["level"], &item["unread"]), (&json!("order"), &order["note"], &json!("key"), &json!(true)), "[{engine}]");
+        let unread = before["unread"].as_u64().expect("unread");
+        assert!(unread >= 2, "[{engine}] {before}");
+        assert_eq!(before["unread_by_kind"]["assigned"], 1, "[{engine}] {before}");
+
+        // Another unit, a member unit and a grid worker see none of it.
+        for other in ["cgw", "dhm", "member", "grid"] {
+            let theirs = inbox(&s, other).await;
+            assert!(inbox_ids(&theirs, Some(case), Some(order_id)).is_empty(), "[{engine}] {other} sees the unit's items: {theirs}");
+        }
+
+        // Reading the assigned case lowers the count by one.
+        let (status, after) = s.post("/api/v1/inbox/read", "wj", &json!({"items": [assigned[0]]})).await;
+        assert_eq!(status, StatusCode::OK, "[{engine}] {after}");
+        assert_eq!(after["unread"].as_u64(), Some(unread - 1), "[{engine}] {after}");
+        let read = after["items"].as_array().unwrap().iter().find(|i| i["id"] == assigned[0].as_str()).unwrap();
+        assert_eq!(read["unread"], false, "[{engine}]");
+        assert_eq!(inbox(&s, "wj").await["unread"].as_u64(), Some(unread - 1), "[{engine}] the reading is kept");
+
+        // The unit answers the order: it leaves the unit's inbox and the supervisor sees the reply.
+        let (status, replied) = s.post(&format!("/api/v1/supervision/orders/{order_id}/reply"), "wj", &json!({"reply": "已清运并设置围挡，专人每日巡查"})).await;
+        assert_eq!(status, StatusCode::OK, "[{engine}] {replied}");
+        let now = inbox(&s, "wj").await;
+        assert!(inbox_ids(&now, None, Some(order_id)).is_empty(), "[{engine}] the answered order stays in the inbox: {now}");
+        assert_eq!(now["unread"].as_u64(), Some(unread - 2), "[{engine}] {now}");
+        let supervisor = inbox(&s, "supervisor").await;
+        let reply = supervisor["items"].as_array().unwrap().iter().find(|i| i["order_id"] == order_id).expect("the reply in the supervisor's inbox");
+        assert_eq!((&reply["kind"], &reply["note"]), (&json!("order_replied"), &json!("已清运并设置围挡，专人每日巡查")), "[{engine}]");
+
+        // Sent back for rework after a failed verification: a new item for the unit.
+        s.ok_act(case, "wj", json!({"action": "accept"})).await;
+        s.ok_act(case, "wj", json!({"action": "handle", "feedback": "已清运"})).await;
+        s.ok_act(case, "dispatcher", json!({"action": "verify", "passed": false, "note": "现场仍有垃圾"})).await;
+        let rework = inbox(&s, "wj").await;
+        let item = rework["items"].as_array().unwrap().iter().find(|i| i["kind"] == "rework").unwrap_or_else(|| panic!("[{engine}] no rework: {rework}"));
+        assert_eq!((&item["case_id"], &item["note"], &item["unread"]), (&json!(case), &json!("现场仍有垃圾"), &json!(true)), "[{engine}]");
+
+        // A returned case waits in the dispatcher's inbox.
+        let returned = dispatched_case(&s, "HL-INBOX2", json!({}), "CY-CGW").await;
+        s.ok_act(returned, "cgw", json!({"action": "return", "reason": "属街道职责"})).await;
+        let dispatcher = inbox(&s, "dispatcher").await;
+        assert_eq!(inbox_ids(&dispatcher, Some(returned), None), vec![format!("returned:{returned}:1")], "[{engine}] {dispatcher}");
+
+        // Bad input: the JSON error with a code (the class) and the precise reason, naming `items`.
+        let refused = |what: &str, answer: (StatusCode, Value), reason: &str| {
+            s.invalid(what, &answer, "items");
+            assert_eq!(answer.1["error"]["reason"], reason, "[{engine}] {what}: {}", answer.1);
+        };
+        refused("an unknown item", s.post("/api/v1/inbox/read", "wj", &json!({"items": ["order:999999"]})).await, "inbox_item_unknown");
+        refused("another unit's item", s.post("/api/v1/inbox/read", "cgw", &json!({"items": [assigned[0]]})).await, "inbox_item_unknown");
+        refused("no items", s.post("/api/v1/inbox/read", "wj", &json!({"items": []})).await, "required");
+        refused("an empty object", s.post("/api/v1/inbox/read", "wj", &json!({})).await, "required");
+        let too_many: Vec<String> = (0..201).map(|n| format!("order:{n}")).collect();
+        refused("201 items", s.post("/api/v1/inbox/read", "wj", &json!({"items": too_many})).await, "inbox_too_many");
+        s.invalid("items and all", &s.post("/api/v1/inbox/read", "wj", &json!({"items": [assigned[0]], "all": true})).await, "all");
+        let token = s.token("wj").await;
+        let raw = |body: String| s.http(Method::POST, "/api/v1/inbox/read").bearer_auth(&token).header("content-type", "application/json").body(body);
+        s.refused("an empty body", &s.send(raw(String::new())).await, 400, "malformed_json");
+        let huge = json!({"items": vec!["x".repeat(1000); 70]}).to_string();
+        assert!(huge.len() > 64 * 1024);
+        s.refused("a body over 64 KiB", &s.send(raw(huge)).await, 413, "payload_too_large");
+
+        // Everything read.
+        let (status, all) = s.post("/api/v1/inbox/read", "wj", &json!({"all": true})).await;
+        assert_eq!(status, StatusCode::OK, "[{engine}] {all}");
+        assert_eq!((all["unread"].as_u64(), all["total"].as_u64().map(|n| n > 0)), (Some(0), Some(true)), "[{engine}] {all}");
+        s.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn the_webhook_sender_posts_a_notice_when_a_case_is_assigned_and_an_order_issued() {
+    use axum::routing::post;
+    use gridline_app::notify::{Notice, Webhook};
+
+    // A local receiver standing in for an SMS gateway's adapter.
+    let (sent, mut received) = tokio::sync::mpsc::unbounded_channel::<Value>();
+    let hook = axum::Router::new().route(
+        "/hook",
+        post(move |axum::Json(body): axum::Json<Value>| {
+            let sent = sent.clone();
+            async move {
+                let _ = sent.send(body);
+                StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, hook).await });
+    let next = async |received: &mut tokio::sync::mpsc::UnboundedReceiver<Value>| {
+        tokio::time::timeout(Duration::from_secs(10), received.recv()).await.expect("a notice within 10 s").expect("a notice")
+    };
+
+    let (_dir, databases) = engines().await;
+    let (engine, db) = databases.into_iter().next().expect("SQLite");
+    let s = Server::start(engine, &db).await;
+    let case = s.file("operator", hotline("HL-HOOK", json!({}))).await;
+    s.ok_act(case, "dispatcher", register()).await;
+    // The application acting on the same store, with the webhook as its notifier.
+    let app = gridline_app::App::new(s.store.clone(), std::sync::Arc::new(gridline_geo::beijing()), &gridline_app::TextOptions::default()).await.expect("an app");
+    app.set_notifier(std::sync::Arc::new(Webhook::new(&url).expect("a webhook")));
+    let command: Command = serde_json::from_value(dispatch("CY-WJ")).unwrap();
+    app.act(gridline_core::ids::CaseId::new(case).unwrap(), &s.actor("dispatcher"), &command).await.expect("dispatched");
+    let notice = next(&mut received).await;
+    assert_eq!((&notice["kind"], &notice["unit"], &notice["case_id"]), (&json!("assigned"), &json!("CY-WJ"), &json!(case)), "{notice}");
+    assert_eq!(notice["title"], "望京街道阜通东大街6号门口暴露垃圾", "{notice}");
+    assert!(notice["deadline"].is_string() && notice["at"].is_string(), "{notice}");
+
+    // A case three days late: the sweep's first overdue reminder is a notice too (the server's
+    // own sweeper, a minute apart, has not seen the case yet).
+    let late = s.backdated_case(3, hotline("HL-HOOK-LATE", json!({})), &[("dispatcher", register()), ("dispatcher", dispatch("CY-WJ"))]).await;
+    let swept = app.sweep(Timestamp::now()).await.expect("a sweep");
+    assert!(swept.reminders >= 1, "{swept:?}");
+    let notice = next(&mut received).await;
+    assert_eq!((&notice["kind"], &notice["unit"], &notice["case_id"]), (&json!("overdue"), &json!("CY-WJ"), &json!(late)), "{notice}");
+    assert_eq!(app.sweep(Timestamp::now()).await.expect("a sweep").reminders, 0, "a reminder is sent once");
+
+    // An order's notice, posted and answered.
+    let order = gridline_core::supervision::Order {
+        id: 7,
+        target_kind: gridline_core::supervision::TargetKind::Unit,
+        target: "CY-WJ".into(),
+        level: gridline_core::case::SupervisionLevel::Urgent,
+        note: "请立即整改".into(),
+        deadline: Timestamp::now() + SignedDuration::from_hours(24),
+        raised_by: 1,
+        raised_at: Timestamp::now(),
+        reply: None,
+        replied_by: None,
+        replied_at: None,
+    };
+    Webhook::new(&url).unwrap().post(&Notice::of_order(&order, Some("CY-WJ".parse().unwrap()))).await.expect("posted");
+    let notice = next(&mut received).await;
+    assert_eq!((&notice["kind"], &notice["order_id"], &notice["level"], &notice["unit"]), (&json!("order"), &json!(7), &json!("urgent"), &json!("CY-WJ")), "{notice}");
+    // A receiver that refuses is an error for the caller of `post` (and a logged warning for `send`).
+    let refused = Webhook::new(&format!("{url}-missing")).unwrap().post(&Notice::of_order(&order, None)).await;
+    assert!(refused.is_err_and(|e| e.contains("404")), "a 404 is not delivered");
+    assert!(Webhook::new("https://sms.example/hook").is_err(), "this build posts over plain HTTP only");
+    s.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Administration: users, units, passwords and the audit log
+
+#[tokio::test]
+async fn an_administrator_manages_users_and_units_over_http_and_every_change_is_audited() {
+    let (_dir, databases) = engines().await;
+    for (engine, url) in databases {
+        let s = Server::start(engine, &url).await;
+        let admin_id = s.users["admin"].id;
+        let users_now = async || s.store.people().users().await.expect("users").len();
+        let before = users_now().await;
+
+        // An administrator adds a grid worker of 望京; the new user signs in and sees their area.
+        let new = json!({"username": "wang.wu", "display_name": "网格员王五", "role": "grid_worker", "unit": "CY-WJ", "password": "Qingnian-2026"});
+        let (status, created) = s.post("/api/v1/users", "admin", &new).await;
+        assert_eq!(status, StatusCode::CREATED, "[{engine}] {created}");
+        assert_eq!((&created["role"], &created["unit_name"], &created["disabled"]), (&json!("grid_worker"), &json!("望京街道办事处"), &json!(false)), "[{engine}] {created}");
+        assert_eq!(created["regions"][0]["name"], "望京街道", "[{engine}] the user's area is their unit's: {created}");
+        let id = created["id"].as_i64().expect("an id");
+        let (status, session) = s.sign_in("wang.wu", "Qingnian-2026").await;
+        assert_eq!(status, StatusCode::CREATED, "[{engine}] {session}");
+        let token = session["token"].as_str().unwrap().to_owned();
+        let me = async |token: &str| s.send(s.http(Method::GET, "/api/v1/me").bearer_auth(token)).await.0;
+        assert_eq!(me(&token).await, StatusCode::OK, "[{engine}]");
+
+        // Listed and found by the filters.
+        let (_, found) = s.get("/api/v1/users?q=%E7%8E%8B%E4%BA%94&role=grid_worker&unit=CY-WJ", "admin").await;
+        assert_eq!(found["items"].as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect::<Vec<_>>(), ["wang.wu"], "[{engine}] {found}");
+        let (_, disabled) = s.get("/api/v1/users?disabled=true", "admin").await;
+        assert!(disabled["items"].as_array().unwrap().is_empty(), "[{engine}] {disabled}");
+
+        // Bad input: each refused with its code, nothing written.
+        let with = |field: &str, value: Value| {
+            let mut body = with_username(new.clone(), "zhao.liu");
+            body[field] = value;
+            body
+        };
+        let cases: [(&str, Value, u16, &str, &str); 8] = [
+            ("an empty username", with("username", json!("")), 422, "invalid", "bad_username"),
+            ("a username with a space", with("username", json!("wang wu")), 422, "invalid", "bad_username"),
+            ("a duplicate username", with("username", json!("grid")), 409, "conflict", "username_taken"),
+            ("an unknown role", with("role", json!("boss")), 422, "invalid", "unknown_value"),
+            ("an unknown unit", with("unit", json!("NO-SUCH")), 422, "invalid", "unknown_unit"),
+            ("a grid worker without a unit", with("unit", Value::Null), 422, "invalid", "unit_required"),
+            ("a weak password", with("password", json!("1234567")), 422, "invalid", "weak_password"),
+            ("an unknown field", with("superuser", json!(true)), 422, "invalid", "invalid"),
+        ];
+        for (what, body, status, code, reason) in cases {
+            let answer = s.post("/api/v1/users", "admin", &body).await;
+            s.refused(what, &answer, status, code);
+            assert_eq!(answer.1["error"]["reason"], reason, "[{engine}] {what}: {}", answer.1);
+        }
+        // The Chinese text of a refusal, for the Chinese page.
+        let answer = s.send(s.http(Method::POST, "/api/v1/users").bearer_auth(s.token("admin").await).header("accept-language", "zh-CN")
+            .json(&with("password", json!("short")))).await;
+        assert_eq!(answer.1["error"]["message"], "密码至少要 8 个字符", "[{engine}] {}", answer.1);
+        let huge = with("password", json!("x".repeat(70 * 1024)));
+        let (status, body) = s.post("/api/v1/users", "admin", &huge).await;
+        assert_eq!((status, &body["error"]["code"]), (StatusCode::PAYLOAD_TOO_LARGE, &json!("payload_too_large")), "[{engine}] {body}");
+        assert_eq!(users_now().await, before + 1, "[{engine}] no refused user was written");
+
+        // A user who is not an administrator gets 403 on every administration call.
+        for (method, path, body) in [
+            (Method::GET, "/api/v1/users".to_owned(), None),
+            (Method::POST, "/api/v1/users".to_owned(), Some(with_username(new.clone(), "zhao.liu"))),
+            (Method::POST, format!("/api/v1/users/{id}/disable"), None),
+            (Method::POST, format!("/api/v1/users/{id}/password"), Some(json!({"password": "Another-2026"}))),
+            (Method::PATCH, format!("/api/v1/users/{id}"), Some(json!({"role": "admin"}))),
+            (Method::POST, "/api/v1/units".to_owned(), Some(json!({"code": "X-1", "name": "某单位", "kind": "department", "regions": [CHAOYANG]}))),
+            (Method::GET, "/api/v1/audit/export".to_owned(), None),
+        ] {
+            let request = s.http(method.clone(), &path).bearer_auth(s.token("dispatcher").await);
+            let request = match body { Some(body) => request.json(&body), None => request };
+            let answer = s.send(request).await;
+            s.refused(&format!("{method} {path} as a dispatcher"), &answer, 403, "forbidden");
+        }
+        assert_eq!(users_now().await, before + 1, "[{engine}]");
+
+        // Role and unit change; an administrator cannot demote or disable themself.
+        let (status, changed) = s.send(s.http(Method::PATCH, &format!("/api/v1/users/{id}")).bearer_auth(s.token("admin").await)
+            .json(&json!({"role": "handling_unit", "unit": "DC-DHM"}))).await;
+        assert_eq!((status, &changed["unit_name"]), (StatusCode::OK, &json!("东华门街道办事处")), "[{engine}] {changed}");
+        let own = s.send(s.http(Method::PATCH, &format!("/api/v1/users/{admin_id}")).bearer_auth(s.token("admin").await).json(&json!({"role": "supervisor"}))).await;
+        s.refused("demoting oneself", &own, 409, "conflict");
+        let own = s.post(&format!("/api/v1/users/{admin_id}/disable"), "admin", &json!(null)).await;
+        s.refused("disabling oneself", &own, 409, "conflict");
+        let own = s.post(&format!("/api/v1/users/{admin_id}/password"), "admin", &json!({"password": "Taken-over-2026"})).await;
+        s.refused("resetting one's own password", &own, 409, "conflict");
+        let missing = s.post("/api/v1/users/999999/disable", "admin", &json!(null)).await;
+        s.refused("an unknown user", &missing, 404, "not_found");
+
+        // Disabled: the session ends at once, and the right password is refused.
+        let (status, off) = s.post(&format!("/api/v1/users/{id}/disable"), "admin", &json!(null)).await;
+        assert_eq!((status, &off["disabled"]), (StatusCode::OK, &json!(true)), "[{engine}] {off}");
+        assert_eq!(me(&token).await, StatusCode::UNAUTHORIZED, "[{engine}] the disabled user's session ended");
+        let refused = s.sign_in("wang.wu", "Qingnian-2026").await;
+        s.refused("a disabled user signing in", &refused, 401, "unauthorized");
+        assert_eq!(refused.1["error"]["reason"], "account_disabled", "[{engine}] {}", refused.1);
+        let (status, _) = s.post(&format!("/api/v1/users/{id}/enable"), "admin", &json!(null)).await;
+        assert_eq!(status, StatusCode::OK, "[{engine}]");
+
+        // Reset: the old password no longer signs in, the new one does.
+        let weak = s.post(&format!("/api/v1/users/{id}/password"), "admin", &json!({"password": "short"})).await;
+        s.refused("a weak reset password", &weak, 422, "invalid");
+        let (status, _) = s.post(&format!("/api/v1/users/{id}/password"), "admin", &json!({"password": "Reset-by-admin-1"})).await;
+        assert_eq!(status, StatusCode::OK, "[{engine}]");
+        s.refused("the old password after a reset", &s.sign_in("wang.wu", "Qingnian-2026").await, 401, "unauthorized");
+        let (status, first) = s.sign_in("wang.wu", "Reset-by-admin-1").await;
+        assert_eq!(status, StatusCode::CREATED, "[{engine}] {first}");
+        let first = first["token"].as_str().unwrap().to_owned();
+        let (_, second) = s.sign_in("wang.wu", "Reset-by-admin-1").await;
+        let second = second["token"].as_str().unwrap().to_owned();
+
+        // The user changes their own password: a wrong old one is refused and changes nothing;
+        // the right one ends their other session and keeps this one.
+        let own_change = |token: &str, old: &str, new: &str| s.http(Method::POST, "/api/v1/me/password").bearer_auth(token.to_owned()).json(&json!({"old_password": old, "new_password": new}));
+        let wrong = s.send(own_change(&first, "not-my-password", "Mine-own-2026")).await;
+        s.invalid("a wrong old password", &wrong, "old_password");
+        assert_eq!(wrong.1["error"]["reason"], "wrong_old_password", "[{engine}] {}", wrong.1);
+        let weak = s.send(own_change(&first, "Reset-by-admin-1", "short")).await;
+        s.invalid("a weak new password", &weak, "new_password");
+        assert_eq!(s.sign_in("wang.wu", "Reset-by-admin-1").await.0, StatusCode::CREATED, "[{engine}] unchanged");
+        let (status, _) = s.send(own_change(&first, "Reset-by-admin-1", "Mine-own-2026")).await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "[{engine}]");
+        assert_eq!(me(&first).await, StatusCode::OK, "[{engine}] the session of the change stays");
+        assert_eq!(me(&second).await, StatusCode::UNAUTHORIZED, "[{engine}] the other session ended");
+        assert_eq!(s.sign_in("wang.wu", "Mine-own-2026").await.0, StatusCode::CREATED, "[{engine}]");
+
+        // Units: a new one and its coverage; bad ones refused, nothing written.
+        let unit = json!({"code": "CY-JXQ", "name": "酒仙桥街道办事处", "kind": "street_office", "regions": ["110105011000"], "types": ["street_office"]});
+        let (status, saved) = s.post("/api/v1/units", "admin", &unit).await;
+        assert_eq!(status, StatusCode::CREATED, "[{engine}] {saved}");
+        assert_eq!(saved["regions"][0]["name"], "酒仙桥街道", "[{engine}] {saved}");
+        let units_before = s.store.people().units().await.unwrap().len();
+        let bad_unit = |field: &str, value: Value| {
+            let mut body = unit.clone();
+            body["code"] = json!("CY-NEW");
+            body[field] = value;
+            body
+        };
+        for (what, body, status, reason) in [
+            ("a taken code", unit.clone(), 409, "unit_code_taken"),
+            ("an unknown region", bad_unit("regions", json!(["119999999999"])), 422, "unknown_region"),
+            ("no region", bad_unit("regions", json!([])), 422, "required"),
+            ("an unknown kind", bad_unit("kind", json!("club")), 422, "unknown_value"),
+            ("an unknown unit type", bad_unit("types", json!(["plumbers"])), 422, "unknown_unit_type"),
+            ("an empty name", bad_unit("name", json!("  ")), 422, "required"),
+        ] {
+            let answer = s.post("/api/v1/units", "admin", &body).await;
+            assert_eq!((answer.0.as_u16(), &answer.1["error"]["reason"]), (status, &json!(reason)), "[{engine}] {what}: {}", answer.1);
+        }
+        assert_eq!(s.store.people().units().await.unwrap().len(), units_before, "[{engine}] no refused unit was written");
+        let coverage = json!({"name": "酒仙桥街道办事处", "kind": "street_office", "regions": ["110105011000", WANGJING], "types": ["street_office"]});
+        let (status, edited) = s.send(s.http(Method::PUT, "/api/v1/units/CY-JXQ").bearer_auth(s.token("admin").await).json(&coverage)).await;
+        assert_eq!((status, edited["regions"].as_array().map(Vec::len)), (StatusCode::OK, Some(2)), "[{engine}] {edited}");
+        let (_, listed) = s.get("/api/v1/units", "dispatcher").await;
+        assert!(listed["items"].as_array().unwrap().iter().any(|u| u["code"] == "CY-JXQ" && u["regions"].as_array().unwrap().len() == 2), "[{engine}] the server knows the coverage at once");
+        let missing = s.send(s.http(Method::PUT, "/api/v1/units/NO-SUCH").bearer_auth(s.token("admin").await).json(&coverage)).await;
+        s.refused("editing an unknown unit", &missing, 404, "not_found");
+
+        // The audit log: every action, who did it, to whom; filters; the export in Chinese.
+        let (status, log) = s.get("/api/v1/audit?actor=admin&limit=100", "admin").await;
+        assert_eq!(status, StatusCode::OK, "[{engine}] {log}");
+        let kinds: Vec<(&str, &str)> = log["items"].as_array().unwrap().iter()
+            .map(|e| (e["kind"].as_str().unwrap(), e["username"].as_str().or(e["subject"].as_str()).unwrap_or(""))).collect();
+        for expected in [("user_created", "wang.wu"), ("user_changed", "wang.wu"), ("user_disabled", "wang.wu"), ("user_enabled", "wang.wu"),
+            ("password_reset", "wang.wu"), ("unit_created", "CY-JXQ"), ("unit_changed", "CY-JXQ")] {
+            assert_eq!(kinds.iter().filter(|k| **k == expected).count(), 1, "[{engine}] {expected:?} in {kinds:?}");
+        }
+        assert!(kinds.iter().all(|(kind, _)| *kind != "password_changed"), "[{engine}] the user's own change is theirs, not admin's");
+        let (_, own) = s.get("/api/v1/audit?actor=wang.wu&kind=password_changed", "admin").await;
+        assert_eq!(own["items"].as_array().unwrap().len(), 2, "[{engine}] the refused and the done change: {own}");
+        let (_, refused) = s.get("/api/v1/audit?kind=sign_in_refused&subject=wang.wu", "admin").await;
+        assert_eq!(refused["items"].as_array().unwrap().len(), 1, "[{engine}] {refused}");
+        let (_, unit_log) = s.get("/api/v1/audit?subject=CY-JXQ", "admin").await;
+        assert_eq!(unit_log["items"][0]["subject_name"], "酒仙桥街道办事处", "[{engine}] {unit_log}");
+        assert!(unit_log["items"][0]["detail"].as_str().unwrap().contains("望京街道"), "[{engine}] the detail names the regions: {unit_log}");
+        let today = beijing_date(Timestamp::now());
+        let (_, dated) = s.get(&format!("/api/v1/audit?from={today}&to={today}&kind=user_created"), "admin").await;
+        assert_eq!(dated["items"].as_array().unwrap().len(), 1, "[{engine}] {dated}");
+        let (_, none) = s.get("/api/v1/audit?to=2020-01-01", "admin").await;
+        assert!(none["items"].as_array().unwrap().is_empty(), "[{engine}] {none}");
+        let bad = s.get("/api/v1/audit?from=yesterday", "admin").await;
+        s.invalid("a date that is not one", &bad, "from");
+
+        let answer = s.http(Method::GET, "/api/v1/audit/export?subject=wang.wu").bearer_auth(s.token("admin").await).send().await.unwrap();
+        assert_eq!(answer.status(), StatusCode::OK, "[{engine}]");
+        assert!(answer.headers()["content-type"].to_str().unwrap().starts_with("text/csv"), "[{engine}]");
+        let csv = answer.text().await.unwrap();
+        let mut lines = csv.trim_start_matches('\u{feff}').lines();
+        assert_eq!(lines.next(), Some("编号,时间,操作,操作人,对象账号,对象单位,来源地址,详情"), "[{engine}] {csv}");
+        assert!(csv.contains(",新建用户,admin,wang.wu,") && csv.contains(",停用用户,admin,wang.wu,") && csv.contains(",重置密码,admin,wang.wu,"), "[{engine}] {csv}");
+
+        // A session left open cannot guess the password faster than the sign-in page: wrong old
+        // passwords count as failed sign-ins of the account, and lock it (sign-in included).
+        for n in 1..=5 {
+            let wrong = s.send(own_change(&first, &format!("guess-{n}"), "Mine-own-2027")).await;
+            s.invalid("a guessed old password", &wrong, "old_password");
+        }
+        let locked = s.send(own_change(&first, "Mine-own-2026", "Mine-own-2027")).await;
+        s.refused("the right old password after five wrong ones", &locked, 429, "too_many_requests");
+        s.refused("signing in after them", &s.sign_in("wang.wu", "Mine-own-2026").await, 429, "too_many_requests");
+        let (_, locks) = s.get("/api/v1/sign-in-locks", "admin").await;
+        assert!(locks["items"].as_array().unwrap().iter().any(|l| l["subject"] == "account:wang.wu"), "[{engine}] {locks}");
+        s.stop().await;
+    }
+}
+
+/// `body` with another username.
+fn with_username(mut body: Value, username: &str) -> Value {
+    body["username"] = json!(username);
+    body
 }

@@ -198,6 +198,7 @@ impl TryFrom<AnswerRow> for (Check, Option<CaseStatus>) {
                 count: row.found.map(|n| u32::try_from(n).map_err(|_| StoreError::corrupt(format!("{at}: count {n}")))).transpose()?,
                 note: row.note,
                 position: row.lat.zip(row.lon).map(|(lat, lon)| GeoPoint { lat, lon }),
+                photos: vec![],
             },
             earned: row.earned,
             possible: row.possible,
@@ -279,6 +280,18 @@ impl Evaluation<'_> {
     pub async fn create_point(&self, point: &InspectionPoint, at: Timestamp) -> Result<InspectionPoint, StoreError> {
         let id = insert_point(&mut *self.0.pool.acquire().await?, point, at).await?;
         Ok(InspectionPoint { id, ..point.clone() })
+    }
+
+    /// Registers points all at once: `Duplicate` (and nothing written) when a code is taken.
+    pub async fn create_points(&self, points: &[InspectionPoint], at: Timestamp) -> Result<Vec<InspectionPoint>, StoreError> {
+        let mut tx = self.0.pool.begin().await?;
+        let mut created = Vec::with_capacity(points.len());
+        for point in points {
+            let id = insert_point(&mut tx, point, at).await?;
+            created.push(InspectionPoint { id, ..point.clone() });
+        }
+        tx.commit().await?;
+        Ok(created)
     }
 
     pub async fn point_by_code(&self, code: &str) -> Result<Option<InspectionPoint>, StoreError> {
@@ -427,7 +440,27 @@ impl Evaluation<'_> {
         .bind(point)
         .fetch_all(&self.0.pool)
         .await?;
-        rows.into_iter().map(TryInto::try_into).collect()
+        let mut answers: Vec<(Check, Option<CaseStatus>)> = rows.into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
+        let photos: Vec<(String, i64)> =
+            sqlx::query_as("SELECT clause, attachment_id FROM evaluation_answer_photos WHERE round_id = $1 AND point_id = $2 ORDER BY clause, attachment_id")
+                .bind(round)
+                .bind(point)
+                .fetch_all(&self.0.pool)
+                .await?;
+        for (clause, attachment) in photos {
+            if let Some((check, _)) = answers.iter_mut().find(|(c, _)| c.answer.clause == clause) {
+                check.answer.photos.push(attachment);
+            }
+        }
+        Ok(answers)
+    }
+
+    /// The (round, point) answers that carry attachment `id` as a photo.
+    pub async fn checks_with_photo(&self, id: i64) -> Result<Vec<(i64, i64)>, StoreError> {
+        Ok(sqlx::query_as("SELECT DISTINCT round_id, point_id FROM evaluation_answer_photos WHERE attachment_id = $1 ORDER BY round_id, point_id")
+            .bind(id)
+            .fetch_all(&self.0.pool)
+            .await?)
     }
 
     /// Records a point's answers in one transaction; `Duplicate` (and nothing written) when one
@@ -462,6 +495,15 @@ impl Evaluation<'_> {
                     e.into()
                 }
             })?;
+            for photo in &a.photos {
+                sqlx::query("INSERT INTO evaluation_answer_photos (round_id, point_id, clause, attachment_id) VALUES ($1, $2, $3, $4)")
+                    .bind(check.round)
+                    .bind(check.point)
+                    .bind(a.clause.clone())
+                    .bind(*photo)
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
         // The tallies move with the answers: per month, street, revision and clause.
         let mut rounds: HashMap<i64, (String, i64)> = HashMap::new();
@@ -552,11 +594,12 @@ impl Evaluation<'_> {
             .collect())
     }
 
-    /// The tallies of `period` per street, revision and clause.
-    pub async fn clause_totals(&self, period: Period) -> Result<Vec<ClauseTotal>, StoreError> {
+    /// The tallies of `period` per district (`region` is its six digits), revision and clause,
+    /// summed in the database (a few hundred rows where the streets' are thousands).
+    pub async fn district_clause_totals(&self, period: Period) -> Result<Vec<ClauseTotal>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT region, system_id, clause, CAST(SUM(earned) AS DOUBLE PRECISION) AS earned, CAST(SUM(possible) AS DOUBLE PRECISION) AS possible \
-             FROM evaluation_tallies WHERE month >= $1 AND month <= $2 GROUP BY region, system_id, clause",
+            "SELECT substr(region, 1, 6) AS region, system_id, clause, CAST(SUM(earned) AS DOUBLE PRECISION) AS earned, CAST(SUM(possible) AS DOUBLE PRECISION) AS possible \
+             FROM evaluation_tallies WHERE month >= $1 AND month <= $2 GROUP BY 1, 2, 3",
         )
         .bind(period.first.to_string())
         .bind(period.last.to_string())
@@ -579,6 +622,23 @@ impl Evaluation<'_> {
         .bind(hi)
         .fetch_all(&self.0.pool)
         .await?)
+    }
+
+    /// The answers that lost points under `region_prefix` in the rounds of `period`, each with its
+    /// case's status, by month, round, point and clause: the findings behind a field-check score.
+    /// At most `limit`.
+    pub async fn findings(&self, period: Period, region_prefix: &str, limit: u32) -> Result<Vec<(Check, Option<CaseStatus>)>, StoreError> {
+        let (lo, hi) = prefix_range(region_prefix);
+        let rows: Vec<AnswerRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {ANSWER_COLUMNS} FROM inspection_points p JOIN evaluation_answers a ON a.point_id = p.id              JOIN evaluation_rounds r ON r.id = a.round_id LEFT JOIN cases c ON c.id = a.case_id              WHERE p.region >= $3 AND p.region < $4 AND r.month >= $1 AND r.month <= $2 AND a.earned < a.possible - 0.000000001              ORDER BY r.month, a.round_id, p.code, a.clause LIMIT {limit}"
+        )))
+        .bind(period.first.to_string())
+        .bind(period.last.to_string())
+        .bind(lo)
+        .bind(hi)
+        .fetch_all(&self.0.pool)
+        .await?;
+        rows.into_iter().map(TryInto::try_into).collect()
     }
 
     /// Failed answers under `region_prefix` whose case is not closed yet (open, fixed awaiting

@@ -25,6 +25,8 @@ pub struct UserRecord {
     pub role: Role,
     pub unit: Option<UnitCode>,
     pub password_hash: String,
+    /// When an administrator disabled the account: it cannot sign in, and has no sessions.
+    pub disabled_at: Option<Timestamp>,
 }
 
 impl UserRecord {
@@ -43,6 +45,7 @@ pub(crate) struct UserRow {
     role: String,
     unit_code: Option<String>,
     password_hash: String,
+    disabled_at: Option<i64>,
 }
 
 impl TryFrom<UserRow> for UserRecord {
@@ -56,13 +59,14 @@ impl TryFrom<UserRow> for UserRecord {
             display_name: row.display_name,
             unit: row.unit_code.map(UnitCode::try_from).transpose().map_err(StoreError::corrupt)?,
             password_hash: row.password_hash,
+            disabled_at: row.disabled_at.map(crate::from_millis).transpose()?,
         })
     }
 }
 
 /// The columns of [`UserRow`], qualified so that they read the same in joins.
 pub(crate) const USER_COLUMNS: &str =
-    "users.id, users.username, users.display_name, users.role, users.unit_code, users.password_hash";
+    "users.id, users.username, users.display_name, users.role, users.unit_code, users.password_hash, users.disabled_at";
 
 /// The one INSERT of a user, alone or inside a caller's transaction. `failed` turns a database
 /// error into the caller's, which knows what a unique violation means there.
@@ -204,13 +208,60 @@ impl People<'_> {
     pub async fn session_user(&self, token_hash: &str, now: Timestamp) -> Result<Option<(UserRecord, Timestamp)>, StoreError> {
         let row: Option<SessionRow> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT {USER_COLUMNS}, s.expires_at FROM sessions s JOIN users ON users.id = s.user_id \
-             WHERE s.token_hash = $1 AND s.expires_at > $2"
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND users.disabled_at IS NULL"
         )))
         .bind(token_hash.to_owned())
         .bind(millis(now))
         .fetch_optional(&self.0.pool)
         .await?;
         row.map(|row| Ok((row.user.try_into()?, crate::from_millis(row.expires_at)?))).transpose()
+    }
+
+    /// Ends every session of `user_id` but the one of `keep` (a password change keeps the
+    /// session it was made in); how many ended.
+    pub async fn delete_sessions_of(&self, user_id: i64, keep: Option<&str>) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(user_id)
+            .bind(keep.unwrap_or_default().to_owned())
+            .execute(&self.0.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Changes a user's name shown, role and unit; the user as it is now, `None` when there is
+    /// no such user.
+    pub async fn update_user(&self, id: i64, display_name: &str, role: Role, unit: Option<&UnitCode>) -> Result<Option<UserRecord>, StoreError> {
+        let row: Option<UserRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "UPDATE users SET display_name = $2, role = $3, unit_code = $4 WHERE id = $1 RETURNING {USER_COLUMNS}"
+        )))
+        .bind(id)
+        .bind(display_name.to_owned())
+        .bind(role.as_str())
+        .bind(unit.map(|u| u.as_str().to_owned()))
+        .fetch_optional(&self.0.pool)
+        .await?;
+        row.map(UserRecord::try_from).transpose()
+    }
+
+    /// Disables (`Some(when)`) or enables (`None`) a user; the user as it is now.
+    pub async fn set_disabled(&self, id: i64, disabled_at: Option<Timestamp>) -> Result<Option<UserRecord>, StoreError> {
+        let row: Option<UserRow> =
+            sqlx::query_as(AssertSqlSafe(format!("UPDATE users SET disabled_at = $2 WHERE id = $1 RETURNING {USER_COLUMNS}")))
+                .bind(id)
+                .bind(disabled_at.map(millis))
+                .fetch_optional(&self.0.pool)
+                .await?;
+        row.map(UserRecord::try_from).transpose()
+    }
+
+    /// Replaces a user's password hash; whether there was such a user.
+    pub async fn set_password_hash(&self, id: i64, password_hash: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+            .bind(id)
+            .bind(password_hash.to_owned())
+            .execute(&self.0.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {

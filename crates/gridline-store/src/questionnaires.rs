@@ -13,7 +13,6 @@ use sqlx::{AnyConnection, Arguments, AssertSqlSafe, FromRow};
 use tokio::sync::oneshot;
 
 use crate::nullable::NullableDouble;
-use crate::rollups::prefix_range;
 use crate::writer::Job;
 use crate::{Backend, Store, StoreError, as_stored, from_millis, is_unique_violation, millis, row_placeholders};
 
@@ -91,25 +90,13 @@ pub struct ResponseRecord {
     pub submitted_at: i64,
 }
 
-/// Tallies of one street and month for one measure ('' = the satisfaction index, else a clause).
+/// Tallies summed over a period for one region key (a district's six digits or a street's code)
+/// and measure ('' = the satisfaction index, else a clause).
 #[derive(Clone, Debug, PartialEq)]
-pub struct TallyRow {
-    pub questionnaire: i64,
+pub struct MeasureTotal {
     pub region: String,
-    pub month: String,
     pub measure: String,
     pub moments: Moments,
-}
-
-#[derive(FromRow)]
-struct TallyRecord {
-    questionnaire_id: i64,
-    region: String,
-    month: String,
-    measure: String,
-    n: i64,
-    total: f64,
-    total_sq: f64,
 }
 
 /// The office's 点评 of a month.
@@ -262,31 +249,21 @@ impl Questionnaires<'_> {
         .await?)
     }
 
-    /// The tallies of the months of `period` in the streets under `region_prefix` ("" = the
-    /// city), of one questionnaire or all.
-    pub async fn tallies(&self, period: Period, region_prefix: &str, questionnaire: Option<i64>) -> Result<Vec<TallyRow>, StoreError> {
-        let (lo, hi) = prefix_range(region_prefix);
-        let rows: Vec<TallyRecord> = sqlx::query_as(
-            "SELECT questionnaire_id, region, month, measure, n, total, total_sq FROM questionnaire_tallies \
-             WHERE month >= $1 AND month <= $2 AND region >= $3 AND region < $4 AND ($5 = 0 OR questionnaire_id = $5)",
-        )
+    /// The tallies of `period` summed per region key — each street's code cut to its first
+    /// `key_len` characters (6: its district; 12: itself) — and measure, of one questionnaire or
+    /// all. Summed in the database: a month of a city's answers is a few thousand tally rows,
+    /// the sums a few hundred.
+    pub async fn measure_totals(&self, period: Period, key_len: usize, questionnaire: Option<i64>) -> Result<Vec<MeasureTotal>, StoreError> {
+        let rows: Vec<(String, String, i64, f64, f64)> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT substr(region, 1, {key_len}), measure, CAST(SUM(n) AS BIGINT), CAST(SUM(total) AS DOUBLE PRECISION), CAST(SUM(total_sq) AS DOUBLE PRECISION) \
+             FROM questionnaire_tallies WHERE month >= $1 AND month <= $2 AND ($3 = 0 OR questionnaire_id = $3) GROUP BY 1, 2"
+        )))
         .bind(period.first.to_string())
         .bind(period.last.to_string())
-        .bind(lo)
-        .bind(hi)
         .bind(questionnaire.unwrap_or(0))
         .fetch_all(&self.0.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| TallyRow {
-                questionnaire: r.questionnaire_id,
-                region: r.region,
-                month: r.month,
-                measure: r.measure,
-                moments: Moments { n: r.n, sum: r.total, sum_sq: r.total_sq },
-            })
-            .collect())
+        Ok(rows.into_iter().map(|(region, measure, n, sum, sum_sq)| MeasureTotal { region, measure, moments: Moments { n, sum, sum_sq } }).collect())
     }
 
     /// Writes (or replaces) the office's 点评 of a month for a region ("" = the city).

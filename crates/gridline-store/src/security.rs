@@ -69,9 +69,14 @@ impl TryFrom<LockRow> for SignInLock {
 pub struct AuditEntry {
     pub id: i64,
     pub at: Timestamp,
-    /// `sign_in_failed`, `sign_in_locked`, `sign_in_refused` or `lock_lifted`.
+    /// `sign_in_failed`, `sign_in_locked`, `sign_in_refused`, `lock_lifted`, or an
+    /// administrator's action on a user or unit (`user_created`, `unit_saved`, …: gridline-app's
+    /// `admin::AUDIT_KINDS`).
     pub kind: String,
+    /// The account the entry is about (the one signing in, or the user acted on).
     pub username: Option<String>,
+    /// The unit the entry is about, when it is about a unit.
+    pub subject: Option<String>,
     pub address: Option<String>,
     /// Who did it, when it was someone signed in (an administrator lifting a lockout).
     pub actor: Option<String>,
@@ -84,6 +89,7 @@ struct AuditRow {
     at: i64,
     kind: String,
     username: Option<String>,
+    subject: Option<String>,
     address: Option<String>,
     actor: Option<String>,
     detail: String,
@@ -98,6 +104,7 @@ impl TryFrom<AuditRow> for AuditEntry {
             at: from_millis(row.at)?,
             kind: row.kind,
             username: row.username,
+            subject: row.subject,
             address: row.address,
             actor: row.actor,
             detail: row.detail,
@@ -106,10 +113,12 @@ impl TryFrom<AuditRow> for AuditEntry {
 }
 
 /// What to write to the audit log.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct NewAuditEntry<'a> {
     pub kind: &'a str,
     pub username: Option<&'a str>,
+    /// The unit acted on (see [`AuditEntry::subject`]).
+    pub subject: Option<&'a str>,
     pub address: Option<&'a str>,
     pub actor: Option<&'a str>,
     pub detail: String,
@@ -217,13 +226,14 @@ impl Security<'_> {
     }
 
     pub async fn audit(&self, entry: &NewAuditEntry<'_>, at: Timestamp) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO audit_log (at, kind, username, address, actor, detail) VALUES ($1, $2, $3, $4, $5, $6)")
+        sqlx::query("INSERT INTO audit_log (at, kind, username, address, actor, detail, subject) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(millis(at))
             .bind(entry.kind.to_owned())
             .bind(entry.username.map(str::to_owned))
             .bind(entry.address.map(str::to_owned))
             .bind(entry.actor.map(str::to_owned))
             .bind(entry.detail.clone())
+            .bind(entry.subject.map(str::to_owned))
             .execute(&self.0.pool)
             .await?;
         Ok(())
@@ -231,11 +241,62 @@ impl Security<'_> {
 
     /// The latest `limit` entries of the audit log, the newest first.
     pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows: Vec<AuditRow> =
-            sqlx::query_as("SELECT id, at, kind, username, address, actor, detail FROM audit_log ORDER BY id DESC LIMIT $1")
-                .bind(limit)
-                .fetch_all(&self.0.pool)
-                .await?;
+        self.audit_search(&AuditFilter { limit, ..AuditFilter::default() }).await
+    }
+
+    /// The entries `filter` admits, the newest first, at most `filter.limit`.
+    pub async fn audit_search(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut conditions = Vec::new();
+        let mut texts: Vec<String> = Vec::new();
+        let mut times: Vec<i64> = Vec::new();
+        // Text parameters first ($1 …), then times, then the limit: each bound in that order.
+        if let Some(actor) = &filter.actor {
+            texts.push(actor.clone());
+            conditions.push(format!("actor = ${}", texts.len()));
+        }
+        if let Some(kind) = &filter.kind {
+            texts.push(kind.clone());
+            conditions.push(format!("kind = ${}", texts.len()));
+        }
+        if let Some(subject) = &filter.subject {
+            texts.push(subject.clone());
+            let n = texts.len();
+            conditions.push(format!("(username = ${n} OR subject = ${n})"));
+        }
+        for (bound, op) in [(filter.from, ">="), (filter.to, "<")] {
+            if let Some(at) = bound {
+                times.push(millis(at));
+                conditions.push(format!("at {op} ${}", texts.len() + times.len()));
+            }
+        }
+        let filter_sql = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+        let sql = format!(
+            "SELECT id, at, kind, username, subject, address, actor, detail FROM audit_log {filter_sql} ORDER BY id DESC LIMIT ${}",
+            texts.len() + times.len() + 1
+        );
+        let mut query = sqlx::query_as::<_, AuditRow>(AssertSqlSafe(sql));
+        for text in texts {
+            query = query.bind(text);
+        }
+        for at in times {
+            query = query.bind(at);
+        }
+        let rows: Vec<AuditRow> = query.bind(filter.limit).fetch_all(&self.0.pool).await?;
         rows.into_iter().map(AuditEntry::try_from).collect()
     }
+}
+
+/// Which audit entries to read: each given condition must hold.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    /// Who did it (the actor's username).
+    pub actor: Option<String>,
+    pub kind: Option<String>,
+    /// The account or unit it was about.
+    pub subject: Option<String>,
+    /// From this moment on.
+    pub from: Option<Timestamp>,
+    /// Before this moment.
+    pub to: Option<Timestamp>,
+    pub limit: i64,
 }

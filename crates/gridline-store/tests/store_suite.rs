@@ -477,6 +477,30 @@ async fn orders_and_reminders_read_back_as_written() {
 }
 
 #[tokio::test]
+async fn inbox_readings_are_kept_per_user_once_and_old_ones_forgotten_and_events_are_read_by_case_action_and_time() {
+    each_store(async |engine, store| {
+        let inbox = store.inbox();
+        let items = ["order:1".to_owned(), "assigned:2:100".to_owned()];
+        assert_eq!(inbox.mark_read(7, &items, later(-100), later(-200)).await.unwrap(), 2, "{engine}");
+        assert_eq!(inbox.mark_read(7, &items[..1], now(), later(-200)).await.unwrap(), 0, "{engine}: read once");
+        assert_eq!(inbox.read_items(7).await.unwrap(), items.iter().cloned().collect(), "{engine}");
+        assert!(inbox.read_items(8).await.unwrap().is_empty(), "{engine}: another user read nothing");
+        // A later marking forgets the readings from before `forget_before`.
+        inbox.mark_read(7, &["order:3".to_owned()], now(), later(-1)).await.unwrap();
+        assert_eq!(inbox.read_items(7).await.unwrap(), ["order:3".to_owned()].into_iter().collect(), "{engine}");
+
+        let case = store.cases().create(intake(None, WANGJING, "待办")).await.unwrap().case;
+        let other = store.cases().create(intake(None, WANGJING, "别的")).await.unwrap().case;
+        let events = inbox.events_of(&[case.id, other.id], &["receive"], later(-1), 10).await.unwrap();
+        assert_eq!(events.iter().map(|e| e.case_id).collect::<Vec<_>>(), vec![other.id, case.id], "{engine}: newest first");
+        assert!(inbox.events_of(&[case.id], &["dispatch"], later(-1), 10).await.unwrap().is_empty(), "{engine}: by action");
+        assert!(inbox.events_of(&[case.id], &["receive"], later(1), 10).await.unwrap().is_empty(), "{engine}: by time");
+        assert!(inbox.events_of(&[], &["receive"], later(-1), 10).await.unwrap().is_empty(), "{engine}: no cases");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn listings_watches_links_and_campaigns_read_back_as_written() {
     each_store(async |engine, store| {
         use gridline_core::period::Period;
@@ -560,7 +584,7 @@ async fn sign_in_failures_count_in_their_window_lock_until_cleared_and_the_audit
         assert!(security.locks(at(21)).await.unwrap().is_empty(), "{engine}");
 
         for (kind, minute) in [("sign_in_failed", 0), ("lock_lifted", 1)] {
-            let entry = NewAuditEntry { kind, username: Some("wj"), address: Some("10.0.0.7"), actor: None, detail: format!("{kind} 详情") };
+            let entry = NewAuditEntry { kind, username: Some("wj"), address: Some("10.0.0.7"), detail: format!("{kind} 详情"), ..NewAuditEntry::default() };
             security.audit(&entry, at(minute)).await.unwrap();
         }
         let log = security.audit_log(10).await.unwrap();

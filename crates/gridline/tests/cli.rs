@@ -305,6 +305,24 @@ fn a_unit_and_a_user_of_it_are_added_and_listed() {
 }
 
 #[test]
+fn a_user_is_disabled_enabled_changed_and_given_a_new_password_from_the_command_line() {
+    let dir = DataDir::new();
+    dir.add_unit("WJ-JD", "望京街道办事处");
+    assert_succeeded(&dir.add_user("wang.wei", "correct horse battery\n", &["--role", "handling_unit", "--unit", "WJ-JD"]));
+    assert!(assert_succeeded(&dir.run(&["user", "disable", "wang.wei"], "")).contains("disabled user wang.wei"));
+    assert_eq!(dir.users()[0][1..], ["wang.wei", "handling_unit", "WJ-JD", "disabled"]);
+    assert_succeeded(&dir.run(&["user", "enable", "wang.wei"], ""));
+    assert_eq!(dir.users()[0][1..], ["wang.wei", "handling_unit", "WJ-JD"]);
+    // The same rules as the API's: a unit role needs its unit.
+    assert_refused(&dir.run(&["user", "change", "wang.wei", "--no-unit"], ""), &["works for a unit"]);
+    let changed = assert_succeeded(&dir.run(&["user", "change", "wang.wei", "--role", "dispatcher", "--no-unit"], ""));
+    assert!(changed.contains("role dispatcher, unit none"), "{changed}");
+    assert_refused(&dir.run(&["user", "reset-password", "wang.wei", "--password-stdin"], "short\n"), &["at least 8 characters"]);
+    assert!(assert_succeeded(&dir.run(&["user", "reset-password", "wang.wei", "--password-stdin"], "a new long password\n")).contains("reset the password"));
+    assert_refused(&dir.run(&["user", "disable", "nobody"], ""), &["no user \"nobody\""]);
+}
+
+#[test]
 fn adding_a_unit_again_updates_it() {
     let dir = DataDir::new();
     dir.add_unit("WJ-JD", "望京街道");

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::point::{PointType, district_of};
 use super::system::{Clause, Evidence, Method};
 use crate::campaign::region_prefix;
+use crate::attachment::MAX_FILES_PER_UPLOAD;
 use crate::case::{CaseId, CaseStatus, GeoPoint};
 use crate::error::DomainError;
 use crate::period::Month;
@@ -240,6 +241,10 @@ pub struct Answer {
     /// Where the evaluator stood.
     #[serde(default)]
     pub position: Option<GeoPoint>,
+    /// The photos taken of it: attachment ids the evaluator uploaded to the point
+    /// (`POST …/rounds/{round}/points/{point}/photos`); a failure's case carries them.
+    #[serde(default)]
+    pub photos: Vec<i64>,
 }
 
 /// An answer checked against its clause, with the points it earns.
@@ -270,6 +275,11 @@ impl Answer {
         self.note = self.note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
         if self.note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
             return Err(DomainError::invalid("note", format!("a note is at most {MAX_NOTE_CHARS} characters")));
+        }
+        self.photos.sort_unstable();
+        self.photos.dedup();
+        if self.photos.len() > MAX_FILES_PER_UPLOAD {
+            return Err(DomainError::invalid("photos", format!("a clause has at most {MAX_FILES_PER_UPLOAD} photos")));
         }
         if let Some(p) = self.position
             && !(p.lat.is_finite() && p.lon.is_finite() && (-90.0..=90.0).contains(&p.lat) && (-180.0..=180.0).contains(&p.lon))
@@ -319,7 +329,7 @@ pub struct Check {
 impl Check {
     /// Whether `answer` says the same as this recorded one (a submission sent again).
     pub fn same_answer(&self, answer: &Answer) -> bool {
-        self.answer.outcome == answer.outcome && self.answer.count == answer.count && self.answer.note == answer.note
+        self.answer.outcome == answer.outcome && self.answer.count == answer.count && self.answer.note == answer.note && self.answer.photos == answer.photos
     }
 }
 
@@ -438,7 +448,7 @@ mod tests {
     }
 
     fn answer(outcome: Outcome, count: Option<u32>) -> Answer {
-        Answer { clause: "3.1.1".into(), outcome, count, note: None, position: None }
+        Answer { clause: "3.1.1".into(), outcome, count, note: None, position: None, photos: vec![] }
     }
 
     #[test]
@@ -470,5 +480,32 @@ mod tests {
         let mut far = answer(Outcome::Pass, None);
         far.position = Some(GeoPoint { lat: 100.0, lon: 0.0 });
         assert!(err(&deduction, far, PointType::BackAlley).contains("lat"));
+        let mut crowded = answer(Outcome::Fail, None);
+        crowded.photos = (1..=10).collect();
+        assert!(err(&deduction, crowded, PointType::BackAlley).contains("at most 9 photos"));
+    }
+
+    #[test]
+    fn photos_are_kept_once_in_order_and_compared_as_a_set() {
+        let deduction = clause(ScoringRule::Deduction { per_finding: 1.0, floor: 0.0 }, 4.0);
+        let mut sent = answer(Outcome::Fail, None);
+        sent.photos = vec![7, 3, 7, 5];
+        let scored = sent.clone().score(&deduction, PointType::BackAlley).unwrap();
+        assert_eq!(scored.answer.photos, vec![3, 5, 7]);
+        let check = Check {
+            round: 1,
+            point: 2,
+            answer: scored.answer,
+            earned: scored.earned,
+            possible: 4.0,
+            case_id: None,
+            answered_by: 9,
+            answered_at: Timestamp::UNIX_EPOCH,
+        };
+        let again = sent.clone().score(&deduction, PointType::BackAlley).unwrap().answer;
+        assert!(check.same_answer(&again));
+        let mut other = sent;
+        other.photos = vec![3, 5];
+        assert!(!check.same_answer(&other.score(&deduction, PointType::BackAlley).unwrap().answer));
     }
 }

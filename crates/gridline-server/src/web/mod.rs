@@ -59,6 +59,8 @@ pub enum Page {
     Patrol,
     /// Every role's case search within what it may see, with the export of the same filters.
     Search,
+    /// 我的待办: each user's to-do list (the header's badge leads here).
+    Inbox,
 }
 
 impl Page {
@@ -82,6 +84,7 @@ impl Page {
             Page::Alleys => "alleys",
             Page::Patrol => "patrol",
             Page::Search => "search",
+            Page::Inbox => "inbox",
         }
     }
 
@@ -96,7 +99,7 @@ impl Page {
                 Page::Unit => matches!(role, Role::HandlingUnit | Role::MemberUnit),
                 Page::Supervisor => role == Role::Supervisor,
                 Page::Admin => false,
-                Page::Dashboard | Page::Case | Page::Search => true,
+                Page::Dashboard | Page::Case | Page::Search | Page::Inbox => true,
                 Page::Evaluation => matches!(role, Role::Supervisor | Role::Dispatcher),
                 Page::Field => role == Role::Inspector,
                 Page::Reviews => matches!(role, Role::Supervisor | Role::Dispatcher | Role::Inspector | Role::HandlingUnit | Role::MemberUnit),
@@ -138,6 +141,7 @@ impl Page {
             Page::Alleys => "/alleys",
             Page::Patrol => "/patrol",
             Page::Search => "/search",
+            Page::Inbox => "/inbox",
         }
     }
 }
@@ -174,6 +178,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         Page::Alleys,
         Page::Patrol,
         Page::Search,
+        Page::Inbox,
     ] {
         router = router.route(page.path(), get(move |state: State<Arc<AppState>>, headers: HeaderMap, uri: Uri| guarded(state, headers, uri, page)));
     }

@@ -82,7 +82,9 @@
       ev_rounds: '我的测评轮次', ev_round: '轮次', ev_deadline: '截止', ev_progress: '已查/应查', ev_points: '点位', ev_answered: '已答',
       ev_checklist: '检查清单', ev_observe: '察看', ev_pass: '达标', ev_fail: '不达标', ev_na: '不适用', ev_count: '发现处数',
       ev_note: '备注', ev_send: '提交本点位', ev_saved_offline: '网络中断：答案已保存在本机，恢复后自动提交', ev_sent: '已提交',
-      ev_pending: '待提交', 'rect.open': '整改中', 'rect.fixed': '已整改待核查', 'rect.verified': '已核查销号', 'rect.dropped': '未立案',
+      ev_pending: '待提交', ev_findings: '扣分明细', ev_findings_hint: '点击“实地考察”得分可查看扣分明细。', ev_found_n: '处', ev_lost_of: '实地考察共扣分（扣分 / 应得分）',
+      ev_findings_truncated: '仅列出前 1000 条', ev_round: '轮次', ev_finding: '发现问题', ev_earned: '得分 / 分值', ev_rectification: '整改', ev_points_registry: '测评点位', ev_import_points: '导入点位', ev_points_n: '个点位', ev_streets_n: '个街道',
+      ev_points_columns: '表头：编码、名称、类型（如 公交站台），纬度和经度（或 线路：纬度,经度; 纬度,经度），可选 责任单位、地址。整表校验，有一行出错则全部不导入。', ev_photo_offline: '网络不通，照片未上传，请联网后重新拍照', 'rect.open': '整改中', 'rect.fixed': '已整改待核查', 'rect.verified': '已核查销号', 'rect.dropped': '未立案',
       ev_case: '案件', ev_point_score: '点位得分率', ev_back: '返回点位列表',
       ev_insufficient: '样本不足', ev_notice: '本月通报', ev_comment: '点评', ev_comment_city: '全市点评', ev_comment_save: '保存点评',
       ev_comment_region: '点评对象（区或街道代码，空为全市）', ev_interview: '约谈名单', ev_interview_hint: '排名末位且样本充足的地区',
@@ -103,8 +105,23 @@
       watches: '未诉先办巡查', every_days: '间隔天数', next_due: '下次巡查', stop: '停止', watch_add: '加入巡查', last_inspection: '上次巡查案件',
       // admin
       units: '单位', kind: '类型', regions: '覆盖区域', catalogue: '问题目录', time_limit: '时限', unit_kind: '承办类型',
-      users: '用户', users_cli: '用户由命令行管理：gridline user add 用户名 --role 角色 --password-stdin',
-      routing_rules: '派单规则', api_keys: 'API 密钥', note: '说明',
+      users: '用户', routing_rules: '派单规则', api_keys: 'API 密钥', note: '说明',
+      'tab.users': '用户管理', 'tab.units': '单位与覆盖区域', 'tab.audit': '审计日志', 'tab.reference': '问题目录与派单规则',
+      user_search: '查找用户', user_q: '用户名或姓名', user_q_hint: '输入用户名或姓名中的文字', role: '角色', user_status: '状态',
+      user_active: '正常', user_disabled: '已停用', display_name: '姓名', user_area: '辖区', admin_users_n: '共 {n} 个用户',
+      new_user: '新建用户', new_user_hint: '网格员、承办单位和成员单位须选择所属单位；密码至少 8 个字符。用户的辖区即所属单位的覆盖区域。',
+      initial_password: '初始密码', create_user: '创建用户', user_created: '已创建用户', no_unit: '（无）',
+      disable: '停用', enable: '启用', reset_password: '重置密码', change_user: '修改角色和单位', confirm: '确认', save: '保存',
+      confirm_disable: '确认停用用户“{name}”？停用后该用户立即退出登录，不能再登录。', confirm_enable: '确认启用用户“{name}”？',
+      confirm_reset: '为“{name}”设置新密码（至少 8 个字符），该用户的所有登录将退出：', new_password: '新密码',
+      user_saved: '已保存', password_was_reset: '密码已重置，该用户需用新密码重新登录',
+      unit_name: '单位名称', unit_code: '单位代码', unit_code_hint: '字母、数字和“-”，如 CY-WJ', unit_types: '承办类型',
+      new_unit: '新建单位', create_unit: '创建单位', edit_coverage: '编辑覆盖区域', add_region: '添加区域', remove: '移除',
+      no_regions: '尚未选择区域', unit_saved: '单位已保存', admin_units_n: '共 {n} 个单位',
+      audit_filters: '筛选', audit_actor: '操作人', audit_kind: '操作', audit_subject: '对象（用户名或单位代码）', audit_when: '时间',
+      audit_detail: '详情', audit_target: '对象', admin_actions: '操作', user_unit: '所属单位', audit_from: '起始日期', audit_to: '截止日期', audit_address: '来源地址', audit_query: '查询', audit_export: '导出 CSV', audit_n: '最近 {n} 条',
+      change_password: '修改密码', old_password: '原密码', new_password_again: '再次输入新密码', password_mismatch: '两次输入的新密码不一致',
+      password_changed: '密码已修改，您在其他设备上的登录已退出', password_rule: '新密码至少 8 个字符', close: '关闭',
       // dashboard
       today_intake: '今日受理', today_closed: '今日结案', open: '在办', overdue_now: '超期', due_soon_now: '即将超期',
       rate_response: '响应率', rate_resolution: '解决率', rate_satisfaction: '满意率', trend: '趋势（近30天）',
@@ -137,7 +154,7 @@
       reminders: '待办提醒', matter: '事项', days_left: '剩余天数', 'rk.revise': '按指导意见修改后重新申报', 'rk.milestone_due': '节点即将到期',
       'rk.milestone_overdue': '节点已逾期', 'rk.mid_year_check': '半年检查', 'rk.closure': '报送年终结项总结', 'rk.no_report': '（尚未报送进展）',
       ledger_tools: '导入与关账', import_file: '台账文件（XLSX 或 CSV，每行一个项目）', import_accept: '导入即立项', csv_encoding: 'CSV 编码',
-      import_ledger: '导入', imported: '已导入', close_year: '关闭本年度台账', close_year_confirm: '关账后本年度台账不能再修改。确定关账吗？',
+      import_ledger: '导入', imported: '已导入', row_n: '第 {n} 行', close_year: '关闭本年度台账', close_year_confirm: '关账后本年度台账不能再修改。确定关账吗？',
       late_by: '逾期',
       // documents
       'page.documents': '公文', doc_issued: '已印发公文', doc_search: '搜索标题或内容', doc_kind: '种类', doc_number: '期号', doc_issued_at: '印发时间',
@@ -152,6 +169,16 @@
       date_from: '受理日期自', date_to: '受理日期至', overdue_filter: '是否超期', not_overdue: '未超期', search: '查询', reset: '重置',
       results_n: '共 {n} 件', page_n: '第 {p} / {pages} 页', prev_page: '上一页', next_page: '下一页',
       export_csv: '导出 CSV', export_xlsx: '导出 Excel', exporting: '正在导出…', exported: '已导出', export_hint: '导出当前查询条件下的全部案件（不分页）',
+      // the to-do inbox (待办) and a unit's own figures
+      'page.inbox': '我的待办', inbox_badge: '待办', inbox_unread_n: '{n} 条未读', inbox_all_read: '全部标为已读', inbox_mark_read: '标为已读', inbox_unread: '未读',
+      inbox_empty: '暂无待办事项', inbox_show: '显示', inbox_show_unread: '只看未读', inbox_show_all: '全部', inbox_reply: '答复督办', inbox_reply_text: '答复内容（整改措施、完成情况）',
+      inbox_reply_send: '提交答复', inbox_replied: '已答复督办单', inbox_deadline: '期限', inbox_reminded: '提醒时间', inbox_go_unit: '去签收或办理',
+      'ik.assigned': '新派单', 'ik.rework': '返工', 'ik.order': '督办单', 'ik.due_soon': '临期提醒', 'ik.overdue': '超期提醒', 'ik.extension_answer': '延期答复',
+      'ik.suspended': '已挂起', 'ik.resumed': '已恢复', 'ik.returned': '退单待重派', 'ik.order_replied': '督办已答复', 'ik.order_overdue': '督办超期未答复',
+      ext_approved: '同意延期', ext_refused: '不同意延期', order_target: '督办对象', 'tk.case': '案件', 'tk.unit': '单位', 'tk.place': '点位',
+      unit_figures: '本单位成绩', unit_rank: '单位排名', unit_rank_of: '第 {rank} 名（共 {n} 个单位）', unit_history: '本单位办结记录（最近 30 件）', closed_at: '办结时间',
+      rates_source: '按全市统一口径计算（与月排名相同）', inbox_section: '待办事项',
+      'note.rework': '核查意见', 'note.order_replied': '答复', 'note.returned': '退单理由', 'note.extension_answer': '批复意见', 'note.suspended': '挂起原因', 'note.resumed': '说明',
     },
     en: {
       'page.alleys': 'Back alleys', 'page.patrol': 'Alley patrol', alley_map: 'Alley map', alley_unscored: 'Not scored', alley_count: 'Alleys', alley_scored: 'Scored',
@@ -173,7 +200,9 @@
       ev_rounds: 'My rounds', ev_round: 'Round', ev_deadline: 'Deadline', ev_progress: 'Checked / drawn', ev_points: 'Points', ev_answered: 'Answered',
       ev_checklist: 'Checklist', ev_observe: 'Observe', ev_pass: 'Pass', ev_fail: 'Fail', ev_na: 'N/A', ev_count: 'Found',
       ev_note: 'Note', ev_send: 'Submit this point', ev_saved_offline: 'Offline: answers kept on this device and sent when back online', ev_sent: 'Submitted',
-      ev_pending: 'Waiting to be sent', 'rect.open': 'Being fixed', 'rect.fixed': 'Fixed, awaiting verification', 'rect.verified': 'Verified', 'rect.dropped': 'Not registered',
+      ev_pending: 'Waiting to be sent', ev_findings: 'Points lost', ev_findings_hint: 'Click a field-check score to see where it lost points.', ev_found_n: 'found', ev_lost_of: 'Field checks: points lost / possible',
+      ev_findings_truncated: 'the first 1000 only', ev_round: 'Round', ev_finding: 'Found', ev_earned: 'Earned / points', ev_rectification: 'Rectification', ev_points_registry: 'Inspection points', ev_import_points: 'Import points', ev_points_n: 'points', ev_streets_n: 'streets',
+      ev_points_columns: 'Headers: 编码, 名称, 类型 (e.g. 公交站台), 纬度 and 经度 (or 线路: lat,lon; lat,lon), optionally 责任单位 and 地址. The file is checked whole: one bad row and nothing is imported.', ev_photo_offline: 'No network: the photo was not uploaded; take it again once online', 'rect.open': 'Being fixed', 'rect.fixed': 'Fixed, awaiting verification', 'rect.verified': 'Verified', 'rect.dropped': 'Not registered',
       ev_case: 'Case', ev_point_score: 'Point score', ev_back: 'Back to the points',
       ev_insufficient: 'Too few checks', ev_notice: 'This month\'s notice', ev_comment: 'Comment', ev_comment_city: 'City-wide comment', ev_comment_save: 'Save comment',
       ev_comment_region: 'About (district or street code; empty: the city)', ev_interview: 'Interview list', ev_interview_hint: 'The lowest ranked regions with enough checks',
@@ -238,8 +267,23 @@
       effect_previous: 'vs period before', effect_last_year: 'vs a year before', campaign_regions: 'Region codes (comma-separated; none = the city)',
       watches: 'Watch list (handle before they call)', every_days: 'Every (days)', next_due: 'Next inspection', stop: 'Stop', watch_add: 'Put on watch', last_inspection: 'Last inspection case',
       units: 'Units', kind: 'Kind', regions: 'Regions', catalogue: 'Catalogue', time_limit: 'Time limit', unit_kind: 'Unit kind',
-      users: 'Users', users_cli: 'Users are managed from the command line: gridline user add NAME --role ROLE --password-stdin',
-      routing_rules: 'Routing rules', api_keys: 'API keys', note: 'Note',
+      users: 'Users', routing_rules: 'Routing rules', api_keys: 'API keys', note: 'Note',
+      'tab.users': 'Users', 'tab.units': 'Units and coverage', 'tab.audit': 'Audit log', 'tab.reference': 'Catalogue and routing',
+      user_search: 'Find users', user_q: 'Username or name', user_q_hint: 'part of the username or name', role: 'Role', user_status: 'Status',
+      user_active: 'Active', user_disabled: 'Disabled', display_name: 'Name', user_area: 'Area', admin_users_n: '{n} users',
+      new_user: 'New user', new_user_hint: 'Grid workers, handling units and member units need a unit; passwords have at least 8 characters. A user\'s area is their unit\'s regions.',
+      initial_password: 'Initial password', create_user: 'Create user', user_created: 'User created', no_unit: '(none)',
+      disable: 'Disable', enable: 'Enable', reset_password: 'Reset password', change_user: 'Change role and unit', confirm: 'Confirm', save: 'Save',
+      confirm_disable: 'Disable user "{name}"? They are signed out at once and cannot sign in.', confirm_enable: 'Enable user "{name}"?',
+      confirm_reset: 'A new password for "{name}" (at least 8 characters); all their sessions end:', new_password: 'New password',
+      user_saved: 'Saved', password_was_reset: 'Password reset; the user signs in again with the new one',
+      unit_name: 'Unit', unit_code: 'Code', unit_code_hint: 'letters, digits and "-", e.g. CY-WJ', unit_types: 'Unit types',
+      new_unit: 'New unit', create_unit: 'Create unit', edit_coverage: 'Edit coverage', add_region: 'Add region', remove: 'Remove',
+      no_regions: 'No region chosen yet', unit_saved: 'Unit saved', admin_units_n: '{n} units',
+      audit_filters: 'Filters', audit_actor: 'Actor', audit_kind: 'Action', audit_subject: 'Subject (username or unit code)', audit_when: 'Time',
+      audit_detail: 'Detail', audit_target: 'Subject', admin_actions: 'Actions', user_unit: 'Unit', audit_from: 'From', audit_to: 'Until', audit_address: 'Address', audit_query: 'Search', audit_export: 'Export CSV', audit_n: 'Latest {n}',
+      change_password: 'Change password', old_password: 'Current password', new_password_again: 'New password again', password_mismatch: 'The new passwords differ',
+      password_changed: 'Password changed; your other sessions have been signed out', password_rule: 'At least 8 characters', close: 'Close',
       today_intake: 'Received today', today_closed: 'Closed today', open: 'Open', overdue_now: 'Overdue', due_soon_now: 'Due soon',
       rate_response: 'Response rate', rate_resolution: 'Resolution rate', rate_satisfaction: 'Satisfaction rate',
       trend: 'Trend (30 days)', received: 'Received', closed: 'Closed', by_category: 'By category', by_region: 'By area', map: 'Map',
@@ -252,7 +296,7 @@
       reminders: 'Reminders', matter: 'What', days_left: 'Days left', 'rk.revise': 'Revise along the guidance and propose again', 'rk.milestone_due': 'Milestone due soon',
       'rk.milestone_overdue': 'Milestone overdue', 'rk.mid_year_check': 'Mid-year check', 'rk.closure': 'Year-end closure summary', 'rk.no_report': ' (no progress report yet)',
       ledger_tools: 'Import and close', import_file: 'Ledger file (XLSX or CSV, one row a project)', import_accept: 'Accept on import', csv_encoding: 'CSV encoding',
-      import_ledger: 'Import', imported: 'Imported', close_year: 'Close this year', close_year_confirm: 'A closed year can no longer change. Close it?',
+      import_ledger: 'Import', imported: 'Imported', row_n: 'line {n}', close_year: 'Close this year', close_year_confirm: 'A closed year can no longer change. Close it?',
       late_by: 'late by',
       'action.verify': 'Verify', 'action.callback': 'Call-back', 'action.request_extension': 'Request extension',
       'action.approve_extension': 'Decide extension', 'action.suspend': 'Suspend', 'action.resume': 'Resume',
@@ -272,6 +316,15 @@
       date_from: 'Received from', date_to: 'Received until', overdue_filter: 'Overdue', not_overdue: 'Not overdue', search: 'Search', reset: 'Reset',
       results_n: '{n} cases', page_n: 'Page {p} of {pages}', prev_page: 'Previous', next_page: 'Next', all: 'All',
       export_csv: 'Export CSV', export_xlsx: 'Export Excel', exporting: 'Exporting…', exported: 'Exported', export_hint: 'Exports every case these filters admit (all pages)',
+      'page.inbox': 'My to-do', inbox_badge: 'To-do', inbox_unread_n: '{n} unread', inbox_all_read: 'Mark all read', inbox_mark_read: 'Mark read', inbox_unread: 'Unread',
+      inbox_empty: 'Nothing to do', inbox_show: 'Show', inbox_show_unread: 'Unread only', inbox_show_all: 'All', inbox_reply: 'Answer the order', inbox_reply_text: 'Answer (measures taken, what is done)',
+      inbox_reply_send: 'Send answer', inbox_replied: 'Order answered', inbox_deadline: 'Deadline', inbox_reminded: 'Reminded at', inbox_go_unit: 'Accept or handle',
+      'ik.assigned': 'Assigned', 'ik.rework': 'Rework', 'ik.order': 'Supervision order', 'ik.due_soon': 'Due soon', 'ik.overdue': 'Overdue', 'ik.extension_answer': 'Extension answer',
+      'ik.suspended': 'Suspended', 'ik.resumed': 'Resumed', 'ik.returned': 'Returned, to dispatch again', 'ik.order_replied': 'Order answered', 'ik.order_overdue': 'Order overdue',
+      ext_approved: 'Extension approved', ext_refused: 'Extension refused', order_target: 'On', 'tk.case': 'Case', 'tk.unit': 'Unit', 'tk.place': 'Place',
+      unit_figures: 'Our figures', unit_rank: 'Unit ranking', unit_rank_of: 'No. {rank} of {n} units', unit_history: 'Our closed cases (latest 30)', closed_at: 'Closed',
+      rates_source: 'by the city-wide definition (as in the monthly ranking)', inbox_section: 'Items',
+      'note.rework': 'Verifier', 'note.order_replied': 'Answer', 'note.returned': 'Reason', 'note.extension_answer': 'Dispatcher', 'note.suspended': 'Reason', 'note.resumed': 'Note',
     },
   };
   // The case's words (statuses, channels, satisfaction) come with the page, from the table the
@@ -299,7 +352,7 @@
   }
 
   class ApiFailure extends Error {
-    constructor(status, code, message) { super(message); this.status = status; this.code = code; }
+    constructor(status, code, message, problems) { super(message); this.status = status; this.code = code; this.problems = problems ?? []; }
   }
 
   // Every call below says what it reads of the answer in a `// reads: METHOD /path field …`
@@ -325,7 +378,7 @@
     const data = await response.json().catch(() => null);
     if (!response.ok) {
       if (response.status === 401) location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
-      throw new ApiFailure(response.status, data?.error?.code ?? 'error', data?.error?.message ?? response.statusText);
+      throw new ApiFailure(response.status, data?.error?.code ?? 'error', data?.error?.message ?? response.statusText, data?.error?.problems);
     }
     return data;
   }
@@ -343,7 +396,13 @@
   const status = (box, text, kind = 'info') => {
     box.replaceChildren(text ? h('p', { class: `notice ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text) : '');
   };
-  const failText = (err) => (err instanceof ApiFailure ? `${t('error')} ${err.status}: ${err.message}` : `${t('error')}: ${err.message}`);
+  /** An error as the reader sees it; a refused file's problems each on its line (the first 50), by row. */
+  const failText = (err) => {
+    if (!(err instanceof ApiFailure)) return `${t('error')}: ${err.message}`;
+    const lines = err.problems.slice(0, 50).map((p) => `${p.line ? `${t('row_n').replace('{n}', p.line)}：` : ''}${p.message}`);
+    if (err.problems.length > 50) lines.push('…');
+    return [`${t('error')} ${err.status}: ${err.message}`, ...lines].join('\n');
+  };
   const unavailable = (text) => h('p', { class: 'notice unavailable', 'data-unavailable': '' }, text || t('not_available'));
   const section = (title, ...body) => h('section', { class: 'panel', 'aria-label': title }, h('h2', {}, title), ...body);
   // The API's instants are UTC; people here read Beijing time (sv-SE formats as YYYY-MM-DD HH:MM).
@@ -489,6 +548,24 @@
     admin: ['dashboard', 'search', 'operator', 'dispatcher', 'unit', 'grid', 'supervisor', 'evaluation', 'reviews', 'alleys', 'ledger', 'documents', 'admin'],
   };
 
+  /** Shows `n` unread in the header's badge (none: no number). */
+  function showUnread(n) {
+    const count = document.getElementById('inbox-count');
+    const badge = document.getElementById('inbox-badge');
+    if (!count || !badge) return;
+    count.textContent = n > 99 ? '99+' : String(n);
+    count.hidden = !n;
+    badge.setAttribute('aria-label', n ? `${t('inbox_badge')} ${t('inbox_unread_n').replace('{n}', n)}` : t('inbox_badge'));
+  }
+  /** Fetches the unread count for the header; a failure leaves the badge without a number. */
+  async function inboxCount() {
+    try {
+      // reads: GET /inbox unread
+      const inbox = await optional('GET', '/inbox');
+      if (inbox) showUnread(inbox.unread);
+    } catch (_) { /* the page itself says what failed */ }
+  }
+
   function header(view) {
     const top = document.getElementById('top');
     const toggle = h('button', { type: 'button', id: 'lang-toggle', 'aria-label': t('lang_label'), onclick: () => {
@@ -500,11 +577,18 @@
       ? h('nav', { 'aria-label': t('nav') }, h('ul', {}, (PAGES_OF[USER.role] || []).map((p) =>
         h('li', {}, h('a', { href: `/${p}`, 'aria-current': p === view ? 'page' : null }, t(`page.${p}`))))))
       : null;
+    // The to-do badge: every page's header, for the signed-in user; its count comes after.
+    const badge = USER
+      ? h('a', { href: '/inbox', id: 'inbox-badge', class: 'inbox-badge', 'aria-current': view === 'inbox' ? 'page' : null },
+        t('inbox_badge'), ' ', h('span', { class: 'count', id: 'inbox-count', hidden: true }))
+      : null;
     const who = USER
       ? h('div', { class: 'who' }, h('span', {}, `${USER.display_name} · ${t(`role.${USER.role}`)}`),
+        h('button', { type: 'button', id: 'change-password', onclick: openPasswordDialog }, t('change_password')),
         h('form', { method: 'post', action: '/logout' }, h('button', { type: 'submit', id: 'sign-out' }, t('signout'))))
       : null;
-    top.replaceChildren(h('div', { class: 'bar' }, h('a', { class: 'brand', href: '/' }, t('brand')), nav, h('div', { class: 'tools' }, toggle, who)));
+    top.replaceChildren(h('div', { class: 'bar' }, h('a', { class: 'brand', href: '/' }, t('brand')), nav, h('div', { class: 'tools' }, badge, toggle, who)));
+    if (USER) inboxCount();
     document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
     document.querySelector('.skip').textContent = t('skip');
   }
@@ -841,9 +925,109 @@
               field(t('amount'), amount), field(t('amount_unit'), unit), field(t('reason'), reason), h('button', { type: 'submit' }, t('submit')))));
       }]]);
     const total = lists.reduce((n, l) => n + l.total, 0);
-    return [h('h1', {}, t('page.unit')), section(`${t('my_cases')} (${total})`, box, table)];
+    return [h('h1', {}, t('page.unit')), section(`${t('my_cases')} (${total})`, box, table), ...(USER?.unit ? await unitRecord(USER.unit) : [])];
   };
 
+  /** A unit's own month — its three rates (the one definition the rankings use) and its place
+   *  among the units — and its latest closed cases. */
+  async function unitRecord(code) {
+    const month = thisMonth();
+    const unitQ = encodeURIComponent(code);
+    // reads: GET /rates rates.response_rate rates.resolution_rate rates.satisfaction_rate rates.score counts.dispatched counts.called_back
+    // reads: GET /rankings min_cases items[].code items[].rank items[].insufficient
+    // reads: GET /cases total items[]@case
+    const [unitRates, unitRanking, closed, calledBack] = await Promise.all([
+      optional('GET', `/rates?period=${month}&unit=${unitQ}`), optional('GET', `/rankings?period=${month}&level=unit`),
+      api('GET', `/cases?unit=${unitQ}&status=closed&page_size=30`), api('GET', `/cases?unit=${unitQ}&status=called_back&page_size=30`)]);
+    const mine = unitRanking?.items.find((r) => r.code === code);
+    const ranked = unitRanking ? unitRanking.items.filter((r) => r.rank !== null && r.rank !== undefined).length : 0;
+    const rank = !mine ? '—'
+      : mine.insufficient ? h('span', { class: 'badge muted', 'data-insufficient': '' }, t('insufficient'))
+        : mine.rank ? t('unit_rank_of').replace('{rank}', mine.rank).replace('{n}', ranked) : '—';
+    const figures = unitRates
+      ? grid([t('rate_response'), t('rate_resolution'), t('rate_satisfaction'), t('score'), t('unit_rank'), t('sample')],
+        [[pct100(unitRates.rates.response_rate), pct100(unitRates.rates.resolution_rate), pct100(unitRates.rates.satisfaction_rate), num(unitRates.rates.score), rank,
+          `${unitRates.counts.dispatched} / ${unitRates.counts.called_back}`]], 'unit-figures')
+      : unavailable();
+    const history = [...closed.items, ...calledBack.items].sort((a, b) => b.id - a.id).slice(0, 30);
+    return [section(`${t('unit_figures')} · ${month}`, figures, h('p', { class: 'muted' }, t('rates_source'))),
+      section(t('unit_history'), caseTable(history, [...baseColumns(), [t('deadline'), (c) => time(c.deadline)]], () => ({}), { id: 'unit-history' }))];
+  }
+
+
+  // ---------------------------------------------------------------- the to-do inbox (待办)
+  // fields @inbox: unread total items[].id items[].kind items[].at items[].case_id items[].order_id items[].title items[].note items[].deadline items[].approved items[].level items[].target_kind items[].target items[].reminded_at items[].unread
+  /** Who answers a 督办单 from the inbox: the supervised unit's staff, and dispatchers for places. */
+  const answersOrders = () => ['handling_unit', 'member_unit', 'dispatcher', 'admin'].includes(USER?.role);
+  VIEWS.inbox = async () => {
+    // reads: GET /inbox @inbox
+    const inbox = await api('GET', '/inbox');
+    showUnread(inbox.unread);
+    // Orders on a unit name it, not its code.
+    const unitNames = inbox.items.some((i) => i.target_kind === 'unit') ? new Map((await units()).map((u) => [u.code, u.name])) : new Map();
+    const unreadOnly = new URLSearchParams(location.search).get('show') === 'unread';
+    const box = h('div', { id: 'inbox-result' });
+    const markRead = async (body) => {
+      // reads: POST /inbox/read @inbox
+      const after = await api('POST', '/inbox/read', body);
+      showUnread(after.unread);
+      return after;
+    };
+    const redraw = async () => { await render(); };
+    const items = unreadOnly ? inbox.items.filter((i) => i.unread) : inbox.items;
+    const card = (i) => {
+      const detail = [];
+      if (i.kind === 'extension_answer') detail.push(h('span', { class: `badge ${i.approved ? 'ok' : 'bad'}` }, t(i.approved ? 'ext_approved' : 'ext_refused')));
+      if (i.level) detail.push(h('span', { class: 'badge warn' }, t(`sl.${i.level}`)));
+      if (i.target_kind && i.target_kind !== 'case') {
+        const target = i.target_kind === 'unit' ? unitNames.get(i.target) ?? i.target : i.target;
+        detail.push(h('span', {}, `${t('order_target')}：${t(`tk.${i.target_kind}`)} ${target}`));
+      }
+      if (i.deadline) detail.push(h('span', {}, `${t('inbox_deadline')}：${time(i.deadline)}`));
+      if (i.reminded_at) detail.push(h('span', {}, `${t('inbox_reminded')}：${time(i.reminded_at)}`));
+      // An order on a case links to the case, as a case's own item does.
+      const caseRef = i.case_id ?? (i.target_kind === 'case' ? i.target : null);
+      const title = caseRef ? h('a', { href: `/cases/${caseRef}` }, `#${caseRef} ${i.title}`) : h('span', {}, i.title);
+      const actions = [];
+      if (i.unread) {
+        actions.push(h('button', { type: 'button', class: 'mark-read', 'data-mark': i.id, onclick: async () => {
+          try { await markRead({ items: [i.id] }); await redraw(); } catch (err) { status(box, failText(err), 'error'); }
+        } }, t('inbox_mark_read')));
+      }
+      if (['assigned', 'rework', 'due_soon', 'overdue'].includes(i.kind) && ['handling_unit', 'member_unit'].includes(USER?.role)) {
+        actions.push(h('a', { href: '/unit', class: 'button-link' }, t('inbox_go_unit')));
+      }
+      let reply = null;
+      if (i.kind === 'order' && answersOrders()) {
+        const text = h('textarea', { id: `order-reply-${i.order_id}`, rows: 3, maxlength: 2000, required: true });
+        reply = h('form', { class: 'stack order-reply', 'data-order': i.order_id, onsubmit: async (e) => {
+          e.preventDefault();
+          try {
+            // reads: POST /supervision/orders/{id}/reply id state
+            await api('POST', `/supervision/orders/${i.order_id}/reply`, { reply: text.value.trim() });
+            status(box, `${t('inbox_replied')} #${i.order_id}`);
+            // The answered order leaves the inbox; nothing left to mark read.
+            await redraw();
+          } catch (err) { status(box, failText(err), 'error'); }
+        } }, field(t('inbox_reply_text'), text), h('button', { type: 'submit', class: 'primary' }, t('inbox_reply_send')));
+      }
+      return h('li', { class: `inbox-item${i.unread ? ' unread' : ''}`, 'data-item': i.id, 'data-kind': i.kind },
+        h('div', { class: 'inbox-head' }, h('span', { class: `badge kind-${i.kind}` }, t(`ik.${i.kind}`)),
+          i.unread ? h('span', { class: 'badge unread-mark' }, t('inbox_unread')) : null, h('time', { datetime: i.at }, time(i.at))),
+        h('p', { class: 'inbox-title' }, title),
+        i.note ? h('p', { class: 'inbox-note' }, I18N.zh[`note.${i.kind}`] ? `${t(`note.${i.kind}`)}：${i.note}` : i.note) : null,
+        detail.length ? h('p', { class: 'inbox-detail' }, ...detail.flatMap((d, n) => (n ? [' · ', d] : [d]))) : null,
+        actions.length ? h('div', { class: 'inline' }, ...actions) : null, reply);
+    };
+    const show = h('div', { class: 'inline', role: 'group', 'aria-label': t('inbox_show') },
+      h('a', { href: '/inbox', 'aria-current': unreadOnly ? null : 'true' }, `${t('inbox_show_all')} (${inbox.total})`),
+      h('a', { href: '/inbox?show=unread', 'aria-current': unreadOnly ? 'true' : null }, `${t('inbox_show_unread')} (${inbox.unread})`),
+      inbox.unread ? h('button', { type: 'button', id: 'inbox-all-read', onclick: async () => {
+        try { await markRead({ all: true }); await redraw(); } catch (err) { status(box, failText(err), 'error'); }
+      } }, t('inbox_all_read')) : null);
+    const list = items.length ? h('ul', { class: 'inbox-list', id: 'inbox-list' }, items.map(card)) : h('p', { class: 'empty', id: 'inbox-empty' }, t('inbox_empty'));
+    return [h('h1', {}, t('page.inbox')), section(`${t('inbox_section')} · ${t('inbox_unread_n').replace('{n}', inbox.unread)}`, show, box, list)];
+  };
 
   // ---------------------------------------------------------------- supervisor
   VIEWS.supervisor = async () => {
@@ -984,20 +1168,282 @@
   }
 
   // ---------------------------------------------------------------- administrator
-  VIEWS.admin = async () => {
-    // reads: GET /routing-rules items[].id items[].entries items[].regions items[].unit items[].unit_type items[].note
-    const [allUnits, cat, rules] = await Promise.all([units(), catalogue(), optional('GET', '/routing-rules')]);
-    const limit = (l) => (l ? `${l.amount} ${t(`lu.${l.unit}`)}` : '—');
-    return [h('h1', {}, t('page.admin')),
-      section(`${t('units')} (${allUnits.length})`, grid([t('id'), t('unit'), t('kind'), t('regions')], allUnits.map((u) => [u.code, u.name, u.kind, u.regions.join(', ')]))),
-      section(`${t('catalogue')} (${cat.length})`, grid([t('id'), t('category'), t('time_limit'), t('unit_kind')], cat.map((e) => [e.code, entryName(e), limit(e.effective_time_limit), e.effective_unit_type ?? '—']))),
-      section(t('users'), h('p', {}, h('code', {}, t('users_cli')))),
-      section(t('routing_rules'), rules
-        ? grid([t('id'), t('category'), t('regions'), t('unit_kind'), t('note')],
-          rules.items.map((r) => [r.id, (r.entries ?? []).join(', ') || '—', (r.regions ?? []).join(', ') || '—', r.unit ?? r.unit_type ?? '—', r.note ?? '']))
-        : unavailable()),
-      section(t('api_keys'), unavailable())];
+  // Users, units and the audit log, one tab each (`/admin?tab=…`); the catalogue and the routing
+  // rules on the last. Every change goes through the API, which checks it and writes the audit log.
+  const ADMIN_TABS = ['users', 'units', 'audit', 'reference'];
+  /** The city, its districts and streets by code (what units cover), for names instead of codes. */
+  const allRegions = () => once('regions:all', () => Promise.all(['city', 'district', 'street'].map((level) =>
+    // reads: GET /regions items[].code items[].name items[].level items[].parent
+    api('GET', `/regions?level=${level}`).then((r) => r.items))).then((lists) => new Map(lists.flat().map((x) => [x.code, x]))));
+  // reads: GET /unit-types items[].code items[].name items[].name_en
+  const unitTypes = () => once('unit-types', () => api('GET', '/unit-types').then((r) => r.items));
+  /** A region's name, a street's after its district's (朝阳区望京街道). */
+  const regionLabel = (map, code) => {
+    const r = map.get(code);
+    if (!r) return code;
+    const up = r.parent ? map.get(r.parent) : null;
+    return up && up.level === 'district' ? `${up.name}${r.name}` : r.name;
   };
+  const typeName = (types, code) => { const x = types.find((y) => y.code === code); return x ? (lang === 'en' && x.name_en ? x.name_en : x.name) : code; };
+  /** What the last change did, told once above the redrawn tab. */
+  let adminFlash = null;
+  const flashBox = () => { const text = adminFlash; adminFlash = null; return text ? h('p', { class: 'notice ok', role: 'status', id: 'admin-flash' }, text) : null; };
+  /** Runs a change, then redraws the page with `flash`, or tells the refusal in `box`. */
+  const adminChange = (box, send, flash) => async () => {
+    try { await send(); adminFlash = flash; delete cache.units; await render(); } catch (err) { status(box, failText(err), 'error'); }
+  };
+  /** A question with a confirming and a cancelling button, in `box`. */
+  const ask = (box, question, label, controls, onConfirm) => {
+    box.replaceChildren(h('div', { class: 'confirm' }, h('p', {}, question), ...controls,
+      h('div', { class: 'inline' }, h('button', { type: 'button', class: 'primary', 'data-confirm': '', onclick: onConfirm }, label),
+        h('button', { type: 'button', 'data-cancel': '', onclick: () => box.replaceChildren() }, t('cancel')))));
+    box.querySelector('input, select, button')?.focus();
+  };
+  const roleOptions = (selected) => options(valuesOf('role').map((r) => [r, t(`role.${r}`)]), selected);
+  const unitOptions = (list, selected) => options([['', t('no_unit')], ...list.map((u) => [u.code, u.name])], selected ?? '');
+
+  VIEWS.admin = async () => {
+    const params = new URLSearchParams(location.search);
+    const tab = ADMIN_TABS.includes(params.get('tab')) ? params.get('tab') : 'users';
+    const tabs = h('nav', { class: 'tabs', 'aria-label': t('page.admin') }, ADMIN_TABS.map((name) =>
+      h('a', { href: `/admin?tab=${name}`, id: `tab-${name}`, 'aria-current': name === tab ? 'page' : null }, t(`tab.${name}`))));
+    return [h('h1', {}, t('page.admin')), tabs, flashBox(), ...[await ADMIN_PANELS[tab](params)].flat()].filter(Boolean);
+  };
+  const ADMIN_PANELS = {};
+
+  ADMIN_PANELS.users = async (params) => {
+    const [allUnits] = await Promise.all([units()]);
+    const filters = new URLSearchParams();
+    for (const name of ['q', 'role', 'unit', 'disabled']) if (params.get(name)) filters.set(name, params.get(name));
+    const q = h('input', { id: 'user-q', type: 'search', maxlength: 64, value: filters.get('q') ?? '', placeholder: t('user_q_hint') });
+    const roleFilter = h('select', { id: 'user-role' }, h('option', { value: '' }, t('all')), roleOptions(filters.get('role') ?? ''));
+    const unitFilter = h('select', { id: 'user-unit' }, options([['', t('all')], ...allUnits.map((u) => [u.code, u.name])], filters.get('user_unit') ?? ''));
+    const stateFilter = h('select', { id: 'user-state' }, options([['', t('all')], ['false', t('user_active')], ['true', t('user_disabled')]], filters.get('disabled') ?? ''));
+    const search = h('form', { id: 'user-search', class: 'card', onsubmit: (e) => {
+      e.preventDefault();
+      const next = new URLSearchParams({ tab: 'users' });
+      for (const [name, control] of [['q', q], ['role', roleFilter], ['unit', unitFilter], ['disabled', stateFilter]]) if (control.value.trim()) next.set(name, control.value.trim());
+      history.pushState(null, '', `/admin?${next}`);
+      render();
+    } }, h('h2', {}, t('user_search')),
+    h('div', { class: 'grid2' }, field(t('user_q'), q), field(t('role'), roleFilter), field(t('user_unit'), unitFilter), field(t('user_status'), stateFilter)),
+    h('button', { type: 'submit', class: 'primary', id: 'user-search-submit' }, t('search')));
+
+    // reads: GET /users items[].id items[].username items[].display_name items[].role items[].unit items[].unit_name items[].regions[].name items[].disabled items[].disabled_at
+    const found = await api('GET', `/users?${filters}`);
+    const row = (u) => {
+      const box = h('div', { class: 'row-panel', 'aria-live': 'polite' });
+      const name = u.display_name === u.username ? u.username : `${u.display_name}（${u.username}）`;
+      const toggle = u.disabled
+        // reads: POST /users/{id}/enable -
+        ? h('button', { type: 'button', 'data-user-action': 'enable', onclick: () => ask(box, t('confirm_enable').replace('{name}', name), t('enable'), [],
+          adminChange(box, () => api('POST', `/users/${u.id}/enable`), `${t('enable')}：${name}`)) }, t('enable'))
+        // reads: POST /users/{id}/disable -
+        : h('button', { type: 'button', 'data-user-action': 'disable', onclick: () => ask(box, t('confirm_disable').replace('{name}', name), t('disable'), [],
+          adminChange(box, () => api('POST', `/users/${u.id}/disable`), `${t('disable')}：${name}`)) }, t('disable'));
+      const reset = h('button', { type: 'button', 'data-user-action': 'reset', onclick: () => {
+        const password = h('input', { id: `reset-password-${u.id}`, type: 'password', autocomplete: 'new-password' });
+        // reads: POST /users/{id}/password -
+        ask(box, t('confirm_reset').replace('{name}', name), t('reset_password'), [field(t('new_password'), password)],
+          adminChange(box, () => api('POST', `/users/${u.id}/password`, { password: password.value }), `${t('password_was_reset')}：${name}`));
+      } }, t('reset_password'));
+      const edit = h('button', { type: 'button', 'data-user-action': 'change', onclick: () => {
+        const display = h('input', { id: `user-name-${u.id}`, maxlength: 64, value: u.display_name });
+        const role = h('select', { id: `user-role-${u.id}` }, roleOptions(u.role));
+        const unit = h('select', { id: `user-unit-${u.id}` }, unitOptions(allUnits, u.unit));
+        // reads: PATCH /users/{id} -
+        ask(box, `${t('change_user')}：${name}`, t('save'), [h('div', { class: 'grid2' }, field(t('display_name'), display), field(t('role'), role), field(t('user_unit'), unit))],
+          adminChange(box, () => api('PATCH', `/users/${u.id}`, { display_name: display.value.trim(), role: role.value, unit: unit.value || null }), `${t('user_saved')}：${name}`));
+      } }, t('change_user'));
+      // Oneself: no disabling and no reset here (the server refuses both); 修改密码 is in the header.
+      const self = u.username === USER.username;
+      return h('tr', { 'data-user': u.username },
+        h('td', { 'data-label': t('username') }, u.username), h('td', { 'data-label': t('display_name') }, u.display_name),
+        h('td', { 'data-label': t('role') }, t(`role.${u.role}`)), h('td', { 'data-label': t('user_unit') }, u.unit_name ?? '—'),
+        h('td', { 'data-label': t('user_area') }, u.regions.map((r) => r.name).join('、') || '—'),
+        h('td', { 'data-label': t('user_status') }, u.disabled ? h('span', { class: 'badge bad' }, t('user_disabled')) : h('span', { class: 'badge ok' }, t('user_active'))),
+        h('td', { 'data-label': t('admin_actions') }, h('div', { class: 'inline' }, self ? null : toggle, self ? null : reset, edit), box));
+    };
+    const table = found.items.length
+      ? h('div', { class: 'table-wrap' }, h('table', { id: 'user-table', class: 'cards' },
+        h('thead', {}, h('tr', {}, [t('username'), t('display_name'), t('role'), t('user_unit'), t('user_area'), t('user_status'), t('admin_actions')].map((x) => h('th', { scope: 'col' }, x)))),
+        h('tbody', {}, found.items.map(row))))
+      : h('p', { class: 'empty' }, t('empty'));
+
+    const username = h('input', { id: 'new-username', maxlength: 64, autocomplete: 'off', required: true });
+    const display = h('input', { id: 'new-display-name', maxlength: 64 });
+    const role = h('select', { id: 'new-role' }, roleOptions('grid_worker'));
+    const unit = h('select', { id: 'new-unit' }, unitOptions(allUnits, ''));
+    const password = h('input', { id: 'new-password', type: 'password', autocomplete: 'new-password', required: true });
+    const createBox = h('div', { id: 'new-user-result' });
+    const create = h('form', { id: 'new-user', class: 'card', onsubmit: (e) => {
+      e.preventDefault();
+      // reads: POST /users username
+      adminChange(createBox, () => api('POST', '/users', { username: username.value.trim(), display_name: display.value.trim() || null, role: role.value, unit: unit.value || null, password: password.value }),
+        `${t('user_created')}：${username.value.trim()}`)();
+    } }, h('h2', {}, t('new_user')), h('p', { class: 'hint' }, t('new_user_hint')),
+    h('div', { class: 'grid2' }, field(t('username'), username), field(t('display_name'), display), field(t('role'), role), field(t('user_unit'), unit), field(t('initial_password'), password)),
+    h('button', { type: 'submit', class: 'primary', id: 'new-user-submit' }, t('create_user')), createBox);
+    return [search, section(t('admin_users_n').replace('{n}', found.items.length), table), create];
+  };
+
+  /** The form of a unit: new (`u` null) or the coverage of `u`. */
+  function unitForm(u, regions, types, box, onCancel) {
+    const prefix = u ? `unit-${u.code}` : 'new-unit';
+    const code = u ? null : h('input', { id: `${prefix}-code`, maxlength: 64, required: true, placeholder: t('unit_code_hint') });
+    const name = h('input', { id: `${prefix}-name`, maxlength: 64, required: true, value: u?.name ?? '' });
+    const kind = h('select', { id: `${prefix}-kind` }, options(valuesOf('unit_kind').map((k) => [k, t(`unit_kind.${k}`)]), u?.kind ?? 'street_office'));
+    const chosen = [...(u?.regions ?? [])];
+    const chips = h('ul', { class: 'chips', id: `${prefix}-regions` });
+    const drawChips = () => chips.replaceChildren(...(chosen.length ? chosen.map((c) => h('li', { 'data-region': c }, regionLabel(regions, c), ' ',
+      h('button', { type: 'button', 'aria-label': `${t('remove')} ${regionLabel(regions, c)}`, onclick: () => { chosen.splice(chosen.indexOf(c), 1); drawChips(); } }, '×')))
+      : [h('li', { class: 'empty' }, t('no_regions'))]));
+    drawChips();
+    const checks = h('div', { class: 'checks', id: `${prefix}-types` }, types.map((x) => h('label', {},
+      h('input', { type: 'checkbox', value: x.code, checked: (u?.types ?? []).includes(x.code) }), typeName(types, x.code))));
+    return (async () => {
+      const picker = await regionPicker(prefix);
+      const add = h('button', { type: 'button', id: `${prefix}-add-region`, onclick: () => {
+        const c = picker.street.value || picker.district.value;
+        if (c && !chosen.includes(c)) { chosen.push(c); drawChips(); }
+      } }, t('add_region'));
+      const send = () => {
+        const body = { name: name.value.trim(), kind: kind.value, regions: chosen, types: [...checks.querySelectorAll('input:checked')].map((i) => i.value) };
+        // reads: POST /units code
+        if (!u) return api('POST', '/units', { code: code.value.trim(), ...body });
+        // reads: PUT /units/{code} code
+        return api('PUT', `/units/${encodeURIComponent(u.code)}`, body);
+      };
+      return h('form', { class: 'stack unit-form', id: `${prefix}-form`, onsubmit: (e) => { e.preventDefault(); adminChange(box, send, `${t('unit_saved')}：${name.value.trim()}`)(); } },
+        h('div', { class: 'grid2' }, code ? field(t('unit_code'), code) : null, field(t('unit_name'), name), field(t('kind'), kind)),
+        h('div', { class: 'field' }, h('span', { class: 'label' }, t('regions')), chips),
+        h('div', { class: 'grid2 picker' }, ...picker.nodes, h('div', { class: 'field' }, h('span', { class: 'label' }, '\u00a0'), add)),
+        h('div', { class: 'field' }, h('span', { class: 'label' }, t('unit_types')), checks),
+        h('div', { class: 'inline' }, h('button', { type: 'submit', class: 'primary' }, u ? t('save') : t('create_unit')),
+          onCancel ? h('button', { type: 'button', onclick: onCancel }, t('cancel')) : null), box);
+    })();
+  }
+
+  ADMIN_PANELS.units = async () => {
+    const [allUnits, regions, types] = await Promise.all([units(), allRegions(), unitTypes()]);
+    // A unit's edit form opens in a full-width row under it, not squeezed into the last cell.
+    const rows = allUnits.flatMap((u) => {
+      const result = h('div', {});
+      const editRow = h('tr', { class: 'edit-row', hidden: true }, h('td', { colspan: 5 }));
+      const edit = h('button', { type: 'button', 'data-edit-unit': u.code, onclick: async () => {
+        editRow.firstChild.replaceChildren(await unitForm(u, regions, types, result, () => { editRow.hidden = true; }));
+        editRow.hidden = false;
+        editRow.querySelector('input')?.focus();
+      } }, t('edit_coverage'));
+      return [h('tr', { 'data-unit': u.code },
+        h('td', { 'data-label': t('unit_name') }, h('strong', {}, u.name), h('div', { class: 'hint' }, u.code)),
+        h('td', { 'data-label': t('kind') }, t(`unit_kind.${u.kind}`)),
+        h('td', { 'data-label': t('regions') }, u.regions.map((c) => regionLabel(regions, c)).join('、') || '—'),
+        h('td', { 'data-label': t('unit_types') }, (u.types ?? []).map((c) => typeName(types, c)).join('、') || '—'),
+        h('td', { 'data-label': t('admin_actions') }, edit)), editRow];
+    });
+    const table = h('div', { class: 'table-wrap' }, h('table', { id: 'unit-table', class: 'cards' },
+      h('thead', {}, h('tr', {}, [t('unit_name'), t('kind'), t('regions'), t('unit_types'), t('admin_actions')].map((x) => h('th', { scope: 'col' }, x)))),
+      h('tbody', {}, rows)));
+    const createBox = h('div', { id: 'new-unit-result' });
+    return [section(t('admin_units_n').replace('{n}', allUnits.length), table),
+      h('details', { class: 'card', id: 'new-unit' }, h('summary', {}, t('new_unit')), await unitForm(null, regions, types, createBox))];
+  };
+
+  ADMIN_PANELS.audit = async (params) => {
+    const filters = new URLSearchParams();
+    for (const name of ['actor', 'kind', 'subject', 'from', 'to']) if (params.get(name)) filters.set(name, params.get(name));
+    const actor = h('input', { id: 'audit-actor', maxlength: 64, value: filters.get('actor') ?? '' });
+    const kind = h('select', { id: 'audit-kind' }, options([['', t('all')], ...valuesOf('audit').map((k) => [k, t(`audit.${k}`)])], filters.get('kind') ?? ''));
+    const subject = h('input', { id: 'audit-subject', maxlength: 64, value: filters.get('subject') ?? '' });
+    const from = h('input', { id: 'audit-from', type: 'date', value: filters.get('from') ?? '' });
+    const to = h('input', { id: 'audit-to', type: 'date', value: filters.get('to') ?? '' });
+    const chosen = () => {
+      const out = new URLSearchParams();
+      for (const [name, control] of [['actor', actor], ['kind', kind], ['subject', subject], ['from', from], ['to', to]]) if (control.value.trim()) out.set(name, control.value.trim());
+      return out;
+    };
+    const message = h('div', { id: 'audit-message', 'aria-live': 'polite' });
+    const exportCsv = async () => {
+      const query = chosen();
+      query.set('lang', lang);
+      status(message, t('exporting'));
+      try {
+        // reads: GET /audit/export blob
+        const file = await api('GET', `/audit/export?${query}`);
+        saveFile(file, `${t('tab.audit')}-${new Date().toLocaleString('sv-SE', { timeZone: 'Asia/Shanghai' }).slice(0, 10)}.csv`);
+        status(message, t('exported'), 'ok');
+      } catch (err) { status(message, failText(err), 'error'); }
+    };
+    const form = h('form', { id: 'audit-form', class: 'card', onsubmit: (e) => {
+      e.preventDefault();
+      const next = chosen();
+      next.set('tab', 'audit');
+      history.pushState(null, '', `/admin?${next}`);
+      render();
+    } }, h('h2', {}, t('audit_filters')),
+    h('div', { class: 'grid2' }, field(t('audit_actor'), actor), field(t('audit_kind'), kind), field(t('audit_subject'), subject), field(t('audit_from'), from), field(t('audit_to'), to)),
+    h('div', { class: 'inline' }, h('button', { type: 'submit', class: 'primary', id: 'audit-submit' }, t('audit_query')),
+      h('button', { type: 'button', id: 'audit-export', onclick: exportCsv }, t('audit_export'))), message);
+    let body;
+    try {
+      // reads: GET /users items[].username items[].display_name
+      // reads: GET /audit items[].id items[].at items[].kind items[].username items[].subject items[].subject_name items[].actor items[].address items[].detail
+      const [people, log] = await Promise.all([api('GET', '/users'), api('GET', `/audit?${filters}`)]);
+      const nameOf = new Map(people.items.map((u) => [u.username, u.display_name]));
+      const who = (username) => (!username ? '—' : nameOf.get(username) && nameOf.get(username) !== username ? `${nameOf.get(username)}（${username}）` : username);
+      const columns = [t('audit_when'), t('audit_kind'), t('audit_actor'), t('audit_target'), t('audit_detail'), t('audit_address')];
+      body = section(t('audit_n').replace('{n}', log.items.length), log.items.length ? h('div', { class: 'table-wrap' }, h('table', { id: 'audit-table', class: 'cards' },
+        h('thead', {}, h('tr', {}, columns.map((x) => h('th', { scope: 'col' }, x)))),
+        h('tbody', {}, log.items.map((e) => h('tr', { 'data-audit': e.kind }, [time(e.at), t(`audit.${e.kind}`), who(e.actor),
+          e.subject ? (e.subject_name ?? e.subject) : who(e.username), e.detail, e.address ?? '—'].map((x, i) => h('td', { 'data-label': columns[i] }, x)))))))
+        : h('p', { class: 'empty' }, t('empty')));
+    } catch (err) {
+      if (!(err instanceof ApiFailure) || err.status >= 500 || err.status === 401) throw err;
+      body = h('p', { class: 'notice error', role: 'alert', id: 'audit-refused' }, failText(err));
+    }
+    return [form, body];
+  };
+
+  ADMIN_PANELS.reference = async () => {
+    // reads: GET /routing-rules items[].id items[].entries items[].regions items[].unit items[].unit_type items[].note
+    const [allUnits, cat, rules, regions, types] = await Promise.all([units(), catalogue(), optional('GET', '/routing-rules'), allRegions(), unitTypes()]);
+    const unitName = new Map(allUnits.map((u) => [u.code, u.name]));
+    const limit = (l) => (l ? `${l.amount} ${t(`lu.${l.unit}`)}` : '—');
+    return [section(`${t('catalogue')} (${cat.length})`, grid([t('id'), t('category'), t('time_limit'), t('unit_kind')],
+      cat.map((e) => [e.code, entryName(e), limit(e.effective_time_limit), e.effective_unit_type ? typeName(types, e.effective_unit_type) : '—']))),
+    section(t('routing_rules'), rules
+      ? grid([t('id'), t('category'), t('regions'), t('unit'), t('note')],
+        rules.items.map((r) => [r.id, (r.entries ?? []).join(', ') || '—', (r.regions ?? []).map((c) => regionLabel(regions, c)).join('、') || '—',
+          r.unit ? (unitName.get(r.unit) ?? r.unit) : r.unit_type ? typeName(types, r.unit_type) : '—', r.note ?? '']))
+      : unavailable())];
+  };
+
+  /** The signed-in user's own password change, from the header on every page. */
+  function openPasswordDialog() {
+    const old = h('input', { id: 'old-password', type: 'password', autocomplete: 'current-password', required: true });
+    const next = h('input', { id: 'new-password-1', type: 'password', autocomplete: 'new-password', required: true });
+    const again = h('input', { id: 'new-password-2', type: 'password', autocomplete: 'new-password', required: true });
+    const box = h('div', { id: 'password-result', 'aria-live': 'polite' });
+    const dialog = h('dialog', { id: 'password-dialog', 'aria-labelledby': 'password-title' });
+    const form = h('form', { class: 'stack', onsubmit: async (e) => {
+      e.preventDefault();
+      if (next.value !== again.value) { status(box, t('password_mismatch'), 'error'); return; }
+      try {
+        // reads: POST /me/password -
+        await api('POST', '/me/password', { old_password: old.value, new_password: next.value });
+        for (const input of [old, next, again]) input.value = '';
+        status(box, t('password_changed'), 'ok');
+      } catch (err) { status(box, failText(err), 'error'); }
+    } }, h('h2', { id: 'password-title' }, t('change_password')), field(t('old_password'), old), field(t('new_password'), next),
+    h('p', { class: 'hint' }, t('password_rule')), field(t('new_password_again'), again),
+    h('div', { class: 'inline' }, h('button', { type: 'submit', class: 'primary', id: 'password-submit' }, t('change_password')),
+      h('button', { type: 'button', id: 'password-close', onclick: () => dialog.close() }, t('close'))), box);
+    dialog.append(form);
+    dialog.addEventListener('close', () => dialog.remove());
+    document.body.append(dialog);
+    dialog.showModal();
+  }
 
   // ---------------------------------------------------------------- the case page
   const ACTION_FIELDS = {
@@ -1342,18 +1788,33 @@
     // reads: GET /evaluation/scores weights.field_check items[].code items[].name items[].rank items[].score items[].field_check items[].questionnaire items[].material_review items[].platform_data items[].points_checked items[].movement items[].insufficient_sample
     const scores = await api('GET', `/evaluation/scores?period=${encodeURIComponent(period)}&level=${level}`);
     const move = (m) => (m === null || m === undefined ? '—' : m > 0 ? `↑${m}` : m < 0 ? `↓${-m}` : '—');
+    const here = `/evaluation?period=${encodeURIComponent(period)}&level=${level}`;
     const rows = scores.items.map((r) => [r.insufficient_sample ? h('span', { class: 'badge muted' }, t('ev_insufficient')) : (r.rank ?? '—'),
-      level === 'district' ? h('a', { href: `/evaluation?period=${encodeURIComponent(period)}&report=${r.code}` }, r.name) : r.name,
-      score1(r.score), score1(r.field_check), score1(r.questionnaire), score1(r.material_review), score1(r.platform_data), r.points_checked, move(r.movement)]);
+      level === 'district' ? h('a', { href: `${here}&report=${r.code}` }, r.name) : r.name,
+      score1(r.score), r.field_check === null || r.field_check === undefined ? '—' : h('a', { href: `${here}&findings=${r.code}`, class: 'ev-findings-link', title: t('ev_findings') }, score1(r.field_check)),
+      score1(r.questionnaire), score1(r.material_review), score1(r.platform_data), r.points_checked, move(r.movement)]);
     const content = [h('h1', {}, t('page.evaluation')), form,
       section(`${t('rankings')} · ${period}`, grid([t('rank'), level === 'district' ? t('district') : t('region'), t('ev_composite'), t('ev_field'), t('ev_questionnaire'), t('ev_material'),
-        t('ev_platform'), t('ev_points_checked'), t('movement')], rows, 'ev-scores'))];
+        t('ev_platform'), t('ev_points_checked'), t('movement')], rows, 'ev-scores'), h('p', { class: 'hint' }, t('ev_findings_hint')))];
+    const findings = params.get('findings');
+    if (findings) content.push(await findingsSection(findings, period));
     if (/^\d{4}-\d{2}$/.test(period)) content.push(await evaluationNotice(period, level));
     content.push(await satisfactionSection(period, level));
     const report = params.get('report');
     if (report) content.push(await healthReport(report, period));
+    if (['dispatcher', 'supervisor', 'admin'].includes(USER.role)) content.push(pointsImport());
     return content;
   };
+
+  /** The office registers inspection points (点位) from its spreadsheet. */
+  function pointsImport() {
+    const form = spreadsheetForm('points-import', t('ev_import_points'), async (query, body) => {
+      // reads: POST /evaluation/points/import items[].region
+      const done = await api('POST', `/evaluation/points/import?${query}`, body);
+      return `${t('imported')} ${done.items.length} ${t('ev_points_n')}（${new Set(done.items.map((p) => p.region)).size} ${t('ev_streets_n')}）`;
+    });
+    return section(t('ev_points_registry'), h('p', { class: 'hint' }, t('ev_points_columns')), form);
+  }
 
   /** The month's notice: the office's 点评 (editable) and the interview (约谈) list. */
   async function evaluationNotice(month, level) {
@@ -1390,6 +1851,20 @@
   }
 
   /** 体检报告 of a district (GET /evaluation/health-report). */
+  /** What a district's or street's field-check score lost points on, answer by answer. */
+  async function findingsSection(region, period) {
+    // reads: GET /evaluation/findings name lost possible truncated items[].month items[].round_name items[].point_name items[].point_code items[].region_name items[].clause items[].clause_text items[].count items[].note items[].earned items[].possible items[].case_id items[].rectification
+    const f = await api('GET', `/evaluation/findings?region=${encodeURIComponent(region)}&period=${encodeURIComponent(period)}`);
+    const rows = f.items.map((i) => [i.month, i.round_name, `${i.point_name}（${i.point_code}）`, i.region_name, `${i.clause} ${i.clause_text}`,
+      [i.count ? `${i.count} ${t('ev_found_n')}` : '', i.note ?? ''].filter(Boolean).join(' · ') || '—', `${score1(i.earned)} / ${score1(i.possible)}`,
+      i.case_id ? h('a', { href: `/cases/${i.case_id}` }, `#${i.case_id}`) : '—', i.rectification ? t(`rect.${i.rectification}`) : '—']);
+    return h('section', { class: 'panel', id: 'ev-findings', 'aria-label': t('ev_findings') },
+      h('h2', {}, `${f.name} ${t('ev_findings')} · ${period}`),
+      h('p', {}, `${t('ev_lost_of')} ${score1(f.lost)} / ${score1(f.possible)}`, f.truncated ? ` · ${t('ev_findings_truncated')}` : ''),
+      f.items.length ? grid([t('period'), t('ev_round'), t('place'), t('region'), t('ev_checklist'), t('ev_finding'), t('ev_earned'), t('ev_case'), t('ev_rectification')], rows, 'ev-findings-table')
+        : h('p', { class: 'empty' }, t('empty')));
+  }
+
   async function healthReport(region, period) {
     // reads: GET /evaluation/health-report name period score.score score.rank city_average best_district.name best_district.score categories[].name categories[].score categories[].city_average categories[].best_district items[].code items[].name items[].score items[].city_average items[].best_district lost_most[].code lost_most[].text lost_most[].lost lost_most[].score repeat_failures[].point.name repeat_failures[].rounds_failed repeat_failures[].clauses problem_volume[].category_name problem_volume[].hotline problem_volume[].grid trend[].month trend[].score trend[].rank trend[].city_average open_rectifications[].point_name open_rectifications[].check.clause open_rectifications[].check.case_id open_rectifications[].check.answered_at open_rectifications[].case_status
     const r = await api('GET', `/evaluation/health-report?region=${encodeURIComponent(region)}&period=${encodeURIComponent(period)}`);
@@ -1594,8 +2069,11 @@
         h('strong', {}, r.name), h('span', { class: 'muted' }, ` ${t('ev_deadline')} ${time(r.deadline)} · ${r.points_answered}/${r.points}`)))))];
   };
 
+  /** A kept photo's thumbnail, opening the photo. */
+  const thumb = (id) => h('a', { href: `/files/${id}`, target: '_blank', class: 'thumb' }, h('img', { src: `/files/${id}/thumb`, alt: t('attachments'), loading: 'lazy' }));
+
   async function fieldChecklist(round, point, open) {
-    // reads: GET /evaluation/rounds/{id}/points/{point} point.name point.point_type score clauses[].code clauses[].text clauses[].observe clauses[].points clauses[].rule.kind clauses[].answer.outcome clauses[].answer.count clauses[].answer.case_id clauses[].rectification
+    // reads: GET /evaluation/rounds/{id}/points/{point} point.name point.point_type score clauses[].code clauses[].text clauses[].observe clauses[].points clauses[].rule.kind clauses[].answer.outcome clauses[].answer.count clauses[].answer.case_id clauses[].answer.photos clauses[].rectification
     const result = await api('GET', `/evaluation/rounds/${round}/points/${point}`);
     const key = `${round}/${point}`;
     const kept = pendingAnswers()[key] || [];
@@ -1610,14 +2088,35 @@
       const note = h('input', { type: 'text', maxlength: 500, class: 'note', 'aria-label': t('ev_note'), value: mine?.note ?? '' });
       const radio = (value, label) => h('label', { class: 'choice' }, h('input', { type: 'radio', name, value, disabled: !!done,
         checked: (done?.outcome ?? mine?.outcome) === value }), label);
-      choices.set(c.code, { name, count, note });
+      // The photos are kept on the server as soon as they are taken; the answer names their ids.
+      const photos = [...(mine?.photos ?? [])];
+      const thumbs = h('span', { class: 'photos' }, (done?.photos ?? photos).map(thumb));
+      const camera = done ? null : cameraInput(`ph-${c.code}`);
+      camera?.classList.add('sr-only');
+      if (camera) camera.addEventListener('change', async () => {
+        if (!camera.files.length) return;
+        const form = new FormData();
+        for (const file of camera.files) form.append('photo', file, file.name);
+        status(box, t('uploading'), 'info');
+        try {
+          // reads: POST /evaluation/rounds/{id}/points/{point}/photos items[].id
+          const kept = await api('POST', `/evaluation/rounds/${round}/points/${point}/photos`, form);
+          for (const p of kept.items) { photos.push(p.id); thumbs.append(thumb(p.id)); }
+          status(box, `${kept.items.length} ${t('uploaded')}`, 'info');
+        } catch (err) {
+          status(box, err instanceof ApiFailure ? failText(err) : t('ev_photo_offline'), 'error');
+        }
+        camera.value = '';
+      });
+      choices.set(c.code, { name, count, note, photos });
       const after = done?.case_id
         ? h('p', { class: 'muted' }, h('a', { href: `/cases/${done.case_id}` }, `${t('ev_case')} #${done.case_id}`), ' ', c.rectification ? t(`rect.${c.rectification}`) : '')
         : null;
       return h('li', { class: 'clause', 'data-clause': c.code }, h('p', {}, h('strong', {}, `${c.code} ${c.text}`), ` (${c.points})`),
         c.observe ? h('p', { class: 'muted' }, `${t('ev_observe')}: ${c.observe}`) : null,
         h('div', { class: 'choices' }, radio('pass', t('ev_pass')), radio('fail', t('ev_fail')), radio('not_applicable', t('ev_na'))),
-        done ? null : h('div', { class: 'row' }, count, note), after);
+        done ? null : h('div', { class: 'row' }, count, note),
+        camera ? h('label', { class: 'photo-pick', for: camera.id }, `📷 ${t('take_photos')}`) : null, camera, thumbs, after);
     });
     const send = h('button', { type: 'submit', class: 'primary', id: 'ev-send' }, t('ev_send'));
     const form = h('form', { id: 'ev-checklist', onsubmit: async (e) => {
@@ -1625,12 +2124,13 @@
       const answers = [];
       for (const c of result.clauses) {
         if (c.answer) continue;
-        const { name, count, note } = choices.get(c.code);
+        const { name, count, note, photos } = choices.get(c.code);
         const picked = form.querySelector(`input[name="${CSS.escape(name)}"]:checked`);
         if (!picked) continue;
         const a = { clause: c.code, outcome: picked.value };
         if (picked.value === 'fail' && count.value !== '') a.count = Number(count.value);
         if (note.value.trim()) a.note = note.value.trim();
+        if (photos.length) a.photos = [...photos];
         answers.push(a);
       }
       if (!answers.length) return;
@@ -2105,30 +2605,37 @@
       items.slice(0, 100).map((r) => [r.unit_name, h('a', { href: `/ledger/projects/${r.project_id}` }, r.title), what(r), r.due ?? '—', left(r)]), 'ledger-reminders'));
   }
 
-  /** The office's import of a year's spreadsheet and the year's closing. */
-  function ledgerTools(year) {
+  /** An office's spreadsheet upload (XLSX, or CSV in its encoding) as form `id`: `send(query, body)`
+   *  posts it and answers the text saying what was done; `extra` are the form's own fields. */
+  function spreadsheetForm(id, label, send, ...extra) {
     const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-    const fileInput = h('input', { type: 'file', id: 'ledger-import-file', required: true, accept: `.xlsx,.csv,${XLSX},text/csv` });
-    const accept = h('input', { type: 'checkbox', id: 'ledger-import-accept' });
-    const encoding = h('select', { id: 'ledger-import-encoding' }, options([['', 'UTF-8'], ['gb18030', 'GB18030 / GBK']], ''));
-    const box = h('div', { id: 'ledger-import-result' });
-    const importForm = h('form', { id: 'ledger-import', class: 'stack', onsubmit: async (e) => {
+    const fileInput = h('input', { type: 'file', id: `${id}-file`, required: true, accept: `.xlsx,.csv,${XLSX},text/csv` });
+    const encoding = h('select', { id: `${id}-encoding` }, options([['', 'UTF-8'], ['gb18030', 'GB18030 / GBK']], ''));
+    const box = h('div', { id: `${id}-result` });
+    return h('form', { id, class: 'stack', onsubmit: async (e) => {
       e.preventDefault();
       const chosen = fileInput.files[0];
       if (!chosen) return;
       const query = new URLSearchParams({ file: chosen.name });
-      if (accept.checked) query.set('accept', 'true');
       if (encoding.value) query.set('encoding', encoding.value);
       const body = new Blob([chosen], { type: chosen.name.toLowerCase().endsWith('.xlsx') ? XLSX : 'text/csv' });
       try {
-        // reads: POST /ledger/{year}/import projects units
-        const done = await api('POST', `/ledger/${year}/import?${query}`, body);
-        status(box, `${t('imported')} ${done.projects} ${t('projects_n')}（${done.units} ${t('units_n')}）`);
+        status(box, await send(query, body));
       } catch (err) {
         status(box, failText(err), 'error');
       }
-    } }, field(t('import_file'), fileInput), h('label', { class: 'inline' }, accept, ` ${t('import_accept')}`), field(t('csv_encoding'), encoding),
-    h('button', { type: 'submit', class: 'primary' }, t('import_ledger')), box);
+    } }, field(t('import_file'), fileInput), ...extra, field(t('csv_encoding'), encoding), h('button', { type: 'submit', class: 'primary' }, label), box);
+  }
+
+  /** The office's import of a year's spreadsheet and the year's closing. */
+  function ledgerTools(year) {
+    const accept = h('input', { type: 'checkbox', id: 'ledger-import-accept' });
+    const importForm = spreadsheetForm('ledger-import', t('import_ledger'), async (query, body) => {
+      if (accept.checked) query.set('accept', 'true');
+      // reads: POST /ledger/{year}/import projects units
+      const done = await api('POST', `/ledger/${year}/import?${query}`, body);
+      return `${t('imported')} ${done.projects} ${t('projects_n')}（${done.units} ${t('units_n')}）`;
+    }, h('label', { class: 'inline' }, accept, ` ${t('import_accept')}`));
     const closeBox = h('div', { id: 'ledger-close-result' });
     const closeButton = h('button', { type: 'button', id: 'ledger-close', onclick: async () => {
       if (!confirm(t('close_year_confirm'))) return;
