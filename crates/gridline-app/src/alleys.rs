@@ -13,6 +13,7 @@ use gridline_core::alley::{
     Alley, AlleyRules, Change, NewAlley, NewPatrol, Patrol, Problem, WeeklyCheck, builtin_standard, listing_passes, month_score,
     named_worst, score_visit, standard_version,
 };
+use gridline_core::attachment::Stage;
 use gridline_core::case::{Channel, Intake};
 use gridline_core::evaluation::{IndicatorSystem, InspectionPoint};
 use gridline_core::ids::RegionCode;
@@ -23,12 +24,13 @@ use gridline_core::supervision::{Listing, ListingKind, NewListing};
 use gridline_core::{DomainError, FileProblem, Reason};
 use gridline_geo::lines::LineIndex;
 use gridline_geo::{Geography, LatLon};
-use gridline_store::{AlleyEntry, CoverageRow, MonthOutcome, ScoreRecord, StoreError};
+use gridline_store::{AlleyEntry, CoverageRow, ListingStep, MonthOutcome, ScoreRecord, StoreError};
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::attachments::{Upload, check_attaching, check_upload};
 use crate::evaluation::require_office;
 use crate::{App, AppError};
 
@@ -251,7 +253,21 @@ impl App {
     /// patrol channel, the clause's catalogue entry, the alley's street and position) before the
     /// patrol is stored; a retry files none twice (the case's external id is the patrol's).
     pub async fn submit_patrol(&self, actor: &Actor, alley_id: i64, new: NewPatrol, now: Timestamp) -> Result<(Patrol, bool), AppError> {
+        self.submit_patrol_with_photos(actor, alley_id, new, vec![], now).await
+    }
+
+    /// [`App::submit_patrol`] with the photos the steward took: each is kept once by the
+    /// attachments service ([`App::store_attachment`]) and added to every case the patrol files,
+    /// at the intake stage. Photos go with problems (none without one), and every photo is
+    /// checked by its bytes before anything is filed or kept: a refused one (not an image, too
+    /// big, unreadable, too many) leaves nothing written. Sent again, the patrol is answered with
+    /// the one stored and its photos are not added twice.
+    pub async fn submit_patrol_with_photos(&self, actor: &Actor, alley_id: i64, new: NewPatrol, photos: Vec<Upload>, now: Timestamp) -> Result<(Patrol, bool), AppError> {
         new.check()?;
+        // One at a time per patrol id: a phone that sends again while its first attempt is still
+        // being filed must meet the patrol stored, not file and attach its photos beside it.
+        let stripe = new.id.bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(usize::from(b))) % self.patrol_locks.len();
+        let _turn = self.patrol_locks[stripe].lock().await;
         let alley = self.store.alleys().get(alley_id).await?.ok_or_else(|| AppError::NotFound(format!("alley {alley_id} not found")))?;
         if !Channel::AlleyPatrol.open_to(actor.role) || !self.store.alleys().is_steward(alley_id, actor.user_id).await? {
             return Err(AppError::forbidden(format!("alley {} ({}) is not assigned to {} for patrol", alley.point.code, alley.point.name, actor.username)));
@@ -264,7 +280,17 @@ impl App {
             };
         }
         let visit = score_visit(alley_standard(), new.problems.clone())?;
+        if !photos.is_empty() {
+            if visit.problems.is_empty() {
+                return Err(AppError::Domain(DomainError::Refused(Reason::new("patrol_photos_without_problem").on("photo"))));
+            }
+            check_attaching(Stage::Intake, photos.len(), actor)?;
+            for photo in &photos {
+                check_upload(photo)?;
+            }
+        }
         let mut problems = Vec::with_capacity(visit.problems.len());
+        let mut cases = Vec::with_capacity(visit.problems.len());
         for (problem, clause) in visit.problems {
             let category = clause.case_category.clone().ok_or_else(|| AppError::Internal(format!("clause {} has no case category", clause.code)))?;
             let version = self.reference().catalogue.check_fileable(&category)?.version;
@@ -286,8 +312,24 @@ impl App {
                 photos: vec![],
                 suggestion: None,
             };
-            let case = self.file_case(intake, actor, now).await?.case.id;
-            problems.push(Problem { case_id: Some(case), ..problem });
+            let filed = self.file_case(intake, actor, now).await?;
+            cases.push((filed.case.id, filed.created));
+            problems.push(Problem { case_id: Some(filed.case.id), ..problem });
+        }
+        // The photos before the patrol: once it is recorded, a retry is answered with it, so its
+        // cases must have their photos by then.
+        let mut kept = Vec::with_capacity(photos.len());
+        for photo in photos {
+            kept.push(self.store_attachment(photo, actor, now).await?);
+        }
+        if !kept.is_empty() {
+            for (case, created) in cases {
+                // A case filed by an earlier attempt that stopped short may have them already.
+                let had: HashSet<String> =
+                    if created { HashSet::new() } else { self.store.attachments().of_case(case).await?.into_iter().map(|a| a.attachment.sha256).collect() };
+                let ids: Vec<i64> = kept.iter().filter(|a| !had.contains(&a.sha256)).map(|a| a.id).collect();
+                self.store.attachments().add_to_case(case, &ids, Stage::Intake, actor.user_id, now).await?;
+            }
         }
         let patrol = Patrol { id: new.id.clone(), alley: alley_id, steward: actor.user_id, day: day_of(now), at: now, position: new.position, problems };
         let created = match self.store.alleys().record_patrols(std::slice::from_ref(&patrol)).await {
@@ -374,6 +416,16 @@ impl App {
         let alleys = self.store.alleys().list("").await?;
         let rates = self.store.alleys().check_rates(month).await?;
         let (cases, counted) = self.cases_on_alleys(&alleys, month, rules).await?;
+        // Read before the month's transaction, which only writes (SQLite: no read-then-write).
+        let open: HashMap<String, Listing> = self
+            .store
+            .listings()
+            .list(true, u32::MAX >> 1)
+            .await?
+            .into_iter()
+            .filter(|l| l.kind == ListingKind::Alley)
+            .map(|l| (l.target.clone(), l))
+            .collect();
         let mut summary = MonthSummary { cases_on_alleys: counted, ..MonthSummary::default() };
         let mut outcomes = Vec::new();
         for alley in &alleys {
@@ -386,33 +438,7 @@ impl App {
                 continue;
             }
             let step = alley.standing.step(alley.awarded, alley.title, month, score.score, rules)?;
-            outcomes.push(MonthOutcome {
-                record: ScoreRecord { month, alley: alley.point.id, region: alley.point.region.as_str().to_owned(), score, grade: step.standing.grade },
-                standing: step.standing,
-                title: step.title,
-                changes: step.changes,
-            });
-        }
-        self.store.alleys().record_month(&outcomes, now).await.map_err(|e| match e {
-            StoreError::Duplicate(m) => AppError::Conflict(m),
-            other => other.into(),
-        })?;
-        summary.scored = outcomes.len();
-        let open: HashMap<String, Listing> = self
-            .store
-            .listings()
-            .list(true, u32::MAX >> 1)
-            .await?
-            .into_iter()
-            .filter(|l| l.kind == ListingKind::Alley)
-            .map(|l| (l.target.clone(), l))
-            .collect();
-        let by_id: HashMap<i64, &Alley> = alleys.iter().map(|a| (a.point.id, a)).collect();
-        for outcome in &outcomes {
-            let alley = by_id[&outcome.record.alley];
-            let score = outcome.record.score.score;
-            let mut more = Vec::new();
-            for change in &outcome.changes {
+            for change in &step.changes {
                 match change {
                     Change::Downgraded { .. } => summary.downgraded += 1,
                     Change::Restored { .. } => summary.restored += 1,
@@ -420,32 +446,45 @@ impl App {
                     _ => {}
                 }
             }
-            if let Some(listing) = open.get(&alley.point.code) {
+            let score_now = score.score;
+            let listing = if let Some(listing) = open.get(&alley.point.code) {
                 let mut after = listing.clone();
-                let passed = listing_passes(score, rules);
-                let note = (!passed).then(|| format!("{month} 月评 {score} 分，仍低于 {} 分", rules.threshold));
+                let passed = listing_passes(score_now, rules);
+                let note = (!passed).then(|| format!("{month} 月评 {score_now} 分，仍低于 {} 分", rules.threshold));
                 after.check(passed, note.as_deref(), actor.user_id, month_end(month))?;
-                self.store.listings().record_check(listing, &after).await?;
-                let delisted = after.delisted_at.is_some();
-                summary.delisted += usize::from(delisted);
-                more.push(Change::ListingChecked { listing: listing.id, passed, delisted });
-            } else if let Some(Change::ListingDue { low_months }) = outcome.changes.iter().find(|c| matches!(c, Change::ListingDue { .. })) {
-                let new = NewListing {
-                    kind: ListingKind::Alley,
-                    target: alley.point.code.clone(),
-                    name: alley.point.name.clone(),
-                    region: Some(alley.point.region.as_str().to_owned()),
-                    reason: format!("背街小巷月评连续 {low_months} 个月低于 {} 分（{month} 为 {score} 分），限期整改", rules.threshold),
-                    deadline: month_end(month) + SignedDuration::from_hours(24 * rules.listing_days),
-                };
-                let listing = self.store.listings().create(&new, actor.user_id, month_end(month)).await?;
+                summary.delisted += usize::from(after.delisted_at.is_some());
+                Some(ListingStep::Check { before: listing.clone(), after })
+            } else if let Some(Change::ListingDue { low_months }) = step.changes.iter().find(|c| matches!(c, Change::ListingDue { .. })) {
                 summary.listed += 1;
-                more.push(Change::Listed { listing: listing.id });
-            }
-            if !more.is_empty() {
-                self.store.alleys().add_changes(alley.point.id, month, &more, now).await?;
-            }
+                Some(ListingStep::Open {
+                    new: NewListing {
+                        kind: ListingKind::Alley,
+                        target: alley.point.code.clone(),
+                        name: alley.point.name.clone(),
+                        region: Some(alley.point.region.as_str().to_owned()),
+                        reason: format!("背街小巷月评连续 {low_months} 个月低于 {} 分（{month} 为 {score_now} 分），限期整改", rules.threshold),
+                        deadline: month_end(month) + SignedDuration::from_hours(24 * rules.listing_days),
+                    },
+                    by: actor.user_id,
+                    at: month_end(month),
+                })
+            } else {
+                None
+            };
+            outcomes.push(MonthOutcome {
+                record: ScoreRecord { month, alley: alley.point.id, region: alley.point.region.as_str().to_owned(), score, grade: step.standing.grade },
+                standing: step.standing,
+                title: step.title,
+                changes: step.changes,
+                listing,
+            });
         }
+        // One transaction for the month: scores, standings, listings and changes.
+        self.store.alleys().record_month(&outcomes, now).await.map_err(|e| match e {
+            StoreError::Duplicate(m) => AppError::Conflict(m),
+            other => other.into(),
+        })?;
+        summary.scored = outcomes.len();
         tracing::info!(%month, scored = summary.scored, downgraded = summary.downgraded, restored = summary.restored, listed = summary.listed, "alleys' month evaluated");
         Ok(summary)
     }

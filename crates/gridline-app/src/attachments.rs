@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use gridline_core::DomainError;
 use gridline_core::actor::Actor;
-use gridline_core::attachment::{DISPLAY_SIDE, Expect, MAX_FILES_PER_UPLOAD, MAX_PHOTO_MEGAPIXELS, Stage, THUMBNAIL_SIDE, clean_name};
+use gridline_core::attachment::{DISPLAY_SIDE, Expect, MAX_FILES_PER_UPLOAD, MAX_PHOTO_MEGAPIXELS, MediaType, Stage, THUMBNAIL_SIDE, clean_name};
 use gridline_core::case::CaseId;
 use gridline_core::message::Reason;
 use gridline_store::{CaseAttachment, NewAttachment, StoreError, StoredAttachment, Variant};
@@ -112,8 +112,7 @@ impl App {
     /// the background. Returns the record, whose `id` the caller links to its own (a case through
     /// [`App::attach_to_case`], a field check or a patrol in their own tables).
     pub async fn store_attachment(&self, upload: Upload, actor: &Actor, now: Timestamp) -> Result<StoredAttachment, AppError> {
-        let media = upload.expect.check(&upload.bytes)?;
-        let (width, height) = if media.is_image() { measure(&upload.bytes).map(|(w, h)| (Some(w), Some(h)))? } else { (None, None) };
+        let (media, width, height) = check_upload(&upload)?;
         let bytes: Arc<[u8]> = upload.bytes.into();
         let sha256 = hex::encode(Sha256::digest(&bytes));
         let files = self.store.attachments();
@@ -145,15 +144,7 @@ impl App {
     /// and adds attachments at that stage. Returns the case's attachments added.
     pub async fn attach_to_case(&self, id: CaseId, stage: Stage, uploads: Vec<Upload>, actor: &Actor, now: Timestamp) -> Result<Vec<CaseAttachment>, AppError> {
         self.visible_case(id, actor).await?;
-        if !stage.open_to(actor.role) {
-            return Err(AppError::forbidden(format!("role {} adds no attachments at the {} stage", actor.role.as_str(), stage.as_str())));
-        }
-        if uploads.is_empty() {
-            return Err(AppError::Domain(DomainError::Refused(Reason::new("required").on("file"))));
-        }
-        if uploads.len() > MAX_FILES_PER_UPLOAD {
-            return Err(AppError::Domain(DomainError::Refused(Reason::new("too_many_files").with("max", MAX_FILES_PER_UPLOAD))));
-        }
+        check_attaching(stage, uploads.len(), actor)?;
         let mut ids = Vec::with_capacity(uploads.len());
         for upload in uploads {
             ids.push(self.store_attachment(upload, actor, now).await?.id);
@@ -219,6 +210,31 @@ impl App {
         let stem = attachment.name.rsplit_once('.').map_or(attachment.name.as_str(), |(stem, _)| stem);
         Ok(Content { bytes, mime: "image/jpeg", name: format!("{stem}.jpg"), rendered: true })
     }
+}
+
+/// What an upload is, read from its bytes before anything is kept: its type and a photo's size
+/// as shown. Refused when the part may not carry it (`photo_not_image`, `file_type_refused`) or
+/// the photo is unreadable or too big. A request that keeps several things (a patrol and its
+/// photos) checks each upload with it first, so that a refused one leaves nothing written.
+pub fn check_upload(upload: &Upload) -> Result<(MediaType, Option<u32>, Option<u32>), AppError> {
+    let media = upload.expect.check(&upload.bytes)?;
+    let (width, height) = if media.is_image() { measure(&upload.bytes).map(|(w, h)| (Some(w), Some(h)))? } else { (None, None) };
+    Ok((media, width, height))
+}
+
+/// Whether `actor` may add `count` uploads (at least one, at most [`MAX_FILES_PER_UPLOAD`]) to a
+/// case at `stage`.
+pub(crate) fn check_attaching(stage: Stage, count: usize, actor: &Actor) -> Result<(), AppError> {
+    if !stage.open_to(actor.role) {
+        return Err(AppError::forbidden(format!("role {} adds no attachments at the {} stage", actor.role.as_str(), stage.as_str())));
+    }
+    if count == 0 {
+        return Err(AppError::Domain(DomainError::Refused(Reason::new("required").on("file"))));
+    }
+    if count > MAX_FILES_PER_UPLOAD {
+        return Err(AppError::Domain(DomainError::Refused(Reason::new("too_many_files").with("max", MAX_FILES_PER_UPLOAD))));
+    }
+    Ok(())
 }
 
 /// Makes and keeps a photo's two renderings; returns them.

@@ -57,6 +57,8 @@ pub struct App {
     units: RwLock<Arc<[Unit]>>,
     /// Striped locks that serialise actions on the same case within this process.
     case_locks: Vec<tokio::sync::Mutex<()>>,
+    /// Striped locks (by patrol id) that serialise a patrol sent again while it is being filed.
+    patrol_locks: Vec<tokio::sync::Mutex<()>>,
     /// Category and duplicate suggestions.
     pub text: TextIntel,
     /// The highest case id the duplicate index has seen, so that a refresh adds only the cases
@@ -84,6 +86,7 @@ impl App {
             reference_revision: AtomicI64::new(revision),
             units,
             case_locks: (0..256).map(|_| tokio::sync::Mutex::new(())).collect(),
+            patrol_locks: (0..64).map(|_| tokio::sync::Mutex::new(())).collect(),
             text: TextIntel::new(options)?,
             newest_case_seen: AtomicI64::new(0),
             notifier: RwLock::new(Arc::new(notify::Logged)),

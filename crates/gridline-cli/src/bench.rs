@@ -77,6 +77,10 @@ pub enum BenchCommand {
         /// directory); one filled by an earlier run is reused.
         #[arg(long)]
         data_dir: Option<PathBuf>,
+        /// Fill the directory and stop before the months are evaluated: copies of it let two
+        /// builds time the same months (an evaluated month is not evaluated again).
+        #[arg(long)]
+        fill_only: bool,
     },
     /// The web UI's server times on the demo city: the dashboard and a page of 50 cases.
     Web {
@@ -211,9 +215,9 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             let dir = data_dir.unwrap_or_else(|| std::env::temp_dir().join(format!("gridline-bench-sign-in-{}", std::process::id())));
             crate::bench_sign_in::sign_in(&dir, users, attackers, seconds, rounds).await
         }
-        BenchCommand::Alleys { alleys, cases_per_month, rounds, data_dir } => {
+        BenchCommand::Alleys { alleys, cases_per_month, rounds, data_dir, fill_only } => {
             let dir = data_dir.unwrap_or_else(|| std::env::temp_dir().join(format!("gridline-bench-alleys-{alleys}")));
-            crate::bench_alleys::alleys(&dir, alleys, cases_per_month, rounds).await
+            crate::bench_alleys::alleys(&dir, alleys, cases_per_month, rounds, fill_only).await
         }
         BenchCommand::Web { data_dir, cases, rounds } => {
             let dir = data_dir.unwrap_or_else(|| std::env::temp_dir().join("gridline-bench-web"));

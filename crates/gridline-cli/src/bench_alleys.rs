@@ -30,7 +30,8 @@ fn ms(seconds: f64) -> String {
 }
 
 /// Fills `dir` (unless an earlier run did) and times the month's work.
-pub async fn alleys(dir: &Path, count: usize, cases_per_month: usize, rounds: usize) -> anyhow::Result<()> {
+/// With `fill_only`, stops once `dir` is filled.
+pub async fn alleys(dir: &Path, count: usize, cases_per_month: usize, rounds: usize, fill_only: bool) -> anyhow::Result<()> {
     ensure!(rounds > 0 && count > 0, "--alleys and --rounds must be at least 1");
     let store = Store::open_data_dir(dir).await?;
     let regions = Arc::new(gridline_geo::beijing());
@@ -43,6 +44,10 @@ pub async fn alleys(dir: &Path, count: usize, cases_per_month: usize, rounds: us
         crate::add_user(&store, BENCH_USER, None, Role::Dispatcher, None, BENCH_PASSWORD).await?;
     } else {
         println!("reusing {}", dir.display());
+    }
+    if fill_only {
+        store.close().await;
+        return Ok(());
     }
     let rules = AlleyRules::default();
     println!("the month's evaluation (every alley's score from its checks and the month's cases near it, grade, listing, title; written at once):");

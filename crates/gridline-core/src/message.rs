@@ -90,6 +90,7 @@ pub const TEXTS: &[(&str, Option<Class>, &str, &str)] = &[
     ("photo_unreadable", Some(Class::Invalid), "照片无法读取，文件可能已损坏", "the photo cannot be read; the file may be damaged"),
     ("photo_too_big", Some(Class::Invalid), "照片像素过多，不能超过 {max} 百万像素", "the photo has more than {max} megapixels"),
     ("too_many_files", Some(Class::Invalid), "一次最多上传 {max} 个文件", "at most {max} files per upload"),
+    ("patrol_photos_without_problem", Some(Class::Invalid), "照片随问题上报：请先勾选发现的问题", "a patrol's photos go with its problems: tick the problems found first"),
     ("unknown_stage", Some(Class::Invalid), "附件环节“{stage}”无效，应为受理、处置、核查或回访", "unknown stage \"{stage}\"; one of intake, handling, verification, callback"),
     ("attachment_not_found", Some(Class::NotFound), "附件 {id} 不存在或您无权查看", "attachment {id} not found"),
     ("photo_not_uploaded", Some(Class::Invalid), "照片 {id} 不是您上传的照片，请重新拍照上传", "photo {id} is not a photo you uploaded; upload it again"),

@@ -5,10 +5,14 @@
 use std::sync::Arc;
 
 use axum::Json;
+use axum::body::Body;
+use axum::extract::multipart::Multipart;
 use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::http::{StatusCode, header};
 use gridline_app::alleys::{AlleyDetail, AlleyRanking, alley_standard};
+use gridline_app::attachments::Upload;
+use gridline_core::Reason;
 use gridline_core::evaluation::IndicatorSystem;
 use gridline_core::alley::{Grade, NewPatrol, Patrol, Problem, TitleStatus, WeeklyCheck};
 use gridline_core::period::{Month, day_of};
@@ -18,9 +22,11 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::attachments::read_parts;
 use crate::auth::SignedIn;
 use crate::cases::path_id;
 use crate::error::ApiError;
+use crate::input::json_from_bytes;
 use crate::views::Items;
 use crate::{ApiJson, AppState};
 
@@ -255,24 +261,72 @@ pub async fn mine(State(state): State<Arc<AppState>>, who: SignedIn) -> Result<J
     }))
 }
 
+/// A patrol with its photos, as `multipart/form-data`.
+// Described only: the form is read part by part (`PatrolBody`).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct PatrolForm {
+    /// The patrol as JSON, as `application/json` would send it.
+    patrol: NewPatrol,
+    /// Photos of the problems (JPEG, PNG or WebP, read from the bytes; 15 MB each, at most 9),
+    /// added to every case the patrol files.
+    #[schema(value_type = Option<Vec<String>>, format = Binary)]
+    photo: Option<Vec<String>>,
+}
+
+/// The body of a patrol: JSON, or multipart with its photos (the phone sends a patrol without
+/// photos as JSON, one with photos as a form).
+pub struct PatrolBody {
+    patrol: NewPatrol,
+    photos: Vec<Upload>,
+}
+
+impl<S: Send + Sync> FromRequest<S> for PatrolBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let multipart = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("multipart/form-data"));
+        if !multipart {
+            // The route takes an upload's size; JSON alone keeps the limit of every JSON body.
+            let (head, body) = req.into_parts();
+            let bytes = axum::body::to_bytes(body, crate::BODY_LIMIT_BYTES)
+                .await
+                .map_err(|_| ApiError::PayloadTooLarge(format!("the request body is larger than {} KiB", crate::BODY_LIMIT_BYTES / 1024)))?;
+            let ApiJson(patrol) = ApiJson::from_request(Request::from_parts(head, Body::from(bytes)), state).await?;
+            return Ok(PatrolBody { patrol, photos: vec![] });
+        }
+        let mut parts = read_parts(Multipart::from_request(req, state).await, &["patrol"]).await?;
+        let patrol = parts.fields.remove("patrol").ok_or_else(|| ApiError::Refused(Reason::new("required").on("patrol")))?;
+        if !parts.file.is_empty() {
+            return Err(ApiError::invalid("file", "a patrol takes photo parts only"));
+        }
+        Ok(PatrolBody { patrol: json_from_bytes(patrol.as_bytes())?, photos: parts.photo })
+    }
+}
+
 /// `POST /api/v1/alleys/{id}/patrols` `{id, problems: [{clause, count?, note?}], position?}`: a
-/// steward's daily patrol; each problem becomes a case.
+/// steward's daily patrol; each problem becomes a case. With photos, as a form: its `patrol`
+/// part and `photo` parts, added to each of its cases.
 #[utoipa::path(post, path = "/alleys/{id}/patrols", tag = "alleys", security(("bearer" = [])), params(("id" = i64, Path, description = "alley id")),
-    request_body(content = NewPatrol, description = "`{id, problems: [{clause, count?, note?}], position?: {lat, lon}}`; `id` is the phone's own"),
-    responses((status = 201, description = "the patrol recorded, each problem with its case", body = Patrol),
-        (status = 200, description = "the same patrol sent again: the one recorded, nothing filed twice", body = Patrol),
+    request_body(content((NewPatrol = "application/json"), (PatrolForm = "multipart/form-data")),
+        description = "`{id, problems: [{clause, count?, note?}], position?: {lat, lon}}`; `id` is the phone's own. With photos, `multipart/form-data`: that JSON as the `patrol` part and up to 9 `photo` parts (JPEG, PNG, WebP; 15 MB each), which every case of the patrol gets at its intake"),
+    responses((status = 201, description = "the patrol recorded, each problem with its case (and the photos on each case)", body = Patrol),
+        (status = 200, description = "the same patrol sent again: the one recorded, nothing filed or attached twice", body = Patrol),
         (status = 403, description = "the alley is not assigned to the user for patrol"),
         (status = 404, description = "no such alley"),
         (status = 409, description = "a different patrol was recorded under this id"),
-        (status = 422, description = "a bad id or position, a clause unknown to the standard or given twice, a count of 0")))]
+        (status = 413, description = "`file_too_large`: a photo over 15 MB; a JSON body over 64 KiB"),
+        (status = 415, description = "`photo_not_image`: a photo that is not a JPEG, PNG or WebP image (nothing is filed), or a body neither JSON nor multipart/form-data"),
+        (status = 422, description = "a bad id or position, a clause unknown to the standard or given twice, a count of 0; `patrol_photos_without_problem`: photos and no problem; an unreadable photo, too many"),
+        (status = 503, description = "`attachments_unavailable`: photos, and the server has no attachments directory")))]
 pub async fn patrol(
     State(state): State<Arc<AppState>>,
     who: SignedIn,
     path: Result<Path<String>, PathRejection>,
-    ApiJson(body): ApiJson<NewPatrol>,
+    body: PatrolBody,
 ) -> Result<(StatusCode, Json<Patrol>), ApiError> {
     let id = path_id("alley", path)?;
-    let (patrol, created) = state.submit_patrol(&who.actor, id, body, Timestamp::now()).await?;
+    let (patrol, created) = state.submit_patrol_with_photos(&who.actor, id, body.patrol, body.photos, Timestamp::now()).await?;
     Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(patrol)))
 }
 

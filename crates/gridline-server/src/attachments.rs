@@ -100,21 +100,47 @@ fn multipart_error(err: MultipartError) -> ApiError {
 
 /// Reads the form, refusing a file as soon as it passes its limit.
 pub(crate) async fn read_form(multipart: Result<Multipart, MultipartRejection>) -> Result<UploadForm, ApiError> {
+    let mut parts = read_parts(multipart, &["stage"]).await?;
+    let stage = match parts.fields.remove("stage") {
+        Some(text) => Some(Stage::parse(text.trim()).ok_or_else(|| ApiError::Refused(Reason::new("unknown_stage").on("stage").with("stage", text.trim())))?),
+        None => None,
+    };
+    Ok(UploadForm { stage, photo: parts.photo, file: parts.file })
+}
+
+/// A multipart body as read: its text fields and its photos and files.
+pub(crate) struct Parts {
+    pub(crate) fields: std::collections::HashMap<&'static str, String>,
+    pub(crate) photo: Vec<Upload>,
+    pub(crate) file: Vec<Upload>,
+}
+
+/// Reads a multipart body of `photo` and `file` parts and the text `fields` named (each at most
+/// as large as a JSON body), refusing a file as soon as it passes its limit, and more than
+/// [`MAX_FILES_PER_UPLOAD`] files.
+pub(crate) async fn read_parts(multipart: Result<Multipart, MultipartRejection>, fields: &[&'static str]) -> Result<Parts, ApiError> {
     let mut multipart = multipart.map_err(|_| ApiError::UnsupportedMediaType("send the files as multipart/form-data".into()))?;
-    let mut form = UploadForm { stage: None, photo: Vec::new(), file: Vec::new() };
+    let mut form = Parts { fields: Default::default(), photo: Vec::new(), file: Vec::new() };
     while let Some(mut part) = multipart.next_field().await.map_err(multipart_error)? {
         let name = part.name().unwrap_or_default().to_owned();
         let expect = match name.as_str() {
-            "stage" => {
-                let text = part.text().await.map_err(multipart_error)?;
-                let stage = Stage::parse(text.trim())
-                    .ok_or_else(|| ApiError::Refused(Reason::new("unknown_stage").on("stage").with("stage", text.trim())))?;
-                form.stage = Some(stage);
-                continue;
-            }
             "photo" => Expect::Photo,
             "file" => Expect::File,
-            other => return Err(ApiError::invalid(other, format!("unknown part {other:?}: send stage, photo and file"))),
+            other => {
+                let Some(field) = fields.iter().find(|f| **f == other) else {
+                    return Err(ApiError::invalid(other, format!("unknown part {other:?}: send {}, photo and file", fields.join(", "))));
+                };
+                let mut bytes = Vec::new();
+                while let Some(chunk) = part.chunk().await.map_err(multipart_error)? {
+                    bytes.extend_from_slice(&chunk);
+                    if bytes.len() > crate::BODY_LIMIT_BYTES {
+                        return Err(ApiError::PayloadTooLarge(format!("the part {field} is larger than {} KiB", crate::BODY_LIMIT_BYTES / 1024)));
+                    }
+                }
+                let text = String::from_utf8(bytes).map_err(|_| ApiError::invalid(field, format!("the part {field} is not UTF-8 text")))?;
+                form.fields.insert(field, text);
+                continue;
+            }
         };
         if form.photo.len() + form.file.len() >= MAX_FILES_PER_UPLOAD {
             return Err(ApiError::Refused(Reason::new("too_many_files").with("max", MAX_FILES_PER_UPLOAD)));

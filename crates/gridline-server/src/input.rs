@@ -88,10 +88,15 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 ApiError::BadRequest(rejection.body_text())
             }
         })?;
-        check_json_text(&body)?;
-        let axum::Json(value) = axum::Json::<T>::from_bytes(&body)?;
-        Ok(ApiJson(value))
+        Ok(ApiJson(json_from_bytes(&body)?))
     }
+}
+
+/// A JSON body's value, checked as [`ApiJson`] checks it (also a JSON part of a multipart body).
+pub(crate) fn json_from_bytes<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    check_json_text(body)?;
+    let axum::Json(value) = axum::Json::<T>::from_bytes(body)?;
+    Ok(value)
 }
 
 /// Decodes `application/x-www-form-urlencoded` text (a query string or a form body) strictly:

@@ -216,7 +216,8 @@ fn api() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         .routes(routes!(alleys::mine))
         .routes(routes!(alleys::standard))
         .routes(routes!(alleys::show))
-        .routes(routes!(alleys::patrol))
+        // A patrol may carry its photos (multipart), each checked against its limit as it streams in.
+        .routes(routes!(alleys::patrol).layer(DefaultBodyLimit::max(attachments::UPLOAD_BODY_LIMIT_BYTES)))
         .routes(routes!(alleys::check))
         .routes(routes!(ledger::index))
         .routes(routes!(ledger::year))

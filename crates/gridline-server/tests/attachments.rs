@@ -1,7 +1,8 @@
 //! Attachments over HTTP on every engine: photos and files uploaded to a case at its stages, the
 //! type read from the bytes, the limits (413, 415, 422), the photo served upright without its
 //! EXIF block (no GPS position), the thumbnail, and who may fetch them (nobody signed out, no
-//! other unit).
+//! other unit). A steward's patrol with its photos: on every case the patrol files, and a
+//! refused photo leaves nothing written.
 
 mod web_support;
 
@@ -133,6 +134,94 @@ async fn photos_travel_with_a_case_upright_without_their_location_and_only_to_th
         let (status, kind, _) = fetch(&s, &format!("/files/{attachment}/thumb"), None, Some(&cookie)).await;
         assert_eq!((status, kind.as_str()), (200, "image/jpeg"), "[{engine}] the unit's page sees its case's photo");
         assert_eq!(fetch(&s, "/files/999999", None, Some(&cookie)).await.0, 404);
+        s.stop().await;
+    }
+}
+
+/// A patrol sent as a form: its JSON as the `patrol` part, then `(file name, bytes)` photos.
+fn patrol_form(patrol: &Value, photos: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "gridline-patrol-boundary-Qx81";
+    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"patrol\"\r\n\r\n{patrol}\r\n").into_bytes();
+    for (name, bytes) in photos {
+        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"{name}\"\r\nContent-Type: image/jpeg\r\n\r\n").as_bytes());
+        body.extend_from_slice(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn a_patrol_s_photos_go_to_each_of_its_cases_and_a_refused_photo_leaves_nothing_written() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (engine, url) in fresh_databases(dir.path()).await {
+        let s = TestServer::start(&url).await;
+        let alley = s.alley_with_steward("WJ-P01", "望京拍照胡同", "grid").await;
+        let grid = s.token("grid").await;
+        let dispatcher = s.token("dispatcher").await;
+        let post = |content_type: String, body: Vec<u8>| {
+            s.http.post(s.url(&format!("/api/v1/alleys/{alley}/patrols"))).bearer_auth(&grid).header(CONTENT_TYPE, content_type).body(body).send()
+        };
+        let answer = |r: reqwest::Response| async move { (r.status().as_u16(), r.json::<Value>().await.unwrap_or(Value::Null)) };
+        let two_problems = json!({"id": "phone-photo-0001", "problems": [{"clause": "N03", "count": 2}, {"clause": "N01", "count": 1}]});
+
+        // A "photo" that is a PDF: refused by its bytes before anything is filed or kept.
+        let pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+        let cases_before = s.store.cases().count().await.unwrap();
+        let (content_type, body) = patrol_form(&two_problems, &[("IMG_0001.JPG", &phone_photo(32, 24)), ("IMG_0002.JPG", pdf)]);
+        let (status, refused) = answer(post(content_type, body).await.unwrap()).await;
+        assert_eq!((status, reason(&refused)), (415, "photo_not_image"), "[{engine}] {refused}");
+        assert_eq!(s.store.cases().count().await.unwrap(), cases_before, "[{engine}] no case filed");
+        assert!(s.store.alleys().patrol("phone-photo-0001").await.unwrap().is_none(), "[{engine}] no patrol recorded");
+        assert_eq!(fetch(&s, "/api/v1/attachments/1", Some(&grid), None).await.0, 404, "[{engine}] no photo kept");
+        // Photos go with problems.
+        let (content_type, body) = patrol_form(&json!({"id": "phone-photo-0002", "problems": []}), &[("IMG_0001.JPG", &phone_photo(32, 24))]);
+        let (status, refused) = answer(post(content_type, body).await.unwrap()).await;
+        assert_eq!((status, reason(&refused)), (422, "patrol_photos_without_problem"), "[{engine}] {refused}");
+        assert!(s.store.alleys().patrol("phone-photo-0002").await.unwrap().is_none(), "[{engine}]");
+
+        // The patrol with two photos: two cases, each with both photos at its intake.
+        let photos = [phone_photo(64, 48), phone_photo(40, 30)];
+        let (content_type, body) = patrol_form(&two_problems, &[("IMG_0001.JPG", &photos[0]), ("IMG_0003.JPG", &photos[1])]);
+        let (status, patrol) = answer(post(content_type.clone(), body.clone()).await.unwrap()).await;
+        assert_eq!(status, 201, "[{engine}] {patrol}");
+        let cases: Vec<i64> = patrol["problems"].as_array().unwrap().iter().map(|p| p["case_id"].as_i64().expect("a case")).collect();
+        assert_eq!(cases.len(), 2, "[{engine}] {patrol}");
+        let mut shas = Vec::new();
+        for case in &cases {
+            let (status, list) = s.api(Method::GET, &format!("/api/v1/cases/{case}/attachments"), &dispatcher, None).await;
+            assert_eq!(status, 200, "[{engine}] {list}");
+            let items = list["items"].as_array().unwrap();
+            assert_eq!(items.len(), 2, "[{engine}] case {case}: {list}");
+            assert!(items.iter().all(|a| a["stage"] == "intake" && a["media_type"] == "jpeg"), "[{engine}] {list}");
+            let mut these: Vec<String> = items.iter().map(|a| a["sha256"].as_str().unwrap().to_owned()).collect();
+            these.sort();
+            shas.push(these);
+        }
+        assert_eq!(shas[0], shas[1], "[{engine}] the same photos on both cases");
+        let shown = fetch(&s, &format!("/api/v1/attachments/{}?size=thumb", 1), Some(&dispatcher), None).await;
+        assert_eq!((shown.0, shown.1.as_str()), (200, "image/jpeg"), "[{engine}]");
+        // Sent again (the answer was lost): the patrol recorded, nothing filed or attached twice.
+        let cases_now = s.store.cases().count().await.unwrap();
+        let (status, again) = answer(post(content_type, body).await.unwrap()).await;
+        assert_eq!((status, &again["problems"]), (200, &patrol["problems"]), "[{engine}] {again}");
+        assert_eq!(s.store.cases().count().await.unwrap(), cases_now, "[{engine}]");
+        let (_, list) = s.api(Method::GET, &format!("/api/v1/cases/{}/attachments", cases[0]), &dispatcher, None).await;
+        assert_eq!(list["items"].as_array().map(Vec::len), Some(2), "[{engine}] {list}");
+        // Sent twice at once (a phone retrying while its first attempt runs): one patrol, its
+        // case with its photo once.
+        let (content_type, body) = patrol_form(&json!({"id": "phone-photo-0005", "problems": [{"clause": "N02"}]}), &[("IMG_0005.JPG", &photos[1])]);
+        let (a, b) = tokio::join!(post(content_type.clone(), body.clone()), post(content_type, body));
+        let ((status_a, a), (status_b, b)) = (answer(a.unwrap()).await, answer(b.unwrap()).await);
+        let mut statuses = [status_a, status_b];
+        statuses.sort();
+        assert_eq!(statuses, [200, 201], "[{engine}] {a} {b}");
+        assert_eq!(a["problems"], b["problems"], "[{engine}]");
+        let (_, list) = s.api(Method::GET, &format!("/api/v1/cases/{}/attachments", a["problems"][0]["case_id"]), &dispatcher, None).await;
+        assert_eq!(list["items"].as_array().map(Vec::len), Some(1), "[{engine}] {list}");
+        // A patrol without photos is still plain JSON.
+        let (status, clean) = s.api(Method::POST, &format!("/api/v1/alleys/{alley}/patrols"), &grid, Some(json!({"id": "phone-photo-0004"}))).await;
+        assert_eq!(status, 201, "[{engine}] {clean}");
         s.stop().await;
     }
 }

@@ -836,6 +836,55 @@ async fn a_unit_submits_materials_on_a_phone_a_reviewer_scores_and_the_office_se
     s.stop().await;
 }
 
+/// The steward's daily patrol on a phone (375 px) with a photo from the camera, through a network
+/// drop: the patrol is kept in the browser (its photo in IndexedDB), nothing reaches the server;
+/// back online it is sent, and the problem's case has the photo.
+#[tokio::test]
+async fn a_steward_patrols_an_alley_on_a_phone_with_a_photo_through_a_network_drop() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some((_driver, mut b)) = launch(&dir.path().join("chromium-profile")).await else { return };
+    let s = TestServer::start(&format!("sqlite://{}?mode=rwc", dir.path().join("gridline.db").display())).await;
+    let alley = s.alley_with_steward("WJ-P02", "望京西园胡同", "grid").await;
+    let admin = s.token("admin").await;
+    let photo = dir.path().join("IMG_3001.jpg");
+    std::fs::write(&photo, web_support::phone_photo(640, 480)).expect("a photo on disk");
+
+    b.window(375, 812).await;
+    b.sign_in(&s, "grid", "grid").await;
+    b.goto(&s.url(&format!("/patrol?alley={alley}"))).await;
+    b.ready("patrol").await;
+    let accept = b.run("return document.querySelector('#patrol-photos').getAttribute('accept') + ' ' + document.querySelector('#patrol-photos').getAttribute('capture')", json!([])).await;
+    assert_eq!(accept, "image/* environment");
+    b.click("#p-N03").await;
+    b.type_into("#patrol-photos", &photo.display().to_string()).await;
+    b.until("the photo's preview", "return [...document.querySelectorAll('#patrol-previews img')].filter((i) => i.complete && i.naturalWidth > 0).length", json!([])).await;
+    let overflow = b.run("return document.documentElement.scrollWidth - window.innerWidth", json!([])).await;
+    assert!(overflow.as_i64().unwrap_or(0) <= 0, "the patrol page scrolls sideways on a phone by {overflow} px");
+    // The network drops: the patrol and its photo are kept in the browser, nothing is filed.
+    b.run("window.realFetch = window.fetch; window.fetch = () => Promise.reject(new TypeError('offline'));", json!([])).await;
+    b.click("#patrol-send").await;
+    b.until("the offline notice", "return document.querySelector('#patrol-status').innerText.includes('网络中断')", json!([])).await;
+    let kept = b.run("return localStorage.getItem('gridline.alleys.pending')", json!([])).await;
+    assert!(kept.as_str().unwrap_or_default().contains("N03"), "{kept}");
+    assert!(s.store.alleys().patrols_of(alley, 10).await.unwrap().is_empty(), "nothing reached the server");
+    b.run("document.querySelector('#patrol-send').scrollIntoView()", json!([])).await;
+    b.screenshot("patrol-photo-phone").await;
+    // Back online: the kept patrol goes with its photo, and its case has it.
+    b.run("window.fetch = window.realFetch; window.dispatchEvent(new Event('online'));", json!([])).await;
+    b.until("the kept patrol sent", "return localStorage.getItem('gridline.alleys.pending') === '{}'", json!([])).await;
+    let patrols = s.store.alleys().patrols_of(alley, 10).await.unwrap();
+    assert_eq!(patrols.len(), 1, "{patrols:?}");
+    let case = patrols[0].problems[0].case_id.expect("the problem's case");
+    let (_, attached) = s.api(Method::GET, &format!("/api/v1/cases/{case}/attachments"), &admin, None).await;
+    let items = attached["items"].as_array().expect("items");
+    assert_eq!((items.len(), items[0]["stage"].as_str(), items[0]["name"].as_str()), (1, Some("intake"), Some("IMG_3001.jpg")), "{attached}");
+    let left = b.run("return new Promise((done) => { const o = indexedDB.open('gridline.alleys.photos', 1); o.onsuccess = () => { const r = o.result.transaction('photos').objectStore('photos').count(); r.onsuccess = () => done(r.result); }; })", json!([])).await;
+    assert_eq!(left, 0, "the photos kept for the patrol are let go once it is sent");
+    b.publish_screenshots();
+    b.window(1366, 768).await;
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn a_unit_sees_the_badge_opens_its_inbox_and_answers_a_supervision_order_on_a_phone_and_a_laptop() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -8,12 +8,14 @@ use gridline_core::case::{CaseEvent, CaseId, Change as CaseChange, Channel, GeoP
 use gridline_core::evaluation::InspectionPoint;
 use gridline_core::evaluation::score::Tally;
 use gridline_core::period::Month;
+use gridline_core::supervision::{Listing, NewListing};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use sqlx::{AssertSqlSafe, FromRow};
 
 use crate::cases::{EventRow, case_id};
 use crate::evaluation::{POINT_COLUMNS_OF_P, PointRow, insert_point};
+use crate::listings::{insert_listing, write_check};
 use crate::nullable::NullableDouble;
 use crate::rollups::prefix_range;
 use crate::{Store, StoreError, from_millis, is_unique_violation, millis, row_placeholders};
@@ -136,12 +138,25 @@ pub struct NamedScore {
 }
 
 /// A month's evaluation of one alley, written with the others of the month at once.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct MonthOutcome {
     pub record: ScoreRecord,
     pub standing: Standing,
     pub title: Option<Title>,
     pub changes: Vec<Change>,
+    /// What the month does to its listed supervision (挂牌督办), if anything.
+    pub listing: Option<ListingStep>,
+}
+
+/// A month's step in an alley's listed supervision, written in the month's transaction and
+/// recorded in its history after the month's other changes.
+#[derive(Clone, Debug)]
+pub enum ListingStep {
+    /// Its open listing re-checked: `before` as read, `after` with the month's check (perhaps
+    /// de-listed); recorded as [`Change::ListingChecked`].
+    Check { before: Listing, after: Listing },
+    /// A listing opened by the rule, by `by` at `at`; recorded as [`Change::Listed`].
+    Open { new: NewListing, by: i64, at: Timestamp },
 }
 
 #[derive(FromRow)]
@@ -498,8 +513,10 @@ impl Alleys<'_> {
     }
 
     /// Writes a month's evaluation in one transaction: the scores, each alley's standing and
-    /// title, and the changes. `Duplicate` (nothing written) when the month was evaluated before.
-    pub async fn record_month(&self, outcomes: &[MonthOutcome], at: Timestamp) -> Result<(), StoreError> {
+    /// title, the listings it opens and re-checks, and the changes. Returns the listings as
+    /// written, in the order of the outcomes. `Duplicate` (nothing written) when the month was
+    /// evaluated before or a listing was checked or opened by someone else meanwhile.
+    pub async fn record_month(&self, outcomes: &[MonthOutcome], at: Timestamp) -> Result<Vec<Listing>, StoreError> {
         let mut tx = self.0.pool.begin().await?;
         for chunk in outcomes.chunks(BATCH_ROWS / 2) {
             let sql = format!("INSERT INTO alley_scores ({SCORE_COLUMNS}) VALUES {}", row_placeholders(self.0.backend, 10, chunk.len()));
@@ -535,8 +552,31 @@ impl Alleys<'_> {
             }
             query.execute(&mut *tx).await?;
         }
-        let changes: Vec<(&MonthOutcome, i64, &Change)> =
+        // The listings after the standings: a listing's write is a statement on the open
+        // transaction (one commit for the month, not one per listing), and its change follows
+        // the month's others in the alley's history.
+        let mut listings = Vec::new();
+        let mut listing_changes = Vec::new();
+        for o in outcomes {
+            let (listing, change) = match &o.listing {
+                None => continue,
+                Some(ListingStep::Check { before, after }) => {
+                    write_check(&mut tx, before, after).await?;
+                    let passed = after.checks.last().is_some_and(|c| c.passed);
+                    (after.clone(), Change::ListingChecked { listing: before.id, passed, delisted: after.delisted_at.is_some() })
+                }
+                Some(ListingStep::Open { new, by, at: listed_at }) => {
+                    let listing = insert_listing(&mut tx, new, *by, *listed_at).await?;
+                    let change = Change::Listed { listing: listing.id };
+                    (listing, change)
+                }
+            };
+            listings.push(listing);
+            listing_changes.push((o, o.changes.len() as i64, change));
+        }
+        let mut changes: Vec<(&MonthOutcome, i64, &Change)> =
             outcomes.iter().flat_map(|o| o.changes.iter().zip(0..).map(move |(change, seq)| (o, seq, change))).collect();
+        changes.extend(listing_changes.iter().map(|(o, seq, change)| (*o, *seq, change)));
         for chunk in changes.chunks(BATCH_ROWS / 5) {
             let sql = format!("INSERT INTO alley_changes (alley_id, month, seq, change, at) VALUES {}", row_placeholders(self.0.backend, 5, chunk.len()));
             let mut query = sqlx::query(AssertSqlSafe(sql));
@@ -546,7 +586,7 @@ impl Alleys<'_> {
             query.execute(&mut *tx).await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(listings)
     }
 
     /// Adds changes to an alley's history after those of the month (a listing, a title named).

@@ -49,7 +49,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
 use tokio::sync::mpsc;
 
-pub use alleys::{AlleyEntry, Alleys, CaseSketch, CoverageRow, MonthOutcome, NamedScore, ScoreRecord};
+pub use alleys::{AlleyEntry, Alleys, CaseSketch, CoverageRow, ListingStep, MonthOutcome, NamedScore, ScoreRecord};
 pub use api_keys::{ApiKeyRecord, ApiKeys};
 pub use attachments::{Attachments, CaseAttachment, NewAttachment, StoredAttachment, Variant};
 pub use campaigns::Campaigns;

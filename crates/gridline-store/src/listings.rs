@@ -62,40 +62,7 @@ impl Store {
 impl Listings<'_> {
     /// Lists a place or unit; `Duplicate` while the same target has an open listing.
     pub async fn create(&self, new: &NewListing, by: i64, at: Timestamp) -> Result<Listing, StoreError> {
-        let inserted = sqlx::query_scalar(
-            "INSERT INTO listings (kind, target, name, region, reason, deadline, listed_by, listed_at, checks) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '[]') RETURNING id",
-        )
-        .bind(new.kind.as_str())
-        .bind(new.target.clone())
-        .bind(new.name.clone())
-        .bind(new.region.clone())
-        .bind(new.reason.clone())
-        .bind(millis(new.deadline))
-        .bind(by)
-        .bind(millis(at))
-        .fetch_one(&self.0.pool)
-        .await;
-        let id = match inserted {
-            Ok(id) => id,
-            Err(err) if is_unique_violation(&err) => {
-                return Err(StoreError::Duplicate(format!("{} {:?} is already listed", new.kind.as_str(), new.target)));
-            }
-            Err(err) => return Err(err.into()),
-        };
-        Ok(Listing {
-            id,
-            kind: new.kind,
-            target: new.target.clone(),
-            name: new.name.clone(),
-            region: new.region.clone(),
-            reason: new.reason.clone(),
-            deadline: as_stored(new.deadline),
-            listed_by: by,
-            listed_at: as_stored(at),
-            checks: vec![],
-            delisted_at: None,
-        })
+        insert_listing(&mut *self.0.pool.acquire().await?, new, by, at).await
     }
 
     pub async fn get(&self, id: i64) -> Result<Option<Listing>, StoreError> {
@@ -132,16 +99,64 @@ impl Listings<'_> {
     /// statement that holds only if nobody checked the listing since it was read; otherwise
     /// `Duplicate`, and nothing is written.
     pub async fn record_check(&self, before: &Listing, after: &Listing) -> Result<(), StoreError> {
-        let done = sqlx::query("UPDATE listings SET checks = $1, delisted_at = $2 WHERE id = $3 AND delisted_at IS NULL AND checks = $4")
-            .bind(checks_json(&after.checks)?)
-            .bind(after.delisted_at.map(millis))
-            .bind(before.id)
-            .bind(checks_json(&before.checks)?)
-            .execute(&self.0.pool)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::Duplicate(format!("listing {} was checked by someone else meanwhile; read it again", before.id)));
-        }
-        Ok(())
+        write_check(&mut *self.0.pool.acquire().await?, before, after).await
     }
+}
+
+// The two writes of a listing take a connection, so that a caller with a transaction (the
+// alleys' month, which opens and checks a few hundred listings with its standings) makes them
+// part of it rather than paying a commit for each; `Listings` runs them on their own.
+
+/// Inserts a listing; `Duplicate` while the same target has an open listing.
+pub(crate) async fn insert_listing(conn: &mut sqlx::AnyConnection, new: &NewListing, by: i64, at: Timestamp) -> Result<Listing, StoreError> {
+    let inserted = sqlx::query_scalar(
+        "INSERT INTO listings (kind, target, name, region, reason, deadline, listed_by, listed_at, checks) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '[]') RETURNING id",
+    )
+    .bind(new.kind.as_str())
+    .bind(new.target.clone())
+    .bind(new.name.clone())
+    .bind(new.region.clone())
+    .bind(new.reason.clone())
+    .bind(millis(new.deadline))
+    .bind(by)
+    .bind(millis(at))
+    .fetch_one(&mut *conn)
+    .await;
+    let id = match inserted {
+        Ok(id) => id,
+        Err(err) if is_unique_violation(&err) => {
+            return Err(StoreError::Duplicate(format!("{} {:?} is already listed", new.kind.as_str(), new.target)));
+        }
+        Err(err) => return Err(err.into()),
+    };
+    Ok(Listing {
+        id,
+        kind: new.kind,
+        target: new.target.clone(),
+        name: new.name.clone(),
+        region: new.region.clone(),
+        reason: new.reason.clone(),
+        deadline: as_stored(new.deadline),
+        listed_by: by,
+        listed_at: as_stored(at),
+        checks: vec![],
+        delisted_at: None,
+    })
+}
+
+/// Writes `after` over `before` if nobody checked the listing since it was read; otherwise
+/// `Duplicate`, and nothing is written.
+pub(crate) async fn write_check(conn: &mut sqlx::AnyConnection, before: &Listing, after: &Listing) -> Result<(), StoreError> {
+    let done = sqlx::query("UPDATE listings SET checks = $1, delisted_at = $2 WHERE id = $3 AND delisted_at IS NULL AND checks = $4")
+        .bind(checks_json(&after.checks)?)
+        .bind(after.delisted_at.map(millis))
+        .bind(before.id)
+        .bind(checks_json(&before.checks)?)
+        .execute(&mut *conn)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::Duplicate(format!("listing {} was checked by someone else meanwhile; read it again", before.id)));
+    }
+    Ok(())
 }

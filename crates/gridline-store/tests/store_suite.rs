@@ -725,3 +725,88 @@ async fn documents_written_before_they_were_packed_read_back_as_they_were() {
         store.close().await;
     }
 }
+
+/// The alleys' month writes its listings in its own transaction: a listing checked by someone else
+/// since it was read refuses the whole month (no score, no standing, no change written); then the
+/// month with a fresh check and a listing opened is written at once, each listing's change after
+/// the month's others in the alley's history.
+#[tokio::test]
+async fn an_alley_month_writes_its_listings_with_its_scores_or_nothing() {
+    each_store(async |engine, store| {
+        use gridline_core::alley::{Change, Grade, MonthScore, NewAlleyRest, Standing};
+        use gridline_core::case::GeoPoint;
+        use gridline_core::evaluation::{InspectionPoint, Location, PointType};
+        use gridline_core::period::Month;
+        use gridline_core::supervision::{ListingCheck, ListingKind, NewListing};
+        use gridline_store::{ListingStep, MonthOutcome, ScoreRecord};
+        let alley = |code: &str, lon: f64| {
+            let point = InspectionPoint {
+                id: 0,
+                code: code.into(),
+                name: format!("{code} 胡同"),
+                point_type: PointType::BackAlley,
+                location: Location::Line { points: vec![GeoPoint { lat: 39.99, lon }, GeoPoint { lat: 39.99, lon: lon + 0.002 }] },
+                region: WANGJING.parse().unwrap(),
+                unit: None,
+                address: None,
+            };
+            (point, NewAlleyRest { community: None, length_m: 170.0, awarded: Grade::Fine, four: Default::default(), title_named_in: None })
+        };
+        let created = store.alleys().create_many(vec![alley("WJ-L1", 116.47), alley("WJ-L2", 116.48)], now()).await.unwrap();
+        let (a, b) = (created[0].point.id, created[1].point.id);
+        let listed = |target: &str| NewListing {
+            kind: ListingKind::Alley,
+            target: target.into(),
+            name: target.into(),
+            region: Some(WANGJING.into()),
+            reason: "连续两个月低于 90 分".into(),
+            deadline: later(24 * 30),
+        };
+        let open = store.listings().create(&listed("WJ-L1"), 2, now()).await.unwrap();
+        let checked = |before: &gridline_core::supervision::Listing, at: Timestamp| {
+            let mut after = before.clone();
+            after.checks.push(ListingCheck { passed: false, note: Some("仍低于 90 分".into()), by: 2, at });
+            after
+        };
+        // Someone checks the listing by hand after the month read it.
+        let by_hand = checked(&open, later(24));
+        store.listings().record_check(&open, &by_hand).await.unwrap();
+        let month = Month::parse("2024-10").unwrap();
+        let outcome = |alley: i64, listing: Option<ListingStep>| MonthOutcome {
+            record: ScoreRecord {
+                month,
+                alley,
+                region: WANGJING.into(),
+                score: MonthScore { score: 85.0, checks: 1, check_mean: 85.0, hotline_cases: 0, other_cases: 0, deduction: 0.0 },
+                grade: Grade::Fine,
+            },
+            standing: Standing::new(Grade::Fine),
+            title: None,
+            changes: vec![Change::ListingDue { low_months: 2 }],
+            listing,
+        };
+        let by = |new: NewListing| ListingStep::Open { new, by: 2, at: later(48) };
+        let stale = vec![outcome(a, Some(ListingStep::Check { before: open.clone(), after: checked(&open, later(48)) })), outcome(b, Some(by(listed("WJ-L2"))))];
+        assert!(matches!(store.alleys().record_month(&stale, now()).await, Err(StoreError::Duplicate(_))), "{engine}");
+        assert!(!store.alleys().evaluated(month).await.unwrap(), "{engine}: no score written");
+        assert!(store.alleys().history(a).await.unwrap().1.is_empty(), "{engine}: no change written");
+        assert!(store.listings().open_of(ListingKind::Alley, "WJ-L2").await.unwrap().is_none(), "{engine}: no listing opened");
+        assert_eq!(store.listings().get(open.id).await.unwrap(), Some(by_hand.clone()), "{engine}: the hand's check stands");
+
+        let fresh = vec![outcome(a, Some(ListingStep::Check { before: by_hand.clone(), after: checked(&by_hand, later(48)) })), outcome(b, Some(by(listed("WJ-L2"))))];
+        let written = store.alleys().record_month(&fresh, now()).await.unwrap();
+        assert_eq!(written.len(), 2, "{engine}");
+        assert_eq!(store.listings().get(open.id).await.unwrap().map(|l| l.checks.len()), Some(2), "{engine}");
+        let opened = store.listings().open_of(ListingKind::Alley, "WJ-L2").await.unwrap().expect("opened");
+        assert_eq!(opened, written[1], "{engine}");
+        let history = |changes: Vec<(Month, Change)>| changes.into_iter().map(|(_, c)| c).collect::<Vec<_>>();
+        assert_eq!(
+            history(store.alleys().history(a).await.unwrap().1),
+            vec![Change::ListingDue { low_months: 2 }, Change::ListingChecked { listing: open.id, passed: false, delisted: false }],
+            "{engine}"
+        );
+        assert_eq!(history(store.alleys().history(b).await.unwrap().1), vec![Change::ListingDue { low_months: 2 }, Change::Listed { listing: opened.id }], "{engine}");
+        assert!(store.alleys().evaluated(month).await.unwrap(), "{engine}");
+    })
+    .await;
+}

@@ -156,6 +156,29 @@ impl TestServer {
         }
     }
 
+    /// Registers an alley in 望京 (a line of about 170 m east of its label point) and makes
+    /// `steward` its 小巷管家; returns its id.
+    pub async fn alley_with_steward(&self, code: &str, name: &str, steward: &str) -> i64 {
+        let regions = std::sync::Arc::new(gridline_geo::beijing());
+        let (lat, lon) = regions.get(WANGJING).and_then(|r| r.label_point).expect("望京 has a label point");
+        let app = gridline_app::App::new(self.store.clone(), regions.clone(), &Default::default()).await.expect("the application");
+        let office = self.store.people().user_by_name("dispatcher").await.unwrap().expect("the dispatcher").actor();
+        let steward = self.store.people().user_by_name(steward).await.unwrap().expect("the steward").actor();
+        let alley = gridline_core::alley::NewAlley {
+            code: code.into(),
+            name: name.into(),
+            line: vec![gridline_core::case::GeoPoint { lat, lon }, gridline_core::case::GeoPoint { lat, lon: lon + 0.002 }],
+            community: None,
+            grade: gridline_core::alley::Grade::Fine,
+            unit: None,
+            four: Default::default(),
+            title_named_in: None,
+        };
+        let alley = app.import_alleys(&office, vec![(2, Ok(alley))], Timestamp::now()).await.expect("register the alley")[0].point.id;
+        app.assign_stewards(&office, &[(alley, steward.user_id)]).await.expect("assign the steward");
+        alley
+    }
+
     pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());

@@ -70,6 +70,7 @@
       alley_scores: '月度评分', alley_checks: '周查次数', alley_check_mean: '周查平均', alley_other_cases: '其他案件', alley_history: '等级、挂牌与称号记录',
       alley_change: '变化', alley_patrols: '日巡', alley_day: '日期', alley_problems: '问题', alley_weekly: '周查', alley_missed: '未巡查', today: '今天',
       alley_patrol_hint: '勾选发现的问题（十无），填写处数；没有问题直接提交。每个问题自动生成案件，派往街道。', alley_patrol_send: '提交日巡', alley_patrol_sent: '日巡已提交',
+      alley_patrol_photos: '拍摄问题照片（附在每个问题的案件上）', alley_photo_needs_problem: '照片随问题上报：请先勾选发现的问题', alley_patrol_saved_offline: '网络中断：日巡和照片已保存在本机，恢复后自动提交',
       'grade.premium': '精品', 'grade.fine': '优美', 'grade.standard': '达标', 'grade.substandard': '未达标', 'lk.alley': '背街小巷',
       'title.named': '已命名', 'title.warned': '警示', 'title.suspended': '暂停', 'title.withdrawn': '撤销',
       // evaluation
@@ -188,6 +189,7 @@
       alley_scores: 'Monthly scores', alley_checks: 'Weekly checks', alley_check_mean: 'Check mean', alley_other_cases: 'Other cases', alley_history: 'Grade, listing and title history',
       alley_change: 'Change', alley_patrols: 'Daily patrols', alley_day: 'Day', alley_problems: 'Problems', alley_weekly: 'Weekly checks', alley_missed: 'Missed', today: 'today',
       alley_patrol_hint: 'Tick the problems found (the ten "no"s) with how many; with none, just send. Each problem becomes a case for the street office.', alley_patrol_send: 'Send patrol', alley_patrol_sent: 'Patrol sent',
+      alley_patrol_photos: 'Photos of the problems (added to each problem\'s case)', alley_photo_needs_problem: 'Photos go with problems: tick the problems found first', alley_patrol_saved_offline: 'Offline: the patrol and its photos are kept on this device and sent when back online',
       'grade.premium': 'Premium', 'grade.fine': 'Fine', 'grade.standard': 'Standard', 'grade.substandard': 'Substandard', 'lk.alley': 'Alley',
       'title.named': 'Named', 'title.warned': 'Warned', 'title.suspended': 'Suspended', 'title.withdrawn': 'Withdrawn',
       'page.evaluation': 'Evaluation', 'page.field': 'Field check', ev_level: 'Level', 'ev.district': 'Districts', 'ev.street': 'Streets',
@@ -2440,19 +2442,55 @@
   }
 
   // Patrols not yet acknowledged, kept across network loss: { id: {alley, body} }; sent again with
-  // the same id, the server answers with the patrol it has (nothing is filed twice).
+  // the same id, the server answers with the patrol it has (nothing is filed twice). Their photos
+  // wait in IndexedDB under the patrol's id (a photo does not fit in localStorage).
   const PATROL_KEY = 'gridline.alleys.pending';
   const pendingPatrols = () => JSON.parse(localStorage.getItem(PATROL_KEY) || '{}');
   const keepPatrols = (all) => localStorage.setItem(PATROL_KEY, JSON.stringify(all));
-  async function sendPatrols() {
+  function patrolPhotos(mode, work) {
+    return new Promise((resolve, reject) => {
+      const open = indexedDB.open('gridline.alleys.photos', 1);
+      open.onupgradeneeded = () => open.result.createObjectStore('photos');
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const tx = open.result.transaction('photos', mode);
+        const request = work(tx.objectStore('photos'));
+        tx.oncomplete = () => { open.result.close(); resolve(request.result); };
+        tx.onerror = () => { open.result.close(); reject(tx.error); };
+      };
+    });
+  }
+  const keepPhotos = (id, files) => patrolPhotos('readwrite', (s) => s.put(files, id));
+  const photosOf = (id) => patrolPhotos('readonly', (s) => s.get(id)).then((files) => files ?? []);
+  const dropPhotos = (id) => patrolPhotos('readwrite', (s) => s.delete(id)).catch(() => {});
+  /** Sends a patrol: as JSON, or with its photos as a form (the server adds them to its cases). */
+  function postPatrol(alley, body, photos) {
+    if (!photos.length) {
+      // reads: POST /alleys/{id}/patrols problems[].case_id
+      return api('POST', `/alleys/${alley}/patrols`, body);
+    }
+    const form = new FormData();
+    form.append('patrol', JSON.stringify(body));
+    for (const p of photos) form.append('photo', p, p.name);
+    // reads: POST /alleys/{id}/patrols problems[].case_id
+    return api('POST', `/alleys/${alley}/patrols`, form);
+  }
+  // One sending at a time: the page's render and the 'online' event may both ask for it, and the
+  // same patrol sent twice at once would be filed once but upload its photos twice.
+  let patrolsSending = null;
+  function sendPatrols() {
+    patrolsSending ??= sendKeptPatrols().finally(() => { patrolsSending = null; });
+    return patrolsSending;
+  }
+  async function sendKeptPatrols() {
     const all = pendingPatrols();
     for (const [id, { alley, body }] of Object.entries(all)) {
       try {
-        // reads: POST /alleys/{id}/patrols id
-        await api('POST', `/alleys/${alley}/patrols`, body);
+        await postPatrol(alley, body, await photosOf(id).catch(() => []));
         delete all[id];
+        dropPhotos(id);
       } catch (err) {
-        if (err instanceof ApiFailure) delete all[id]; else break;
+        if (err instanceof ApiFailure) { delete all[id]; dropPhotos(id); } else break;
       }
     }
     keepPatrols(all);
@@ -2480,9 +2518,17 @@
       const count = h('input', { type: 'number', min: 1, value: 1, inputmode: 'numeric', class: 'count', 'aria-label': `${c.text} ${t('ev_count')}` });
       return { c, tick, count, node: h('li', { class: 'clause' }, h('label', { class: 'choice', for: tick.id }, tick, ` ${c.text}`), count) };
     });
+    const camera = cameraInput('patrol-photos');
+    const previews = h('div', { class: 'photos', id: 'patrol-previews' });
+    camera.addEventListener('change', () => {
+      previews.replaceChildren(...[...camera.files].map((f) => h('img', { src: URL.createObjectURL(f), alt: f.name })));
+    });
     const form = h('form', { id: 'patrol-form', onsubmit: async (e) => {
       e.preventDefault();
       const problems = rows.filter((r) => r.tick.checked).map((r) => ({ clause: r.c.code, count: Math.max(1, Number(r.count.value) || 1) }));
+      if (camera.files.length && !problems.length) { status(box, t('alley_photo_needs_problem'), 'error'); return; }
+      // Copies of the bytes: kept in IndexedDB, they outlive the camera's pick.
+      const photos = await Promise.all([...camera.files].map(async (f) => new File([await f.arrayBuffer()], f.name, { type: f.type })));
       const body = { id: crypto.randomUUID(), problems };
       const position = await new Promise((done) => navigator.geolocation
         ? navigator.geolocation.getCurrentPosition((p) => done({ lat: p.coords.latitude, lon: p.coords.longitude }), () => done(null), { timeout: 3000 })
@@ -2491,17 +2537,20 @@
       const all = pendingPatrols();
       all[body.id] = { alley, body };
       keepPatrols(all);
+      if (photos.length) await keepPhotos(body.id, photos).catch(() => {});
       try {
-        // reads: POST /alleys/{id}/patrols problems[].case_id
-        const done = await api('POST', `/alleys/${alley}/patrols`, body);
+        const done = await postPatrol(alley, body, photos);
         delete all[body.id];
         keepPatrols(all);
+        dropPhotos(body.id);
         form.reset();
-        status(box, `${t('alley_patrol_sent')}${done.problems.length ? ` · ${t('ev_case')} ${done.problems.map((p) => `#${p.case_id}`).join(' ')}` : ''}`, 'ok');
+        previews.replaceChildren();
+        status(box, `${t('alley_patrol_sent')}${photos.length ? ` · ${photos.length} ${t('uploaded')}` : ''}${done.problems.length ? ` · ${t('ev_case')} ${done.problems.map((p) => `#${p.case_id}`).join(' ')}` : ''}`, 'ok');
       } catch (err) {
-        if (err instanceof ApiFailure) { delete all[body.id]; keepPatrols(all); status(box, failText(err), 'error'); } else status(box, t('ev_saved_offline'), 'info');
+        if (err instanceof ApiFailure) { delete all[body.id]; keepPatrols(all); dropPhotos(body.id); status(box, failText(err), 'error'); } else status(box, t('alley_patrol_saved_offline'), 'info');
       }
     } }, h('p', { class: 'muted' }, t('alley_patrol_hint')), h('ol', { class: 'checklist' }, rows.map((r) => r.node)),
+    field(t('alley_patrol_photos'), camera), previews,
     h('button', { type: 'submit', class: 'primary', id: 'patrol-send' }, t('alley_patrol_send')), box);
     return [h('p', {}, h('a', { href: '/patrol' }, `← ${t('page.patrol')}`)), h('h1', {}, here?.name ?? `#${alley}`), form];
   };
