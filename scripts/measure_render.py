@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""How long the dashboard takes to render in Chromium, from navigation start to the last chart
-drawn (the page marks `gridline:charts` with performance.mark), against a running gridline.
+"""How long a page takes to render in Chromium, from navigation start to its last chart drawn,
+against a running gridline: the dashboard by default (the page marks `gridline:charts` with
+performance.mark), or PAGE until MARK (the alleys' map marks `gridline:alley-map`).
 
-    scripts/measure_render.py http://127.0.0.1:8080 USERNAME PASSWORD [ROUNDS]
+    scripts/measure_render.py http://127.0.0.1:8080 USERNAME PASSWORD [ROUNDS [PAGE MARK]]
+    scripts/measure_render.py http://127.0.0.1:8080 bench PASSWORD 10 '/alleys?region=110105000000' gridline:alley-map
 
 Needs Debian's chromium and chromium-driver. Only the standard library: the WebDriver protocol is
 plain JSON over HTTP. Each round is a fresh page load with a warm HTTP cache, as a user sees it
@@ -31,6 +33,7 @@ def call(base, method, path, body=None):
 def main():
     server, username, password = sys.argv[1:4]
     rounds = int(sys.argv[4]) if len(sys.argv) > 4 else 10
+    page, mark_name = (sys.argv[5], sys.argv[6]) if len(sys.argv) > 6 else ("/dashboard", "gridline:charts")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -59,17 +62,18 @@ def main():
             sys.exit(f"sign-in failed: {signed_in}")
         times = []
         for n in range(rounds + 1):
-            call(base, "POST", f"{s}/url", {"url": server + "/dashboard"})
+            call(base, "POST", f"{s}/url", {"url": server + page})
             for _ in range(300):
-                mark = run("const m = performance.getEntriesByName('gridline:charts'); return m.length ? m[0].startTime : null")
+                mark = run("const m = performance.getEntriesByName(arguments[0]); return m.length ? m[0].startTime : null", mark_name)
                 if mark is not None:
                     break
                 time.sleep(0.05)
             else:
-                sys.exit("the dashboard did not finish drawing within 15 s")
-            content = run("return performance.getEntriesByName('gridline:dashboard')[0].startTime")
+                sys.exit(f"{page} did not mark {mark_name} within 15 s")
+            content = run("const m = performance.getEntriesByName('gridline:dashboard'); return m.length ? m[0].startTime : null")
             times.append((content, mark))
-            print(f"{'cold' if n == 0 else f'round {n}'}: content {content:.0f} ms, charts {mark:.0f} ms")
+            shown = "—" if content is None else f"{content:.0f} ms"
+            print(f"{'cold' if n == 0 else f'round {n}'}: content {shown}, {mark_name} {mark:.0f} ms")
         warm = sorted(m for _, m in times[1:])
         print(f"warm: median {warm[len(warm) // 2]:.0f} ms, max {warm[-1]:.0f} ms; cold {times[0][1]:.0f} ms")
         call(base, "DELETE", s)
