@@ -14,7 +14,7 @@ use gridline_core::alley::{
     named_worst, score_visit, standard_version,
 };
 use gridline_core::attachment::Stage;
-use gridline_core::case::{Channel, Intake};
+use gridline_core::case::{CaseId, Channel, Intake};
 use gridline_core::evaluation::{IndicatorSystem, InspectionPoint};
 use gridline_core::ids::RegionCode;
 use gridline_core::region::RegionLevel;
@@ -24,7 +24,7 @@ use gridline_core::supervision::{Listing, ListingKind, NewListing};
 use gridline_core::{DomainError, FileProblem, Reason};
 use gridline_geo::lines::LineIndex;
 use gridline_geo::{Geography, LatLon};
-use gridline_store::{AlleyEntry, CoverageRow, ListingStep, MonthOutcome, ScoreRecord, StoreError};
+use gridline_store::{AlleyEntry, CaseSketch, CoverageRow, ListingStep, MonthOutcome, ScoreRecord, StoreError};
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
@@ -55,6 +55,18 @@ pub struct AlleyDetail {
     pub patrols: Vec<Patrol>,
     /// The latest 12 weekly checks, newest first.
     pub checks: Vec<WeeklyCheck>,
+    /// The 12345 and other cases its latest monthly score counted (near its line or naming it).
+    pub cases: Vec<AlleyCase>,
+}
+
+/// A case counted on an alley in a month's score.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct AlleyCase {
+    pub month: Month,
+    pub id: CaseId,
+    pub channel: Channel,
+    /// The beginning of its text (title and description).
+    pub text: String,
 }
 
 /// One month's score of an alley.
@@ -236,7 +248,21 @@ impl App {
         let alley = self.store.alleys().get(id).await?.ok_or_else(|| AppError::NotFound(format!("alley {id} not found")))?;
         let listing = self.store.listings().open_of(ListingKind::Alley, &alley.point.code).await?;
         let (scores, changes) = self.store.alleys().history(id).await?;
+        // The cases its latest score counted, found again as the month's evaluation found them.
+        let cases = match scores.last() {
+            Some(latest) => {
+                let (found, by_alley) = self.cases_by_alley(std::slice::from_ref(&alley), latest.month, &AlleyRules::default()).await?;
+                by_alley
+                    .get(&id)
+                    .into_iter()
+                    .flatten()
+                    .map(|&c| AlleyCase { month: latest.month, id: found[c].id, channel: found[c].channel, text: found[c].text.chars().take(120).collect() })
+                    .collect()
+            }
+            None => Vec::new(),
+        };
         Ok(AlleyDetail {
+            cases,
             listed: listing.is_some(),
             listing,
             scores: scores.into_iter().map(AlleyMonth::from).collect(),
@@ -372,33 +398,44 @@ impl App {
         Ok(self.store.alleys().coverage(&prefix, day).await?)
     }
 
-    /// Counts the cases of `month` on each alley: within the rules' distance of its line, or
-    /// naming it (names of at least three characters); hotline cases apart. Returns
-    /// `(hotline, other)` per alley id and how many cases counted on some alley.
-    pub async fn cases_on_alleys(&self, alleys: &[Alley], month: Month, rules: &AlleyRules) -> Result<(HashMap<i64, (u32, u32)>, usize), AppError> {
+    /// The cases of `month` and, per alley id, the indexes of those on it: within the rules'
+    /// distance of its line, or naming it (names of at least three characters).
+    async fn cases_by_alley(&self, alleys: &[Alley], month: Month, rules: &AlleyRules) -> Result<(Vec<CaseSketch>, HashMap<i64, Vec<usize>>), AppError> {
         let cases = self.store.alleys().cases_received(month.start(), month_end(month)).await?;
         let index = LineIndex::new(alleys.iter().map(Alley::line), rules.case_distance_m);
         let named: Vec<(usize, &str)> = alleys.iter().enumerate().filter(|(_, a)| a.point.name.chars().count() >= 3).map(|(i, a)| (i, a.point.name.as_str())).collect();
         let names = AhoCorasick::new(named.iter().map(|(_, n)| *n)).map_err(|e| AppError::Internal(format!("alley names: {e}")))?;
-        let mut counts: HashMap<i64, (u32, u32)> = HashMap::new();
-        let mut counted = 0;
-        for case in &cases {
+        let mut by_alley: HashMap<i64, Vec<usize>> = HashMap::new();
+        for (c, case) in cases.iter().enumerate() {
             let mut on: HashSet<usize> = HashSet::new();
             if let Some(at) = case.location {
                 on.extend(index.near(at).map(|(i, _)| i));
             }
             on.extend(names.find_overlapping_iter(&case.text).map(|m| named[m.pattern().as_usize()].0));
-            counted += usize::from(!on.is_empty());
             for i in on {
-                let entry = counts.entry(alleys[i].point.id).or_default();
-                if case.channel == Channel::Hotline {
-                    entry.0 += 1;
-                } else {
-                    entry.1 += 1;
-                }
+                by_alley.entry(alleys[i].point.id).or_default().push(c);
             }
         }
-        Ok((counts, counted))
+        Ok((cases, by_alley))
+    }
+
+    /// Counts the cases of `month` on each alley ([`App::cases_by_alley`]), hotline cases apart.
+    /// Returns `(hotline, other)` per alley id and how many cases counted on some alley.
+    pub async fn cases_on_alleys(&self, alleys: &[Alley], month: Month, rules: &AlleyRules) -> Result<(HashMap<i64, (u32, u32)>, usize), AppError> {
+        let (cases, by_alley) = self.cases_by_alley(alleys, month, rules).await?;
+        let mut on_some = vec![false; cases.len()];
+        let counts = by_alley
+            .into_iter()
+            .map(|(alley, found)| {
+                let mut count = (0, 0);
+                for c in found {
+                    on_some[c] = true;
+                    if cases[c].channel == Channel::Hotline { count.0 += 1 } else { count.1 += 1 }
+                }
+                (alley, count)
+            })
+            .collect();
+        Ok((counts, on_some.into_iter().filter(|&on| on).count()))
     }
 
     /// The month's evaluation (月评) of every alley, once per month and in order: each alley with

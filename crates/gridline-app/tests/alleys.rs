@@ -130,6 +130,7 @@ async fn alleys_are_registered_patrolled_and_evaluated_month_by_month() {
         app.record_alley_check(&office, id, day2, vec![problem("N03", 3)], now).await.unwrap();
         assert!(matches!(app.record_alley_check(&office, id, day2, vec![], now).await, Err(AppError::Conflict(_))), "{engine}: one check a day");
         let middle = GeoPoint { lat, lon: lon + 0.001 };
+        let mut hotline = Vec::new();
         for (n, metres) in [(1, 30.0), (2, 300.0)] {
             let intake = Intake {
                 channel: Channel::Hotline,
@@ -147,7 +148,7 @@ async fn alleys_are_registered_patrolled_and_evaluated_month_by_month() {
                 photos: vec![],
                 suggestion: None,
             };
-            app.file_case(intake, &operator, mid("2025-01")).await.unwrap();
+            hotline.push(app.file_case(intake, &operator, mid("2025-01")).await.unwrap().case.id);
         }
         let rules = AlleyRules::default();
         let jan = app.evaluate_alley_month(&office, month("2025-01"), &rules, now).await.unwrap();
@@ -155,6 +156,9 @@ async fn alleys_are_registered_patrolled_and_evaluated_month_by_month() {
         let detail = app.alley_detail(id).await.unwrap();
         let s = &detail.scores[0].score;
         assert_eq!((s.check_mean, s.hotline_cases, s.other_cases, s.score), (92.5, 1, 0, 90.5), "{engine}");
+        // The alley's page lists the case its score counted: the one 30 m away, not the one at 300 m.
+        let listed: Vec<_> = detail.cases.iter().map(|c| (c.id, c.channel, c.month)).collect();
+        assert_eq!(listed, vec![(hotline[0], Channel::Hotline, month("2025-01"))], "{engine}");
         assert!(matches!(app.evaluate_alley_month(&office, month("2025-01"), &rules, now).await, Err(AppError::Conflict(_))), "{engine}: once a month");
         assert!(app.evaluate_alley_month(&office, Month::of(now), &rules, now).await.is_err(), "{engine}: a month not over");
 
@@ -166,6 +170,7 @@ async fn alleys_are_registered_patrolled_and_evaluated_month_by_month() {
             app.evaluate_alley_month(&office, month(m), &rules, now).await.unwrap();
         }
         let detail = app.alley_detail(id).await.unwrap();
+        assert!(detail.cases.is_empty(), "{engine}: March, its latest score, counted no case");
         assert_eq!(detail.alley.standing.grade, Grade::Standard, "{engine}");
         assert!(detail.listed, "{engine}");
         let listing = detail.listing.clone().unwrap();

@@ -68,7 +68,7 @@
       alley_listing_due: '连续低分，应挂牌', alley_recheck: '挂牌复查', alley_title_named: '命名首都文明街巷', alley_title: '首都文明街巷', alley_board: '街道巡查看板',
       alley_awarded: '评定等级', alley_chief: '街巷长', alley_stewards: '小巷管家', alley_council: '自治共建理事会', alley_compact: '街巷公约', alley_missing: '缺',
       alley_scores: '月度评分', alley_checks: '周查次数', alley_check_mean: '周查平均', alley_other_cases: '其他案件', alley_history: '等级、挂牌与称号记录',
-      alley_change: '变化', alley_patrols: '日巡', alley_day: '日期', alley_problems: '问题', alley_weekly: '周查', alley_missed: '未巡查', today: '今天',
+      alley_change: '变化', alley_patrols: '日巡', alley_day: '日期', alley_problems: '问题', alley_weekly: '周查', alley_cases: '月评计入的案件（12345 热线及其他）', alley_missed: '未巡查', today: '今天',
       alley_patrol_hint: '勾选发现的问题（十无），填写处数；没有问题直接提交。每个问题自动生成案件，派往街道。', alley_patrol_send: '提交日巡', alley_patrol_sent: '日巡已提交',
       alley_patrol_photos: '拍摄问题照片（附在每个问题的案件上）', alley_photo_needs_problem: '照片随问题上报：请先勾选发现的问题', alley_patrol_saved_offline: '网络中断：日巡和照片已保存在本机，恢复后自动提交',
       'grade.premium': '精品', 'grade.fine': '优美', 'grade.standard': '达标', 'grade.substandard': '未达标', 'lk.alley': '背街小巷',
@@ -187,7 +187,7 @@
       alley_listing_due: 'Low months in a row: to be listed', alley_recheck: 'Listing re-check', alley_title_named: 'Named civilised alley', alley_title: 'Civilised-alley title', alley_board: 'Patrol board',
       alley_awarded: 'Awarded', alley_chief: 'Alley chief', alley_stewards: 'Stewards', alley_council: 'Residents\u2019 council', alley_compact: 'Alley compact', alley_missing: 'missing',
       alley_scores: 'Monthly scores', alley_checks: 'Weekly checks', alley_check_mean: 'Check mean', alley_other_cases: 'Other cases', alley_history: 'Grade, listing and title history',
-      alley_change: 'Change', alley_patrols: 'Daily patrols', alley_day: 'Day', alley_problems: 'Problems', alley_weekly: 'Weekly checks', alley_missed: 'Missed', today: 'today',
+      alley_change: 'Change', alley_patrols: 'Daily patrols', alley_day: 'Day', alley_problems: 'Problems', alley_weekly: 'Weekly checks', alley_cases: 'Cases counted in the month\'s score (12345 and others)', alley_missed: 'Missed', today: 'today',
       alley_patrol_hint: 'Tick the problems found (the ten "no"s) with how many; with none, just send. Each problem becomes a case for the street office.', alley_patrol_send: 'Send patrol', alley_patrol_sent: 'Patrol sent',
       alley_patrol_photos: 'Photos of the problems (added to each problem\'s case)', alley_photo_needs_problem: 'Photos go with problems: tick the problems found first', alley_patrol_saved_offline: 'Offline: the patrol and its photos are kept on this device and sent when back online',
       'grade.premium': 'Premium', 'grade.fine': 'Fine', 'grade.standard': 'Standard', 'grade.substandard': 'Substandard', 'lk.alley': 'Alley',
@@ -2399,7 +2399,7 @@
 
   /** An alley's page: its 四有, grade, title and its history, scores, listing, patrols and checks. */
   async function alleyPage(id) {
-    // reads: GET /alleys/{id} alley.point.name alley.point.code alley.point.region alley.community alley.length_m alley.awarded alley.standing.grade alley.standing.downgraded alley.four.chief alley.four.stewards alley.four.council alley.four.compact alley.title.status alley.title.named_in listed listing.reason listing.deadline scores[].month scores[].score scores[].checks scores[].check_mean scores[].hotline_cases scores[].other_cases scores[].grade history[].month history[].change patrols[].day patrols[].problems[].clause patrols[].problems[].case_id checks[].day checks[].ten_no.earned checks[].problems[].clause
+    // reads: GET /alleys/{id} alley.point.name alley.point.code alley.point.region alley.community alley.length_m alley.awarded alley.standing.grade alley.standing.downgraded alley.four.chief alley.four.stewards alley.four.council alley.four.compact alley.title.status alley.title.named_in listed listing.reason listing.deadline scores[].month scores[].score scores[].checks scores[].check_mean scores[].hotline_cases scores[].other_cases scores[].grade history[].month history[].change patrols[].day patrols[].problems[].clause patrols[].problems[].case_id checks[].day checks[].ten_no.earned checks[].problems[].clause cases[].month cases[].id cases[].channel cases[].text
     const d = await api('GET', `/alleys/${encodeURIComponent(id)}`);
     const a = d.alley;
     const monthly = d['scores'];
@@ -2425,7 +2425,10 @@
       section(t('alley_history'), grid([t('period'), t('alley_change')], d.history.slice().reverse().map((e) => [e.month, changeText(e.change)]), 'alley-history')),
       section(t('alley_patrols'), grid([t('alley_day'), t('alley_problems'), t('ev_case')], d.patrols.map((p) => [p.day, p.problems.map((x) => x.clause).join('、') || '✓',
         h('span', {}, ...p.problems.filter((x) => x.case_id).map((x) => h('a', { href: `/cases/${x.case_id}` }, `#${x.case_id} `)))]), 'alley-patrols')),
-      section(t('alley_weekly'), grid([t('alley_day'), t('score'), t('alley_problems')], d.checks.map((c) => [c.day, score1(c.ten_no.earned), c.problems.map((x) => x.clause).join('、') || '✓']), 'alley-checks'))];
+      section(t('alley_weekly'), grid([t('alley_day'), t('score'), t('alley_problems')], d.checks.map((c) => [c.day, score1(c.ten_no.earned), c.problems.map((x) => x.clause).join('、') || '✓']), 'alley-checks')),
+      section(`${t('alley_cases')}${d.cases.length ? ` · ${d.cases[0].month}` : ''}`, d.cases.length
+        ? grid([t('ev_case'), t('channel'), t('description')], d.cases.map((c) => [h('a', { href: `/cases/${c.id}` }, `#${c.id}`), t(`channel.${c.channel}`), snippet(c.text)]), 'alley-cases')
+        : h('p', { class: 'empty' }, t('empty')))];
   }
 
   /** The street's patrol board: every alley with its patrols that day, the missed ones first. */
