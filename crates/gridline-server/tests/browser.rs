@@ -596,6 +596,14 @@ async fn a_photo_goes_from_intake_to_verification_and_a_signed_out_visitor_canno
     let accept = b.run("return document.querySelector('#photos').getAttribute('accept') + ' ' + document.querySelector('#photos').getAttribute('capture')", json!([])).await;
     assert_eq!(accept, "image/* environment");
     b.type_into("#description", "望京西园三区楼下垃圾桶满溢，周边散落垃圾").await;
+    // The category by a word typed into its search box: only the entries holding it stay, and
+    // one left is picked.
+    b.type_into("#category-filter", "占道").await;
+    let shown = b.run("return [...document.querySelectorAll('#category option')].filter((o) => o.value && !o.hidden).map((o) => o.textContent).join('|')", json!([])).await;
+    let shown = shown.as_str().unwrap_or_default().to_owned();
+    assert!(!shown.is_empty() && shown.split('|').all(|o| o.contains("占道")), "the filter keeps only 占道 entries: {shown}");
+    b.run("const f = document.querySelector('#category-filter'); f.value = 'S0102'; f.dispatchEvent(new Event('input')); return null", json!([])).await;
+    assert_eq!(b.run("return document.querySelector('#category').value", json!([])).await, "S0102", "one entry left is picked");
     b.choose("#category", "S0102").await;
     b.choose("#report-district", "110105000000").await;
     b.choose("#report-street", WANGJING).await;

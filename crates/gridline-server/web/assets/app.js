@@ -33,7 +33,7 @@
       photo_links: '照片链接', open_file: '打开文件',
       // operator
       new_ticket: '新建热线工单', caller_name: '来电人', caller_phone: '来电号码', caller_history: '来电人历史工单',
-      category_suggestion: '类别建议', apply: '采用', classify_unavailable: '自动分类不可用，请手工选择类别',
+      category_suggestion: '类别建议', category_filter: '按关键字或代码查找', apply: '采用', classify_unavailable: '自动分类不可用，请手工选择类别',
       geocode: '定位地址', geocode_unavailable: '地址定位不可用，请手工选择街道', pick_district: '选择区', pick_street: '选择街道',
       pick_category: '选择类别', filed: '已受理，工单', duplicates: '可能重复的案件', duplicates_unavailable: '查重不可用',
       callback_queue: '待回访', resolved: '已解决', satisfaction: '满意度', record_callback: '记录回访',
@@ -240,7 +240,7 @@
       'stage.intake': 'At intake', 'stage.handling': 'After handling', 'stage.verification': 'At verification', 'stage.callback': 'At call-back',
       photo_links: 'Photo links', open_file: 'Open file',
       new_ticket: 'New hotline ticket', caller_name: 'Caller', caller_phone: 'Caller\'s phone', caller_history: 'Caller\'s earlier cases',
-      category_suggestion: 'Suggested category', apply: 'Use it', classify_unavailable: 'Automatic classification is not available; pick the category',
+      category_suggestion: 'Suggested category', category_filter: 'Find by word or code', apply: 'Use it', classify_unavailable: 'Automatic classification is not available; pick the category',
       geocode: 'Locate address', geocode_unavailable: 'Address lookup is not available; pick the street', pick_district: 'Pick a district',
       pick_street: 'Pick a street', pick_category: 'Pick a category', filed: 'Received as case', duplicates: 'Possible duplicates',
       duplicates_unavailable: 'Duplicate detection is not available', callback_queue: 'Awaiting call-back', resolved: 'Resolved',
@@ -514,6 +514,50 @@
     return h('select', attrs, h('option', { value: '' }, t('pick_category')), [...groups.values()]);
   }
 
+  /** A search box over a category select: keeps the entries whose code or name holds what is
+   *  typed (several words: all of them), hides the rest, and picks the entry when one is left. */
+  function categoryFilter(select) {
+    const input = h('input', { type: 'search', class: 'category-filter', id: `${select.id}-filter`, placeholder: t('category_filter'), 'aria-label': t('category_filter'), autocomplete: 'off' });
+    input.addEventListener('input', () => {
+      const words = input.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+      const shown = [];
+      for (const option of select.querySelectorAll('option')) {
+        if (!option.value) continue;
+        const text = option.textContent.toLowerCase();
+        option.hidden = !words.every((w) => text.includes(w));
+        if (!option.hidden) shown.push(option);
+      }
+      for (const group of select.querySelectorAll('optgroup')) group.hidden = ![...group.children].some((o) => !o.hidden);
+      if (shown.length === 1) select.value = shown[0].value;
+    });
+    return input;
+  }
+
+  /** A category's form field with the search box between its label and its select. */
+  const withFilter = (categoryField, select) => { categoryField.insertBefore(categoryFilter(select), select); return categoryField; };
+
+  /** The classifier's suggestion for `description`'s text, offered for `category` as it is typed. */
+  function categorySuggestion(description, category) {
+    const suggestion = h('div', { id: 'category-suggestion', 'aria-live': 'polite' });
+    let timer = null;
+    let available = true;
+    description.addEventListener('input', () => {
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        const text = description.value.trim();
+        if (!available || text.length < 4) return;
+        try {
+          // reads: POST /classify label name confidence
+          const result = await optional('POST', '/classify', { text });
+          if (!result) { available = false; suggestion.replaceChildren(unavailable(t('classify_unavailable'))); return; }
+          suggestion.replaceChildren(h('p', {}, `${t('category_suggestion')}: ${result.label} ${result.name} (${pct(result.confidence)}) `,
+            h('button', { type: 'button', id: 'apply-suggestion', onclick: () => { category.value = result.label; } }, t('apply'))));
+        } catch (err) { status(suggestion, failText(err), 'error'); }
+      }, 400);
+    });
+    return suggestion;
+  }
+
   /** District and street selects, the street list following the district. */
   async function regionPicker(prefix) {
     const district = h('select', { id: `${prefix}-district`, name: 'district' }, h('option', { value: '' }, t('pick_district')),
@@ -652,32 +696,16 @@
   VIEWS.operator = async () => {
     const message = h('div', { id: 'new-case-result' });
     const history = h('div', { id: 'caller-history' });
-    const suggestion = h('div', { id: 'category-suggestion', 'aria-live': 'polite' });
     const duplicates = h('div', { id: 'duplicates' });
     const description = h('textarea', { id: 'description', name: 'description', rows: 4, required: true, maxlength: 2000 });
     const category = await categorySelect({ id: 'category', name: 'category' });
+    const suggestion = categorySuggestion(description, category);
     const regions = await regionPicker('new');
     const address = h('input', { id: 'address', name: 'address', maxlength: 200 });
     const ticket = h('input', { id: 'external_id', name: 'external_id', maxlength: 64 });
     const caller = h('input', { id: 'caller_name', name: 'caller_name', maxlength: 50 });
     const phone = h('input', { id: 'caller_phone', name: 'caller_phone', type: 'tel', maxlength: 20, autocomplete: 'off' });
     const pin = h('div', { id: 'address-pin', class: 'mini-map', 'aria-live': 'polite' });
-    let classifyTimer = null;
-    let classifyAvailable = true;
-    description.addEventListener('input', () => {
-      clearTimeout(classifyTimer);
-      classifyTimer = setTimeout(async () => {
-        const text = description.value.trim();
-        if (!classifyAvailable || text.length < 4) return;
-        try {
-          // reads: POST /classify label name confidence
-          const result = await optional('POST', '/classify', { text });
-          if (!result) { classifyAvailable = false; suggestion.replaceChildren(unavailable(t('classify_unavailable'))); return; }
-          suggestion.replaceChildren(h('p', {}, `${t('category_suggestion')}: ${result.label} ${result.name} (${pct(result.confidence)}) `,
-            h('button', { type: 'button', id: 'apply-suggestion', onclick: () => { category.value = result.label; } }, t('apply'))));
-        } catch (err) { status(suggestion, failText(err), 'error'); }
-      }, 400);
-    });
     phone.addEventListener('change', async () => {
       const number = phone.value.trim();
       if (!/^\d{7,15}$/.test(number)) { history.replaceChildren(); return; }
@@ -729,7 +757,7 @@
     h('h2', {}, t('new_ticket')),
     h('div', { class: 'grid2' }, field(t('external_id'), ticket), field(t('caller_name'), caller), field(t('caller_phone'), phone)),
     field(t('description'), description), suggestion,
-    h('div', { class: 'grid2' }, field(t('category'), category), ...regions.nodes),
+    h('div', { class: 'grid2' }, withFilter(field(t('category'), category), category), ...regions.nodes),
     h('div', { class: 'with-button' }, field(t('address'), address), locate), pin, field(t('take_photos'), camera),
     h('button', { type: 'submit', class: 'primary', id: 'file-case' }, t('submit')), message);
     return [h('h1', {}, t('page.operator')), h('div', { class: 'columns' }, form, h('div', {}, history, duplicates)),
@@ -761,6 +789,7 @@
     const message = h('div', { id: 'report-result' });
     const description = h('textarea', { id: 'description', rows: 3, required: true, maxlength: 2000 });
     const category = await categorySelect({ id: 'category' });
+    const suggestion = categorySuggestion(description, category);
     const regions = await regionPicker('report');
     const address = h('input', { id: 'address', maxlength: 200 });
     const lat = h('input', { id: 'lat', type: 'number', step: 'any', min: -90, max: 90, inputmode: 'decimal' });
@@ -786,7 +815,8 @@
           added.length ? ` · ${added.length} ${t('uploaded')}` : ''));
         form.reset();
       } catch (err) { status(message, failText(err), 'error'); }
-    } }, h('h2', {}, t('report_problem')), field(t('description'), description), field(t('category'), category), ...regions.nodes,
+    } }, h('h2', {}, t('report_problem')), field(t('description'), description), suggestion,
+    withFilter(field(t('category'), category), category), ...regions.nodes,
     field(t('address'), address), h('div', { class: 'grid2' }, field(t('lat'), lat), field(t('lon'), lon)), locateMe,
     field(t('take_photos'), photos), h('button', { type: 'submit', class: 'primary', id: 'report-case' }, t('submit')), message);
 
