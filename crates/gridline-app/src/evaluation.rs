@@ -443,12 +443,8 @@ impl App {
         let mut found = Vec::new();
         let mut seen = HashSet::new();
         let mut ready = Vec::new();
-        for (i, row) in rows.iter().enumerate() {
-            let line = i + 2;
-            if row.iter().all(|c| c.trim().is_empty()) {
-                continue;
-            }
-            let cell = |name: &str| columns.get(name).and_then(|&c| row.get(c)).map_or("", |v| v.trim());
+        for (line, record) in crate::table::records(rows, &columns) {
+            let cell = |name: &str| record.cell(name);
             let mut problem = |message: String| found.push(FileProblem::new(file, Some(line), message));
             let point_type = match PointType::parse(cell("类型")) {
                 Ok(t) => t,

@@ -43,6 +43,29 @@ pub fn header_columns(file: &str, header: &[String], required: &[&'static str], 
     Ok(columns)
 }
 
+/// A row under the header, its cells read by column name.
+pub struct Record<'a> {
+    cells: &'a [String],
+    columns: &'a HashMap<&'static str, usize>,
+}
+
+impl Record<'_> {
+    /// The trimmed text under column `name`; empty when the file has no such column or the row
+    /// stops short of it.
+    pub fn cell(&self, name: &str) -> &str {
+        self.columns.get(name).and_then(|&c| self.cells.get(c)).map_or("", |v| v.trim())
+    }
+}
+
+/// The rows below a header row (`rows` without it), each with its line as the office sees it
+/// (the header is line 1); blank rows are skipped.
+pub fn records<'a>(rows: &'a [Vec<String>], columns: &'a HashMap<&'static str, usize>) -> impl Iterator<Item = (usize, Record<'a>)> {
+    rows.iter()
+        .enumerate()
+        .filter(|(_, row)| !row.iter().all(|c| c.trim().is_empty()))
+        .map(move |(i, row)| (i + 2, Record { cells: row, columns }))
+}
+
 fn refused(file: &str, row: Option<usize>, message: String) -> AppError {
     AppError::Domain(DomainError::InvalidFiles(vec![FileProblem::new(file, row, message)]))
 }

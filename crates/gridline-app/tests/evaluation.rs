@@ -32,16 +32,22 @@ fn answer(clause: &str, outcome: Outcome, count: Option<u32>) -> Answer {
     Answer { clause: clause.into(), outcome, count, note: None, position: None, photos: vec![] }
 }
 
+/// A store with 望京's street office and the application on it.
+async fn city(url: &str) -> (Store, Arc<gridline_core::region::RegionTree>, App, Timestamp) {
+    let store = Store::open(url).await.unwrap();
+    let regions = Arc::new(gridline_geo::beijing());
+    let now = Timestamp::now();
+    let unit = Unit { code: cy_wj(), name: "望京街道办事处".into(), kind: UnitKind::StreetOffice, regions: vec![WANGJING.parse().unwrap()], types: vec!["street_office".into()] };
+    store.people().put_unit(&unit, now).await.unwrap();
+    let app = App::new(store.clone(), regions.clone(), &Default::default()).await.unwrap();
+    (store, regions, app, now)
+}
+
 #[tokio::test]
 async fn a_failed_clause_becomes_a_case_and_its_verified_closure_clears_the_rectification() {
     let dir = tempfile::tempdir().unwrap();
     for (engine, url) in fresh_databases(dir.path()).await {
-        let store = Store::open(&url).await.unwrap();
-        let regions = Arc::new(gridline_geo::beijing());
-        let now = Timestamp::now();
-        let unit = Unit { code: cy_wj(), name: "望京街道办事处".into(), kind: UnitKind::StreetOffice, regions: vec![WANGJING.parse().unwrap()], types: vec!["street_office".into()] };
-        store.people().put_unit(&unit, now).await.unwrap();
-        let app = App::new(store.clone(), regions.clone(), &Default::default()).await.unwrap();
+        let (store, regions, app, now) = city(&url).await;
         let office = user(&store, "office", Role::Dispatcher, None).await;
         let evaluator = user(&store, "evaluator", Role::Inspector, None).await;
         let other = user(&store, "other", Role::Inspector, None).await;
@@ -169,12 +175,7 @@ async fn a_points_spreadsheet_is_registered_whole_or_refused_row_by_row() {
     use gridline_core::{DomainError, FileProblem};
     let dir = tempfile::tempdir().unwrap();
     for (engine, url) in fresh_databases(dir.path()).await {
-        let store = Store::open(&url).await.unwrap();
-        let regions = Arc::new(gridline_geo::beijing());
-        let now = Timestamp::now();
-        let unit = Unit { code: cy_wj(), name: "望京街道办事处".into(), kind: UnitKind::StreetOffice, regions: vec![WANGJING.parse().unwrap()], types: vec!["street_office".into()] };
-        store.people().put_unit(&unit, now).await.unwrap();
-        let app = App::new(store.clone(), regions.clone(), &Default::default()).await.unwrap();
+        let (store, regions, app, now) = city(&url).await;
         let office = user(&store, "office", Role::Dispatcher, None).await;
         let evaluator = user(&store, "evaluator", Role::Inspector, None).await;
         let (lat, lon) = regions.get(WANGJING).unwrap().label_point.unwrap();
