@@ -129,6 +129,23 @@ impl FromRequestParts<Arc<AppState>> for PeerAddress {
     }
 }
 
+/// Whether the browser reached the server over HTTPS: the server serves TLS itself, or the
+/// connection comes from a trusted proxy ([`TrustedProxies`]) whose `X-Forwarded-Proto` says
+/// `https`. The session cookie is then `Secure`.
+pub struct OverHttps(pub bool);
+
+impl FromRequestParts<Arc<AppState>> for OverHttps {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        if state.tls.load(std::sync::atomic::Ordering::Relaxed) {
+            return Ok(OverHttps(true));
+        }
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
+        Ok(OverHttps(peer.is_some_and(|peer| state.trusted_proxies.forwarded_https(peer, &parts.headers))))
+    }
+}
+
 /// The reverse proxies whose `X-Forwarded-For` is believed (`GRIDLINE_TRUSTED_PROXIES`: IP
 /// addresses or networks such as `10.0.0.0/8`, comma-separated; none by default). From anyone
 /// else the header is ignored, so a client cannot pick the address its failed sign-ins count
@@ -161,6 +178,19 @@ impl TrustedProxies {
     fn trusts(&self, address: IpAddr) -> bool {
         let address = address.to_canonical();
         self.0.iter().any(|net| net.contains(&address))
+    }
+
+    /// Whether a trusted proxy at `peer` says the browser spoke HTTPS to it (the last
+    /// `X-Forwarded-Proto`, the one that proxy set).
+    pub fn forwarded_https(&self, peer: IpAddr, headers: &HeaderMap) -> bool {
+        self.trusts(peer)
+            && headers
+                .get_all("x-forwarded-proto")
+                .iter()
+                .filter_map(|value| value.to_str().ok())
+                .flat_map(|value| value.split(','))
+                .next_back()
+                .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"))
     }
 
     /// The client behind a connection from `peer`: `peer` itself unless it is a trusted proxy;
@@ -360,6 +390,24 @@ mod tests {
         assert_eq!(proxies.client(ip("10.1.2.3"), &forwarded(&["10.4.4.4, 10.5.5.5"])), ip("10.4.4.4"));
         // An IPv4 client seen through an IPv6 socket is the IPv4 address.
         assert_eq!(proxies.client(ip("::ffff:10.1.2.3"), &forwarded(&["::ffff:198.51.100.1"])), ip("198.51.100.1"));
+    }
+
+    #[test]
+    fn https_is_believed_only_from_a_trusted_proxy_and_its_own_forwarded_proto() {
+        let proxies = TrustedProxies::parse("10.0.0.0/8").expect("a list");
+        let proto = |values: &[&str]| {
+            let mut headers = HeaderMap::new();
+            for value in values {
+                headers.append("x-forwarded-proto", value.parse().expect("a header value"));
+            }
+            headers
+        };
+        assert!(proxies.forwarded_https(ip("10.1.2.3"), &proto(&["https"])));
+        assert!(!proxies.forwarded_https(ip("203.0.113.9"), &proto(&["https"])), "not from a proxy");
+        assert!(!proxies.forwarded_https(ip("10.1.2.3"), &HeaderMap::new()));
+        // The last value is the one the trusted proxy set; a client's own is further left.
+        assert!(!proxies.forwarded_https(ip("10.1.2.3"), &proto(&["https, http"])));
+        assert!(proxies.forwarded_https(ip("10.1.2.3"), &proto(&["http", "HTTPS"])));
     }
 
     #[test]

@@ -39,6 +39,18 @@ pub struct EntryView {
     effective_time_limit: Option<TimeLimit>,
     effective_emergency_time_limit: Option<TimeLimit>,
     effective_unit_type: Option<String>,
+    /// The name in pinyin, so that a search box can find it from a phone's keyboard.
+    pinyin: NamePinyin,
+}
+
+/// A name's pinyin, computed by the server from the name (the `pinyin` crate's readings).
+#[derive(Serialize, ToSchema)]
+pub struct NamePinyin {
+    /// By each character's first reading, without tones or spaces: `lajiqingli`.
+    full: String,
+    /// Per character, the first letters of its readings, the first reading's first: 行道树 is
+    /// `["xh", "d", "s"]`, so `xds` and `hds` both find it.
+    initials: Vec<String>,
 }
 
 fn entry_view(catalogue: &Catalogue, code: &str) -> Option<EntryView> {
@@ -54,6 +66,10 @@ fn entry_view(catalogue: &Catalogue, code: &str) -> Option<EntryView> {
         effective_time_limit: catalogue.time_limit(code, false),
         effective_emergency_time_limit: catalogue.time_limit(code, true),
         effective_unit_type: catalogue.unit_type(code).map(str::to_owned),
+        pinyin: {
+            let spelling = gridline_text::pinyin::spell(&entry.name);
+            NamePinyin { full: spelling.full, initials: spelling.initials }
+        },
         entry: entry.clone(),
     })
 }

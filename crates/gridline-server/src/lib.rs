@@ -1,7 +1,8 @@
 //! gridline's HTTP server: the JSON API under `/api/v1`, sessions and roles.
 //!
 //! Start-up is a library call so that tests run the real server on a free port:
-//! [`Application::build`] → [`Application::port`] → [`Application::run_until_stopped`].
+//! [`Application::build`] → [`Application::port`] → [`Application::run_until_stopped`]
+//! ([`Application::with_tls`] in between to serve HTTPS).
 #![forbid(unsafe_code)]
 #![recursion_limit = "256"]
 
@@ -37,6 +38,8 @@ mod web;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use axum::extract::DefaultBodyLimit;
@@ -69,6 +72,8 @@ pub struct AppState {
     form_limiter: questionnaires::FormLimiter,
     /// The reverse proxies whose X-Forwarded-For names the client ([`auth::TrustedProxies`]).
     trusted_proxies: auth::TrustedProxies,
+    /// Serving HTTPS itself ([`Application::with_tls`]): the session cookie is `Secure`.
+    tls: AtomicBool,
     /// A password hash checked when a username is unknown, so both paths take as long.
     decoy_hash: String,
 }
@@ -80,7 +85,7 @@ impl AppState {
         let form_limiter = questionnaires::FormLimiter::from_env().map_err(ApiError::Internal)?;
         let trusted_proxies = auth::TrustedProxies::from_env().map_err(ApiError::Internal)?;
         app.set_notifier(gridline_app::notify::from_env().map_err(ApiError::from)?);
-        Ok(AppState { app, sessions: RwLock::new(HashMap::new()), metrics, form_limiter, trusted_proxies, decoy_hash })
+        Ok(AppState { app, sessions: RwLock::new(HashMap::new()), metrics, form_limiter, trusted_proxies, tls: AtomicBool::new(false), decoy_hash })
     }
 }
 
@@ -268,6 +273,32 @@ pub fn router(state: Arc<AppState>) -> Router {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    state: Arc<AppState>,
+    /// HTTPS with this certificate, else plain HTTP.
+    tls: Option<axum_server::tls_rustls::RustlsConfig>,
+}
+
+/// A certificate chain and its private key for serving HTTPS (rustls with ring).
+pub struct Tls(axum_server::tls_rustls::RustlsConfig);
+
+impl Tls {
+    /// Reads the PEM files. A file that cannot be read, holds no PEM certificate or key, or a key
+    /// that is not the certificate's is an error that names the file.
+    pub async fn from_pem_files(cert: &Path, key: &Path) -> std::io::Result<Tls> {
+        let read = |what: &str, path: &Path, marker: &str| {
+            let bytes = std::fs::read(path).map_err(|e| tls_error(format!("cannot read the TLS {what} {}: {e}", path.display())))?;
+            // rustls' own error for a file of the wrong kind is only "failed to parse …".
+            if !String::from_utf8_lossy(&bytes).contains(marker) {
+                return Err(tls_error(format!("the TLS {what} {} is not a PEM file with a \"{marker}\" block", path.display())));
+            }
+            Ok(bytes)
+        };
+        let (cert_pem, key_pem) = (read("certificate", cert, "-----BEGIN CERTIFICATE-----")?, read("key", key, "PRIVATE KEY-----")?);
+        let config = axum_server::tls_rustls::RustlsConfig::from_pem(cert_pem, key_pem).await.map_err(|e| {
+            tls_error(format!("the TLS certificate {} with the key {} cannot be served: {e}", cert.display(), key.display()))
+        })?;
+        Ok(Tls(config))
+    }
 }
 
 impl Application {
@@ -288,7 +319,7 @@ impl Application {
         let state = Arc::new(state);
         supervision::spawn_sweeper(state.clone());
         spawn_refresher(state.clone());
-        Ok(Application { listener, router: router(state) })
+        Ok(Application { listener, router: router(state.clone()), state, tls: None })
     }
 
     pub fn port(&self) -> u16 {
@@ -299,11 +330,32 @@ impl Application {
         self.listener.local_addr()
     }
 
+    /// Serves HTTPS with this certificate instead of plain HTTP; the session cookie is then
+    /// `Secure`.
+    pub fn with_tls(mut self, tls: Tls) -> Application {
+        self.state.tls.store(true, Ordering::Relaxed);
+        self.tls = Some(tls.0);
+        self
+    }
+
+    /// Whether it serves HTTPS ([`Application::with_tls`]).
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
     /// Serves until `shutdown` resolves; requests in flight are finished first.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let Some(config) = self.tls else {
+            return axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
+        };
+        let handle = axum_server::Handle::new();
+        let stopping = handle.clone();
+        tokio::spawn(async move {
+            shutdown.await;
+            stopping.graceful_shutdown(None);
+        });
+        axum_server::from_tcp_rustls(self.listener.into_std()?, config)?.handle(handle).serve(service).await
     }
 
     /// Serves until Ctrl-C or SIGTERM (what service managers send).
@@ -318,4 +370,8 @@ impl Application {
         })
         .await
     }
+}
+
+fn tls_error(message: String) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, message)
 }

@@ -893,6 +893,80 @@ async fn a_steward_patrols_an_alley_on_a_phone_with_a_photo_through_a_network_dr
     s.stop().await;
 }
 
+/// The grid worker's phone (390 px): the category found by its pinyin initials, then a report
+/// with a photo made while the network is down (Chromium's own network emulation, not a stub):
+/// kept in the browser, nothing filed; back online it is filed once with its photo. Sent again
+/// as if its answer had been lost, it files nothing new (the external id made on the phone).
+#[tokio::test]
+async fn a_grid_workers_report_finds_its_category_by_pinyin_and_survives_a_network_drop() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some((_driver, mut b)) = launch(&dir.path().join("chromium-profile")).await else { return };
+    let s = TestServer::start(&format!("sqlite://{}?mode=rwc", dir.path().join("gridline.db").display())).await;
+    let admin = s.token("admin").await;
+    let photo = dir.path().join("IMG_4001.jpg");
+    std::fs::write(&photo, web_support::phone_photo(640, 480)).expect("a photo on disk");
+    let shown = "return [...document.querySelectorAll('#category option')].filter((o) => o.value && !o.hidden).map((o) => o.textContent)";
+    let search = "const f = document.querySelector('#category-filter'); f.value = arguments[0]; f.dispatchEvent(new Event('input')); return null";
+
+    b.window(390, 844).await;
+    b.sign_in(&s, "grid", "grid").await;
+    // Pinyin initials: 垃圾转运站 alone; a polyphone answers to either reading (行道树: xíng, háng);
+    // the full pinyin too.
+    b.type_into("#category-filter", "ljzyz").await;
+    let left = b.run(shown, json!([])).await;
+    assert!(left.as_array().is_some_and(|l| l.len() == 1 && l[0].as_str().unwrap().ends_with("垃圾转运站")), "{left}");
+    let picked = b.run("return document.querySelector('#category').selectedOptions[0].textContent", json!([])).await;
+    assert!(picked.as_str().unwrap_or_default().ends_with("垃圾转运站"), "one entry left is picked: {picked}");
+    for typed in ["xds", "hds", "xingdaoshu"] {
+        b.run(search, json!([typed])).await;
+        let left = b.run(shown, json!([])).await;
+        assert!(left.as_array().is_some_and(|l| !l.is_empty() && l.iter().all(|o| o.as_str().unwrap().contains("行道树"))), "{typed}: {left}");
+    }
+    b.run(search, json!(["ljzyz"])).await;
+    let code = b.run("return document.querySelector('#category').value", json!([])).await;
+    b.type_into("#description", "望京西园三区垃圾转运站门口污水横流").await;
+    b.choose("#report-district", "110105000000").await;
+    b.choose("#report-street", WANGJING).await;
+    b.type_into("#photos", &photo.display().to_string()).await;
+    let before = s.api(Method::GET, "/api/v1/cases?channel=grid", &admin, None).await.1["total"].as_i64().unwrap();
+
+    // The network drops (Chromium's emulation: fetch fails as on a phone out of coverage).
+    let offline = |off: bool| json!({"network_conditions": {"offline": off, "latency": 0, "download_throughput": -1, "upload_throughput": -1}});
+    b.call(Method::POST, "/chromium/network_conditions", Some(offline(true))).await;
+    b.click("#report-case").await;
+    b.until("the offline notice", "return document.querySelector('#report-result').innerText.includes('网络中断')", json!([])).await;
+    let kept = b.run("return localStorage.getItem('gridline.reports.pending')", json!([])).await;
+    assert!(kept.as_str().unwrap_or_default().contains("垃圾转运站门口"), "{kept}");
+    assert_eq!(s.api(Method::GET, "/api/v1/cases?channel=grid", &admin, None).await.1["total"].as_i64().unwrap(), before, "nothing reached the server");
+    b.screenshot("grid-offline-phone").await;
+
+    // Back online: the browser's `online` event sends it, with its photo, and says so.
+    b.call(Method::POST, "/chromium/network_conditions", Some(offline(false))).await;
+    b.until("the kept report sent", "return localStorage.getItem('gridline.reports.pending') === '{}' && document.querySelector('#report-result').innerText.includes('已提交')", json!([])).await;
+    let (_, page) = s.api(Method::GET, "/api/v1/cases?channel=grid", &admin, None).await;
+    assert_eq!(page["total"].as_i64().unwrap(), before + 1, "filed once: {page}");
+    let case = &page["items"][0];
+    assert_eq!((&case["category"], case["description"].as_str()), (&code, Some("望京西园三区垃圾转运站门口污水横流")), "{case}");
+    let id = case["id"].as_i64().unwrap();
+    let (_, attached) = s.api(Method::GET, &format!("/api/v1/cases/{id}/attachments"), &admin, None).await;
+    assert_eq!(attached["items"].as_array().map(Vec::len), Some(1), "{attached}");
+
+    // The same report again, as if the server's answer had been lost: answered with its case,
+    // nothing new filed.
+    let external_id = case["external_id"].as_str().expect("the phone's external id").to_owned();
+    b.run("localStorage.setItem('gridline.reports.pending', JSON.stringify({[arguments[0]]: {body: arguments[1]}})); return null",
+        json!([external_id, {"channel": "grid", "external_id": external_id, "description": "望京西园三区垃圾转运站门口污水横流", "category": code}])).await;
+    b.goto(&s.url("/grid")).await;
+    b.ready("grid").await;
+    b.until("the kept report sent again", "return localStorage.getItem('gridline.reports.pending') === '{}'", json!([])).await;
+    assert_eq!(s.api(Method::GET, "/api/v1/cases?channel=grid", &admin, None).await.1["total"].as_i64().unwrap(), before + 1, "not filed twice");
+    let left = b.run("return new Promise((done) => { const o = indexedDB.open('gridline.reports.photos', 1); o.onsuccess = () => { const r = o.result.transaction('photos').objectStore('photos').count(); r.onsuccess = () => done(r.result); }; })", json!([])).await;
+    assert_eq!(left, 0, "the photos kept for the report are let go once it is sent");
+    b.publish_screenshots();
+    b.window(1366, 768).await;
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn a_unit_sees_the_badge_opens_its_inbox_and_answers_a_supervision_order_on_a_phone_and_a_laptop() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -316,3 +316,69 @@ async fn after_sign_in_the_page_goes_only_to_paths_of_this_site_as_the_browser_r
         }
     }
 }
+
+/// A self-signed certificate for `localhost` made now: (certificate PEM, key PEM).
+fn self_signed() -> (String, String) {
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("a certificate");
+    (made.cert.pem(), made.signing_key.serialize_pem())
+}
+
+#[tokio::test]
+async fn https_is_served_with_the_certificate_given_and_the_session_cookie_is_secure() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (cert, key) = self_signed();
+    let (cert_file, key_file) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_file, &cert).expect("write the certificate");
+    std::fs::write(&key_file, &key).expect("write the key");
+    for (engine, url) in fresh_databases(dir.path()).await {
+        let tls = gridline_server::Tls::from_pem_files(&cert_file, &key_file).await.expect("the certificate loads");
+        let s = TestServer::start_tls(&url, tls, &cert).await;
+        assert!(s.base.starts_with("https://localhost:"), "{}", s.base);
+        let (status, _, body) = page(&s, "/login", None).await;
+        assert_eq!(status, 200, "[{engine}] the sign-in page over HTTPS");
+        assert!(body.contains(r#"data-view="login""#), "[{engine}]");
+        let answer = s.http.post(s.url("/web/session")).json(&json!({"username": "grid", "password": PASSWORD})).send().await.expect("sign in");
+        assert_eq!(answer.status(), 201, "[{engine}]");
+        let cookie = answer.headers().get(SET_COOKIE).expect("a session cookie").to_str().expect("text").to_owned();
+        assert!(cookie.contains("; Secure") && cookie.contains("HttpOnly"), "[{engine}] {cookie}");
+        let pair = cookie.split(';').next().expect("name=value").to_owned();
+        assert_eq!(page(&s, "/grid", Some(&pair)).await.0, 200, "[{engine}] the cookie opens the page over HTTPS");
+        // Plain HTTP to the same port is no conversation.
+        let plain = reqwest::Client::new().get(format!("http://127.0.0.1:{}/login", s.base.rsplit(':').next().expect("port"))).send().await;
+        assert!(plain.map_or(true, |a| !a.status().is_success()), "[{engine}] plain HTTP is not served");
+    }
+    // Over plain HTTP the cookie is not Secure (it would never come back).
+    let plain_dir = tempfile::tempdir().expect("temp dir");
+    let (_, url) = fresh_databases(plain_dir.path()).await.into_iter().next().expect("an engine");
+    let s = TestServer::start(&url).await;
+    let answer = s.http.post(s.url("/web/session")).json(&json!({"username": "grid", "password": PASSWORD})).send().await.expect("sign in");
+    assert!(!answer.headers().get(SET_COOKIE).expect("a cookie").to_str().expect("text").contains("Secure"));
+}
+
+#[tokio::test]
+async fn a_missing_or_wrong_certificate_file_is_refused_naming_the_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (cert, key) = self_signed();
+    let (other_cert, _) = self_signed();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        path
+    };
+    let (cert_file, key_file, other_cert_file) = (write("cert.pem", &cert), write("key.pem", &key), write("other.pem", &other_cert));
+    let missing = dir.path().join("missing.pem");
+    let refusal = |result: std::io::Result<gridline_server::Tls>| match result {
+        Ok(_) => panic!("a bad certificate was accepted"),
+        Err(err) => err.to_string(),
+    };
+    let message = refusal(gridline_server::Tls::from_pem_files(&missing, &key_file).await);
+    assert!(message.contains("cannot read the TLS certificate") && message.contains("missing.pem"), "{message}");
+    // The key given as the certificate, and the certificate as the key.
+    let message = refusal(gridline_server::Tls::from_pem_files(&key_file, &key_file).await);
+    assert!(message.contains("key.pem is not a PEM file") && message.contains("BEGIN CERTIFICATE"), "{message}");
+    let message = refusal(gridline_server::Tls::from_pem_files(&cert_file, &cert_file).await);
+    assert!(message.contains("TLS key") && message.contains("cert.pem is not a PEM file"), "{message}");
+    // Another certificate's key.
+    let message = refusal(gridline_server::Tls::from_pem_files(&other_cert_file, &key_file).await);
+    assert!(message.contains("other.pem") && message.contains("cannot be served"), "{message}");
+}

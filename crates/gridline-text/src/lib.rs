@@ -3,7 +3,8 @@
 //! evaluation ([`metrics`]), extra examples labelled from official replies ([`distant`]) and word
 //! vectors learnt from unlabelled messages ([`embedding`]),
 //! near-duplicate detection for 并案 ([`dedupe`]), hot-issue grouping ([`hotspots`]),
-//! reply-quality scoring ([`replies`]), and the table readers the commands use ([`table`]).
+//! reply-quality scoring ([`replies`]), names in pinyin for search ([`pinyin`]), and the table
+//! readers the commands use ([`table`]).
 #![forbid(unsafe_code)]
 
 pub mod dedupe;
@@ -16,6 +17,7 @@ pub mod hotspots;
 pub mod keywords;
 pub mod metrics;
 pub mod model;
+pub mod pinyin;
 pub mod replies;
 pub mod segment;
 pub mod table;

@@ -21,7 +21,7 @@ const READY_TIMEOUT: Duration = Duration::from_secs(300);
 /// `GRIDLINE_DATABASE` would silently win over `--data-dir`), and plain, short error output.
 fn gridline() -> Command {
     let mut command = Command::new(GRIDLINE);
-    for var in ["GRIDLINE_DATA_DIR", "GRIDLINE_DATABASE", "GRIDLINE_ADDR", "GRIDLINE_TRUSTED_PROXIES", "RUST_BACKTRACE", "RUST_LIB_BACKTRACE", "RUST_LOG"] {
+    for var in ["GRIDLINE_DATA_DIR", "GRIDLINE_DATABASE", "GRIDLINE_ADDR", "GRIDLINE_TRUSTED_PROXIES", "GRIDLINE_TLS_CERT", "GRIDLINE_TLS_KEY", "RUST_BACKTRACE", "RUST_LIB_BACKTRACE", "RUST_LOG"] {
         command.env_remove(var);
     }
     command.env("NO_COLOR", "1");
@@ -754,6 +754,23 @@ fn serve_refuses_an_address_that_is_not_one() {
     assert_refused(&output, &["invalid value 'not-an-address'", "--addr"]);
     let output = dir.run(&["demo", "--addr", "127.0.0.1:99999"], "");
     assert_refused(&output, &["invalid value '127.0.0.1:99999'", "--addr"]);
+}
+
+#[test]
+fn serve_and_demo_stop_at_once_naming_a_certificate_file_they_cannot_use() {
+    let dir = DataDir::new();
+    let missing = dir.path().join("missing.pem");
+    let garbage = dir.path().join("garbage.pem");
+    std::fs::write(&garbage, "not a certificate").expect("write");
+    let (missing, garbage) = (missing.to_str().expect("UTF-8"), garbage.to_str().expect("UTF-8"));
+    let output = dir.run(&["serve", "--tls-cert", missing, "--tls-key", garbage], "");
+    assert_refused(&output, &["cannot read the TLS certificate", "missing.pem"]);
+    let output = gridline().args(["demo", "--data-dir", dir.arg()]).env("GRIDLINE_TLS_CERT", garbage).env("GRIDLINE_TLS_KEY", garbage).output().expect("gridline runs");
+    assert_refused(&output, &["garbage.pem is not a PEM file", "BEGIN CERTIFICATE"]);
+    assert!(!dir.path().join("demo-credentials.txt").exists(), "no demo city is made before the certificate is read");
+    // One without the other is a usage error.
+    let output = dir.run(&["serve", "--tls-cert", garbage], "");
+    assert_refused(&output, &["--tls-key"]);
 }
 
 #[test]

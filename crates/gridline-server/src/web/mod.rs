@@ -311,12 +311,13 @@ struct SignInQuery {
 async fn sign_in(
     state: State<Arc<AppState>>,
     address: auth::PeerAddress,
+    https: auth::OverHttps,
     query: Result<Query<SignInQuery>, QueryRejection>,
     credentials: ApiJson<Credentials>,
 ) -> Result<Response, ApiError> {
     let Query(query) = query?;
     let (status, Json(session)) = auth::sign_in(state, address, credentials).await?;
-    let cookie = format!("{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}", session.token, auth::SESSION_HOURS * 3600);
+    let cookie = format!("{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}", session.token, auth::SESSION_HOURS * 3600, secure(&https));
     let home = query.next.as_deref().and_then(own_path).unwrap_or_else(|| Page::home_of(session.user.role).path().to_owned());
     let mut body = serde_json::to_value(&session).map_err(|e| ApiError::Internal(e.to_string()))?;
     body["home"] = home.into();
@@ -326,15 +327,20 @@ async fn sign_in(
 }
 
 /// `POST /logout`: ends the cookie's session (if any) and forgets the cookie.
-async fn sign_out(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result<Response, ApiError> {
+async fn sign_out(State(state): State<Arc<AppState>>, https: auth::OverHttps, headers: HeaderMap) -> Result<Response, ApiError> {
     if let Some((_, who)) = page_user(&state, &headers).await? {
         auth::sign_out(State(state.clone()), who).await?;
     }
     let mut response = Redirect::to("/login").into_response();
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, HeaderValue::from_static("gridline_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"));
+    let cookie = format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}", secure(&https));
+    response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(|e| ApiError::Internal(e.to_string()))?);
     Ok(response)
+}
+
+/// The cookie's `Secure` attribute when the browser came over HTTPS: the cookie is then never
+/// sent over plain HTTP.
+fn secure(https: &auth::OverHttps) -> &'static str {
+    if https.0 { "; Secure" } else { "" }
 }
 
 /// The Chinese 404 page for a path that is no page (the API's own paths answer JSON).

@@ -60,6 +60,16 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(db_url: &str) -> TestServer {
+        TestServer::start_with(db_url, None).await
+    }
+
+    /// The server speaking HTTPS with `tls`, at `https://localhost:PORT`, and a client that
+    /// trusts `root` (the PEM certificate the server's chain ends in).
+    pub async fn start_tls(db_url: &str, tls: gridline_server::Tls, root: &str) -> TestServer {
+        TestServer::start_with(db_url, Some((tls, root))).await
+    }
+
+    async fn start_with(db_url: &str, tls: Option<(gridline_server::Tls, &str)>) -> TestServer {
         let files = tempfile::tempdir().expect("a files directory");
         let store = Store::open(db_url).await.unwrap_or_else(|e| panic!("open {db_url}: {e}")).with_files_dir(files.path());
         let now = Timestamp::now();
@@ -78,13 +88,22 @@ impl TestServer {
             };
             store.people().create_user(&user, now).await.expect("seed a user");
         }
-        let app = Application::build(store.clone(), "127.0.0.1:0".parse().expect("address")).await.expect("build the server");
-        let base = format!("http://127.0.0.1:{}", app.port());
+        let mut app = Application::build(store.clone(), "127.0.0.1:0".parse().expect("address")).await.expect("build the server");
+        let mut http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+        let base = match tls {
+            None => format!("http://127.0.0.1:{}", app.port()),
+            Some((tls, root)) => {
+                app = app.with_tls(tls);
+                let root = reqwest::Certificate::from_pem(root.as_bytes()).expect("a PEM certificate");
+                http = http.use_rustls_tls().tls_built_in_root_certs(false).add_root_certificate(root).resolve("localhost", ([127, 0, 0, 1], 0).into());
+                format!("https://localhost:{}", app.port())
+            }
+        };
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(app.run_until(async move {
             let _ = stopped.await;
         }));
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        let http = http.build().expect("client");
         TestServer { base, http, store, stop: Some(stop), _files: files }
     }
 

@@ -33,7 +33,7 @@
       photo_links: '照片链接', open_file: '打开文件',
       // operator
       new_ticket: '新建热线工单', caller_name: '来电人', caller_phone: '来电号码', caller_history: '来电人历史工单',
-      category_suggestion: '类别建议', category_filter: '按关键字或代码查找', apply: '采用', classify_unavailable: '自动分类不可用，请手工选择类别',
+      category_suggestion: '类别建议', category_filter: '按关键字、代码或拼音首字母查找', apply: '采用', classify_unavailable: '自动分类不可用，请手工选择类别',
       geocode: '定位地址', geocode_unavailable: '地址定位不可用，请手工选择街道', pick_district: '选择区', pick_street: '选择街道',
       pick_category: '选择类别', filed: '已受理，工单', duplicates: '可能重复的案件', duplicates_unavailable: '查重不可用',
       callback_queue: '待回访', resolved: '已解决', satisfaction: '满意度', record_callback: '记录回访',
@@ -81,7 +81,7 @@
       ev_volume: '同类问题热线与网格案件（病因）', ev_hotline: '热线', ev_grid: '网格', ev_trend: '近六个月走势', ev_open: '未完成整改',
       ev_rounds: '我的测评轮次', ev_round: '轮次', ev_deadline: '截止', ev_progress: '已查/应查', ev_points: '点位', ev_answered: '已答',
       ev_checklist: '检查清单', ev_observe: '察看', ev_pass: '达标', ev_fail: '不达标', ev_na: '不适用', ev_count: '发现处数',
-      ev_note: '备注', ev_send: '提交本点位', ev_saved_offline: '网络中断：答案已保存在本机，恢复后自动提交', ev_sent: '已提交',
+      ev_note: '备注', ev_send: '提交本点位', ev_saved_offline: '网络中断：答案已保存在本机，恢复后自动提交', report_saved_offline: '网络中断：上报和照片已保存在本机，恢复后自动提交', report_sent_later: '保存在本机的上报已提交', ev_sent: '已提交',
       ev_pending: '待提交', ev_findings: '扣分明细', ev_findings_hint: '点击“实地考察”得分可查看扣分明细。', ev_found_n: '处', ev_lost_of: '实地考察共扣分（扣分 / 应得分）',
       ev_findings_truncated: '仅列出前 1000 条', ev_round: '轮次', ev_finding: '发现问题', ev_earned: '得分 / 分值', ev_rectification: '整改', ev_points_registry: '测评点位', ev_points_file: '点位文件（XLSX 或 CSV，每行一个点位）', ev_import_points: '导入点位', ev_points_n: '个点位', ev_streets_n: '个街道',
       ev_points_columns: '表头：编码、名称、类型（如 公交站台），纬度和经度（或 线路：纬度,经度; 纬度,经度），可选 责任单位、地址。整表校验，有一行出错则全部不导入。', ev_photo_offline: '网络不通，照片未上传，请联网后重新拍照', 'rect.open': '整改中', 'rect.fixed': '已整改待核查', 'rect.verified': '已核查销号', 'rect.dropped': '未立案',
@@ -199,7 +199,7 @@
       ev_volume: 'Hotline and grid cases of the same problems', ev_hotline: 'Hotline', ev_grid: 'Grid', ev_trend: 'Last six months', ev_open: 'Open rectifications',
       ev_rounds: 'My rounds', ev_round: 'Round', ev_deadline: 'Deadline', ev_progress: 'Checked / drawn', ev_points: 'Points', ev_answered: 'Answered',
       ev_checklist: 'Checklist', ev_observe: 'Observe', ev_pass: 'Pass', ev_fail: 'Fail', ev_na: 'N/A', ev_count: 'Found',
-      ev_note: 'Note', ev_send: 'Submit this point', ev_saved_offline: 'Offline: answers kept on this device and sent when back online', ev_sent: 'Submitted',
+      ev_note: 'Note', ev_send: 'Submit this point', ev_saved_offline: 'Offline: answers kept on this device and sent when back online', report_saved_offline: 'Offline: the report and its photos are kept on this device and sent when back online', report_sent_later: 'The reports kept on this device have been sent', ev_sent: 'Submitted',
       ev_pending: 'Waiting to be sent', ev_findings: 'Points lost', ev_findings_hint: 'Click a field-check score to see where it lost points.', ev_found_n: 'found', ev_lost_of: 'Field checks: points lost / possible',
       ev_findings_truncated: 'the first 1000 only', ev_round: 'Round', ev_finding: 'Found', ev_earned: 'Earned / points', ev_rectification: 'Rectification', ev_points_registry: 'Inspection points', ev_points_file: 'Points file (XLSX or CSV, one point a row)', ev_import_points: 'Import points', ev_points_n: 'points', ev_streets_n: 'streets',
       ev_points_columns: 'Headers: 编码, 名称, 类型 (e.g. 公交站台), 纬度 and 经度 (or 线路: lat,lon; lat,lon), optionally 责任单位 and 地址. The file is checked whole: one bad row and nothing is imported.', ev_photo_offline: 'No network: the photo was not uploaded; take it again once online', 'rect.open': 'Being fixed', 'rect.fixed': 'Fixed, awaiting verification', 'rect.verified': 'Verified', 'rect.dropped': 'Not registered',
@@ -240,7 +240,7 @@
       'stage.intake': 'At intake', 'stage.handling': 'After handling', 'stage.verification': 'At verification', 'stage.callback': 'At call-back',
       photo_links: 'Photo links', open_file: 'Open file',
       new_ticket: 'New hotline ticket', caller_name: 'Caller', caller_phone: 'Caller\'s phone', caller_history: 'Caller\'s earlier cases',
-      category_suggestion: 'Suggested category', category_filter: 'Find by word or code', apply: 'Use it', classify_unavailable: 'Automatic classification is not available; pick the category',
+      category_suggestion: 'Suggested category', category_filter: 'Find by word, code or pinyin initials', apply: 'Use it', classify_unavailable: 'Automatic classification is not available; pick the category',
       geocode: 'Locate address', geocode_unavailable: 'Address lookup is not available; pick the street', pick_district: 'Pick a district',
       pick_street: 'Pick a street', pick_category: 'Pick a category', filed: 'Received as case', duplicates: 'Possible duplicates',
       duplicates_unavailable: 'Duplicate detection is not available', callback_queue: 'Awaiting call-back', resolved: 'Resolved',
@@ -484,13 +484,73 @@
     const added = await api('POST', `/cases/${id}/attachments`, form);
     return added.items;
   }
+  /** Reports made on a phone that the server has not acknowledged, kept across network loss and
+   *  reloads: the items in localStorage under `key` ({ id: item }), their photos in IndexedDB `db`
+   *  under the same id (a photo does not fit in localStorage). `send(item, photos)` sends one; it
+   *  may note its progress in `item` (kept when the network fails half-way). One sending at a
+   *  time: the page's render and the 'online' event may both ask, and the same item sent twice at
+   *  once would be filed once but upload its photos twice. `sent(n)` hears of those sent when the
+   *  network came back. */
+  function outbox(key, db, send, sent = () => {}) {
+    const pending = () => JSON.parse(localStorage.getItem(key) || '{}');
+    const keep = (all) => localStorage.setItem(key, JSON.stringify(all));
+    const photoStore = (mode, work) => new Promise((resolve, reject) => {
+      const open = indexedDB.open(db, 1);
+      open.onupgradeneeded = () => open.result.createObjectStore('photos');
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const tx = open.result.transaction('photos', mode);
+        const request = work(tx.objectStore('photos'));
+        tx.oncomplete = () => { open.result.close(); resolve(request.result); };
+        tx.onerror = () => { open.result.close(); reject(tx.error); };
+      };
+    });
+    // Kept for later: no answer (offline) or a gateway's (the server behind it is down).
+    const refused = (err) => err instanceof ApiFailure && ![502, 503, 504].includes(err.status);
+    const forget = (id) => { const all = pending(); delete all[id]; keep(all); photoStore('readwrite', (st) => st.delete(id)).catch(() => {}); };
+    let queue = Promise.resolve();
+    const inTurn = (work) => { const turn = queue.then(work); queue = turn.catch(() => {}); return turn; };
+    async function sendOne(id, photos) {
+      const item = pending()[id];
+      if (!item) return null;
+      try {
+        const answer = await send(item, photos ?? (await photoStore('readonly', (st) => st.get(id)).catch(() => null)) ?? []);
+        forget(id);
+        return answer;
+      } catch (err) {
+        if (refused(err)) forget(id); else { const all = pending(); all[id] = item; keep(all); }
+        throw err;
+      }
+    }
+    /** Sends every kept item, oldest first, until the network fails; how many were sent. */
+    const flush = () => inTurn(async () => {
+      let sent = 0;
+      for (const id of Object.keys(pending())) {
+        try { await sendOne(id); sent += 1; } catch (err) { if (!refused(err)) break; }
+      }
+      return sent;
+    });
+    window.addEventListener('online', () => { flush().then((n) => n && sent(n)).catch(() => {}); });
+    return { flush, refused, count: () => Object.keys(pending()).length,
+      /** Keeps `item` and its photos, then sends it: the answer; throws what stopped it (kept unless `refused`). */
+      async post(id, item, photos) {
+        const all = pending();
+        all[id] = item;
+        keep(all);
+        if (photos.length) await photoStore('readwrite', (st) => st.put(photos, id)).catch(() => {});
+        return inTurn(() => sendOne(id, photos));
+      } };
+  }
+  /** Copies of picked files: kept in IndexedDB, they outlive the camera's pick. */
+  const copyFiles = (input) => Promise.all([...input.files].map(async (f) => new File([await f.arrayBuffer()], f.name, { type: f.type })));
+
   /** The attachment stage of an action's photos. */
   const STAGE_OF = { handle: 'handling', verify: 'verification', callback: 'callback' };
 
   // ---------------------------------------------------------------- reference data (cached per page)
   const cache = {};
   const once = (key, load) => (cache[key] ??= load());
-  // reads: GET /catalogue items[].code items[].name items[].name_en items[].parent items[].leaf items[].effective_time_limit.amount items[].effective_time_limit.unit items[].effective_unit_type
+  // reads: GET /catalogue items[].code items[].name items[].name_en items[].parent items[].leaf items[].effective_time_limit.amount items[].effective_time_limit.unit items[].effective_unit_type items[].pinyin.full items[].pinyin.initials
   const catalogue = () => once('catalogue', () => api('GET', '/catalogue').then((r) => r.items));
   // reads: GET /units items[].code items[].name items[].kind items[].regions
   const units = () => once('units', () => api('GET', '/units').then((r) => r.items));
@@ -509,13 +569,22 @@
     for (const e of items.filter((i) => i.leaf)) {
       const g = groupOf(e);
       if (!groups.has(g.code)) groups.set(g.code, h('optgroup', { label: entryName(g) }));
-      groups.get(g.code).append(h('option', { value: e.code }, `${e.code} ${entryName(e)}`));
+      groups.get(g.code).append(h('option', { value: e.code, 'data-pinyin': e.pinyin.full, 'data-initials': e.pinyin.initials.join('/') }, `${e.code} ${entryName(e)}`));
     }
     return h('select', attrs, h('option', { value: '' }, t('pick_category')), [...groups.values()]);
   }
 
-  /** A search box over a category select: keeps the entries whose code or name holds what is
-   *  typed (several words: all of them), hides the rest, and picks the entry when one is left. */
+  /** Whether `word` is a run of the name's pinyin initials (`ljql`; a polyphone's character offers
+   *  each reading's letter, `initials` being "l/j/xh/…" from the server) or of its full pinyin. */
+  const spells = (option, word) => {
+    if (!/^[a-z0-9]+$/.test(word)) return false;
+    const letters = option.dataset.initials ? option.dataset.initials.split('/') : [];
+    return (option.dataset.pinyin ?? '').includes(word) || letters.some((_, i) => i + word.length <= letters.length
+      && [...word].every((c, k) => letters[i + k].includes(c)));
+  };
+
+  /** A search box over a category select: keeps the entries whose code, name or pinyin holds what
+   *  is typed (several words: all of them), hides the rest, and picks the entry when one is left. */
   function categoryFilter(select) {
     const input = h('input', { type: 'search', class: 'category-filter', id: `${select.id}-filter`, placeholder: t('category_filter'), 'aria-label': t('category_filter'), autocomplete: 'off' });
     input.addEventListener('input', () => {
@@ -524,7 +593,7 @@
       for (const option of select.querySelectorAll('option')) {
         if (!option.value) continue;
         const text = option.textContent.toLowerCase();
-        option.hidden = !words.every((w) => text.includes(w));
+        option.hidden = !words.every((w) => text.includes(w) || spells(option, w));
         if (!option.hidden) shown.push(option);
       }
       for (const group of select.querySelectorAll('optgroup')) group.hidden = ![...group.children].some((o) => !o.hidden);
@@ -785,8 +854,20 @@
   }
 
   // ---------------------------------------------------------------- grid worker and inspector
+  // The grid worker's reports ({body, filed}) kept through network loss. Filed with an external
+  // id made on the phone, a report sent again (its answer lost) is answered with the case it filed
+  // (intake is idempotent on channel and external id); `filed` keeps the case when its photos could
+  // not follow, so they are uploaded once the network is back.
+  const reports = outbox('gridline.reports.pending', 'gridline.reports.photos', async (item, photos) => {
+    // reads: POST /cases id
+    item.filed ??= (await api('POST', '/cases', item.body)).id;
+    return { id: item.filed, photos: (await uploadPhotos(item.filed, 'intake', { files: photos })).length };
+  }, () => { const box = document.getElementById('report-result'); if (box) status(box, t('report_sent_later'), 'ok'); });
+
   VIEWS.grid = async () => {
     const message = h('div', { id: 'report-result' });
+    if (await reports.flush().catch(() => 0)) status(message, t('report_sent_later'), 'ok');
+    if (reports.count()) status(message, t('report_saved_offline'), 'info');
     const description = h('textarea', { id: 'description', rows: 3, required: true, maxlength: 2000 });
     const category = await categorySelect({ id: 'category' });
     const suggestion = categorySuggestion(description, category);
@@ -806,15 +887,17 @@
       if (regions.street.value) body.region = regions.street.value;
       if (address.value.trim()) body.address = address.value.trim();
       if (lat.value && lon.value) body.location = { lat: Number(lat.value), lon: Number(lon.value) };
+      body.external_id = `${channel}-${crypto.randomUUID()}`;
+      const files = await copyFiles(photos);
+      if (files.length) status(message, t('uploading'));
       try {
-        // reads: POST /cases id
-        const created = await api('POST', '/cases', body);
-        message.replaceChildren(h('p', { class: 'notice', role: 'status' }, t('uploading')));
-        const added = await uploadPhotos(created.id, 'intake', photos);
-        message.replaceChildren(h('p', { class: 'notice ok', role: 'status' }, `${t('filed')} `, caseLink(created),
-          added.length ? ` · ${added.length} ${t('uploaded')}` : ''));
+        const done = await reports.post(body.external_id, { body }, files);
         form.reset();
-      } catch (err) { status(message, failText(err), 'error'); }
+        if (done) message.replaceChildren(h('p', { class: 'notice ok', role: 'status' }, `${t('filed')} `, caseLink(done), done.photos ? ` · ${done.photos} ${t('uploaded')}` : ''));
+      } catch (err) {
+        if (!reports.refused(err)) form.reset();
+        status(message, reports.refused(err) ? failText(err) : t('report_saved_offline'), reports.refused(err) ? 'error' : 'info');
+      }
     } }, h('h2', {}, t('report_problem')), field(t('description'), description), suggestion,
     withFilter(field(t('category'), category), category), ...regions.nodes,
     field(t('address'), address), h('div', { class: 'grid2' }, field(t('lat'), lat), field(t('lon'), lon)), locateMe,
@@ -2474,28 +2557,8 @@
         r.missed ? h('span', { class: 'badge bad' }, t('alley_missed')) : h('span', { class: 'badge ok' }, '✓')]), 'patrol-board')];
   }
 
-  // Patrols not yet acknowledged, kept across network loss: { id: {alley, body} }; sent again with
-  // the same id, the server answers with the patrol it has (nothing is filed twice). Their photos
-  // wait in IndexedDB under the patrol's id (a photo does not fit in localStorage).
-  const PATROL_KEY = 'gridline.alleys.pending';
-  const pendingPatrols = () => JSON.parse(localStorage.getItem(PATROL_KEY) || '{}');
-  const keepPatrols = (all) => localStorage.setItem(PATROL_KEY, JSON.stringify(all));
-  function patrolPhotos(mode, work) {
-    return new Promise((resolve, reject) => {
-      const open = indexedDB.open('gridline.alleys.photos', 1);
-      open.onupgradeneeded = () => open.result.createObjectStore('photos');
-      open.onerror = () => reject(open.error);
-      open.onsuccess = () => {
-        const tx = open.result.transaction('photos', mode);
-        const request = work(tx.objectStore('photos'));
-        tx.oncomplete = () => { open.result.close(); resolve(request.result); };
-        tx.onerror = () => { open.result.close(); reject(tx.error); };
-      };
-    });
-  }
-  const keepPhotos = (id, files) => patrolPhotos('readwrite', (s) => s.put(files, id));
-  const photosOf = (id) => patrolPhotos('readonly', (s) => s.get(id)).then((files) => files ?? []);
-  const dropPhotos = (id) => patrolPhotos('readwrite', (s) => s.delete(id)).catch(() => {});
+  // Patrols not yet acknowledged ({alley, body}): sent again with the same id, the server answers
+  // with the patrol it has (nothing is filed twice).
   /** Sends a patrol: as JSON, or with its photos as a form (the server adds them to its cases). */
   function postPatrol(alley, body, photos) {
     if (!photos.length) {
@@ -2508,31 +2571,11 @@
     // reads: POST /alleys/{id}/patrols problems[].case_id
     return api('POST', `/alleys/${alley}/patrols`, form);
   }
-  // One sending at a time: the page's render and the 'online' event may both ask for it, and the
-  // same patrol sent twice at once would be filed once but upload its photos twice.
-  let patrolsSending = null;
-  function sendPatrols() {
-    patrolsSending ??= sendKeptPatrols().finally(() => { patrolsSending = null; });
-    return patrolsSending;
-  }
-  async function sendKeptPatrols() {
-    const all = pendingPatrols();
-    for (const [id, { alley, body }] of Object.entries(all)) {
-      try {
-        await postPatrol(alley, body, await photosOf(id).catch(() => []));
-        delete all[id];
-        dropPhotos(id);
-      } catch (err) {
-        if (err instanceof ApiFailure) { delete all[id]; dropPhotos(id); } else break;
-      }
-    }
-    keepPatrols(all);
-  }
-  window.addEventListener('online', () => { sendPatrols().catch(() => {}); });
+  const patrols = outbox('gridline.alleys.pending', 'gridline.alleys.photos', (item, photos) => postPatrol(item.alley, item.body, photos));
 
   /** The steward's phone page (日巡): my alleys, then an alley's 十无 by quick taps. */
   VIEWS.patrol = async () => {
-    await sendPatrols().catch(() => {});
+    await patrols.flush().catch(() => {});
     const alley = new URLSearchParams(location.search).get('alley');
     // reads: GET /alleys/mine items[].id items[].name items[].code items[].street_name
     const mine = await api('GET', '/alleys/mine');
@@ -2560,27 +2603,19 @@
       e.preventDefault();
       const problems = rows.filter((r) => r.tick.checked).map((r) => ({ clause: r.c.code, count: Math.max(1, Number(r.count.value) || 1) }));
       if (camera.files.length && !problems.length) { status(box, t('alley_photo_needs_problem'), 'error'); return; }
-      // Copies of the bytes: kept in IndexedDB, they outlive the camera's pick.
-      const photos = await Promise.all([...camera.files].map(async (f) => new File([await f.arrayBuffer()], f.name, { type: f.type })));
+      const photos = await copyFiles(camera);
       const body = { id: crypto.randomUUID(), problems };
       const position = await new Promise((done) => navigator.geolocation
         ? navigator.geolocation.getCurrentPosition((p) => done({ lat: p.coords.latitude, lon: p.coords.longitude }), () => done(null), { timeout: 3000 })
         : done(null));
       if (position) body.position = position;
-      const all = pendingPatrols();
-      all[body.id] = { alley, body };
-      keepPatrols(all);
-      if (photos.length) await keepPhotos(body.id, photos).catch(() => {});
       try {
-        const done = await postPatrol(alley, body, photos);
-        delete all[body.id];
-        keepPatrols(all);
-        dropPhotos(body.id);
+        const done = await patrols.post(body.id, { alley, body }, photos);
         form.reset();
         previews.replaceChildren();
-        status(box, `${t('alley_patrol_sent')}${photos.length ? ` · ${photos.length} ${t('uploaded')}` : ''}${done.problems.length ? ` · ${t('ev_case')} ${done.problems.map((p) => `#${p.case_id}`).join(' ')}` : ''}`, 'ok');
+        status(box, `${t('alley_patrol_sent')}${photos.length ? ` · ${photos.length} ${t('uploaded')}` : ''}${done?.problems.length ? ` · ${t('ev_case')} ${done.problems.map((p) => `#${p.case_id}`).join(' ')}` : ''}`, 'ok');
       } catch (err) {
-        if (err instanceof ApiFailure) { delete all[body.id]; keepPatrols(all); dropPhotos(body.id); status(box, failText(err), 'error'); } else status(box, t('alley_patrol_saved_offline'), 'info');
+        status(box, patrols.refused(err) ? failText(err) : t('alley_patrol_saved_offline'), patrols.refused(err) ? 'error' : 'info');
       }
     } }, h('p', { class: 'muted' }, t('alley_patrol_hint')), h('ol', { class: 'checklist' }, rows.map((r) => r.node)),
     field(t('alley_patrol_photos'), camera), previews,
