@@ -938,11 +938,12 @@ async fn a_grid_workers_report_finds_its_category_by_pinyin_and_survives_a_netwo
     let kept = b.run("return localStorage.getItem('gridline.reports.pending')", json!([])).await;
     assert!(kept.as_str().unwrap_or_default().contains("垃圾转运站门口"), "{kept}");
     assert_eq!(s.api(Method::GET, "/api/v1/cases?channel=grid", &admin, None).await.1["total"].as_i64().unwrap(), before, "nothing reached the server");
+    b.run("document.querySelector('#report-result').scrollIntoView({block: 'center'})", json!([])).await;
     b.screenshot("grid-offline-phone").await;
 
     // Back online: the browser's `online` event sends it, with its photo, and says so.
     b.call(Method::POST, "/chromium/network_conditions", Some(offline(false))).await;
-    b.until("the kept report sent", "return localStorage.getItem('gridline.reports.pending') === '{}' && document.querySelector('#report-result').innerText.includes('已提交')", json!([])).await;
+    b.until("the kept report sent", "return localStorage.getItem('gridline.reports.pending') === '{}' && document.querySelector('#report-result')?.innerText.includes('已提交')", json!([])).await;
     let (_, page) = s.api(Method::GET, "/api/v1/cases?channel=grid", &admin, None).await;
     assert_eq!(page["total"].as_i64().unwrap(), before + 1, "filed once: {page}");
     let case = &page["items"][0];

@@ -2158,7 +2158,8 @@
     }
     keepPending(all);
   }
-  window.addEventListener('online', () => { sendPending().then(render); });
+  // Only the evaluator's page is drawn again: another page's half-filled form would be lost.
+  window.addEventListener('online', () => { sendPending().then(() => { if (document.body.dataset.view === 'field') render(); }); });
 
   /** The evaluator's phone page: rounds, their points, a point's checklist. */
   VIEWS.field = async () => {
