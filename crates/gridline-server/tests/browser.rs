@@ -618,8 +618,9 @@ async fn a_photo_goes_from_intake_to_verification_and_a_signed_out_visitor_canno
     b.sign_out().await;
 
     // The unit, on its phone: accepts, then reports the fix with a photo.
-    let dispatcher = s.token("dispatcher").await;
-    s.register_and_dispatch(&dispatcher, id, "CY-WJ").await;
+    let (operator, dispatcher) = (s.token("operator").await, s.token("dispatcher").await);
+    let dispatched = s.file(&operator, "S0102", WANGJING, "望京西园三区楼下垃圾桶满溢，异味严重").await;
+    s.register_and_dispatch(&dispatcher, dispatched, "CY-WJ").await;
     b.sign_in(&s, "wj", "unit").await;
     b.click(&format!("button[data-accept='{id}']")).await;
     b.find(&format!("form[data-handle='{id}']")).await;
@@ -963,6 +964,28 @@ async fn a_grid_workers_report_finds_its_category_by_pinyin_and_survives_a_netwo
     assert_eq!(s.api(Method::GET, "/api/v1/cases?channel=grid", &admin, None).await.1["total"].as_i64().unwrap(), before + 1, "not filed twice");
     let left = b.run("return new Promise((done) => { const o = indexedDB.open('gridline.reports.photos', 1); o.onsuccess = () => { const r = o.result.transaction('photos').objectStore('photos').count(); r.onsuccess = () => done(r.result); }; })", json!([])).await;
     assert_eq!(left, 0, "the photos kept for the report are let go once it is sent");
+
+    // Every page of the grid worker's and the unit's day fits the phone: nothing scrolls
+    // sideways and no control is past the right edge (the unit's 签收 was, inside its table).
+    let (operator, dispatcher) = (s.token("operator").await, s.token("dispatcher").await);
+    let dispatched = s.file(&operator, "S0102", WANGJING, "望京西园三区楼下垃圾桶满溢，异味严重").await;
+    s.register_and_dispatch(&dispatcher, dispatched, "CY-WJ").await;
+    let fits = "const w = window.innerWidth; return [document.documentElement.scrollWidth - w, [...document.querySelectorAll('main button, main input, main select, main textarea, main a')].filter((e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.right > w + 1; }).map((e) => e.outerHTML.slice(0, 80))]";
+    for (user, home, case) in [("grid", "grid", id), ("wj", "unit", dispatched)] {
+        b.sign_out().await;
+        b.sign_in(&s, user, home).await;
+        for page in [format!("/{home}"), "/inbox".into(), "/search".into(), "/dashboard".into(), format!("/cases/{case}")] {
+            b.goto(&s.url(&page)).await;
+            b.until(&format!("{page} drawn"), "return document.querySelector('main[data-ready]') && !document.querySelector('main .loading')", json!([])).await;
+            let [scroll, past] = <[Value; 2]>::try_from(b.run(fits, json!([])).await.as_array().cloned().unwrap_or_default()).expect("two figures");
+            assert!(scroll.as_i64().unwrap_or(1) <= 0 && past.as_array().is_some_and(Vec::is_empty), "{user} {page} at 390 px: {scroll} px sideways, past the edge: {past}");
+        }
+    }
+    b.goto(&s.url("/unit")).await;
+    b.ready("unit").await;
+    b.find(&format!("button[data-accept='{dispatched}']")).await;
+    b.run("document.querySelector(arguments[0]).scrollIntoView({block: 'center'})", json!([format!("button[data-accept='{dispatched}']")])).await;
+    b.screenshot("unit-accept-phone").await;
     b.publish_screenshots();
     b.window(1366, 768).await;
     s.stop().await;

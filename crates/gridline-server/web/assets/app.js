@@ -442,9 +442,10 @@
 
   /** A table of cases with the given columns: [[heading, (case) => cell], …]. Each cell carries
    *  its heading (`data-label`), which a `cards` table shows beside it on a phone. */
+  /** A table of cases; on a phone each row is a card (`cards`), so that a row's buttons are on screen. */
   function caseTable(cases, columns, rowAttrs = () => ({}), tableAttrs = {}) {
     if (!cases.length) return h('p', { class: 'empty' }, t('empty'));
-    return h('div', { class: 'table-wrap' }, h('table', tableAttrs,
+    return h('div', { class: 'table-wrap' }, h('table', { class: 'cards', ...tableAttrs },
       h('thead', {}, h('tr', {}, columns.map(([heading]) => h('th', { scope: 'col' }, heading)))),
       h('tbody', {}, cases.map((c) => h('tr', { 'data-case': c.id, ...rowAttrs(c) }, columns.map(([heading, cell]) => h('td', { 'data-label': heading }, cell(c))))))));
   }
@@ -1060,7 +1061,7 @@
     const figures = unitRates
       ? grid([t('rate_response'), t('rate_resolution'), t('rate_satisfaction'), t('score'), t('unit_rank'), t('sample')],
         [[pct100(unitRates.rates.response_rate), pct100(unitRates.rates.resolution_rate), pct100(unitRates.rates.satisfaction_rate), num(unitRates.rates.score), rank,
-          `${unitRates.counts.dispatched} / ${unitRates.counts.called_back}`]], 'unit-figures')
+          `${unitRates.counts.dispatched} / ${unitRates.counts.called_back}`]], 'unit-figures', 'cards')
       : unavailable();
     const history = [...closed.items, ...calledBack.items].sort((a, b) => b.id - a.id).slice(0, 30);
     return [section(`${t('unit_figures')} · ${month}`, figures, h('p', { class: 'muted' }, t('rates_source'))),
@@ -1210,9 +1211,9 @@
   const pct100 = (x) => (x === null || x === undefined ? '—' : `${Number(x).toFixed(1)}%`);
   const change = (x) => (x === null || x === undefined ? '—' : `${x > 0 ? '+' : ''}${Number(x).toFixed(1)}%`);
   /** A plain table of rows of cells (text or nodes), or a word that there is none. */
-  const grid = (headings, rows, id) => h('div', { class: 'table-wrap', id }, rows.length ? h('table', {},
+  const grid = (headings, rows, id, tableClass) => h('div', { class: 'table-wrap', id }, rows.length ? h('table', { class: tableClass },
     h('thead', {}, h('tr', {}, headings.map((x) => h('th', { scope: 'col' }, x)))),
-    h('tbody', {}, rows.map((r) => h('tr', {}, r.map((x) => h('td', {}, x)))))) : h('p', { class: 'muted' }, t('none')));
+    h('tbody', {}, rows.map((r) => h('tr', {}, r.map((x, i) => h('td', { 'data-label': headings[i] }, x)))))) : h('p', { class: 'muted' }, t('none')));
   /** A form whose submit sends `body()` and redraws the page, or says what was refused. */
   const apiForm = (id, label, controls, send) => {
     const box = h('div', { id: `${id}-result` });
