@@ -618,9 +618,8 @@ async fn a_photo_goes_from_intake_to_verification_and_a_signed_out_visitor_canno
     b.sign_out().await;
 
     // The unit, on its phone: accepts, then reports the fix with a photo.
-    let (operator, dispatcher) = (s.token("operator").await, s.token("dispatcher").await);
-    let dispatched = s.file(&operator, "S0102", WANGJING, "望京西园三区楼下垃圾桶满溢，异味严重").await;
-    s.register_and_dispatch(&dispatcher, dispatched, "CY-WJ").await;
+    let dispatcher = s.token("dispatcher").await;
+    s.register_and_dispatch(&dispatcher, id, "CY-WJ").await;
     b.sign_in(&s, "wj", "unit").await;
     b.click(&format!("button[data-accept='{id}']")).await;
     b.find(&format!("form[data-handle='{id}']")).await;
