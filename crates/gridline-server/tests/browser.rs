@@ -674,6 +674,7 @@ async fn a_photo_goes_from_intake_to_verification_and_a_signed_out_visitor_canno
     assert!(!answer.headers()["content-type"].to_str().unwrap().starts_with("image/"));
     let api = s.http.get(s.url(&format!("/api/v1/attachments/{}", attached["items"][0]["id"]))).send().await.unwrap();
     assert_eq!(api.status(), 401);
+    b.publish_screenshots();
     b.window(1366, 768).await;
     s.stop().await;
 }
