@@ -487,8 +487,8 @@
   }
   /** Reports made on a phone that the server has not acknowledged, kept across network loss and
    *  reloads: the items in localStorage under `key` ({ id: item }), their photos in IndexedDB `db`
-   *  under the same id (a photo does not fit in localStorage). `send(item, photos)` sends one; it
-   *  may note its progress in `item` (kept when the network fails half-way). One sending at a
+   *  under the same id (a photo does not fit in localStorage; no `db`, no photos). `send(item,
+   *  photos, id)` sends one; it may note its progress in `item` (kept when the network fails half-way). One sending at a
    *  time: the page's render and the 'online' event may both ask, and the same item sent twice at
    *  once would be filed once but upload its photos twice. `sent(n)` hears of those sent when the
    *  network came back. */
@@ -496,6 +496,7 @@
     const pending = () => JSON.parse(localStorage.getItem(key) || '{}');
     const keep = (all) => localStorage.setItem(key, JSON.stringify(all));
     const photoStore = (mode, work) => new Promise((resolve, reject) => {
+      if (!db) { resolve(undefined); return; }
       const open = indexedDB.open(db, 1);
       open.onupgradeneeded = () => open.result.createObjectStore('photos');
       open.onerror = () => reject(open.error);
@@ -515,7 +516,7 @@
       const item = pending()[id];
       if (!item) return null;
       try {
-        const answer = await send(item, photos ?? (await photoStore('readonly', (st) => st.get(id)).catch(() => null)) ?? []);
+        const answer = await send(item, photos ?? (await photoStore('readonly', (st) => st.get(id)).catch(() => null)) ?? [], id);
         forget(id);
         return answer;
       } catch (err) {
@@ -532,12 +533,11 @@
       return sent;
     });
     window.addEventListener('online', () => { flush().then((n) => n && sent(n)).catch(() => {}); });
-    return { flush, refused, count: () => Object.keys(pending()).length,
+    const put = (id, item) => { const all = pending(); all[id] = item; keep(all); };
+    return { flush, refused, put, kept: (id) => pending()[id], count: () => Object.keys(pending()).length,
       /** Keeps `item` and its photos, then sends it: the answer; throws what stopped it (kept unless `refused`). */
-      async post(id, item, photos) {
-        const all = pending();
-        all[id] = item;
-        keep(all);
+      async post(id, item, photos = []) {
+        put(id, item);
         if (photos.length) await photoStore('readwrite', (st) => st.put(photos, id)).catch(() => {});
         return inTurn(() => sendOne(id, photos));
       } };
@@ -2139,32 +2139,18 @@
       scores, summary, ...forms, box);
   }
 
-  // The evaluator's answers not yet acknowledged by the server, kept across reloads and network
-  // loss: { "round/point": [answer, …] }.
-  const PENDING_KEY = 'gridline.evaluation.pending';
-  const pendingAnswers = () => JSON.parse(localStorage.getItem(PENDING_KEY) || '{}');
-  const keepPending = (all) => localStorage.setItem(PENDING_KEY, JSON.stringify(all));
-  /** Sends every kept submission; those the network refuses stay kept, those the server refuses are dropped with a note. */
-  async function sendPending() {
-    const all = pendingAnswers();
-    for (const [key, answers] of Object.entries(all)) {
-      const [round, point] = key.split('/');
-      try {
-        // reads: POST /evaluation/rounds/{id}/points/{point}/answers score
-        await api('POST', `/evaluation/rounds/${round}/points/${point}/answers`, { answers });
-        delete all[key];
-      } catch (err) {
-        if (err instanceof ApiFailure) { delete all[key]; console.warn(`kept answers for ${key} refused: ${err.message}`); } else break;
-      }
-    }
-    keepPending(all);
-  }
-  // Only the evaluator's page is drawn again: another page's half-filled form would be lost.
-  window.addEventListener('online', () => { sendPending().then(() => { if (document.body.dataset.view === 'field') render(); }); });
+  // The evaluator's answers not yet acknowledged by the server ("round/point": [answer, …]); their
+  // photos are on the server already. Back online, only the evaluator's page is drawn again: another
+  // page's half-filled form would be lost.
+  const evaluations = outbox('gridline.evaluation.pending', null, (answers, _, key) => {
+    const [round, point] = key.split('/');
+    // reads: POST /evaluation/rounds/{id}/points/{point}/answers score
+    return api('POST', `/evaluation/rounds/${round}/points/${point}/answers`, { answers });
+  }, () => { if (document.body.dataset.view === 'field') render(); });
 
   /** The evaluator's phone page: rounds, their points, a point's checklist. */
   VIEWS.field = async () => {
-    await sendPending().catch(() => {});
+    await evaluations.flush().catch(() => {});
     const params = new URLSearchParams(location.search);
     const round = params.get('round');
     const point = params.get('point');
@@ -2192,7 +2178,7 @@
     // reads: GET /evaluation/rounds/{id}/points/{point} point.name point.point_type score clauses[].code clauses[].text clauses[].observe clauses[].points clauses[].rule.kind clauses[].answer.outcome clauses[].answer.count clauses[].answer.case_id clauses[].answer.photos clauses[].rectification
     const result = await api('GET', `/evaluation/rounds/${round}/points/${point}`);
     const key = `${round}/${point}`;
-    const kept = pendingAnswers()[key] || [];
+    const kept = evaluations.kept(key) || [];
     const box = h('div', { id: 'ev-status', 'aria-live': 'polite' });
     if (kept.length) status(box, t('ev_pending'), 'info');
     const choices = new Map();
@@ -2250,22 +2236,17 @@
         answers.push(a);
       }
       if (!answers.length) return;
-      const all = pendingAnswers();
-      all[key] = answers;
-      keepPending(all);
+      evaluations.put(key, answers);
       const position = await new Promise((done) => navigator.geolocation
         ? navigator.geolocation.getCurrentPosition((p) => done({ lat: p.coords.latitude, lon: p.coords.longitude }), () => done(null), { timeout: 3000 })
         : done(null));
-      if (position) { answers.forEach((a) => { a.position = position; }); all[key] = answers; keepPending(all); }
+      if (position) answers.forEach((a) => { a.position = position; });
       try {
-        // reads: POST /evaluation/rounds/{id}/points/{point}/answers score
-        await api('POST', `/evaluation/rounds/${round}/points/${point}/answers`, { answers });
-        delete all[key];
-        keepPending(all);
+        await evaluations.post(key, answers);
         status(box, t('ev_sent'), 'info');
         await render();
       } catch (err) {
-        if (err instanceof ApiFailure) { delete all[key]; keepPending(all); status(box, failText(err), 'error'); } else status(box, t('ev_saved_offline'), 'info');
+        status(box, evaluations.refused(err) ? failText(err) : t('ev_saved_offline'), evaluations.refused(err) ? 'error' : 'info');
       }
     } }, h('ol', { class: 'checklist' }, items), send, box);
     return [h('p', {}, h('a', { href: `/field?round=${round}`, onclick: (e) => { e.preventDefault(); open(`?round=${round}`); } }, `← ${t('ev_back')}`)),
