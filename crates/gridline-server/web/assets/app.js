@@ -441,8 +441,8 @@
   const snippet = (text, n = 60) => (text.length > n ? `${text.slice(0, n)}…` : text);
 
   /** A table of cases with the given columns: [[heading, (case) => cell], …]. Each cell carries
-   *  its heading (`data-label`), which a `cards` table shows beside it on a phone. */
-  /** A table of cases; on a phone each row is a card (`cards`), so that a row's buttons are on screen. */
+   *  its heading (`data-label`), shown beside it on a phone, where each row is a card (`cards`):
+   *  a row's buttons (签收, 退单) stay on screen instead of past its right edge. */
   function caseTable(cases, columns, rowAttrs = () => ({}), tableAttrs = {}) {
     if (!cases.length) return h('p', { class: 'empty' }, t('empty'));
     return h('div', { class: 'table-wrap' }, h('table', { class: 'cards', ...tableAttrs },
@@ -485,13 +485,13 @@
     const added = await api('POST', `/cases/${id}/attachments`, form);
     return added.items;
   }
-  /** Reports made on a phone that the server has not acknowledged, kept across network loss and
+  /** What a phone made that the server has not acknowledged, kept across network loss and
    *  reloads: the items in localStorage under `key` ({ id: item }), their photos in IndexedDB `db`
    *  under the same id (a photo does not fit in localStorage; no `db`, no photos). `send(item,
-   *  photos, id)` sends one; it may note its progress in `item` (kept when the network fails half-way). One sending at a
-   *  time: the page's render and the 'online' event may both ask, and the same item sent twice at
-   *  once would be filed once but upload its photos twice. `sent(n)` hears of those sent when the
-   *  network came back. */
+   *  photos, id)` sends one; it may note its progress in `item` (kept when the network fails
+   *  half-way). One sending at a time: the page's render and the 'online' event may both ask, and
+   *  the same item sent twice at once would be filed once but upload its photos twice. `sent(n)`
+   *  hears of those sent when the network came back. */
   function outbox(key, db, send, sent = () => {}) {
     const pending = () => JSON.parse(localStorage.getItem(key) || '{}');
     const keep = (all) => localStorage.setItem(key, JSON.stringify(all));
@@ -526,11 +526,11 @@
     }
     /** Sends every kept item, oldest first, until the network fails; how many were sent. */
     const flush = () => inTurn(async () => {
-      let sent = 0;
+      let n = 0;
       for (const id of Object.keys(pending())) {
-        try { await sendOne(id); sent += 1; } catch (err) { if (!refused(err)) break; }
+        try { await sendOne(id); n += 1; } catch (err) { if (!refused(err)) break; }
       }
-      return sent;
+      return n;
     });
     window.addEventListener('online', () => { flush().then((n) => n && sent(n)).catch(() => {}); });
     const put = (id, item) => { const all = pending(); all[id] = item; keep(all); };
