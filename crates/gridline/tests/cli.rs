@@ -711,6 +711,13 @@ async fn behind_a_trusted_proxy_the_forwarded_address_is_the_one_locked_out() {
     {
         let mut server = Server::start_with_env(&["serve", "--data-dir", dir.arg()], free_addr(), &[("GRIDLINE_TRUSTED_PROXIES", "127.0.0.0/8")]);
         server.ready(&http).await;
+        // The proxy ended HTTPS (X-Forwarded-Proto): the page's session cookie is Secure.
+        for (proto, secure) in [("https", true), ("http", false)] {
+            let answer = http.post(server.url("/web/session")).header("x-forwarded-proto", proto)
+                .json(&json!({ "username": "admin", "password": "correct horse battery" })).send().await.expect("POST /web/session");
+            let cookie = answer.headers()["set-cookie"].to_str().expect("text").to_owned();
+            assert_eq!(cookie.contains("; Secure"), secure, "{proto}: {cookie}");
+        }
         // 20 failures from one client, on 20 accounts (so that no account lock is reached), a
         // forged address written by the client itself on the left.
         for n in 0..20 {
@@ -728,6 +735,9 @@ async fn behind_a_trusted_proxy_the_forwarded_address_is_the_one_locked_out() {
     // Not trusted: the header is ignored and the connection's address counts.
     let mut server = Server::start(&["serve", "--data-dir", dir.arg()], free_addr());
     server.ready(&http).await;
+    let answer = http.post(server.url("/web/session")).header("x-forwarded-proto", "https")
+        .json(&json!({ "username": "admin", "password": "correct horse battery" })).send().await.expect("POST /web/session");
+    assert!(!answer.headers()["set-cookie"].to_str().expect("text").contains("Secure"), "X-Forwarded-Proto from anyone but a trusted proxy is ignored");
     let response = attempt(&server, "nobody", "wrong password", "198.51.100.9").await.expect("POST /api/v1/session");
     assert_eq!(response.status(), reqwest::StatusCode::UNAUTHORIZED);
     drop(server);
