@@ -221,7 +221,8 @@ async fn the_dashboard_counts_intake_open_rates_categories_and_regions_of_its_sc
 fn chinese_only(message: &str, params: &Value) -> bool {
     let mut rest = message.to_owned();
     if let Some(params) = params.as_object() {
-        for value in params.values().filter_map(Value::as_str) {
+        // Only the values with letters: a number's digits may be part of a word such as UTF-8.
+        for value in params.values().filter_map(Value::as_str).filter(|v| v.chars().any(|c| c.is_ascii_alphabetic())) {
             rest = rest.replace(value, "");
         }
     }
