@@ -92,10 +92,13 @@
   };
   const unavailable = (text) => h('p', { class: 'notice unavailable', 'data-unavailable': '' }, text || t('not_available'));
   const section = (title, ...body) => h('section', { class: 'panel', 'aria-label': title }, h('h2', {}, title), ...body);
-  // The API's instants are UTC; people here read Beijing time (sv-SE formats as YYYY-MM-DD HH:MM).
-  const time = (iso) => (iso ? new Date(iso).toLocaleString('sv-SE', { timeZone: 'Asia/Shanghai' }).slice(0, 16) : '—');
+  // The API's instants are UTC; people here read Beijing time (sv-SE formats as YYYY-MM-DD HH:MM:SS).
+  // One formatter: toLocaleString builds one per call (0.2 ms each, most of a long table's time).
+  const BEIJING = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+  const beijing = (date) => BEIJING.format(date);
+  const time = (iso) => (iso ? beijing(new Date(iso)).slice(0, 16) : '—');
   /** This month in Beijing time (YYYY-MM): the periods of the rankings and statistics are Beijing's. */
-  const thisMonth = () => new Date().toLocaleString('sv-SE', { timeZone: 'Asia/Shanghai' }).slice(0, 7);
+  const thisMonth = () => beijing(new Date()).slice(0, 7);
   const pct = (rate) => (rate === null || rate === undefined ? '—' : `${(rate * 100).toFixed(1)}%`);
   let fieldSeq = 0;
   /** A labelled control: every input gets a visible label tied to it. */
@@ -553,10 +556,17 @@
 
   // ---------------------------------------------------------------- dispatcher
   VIEWS.dispatcher = async () => {
+    // Everything the page reads is asked for at once, before each row asks for its route: the
+    // browser sends six requests at a time, and behind a hundred route calls the extension
+    // lists came last (the page was ready in 0.5-1.2 s instead of about 0.3 s).
+    // reads: GET /cases items[]@case
+    const waitingLists = Promise.all(['dispatched', 'accepted'].map((s) => api('GET', `/cases?status=${s}&page_size=200`)));
+    const unitList = units();
     // reads: GET /cases total items[]@case
     const lists = await Promise.all(['received', 'registered', 'returned'].map((s) => api('GET', `/cases?status=${s}&page_size=100`)));
     const cases = lists.flatMap((l) => l.items).sort((a, b) => a.id - b.id);
-    const allUnits = await units();
+    const allUnits = await unitList;
+    const unitChoice = h('select', {}, h('option', { value: '' }, '—'), allUnits.map((u) => h('option', { value: u.code }, u.name)));
     const box = h('div', { id: 'dispatch-result' });
     const chosen = new Map();
     const rowDone = (id) => document.querySelector(`tr[data-case="${id}"]`)?.remove();
@@ -575,11 +585,15 @@
       ...baseColumns(),
       [t('received_at'), (c) => time(c.received_at)],
       [t('suggested_unit'), (c) => {
-        const select = h('select', { id: `unit-${c.id}`, 'aria-label': `${t('unit')} #${c.id}` }, h('option', { value: '' }, '—'),
-          allUnits.map((u) => h('option', { value: u.code }, u.name)));
+        // A copy of one list of the units: building a hundred lists of ninety options one by one
+        // was most of the page's time.
+        const select = unitChoice.cloneNode(true);
+        select.id = `unit-${c.id}`;
+        select.setAttribute('aria-label', `${t('unit')} #${c.id}`);
         const rule = h('small', { class: 'rule' });
         chosen.set(c.id, select);
-        suggestUnit(c).then((s) => { if (s && !select.value) { select.value = s.unit.code; rule.textContent = `${t('rule')}: ${s.rule}`; } });
+        // Asked once the queue is drawn: a hundred calls at once held the page back.
+        setTimeout(() => suggestUnit(c).then((s) => { if (s && !select.value) { select.value = s.unit.code; rule.textContent = `${t('rule')}: ${s.rule}`; } }));
         return h('div', {}, select, rule);
       }],
       [t('actions'), (c) => {
@@ -610,9 +624,7 @@
       h('button', { type: 'button', onclick: () => selectors.forEach((s) => { s.checked = true; }) }, t('select_all')),
       h('button', { type: 'button', id: 'bulk-dispatch', onclick: bulk((c) => dispatchOne(c, chosen.get(c.id).value)) }, t('bulk_dispatch')),
       h('button', { type: 'button', id: 'bulk-register', onclick: bulk((c) => (c.status === 'received' ? act(c.id, { action: 'register' }) : Promise.resolve())) }, t('bulk_register')));
-    // reads: GET /cases items[]@case
-    const waiting = (await Promise.all(['dispatched', 'accepted'].map((s) => api('GET', `/cases?status=${s}&page_size=200`))))
-      .flatMap((l) => l.items).filter((c) => c.pending_extension);
+    const waiting = (await waitingLists).flatMap((l) => l.items).filter((c) => c.pending_extension);
     const extensions = caseTable(waiting, [...baseColumns(),
       [t('pending_extension'), (c) => `${c.pending_extension.amount} ${t(`lu.${c.pending_extension.unit}`)} · ${c.pending_extension.reason}`],
       [t('actions'), (c) => h('div', { class: 'inline' },
@@ -1105,7 +1117,7 @@
       try {
         // reads: GET /audit/export blob
         const file = await api('GET', `/audit/export?${query}`);
-        saveFile(file, `${t('tab.audit')}-${new Date().toLocaleString('sv-SE', { timeZone: 'Asia/Shanghai' }).slice(0, 10)}.csv`);
+        saveFile(file, `${t('tab.audit')}-${beijing(new Date()).slice(0, 10)}.csv`);
         status(message, t('exported'), 'ok');
       } catch (err) { status(message, failText(err), 'error'); }
     };
@@ -1350,7 +1362,7 @@
         filters.set('lang', lang);
         // reads: GET /cases/export blob
         const file = await api('GET', `/cases/export?${filters}`);
-        saveFile(file, `${t('page.search')}-${new Date().toLocaleString('sv-SE', { timeZone: 'Asia/Shanghai' }).slice(0, 10)}.${format}`);
+        saveFile(file, `${t('page.search')}-${beijing(new Date()).slice(0, 10)}.${format}`);
         status(message, t('exported'), 'ok');
       } catch (err) { status(message, failText(err), 'error'); }
     };
@@ -1641,7 +1653,7 @@
 
   function windowForm() {
     const box = h('div', { id: 'mr-window-status', 'aria-live': 'polite' });
-    const now = new Date().toLocaleString('sv-SE', { timeZone: 'Asia/Shanghai' });
+    const now = beijing(new Date());
     const half = h('input', { id: 'mr-half', value: `${now.slice(0, 4)}-H${Number(now.slice(5, 7)) <= 6 ? 1 : 2}`, pattern: '\\d{4}-H[12]', size: 8, required: true });
     const level = h('select', { id: 'mr-level' }, options([['district', t('ev.district')], ['street', t('ev.street')]], 'district'));
     const name = h('input', { id: 'mr-name', maxlength: 100 });
