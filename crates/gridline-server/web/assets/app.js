@@ -353,7 +353,8 @@
     main.replaceChildren(h('p', { class: 'loading' }, t('loading')));
     try {
       const content = await (VIEWS[view] || VIEWS.missing)();
-      main.replaceChildren(...[content].flat());
+      // A view may leave out a part as null; replaceChildren would print it as "null".
+      main.replaceChildren(...[content].flat().filter((part) => part !== null && part !== undefined));
     } catch (err) {
       main.replaceChildren(h('p', { class: 'notice error', role: 'alert' }, failText(err)));
     }
