@@ -557,9 +557,9 @@
 
   // ---------------------------------------------------------------- dispatcher
   VIEWS.dispatcher = async () => {
-    // Everything the page reads is asked for at once, before each row asks for its route: the
-    // browser sends six requests at a time, and behind a hundred route calls the extension
-    // lists came last (the page was ready in 0.5-1.2 s instead of about 0.3 s).
+    // Everything the page reads is asked for at once, before the rows ask for their routes: the
+    // browser sends six requests at a time, and the extension lists came after a hundred route
+    // calls (BENCHMARKS.md, start pages).
     // reads: GET /cases items[]@case
     const waitingLists = Promise.all(['dispatched', 'accepted'].map((s) => api('GET', `/cases?status=${s}&page_size=200`)));
     const unitList = units();
