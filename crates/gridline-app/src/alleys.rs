@@ -164,7 +164,7 @@ impl App {
         let mut seen = HashSet::new();
         let mut ready = Vec::new();
         for (row, parsed) in rows {
-            let mut problem = |message: String| problems.push(FileProblem::new("alleys", Some(row), message));
+            let mut problem = |message: String| problems.push(FileProblem::untranslated("alleys", Some(row), message));
             let new = match parsed {
                 Ok(new) => new,
                 Err(message) => {

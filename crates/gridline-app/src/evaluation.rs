@@ -323,8 +323,8 @@ pub const POINT_HEADERS: [&str; 3] = ["编码", "名称", "类型"];
 pub const POINT_OPTIONAL_HEADERS: [&str; 5] = ["纬度", "经度", "线路", "责任单位", "地址"];
 
 /// A spreadsheet row's location: the place (纬度, 经度) or the line (线路), not both.
-fn point_location(lat: &str, lon: &str, line: &str) -> Result<Location, String> {
-    let number = |column: &str, text: &str| text.parse::<f64>().map_err(|_| format!("{column}: {text:?} is not a number"));
+fn point_location(lat: &str, lon: &str, line: &str) -> Result<Location, Reason> {
+    let number = |column: &'static str, text: &str| text.parse::<f64>().map_err(|_| Reason::new("not_a_number").with("column", column).with("value", text));
     match (lat.is_empty() && lon.is_empty(), line.is_empty()) {
         (false, true) => Ok(Location::Point { lat: number("纬度", lat)?, lon: number("经度", lon)? }),
         (true, false) => {
@@ -334,13 +334,13 @@ fn point_location(lat: &str, lon: &str, line: &str) -> Result<Location, String> 
                 .filter(|p| !p.is_empty())
                 .map(|pair| match pair.split([',', '，']).map(str::trim).collect::<Vec<_>>()[..] {
                     [lat, lon] => Ok(GeoPoint { lat: number("线路", lat)?, lon: number("线路", lon)? }),
-                    _ => Err(format!("线路: {pair:?} is not 纬度,经度")),
+                    _ => Err(Reason::new("not_lat_lon").with("pair", pair)),
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(Location::Line { points })
         }
-        (true, true) => Err("纬度 and 经度, or 线路: the point has no location".into()),
-        (false, false) => Err("纬度 and 经度, or 线路: not both".into()),
+        (true, true) => Err(Reason::new("point_no_location")),
+        (false, false) => Err(Reason::new("point_two_locations")),
     }
 }
 
@@ -437,7 +437,7 @@ impl App {
     pub async fn import_points(&self, actor: &Actor, file: &str, table: &[Vec<String>], now: Timestamp) -> Result<Vec<InspectionPoint>, AppError> {
         require_office(actor, "register inspection points")?;
         let problems = |found: Vec<FileProblem>| AppError::Domain(DomainError::InvalidFiles(found));
-        let (header, rows) = table.split_first().ok_or_else(|| problems(vec![FileProblem::new(file, None, "the file is empty")]))?;
+        let (header, rows) = table.split_first().ok_or_else(|| problems(vec![FileProblem::new(file, None, Reason::new("file_empty"))]))?;
         let columns = crate::table::header_columns(file, header, &POINT_HEADERS, &POINT_OPTIONAL_HEADERS)?;
         let units = self.units();
         let mut found = Vec::new();
@@ -445,18 +445,16 @@ impl App {
         let mut ready = Vec::new();
         for (line, record) in crate::table::records(rows, &columns) {
             let cell = |name: &str| record.cell(name);
-            let mut problem = |message: String| found.push(FileProblem::new(file, Some(line), message));
-            let point_type = match PointType::parse(cell("类型")) {
-                Ok(t) => t,
-                Err(err) => {
-                    problem(format!("类型: {err}"));
-                    continue;
-                }
+            let mut problem = |reason: Reason| found.push(FileProblem::new(file, Some(line), reason));
+            let Ok(point_type) = PointType::parse(cell("类型")) else {
+                let known: Vec<&str> = PointType::ALL.iter().map(|t| t.name_zh()).collect();
+                problem(Reason::new("unknown_point_type").with("value", cell("类型")).with("known", known.join("、")));
+                continue;
             };
             let location = match point_location(cell("纬度"), cell("经度"), cell("线路")) {
                 Ok(location) => location,
-                Err(message) => {
-                    problem(message);
+                Err(reason) => {
+                    problem(reason);
                     continue;
                 }
             };
@@ -465,7 +463,7 @@ impl App {
                 text => match units.iter().find(|u| u.code.as_str() == text || u.name == text) {
                     Some(u) => Some(u.code.clone()),
                     None => {
-                        problem(format!("责任单位: {text:?} is neither a unit's code nor its name"));
+                        problem(Reason::new("unknown_unit_cell").with("column", "责任单位").with("unit", text));
                         continue;
                     }
                 },
@@ -474,17 +472,20 @@ impl App {
             let point = match self.placed_point(new) {
                 Ok(point) => point,
                 Err(AppError::Domain(err)) => {
-                    problem(format!("{}{err}", err.field().map(|f| format!("{}: ", point_column(f))).unwrap_or_default()));
+                    found.push(match err.field() {
+                        Some(field) => FileProblem::of_cell(file, line, point_column(field), &err),
+                        None => FileProblem::of_row(file, line, &err),
+                    });
                     continue;
                 }
                 Err(other) => return Err(other),
             };
             if !seen.insert(point.code.clone()) {
-                problem(format!("编码: {:?} is used twice in the file", point.code));
+                problem(Reason::new("code_twice").with("code", &point.code));
                 continue;
             }
             if self.store.evaluation().point_by_code(&point.code).await?.is_some() {
-                problem(format!("编码: {:?} is registered already", point.code));
+                problem(Reason::new("code_registered").with("code", &point.code));
                 continue;
             }
             ready.push(point);
@@ -493,10 +494,10 @@ impl App {
             return Err(problems(found));
         }
         if ready.is_empty() {
-            return Err(problems(vec![FileProblem::new(file, None, "no point rows below the headers")]));
+            return Err(problems(vec![FileProblem::new(file, None, Reason::new("no_rows"))]));
         }
         let created = self.store.evaluation().create_points(&ready, now).await.map_err(|err| match err {
-            StoreError::Duplicate(message) => problems(vec![FileProblem::new(file, None, message)]),
+            StoreError::Duplicate(message) => problems(vec![FileProblem::detailed(file, None, Reason::new("rows_duplicate"), message)]),
             other => other.into(),
         })?;
         tracing::info!(points = created.len(), user = %actor.username, file, "inspection points imported");

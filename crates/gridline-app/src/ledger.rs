@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use gridline_core::FileProblem;
+use gridline_core::message::Reason;
 use gridline_core::actor::{Actor, Role};
 use gridline_core::ledger::{
     KeyTask, LedgerCalendar, LedgerContext, LedgerYear, Light, MemberUnit, Milestone, Outcome, Project, ProjectChange, ProjectCommand, ProjectDraft,
@@ -403,7 +404,7 @@ impl App {
         let tasks = self.store.ledger().key_tasks(year).await?;
         let members = self.store.ledger().members().await?;
         let existing = self.store.ledger().projects(year, &ProjectFilter::default()).await?;
-        let (header, rows) = table.split_first().ok_or_else(|| problems(vec![FileProblem::new(file, None, "the file is empty")]))?;
+        let (header, rows) = table.split_first().ok_or_else(|| problems(vec![FileProblem::new(file, None, Reason::new("file_empty"))]))?;
         let columns = crate::table::header_columns(file, header, &IMPORT_HEADERS, &[])?;
         let mut by_name: HashMap<String, &UnitCode> = HashMap::new();
         for member in &members {
@@ -420,16 +421,16 @@ impl App {
         let now = Timestamp::now();
         for (line, record) in crate::table::records(rows, &columns) {
             let cell = |name: &str| record.cell(name);
-            let mut problem = |message: String| found.push(FileProblem::new(file, Some(line), message));
+            let mut problem = |reason: Reason| found.push(FileProblem::new(file, Some(line), reason));
             let Some(&unit) = by_name.get(cell("单位")) else {
-                problem(format!("单位: {:?} is not a member unit of the committee", cell("单位")));
+                problem(Reason::new("not_member_unit").with("unit", cell("单位")));
                 continue;
             };
             let key_task = tasks.iter().find(|t| t.code == cell("重点任务") || t.title == cell("重点任务")).map_or_else(|| cell("重点任务").to_owned(), |t| t.code.clone());
             let milestones = match parse_milestones(cell("节点安排")) {
                 Ok(m) => m,
-                Err(message) => {
-                    problem(format!("节点安排: {message}"));
+                Err(reason) => {
+                    problem(reason);
                     continue;
                 }
             };
@@ -449,13 +450,16 @@ impl App {
             let change = match decide_proposal(unit, &draft, &importer, &ctx) {
                 Ok(change) => change,
                 Err(err) => {
-                    problem(column_of(&err).map_or_else(|| err.to_string(), |c| format!("{c}: {err}")));
+                    found.push(match column_of(&err) {
+                        Some(column) => FileProblem::of_cell(file, line, column, &err),
+                        None => FileProblem::of_row(file, line, &err),
+                    });
                     continue;
                 }
             };
             let ProjectChange::Propose { draft } = &change else { unreachable!("a proposal proposes") };
             if !seen.insert((unit.clone(), draft.title.clone())) {
-                problem(format!("项目名称: {} already has a project titled {:?} in {year}", self.unit_name(unit), draft.title));
+                problem(Reason::new("project_twice").with("unit", self.unit_name(unit)).with("title", &draft.title).with("year", year));
                 continue;
             }
             *count += 1;
@@ -473,11 +477,11 @@ impl App {
             return Err(problems(found));
         }
         if ready.is_empty() {
-            return Err(problems(vec![FileProblem::new(file, None, "no project rows below the headers")]));
+            return Err(problems(vec![FileProblem::new(file, None, Reason::new("no_rows"))]));
         }
         let units = ready.iter().map(|(p, _)| &p.unit).collect::<HashSet<_>>().len();
         self.store.ledger().create(&ready).await.map_err(|err| match err {
-            StoreError::Duplicate(message) => problems(vec![FileProblem::new(file, None, message)]),
+            StoreError::Duplicate(message) => problems(vec![FileProblem::detailed(file, None, Reason::new("rows_duplicate"), message)]),
             other => other.into(),
         })?;
         tracing::info!(year, projects = ready.len(), units, user = %actor.username, "ledger imported");
@@ -569,20 +573,20 @@ fn column_of(err: &DomainError) -> Option<&'static str> {
 
 /// A milestones cell: one milestone a line (or separated by `;`/`；`), each a date and a title:
 /// `2026-03-31 制定方案`, `2026/3/31 制定方案`, `2026年3月31日 制定方案`.
-pub fn parse_milestones(cell: &str) -> Result<Vec<Milestone>, String> {
+pub fn parse_milestones(cell: &str) -> Result<Vec<Milestone>, Reason> {
     let mut milestones = Vec::new();
     for entry in cell.split(['\n', ';', '；']).map(str::trim).filter(|e| !e.is_empty()) {
         let split = entry.find(|c: char| c.is_whitespace() || c == '：' || c == ':').unwrap_or(entry.len());
         let (date, title) = entry.split_at(split);
         let title = title.trim_start_matches([' ', '\t', '：', ':', '\u{3000}']).trim();
-        let due = parse_date(date).ok_or_else(|| format!("{entry:?} does not start with a date such as 2026-03-31"))?;
+        let due = parse_date(date).ok_or_else(|| Reason::new("milestone_no_date").with("entry", entry))?;
         if title.is_empty() {
-            return Err(format!("{entry:?} has a date but no title"));
+            return Err(Reason::new("milestone_no_title").with("entry", entry));
         }
         milestones.push(Milestone { title: title.to_owned(), due, done_on: None });
     }
     if milestones.is_empty() {
-        return Err("no milestone: write one a line, as 2026-03-31 制定方案".into());
+        return Err(Reason::new("no_milestone"));
     }
     Ok(milestones)
 }
@@ -751,9 +755,9 @@ mod tests {
             ("2026-06-30".to_owned(), "中期推进"),
             ("2026-11-30".to_owned(), "总结")
         ]);
-        assert!(parse_milestones("三月底 制定方案").unwrap_err().contains("三月底"));
+        assert!(parse_milestones("三月底 制定方案").unwrap_err().to_string().contains("三月底"));
         assert!(parse_milestones("2026-02-30 x").is_err(), "no such day");
-        assert!(parse_milestones("2026-03-31").unwrap_err().contains("no title"));
+        assert!(parse_milestones("2026-03-31").unwrap_err().to_string().contains("no title"));
         assert!(parse_milestones("  ").is_err());
     }
 

@@ -316,7 +316,7 @@ impl App {
         let header: Vec<&str> = header.iter().map(|h| h.trim()).collect();
         let col = |name: &str| header.iter().position(|h| *h == name);
         let (Some(respondent), Some(street)) = (col("respondent"), col("street")) else {
-            return Err(DomainError::InvalidFiles(vec![FileProblem::new("responses", Some(1), "the header needs the columns respondent and street")]).into());
+            return Err(DomainError::InvalidFiles(vec![FileProblem::untranslated("responses", Some(1), "the header needs the columns respondent and street")]).into());
         };
         let at_col = col("submitted_at");
         let streets: HashMap<&str, &str> = self.regions.at_level(RegionLevel::Street).map(|s| (s.name.as_str(), s.code.as_str())).collect();
@@ -336,7 +336,7 @@ impl App {
                 match questionnaire.form.question(name) {
                     Some(q) => answers.insert((*name).to_owned(), q.kind.read_cell(cell(i))),
                     None => {
-                        problems.push(FileProblem::new("responses", Some(1), format!("column {name:?} is no question of the questionnaire")));
+                        problems.push(FileProblem::untranslated("responses", Some(1), format!("column {name:?} is no question of the questionnaire")));
                         break;
                     }
                 };
@@ -348,7 +348,7 @@ impl App {
                 }) {
                     Some(at) => at,
                     None => {
-                        problems.push(FileProblem::new("responses", Some(line), format!("submitted_at {text:?} is neither a date YYYY-MM-DD nor a time")));
+                        problems.push(FileProblem::untranslated("responses", Some(line), format!("submitted_at {text:?} is neither a date YYYY-MM-DD nor a time")));
                         continue;
                     }
                 },
@@ -357,7 +357,7 @@ impl App {
             let body = ResponseBody { respondent: cell(respondent).to_owned(), street, answers };
             match self.prepare_response(&questionnaire, body, ResponseChannel::Import, Some(actor.user_id), at) {
                 Ok(r) => ready.push(r),
-                Err(e) => problems.push(FileProblem::new("responses", Some(line), e.to_string())),
+                Err(e) => problems.push(FileProblem::untranslated("responses", Some(line), e.to_string())),
             }
             if problems.len() >= 100 {
                 break;
@@ -461,7 +461,7 @@ pub fn read_xlsform(bytes: &[u8]) -> Result<Form, AppError> {
     let sheets = read_workbook(bytes)?;
     let sheet = |name: &str| sheets.get(name).map(Vec::as_slice).unwrap_or_default();
     if !sheets.contains_key("survey") {
-        return Err(DomainError::InvalidFiles(vec![FileProblem::new("survey", None, "an XLSForm needs a sheet named survey")]).into());
+        return Err(DomainError::InvalidFiles(vec![FileProblem::untranslated("survey", None, "an XLSForm needs a sheet named survey")]).into());
     }
     Ok(Form::from_xlsform(sheet("survey"), sheet("choices"), sheet("settings"))?)
 }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::io::Cursor;
 
 use calamine::{DataRef, Reader, ReaderRef};
+use gridline_core::message::Reason;
 use gridline_core::{DomainError, FileProblem};
 use jiff::civil::DateTime;
 
@@ -36,7 +37,7 @@ pub fn header_columns(file: &str, header: &[String], required: &[&'static str], 
             }
             None if optional.contains(&name) => {}
             None => {
-                return Err(refused(file, Some(1), format!("the header row has no column {name}; the columns are {}", required.join("、"))));
+                return Err(refused(FileProblem::new(file, Some(1), Reason::new("missing_column").with("column", name).with("columns", required.join("、")))));
             }
         }
     }
@@ -66,8 +67,8 @@ pub fn records<'a>(rows: &'a [Vec<String>], columns: &'a HashMap<&'static str, u
         .map(move |(i, row)| (i + 2, Record { cells: row, columns }))
 }
 
-fn refused(file: &str, row: Option<usize>, message: String) -> AppError {
-    AppError::Domain(DomainError::InvalidFiles(vec![FileProblem::new(file, row, message)]))
+fn refused(problem: FileProblem) -> AppError {
+    AppError::Domain(DomainError::InvalidFiles(vec![problem]))
 }
 
 /// The file's rows as text; row `n` of the result is the file's line (or sheet row) `n + 1`,
@@ -82,9 +83,9 @@ pub fn read_table(file: &str, bytes: &[u8], format: TableFormat, encoding: Optio
 }
 
 fn read_workbook(file: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, AppError> {
-    let mut workbook = calamine::Xlsx::new(Cursor::new(bytes)).map_err(|e| refused(file, None, format!("not a readable XLSX workbook: {e}")))?;
-    let sheet = workbook.sheet_names().first().cloned().ok_or_else(|| refused(file, None, "the workbook has no sheet".into()))?;
-    let range = workbook.worksheet_range_ref(&sheet).map_err(|e| refused(file, None, format!("reading sheet {sheet:?}: {e}")))?;
+    let mut workbook = calamine::Xlsx::new(Cursor::new(bytes)).map_err(|e| refused(FileProblem::detailed(file, None, Reason::new("not_xlsx"), format!("not a readable XLSX workbook: {e}"))))?;
+    let sheet = workbook.sheet_names().first().cloned().ok_or_else(|| refused(FileProblem::new(file, None, Reason::new("workbook_no_sheet"))))?;
+    let range = workbook.worksheet_range_ref(&sheet).map_err(|e| refused(FileProblem::detailed(file, None, Reason::new("sheet_unreadable").with("sheet", &sheet), format!("reading sheet {sheet:?}: {e}"))))?;
     let offset = range.start().map_or(0, |(row, _)| row as usize);
     let mut rows = vec![Vec::new(); offset];
     rows.extend(range.rows().map(|row| row.iter().map(|cell| cell_text(cell).0).collect()));
@@ -98,7 +99,7 @@ fn read_csv(file: &str, bytes: &[u8], encoding: Option<&str>) -> Result<Vec<Vec<
                 .ok_or_else(|| AppError::invalid("encoding", format!("unknown encoding {label:?}; use a WHATWG label such as utf-8, gb18030, gbk")))?;
             let (text, _, bad) = encoding.decode(bytes);
             if bad {
-                return Err(refused(file, None, format!("not valid {} text", encoding.name())));
+                return Err(refused(FileProblem::new(file, None, Reason::new("not_in_encoding").with("encoding", encoding.name()))));
             }
             text.into_owned()
         }
@@ -107,14 +108,7 @@ fn read_csv(file: &str, bytes: &[u8], encoding: Option<&str>) -> Result<Vec<Vec<
             Err(e) => {
                 let at = e.valid_up_to();
                 let row = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-                return Err(refused(
-                    file,
-                    Some(row),
-                    format!(
-                        "not UTF-8 text (byte {at}); it looks like a GBK/GB18030 file: give its encoding (--encoding gb18030 on the command line, \
-                         encoding=gb18030 over HTTP), or save it as XLSX or UTF-8 CSV. Nothing was written."
-                    ),
-                ));
+                return Err(refused(FileProblem::new(file, Some(row), Reason::new("not_utf8").with("byte", at))));
             }
         },
     };
@@ -122,7 +116,7 @@ fn read_csv(file: &str, bytes: &[u8], encoding: Option<&str>) -> Result<Vec<Vec<
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut rows: Vec<Vec<String>> = Vec::new();
     for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| refused(file, Some(i + 1), format!("not CSV: {e}")))?;
+        let record = record.map_err(|e| refused(FileProblem::detailed(file, Some(i + 1), Reason::new("not_csv"), format!("not CSV: {e}"))))?;
         // Blank lines are skipped by the reader, and a record's position is where the blank lines
         // before it began: number the rows as the file's lines, from the record's first byte.
         let line = record.position().map_or(rows.len() + 1, |p| {

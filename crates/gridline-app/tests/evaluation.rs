@@ -216,7 +216,7 @@ async fn a_points_spreadsheet_is_registered_whole_or_refused_row_by_row() {
         let problems = refused(app.import_points(&office, "点位.csv", &table("编码,名称\nWJ-1,某处\n"), now).await);
         assert!(problems[0].contains("no column 类型"), "{engine}: {problems:?}");
         let problems = refused(app.import_points(&office, "点位.csv", &table("编码,名称,类型\n"), now).await);
-        assert!(problems[0].contains("no point rows"), "{engine}: {problems:?}");
+        assert!(problems[0].contains("no rows below the headers"), "{engine}: {problems:?}");
         assert!(matches!(app.import_points(&office, "点位.csv", &[], now).await, Err(AppError::Domain(DomainError::InvalidFiles(_)))), "{engine}: empty");
 
         let good = format!(

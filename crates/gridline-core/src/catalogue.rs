@@ -118,7 +118,7 @@ impl Catalogue {
 
     fn checked(entries: Vec<(CatalogueEntry, Option<usize>)>) -> Result<Self, DomainError> {
         let mut problems = Vec::new();
-        let problem = |line: Option<usize>, message: String| FileProblem::new(CATALOGUE_FILE, line, message);
+        let problem = |line: Option<usize>, message: String| FileProblem::untranslated(CATALOGUE_FILE, line, message);
         if entries.is_empty() {
             problems.push(problem(None, "the catalogue has no entries".into()));
         }
@@ -190,7 +190,7 @@ impl Catalogue {
     pub fn from_toml(text: &str) -> Result<Self, DomainError> {
         let file: CatalogueFile<toml::Spanned<CatalogueEntry>> = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|span| line_of(text, span.start));
-            DomainError::InvalidFiles(vec![FileProblem::new(CATALOGUE_FILE, line, e.message().to_owned())])
+            DomainError::InvalidFiles(vec![FileProblem::untranslated(CATALOGUE_FILE, line, e.message().to_owned())])
         })?;
         Self::checked(file.entry.into_iter().map(|s| (s.get_ref().clone(), Some(line_of(text, s.span().start)))).collect())
     }

@@ -46,7 +46,7 @@ impl Crosswalk {
     /// entry against the catalogue: it must exist and be a leaf. Refused whole when anything is wrong.
     pub fn from_csv(text: &str, catalogue: &Catalogue) -> Result<Self, DomainError> {
         let mut problems = Vec::new();
-        let problem = |line: Option<usize>, message: String| FileProblem::new(CROSSWALK_FILE, line, message);
+        let problem = |line: Option<usize>, message: String| FileProblem::untranslated(CROSSWALK_FILE, line, message);
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         match reader.headers() {
             Ok(headers) if headers.iter().collect::<Vec<_>>() == ["scheme", "source_code", "source_name", "entry"] => {}

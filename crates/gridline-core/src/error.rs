@@ -1,5 +1,7 @@
 use thiserror::Error;
 
+use crate::message::{Lang, Reason};
+
 /// Errors of the pure domain. Workflow refusals carry enough to answer a user precisely.
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum DomainError {
@@ -42,18 +44,64 @@ impl DomainError {
     }
 }
 
-/// One problem found in a reference-data file, located as precisely as the file allows.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+/// One problem found in a file an office sends (reference data, a ledger, a points register …),
+/// located as precisely as the file allows. `reason` is what is wrong as a stable code and its
+/// parameters, told in the reader's language at the edge; `message` is the English text (for
+/// the command line and the logs), which may say more than the reason's own English.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileProblem {
     pub file: String,
     /// 1-based line, when the problem sits on one.
     pub line: Option<usize>,
+    pub reason: Reason,
     pub message: String,
 }
 
 impl FileProblem {
-    pub fn new(file: &str, line: Option<usize>, message: impl Into<String>) -> Self {
-        FileProblem { file: file.to_owned(), line, message: message.into() }
+    /// A problem told by its code and parameters.
+    pub fn new(file: &str, line: Option<usize>, reason: Reason) -> Self {
+        let message = reason.render(Lang::En);
+        FileProblem { file: file.to_owned(), line, reason, message }
+    }
+
+    /// A problem whose English words say more than its code: `reason` is what a Chinese reader
+    /// is told (the column at fault), `detail` the English.
+    pub fn detailed(file: &str, line: Option<usize>, reason: Reason, detail: impl Into<String>) -> Self {
+        FileProblem { file: file.to_owned(), line, reason, message: detail.into() }
+    }
+
+    /// A problem of a file that has no code of its own yet (`file_problem`): Chinese readers are
+    /// told which file to check, English readers `message`.
+    pub fn untranslated(file: &str, line: Option<usize>, message: impl Into<String>) -> Self {
+        FileProblem::detailed(file, line, Reason::new("file_problem").with("file", file), message)
+    }
+
+    /// The problem of a cell (`column`) that a domain check refused: its own reason when it has
+    /// one, else the column's.
+    pub fn of_cell(file: &str, line: usize, column: &str, err: &DomainError) -> Self {
+        match err {
+            DomainError::Refused(reason) => {
+                let reason = reason.clone().with("column", column);
+                FileProblem::detailed(file, Some(line), reason, format!("{column}: {err}"))
+            }
+            other => FileProblem::detailed(file, Some(line), Reason::new("bad_cell").with("column", column), format!("{column}: {other}")),
+        }
+    }
+
+    /// The problem of a row that a domain check refused without naming a column.
+    pub fn of_row(file: &str, line: usize, err: &DomainError) -> Self {
+        match err {
+            DomainError::Refused(reason) => FileProblem::new(file, Some(line), reason.clone()),
+            other => FileProblem::detailed(file, Some(line), Reason::new("bad_row"), other.to_string()),
+        }
+    }
+
+    /// The text for a reader of `lang`.
+    pub fn render(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => self.message.clone(),
+            Lang::Zh => self.reason.render(Lang::Zh),
+        }
     }
 }
 

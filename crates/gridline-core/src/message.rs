@@ -111,7 +111,57 @@ pub const TEXTS: &[(&str, Option<Class>, &str, &str)] = &[
     ("unit_code_taken", Some(Class::Conflict), "单位代码“{unit}”已被使用", "unit {unit} already exists"),
     ("unit_not_found", Some(Class::NotFound), "单位“{unit}”不存在", "unit {unit} not found"),
     ("unknown_unit_type", Some(Class::Invalid), "没有“{type}”这一承办类型", "unknown unit type \"{type}\""),
+    // the problems of a file an office sends (FileProblem): each told with its row by the page
+    ("file_problem", Some(Class::Invalid), "文件“{file}”中此处有误，请对照导入说明检查", "{file} has a problem here"),
+    ("bad_cell", Some(Class::Invalid), "“{column}”一栏填写有误", "{column} is invalid"),
+    ("bad_row", Some(Class::Invalid), "这一行填写有误", "this row is invalid"),
+    ("missing_column", Some(Class::Invalid), "表头没有“{column}”一栏；应有的栏目：{columns}", "the header row has no column {column}; the columns are {columns}"),
+    ("no_rows", Some(Class::Invalid), "表头下面没有数据行", "no rows below the headers"),
+    ("not_xlsx", Some(Class::Invalid), "不是可读取的 XLSX 工作簿", "not a readable XLSX workbook"),
+    ("workbook_no_sheet", Some(Class::Invalid), "工作簿中没有工作表", "the workbook has no sheet"),
+    ("sheet_unreadable", Some(Class::Invalid), "工作表“{sheet}”无法读取", "sheet {sheet} cannot be read"),
+    ("not_csv", Some(Class::Invalid), "不是有效的 CSV 文件", "not CSV"),
+    ("not_in_encoding", Some(Class::Invalid), "文件不是有效的 {encoding} 文本", "not valid {encoding} text"),
+    (
+        "not_utf8",
+        Some(Class::Invalid),
+        "文件不是 UTF-8 文本（第 {byte} 字节），像是 GBK/GB18030 文件：请注明其编码（命令行 --encoding gb18030，接口 encoding=gb18030），或另存为 XLSX 或 UTF-8 CSV。未写入任何内容。",
+        "not UTF-8 text (byte {byte}); it looks like a GBK/GB18030 file: give its encoding (--encoding gb18030 on the command line, encoding=gb18030 over HTTP), or save it as XLSX or UTF-8 CSV. Nothing was written.",
+    ),
+    ("rows_duplicate", Some(Class::Invalid), "文件中的内容与已有记录重复（可能有人同时导入），未写入任何内容", "the file repeats what is already registered (imported at the same time?); nothing was written"),
+    // the ledger's import
+    ("not_member_unit", Some(Class::Invalid), "“单位”一栏的“{unit}”不是成员单位", "单位: \"{unit}\" is not a member unit of the committee"),
+    ("milestone_no_date", Some(Class::Invalid), "节点安排“{entry}”没有以日期开头（如 2026-03-31）", "节点安排: \"{entry}\" does not start with a date such as 2026-03-31"),
+    ("milestone_no_title", Some(Class::Invalid), "节点安排“{entry}”有日期但没有内容", "节点安排: \"{entry}\" has a date but no title"),
+    ("no_milestone", Some(Class::Invalid), "没有节点安排：每行写一个，如“2026-03-31 制定方案”", "节点安排: no milestone: write one a line, as 2026-03-31 制定方案"),
+    ("project_twice", Some(Class::Invalid), "{unit}在 {year} 年已有名为“{title}”的项目", "项目名称: {unit} already has a project titled \"{title}\" in {year}"),
+    // the inspection points' import
+    ("not_a_number", Some(Class::Invalid), "“{column}”一栏的“{value}”不是数字", "{column}: \"{value}\" is not a number"),
+    ("not_lat_lon", Some(Class::Invalid), "“线路”一栏的“{pair}”不是“纬度,经度”", "线路: \"{pair}\" is not 纬度,经度"),
+    ("point_no_location", Some(Class::Invalid), "没有位置：请填写纬度和经度，或者线路", "纬度 and 经度, or 线路: the point has no location"),
+    ("point_two_locations", Some(Class::Invalid), "纬度、经度和线路只能填一种", "纬度 and 经度, or 线路: not both"),
+    ("unknown_point_type", Some(Class::Invalid), "“类型”一栏的“{value}”不是点位类型（应为：{known}）", "类型: unknown point type \"{value}\"; one of {known}"),
+    ("unknown_unit_cell", Some(Class::Invalid), "“{column}”一栏的“{unit}”既不是单位代码也不是单位名称", "{column}: \"{unit}\" is neither a unit's code nor its name"),
+    ("code_twice", Some(Class::Invalid), "编码“{code}”在文件中出现了两次", "编码: \"{code}\" is used twice in the file"),
+    ("code_registered", Some(Class::Invalid), "编码“{code}”已经登记过", "编码: \"{code}\" is registered already"),
 ];
+
+/// The Latin words a Chinese text may hold: names of formats and units that Chinese offices
+/// write in Latin letters too. Anything else in Latin letters in a Chinese text is English.
+pub const LATIN_IN_CHINESE: &[&str] = &[
+    "--encoding gb18030", "encoding=gb18030", "GBK/GB18030", "GB18030", "UTF-8", "XLSX", "CSV", "JPEG", "PNG", "WebP", "PDF", "Word",
+    "Excel", "SHA-256", "MB",
+];
+
+/// Whether `text` (a Chinese text, with its parameters left out) holds English: Latin letters
+/// other than [`LATIN_IN_CHINESE`].
+pub fn has_english(text: &str) -> bool {
+    let mut rest = text.to_owned();
+    for word in LATIN_IN_CHINESE {
+        rest = rest.replace(word, "");
+    }
+    rest.chars().any(|c| c.is_ascii_alphabetic())
+}
 
 /// The field names a refusal can name, `(field, Chinese, English)`; a field not listed is shown
 /// as its name.
@@ -263,7 +313,22 @@ mod tests {
         }
         for (field, zh, en) in FIELDS {
             assert!(!zh.is_empty() && !en.is_empty(), "{field}");
+            assert!(!has_english(zh), "field {field}: English in {zh:?}");
         }
+    }
+
+    /// The Chinese texts hold no English words outside their parameters (which the page fills
+    /// with codes, ids and the office's own words) and the names of formats and units.
+    #[test]
+    fn no_chinese_text_holds_english() {
+        for (code, _, zh, _) in TEXTS {
+            let mut bare = (*zh).to_owned();
+            for name in placeholders(zh) {
+                bare = bare.replace(&format!("{{{name}}}"), "");
+            }
+            assert!(!has_english(&bare), "{code}: English in {zh:?}");
+        }
+        assert!(has_english("第 3 行: unknown unit") && !has_english("请另存为 XLSX 或 UTF-8 CSV"));
     }
 
     #[test]

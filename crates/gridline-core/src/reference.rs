@@ -87,7 +87,7 @@ impl Reference {
                     .flatten()
                     .flat_map(|e| match e {
                         DomainError::InvalidFiles(problems) => problems,
-                        other => vec![crate::FileProblem::new("?", None, other.to_string())],
+                        other => vec![crate::FileProblem::untranslated("?", None, other.to_string())],
                     })
                     .collect();
                 Err(DomainError::InvalidFiles(problems))

@@ -224,7 +224,7 @@ impl Routing {
     pub fn from_toml(text: &str, catalogue: &Catalogue, regions: &RegionTree) -> Result<Self, DomainError> {
         let file: RoutingFile<toml::Spanned<UnitType>, toml::Spanned<RoutingRule>> = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|span| line_of(text, span.start));
-            DomainError::InvalidFiles(vec![FileProblem::new(ROUTING_FILE, line, e.message().to_owned())])
+            DomainError::InvalidFiles(vec![FileProblem::untranslated(ROUTING_FILE, line, e.message().to_owned())])
         })?;
         let line = |start: usize| Some(line_of(text, start));
         let unit_types = file.unit_type.iter().map(|t| (t.get_ref().clone(), line(t.span().start))).collect();
@@ -239,7 +239,7 @@ impl Routing {
         regions: &RegionTree,
     ) -> Result<Self, DomainError> {
         let mut problems = Vec::new();
-        let problem = |line: Option<usize>, message: String| FileProblem::new(ROUTING_FILE, line, message);
+        let problem = |line: Option<usize>, message: String| FileProblem::untranslated(ROUTING_FILE, line, message);
         let mut type_codes = HashSet::new();
         for (unit_type, line) in &unit_types {
             if unit_type.code.trim().is_empty() || unit_type.name.trim().is_empty() {
@@ -253,7 +253,7 @@ impl Routing {
             if let Some(unit_type) = &entry.unit_type
                 && !type_codes.contains(unit_type.as_str())
             {
-                problems.push(FileProblem::new(
+                problems.push(FileProblem::untranslated(
                     crate::catalogue::CATALOGUE_FILE,
                     catalogue.line(&entry.code),
                     format!("entry {} names unknown unit type {unit_type}", entry.code),
@@ -347,7 +347,7 @@ impl Routing {
             .iter()
             .filter_map(|r| r.unit.as_deref().filter(|u| !unit_exists(u)).map(|u| (r, u)))
             .map(|(r, u)| {
-                FileProblem::new(ROUTING_FILE, self.rule_lines.get(&r.id).copied(), format!("rule {} names unknown unit {u}", r.id))
+                FileProblem::untranslated(ROUTING_FILE, self.rule_lines.get(&r.id).copied(), format!("rule {} names unknown unit {u}", r.id))
             })
             .collect()
     }

@@ -174,9 +174,38 @@ pub struct ErrorDetail {
     /// parameter's name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
-    /// Every problem of refused reference files (`invalid_files`).
+    /// Every problem of refused files (`invalid_files`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub problems: Option<Vec<gridline_core::FileProblem>>,
+    pub problems: Option<Vec<FileProblemBody>>,
+}
+
+/// One problem of a refused file: where, and what, as a stable code with parameters and told in
+/// the language of `Accept-Language` (every code has a zh and an en text, as the errors' reasons).
+#[derive(Serialize, ToSchema)]
+#[schema(as = FileProblem)]
+pub struct FileProblemBody {
+    /// The file (or sheet) as the request named it.
+    pub file: String,
+    /// 1-based line or row, when the problem sits on one.
+    pub line: Option<usize>,
+    /// What is wrong, stable (`missing_column`, `not_member_unit`, `code_twice`, …;
+    /// `file_problem` for the problems that have no code of their own yet).
+    pub code: String,
+    pub params: std::collections::BTreeMap<String, String>,
+    /// For people, in the language `Accept-Language` names first.
+    pub message: String,
+}
+
+impl FileProblemBody {
+    fn new(problem: gridline_core::FileProblem, lang: Lang) -> Self {
+        FileProblemBody {
+            message: problem.render(lang),
+            code: problem.reason.code().to_owned(),
+            params: problem.reason.params().map(|(name, value)| (name.to_owned(), value.to_owned())).collect(),
+            file: problem.file,
+            line: problem.line,
+        }
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -193,18 +222,19 @@ impl IntoResponse for ApiError {
             ApiError::TooManyRequests { retry_after_seconds, .. } => Some((*retry_after_seconds).max(1)),
             _ => None,
         };
+        let lang = request_lang();
         let body = ErrorBody {
             error: ErrorDetail {
                 code: code.to_owned(),
                 reason: reason.to_owned(),
-                message: self.message(request_lang()),
+                message: self.message(lang),
                 field: self.field().map(str::to_owned),
                 params: match &self {
                     ApiError::Refused(reason) => Some(reason.params().map(|(name, value)| (name.to_owned(), value.to_owned())).collect()),
                     _ => None,
                 },
                 problems: match self {
-                    ApiError::InvalidFiles(problems) => Some(problems),
+                    ApiError::InvalidFiles(problems) => Some(problems.into_iter().map(|p| FileProblemBody::new(p, lang)).collect()),
                     _ => None,
                 },
             },

@@ -5,7 +5,7 @@ mod web_support;
 
 use gridline_store::testing::fresh_databases;
 use reqwest::Method;
-use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
 use serde_json::{Value, json};
 use web_support::{CHAOYANG, DONGCHENG, DONGHUAMEN, PASSWORD, TestServer, WANGJING};
 
@@ -117,7 +117,16 @@ async fn the_assets_are_embedded_and_unknown_ones_are_a_json_404() {
         assert!(answer.headers()[CONTENT_TYPE].to_str().expect("text").starts_with(kind), "{name}");
         assert!(answer.bytes().await.expect("bytes").len() > min_len, "{name}");
     }
-    for name in ["nope.js", "..%2Fapp.js", "%2e%2e%2fCargo.toml"] {
+    // The words come as a script named by its content (web/texts/*.json), kept for a year.
+    let login = s.http.get(s.url("/login")).send().await.expect("login").text().await.expect("page");
+    let texts = login.split('"').find(|part| part.starts_with("/assets/texts-") && part.ends_with(".js")).expect("the page loads its texts");
+    assert!(login.find(texts) < login.find("/assets/app.js"), "the texts come before the script that reads them");
+    let answer = s.http.get(s.url(texts)).send().await.expect("texts");
+    assert_eq!(answer.status(), 200);
+    assert!(answer.headers()[CACHE_CONTROL].to_str().expect("text").contains("immutable"));
+    let words = answer.text().await.expect("texts");
+    assert!(words.contains(r#""signin":"登录""#) && words.contains(r#""signin":"Sign in""#), "{}", &words[..200]);
+    for name in ["nope.js", "texts-0000000000000000.js", "..%2Fapp.js", "%2e%2e%2fCargo.toml"] {
         let answer = s.http.get(s.url(&format!("/assets/{name}"))).send().await.expect("asset");
         assert_eq!(answer.status(), 404, "{name}");
         let body: Value = answer.json().await.expect("JSON error");
@@ -207,16 +216,30 @@ async fn the_dashboard_counts_intake_open_rates_categories_and_regions_of_its_sc
     }
 }
 
-/// Whether a message is free of English: no Latin letters outside the quoted parameters.
+/// Whether a message is free of English: no Latin letters outside the quoted parameters (codes,
+/// ids, what the user typed) and the names of formats and units (gridline_core::message).
 fn chinese_only(message: &str, params: &Value) -> bool {
     let mut rest = message.to_owned();
     if let Some(params) = params.as_object() {
-        for value in params.values().filter_map(Value::as_str) {
+        // Only the values with letters: a number's digits may be part of a word such as UTF-8.
+        for value in params.values().filter_map(Value::as_str).filter(|v| v.chars().any(|c| c.is_ascii_alphabetic())) {
             rest = rest.replace(value, "");
         }
     }
-    !rest.chars().any(|c| c.is_ascii_alphabetic()) && rest.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+    !gridline_core::message::has_english(&rest) && rest.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
 }
+
+/// An office's points with a problem in every row but the first (each problem of the points'
+/// import that a row can have).
+const POINTS_WITH_PROBLEMS: &str = "编码,名称,类型,纬度,经度,线路,责任单位\n\
+    P1,望京西路,主次干道,39.99,116.47,,\n\
+    P2,望京东路,不是类型,39.99,116.47,,\n\
+    P3,阜通西大街,主次干道,北纬四十,116.47,,\n\
+    P4,广顺北大街,主次干道,,,39.99 116.47,\n\
+    P5,湖光中街,主次干道,,,,\n\
+    P6,利泽西街,主次干道,39.99,116.47,\"39.99,116.47;39.98,116.48\",\n\
+    P7,宏昌路,主次干道,39.99,116.47,,没有这个单位\n\
+    P1,望京西路,主次干道,39.99,116.47,,\n";
 
 #[tokio::test]
 async fn every_error_the_pages_can_meet_is_told_in_chinese_with_a_stable_reason() {
@@ -226,10 +249,22 @@ async fn every_error_the_pages_can_meet_is_told_in_chinese_with_a_stable_reason(
         let zh = |request: reqwest::RequestBuilder| request.header(reqwest::header::ACCEPT_LANGUAGE, "zh-CN,zh;q=0.9");
         let operator = s.token("operator").await;
         let dispatcher = s.token("dispatcher").await;
+        let admin = s.token("admin").await;
+        let supervisor = s.token("supervisor").await;
+        let (_, me) = s.api(Method::GET, "/api/v1/me", &admin, None).await;
+        let admin_id = me["id"].as_i64().expect("the admin's id");
         let id = s.file(&operator, "S0102", WANGJING, "望京西路垃圾满溢").await;
         let act = |token: &str, id: i64, body: Value| {
             zh(s.http.post(s.url(&format!("/api/v1/cases/{id}/actions"))).bearer_auth(token.to_owned()).json(&body))
         };
+        let post = |path: &str, token: &str, body: Value| zh(s.http.post(s.url(path)).bearer_auth(token.to_owned()).json(&body));
+        let upload = |stage: Option<&str>, files: &[(&str, &str, &[u8])]| {
+            let (content_type, body) = web_support::multipart(stage, files);
+            zh(s.http.post(s.url(&format!("/api/v1/cases/{id}/attachments"))).bearer_auth(operator.clone()))
+                .header(CONTENT_TYPE, content_type)
+                .body(body)
+        };
+        let new_user = |username: &str, role: &str, password: &str| json!({"username": username, "role": role, "password": password});
         let cases: Vec<(&str, reqwest::RequestBuilder, u16, &str, &str)> = vec![
             ("wrong password", zh(s.http.post(s.url("/web/session")).json(&json!({"username": "wj", "password": "nope"}))), 401, "wrong_credentials", "用户名或密码错误"),
             ("a stale token", zh(s.http.get(s.url("/api/v1/me")).bearer_auth("0123abcd")), 401, "session_expired", "登录已过期，请重新登录"),
@@ -253,7 +288,31 @@ async fn every_error_the_pages_can_meet_is_told_in_chinese_with_a_stable_reason(
             ("an export with a bad date", zh(s.http.get(s.url("/api/v1/cases/export?format=xlsx&to=yesterday")).bearer_auth(&dispatcher)), 422, "bad_date", "“截止日期”应为日期，如 2024-10-08，而不是“yesterday”"),
             ("an export in an unknown format", zh(s.http.get(s.url("/api/v1/cases/export?format=pdf")).bearer_auth(&dispatcher)), 422, "invalid", "“格式”填写有误"),
             ("an export in an unknown language", zh(s.http.get(s.url("/api/v1/cases/export?lang=fr")).bearer_auth(&dispatcher)), 422, "invalid", "“语言”填写有误"),
+            // A case's state, its photos.
+            ("a call-back on a case not closed", act(&operator, id, json!({"action": "callback", "resolved": true, "satisfaction": "satisfied"})), 409, "conflict", ""),
+            ("a photo that is no image", upload(Some("intake"), &[("photo", "a.jpg", b"not an image")]), 415, "photo_not_image", "照片必须是 JPEG、PNG 或 WebP 图片"),
+            ("an empty file", upload(Some("intake"), &[("file", "a.pdf", b"")]), 422, "file_empty", "上传的文件是空的"),
+            ("an unknown stage", upload(Some("lost"), &[("photo", "a.png", &web_support::phone_photo(8, 8))]), 422, "unknown_stage", ""),
+            // The inbox, one's password, the administrator's page.
+            ("an inbox item that is none", post("/api/v1/inbox/read", &dispatcher, json!({"items": ["no-such-item"]})), 422, "inbox_item_unknown", ""),
+            ("a wrong old password", post("/api/v1/me/password", &supervisor, json!({"old_password": "not-it-at-all", "new_password": "Another-2026!"})), 422, "wrong_old_password", "原密码不正确"),
+            ("a username with spaces", post("/api/v1/users", &admin, new_user("a b", "dispatcher", "Long-enough-1")), 422, "bad_username", ""),
+            ("a short password", post("/api/v1/users", &admin, new_user("newone", "dispatcher", "short")), 422, "weak_password", "密码至少要 8 个字符"),
+            ("a username taken", post("/api/v1/users", &admin, new_user("wj", "dispatcher", "Long-enough-1")), 409, "username_taken", "用户名“wj”已被使用"),
+            ("a unit's user without a unit", post("/api/v1/users", &admin, new_user("newunit", "handling_unit", "Long-enough-1")), 422, "unit_required", ""),
+            ("an unknown role", post("/api/v1/users", &admin, new_user("newrole", "king", "Long-enough-1")), 422, "unknown_value", "“角色”没有“king”这一项"),
+            ("a user who is none", post("/api/v1/users/999999/disable", &admin, json!({})), 404, "user_not_found", "用户 999999 不存在"),
+            ("one's own account disabled", post(&format!("/api/v1/users/{admin_id}/disable"), &admin, json!({})), 409, "own_account", ""),
+            ("one's own password reset", post(&format!("/api/v1/users/{admin_id}/password"), &admin, json!({"password": "Long-enough-1"})), 409, "own_password", ""),
+            // The offices' spreadsheets: refused as a whole, every problem told below (checked after).
+            ("a points file with bad rows", zh(s.http.post(s.url("/api/v1/evaluation/points/import?file=points.csv")).bearer_auth(&supervisor))
+                .header(CONTENT_TYPE, "text/csv").body(POINTS_WITH_PROBLEMS), 422, "invalid_files", "文件中有错误，请逐条修改后重新导入"),
+            ("a points file without its columns", zh(s.http.post(s.url("/api/v1/evaluation/points/import?file=points.csv")).bearer_auth(&supervisor))
+                .header(CONTENT_TYPE, "text/csv").body("编码,名称\nP1,x\n"), 422, "invalid_files", ""),
+            ("a ledger in GBK", zh(s.http.post(s.url("/api/v1/ledger/2026/import?file=ledger.csv")).bearer_auth(&supervisor))
+                .header(CONTENT_TYPE, "text/csv").body(encoding_rs::GB18030.encode("单位,类别\n北京,制度建设\n").0.into_owned()), 422, "invalid_files", ""),
         ];
+        let mut problem_codes = std::collections::BTreeSet::new();
         for (what, request, status, reason, message) in cases {
             let answer = request.send().await.expect("request");
             assert_eq!(answer.status().as_u16(), status, "[{engine}] {what}");
@@ -265,7 +324,15 @@ async fn every_error_the_pages_can_meet_is_told_in_chinese_with_a_stable_reason(
                 assert_eq!(text, message, "[{engine}] {what}");
             }
             assert!(chinese_only(text, &error["params"]), "[{engine}] {what}: English in {text:?}");
+            // A refused file's problems: each with its code and parameters, told in Chinese.
+            for problem in error["problems"].as_array().into_iter().flatten() {
+                let text = problem["message"].as_str().expect("a problem's message");
+                assert!(chinese_only(text, &problem["params"]), "[{engine}] {what}: English in {problem}");
+                problem_codes.insert(problem["code"].as_str().expect("a problem's code").to_owned());
+            }
         }
+        let expected = ["code_twice", "missing_column", "not_a_number", "not_lat_lon", "not_utf8", "point_no_location", "point_two_locations", "unknown_point_type", "unknown_unit_cell"];
+        assert_eq!(problem_codes, expected.iter().map(|c| (*c).to_owned()).collect(), "[{engine}]");
         // English on request, and by default for API clients.
         let (status, body) = s.api(Method::GET, "/api/v1/cases/999999", &dispatcher, None).await;
         assert_eq!((status, body["error"]["message"].as_str()), (404, Some("case 999999 not found")), "[{engine}]");

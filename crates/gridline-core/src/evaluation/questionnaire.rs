@@ -421,11 +421,11 @@ impl Form {
             form_id = get("form_id");
         }
         let Some((header, rows)) = survey.split_first() else {
-            return Err(DomainError::InvalidFiles(vec![FileProblem::new("survey", None, "the survey sheet is empty")]));
+            return Err(DomainError::InvalidFiles(vec![FileProblem::untranslated("survey", None, "the survey sheet is empty")]));
         };
         let col = |name: &str| column(header, name);
         let (Some(type_col), Some(name_col)) = (col("type"), col("name")) else {
-            return Err(DomainError::InvalidFiles(vec![FileProblem::new("survey", Some(1), "the survey sheet needs the columns type and name")]));
+            return Err(DomainError::InvalidFiles(vec![FileProblem::untranslated("survey", Some(1), "the survey sheet needs the columns type and name")]));
         };
         let label_col = col("label");
         let mut sections: Vec<Section> = Vec::new();
@@ -435,7 +435,7 @@ impl Form {
         for (n, row) in rows.iter().enumerate() {
             let line = n + 2;
             let cell = |i: Option<usize>| i.and_then(|i| row.get(i)).map_or("", |s| s.trim());
-            let mut bad = |message: String| problems.push(FileProblem::new("survey", Some(line), message));
+            let mut bad = |message: String| problems.push(FileProblem::untranslated("survey", Some(line), message));
             let kind = cell(Some(type_col));
             if row.iter().all(|c| c.trim().is_empty()) {
                 continue;
@@ -573,13 +573,13 @@ impl Form {
             });
         }
         if let Some(line) = open_group {
-            problems.push(FileProblem::new("survey", Some(line), "the group begun here is never ended (end group)"));
+            problems.push(FileProblem::untranslated("survey", Some(line), "the group begun here is never ended (end group)"));
         }
         if count == 0 {
-            problems.push(FileProblem::new("survey", None, "the form has no question"));
+            problems.push(FileProblem::untranslated("survey", None, "the form has no question"));
         }
         if count > MAX_QUESTIONS {
-            problems.push(FileProblem::new("survey", None, format!("{count} questions: at most {MAX_QUESTIONS}")));
+            problems.push(FileProblem::untranslated("survey", None, format!("{count} questions: at most {MAX_QUESTIONS}")));
         }
         if !problems.is_empty() {
             return Err(DomainError::InvalidFiles(problems));
@@ -601,7 +601,7 @@ fn read_choices(rows: &[Vec<String>], problems: &mut Vec<FileProblem>) -> BTreeM
     let mut lists: BTreeMap<String, Vec<Choice>> = BTreeMap::new();
     let Some((header, rows)) = rows.split_first() else { return lists };
     let (Some(list_col), Some(name_col)) = (column(header, "list_name"), column(header, "name")) else {
-        problems.push(FileProblem::new("choices", Some(1), "the choices sheet needs the columns list_name and name"));
+        problems.push(FileProblem::untranslated("choices", Some(1), "the choices sheet needs the columns list_name and name"));
         return lists;
     };
     let (label_col, score_col) = (column(header, "label"), column(header, "score"));
@@ -619,18 +619,18 @@ fn read_choices(rows: &[Vec<String>], problems: &mut Vec<FileProblem>) -> BTreeM
             s => match s.parse::<f64>() {
                 Ok(x) if (0.0..=100.0).contains(&x) => Some(x),
                 _ => {
-                    problems.push(FileProblem::new("choices", Some(line), format!("score {s:?} is not a number from 0 to 100")));
+                    problems.push(FileProblem::untranslated("choices", Some(line), format!("score {s:?} is not a number from 0 to 100")));
                     None
                 }
             },
         };
         if name.is_empty() {
-            problems.push(FileProblem::new("choices", Some(line), format!("a choice of list {list} has no name")));
+            problems.push(FileProblem::untranslated("choices", Some(line), format!("a choice of list {list} has no name")));
             continue;
         }
         let choices = lists.entry(list.to_owned()).or_default();
         if choices.iter().any(|c| c.name == name) {
-            problems.push(FileProblem::new("choices", Some(line), format!("list {list} has the choice {name} twice")));
+            problems.push(FileProblem::untranslated("choices", Some(line), format!("list {list} has the choice {name} twice")));
             continue;
         }
         choices.push(Choice { name: name.to_owned(), label: if label.is_empty() { name.to_owned() } else { label.to_owned() }, score });

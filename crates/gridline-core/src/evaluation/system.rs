@@ -284,7 +284,7 @@ impl IndicatorSystem {
     pub fn from_toml(text: &str, fileable: impl Fn(&str) -> bool) -> Result<IndicatorSystem, DomainError> {
         let system: IndicatorSystem = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| crate::error::line_of(text, s.start));
-            DomainError::InvalidFiles(vec![FileProblem::new("indicators", line, e.message().to_owned())])
+            DomainError::InvalidFiles(vec![FileProblem::untranslated("indicators", line, e.message().to_owned())])
         })?;
         system.validate(fileable)?;
         Ok(system)
@@ -324,7 +324,7 @@ impl IndicatorSystem {
     /// catalogue entry, each platform clause naming its figure.
     pub fn validate(&self, fileable: impl Fn(&str) -> bool) -> Result<(), DomainError> {
         let mut problems = Vec::new();
-        let mut problem = |at: &str, message: String| problems.push(FileProblem::new("indicators", None, format!("{at}: {message}")));
+        let mut problem = |at: &str, message: String| problems.push(FileProblem::untranslated("indicators", None, format!("{at}: {message}")));
         if !(1990..=2100).contains(&self.year) {
             problem("year", format!("{} is not a plausible year", self.year));
         }

@@ -89,7 +89,7 @@ impl IndicatorSystem {
             match values.get(key).map(|v| v.parse::<f64>()) {
                 Some(Ok(x)) => Some(x),
                 _ => {
-                    problems.push(FileProblem::new("system", None, format!("{key} must be a number")));
+                    problems.push(FileProblem::untranslated("system", None, format!("{key} must be a number")));
                     None
                 }
             }
@@ -104,17 +104,17 @@ impl IndicatorSystem {
         };
         let name = values.get("name").copied().unwrap_or_default().to_owned();
         let Some((header, rows)) = clauses.split_first() else {
-            return Err(DomainError::InvalidFiles(vec![FileProblem::new("clauses", None, "the clauses sheet is empty")]));
+            return Err(DomainError::InvalidFiles(vec![FileProblem::untranslated("clauses", None, "the clauses sheet is empty")]));
         };
         let index: HashMap<&str, usize> = header.iter().enumerate().map(|(i, h)| (h.trim(), i)).collect();
         if let Some(missing) = CLAUSE_COLUMNS[..17].iter().find(|c| !index.contains_key(**c)) {
-            return Err(DomainError::InvalidFiles(vec![FileProblem::new("clauses", Some(1), format!("no column {missing}"))]));
+            return Err(DomainError::InvalidFiles(vec![FileProblem::untranslated("clauses", Some(1), format!("no column {missing}"))]));
         }
         let mut categories: Vec<Category> = Vec::new();
         for (n, row) in rows.iter().enumerate() {
             let line = n + 2;
             let cell = |name: &str| row.get(index[name]).map_or("", |s| s.trim());
-            let mut bad = |message: String| problems.push(FileProblem::new("clauses", Some(line), message));
+            let mut bad = |message: String| problems.push(FileProblem::untranslated("clauses", Some(line), message));
             let number = |name: &str, bad: &mut dyn FnMut(String)| match cell(name).parse::<f64>() {
                 Ok(x) => x,
                 Err(_) => {

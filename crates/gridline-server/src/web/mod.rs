@@ -362,6 +362,7 @@ static LABELS: LazyLock<String> = LazyLock::new(|| {
 /// The HTML every page shares; the script draws the page named `view` into `<main>`.
 fn shell(view: &str, token: Option<&str>, who: Option<&SignedIn>) -> String {
     let labels = &*LABELS;
+    let texts = &assets::TEXTS_SCRIPT.0;
     let token = token.map(|t| format!(r#"<meta name="gridline-token" content="{}">"#, escape_html(t))).unwrap_or_default();
     let user = who
         .map(|who| {
@@ -388,6 +389,7 @@ fn shell(view: &str, token: Option<&str>, who: Option<&SignedIn>) -> String {
 <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/assets/app.css">
 <script src="/assets/echarts.min.js" defer></script>
+<script src="/assets/{texts}" defer></script>
 <script src="/assets/app.js" defer></script>
 </head>
 <body data-view="{view}">

@@ -11,322 +11,9 @@
   let lang = localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'zh';
 
   // ---------------------------------------------------------------- words
-  const I18N = {
-    zh: {
-      brand: 'gridline 创城网格', skip: '跳到正文', signin: '登录', signout: '退出', username: '用户名', password: '密码',
-      lang_toggle: 'English', lang_label: '切换语言', nav: '主导航',
-      'page.operator': '话务工作台', 'page.grid': '网格工作台', 'page.dispatcher': '派单工作台', 'page.unit': '承办工作台',
-      'page.supervisor': '督查工作台', 'page.admin': '系统管理', 'page.dashboard': '数据看板', 'page.case': '案件',
-      forbidden: '无权访问此页面', forbidden_hint: '您的角色不能打开这个页面。', go_home: '回到我的工作台', missing: '没有这个页面',
-      not_available: '此功能在本版本中尚不可用', loading: '加载中…', empty: '暂无', error: '出错了', retry: '重试',
-      saved: '已保存', submit: '提交', cancel: '取消', refresh: '刷新', open_case: '打开', more: '详情',
-      // case fields
-      id: '编号', status: '状态', channel: '渠道', category: '问题类别', region: '所在街道', district: '区', unit: '承办单位',
-      title: '标题', likeness: '相似度', distance: '距离', description: '问题描述', address: '地址', location: '位置', reporter: '反映人', phone: '电话', photos: '照片',
-      received_at: '受理时间', deadline: '办理时限', time_left: '剩余时间', external_id: '工单号', feedback: '办理反馈',
-      callback: '回访', merged_into: '已并入', timeline: '办理过程', sla: '时限', actions: '可办理操作', select: '选择',
-      suggested_unit: '建议单位', rule: '依据', none: '无', overdue: '已超期', due_soon: '即将超期', on_time: '时限内', clock_stopped: '时钟未运行', suspended: '已挂起',
-      pending_extension: '待批延期', supervision: '督办', rework: '返工次数', working_hours_left: '剩余',
-      lat: '纬度', lon: '经度', use_my_location: '使用当前位置', photo_urls: '照片链接（每行一个）',
-      take_photos: '拍照或选择照片', attachments: '照片和附件', uploading: '正在上传照片…', uploaded: '张照片已上传',
-      'stage.intake': '受理时', 'stage.handling': '处置后', 'stage.verification': '核查时', 'stage.callback': '回访时',
-      photo_links: '照片链接', open_file: '打开文件',
-      // operator
-      new_ticket: '新建热线工单', caller_name: '来电人', caller_phone: '来电号码', caller_history: '来电人历史工单',
-      category_suggestion: '类别建议', category_filter: '按关键字、代码或拼音首字母查找', apply: '采用', classify_unavailable: '自动分类不可用，请手工选择类别',
-      geocode: '定位地址', geocode_unavailable: '地址定位不可用，请手工选择街道', pick_district: '选择区', pick_street: '选择街道',
-      pick_category: '选择类别', filed: '已受理，工单', duplicates: '可能重复的案件', duplicates_unavailable: '查重不可用',
-      callback_queue: '待回访', resolved: '已解决', satisfaction: '满意度', record_callback: '记录回访',
-      // grid
-      report_problem: '上报问题', verify_queue: '待核查', recent_reports: '辖区近期上报', passed: '核查通过', failed: '不通过（返工）',
-      verify_note: '核查意见', late_by: '超期', left_for: '剩余', 'u.days': '天', 'u.hours': '小时', 'u.minutes': '分',
-      'note.merge': '并案说明', 'note.dispatch': '派遣说明', 'note.accept': '签收备注', 'note.verify': '核查意见', 'note.callback': '回访记录',
-      'note.approve_extension': '审批意见', 'note.resume': '恢复说明', 'note.supervise': '督办意见',
-      // dispatcher
-      dispatch_queue: '待派单', bulk: '批量操作', bulk_dispatch: '批量派遣至建议单位', bulk_register: '批量立案', selected: '已选',
-      register_dispatch: '立案并派遣', reason: '理由', merge_into: '并入案件编号', extension_queue: '待审批延期',
-      approve: '批准', deny: '不批准', select_all: '全选',
-      // unit
-      my_cases: '本单位案件（按时限）', accept_now: '签收', handle_now: '办结反馈', return_now: '退单', extension: '申请延期',
-      amount: '时长', amount_unit: '单位', 'lu.working_days': '工作日', 'lu.working_hours': '工作小时', 'lu.hours': '自然小时',
-      // supervisor
-      overdue_list: '超期案件', rankings: '排名', rankings_unavailable: '排名不可用（等待考核排名模块）', level: '级别',
-      'sl.general': '一般督办', 'sl.key': '重点督办', 'sl.urgent': '紧急督办', campaigns: '专项整治', hotspots: '热点地图',
-      period: '月份', sample: '派遣/回访件数', insufficient: '样本不足', insufficient_hint: '派遣或回访件数不足时显示“样本不足”，不参加排名和约谈；最低件数：', movement: '变化', score: '得分', rank: '名次', interview: '约谈名单（排名末位）',
-      hot_problems: '高频问题', spikes: '异常上升', cases_n: '件数', vs_previous: '环比', vs_last_year: '同比', usual: '常态月均',
-      hot_places: '高频点位', place: '点位', 'pk.address': '同一地址', 'pk.cluster': '百米范围内', latest_case: '最近案件',
-      listings: '挂牌督办', list_new: '挂牌', target: '对象（地址或单位代码）', listing_name: '公示名称', 'lk.place': '点位', 'lk.unit': '单位',
-      check: '验收', passed: '通过', delisted: '已摘牌', checks: '验收记录', 'page.public_listings': '挂牌督办公示',
-      public_listings_hint: '以下点位和单位因问题反复出现被挂牌督办，须在期限内整改；期限到后验收合格即摘牌。', last_check: '最近验收',
-      'check.passed': '合格', 'check.failed': '不合格',
-      theme: '主题', entries: '问题类别代码（逗号分隔）', first_month: '起始月', last_month: '结束月', declare: '启动专项整治',
-      effect_previous: '较上期', effect_last_year: '较去年同期', campaign_regions: '区域代码（逗号分隔，空为全市）',
-      // alleys
-      'page.alleys': '背街小巷', 'page.patrol': '小巷日巡', alley_map: '背街小巷地图', alley_unscored: '未评分', alley_count: '街巷数', alley_scored: '已评分',
-      alley_below: '低于90分', alley_listed: '挂牌督办', alley_ranking: '背街小巷月度排名', alley_rank_city: '全市', alley_rank_district: '全区', alley_rank_street: '街道内',
-      alley_name: '街巷', alley_grade: '等级', alley_named: '季度点名（得分最低）', alley_quarter_mean: '季度平均分', alley_downgraded: '降级', alley_restored: '恢复等级',
-      alley_listing_due: '连续低分，应挂牌', alley_recheck: '挂牌复查', alley_title_named: '命名首都文明街巷', alley_title: '首都文明街巷', alley_board: '街道巡查看板',
-      alley_awarded: '评定等级', alley_chief: '街巷长', alley_stewards: '小巷管家', alley_council: '自治共建理事会', alley_compact: '街巷公约', alley_missing: '缺',
-      alley_scores: '月度评分', alley_checks: '周查次数', alley_check_mean: '周查平均', alley_other_cases: '其他案件', alley_history: '等级、挂牌与称号记录',
-      alley_change: '变化', alley_patrols: '日巡', alley_day: '日期', alley_problems: '问题', alley_weekly: '周查', alley_cases: '月评计入的案件（12345 热线及其他）', alley_missed: '未巡查', today: '今天',
-      alley_patrol_hint: '勾选发现的问题（十无），填写处数；没有问题直接提交。每个问题自动生成案件，派往街道。', alley_patrol_send: '提交日巡', alley_patrol_sent: '日巡已提交',
-      alley_patrol_photos: '拍摄问题照片（附在每个问题的案件上）', alley_photo_needs_problem: '照片随问题上报：请先勾选发现的问题', alley_patrol_saved_offline: '网络中断：日巡和照片已保存在本机，恢复后自动提交',
-      'grade.premium': '精品', 'grade.fine': '优美', 'grade.standard': '达标', 'grade.substandard': '未达标', 'lk.alley': '背街小巷',
-      'title.named': '已命名', 'title.warned': '警示', 'title.suspended': '暂停', 'title.withdrawn': '撤销',
-      // evaluation
-      'page.evaluation': '测评排名', 'page.field': '实地考察', ev_level: '排名层级', 'ev.district': '区', 'ev.street': '街道',
-      ev_composite: '综合得分', ev_field: '实地考察', ev_questionnaire: '问卷调查', ev_material: '材料审核', ev_platform: '平台数据',
-      ev_points_checked: '检查点位', ev_report: '体检报告', ev_city_avg: '全市平均', ev_best: '最好的区', ev_categories: '分类得分',
-      ev_items: '测评项目得分', ev_lost: '失分最多的测评内容', ev_lost_points: '失分', ev_repeat: '反复不达标点位', ev_rounds_failed: '不达标轮次',
-      ev_volume: '同类问题热线与网格案件（病因）', ev_hotline: '热线', ev_grid: '网格', ev_trend: '近六个月走势', ev_open: '未完成整改',
-      ev_rounds: '我的测评轮次', ev_round: '轮次', ev_deadline: '截止', ev_progress: '已查/应查', ev_points: '点位', ev_answered: '已答',
-      ev_checklist: '检查清单', ev_observe: '察看', ev_pass: '达标', ev_fail: '不达标', ev_na: '不适用', ev_count: '发现处数',
-      ev_note: '备注', ev_send: '提交本点位', ev_saved_offline: '网络中断：答案已保存在本机，恢复后自动提交', report_saved_offline: '网络中断：上报和照片已保存在本机，恢复后自动提交', report_sent_later: '保存在本机的上报已提交', ev_sent: '已提交',
-      ev_pending: '待提交', ev_findings: '扣分明细', ev_findings_hint: '点击“实地考察”得分可查看扣分明细。', ev_found_n: '处', ev_lost_of: '实地考察共扣分（扣分 / 应得分）',
-      ev_findings_truncated: '仅列出前 1000 条', ev_round: '轮次', ev_finding: '发现问题', ev_earned: '得分 / 分值', ev_rectification: '整改', ev_points_registry: '测评点位', ev_points_file: '点位文件（XLSX 或 CSV，每行一个点位）', ev_import_points: '导入点位', ev_points_n: '个点位', ev_streets_n: '个街道',
-      ev_points_columns: '表头：编码、名称、类型（如 公交站台），纬度和经度（或 线路：纬度,经度; 纬度,经度），可选 责任单位、地址。整表校验，有一行出错则全部不导入。', ev_photo_offline: '网络不通，照片未上传，请联网后重新拍照', 'rect.open': '整改中', 'rect.fixed': '已整改待核查', 'rect.verified': '已核查销号', 'rect.dropped': '未立案',
-      ev_case: '案件', ev_point_score: '点位得分率', ev_back: '返回点位列表',
-      ev_insufficient: '样本不足', ev_notice: '本月通报', ev_comment: '点评', ev_comment_city: '全市点评', ev_comment_save: '保存点评',
-      ev_comment_region: '点评对象（区或街道代码，空为全市）', ev_interview: '约谈名单', ev_interview_hint: '排名末位且样本充足的地区',
-      ev_satisfaction: '群众满意度指数', ev_respondents: '样本量', ev_margin: '误差范围（95%）', ev_saved: '已保存',
-      // material review (材料审核)
-      'page.reviews': '材料审核', mr_windows: '申报窗口', mr_half: '半年度', mr_level: '申报层级', mr_opens: '开始日期', mr_closes: '截止日期',
-      mr_reviewers: '评审人（用户编号，逗号分隔）', mr_open_window: '开启申报窗口', mr_name: '名称（可空）', mr_open: '申报中', mr_closed: '未在申报期',
-      mr_progress: '应报/已报/已评/已认定', mr_disagreements: '分歧待认定', mr_clauses: '申报内容', mr_points: '分值', mr_submit: '提交材料',
-      mr_text: '材料说明', mr_files: '附件（PDF、Word、Excel 或照片）', mr_submitted: '已提交', mr_my_submissions: '本单位申报', mr_submissions: '联审',
-      mr_reviewer: '评审人', mr_score: '评分', mr_comment: '评审意见', mr_give_score: '提交评分', mr_mean: '均分', mr_spread: '分差',
-      mr_disagree: '分歧较大', mr_counts: '计分', mr_settled: '已认定', 'mr.mean': '按均分', 'mr.hand': '人工认定', mr_settle_mean: '按均分认定',
-      mr_settle_hand: '人工认定', mr_note: '认定说明', mr_reminders: '催报提醒', mr_missing: '未报内容', mr_days_left: '剩余天数', mr_units: '责任单位',
-      mr_none_yet: '尚未评分', mr_back: '返回窗口列表', mr_not_submitted: '未提交',
-      'page.questionnaire_form': '问卷调查', qf_district: '所在区', qf_street: '您所在的街道', qf_required: '必答', qf_send: '提交问卷',
-      qf_thanks: '提交成功，感谢您的参与！', qf_closed: '本问卷已结束，不再收集答卷。', qf_already: '本设备已经提交过答卷，感谢参与。',
-      qf_offline: '网络中断：答卷已保存在本机，恢复网络后自动提交。', qf_too_many: '提交过于频繁，请一分钟后再试。', qf_choose: '请选择',
-      qf_missing: '请回答标有“必答”的问题：', qf_pending: '您的答卷正在提交…',
-      watches: '未诉先办巡查', every_days: '间隔天数', next_due: '下次巡查', stop: '停止', watch_add: '加入巡查', last_inspection: '上次巡查案件',
-      // admin
-      units: '单位', kind: '类型', regions: '覆盖区域', catalogue: '问题目录', time_limit: '时限', unit_kind: '承办类型',
-      users: '用户', routing_rules: '派单规则', api_keys: 'API 密钥', note: '说明',
-      'tab.users': '用户管理', 'tab.units': '单位与覆盖区域', 'tab.audit': '审计日志', 'tab.reference': '问题目录与派单规则',
-      user_search: '查找用户', user_q: '用户名或姓名', user_q_hint: '输入用户名或姓名中的文字', role: '角色', user_status: '状态',
-      user_active: '正常', user_disabled: '已停用', display_name: '姓名', user_area: '辖区', admin_users_n: '共 {n} 个用户',
-      new_user: '新建用户', new_user_hint: '网格员、承办单位和成员单位须选择所属单位；密码至少 8 个字符。用户的辖区即所属单位的覆盖区域。',
-      initial_password: '初始密码', create_user: '创建用户', user_created: '已创建用户', no_unit: '（无）',
-      disable: '停用', enable: '启用', reset_password: '重置密码', change_user: '修改角色和单位', confirm: '确认', save: '保存',
-      confirm_disable: '确认停用用户“{name}”？停用后该用户立即退出登录，不能再登录。', confirm_enable: '确认启用用户“{name}”？',
-      confirm_reset: '为“{name}”设置新密码（至少 8 个字符），该用户的所有登录将退出：', new_password: '新密码',
-      user_saved: '已保存', password_was_reset: '密码已重置，该用户需用新密码重新登录',
-      unit_name: '单位名称', unit_code: '单位代码', unit_code_hint: '字母、数字和“-”，如 CY-WJ', unit_types: '承办类型',
-      new_unit: '新建单位', create_unit: '创建单位', edit_coverage: '编辑覆盖区域', add_region: '添加区域', remove: '移除',
-      no_regions: '尚未选择区域', unit_saved: '单位已保存', admin_units_n: '共 {n} 个单位',
-      audit_filters: '筛选', audit_actor: '操作人', audit_kind: '操作', audit_subject: '对象（用户名或单位代码）', audit_when: '时间',
-      audit_detail: '详情', audit_target: '对象', admin_actions: '操作', user_unit: '所属单位', audit_from: '起始日期', audit_to: '截止日期', audit_address: '来源地址', audit_query: '查询', audit_export: '导出 CSV', audit_n: '最近 {n} 条',
-      change_password: '修改密码', old_password: '原密码', new_password_again: '再次输入新密码', password_mismatch: '两次输入的新密码不一致',
-      password_changed: '密码已修改，您在其他设备上的登录已退出', password_rule: '新密码至少 8 个字符', close: '关闭',
-      // dashboard
-      today_intake: '今日受理', today_closed: '今日结案', open: '在办', overdue_now: '超期', due_soon_now: '即将超期',
-      rate_response: '响应率', rate_resolution: '解决率', rate_satisfaction: '满意率', trend: '趋势（近30天）',
-      received: '受理', closed: '结案', by_category: '问题类别分布', by_region: '区域分布', map: '地图',
-      colour_by: '着色', volume: '案件量', overdue_share: '超期占比', map_unavailable: '地图数据不可用，以列表显示',
-      city: '北京市', drill_hint: '点击区域逐级查看：市 → 区 → 街道 → 案件', cases_here: '该街道的案件', total: '总数',
-      'action.receive': '受理', 'action.register': '立案', 'action.reject': '不予立案', 'action.merge': '并案',
-      'action.dispatch': '派遣', 'action.accept': '签收', 'action.return': '退单', 'action.handle': '办结反馈',
-      'action.verify': '核查', 'action.callback': '回访', 'action.request_extension': '申请延期',
-      'action.approve_extension': '审批延期', 'action.suspend': '挂起', 'action.resume': '恢复', 'action.supervise': '督办',
-      'role.hotline_operator': '话务员', 'role.grid_worker': '网格员', 'role.dispatcher': '派单员', 'role.handling_unit': '承办单位',
-      'role.supervisor': '督查', 'role.inspector': '测评员', 'role.member_unit': '成员单位', 'role.admin': '管理员',
-      // ledger
-      'page.ledger': '工作台账', 'page.ledger_project': '台账项目', year: '年度', class: '类别', all: '全部', filter: '筛选',
-      ledger_projects: '项目台账', ledger_board: '推进看板', ledger_report: '年终报告', key_task: '重点任务', goals: '工作目标',
-      measures: '主要措施', milestones: '节点安排', responsible: '责任人', evidence: '佐证材料', guidance: '立项指导意见',
-      reports: '进展报送', mid_check: '半年检查', closure: '结项总结', verdict: '结项评定', example: '报告选用案例',
-      units_n: '家单位', projects_n: '个项目', overdue_milestones: '逾期节点', days_late: '逾期天数', not_reported: '未报送进展的单位',
-      not_proposed: '未申报项目的单位', contact: '联络员', propose: '申报项目', milestones_hint: '每行一个：2026-03-31 制定方案',
-      completion_rate: '完成率', commended: '建议表扬单位', examples: '典型案例', lights: '半年检查信号灯', unchecked: '未检查',
-      'light.green': '绿', 'light.yellow': '黄', 'light.red': '红', outcome: '完成情况', rating: '评定等次',
-      'outcome.completed': '完成', 'outcome.partly': '部分完成', 'outcome.not_completed': '未完成',
-      'rating.excellent': '优秀', 'rating.good': '良好', 'rating.fair': '一般', 'rating.poor': '较差',
-      'ls.proposed': '已申报', 'ls.returned': '已退回', 'ls.accepted': '已立项', 'ls.in_progress': '推进中', 'ls.checked': '已半年检查',
-      'ls.closure_submitted': '已报结项', 'ls.closed': '已结项', 'ls.archived': '已归档',
-      'la.propose': '申报', 'la.revise': '修改后重新申报', 'la.return': '退回并指导', 'la.accept': '立项', 'la.report': '报送进展',
-      'la.check': '半年检查', 'la.submit_closure': '报送结项总结', 'la.close': '结项评定', 'la.pick_example': '选为报告案例', 'la.archive': '归档',
-      text: '内容', comment: '意见', assessment: '检查情况', summary: '总结', excerpt: '摘录（须为总结原文）', note_optional: '备注（可选）',
-      year_closed: '本年度台账已关账，不能再修改。', my_projects: '本单位项目', member: '成员单位', due_on: '节点日期',
-      reminders: '待办提醒', matter: '事项', days_left: '剩余天数', 'rk.revise': '按指导意见修改后重新申报', 'rk.milestone_due': '节点即将到期',
-      'rk.milestone_overdue': '节点已逾期', 'rk.mid_year_check': '半年检查', 'rk.closure': '报送年终结项总结', 'rk.no_report': '（尚未报送进展）',
-      ledger_tools: '导入与关账', import_file: '台账文件（XLSX 或 CSV，每行一个项目）', import_accept: '导入即立项', csv_encoding: 'CSV 编码',
-      import_ledger: '导入', imported: '已导入', row_n: '第 {n} 行', close_year: '关闭本年度台账', close_year_confirm: '关账后本年度台账不能再修改。确定关账吗？',
-      late_by: '逾期',
-      // documents
-      'page.documents': '公文', doc_issued: '已印发公文', doc_search: '搜索标题或内容', doc_kind: '种类', doc_number: '期号', doc_issued_at: '印发时间',
-      doc_compose: '编发', doc_preview: '预览', doc_issue: '印发', doc_download: '下载', doc_articles: '稿件', doc_add_article: '添加稿件',
-      doc_remove: '删除此稿', doc_section: '栏目', doc_office: '供稿处室', doc_body: '正文（段落之间空一行）', doc_previewed: '预览与将印发的一致，快照 SHA-256：',
-      doc_issued_ok: '已印发', doc_preview_first: '请先预览，确认后再印发。', doc_changed: '内容已修改，请重新预览。', doc_order: '督办单编号',
-      doc_level: '排名层级', doc_region: '区', doc_corrects: '更正的公文编号（可选）', doc_no: '第 {n} 期（总第 {t} 期）',
-      'dk.bulletin': '简报', 'dk.notice': '通报', 'dk.supervision_order': '督办单', 'dk.health_report': '体检报告', 'dk.ledger_report': '台账年度报告', 'dk.alley_rollcall': '背街小巷季点名通报',
-      doc_quarter: '季度（如 2026-Q3）', doc_city: '全市',
-      // case search
-      'page.search': '案件查询', search_filters: '查询条件', keyword: '关键词', keyword_hint: '标题、描述或地址中的文字',
-      date_from: '受理日期自', date_to: '受理日期至', overdue_filter: '是否超期', not_overdue: '未超期', search: '查询', reset: '重置',
-      results_n: '共 {n} 件', page_n: '第 {p} / {pages} 页', prev_page: '上一页', next_page: '下一页',
-      export_csv: '导出 CSV', export_xlsx: '导出 Excel', exporting: '正在导出…', exported: '已导出', export_hint: '导出当前查询条件下的全部案件（不分页）',
-      // the to-do inbox (待办) and a unit's own figures
-      'page.inbox': '我的待办', inbox_badge: '待办', inbox_unread_n: '{n} 条未读', inbox_all_read: '全部标为已读', inbox_mark_read: '标为已读', inbox_unread: '未读',
-      inbox_empty: '暂无待办事项', inbox_show: '显示', inbox_show_unread: '只看未读', inbox_show_all: '全部', inbox_reply: '答复督办', inbox_reply_text: '答复内容（整改措施、完成情况）',
-      inbox_reply_send: '提交答复', inbox_replied: '已答复督办单', inbox_deadline: '期限', inbox_reminded: '提醒时间', inbox_go_unit: '去签收或办理',
-      'ik.assigned': '新派单', 'ik.rework': '返工', 'ik.order': '督办单', 'ik.due_soon': '临期提醒', 'ik.overdue': '超期提醒', 'ik.extension_answer': '延期答复',
-      'ik.suspended': '已挂起', 'ik.resumed': '已恢复', 'ik.returned': '退单待重派', 'ik.order_replied': '督办已答复', 'ik.order_overdue': '督办超期未答复',
-      ext_approved: '同意延期', ext_refused: '不同意延期', order_target: '督办对象', 'tk.case': '案件', 'tk.unit': '单位', 'tk.place': '点位',
-      unit_figures: '本单位成绩', unit_rank: '单位排名', unit_rank_of: '第 {rank} 名（共 {n} 个单位）', unit_history: '本单位办结记录（最近 30 件）', closed_at: '办结时间',
-      rates_source: '按全市统一口径计算（与月排名相同）', inbox_section: '待办事项',
-      'note.rework': '核查意见', 'note.order_replied': '答复', 'note.returned': '退单理由', 'note.extension_answer': '批复意见', 'note.suspended': '挂起原因', 'note.resumed': '说明',
-    },
-    en: {
-      'page.alleys': 'Back alleys', 'page.patrol': 'Alley patrol', alley_map: 'Alley map', alley_unscored: 'Not scored', alley_count: 'Alleys', alley_scored: 'Scored',
-      alley_below: 'Below 90', alley_listed: 'Listed', alley_ranking: 'Monthly alley ranking', alley_rank_city: 'City', alley_rank_district: 'District', alley_rank_street: 'Street',
-      alley_name: 'Alley', alley_grade: 'Grade', alley_named: "The quarter's worst", alley_quarter_mean: 'Quarter mean', alley_downgraded: 'Downgraded', alley_restored: 'Restored',
-      alley_listing_due: 'Low months in a row: to be listed', alley_recheck: 'Listing re-check', alley_title_named: 'Named civilised alley', alley_title: 'Civilised-alley title', alley_board: 'Patrol board',
-      alley_awarded: 'Awarded', alley_chief: 'Alley chief', alley_stewards: 'Stewards', alley_council: 'Residents\u2019 council', alley_compact: 'Alley compact', alley_missing: 'missing',
-      alley_scores: 'Monthly scores', alley_checks: 'Weekly checks', alley_check_mean: 'Check mean', alley_other_cases: 'Other cases', alley_history: 'Grade, listing and title history',
-      alley_change: 'Change', alley_patrols: 'Daily patrols', alley_day: 'Day', alley_problems: 'Problems', alley_weekly: 'Weekly checks', alley_cases: 'Cases counted in the month\'s score (12345 and others)', alley_missed: 'Missed', today: 'today',
-      alley_patrol_hint: 'Tick the problems found (the ten "no"s) with how many; with none, just send. Each problem becomes a case for the street office.', alley_patrol_send: 'Send patrol', alley_patrol_sent: 'Patrol sent',
-      alley_patrol_photos: 'Photos of the problems (added to each problem\'s case)', alley_photo_needs_problem: 'Photos go with problems: tick the problems found first', alley_patrol_saved_offline: 'Offline: the patrol and its photos are kept on this device and sent when back online',
-      'grade.premium': 'Premium', 'grade.fine': 'Fine', 'grade.standard': 'Standard', 'grade.substandard': 'Substandard', 'lk.alley': 'Alley',
-      'title.named': 'Named', 'title.warned': 'Warned', 'title.suspended': 'Suspended', 'title.withdrawn': 'Withdrawn',
-      'page.evaluation': 'Evaluation', 'page.field': 'Field check', ev_level: 'Level', 'ev.district': 'Districts', 'ev.street': 'Streets',
-      ev_composite: 'Composite', ev_field: 'Field checks', ev_questionnaire: 'Questionnaire', ev_material: 'Materials', ev_platform: 'Platform data',
-      ev_points_checked: 'Points checked', ev_report: 'Health report', ev_city_avg: 'City average', ev_best: 'Best district', ev_categories: 'By category',
-      ev_items: 'By item', ev_lost: 'Clauses that lost most', ev_lost_points: 'Lost', ev_repeat: 'Points failing again and again', ev_rounds_failed: 'Rounds failed',
-      ev_volume: 'Hotline and grid cases of the same problems', ev_hotline: 'Hotline', ev_grid: 'Grid', ev_trend: 'Last six months', ev_open: 'Open rectifications',
-      ev_rounds: 'My rounds', ev_round: 'Round', ev_deadline: 'Deadline', ev_progress: 'Checked / drawn', ev_points: 'Points', ev_answered: 'Answered',
-      ev_checklist: 'Checklist', ev_observe: 'Observe', ev_pass: 'Pass', ev_fail: 'Fail', ev_na: 'N/A', ev_count: 'Found',
-      ev_note: 'Note', ev_send: 'Submit this point', ev_saved_offline: 'Offline: answers kept on this device and sent when back online', report_saved_offline: 'Offline: the report and its photos are kept on this device and sent when back online', report_sent_later: 'The reports kept on this device have been sent', ev_sent: 'Submitted',
-      ev_pending: 'Waiting to be sent', ev_findings: 'Points lost', ev_findings_hint: 'Click a field-check score to see where it lost points.', ev_found_n: 'found', ev_lost_of: 'Field checks: points lost / possible',
-      ev_findings_truncated: 'the first 1000 only', ev_round: 'Round', ev_finding: 'Found', ev_earned: 'Earned / points', ev_rectification: 'Rectification', ev_points_registry: 'Inspection points', ev_points_file: 'Points file (XLSX or CSV, one point a row)', ev_import_points: 'Import points', ev_points_n: 'points', ev_streets_n: 'streets',
-      ev_points_columns: 'Headers: 编码, 名称, 类型 (e.g. 公交站台), 纬度 and 经度 (or 线路: lat,lon; lat,lon), optionally 责任单位 and 地址. The file is checked whole: one bad row and nothing is imported.', ev_photo_offline: 'No network: the photo was not uploaded; take it again once online', 'rect.open': 'Being fixed', 'rect.fixed': 'Fixed, awaiting verification', 'rect.verified': 'Verified', 'rect.dropped': 'Not registered',
-      ev_case: 'Case', ev_point_score: 'Point score', ev_back: 'Back to the points',
-      ev_insufficient: 'Too few checks', ev_notice: 'This month\'s notice', ev_comment: 'Comment', ev_comment_city: 'City-wide comment', ev_comment_save: 'Save comment',
-      ev_comment_region: 'About (district or street code; empty: the city)', ev_interview: 'Interview list', ev_interview_hint: 'The lowest ranked regions with enough checks',
-      ev_satisfaction: 'Satisfaction index', ev_respondents: 'Respondents', ev_margin: 'Margin of error (95%)', ev_saved: 'Saved',
-      'page.reviews': 'Material review', mr_windows: 'Windows', mr_half: 'Half-year', mr_level: 'Submitted by', mr_opens: 'Opens', mr_closes: 'Closes',
-      mr_reviewers: 'Reviewers (user ids, comma-separated)', mr_open_window: 'Open a window', mr_name: 'Name (optional)', mr_open: 'Open', mr_closed: 'Not open',
-      mr_progress: 'Expected / submitted / reviewed / settled', mr_disagreements: 'Disagreements to settle', mr_clauses: 'Clauses', mr_points: 'Points', mr_submit: 'Submit',
-      mr_text: 'What the materials show', mr_files: 'Files (PDF, Word, Excel or photos)', mr_submitted: 'Submitted', mr_my_submissions: 'Our submissions', mr_submissions: 'Joint review',
-      mr_reviewer: 'Reviewer', mr_score: 'Score', mr_comment: 'Comment', mr_give_score: 'Score it', mr_mean: 'Mean', mr_spread: 'Spread',
-      mr_disagree: 'Disagreement', mr_counts: 'Counts', mr_settled: 'Settled', 'mr.mean': 'on the mean', 'mr.hand': 'by hand', mr_settle_mean: 'Settle on the mean',
-      mr_settle_hand: 'Settle by hand', mr_note: 'Note', mr_reminders: 'Reminders', mr_missing: 'Missing', mr_days_left: 'Days left', mr_units: 'Units',
-      mr_none_yet: 'Not scored yet', mr_back: 'Back to the windows', mr_not_submitted: 'Not submitted',
-      'page.questionnaire_form': 'Questionnaire', qf_district: 'District', qf_street: 'Your street', qf_required: 'required', qf_send: 'Submit',
-      qf_thanks: 'Thank you: your answers are in.', qf_closed: 'This questionnaire is closed.', qf_already: 'This device has answered already. Thank you.',
-      qf_offline: 'Offline: your answers are kept on this device and sent when back online.', qf_too_many: 'Too many answers from here; try again in a minute.', qf_choose: 'Choose',
-      qf_missing: 'Please answer the required questions:', qf_pending: 'Sending your answers…',
-      brand: 'gridline', skip: 'Skip to content', signin: 'Sign in', signout: 'Sign out', username: 'Username', password: 'Password',
-      lang_toggle: '中文', lang_label: 'Switch language', nav: 'Main navigation',
-      'page.operator': 'Hotline desk', 'page.grid': 'Grid worker', 'page.dispatcher': 'Dispatch', 'page.unit': 'Handling unit',
-      'page.supervisor': 'Supervision', 'page.admin': 'Administration', 'page.dashboard': 'Dashboard', 'page.case': 'Case',
-      forbidden: 'You may not open this page', forbidden_hint: 'Your role cannot open this page.', go_home: 'Back to my workbench',
-      missing: 'No such page', not_available: 'Not available in this version yet', loading: 'Loading…', empty: 'Nothing here',
-      error: 'Error', retry: 'Retry', saved: 'Saved', submit: 'Submit', cancel: 'Cancel', refresh: 'Refresh', open_case: 'Open',
-      more: 'Details',
-      id: 'No.', status: 'Status', channel: 'Channel', category: 'Category', region: 'Street', district: 'District', unit: 'Unit',
-      title: 'Title', likeness: 'Likeness', distance: 'Distance', description: 'Description', address: 'Address', location: 'Location', reporter: 'Reporter', phone: 'Phone',
-      photos: 'Photos', received_at: 'Received', deadline: 'Deadline', time_left: 'Time left', external_id: 'Ticket no.',
-      feedback: 'Feedback', callback: 'Call-back', merged_into: 'Merged into', timeline: 'Timeline', sla: 'Clock',
-      actions: 'Actions', select: 'Select', suggested_unit: 'Suggested unit', rule: 'Rule',
-      none: 'none', overdue: 'Overdue',
-      due_soon: 'Due soon', on_time: 'On time', clock_stopped: 'Clock not running', suspended: 'Suspended',
-      pending_extension: 'Extension pending', supervision: 'Supervision', rework: 'Rework count', working_hours_left: 'left',
-      lat: 'Latitude', lon: 'Longitude', use_my_location: 'Use my location', photo_urls: 'Photo links (one per line)',
-      take_photos: 'Take or choose photos', attachments: 'Photos and files', uploading: 'Uploading photos…', uploaded: 'photo(s) uploaded',
-      'stage.intake': 'At intake', 'stage.handling': 'After handling', 'stage.verification': 'At verification', 'stage.callback': 'At call-back',
-      photo_links: 'Photo links', open_file: 'Open file',
-      new_ticket: 'New hotline ticket', caller_name: 'Caller', caller_phone: 'Caller\'s phone', caller_history: 'Caller\'s earlier cases',
-      category_suggestion: 'Suggested category', category_filter: 'Find by word, code or pinyin initials', apply: 'Use it', classify_unavailable: 'Automatic classification is not available; pick the category',
-      geocode: 'Locate address', geocode_unavailable: 'Address lookup is not available; pick the street', pick_district: 'Pick a district',
-      pick_street: 'Pick a street', pick_category: 'Pick a category', filed: 'Received as case', duplicates: 'Possible duplicates',
-      duplicates_unavailable: 'Duplicate detection is not available', callback_queue: 'Awaiting call-back', resolved: 'Resolved',
-      satisfaction: 'Satisfaction', record_callback: 'Record call-back',
-      report_problem: 'Report a problem', verify_queue: 'To verify', recent_reports: 'Recent reports in my area', passed: 'Passed',
-      failed: 'Failed (rework)', verify_note: 'Verification note', late_by: 'late by', left_for: 'left:', 'u.days': 'd ', 'u.hours': 'h ', 'u.minutes': 'min',
-      'note.merge': 'Merge note', 'note.dispatch': 'Dispatch note', 'note.accept': 'Acceptance note', 'note.verify': 'Verification note',
-      'note.callback': 'Call-back record', 'note.approve_extension': 'Decision note', 'note.resume': 'Resumption note', 'note.supervise': 'Supervision note',
-      dispatch_queue: 'To dispatch', bulk: 'Bulk actions', bulk_dispatch: 'Dispatch selected to suggested units',
-      bulk_register: 'Register selected', selected: 'selected', register_dispatch: 'Register and dispatch', reason: 'Reason',
-      merge_into: 'Merge into case no.', extension_queue: 'Extension requests', approve: 'Approve', deny: 'Refuse', select_all: 'Select all',
-      my_cases: 'Our cases by deadline', accept_now: 'Accept', handle_now: 'Report handled', return_now: 'Return', extension: 'Ask for more time',
-      amount: 'Amount', amount_unit: 'Unit', 'lu.working_days': 'working days', 'lu.working_hours': 'working hours', 'lu.hours': 'hours',
-      overdue_list: 'Overdue cases', rankings: 'Rankings', rankings_unavailable: 'Rankings are not available yet', level: 'Level',
-      'sl.general': 'General', 'sl.key': 'Key', 'sl.urgent': 'Urgent', campaigns: 'Campaigns', hotspots: 'Hotspot map',
-      period: 'Month', sample: 'Dispatched / called back', insufficient: 'Too few cases', insufficient_hint: 'Regions with fewer dispatches or call-backs than this are shown as too few cases, neither ranked nor interviewed; minimum:', movement: 'Movement', score: 'Score', rank: 'Rank', interview: 'Interview list (bottom of the ranking)',
-      hot_problems: 'Frequent problems', spikes: 'Spikes', cases_n: 'Cases', vs_previous: 'vs previous', vs_last_year: 'vs last year', usual: 'Usual per month',
-      hot_places: 'Recurring places', place: 'Place', 'pk.address': 'Same address', 'pk.cluster': 'Within 100 m', latest_case: 'Latest case',
-      listings: 'Listed supervision', list_new: 'List', target: 'Target (address or unit code)', listing_name: 'Public name', 'lk.place': 'Place', 'lk.unit': 'Unit',
-      check: 'Check', passed: 'Passed', delisted: 'De-listed', checks: 'Checks', 'page.public_listings': 'Listed supervision: public list',
-      public_listings_hint: 'These places and units keep failing and are listed: each must be put right by its deadline and is de-listed once the check at the deadline passes.', last_check: 'Latest check',
-      'check.passed': 'passed', 'check.failed': 'failed',
-      theme: 'Theme', entries: 'Catalogue codes (comma-separated)', first_month: 'First month', last_month: 'Last month', declare: 'Declare campaign',
-      effect_previous: 'vs period before', effect_last_year: 'vs a year before', campaign_regions: 'Region codes (comma-separated; none = the city)',
-      watches: 'Watch list (handle before they call)', every_days: 'Every (days)', next_due: 'Next inspection', stop: 'Stop', watch_add: 'Put on watch', last_inspection: 'Last inspection case',
-      units: 'Units', kind: 'Kind', regions: 'Regions', catalogue: 'Catalogue', time_limit: 'Time limit', unit_kind: 'Unit kind',
-      users: 'Users', routing_rules: 'Routing rules', api_keys: 'API keys', note: 'Note',
-      'tab.users': 'Users', 'tab.units': 'Units and coverage', 'tab.audit': 'Audit log', 'tab.reference': 'Catalogue and routing',
-      user_search: 'Find users', user_q: 'Username or name', user_q_hint: 'part of the username or name', role: 'Role', user_status: 'Status',
-      user_active: 'Active', user_disabled: 'Disabled', display_name: 'Name', user_area: 'Area', admin_users_n: '{n} users',
-      new_user: 'New user', new_user_hint: 'Grid workers, handling units and member units need a unit; passwords have at least 8 characters. A user\'s area is their unit\'s regions.',
-      initial_password: 'Initial password', create_user: 'Create user', user_created: 'User created', no_unit: '(none)',
-      disable: 'Disable', enable: 'Enable', reset_password: 'Reset password', change_user: 'Change role and unit', confirm: 'Confirm', save: 'Save',
-      confirm_disable: 'Disable user "{name}"? They are signed out at once and cannot sign in.', confirm_enable: 'Enable user "{name}"?',
-      confirm_reset: 'A new password for "{name}" (at least 8 characters); all their sessions end:', new_password: 'New password',
-      user_saved: 'Saved', password_was_reset: 'Password reset; the user signs in again with the new one',
-      unit_name: 'Unit', unit_code: 'Code', unit_code_hint: 'letters, digits and "-", e.g. CY-WJ', unit_types: 'Unit types',
-      new_unit: 'New unit', create_unit: 'Create unit', edit_coverage: 'Edit coverage', add_region: 'Add region', remove: 'Remove',
-      no_regions: 'No region chosen yet', unit_saved: 'Unit saved', admin_units_n: '{n} units',
-      audit_filters: 'Filters', audit_actor: 'Actor', audit_kind: 'Action', audit_subject: 'Subject (username or unit code)', audit_when: 'Time',
-      audit_detail: 'Detail', audit_target: 'Subject', admin_actions: 'Actions', user_unit: 'Unit', audit_from: 'From', audit_to: 'Until', audit_address: 'Address', audit_query: 'Search', audit_export: 'Export CSV', audit_n: 'Latest {n}',
-      change_password: 'Change password', old_password: 'Current password', new_password_again: 'New password again', password_mismatch: 'The new passwords differ',
-      password_changed: 'Password changed; your other sessions have been signed out', password_rule: 'At least 8 characters', close: 'Close',
-      today_intake: 'Received today', today_closed: 'Closed today', open: 'Open', overdue_now: 'Overdue', due_soon_now: 'Due soon',
-      rate_response: 'Response rate', rate_resolution: 'Resolution rate', rate_satisfaction: 'Satisfaction rate',
-      trend: 'Trend (30 days)', received: 'Received', closed: 'Closed', by_category: 'By category', by_region: 'By area', map: 'Map',
-      colour_by: 'Colour by', volume: 'Volume', overdue_share: 'Overdue share', map_unavailable: 'Map data not available; shown as a list',
-      city: 'Beijing', drill_hint: 'Click an area to drill down: city → district → street → cases', cases_here: 'Cases in this street',
-      total: 'Total',
-      'action.receive': 'Received', 'action.register': 'Register', 'action.reject': 'Reject', 'action.merge': 'Merge',
-      'action.dispatch': 'Dispatch', 'action.accept': 'Accept', 'action.return': 'Return', 'action.handle': 'Handle',
-      'page.ledger': 'Project ledger', 'page.ledger_project': 'Ledger project',
-      reminders: 'Reminders', matter: 'What', days_left: 'Days left', 'rk.revise': 'Revise along the guidance and propose again', 'rk.milestone_due': 'Milestone due soon',
-      'rk.milestone_overdue': 'Milestone overdue', 'rk.mid_year_check': 'Mid-year check', 'rk.closure': 'Year-end closure summary', 'rk.no_report': ' (no progress report yet)',
-      ledger_tools: 'Import and close', import_file: 'Ledger file (XLSX or CSV, one row a project)', import_accept: 'Accept on import', csv_encoding: 'CSV encoding',
-      import_ledger: 'Import', imported: 'Imported', row_n: 'line {n}', close_year: 'Close this year', close_year_confirm: 'A closed year can no longer change. Close it?',
-      late_by: 'late by',
-      'action.verify': 'Verify', 'action.callback': 'Call-back', 'action.request_extension': 'Request extension',
-      'action.approve_extension': 'Decide extension', 'action.suspend': 'Suspend', 'action.resume': 'Resume',
-      'action.supervise': 'Supervise',
-      'role.hotline_operator': 'Hotline operator', 'role.grid_worker': 'Grid worker', 'role.dispatcher': 'Dispatcher',
-      'role.handling_unit': 'Handling unit', 'role.supervisor': 'Supervisor', 'role.inspector': 'Inspector',
-      'role.member_unit': 'Member unit', 'role.admin': 'Administrator',
-      'page.documents': 'Documents', doc_issued: 'Issued documents', doc_search: 'Search titles and text', doc_kind: 'Kind', doc_number: 'Number', doc_issued_at: 'Issued',
-      doc_compose: 'Compose', doc_preview: 'Preview', doc_issue: 'Issue', doc_download: 'Download', doc_articles: 'Articles', doc_add_article: 'Add an article',
-      doc_remove: 'Remove this article', doc_section: 'Section', doc_office: 'Contributing office', doc_body: 'Body (a blank line between paragraphs)',
-      doc_previewed: 'Previewed as it will be issued; snapshot SHA-256:', doc_issued_ok: 'Issued', doc_preview_first: 'Preview first, then issue.',
-      doc_changed: 'Changed since the preview: preview again.', doc_order: 'Supervision order no.', doc_level: 'Level', doc_region: 'District',
-      doc_corrects: 'Corrects document no. (optional)', doc_no: 'No. {n} (overall {t})',
-      'dk.bulletin': 'Bulletin', 'dk.notice': 'Ranking notice', 'dk.supervision_order': 'Supervision order', 'dk.health_report': 'Health report', 'dk.ledger_report': 'Ledger report', 'dk.alley_rollcall': "Alleys' quarterly roll-call",
-      doc_quarter: 'Quarter (e.g. 2026-Q3)', doc_city: 'Whole city',
-      'page.search': 'Case search', search_filters: 'Filters', keyword: 'Text', keyword_hint: 'in the title, description or address',
-      date_from: 'Received from', date_to: 'Received until', overdue_filter: 'Overdue', not_overdue: 'Not overdue', search: 'Search', reset: 'Reset',
-      results_n: '{n} cases', page_n: 'Page {p} of {pages}', prev_page: 'Previous', next_page: 'Next', all: 'All',
-      export_csv: 'Export CSV', export_xlsx: 'Export Excel', exporting: 'Exporting…', exported: 'Exported', export_hint: 'Exports every case these filters admit (all pages)',
-      'page.inbox': 'My to-do', inbox_badge: 'To-do', inbox_unread_n: '{n} unread', inbox_all_read: 'Mark all read', inbox_mark_read: 'Mark read', inbox_unread: 'Unread',
-      inbox_empty: 'Nothing to do', inbox_show: 'Show', inbox_show_unread: 'Unread only', inbox_show_all: 'All', inbox_reply: 'Answer the order', inbox_reply_text: 'Answer (measures taken, what is done)',
-      inbox_reply_send: 'Send answer', inbox_replied: 'Order answered', inbox_deadline: 'Deadline', inbox_reminded: 'Reminded at', inbox_go_unit: 'Accept or handle',
-      'ik.assigned': 'Assigned', 'ik.rework': 'Rework', 'ik.order': 'Supervision order', 'ik.due_soon': 'Due soon', 'ik.overdue': 'Overdue', 'ik.extension_answer': 'Extension answer',
-      'ik.suspended': 'Suspended', 'ik.resumed': 'Resumed', 'ik.returned': 'Returned, to dispatch again', 'ik.order_replied': 'Order answered', 'ik.order_overdue': 'Order overdue',
-      ext_approved: 'Extension approved', ext_refused: 'Extension refused', order_target: 'On', 'tk.case': 'Case', 'tk.unit': 'Unit', 'tk.place': 'Place',
-      unit_figures: 'Our figures', unit_rank: 'Unit ranking', unit_rank_of: 'No. {rank} of {n} units', unit_history: 'Our closed cases (latest 30)', closed_at: 'Closed',
-      rates_source: 'by the city-wide definition (as in the monthly ranking)', inbox_section: 'Items',
-      'note.rework': 'Verifier', 'note.order_replied': 'Answer', 'note.returned': 'Reason', 'note.extension_answer': 'Dispatcher', 'note.suspended': 'Reason', 'note.resumed': 'Note',
-    },
-  };
+  // The words of both languages come from web/texts/zh-CN.json and en.json, which the server
+  // serves as the script loaded before this one (/assets/texts-HASH.js); docs/web.md, Texts.
+  const I18N = window.gridlineTexts ?? { zh: {}, en: {} };
   // The case's words (statuses, channels, satisfaction) come with the page, from the table the
   // server also labels its exports with (gridline_core::labels): [[key, label], …] per language.
   const LABELS = JSON.parse(meta('gridline-labels') || '{}');
@@ -405,18 +92,38 @@
   };
   const unavailable = (text) => h('p', { class: 'notice unavailable', 'data-unavailable': '' }, text || t('not_available'));
   const section = (title, ...body) => h('section', { class: 'panel', 'aria-label': title }, h('h2', {}, title), ...body);
-  // The API's instants are UTC; people here read Beijing time (sv-SE formats as YYYY-MM-DD HH:MM).
-  const time = (iso) => (iso ? new Date(iso).toLocaleString('sv-SE', { timeZone: 'Asia/Shanghai' }).slice(0, 16) : '—');
+  // The API's instants are UTC; people here read Beijing time (sv-SE formats as YYYY-MM-DD HH:MM:SS).
+  // One formatter: toLocaleString builds one per call (0.2 ms each, most of a long table's time).
+  const BEIJING = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+  const beijing = (date) => BEIJING.format(date);
+  const time = (iso) => (iso ? beijing(new Date(iso)).slice(0, 16) : '—');
   /** This month in Beijing time (YYYY-MM): the periods of the rankings and statistics are Beijing's. */
-  const thisMonth = () => new Date().toLocaleString('sv-SE', { timeZone: 'Asia/Shanghai' }).slice(0, 7);
+  const thisMonth = () => beijing(new Date()).slice(0, 7);
   const pct = (rate) => (rate === null || rate === undefined ? '—' : `${(rate * 100).toFixed(1)}%`);
   let fieldSeq = 0;
   /** A labelled control: every input gets a visible label tied to it. */
   function field(label, control) {
     const id = control.id || `f${++fieldSeq}`;
     control.id = id;
-    return h('div', { class: 'field' }, h('label', { for: id }, label), control);
+    return h('div', { class: 'field' }, h('label', { for: id }, label), control.type === 'file' ? filePicker(control) : control);
   }
+  /** A file input told in the page's language: the browser's own button and "no file chosen" are
+   *  in the browser's. The input stays in the page, visually hidden but focusable (Enter or Space
+   *  opens the picker, or a phone's camera with `capture`); its second label is the button. */
+  function filePicker(input, text = t(input.hasAttribute('data-camera') ? 'pick_photos' : 'pick_files')) {
+    input.id ||= `f${++fieldSeq}`;
+    input.classList.add('file-input');
+    const chosen = h('span', { class: 'file-chosen', 'aria-live': 'polite' }, t('no_file_chosen'));
+    const show = () => {
+      const n = input.files?.length ?? 0;
+      chosen.textContent = n === 0 ? t('no_file_chosen') : n === 1 ? input.files[0].name : t('files_chosen').replace('{n}', n);
+    };
+    input.addEventListener('change', show);
+    input.addEventListener('cleared', show);
+    return h('span', { class: 'file-pick' }, input, h('label', { for: input.id, class: 'file-button' }, text), chosen);
+  }
+  // A form's reset empties its file inputs without a change event: their pickers are told after it.
+  document.addEventListener('reset', (e) => setTimeout(() => e.target.querySelectorAll?.('.file-input').forEach((i) => i.dispatchEvent(new Event('cleared')))));
   const options = (items, selected) => items.map(([value, label]) => h('option', { value, selected: value === selected }, label));
 
   function clockBadge(c) {
@@ -716,7 +423,8 @@
     main.replaceChildren(h('p', { class: 'loading' }, t('loading')));
     try {
       const content = await (VIEWS[view] || VIEWS.missing)();
-      main.replaceChildren(...[content].flat());
+      // A view may leave out a part as null; replaceChildren would print it as "null".
+      main.replaceChildren(...[content].flat().filter((part) => part !== null && part !== undefined));
     } catch (err) {
       main.replaceChildren(h('p', { class: 'notice error', role: 'alert' }, failText(err)));
     }
@@ -920,7 +628,7 @@
         } catch (err) { status(box, failText(err), 'error'); }
       };
       return h('div', { class: 'inline' }, h('label', { class: 'sr-only', for: note.id }, t('verify_note')), note,
-        h('label', { class: 'sr-only', for: camera.id }, t('take_photos')), camera,
+        filePicker(camera, t('take_photos')),
         h('button', { type: 'button', 'data-verify': 'pass', onclick: verify(true) }, t('passed')),
         h('button', { type: 'button', 'data-verify': 'fail', onclick: verify(false) }, t('failed')));
     }]]);
@@ -933,10 +641,17 @@
 
   // ---------------------------------------------------------------- dispatcher
   VIEWS.dispatcher = async () => {
+    // Everything the page reads is asked for at once, before the rows ask for their routes: the
+    // browser sends six requests at a time, and the extension lists came after a hundred route
+    // calls (BENCHMARKS.md, start pages).
+    // reads: GET /cases items[]@case
+    const waitingLists = Promise.all(['dispatched', 'accepted'].map((s) => api('GET', `/cases?status=${s}&page_size=200`)));
+    const unitList = units();
     // reads: GET /cases total items[]@case
     const lists = await Promise.all(['received', 'registered', 'returned'].map((s) => api('GET', `/cases?status=${s}&page_size=100`)));
     const cases = lists.flatMap((l) => l.items).sort((a, b) => a.id - b.id);
-    const allUnits = await units();
+    const allUnits = await unitList;
+    const unitChoice = h('select', {}, h('option', { value: '' }, '—'), allUnits.map((u) => h('option', { value: u.code }, u.name)));
     const box = h('div', { id: 'dispatch-result' });
     const chosen = new Map();
     const rowDone = (id) => document.querySelector(`tr[data-case="${id}"]`)?.remove();
@@ -955,11 +670,15 @@
       ...baseColumns(),
       [t('received_at'), (c) => time(c.received_at)],
       [t('suggested_unit'), (c) => {
-        const select = h('select', { id: `unit-${c.id}`, 'aria-label': `${t('unit')} #${c.id}` }, h('option', { value: '' }, '—'),
-          allUnits.map((u) => h('option', { value: u.code }, u.name)));
+        // A copy of one list of the units: building a hundred lists of ninety options one by one
+        // was most of the page's time.
+        const select = unitChoice.cloneNode(true);
+        select.id = `unit-${c.id}`;
+        select.setAttribute('aria-label', `${t('unit')} #${c.id}`);
         const rule = h('small', { class: 'rule' });
         chosen.set(c.id, select);
-        suggestUnit(c).then((s) => { if (s && !select.value) { select.value = s.unit.code; rule.textContent = `${t('rule')}: ${s.rule}`; } });
+        // Asked once the queue is drawn: a hundred calls at once held the page back.
+        setTimeout(() => suggestUnit(c).then((s) => { if (s && !select.value) { select.value = s.unit.code; rule.textContent = `${t('rule')}: ${s.rule}`; } }));
         return h('div', {}, select, rule);
       }],
       [t('actions'), (c) => {
@@ -990,9 +709,7 @@
       h('button', { type: 'button', onclick: () => selectors.forEach((s) => { s.checked = true; }) }, t('select_all')),
       h('button', { type: 'button', id: 'bulk-dispatch', onclick: bulk((c) => dispatchOne(c, chosen.get(c.id).value)) }, t('bulk_dispatch')),
       h('button', { type: 'button', id: 'bulk-register', onclick: bulk((c) => (c.status === 'received' ? act(c.id, { action: 'register' }) : Promise.resolve())) }, t('bulk_register')));
-    // reads: GET /cases items[]@case
-    const waiting = (await Promise.all(['dispatched', 'accepted'].map((s) => api('GET', `/cases?status=${s}&page_size=200`))))
-      .flatMap((l) => l.items).filter((c) => c.pending_extension);
+    const waiting = (await waitingLists).flatMap((l) => l.items).filter((c) => c.pending_extension);
     const extensions = caseTable(waiting, [...baseColumns(),
       [t('pending_extension'), (c) => `${c.pending_extension.amount} ${t(`lu.${c.pending_extension.unit}`)} · ${c.pending_extension.reason}`],
       [t('actions'), (c) => h('div', { class: 'inline' },
@@ -1485,7 +1202,7 @@
       try {
         // reads: GET /audit/export blob
         const file = await api('GET', `/audit/export?${query}`);
-        saveFile(file, `${t('tab.audit')}-${new Date().toLocaleString('sv-SE', { timeZone: 'Asia/Shanghai' }).slice(0, 10)}.csv`);
+        saveFile(file, `${t('tab.audit')}-${beijing(new Date()).slice(0, 10)}.csv`);
         status(message, t('exported'), 'ok');
       } catch (err) { status(message, failText(err), 'error'); }
     };
@@ -1730,7 +1447,7 @@
         filters.set('lang', lang);
         // reads: GET /cases/export blob
         const file = await api('GET', `/cases/export?${filters}`);
-        saveFile(file, `${t('page.search')}-${new Date().toLocaleString('sv-SE', { timeZone: 'Asia/Shanghai' }).slice(0, 10)}.${format}`);
+        saveFile(file, `${t('page.search')}-${beijing(new Date()).slice(0, 10)}.${format}`);
         status(message, t('exported'), 'ok');
       } catch (err) { status(message, failText(err), 'error'); }
     };
@@ -2021,7 +1738,7 @@
 
   function windowForm() {
     const box = h('div', { id: 'mr-window-status', 'aria-live': 'polite' });
-    const now = new Date().toLocaleString('sv-SE', { timeZone: 'Asia/Shanghai' });
+    const now = beijing(new Date());
     const half = h('input', { id: 'mr-half', value: `${now.slice(0, 4)}-H${Number(now.slice(5, 7)) <= 6 ? 1 : 2}`, pattern: '\\d{4}-H[12]', size: 8, required: true });
     const level = h('select', { id: 'mr-level' }, options([['district', t('ev.district')], ['street', t('ev.street')]], 'district'));
     const name = h('input', { id: 'mr-name', maxlength: 100 });
@@ -2497,6 +2214,11 @@
   async function alleyPage(id) {
     // reads: GET /alleys/{id} alley.point.name alley.point.code alley.point.region alley.community alley.length_m alley.awarded alley.standing.grade alley.standing.downgraded alley.four.chief alley.four.stewards alley.four.council alley.four.compact alley.title.status alley.title.named_in listed listing.reason listing.deadline scores[].month scores[].score scores[].checks scores[].check_mean scores[].hotline_cases scores[].other_cases scores[].grade history[].month history[].change patrols[].day patrols[].problems[].clause patrols[].problems[].case_id checks[].day checks[].ten_no.earned checks[].problems[].clause cases[].month cases[].id cases[].channel cases[].text
     const d = await api('GET', `/alleys/${encodeURIComponent(id)}`);
+    // The patrols and checks name the clauses by code; the page shows their text.
+    // reads: GET /alleys/standard category[].item[].clause[].code category[].item[].clause[].text
+    const standard = await api('GET', '/alleys/standard');
+    const clauseText = new Map(standard.category.flatMap((c) => c.item.flatMap((i) => i.clause.map((x) => [x.code, x.text]))));
+    const clauses = (problems) => problems.map((x) => clauseText.get(x.clause) ?? x.clause).join('、') || '✓';
     const a = d.alley;
     const monthly = d['scores'];
     const four = [[t('alley_chief'), a.four.chief], [t('alley_stewards'), a.four.stewards.join('、')], [t('alley_council'), a.four.council], [t('alley_compact'), a.four.compact]];
@@ -2519,9 +2241,9 @@
       section(t('alley_scores'), scoreEl, grid([t('period'), t('score'), t('alley_checks'), t('alley_check_mean'), t('ev_hotline'), t('alley_other_cases'), t('alley_grade')],
         monthly.slice().reverse().map((s) => [s.month, score1(s.score), s.checks, score1(s.check_mean), s.hotline_cases, s.other_cases, gradeText(s.grade)]), 'alley-scores')),
       section(t('alley_history'), grid([t('period'), t('alley_change')], d.history.slice().reverse().map((e) => [e.month, changeText(e.change)]), 'alley-history')),
-      section(t('alley_patrols'), grid([t('alley_day'), t('alley_problems'), t('ev_case')], d.patrols.map((p) => [p.day, p.problems.map((x) => x.clause).join('、') || '✓',
+      section(t('alley_patrols'), grid([t('alley_day'), t('alley_problems'), t('ev_case')], d.patrols.map((p) => [p.day, clauses(p.problems),
         h('span', {}, ...p.problems.filter((x) => x.case_id).map((x) => h('a', { href: `/cases/${x.case_id}` }, `#${x.case_id} `)))]), 'alley-patrols')),
-      section(t('alley_weekly'), grid([t('alley_day'), t('score'), t('alley_problems')], d.checks.map((c) => [c.day, score1(c.ten_no.earned), c.problems.map((x) => x.clause).join('、') || '✓']), 'alley-checks')),
+      section(t('alley_weekly'), grid([t('alley_day'), t('score'), t('alley_problems')], d.checks.map((c) => [c.day, score1(c.ten_no.earned), clauses(c.problems)]), 'alley-checks')),
       section(`${t('alley_cases')}${d.cases.length ? ` · ${d.cases[0].month}` : ''}`, d.cases.length
         ? grid([t('ev_case'), t('channel'), t('description')], d.cases.map((c) => [h('a', { href: `/cases/${c.id}` }, `#${c.id}`), t(`channel.${c.channel}`), snippet(c.text)]), 'alley-cases')
         : h('p', { class: 'empty' }, t('empty')))];
