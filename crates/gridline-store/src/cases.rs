@@ -99,8 +99,52 @@ impl Columns {
             due_soon_at: case.running_clock().and_then(|c| c.due_soon_from(WorkCalendar::china())).map(millis),
             supervised: i64::from(case.supervision_count > 0),
             search_text: search_text(&case.intake),
-            doc: packed::pack(&without_intake(case)?)?,
+            doc: packed::pack_json(&stored_document(case)?)?,
         })
+    }
+}
+
+/// A case history made ready to be written: checked, replayed, its columns computed and its
+/// documents packed by the caller, on the request's own task. The single writer then only binds
+/// and executes, so that this work runs beside the previous batch's commit instead of inside
+/// every batch's.
+pub(crate) struct NewHistory {
+    events: Vec<CaseEvent>,
+    /// The events' documents, packed, in order.
+    event_docs: Vec<Vec<u8>>,
+    /// The projection, without its id until the writer gives it one.
+    case: Case,
+    columns: Columns,
+}
+
+impl NewHistory {
+    pub(crate) fn prepare(events: Vec<CaseEvent>) -> Result<NewHistory, StoreError> {
+        if events.iter().zip(1..).any(|(event, seq)| event.seq != seq) {
+            return Err(StoreError::corrupt("a case history is numbered 1, 2, 3, …"));
+        }
+        let case = Case::replay(CaseId::UNSTORED, &events).ok_or_else(|| StoreError::corrupt("a case history starts with its intake"))?;
+        let columns = Columns::of(&case)?;
+        let event_docs = events.iter().map(packed::pack).collect::<Result<_, _>>()?;
+        Ok(NewHistory { events, event_docs, case, columns })
+    }
+
+    pub(crate) fn events(&self) -> &[CaseEvent] {
+        &self.events
+    }
+}
+
+/// An event to append, made ready by the caller as [`NewHistory`] is: the case's columns after
+/// it and its document, packed.
+pub(crate) struct NewEvent {
+    pub(crate) case: Case,
+    pub(crate) event: CaseEvent,
+    columns: Columns,
+    doc: Vec<u8>,
+}
+
+impl NewEvent {
+    pub(crate) fn prepare(case: Case, event: CaseEvent) -> Result<NewEvent, StoreError> {
+        Ok(NewEvent { columns: Columns::of(&case)?, doc: packed::pack(&event)?, case, event })
     }
 }
 
@@ -133,14 +177,42 @@ fn lowercase(text: &str) -> String {
 }
 
 /// The case's document as stored (migration 0018): the projection without its intake, which
-/// the intake event (seq 1) holds already and the case is read with. (A document written before
-/// 0018 still holds its intake, and is read as it is.)
-fn without_intake(case: &Case) -> Result<serde_json::Value, StoreError> {
-    let mut doc = serde_json::to_value(case).map_err(StoreError::corrupt)?;
-    if let Some(fields) = doc.as_object_mut() {
-        fields.remove("intake");
+/// the intake event (seq 1) holds already and the case is read with, and without its id, which
+/// is the row's. (A document written before 0018 still holds both, and is read as it is.) The
+/// two members are cut from the serialised case by reference, not through a `serde_json::Value`
+/// of the whole case.
+fn stored_document(case: &Case) -> Result<Vec<u8>, StoreError> {
+    use serde::Serializer as _;
+    let json = serde_json::to_vec(case).map_err(StoreError::corrupt)?;
+    let members: Vec<(&str, &serde_json::value::RawValue)> = serde_json::from_slice::<Members<'_>>(&json).map_err(StoreError::corrupt)?.0;
+    let mut out = Vec::with_capacity(json.len());
+    serde_json::Serializer::new(&mut out)
+        .collect_map(members.into_iter().filter(|(name, _)| !matches!(*name, "intake" | "id")))
+        .map_err(StoreError::corrupt)?;
+    Ok(out)
+}
+
+/// The members of a JSON object, in order, each value as its text.
+struct Members<'a>(Vec<(&'a str, &'a serde_json::value::RawValue)>);
+
+impl<'de> serde::Deserialize<'de> for Members<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Members<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Members<'de>, A::Error> {
+                let mut members = Vec::with_capacity(map.size_hint().unwrap_or(32));
+                while let Some(member) = map.next_entry()? {
+                    members.push(member);
+                }
+                Ok(Members(members))
+            }
+        }
+        deserializer.deserialize_map(Visit)
     }
-    Ok(doc)
 }
 
 /// The columns a case is read from, `FROM cases`: its id, its document and, beside it, the
@@ -163,6 +235,9 @@ impl TryFrom<CaseRow> for Case {
         let id = row.id;
         let what = || format!("case {id}");
         let mut doc: serde_json::Map<String, serde_json::Value> = packed::read(&row.doc, what)?;
+        if !doc.contains_key("id") {
+            doc.insert("id".to_owned(), id.into());
+        }
         if !doc.contains_key("intake") {
             let intake = row.intake.ok_or_else(|| StoreError::corrupt(format!("case {id}: no intake event")))?;
             let mut event: serde_json::Map<String, serde_json::Value> = packed::read(&intake, || format!("the intake event of case {id}"))?;
@@ -198,24 +273,31 @@ impl TryFrom<EventRow> for CaseEvent {
 /// parameter limits (SQLite 32,766; PostgreSQL 65,535).
 const ROWS_PER_INSERT: usize = 400;
 
+/// What became of a history given to [`insert_histories`]: filed under a new id, or held already
+/// by a case (stored, or filed from an earlier history of the same call) under its channel and
+/// external id.
+pub(crate) enum Filed {
+    New(CaseId),
+    Existing(Box<Case>),
+}
+
+impl Filed {
+    /// The answer to the history's caller: its case, moved out of the history when it was filed.
+    pub(crate) fn into_created(self, history: NewHistory) -> Created {
+        match self {
+            Filed::New(id) => Created { case: Case { id, ..history.case }, created: true },
+            Filed::Existing(case) => Created { case: *case, created: false },
+        }
+    }
+}
+
 /// Files case histories (an intake event alone, or a whole imported history) in a handful of
 /// statements whatever their number: one look-up of the external ids already used, one id
 /// allocation, then multi-row inserts. A history whose channel and external id are taken, in
 /// the database or earlier in the same call, yields the case that holds them.
-pub(crate) async fn insert_histories(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    histories: &[&[CaseEvent]],
-) -> Result<Vec<Created>, StoreError> {
-    let mut cases = Vec::with_capacity(histories.len());
-    for history in histories {
-        if history.iter().zip(1..).any(|(event, seq)| event.seq != seq) {
-            return Err(StoreError::corrupt("a case history is numbered 1, 2, 3, …"));
-        }
-        cases.push(Case::replay(CaseId::UNSTORED, history).ok_or_else(|| StoreError::corrupt("a case history starts with its intake"))?);
-    }
+pub(crate) async fn insert_histories(conn: &mut AnyConnection, backend: Backend, histories: &[&NewHistory]) -> Result<Vec<Filed>, StoreError> {
     let key = |case: &Case| case.intake.external_id.clone().map(|id| (case.intake.channel.as_str(), id));
-    let stored = existing_cases(conn, backend, &cases).await?;
+    let stored = existing_cases(conn, backend, histories.iter().map(|h| &h.case)).await?;
     // Each history is new, held by a stored case, or a repeat of an earlier one in this call.
     enum Fate {
         New,
@@ -223,10 +305,10 @@ pub(crate) async fn insert_histories(
         RepeatOf(usize),
     }
     let mut first_seen: HashMap<(&'static str, String), usize> = HashMap::new();
-    let fates: Vec<Fate> = cases
+    let fates: Vec<Fate> = histories
         .iter()
         .enumerate()
-        .map(|(i, case)| match key(case) {
+        .map(|(i, history)| match key(&history.case) {
             Some(k) if stored.contains_key(&k) => Fate::Stored(Box::new(stored[&k].clone())),
             Some(k) => match first_seen.get(&k) {
                 Some(&first) => Fate::RepeatOf(first),
@@ -239,36 +321,41 @@ pub(crate) async fn insert_histories(
         })
         .collect();
     let fresh: Vec<usize> = fates.iter().enumerate().filter(|(_, f)| matches!(f, Fate::New)).map(|(i, _)| i).collect();
-    let ids = allocate_case_ids(conn, backend, fresh.len()).await?;
-    for (&i, id) in fresh.iter().zip(ids) {
-        cases[i].id = id;
+    let mut ids = vec![CaseId::UNSTORED; histories.len()];
+    for (&i, id) in fresh.iter().zip(allocate_case_ids(conn, backend, fresh.len()).await?) {
+        ids[i] = id;
     }
     for chunk in fresh.chunks(ROWS_PER_INSERT) {
-        insert_case_rows(conn, backend, chunk.iter().map(|&i| &cases[i])).await?;
+        insert_case_rows(conn, backend, chunk.iter().map(|&i| (ids[i], &histories[i].case, &histories[i].columns))).await?;
     }
-    let events: Vec<(CaseId, &CaseEvent)> =
-        fresh.iter().flat_map(|&i| histories[i].iter().map(move |e| (i, e))).map(|(i, e)| (cases[i].id, e)).collect();
+    let events: Vec<(CaseId, &CaseEvent, &[u8])> = fresh
+        .iter()
+        .flat_map(|&i| {
+            let id = ids[i];
+            histories[i].events.iter().zip(&histories[i].event_docs).map(move |(e, doc)| (id, e, doc.as_slice()))
+        })
+        .collect();
     for chunk in events.chunks(ROWS_PER_INSERT) {
         insert_event_rows(conn, backend, chunk).await?;
     }
-    // The cases are moved out, not copied (an intake's answer is its case), from the last one
-    // back: a repeat copies the case of an earlier history while that one is still here.
-    let mut created = Vec::with_capacity(fates.len());
-    for fate in fates.into_iter().rev() {
-        let Some(case) = cases.pop() else { break };
-        created.push(match fate {
-            Fate::New => Created { case, created: true },
-            Fate::Stored(stored) => Created { case: *stored, created: false },
-            Fate::RepeatOf(first) => Created { case: cases[first].clone(), created: false },
-        });
-    }
-    created.reverse();
-    Ok(created)
+    Ok(fates
+        .into_iter()
+        .enumerate()
+        .map(|(i, fate)| match fate {
+            Fate::New => Filed::New(ids[i]),
+            Fate::Stored(stored) => Filed::Existing(stored),
+            Fate::RepeatOf(first) => Filed::Existing(Box::new(Case { id: ids[first], ..histories[first].case.clone() })),
+        })
+        .collect())
 }
 
 /// The stored cases holding the (channel, external id) keys of `cases`, looked up per channel so
 /// that the unique index on (channel, external_id) serves.
-async fn existing_cases(conn: &mut AnyConnection, backend: Backend, cases: &[Case]) -> Result<HashMap<(&'static str, String), Case>, StoreError> {
+async fn existing_cases(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    cases: impl Iterator<Item = &Case>,
+) -> Result<HashMap<(&'static str, String), Case>, StoreError> {
     let mut by_channel: HashMap<&'static str, Vec<&str>> = HashMap::new();
     for case in cases {
         if let Some(id) = case.intake.external_id.as_deref() {
@@ -333,15 +420,18 @@ async fn allocate_case_ids(conn: &mut AnyConnection, backend: Backend, n: usize)
     }
 }
 
-async fn insert_case_rows(conn: &mut AnyConnection, backend: Backend, cases: impl Iterator<Item = &Case>) -> Result<(), StoreError> {
+async fn insert_case_rows<'a>(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    cases: impl Iterator<Item = (CaseId, &'a Case, &'a Columns)>,
+) -> Result<(), StoreError> {
     let mut args = AnyArguments::default();
     let mut rows = 0;
-    for case in cases {
-        let cols = Columns::of(case)?;
+    for (id, case, cols) in cases {
         let intake = &case.intake;
         rows += 1;
         for result in [
-            args.add(case.id.get()),
+            args.add(id.get()),
             args.add(i64::from(case.version)),
             args.add(intake.channel.as_str()),
             args.add(intake.external_id.clone()),
@@ -357,8 +447,8 @@ async fn insert_case_rows(conn: &mut AnyConnection, backend: Backend, cases: imp
             args.add(intake.reporter.as_ref().and_then(|r| r.phone.clone())),
             args.add(millis(case.received_at)),
             args.add(millis(case.updated_at)),
-            args.add(cols.search_text),
-            args.add(cols.doc),
+            args.add(cols.search_text.as_str()),
+            args.add(cols.doc.as_slice()),
         ] {
             result.map_err(StoreError::corrupt)?;
         }
@@ -379,13 +469,12 @@ async fn insert_case_rows(conn: &mut AnyConnection, backend: Backend, cases: imp
     Ok(())
 }
 
-async fn insert_event_rows(conn: &mut AnyConnection, backend: Backend, events: &[(CaseId, &CaseEvent)]) -> Result<(), StoreError> {
+async fn insert_event_rows(conn: &mut AnyConnection, backend: Backend, events: &[(CaseId, &CaseEvent, &[u8])]) -> Result<(), StoreError> {
     if events.is_empty() {
         return Ok(());
     }
     let mut args = AnyArguments::default();
-    for (case_id, event) in events {
-        let doc = packed::pack(event)?;
+    for &(case_id, event, doc) in events {
         for result in [
             args.add(case_id.get()),
             args.add(i64::from(event.seq)),
@@ -407,9 +496,9 @@ async fn insert_event_rows(conn: &mut AnyConnection, backend: Backend, events: &
 }
 
 /// Writes one event and the projection it produced, if nobody wrote before us.
-pub(crate) async fn append_event(conn: &mut AnyConnection, backend: Backend, case: &Case, event: &CaseEvent) -> Result<(), StoreError> {
+pub(crate) async fn append_event(conn: &mut AnyConnection, backend: Backend, new: &NewEvent) -> Result<(), StoreError> {
+    let NewEvent { case, event, columns: cols, doc } = new;
     let expected = event.seq - 1;
-    let cols = Columns::of(case)?;
     let updated = sqlx::query(
         "UPDATE cases SET version = $1, status = $2, category = $3, region = $4, unit = $5, deadline = $6, \
          suspended = $7, due_soon_at = $8, supervised = $9, updated_at = $10, search_text = $11, doc = $12 \
@@ -425,8 +514,8 @@ pub(crate) async fn append_event(conn: &mut AnyConnection, backend: Backend, cas
     .bind(cols.due_soon_at)
     .bind(cols.supervised)
     .bind(millis(event.at))
-    .bind(cols.search_text)
-    .bind(cols.doc)
+    .bind(cols.search_text.as_str())
+    .bind(cols.doc.as_slice())
     .bind(case.id.get())
     .bind(i64::from(expected))
     .execute(&mut *conn)
@@ -434,7 +523,7 @@ pub(crate) async fn append_event(conn: &mut AnyConnection, backend: Backend, cas
     if updated.rows_affected() == 0 {
         return Err(StoreError::VersionConflict { case_id: case.id.get(), expected });
     }
-    insert_event_rows(conn, backend, &[(case.id, event)]).await
+    insert_event_rows(conn, backend, &[(case.id, event, doc.as_slice())]).await
 }
 
 /// Cases and their events.
@@ -456,6 +545,7 @@ impl Cases<'_> {
     /// Files whole case histories (imports, demo data) in one transaction: all or nothing. Each
     /// history is checked by replaying it; one already filed under its external id is skipped.
     pub async fn import(&self, histories: Vec<Vec<CaseEvent>>) -> Result<Vec<Created>, StoreError> {
+        let histories = histories.into_iter().map(NewHistory::prepare).collect::<Result<_, _>>()?;
         let (reply, answer) = oneshot::channel();
         self.0.writer.send(Job::Import { histories, reply }).await.map_err(|_| StoreError::WriterStopped)?;
         answer.await.map_err(|_| StoreError::WriterStopped)?
@@ -465,7 +555,7 @@ impl Cases<'_> {
     /// [`StoreError::VersionConflict`] if the case moved on since it was read.
     pub async fn append(&self, case: Case, event: CaseEvent) -> Result<Case, StoreError> {
         let (reply, answer) = oneshot::channel();
-        let job = Job::Append { case: Box::new(case.clone()), event: Box::new(event), reply };
+        let job = Job::Append { new: Box::new(NewEvent::prepare(case.clone(), event)?), reply };
         self.0.writer.send(job).await.map_err(|_| StoreError::WriterStopped)?;
         answer.await.map_err(|_| StoreError::WriterStopped)??;
         Ok(case)
@@ -609,8 +699,57 @@ fn escape_like(text: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
+    use gridline_core::actor::{Actor, Role};
+    use gridline_core::case::{Change, Intake};
+
     use super::*;
+
+    /// An intake event of the hotline, with `external_id` when given.
+    pub(crate) fn intake(external_id: Option<&str>) -> CaseEvent {
+        CaseEvent {
+            seq: 1,
+            at: "2026-12-06T08:00:00Z".parse().expect("time"),
+            actor: Actor { user_id: 1, username: "op".into(), role: Role::HotlineOperator, unit: None },
+            change: Change::Receive(Intake {
+                channel: Channel::Hotline,
+                external_id: external_id.map(Into::into),
+                category: Some("S0102".parse().expect("code")),
+                category_version: Some(1),
+                source: None,
+                emergency: false,
+                region: Some("110105026000".parse().expect("code")),
+                title: "垃圾".into(),
+                description: "望京街道阜通东大街6号门口垃圾两天没人清运".into(),
+                address: Some("阜通东大街6号".into()),
+                location: None,
+                reporter: None,
+                photos: vec![],
+                suggestion: None,
+            }),
+        }
+    }
+
+    #[test]
+    fn a_stored_document_leaves_out_the_intake_and_the_id_and_reads_back_whole() {
+        let event = intake(Some("T-1"));
+        let history = NewHistory::prepare(vec![event.clone()]).expect("prepared");
+        let json = packed::unpack(&history.columns.doc).expect("unpacked").into_owned();
+        let doc: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&json).expect("json");
+        assert!(!doc.contains_key("intake") && !doc.contains_key("id"), "{doc:?}");
+        assert_eq!(doc["status"], "received");
+        let row = CaseRow { id: 42, doc: history.columns.doc.clone(), intake: Some(history.event_docs[0].clone()) };
+        let read = Case::try_from(row).expect("read");
+        assert_eq!(read, Case { id: CaseId::new(42).expect("id"), ..history.case });
+    }
+
+    #[test]
+    fn a_history_not_numbered_from_one_or_not_starting_with_its_intake_is_refused_before_the_writer() {
+        let mut late = intake(None);
+        late.seq = 2;
+        assert!(NewHistory::prepare(vec![late]).is_err());
+        assert!(NewHistory::prepare(Vec::new()).is_err());
+    }
 
     #[test]
     fn a_prefix_range_holds_exactly_the_codes_below_it() {

@@ -41,14 +41,18 @@ thread_local! {
 
 /// `value` as a stored document: its JSON, compressed.
 pub(crate) fn pack<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
-    let json = serde_json::to_vec(value).map_err(StoreError::corrupt)?;
+    pack_json(&serde_json::to_vec(value).map_err(StoreError::corrupt)?)
+}
+
+/// A document's JSON, compressed.
+pub(crate) fn pack_json(json: &[u8]) -> Result<Vec<u8>, StoreError> {
     COMPRESSOR.with(|cell| {
         let mut cell = cell.borrow_mut();
         let compressor = match &mut *cell {
             Some(compressor) => compressor,
             slot => slot.insert(Compressor::with_prepared_dictionary(&ENCODER).map_err(StoreError::corrupt)?),
         };
-        compressor.compress(&json).map_err(StoreError::corrupt)
+        compressor.compress(json).map_err(StoreError::corrupt)
     })
 }
 

@@ -4,10 +4,9 @@
 use sqlx::{AnyConnection, Executor};
 use tokio::sync::{mpsc, oneshot};
 
-use gridline_core::case::{Case, CaseEvent};
 use gridline_core::rollup::Rollup;
 
-use crate::cases::{append_event, insert_histories};
+use crate::cases::{Filed, NewEvent, NewHistory, append_event, insert_histories};
 use crate::questionnaires::{self, NewResponse, Stored};
 use crate::rollups;
 use crate::{Backend, Created, StoreError};
@@ -17,8 +16,8 @@ use crate::{Backend, Created, StoreError};
 const MAX_BATCH: usize = 512;
 
 pub(crate) enum Job {
-    Import { histories: Vec<Vec<CaseEvent>>, reply: oneshot::Sender<Result<Vec<Created>, StoreError>> },
-    Append { case: Box<Case>, event: Box<CaseEvent>, reply: oneshot::Sender<Result<(), StoreError>> },
+    Import { histories: Vec<NewHistory>, reply: oneshot::Sender<Result<Vec<Created>, StoreError>> },
+    Append { new: Box<NewEvent>, reply: oneshot::Sender<Result<(), StoreError>> },
     RebuildRollups { reply: oneshot::Sender<Result<Rollup, StoreError>> },
     AddRollups { rollup: Box<Rollup>, reply: oneshot::Sender<Result<(), StoreError>> },
     /// Questionnaire responses with their tallies.
@@ -26,7 +25,7 @@ pub(crate) enum Job {
 }
 
 enum Outcome {
-    Imported(Vec<Created>),
+    Imported(Vec<Filed>),
     Appended,
     Rebuilt(Box<Rollup>),
     Responded(Vec<Stored>),
@@ -36,9 +35,9 @@ impl Job {
     fn reply(self, outcome: Result<Outcome, StoreError>) {
         // A caller that gave up waiting is no reason to fail the others: ignore send errors.
         match self {
-            Job::Import { reply, .. } => {
+            Job::Import { histories, reply } => {
                 let _ = reply.send(outcome.and_then(|o| match o {
-                    Outcome::Imported(c) => Ok(c),
+                    Outcome::Imported(filed) => Ok(filed.into_iter().zip(histories).map(|(filed, history)| filed.into_created(history)).collect()),
                     _ => Err(StoreError::corrupt("writer outcome mismatch")),
                 }));
             }
@@ -147,35 +146,35 @@ async fn run_batch(
 }
 
 async fn run_jobs(conn: &mut AnyConnection, backend: Backend, jobs: &[Job]) -> Result<Vec<Result<Outcome, StoreError>>, StoreError> {
-    let histories: Vec<&[CaseEvent]> = jobs
+    let histories: Vec<&NewHistory> = jobs
         .iter()
         .filter_map(|job| match job {
-            Job::Import { histories, .. } => Some(histories.iter().map(Vec::as_slice)),
+            Job::Import { histories, .. } => Some(histories.iter()),
             _ => None,
         })
         .flatten()
         .collect();
-    let created = insert_histories(conn, backend, &histories).await?;
+    let filed = insert_histories(conn, backend, &histories).await?;
     // The rollups move with the events, in the same transaction: one fold per new history and
     // per appended event, written once for the batch.
     let mut rollup = Rollup::default();
-    for (history, created) in histories.iter().zip(&created) {
-        if created.created {
-            rollup.record_history(history);
+    for (history, filed) in histories.iter().zip(&filed) {
+        if matches!(filed, Filed::New(_)) {
+            rollup.record_history(history.events());
         }
     }
-    let mut created = created.into_iter();
+    let mut filed = filed.into_iter();
     let mut outcomes = Vec::with_capacity(jobs.len());
     for job in jobs {
         match job {
             Job::Import { histories, .. } => {
-                outcomes.push(Ok(Outcome::Imported(created.by_ref().take(histories.len()).collect())));
+                outcomes.push(Ok(Outcome::Imported(filed.by_ref().take(histories.len()).collect())));
             }
-            Job::Append { case, event, .. } => {
-                let before = rollups::case_before(conn, case.id).await?;
-                match append_event(conn, backend, case, event).await {
+            Job::Append { new, .. } => {
+                let before = rollups::case_before(conn, new.case.id).await?;
+                match append_event(conn, backend, new).await {
                     Ok(()) => {
-                        rollup.record(before.as_ref(), case, event);
+                        rollup.record(before.as_ref(), &new.case, &new.event);
                         outcomes.push(Ok(Outcome::Appended));
                     }
                     Err(refusal @ StoreError::VersionConflict { .. }) => outcomes.push(Err(refusal)),
@@ -205,7 +204,8 @@ mod tests {
     use super::*;
 
     fn import(histories: usize) -> Job {
-        Job::Import { histories: vec![Vec::new(); histories], reply: oneshot::channel().0 }
+        let history = || NewHistory::prepare(vec![crate::cases::tests::intake(None)]).expect("prepared");
+        Job::Import { histories: (0..histories).map(|_| history()).collect(), reply: oneshot::channel().0 }
     }
 
     #[test]
