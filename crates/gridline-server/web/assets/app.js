@@ -127,6 +127,10 @@
       rate_response: '响应率', rate_resolution: '解决率', rate_satisfaction: '满意率', trend: '趋势（近30天）',
       received: '受理', closed: '结案', by_category: '问题类别分布', by_region: '区域分布', map: '地图',
       colour_by: '着色', volume: '案件量', overdue_share: '超期占比', map_unavailable: '地图数据不可用，以列表显示',
+      map_cases: '地图案件', 'map_cases.open': '在办案件', 'map_cases.overdue': '超期案件', 'map_cases.received': '本月受理',
+      map_layer: '显示方式', 'map_layer.dots': '点位', 'map_layer.heat': '热力', 'map_layer.off': '不显示',
+      map_placed: '地图上 {n} 件，其中超期 {overdue} 件', map_unplaced: '另有 {n} 件无坐标，未显示', map_cell: '此处 {n} 件（超期 {overdue} 件）',
+      case_place: '案件位置（所在街道边界内）',
       city: '北京市', drill_hint: '点击区域逐级查看：市 → 区 → 街道 → 案件', cases_here: '该街道的案件', total: '总数',
       'action.receive': '受理', 'action.register': '立案', 'action.reject': '不予立案', 'action.merge': '并案',
       'action.dispatch': '派遣', 'action.accept': '签收', 'action.return': '退单', 'action.handle': '办结反馈',
@@ -288,6 +292,10 @@
       rate_response: 'Response rate', rate_resolution: 'Resolution rate', rate_satisfaction: 'Satisfaction rate',
       trend: 'Trend (30 days)', received: 'Received', closed: 'Closed', by_category: 'By category', by_region: 'By area', map: 'Map',
       colour_by: 'Colour by', volume: 'Volume', overdue_share: 'Overdue share', map_unavailable: 'Map data not available; shown as a list',
+      map_cases: 'Cases on the map', 'map_cases.open': 'Open cases', 'map_cases.overdue': 'Overdue cases', 'map_cases.received': 'Received this month',
+      map_layer: 'Shown as', 'map_layer.dots': 'Points', 'map_layer.heat': 'Heat', 'map_layer.off': 'Hidden',
+      map_placed: '{n} cases on the map, {overdue} of them overdue', map_unplaced: '{n} more have no location and are not shown', map_cell: '{n} cases here ({overdue} overdue)',
+      case_place: "The case's place within its street's boundary",
       city: 'Beijing', drill_hint: 'Click an area to drill down: city → district → street → cases', cases_here: 'Cases in this street',
       total: 'Total',
       'action.receive': 'Received', 'action.register': 'Register', 'action.reject': 'Reject', 'action.merge': 'Merge',
@@ -358,7 +366,7 @@
   // Every call below says what it reads of the answer in a `// reads: METHOD /path field …`
   // comment, checked against the OpenAPI document by crates/gridline-server/tests/web_api.rs.
   // fields @overview: today.received today.closed open overdue due_soon rates.response.rate rates.resolution.rate rates.satisfaction.rate
-  // fields @case: id status channel external_id category category_name district.name region_name address unit_name reporter.name reporter.phone received_at merged_into suspended overdue due_soon deadline time_left_seconds time_limit supervision_count rework_count pending_extension.amount pending_extension.unit pending_extension.reason photos feedback.text feedback.photos callback.resolved callback.satisfaction location.lat location.lon allowed_actions description events[].time events[].action events[].actor.username events[].actor.role events[].unit_name events[].note
+  // fields @case: id status channel external_id category category_name district.name region region_name address unit_name reporter.name reporter.phone received_at merged_into suspended overdue due_soon deadline time_left_seconds time_limit supervision_count rework_count pending_extension.amount pending_extension.unit pending_extension.reason photos feedback.text feedback.photos callback.resolved callback.satisfaction location.lat location.lon allowed_actions description events[].time events[].action events[].actor.username events[].actor.role events[].unit_name events[].note
   // The server tells its errors in the language asked for (codes and texts: gridline_core::message).
   const ACCEPT_LANGUAGE = () => (lang === 'zh' ? 'zh-CN' : 'en');
   async function api(method, path, body) {
@@ -1564,7 +1572,7 @@
           c.callback ? h('p', {}, `${t('callback')}: ${c.callback.resolved ? t('resolved') : '✗'} · ${t(`sat.${c.callback.satisfaction}`)}`) : null),
         section(t('more'), h('dl', { class: 'facts' }, rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]))),
         section(t('attachments'), attachmentGallery(attached, links)),
-        section(t('location'), c.location ? [h('p', {}, `${c.location.lat}, ${c.location.lon}`), pointMap(c.location)] : h('p', { class: 'empty' }, t('empty'))),
+        section(t('location'), c.location ? [h('p', {}, `${c.location.lat}, ${c.location.lon}`), pointMap(c.location, c.region)] : h('p', { class: 'empty' }, t('empty'))),
         section(t('duplicates'), dup ? duplicateTable(dup.suggestions) : unavailable(t('duplicates_unavailable')))),
         h('div', {}, clock, section(t('actions'), c.allowed_actions.length ? actionsBox : h('p', { class: 'empty' }, t('none'))), section(t('timeline'), timeline)))];
   }
@@ -1693,16 +1701,89 @@
   // reads: GET /geo/{level}.geojson -
   const geojson = (level) => once(`geo:${level}`, () => optional('GET', `/geo/${level}.geojson`));
 
-  /** A point on the district map when the map data is served; otherwise nothing but the text. */
-  function pointMap(location) {
-    const el = h('div', { class: 'mini-map chart', role: 'img', 'aria-label': `${t('location')} ${location.lat}, ${location.lon}` });
-    geojson('districts').then((geo) => {
+  /** [[west, north], [east, south]] around `feature` and the extra points, with a margin: for geo.boundingCoords. */
+  function bounds(feature, ...points) {
+    const flat = feature.geometry.coordinates.flat(Infinity);
+    const lons = [...flat.filter((_, i) => i % 2 === 0), ...points.map((p) => p[0])];
+    const lats = [...flat.filter((_, i) => i % 2 === 1), ...points.map((p) => p[1])];
+    const [w, e, s, n] = [Math.min(...lons), Math.max(...lons), Math.min(...lats), Math.max(...lats)];
+    const pad = Math.max(e - w, n - s) * 0.08;
+    return [[w - pad, n + pad], [e + pad, s - pad]];
+  }
+
+  /** The optional tile layer (GRIDLINE_MAP_TILES; ECharts has none of its own): Web-Mercator tiles
+   *  drawn as images under a geo chart's boundaries, redrawn as the map moves. Without it nothing
+   *  is fetched from elsewhere. */
+  const TILES = JSON.parse(document.querySelector('meta[name="gridline-map-tiles"]')?.content || 'null');
+  const MERCATOR = { project: ([lon, lat]) => [lon, (-180 / Math.PI) * Math.log(Math.tan(Math.PI / 4 + (lat * Math.PI) / 360))],
+    unproject: ([x, y]) => [x, (360 / Math.PI) * Math.atan(Math.exp((-y * Math.PI) / 180)) - 90] };
+  /** A geo component as the tiles need it: their projection, the areas see-through. */
+  const tiled = (geo) => (TILES ? { ...geo, projection: MERCATOR, itemStyle: { ...geo.itemStyle, areaColor: 'rgba(255,255,255,0.2)' } } : geo);
+  function drawTiles(chart) {
+    if (!TILES) return;
+    const draw = () => {
+      const [w, ht] = [chart.getWidth(), chart.getHeight()];
+      const [nw, se] = [chart.convertFromPixel('geo', [0, 0]), chart.convertFromPixel('geo', [w, ht])];
+      if (!nw || !se || !(se[0] > nw[0])) return;
+      const z = Math.max(1, Math.min(18, Math.round(Math.log2((360 * w) / 256 / (se[0] - nw[0])))));
+      const n = 2 ** z;
+      const col = (lon) => Math.floor(((lon + 180) / 360) * n);
+      const row = (lat) => Math.floor(((1 - Math.asinh(Math.tan((lat * Math.PI) / 180)) / Math.PI) / 2) * n);
+      const corner = (x, y) => chart.convertToPixel('geo', [(x / n) * 360 - 180, (Math.atan(Math.sinh(Math.PI * (1 - (2 * y) / n))) * 180) / Math.PI]);
+      const elements = [];
+      for (let x = col(nw[0]); x <= col(se[0]); x += 1) {
+        for (let y = Math.max(0, row(nw[1])); y <= Math.min(n - 1, row(se[1])) && elements.length < 100; y += 1) {
+          const [a, b] = [corner(x, y), corner(x + 1, y + 1)];
+          const image = TILES.url.replace('{z}', z).replace('{x}', ((x % n) + n) % n).replace('{y}', y);
+          elements.push({ type: 'image', silent: true, z: -10, style: { image, x: a[0], y: a[1], width: b[0] - a[0], height: b[1] - a[1] } });
+        }
+      }
+      if (TILES.attribution) elements.push({ type: 'text', right: 4, bottom: 2, silent: true, style: { text: TILES.attribution, fontSize: 10, fill: '#555' } });
+      chart.setOption({ graphic: { elements } }, { replaceMerge: ['graphic'] });
+    };
+    chart.on('georoam', draw);
+    chart.on('finished', function first() { chart.off('finished', first); draw(); });
+  }
+
+  /** The case's place among its street's boundaries (its district's other streets around it) when
+   *  the map data is served; otherwise nothing but the text. */
+  function pointMap(location, region) {
+    const el = h('div', { class: 'mini-map chart', id: 'case-map', role: 'img', 'aria-label': `${t('case_place')} ${location.lat}, ${location.lon}` });
+    const street = /^\d{12}$/.test(region ?? '') ? `${region.slice(0, 9)}000` : '';
+    geojson('streets').then((geo) => {
       if (!geo || !window.echarts) { el.replaceWith(unavailable(t('map_unavailable'))); return; }
-      echarts.registerMap('bj-districts', geo);
-      echarts.init(el).setOption({ geo: { map: 'bj-districts', roam: true, center: [location.lon, location.lat], zoom: 6 },
-        series: [{ type: 'scatter', coordinateSystem: 'geo', data: [[location.lon, location.lat]], symbolSize: 14 }] });
+      const here = [location.lon, location.lat];
+      const own = geo.features.find((f) => String(f.properties.code) === street);
+      const features = own ? geo.features.filter((f) => String(f.properties.code).startsWith(street.slice(0, 6))) : geo.features;
+      echarts.registerMap(`bj-case-${street || 'city'}`, { type: 'FeatureCollection', features });
+      const chart = echarts.init(el);
+      drawTiles(chart);
+      chart.setOption({
+        geo: tiled({ map: `bj-case-${street || 'city'}`, roam: true, ...(own ? { boundingCoords: bounds(own, here) } : { center: here, zoom: 6 }),
+          itemStyle: { areaColor: '#f4f4f4', borderColor: '#bbb' }, emphasis: { disabled: true },
+          regions: own ? [{ name: own.properties.name, itemStyle: { areaColor: TILES ? 'rgba(31,111,178,0.12)' : '#dbe9f6', borderColor: '#1f6fb2', borderWidth: 2 },
+            label: { show: true, color: '#1f6fb2' } }] : [] }),
+        series: [{ type: 'effectScatter', coordinateSystem: 'geo', data: [here], symbolSize: 12, itemStyle: { color: '#d73027' }, rippleEffect: { scale: 3 } }] });
+      performance.mark('gridline:case-map');
     }).catch(() => el.replaceWith(unavailable(t('map_unavailable'))));
     return el;
+  }
+
+  /** The dashboard map's cases (GET /dashboard/map cells) as ECharts layers on the geo component:
+   *  points (large mode; red where a cell holds an overdue case) or heat. */
+  function caseLayers(cells, layer) {
+    const unit = 10 ** -cells.precision;
+    const at = (i) => [(cells.x[i] + 0.5) * unit, (cells.y[i] + 0.5) * unit, cells.count[i], cells.overdue[i]];
+    const all = cells.x.map((_, i) => at(i));
+    const most = Math.max(1, ...cells.count.slice().sort((a, b) => b - a).slice(0, Math.ceil(cells.count.length / 50)));
+    if (layer === 'heat') {
+      return { visualMap: { type: 'continuous', seriesIndex: 1, show: false, min: 0, max: most, dimension: 2, inRange: { color: ['#313695', '#4575b4', '#abd9e9', '#fee090', '#f46d43', '#a50026'] } },
+        series: [{ type: 'heatmap', coordinateSystem: 'geo', data: all, pointSize: 8, blurSize: 12, silent: true }] };
+    }
+    const size = all.length > 5000 ? 4 : (v) => Math.min(5 + Math.sqrt(v[2]) * 2, 22);
+    const dots = (name, data, color) => ({ type: 'scatter', name, coordinateSystem: 'geo', data, symbolSize: size, large: true, largeThreshold: 5000, progressive: 20000,
+      itemStyle: { color, opacity: 0.75 }, tooltip: { formatter: (p) => t('map_cell').replace('{n}', p.value[2]).replace('{overdue}', p.value[3]) } });
+    return { series: [dots(t('open'), all.filter((c) => !c[3]), '#2166ac'), dots(t('overdue_now'), all.filter((c) => c[3]), '#d73027')] };
   }
 
   function kpis(o) {
@@ -1717,12 +1798,16 @@
     const params = new URLSearchParams(location.search);
     const region = params.get('region') || '';
     const colour = params.get('colour') === 'overdue' ? 'overdue' : 'volume';
+    const which = ['overdue', 'received'].includes(params.get('cases')) ? params.get('cases') : 'open';
+    const layer = ['heat', 'off'].includes(params.get('points')) ? params.get('points') : 'dots';
     // reads: GET /dashboard @overview scope.level scope.parent scope.code scope.name by_region[].code by_region[].name by_region[].total by_region[].open by_region[].overdue trend[].date trend[].received trend[].closed by_category[].name by_category[].count
     const o = await api('GET', `/dashboard${region ? `?region=${encodeURIComponent(region)}` : ''}`);
-    const go = (code, colourBy = colour) => {
+    const go = (code, colourBy = colour, cases = which, points = layer) => {
       const next = new URLSearchParams();
       if (code) next.set('region', code);
       if (colourBy !== 'volume') next.set('colour', colourBy);
+      if (cases !== 'open') next.set('cases', cases);
+      if (points !== 'dots') next.set('points', points);
       history.pushState(null, '', `/dashboard${next.toString() ? `?${next}` : ''}`);
       render();
     };
@@ -1735,6 +1820,11 @@
     if (o.scope.code) trail.push(' › ', h('span', { 'aria-current': 'page' }, o.scope.name));
     const colourSelect = h('select', { id: 'colour-by', onchange: (e) => go(region, e.target.value) },
       options([['volume', t('volume')], ['overdue', t('overdue_share')]], colour));
+    const casesSelect = h('select', { id: 'map-cases', onchange: (e) => go(region, colour, e.target.value) },
+      options(['open', 'overdue', 'received'].map((k) => [k, t(`map_cases.${k}`)]), which));
+    const layerSelect = h('select', { id: 'map-layer', onchange: (e) => go(region, colour, which, e.target.value) },
+      options(['dots', 'heat', 'off'].map((k) => [k, t(`map_layer.${k}`)]), layer));
+    const mapCount = h('p', { class: 'hint', id: 'map-count', 'aria-live': 'polite' });
 
     const trendEl = h('div', { class: 'chart', id: 'trend-chart', role: 'img', 'aria-label': t('trend') });
     const catEl = h('div', { class: 'chart', id: 'category-chart', role: 'img', 'aria-label': t('by_category') });
@@ -1754,7 +1844,9 @@
     }
     const content = [h('h1', {}, t('page.dashboard')), h('nav', { class: 'trail', 'aria-label': t('map') }, trail), kpis(o),
       h('div', { class: 'columns' }, section(t('trend'), trendEl), section(t('by_category'), catEl)),
-      o.by_region.length ? section(t('by_region'), h('p', { class: 'hint' }, t('drill_hint')), field(t('colour_by'), colourSelect), mapNote, mapEl, regionTable) : null,
+      section(o.by_region.length ? t('by_region') : t('map'), o.by_region.length ? h('p', { class: 'hint' }, t('drill_hint')) : null,
+        h('div', { class: 'inline' }, o.by_region.length ? field(t('colour_by'), colourSelect) : null, field(t('map_cases'), casesSelect), field(t('map_layer'), layerSelect)),
+        mapNote, mapEl, mapCount, regionTable),
       casesHere];
 
     // Charts are drawn once the elements are in the page (ECharts needs their size).
@@ -1768,21 +1860,36 @@
       echarts.init(catEl).setOption({ tooltip: {}, grid: { left: 110, right: 16, top: 8, bottom: 24 },
         xAxis: { type: 'value', minInterval: 1 }, yAxis: { type: 'category', inverse: true, data: o.by_category.map((c) => c.name) },
         series: [{ type: 'bar', data: o.by_category.map((c) => c.count) }] });
-      if (!o.by_region.length) return;
-      const level = o.scope.level === 'district' ? 'streets' : 'districts';
-      const geo = await geojson(level).catch(() => null);
+      const level = o.scope.level === 'city' ? 'districts' : 'streets';
+      const scoped = new URLSearchParams({ cases: which });
+      if (o.scope.code) scoped.set('region', o.scope.code);
+      // reads: GET /dashboard/map precision placed unplaced x y count overdue
+      const [geo, cells] = await Promise.all([geojson(level).catch(() => null), layer === 'off' ? null : api('GET', `/dashboard/map?${scoped}`).catch(() => null)]);
+      if (cells) {
+        const overdue = cells.overdue.reduce((a, b) => a + b, 0);
+        mapCount.textContent = [t('map_placed').replace('{n}', cells.placed).replace('{overdue}', overdue),
+          cells.unplaced ? t('map_unplaced').replace('{n}', cells.unplaced) : ''].filter(Boolean).join('；');
+      }
       const data = o.by_region.map((r) => ({ name: r.name, value: value(r), code: r.code }));
       const max = Math.max(colour === 'overdue' ? 0.01 : 1, ...data.map((d) => d.value));
       let chart;
       if (geo) {
-        const features = level === 'streets' ? geo.features.filter((f) => String(f.properties.code).startsWith(o.scope.code.slice(0, 6))) : geo.features;
+        const own = (f) => String(f.properties.code);
+        const features = o.scope.level === 'street' ? geo.features.filter((f) => own(f) === o.scope.code)
+          : level === 'streets' ? geo.features.filter((f) => own(f).startsWith(o.scope.code.slice(0, 6))) : geo.features;
         const mapName = `bj-${level}-${o.scope.code ?? 'city'}`;
         echarts.registerMap(mapName, { type: 'FeatureCollection', features });
+        const layers = cells ? caseLayers(cells, layer) : { series: [] };
         chart = echarts.init(mapEl);
+        chart.on('finished', function drawn() { chart.off('finished', drawn); performance.mark('gridline:case-map'); });
+        drawTiles(chart);
         chart.setOption({ tooltip: { formatter: (p) => `${p.name}: ${colour === 'overdue' ? pct(p.value) : p.value ?? 0}` },
-          visualMap: { min: 0, max, left: 8, bottom: 8, calculable: true, inRange: { color: ['#fff5eb', '#fd8d3c', '#a63603'] } },
-          series: [{ type: 'map', map: mapName, nameProperty: 'name', roam: true, data, label: { show: level === 'districts' } }] });
+          geo: tiled({ map: mapName, roam: true, label: { show: level === 'districts' }, itemStyle: { areaColor: '#f4f4f4', borderColor: '#999' } }),
+          visualMap: [...(data.length ? [{ seriesIndex: 0, min: 0, max, left: 8, bottom: 8, calculable: true, inRange: { color: cells ? ['#fff5eb', '#fdd0a2', '#fdae6b'] : ['#fff5eb', '#fd8d3c', '#a63603'], ...(TILES ? { colorAlpha: 0.45 } : {}) } }] : []),
+            ...(layers.visualMap ? [layers.visualMap] : [])],
+          series: [{ type: 'map', geoIndex: 0, data }, ...layers.series] });
       } else {
+        if (!o.by_region.length) { mapEl.replaceWith(unavailable(t('map_unavailable'))); return; }
         mapNote.replaceChildren(unavailable(t('map_unavailable')));
         mapEl.classList.add('bars');
         chart = echarts.init(mapEl);
