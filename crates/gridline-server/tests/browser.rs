@@ -1139,7 +1139,7 @@ async fn the_dashboard_map_draws_the_cases_as_points_and_heat_and_the_case_page_
     b.goto(&s.url(&format!("/cases/{last}"))).await;
     b.until("the case's place", drawn, json!(["#case-map", "effectScatter"])).await;
     let street = b
-        .run("const o = window.echarts.getInstanceByDom(document.querySelector('#case-map')).getOption(); return o.geo[0].regions.map((r) => r.name).join()", json!([]))
+        .run("const o = window.echarts.getInstanceByDom(document.querySelector('#case-map')).getOption(); return o.geo[0].regions.filter((r) => r.itemStyle?.borderWidth === 2).map((r) => r.name).join()", json!([]))
         .await;
     assert_eq!(street, "东华门街道", "the case's street is drawn out");
     b.run("document.querySelector('#case-map').scrollIntoView({block: 'center'})", json!([])).await;
