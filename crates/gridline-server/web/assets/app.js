@@ -1780,8 +1780,10 @@
       return { visualMap: { type: 'continuous', seriesIndex: 1, show: false, min: 0, max: most, dimension: 2, inRange: { color: ['#313695', '#4575b4', '#abd9e9', '#fee090', '#f46d43', '#a50026'] } },
         series: [{ type: 'heatmap', coordinateSystem: 'geo', data: all, pointSize: 8, blurSize: 12, silent: true }] };
     }
+    // Large mode draws all the points as one path, at once (not progressively: 100,000 take a few
+    // hundred ms in one go, but seconds spread over frames), of one size.
     const size = all.length > 5000 ? 4 : (v) => Math.min(5 + Math.sqrt(v[2]) * 2, 22);
-    const dots = (name, data, color) => ({ type: 'scatter', name, coordinateSystem: 'geo', data, symbolSize: size, large: true, largeThreshold: 5000, progressive: 20000,
+    const dots = (name, data, color) => ({ type: 'scatter', name, coordinateSystem: 'geo', data, symbolSize: size, large: true, largeThreshold: 5000, progressive: 0,
       itemStyle: { color, opacity: 0.75 }, tooltip: { formatter: (p) => t('map_cell').replace('{n}', p.value[2]).replace('{overdue}', p.value[3]) } });
     return { series: [dots(t('open'), all.filter((c) => !c[3]), '#2166ac'), dots(t('overdue_now'), all.filter((c) => c[3]), '#d73027')] };
   }
@@ -1863,6 +1865,8 @@
       const level = o.scope.level === 'city' ? 'districts' : 'streets';
       const scoped = new URLSearchParams({ cases: which });
       if (o.scope.code) scoped.set('region', o.scope.code);
+      // A bookmarked address may name the months received and the grid (`?cases=received&period=2026-01..2026-06&precision=5`).
+      for (const key of which === 'received' ? ['period', 'precision'] : ['precision']) if (params.get(key)) scoped.set(key, params.get(key));
       // reads: GET /dashboard/map precision placed unplaced x y count overdue
       const [geo, cells] = await Promise.all([geojson(level).catch(() => null), layer === 'off' ? null : api('GET', `/dashboard/map?${scoped}`).catch(() => null)]);
       if (cells) {
@@ -1883,7 +1887,8 @@
         chart = echarts.init(mapEl);
         chart.on('finished', function drawn() { chart.off('finished', drawn); performance.mark('gridline:case-map'); });
         drawTiles(chart);
-        chart.setOption({ tooltip: { formatter: (p) => `${p.name}: ${colour === 'overdue' ? pct(p.value) : p.value ?? 0}` },
+        // No animation: 'finished' is when the map is drawn, not a second later when its colours settled.
+        chart.setOption({ animation: false, tooltip: { formatter: (p) => `${p.name}: ${colour === 'overdue' ? pct(p.value) : p.value ?? 0}` },
           geo: tiled({ map: mapName, roam: true, label: { show: level === 'districts' }, itemStyle: { areaColor: '#f4f4f4', borderColor: '#999' } }),
           visualMap: [...(data.length ? [{ seriesIndex: 0, min: 0, max, left: 8, bottom: 8, calculable: true, inRange: { color: cells ? ['#fff5eb', '#fdd0a2', '#fdae6b'] : ['#fff5eb', '#fd8d3c', '#a63603'], ...(TILES ? { colorAlpha: 0.45 } : {}) } }] : []),
             ...(layers.visualMap ? [layers.visualMap] : [])],
