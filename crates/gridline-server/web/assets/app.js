@@ -1723,8 +1723,14 @@
     if (!TILES) return;
     const draw = () => {
       const [w, ht] = [chart.getWidth(), chart.getHeight()];
-      const [nw, se] = [chart.convertFromPixel('geo', [0, 0]), chart.convertFromPixel('geo', [w, ht])];
-      if (!nw || !se || !(se[0] > nw[0])) return;
+      // The view's corners in degrees. (convertFromPixel answers projected coordinates under a
+      // projection: the view is a scale and a shift of them, read off two known points instead.)
+      const known = [[116, 39], [117, 41]];
+      const [s1, s2] = known.map((p) => chart.convertToPixel('geo', p));
+      const [m1, m2] = known.map(MERCATOR.project);
+      const degrees = ([px, py]) => MERCATOR.unproject([m1[0] + ((px - s1[0]) * (m2[0] - m1[0])) / (s2[0] - s1[0]), m1[1] + ((py - s1[1]) * (m2[1] - m1[1])) / (s2[1] - s1[1])]);
+      const [nw, se] = [degrees([0, 0]), degrees([w, ht])];
+      if (!(se[0] > nw[0] && nw[1] > se[1])) return;
       const z = Math.max(1, Math.min(18, Math.round(Math.log2((360 * w) / 256 / (se[0] - nw[0])))));
       const n = 2 ** z;
       const col = (lon) => Math.floor(((lon + 180) / 360) * n);
@@ -1741,8 +1747,9 @@
       if (TILES.attribution) elements.push({ type: 'text', right: 4, bottom: 2, silent: true, style: { text: TILES.attribution, fontSize: 10, fill: '#555' } });
       chart.setOption({ graphic: { elements } }, { replaceMerge: ['graphic'] });
     };
-    chart.on('georoam', draw);
-    chart.on('finished', function first() { chart.off('finished', first); draw(); });
+    // Not inside the event: ECharts refuses a setOption during its own update.
+    chart.on('georoam', () => setTimeout(draw));
+    chart.on('finished', function first() { chart.off('finished', first); setTimeout(draw); });
   }
 
   /** The case's place among its street's boundaries (its district's other streets around it) when
