@@ -1090,7 +1090,8 @@ async fn an_administrator_creates_and_disables_a_user_and_reads_and_exports_the_
 
 /// The maps of cases: the dashboard draws the open cases as points on the city's districts (and
 /// as heat), a street's on its own boundary; the case page draws the case's place inside its
-/// street's boundary, on a phone. Screenshots `dashboard-map` (1366 px) and `case-map-phone` (390 px).
+/// street's boundary, on a phone. Screenshots `map-points` (1366 px) and `map-case-phone` (390 px); the
+/// docs' `dashboard-map.png` and `case-map-phone.png` are of the demo city's 100,000 cases (BENCHMARKS.md).
 #[tokio::test]
 async fn the_dashboard_map_draws_the_cases_as_points_and_heat_and_the_case_page_its_place_in_its_street() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -1124,7 +1125,7 @@ async fn the_dashboard_map_draws_the_cases_as_points_and_heat_and_the_case_page_
     assert_eq!(points.as_u64(), Some(cells(&city)), "one point per cell");
     assert!(b.text("#map-count").await.contains("地图上 42 件"), "{}", b.text("#map-count").await);
     b.run("document.querySelector('#map-layer').scrollIntoView()", json!([])).await;
-    b.screenshot("dashboard-map").await;
+    b.screenshot("map-points").await;
     // Heat instead of points, chosen from the page.
     b.choose("#map-layer", "heat").await;
     let heat = b.until("the heat layer", drawn, json!(["#region-map", "heatmap"])).await;
@@ -1143,7 +1144,7 @@ async fn the_dashboard_map_draws_the_cases_as_points_and_heat_and_the_case_page_
         .await;
     assert_eq!(street, "东华门街道", "the case's street is drawn out");
     b.run("document.querySelector('#case-map').scrollIntoView({block: 'center'})", json!([])).await;
-    b.screenshot("case-map-phone").await;
+    b.screenshot("map-case-phone").await;
 
     b.call(Method::DELETE, "", None).await;
     b.publish_screenshots();

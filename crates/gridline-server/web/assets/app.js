@@ -1899,7 +1899,7 @@
         // No animation: 'finished' is when the map is drawn, not a second later when its colours settled.
         chart.setOption({ animation: false, tooltip: { formatter: (p) => `${p.name}: ${colour === 'overdue' ? pct(p.value) : p.value ?? 0}` },
           geo: tiled({ map: mapName, roam: true, label: { show: level === 'districts' }, itemStyle: { areaColor: '#f4f4f4', borderColor: '#999' } }),
-          visualMap: [...(data.length ? [{ seriesIndex: 0, min: 0, max, left: 8, bottom: 8, calculable: true, inRange: { color: cells ? ['#fff5eb', '#fdd0a2', '#fdae6b'] : ['#fff5eb', '#fd8d3c', '#a63603'], ...(TILES ? { colorAlpha: 0.45 } : {}) } }] : []),
+          visualMap: [...(data.length ? [{ seriesIndex: 0, min: 0, max, left: 8, bottom: 8, calculable: true, ...(mapEl.clientWidth < 600 ? { itemWidth: 10, itemHeight: 70 } : {}), inRange: { color: cells ? ['#fff5eb', '#fdd0a2', '#fdae6b'] : ['#fff5eb', '#fd8d3c', '#a63603'], ...(TILES ? { colorAlpha: 0.45 } : {}) } }] : []),
             ...(layers.visualMap ? [layers.visualMap] : [])],
           series: [{ type: 'map', geoIndex: 0, data }, ...layers.series] });
       } else {
