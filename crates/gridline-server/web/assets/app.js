@@ -2492,8 +2492,11 @@
     };
     const regionSelect = h('select', { id: 'alley-region' }, options([['', t('city')], ...(await districts()).map((d) => [d.code, d.name])], region));
     const monthInput = h('input', { id: 'alley-month', type: 'month', value: month });
-    const form = h('form', { class: 'row', onsubmit: (e) => { e.preventDefault(); go({ region: regionSelect.value, month: monthInput.value }); } },
-      field(t('district'), regionSelect), field(t('period'), monthInput), h('button', { type: 'submit' }, t('refresh')));
+    // The open cases on the same map (GET /dashboard/map), off unless asked for.
+    const caseLayer = ['dots', 'heat'].includes(params.get('points')) ? params.get('points') : 'off';
+    const caseSelect = h('select', { id: 'alley-cases' }, options(['off', 'dots', 'heat'].map((k) => [k, t(`map_layer.${k}`)]), caseLayer));
+    const form = h('form', { class: 'row', onsubmit: (e) => { e.preventDefault(); go({ region: regionSelect.value, month: monthInput.value, points: caseSelect.value === 'off' ? '' : caseSelect.value }); } },
+      field(t('district'), regionSelect), field(t('period'), monthInput), field(t('map_cases.open'), caseSelect), h('button', { type: 'submit' }, t('refresh')));
     const where = region ? `&region=${encodeURIComponent(region)}` : '';
     // reads: GET /alleys month features[].id features[].geometry.coordinates features[].properties.name features[].properties.score features[].properties.grade features[].properties.listed features[].properties.street_name
     const map = await api('GET', `/alleys?month=${encodeURIComponent(month)}${where}`);
@@ -2512,13 +2515,18 @@
       const features = geo ? (region ? geo.features.filter((f) => String(f.properties.code).startsWith(region.slice(0, 6))) : geo.features) : [];
       const mapName = `bj-alleys-${region || 'city'}`;
       echarts.registerMap(mapName, { type: 'FeatureCollection', features });
+      // reads: GET /dashboard/map precision x y count overdue
+      const cells = caseLayer === 'off' ? null : await api('GET', `/dashboard/map?cases=open${where}`).catch(() => null);
+      const layers = cells ? caseLayers(cells, caseLayer) : { series: [] };
       const chart = echarts.init(mapEl);
+      drawTiles(chart);
       chart.setOption({
         tooltip: { formatter: (p) => (p.data?.name ? `${p.data.name} · ${p.data.street} · ${score1(p.data.score)}${p.data.listed ? ` · ${t('alley_listed')}` : ''}` : p.name) },
-        geo: { map: mapName, roam: true, itemStyle: { areaColor: '#f4f4f4', borderColor: '#bbb' }, emphasis: { disabled: true } },
+        geo: tiled({ map: mapName, roam: true, itemStyle: { areaColor: '#f4f4f4', borderColor: '#bbb' }, emphasis: { disabled: true } }),
+        ...(layers.visualMap ? { visualMap: layers.visualMap } : {}),
         series: [{ type: 'lines', coordinateSystem: 'geo', polyline: true, silent: false,
           data: map.features.map((f) => ({ id: f.id, name: f.properties.name, street: f.properties.street_name, score: f.properties.score, listed: f.properties.listed,
-            coords: f.geometry.coordinates, lineStyle: { color: scoreColour(f.properties.score), width: f.properties.listed ? 5 : 3 } })) }],
+            coords: f.geometry.coordinates, lineStyle: { color: scoreColour(f.properties.score), width: f.properties.listed ? 5 : 3 } })) }, ...layers.series],
       });
       chart.on('click', (p) => { if (p.data?.id) { history.pushState(null, '', `/alleys?id=${p.data.id}`); render(); } });
       performance.mark('gridline:alley-map');
