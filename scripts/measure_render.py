@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """How long a page takes to render in Chromium, from navigation start to its last chart drawn,
 against a running gridline: the dashboard by default (the page marks `gridline:charts` with
-performance.mark), or PAGE until MARK (the alleys' map marks `gridline:alley-map`).
+performance.mark), or PAGE until MARK (the alleys' map marks `gridline:alley-map`, the dashboard's
+map of cases `gridline:case-map`).
 
     scripts/measure_render.py http://127.0.0.1:8080 USERNAME PASSWORD [ROUNDS [PAGE MARK]]
     scripts/measure_render.py http://127.0.0.1:8080 bench PASSWORD 10 '/alleys?region=110105000000' gridline:alley-map
@@ -12,6 +13,7 @@ the second time; the first (cold) round is reported separately.
 """
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -39,6 +41,7 @@ def main():
         port = s.getsockname()[1]
     driver = subprocess.Popen(["/usr/bin/chromedriver", f"--port={port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
+    profile = None
     try:
         for _ in range(100):
             try:
@@ -80,6 +83,9 @@ def main():
     finally:
         driver.terminate()
         driver.wait()
+        # Each run's fresh profile is a few MB: the disk filled once.
+        if profile:
+            shutil.rmtree(profile, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ pub mod alley;
 pub mod calendar;
 pub mod campaign;
 pub mod case;
+pub mod case_map;
 pub mod catalogue;
 pub mod crosswalk;
 pub mod error;

@@ -146,6 +146,7 @@ fn api() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         .routes(routes!(reference::units, admin::create_unit))
         .routes(routes!(reference::regions))
         .routes(routes!(web::dashboard::dashboard))
+        .routes(routes!(web::dashboard::case_map))
         .routes(routes!(catalogue::list))
         .routes(routes!(catalogue::show))
         .routes(routes!(catalogue::export))

@@ -1185,3 +1185,66 @@ async fn an_administrator_creates_and_disables_a_user_and_reads_and_exports_the_
     b.publish_screenshots();
     s.stop().await;
 }
+
+/// The maps of cases: the dashboard draws the open cases as points on the city's districts (and
+/// as heat), a street's on its own boundary; the case page draws the case's place inside its
+/// street's boundary, on a phone. Screenshots `map-points` (1366 px) and `map-case-phone` (390 px); the
+/// docs' `dashboard-map.png` and `case-map-phone.png` are of the demo city's 100,000 cases (BENCHMARKS.md).
+#[tokio::test]
+async fn the_dashboard_map_draws_the_cases_as_points_and_heat_and_the_case_page_its_place_in_its_street() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some((_driver, mut b)) = launch(&dir.path().join("chromium-profile")).await else { return };
+    let s = TestServer::start(&format!("sqlite://{}?mode=rwc", dir.path().join("gridline.db").display())).await;
+    let operator = s.token("operator").await;
+    let beijing = gridline_geo::beijing();
+    let mut last = 0;
+    for (street, n) in [(WANGJING, 30), (DONGHUAMEN, 12)] {
+        let (lat, lon) = beijing.get(street).and_then(|r| r.label_point).expect("a label point");
+        for i in 0..n {
+            let (dlat, dlon) = (f64::from(i % 6) * 0.0011 - 0.003, f64::from(i / 6) * 0.0013 - 0.003);
+            let body = json!({"channel": "hotline", "category": "S0102", "region": street, "description": format!("路边垃圾堆放 {i}"),
+                              "location": {"lat": lat + dlat, "lon": lon + dlon}});
+            let (status, case) = s.api(Method::POST, "/api/v1/cases", &operator, Some(body)).await;
+            assert_eq!(status, 201, "{case}");
+            last = case["id"].as_i64().expect("id");
+        }
+    }
+    // What the page should draw: a point per cell of the API's answer.
+    let admin = s.token("admin").await;
+    let drawn = "const el = document.querySelector(arguments[0]); const c = el && window.echarts.getInstanceByDom(el); if (!c) return null; \
+                 const series = c.getOption().series.filter((s) => s.type === arguments[1]); \
+                 return series.length ? series.reduce((n, s) => n + s.data.length, 0) : null";
+    let cells = |answer: &Value| answer["x"].as_array().expect("cells").len() as u64;
+
+    b.sign_in(&s, "admin", "dashboard").await;
+    let (_, city) = s.api(Method::GET, "/api/v1/dashboard/map", &admin, None).await;
+    assert_eq!(city["placed"], 42, "{city}");
+    let points = b.until("the city's case points", drawn, json!(["#region-map", "scatter"])).await;
+    assert_eq!(points.as_u64(), Some(cells(&city)), "one point per cell");
+    assert!(b.text("#map-count").await.contains("地图上 42 件"), "{}", b.text("#map-count").await);
+    b.run("document.querySelector('#map-layer').scrollIntoView()", json!([])).await;
+    b.screenshot("map-points").await;
+    // Heat instead of points, chosen from the page.
+    b.choose("#map-layer", "heat").await;
+    let heat = b.until("the heat layer", drawn, json!(["#region-map", "heatmap"])).await;
+    assert_eq!(heat.as_u64(), Some(cells(&city)));
+    // A street's map: its boundary and its cases, each its own point on the finest grid.
+    b.goto(&s.url(&format!("/dashboard?region={WANGJING}"))).await;
+    let street = b.until("望京's case points", drawn, json!(["#region-map", "scatter"])).await;
+    assert_eq!(street.as_u64(), Some(30));
+
+    // The case page on a phone: the place inside the street's boundary.
+    b.window(390, 844).await;
+    b.goto(&s.url(&format!("/cases/{last}"))).await;
+    b.until("the case's place", drawn, json!(["#case-map", "effectScatter"])).await;
+    let street = b
+        .run("const o = window.echarts.getInstanceByDom(document.querySelector('#case-map')).getOption(); return o.geo[0].regions.filter((r) => r.itemStyle?.borderWidth === 2).map((r) => r.name).join()", json!([]))
+        .await;
+    assert_eq!(street, "东华门街道", "the case's street is drawn out");
+    b.run("document.querySelector('#case-map').scrollIntoView({block: 'center'})", json!([])).await;
+    b.screenshot("map-case-phone").await;
+
+    b.call(Method::DELETE, "", None).await;
+    b.publish_screenshots();
+    s.stop().await;
+}

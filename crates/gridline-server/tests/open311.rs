@@ -377,6 +377,7 @@ async fn the_openapi_document_describes_every_api_route_and_every_described_rout
         ("/api/v1/units/{code}", &["put"]),
         ("/api/v1/regions", &["get"]),
         ("/api/v1/dashboard", &["get"]),
+        ("/api/v1/dashboard/map", &["get"]),
         ("/api/v1/catalogue", &["get"]),
         ("/api/v1/catalogue/{code}", &["get"]),
         ("/api/v1/catalogue/files/{file}", &["get"]),

@@ -216,6 +216,89 @@ async fn the_dashboard_counts_intake_open_rates_categories_and_regions_of_its_sc
     }
 }
 
+/// The dashboard map (`GET /api/v1/dashboard/map`): the scope's cases in the cells of a grid, only
+/// those the user may open — a unit its own, a grid worker its street's — counted, not drawn,
+/// when they have no place; its refusals.
+#[tokio::test]
+async fn the_dashboard_map_counts_in_cells_the_cases_of_its_scope_that_the_user_may_see() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let beijing = gridline_geo::beijing();
+    let at = |code: &str| beijing.get(code).and_then(|r| r.label_point).expect("a label point");
+    for (engine, url) in fresh_databases(dir.path()).await {
+        let s = TestServer::start(&url).await;
+        let operator = s.token("operator").await;
+        let dispatcher = s.token("dispatcher").await;
+        let file = async |region: &str, place: Option<(f64, f64)>| {
+            let mut body = json!({"channel": "hotline", "category": "S0102", "region": region, "description": "路边垃圾堆放"});
+            if let Some((lat, lon)) = place {
+                body["location"] = json!({"lat": lat, "lon": lon});
+            }
+            let (status, case) = s.api(Method::POST, "/api/v1/cases", &operator, Some(body)).await;
+            assert_eq!(status, 201, "[{engine}] {case}");
+            case["id"].as_i64().expect("id")
+        };
+        let (wj_lat, wj_lon) = at(WANGJING);
+        file(WANGJING, Some((wj_lat, wj_lon))).await;
+        file(WANGJING, Some((wj_lat + 0.002, wj_lon + 0.002))).await;
+        let dhm_case = file(DONGHUAMEN, Some(at(DONGHUAMEN))).await;
+        file(DONGHUAMEN, None).await;
+        let map = async |token: &str, query: &str| {
+            let (status, body) = s.api(Method::GET, &format!("/api/v1/dashboard/map{query}"), token, None).await;
+            assert_eq!(status, 200, "[{engine}] {query}: {body}");
+            body
+        };
+        let sum = |m: &Value, column: &str| m[column].as_array().expect("a column").iter().map(|n| n.as_u64().expect("a count")).sum::<u64>();
+
+        let city = map(&dispatcher, "").await;
+        assert_eq!((city["placed"].as_u64(), city["unplaced"].as_u64(), city["precision"].as_u64()), (Some(3), Some(1), Some(3)), "[{engine}] {city}");
+        assert_eq!((city["cases"].as_str(), city["region"].as_str()), (Some("open"), None));
+        assert_eq!(sum(&city, "count"), 3);
+        let cells = city["x"].as_array().expect("x").len();
+        assert!(cells == 3 && city["y"].as_array().expect("y").len() == cells && city["overdue"].as_array().expect("overdue").len() == cells, "[{engine}] {city}");
+        // A cell's corner is its cases' place rounded down on the grid.
+        let i = city["x"].as_array().expect("x").iter().position(|x| x.as_i64() == Some((wj_lon * 1000.0).floor() as i64)).expect("望京's cell");
+        assert_eq!(city["y"][i].as_i64(), Some((wj_lat * 1000.0).floor() as i64));
+        let chaoyang = map(&dispatcher, &format!("?region={CHAOYANG}")).await;
+        assert_eq!((chaoyang["placed"].as_u64(), chaoyang["precision"].as_u64(), chaoyang["region"].as_str()), (Some(2), Some(4), Some(CHAOYANG)), "[{engine}]");
+        assert_eq!(map(&dispatcher, &format!("?region={WANGJING}&precision=2")).await["count"], json!([2]), "[{engine}] one cell of 1 km");
+
+        // Who sees what: the grid worker of 望京 its street's cases, wherever it looks; a unit
+        // only the cases dispatched to it.
+        let grid = s.token("grid").await;
+        assert_eq!(map(&grid, "").await["placed"], 2, "[{engine}]");
+        assert_eq!(map(&grid, &format!("?region={DONGCHENG}")).await["placed"], 0, "[{engine}]");
+        let dhm = s.token("dhm").await;
+        let wj = s.token("wj").await;
+        assert_eq!(map(&dhm, "").await["placed"], 0, "[{engine}]");
+        s.register_and_dispatch(&dispatcher, dhm_case, "DC-DHM").await;
+        let own = map(&dhm, "").await;
+        assert_eq!((own["placed"].as_u64(), own["unplaced"].as_u64()), (Some(1), Some(0)), "[{engine}] {own}");
+        assert_eq!(map(&wj, "").await["placed"], 0, "[{engine}] 望京's unit sees no case of 东华门");
+
+        // Overdue: none yet; received this month: every case; in another month: none.
+        assert_eq!(map(&dispatcher, "?cases=overdue").await["placed"], 0, "[{engine}]");
+        let received = map(&dispatcher, "?cases=received").await;
+        assert_eq!((received["placed"].as_u64(), received["period"].is_string()), (Some(3), true), "[{engine}] {received}");
+        assert_eq!(map(&dispatcher, "?cases=received&period=2020-01").await["placed"], 0, "[{engine}]");
+
+        for (query, status, field) in [
+            ("?region=999", 422, Some("region")),
+            ("?region=110105026001", 422, Some("region")),
+            ("?cases=closed", 422, Some("cases")),
+            ("?precision=9", 422, Some("precision")),
+            ("?period=2026-01", 422, Some("period")),
+            ("?cases=received&period=2026-13", 422, Some("period")),
+            ("?zoom=3", 400, None),
+        ] {
+            let (got, body) = s.api(Method::GET, &format!("/api/v1/dashboard/map{query}"), &dispatcher, None).await;
+            assert_eq!(got, status, "[{engine}] {query}: {body}");
+            assert_eq!(body["error"]["field"].as_str(), field, "[{engine}] {query}: {body}");
+        }
+        assert_eq!(s.http.get(s.url("/api/v1/dashboard/map")).send().await.expect("get").status(), 401);
+        s.stop().await;
+    }
+}
+
 /// Whether a message is free of English: no Latin letters outside the quoted parameters (codes,
 /// ids, what the user typed) and the names of formats and units (gridline_core::message).
 fn chinese_only(message: &str, params: &Value) -> bool {

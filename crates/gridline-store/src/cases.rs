@@ -11,6 +11,7 @@ use sqlx::any::AnyArguments;
 use sqlx::{AnyConnection, Arguments, AssertSqlSafe, FromRow};
 use tokio::sync::oneshot;
 
+use crate::nullable::NullableDouble;
 use crate::writer::Job;
 use crate::{Backend, Store, StoreError, millis, packed, placeholders, row_placeholders};
 
@@ -269,7 +270,7 @@ impl TryFrom<EventRow> for CaseEvent {
     }
 }
 
-/// Rows per multi-row INSERT: 18 parameters a case row keeps a chunk well inside both engines'
+/// Rows per multi-row INSERT: 20 parameters a case row keeps a chunk well inside both engines'
 /// parameter limits (SQLite 32,766; PostgreSQL 65,535).
 const ROWS_PER_INSERT: usize = 400;
 
@@ -449,6 +450,9 @@ async fn insert_case_rows<'a>(
             args.add(millis(case.updated_at)),
             args.add(cols.search_text.as_str()),
             args.add(cols.doc.as_slice()),
+            // The intake's place (migration 0024), for the map; it never changes afterwards.
+            args.add(NullableDouble(intake.location.map(|p| p.lon))),
+            args.add(NullableDouble(intake.location.map(|p| p.lat))),
         ] {
             result.map_err(StoreError::corrupt)?;
         }
@@ -459,8 +463,8 @@ async fn insert_case_rows<'a>(
     sqlx::query_with(
         AssertSqlSafe(format!(
             "INSERT INTO cases (id, version, channel, external_id, status, category, region, unit, deadline, suspended, \
-             due_soon_at, supervised, reported_by, reporter_phone, received_at, updated_at, search_text, doc) VALUES {}",
-            row_placeholders(backend, 18, rows)
+             due_soon_at, supervised, reported_by, reporter_phone, received_at, updated_at, search_text, doc, lon, lat) VALUES {}",
+            row_placeholders(backend, 20, rows)
         )),
         args,
     )

@@ -23,6 +23,9 @@ pub struct OpenCases {
     pub supervised: i64,
 }
 
+/// The condition of an open case, word for word the `cases_open` index's own (migration 0015).
+pub(crate) const OPEN_STATUSES: &str = "status NOT IN ('rejected', 'merged', 'closed', 'called_back')";
+
 /// The region condition on `column` for a code prefix, with its two parameters from `first`.
 fn region_condition(column: &str, region_prefix: Option<&str>, first: usize) -> String {
     match region_prefix {
@@ -102,7 +105,7 @@ fn open_by_region_sql(region_prefix: Option<&str>) -> String {
          CAST(SUM(CASE WHEN deadline < $1 THEN 1 ELSE 0 END) AS BIGINT) AS overdue, \
          CAST(SUM(CASE WHEN due_soon_at <= $1 AND (deadline IS NULL OR deadline >= $1) THEN 1 ELSE 0 END) AS BIGINT) AS due_soon, \
          CAST(SUM(supervised) AS BIGINT) AS supervised \
-         FROM cases WHERE status NOT IN ('rejected', 'merged', 'closed', 'called_back'){} GROUP BY COALESCE(region, '')",
+         FROM cases WHERE {OPEN_STATUSES}{} GROUP BY COALESCE(region, '')",
         region_condition("COALESCE(region, '')", region_prefix, 2)
     )
 }

@@ -32,6 +32,7 @@ mod material;
 mod nullable;
 mod packed;
 mod people;
+mod places;
 mod questionnaires;
 mod rollups;
 mod security;
@@ -66,6 +67,7 @@ pub use listings::Listings;
 pub use material::{Material, Submission};
 pub use questionnaires::{CommentRecord, MeasureTotal, NewResponse, Questionnaires, ResponseRecord, Stored};
 pub use people::{NewUser, People, UserRecord};
+pub use places::{CasePlaces, PlacedCase};
 pub use reference::{NewReferenceRevision, Reference, ReferenceRevision};
 pub use rollups::{RateLevel, RollupCheck, Rollups, VolumeGrain};
 pub use security::{AuditEntry, AuditFilter, NewAuditEntry, Security, SignInLock, SignInSubject};
@@ -193,6 +195,7 @@ impl Store {
             tokio::spawn(checkpoint_while_open(pool.clone()));
         }
         rollups::catch_up(&mut writer_conn, backend).await?;
+        places::backfill(&mut writer_conn).await?;
         let writer = writer::spawn(writer_conn, backend);
         Ok(Store { pool, writer, backend, files: attachments::files_beside(url).map(std::sync::Arc::new) })
     }

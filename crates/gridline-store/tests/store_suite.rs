@@ -810,3 +810,62 @@ async fn an_alley_month_writes_its_listings_with_its_scores_or_nothing() {
     })
     .await;
 }
+
+/// The map's places (migration 0024): the intake's place in the row, read under the case list's
+/// visibility, region, overdue and open filters; a case without a place counted, not drawn; the
+/// places of cases filed before the columns copied in once when the store opens.
+#[tokio::test]
+async fn the_map_reads_the_places_of_the_cases_a_user_may_see_and_an_upgrade_copies_them_in() {
+    let dir = tempfile::tempdir().unwrap();
+    for (engine, url) in fresh_databases(dir.path()).await {
+        let store = Store::open(&url).await.unwrap_or_else(|e| panic!("{engine}: {e}"));
+        let placed = |region: &str, lon: f64, lat: f64| {
+            let mut event = intake(None, region, "有坐标的案件");
+            if let Change::Receive(intake) = &mut event.change {
+                intake.location = Some(gridline_core::case::GeoPoint { lat, lon });
+            }
+            event
+        };
+        let wj = store.cases().create(placed(WANGJING, 116.4701, 39.9952)).await.unwrap().case;
+        store.cases().create(placed(WANGJING, 116.4702, 39.9953)).await.unwrap();
+        store.cases().create(placed(DONGHUAMEN, 116.3991, 39.9152)).await.unwrap();
+        store.cases().create(intake(None, DONGHUAMEN, "没有坐标")).await.unwrap();
+        let places = |visibility: Visibility, region: Option<&str>| {
+            let mut filter = CaseFilter::new(visibility, now());
+            filter.region_prefix = region.map(Into::into);
+            filter
+        };
+        let all = store.cases().places(&places(Visibility::All, None), true).await.unwrap();
+        assert_eq!((all.placed.len(), all.unplaced), (3, 1), "{engine}");
+        assert!(all.placed.iter().any(|p| p.lon == 116.4701 && p.lat == 39.9952 && !p.overdue), "{engine}: {all:?}");
+        let chaoyang = store.cases().places(&places(Visibility::All, Some("110105")), true).await.unwrap();
+        assert_eq!((chaoyang.placed.len(), chaoyang.unplaced), (2, 0), "{engine}");
+        // A dispatcher of 东华门 sees its street's cases only; a unit its own (none yet).
+        let dhm = store.cases().places(&places(Visibility::Regions { prefixes: vec!["110101001".into()], reporter: 99 }, None), true).await.unwrap();
+        assert_eq!((dhm.placed.len(), dhm.unplaced, dhm.placed[0].lon), (1, 1, 116.3991), "{engine}");
+        let unit = || places(Visibility::Unit("CY-WJ".parse().unwrap()), None);
+        assert_eq!(store.cases().places(&unit(), true).await.unwrap().placed.len(), 0, "{engine}");
+        // Dispatched to the unit: its one case, overdue a week later; closed cases are not open.
+        let world = World::new();
+        let case = world.act(&store, &wj, &dispatcher(), Command::Register { category: None, region: None, note: None }).await.unwrap();
+        world.act(&store, &case, &dispatcher(), Command::Dispatch { unit: "CY-WJ".parse().unwrap(), note: None, rule: None }).await.unwrap();
+        let mut later = unit();
+        later.now = "2024-11-11T02:00:00Z".parse().unwrap();
+        let mine = store.cases().places(&later, true).await.unwrap();
+        assert_eq!(mine.placed, [gridline_store::PlacedCase { lon: 116.4701, lat: 39.9952, overdue: true }], "{engine}");
+        later.overdue = Some(true);
+        assert_eq!(store.cases().places(&later, false).await.unwrap().placed.len(), 1, "{engine}");
+        store.close().await;
+
+        // As if filed before migration 0024: no places in the rows, the copy pending.
+        gridline_store::testing::execute(&url, &["UPDATE cases SET lon = NULL, lat = NULL", "INSERT INTO pending_backfills (name) VALUES ('case_places')"]).await;
+        let store = Store::open(&url).await.unwrap();
+        let copied = store.cases().places(&places(Visibility::All, None), false).await.unwrap();
+        assert_eq!((copied.placed.len(), copied.unplaced), (3, 1), "{engine}");
+        store.close().await;
+        gridline_store::testing::execute(&url, &["UPDATE cases SET lon = NULL"]).await;
+        let store = Store::open(&url).await.unwrap();
+        assert_eq!(store.cases().places(&places(Visibility::All, None), false).await.unwrap().placed.len(), 0, "{engine}: copied once only");
+        store.close().await;
+    }
+}

@@ -18,7 +18,9 @@ use gridline_core::period::{Month, Period, day_of};
 use gridline_core::rates::{RateConfig, Share, ThreeRates};
 use gridline_core::region::{Region, RegionLevel, RegionTree};
 use gridline_core::rollup::{DayCounts, RateCounts, street_of};
-use gridline_store::{OpenCases, VolumeGrain};
+use gridline_core::message::Reason;
+use gridline_core::case_map::{PRECISIONS, cells, default_precision};
+use gridline_store::{CaseFilter, OpenCases, VolumeGrain};
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
@@ -138,17 +140,7 @@ pub async fn dashboard(
     query: Result<Query<DashboardQuery>, QueryRejection>,
 ) -> Result<Json<Overview>, ApiError> {
     let Query(query) = query?;
-    let scope = match query.region.as_deref() {
-        None | Some("") => None,
-        Some(code) => {
-            let region = state.regions.get(code).ok_or_else(|| ApiError::invalid("region", format!("unknown region {code:?}")))?;
-            match region.level {
-                RegionLevel::City => None,
-                RegionLevel::District | RegionLevel::Street => Some(region),
-                _ => return Err(ApiError::invalid("region", "the dashboard covers the city, a district or a street")),
-            }
-        }
-    };
+    let scope = scope_of(&state.regions, query.region.as_deref())?;
     let days = match query.days.as_deref() {
         None => 30,
         Some(text) => text
@@ -180,6 +172,21 @@ pub async fn dashboard(
     let figures = Figures { rate_counts, daily, received, open, registered };
     let reference = state.reference();
     Ok(Json(overview(&figures, scope, &state.regions, &reference.catalogue, now, days, period)))
+}
+
+/// The dashboard's scope named by `region`: the city (`None`) when absent, else a district or a street.
+fn scope_of<'r>(regions: &'r RegionTree, region: Option<&str>) -> Result<Option<&'r Region>, ApiError> {
+    match region {
+        None | Some("") => Ok(None),
+        Some(code) => {
+            let region = regions.get(code).ok_or_else(|| ApiError::invalid("region", format!("unknown region {code:?}")))?;
+            match region.level {
+                RegionLevel::City => Ok(None),
+                RegionLevel::District | RegionLevel::Street => Ok(Some(region)),
+                _ => Err(ApiError::invalid("region", "the dashboard covers the city, a district or a street")),
+            }
+        }
+    }
 }
 
 /// The first and the last day of a trend of `days` days ending on the day of `now`.
@@ -344,4 +351,103 @@ mod tests {
         assert_eq!((o.total, o.open, o.by_category.len()), (0, 0, 0));
         assert_eq!(o.rates.resolution, RateShare { numerator: 0, denominator: 0, rate: None }, "nothing to measure is not 0 %");
     }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CaseMapQuery {
+    /// A district or street code; the whole city when absent.
+    region: Option<String>,
+    /// open (the cases open now, the default), overdue (open and past their deadline) or
+    /// received (every case received in `period`).
+    cases: Option<String>,
+    /// With `cases=received`: the month (YYYY-MM) or months (YYYY-MM..YYYY-MM); this month by default.
+    period: Option<String>,
+    /// The grid: cells of 10^-precision degrees, 2 (about 1 km) to 5 (about 1 m); by default 3 for
+    /// the city, 4 for a district, 5 for a street.
+    #[param(value_type = Option<u8>)]
+    precision: Option<String>,
+}
+
+/// The cases of the dashboard map as the cells of a grid, in parallel columns: cell `i` has its
+/// south-west corner at (`x[i]`, `y[i]`) × 10^-`precision` degrees (WGS 84) and holds `count[i]`
+/// cases, `overdue[i]` of them past their deadline.
+#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
+pub struct CaseMap {
+    /// The region code of the scope; null for the city.
+    pub region: Option<String>,
+    /// open, overdue or received
+    pub cases: String,
+    /// With `cases=received`, the months; otherwise null.
+    pub period: Option<String>,
+    pub precision: u8,
+    /// The cases drawn: those the filter admits, inside the scope, that the user may open and
+    /// that have a place.
+    pub placed: i64,
+    /// Those the filter admits that have no place (not drawn).
+    pub unplaced: i64,
+    pub x: Vec<i64>,
+    pub y: Vec<i64>,
+    pub count: Vec<u32>,
+    pub overdue: Vec<u32>,
+}
+
+/// `GET /api/v1/dashboard/map?region=&cases=&period=&precision=`
+///
+/// Unlike the dashboard's figures (counts by place, the same for everyone), a cell of this map is a
+/// few cases at a spot down to a metre: it holds only the cases the user may open, as the case list
+/// does (a unit its own, a grid worker or a dispatcher of an area that area's and its own reports).
+#[utoipa::path(get, path = "/dashboard/map", tag = "analytics", security(("bearer" = [])), params(CaseMapQuery),
+    responses((status = 200, description = "the scope's cases that the user may see, counted in the cells of a grid", body = CaseMap),
+        (status = 422, description = "an unknown region or one below a street, an unknown `cases`, an invalid period or precision")))]
+pub async fn case_map(
+    State(state): State<Arc<AppState>>,
+    who: SignedIn,
+    query: Result<Query<CaseMapQuery>, QueryRejection>,
+) -> Result<Json<CaseMap>, ApiError> {
+    let Query(query) = query?;
+    let scope = scope_of(&state.regions, query.region.as_deref())?;
+    let now = Timestamp::now();
+    let mut filter = CaseFilter::new(state.visibility(&who.actor), now);
+    filter.region_prefix = scope.map(|r| r.code_prefix().to_owned());
+    let cases = query.cases.as_deref().unwrap_or("open");
+    let mut period = None;
+    match cases {
+        "open" => {}
+        "overdue" => filter.overdue = Some(true),
+        "received" => {
+            let months = match query.period.as_deref() {
+                None => Period::month(Month::of(now)),
+                Some(text) => Period::parse(text)?,
+            };
+            filter.received_from = Some(months.first.start());
+            filter.received_to = Some(months.last.plus(1).start());
+            period = Some(months.to_string());
+        }
+        other => return Err(ApiError::Refused(Reason::new("unknown_value").on("cases").with("value", other).with("known", "open, overdue, received"))),
+    }
+    if period.is_none() && query.period.is_some() {
+        return Err(ApiError::invalid("period", "period goes with cases=received"));
+    }
+    let precision = match query.precision.as_deref() {
+        None => default_precision(scope.map_or(RegionLevel::City, |r| r.level)),
+        Some(text) => text.parse::<u8>().ok().filter(|p| PRECISIONS.contains(p)).ok_or_else(|| {
+            ApiError::invalid("precision", format!("precision is a whole number from {} to {}, not {text:?}", PRECISIONS.start(), PRECISIONS.end()))
+        })?,
+    };
+    let places = state.store.cases().places(&filter, cases != "received").await?;
+    let grid = cells(places.placed.iter().map(|p| (p.lon, p.lat, p.overdue)), precision);
+    Ok(Json(CaseMap {
+        region: scope.map(|r| r.code.clone()),
+        cases: cases.to_owned(),
+        period,
+        precision,
+        placed: places.placed.len() as i64,
+        unplaced: places.unplaced,
+        x: grid.x,
+        y: grid.y,
+        count: grid.count,
+        overdue: grid.overdue,
+    }))
 }

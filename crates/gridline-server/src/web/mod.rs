@@ -359,9 +359,26 @@ static LABELS: LazyLock<String> = LazyLock::new(|| {
     escape_html(&serde_json::json!({"zh": in_lang(true), "en": in_lang(false)}).to_string())
 });
 
+/// The optional tile layer under the maps (docs/configuration.md): `GRIDLINE_MAP_TILES`, an
+/// `http(s)://…{z}…{x}…{y}…` URL template of Web-Mercator tiles in WGS 84, and
+/// `GRIDLINE_MAP_TILES_ATTRIBUTION`, the credit its provider asks for; as the page's
+/// `<meta name="gridline-map-tiles">`. Absent (the default) or not such a URL: no tiles, the maps
+/// draw only the boundaries the binary carries, and the browser fetches nothing from elsewhere.
+static MAP_TILES: LazyLock<String> = LazyLock::new(|| {
+    let Ok(url) = std::env::var("GRIDLINE_MAP_TILES") else { return String::new() };
+    let usable = (url.starts_with("https://") || url.starts_with("http://")) && ["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p));
+    if !usable {
+        tracing::warn!(%url, "GRIDLINE_MAP_TILES is not an http(s) URL with {{z}}, {{x}} and {{y}}: the maps draw no tiles");
+        return String::new();
+    }
+    let attribution = std::env::var("GRIDLINE_MAP_TILES_ATTRIBUTION").unwrap_or_default();
+    let tiles = serde_json::json!({"url": url, "attribution": attribution});
+    format!(r#"<meta name="gridline-map-tiles" content="{}">"#, escape_html(&tiles.to_string()))
+});
+
 /// The HTML every page shares; the script draws the page named `view` into `<main>`.
 fn shell(view: &str, token: Option<&str>, who: Option<&SignedIn>) -> String {
-    let labels = &*LABELS;
+    let (labels, tiles) = (&*LABELS, &*MAP_TILES);
     let texts = &assets::TEXTS_SCRIPT.0;
     let token = token.map(|t| format!(r#"<meta name="gridline-token" content="{}">"#, escape_html(t))).unwrap_or_default();
     let user = who
@@ -385,7 +402,7 @@ fn shell(view: &str, token: Option<&str>, who: Option<&SignedIn>) -> String {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>gridline 创城网格</title>
 <meta name="gridline-labels" content="{labels}">
-{token}{user}
+{tiles}{token}{user}
 <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/assets/app.css">
 <script src="/assets/echarts.min.js" defer></script>

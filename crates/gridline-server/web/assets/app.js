@@ -45,7 +45,7 @@
   // Every call below says what it reads of the answer in a `// reads: METHOD /path field …`
   // comment, checked against the OpenAPI document by crates/gridline-server/tests/web_api.rs.
   // fields @overview: today.received today.closed open overdue due_soon rates.response.rate rates.resolution.rate rates.satisfaction.rate
-  // fields @case: id status channel external_id category category_name district.name region_name address unit_name reporter.name reporter.phone received_at merged_into suspended overdue due_soon deadline time_left_seconds time_limit supervision_count rework_count pending_extension.amount pending_extension.unit pending_extension.reason photos feedback.text feedback.photos callback.resolved callback.satisfaction location.lat location.lon allowed_actions description events[].time events[].action events[].actor.username events[].actor.role events[].unit_name events[].note
+  // fields @case: id status channel external_id category category_name district.name region region_name address unit_name reporter.name reporter.phone received_at merged_into suspended overdue due_soon deadline time_left_seconds time_limit supervision_count rework_count pending_extension.amount pending_extension.unit pending_extension.reason photos feedback.text feedback.photos callback.resolved callback.satisfaction location.lat location.lon allowed_actions description events[].time events[].action events[].actor.username events[].actor.role events[].unit_name events[].note
   // The server tells its errors in the language asked for (codes and texts: gridline_core::message).
   const ACCEPT_LANGUAGE = () => (lang === 'zh' ? 'zh-CN' : 'en');
   async function api(method, path, body) {
@@ -1365,7 +1365,7 @@
           c.callback ? h('p', {}, `${t('callback')}: ${c.callback.resolved ? t('resolved') : '✗'} · ${t(`sat.${c.callback.satisfaction}`)}`) : null),
         section(t('more'), h('dl', { class: 'facts' }, rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]))),
         section(t('attachments'), attachmentGallery(attached, links)),
-        section(t('location'), c.location ? [h('p', {}, `${c.location.lat}, ${c.location.lon}`), pointMap(c.location)] : h('p', { class: 'empty' }, t('empty'))),
+        section(t('location'), c.location ? [h('p', {}, `${c.location.lat}, ${c.location.lon}`), pointMap(c.location, c.region)] : h('p', { class: 'empty' }, t('empty'))),
         section(t('duplicates'), dup ? duplicateTable(dup.suggestions) : unavailable(t('duplicates_unavailable')))),
         h('div', {}, clock, section(t('actions'), c.allowed_actions.length ? actionsBox : h('p', { class: 'empty' }, t('none'))), section(t('timeline'), timeline)))];
   }
@@ -1494,16 +1494,100 @@
   // reads: GET /geo/{level}.geojson -
   const geojson = (level) => once(`geo:${level}`, () => optional('GET', `/geo/${level}.geojson`));
 
-  /** A point on the district map when the map data is served; otherwise nothing but the text. */
-  function pointMap(location) {
-    const el = h('div', { class: 'mini-map chart', role: 'img', 'aria-label': `${t('location')} ${location.lat}, ${location.lon}` });
-    geojson('districts').then((geo) => {
+  /** [[west, north], [east, south]] around `feature` and the extra points, with a margin: for geo.boundingCoords. */
+  function bounds(feature, ...points) {
+    const flat = feature.geometry.coordinates.flat(Infinity);
+    const lons = [...flat.filter((_, i) => i % 2 === 0), ...points.map((p) => p[0])];
+    const lats = [...flat.filter((_, i) => i % 2 === 1), ...points.map((p) => p[1])];
+    const [w, e, s, n] = [Math.min(...lons), Math.max(...lons), Math.min(...lats), Math.max(...lats)];
+    const pad = Math.max(e - w, n - s) * 0.08;
+    return [[w - pad, n + pad], [e + pad, s - pad]];
+  }
+
+  /** The optional tile layer (GRIDLINE_MAP_TILES; ECharts has none of its own): Web-Mercator tiles
+   *  drawn as images under a geo chart's boundaries, redrawn as the map moves. Without it nothing
+   *  is fetched from elsewhere. */
+  const TILES = JSON.parse(document.querySelector('meta[name="gridline-map-tiles"]')?.content || 'null');
+  const MERCATOR = { project: ([lon, lat]) => [lon, (-180 / Math.PI) * Math.log(Math.tan(Math.PI / 4 + (lat * Math.PI) / 360))],
+    unproject: ([x, y]) => [x, (360 / Math.PI) * Math.atan(Math.exp((-y * Math.PI) / 180)) - 90] };
+  /** A geo component as the tiles need it: their projection, the areas see-through. */
+  const tiled = (geo) => (TILES ? { ...geo, projection: MERCATOR, itemStyle: { ...geo.itemStyle, areaColor: 'rgba(255,255,255,0.2)' } } : geo);
+  function drawTiles(chart) {
+    if (!TILES) return;
+    const draw = () => {
+      const [w, ht] = [chart.getWidth(), chart.getHeight()];
+      // The view's corners in degrees. (convertFromPixel answers projected coordinates under a
+      // projection: the view is a scale and a shift of them, read off two known points instead.)
+      const known = [[116, 39], [117, 41]];
+      const [s1, s2] = known.map((p) => chart.convertToPixel('geo', p));
+      const [m1, m2] = known.map(MERCATOR.project);
+      const degrees = ([px, py]) => MERCATOR.unproject([m1[0] + ((px - s1[0]) * (m2[0] - m1[0])) / (s2[0] - s1[0]), m1[1] + ((py - s1[1]) * (m2[1] - m1[1])) / (s2[1] - s1[1])]);
+      const [nw, se] = [degrees([0, 0]), degrees([w, ht])];
+      if (!(se[0] > nw[0] && nw[1] > se[1])) return;
+      const z = Math.max(1, Math.min(18, Math.round(Math.log2((360 * w) / 256 / (se[0] - nw[0])))));
+      const n = 2 ** z;
+      const col = (lon) => Math.floor(((lon + 180) / 360) * n);
+      const row = (lat) => Math.floor(((1 - Math.asinh(Math.tan((lat * Math.PI) / 180)) / Math.PI) / 2) * n);
+      const corner = (x, y) => chart.convertToPixel('geo', [(x / n) * 360 - 180, (Math.atan(Math.sinh(Math.PI * (1 - (2 * y) / n))) * 180) / Math.PI]);
+      const elements = [];
+      for (let x = col(nw[0]); x <= col(se[0]); x += 1) {
+        for (let y = Math.max(0, row(nw[1])); y <= Math.min(n - 1, row(se[1])) && elements.length < 100; y += 1) {
+          const [a, b] = [corner(x, y), corner(x + 1, y + 1)];
+          const image = TILES.url.replace('{z}', z).replace('{x}', ((x % n) + n) % n).replace('{y}', y);
+          elements.push({ type: 'image', silent: true, z: -10, style: { image, x: a[0], y: a[1], width: b[0] - a[0], height: b[1] - a[1] } });
+        }
+      }
+      if (TILES.attribution) elements.push({ type: 'text', right: 4, bottom: 2, silent: true, style: { text: TILES.attribution, fontSize: 10, fill: '#555' } });
+      chart.setOption({ graphic: { elements } }, { replaceMerge: ['graphic'] });
+    };
+    // Not inside the event: ECharts refuses a setOption during its own update.
+    chart.on('georoam', () => setTimeout(draw));
+    chart.on('finished', function first() { chart.off('finished', first); setTimeout(draw); });
+  }
+
+  /** The case's place among its street's boundaries (its district's other streets around it) when
+   *  the map data is served; otherwise nothing but the text. */
+  function pointMap(location, region) {
+    const el = h('div', { class: 'mini-map chart', id: 'case-map', role: 'img', 'aria-label': `${t('case_place')} ${location.lat}, ${location.lon}` });
+    const street = /^\d{12}$/.test(region ?? '') ? `${region.slice(0, 9)}000` : '';
+    geojson('streets').then((geo) => {
       if (!geo || !window.echarts) { el.replaceWith(unavailable(t('map_unavailable'))); return; }
-      echarts.registerMap('bj-districts', geo);
-      echarts.init(el).setOption({ geo: { map: 'bj-districts', roam: true, center: [location.lon, location.lat], zoom: 6 },
-        series: [{ type: 'scatter', coordinateSystem: 'geo', data: [[location.lon, location.lat]], symbolSize: 14 }] });
+      const here = [location.lon, location.lat];
+      const own = geo.features.find((f) => String(f.properties.code) === street);
+      const features = own ? geo.features.filter((f) => String(f.properties.code).startsWith(street.slice(0, 6))) : geo.features;
+      echarts.registerMap(`bj-case-${street || 'city'}`, { type: 'FeatureCollection', features });
+      const chart = echarts.init(el);
+      drawTiles(chart);
+      chart.setOption({
+        geo: tiled({ map: `bj-case-${street || 'city'}`, roam: true, ...(own ? { boundingCoords: bounds(own, here) } : { center: here, zoom: 6 }),
+          itemStyle: { areaColor: '#f4f4f4', borderColor: '#bbb' }, emphasis: { disabled: true },
+          regions: own ? [{ name: own.properties.name, itemStyle: { areaColor: TILES ? 'rgba(31,111,178,0.12)' : '#dbe9f6', borderColor: '#1f6fb2', borderWidth: 2 },
+            label: { show: true, color: '#1f6fb2' } }] : [] }),
+        series: [{ type: 'effectScatter', coordinateSystem: 'geo', data: [here], symbolSize: 12, itemStyle: { color: '#d73027' }, rippleEffect: { scale: 3 } }] });
+      performance.mark('gridline:case-map');
     }).catch(() => el.replaceWith(unavailable(t('map_unavailable'))));
     return el;
+  }
+
+  /** The dashboard map's cases (GET /dashboard/map cells) as ECharts layers on the geo component:
+   *  points (large mode; red where a cell holds an overdue case) or heat. */
+  function caseLayers(cells, layer) {
+    const unit = 10 ** -cells.precision;
+    const at = (i) => [(cells.x[i] + 0.5) * unit, (cells.y[i] + 0.5) * unit, cells.count[i], cells.overdue[i]];
+    const all = cells.x.map((_, i) => at(i));
+    const most = Math.max(1, ...cells.count.slice().sort((a, b) => b - a).slice(0, Math.ceil(cells.count.length / 50)));
+    if (layer === 'heat') {
+      // Neighbouring cells' glows add up: the scale's top is three busy cells, or a city's centre is
+      // one red blot (looked at on the demo city's 15,000 open cases).
+      return { visualMap: { type: 'continuous', seriesIndex: 1, show: false, min: 0, max: most * 3, dimension: 2, inRange: { color: ['#313695', '#4575b4', '#abd9e9', '#fee090', '#f46d43', '#a50026'] } },
+        series: [{ type: 'heatmap', coordinateSystem: 'geo', data: all, pointSize: 5, blurSize: 8, silent: true }] };
+    }
+    // Large mode draws all the points as one path, at once (not progressively: 100,000 take a few
+    // hundred ms in one go, but seconds spread over frames), of one size.
+    const size = all.length > 5000 ? 4 : (v) => Math.min(5 + Math.sqrt(v[2]) * 2, 22);
+    const dots = (name, data, color) => ({ type: 'scatter', name, coordinateSystem: 'geo', data, symbolSize: size, large: true, largeThreshold: 5000, progressive: 0,
+      itemStyle: { color, opacity: 0.75 }, tooltip: { formatter: (p) => t('map_cell').replace('{n}', p.value[2]).replace('{overdue}', p.value[3]) } });
+    return { series: [dots(t('open'), all.filter((c) => !c[3]), '#2166ac'), dots(t('overdue_now'), all.filter((c) => c[3]), '#d73027')] };
   }
 
   function kpis(o) {
@@ -1518,12 +1602,16 @@
     const params = new URLSearchParams(location.search);
     const region = params.get('region') || '';
     const colour = params.get('colour') === 'overdue' ? 'overdue' : 'volume';
+    const which = ['overdue', 'received'].includes(params.get('cases')) ? params.get('cases') : 'open';
+    const layer = ['heat', 'off'].includes(params.get('points')) ? params.get('points') : 'dots';
     // reads: GET /dashboard @overview scope.level scope.parent scope.code scope.name by_region[].code by_region[].name by_region[].total by_region[].open by_region[].overdue trend[].date trend[].received trend[].closed by_category[].name by_category[].count
     const o = await api('GET', `/dashboard${region ? `?region=${encodeURIComponent(region)}` : ''}`);
-    const go = (code, colourBy = colour) => {
+    const go = (code, colourBy = colour, cases = which, points = layer) => {
       const next = new URLSearchParams();
       if (code) next.set('region', code);
       if (colourBy !== 'volume') next.set('colour', colourBy);
+      if (cases !== 'open') next.set('cases', cases);
+      if (points !== 'dots') next.set('points', points);
       history.pushState(null, '', `/dashboard${next.toString() ? `?${next}` : ''}`);
       render();
     };
@@ -1536,6 +1624,11 @@
     if (o.scope.code) trail.push(' › ', h('span', { 'aria-current': 'page' }, o.scope.name));
     const colourSelect = h('select', { id: 'colour-by', onchange: (e) => go(region, e.target.value) },
       options([['volume', t('volume')], ['overdue', t('overdue_share')]], colour));
+    const casesSelect = h('select', { id: 'map-cases', onchange: (e) => go(region, colour, e.target.value) },
+      options(['open', 'overdue', 'received'].map((k) => [k, t(`map_cases.${k}`)]), which));
+    const layerSelect = h('select', { id: 'map-layer', onchange: (e) => go(region, colour, which, e.target.value) },
+      options(['dots', 'heat', 'off'].map((k) => [k, t(`map_layer.${k}`)]), layer));
+    const mapCount = h('p', { class: 'hint', id: 'map-count', 'aria-live': 'polite' });
 
     const trendEl = h('div', { class: 'chart', id: 'trend-chart', role: 'img', 'aria-label': t('trend') });
     const catEl = h('div', { class: 'chart', id: 'category-chart', role: 'img', 'aria-label': t('by_category') });
@@ -1555,7 +1648,9 @@
     }
     const content = [h('h1', {}, t('page.dashboard')), h('nav', { class: 'trail', 'aria-label': t('map') }, trail), kpis(o),
       h('div', { class: 'columns' }, section(t('trend'), trendEl), section(t('by_category'), catEl)),
-      o.by_region.length ? section(t('by_region'), h('p', { class: 'hint' }, t('drill_hint')), field(t('colour_by'), colourSelect), mapNote, mapEl, regionTable) : null,
+      section(o.by_region.length ? t('by_region') : t('map'), o.by_region.length ? h('p', { class: 'hint' }, t('drill_hint')) : null,
+        h('div', { class: 'inline' }, o.by_region.length ? field(t('colour_by'), colourSelect) : null, field(t('map_cases'), casesSelect), field(t('map_layer'), layerSelect)),
+        mapNote, mapEl, mapCount, regionTable),
       casesHere];
 
     // Charts are drawn once the elements are in the page (ECharts needs their size).
@@ -1569,21 +1664,39 @@
       echarts.init(catEl).setOption({ tooltip: {}, grid: { left: 110, right: 16, top: 8, bottom: 24 },
         xAxis: { type: 'value', minInterval: 1 }, yAxis: { type: 'category', inverse: true, data: o.by_category.map((c) => c.name) },
         series: [{ type: 'bar', data: o.by_category.map((c) => c.count) }] });
-      if (!o.by_region.length) return;
-      const level = o.scope.level === 'district' ? 'streets' : 'districts';
-      const geo = await geojson(level).catch(() => null);
+      const level = o.scope.level === 'city' ? 'districts' : 'streets';
+      const scoped = new URLSearchParams({ cases: which });
+      if (o.scope.code) scoped.set('region', o.scope.code);
+      // A bookmarked address may name the months received and the grid (`?cases=received&period=2026-01..2026-06&precision=5`).
+      for (const key of which === 'received' ? ['period', 'precision'] : ['precision']) if (params.get(key)) scoped.set(key, params.get(key));
+      // reads: GET /dashboard/map precision placed unplaced x y count overdue
+      const [geo, cells] = await Promise.all([geojson(level).catch(() => null), layer === 'off' ? null : api('GET', `/dashboard/map?${scoped}`).catch(() => null)]);
+      if (cells) {
+        const overdue = cells.overdue.reduce((a, b) => a + b, 0);
+        mapCount.textContent = [t('map_placed').replace('{n}', cells.placed).replace('{overdue}', overdue),
+          cells.unplaced ? t('map_unplaced').replace('{n}', cells.unplaced) : ''].filter(Boolean).join('；');
+      }
       const data = o.by_region.map((r) => ({ name: r.name, value: value(r), code: r.code }));
       const max = Math.max(colour === 'overdue' ? 0.01 : 1, ...data.map((d) => d.value));
       let chart;
       if (geo) {
-        const features = level === 'streets' ? geo.features.filter((f) => String(f.properties.code).startsWith(o.scope.code.slice(0, 6))) : geo.features;
+        const own = (f) => String(f.properties.code);
+        const features = o.scope.level === 'street' ? geo.features.filter((f) => own(f) === o.scope.code)
+          : level === 'streets' ? geo.features.filter((f) => own(f).startsWith(o.scope.code.slice(0, 6))) : geo.features;
         const mapName = `bj-${level}-${o.scope.code ?? 'city'}`;
         echarts.registerMap(mapName, { type: 'FeatureCollection', features });
+        const layers = cells ? caseLayers(cells, layer) : { series: [] };
         chart = echarts.init(mapEl);
-        chart.setOption({ tooltip: { formatter: (p) => `${p.name}: ${colour === 'overdue' ? pct(p.value) : p.value ?? 0}` },
-          visualMap: { min: 0, max, left: 8, bottom: 8, calculable: true, inRange: { color: ['#fff5eb', '#fd8d3c', '#a63603'] } },
-          series: [{ type: 'map', map: mapName, nameProperty: 'name', roam: true, data, label: { show: level === 'districts' } }] });
+        chart.on('finished', function drawn() { chart.off('finished', drawn); performance.mark('gridline:case-map'); });
+        drawTiles(chart);
+        // No animation: 'finished' is when the map is drawn, not a second later when its colours settled.
+        chart.setOption({ animation: false, tooltip: { formatter: (p) => `${p.name}: ${colour === 'overdue' ? pct(p.value) : p.value ?? 0}` },
+          geo: tiled({ map: mapName, roam: true, label: { show: level === 'districts' }, itemStyle: { areaColor: '#f4f4f4', borderColor: '#999' } }),
+          visualMap: [...(data.length ? [{ seriesIndex: 0, min: 0, max, left: 8, bottom: 8, calculable: true, ...(mapEl.clientWidth < 600 ? { itemWidth: 10, itemHeight: 70 } : {}), inRange: { color: cells ? ['#fff5eb', '#fdd0a2', '#fdae6b'] : ['#fff5eb', '#fd8d3c', '#a63603'], ...(TILES ? { colorAlpha: 0.45 } : {}) } }] : []),
+            ...(layers.visualMap ? [layers.visualMap] : [])],
+          series: [{ type: 'map', geoIndex: 0, data }, ...layers.series] });
       } else {
+        if (!o.by_region.length) { mapEl.replaceWith(unavailable(t('map_unavailable'))); return; }
         mapNote.replaceChildren(unavailable(t('map_unavailable')));
         mapEl.classList.add('bars');
         chart = echarts.init(mapEl);
@@ -2154,8 +2267,11 @@
     };
     const regionSelect = h('select', { id: 'alley-region' }, options([['', t('city')], ...(await districts()).map((d) => [d.code, d.name])], region));
     const monthInput = h('input', { id: 'alley-month', type: 'month', value: month });
-    const form = h('form', { class: 'row', onsubmit: (e) => { e.preventDefault(); go({ region: regionSelect.value, month: monthInput.value }); } },
-      field(t('district'), regionSelect), field(t('period'), monthInput), h('button', { type: 'submit' }, t('refresh')));
+    // The open cases on the same map (GET /dashboard/map), off unless asked for.
+    const caseLayer = ['dots', 'heat'].includes(params.get('points')) ? params.get('points') : 'off';
+    const caseSelect = h('select', { id: 'alley-cases' }, options(['off', 'dots', 'heat'].map((k) => [k, t(`map_layer.${k}`)]), caseLayer));
+    const form = h('form', { class: 'row', onsubmit: (e) => { e.preventDefault(); go({ region: regionSelect.value, month: monthInput.value, points: caseSelect.value === 'off' ? '' : caseSelect.value }); } },
+      field(t('district'), regionSelect), field(t('period'), monthInput), field(t('map_cases.open'), caseSelect), h('button', { type: 'submit' }, t('refresh')));
     const where = region ? `&region=${encodeURIComponent(region)}` : '';
     // reads: GET /alleys month features[].id features[].geometry.coordinates features[].properties.name features[].properties.score features[].properties.grade features[].properties.listed features[].properties.street_name
     const map = await api('GET', `/alleys?month=${encodeURIComponent(month)}${where}`);
@@ -2174,13 +2290,18 @@
       const features = geo ? (region ? geo.features.filter((f) => String(f.properties.code).startsWith(region.slice(0, 6))) : geo.features) : [];
       const mapName = `bj-alleys-${region || 'city'}`;
       echarts.registerMap(mapName, { type: 'FeatureCollection', features });
+      // reads: GET /dashboard/map precision x y count overdue
+      const cells = caseLayer === 'off' ? null : await api('GET', `/dashboard/map?cases=open${where}`).catch(() => null);
+      const layers = cells ? caseLayers(cells, caseLayer) : { series: [] };
       const chart = echarts.init(mapEl);
+      drawTiles(chart);
       chart.setOption({
         tooltip: { formatter: (p) => (p.data?.name ? `${p.data.name} · ${p.data.street} · ${score1(p.data.score)}${p.data.listed ? ` · ${t('alley_listed')}` : ''}` : p.name) },
-        geo: { map: mapName, roam: true, itemStyle: { areaColor: '#f4f4f4', borderColor: '#bbb' }, emphasis: { disabled: true } },
+        geo: tiled({ map: mapName, roam: true, itemStyle: { areaColor: '#f4f4f4', borderColor: '#bbb' }, emphasis: { disabled: true } }),
+        ...(layers.visualMap ? { visualMap: layers.visualMap } : {}),
         series: [{ type: 'lines', coordinateSystem: 'geo', polyline: true, silent: false,
           data: map.features.map((f) => ({ id: f.id, name: f.properties.name, street: f.properties.street_name, score: f.properties.score, listed: f.properties.listed,
-            coords: f.geometry.coordinates, lineStyle: { color: scoreColour(f.properties.score), width: f.properties.listed ? 5 : 3 } })) }],
+            coords: f.geometry.coordinates, lineStyle: { color: scoreColour(f.properties.score), width: f.properties.listed ? 5 : 3 } })) }, ...layers.series],
       });
       chart.on('click', (p) => { if (p.data?.id) { history.pushState(null, '', `/alleys?id=${p.data.id}`); render(); } });
       performance.mark('gridline:alley-map');
