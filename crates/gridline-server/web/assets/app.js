@@ -262,6 +262,11 @@
   const catalogue = () => once('catalogue', () => api('GET', '/catalogue').then((r) => r.items));
   // reads: GET /units items[].code items[].name items[].kind items[].regions
   const units = () => once('units', () => api('GET', '/units').then((r) => r.items));
+  /** Whether the region `outer` holds `inner` (12-digit codes: a district's ends in 000000, a street's in 000). */
+  const holdsRegion = (outer, inner) => {
+    const level = [/0{10}$/, /0{8}$/, /0{6}$/, /0{3}$/].find((zeros) => zeros.test(outer));
+    return inner.startsWith(level ? outer.replace(level, '') : outer);
+  };
   // reads: GET /regions items[].code items[].name
   const districts = () => once('districts', () => api('GET', '/regions?level=district').then((r) => r.items));
   // reads: GET /regions items[].code items[].name
@@ -651,7 +656,19 @@
     const lists = await Promise.all(['received', 'registered', 'returned'].map((s) => api('GET', `/cases?status=${s}&page_size=100`)));
     const cases = lists.flatMap((l) => l.items).sort((a, b) => a.id - b.id);
     const allUnits = await unitList;
-    const unitChoice = h('select', {}, h('option', { value: '' }, '—'), allUnits.map((u) => h('option', { value: u.code }, u.name)));
+    // The units whose coverage holds the case's street come first (负责本区域), the others after
+    // them: one list per street, copied for each of its cases.
+    const unitChoices = new Map();
+    const unitChoice = (region) => {
+      if (!unitChoices.has(region)) {
+        const covering = allUnits.filter((u) => region && (u.regions ?? []).some((r) => holdsRegion(r, region)));
+        const others = allUnits.filter((u) => !covering.includes(u));
+        const list = (units_) => units_.map((u) => h('option', { value: u.code }, u.name));
+        unitChoices.set(region, h('select', {}, h('option', { value: '' }, '—'),
+          covering.length ? [h('optgroup', { label: t('units_covering') }, list(covering)), h('optgroup', { label: t('units_other') }, list(others))] : list(allUnits)));
+      }
+      return unitChoices.get(region);
+    };
     const box = h('div', { id: 'dispatch-result' });
     const chosen = new Map();
     const rowDone = (id) => document.querySelector(`tr[data-case="${id}"]`)?.remove();
@@ -672,7 +689,7 @@
       [t('suggested_unit'), (c) => {
         // A copy of one list of the units: building a hundred lists of ninety options one by one
         // was most of the page's time.
-        const select = unitChoice.cloneNode(true);
+        const select = unitChoice(c.region).cloneNode(true);
         select.id = `unit-${c.id}`;
         select.setAttribute('aria-label', `${t('unit')} #${c.id}`);
         const rule = h('small', { class: 'rule' });
