@@ -207,13 +207,16 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
                     ensure!(!dir.join("gridline.db").exists(), "{} already holds a database; give an empty directory", dir.display());
                     Place::Dir(dir)
                 }
-                (None, None) => Place::Dir(std::env::temp_dir().join(format!("gridline-bench-{}", std::process::id()))),
+                (None, None) => {
+                    let scratch = BenchDir::new(None, "intake")?;
+                    return intake(&Place::Dir(scratch.path().to_owned()), Duration::from_secs(seconds), concurrency, !no_ceiling).await;
+                }
             };
             intake(&place, Duration::from_secs(seconds), concurrency, !no_ceiling).await
         }
         BenchCommand::SignIn { users, attackers, seconds, rounds, data_dir } => {
-            let dir = data_dir.unwrap_or_else(|| std::env::temp_dir().join(format!("gridline-bench-sign-in-{}", std::process::id())));
-            crate::bench_sign_in::sign_in(&dir, users, attackers, seconds, rounds).await
+            let dir = BenchDir::new(data_dir, "sign-in")?;
+            crate::bench_sign_in::sign_in(dir.path(), users, attackers, seconds, rounds).await
         }
         BenchCommand::Alleys { alleys, cases_per_month, rounds, data_dir, fill_only } => {
             let dir = data_dir.unwrap_or_else(|| std::env::temp_dir().join(format!("gridline-bench-alleys-{alleys}")));
@@ -238,14 +241,37 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             crate::report::bench(repeat.max(1), &dir, cases).await
         }
         BenchCommand::Evaluation { checks, responses, submissions, clients, repeat, data_dir } => {
-            let dir = data_dir.unwrap_or_else(|| std::env::temp_dir().join(format!("gridline-bench-evaluation-{}", std::process::id())));
-            crate::bench_evaluation::evaluation(&dir, checks, responses, submissions, clients.max(1), repeat.max(1)).await
+            let dir = BenchDir::new(data_dir, "evaluation")?;
+            crate::bench_evaluation::evaluation(dir.path(), checks, responses, submissions, clients.max(1), repeat.max(1)).await
         }
         BenchCommand::Upload { rounds, megabytes, data_dir } => {
-            let dir = data_dir.unwrap_or_else(|| std::env::temp_dir().join(format!("gridline-bench-upload-{}", std::process::id())));
-            crate::bench_upload::upload(&dir, rounds, megabytes).await
+            let dir = BenchDir::new(data_dir, "upload")?;
+            crate::bench_upload::upload(dir.path(), rounds, megabytes).await
         }
         BenchCommand::Text(command) => crate::text::bench(command),
+    }
+}
+
+/// Where a benchmark's database goes: the directory given, kept for a later look; or a fresh
+/// temporary one, removed when the benchmark ends (a run leaves hundreds of megabytes).
+pub(crate) struct BenchDir {
+    path: PathBuf,
+    _scratch: Option<tempfile::TempDir>,
+}
+
+impl BenchDir {
+    pub(crate) fn new(given: Option<PathBuf>, name: &str) -> anyhow::Result<BenchDir> {
+        Ok(match given {
+            Some(path) => BenchDir { path, _scratch: None },
+            None => {
+                let scratch = tempfile::Builder::new().prefix(&format!("gridline-bench-{name}-")).tempdir()?;
+                BenchDir { path: scratch.path().to_owned(), _scratch: Some(scratch) }
+            }
+        })
+    }
+
+    pub(crate) fn path(&self) -> &std::path::Path {
+        &self.path
     }
 }
 

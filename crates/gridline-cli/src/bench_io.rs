@@ -21,12 +21,13 @@ use gridline_app::export::Exporter;
 use gridline_store::{CaseFilter, Store, Visibility};
 use jiff::{SignedDuration, Timestamp};
 
+use crate::bench::BenchDir;
 use crate::import::{Options, import_file};
 
-fn fresh_dir(data_dir: Option<PathBuf>, name: &str) -> anyhow::Result<PathBuf> {
-    let dir = data_dir.unwrap_or_else(|| std::env::temp_dir().join(format!("gridline-bench-{name}-{}", std::process::id())));
-    ensure!(!dir.join("gridline.db").exists(), "{} already holds a database; give an empty directory", dir.display());
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+fn fresh_dir(data_dir: Option<PathBuf>, name: &str) -> anyhow::Result<BenchDir> {
+    let dir = BenchDir::new(data_dir, name)?;
+    ensure!(!dir.path().join("gridline.db").exists(), "{} already holds a database; give an empty directory", dir.path().display());
+    std::fs::create_dir_all(dir.path()).with_context(|| format!("creating {}", dir.path().display()))?;
     Ok(dir)
 }
 
@@ -55,7 +56,8 @@ impl Material {
 }
 
 pub async fn import(rows: usize, classify: bool, model: Option<PathBuf>, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
-    let dir = fresh_dir(data_dir, "import")?;
+    let scratch = fresh_dir(data_dir, "import")?;
+    let dir = scratch.path();
     let input = dir.join("cases.csv");
     let mapping = dir.join("mapping.toml");
     write_rows(&input, rows, classify)?;
@@ -128,7 +130,8 @@ fn write_rows(path: &Path, rows: usize, classify: bool) -> anyhow::Result<()> {
 }
 
 pub async fn export(cases: usize, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
-    let dir = fresh_dir(data_dir, "export")?;
+    let scratch = fresh_dir(data_dir, "export")?;
+    let dir = scratch.path();
     let store = Store::open_data_dir(&dir).await?;
     let filled = Instant::now();
     fill(&store, cases).await?;
