@@ -70,7 +70,7 @@ pub async fn import(rows: usize, classify: bool, model: Option<PathBuf>, data_di
         mapping_text.push_str("category = \"分类代码\"\nlat = \"纬度\"\nlon = \"经度\"\n");
     }
     std::fs::write(&mapping, &mapping_text)?;
-    let store = Store::open_data_dir(&dir).await?;
+    let store = Store::open_data_dir(dir).await?;
     let options = Options { restart: true, model, ..Options::new(10_000) };
     let summary = import_file(&store, &input, &mapping_text, &dir.join("report.csv"), &options).await?;
     let stored = store.cases().count().await?;
@@ -132,7 +132,7 @@ fn write_rows(path: &Path, rows: usize, classify: bool) -> anyhow::Result<()> {
 pub async fn export(cases: usize, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
     let scratch = fresh_dir(data_dir, "export")?;
     let dir = scratch.path();
-    let store = Store::open_data_dir(&dir).await?;
+    let store = Store::open_data_dir(dir).await?;
     let filled = Instant::now();
     fill(&store, cases).await?;
     println!("filled {cases} cases in {:.1} s", filled.elapsed().as_secs_f64());
