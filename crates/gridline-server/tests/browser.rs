@@ -305,6 +305,13 @@ async fn every_role_does_its_part_of_the_closed_loop_in_the_browser_and_a_wrong_
     b.find(&row).await;
     b.until("the suggested unit", "return document.querySelector(arguments[0]).value", json!([format!("#unit-{id}")])).await;
     assert_eq!(b.run("return document.querySelector(arguments[0]).value", json!([format!("#unit-{id}")])).await, "CY-WJ");
+    // The units covering the case's street come first, the other units after them.
+    let groups = b
+        .run("return [...document.querySelectorAll(arguments[0])].map((g) => [g.label, [...g.querySelectorAll('option')].map((o) => o.value)])", json!([format!("#unit-{id} optgroup")]))
+        .await;
+    assert_eq!(groups[0][0], "负责本区域的单位", "{groups}");
+    assert!(groups[0][1].as_array().expect("options").iter().any(|v| v == "CY-WJ"), "{groups}");
+    assert!(!groups[1][1].as_array().expect("options").iter().any(|v| v == "CY-WJ"), "{groups}");
     b.screenshot("dispatcher").await;
     b.click(&format!("button[data-dispatch='{id}']")).await;
     b.until("the row to leave the queue", "return document.querySelector(arguments[0]) === null", json!([row])).await;
