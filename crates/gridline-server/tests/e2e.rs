@@ -2118,7 +2118,7 @@ async fn every_answer_says_no_store_and_nosniff() {
             assert_eq!(answer.headers().get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"), "[{engine}] {what}");
             assert_eq!(answer.headers().get("x-content-type-options").map(|v| v.to_str().unwrap()), Some("nosniff"), "[{engine}] {what}");
         }
-        let asset = s.http.execute(s.http(Method::GET, "/assets/app.js").build().unwrap()).await.unwrap();
+        let asset = s.http.execute(s.http(Method::GET, "/assets/app.css").build().unwrap()).await.unwrap();
         assert_eq!(asset.headers()["cache-control"], "public, max-age=3600", "[{engine}] the assets keep their caching");
         assert_eq!(asset.headers()["x-content-type-options"], "nosniff", "[{engine}]");
         s.stop().await;

@@ -39,7 +39,7 @@ async fn pages_are_served_only_to_the_roles_they_belong_to_and_the_cookie_never_
         // Nobody signed in: the sign-in page, and every other page sends there, remembering where.
         let (status, _, body) = page(&s, "/login", None).await;
         assert_eq!(status, 200, "[{engine}]");
-        assert!(body.contains(r#"data-view="login""#) && body.contains("/assets/app.js") && !body.contains("gridline-token"));
+        assert!(body.contains(r#"data-view="login""#) && body.contains("/main.js") && !body.contains("gridline-token"));
         assert_eq!(page(&s, "/dispatcher", None).await.1, "/login?next=/dispatcher", "[{engine}]");
         assert_eq!(page(&s, "/cases/7", None).await.1, "/login?next=/cases/7");
         assert_eq!(page(&s, "/", None).await.1, "/login");
@@ -111,7 +111,7 @@ async fn the_assets_are_embedded_and_unknown_ones_are_a_json_404() {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("gridline.db").display());
     let s = TestServer::start(&url).await;
-    for (name, kind, min_len) in [("app.js", "text/javascript", 10_000), ("app.css", "text/css", 1_000), ("echarts.min.js", "text/javascript", 500_000)] {
+    for (name, kind, min_len) in [("app.css", "text/css", 1_000), ("echarts.min.js", "text/javascript", 500_000)] {
         let answer = s.http.get(s.url(&format!("/assets/{name}"))).send().await.expect("asset");
         assert_eq!(answer.status(), 200, "{name}");
         assert!(answer.headers()[CONTENT_TYPE].to_str().expect("text").starts_with(kind), "{name}");
@@ -120,7 +120,27 @@ async fn the_assets_are_embedded_and_unknown_ones_are_a_json_404() {
     // The words come as a script named by its content (web/texts/*.json), kept for a year.
     let login = s.http.get(s.url("/login")).send().await.expect("login").text().await.expect("page");
     let texts = login.split('"').find(|part| part.starts_with("/assets/texts-") && part.ends_with(".js")).expect("the page loads its texts");
-    assert!(login.find(texts) < login.find("/assets/app.js"), "the texts come before the script that reads them");
+    // The modules come under one folder named by their content (`/assets/js-HASH/`), kept for a
+    // year; the entry module imports the others by relative names inside the same folder.
+    let main = login.split('"').find(|part| part.starts_with("/assets/js-") && part.ends_with("/main.js")).expect("the page loads its entry module");
+    assert!(login.contains(&format!(r#"<script type="module" src="{main}">"#)), "the entry is a module script");
+    assert!(login.find(texts) < login.find(main), "the texts come before the modules that read them");
+    let answer = s.http.get(s.url(main)).send().await.expect("main.js");
+    assert_eq!(answer.status(), 200);
+    assert!(answer.headers()[CONTENT_TYPE].to_str().expect("text").starts_with("text/javascript"));
+    assert!(answer.headers()[CACHE_CONTROL].to_str().expect("text").contains("immutable"));
+    assert!(answer.text().await.expect("module").contains("from './router.js'"));
+    let folder = main.trim_end_matches("main.js");
+    for name in ["router.js", "dom.js", "case.js", "admin.js"] {
+        let answer = s.http.get(s.url(&format!("{folder}{name}"))).send().await.expect("module");
+        assert_eq!(answer.status(), 200, "{name}");
+        assert!(answer.text().await.expect("module").len() > 1_000, "{name}");
+    }
+    // Another release's folder, a module that is not there, a path out of the folder: none.
+    for path in ["/assets/js-0000000000000000/main.js".to_owned(), format!("{folder}nope.js"), format!("{folder}..%2Fapp.css"), "/assets/app.js".to_owned()] {
+        let answer = s.http.get(s.url(&path)).send().await.expect("module");
+        assert_eq!(answer.status(), 404, "{path}");
+    }
     let answer = s.http.get(s.url(texts)).send().await.expect("texts");
     assert_eq!(answer.status(), 200);
     assert!(answer.headers()[CACHE_CONTROL].to_str().expect("text").contains("immutable"));

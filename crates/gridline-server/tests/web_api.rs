@@ -1,6 +1,9 @@
 //! The web UI's calls against the OpenAPI document: every call the script makes is to an
 //! operation the document has, and every field it reads of the answer is in that answer's schema.
 //!
+//! The script is the modules of `web/assets/js/`, each checked on its own (a `@set` may be defined
+//! in any of them).
+//!
 //! The script says what it reads: each API call has a `// reads: METHOD /path field …` comment
 //! in the lines just above it (`items[].status` is a field of each element of `items`, `[].id` of
 //! each element of an answer that is a list;
@@ -19,7 +22,22 @@ use serde_json::Value;
 
 use api_schema::{document, variants};
 
-const SCRIPT: &str = include_str!("../web/assets/app.js");
+/// The web UI's modules, `(name, text)`, by name.
+static MODULES: LazyLock<Vec<(String, String)>> = LazyLock::new(|| {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/web/assets/js");
+    let mut modules: Vec<(String, String)> = std::fs::read_dir(dir)
+        .expect("web/assets/js")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "js"))
+        .map(|path| (path.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(&path).expect("a module")))
+        .collect();
+    modules.sort();
+    assert!(modules.len() > 20, "only {} modules in {dir}", modules.len());
+    modules
+});
+
+/// All the modules as one text: where the `// fields @set:` lists are looked for.
+static ALL: LazyLock<String> = LazyLock::new(|| MODULES.iter().map(|(_, text)| text.as_str()).collect::<Vec<_>>().join("\n"));
 
 /// Calls the script makes outside `/api/v1`: the page's own sign-in, which answers the session
 /// of `POST /api/v1/session` with the page to go to (`home`).
@@ -153,11 +171,11 @@ fn element_index(text: &str) -> Option<usize> {
     Some(commas)
 }
 
-/// The `// reads:` comments, with `@set`s expanded.
-fn reads(script: &str) -> Vec<Reads> {
+/// The `// reads:` comments, with the `@set`s of `sets_from` expanded.
+fn reads(script: &str, sets_from: &str) -> Vec<Reads> {
     let set = Regex::new(r"//\s*fields\s+@(\w+):\s*(.*)").unwrap();
     let sets: BTreeMap<String, Vec<String>> =
-        set.captures_iter(script).map(|c| (c[1].to_owned(), c[2].split_whitespace().map(str::to_owned).collect())).collect();
+        set.captures_iter(sets_from).map(|c| (c[1].to_owned(), c[2].split_whitespace().map(str::to_owned).collect())).collect();
     let comment = Regex::new(r"//\s*reads:\s*(GET|POST|PUT|PATCH|DELETE)\s+(\S+)(.*)").unwrap();
     let mut out = Vec::new();
     for (i, line) in script.lines().enumerate() {
@@ -237,9 +255,14 @@ fn answer_schemas(operation: &Value) -> Vec<Option<&Value>> {
 
 /// Everything wrong between the script and the document.
 fn problems(script: &str, document: &Value) -> Vec<String> {
+    problems_with(script, script, document)
+}
+
+/// Everything wrong between one module and the document, its `@set`s taken from `sets_from`.
+fn problems_with(script: &str, sets_from: &str, document: &Value) -> Vec<String> {
     let mut out = Vec::new();
     let calls = calls(script);
-    let reads = reads(script);
+    let reads = reads(script, sets_from);
     let mut used = BTreeSet::new();
     for call in &calls {
         // The comment in the lines just above the call (a multi-line statement may hold several).
@@ -372,17 +395,21 @@ fn check_against_document(document: &Value, reads: &Reads) -> Vec<String> {
 
 #[test]
 fn the_web_ui_reads_only_what_the_api_answers() {
-    let problems = problems(SCRIPT, document());
+    let document = document();
+    let problems: Vec<String> =
+        MODULES.iter().flat_map(|(name, text)| problems_with(text, &ALL, document).into_iter().map(move |p| format!("{name}: {p}"))).collect();
     assert!(problems.is_empty(), "the web UI and the API disagree:\n{}", problems.join("\n"));
 }
 
 #[test]
 fn every_call_of_the_script_is_found() {
-    let calls = calls(SCRIPT);
-    assert!(calls.len() >= 30, "only {} API calls found in app.js: is the pattern still right?", calls.len());
-    let fetches: Vec<String> = Regex::new(r"\bfetch\(\s*(['`])").unwrap().find_iter(SCRIPT).map(|m| literal(SCRIPT, m.end() - 1).0).collect();
-    for fetch in &fetches {
-        assert!(OUTSIDE_THE_API.contains(&fetch.as_str()), "app.js fetches {fetch} directly: call the API through api()/optional() so that it is checked");
+    let calls: Vec<Call> = MODULES.iter().flat_map(|(_, text)| calls(text)).collect();
+    assert!(calls.len() >= 30, "only {} API calls found in the modules: is the pattern still right?", calls.len());
+    for (name, text) in MODULES.iter() {
+        let fetches: Vec<String> = Regex::new(r"\bfetch\(\s*(['`])").unwrap().find_iter(text).map(|m| literal(text, m.end() - 1).0).collect();
+        for fetch in &fetches {
+            assert!(OUTSIDE_THE_API.contains(&fetch.as_str()), "{name} fetches {fetch} directly: call the API through api()/optional() so that it is checked");
+        }
     }
     let duplicates = calls.iter().find(|c| c.path == "/cases/{}/duplicates").expect("the duplicates call");
     assert_eq!(duplicates.method, "GET");
@@ -427,17 +454,30 @@ fn a_call_without_a_comment_or_to_an_unknown_path_is_refused() {
     assert!(problems(unknown, document).iter().any(|p| p.contains("is not in the OpenAPI document")));
 }
 
-/// The script parses: a merge once left a function without its closing brace, and every page
-/// stayed blank. Node.js checks the syntax where it is installed (it is on the CI machines).
+/// Every module parses: a merge once left a function without its closing brace, and every page
+/// stayed blank. Node.js checks the syntax (as a module) where it is installed (it is on the CI
+/// machines).
 #[test]
 fn the_script_parses() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/web/assets/app.js");
-    match std::process::Command::new("node").arg("--check").arg(path).output() {
-        Ok(out) => assert!(out.status.success(), "app.js does not parse:\n{}", String::from_utf8_lossy(&out.stderr)),
-        Err(err) => {
-            assert!(std::env::var_os("CI").is_none(), "node is needed in CI to check app.js: {err}");
-            eprintln!("node is not installed ({err}): the syntax check is skipped");
-        }
+    use std::io::Write as _;
+    for (name, text) in MODULES.iter() {
+        let node = std::process::Command::new("node")
+            .args(["--input-type=module", "--check"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn();
+        let mut node = match node {
+            Ok(node) => node,
+            Err(err) => {
+                assert!(std::env::var_os("CI").is_none(), "node is needed in CI to check the modules: {err}");
+                eprintln!("node is not installed ({err}): the syntax check is skipped");
+                return;
+            }
+        };
+        node.stdin.take().expect("stdin").write_all(text.as_bytes()).expect("to node");
+        let out = node.wait_with_output().expect("node");
+        assert!(out.status.success(), "{name} does not parse:\n{}", String::from_utf8_lossy(&out.stderr));
     }
 }
 
@@ -446,10 +486,12 @@ fn months_and_days_are_taken_in_beijing_time() {
     // `toISOString()` tells the UTC date: before 08:00 on the 1st in Beijing it is still the
     // month before, and the supervisor's ranking showed that month. Every month and day the
     // script derives from the clock goes through `thisMonth()` / `time()` in Asia/Shanghai.
-    for (n, line) in SCRIPT.lines().enumerate() {
-        assert!(!line.contains("toISOString()"), "line {}: a date taken in UTC: {line}", n + 1);
+    for (name, text) in MODULES.iter() {
+        for (n, line) in text.lines().enumerate() {
+            assert!(!line.contains("toISOString()"), "{name} line {}: a date taken in UTC: {line}", n + 1);
+        }
     }
     // One formatter in Beijing time (building one per call was a tenth of the dispatcher's page).
-    assert!(SCRIPT.contains("const BEIJING = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai',"));
-    assert!(SCRIPT.contains("const thisMonth = () => beijing(new Date()).slice(0, 7);"));
+    assert!(ALL.contains("const BEIJING = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai',"));
+    assert!(ALL.contains("const thisMonth = () => beijing(new Date()).slice(0, 7);"));
 }

@@ -1,5 +1,6 @@
 //! The web workbench: one page per role's day's work, the case page and the dashboard, all drawn
-//! in the browser from the JSON API (`web/assets/app.js`), Chinese first with English switchable.
+//! in the browser from the JSON API by the script modules of `web/assets/js/` (docs/web.md),
+//! Chinese first with English switchable.
 //!
 //! Pages are guarded on the server: the sign-in page sets an `HttpOnly`, `SameSite=Strict`
 //! session cookie, and each page checks the cookie's user and role before it is served (a wrong
@@ -146,6 +147,41 @@ impl Page {
     }
 }
 
+/// Every view the server names in a page's `data-view` that a module draws (the router draws
+/// `forbidden` and `missing` itself): each page's, and those of the pages without sign-in.
+#[cfg(test)]
+pub(crate) fn views_served() -> Vec<&'static str> {
+    let pages = [
+        Page::Operator,
+        Page::Grid,
+        Page::Dispatcher,
+        Page::Unit,
+        Page::Supervisor,
+        Page::Admin,
+        Page::Dashboard,
+        Page::Case,
+        Page::Evaluation,
+        Page::Field,
+        Page::Reviews,
+        Page::Ledger,
+        Page::LedgerProject,
+        Page::Documents,
+        Page::Alleys,
+        Page::Patrol,
+        Page::Search,
+        Page::Inbox,
+    ];
+    // A page added to the enum does not compile here until the match names it: name it in the list too.
+    for page in pages {
+        match page {
+            Page::Operator | Page::Grid | Page::Dispatcher | Page::Unit | Page::Supervisor | Page::Admin | Page::Dashboard | Page::Case => {}
+            Page::Evaluation | Page::Field | Page::Reviews | Page::Ledger | Page::LedgerProject | Page::Documents | Page::Alleys => {}
+            Page::Patrol | Page::Search | Page::Inbox => {}
+        }
+    }
+    pages.iter().map(|page| page.view()).chain(["login", "public_listings", "questionnaire_form"]).collect()
+}
+
 /// The routes of the web UI, merged beside `/api/v1`.
 pub fn routes() -> Router<Arc<AppState>> {
     let mut router = Router::new()
@@ -160,6 +196,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/files/{id}", get(file))
         .route("/files/{id}/thumb", get(thumbnail))
         .route("/assets/{name}", get(assets::asset))
+        .route("/assets/{dir}/{name}", get(assets::module))
         // What browsers ask for when a page names no icon (the API's documents, a bare URL).
         .route("/favicon.ico", get(|| assets::asset(Path("favicon.svg".to_owned()))));
     for page in [
@@ -379,7 +416,7 @@ static MAP_TILES: LazyLock<String> = LazyLock::new(|| {
 /// The HTML every page shares; the script draws the page named `view` into `<main>`.
 fn shell(view: &str, token: Option<&str>, who: Option<&SignedIn>) -> String {
     let (labels, tiles) = (&*LABELS, &*MAP_TILES);
-    let texts = &assets::TEXTS_SCRIPT.0;
+    let (texts, modules) = (&assets::TEXTS_SCRIPT.0, &*assets::MODULES_DIR);
     let token = token.map(|t| format!(r#"<meta name="gridline-token" content="{}">"#, escape_html(t))).unwrap_or_default();
     let user = who
         .map(|who| {
@@ -407,7 +444,7 @@ fn shell(view: &str, token: Option<&str>, who: Option<&SignedIn>) -> String {
 <link rel="stylesheet" href="/assets/app.css">
 <script src="/assets/echarts.min.js" defer></script>
 <script src="/assets/{texts}" defer></script>
-<script src="/assets/app.js" defer></script>
+<script type="module" src="/assets/{modules}/main.js"></script>
 </head>
 <body data-view="{view}">
 <a class="skip" href="#main">跳到正文 / Skip to content</a>
