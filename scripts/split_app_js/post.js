@@ -39,6 +39,8 @@ export async function render() {`],
     // Relative to this module: the same versioned prefix (/assets/js-HASH/) as every module.
     if (!VIEWS[view] && MODULE_OF[view]) await import(\`./\${MODULE_OF[view]}.js\`);
     const content = await (VIEWS[view] || VIEWS.missing)();`]],
+  'api.js': [["// Every call below says what it reads of the answer in a `// reads: METHOD /path field …`\n// comment, checked against the OpenAPI document by crates/gridline-server/tests/web_api.rs.\n",
+    "// Every API call, in every module, says what it reads of the answer in a `// reads: METHOD /path\n// field …` comment, checked against the OpenAPI document by crates/gridline-server/tests/web_api.rs\n// (the `@sets` below serve every module).\n"]],
   'main.js': [["import { render } from './router.js';\n", `// The offline queues first: on every page they send what they keep once the network is back.
 import './outbox.js';
 import { render } from './router.js';

@@ -8,8 +8,9 @@ export class ApiFailure extends Error {
   constructor(status, code, message, problems) { super(message); this.status = status; this.code = code; this.problems = problems ?? []; }
 }
 
-// Every call below says what it reads of the answer in a `// reads: METHOD /path field …`
-// comment, checked against the OpenAPI document by crates/gridline-server/tests/web_api.rs.
+// Every API call, in every module, says what it reads of the answer in a `// reads: METHOD /path
+// field …` comment, checked against the OpenAPI document by crates/gridline-server/tests/web_api.rs
+// (the `@sets` below serve every module).
 // fields @overview: today.received today.closed open overdue due_soon rates.response.rate rates.resolution.rate rates.satisfaction.rate
 // fields @case: id status channel external_id category category_name district.name region region_name address unit_name reporter.name reporter.phone received_at merged_into suspended overdue due_soon deadline time_left_seconds time_limit supervision_count rework_count pending_extension.amount pending_extension.unit pending_extension.reason photos feedback.text feedback.photos callback.resolved callback.satisfaction location.lat location.lon allowed_actions description events[].time events[].action events[].actor.username events[].actor.role events[].unit_name events[].note
 // The server tells its errors in the language asked for (codes and texts: gridline_core::message).
