@@ -276,6 +276,13 @@ async fn every_role_does_its_part_of_the_closed_loop_in_the_browser_and_a_wrong_
 
     // Hotline operator: files the ticket from the form.
     b.sign_in(&s, "operator", "operator").await;
+    // The page loaded the shared modules and the operator's, not another role's (docs/web.md, Structure).
+    let modules = b
+        .run("return performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).filter((p) => p.startsWith('/assets/js-')).map((p) => p.split('/').pop()).sort()", json!([]))
+        .await;
+    let modules: Vec<&str> = modules.as_array().expect("a list").iter().filter_map(Value::as_str).collect();
+    assert!(["main.js", "router.js", "dom.js", "operator.js"].iter().all(|m| modules.contains(m)), "{modules:?}");
+    assert!(!modules.iter().any(|m| ["ledger.js", "admin.js", "dispatcher.js", "documents.js"].contains(m)), "{modules:?}");
     b.type_into("#caller_name", "张先生").await;
     b.type_into("#caller_phone", "13812345678").await;
     b.type_into("#description", "望京街道阜通东大街6号门口暴露垃圾，两天没人清运").await;
