@@ -8,23 +8,26 @@
 //! under its SHA-256 before the upload is acknowledged. A photo is served only as re-encoded
 //! renderings — its EXIF orientation applied, every metadata block (the GPS position among them)
 //! left out, at most 2048 px — and a thumbnail; both are made in the background after the upload
-//! and again on demand if missing. An attachment is served to whoever may see a case or a
-//! material submission or a field check it belongs to, and to whoever uploaded it; to nobody else
-//! (not found, as for a case).
+//! and again on demand if missing. The background ones are made one photo at a time, on a
+//! thread of their own at the lowest priority, from a bounded queue (crate::background), so that
+//! they never take a core from the next upload's acknowledgement. An attachment is served to
+//! whoever may see a case or a material submission or a field check it belongs to, and to
+//! whoever uploaded it; to nobody else (not found, as for a case).
 
 use std::io::Cursor;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use gridline_core::DomainError;
 use gridline_core::actor::Actor;
 use gridline_core::attachment::{DISPLAY_SIDE, Expect, MAX_FILES_PER_UPLOAD, MAX_PHOTO_MEGAPIXELS, MediaType, Stage, THUMBNAIL_SIDE, clean_name};
 use gridline_core::case::CaseId;
 use gridline_core::message::Reason;
-use gridline_store::{CaseAttachment, NewAttachment, StoreError, StoredAttachment, Variant};
+use gridline_store::{CaseAttachment, FilesDir, NewAttachment, StoreError, StoredAttachment, Variant};
 use image::{DynamicImage, ImageDecoder, ImageReader};
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 
+use crate::background::{BACKGROUND_NICE, Background};
 use crate::{App, AppError};
 
 /// One file received: its bytes, the name the client gave, and whether it must be a photo.
@@ -106,53 +109,103 @@ fn jpeg(image: &DynamicImage, quality: u8) -> Result<Vec<u8>, image::ImageError>
     Ok(out)
 }
 
+/// How many photos may wait for their background renderings; those of an upload past that are
+/// made when first asked for. A waiting photo is its hash (its bytes are read back when its turn
+/// comes), so a long queue costs little memory.
+const RENDER_QUEUE: usize = 1024;
+
+/// A photo waiting for its renderings.
+struct RenderJob {
+    files: FilesDir,
+    sha256: String,
+}
+
+/// The process's one rendering thread (started with the first photo kept); none if it could not
+/// be started, and then every photo is rendered when first asked for.
+fn render_queue() -> Option<&'static Background<RenderJob>> {
+    static QUEUE: OnceLock<Option<Background<RenderJob>>> = OnceLock::new();
+    QUEUE
+        .get_or_init(|| match Background::start("gridline-render", RENDER_QUEUE, BACKGROUND_NICE, render_in_background) {
+            Ok(queue) => Some(queue),
+            Err(err) => {
+                tracing::warn!(%err, "no thread for the photos' renderings; they are made when first asked for");
+                None
+            }
+        })
+        .as_ref()
+}
+
+/// Makes and keeps a photo's renderings, unless both are there already (asked for meanwhile).
+fn render_in_background(job: RenderJob) {
+    let RenderJob { files, sha256 } = job;
+    if files.has_derived(&sha256, Variant::Display) && files.has_derived(&sha256, Variant::Thumbnail) {
+        return;
+    }
+    let made = files.original(&sha256).map_err(|e| e.to_string()).and_then(|original| {
+        let (display, thumbnail) = render(&original).map_err(|e| e.to_string())?;
+        files.put_derived(&sha256, Variant::Display, &display).map_err(|e| e.to_string())?;
+        files.put_derived(&sha256, Variant::Thumbnail, &thumbnail).map_err(|e| e.to_string())
+    });
+    if let Err(err) = made {
+        tracing::warn!(%sha256, %err, "rendering a photo failed; it is tried again when asked for");
+    }
+}
+
 impl App {
+    /// Checks an upload by its bytes (type, size, a photo's header) and keeps them durably under
+    /// their SHA-256; the row naming them is the caller's to commit.
+    async fn keep(&self, upload: Upload, actor: &Actor, now: Timestamp) -> Result<NewAttachment, AppError> {
+        let (media, width, height) = check_upload(&upload)?;
+        let size = i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX);
+        let bytes: Arc<[u8]> = upload.bytes.into();
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        self.store.attachments().put_original(&sha256, bytes).await.map_err(files_error)?;
+        let name = clean_name(&upload.name, media);
+        Ok(NewAttachment { sha256, media, size, width, height, name, uploaded_by: actor.user_id, uploaded_at: now })
+    }
+
+    /// Queues a photo's renderings once its row is committed (never waiting: with the queue
+    /// full, they are made when first asked for).
+    fn render_later(&self, attachment: &StoredAttachment) {
+        if !attachment.media.is_image() {
+            return;
+        }
+        let Ok(files) = self.store.attachments().files_dir() else { return };
+        if files.has_derived(&attachment.sha256, Variant::Thumbnail) {
+            return;
+        }
+        let queued = render_queue().is_some_and(|queue| queue.offer(RenderJob { files, sha256: attachment.sha256.clone() }));
+        if !queued {
+            tracing::debug!(sha256 = %attachment.sha256, "the rendering queue is full; the photo is rendered when first asked for");
+        }
+    }
+
     /// Keeps one file and records who uploaded it: checked by its bytes (type, size, a photo's
     /// header), stored durably under its SHA-256, and recorded; the photo's renderings follow in
     /// the background. Returns the record, whose `id` the caller links to its own (a case through
     /// [`App::attach_to_case`], a field check or a patrol in their own tables).
     pub async fn store_attachment(&self, upload: Upload, actor: &Actor, now: Timestamp) -> Result<StoredAttachment, AppError> {
-        let (media, width, height) = check_upload(&upload)?;
-        let bytes: Arc<[u8]> = upload.bytes.into();
-        let sha256 = hex::encode(Sha256::digest(&bytes));
-        let files = self.store.attachments();
-        files.put_original(&sha256, bytes.clone()).await.map_err(files_error)?;
-        let stored = files
-            .insert(NewAttachment {
-                sha256: sha256.clone(),
-                media,
-                size: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
-                width,
-                height,
-                name: clean_name(&upload.name, media),
-                uploaded_by: actor.user_id,
-                uploaded_at: now,
-            })
-            .await?;
-        if media.is_image() && !files.has_derived(&sha256, Variant::Thumbnail) {
-            let store = self.store.clone();
-            tokio::spawn(async move {
-                if let Err(err) = renderings(&store, &sha256, bytes).await {
-                    tracing::warn!(%sha256, %err, "rendering a photo failed; it is tried again when asked for");
-                }
-            });
-        }
+        let kept = self.keep(upload, actor, now).await?;
+        let stored = self.store.attachments().insert(kept).await?;
+        self.render_later(&stored);
         Ok(stored)
     }
 
     /// Keeps `uploads` and adds them to the case at `stage`, for an actor who may see the case
-    /// and adds attachments at that stage. Returns the case's attachments added.
+    /// and adds attachments at that stage: every file durably under its hash first, then their
+    /// rows and their links to the case in one transaction. Returns the case's attachments added.
     pub async fn attach_to_case(&self, id: CaseId, stage: Stage, uploads: Vec<Upload>, actor: &Actor, now: Timestamp) -> Result<Vec<CaseAttachment>, AppError> {
         self.visible_case(id, actor).await?;
         check_attaching(stage, uploads.len(), actor)?;
-        let mut ids = Vec::with_capacity(uploads.len());
+        let mut news = Vec::with_capacity(uploads.len());
         for upload in uploads {
-            ids.push(self.store_attachment(upload, actor, now).await?.id);
+            news.push(self.keep(upload, actor, now).await?);
         }
-        self.store.attachments().add_to_case(id, &ids, stage, actor.user_id, now).await?;
-        let mut all = self.store.attachments().of_case(id).await?;
-        all.retain(|a| ids.contains(&a.attachment.id));
-        Ok(all)
+        let added = self.store.attachments().insert_on_case(id, news, stage, actor.user_id, now).await?;
+        for attachment in &added {
+            self.render_later(&attachment.attachment);
+        }
+        Ok(added)
     }
 
     /// A case's attachments, for an actor who may see the case.

@@ -8,6 +8,7 @@
 mod actions;
 pub mod admin;
 pub mod attachments;
+mod background;
 pub mod alleys;
 pub mod documents;
 mod error;

@@ -174,6 +174,26 @@ fn write_durably(path: &Path, bytes: &[u8], sync: bool) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Makes the 256 directories the originals are kept in (`00` … `ff`) in `files`, all at once and
+/// durably (one fsync of `files`, and of its parent if `files` was made too), when the first
+/// original is kept in a new one: otherwise each of the first few hundred uploads would make its
+/// own and wait for one more fsync before its acknowledgement. One already there is left alone.
+fn make_prefix_directories(files: &Path) -> std::io::Result<()> {
+    let created = !files.exists();
+    std::fs::create_dir_all(files)?;
+    for prefix in 0..=255u8 {
+        match std::fs::create_dir(files.join(format!("{prefix:02x}"))) {
+            Err(err) if err.kind() != std::io::ErrorKind::AlreadyExists => return Err(err),
+            _ => {}
+        }
+    }
+    std::fs::File::open(files)?.sync_all()?;
+    if created && let Some(parent) = files.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::File::open(parent)?.sync_all()?;
+    }
+    Ok(())
+}
+
 fn io_error(what: &str, path: &Path, err: std::io::Error) -> StoreError {
     StoreError::Corrupt(format!("{what} {}: {err}", path.display()))
 }
@@ -198,20 +218,34 @@ impl Attachments<'_> {
     }
 
     fn original_path(&self, sha256: &str) -> Result<PathBuf, StoreError> {
-        check_hash(sha256)?;
-        Ok(self.dir()?.join(&sha256[..2]).join(sha256))
+        original_path(self.dir()?, sha256)
     }
 
     fn derived_path(&self, sha256: &str, variant: Variant) -> Result<PathBuf, StoreError> {
-        check_hash(sha256)?;
-        Ok(self.dir()?.join("derived").join(&sha256[..2]).join(format!("{sha256}.{}", variant.suffix())))
+        derived_path(self.dir()?, sha256, variant)
+    }
+
+    /// The files directory on its own, for work done on a thread of its own rather than on the
+    /// runtime (a photo's renderings); `Unsupported` when none is configured.
+    pub fn files_dir(&self) -> Result<FilesDir, StoreError> {
+        self.0
+            .files
+            .clone()
+            .map(FilesDir)
+            .ok_or_else(|| StoreError::Unsupported("no attachments directory is configured (--files-dir)".into()))
     }
 
     /// Keeps `bytes` under `sha256` (their hash, which the caller computed), durably.
     pub async fn put_original(&self, sha256: &str, bytes: std::sync::Arc<[u8]>) -> Result<(), StoreError> {
         let path = self.original_path(sha256)?;
+        let files = self.dir()?.to_owned();
         let target = path.clone();
-        tokio::task::spawn_blocking(move || write_durably(&target, &bytes, true))
+        tokio::task::spawn_blocking(move || {
+            if !target.parent().is_some_and(Path::exists) {
+                make_prefix_directories(&files)?;
+            }
+            write_durably(&target, &bytes, true)
+        })
             .await
             .map_err(StoreError::corrupt)?
             .map_err(|e| io_error("writing", &path, e))
@@ -250,31 +284,24 @@ impl Attachments<'_> {
 
     /// Records an upload whose bytes are kept already.
     pub async fn insert(&self, new: NewAttachment) -> Result<StoredAttachment, StoreError> {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO attachments (sha256, media_type, size, width, height, name, uploaded_by, uploaded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
-        .bind(&new.sha256)
-        .bind(new.media.as_str())
-        .bind(new.size)
-        .bind(new.width.map(i64::from))
-        .bind(new.height.map(i64::from))
-        .bind(&new.name)
-        .bind(new.uploaded_by)
-        .bind(millis(new.uploaded_at))
-        .fetch_one(&self.0.pool)
-        .await?;
-        Ok(StoredAttachment {
-            id,
-            sha256: new.sha256,
-            media: new.media,
-            size: new.size,
-            width: new.width,
-            height: new.height,
-            name: new.name,
-            uploaded_by: new.uploaded_by,
-            uploaded_at: as_stored(new.uploaded_at),
-        })
+        let mut conn = self.0.pool.acquire().await?;
+        insert_row(&mut conn, new).await
+    }
+
+    /// Records uploads whose bytes are kept already and adds them to a case at `stage`, rows and
+    /// links in one transaction (one commit, so one fsync of the log on SQLite): all of them or,
+    /// if any fails, none. Returns them as the case's attachments.
+    pub async fn insert_on_case(&self, case: CaseId, news: Vec<NewAttachment>, stage: Stage, by: i64, at: Timestamp) -> Result<Vec<CaseAttachment>, StoreError> {
+        let mut tx = self.0.pool.begin().await?;
+        // Writes only, the first of them taking the write lock (see add_to_case).
+        let mut added = Vec::with_capacity(news.len());
+        for new in news {
+            let attachment = insert_row(&mut tx, new).await?;
+            link_to_case(&mut tx, case, attachment.id, stage, by, at).await?;
+            added.push(CaseAttachment { case, stage, added_by: by, added_at: as_stored(at), attachment });
+        }
+        tx.commit().await?;
+        Ok(added)
     }
 
     pub async fn get(&self, id: i64) -> Result<Option<StoredAttachment>, StoreError> {
@@ -291,17 +318,7 @@ impl Attachments<'_> {
         // Writes only (no read first): a transaction that read and then wrote could meet a newer
         // snapshot on SQLite and fail with 'database is locked'.
         for id in ids {
-            sqlx::query(
-                "INSERT INTO case_attachments (case_id, attachment_id, stage, added_by, added_at) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (case_id, attachment_id) DO NOTHING",
-            )
-            .bind(case.get())
-            .bind(id)
-            .bind(stage.as_str())
-            .bind(by)
-            .bind(millis(at))
-            .execute(&mut *tx)
-            .await?;
+            link_to_case(&mut tx, case, *id, stage, by, at).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -326,6 +343,85 @@ impl Attachments<'_> {
             .fetch_all(&self.0.pool)
             .await?;
         ids.into_iter().map(case_id).collect()
+    }
+}
+
+/// Inserts an attachment's row on `conn` (a pooled connection or a transaction).
+async fn insert_row(conn: &mut sqlx::AnyConnection, new: NewAttachment) -> Result<StoredAttachment, StoreError> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO attachments (sha256, media_type, size, width, height, name, uploaded_by, uploaded_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(&new.sha256)
+    .bind(new.media.as_str())
+    .bind(new.size)
+    .bind(new.width.map(i64::from))
+    .bind(new.height.map(i64::from))
+    .bind(&new.name)
+    .bind(new.uploaded_by)
+    .bind(millis(new.uploaded_at))
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(StoredAttachment {
+        id,
+        sha256: new.sha256,
+        media: new.media,
+        size: new.size,
+        width: new.width,
+        height: new.height,
+        name: new.name,
+        uploaded_by: new.uploaded_by,
+        uploaded_at: as_stored(new.uploaded_at),
+    })
+}
+
+/// Links an attachment to a case at `stage`; a link already there is kept as it was.
+async fn link_to_case(conn: &mut sqlx::AnyConnection, case: CaseId, id: i64, stage: Stage, by: i64, at: Timestamp) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO case_attachments (case_id, attachment_id, stage, added_by, added_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (case_id, attachment_id) DO NOTHING",
+    )
+    .bind(case.get())
+    .bind(id)
+    .bind(stage.as_str())
+    .bind(by)
+    .bind(millis(at))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+fn original_path(dir: &Path, sha256: &str) -> Result<PathBuf, StoreError> {
+    check_hash(sha256)?;
+    Ok(dir.join(&sha256[..2]).join(sha256))
+}
+
+fn derived_path(dir: &Path, sha256: &str, variant: Variant) -> Result<PathBuf, StoreError> {
+    check_hash(sha256)?;
+    Ok(dir.join("derived").join(&sha256[..2]).join(format!("{sha256}.{}", variant.suffix())))
+}
+
+/// The attachments' directory alone ([`Attachments::files_dir`]), owned and cheap to clone, with
+/// blocking reads and writes: for a thread of its own, off the async runtime.
+#[derive(Clone, Debug)]
+pub struct FilesDir(std::sync::Arc<PathBuf>);
+
+impl FilesDir {
+    /// The bytes of an original as uploaded.
+    pub fn original(&self, sha256: &str) -> Result<Vec<u8>, StoreError> {
+        let path = original_path(&self.0, sha256)?;
+        std::fs::read(&path).map_err(|e| io_error("reading", &path, e))
+    }
+
+    /// Whether a derived rendering has been made.
+    pub fn has_derived(&self, sha256: &str, variant: Variant) -> bool {
+        derived_path(&self.0, sha256, variant).is_ok_and(|path| path.exists())
+    }
+
+    /// Keeps a derived rendering (not synced: it can be made again from the original).
+    pub fn put_derived(&self, sha256: &str, variant: Variant, bytes: &[u8]) -> Result<(), StoreError> {
+        let path = derived_path(&self.0, sha256, variant)?;
+        write_durably(&path, bytes, false).map_err(|e| io_error("writing", &path, e))
     }
 }
 
@@ -359,6 +455,21 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), b"first", "content-addressed: the first copy stays");
         assert_eq!(std::fs::read_dir(path.parent().unwrap()).unwrap().count(), 1, "no temporary file left");
         assert!(check_hash("../../etc/passwd").is_err());
+    }
+
+    #[test]
+    fn the_prefix_directories_are_made_all_at_once_and_again_without_harm() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = dir.path().join("files");
+        std::fs::create_dir_all(files.join("ab")).unwrap();
+        std::fs::write(files.join("ab").join("kept"), b"kept").unwrap();
+        make_prefix_directories(&files).unwrap();
+        make_prefix_directories(&files).unwrap();
+        let mut made: Vec<String> = std::fs::read_dir(&files).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        made.sort();
+        assert_eq!(made.len(), 256);
+        assert_eq!((made[0].as_str(), made[255].as_str()), ("00", "ff"));
+        assert_eq!(std::fs::read(files.join("ab").join("kept")).unwrap(), b"kept", "one already there is left alone");
         assert!(check_hash(&"a".repeat(64)).is_ok());
     }
 }

@@ -52,7 +52,7 @@ use tokio::sync::mpsc;
 
 pub use alleys::{AlleyEntry, Alleys, CaseSketch, CoverageRow, ListingStep, MonthOutcome, NamedScore, ScoreRecord};
 pub use api_keys::{ApiKeyRecord, ApiKeys};
-pub use attachments::{Attachments, CaseAttachment, NewAttachment, StoredAttachment, Variant};
+pub use attachments::{Attachments, CaseAttachment, FilesDir, NewAttachment, StoredAttachment, Variant};
 pub use campaigns::Campaigns;
 pub use case_reads::{EventRecord, PublicQuery};
 pub use cases::{CaseFilter, CasePage, Cases, Created, Visibility};

@@ -1,6 +1,7 @@
 //! The store suite: every test runs on SQLite and, when configured, on PostgreSQL.
 
 use gridline_core::actor::{Actor, Role};
+use gridline_core::attachment::{MediaType, Stage};
 use gridline_core::calendar::WorkCalendar;
 use gridline_core::case::{Case, CaseEvent, CaseId, CaseStatus, Change, Channel, Intake};
 use gridline_core::catalogue::Catalogue;
@@ -8,7 +9,7 @@ use gridline_core::region::RegionTree;
 use gridline_core::unit::{Unit, UnitKind};
 use gridline_core::workflow::{Command, Context, decide};
 use gridline_store::testing::fresh_databases;
-use gridline_store::{CaseFilter, NewAuditEntry, NewUser, OrderScope, SignInSubject, Store, StoreError, Visibility};
+use gridline_store::{CaseFilter, NewAttachment, NewAuditEntry, NewUser, OrderScope, SignInSubject, Store, StoreError, Visibility};
 use jiff::Timestamp;
 
 fn now() -> Timestamp {
@@ -103,6 +104,34 @@ async fn a_new_case_gets_an_id_and_its_intake_event() {
         let events = store.cases().events(case.id).await.unwrap();
         assert_eq!(events.len(), 1, "{engine}");
         assert_eq!(events[0].change.action(), "receive");
+    })
+    .await;
+}
+
+/// An upload's rows and their links to the case are one transaction: what it answers is what is
+/// stored, and when a link cannot be made (no such case) no row stays behind it.
+#[tokio::test]
+async fn attachments_and_their_links_to_a_case_are_written_together_or_not_at_all() {
+    each_store(async |engine, store| {
+        let case = store.cases().create(intake(Some("HL-PHOTO"), WANGJING, "望京街道路灯不亮")).await.unwrap().case.id;
+        let photo = |n: u32| NewAttachment {
+            sha256: format!("{n:064x}"),
+            media: MediaType::Jpeg,
+            size: 3_600_000,
+            width: Some(1760),
+            height: Some(1320),
+            name: format!("IMG_{n}.jpg"),
+            uploaded_by: 1,
+            uploaded_at: now(),
+        };
+        let added = store.attachments().insert_on_case(case, vec![photo(1), photo(2)], Stage::Intake, 1, now()).await.unwrap();
+        assert_eq!(added.iter().map(|a| a.attachment.name.as_str()).collect::<Vec<_>>(), ["IMG_1.jpg", "IMG_2.jpg"], "{engine}");
+        assert_eq!(store.attachments().of_case(case).await.unwrap(), added, "{engine}: the answer is what was stored");
+        let last = added[1].attachment.id;
+        let missing = CaseId::new(999_999).unwrap();
+        assert!(store.attachments().insert_on_case(missing, vec![photo(3)], Stage::Intake, 1, now()).await.is_err(), "{engine}");
+        assert_eq!(store.attachments().get(last + 1).await.unwrap(), None, "{engine}: no row without its link");
+        assert_eq!(store.attachments().of_case(case).await.unwrap().len(), 2, "{engine}");
     })
     .await;
 }
