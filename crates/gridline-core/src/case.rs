@@ -380,13 +380,17 @@ pub struct Suspension {
     pub at: Timestamp,
 }
 
-/// The projection of a case's events.
+/// The projection of a case's events. Serialised, it is the document the store keeps of it:
+/// without its id (the row's key) and its intake (its first event holds it), which a reader
+/// puts back, so that neither is stored twice nor serialised only to be cut out again.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Case {
+    #[serde(skip_serializing)]
     pub id: CaseId,
     /// How many events the case has; the sequence number of the last one.
     pub version: u32,
     pub status: CaseStatus,
+    #[serde(skip_serializing)]
     pub intake: Intake,
     pub category: Option<CategoryCode>,
     pub category_version: Option<u32>,

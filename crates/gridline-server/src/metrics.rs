@@ -33,11 +33,19 @@ struct Latency {
     sum_seconds: f64,
 }
 
-/// The request counters of one server process.
+/// The counters of one route (its template).
+#[derive(Default)]
+struct RouteCounters {
+    /// Requests answered by method and status: a handful per route, so a list.
+    answered: Vec<(String, u16, u64)>,
+    latency: Latency,
+}
+
+/// The request counters of one server process. Keyed by route so that counting a request
+/// looks its counters up by reference and allocates nothing once the route has been seen.
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
-    latency: Mutex<BTreeMap<String, Latency>>,
+    routes: Mutex<BTreeMap<String, RouteCounters>>,
     /// Addresses that may read `/metrics` without a session.
     allowed: Vec<IpAddr>,
 }
@@ -58,27 +66,39 @@ impl Metrics {
     }
 
     fn record(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
-        *self.requests.lock().expect("metrics").entry((route.to_owned(), method.to_owned(), status)).or_default() += 1;
-        let seconds = elapsed.as_secs_f64();
-        let mut latency = self.latency.lock().expect("metrics");
-        let entry = latency.entry(route.to_owned()).or_default();
-        if let Some(bucket) = BUCKETS.iter().position(|&bound| seconds <= bound) {
-            entry.buckets[bucket] += 1;
+        let mut routes = self.routes.lock().expect("metrics");
+        if !routes.contains_key(route) {
+            routes.insert(route.to_owned(), RouteCounters::default());
         }
-        entry.count += 1;
-        entry.sum_seconds += seconds;
+        let counters = routes.get_mut(route).expect("inserted above");
+        match counters.answered.iter_mut().find(|(m, s, _)| m == method && *s == status) {
+            Some((_, _, n)) => *n += 1,
+            None => counters.answered.push((method.to_owned(), status, 1)),
+        }
+        let seconds = elapsed.as_secs_f64();
+        let latency = &mut counters.latency;
+        if let Some(bucket) = BUCKETS.iter().position(|&bound| seconds <= bound) {
+            latency.buckets[bucket] += 1;
+        }
+        latency.count += 1;
+        latency.sum_seconds += seconds;
     }
 
     /// The request counters in the Prometheus text format.
     fn render_requests(&self, out: &mut String) {
         out.push_str("# HELP gridline_http_requests_total Requests answered, by route, method and status.\n");
         out.push_str("# TYPE gridline_http_requests_total counter\n");
-        for ((route, method, status), n) in self.requests.lock().expect("metrics").iter() {
-            let _ = writeln!(out, "gridline_http_requests_total{{route=\"{}\",method=\"{method}\",status=\"{status}\"}} {n}", label(route));
+        let routes = self.routes.lock().expect("metrics");
+        for (route, counters) in routes.iter() {
+            let mut answered: Vec<_> = counters.answered.iter().collect();
+            answered.sort();
+            for (method, status, n) in answered {
+                let _ = writeln!(out, "gridline_http_requests_total{{route=\"{}\",method=\"{method}\",status=\"{status}\"}} {n}", label(route));
+            }
         }
         out.push_str("# HELP gridline_http_request_duration_seconds Time to answer, by route.\n");
         out.push_str("# TYPE gridline_http_request_duration_seconds histogram\n");
-        for (route, latency) in self.latency.lock().expect("metrics").iter() {
+        for (route, RouteCounters { latency, .. }) in routes.iter() {
             let route = label(route);
             let mut cumulative = 0;
             for (bound, n) in BUCKETS.iter().zip(latency.buckets) {
@@ -100,11 +120,13 @@ fn label(text: &str) -> String {
 /// Counts every request by the route it matched (its template, e.g. `/api/v1/cases/{id}`, so
 /// that ids do not make a series each; `unmatched` for the rest) and times it.
 pub async fn count_requests(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    let route = req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let method = req.method().as_str().to_owned();
+    // Both clones are cheap: the path is shared, a standard method is a tag.
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let method = req.method().clone();
     let started = Instant::now();
     let response = next.run(req).await;
-    state.metrics.record(&route, &method, response.status().as_u16(), started.elapsed());
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    state.metrics.record(route, method.as_str(), response.status().as_u16(), started.elapsed());
     response
 }
 

@@ -100,7 +100,7 @@ impl Columns {
             due_soon_at: case.running_clock().and_then(|c| c.due_soon_from(WorkCalendar::china())).map(millis),
             supervised: i64::from(case.supervision_count > 0),
             search_text: search_text(&case.intake),
-            doc: packed::pack_json(&stored_document(case)?)?,
+            doc: packed::pack(case)?,
         })
     }
 }
@@ -177,44 +177,6 @@ fn lowercase(text: &str) -> String {
     out
 }
 
-/// The case's document as stored (migration 0018): the projection without its intake, which
-/// the intake event (seq 1) holds already and the case is read with, and without its id, which
-/// is the row's. (A document written before 0018 still holds both, and is read as it is.) The
-/// two members are cut from the serialised case by reference, not through a `serde_json::Value`
-/// of the whole case.
-fn stored_document(case: &Case) -> Result<Vec<u8>, StoreError> {
-    use serde::Serializer as _;
-    let json = serde_json::to_vec(case).map_err(StoreError::corrupt)?;
-    let members: Vec<(&str, &serde_json::value::RawValue)> = serde_json::from_slice::<Members<'_>>(&json).map_err(StoreError::corrupt)?.0;
-    let mut out = Vec::with_capacity(json.len());
-    serde_json::Serializer::new(&mut out)
-        .collect_map(members.into_iter().filter(|(name, _)| !matches!(*name, "intake" | "id")))
-        .map_err(StoreError::corrupt)?;
-    Ok(out)
-}
-
-/// The members of a JSON object, in order, each value as its text.
-struct Members<'a>(Vec<(&'a str, &'a serde_json::value::RawValue)>);
-
-impl<'de> serde::Deserialize<'de> for Members<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visit;
-        impl<'de> serde::de::Visitor<'de> for Visit {
-            type Value = Members<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Members<'de>, A::Error> {
-                let mut members = Vec::with_capacity(map.size_hint().unwrap_or(32));
-                while let Some(member) = map.next_entry()? {
-                    members.push(member);
-                }
-                Ok(Members(members))
-            }
-        }
-        deserializer.deserialize_map(Visit)
-    }
-}
 
 /// The columns a case is read from, `FROM cases`: its id, its document and, beside it, the
 /// document of its intake event ([`without_intake`]), looked up by key for each row read.
