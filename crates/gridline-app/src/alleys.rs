@@ -164,35 +164,43 @@ impl App {
         let mut seen = HashSet::new();
         let mut ready = Vec::new();
         for (row, parsed) in rows {
-            let mut problem = |message: String| problems.push(FileProblem::untranslated("alleys", Some(row), message));
+            let mut problem = |reason: Reason, message: String| problems.push(FileProblem::detailed("alleys", Some(row), reason, message));
             let new = match parsed {
+                // The reader's own words (the command line's): the row is told as a whole.
                 Ok(new) => new,
                 Err(message) => {
-                    problem(message);
+                    problem(Reason::new("bad_row"), message);
                     continue;
                 }
             };
             let (point, rest) = match new.validate(|code| self.unit(code).is_some()) {
                 Ok(checked) => checked,
                 Err(err) => {
-                    problem(format!("{}{err}", err.field().map(|f| format!("{f}: ")).unwrap_or_default()));
+                    let told = match err.field() {
+                        Some(field) => FileProblem::of_cell("alleys", row, field, &err),
+                        None => FileProblem::of_row("alleys", row, &err),
+                    };
+                    problem(told.reason, format!("{}{err}", err.field().map(|f| format!("{f}: ")).unwrap_or_default()));
                     continue;
                 }
             };
             if !seen.insert(point.code.clone()) {
-                problem(format!("code {:?} is used twice in the file", point.code));
+                problem(Reason::new("code_twice").with("code", &point.code), format!("code {:?} is used twice in the file", point.code));
                 continue;
             }
             let gridline_core::evaluation::Location::Line { points } = &point.location else { unreachable!("an alley is a line") };
             if let Some(outside) = points.iter().find(|p| geography.street_at(LatLon { lat: p.lat, lon: p.lon }).is_none()) {
-                problem(format!("line: ({}, {}) lies outside the city's streets", outside.lat, outside.lon));
+                problem(
+                    Reason::new("outside_city").with("lat", outside.lat).with("lon", outside.lon),
+                    format!("line: ({}, {}) lies outside the city's streets", outside.lat, outside.lon),
+                );
                 continue;
             }
             let anchor = point.location.anchor();
             let street = geography.street_at(LatLon { lat: anchor.lat, lon: anchor.lon }).map(str::to_owned).unwrap_or_default();
             let region = RegionCode::parse(&street)?;
             if self.store.evaluation().point_by_code(&point.code).await?.is_some() {
-                problem(format!("code {:?} is registered already", point.code));
+                problem(Reason::new("code_registered").with("code", &point.code), format!("code {:?} is registered already", point.code));
                 continue;
             }
             let point = InspectionPoint {

@@ -11,7 +11,7 @@ use gridline_core::evaluation::questionnaire::{Questionnaire, QuestionnaireStatu
 use gridline_core::evaluation::{AnswerValue, Estimate, Form, Method, Moments};
 use gridline_core::period::{Month, Period};
 use gridline_core::region::RegionLevel;
-use gridline_core::{DomainError, FileProblem};
+use gridline_core::{DomainError, FileProblem, Reason};
 use gridline_store::{MeasureTotal, NewResponse, StoreError};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -316,7 +316,9 @@ impl App {
         let header: Vec<&str> = header.iter().map(|h| h.trim()).collect();
         let col = |name: &str| header.iter().position(|h| *h == name);
         let (Some(respondent), Some(street)) = (col("respondent"), col("street")) else {
-            return Err(DomainError::InvalidFiles(vec![FileProblem::untranslated("responses", Some(1), "the header needs the columns respondent and street")]).into());
+            let missing = if col("respondent").is_none() { "respondent" } else { "street" };
+            let reason = Reason::new("missing_column").with("column", missing).with("columns", "respondent、street、submitted_at");
+            return Err(DomainError::InvalidFiles(vec![FileProblem::detailed("responses", Some(1), reason, "the header needs the columns respondent and street")]).into());
         };
         let at_col = col("submitted_at");
         let streets: HashMap<&str, &str> = self.regions.at_level(RegionLevel::Street).map(|s| (s.name.as_str(), s.code.as_str())).collect();
@@ -336,7 +338,12 @@ impl App {
                 match questionnaire.form.question(name) {
                     Some(q) => answers.insert((*name).to_owned(), q.kind.read_cell(cell(i))),
                     None => {
-                        problems.push(FileProblem::untranslated("responses", Some(1), format!("column {name:?} is no question of the questionnaire")));
+                        problems.push(FileProblem::detailed(
+                            "responses",
+                            Some(1),
+                            Reason::new("column_not_question").with("column", name),
+                            format!("column {name:?} is no question of the questionnaire"),
+                        ));
                         break;
                     }
                 };
@@ -348,7 +355,12 @@ impl App {
                 }) {
                     Some(at) => at,
                     None => {
-                        problems.push(FileProblem::untranslated("responses", Some(line), format!("submitted_at {text:?} is neither a date YYYY-MM-DD nor a time")));
+                        problems.push(FileProblem::detailed(
+                            "responses",
+                            Some(line),
+                            Reason::new("not_a_date").with("column", "submitted_at").with("value", text),
+                            format!("submitted_at {text:?} is neither a date YYYY-MM-DD nor a time"),
+                        ));
                         continue;
                     }
                 },
@@ -357,7 +369,12 @@ impl App {
             let body = ResponseBody { respondent: cell(respondent).to_owned(), street, answers };
             match self.prepare_response(&questionnaire, body, ResponseChannel::Import, Some(actor.user_id), at) {
                 Ok(r) => ready.push(r),
-                Err(e) => problems.push(FileProblem::untranslated("responses", Some(line), e.to_string())),
+                // The column at fault when the refusal names one (respondent, street), else the row.
+                Err(AppError::Domain(e)) => problems.push(match e.field() {
+                    Some(field) => FileProblem::of_cell("responses", line, field, &e),
+                    None => FileProblem::of_row("responses", line, &e),
+                }),
+                Err(other) => return Err(other),
             }
             if problems.len() >= 100 {
                 break;
@@ -461,7 +478,8 @@ pub fn read_xlsform(bytes: &[u8]) -> Result<Form, AppError> {
     let sheets = read_workbook(bytes)?;
     let sheet = |name: &str| sheets.get(name).map(Vec::as_slice).unwrap_or_default();
     if !sheets.contains_key("survey") {
-        return Err(DomainError::InvalidFiles(vec![FileProblem::untranslated("survey", None, "an XLSForm needs a sheet named survey")]).into());
+        let reason = Reason::new("sheet_missing").with("sheet", "survey");
+        return Err(DomainError::InvalidFiles(vec![FileProblem::detailed("survey", None, reason, "an XLSForm needs a sheet named survey")]).into());
     }
     Ok(Form::from_xlsform(sheet("survey"), sheet("choices"), sheet("settings"))?)
 }

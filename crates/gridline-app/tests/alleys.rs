@@ -11,6 +11,7 @@ use gridline_core::actor::{Actor, Role};
 use gridline_core::alley::{AlleyRules, Change, FourHaves, Grade, NewAlley, NewPatrol, Problem, TitleStatus};
 use gridline_core::case::{Channel, GeoPoint, Intake};
 use gridline_core::ids::UnitCode;
+use gridline_core::message::Lang;
 use gridline_core::period::Month;
 use gridline_core::unit::{Unit, UnitKind};
 use gridline_store::testing::fresh_databases;
@@ -22,6 +23,18 @@ const WANGJING: &str = "110105026000";
 async fn user(store: &Store, name: &str, role: Role, unit: Option<&str>) -> Actor {
     let new = NewUser { username: name.into(), display_name: name.into(), role, unit: unit.map(|u| UnitCode::parse(u).unwrap()), password_hash: "!".into() };
     store.people().create_user(&new, Timestamp::now()).await.unwrap().actor()
+}
+
+/// Whether a file problem's Chinese text holds no English once its parameters (codes, column
+/// names, the file's own words) are left out.
+fn chinese_only(problem: &gridline_core::FileProblem) -> bool {
+    let mut text = problem.render(Lang::Zh);
+    let mut values: Vec<&str> = problem.reason.params().map(|(_, v)| v).filter(|v| v.chars().any(|c| c.is_ascii_alphabetic())).collect();
+    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    for value in values {
+        text = text.replace(value, "");
+    }
+    !gridline_core::message::has_english(&text) && text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
 }
 
 fn problem(clause: &str, count: u32) -> Problem {
@@ -84,6 +97,13 @@ async fn alleys_are_registered_patrolled_and_evaluated_month_by_month() {
         assert!(lines[1].1.contains("from 2"), "{engine}: {lines:?}");
         assert!(lines[2].1.contains("outside the city"), "{engine}: {lines:?}");
         assert!(lines[3].1.contains("twice"), "{engine}: {lines:?}");
+        // Each problem by its stable code, told in Chinese with no English beyond its parameters.
+        let codes: Vec<&str> = problems.iter().map(|p| p.reason.code()).collect();
+        assert_eq!(codes, ["required", "bad_cell", "outside_city", "code_twice", "bad_row"], "{engine}");
+        for problem in problems {
+            assert!(chinese_only(problem), "{engine}: English in {:?}", problem.render(Lang::Zh));
+        }
+        assert_eq!(problems[0].render(Lang::Zh), "请填写“名称”", "{engine}");
         assert!(store.alleys().list("").await.unwrap().is_empty(), "{engine}: nothing half-written");
         assert!(store.evaluation().point_by_code("WJ-001").await.unwrap().is_none(), "{engine}");
 
@@ -93,6 +113,8 @@ async fn alleys_are_registered_patrolled_and_evaluated_month_by_month() {
         assert!((created[0].length_m - 170.8).abs() < 1.0, "{engine}: {}", created[0].length_m);
         let again = app.import_alleys(&office, vec![(2, Ok(alley("WJ-001", "望京测试胡同", line.clone())))], now).await.unwrap_err();
         assert!(again.to_string().contains("registered already"), "{engine}: {again}");
+        let AppError::Domain(gridline_core::DomainError::InvalidFiles(registered)) = &again else { panic!("{engine}: {again}") };
+        assert_eq!(registered[0].render(Lang::Zh), "编码“WJ-001”已经登记过", "{engine}");
         assert!(app.import_alleys(&steward, vec![], now).await.is_err(), "{engine}: the office registers");
         app.assign_stewards(&office, &[(id, steward.user_id)]).await.unwrap();
 

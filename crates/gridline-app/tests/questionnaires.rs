@@ -10,7 +10,9 @@ use gridline_app::evaluation::ScoreLevel;
 use gridline_app::questionnaires::ResponseBody;
 use gridline_app::{App, AppError};
 use gridline_core::actor::{Actor, Role};
+use gridline_core::DomainError;
 use gridline_core::evaluation::{AnswerValue, Form};
+use gridline_core::message::Lang;
 use gridline_core::period::{Month, Period};
 use gridline_store::testing::fresh_databases;
 use gridline_store::{NewUser, Store};
@@ -160,6 +162,17 @@ async fn an_import_is_checked_whole_and_resubmitted_rows_count_once() {
         let err = app.import_responses(&office, q.id, &bad, now).await.unwrap_err().to_string();
         assert!(err.contains("responses line 4") && err.contains("\"极好\" is not a choice"), "{engine}: {err}");
         assert_eq!(store.questionnaires().count(Some(q.id)).await.unwrap(), 0, "{engine}: nothing written");
+        // Each problem of a file by its stable code, told in Chinese.
+        for (what, rows, code, zh) in [
+            ("no street column", sheet(&[&["respondent", "clean"], &["paper-00001", "满意"]]), "missing_column", "表头没有“street”一栏；应有的栏目：respondent、street、submitted_at"),
+            ("a column that is no question", sheet(&[&["respondent", "street", "mood"], &["paper-00001", WANGJING, "好"]]), "column_not_question", "“mood”一栏不是本问卷的问题"),
+            ("a date that is none", sheet(&[&["respondent", "street", "submitted_at", "clean"], &["paper-00001", WANGJING, "昨天", "满意"]]), "not_a_date", "“submitted_at”一栏的“昨天”应为日期（如 2024-10-08）或时间"),
+            ("a respondent too short", sheet(&[&["respondent", "street", "clean"], &["p1", WANGJING, "满意"]]), "bad_cell", "“respondent”一栏填写有误"),
+        ] {
+            let err = app.import_responses(&office, q.id, &rows, now).await.unwrap_err();
+            let AppError::Domain(DomainError::InvalidFiles(problems)) = &err else { panic!("{engine}: {what}: {err}") };
+            assert_eq!((problems[0].reason.code(), problems[0].render(Lang::Zh).as_str()), (code, zh), "{engine}: {what}");
+        }
         let done = app.import_responses(&office, q.id, &good, now).await.unwrap();
         assert_eq!((done.imported, done.unchanged), (2, 0), "{engine}");
         let again = app.import_responses(&office, q.id, &good, now).await.unwrap();

@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DomainError, FileProblem, line_of};
+use crate::message::Reason;
 use crate::sla::TimeLimit;
 
 pub const CATALOGUE_FILE: &str = "catalogue.toml";
@@ -118,37 +119,47 @@ impl Catalogue {
 
     fn checked(entries: Vec<(CatalogueEntry, Option<usize>)>) -> Result<Self, DomainError> {
         let mut problems = Vec::new();
-        let problem = |line: Option<usize>, message: String| FileProblem::untranslated(CATALOGUE_FILE, line, message);
+        let problem = |line: Option<usize>, reason: Reason, message: String| FileProblem::detailed(CATALOGUE_FILE, line, reason, message);
+        let of_entry = |code: &str, what: &'static str| Reason::new(what).with("code", code);
         if entries.is_empty() {
-            problems.push(problem(None, "the catalogue has no entries".into()));
+            problems.push(problem(None, Reason::new("no_entries"), "the catalogue has no entries".into()));
         }
         let mut by_code = HashMap::with_capacity(entries.len());
         let mut lines = HashMap::new();
         for (i, (entry, line)) in entries.iter().enumerate() {
             let code = entry.code.as_str();
             if code.is_empty() || code.len() > MAX_CODE_LEN || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') {
-                problems.push(problem(*line, format!("code {code:?}: 1–{MAX_CODE_LEN} letters, digits, '-' or '.'")));
+                problems.push(problem(
+                    *line,
+                    Reason::new("bad_code").with("code", code).with("max", MAX_CODE_LEN),
+                    format!("code {code:?}: 1–{MAX_CODE_LEN} letters, digits, '-' or '.'"),
+                ));
             }
             if entry.name.trim().is_empty() {
-                problems.push(problem(*line, format!("entry {code} has no name")));
+                problems.push(problem(*line, of_entry(code, "entry_no_name"), format!("entry {code} has no name")));
             }
             if entry.parent.as_deref() == Some(code) {
-                problems.push(problem(*line, format!("entry {code} is its own parent")));
+                problems.push(problem(*line, of_entry(code, "entry_own_parent"), format!("entry {code} is its own parent")));
             }
             if let Some(first) = by_code.insert(code.to_owned(), i) {
                 let first_line = entries[first].1.map(|l| format!(" (first on line {l})")).unwrap_or_default();
-                problems.push(problem(*line, format!("code {code} appears twice{first_line}")));
+                problems.push(problem(*line, Reason::new("code_twice").with("code", code), format!("code {code} appears twice{first_line}")));
             }
             lines.insert(code.to_owned(), *line);
             let mut attribute_codes = HashSet::new();
             for attribute in &entry.attributes {
                 if !attribute_codes.insert(attribute.code.as_str()) {
-                    problems.push(problem(*line, format!("entry {code}: attribute {} appears twice", attribute.code)));
+                    problems.push(problem(
+                        *line,
+                        of_entry(code, "attribute_twice").with("attribute", &attribute.code),
+                        format!("entry {code}: attribute {} appears twice", attribute.code),
+                    ));
                 }
                 let is_list = matches!(attribute.datatype, AttributeDatatype::Singlevaluelist | AttributeDatatype::Multivaluelist);
                 if is_list == attribute.values.is_empty() {
                     problems.push(problem(
                         *line,
+                        of_entry(code, "attribute_values").with("attribute", &attribute.code),
                         format!("entry {code}: attribute {} has values exactly when it is a list", attribute.code),
                     ));
                 }
@@ -160,7 +171,11 @@ impl Catalogue {
                 if by_code.contains_key(parent) {
                     children.entry(parent.clone()).or_default().push(i);
                 } else {
-                    problems.push(problem(*line, format!("entry {} names unknown parent {parent}", entry.code)));
+                    problems.push(problem(
+                        *line,
+                        of_entry(&entry.code, "unknown_parent").with("parent", parent),
+                        format!("entry {} names unknown parent {parent}", entry.code),
+                    ));
                 }
             }
         }
@@ -170,15 +185,23 @@ impl Catalogue {
             for entry in &catalogue.entries {
                 let line = catalogue.line(&entry.code);
                 if catalogue.ancestors(&entry.code).count() > catalogue.entries.len() {
-                    problems.push(problem(line, format!("entry {} is inside a cycle of parents", entry.code)));
+                    problems.push(problem(line, of_entry(&entry.code, "parent_cycle"), format!("entry {} is inside a cycle of parents", entry.code)));
                     continue;
                 }
                 if catalogue.is_leaf(&entry.code) {
                     if catalogue.time_limit(&entry.code, false).is_none() {
-                        problems.push(problem(line, format!("entry {} has no time limit, nor any ancestor", entry.code)));
+                        problems.push(problem(
+                            line,
+                            of_entry(&entry.code, "entry_no_time_limit"),
+                            format!("entry {} has no time limit, nor any ancestor", entry.code),
+                        ));
                     }
                     if catalogue.unit_type(&entry.code).is_none() {
-                        problems.push(problem(line, format!("entry {} has no unit type, nor any ancestor", entry.code)));
+                        problems.push(problem(
+                            line,
+                            of_entry(&entry.code, "entry_no_unit_type"),
+                            format!("entry {} has no unit type, nor any ancestor", entry.code),
+                        ));
                     }
                 }
             }
@@ -190,7 +213,7 @@ impl Catalogue {
     pub fn from_toml(text: &str) -> Result<Self, DomainError> {
         let file: CatalogueFile<toml::Spanned<CatalogueEntry>> = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|span| line_of(text, span.start));
-            DomainError::InvalidFiles(vec![FileProblem::untranslated(CATALOGUE_FILE, line, e.message().to_owned())])
+            DomainError::InvalidFiles(vec![FileProblem::toml_syntax(CATALOGUE_FILE, line, e.message())])
         })?;
         Self::checked(file.entry.into_iter().map(|s| (s.get_ref().clone(), Some(line_of(text, s.span().start)))).collect())
     }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalogue::Catalogue;
 use crate::error::{DomainError, FileProblem};
+use crate::message::Reason;
 
 pub const CROSSWALK_FILE: &str = "crosswalk.csv";
 
@@ -46,15 +47,20 @@ impl Crosswalk {
     /// entry against the catalogue: it must exist and be a leaf. Refused whole when anything is wrong.
     pub fn from_csv(text: &str, catalogue: &Catalogue) -> Result<Self, DomainError> {
         let mut problems = Vec::new();
-        let problem = |line: Option<usize>, message: String| FileProblem::untranslated(CROSSWALK_FILE, line, message);
+        let problem = |line: Option<usize>, reason: Reason, message: String| FileProblem::detailed(CROSSWALK_FILE, line, reason, message);
+        const HEADER: [&str; 4] = ["scheme", "source_code", "source_name", "entry"];
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         match reader.headers() {
-            Ok(headers) if headers.iter().collect::<Vec<_>>() == ["scheme", "source_code", "source_name", "entry"] => {}
-            Ok(headers) => problems.push(problem(
-                Some(1),
-                format!("header must be scheme,source_code,source_name,entry (found {})", headers.iter().collect::<Vec<_>>().join(",")),
-            )),
-            Err(e) => problems.push(problem(Some(1), e.to_string())),
+            Ok(headers) if headers.iter().collect::<Vec<_>>() == HEADER => {}
+            Ok(headers) => {
+                let found = headers.iter().collect::<Vec<_>>().join(",");
+                problems.push(problem(
+                    Some(1),
+                    Reason::new("bad_header").with("columns", HEADER.join(",")).with("found", &found),
+                    format!("header must be scheme,source_code,source_name,entry (found {found})"),
+                ))
+            }
+            Err(e) => problems.push(problem(Some(1), Reason::new("not_csv"), e.to_string())),
         }
         if !problems.is_empty() {
             return Err(DomainError::InvalidFiles(problems));
@@ -66,7 +72,7 @@ impl Crosswalk {
             let record = match record {
                 Ok(record) => record,
                 Err(e) => {
-                    problems.push(problem(e.position().map(|p| p.line() as usize), e.to_string()));
+                    problems.push(problem(e.position().map(|p| p.line() as usize), Reason::new("not_csv"), e.to_string()));
                     continue;
                 }
             };
@@ -74,24 +80,34 @@ impl Crosswalk {
             let row: CrosswalkRow = match record.deserialize(Some(&headers)) {
                 Ok(row) => row,
                 Err(e) => {
-                    problems.push(problem(line, e.to_string()));
+                    problems.push(problem(line, Reason::new("bad_row"), e.to_string()));
                     continue;
                 }
             };
             if row.scheme.trim().is_empty() || row.source_code.trim().is_empty() {
-                problems.push(problem(line, "scheme and source_code are required".into()));
+                problems.push(problem(line, Reason::new("cells_required").with("columns", "scheme、source_code"), "scheme and source_code are required".into()));
             }
             if let Some(entry) = &row.entry {
                 match catalogue.get(entry) {
-                    None => problems.push(problem(line, format!("{} maps to unknown entry {entry}", row.source_code))),
-                    Some(_) if !catalogue.is_leaf(entry) => {
-                        problems.push(problem(line, format!("{} maps to {entry}, a group; map to one of its entries", row.source_code)))
-                    }
+                    None => problems.push(problem(
+                        line,
+                        Reason::new("maps_to_unknown").with("code", &row.source_code).with("entry", entry),
+                        format!("{} maps to unknown entry {entry}", row.source_code),
+                    )),
+                    Some(_) if !catalogue.is_leaf(entry) => problems.push(problem(
+                        line,
+                        Reason::new("maps_to_group").with("code", &row.source_code).with("entry", entry),
+                        format!("{} maps to {entry}, a group; map to one of its entries", row.source_code),
+                    )),
                     Some(_) => {}
                 }
             }
             if index.insert((row.scheme.clone(), row.source_code.clone()), rows.len()).is_some() {
-                problems.push(problem(line, format!("{} {} appears twice", row.scheme, row.source_code)));
+                problems.push(problem(
+                    line,
+                    Reason::new("source_code_twice").with("scheme", &row.scheme).with("code", &row.source_code),
+                    format!("{} {} appears twice", row.scheme, row.source_code),
+                ));
             }
             rows.push(row);
         }

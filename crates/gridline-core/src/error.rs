@@ -70,10 +70,10 @@ impl FileProblem {
         FileProblem { file: file.to_owned(), line, reason, message: detail.into() }
     }
 
-    /// A problem of a file that has no code of its own yet (`file_problem`): Chinese readers are
-    /// told which file to check, English readers `message`.
-    pub fn untranslated(file: &str, line: Option<usize>, message: impl Into<String>) -> Self {
-        FileProblem::detailed(file, line, Reason::new("file_problem").with("file", file), message)
+    /// A TOML file that does not parse: Chinese readers are told the file and line to check,
+    /// English readers the parser's `detail`.
+    pub fn toml_syntax(file: &str, line: Option<usize>, detail: &str) -> Self {
+        FileProblem::detailed(file, line, Reason::new("toml_syntax").with("file", file), detail)
     }
 
     /// The problem of a cell (`column`) that a domain check refused: its own reason when it has

@@ -82,14 +82,13 @@ impl Reference {
         match (routing, crosswalk) {
             (Ok(routing), Ok(crosswalk)) => Ok(Reference { catalogue, routing, crosswalk }),
             (routing, crosswalk) => {
-                let problems = [routing.err(), crosswalk.err()]
-                    .into_iter()
-                    .flatten()
-                    .flat_map(|e| match e {
-                        DomainError::InvalidFiles(problems) => problems,
-                        other => vec![crate::FileProblem::untranslated("?", None, other.to_string())],
-                    })
-                    .collect();
+                let mut problems = Vec::new();
+                for err in [routing.err(), crosswalk.err()].into_iter().flatten() {
+                    match err {
+                        DomainError::InvalidFiles(found) => problems.extend(found),
+                        other => return Err(other),
+                    }
+                }
                 Err(DomainError::InvalidFiles(problems))
             }
         }

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::catalogue::Catalogue;
 use crate::error::{DomainError, FileProblem, line_of};
 use crate::ids::UnitCode;
+use crate::message::Reason;
 use crate::region::{RegionLevel, RegionTree};
 use crate::unit::Unit;
 
@@ -224,7 +225,7 @@ impl Routing {
     pub fn from_toml(text: &str, catalogue: &Catalogue, regions: &RegionTree) -> Result<Self, DomainError> {
         let file: RoutingFile<toml::Spanned<UnitType>, toml::Spanned<RoutingRule>> = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|span| line_of(text, span.start));
-            DomainError::InvalidFiles(vec![FileProblem::untranslated(ROUTING_FILE, line, e.message().to_owned())])
+            DomainError::InvalidFiles(vec![FileProblem::toml_syntax(ROUTING_FILE, line, e.message())])
         })?;
         let line = |start: usize| Some(line_of(text, start));
         let unit_types = file.unit_type.iter().map(|t| (t.get_ref().clone(), line(t.span().start))).collect();
@@ -239,23 +240,28 @@ impl Routing {
         regions: &RegionTree,
     ) -> Result<Self, DomainError> {
         let mut problems = Vec::new();
-        let problem = |line: Option<usize>, message: String| FileProblem::untranslated(ROUTING_FILE, line, message);
+        let problem = |line: Option<usize>, reason: Reason, message: String| FileProblem::detailed(ROUTING_FILE, line, reason, message);
         let mut type_codes = HashSet::new();
         for (unit_type, line) in &unit_types {
             if unit_type.code.trim().is_empty() || unit_type.name.trim().is_empty() {
-                problems.push(problem(*line, "a unit type needs a code and a name".into()));
+                problems.push(problem(*line, Reason::new("unit_type_incomplete"), "a unit type needs a code and a name".into()));
             }
             if !type_codes.insert(unit_type.code.as_str()) {
-                problems.push(problem(*line, format!("unit type {} is defined twice", unit_type.code)));
+                problems.push(problem(
+                    *line,
+                    Reason::new("unit_type_twice").with("type", &unit_type.code),
+                    format!("unit type {} is defined twice", unit_type.code),
+                ));
             }
         }
         for entry in catalogue.iter() {
             if let Some(unit_type) = &entry.unit_type
                 && !type_codes.contains(unit_type.as_str())
             {
-                problems.push(FileProblem::untranslated(
+                problems.push(FileProblem::detailed(
                     crate::catalogue::CATALOGUE_FILE,
                     catalogue.line(&entry.code),
+                    Reason::new("entry_unknown_unit_type").with("code", &entry.code).with("type", unit_type),
                     format!("entry {} names unknown unit type {unit_type}", entry.code),
                 ));
             }
@@ -263,34 +269,39 @@ impl Routing {
         let mut rule_lines = HashMap::new();
         for (i, (rule, line)) in rules.iter().enumerate() {
             let id = rule.id.as_str();
+            let of_rule = |what: &'static str| Reason::new(what).with("rule", id);
             if id.trim().is_empty() {
-                problems.push(problem(*line, "a rule needs an id".into()));
+                problems.push(problem(*line, Reason::new("rule_no_id"), "a rule needs an id".into()));
             }
             if let Some(first) = rule_lines.insert(id.to_owned(), line.unwrap_or(0)) {
-                problems.push(problem(*line, format!("rule id {id} is used twice (first on line {first})")));
+                problems.push(problem(*line, of_rule("rule_twice").with("first", first), format!("rule id {id} is used twice (first on line {first})")));
             }
             for code in &rule.entries {
                 if catalogue.get(code).is_none() {
-                    problems.push(problem(*line, format!("rule {id} names unknown catalogue entry {code}")));
+                    problems.push(problem(*line, of_rule("rule_unknown_entry").with("entry", code), format!("rule {id} names unknown catalogue entry {code}")));
                 }
             }
             for code in &rule.regions {
                 if regions.get(code).is_none() {
-                    problems.push(problem(*line, format!("rule {id} names unknown region {code}")));
+                    problems.push(problem(*line, of_rule("rule_unknown_region").with("region", code), format!("rule {id} names unknown region {code}")));
                 }
             }
             match (&rule.unit_type, &rule.unit) {
                 (Some(t), None) if !type_codes.contains(t.as_str()) => {
-                    problems.push(problem(*line, format!("rule {id} names unknown unit type {t}")));
+                    problems.push(problem(*line, of_rule("rule_unknown_unit_type").with("type", t), format!("rule {id} names unknown unit type {t}")));
                 }
                 (Some(_), None) | (None, Some(_)) => {}
-                _ => problems.push(problem(*line, format!("rule {id} needs either unit_type or unit, not both or neither"))),
+                _ => problems.push(problem(*line, of_rule("rule_unit_or_type"), format!("rule {id} needs either unit_type or unit, not both or neither"))),
             }
             if let Some(window) = &rule.window
                 && let (Some(from), Some(until)) = (window.from, window.until)
                 && from > until
             {
-                problems.push(problem(*line, format!("rule {id}: window from {from} is after until {until}")));
+                problems.push(problem(
+                    *line,
+                    of_rule("rule_window_reversed").with("from", from).with("until", until),
+                    format!("rule {id}: window from {from} is after until {until}"),
+                ));
             }
             for (other, other_line) in &rules[..i] {
                 let same = |a: &[String], b: &[String]| a.iter().collect::<BTreeSet<_>>() == b.iter().collect::<BTreeSet<_>>();
@@ -302,6 +313,7 @@ impl Routing {
                 if same(&rule.entries, &other.entries) && same(&rule.regions, &other.regions) && windows_overlap {
                     problems.push(problem(
                         *line,
+                        of_rule("rule_contradicts").with("other", &other.id).with("line", other_line.unwrap_or(0)),
                         format!(
                             "rule {id} contradicts rule {} (line {}): same entries, regions and time",
                             other.id,
@@ -347,7 +359,12 @@ impl Routing {
             .iter()
             .filter_map(|r| r.unit.as_deref().filter(|u| !unit_exists(u)).map(|u| (r, u)))
             .map(|(r, u)| {
-                FileProblem::untranslated(ROUTING_FILE, self.rule_lines.get(&r.id).copied(), format!("rule {} names unknown unit {u}", r.id))
+                FileProblem::detailed(
+                    ROUTING_FILE,
+                    self.rule_lines.get(&r.id).copied(),
+                    Reason::new("rule_unknown_unit").with("rule", &r.id).with("unit", u),
+                    format!("rule {} names unknown unit {u}", r.id),
+                )
             })
             .collect()
     }

@@ -88,7 +88,8 @@ pub struct EntryList {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// Code prefix, name, English name or keyword (at most 100 characters).
+    /// Code prefix, name, English name or keyword, or the name's pinyin, in full or by the
+    /// characters' initials (`laji`, `ljzyz`; at most 100 characters).
     q: Option<String>,
     /// Only fileable (leaf) entries.
     leaf: Option<bool>,
@@ -96,7 +97,8 @@ pub struct ListQuery {
     within: Option<String>,
 }
 
-/// `GET /api/v1/catalogue?q=&leaf=&within=`: the entries, best matches first when searching.
+/// `GET /api/v1/catalogue?q=&leaf=&within=`: the entries, best matches first when searching
+/// (code prefix, then name, then keyword, then the name's pinyin, in full or by initials).
 #[utoipa::path(get, path = "/catalogue", tag = "catalogue", security(("bearer" = [])), params(ListQuery),
     responses((status = 200, description = "the entries, each with what it inherits", body = EntryList),
         (status = 422, description = "a search longer than 100 characters, or an unknown `within`")))]
@@ -118,14 +120,45 @@ pub async fn list(
     {
         return Err(ApiError::invalid("within", format!("unknown catalogue entry {within:?}")));
     }
-    let items: Vec<EntryView> = catalogue
-        .search(query.q.as_deref().unwrap_or(""))
+    let q = query.q.as_deref().unwrap_or("");
+    let mut found = catalogue.search(q);
+    // Then the names the search's words spell in pinyin, as the pages' category boxes find them.
+    let words = pinyin_words(q);
+    if !words.is_empty() {
+        let known: std::collections::HashSet<&str> = found.iter().map(|e| e.code.as_str()).collect();
+        let spelt: Vec<&CatalogueEntry> = catalogue
+            .iter()
+            .filter(|e| !known.contains(e.code.as_str()))
+            .filter(|e| {
+                let spelling = gridline_text::pinyin::spell(&e.name);
+                words.iter().all(|w| spells(&spelling, w))
+            })
+            .collect();
+        found.extend(spelt);
+    }
+    let items: Vec<EntryView> = found
         .into_iter()
         .filter(|e| query.leaf.is_none_or(|leaf| catalogue.is_leaf(&e.code) == leaf))
         .filter(|e| query.within.as_deref().is_none_or(|w| catalogue.is_within(&e.code, w)))
         .filter_map(|e| entry_view(catalogue, &e.code))
         .collect();
     Ok(Json(EntryList { revision: state.reference_revision(), total: items.len(), items }))
+}
+
+/// The words of a search that may be pinyin: all of them ASCII letters and digits, lower-cased;
+/// none when any word is not.
+fn pinyin_words(q: &str) -> Vec<String> {
+    let words: Vec<String> = q.split_whitespace().map(str::to_ascii_lowercase).collect();
+    if words.iter().all(|w| w.chars().all(|c| c.is_ascii_alphanumeric())) { words } else { Vec::new() }
+}
+
+/// Whether `word` is part of the name's full pinyin (`laji`) or a run of its characters'
+/// initials (`ljzyz`; a polyphone's character answers to each reading's letter), as the pages'
+/// category box matches.
+fn spells(spelling: &gridline_text::pinyin::Spelling, word: &str) -> bool {
+    let letters: Vec<char> = word.chars().collect();
+    spelling.full.contains(word)
+        || spelling.initials.windows(letters.len()).any(|run| run.iter().zip(&letters).all(|(initials, c)| initials.contains(*c)))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -188,8 +188,8 @@ pub struct FileProblemBody {
     pub file: String,
     /// 1-based line or row, when the problem sits on one.
     pub line: Option<usize>,
-    /// What is wrong, stable (`missing_column`, `not_member_unit`, `code_twice`, …;
-    /// `file_problem` for the problems that have no code of their own yet).
+    /// What is wrong, stable (`missing_column`, `not_member_unit`, `code_twice`, `unknown_parent`,
+    /// `rule_contradicts`, `unknown_question_type`, `toml_syntax`, …).
     pub code: String,
     pub params: std::collections::BTreeMap<String, String>,
     /// For people, in the language `Accept-Language` names first.

@@ -325,7 +325,10 @@ fn chinese_only(message: &str, params: &Value) -> bool {
     let mut rest = message.to_owned();
     if let Some(params) = params.as_object() {
         // Only the values with letters: a number's digits may be part of a word such as UTF-8.
-        for value in params.values().filter_map(Value::as_str).filter(|v| v.chars().any(|c| c.is_ascii_alphabetic())) {
+        // The longest first: a column is also named in the list of columns.
+        let mut values: Vec<&str> = params.values().filter_map(Value::as_str).filter(|v| v.chars().any(|c| c.is_ascii_alphabetic())).collect();
+        values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        for value in values {
             rest = rest.replace(value, "");
         }
     }
@@ -391,6 +394,9 @@ async fn every_error_the_pages_can_meet_is_told_in_chinese_with_a_stable_reason(
             ("an export with a bad date", zh(s.http.get(s.url("/api/v1/cases/export?format=xlsx&to=yesterday")).bearer_auth(&dispatcher)), 422, "bad_date", "“截止日期”应为日期，如 2024-10-08，而不是“yesterday”"),
             ("an export in an unknown format", zh(s.http.get(s.url("/api/v1/cases/export?format=pdf")).bearer_auth(&dispatcher)), 422, "invalid", "“格式”填写有误"),
             ("an export in an unknown language", zh(s.http.get(s.url("/api/v1/cases/export?lang=fr")).bearer_auth(&dispatcher)), 422, "invalid", "“语言”填写有误"),
+            // The dashboard map's filters: the field named in Chinese, not by its query name.
+            ("a map of unknown cases", zh(s.http.get(s.url("/api/v1/dashboard/map?cases=closed")).bearer_auth(&dispatcher)), 422, "unknown_value", "“案件范围”没有“closed”这一项"),
+            ("a map of a bad precision", zh(s.http.get(s.url("/api/v1/dashboard/map?precision=9")).bearer_auth(&dispatcher)), 422, "invalid", "“网格精度”填写有误"),
             // A case's state, its photos.
             ("a call-back on a case not closed", act(&operator, id, json!({"action": "callback", "resolved": true, "satisfaction": "satisfied"})), 409, "conflict", ""),
             ("a photo that is no image", upload(Some("intake"), &[("photo", "a.jpg", b"not an image")]), 415, "photo_not_image", "照片必须是 JPEG、PNG 或 WebP 图片"),
@@ -455,6 +461,143 @@ async fn every_error_the_pages_can_meet_is_told_in_chinese_with_a_stable_reason(
         assert!(icon.text().await.expect("svg").starts_with("<svg"));
         s.stop().await;
     }
+}
+
+/// An XLSX workbook of `(sheet, rows)`, base64-encoded as the API takes an XLSForm: a sheet's
+/// rows one a line, its cells separated by `|`.
+fn xlsform(sheets: &[(&str, &str)]) -> String {
+    use base64::Engine as _;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    for (name, rows) in sheets {
+        let sheet = book.add_worksheet().set_name(*name).expect("a sheet name");
+        for (r, row) in rows.lines().enumerate() {
+            for (c, cell) in row.split('|').enumerate() {
+                sheet.write_string(u32::try_from(r).expect("row"), u16::try_from(c).expect("column"), cell).expect("a cell");
+            }
+        }
+    }
+    base64::engine::general_purpose::STANDARD.encode(book.save_to_buffer().expect("XLSX"))
+}
+
+/// Every import the pages offer (reference files, the indicator system, a questionnaire's
+/// XLSForm), sent broken: refused whole, each problem with its own stable code and a Chinese text
+/// holding no English beyond its parameters (codes, column names, values from the file).
+#[tokio::test]
+async fn every_refused_import_tells_each_problem_by_its_code_in_chinese() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (engine, url) in fresh_databases(dir.path()).await {
+        let s = TestServer::start(&url).await;
+        let admin = s.token("admin").await;
+        let supervisor = s.token("supervisor").await;
+        let files = gridline_core::reference::ReferenceFiles::builtin();
+        let (catalogue, routing) = (files.catalogue.as_str(), files.routing.as_str());
+        let indicators = gridline_core::evaluation::system::BUILTIN_INDICATORS;
+        let survey_header = "type|name|label|required|relevant|constraint";
+        let choices = "list_name|name|label|score\nyn|yes|是|100\nyn|yes|是|100\nyn|no|否|200\nyn||空|";
+        let import = "/api/v1/catalogue/import?dry_run=true";
+        let cases: Vec<(&str, &str, &str, Value, &str)> = vec![
+            ("a catalogue with bad entries", import, admin.as_str(), json!({"catalogue": format!(
+                "{catalogue}\n[[entry]]\ncode = \"S0102\"\nparent = \"S01\"\nname = \"重复\"\n\
+                 [[entry]]\ncode = \"S9901\"\nparent = \"S99\"\nname = \"孤儿\"\n\
+                 [[entry]]\ncode = \"a b\"\nparent = \"S01\"\nname = \"空格\"\n\
+                 [[entry]]\ncode = \"S0199\"\nparent = \"S01\"\nname = \" \"\n")}),
+                "bad_code code_twice entry_no_name unknown_parent"),
+            ("a catalogue in a cycle", import, admin.as_str(), json!({"catalogue": format!(
+                "{catalogue}\n[[entry]]\ncode = \"X1\"\nparent = \"X2\"\nname = \"甲\"\n[[entry]]\ncode = \"X2\"\nparent = \"X1\"\nname = \"乙\"\n")}),
+                "parent_cycle"),
+            ("a catalogue that is not TOML", import, admin.as_str(), json!({"catalogue": "[[entry]\ncode = "}), "toml_syntax"),
+            ("routing rules with bad rules", import, admin.as_str(), json!({"routing": format!(
+                "{routing}\n[[rule]]\nid = \"R-x\"\nentries = [\"ZZ9\"]\nregions = [\"999\"]\nunit_type = \"plumbers\"\n\
+                 [[rule]]\nid = \"R-x\"\nentries = [\"S01\"]\n")}),
+                "rule_twice rule_unit_or_type rule_unknown_entry rule_unknown_region rule_unknown_unit_type"),
+            ("a routing rule naming no unit", import, admin.as_str(), json!({"routing": format!(
+                "{routing}\n[[rule]]\nid = \"R-y\"\nentries = [\"S01\"]\nregions = [\"{WANGJING}\"]\nunit = \"NOBODY\"\n")}),
+                "rule_unknown_unit"),
+            ("a crosswalk with bad rows", import, admin.as_str(),
+                json!({"crosswalk": "scheme,source_code,source_name,entry\nhotline,a,甲,S01\nhotline,b,乙,ZZ9\nhotline,a,甲,\n,c,丙,\n"}),
+                "cells_required maps_to_group maps_to_unknown source_code_twice"),
+            ("a crosswalk with another header", import, admin.as_str(), json!({"crosswalk": "来源,代码\nhotline,a\n"}), "bad_header"),
+            ("an indicator system that does not add up", "/api/v1/evaluation/indicators", admin.as_str(), json!({"document": indicators
+                .replacen("year = 2026", "year = 1800", 1)
+                .replacen("points = 2.0", "points = 3.0", 1)
+                .replacen("floor = 0.0 }", "floor = 5.0 }", 1)
+                .replacen("case_category = \"S0102\"", "case_category = \"S01\"", 1)}),
+                "bad_year clause_floor field_check_bad_category points_do_not_add_up"),
+            ("an indicator system that is not TOML", "/api/v1/evaluation/indicators", admin.as_str(), json!({"document": "year = "}), "toml_syntax"),
+            ("an XLSForm with bad questions and choices", "/api/v1/questionnaires", supervisor.as_str(), json!({"code": "bad-form", "xlsform": xlsform(&[
+                ("survey", format!("{survey_header}\n\
+                    select_one yn|q1|问题一|maybe||\n\
+                    select_one nolist|q2|问题二|||\n\
+                    text|q1|问题三||${{later}}|\n\
+                    integer|1bad||||. > 0\n\
+                    begin repeat|r|重复|||\n\
+                    geopoint|where|位置|||\n\
+                    note|hello|您好|yes||\n\
+                    begin group|grp|组|||").as_str()),
+                ("choices", choices),
+            ])}), "bad_question_name choice_no_name column_unsupported duplicate_choice group_not_ended not_yes_no number_out_of_range \
+                  question_name_twice question_no_label relevant_not_before repeat_unsupported unknown_list unknown_question_type note_required"),
+            ("an XLSForm without its columns", "/api/v1/questionnaires", supervisor.as_str(),
+                json!({"code": "bad-columns", "xlsform": xlsform(&[("survey", "kind|name\ntext|q")])}), "missing_column"),
+            ("an XLSForm without a survey", "/api/v1/questionnaires", supervisor.as_str(),
+                json!({"code": "no-survey", "xlsform": xlsform(&[("choices", choices)])}), "sheet_missing"),
+            ("an XLSForm without a question", "/api/v1/questionnaires", supervisor.as_str(),
+                json!({"code": "no-question", "xlsform": xlsform(&[("survey", format!("{survey_header}\nstart|start||||\nend group|||||").as_str())])}), "group_end_unmatched no_question"),
+        ];
+        for (what, path, token, body, expected) in cases {
+            let answer = s.http.post(s.url(path)).bearer_auth(token).header(reqwest::header::ACCEPT_LANGUAGE, "zh-CN,zh;q=0.9").json(&body).send().await.expect("request");
+            assert_eq!(answer.status().as_u16(), 422, "[{engine}] {what}");
+            let body: Value = answer.json().await.expect("JSON");
+            let error = &body["error"];
+            assert_eq!((error["code"].as_str(), error["reason"].as_str()), (Some("invalid_files"), Some("invalid_files")), "[{engine}] {what}: {body}");
+            assert!(chinese_only(error["message"].as_str().expect("message"), &Value::Null), "[{engine}] {what}: {body}");
+            let mut codes = std::collections::BTreeSet::new();
+            for problem in error["problems"].as_array().expect("problems") {
+                let text = problem["message"].as_str().expect("a problem's message");
+                assert!(chinese_only(text, &problem["params"]), "[{engine}] {what}: English in {problem}");
+                codes.insert(problem["code"].as_str().expect("a problem's code"));
+            }
+            assert_eq!(codes, expected.split_whitespace().collect(), "[{engine}] {what}: {body}");
+        }
+        // The same problems in English by default, with the detail the code's own text leaves out.
+        let duplicate = format!("{catalogue}\n[[entry]]\ncode = \"S0102\"\nparent = \"S01\"\nname = \"重复\"\n");
+        let (status, body) = s.api(Method::POST, import, &admin, Some(json!({"catalogue": duplicate}))).await;
+        assert_eq!(status, 422, "[{engine}] {body}");
+        let problem = &body["error"]["problems"][0];
+        assert_eq!((problem["code"].as_str(), problem["params"]["code"].as_str()), (Some("code_twice"), Some("S0102")), "[{engine}] {body}");
+        assert!(problem["message"].as_str().expect("message").starts_with("code S0102 appears twice (first on line "), "[{engine}] {body}");
+        s.stop().await;
+    }
+}
+
+/// The catalogue's search finds a name by its pinyin, as the pages' category box does: in full
+/// (`laji`) or by the characters' initials (`ljzyz`).
+#[tokio::test]
+async fn the_catalogue_search_finds_names_by_their_pinyin() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (engine, url) = fresh_databases(dir.path()).await.into_iter().next().expect("an engine");
+    let s = TestServer::start(&url).await;
+    let operator = s.token("operator").await;
+    let names = |body: &Value| -> Vec<String> {
+        body["items"].as_array().expect("items").iter().map(|e| e["name"].as_str().expect("name").to_owned()).collect()
+    };
+    let (status, found) = s.api(Method::GET, "/api/v1/catalogue?q=ljzyz", &operator, None).await;
+    assert_eq!(status, 200, "[{engine}] {found}");
+    assert_eq!(names(&found).first().map(String::as_str), Some("垃圾转运站"), "[{engine}] {found}");
+    let (_, found) = s.api(Method::GET, "/api/v1/catalogue?q=laji&leaf=true", &operator, None).await;
+    let found = names(&found);
+    for name in ["垃圾箱", "垃圾转运站", "垃圾分类桶站", "暴露垃圾", "积存垃圾渣土", "乱扔垃圾", "垃圾分类投放不规范"] {
+        assert!(found.iter().any(|n| n == name), "[{engine}] laji finds {name}: {found:?}");
+    }
+    // Several words: all must match; a word that is no pinyin (Chinese) is searched as before.
+    let (_, found) = s.api(Method::GET, "/api/v1/catalogue?q=laji%20zyz", &operator, None).await;
+    assert_eq!(names(&found), vec!["垃圾转运站"], "[{engine}]");
+    let (_, found) = s.api(Method::GET, "/api/v1/catalogue?q=%E5%9E%83%E5%9C%BE%E8%BD%AC%E8%BF%90", &operator, None).await;
+    assert_eq!(names(&found).first().map(String::as_str), Some("垃圾转运站"), "[{engine}] {found}");
+    // A code prefix still comes first.
+    let (_, found) = s.api(Method::GET, "/api/v1/catalogue?q=s0102", &operator, None).await;
+    assert_eq!(found["items"][0]["code"], "S0102", "[{engine}] {found}");
+    s.stop().await;
 }
 
 #[tokio::test]

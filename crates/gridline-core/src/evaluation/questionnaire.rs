@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::relevant::{Expr, Value};
 use crate::error::{DomainError, FileProblem};
+use crate::message::Reason;
 
 /// The z of a two-sided 95 % interval.
 pub const Z95: f64 = 1.96;
@@ -190,8 +191,9 @@ pub struct Estimate {
     pub margin: Option<f64>,
 }
 
-fn invalid(message: String) -> DomainError {
-    DomainError::invalid("answers", message)
+/// A refusal of a response's answers (the field `answers`), told by its code.
+fn refused(reason: Reason) -> DomainError {
+    DomainError::Refused(reason.on("answers"))
 }
 
 impl Form {
@@ -208,7 +210,7 @@ impl Form {
     /// is answered. Then scores it.
     pub fn check(&self, answers: BTreeMap<String, AnswerValue>) -> Result<ScoredResponse, DomainError> {
         if let Some(unknown) = answers.keys().find(|name| self.question(name).is_none()) {
-            return Err(invalid(format!("the questionnaire has no question {unknown:?}")));
+            return Err(refused(Reason::new("answer_unknown_question").with("name", unknown)));
         }
         let mut seen: BTreeMap<String, Value> = BTreeMap::new();
         let mut kept = BTreeMap::new();
@@ -223,12 +225,13 @@ impl Form {
             let answer = answer.filter(|a| !matches!(a, AnswerValue::Choices(c) if c.is_empty()));
             let Some(answer) = answer else {
                 if asked && q.required {
-                    return Err(invalid(format!("question {} ({}) must be answered", q.name, q.label)));
+                    return Err(refused(Reason::new("answer_required").with("name", &q.name).with("label", &q.label)));
                 }
                 continue;
             };
             if !asked {
-                return Err(invalid(format!("question {} is not asked with these answers (relevant: {})", q.name, q.relevant.as_deref().unwrap_or(""))));
+                let relevant = q.relevant.as_deref().unwrap_or("");
+                return Err(refused(Reason::new("answer_not_asked").with("name", &q.name).with("relevant", relevant)));
             }
             let (value, score) = check_answer(q, answer)?;
             if let Some(score) = score {
@@ -247,7 +250,7 @@ impl Form {
             kept.insert(q.name.clone(), answer.clone());
         }
         if kept.is_empty() {
-            return Err(invalid("no question is answered".into()));
+            return Err(refused(Reason::new("no_answer")));
         }
         Ok(ScoredResponse {
             answers: kept,
@@ -266,13 +269,13 @@ impl Form {
 }
 
 fn check_answer(q: &Question, answer: &AnswerValue) -> Result<(Value, Option<f64>), DomainError> {
-    let wrong = |what: &str| invalid(format!("question {} takes {what}", q.name));
+    let wrong = |code: &'static str| refused(Reason::new(code).with("name", &q.name));
     let choice = |name: &str| -> Result<&Choice, DomainError> {
         q.kind
             .choices()
             .iter()
             .find(|c| c.name == name)
-            .ok_or_else(|| invalid(format!("{name:?} is not a choice of question {}", q.name)))
+            .ok_or_else(|| refused(Reason::new("answer_not_a_choice").with("name", &q.name).with("value", name)))
     };
     match (&q.kind, answer) {
         (QuestionKind::SingleChoice { .. } | QuestionKind::Satisfaction { .. }, AnswerValue::Text(name)) => {
@@ -287,21 +290,21 @@ fn check_answer(q: &Question, answer: &AnswerValue) -> Result<(Value, Option<f64
             for name in names {
                 choice(name)?;
                 if !unique.insert(name) {
-                    return Err(invalid(format!("{name:?} is chosen twice in question {}", q.name)));
+                    return Err(refused(Reason::new("answer_chosen_twice").with("name", &q.name).with("value", name)));
                 }
             }
             Ok((Value::Choices(names.clone()), None))
         }
-        (QuestionKind::MultipleChoice { .. }, _) => Err(wrong("a list of choices")),
+        (QuestionKind::MultipleChoice { .. }, _) => Err(wrong("answer_takes_choices")),
         (QuestionKind::Integer, AnswerValue::Number(n)) if n.fract() == 0.0 && n.abs() < 1e12 => Ok((Value::Number(*n), None)),
-        (QuestionKind::Integer, _) => Err(wrong("a whole number")),
+        (QuestionKind::Integer, _) => Err(wrong("answer_takes_integer")),
         (QuestionKind::Decimal, AnswerValue::Number(n)) if n.is_finite() => Ok((Value::Number(*n), None)),
-        (QuestionKind::Decimal, _) => Err(wrong("a number")),
+        (QuestionKind::Decimal, _) => Err(wrong("answer_takes_number")),
         (QuestionKind::Text, AnswerValue::Text(t)) if t.chars().count() <= MAX_TEXT => Ok((Value::Text(t.clone()), None)),
-        (QuestionKind::Text, AnswerValue::Text(_)) => Err(wrong(&format!("at most {MAX_TEXT} characters"))),
-        (QuestionKind::Text, _) => Err(wrong("a text")),
-        (QuestionKind::Note, _) => Err(wrong("no answer (it is a note)")),
-        (_, _) => Err(wrong("one choice's name")),
+        (QuestionKind::Text, AnswerValue::Text(_)) => Err(refused(Reason::new("answer_too_long").with("name", &q.name).with("max", MAX_TEXT))),
+        (QuestionKind::Text, _) => Err(wrong("answer_takes_text")),
+        (QuestionKind::Note, _) => Err(wrong("answer_to_note")),
+        (_, _) => Err(wrong("answer_takes_choice")),
     }
 }
 
@@ -380,6 +383,9 @@ impl ResponseChannel {
 const SUPPORTED: &str = "select_one LIST, select_multiple LIST, integer, decimal, text, note, begin group, end group \
      (and the metadata start, end, today, deviceid, username, audit, which are ignored)";
 
+/// The question types gridline reads, as a Chinese reader is told them (the codes of the form).
+const SUPPORTED_TYPES: &str = "select_one、select_multiple、integer、decimal、text、note、begin group、end group";
+
 /// Columns with a meaning gridline does not implement: a form using them is refused, not
 /// silently answered differently.
 const REFUSED_COLUMNS: [&str; 6] = ["constraint", "calculation", "choice_filter", "repeat_count", "default", "trigger"];
@@ -421,11 +427,18 @@ impl Form {
             form_id = get("form_id");
         }
         let Some((header, rows)) = survey.split_first() else {
-            return Err(DomainError::InvalidFiles(vec![FileProblem::untranslated("survey", None, "the survey sheet is empty")]));
+            return Err(DomainError::InvalidFiles(vec![FileProblem::detailed(
+                "survey",
+                None,
+                Reason::new("sheet_empty").with("sheet", "survey"),
+                "the survey sheet is empty",
+            )]));
         };
         let col = |name: &str| column(header, name);
         let (Some(type_col), Some(name_col)) = (col("type"), col("name")) else {
-            return Err(DomainError::InvalidFiles(vec![FileProblem::untranslated("survey", Some(1), "the survey sheet needs the columns type and name")]));
+            let missing = if col("type").is_none() { "type" } else { "name" };
+            let reason = Reason::new("missing_column").with("column", missing).with("columns", "type、name");
+            return Err(DomainError::InvalidFiles(vec![FileProblem::detailed("survey", Some(1), reason, "the survey sheet needs the columns type and name")]));
         };
         let label_col = col("label");
         let mut sections: Vec<Section> = Vec::new();
@@ -435,7 +448,7 @@ impl Form {
         for (n, row) in rows.iter().enumerate() {
             let line = n + 2;
             let cell = |i: Option<usize>| i.and_then(|i| row.get(i)).map_or("", |s| s.trim());
-            let mut bad = |message: String| problems.push(FileProblem::untranslated("survey", Some(line), message));
+            let mut bad = |reason: Reason, message: String| problems.push(FileProblem::detailed("survey", Some(line), reason, message));
             let kind = cell(Some(type_col));
             if row.iter().all(|c| c.trim().is_empty()) {
                 continue;
@@ -446,10 +459,13 @@ impl Form {
             match normalized.as_str() {
                 "begin group" => {
                     if open_group.is_some() {
-                        bad("a group inside a group is not supported".into());
+                        bad(Reason::new("group_nested"), "a group inside a group is not supported".into());
                     }
                     if !cell(col("relevant")).is_empty() {
-                        bad("relevant on a group is not supported: put the condition on its questions".into());
+                        bad(
+                            Reason::new("group_relevant").with("column", "relevant"),
+                            "relevant on a group is not supported: put the condition on its questions".into(),
+                        );
                     }
                     open_group = Some(line);
                     sections.push(Section { name: name.to_owned(), label: if label.is_empty() { name.to_owned() } else { label }, questions: vec![] });
@@ -457,44 +473,48 @@ impl Form {
                 }
                 "end group" => {
                     if open_group.take().is_none() {
-                        bad("end group without a begin group".into());
+                        bad(Reason::new("group_end_unmatched"), "end group without a begin group".into());
                     }
                     continue;
                 }
                 "start" | "end" | "today" | "deviceid" | "username" | "audit" => continue,
                 "begin repeat" | "end repeat" => {
-                    bad("repeats are not supported".into());
+                    bad(Reason::new("repeat_unsupported"), "repeats are not supported".into());
                     continue;
                 }
                 _ => {}
             }
             for refused in REFUSED_COLUMNS {
                 if !cell(col(refused)).is_empty() {
-                    bad(format!("the column {refused} is not supported (question {name})"));
+                    bad(
+                        Reason::new("column_unsupported").with("column", refused).with("name", name),
+                        format!("the column {refused} is not supported (question {name})"),
+                    );
                 }
             }
             let mut parts = kind.split_whitespace();
             let (head, list) = (parts.next().unwrap_or(""), parts.next());
             let extra = parts.next();
-            let choices_of = |list: Option<&str>, bad: &mut dyn FnMut(String)| -> Vec<Choice> {
+            let choices_of = |list: Option<&str>, bad: &mut dyn FnMut(Reason, String)| -> Vec<Choice> {
                 match list {
                     None => {
-                        bad(format!("{head} needs a list name: {head} LIST"));
+                        bad(Reason::new("list_name_missing").with("type", head), format!("{head} needs a list name: {head} LIST"));
                         vec![]
                     }
                     Some(l) => match lists.get(l) {
                         Some(choices) => choices.clone(),
                         None if l == SATISFACTION_LIST => satisfaction_choices(),
                         None => {
-                            bad(format!("{head} {l}: the choices sheet has no list {l:?}"));
+                            bad(Reason::new("unknown_list").with("list", l), format!("{head} {l}: the choices sheet has no list {l:?}"));
                             vec![]
                         }
                     },
                 }
             };
+            let unknown_type = || Reason::new("unknown_question_type").with("type", kind).with("known", SUPPORTED_TYPES);
             let question_kind = match (head, extra) {
                 (_, Some(more)) => {
-                    bad(format!("unknown question type {kind:?} ({more:?} is not understood; supported: {SUPPORTED})"));
+                    bad(unknown_type(), format!("unknown question type {kind:?} ({more:?} is not understood; supported: {SUPPORTED})"));
                     continue;
                 }
                 ("select_one", _) if list == Some(SATISFACTION_LIST) => QuestionKind::Satisfaction { choices: choices_of(list, &mut bad) },
@@ -505,24 +525,30 @@ impl Form {
                 ("text", None) => QuestionKind::Text,
                 ("note", None) => QuestionKind::Note,
                 ("", _) => {
-                    bad(format!("question {name:?} has no type"));
+                    bad(Reason::new("question_no_type").with("name", name), format!("question {name:?} has no type"));
                     continue;
                 }
                 _ => {
-                    bad(format!("unknown question type {kind:?} (supported: {SUPPORTED})"));
+                    bad(unknown_type(), format!("unknown question type {kind:?} (supported: {SUPPORTED})"));
                     continue;
                 }
             };
             if !is_name(name) {
-                bad(format!("{name:?} is not a valid question name (a letter or _, then letters, digits, _ - .)"));
+                bad(
+                    Reason::new("bad_question_name").with("name", name),
+                    format!("{name:?} is not a valid question name (a letter or _, then letters, digits, _ - .)"),
+                );
             } else if let Some(first) = names.insert(name.to_owned(), line) {
-                bad(format!("the name {name} is used before, on row {first}"));
+                bad(Reason::new("question_name_twice").with("name", name).with("first", first), format!("the name {name} is used before, on row {first}"));
             }
             if label.is_empty() {
-                bad(format!("question {name} has no label"));
+                bad(Reason::new("question_no_label").with("name", name), format!("question {name} has no label"));
             }
             let required = yes_no(cell(col("required"))).unwrap_or_else(|| {
-                bad(format!("required is yes or no, not {:?}", cell(col("required"))));
+                bad(
+                    Reason::new("not_yes_no").with("column", "required").with("value", cell(col("required"))),
+                    format!("required is yes or no, not {:?}", cell(col("required"))),
+                );
                 false
             });
             let relevant = Some(cell(col("relevant")).to_owned()).filter(|s| !s.is_empty());
@@ -541,20 +567,29 @@ impl Form {
                 w => match w.parse::<f64>() {
                     Ok(w) if w.is_finite() && w >= 0.0 => w,
                     _ => {
-                        bad(format!("weight {w:?} is not a number of at least 0"));
+                        bad(
+                            Reason::new("number_below").with("column", "weight").with("value", w).with("min", 0),
+                            format!("weight {w:?} is not a number of at least 0"),
+                        );
                         0.0
                     }
                 },
             };
             if weight > 0.0 && !question_kind.choices().iter().any(|c| c.score.is_some()) {
-                bad(format!("question {name} has a weight but none of its choices has a score"));
+                bad(
+                    Reason::new("weight_without_scores").with("name", name),
+                    format!("question {name} has a weight but none of its choices has a score"),
+                );
             }
             let clause = Some(cell(col("clause")).to_owned()).filter(|s| !s.is_empty());
             if clause.is_some() && !question_kind.choices().iter().any(|c| c.score.is_some()) {
-                bad(format!("question {name} gives a clause its value but none of its choices has a score"));
+                bad(
+                    Reason::new("clause_without_scores").with("name", name),
+                    format!("question {name} gives a clause its value but none of its choices has a score"),
+                );
             }
             if matches!(question_kind, QuestionKind::Note) && required {
-                bad(format!("the note {name} cannot be required"));
+                bad(Reason::new("note_required").with("name", name), format!("the note {name} cannot be required"));
             }
             if sections.is_empty() || (open_group.is_none() && !sections.last().is_some_and(|s| s.name.is_empty())) {
                 sections.push(Section { name: String::new(), label: String::new(), questions: vec![] });
@@ -573,13 +608,18 @@ impl Form {
             });
         }
         if let Some(line) = open_group {
-            problems.push(FileProblem::untranslated("survey", Some(line), "the group begun here is never ended (end group)"));
+            problems.push(FileProblem::detailed("survey", Some(line), Reason::new("group_not_ended"), "the group begun here is never ended (end group)"));
         }
         if count == 0 {
-            problems.push(FileProblem::untranslated("survey", None, "the form has no question"));
+            problems.push(FileProblem::detailed("survey", None, Reason::new("no_question"), "the form has no question"));
         }
         if count > MAX_QUESTIONS {
-            problems.push(FileProblem::untranslated("survey", None, format!("{count} questions: at most {MAX_QUESTIONS}")));
+            problems.push(FileProblem::detailed(
+                "survey",
+                None,
+                Reason::new("too_many_questions").with("count", count).with("max", MAX_QUESTIONS),
+                format!("{count} questions: at most {MAX_QUESTIONS}"),
+            ));
         }
         if !problems.is_empty() {
             return Err(DomainError::InvalidFiles(problems));
@@ -601,7 +641,9 @@ fn read_choices(rows: &[Vec<String>], problems: &mut Vec<FileProblem>) -> BTreeM
     let mut lists: BTreeMap<String, Vec<Choice>> = BTreeMap::new();
     let Some((header, rows)) = rows.split_first() else { return lists };
     let (Some(list_col), Some(name_col)) = (column(header, "list_name"), column(header, "name")) else {
-        problems.push(FileProblem::untranslated("choices", Some(1), "the choices sheet needs the columns list_name and name"));
+        let missing = if column(header, "list_name").is_none() { "list_name" } else { "name" };
+        let reason = Reason::new("missing_column").with("column", missing).with("columns", "list_name、name");
+        problems.push(FileProblem::detailed("choices", Some(1), reason, "the choices sheet needs the columns list_name and name"));
         return lists;
     };
     let (label_col, score_col) = (column(header, "label"), column(header, "score"));
@@ -619,18 +661,29 @@ fn read_choices(rows: &[Vec<String>], problems: &mut Vec<FileProblem>) -> BTreeM
             s => match s.parse::<f64>() {
                 Ok(x) if (0.0..=100.0).contains(&x) => Some(x),
                 _ => {
-                    problems.push(FileProblem::untranslated("choices", Some(line), format!("score {s:?} is not a number from 0 to 100")));
+                    let reason = Reason::new("number_out_of_range").with("column", "score").with("value", s).with("min", 0).with("max", 100);
+                    problems.push(FileProblem::detailed("choices", Some(line), reason, format!("score {s:?} is not a number from 0 to 100")));
                     None
                 }
             },
         };
         if name.is_empty() {
-            problems.push(FileProblem::untranslated("choices", Some(line), format!("a choice of list {list} has no name")));
+            problems.push(FileProblem::detailed(
+                "choices",
+                Some(line),
+                Reason::new("choice_no_name").with("list", list),
+                format!("a choice of list {list} has no name"),
+            ));
             continue;
         }
         let choices = lists.entry(list.to_owned()).or_default();
         if choices.iter().any(|c| c.name == name) {
-            problems.push(FileProblem::untranslated("choices", Some(line), format!("list {list} has the choice {name} twice")));
+            problems.push(FileProblem::detailed(
+                "choices",
+                Some(line),
+                Reason::new("duplicate_choice").with("list", list).with("name", name),
+                format!("list {list} has the choice {name} twice"),
+            ));
             continue;
         }
         choices.push(Choice { name: name.to_owned(), label: if label.is_empty() { name.to_owned() } else { label.to_owned() }, score });
@@ -640,25 +693,31 @@ fn read_choices(rows: &[Vec<String>], problems: &mut Vec<FileProblem>) -> BTreeM
 
 /// A `relevant` must parse and name only questions before it, comparing choice questions with
 /// choices they have.
-fn check_relevant(src: &str, name: &str, sections: &[Section], bad: &mut dyn FnMut(String)) {
+fn check_relevant(src: &str, name: &str, sections: &[Section], bad: &mut dyn FnMut(Reason, String)) {
     let expr = match Expr::parse(src) {
         Ok(expr) => expr,
-        Err(e) => return bad(format!("relevant of {name}: {e}")),
+        Err(e) => return bad(Reason::new("relevant_unreadable").with("name", name), format!("relevant of {name}: {e}")),
     };
     for (reference, value) in expr.references() {
         let Some(target) = sections.iter().flat_map(|s| &s.questions).find(|q| q.name == reference) else {
-            bad(if reference == name {
-                format!("relevant of {name} refers to the question itself")
+            if reference == name {
+                bad(Reason::new("relevant_self").with("name", name), format!("relevant of {name} refers to the question itself"));
             } else {
-                format!("relevant of {name} refers to ${{{reference}}}, which is no question before it")
-            });
+                bad(
+                    Reason::new("relevant_not_before").with("name", name).with("reference", format!("${{{reference}}}")),
+                    format!("relevant of {name} refers to ${{{reference}}}, which is no question before it"),
+                );
+            }
             continue;
         };
         if let (Some(value), false) = (value, target.kind.choices().is_empty())
             && !value.is_empty()
             && !target.kind.choices().iter().any(|c| c.name == value)
         {
-            bad(format!("relevant of {name} compares ${{{reference}}} with '{value}', which is not one of its choices"));
+            bad(
+                Reason::new("relevant_not_a_choice").with("name", name).with("reference", format!("${{{reference}}}")).with("value", value),
+                format!("relevant of {name} compares ${{{reference}}} with '{value}', which is not one of its choices"),
+            );
         }
     }
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::point::PointType;
 use crate::error::{DomainError, FileProblem};
+use crate::message::Reason;
 use crate::ids::CategoryCode;
 use crate::rates::Rates;
 
@@ -156,24 +157,30 @@ impl ScoringRule {
         }
     }
 
-    fn check(&self, points: f64) -> Result<(), String> {
+    /// What is wrong with the rule of a clause worth `points`: the reason (without the clause's
+    /// `code`) and the English.
+    fn check(&self, points: f64) -> Result<(), (Reason, String)> {
+        let value = |value: f64| Reason::new("clause_rule_value").with("value", value);
         match *self {
             ScoringRule::Deduction { per_finding, floor } => {
                 if !(per_finding.is_finite() && per_finding > 0.0) {
-                    return Err(format!("a deduction per finding must be positive, not {per_finding}"));
+                    return Err((value(per_finding), format!("a deduction per finding must be positive, not {per_finding}")));
                 }
                 if !(floor.is_finite() && (0.0..points).contains(&floor)) {
-                    return Err(format!("the floor {floor} must be at least 0 and below the clause's {points} points"));
+                    return Err((
+                        Reason::new("clause_floor").with("floor", floor).with("points", points),
+                        format!("the floor {floor} must be at least 0 and below the clause's {points} points"),
+                    ));
                 }
             }
             ScoringRule::Ratio { target } => {
                 if !(target.is_finite() && target > 0.0) {
-                    return Err(format!("a ratio's target must be positive, not {target}"));
+                    return Err((value(target), format!("a ratio's target must be positive, not {target}")));
                 }
             }
             ScoringRule::Threshold { min } => {
                 if !(min.is_finite() && min >= 0.0) {
-                    return Err(format!("a threshold must be a number of at least 0, not {min}"));
+                    return Err((value(min), format!("a threshold must be a number of at least 0, not {min}")));
                 }
             }
         }
@@ -284,7 +291,7 @@ impl IndicatorSystem {
     pub fn from_toml(text: &str, fileable: impl Fn(&str) -> bool) -> Result<IndicatorSystem, DomainError> {
         let system: IndicatorSystem = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| crate::error::line_of(text, s.start));
-            DomainError::InvalidFiles(vec![FileProblem::untranslated("indicators", line, e.message().to_owned())])
+            DomainError::InvalidFiles(vec![FileProblem::toml_syntax("indicators", line, e.message())])
         })?;
         system.validate(fileable)?;
         Ok(system)
@@ -324,90 +331,106 @@ impl IndicatorSystem {
     /// catalogue entry, each platform clause naming its figure.
     pub fn validate(&self, fileable: impl Fn(&str) -> bool) -> Result<(), DomainError> {
         let mut problems = Vec::new();
-        let mut problem = |at: &str, message: String| problems.push(FileProblem::untranslated("indicators", None, format!("{at}: {message}")));
+        let mut problem =
+            |at: &str, reason: Reason, message: String| problems.push(FileProblem::detailed("indicators", None, reason, format!("{at}: {message}")));
         if !(1990..=2100).contains(&self.year) {
-            problem("year", format!("{} is not a plausible year", self.year));
+            problem("year", Reason::new("bad_year").with("year", self.year), format!("{} is not a plausible year", self.year));
         }
         if self.name.trim().is_empty() {
-            problem("name", "the system needs a name".into());
+            problem("name", Reason::new("system_no_name"), "the system needs a name".into());
         }
         let w = self.weights;
         let weights = [w.field_check, w.questionnaire, w.material_review, w.platform_data];
         if weights.iter().any(|w| !(w.is_finite() && *w >= 0.0)) || weights.iter().sum::<f64>() <= 0.0 {
-            problem("weights", "method weights must be at least 0 and not all 0".into());
+            problem("weights", Reason::new("bad_method_weights"), "method weights must be at least 0 and not all 0".into());
         }
         if self.categories.is_empty() {
-            problem("category", "the system has no category".into());
+            problem("category", Reason::new("system_no_category"), "the system has no category".into());
         }
         let mut codes = HashSet::new();
-        let mut unique = |code: &str, problem: &mut dyn FnMut(&str, String)| {
+        let mut unique = |code: &str, problem: &mut dyn FnMut(&str, Reason, String)| {
             if code.trim().is_empty() {
-                problem(code, "a code must not be empty".into());
+                problem(code, Reason::new("code_empty"), "a code must not be empty".into());
             } else if !codes.insert(code.to_owned()) {
-                problem(code, "the code is used twice".into());
+                problem(code, Reason::new("indicator_code_twice").with("code", code), "the code is used twice".into());
             }
         };
+        let sums = |code: &str, sum: f64, points: f64| Reason::new("points_do_not_add_up").with("code", code).with("sum", sum).with("points", points);
         let mut category_sum = 0.0;
         for category in &self.categories {
             unique(&category.code, &mut problem);
             category_sum += category.points;
             let items: f64 = category.items.iter().map(|i| i.points).sum();
             if (items - category.points).abs() > POINTS_EPSILON {
-                problem(&category.code, format!("its items add up to {items} points, not its {}", category.points));
+                problem(&category.code, sums(&category.code, items, category.points), format!("its items add up to {items} points, not its {}", category.points));
             }
             for item in &category.items {
                 unique(&item.code, &mut problem);
                 let clauses: f64 = item.clauses.iter().map(|c| c.points).sum();
                 if item.clauses.is_empty() {
-                    problem(&item.code, "the item has no clause".into());
+                    problem(&item.code, Reason::new("item_no_clause").with("code", &item.code), "the item has no clause".into());
                 } else if (clauses - item.points).abs() > POINTS_EPSILON {
-                    problem(&item.code, format!("its clauses add up to {clauses} points, not its {}", item.points));
+                    problem(&item.code, sums(&item.code, clauses, item.points), format!("its clauses add up to {clauses} points, not its {}", item.points));
                 }
                 for clause in &item.clauses {
                     unique(&clause.code, &mut problem);
-                    if let Err(message) = check_clause(clause, &fileable) {
-                        problem(&clause.code, message);
+                    if let Err((reason, message)) = check_clause(clause, &fileable) {
+                        problem(&clause.code, reason, message);
                     }
                 }
             }
         }
         if (category_sum - self.total).abs() > POINTS_EPSILON {
-            problem("total", format!("the categories add up to {category_sum} points, not the total {}", self.total));
+            problem(
+                "total",
+                Reason::new("total_does_not_add_up").with("sum", category_sum).with("total", self.total),
+                format!("the categories add up to {category_sum} points, not the total {}", self.total),
+            );
         }
         if problems.is_empty() { Ok(()) } else { Err(DomainError::InvalidFiles(problems)) }
     }
 }
 
-fn check_clause(clause: &Clause, fileable: &impl Fn(&str) -> bool) -> Result<(), String> {
+/// What is wrong with a clause: the reason (with the clause's `code`) and the English.
+fn check_clause(clause: &Clause, fileable: &impl Fn(&str) -> bool) -> Result<(), (Reason, String)> {
+    let of = |what: &'static str| Reason::new(what).with("code", &clause.code);
     if clause.text.trim().is_empty() {
-        return Err("the clause has no text".into());
+        return Err((of("clause_no_text"), "the clause has no text".into()));
     }
     if !(clause.points.is_finite() && clause.points > 0.0) {
-        return Err(format!("points must be positive, not {}", clause.points));
+        return Err((of("clause_points").with("points", clause.points), format!("points must be positive, not {}", clause.points)));
     }
-    clause.rule.check(clause.points)?;
+    clause.rule.check(clause.points).map_err(|(reason, message)| (reason.with("code", &clause.code), message))?;
     let field = clause.method == Method::FieldCheck;
     if field {
         if clause.point_types.is_empty() {
-            return Err("a field check must name the point types it applies to".into());
+            return Err((of("field_check_no_point_types"), "a field check must name the point types it applies to".into()));
         }
         if clause.observe.as_deref().is_none_or(|o| o.trim().is_empty()) {
-            return Err("a field check must say what the inspector observes".into());
+            return Err((of("field_check_no_observe"), "a field check must say what the inspector observes".into()));
         }
         match clause.case_category.as_deref() {
-            None => return Err("a field check must name the catalogue entry its failures are filed under (case_category)".into()),
+            None => {
+                return Err((
+                    of("field_check_no_category"),
+                    "a field check must name the catalogue entry its failures are filed under (case_category)".into(),
+                ));
+            }
             Some(code) if !fileable(code) => {
-                return Err(format!("case_category {code:?} is not an entry of the catalogue that cases can be filed under"));
+                return Err((
+                    of("field_check_bad_category").with("category", code),
+                    format!("case_category {code:?} is not an entry of the catalogue that cases can be filed under"),
+                ));
             }
             Some(_) => {}
         }
     } else if !clause.point_types.is_empty() || clause.case_category.is_some() {
-        return Err(format!("point_types and case_category belong to field checks, not to {}", clause.method.as_str()));
+        return Err((of("not_field_check"), format!("point_types and case_category belong to field checks, not to {}", clause.method.as_str())));
     }
     match (clause.method, clause.metric) {
-        (Method::PlatformData, None) => Err("a platform-data clause must name its metric".into()),
+        (Method::PlatformData, None) => Err((of("platform_no_metric"), "a platform-data clause must name its metric".into())),
         (Method::PlatformData, Some(_)) => Ok(()),
-        (_, Some(_)) => Err("only platform-data clauses have a metric".into()),
+        (_, Some(_)) => Err((of("metric_not_platform"), "only platform-data clauses have a metric".into())),
         (_, None) => Ok(()),
     }
 }
@@ -509,12 +532,12 @@ mod tests {
             case_category: category.map(|c| CategoryCode::parse(c).unwrap()),
         };
         let ok = |_: &str| true;
-        assert!(check_clause(&clause(Method::FieldCheck, None, None), &ok).unwrap_err().contains("case_category"));
+        assert!(check_clause(&clause(Method::FieldCheck, None, None), &ok).unwrap_err().1.contains("case_category"));
         assert!(check_clause(&clause(Method::FieldCheck, None, Some("S0102")), &ok).is_ok());
-        assert!(check_clause(&clause(Method::PlatformData, None, None), &ok).unwrap_err().contains("metric"));
+        assert!(check_clause(&clause(Method::PlatformData, None, None), &ok).unwrap_err().1.contains("metric"));
         assert!(check_clause(&clause(Method::PlatformData, Some(PlatformMetric::ResponseRate), None), &ok).is_ok());
         let mut floor = clause(Method::FieldCheck, None, Some("S0102"));
         floor.rule = ScoringRule::Deduction { per_finding: 1.0, floor: 2.0 };
-        assert!(check_clause(&floor, &ok).unwrap_err().contains("floor"));
+        assert!(check_clause(&floor, &ok).unwrap_err().1.contains("floor"));
     }
 }

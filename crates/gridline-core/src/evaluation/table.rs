@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use super::point::PointType;
 use super::system::{Category, Clause, IndicatorSystem, Item, Method, MethodWeights, PlatformMetric, ScoringRule};
 use crate::error::{DomainError, FileProblem};
+use crate::message::Reason;
 
 /// The columns of the `clauses` sheet, in order.
 pub const CLAUSE_COLUMNS: [&str; 18] = [
@@ -89,7 +90,8 @@ impl IndicatorSystem {
             match values.get(key).map(|v| v.parse::<f64>()) {
                 Some(Ok(x)) => Some(x),
                 _ => {
-                    problems.push(FileProblem::untranslated("system", None, format!("{key} must be a number")));
+                    let reason = Reason::new("not_a_number").with("column", key).with("value", values.get(key).copied().unwrap_or_default());
+                    problems.push(FileProblem::detailed("system", None, reason, format!("{key} must be a number")));
                     None
                 }
             }
@@ -104,21 +106,30 @@ impl IndicatorSystem {
         };
         let name = values.get("name").copied().unwrap_or_default().to_owned();
         let Some((header, rows)) = clauses.split_first() else {
-            return Err(DomainError::InvalidFiles(vec![FileProblem::untranslated("clauses", None, "the clauses sheet is empty")]));
+            return Err(DomainError::InvalidFiles(vec![FileProblem::detailed(
+                "clauses",
+                None,
+                Reason::new("sheet_empty").with("sheet", "clauses"),
+                "the clauses sheet is empty",
+            )]));
         };
         let index: HashMap<&str, usize> = header.iter().enumerate().map(|(i, h)| (h.trim(), i)).collect();
         if let Some(missing) = CLAUSE_COLUMNS[..17].iter().find(|c| !index.contains_key(**c)) {
-            return Err(DomainError::InvalidFiles(vec![FileProblem::untranslated("clauses", Some(1), format!("no column {missing}"))]));
+            let reason = Reason::new("missing_column").with("column", missing).with("columns", CLAUSE_COLUMNS[..17].join("、"));
+            return Err(DomainError::InvalidFiles(vec![FileProblem::detailed("clauses", Some(1), reason, format!("no column {missing}"))]));
         }
         let mut categories: Vec<Category> = Vec::new();
         for (n, row) in rows.iter().enumerate() {
             let line = n + 2;
             let cell = |name: &str| row.get(index[name]).map_or("", |s| s.trim());
-            let mut bad = |message: String| problems.push(FileProblem::untranslated("clauses", Some(line), message));
-            let number = |name: &str, bad: &mut dyn FnMut(String)| match cell(name).parse::<f64>() {
+            let mut bad = |reason: Reason, message: String| problems.push(FileProblem::detailed("clauses", Some(line), reason, message));
+            let unknown = |column: &str, value: &str, known: &[&str]| {
+                Reason::new("unknown_cell_value").with("column", column).with("value", value).with("known", known.join("、"))
+            };
+            let number = |name: &str, bad: &mut dyn FnMut(Reason, String)| match cell(name).parse::<f64>() {
                 Ok(x) => x,
                 Err(_) => {
-                    bad(format!("{name} {:?} is not a number", cell(name)));
+                    bad(Reason::new("not_a_number").with("column", name).with("value", cell(name)), format!("{name} {:?} is not a number", cell(name)));
                     0.0
                 }
             };
@@ -126,13 +137,15 @@ impl IndicatorSystem {
                 continue;
             }
             let method = Method::parse(cell("method")).unwrap_or_else(|| {
-                bad(format!("unknown method {:?}", cell("method")));
+                let known: Vec<&str> = Method::ALL.iter().map(|m| m.as_str()).collect();
+                bad(unknown("method", cell("method"), &known), format!("unknown method {:?}", cell("method")));
                 Method::FieldCheck
             });
             let metric = match cell("metric") {
                 "" => None,
                 m => PlatformMetric::parse(m).or_else(|| {
-                    bad(format!("unknown metric {m:?}"));
+                    let known: Vec<&str> = PlatformMetric::ALL.iter().map(|m| m.as_str()).collect();
+                    bad(unknown("metric", m, &known), format!("unknown metric {m:?}"));
                     None
                 }),
             };
@@ -142,7 +155,7 @@ impl IndicatorSystem {
                 "ratio" => ScoringRule::Ratio { target: value },
                 "threshold" => ScoringRule::Threshold { min: value },
                 other => {
-                    bad(format!("unknown rule {other:?}; deduction, ratio or threshold"));
+                    bad(unknown("rule", other, &["deduction", "ratio", "threshold"]), format!("unknown rule {other:?}; deduction, ratio or threshold"));
                     continue;
                 }
             };
@@ -150,7 +163,10 @@ impl IndicatorSystem {
             for t in cell("point_types").split([',', '，', '、']).map(str::trim).filter(|t| !t.is_empty()) {
                 match PointType::parse(t) {
                     Ok(t) => point_types.push(t),
-                    Err(e) => bad(e.to_string()),
+                    Err(e) => {
+                        let known: Vec<&str> = PointType::ALL.iter().map(|t| t.as_str()).collect();
+                        bad(unknown("point_types", t, &known), e.to_string());
+                    }
                 }
             }
             let optional = |name: &str| Some(cell(name).to_owned()).filter(|s| !s.is_empty());
@@ -166,7 +182,11 @@ impl IndicatorSystem {
                 case_category: optional("case_category").and_then(|c| match crate::ids::CategoryCode::parse(&c) {
                     Ok(code) => Some(code),
                     Err(e) => {
-                        bad(e.to_string());
+                        let reason = match &e {
+                            DomainError::Refused(reason) => reason.clone().with("column", "case_category"),
+                            _ => Reason::new("bad_cell").with("column", "case_category"),
+                        };
+                        bad(reason, e.to_string());
                         None
                     }
                 }),
@@ -174,14 +194,20 @@ impl IndicatorSystem {
             let (category_code, item_code) = (cell("category_code"), cell("item_code"));
             if categories.last().is_none_or(|c| c.code != category_code) {
                 if categories.iter().any(|c| c.code == category_code) {
-                    bad(format!("category {category_code}'s rows must be together"));
+                    bad(
+                        Reason::new("rows_not_together").with("column", "category_code").with("code", category_code),
+                        format!("category {category_code}'s rows must be together"),
+                    );
                 }
                 categories.push(Category { code: category_code.to_owned(), name: cell("category_name").to_owned(), points: number("category_points", &mut bad), items: vec![] });
             }
             let category = categories.last_mut().expect("pushed");
             if category.items.last().is_none_or(|i| i.code != item_code) {
                 if category.items.iter().any(|i| i.code == item_code) {
-                    bad(format!("item {item_code}'s rows must be together"));
+                    bad(
+                        Reason::new("rows_not_together").with("column", "item_code").with("code", item_code),
+                        format!("item {item_code}'s rows must be together"),
+                    );
                 }
                 category.items.push(Item { code: item_code.to_owned(), name: cell("item_name").to_owned(), points: number("item_points", &mut bad), clauses: vec![] });
             }
@@ -228,5 +254,42 @@ mod tests {
         let err = IndicatorSystem::from_table(&settings, &rows, |_| true).unwrap_err().to_string();
         assert!(err.contains("clauses line 3: unknown rule \"bonus\""), "{err}");
         assert!(err.contains("clauses line 4: unknown point type \"moon\""), "{err}");
+    }
+
+    /// The codes of a refused table's problems, each checked to be told in Chinese without
+    /// English beyond its parameters.
+    fn codes(result: Result<IndicatorSystem, DomainError>) -> Vec<&'static str> {
+        let Err(DomainError::InvalidFiles(problems)) = result else { panic!("refused as files: {result:?}") };
+        for p in &problems {
+            let mut zh = p.render(crate::message::Lang::Zh);
+            // The longest first: a column is also named in the list of columns.
+            let mut values: Vec<&str> = p.reason.params().map(|(_, v)| v).collect();
+            values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+            for value in values {
+                zh = zh.replace(value, "");
+            }
+            assert!(!crate::message::has_english(&zh), "English in {:?}", p.render(crate::message::Lang::Zh));
+        }
+        problems.iter().map(|p| p.reason.code()).collect()
+    }
+
+    #[test]
+    fn a_refused_tables_problems_carry_their_codes() {
+        let system = IndicatorSystem::builtin();
+        let mut settings: Vec<Vec<String>> = system.settings_rows().into_iter().map(Vec::from).collect();
+        let mut rows = vec![header()];
+        rows.extend(system.clause_rows());
+        assert_eq!(codes(IndicatorSystem::from_table(&settings, &[], |_| true)), ["sheet_empty"]);
+        assert_eq!(codes(IndicatorSystem::from_table(&settings, &[header()[1..].to_vec()], |_| true)), ["missing_column"]);
+        rows[1][8] = "guessing".into();
+        rows[2][9] = "happiness".into();
+        rows[3][10] = "三".into();
+        rows[4][11] = "bonus".into();
+        rows[5][14] = "moon".into();
+        settings.iter_mut().find(|r| r[0] == "total").expect("a total")[1] = "一百".into();
+        assert_eq!(
+            codes(IndicatorSystem::from_table(&settings, &rows, |_| true)),
+            ["not_a_number", "unknown_cell_value", "unknown_cell_value", "not_a_number", "unknown_cell_value", "unknown_cell_value"]
+        );
     }
 }
