@@ -60,18 +60,18 @@ pub enum ApiError {
 }
 
 tokio::task_local! {
-    /// The language of the request being answered (set by [`language`]).
+    /// The language of the request being answered (set by [`answered_in`]).
     static LANG: Lang;
 }
 
-/// Middleware: answers the request's errors in the language of its `Accept-Language`.
-pub async fn language(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let lang = request
-        .headers()
-        .get(axum::http::header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .map_or(Lang::En, Lang::from_accept_language);
-    LANG.scope(lang, next.run(request)).await
+/// The language a request's errors are answered in: that of its `Accept-Language`.
+pub(crate) fn language_of(headers: &axum::http::HeaderMap) -> Lang {
+    headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map_or(Lang::En, Lang::from_accept_language)
+}
+
+/// Answers a request with its errors in `lang`.
+pub(crate) async fn answered_in<F: std::future::Future>(lang: Lang, answer: F) -> F::Output {
+    LANG.scope(lang, answer).await
 }
 
 /// The language of the request being answered; English outside a request.

@@ -42,7 +42,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, header};
 use axum::routing::get;
 use utoipa::OpenApi;
@@ -242,13 +242,27 @@ fn api() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
     (api, description)
 }
 
-/// Every answer: `nosniff`, and `Cache-Control: no-store` unless the handler chose its caching
-/// (the embedded assets do): answers hold sessions, tokens and citizens' cases, which no shared
-/// or browser cache should keep.
-async fn security_headers(mut response: axum::response::Response) -> axum::response::Response {
+/// The one layer every request passes through (each layer costs every request a boxed future
+/// and a clone of its route, so these are one):
+/// - its errors are answered in the language of its `Accept-Language`;
+/// - its answer gets `nosniff`, and `Cache-Control: no-store` unless the handler chose its caching
+///   (the embedded assets do): answers hold sessions, tokens and citizens' cases, which no shared
+///   or browser cache should keep;
+/// - it is counted for `/metrics` by the route it matched (its template, e.g.
+///   `/api/v1/cases/{id}`, so that ids do not make a series each; `unmatched` for the rest) and
+///   timed.
+async fn every_request(State(state): State<Arc<AppState>>, request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let lang = error::language_of(request.headers());
+    // Both clones are cheap: the path is shared, a standard method is a tag.
+    let route = request.extensions().get::<axum::extract::MatchedPath>().cloned();
+    let method = request.method().clone();
+    let started = std::time::Instant::now();
+    let mut response = error::answered_in(lang, next.run(request)).await;
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    let route = route.as_ref().map_or("unmatched", axum::extract::MatchedPath::as_str);
+    state.metrics.record(route, method.as_str(), response.status().as_u16(), started.elapsed());
     response
 }
 
@@ -264,10 +278,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(web::routes())
         .fallback(reference::not_found)
         .method_not_allowed_fallback(reference::method_not_allowed)
-        .layer(axum::middleware::from_fn(error::language))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-        .layer(axum::middleware::map_response(security_headers))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::count_requests))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), every_request))
         .with_state(state)
 }
 

@@ -7,11 +7,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use gridline_core::actor::Role;
 
@@ -65,7 +64,7 @@ impl Metrics {
         Ok(Metrics { allowed, ..Metrics::default() })
     }
 
-    fn record(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
+    pub(crate) fn record(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
         let mut routes = self.routes.lock().expect("metrics");
         if !routes.contains_key(route) {
             routes.insert(route.to_owned(), RouteCounters::default());
@@ -115,19 +114,6 @@ impl Metrics {
 /// A label value with `\`, `"` and line breaks escaped as the text format wants.
 fn label(text: &str) -> String {
     text.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
-}
-
-/// Counts every request by the route it matched (its template, e.g. `/api/v1/cases/{id}`, so
-/// that ids do not make a series each; `unmatched` for the rest) and times it.
-pub async fn count_requests(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    // Both clones are cheap: the path is shared, a standard method is a tag.
-    let route = req.extensions().get::<MatchedPath>().cloned();
-    let method = req.method().clone();
-    let started = Instant::now();
-    let response = next.run(req).await;
-    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
-    state.metrics.record(route, method.as_str(), response.status().as_u16(), started.elapsed());
-    response
 }
 
 /// `GET /readyz`: 200 when the database answers within two seconds, else 503: what a load

@@ -244,16 +244,40 @@ pub async fn sqlite_integrity(path: &Path) -> Result<String, StoreError> {
 /// `count` bind parameters numbered from `first`. SQLite gets anonymous `?`: it resolves each
 /// named parameter by a linear search, which makes a statement of thousands of `$N` quadratic.
 pub(crate) fn placeholders(backend: Backend, first: usize, count: usize) -> String {
-    let one = |n: usize| match backend {
-        Backend::Sqlite => "?".to_owned(),
-        Backend::Postgres => format!("${n}"),
-    };
-    (first..first + count).map(one).collect::<Vec<_>>().join(", ")
+    let mut sql = String::with_capacity(count * 5);
+    push_placeholders(&mut sql, backend, first, count);
+    sql
+}
+
+/// [`placeholders`] written onto `sql`: every intake batch builds hundreds of them, one string
+/// rather than a string each.
+fn push_placeholders(sql: &mut String, backend: Backend, first: usize, count: usize) {
+    for n in first..first + count {
+        if n > first {
+            sql.push_str(", ");
+        }
+        match backend {
+            Backend::Sqlite => sql.push('?'),
+            Backend::Postgres => {
+                use std::fmt::Write;
+                let _ = write!(sql, "${n}");
+            }
+        }
+    }
 }
 
 /// The VALUES list of `rows` rows of `columns` parameters each: `(?, ?), (?, ?)` or `($1, $2), ($3, $4)`.
 pub(crate) fn row_placeholders(backend: Backend, columns: usize, rows: usize) -> String {
-    (0..rows).map(|row| format!("({})", placeholders(backend, row * columns + 1, columns))).collect::<Vec<_>>().join(", ")
+    let mut sql = String::with_capacity(rows * (columns * 5 + 4));
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        push_placeholders(&mut sql, backend, row * columns + 1, columns);
+        sql.push(')');
+    }
+    sql
 }
 
 pub(crate) fn millis(at: jiff::Timestamp) -> i64 {
@@ -275,5 +299,19 @@ pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
             db.is_unique_violation() || db.code().is_some_and(|c| c == "23505" || c == "2067" || c == "1555")
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_number_each_parameter_once_in_each_engines_style() {
+        assert_eq!(placeholders(Backend::Sqlite, 1, 3), "?, ?, ?");
+        assert_eq!(placeholders(Backend::Postgres, 2, 2), "$2, $3");
+        assert_eq!(placeholders(Backend::Postgres, 1, 0), "");
+        assert_eq!(row_placeholders(Backend::Postgres, 2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(row_placeholders(Backend::Sqlite, 3, 2), "(?, ?, ?), (?, ?, ?)");
     }
 }

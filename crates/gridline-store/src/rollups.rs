@@ -228,7 +228,7 @@ pub(crate) async fn catch_up(conn: &mut AnyConnection, backend: Backend) -> Resu
         for row in rows {
             let case = Case::try_from(row)?;
             after_id = case.id.get();
-            let columns = crate::cases::Columns::of(&case)?;
+            let columns = crate::cases::Columns::of(&case, Vec::new());
             sqlx::query("UPDATE cases SET due_soon_at = $1 WHERE id = $2").bind(columns.due_soon_at).bind(case.id.get()).execute(&mut *tx).await?;
         }
     }
