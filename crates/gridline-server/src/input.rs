@@ -4,8 +4,6 @@
 
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -148,15 +146,13 @@ fn decode(input: &[u8]) -> Result<String, std::string::FromUtf8Error> {
     String::from_utf8(percent_decode(input))
 }
 
-/// Refuses an `/api/v1` request whose query string holds a NUL or bytes that are not UTF-8, with
-/// 422 naming the parameter, before any handler reads it.
-pub async fn refuse_invalid_query(req: Request, next: Next) -> Response {
-    if let Some(query) = req.uri().query()
-        && let Err(invalid) = strict_pairs(query.as_bytes())
-    {
-        return ApiError::from(invalid).into_response();
+/// The refusal of an `/api/v1` request whose query string holds a NUL or bytes that are not
+/// UTF-8 (422 naming the parameter), before any handler reads it; checked by the edge's one layer.
+pub(crate) fn refused_api_query(uri: &axum::http::Uri) -> Option<ApiError> {
+    if !uri.path().starts_with("/api/v1/") {
+        return None;
     }
-    next.run(req).await
+    strict_pairs(uri.query()?.as_bytes()).err().map(ApiError::from)
 }
 
 #[cfg(test)]

@@ -235,7 +235,6 @@ fn api() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         .routes(routes!(ledger::propose))
         .routes(routes!(ledger::show))
         .routes(routes!(ledger::act));
-    let api = api.layer(axum::middleware::from_fn(input::refuse_invalid_query));
     let (api, mut description) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest("/api/v1", api).split_for_parts();
     openapi::describe_refusals(&mut description);
     openapi::open_extended_schemas(&mut description);
@@ -245,6 +244,8 @@ fn api() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
 /// The one layer every request passes through (each layer costs every request a boxed future
 /// and a clone of its route, so these are one):
 /// - its errors are answered in the language of its `Accept-Language`;
+/// - an `/api/v1` query string that is not strict UTF-8 text is refused
+///   ([`input::refused_api_query`]);
 /// - its answer gets `nosniff`, and `Cache-Control: no-store` unless the handler chose its caching
 ///   (the embedded assets do): answers hold sessions, tokens and citizens' cases, which no shared
 ///   or browser cache should keep;
@@ -257,7 +258,13 @@ async fn every_request(State(state): State<Arc<AppState>>, request: axum::extrac
     let route = request.extensions().get::<axum::extract::MatchedPath>().cloned();
     let method = request.method().clone();
     let started = std::time::Instant::now();
-    let mut response = error::answered_in(lang, next.run(request)).await;
+    let answer = async move {
+        match input::refused_api_query(request.uri()) {
+            Some(refusal) => axum::response::IntoResponse::into_response(refusal),
+            None => next.run(request).await,
+        }
+    };
+    let mut response = error::answered_in(lang, answer).await;
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
