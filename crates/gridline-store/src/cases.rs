@@ -127,8 +127,8 @@ impl NewHistory {
         let case = Case::replay(CaseId::UNSTORED, &events).ok_or_else(|| StoreError::corrupt("a case history starts with its intake"))?;
         // A case that is only its intake keeps no document: `Case::received` of the intake event,
         // which every read of a case fetches beside the row, is that case. Serialising and packing
-        // it was a fifth of an intake's work on the request's thread, for bytes the case's first
-        // action rewrites.
+        // it was about a tenth of an intake's work on the request's thread (12 of 128 µs), for
+        // bytes the case's first action rewrites.
         let doc = if events.len() == 1 { Vec::new() } else { packed::pack(&case)? };
         let columns = Columns::of(&case, doc);
         let event_docs = events.iter().map(packed::pack).collect::<Result<_, _>>()?;
