@@ -2326,9 +2326,11 @@ async fn the_webhook_sender_posts_a_notice_when_a_case_is_assigned_and_an_order_
     assert_eq!(notice["title"], "望京街道阜通东大街6号门口暴露垃圾", "{notice}");
     assert!(notice["deadline"].is_string() && notice["at"].is_string(), "{notice}");
 
-    // A case three days late: the sweep's first overdue reminder is a notice too (the server's
-    // own sweeper, a minute apart, has not seen the case yet).
-    let late = s.backdated_case(3, hotline("HL-HOOK-LATE", json!({})), &[("dispatcher", register()), ("dispatcher", dispatch("CY-WJ"))]).await;
+    // A case dispatched twenty days ago on a one-working-day limit, late whatever the hour and
+    // the holidays (three days back, a Monday morning run found a Friday case still 20 working
+    // minutes short of its deadline): the sweep's first overdue reminder is a notice too (the
+    // server's own sweeper, a minute apart, has not seen the case yet).
+    let late = s.backdated_case(20, hotline("HL-HOOK-LATE", json!({})), &[("dispatcher", register()), ("dispatcher", dispatch("CY-WJ"))]).await;
     let swept = app.sweep(Timestamp::now()).await.expect("a sweep");
     assert!(swept.reminders >= 1, "{swept:?}");
     let notice = next(&mut received).await;
