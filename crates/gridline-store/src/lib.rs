@@ -192,9 +192,9 @@ impl Store {
             // they stall every commit queued behind it. A background task does them instead.
             writer_conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
             // A multi-row INSERT inside the batch's transaction keeps a statement journal (to undo
-            // just that statement), and past 64 KB SQLite spills it to a temporary file: a tenth of
-            // the writer's time in intake went to writing that file. The writer's statements
-            // are bounded (at most `ROWS_PER_INSERT` rows each), so memory holds it.
+            // just that statement), and past 64 KB SQLite spills it to a temporary file: about a
+            // sixth of the writer thread's time in intake went to writing that file. The writer's
+            // statements are bounded (at most `ROWS_PER_INSERT` rows each), so memory holds it.
             writer_conn.execute("PRAGMA temp_store = MEMORY").await?;
             // The writer's page cache grows for bulk imports only (writer::BULK_CACHE).
             tokio::spawn(checkpoint_while_open(pool.clone()));
