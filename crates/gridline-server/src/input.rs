@@ -93,6 +93,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 /// A JSON body's value, checked as [`ApiJson`] checks it (also a JSON part of a multipart body).
 pub(crate) fn json_from_bytes<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     check_json_text(body)?;
+    // Parsed plainly first: axum's parse tracks the path of every field it enters, which only a
+    // refusal needs (in the intake benchmark the parse was 7 % of the request threads' samples,
+    // half of it that tracking). A body that fails is parsed again by axum, whose rejection
+    // names the field.
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
     let axum::Json(value) = axum::Json::<T>::from_bytes(body)?;
     Ok(value)
 }
@@ -182,5 +189,34 @@ mod tests {
         assert_eq!(strict_pairs(b"description=a%00b").unwrap_err(), InvalidText::nul("description".into()));
         assert_eq!(strict_pairs(b"description=%FF%FE").unwrap_err().field, "description");
         assert_eq!(strict_pairs(b"%C3%28=1").unwrap_err().message, "a parameter's name is not UTF-8 text");
+    }
+
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        reporter: Reporter,
+    }
+
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Reporter {
+        phone: String,
+    }
+
+    #[test]
+    fn a_body_that_parses_is_taken_and_one_that_does_not_is_refused_naming_its_field() {
+        let body: Body = json_from_bytes(br#"{"reporter": {"phone": "13800000001"}}"#).expect("parsed");
+        assert_eq!(body, Body { reporter: Reporter { phone: "13800000001".into() } });
+        // The plain parse fails on these; the refusal still comes from the parse that tracks paths.
+        match json_from_bytes::<Body>(br#"{"reporter": {"phone": 138}}"#) {
+            Err(ApiError::Invalid { message, .. }) => assert!(message.contains("reporter.phone"), "{message}"),
+            other => panic!("a wrong type: {other:?}"),
+        }
+        match json_from_bytes::<Body>(br#"{"reporter": {"phone": "1", "fax": "2"}}"#) {
+            Err(ApiError::Invalid { message, .. }) => assert!(message.contains("reporter") && message.contains("fax"), "{message}"),
+            other => panic!("an unknown field: {other:?}"),
+        }
+        assert!(matches!(json_from_bytes::<Body>(br#"{"reporter": "#), Err(ApiError::MalformedJson(_))));
+        assert!(matches!(json_from_bytes::<Body>(b""), Err(ApiError::MalformedJson(_))));
     }
 }
